@@ -1,0 +1,130 @@
+"""Errors with torch's exception types and wording, plus a machine-readable reason.
+
+Each class derives from the built-in exception torch raises in the same situation, so
+``except RuntimeError`` written for torch keeps working. ``reason`` is the
+``google.rpc.ErrorInfo`` reason on the wire and ``status`` the canonical gRPC status code's
+name; the server maps both in one place, the client maps them back with ``error_for_reason``.
+Nothing here imports grpc.
+"""
+
+
+class GradError(Exception):
+    """Base of every error gradrpc raises on purpose."""
+
+    reason = "INTERNAL"
+    status = "INTERNAL"
+
+
+class ShapeMismatch(GradError, RuntimeError):
+    reason = "SHAPE_MISMATCH"
+    status = "INVALID_ARGUMENT"
+
+
+class DimensionOutOfRange(GradError, IndexError):
+    reason = "DIMENSION_OUT_OF_RANGE"
+    status = "INVALID_ARGUMENT"
+
+
+class DtypeMismatch(GradError, RuntimeError):
+    reason = "DTYPE_MISMATCH"
+    status = "INVALID_ARGUMENT"
+
+
+class InvalidArgument(GradError, TypeError):
+    reason = "INVALID_ARGUMENT"
+    status = "INVALID_ARGUMENT"
+
+
+class InvalidValue(GradError, ValueError):
+    reason = "INVALID_VALUE"
+    status = "INVALID_ARGUMENT"
+
+
+class UnknownOp(GradError, ValueError):
+    reason = "UNKNOWN_OP"
+    status = "INVALID_ARGUMENT"
+
+
+class Unsupported(GradError, NotImplementedError):
+    reason = "UNSUPPORTED"
+    status = "UNIMPLEMENTED"
+
+
+class GraphFreed(GradError, RuntimeError):
+    reason = "GRAPH_FREED"
+    status = "FAILED_PRECONDITION"
+
+
+class NoGradFn(GradError, RuntimeError):
+    reason = "DOES_NOT_REQUIRE_GRAD"
+    status = "FAILED_PRECONDITION"
+
+
+class InPlaceOnLeaf(GradError, RuntimeError):
+    reason = "IN_PLACE_ON_LEAF"
+    status = "FAILED_PRECONDITION"
+
+
+class TensorModified(GradError, RuntimeError):
+    reason = "TENSOR_MODIFIED"
+    status = "FAILED_PRECONDITION"
+
+
+class GradNotSet(GradError, RuntimeError):
+    reason = "GRAD_NOT_SET"
+    status = "FAILED_PRECONDITION"
+
+
+class UnusedInput(GradError, RuntimeError):
+    reason = "UNUSED_INPUT"
+    status = "INVALID_ARGUMENT"
+
+
+class HandleNotFound(GradError, RuntimeError):
+    reason = "HANDLE_NOT_FOUND"
+    status = "NOT_FOUND"
+
+
+class HandleInUse(GradError, RuntimeError):
+    reason = "HANDLE_IN_USE"
+    status = "INVALID_ARGUMENT"
+
+
+class SessionNotFound(GradError, RuntimeError):
+    reason = "SESSION_NOT_FOUND"
+    status = "NOT_FOUND"
+
+
+class SessionExists(GradError, RuntimeError):
+    reason = "SESSION_EXISTS"
+    status = "ALREADY_EXISTS"
+
+
+class InvalidSessionId(GradError, ValueError):
+    reason = "INVALID_SESSION_ID"
+    status = "INVALID_ARGUMENT"
+
+
+class ResourceExhausted(GradError, RuntimeError):
+    reason = "RESOURCE_EXHAUSTED"
+    status = "RESOURCE_EXHAUSTED"
+
+
+class ComputeError(GradError, RuntimeError):
+    reason = "INVALID_COMPUTATION"
+    status = "INVALID_ARGUMENT"
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_all_subclasses(sub)]
+    return out
+
+
+_BY_REASON = {cls.reason: cls for cls in _all_subclasses(GradError)}
+
+
+def error_for_reason(reason: str) -> type[GradError]:
+    """The error class that carries `reason` (GradError for an unknown one)."""
+    return _BY_REASON.get(reason, GradError)

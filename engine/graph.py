@@ -1,0 +1,465 @@
+"""Tensors, backward nodes, and the backward pass.
+
+A result that requires grad points at a `Node`: its op, the arrays its backward saved, and
+one edge per input (the input's own node, the leaf tensor whose .grad accumulates, or None).
+Backward is iterative: it counts each reachable node's consumers, then runs nodes in
+torch's order (newest first) once all their gradients have arrived, summing fan-out
+contributions, un-broadcasting each input's gradient once, centrally, and accumulating into
+leaves only after the whole pass succeeded (so a failed backward changes nothing). Saved
+arrays are freed afterwards unless `retain_graph`, and a second pass through a node whose
+saved tensors were freed raises torch's error.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import weakref
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import rules
+from .errors import GraphFreed, InPlaceOnLeaf, NoGradFn, TensorModified, Unsupported, UnusedInput
+from .ops import NUMPY_DTYPES, OPS, reduce_sum, sum_to_shape
+from .rules import TensorMeta
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+TORCH_TENSOR_TYPE = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "int64": "LongTensor",
+    "bool": "BoolTensor",
+}
+
+_sequence = itertools.count()
+
+
+class VersionCounter:
+    """Counts in-place writes to a storage; shared by a tensor and its views."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class Tensor:
+    """A server-side tensor: NumPy data plus torch's metadata and autograd state."""
+
+    __slots__ = (
+        "__weakref__",
+        "data",
+        "grad",
+        "grad_fn",
+        "meta",
+        "requires_grad",
+        "retains_grad",
+        "version",
+    )
+
+    def __init__(
+        self,
+        data: np.ndarray,
+        meta: TensorMeta | None = None,
+        requires_grad: bool = False,
+        grad_fn: Node | None = None,
+        version: VersionCounter | None = None,
+    ) -> None:
+        self.data = data
+        self.meta = meta or rules.meta(data.shape, data.dtype.name)
+        self.requires_grad = requires_grad
+        self.grad_fn = grad_fn
+        self.grad: Tensor | None = None
+        self.retains_grad = False
+        self.version = version or VersionCounter()
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def dtype(self) -> str:
+        return self.meta.dtype
+
+    def __repr__(self) -> str:
+        return f"Tensor({self.data!r}, requires_grad={self.requires_grad})"
+
+
+class Node:
+    """The backward of one op application (torch's grad_fn)."""
+
+    __slots__ = (
+        "__weakref__",
+        "attrs",
+        "edges",
+        "freed",
+        "has_saved_tensors",
+        "impl",
+        "inputs",
+        "name",
+        "needs",
+        "retained",
+        "saved",
+        "saved_versions",
+        "sequence",
+    )
+
+    def __init__(
+        self, name, impl, attrs, inputs, needs, edges, saved, saved_versions, has_saved_tensors
+    ):
+        self.name = name
+        self.impl = impl
+        self.attrs = attrs
+        self.inputs: tuple[TensorMeta | None, ...] = inputs
+        self.needs: tuple[bool, ...] = needs
+        self.edges: tuple[Node | Tensor | None, ...] = edges
+        self.saved: dict[str, np.ndarray] | None = saved
+        self.saved_versions = saved_versions
+        self.has_saved_tensors = has_saved_tensors
+        self.freed = False
+        self.retained: weakref.ref[Tensor] | None = None
+        self.sequence = next(_sequence)
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+# ---------------------------------------------------------------- applying ops
+
+
+def _as_array(operand, dtype: np.dtype) -> np.ndarray:
+    if isinstance(operand, Tensor):
+        return operand.data if operand.data.dtype == dtype else operand.data.astype(dtype)
+    return np.asarray(operand, dtype=dtype)
+
+
+def call(
+    op: str, operands: Sequence[Tensor | float | int | bool], attrs: dict, grad_enabled: bool = True
+) -> Tensor:
+    """Apply an op of the table, recording a backward node when a gradient can flow."""
+    metas = [o.meta if isinstance(o, Tensor) else o for o in operands]
+    spec, attrs, out_meta = rules.infer(op, metas, attrs)
+    impl = OPS[op]
+    out_dtype = NUMPY_DTYPES[out_meta.dtype]
+    compute = out_dtype if out_meta.dtype != "bool" else NUMPY_DTYPES["int64"]
+    arrays = [o.data if impl.view else _as_array(o, compute) for o in operands]
+    result = impl.forward(*arrays, **attrs)
+    if not isinstance(result, np.ndarray) or result.dtype != out_dtype:
+        result = np.asarray(result).astype(out_dtype, copy=False)
+    needs = tuple(
+        grad_enabled and isinstance(o, Tensor) and o.requires_grad and diff
+        for o, diff in zip(operands, spec.differentiable, strict=True)
+    )
+    version = operands[0].version if impl.view else None
+    if not any(needs):
+        return Tensor(result, out_meta, version=version)
+    saved_names = spec.saves(needs)
+    saved: dict[str, np.ndarray] = {}
+    saved_versions = []
+    for i, (name, operand) in enumerate(zip(spec.inputs, operands, strict=True)):
+        if name in saved_names or not isinstance(operand, Tensor):
+            saved[name] = arrays[i]
+            if isinstance(operand, Tensor):
+                saved_versions.append((operand, operand.version, operand.version.value))
+    out = Tensor(result, out_meta, requires_grad=True, version=version)
+    if "result" in saved_names:
+        saved["result"] = result
+        saved_versions.append((None, out.version, out.version.value))
+    edges = tuple(
+        (o.grad_fn or o) if need else None for o, need in zip(operands, needs, strict=True)
+    )
+    out.grad_fn = Node(
+        spec.grad_fn(metas, attrs),
+        impl,
+        attrs,
+        tuple(m if isinstance(m, TensorMeta) else None for m in metas),
+        needs,
+        edges,
+        saved,
+        [(counter, value, tensor) for tensor, counter, value in saved_versions],
+        bool(saved_names),
+    )
+    return out
+
+
+def detach(t: Tensor) -> Tensor:
+    """A leaf sharing `t`'s data and version counter, without history."""
+    return Tensor(t.data, t.meta, version=t.version)
+
+
+def retain_grad(t: Tensor) -> None:
+    """Keep the gradient of non-leaf `t` in its .grad after backward."""
+    if t.is_leaf:
+        return
+    if not t.requires_grad:
+        raise NoGradFn("can't retain_grad on Tensor that has requires_grad=False")
+    t.retains_grad = True
+    t.grad_fn.retained = weakref.ref(t)
+
+
+def set_requires_grad(t: Tensor, requires_grad: bool) -> None:
+    """torch's Tensor.requires_grad_: only leaves, only floating types."""
+    if not t.is_leaf:
+        if requires_grad:
+            return
+        raise NoGradFn(
+            "you can only change requires_grad flags of leaf variables. If you want to use a "
+            "computed variable in a subgraph that doesn't require differentiation use "
+            "var_no_grad = var.detach()."
+        )
+    rules.check_requires_grad(t.dtype, requires_grad)
+    t.requires_grad = requires_grad
+
+
+def _check_in_place(t: Tensor, grad_enabled: bool) -> None:
+    if not grad_enabled or not t.requires_grad:
+        return
+    if t.is_leaf:
+        raise InPlaceOnLeaf(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    raise Unsupported(
+        "gradrpc: in-place operations on tensors that have a grad_fn are not supported yet"
+    )
+
+
+def zero_(t: Tensor, grad_enabled: bool = True) -> None:
+    """Fill `t` with zeros in place."""
+    _check_in_place(t, grad_enabled)
+    t.data[...] = 0
+    t.version.value += 1
+
+
+def copy_(target: Tensor, source: Tensor, grad_enabled: bool = True) -> None:
+    """Write `source`'s values, broadcast and converted, into `target` in place."""
+    _check_in_place(target, grad_enabled)
+    if grad_enabled and source.requires_grad:
+        raise Unsupported("gradrpc: copy_ from a tensor that requires grad is not supported yet")
+    shape = rules.broadcast_shapes(target.meta.shape, source.meta.shape)
+    if shape != target.meta.shape:
+        rules.broadcast_shapes(shape, target.meta.shape)  # raises torch's message
+        raise rules.ShapeMismatch(
+            f"output with shape [{', '.join(map(str, target.meta.shape))}] doesn't match the "
+            f"broadcast shape [{', '.join(map(str, shape))}]"
+        )
+    target.data[...] = source.data.astype(target.data.dtype, copy=False)
+    target.version.value += 1
+
+
+def set_grad(t: Tensor, grad: Tensor | None) -> None:
+    """`t.grad = grad` with torch's checks."""
+    if grad is not None:
+        if grad.meta.shape != t.meta.shape:
+            raise rules.ShapeMismatch("assigned grad has data of a different size")
+        if grad.dtype != t.dtype:
+            raise rules.DtypeMismatch("assigned grad has data of a different type")
+    t.grad = grad
+
+
+# ---------------------------------------------------------------- backward
+
+
+def _check_versions(node: Node) -> None:
+    for counter, expected, tensor in node.saved_versions:
+        if counter.value != expected:
+            what = "output 0 of " + node.name if tensor is None or tensor.grad_fn else "is"
+            meta = tensor.meta if tensor is not None else None
+            shape = f"[{', '.join(map(str, meta.shape))}]" if meta else "[]"
+            kind = TORCH_TENSOR_TYPE[meta.dtype] if meta else "Tensor"
+            where = f", which is {what}," if what != "is" else ""
+            raise TensorModified(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [torch.{kind} {shape}]{where} is at version "
+                f"{counter.value}; expected version {expected} instead. Hint: the backtrace "
+                "further above can point to the operation that failed to compute its gradient."
+                " The variable in question was changed in there or anywhere later. Good luck!"
+            )
+
+
+def _graph_nodes(roots: Sequence[Node]) -> dict[Node, int]:
+    """Every node reachable from `roots`, with the number of reachable nodes feeding it."""
+    dependencies: dict[Node, int] = {}
+    stack = list(roots)
+    seen = set(roots)
+    for root in roots:
+        dependencies.setdefault(root, 0)
+    while stack:
+        node = stack.pop()
+        for edge in node.edges:
+            if isinstance(edge, Node):
+                dependencies[edge] = dependencies.get(edge, 0) + 1
+                if edge not in seen:
+                    seen.add(edge)
+                    stack.append(edge)
+    return dependencies
+
+
+def _needed(dependencies: dict[Node, int], targets: set) -> set[Node]:
+    """The nodes with a path to a target (a leaf tensor or a node), in reverse topological
+    order of discovery: a node is needed if it is a target or an edge of it is needed."""
+    children: dict[Node, list[Node]] = {}
+    for node in dependencies:
+        for edge in node.edges:
+            if isinstance(edge, Node):
+                children.setdefault(edge, []).append(node)
+    needed: set[Node] = set()
+    stack = [
+        n
+        for n in dependencies
+        if n in targets or any(e in targets for e in n.edges if isinstance(e, Tensor))
+    ]
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        stack.extend(children.get(node, ()))
+    return needed
+
+
+def _accumulate(buffer: dict, key, grad: np.ndarray) -> None:
+    previous = buffer.get(key)
+    buffer[key] = grad if previous is None else previous + grad
+
+
+def _fresh(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """A writable, contiguous array that aliases nothing else."""
+    return np.array(array, dtype=dtype, order="C", copy=True)
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor | None],
+    retain_graph: bool,
+    targets: Sequence[Tensor] | None = None,
+    allow_unused: bool = True,
+    accumulate: bool = True,
+) -> list[np.ndarray | None]:
+    """Differentiate `roots` (seeded with `grad_outputs`, None meaning ones).
+
+    With `accumulate`, add the gradients into the .grad of the leaves that require grad
+    (only `targets` if given), as torch.autograd.backward does; otherwise return the
+    gradient of each target, as torch.autograd.grad does.
+    """
+    seeds: list[tuple[Tensor, np.ndarray]] = []
+    for i, root in enumerate(roots):
+        if not root.requires_grad:
+            raise NoGradFn(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        given = grad_outputs[i] if i < len(grad_outputs) else None
+        rules.check_grad_output(i, root.meta, given.meta if given is not None else None)
+        dtype = root.data.dtype
+        seed = (
+            np.ones(root.meta.shape, dtype)
+            if given is None
+            else given.data.astype(dtype, copy=False)
+        )
+        seeds.append((root, seed))
+
+    root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
+    dependencies = _graph_nodes(root_nodes)
+    target_keys = None
+    if targets is not None:
+        target_keys = {t.grad_fn if t.grad_fn is not None else t for t in targets}
+        needed = _needed(dependencies, target_keys)
+    else:
+        needed = set(dependencies)
+
+    node_grads: dict[Node, np.ndarray] = {}
+    leaf_grads: dict[Tensor, np.ndarray] = {}
+    captured: dict[Node, np.ndarray] = {}
+    for root, seed in seeds:
+        if root.grad_fn is None:
+            _accumulate(leaf_grads, root, seed)
+        else:
+            _accumulate(node_grads, root.grad_fn, seed)
+
+    ready = [(-n.sequence, n) for n in dependencies if dependencies[n] == 0]
+    heapq.heapify(ready)
+    executed: list[Node] = []
+    retained: list[tuple[Tensor, np.ndarray]] = []
+    while ready:
+        _, node = heapq.heappop(ready)
+        grad = node_grads.pop(node, None)
+        if target_keys is not None and node in target_keys and grad is not None:
+            captured[node] = grad
+        for edge in node.edges:
+            if isinstance(edge, Node):
+                dependencies[edge] -= 1
+                if dependencies[edge] == 0:
+                    heapq.heappush(ready, (-edge.sequence, edge))
+        if grad is None or node not in needed:
+            continue
+        if node.retained is not None and (kept := node.retained()) is not None:
+            retained.append((kept, grad))
+        if node.freed and node.has_saved_tensors:
+            raise GraphFreed(FREED_MESSAGE)
+        _check_versions(node)
+        input_grads = node.impl.vjp(node, grad)
+        executed.append(node)
+        for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
+            if edge is None or g is None:
+                continue
+            if target_keys is not None and edge not in target_keys and edge not in needed:
+                continue
+            g = sum_to_shape(np.asarray(g), meta.shape)
+            if g.dtype != NUMPY_DTYPES[meta.dtype]:
+                g = g.astype(NUMPY_DTYPES[meta.dtype])
+            _accumulate(leaf_grads if isinstance(edge, Tensor) else node_grads, edge, g)
+
+    if not retain_graph:
+        for node in executed:
+            node.freed = True
+            node.saved = None
+    for tensor, grad in retained:
+        _store_grad(tensor, grad, in_place=False)
+    if accumulate:
+        for leaf, grad in leaf_grads.items():
+            if leaf.requires_grad and (target_keys is None or leaf in target_keys):
+                _store_grad(leaf, grad, in_place=True)
+        return []
+    results: list[np.ndarray | None] = []
+    for t in targets or ():
+        g = leaf_grads.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
+        if g is None and not allow_unused:
+            raise UnusedInput(
+                "One of the differentiated Tensors appears to not have been used in the graph. "
+                "Set allow_unused=True if this is the desired behavior."
+            )
+        results.append(None if g is None else _fresh(g, t.data.dtype))
+    return results
+
+
+def _store_grad(t: Tensor, grad: np.ndarray, in_place: bool) -> None:
+    """Accumulate into t.grad: a fresh tensor the first time, then in place (leaves) or
+    out of place (retained non-leaf gradients), as torch's AccumulateGrad does."""
+    if t.grad is None:
+        t.grad = Tensor(_fresh(grad, t.data.dtype), t.meta if rules.is_contiguous(t.meta) else None)
+    elif in_place:
+        t.grad.data += grad
+        t.grad.version.value += 1
+    else:
+        t.grad = Tensor(t.grad.data + grad, t.grad.meta)
+
+
+__all__ = [
+    "Node",
+    "Tensor",
+    "call",
+    "copy_",
+    "detach",
+    "reduce_sum",
+    "retain_grad",
+    "run_backward",
+    "set_grad",
+    "set_requires_grad",
+    "zero_",
+]

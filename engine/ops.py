@@ -1,0 +1,328 @@
+"""The concrete half of the op table: each op's forward and vector-Jacobian product.
+
+Keys match `gradrpc.engine.rules.SPECS`, which holds each op's torch name, grad_fn name,
+shape/dtype rule and saved tensors. A forward receives its inputs as NumPy arrays already
+cast to the op's computing dtype (Python numbers as 0-d arrays) and returns the result.
+A vjp receives the backward node (its `saved` arrays by name, its `attrs`, its `inputs`'
+metadata and which inputs `needs` a gradient) and the incoming gradient `g`, and returns one
+gradient per input in the *broadcast* shape, or None where no gradient is needed: the graph
+sums each one back to its input's shape, once, centrally (`sum_to_shape`).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from math import prod
+
+import numpy as np
+
+from . import kernels as K
+from .errors import ComputeError
+
+NUMPY_DTYPES = {
+    "float32": np.dtype(np.float32),
+    "float64": np.dtype(np.float64),
+    "int64": np.dtype(np.int64),
+    "bool": np.dtype(np.bool_),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OpImpl:
+    """Forward kernel and vjp of one op; `view` when the result shares the input's storage."""
+
+    forward: Callable[..., np.ndarray]
+    vjp: Callable[..., tuple[np.ndarray | None, ...]]
+    view: bool = False
+
+
+OPS: dict[str, OpImpl] = {}
+
+
+def _op(name: str, vjp: Callable, view: bool = False):
+    def register(forward: Callable) -> Callable:
+        OPS[name] = OpImpl(forward, vjp, view)
+        return forward
+
+    return register
+
+
+# ---------------------------------------------------------------- numerics shared by the graph
+
+
+def reduce_sum(x: np.ndarray, axes: Sequence[int]) -> np.ndarray:
+    """Σ over `axes`, keeping them as size-1 dims; float32 and float64 accumulate in float64."""
+    x = np.ascontiguousarray(x)
+    acc_dtype = np.int64 if x.dtype.kind in "ib" else np.float64
+    if x.dtype.kind == "b":
+        x = x.astype(np.int64)
+    if len(axes) == x.ndim:
+        total = K.sum_all(x.reshape(-1), acc_dtype(0))
+        return np.full((1,) * x.ndim, total, dtype=x.dtype)
+    out = x
+    for axis in sorted(axes, reverse=True):
+        shape = out.shape
+        outer, inner = prod(shape[:axis]), prod(shape[axis + 1 :])
+        acc = np.zeros((outer, inner), dtype=acc_dtype)
+        K.sum_middle(np.ascontiguousarray(out).reshape(outer, shape[axis], inner), acc)
+        out = acc.astype(x.dtype, copy=False).reshape(shape[:axis] + (1,) + shape[axis + 1 :])
+    return out
+
+
+def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Undo broadcasting: sum `g` over the dims that broadcasting added or stretched."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = list(range(lead)) + [
+        lead + i for i, size in enumerate(shape) if size == 1 and g.shape[lead + i] != 1
+    ]
+    return reduce_sum(g, axes).reshape(shape)
+
+
+def _blas(a: np.ndarray) -> np.ndarray:
+    """`a` as BLAS takes it: C- or Fortran-contiguous."""
+    return a if a.flags.c_contiguous or a.flags.f_contiguous else np.ascontiguousarray(a)
+
+
+def _numel_scale(node, dtype) -> np.ndarray:
+    """1/N for a mean reduction over the N elementwise losses, 1 otherwise."""
+    shape = np.broadcast_shapes(node.inputs[0].shape, node.inputs[1].shape)
+    n = prod(shape) if node.attrs["reduction"] == "mean" else 1
+    return np.asarray(1.0 / max(n, 1) if n else np.nan, dtype=dtype)
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return losses
+    total = K.sum_all(np.ascontiguousarray(losses).reshape(-1), 0.0)
+    if reduction == "mean":
+        total = total / losses.size if losses.size else np.nan
+    return np.asarray(total, dtype=losses.dtype)
+
+
+# ---------------------------------------------------------------- elementwise binary
+
+
+def _needs(node, i: int, grad: Callable[[], np.ndarray]) -> np.ndarray | None:
+    return grad() if node.needs[i] else None
+
+
+@_op("add", lambda n, g: (g, g))
+def add(a, b):
+    return K.add(a, b)
+
+
+@_op("sub", lambda n, g: (g, _needs(n, 1, lambda: K.neg(g))))
+def sub(a, b):
+    return K.sub(a, b)
+
+
+@_op("rsub", lambda n, g: (_needs(n, 0, lambda: K.neg(g)), g))
+def rsub(a, b):
+    return K.sub(b, a)
+
+
+@_op(
+    "mul",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.mul(g, n.saved["other"])),
+        _needs(n, 1, lambda: K.mul(g, n.saved["self"])),
+    ),
+)
+def mul(a, b):
+    return K.mul(a, b)
+
+
+@_op(
+    "div",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.div(g, n.saved["other"])),
+        _needs(n, 1, lambda: K.div_backward_other(g, n.saved["self"], n.saved["other"])),
+    ),
+)
+def div(a, b):
+    return K.div(a, b)
+
+
+@_op(
+    "pow",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.pow_backward_base(g, n.saved["self"], n.saved["other"])),
+        _needs(n, 1, lambda: K.pow_backward_exponent(g, n.saved["self"], n.saved["result"])),
+    ),
+)
+def pow_(a, b):
+    if a.dtype.kind == "i":
+        if np.any(b < 0):
+            raise ComputeError("Integers to negative integer powers are not allowed.")
+        return K.int_pow(a, b)
+    return K.pow_(a, b)
+
+
+# ---------------------------------------------------------------- elementwise unary
+
+_op("neg", lambda n, g: (K.neg(g),))(K.neg)
+_op("exp", lambda n, g: (K.mul(g, n.saved["result"]),))(K.exp)
+_op("log", lambda n, g: (K.div(g, n.saved["self"]),))(K.log)
+_op("sqrt", lambda n, g: (K.sqrt_backward(g, n.saved["result"]),))(K.sqrt)
+_op("abs", lambda n, g: (K.abs_backward(g, n.saved["self"]),))(K.abs_)
+_op("relu", lambda n, g: (K.relu_backward(g, n.saved["result"]),))(K.relu)
+_op("sigmoid", lambda n, g: (K.sigmoid_backward(g, n.saved["result"]),))(K.sigmoid)
+_op("tanh", lambda n, g: (K.tanh_backward(g, n.saved["result"]),))(K.tanh)
+_op("reciprocal", lambda n, g: (K.reciprocal_backward(g, n.saved["result"]),))(K.reciprocal)
+
+
+# ---------------------------------------------------------------- matrix products
+
+
+@_op(
+    "mm",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.mm(_blas(g), _blas(n.saved["other"].T))),
+        _needs(n, 1, lambda: K.mm(_blas(n.saved["self"].T), _blas(g))),
+    ),
+)
+def mm(a, b):
+    if a.dtype.kind == "i":
+        return K.mm_int(a, b)
+    return K.mm(_blas(a), _blas(b))
+
+
+@_op(
+    "mv",
+    lambda n, g: (
+        _needs(
+            n, 0, lambda: K.outer(np.ascontiguousarray(g), np.ascontiguousarray(n.saved["other"]))
+        ),
+        _needs(n, 1, lambda: K.mv(_blas(n.saved["self"].T), np.ascontiguousarray(g))),
+    ),
+)
+def mv(a, v):
+    if a.dtype.kind == "i":
+        return K.mm_int(a, v.reshape(-1, 1)).reshape(-1)
+    return K.mv(_blas(a), np.ascontiguousarray(v))
+
+
+@_op(
+    "dot",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.mul(g, n.saved["other"])),
+        _needs(n, 1, lambda: K.mul(g, n.saved["self"])),
+    ),
+)
+def dot(a, b):
+    if a.dtype.kind == "i":
+        return K.mm_int(a.reshape(1, -1), b.reshape(-1, 1)).reshape(())
+    return np.asarray(K.dot(np.ascontiguousarray(a), np.ascontiguousarray(b)), dtype=a.dtype)
+
+
+# ---------------------------------------------------------------- views and shape ops
+
+
+def _inverse_permutation(dims: Sequence[int]) -> list[int]:
+    inverse = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inverse[d % len(dims)] = i
+    return inverse
+
+
+def _back_to_input_shape(n, g):
+    return (g.reshape(n.inputs[0].shape),)
+
+
+_op("t", lambda n, g: (g.T,), view=True)(lambda x: x.T)
+_op("transpose", lambda n, g: (np.swapaxes(g, n.attrs["dim0"], n.attrs["dim1"]),), view=True)(
+    lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1) if x.ndim else x
+)
+_op("permute", lambda n, g: (np.transpose(g, _inverse_permutation(n.attrs["dims"])),), view=True)(
+    lambda x, dims: np.transpose(x, [d % max(x.ndim, 1) for d in dims]) if x.ndim else x
+)
+_op("view", _back_to_input_shape, view=True)(lambda x, shape: x.reshape(shape))
+_op("_unsafe_view", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
+_op("clone", lambda n, g: (g,))(lambda x: np.array(x, order="C", copy=True))
+_op("unsqueeze", _back_to_input_shape, view=True)(
+    lambda x, dim: np.expand_dims(x, dim % (x.ndim + 1))
+)
+for _squeeze in ("squeeze", "squeeze_"):
+    _op(_squeeze, _back_to_input_shape, view=True)(
+        lambda x, dim: np.squeeze(x, dim % x.ndim) if x.ndim and x.shape[dim] == 1 else x
+    )
+
+
+# ---------------------------------------------------------------- reductions
+
+
+def _reduced_axes(x_ndim: int, dim) -> list[int]:
+    if dim is None:
+        return list(range(x_ndim))
+    dims = [dim] if isinstance(dim, int) else list(dim)
+    return sorted({d % x_ndim for d in dims}) if x_ndim else []
+
+
+def _sum_forward(x, dim, keepdim):
+    axes = _reduced_axes(x.ndim, dim)
+    out = reduce_sum(x, axes)
+    if dim is None and not keepdim:
+        return out.reshape(())
+    if keepdim:
+        return out
+    return out.reshape([s for i, s in enumerate(out.shape) if i not in axes])
+
+
+def _expand_reduced(n, g):
+    """Broadcast the gradient of a reduction back over the reduced dims."""
+    shape = n.inputs[0].shape
+    axes = _reduced_axes(len(shape), n.attrs["dim"])
+    kept = [1 if i in axes else s for i, s in enumerate(shape)]
+    return np.broadcast_to(g.reshape(kept), shape)
+
+
+def _mean_forward(x, dim, keepdim):
+    axes = _reduced_axes(x.ndim, dim)
+    count = prod(x.shape[a] for a in axes)
+    total = _sum_forward(x, dim, keepdim)
+    return K.div(total, np.asarray(count if count else np.nan, dtype=x.dtype))
+
+
+def _mean_vjp(n, g):
+    shape = n.inputs[0].shape
+    count = prod(shape[a] for a in _reduced_axes(len(shape), n.attrs["dim"]))
+    return (_expand_reduced(n, K.div(g, np.asarray(count if count else np.nan, dtype=g.dtype))),)
+
+
+_op("sum", lambda n, g: (_expand_reduced(n, g),))(_sum_forward)
+_op("mean", _mean_vjp)(_mean_forward)
+
+
+# ---------------------------------------------------------------- losses
+
+
+@_op(
+    "binary_cross_entropy_with_logits",
+    lambda n, g: (
+        _needs(
+            n,
+            0,
+            lambda: K.bce_with_logits_backward(
+                g, n.saved["self"], n.saved["target"], _numel_scale(n, g.dtype)
+            ),
+        ),
+        _needs(
+            n,
+            1,
+            lambda: K.bce_with_logits_backward_target(g, n.saved["self"], _numel_scale(n, g.dtype)),
+        ),
+    ),
+)
+def binary_cross_entropy_with_logits(x, y, reduction):
+    return _reduce(K.bce_with_logits(x, y), reduction)
+
+
+def _mse_vjp(n, g):
+    grad = K.squared_error_backward(g, n.saved["self"], n.saved["target"], _numel_scale(n, g.dtype))
+    return (grad if n.needs[0] else None, K.neg(grad) if n.needs[1] else None)
+
+
+@_op("mse_loss", _mse_vjp)
+def mse_loss(x, y, reduction):
+    return _reduce(K.squared_error(x, y), reduction)

@@ -1,0 +1,888 @@
+"""The abstract half of the op table: what each op is, before any kernel runs.
+
+For every op this module states its torch name, the name torch prints for its backward node,
+its inputs and attributes, which inputs it differentiates, which tensors its backward saves,
+and its shape/stride/dtype rule. Rules are pure Python (no numpy, no numba), cost nothing to
+run, and raise torch's exception types with torch's wording, so the client predicts every
+result's metadata and catches bad input at the user's line without asking the server, while
+the server validates input from clients in any language with the same code (as JAX's
+abstract evaluation rules do). `gradrpc.engine.ops` holds the concrete half: each op's
+forward kernel and vector-Jacobian product, under the same names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from math import prod
+
+from .errors import (
+    DimensionOutOfRange,
+    DtypeMismatch,
+    InvalidArgument,
+    InvalidValue,
+    ShapeMismatch,
+    Unsupported,
+)
+
+# ---------------------------------------------------------------- dtypes
+
+DTYPES = ("bool", "int64", "float32", "float64")  # in promotion order
+FLOAT_DTYPES = ("float32", "float64")
+DEFAULT_FLOAT = "float32"
+ITEMSIZE = {"bool": 1, "int64": 8, "float32": 4, "float64": 8}
+TORCH_TYPE_NAME = {"bool": "Bool", "int64": "Long", "float32": "Float", "float64": "Double"}
+C_TYPE_NAME = {"bool": "bool", "int64": "long int", "float32": "float", "float64": "double"}
+
+
+@dataclass(frozen=True, slots=True)
+class TensorMeta:
+    """What is known of a tensor without its values: torch's sizes, strides and dtype."""
+
+    shape: tuple[int, ...]
+    dtype: str
+    strides: tuple[int, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def numel(self) -> int:
+        return prod(self.shape)
+
+
+Operand = TensorMeta | float | int | bool  # a tensor or a Python number (torch's wrapped scalar)
+
+
+def meta(shape: Sequence[int], dtype: str) -> TensorMeta:
+    """A contiguous tensor's metadata."""
+    shape = tuple(int(s) for s in shape)
+    return TensorMeta(shape, dtype, contiguous_strides(shape))
+
+
+def is_float(dtype: str | None) -> bool:
+    return dtype in FLOAT_DTYPES
+
+
+def scalar_dtype(value: float | int | bool) -> str:
+    """The dtype a Python number takes part in promotion as (floats as the default dtype)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    return DEFAULT_FLOAT
+
+
+def promote_types(a: str | None, b: str | None) -> str | None:
+    """torch.promote_types over bool < int64 < float32 < float64."""
+    if a is None or b is None:
+        return a or b
+    return a if DTYPES.index(a) >= DTYPES.index(b) else b
+
+
+def _combine_categories(higher: str | None, lower: str | None) -> str | None:
+    if higher is None:
+        return lower
+    if is_float(higher):
+        return higher
+    if higher == "bool" or is_float(lower):
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(operands: Sequence[Operand]) -> str:
+    """torch.result_type: dimensioned tensors outrank 0-d tensors, which outrank Python
+    numbers, unless a lower rank holds a higher category (bool < integer < floating)."""
+    dims = zero_dims = wrapped = None
+    for op in operands:
+        if isinstance(op, TensorMeta):
+            if op.ndim:
+                dims = promote_types(dims, op.dtype)
+            else:
+                zero_dims = promote_types(zero_dims, op.dtype)
+        else:
+            wrapped = promote_types(wrapped, scalar_dtype(op))
+    return _combine_categories(dims, _combine_categories(zero_dims, wrapped))
+
+
+# ---------------------------------------------------------------- shapes and strides
+
+
+def contiguous_strides(shape: Sequence[int]) -> tuple[int, ...]:
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
+
+
+def is_contiguous(m: TensorMeta) -> bool:
+    """torch's is_contiguous: dims of size 1 may have any stride."""
+    if m.numel == 0:
+        return True
+    expected = 1
+    for size, stride in zip(reversed(m.shape), reversed(m.strides), strict=True):
+        if size != 1:
+            if stride != expected:
+                return False
+            expected *= size
+    return True
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """Wrap a negative dim, raising torch's IndexError when out of range."""
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise DimensionOutOfRange(
+            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+            f"but got {dim})"
+        )
+    return dim % rank
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """NumPy/torch broadcasting of shapes, with torch's error for a mismatch."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for shape in shapes:
+        for i, size in enumerate(shape, ndim - len(shape)):
+            if size != out[i] and size != 1:
+                if out[i] != 1:
+                    raise ShapeMismatch(
+                        f"The size of tensor a ({out[i]}) must match the size of tensor b "
+                        f"({size}) at non-singleton dimension {i - ndim + len(shape)}"
+                    )
+                out[i] = size
+    return tuple(out)
+
+
+def infer_size(shape: Sequence[int], numel: int) -> tuple[int, ...]:
+    """Resolve one -1 in a view shape, as torch's infer_size does."""
+    shape = [int(s) for s in shape]
+    infer_at = None
+    known = 1
+    for i, size in enumerate(shape):
+        if size == -1:
+            if infer_at is not None:
+                raise ShapeMismatch("only one dimension can be inferred")
+            infer_at = i
+        elif size < 0:
+            raise ShapeMismatch(f"invalid shape dimension {size}")
+        else:
+            known *= size
+    if infer_at is not None and known != 0 and numel % known == 0:
+        shape[infer_at] = numel // known
+    elif infer_at is not None or known != numel:
+        raise ShapeMismatch(
+            f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}"
+        )
+    return tuple(shape)
+
+
+def view_strides(m: TensorMeta, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """Strides that let `m`'s storage be viewed with `shape`, or None if it must be copied
+    (torch's computeStride: each run of contiguous old dims must map onto whole new dims)."""
+    if m.numel == 0 or m.ndim == 0:
+        return contiguous_strides(shape)
+    new_strides = [0] * len(shape)
+    view_d = len(shape) - 1
+    chunk_base = m.strides[-1]
+    tensor_numel = view_numel = 1
+    for tensor_d in range(m.ndim - 1, -1, -1):
+        tensor_numel *= m.shape[tensor_d]
+        chunk_ends = tensor_d == 0 or (
+            m.shape[tensor_d - 1] != 1 and m.strides[tensor_d - 1] != tensor_numel * chunk_base
+        )
+        if chunk_ends:
+            while view_d >= 0 and (view_numel < tensor_numel or shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base = m.strides[tensor_d - 1]
+                tensor_numel = view_numel = 1
+    return tuple(new_strides) if view_d == -1 else None
+
+
+# ---------------------------------------------------------------- the op specs
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """One attribute of an op: its name, the AttrValue field that carries it, its default."""
+
+    name: str
+    type: str  # "int", "float", "bool", "string" or "ints"
+    doc: str
+    default: object = None
+    optional: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class OpSpec:
+    """Everything about an op that needs no values.
+
+    `infer(operands, attrs)` validates and returns the result's metadata; `grad_fn` names the
+    backward node for these operands; `saves(needs)` lists the tensors the backward keeps,
+    given which inputs need a gradient ("self", "other", "target" or "result"), which is
+    what makes a second backward through the node fail once they are freed.
+    """
+
+    name: str
+    torch_name: str
+    doc: str
+    inputs: tuple[str, ...]
+    differentiable: tuple[bool, ...]
+    infer: Callable[[Sequence[Operand], dict], TensorMeta]
+    grad_fn: Callable[[Sequence[Operand], dict], str]
+    saves: Callable[[tuple[bool, ...]], tuple[str, ...]]
+    attrs: tuple[Attr, ...] = ()
+
+    @property
+    def arity(self) -> int:
+        return len(self.inputs)
+
+    def with_defaults(self, attrs: dict) -> dict:
+        """`attrs` completed with defaults; unknown or missing required ones are errors."""
+        names = {a.name for a in self.attrs}
+        for name in attrs:
+            if name not in names:
+                raise InvalidArgument(f"{self.name}() got an unexpected keyword argument '{name}'")
+        out = {}
+        for a in self.attrs:
+            if a.name in attrs:
+                out[a.name] = attrs[a.name]
+            elif a.optional:
+                out[a.name] = a.default
+            else:
+                raise InvalidArgument(f"{self.name}() missing required argument '{a.name}'")
+        return out
+
+
+SPECS: dict[str, OpSpec] = {}
+
+
+def _register(spec: OpSpec) -> None:
+    SPECS[spec.name] = spec
+
+
+def _named(name: str) -> Callable[[Sequence[Operand], dict], str]:
+    return lambda operands, attrs: name
+
+
+def _nothing(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    return ()
+
+
+def _result(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    return ("result",)
+
+
+def _self(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    return ("self",)
+
+
+def _tensors(operands: Sequence[Operand]) -> list[TensorMeta]:
+    return [o for o in operands if isinstance(o, TensorMeta)]
+
+
+def _check_operands(name: str, operands: Sequence[Operand], arity: int) -> None:
+    if len(operands) != arity:
+        raise InvalidArgument(f"{name}() takes {arity} inputs but {len(operands)} were given")
+
+
+def _require_tensor(name: str, operand: Operand, position: int) -> TensorMeta:
+    if not isinstance(operand, TensorMeta):
+        raise InvalidArgument(
+            f"{name}(): argument {position} must be Tensor, not {type(operand).__name__}"
+        )
+    return operand
+
+
+# ---- elementwise binary ops: a tensor and a tensor or a Python number, broadcast
+
+
+def _binary_infer(name: str, result_float: bool = False):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        tensors = _tensors(operands)
+        if not tensors:
+            raise InvalidArgument(f"{name}(): at least one input must be a Tensor")
+        shape = broadcast_shapes(*(t.shape for t in tensors))
+        dtype = result_type(operands)
+        kinds = [o.dtype if isinstance(o, TensorMeta) else scalar_dtype(o) for o in operands]
+        if name in ("sub", "rsub") and kinds == ["bool", "bool"]:
+            raise InvalidArgument(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead."
+            )
+        if name in ("sub", "rsub") and "bool" in kinds:
+            raise InvalidArgument(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                "operator instead."
+            )
+        if result_float and not is_float(dtype):
+            dtype = DEFAULT_FLOAT
+        return meta(shape, dtype)
+
+    return infer
+
+
+def _pow_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    base, exponent = operands
+    if not isinstance(base, TensorMeta):
+        return "PowBackward2"
+    return "PowBackward1" if isinstance(exponent, TensorMeta) else "PowBackward0"
+
+
+def _pow_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    # pow.Tensor_Scalar saves self; pow.Tensor_Tensor self, exponent and result;
+    # pow.Scalar exponent and result. Any of them makes the node freeable.
+    return ("self", "other", "result")
+
+
+def _mul_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    return (("other",) if needs[0] else ()) + (("self",) if needs[1] else ())
+
+
+def _div_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    return ("self", "other") if needs[1] else ("other",)
+
+
+_BINARY = {
+    # name: (torch name, grad_fn namer, saves, differentiable, result is floating, doc)
+    "add": ("torch.add", _named("AddBackward0"), _nothing, (True, True), False, "self + other"),
+    "sub": ("torch.sub", _named("SubBackward0"), _nothing, (True, True), False, "self - other"),
+    "rsub": ("torch.rsub", _named("RsubBackward1"), _nothing, (True, True), False, "other - self"),
+    "mul": ("torch.mul", _named("MulBackward0"), _mul_saves, (True, True), False, "self * other"),
+    "div": ("torch.div", _named("DivBackward0"), _div_saves, (True, True), True, "self / other"),
+    "pow": ("torch.pow", _pow_grad_fn, _pow_saves, (True, True), False, "self ** other"),
+}
+for _name, (_torch, _gfn, _saves, _diff, _float, _doc) in _BINARY.items():
+    _register(
+        OpSpec(
+            _name,
+            _torch,
+            f"Elementwise {_doc}, broadcasting; either input may be a number.",
+            ("self", "other"),
+            _diff,
+            _binary_infer(_name, _float),
+            _gfn,
+            _saves,
+        )
+    )
+
+
+# ---- elementwise unary ops
+
+
+def _unary_infer(name: str, result_float: bool):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        if x.dtype == "bool" and name in ("neg", "abs", "relu"):
+            if name == "neg":
+                raise InvalidArgument(
+                    "Negation, the `-` operator, on a bool tensor is not supported. If you "
+                    "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                    "instead."
+                )
+            raise Unsupported(f"\"{name}\" not implemented for 'Bool'")
+        dtype = DEFAULT_FLOAT if result_float and not is_float(x.dtype) else x.dtype
+        return meta(x.shape, dtype)
+
+    return infer
+
+
+_UNARY = {
+    # name: (grad_fn, saves, result is floating, doc)
+    "neg": ("NegBackward0", _nothing, False, "-x"),
+    "exp": ("ExpBackward0", _result, True, "e^x"),
+    "log": ("LogBackward0", _self, True, "the natural logarithm of x"),
+    "sqrt": ("SqrtBackward0", _result, True, "x^(1/2)"),
+    "abs": ("AbsBackward0", _self, False, "|x|"),
+    "relu": ("ReluBackward0", _result, False, "max(x, 0)"),
+    "sigmoid": ("SigmoidBackward0", _result, True, "1 / (1 + e^-x)"),
+    "tanh": ("TanhBackward0", _result, True, "tanh(x)"),
+    "reciprocal": ("ReciprocalBackward0", _result, True, "1 / x"),
+}
+for _name, (_gfn, _saves, _float, _doc) in _UNARY.items():
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise {_doc}.",
+            ("self",),
+            (True,),
+            _unary_infer(_name, _float),
+            _named(_gfn),
+            _saves,
+        )
+    )
+
+
+# ---- matrix products
+
+
+def _same_float_dtype(name: str, a: TensorMeta, b: TensorMeta) -> str:
+    if a.dtype != b.dtype:
+        if name == "dot":
+            raise DtypeMismatch(
+                f"dot : expected both vectors to have same dtype, but found "
+                f"{TORCH_TYPE_NAME[a.dtype]} and {TORCH_TYPE_NAME[b.dtype]}"
+            )
+        raise DtypeMismatch(
+            f"expected m1 and m2 to have the same dtype, but got: "
+            f"{C_TYPE_NAME[a.dtype]} != {C_TYPE_NAME[b.dtype]}"
+        )
+    if a.dtype == "bool":
+        raise Unsupported(f"\"{name}\" not implemented for 'Bool'")
+    return a.dtype
+
+
+def _mm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("mm", operands, 2)
+    a, b = (_require_tensor("mm", o, i) for i, o in enumerate(operands))
+    if a.ndim != 2 or b.ndim != 2:
+        which, m = ("self", a) if a.ndim != 2 else ("mat2", b)
+        raise ShapeMismatch(f"{which} must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise ShapeMismatch(
+            f"mat1 and mat2 shapes cannot be multiplied "
+            f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})"
+        )
+    return meta((a.shape[0], b.shape[1]), _same_float_dtype("mm", a, b))
+
+
+def _mv_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("mv", operands, 2)
+    a, v = (_require_tensor("mv", o, i) for i, o in enumerate(operands))
+    if a.ndim != 2 or v.ndim != 1:
+        raise ShapeMismatch(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise ShapeMismatch(
+            f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
+            f"vec ({v.shape[0]})"
+        )
+    return meta((a.shape[0],), _same_float_dtype("mv", a, v))
+
+
+def _dot_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("dot", operands, 2)
+    a, b = (_require_tensor("dot", o, i) for i, o in enumerate(operands))
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeMismatch(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise ShapeMismatch(
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] "
+            f"to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} "
+            f"elements respectively"
+        )
+    return meta((), _same_float_dtype("dot", a, b))
+
+
+for _name, _infer, _doc in (
+    ("mm", _mm_infer, "The matrix product of an (n, k) and a (k, m) matrix."),
+    ("mv", _mv_infer, "The product of an (n, k) matrix and a (k,) vector."),
+    ("dot", _dot_infer, "The inner product of two vectors of equal length."),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            _doc,
+            ("self", "other"),
+            (True, True),
+            _infer,
+            _named(f"{_name.capitalize()}Backward0"),
+            _mul_saves,
+        )
+    )
+
+
+def matmul_plan(a: TensorMeta, b: TensorMeta) -> str:
+    """How torch.matmul decomposes for these ranks: "dot", "mv", "mm" or "vm" (a vector
+    times a matrix: unsqueeze(0), mm, squeeze_(0), which is why torch names its backward
+    SqueezeBackward4)."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeMismatch(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
+        )
+    if a.ndim > 2 or b.ndim > 2:
+        raise Unsupported(
+            "gradrpc: matmul of tensors with more than 2 dimensions is not supported yet"
+        )
+    return {(1, 1): "dot", (2, 1): "mv", (1, 2): "vm", (2, 2): "mm"}[(a.ndim, b.ndim)]
+
+
+# ---- views and shape ops (the result shares the input's storage where torch's does)
+
+
+def _view_result(m: TensorMeta, shape: tuple[int, ...], strides: tuple[int, ...]) -> TensorMeta:
+    return TensorMeta(tuple(shape), m.dtype, tuple(strides))
+
+
+def _t_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("t", operands, 1)
+    x = _require_tensor("t", operands[0], 0)
+    if x.ndim > 2:
+        raise ShapeMismatch(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return _view_result(x, x.shape[::-1], x.strides[::-1])
+
+
+def _permute(x: TensorMeta, dims: Sequence[int]) -> TensorMeta:
+    return _view_result(x, tuple(x.shape[d] for d in dims), tuple(x.strides[d] for d in dims))
+
+
+def _transpose_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("transpose", operands, 1)
+    x = _require_tensor("transpose", operands[0], 0)
+    d0, d1 = normalize_dim(attrs["dim0"], x.ndim), normalize_dim(attrs["dim1"], x.ndim)
+    if x.ndim == 0:
+        return x
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return _permute(x, dims)
+
+
+def _permute_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("permute", operands, 1)
+    x = _require_tensor("permute", operands[0], 0)
+    dims = list(attrs["dims"])
+    if len(dims) != x.ndim:
+        raise ShapeMismatch(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+            f"the length of the desired ordering of dimensions i.e. input.dim() = {x.ndim} is "
+            f"not equal to len(dims) = {len(dims)}"
+        )
+    dims = [normalize_dim(d, x.ndim) for d in dims]
+    if len(set(dims)) != len(dims):
+        raise ShapeMismatch("permute(): duplicate dims are not allowed.")
+    return _permute(x, dims) if x.ndim else x
+
+
+def _view_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("view", operands, 1)
+    x = _require_tensor("view", operands[0], 0)
+    shape = infer_size(attrs["shape"], x.numel)
+    strides = view_strides(x, shape)
+    if strides is None:
+        raise ShapeMismatch(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
+    return _view_result(x, shape, strides)
+
+
+def _unsafe_view_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("_unsafe_view", operands, 1)
+    x = _require_tensor("_unsafe_view", operands[0], 0)
+    return meta(infer_size(attrs["shape"], x.numel), x.dtype)
+
+
+def _clone_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("clone", operands, 1)
+    x = _require_tensor("clone", operands[0], 0)
+    return meta(x.shape, x.dtype)
+
+
+def _unsqueeze_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("unsqueeze", operands, 1)
+    x = _require_tensor("unsqueeze", operands[0], 0)
+    dim = normalize_dim(attrs["dim"], x.ndim + 1)
+    stride = x.shape[dim] * x.strides[dim] if dim < x.ndim else 1
+    return _view_result(
+        x, x.shape[:dim] + (1,) + x.shape[dim:], x.strides[:dim] + (stride,) + x.strides[dim:]
+    )
+
+
+def _squeeze_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("squeeze", operands, 1)
+    x = _require_tensor("squeeze", operands[0], 0)
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if x.ndim == 0 or x.shape[dim] != 1:
+        return x
+    return _view_result(
+        x, x.shape[:dim] + x.shape[dim + 1 :], x.strides[:dim] + x.strides[dim + 1 :]
+    )
+
+
+_SHAPE_ATTR = Attr("shape", "ints", "The new shape; one entry may be -1.", optional=False)
+_DIM_ATTR = Attr("dim", "int", "The dimension.", optional=False)
+for _name, _infer, _gfn, _attrs, _doc in (
+    ("t", _t_infer, "TBackward0", (), "Swap the two dimensions of a matrix (a view)."),
+    (
+        "transpose",
+        _transpose_infer,
+        "TransposeBackward0",
+        (
+            Attr("dim0", "int", "The first dimension.", optional=False),
+            Attr("dim1", "int", "The second dimension.", optional=False),
+        ),
+        "Swap two dimensions (a view).",
+    ),
+    (
+        "permute",
+        _permute_infer,
+        "PermuteBackward0",
+        (Attr("dims", "ints", "The new order of the dimensions.", optional=False),),
+        "Reorder the dimensions (a view); Tensor.T is permute(reversed dims).",
+    ),
+    (
+        "view",
+        _view_infer,
+        "ViewBackward0",
+        (_SHAPE_ATTR,),
+        "The same storage seen with a new shape.",
+    ),
+    (
+        "_unsafe_view",
+        _unsafe_view_infer,
+        "UnsafeViewBackward0",
+        (_SHAPE_ATTR,),
+        "A contiguous tensor seen with a new shape (reshape's copying path).",
+    ),
+    ("clone", _clone_infer, "CloneBackward0", (), "A contiguous copy."),
+    (
+        "unsqueeze",
+        _unsqueeze_infer,
+        "UnsqueezeBackward0",
+        (_DIM_ATTR,),
+        "Insert a dimension of size 1.",
+    ),
+    ("squeeze", _squeeze_infer, "SqueezeBackward1", (_DIM_ATTR,), "Remove a dimension of size 1."),
+    (
+        "squeeze_",
+        _squeeze_infer,
+        "SqueezeBackward4",
+        (_DIM_ATTR,),
+        "squeeze as torch.matmul applies it in place to a fresh result.",
+    ),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.Tensor.{_name}",
+            _doc,
+            ("self",),
+            (True,),
+            _infer,
+            _named(_gfn),
+            _nothing,
+            _attrs,
+        )
+    )
+
+
+def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
+    """torch.reshape is a view when the strides allow it, else a contiguous clone followed by
+    _unsafe_view: returns "view" or "copy"."""
+    target = infer_size(shape, x.numel)
+    return "view" if view_strides(x, target) is not None else "copy"
+
+
+# ---- reductions
+
+
+def reduced_dims(x: TensorMeta, dim) -> tuple[int, ...]:
+    """The dims a reduction folds: all of them for None, else the normalized, sorted set."""
+    if dim is None:
+        return tuple(range(x.ndim))
+    dims = [dim] if isinstance(dim, int) else list(dim)
+    if x.ndim == 0:
+        for d in dims:
+            normalize_dim(d, 0)
+        return ()
+    norm = sorted(normalize_dim(d, x.ndim) for d in dims)
+    for a, b in zip(norm, norm[1:], strict=False):
+        if a == b:
+            raise InvalidArgument(f"dim {a} appears multiple times in the list of dims")
+    return tuple(norm)
+
+
+def _reduce_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        dims = reduced_dims(x, attrs.get("dim"))
+        keepdim = bool(attrs.get("keepdim"))
+        if name == "mean" and not is_float(x.dtype):
+            raise InvalidArgument(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {TORCH_TYPE_NAME[x.dtype]}"
+            )
+        dtype = x.dtype if is_float(x.dtype) else "int64"
+        if attrs.get("dim") is None and not keepdim:
+            shape: tuple[int, ...] = ()
+        elif keepdim:
+            shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+        else:
+            shape = tuple(s for i, s in enumerate(x.shape) if i not in dims)
+        return meta(shape, dtype)
+
+    return infer
+
+
+def _reduce_grad_fn(base: str):
+    return lambda operands, attrs: f"{base}Backward{0 if attrs.get('dim') is None else 1}"
+
+
+_REDUCE_ATTRS = (
+    Attr("dim", "ints", "The dimensions to reduce; all of them when absent.", None),
+    Attr("keepdim", "bool", "Keep reduced dimensions with size 1.", False),
+)
+for _name, _base, _doc in (("sum", "Sum", "The sum"), ("mean", "Mean", "The arithmetic mean")):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"{_doc} of the elements, over all or the given dimensions.",
+            ("self",),
+            (True,),
+            _reduce_infer(_name),
+            _reduce_grad_fn(_base),
+            _nothing,
+            _REDUCE_ATTRS,
+        )
+    )
+
+
+# ---- losses
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _loss_infer(name: str, broadcast: bool):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        x, target = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        reduction = attrs.get("reduction", "mean")
+        if reduction not in REDUCTIONS:
+            raise InvalidValue(f"{reduction} is not a valid value for reduction")
+        if broadcast:
+            shape = broadcast_shapes(x.shape, target.shape)
+        elif x.shape != target.shape:
+            raise InvalidValue(
+                f"Target size ({size_repr(target.shape)}) must be the same as input size "
+                f"({size_repr(x.shape)})"
+            )
+        else:
+            shape = x.shape
+        dtype = result_type([x, target])
+        if not is_float(dtype):
+            raise InvalidArgument(f"\"{name}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+        return meta(shape if reduction == "none" else (), dtype)
+
+    return infer
+
+
+def _loss_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    return ("self", "target")
+
+
+_REDUCTION_ATTR = (Attr("reduction", "string", "'mean' (default), 'sum' or 'none'.", "mean"),)
+_register(
+    OpSpec(
+        "binary_cross_entropy_with_logits",
+        "torch.nn.functional.binary_cross_entropy_with_logits",
+        "-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))), computed stably from logits x and "
+        "targets y, then reduced.",
+        ("self", "target"),
+        (True, True),
+        _loss_infer("binary_cross_entropy_with_logits", broadcast=False),
+        _named("BinaryCrossEntropyWithLogitsBackward0"),
+        _loss_saves,
+        _REDUCTION_ATTR,
+    )
+)
+_register(
+    OpSpec(
+        "mse_loss",
+        "torch.nn.functional.mse_loss",
+        "(x - y)^2 elementwise, broadcasting, then reduced.",
+        ("self", "target"),
+        (True, True),
+        _loss_infer("mse_loss", broadcast=True),
+        _named("MseLossBackward0"),
+        _loss_saves,
+        _REDUCTION_ATTR,
+    )
+)
+
+
+# ---------------------------------------------------------------- factories
+
+FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn")
+
+
+def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: bool) -> TensorMeta:
+    """Validate a factory call and return its result's metadata."""
+    if factory not in FACTORIES:
+        raise InvalidValue(f"unknown factory '{factory}'; expected one of {', '.join(FACTORIES)}")
+    if dtype not in DTYPES:
+        raise InvalidValue(f"unknown dtype '{dtype}'")
+    shape = tuple(int(s) for s in shape)
+    if factory == "eye" and len(shape) != 2:
+        raise InvalidValue("eye takes a shape of two dimensions [n, m]")
+    for s in shape:
+        if s < 0:
+            if factory == "eye":
+                raise InvalidValue(f"n must be greater or equal to 0, got {s}")
+            raise InvalidValue(
+                f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]"
+            )
+    if factory in ("rand", "randn") and not is_float(dtype):
+        name = "normal_" if factory == "randn" else "check_uniform_bounds"
+        raise Unsupported(f"\"{name}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+    check_requires_grad(dtype, requires_grad, "creation")
+    return meta(shape, dtype)
+
+
+def check_requires_grad(dtype: str, requires_grad: bool, how: str = "flag") -> None:
+    """Only floating tensors may require grad (torch's two wordings: at creation, by flag)."""
+    if requires_grad and not is_float(dtype):
+        if how == "creation":
+            raise InvalidArgument(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
+        raise InvalidArgument("only Tensors of floating point dtype can require gradients")
+
+
+def size_repr(shape: Sequence[int]) -> str:
+    """torch.Size's repr."""
+    return f"torch.Size([{', '.join(map(str, shape))}])"
+
+
+def check_grad_output(index: int, output: TensorMeta, grad: TensorMeta | None) -> None:
+    """Validate one gradient passed to backward: torch requires the output's exact shape."""
+    if grad is None:
+        if output.numel != 1:
+            raise InvalidArgument("grad can be implicitly created only for scalar outputs")
+        return
+    if grad.shape != output.shape:
+        raise ShapeMismatch(
+            f"Mismatch in shape: grad_output[{index}] has a shape of {size_repr(grad.shape)} "
+            f"and output[{index}] has a shape of {size_repr(output.shape)}."
+        )
+    if is_float(output.dtype) and not is_float(grad.dtype):
+        raise DtypeMismatch(
+            f"For complex Tensors, both grad_output and output are required to have the same "
+            f"dtype. Mismatch in dtype: grad_output[{index}] has a dtype of "
+            f"{TORCH_TYPE_NAME[grad.dtype]} and output[{index}] has a dtype of "
+            f"{TORCH_TYPE_NAME[output.dtype]}."
+        )
+
+
+def infer(op: str, operands: Sequence[Operand], attrs: dict) -> tuple[OpSpec, dict, TensorMeta]:
+    """Look up `op`, complete its attrs and infer its result: the entry point both sides use."""
+    from .errors import UnknownOp
+
+    spec = SPECS.get(op)
+    if spec is None:
+        raise UnknownOp(f"unknown op '{op}'")
+    full = spec.with_defaults(attrs)
+    return spec, full, spec.infer(operands, full)

@@ -1,0 +1,1 @@
+"""gradrpc.v1: the protobuf contract and its generated code."""

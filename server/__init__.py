@@ -1,0 +1,1 @@
+"""gradrpc server: sessions, the GradService servicer, lifecycle and CLI."""

@@ -1,0 +1,159 @@
+"""Sessions: a handle table per client, each with its own lock, and the store that reaps them.
+
+One session's calls run one at a time in arrival order (its lock); different sessions run in
+parallel, since the kernels release the GIL.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from gradrpc.engine.errors import (
+    HandleInUse,
+    HandleNotFound,
+    InvalidSessionId,
+    ResourceExhausted,
+    SessionExists,
+    SessionNotFound,
+)
+from gradrpc.engine.graph import Tensor
+
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(eq=False)
+class Session:
+    """One client's tensors, by client-chosen handle."""
+
+    id: str
+    keep_alive: float
+    handles: dict[int, Tensor] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_used: float = field(default_factory=time.monotonic)
+    rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    closed: bool = False
+
+    def get(self, handle: int) -> Tensor:
+        try:
+            return self.handles[handle]
+        except KeyError:
+            raise HandleNotFound(f"handle {handle} is not bound in this session") from None
+
+    def bind(self, handle: int, tensor: Tensor) -> None:
+        if handle == 0:
+            raise HandleInUse("handle 0 is reserved")
+        if handle in self.handles:
+            raise HandleInUse(f"handle {handle} is already bound in this session")
+        self.handles[handle] = tensor
+
+    def release(self, handle: int) -> None:
+        if self.handles.pop(handle, None) is None:
+            raise HandleNotFound(f"handle {handle} is not bound in this session")
+
+    def nbytes(self) -> int:
+        """Bytes of tensor data the handles reach directly (views counted once per base)."""
+        bases = {}
+        for t in self.handles.values():
+            base = t.data.base if t.data.base is not None else t.data
+            bases[id(base)] = base.nbytes
+        return sum(bases.values())
+
+
+class SessionStore:
+    """All live sessions; idle ones past their keep-alive are reaped."""
+
+    def __init__(
+        self,
+        default_keep_alive: float = 300.0,
+        max_keep_alive: float = 3600.0,
+        max_sessions: int = 1000,
+    ):
+        self.default_keep_alive = default_keep_alive
+        self.max_keep_alive = max_keep_alive
+        self.max_sessions = max_sessions
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def check_id(session_id: str | None) -> str:
+        if not session_id or not SESSION_ID.fullmatch(session_id):
+            raise InvalidSessionId(
+                "the gradrpc-session-id metadata must be 32 lowercase hexadecimal characters "
+                "(128 random bits)"
+            )
+        return session_id
+
+    def create(self, session_id: str | None, keep_alive: float = 0.0) -> Session:
+        session_id = self.check_id(session_id)
+        keep_alive = min(keep_alive or self.default_keep_alive, self.max_keep_alive)
+        with self._lock:
+            if session_id in self._sessions:
+                raise SessionExists(f"session {session_id} already exists")
+            if len(self._sessions) >= self.max_sessions:
+                raise ResourceExhausted(
+                    f"the server holds its maximum of {self.max_sessions} sessions"
+                )
+            session = self._sessions[session_id] = Session(session_id, keep_alive)
+        return session
+
+    def get(self, session_id: str | None) -> Session:
+        session_id = self.check_id(session_id)
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if session is None:
+            raise SessionNotFound(
+                f"session {session_id} does not exist (closed, reaped or never created)"
+            )
+        session.last_used = time.monotonic()
+        return session
+
+    def close(self, session_id: str | None) -> None:
+        session_id = self.check_id(session_id)
+        with self._lock:
+            session = self._sessions.pop(session_id, None)
+        if session is None:
+            raise SessionNotFound(
+                f"session {session_id} does not exist (closed, reaped or never created)"
+            )
+        with session.lock:
+            session.closed = True
+            session.handles.clear()
+
+    def reap(self, now: float | None = None) -> list[str]:
+        """Close sessions idle past their keep-alive; busy ones (lock held) are kept."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            idle = [s for s in self._sessions.values() if now - s.last_used > s.keep_alive]
+        reaped = []
+        for session in idle:
+            if not session.lock.acquire(blocking=False):
+                continue
+            try:
+                if now - session.last_used > session.keep_alive:
+                    with self._lock:
+                        self._sessions.pop(session.id, None)
+                    session.closed = True
+                    session.handles.clear()
+                    reaped.append(session.id)
+            finally:
+                session.lock.release()
+        return reaped
+
+    def sessions(self) -> list[Session]:
+        with self._lock:
+            return list(self._sessions.values())
+
+    def tensor_count(self) -> int:
+        return sum(len(s.handles) for s in self.sessions())
+
+    def close_all(self) -> None:
+        with self._lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            with session.lock:
+                session.closed = True
+                session.handles.clear()
