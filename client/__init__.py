@@ -1,0 +1,209 @@
+"""gradrpc: PyTorch-style autograd computed by a gRPC server.
+
+Write torch code with ``import gradrpc as torch``: tensors live on the server, ops are
+queued and sent in batches, and values come back when you read them. Module-level calls use
+a default session: the server at ``$GRADRPC_ADDRESS`` if set, else an embedded server
+started in this process. ``gradrpc.connect(address)`` opens a session of your own, with the
+same namespace as this module.
+"""
+
+from __future__ import annotations
+
+from . import autograd, factories, nn
+from .dtypes import Size, device, dtype
+from .dtypes import bool_ as bool  # noqa: A001 - torch.bool
+from .dtypes import float32, float64, int64
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .namespace import on_default_session
+from .printing import get_printoptions, set_printoptions
+from .session import Session, default_session
+from .tensor import Tensor
+
+float = float32  # noqa: A001 - torch.float
+double = float64
+long = int64
+
+empty = on_default_session(factories.empty)
+empty_like = on_default_session(factories.empty_like)
+eye = on_default_session(factories.eye)
+from_numpy = on_default_session(factories.from_numpy)
+full = on_default_session(factories.full)
+full_like = on_default_session(factories.full_like)
+manual_seed = on_default_session(factories.manual_seed)
+ones = on_default_session(factories.ones)
+ones_like = on_default_session(factories.ones_like)
+rand = on_default_session(factories.rand)
+rand_like = on_default_session(factories.rand_like)
+randn = on_default_session(factories.randn)
+randn_like = on_default_session(factories.randn_like)
+tensor = on_default_session(factories.tensor)
+zeros = on_default_session(factories.zeros)
+zeros_like = on_default_session(factories.zeros_like)
+
+
+def connect(address: str, keep_alive: float = 300.0) -> Session:
+    """Open a session on the server at `address` ("host:port")."""
+    return Session(address, keep_alive=keep_alive)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+# ---------------------------------------------------------------- functions of tensors
+
+
+def _number_first(op: str):
+    def function(input, other) -> Tensor:  # noqa: A002
+        if isinstance(input, Tensor):
+            return getattr(input, op)(other)
+        return getattr(other, f"__r{op}__")(input)
+
+    function.__name__ = op
+    return function
+
+
+add = _number_first("add")
+mul = _number_first("mul")
+multiply = mul
+
+
+def sub(input, other, alpha=1) -> Tensor:  # noqa: A002
+    return input.sub(other, alpha=alpha)
+
+
+def div(input, other) -> Tensor:  # noqa: A002
+    return input.div(other) if isinstance(input, Tensor) else other.__rtruediv__(input)
+
+
+def pow(input, exponent) -> Tensor:  # noqa: A001, A002
+    return input.pow(exponent) if isinstance(input, Tensor) else exponent.__rpow__(input)
+
+
+def neg(input: Tensor) -> Tensor:  # noqa: A002
+    return -input
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return input.matmul(other)
+
+
+def _method(name: str):
+    def function(input: Tensor, *args, **kwargs):  # noqa: A002
+        return getattr(input, name)(*args, **kwargs)
+
+    function.__name__ = name
+    function.__doc__ = f"torch.{name}(input, ...) is input.{name}(...)."
+    return function
+
+
+exp = _method("exp")
+log = _method("log")
+sqrt = _method("sqrt")
+abs = _method("abs")  # noqa: A001
+relu = _method("relu")
+sigmoid = _method("sigmoid")
+tanh = _method("tanh")
+reciprocal = _method("reciprocal")
+mm = _method("mm")
+mv = _method("mv")
+dot = _method("dot")
+t = _method("t")
+transpose = _method("transpose")
+permute = _method("permute")
+reshape = _method("reshape")
+flatten = _method("flatten")
+unsqueeze = _method("unsqueeze")
+squeeze = _method("squeeze")
+sum = _method("sum")  # noqa: A001
+mean = _method("mean")
+clone = _method("clone")
+detach = _method("detach")
+numel = _method("numel")
+
+
+class cuda:  # noqa: N801 - torch.cuda
+    """gradrpc computes on the server's CPU."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        return 0
+
+
+__all__ = [
+    "Session",
+    "Size",
+    "Tensor",
+    "abs",
+    "add",
+    "autograd",
+    "bool",
+    "clone",
+    "connect",
+    "cuda",
+    "default_session",
+    "detach",
+    "device",
+    "div",
+    "dot",
+    "double",
+    "dtype",
+    "empty",
+    "empty_like",
+    "enable_grad",
+    "exp",
+    "eye",
+    "flatten",
+    "float",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full",
+    "full_like",
+    "get_printoptions",
+    "int64",
+    "is_grad_enabled",
+    "is_tensor",
+    "log",
+    "long",
+    "manual_seed",
+    "matmul",
+    "mean",
+    "mm",
+    "mul",
+    "multiply",
+    "mv",
+    "neg",
+    "nn",
+    "no_grad",
+    "numel",
+    "ones",
+    "ones_like",
+    "permute",
+    "pow",
+    "rand",
+    "rand_like",
+    "randn",
+    "randn_like",
+    "reciprocal",
+    "relu",
+    "reshape",
+    "set_grad_enabled",
+    "set_printoptions",
+    "sigmoid",
+    "sqrt",
+    "squeeze",
+    "sub",
+    "sum",
+    "t",
+    "tanh",
+    "tensor",
+    "transpose",
+    "unsqueeze",
+    "zeros",
+    "zeros_like",
+]

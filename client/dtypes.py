@@ -1,0 +1,118 @@
+"""torch's dtype objects, `torch.Size` and the CPU device."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class dtype:  # noqa: N801 - torch's name
+    """An element type; printed as torch prints it (`torch.float32`)."""
+
+    __slots__ = ("is_floating_point", "itemsize", "name")
+
+    def __init__(self, name: str, itemsize: int):
+        self.name = name
+        self.itemsize = itemsize
+        self.is_floating_point = name.startswith("float")
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    @property
+    def is_signed(self) -> bool:
+        return self.name != "bool"
+
+
+float32 = dtype("float32", 4)
+float64 = dtype("float64", 8)
+int64 = dtype("int64", 8)
+bool_ = dtype("bool", 1)
+DTYPES = {d.name: d for d in (float32, float64, int64, bool_)}
+NUMPY = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_}
+
+
+def _by_name(name: str) -> dtype:
+    return DTYPES[name]
+
+
+def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
+    """The dtype holding values of a NumPy dtype (other integers widen to int64)."""
+    kind = np.dtype(np_dtype).kind
+    if kind == "b":
+        return bool_
+    if kind in "iu":
+        return int64
+    if kind == "f":
+        return float64 if np.dtype(np_dtype).itemsize == 8 else float32
+    raise TypeError(
+        f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+        "float64, float32, int64, and bool."
+    )
+
+
+def as_dtype(value) -> dtype:
+    if isinstance(value, dtype):
+        return value
+    if isinstance(value, str) and value in DTYPES:
+        return DTYPES[value]
+    if value in (float,):
+        return float64
+    if value in (int,):
+        return int64
+    raise TypeError(f"dtype must be a gradrpc dtype such as torch.float32, not {value!r}")
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints printed as `torch.Size([2, 3])`."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(map(str, self))}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, index):
+        out = super().__getitem__(index)
+        return Size(out) if isinstance(index, slice) else out
+
+
+class device:  # noqa: N801 - torch's name
+    """A device: gradrpc computes on its server's CPU, so only "cpu" exists."""
+
+    __slots__ = ("index", "type")
+
+    def __init__(self, type: str = "cpu", index: int | None = None):  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        kind, _, number = str(type).partition(":")
+        if kind != "cpu":
+            raise RuntimeError(
+                f"gradrpc computes on the server's CPU; device '{type}' is not available "
+                "(torch.cuda.is_available() is False)"
+            )
+        self.type = kind
+        self.index = int(number) if number else index
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')" if self.index is None else (
+            f"device(type='{self.type}', index={self.index})"
+        )
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))

@@ -1,0 +1,155 @@
+"""Tensor creation, bound to a session: `gradrpc.ones(...)` uses the default session,
+`session.ones(...)` a given one. Factories run on the server; only `tensor` uploads values."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from gradrpc.engine import rules
+from gradrpc.v1 import gradrpc_pb2 as pb
+
+from .dtypes import NUMPY, as_dtype, device, from_numpy_dtype
+from .session import DTYPE_TO_ENUM, encode
+from .tensor import Tensor, _sizes
+
+__all__ = [
+    "empty",
+    "empty_like",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "manual_seed",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randn",
+    "randn_like",
+    "tensor",
+    "zeros",
+    "zeros_like",
+]
+
+
+def _dtype_name(dtype, default: str = rules.DEFAULT_FLOAT) -> str:
+    return default if dtype is None else as_dtype(dtype).name
+
+
+def _check_device(value) -> None:
+    if value is not None:
+        device(value)
+
+
+def _upload(session, array: np.ndarray, requires_grad: bool) -> Tensor:
+    rules.check_requires_grad(array.dtype.name, requires_grad, "creation")
+    handle = session.new_handle()
+    upload = pb.UploadOperation(output=handle, value=encode(array), requires_grad=requires_grad)
+    session.enqueue("tensor", pb.Operation(upload=upload), handle, nbytes=array.nbytes)
+    return Tensor(session, handle, rules.meta(array.shape, array.dtype.name), requires_grad)
+
+
+def _to_array(data, dtype) -> np.ndarray:
+    """Values as torch.tensor reads them: Python floats become the default float32, NumPy
+    arrays keep their type."""
+    from_numpy = isinstance(data, np.ndarray | np.generic)
+    array = np.asarray(data)
+    if array.dtype == object:
+        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if dtype is not None:
+        return array.astype(NUMPY[as_dtype(dtype).name])
+    inferred = from_numpy_dtype(array.dtype)
+    if inferred.name == "float64" and not from_numpy:
+        inferred = as_dtype(rules.DEFAULT_FLOAT)
+    return array.astype(NUMPY[inferred.name], copy=False)
+
+
+def tensor(session, data, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A new leaf holding a copy of `data` (nested lists, numbers or NumPy arrays)."""
+    _check_device(device)
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+            "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=3,
+        )
+        out = data.detach().clone().to(dtype) if dtype is not None else data.detach().clone()
+        return out.requires_grad_(requires_grad) if requires_grad else out
+    return _upload(session, _to_array(data, dtype), requires_grad)
+
+
+def from_numpy(session, array: np.ndarray) -> Tensor:
+    """A leaf holding a copy of a NumPy array (torch shares memory; a remote tensor cannot)."""
+    return _upload(session, _to_array(np.asarray(array), from_numpy_dtype(array.dtype)), False)
+
+
+def _factory(session, factory: str, shape: Sequence[int], dtype: str, requires_grad: bool, fill: float = 0.0) -> Tensor:
+    meta = rules.factory_meta(factory, shape, dtype, requires_grad)
+    handle = session.new_handle()
+    op = pb.FactoryOperation(
+        output=handle, factory=factory, shape=meta.shape, dtype=DTYPE_TO_ENUM[dtype], fill_value=fill, requires_grad=requires_grad
+    )
+    session.enqueue(factory, pb.Operation(factory=op), handle)
+    return Tensor(session, handle, meta, requires_grad)
+
+
+def _simple(factory: str):
+    def create(session, *size, dtype=None, device=None, requires_grad: bool = False, **ignored) -> Tensor:
+        _check_device(device)
+        return _factory(session, factory, _sizes(size), _dtype_name(dtype), requires_grad)
+
+    create.__name__ = factory
+    create.__doc__ = f"torch.{factory}(*size, dtype=None, requires_grad=False)"
+    return create
+
+
+zeros = _simple("zeros")
+ones = _simple("ones")
+empty = _simple("empty")
+rand = _simple("rand")
+randn = _simple("randn")
+
+
+def full(session, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `size` filled with `fill_value`; the dtype follows the value's type."""
+    _check_device(device)
+    default = "bool" if isinstance(fill_value, bool) else "int64" if isinstance(fill_value, int) else rules.DEFAULT_FLOAT
+    return _factory(session, "full", _sizes((size,)), _dtype_name(dtype, default), requires_grad, float(fill_value))
+
+
+def eye(session, n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix."""
+    _check_device(device)
+    return _factory(session, "eye", (n, n if m is None else m), _dtype_name(dtype), requires_grad)
+
+
+def _like(factory: str):
+    def create(session, input: Tensor, dtype=None, device=None, requires_grad: bool = False, **ignored) -> Tensor:  # noqa: A002
+        _check_device(device)
+        return _factory(input._session, factory, input.shape, _dtype_name(dtype, input._meta.dtype), requires_grad)
+
+    create.__name__ = f"{factory}_like"
+    create.__doc__ = f"torch.{factory}_like(input, dtype=None, requires_grad=False)"
+    return create
+
+
+zeros_like = _like("zeros")
+ones_like = _like("ones")
+empty_like = _like("empty")
+rand_like = _like("rand")
+randn_like = _like("randn")
+
+
+def full_like(session, input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    _check_device(device)
+    return _factory(input._session, "full", input.shape, _dtype_name(dtype, input._meta.dtype), requires_grad, float(fill_value))
+
+
+def manual_seed(session, seed: int) -> None:
+    """Seed the session's random generator (rand, randn)."""
+    session.enqueue("manual_seed", pb.Operation(manual_seed=pb.ManualSeedOperation(seed=int(seed) & (2**64 - 1))))

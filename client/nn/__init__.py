@@ -1,0 +1,5 @@
+"""`gradrpc.nn`."""
+
+from . import functional
+
+__all__ = ["functional"]

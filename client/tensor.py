@@ -1,0 +1,645 @@
+"""`gradrpc.Tensor`: a proxy for a tensor held by the server, with torch's API.
+
+A Tensor knows its shape, strides, dtype, requires_grad, is_leaf and grad_fn without asking
+the server: the op rules (`gradrpc.engine.rules`, pure Python) predict them, and the client
+keeps a mirror of the autograd graph (`Node`), so torch's errors are raised at the line
+that causes them. Only values (item, tolist, numpy, print) make a round trip.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Sequence
+
+import numpy as np
+
+from gradrpc.engine import rules
+from gradrpc.engine.errors import InPlaceOnLeaf, NoGradFn, Unsupported
+from gradrpc.engine.rules import TensorMeta
+from gradrpc.v1 import gradrpc_pb2 as pb
+
+from . import printing
+from .dtypes import DTYPES, Size, as_dtype, device
+from .grad_mode import is_grad_enabled
+
+_sequence = iter(range(1 << 62))
+
+
+class Node:
+    """A backward node as torch shows it (`tensor.grad_fn`): its name and next_functions."""
+
+    __slots__ = ("__weakref__", "_freed", "_has_saved", "_name", "_retained", "_sequence", "next_functions")
+
+    def __init__(self, name: str, next_functions: tuple, has_saved: bool):
+        self._name = name
+        self.next_functions = next_functions
+        self._has_saved = has_saved
+        self._freed = False
+        self._retained: weakref.ref | None = None
+        self._sequence = next(_sequence)
+
+    def name(self) -> str:
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {hex(id(self))}>"
+
+
+class AccumulateGrad(Node):
+    """The node that accumulates into a leaf's .grad; `variable` is the leaf."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor):
+        super().__init__("torch::autograd::AccumulateGrad", (), False)
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _edge(t: Tensor) -> Node | None:
+    """The node a gradient for `t` flows into: its grad_fn, or the leaf's accumulator."""
+    if not t._requires_grad:
+        return None
+    if t.grad_fn is not None:
+        return t.grad_fn
+    accumulator = t._accumulator() if t._accumulator is not None else None
+    if accumulator is None:
+        accumulator = AccumulateGrad(t)
+        t._accumulator = weakref.ref(accumulator)
+    return accumulator
+
+
+def _operand(value) -> pb.Operand:
+    if isinstance(value, Tensor):
+        return pb.Operand(handle=value._handle)
+    if isinstance(value, bool | np.bool_):
+        return pb.Operand(bool_value=bool(value))
+    if isinstance(value, int | np.integer):
+        return pb.Operand(int_value=int(value))
+    return pb.Operand(float_value=float(value))
+
+
+def _attr(value) -> pb.AttrValue:
+    if isinstance(value, bool):
+        return pb.AttrValue(bool_value=value)
+    if isinstance(value, int):
+        return pb.AttrValue(int_value=value)
+    if isinstance(value, float):
+        return pb.AttrValue(float_value=value)
+    if isinstance(value, str):
+        return pb.AttrValue(string_value=value)
+    return pb.AttrValue(int_list=pb.IntList(values=[int(v) for v in value]))
+
+
+def _number(value):
+    """A Python number for a number-like operand (numpy scalars included), else None."""
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, np.generic) and value.ndim == 0:
+        return value.item()
+    return None
+
+
+def _sizes(size) -> tuple[int, ...]:
+    """torch's size arguments: ints, or one tuple/list/Size."""
+    if len(size) == 1 and isinstance(size[0], Sequence):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+class Tensor:
+    """A tensor held by a gradrpc server; mirrors torch.Tensor."""
+
+    __slots__ = (
+        "__weakref__",
+        "_accumulator",
+        "_grad",
+        "_handle",
+        "_meta",
+        "_requires_grad",
+        "_retains_grad",
+        "_session",
+        "grad_fn",
+    )
+
+    def __init__(self, session, handle: int, meta: TensorMeta, requires_grad: bool = False, grad_fn: Node | None = None):
+        self._session = session
+        self._handle = handle
+        self._meta = meta
+        self._requires_grad = requires_grad
+        self.grad_fn = grad_fn
+        self._grad: Tensor | bool | None = None  # True: set on the server, no proxy bound yet
+        self._retains_grad = False
+        self._accumulator: weakref.ref | None = None
+
+    def __del__(self):
+        try:
+            self._session.release(self._handle)
+        except Exception:
+            pass
+
+    # ------------------------------------------------------------ metadata (no round trip)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._meta.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._meta.shape)
+        return self._meta.shape[rules.normalize_dim(dim, self.ndim)]
+
+    @property
+    def dtype(self):
+        return DTYPES[self._meta.dtype]
+
+    @property
+    def ndim(self) -> int:
+        return self._meta.ndim
+
+    def dim(self) -> int:
+        return self._meta.ndim
+
+    def numel(self) -> int:
+        return self._meta.numel
+
+    nelement = numel
+
+    def stride(self, dim: int | None = None):
+        if dim is None:
+            return self._meta.strides
+        return self._meta.strides[rules.normalize_dim(dim, self.ndim)]
+
+    def is_contiguous(self) -> bool:
+        return rules.is_contiguous(self._meta)
+
+    def is_floating_point(self) -> bool:
+        return rules.is_float(self._meta.dtype)
+
+    @property
+    def device(self) -> device:
+        return device("cpu")
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._meta.shape[0]
+
+    # ------------------------------------------------------------ queueing ops
+
+    def _call(self, op: str, operands: Sequence = (), attrs: dict | None = None) -> Tensor:
+        """Queue `op` on `operands` (the receiver alone by default)."""
+        return _apply(self._session, op, operands or [self], attrs or {})
+
+    # ------------------------------------------------------------ autograd state
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if not self.is_leaf:
+            if requires_grad:
+                return self
+            raise NoGradFn(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        rules.check_requires_grad(self._meta.dtype, requires_grad)
+        self._session.check_usable(self._handle)
+        self._requires_grad = bool(requires_grad)
+        self._session.enqueue(
+            "requires_grad_",
+            pb.Operation(set_requires_grad=pb.SetRequiresGradOperation(tensor=self._handle, requires_grad=requires_grad)),
+        )
+        return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        if not self.is_leaf and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you "
+                "access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for "
+                "more informations. (Triggered internally at "
+                "/pytorch/build/aten/src/ATen/core/TensorBody.h:489.)",
+                UserWarning,
+                stacklevel=2,
+            )
+        if self._grad is True:
+            handle = self._session.new_handle()
+            self._session.enqueue(
+                "grad", pb.Operation(bind_grad=pb.BindGradOperation(tensor=self._handle, output=handle)), handle
+            )
+            self._grad = Tensor(self._session, handle, rules.meta(self._meta.shape, self._meta.dtype))
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._meta.shape != self._meta.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+            if value._meta.dtype != self._meta.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._session.enqueue(
+            "grad=",
+            pb.Operation(set_grad=pb.SetGradOperation(tensor=self._handle, grad=value._handle if value is not None else 0)),
+        )
+        self._grad = value
+
+    def retain_grad(self) -> None:
+        if self.is_leaf:
+            return
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._retains_grad:
+            return
+        self._retains_grad = True
+        self.grad_fn._retained = weakref.ref(self)
+        self._session.enqueue("retain_grad", pb.Operation(retain_grad=pb.RetainGradOperation(tensor=self._handle)))
+
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None, create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) · gradient into the .grad of the leaves."""
+        from .autograd import backward
+
+        backward([self], [gradient], retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        self._session.check_usable(self._handle)
+        handle = self._session.new_handle()
+        self._session.enqueue("detach", pb.Operation(detach=pb.DetachOperation(tensor=self._handle, output=handle)), handle)
+        return Tensor(self._session, handle, self._meta)
+
+    @property
+    def data(self) -> Tensor:
+        return self.detach()
+
+    # ------------------------------------------------------------ values (one round trip)
+
+    def _values(self) -> np.ndarray:
+        return self._session.fetch(self._handle)
+
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._values()
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._values().reshape(()).item()
+
+    def tolist(self):
+        return self._values().tolist()
+
+    def __repr__(self) -> str:
+        return printing.format_tensor(
+            self._values(),
+            dtype=self._meta.dtype,
+            requires_grad=self._requires_grad,
+            grad_fn=self.grad_fn.name() if self.grad_fn is not None else None,
+        )
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return printing.format_scalar(self._values().reshape(())[()], spec)
+        return object.__format__(self, spec)
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._meta.dtype != "int64" or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return self.item()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __array__(self, dtype=None, copy=None):
+        values = self.numpy()
+        return values if dtype is None else values.astype(dtype)
+
+    # ------------------------------------------------------------ in place
+
+    def _check_in_place(self) -> None:
+        if is_grad_enabled() and self._requires_grad:
+            if self.is_leaf:
+                raise InPlaceOnLeaf("a leaf Variable that requires grad is being used in an in-place operation.")
+            raise Unsupported("gradrpc: in-place operations on tensors that have a grad_fn are not supported yet")
+
+    def zero_(self) -> Tensor:
+        self._check_in_place()
+        self._session.check_usable(self._handle)
+        self._session.enqueue("zero_", pb.Operation(zero=pb.ZeroOperation(tensor=self._handle, no_grad=not is_grad_enabled())))
+        return self
+
+    def copy_(self, src: Tensor) -> Tensor:
+        src = self._coerce(src)
+        self._check_in_place()
+        if is_grad_enabled() and src._requires_grad:
+            raise Unsupported("gradrpc: copy_ from a tensor that requires grad is not supported yet")
+        shape = rules.broadcast_shapes(self._meta.shape, src._meta.shape)
+        if shape != self._meta.shape:
+            raise RuntimeError(
+                f"output with shape [{', '.join(map(str, self._meta.shape))}] doesn't match the "
+                f"broadcast shape [{', '.join(map(str, shape))}]"
+            )
+        for t in (self, src):
+            self._session.check_usable(t._handle)
+        self._session.enqueue(
+            "copy_",
+            pb.Operation(copy=pb.CopyOperation(target=self._handle, source=src._handle, no_grad=not is_grad_enabled())),
+        )
+        return self
+
+    def _in_place(self, op: str, other) -> Tensor:
+        """self op= other, computed out of place and copied back (so torch's leaf checks hold)."""
+        self._check_in_place()
+        result = self._call(op, [self, other])
+        if result._meta.dtype != self._meta.dtype and rules.promote_types(result._meta.dtype, self._meta.dtype) != self._meta.dtype:
+            raise RuntimeError(
+                f"result type {rules.TORCH_TYPE_NAME[result._meta.dtype]} can't be cast to the "
+                f"desired output type {rules.TORCH_TYPE_NAME[self._meta.dtype]}"
+            )
+        return self.copy_(result)
+
+    def add_(self, other) -> Tensor:
+        return self._in_place("add", other)
+
+    def sub_(self, other) -> Tensor:
+        return self._in_place("sub", other)
+
+    def mul_(self, other) -> Tensor:
+        return self._in_place("mul", other)
+
+    def div_(self, other) -> Tensor:
+        return self._in_place("div", other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    # ------------------------------------------------------------ arithmetic
+
+    def _coerce(self, other) -> Tensor:
+        if isinstance(other, Tensor):
+            if other._session is not self._session:
+                raise RuntimeError("gradrpc: tensors belong to different sessions")
+            return other
+        return self._session.tensor(other)
+
+    def _binary(self, op: str, other) -> Tensor:
+        number = _number(other)
+        if number is None:
+            if not isinstance(other, Tensor):
+                return NotImplemented
+            other = self._coerce(other)
+        return self._call(op, [self, other if number is None else number])
+
+    def add(self, other, alpha=1) -> Tensor:
+        return self._binary("add", other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1) -> Tensor:
+        return self._binary("sub", other if alpha == 1 else other * alpha)
+
+    def mul(self, other) -> Tensor:
+        return self._binary("mul", other)
+
+    def div(self, other) -> Tensor:
+        return self._binary("div", other)
+
+    def pow(self, exponent) -> Tensor:
+        return self._binary("pow", exponent)
+
+    __add__ = __radd__ = add
+    __sub__ = sub
+    __mul__ = __rmul__ = mul
+    __truediv__ = div
+    __pow__ = pow
+    multiply = mul
+    divide = true_divide = div
+    subtract = sub
+
+    def __rsub__(self, other) -> Tensor:
+        return self._binary("rsub", other)
+
+    def __rtruediv__(self, other) -> Tensor:
+        # torch computes number / tensor as reciprocal(tensor) * number.
+        return self.reciprocal() * other
+
+    def __rpow__(self, other) -> Tensor:
+        number = _number(other)
+        if number is None:
+            return NotImplemented
+        return self._call("pow", [number, self])
+
+    def __neg__(self) -> Tensor:
+        return self._call("neg", [self])
+
+    neg = negative = __neg__
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return self._call("abs", [self])
+
+    abs = __abs__
+
+    def exp(self) -> Tensor:
+        return self._call("exp", [self])
+
+    def log(self) -> Tensor:
+        return self._call("log", [self])
+
+    def sqrt(self) -> Tensor:
+        return self._call("sqrt", [self])
+
+    def relu(self) -> Tensor:
+        return self._call("relu", [self])
+
+    def sigmoid(self) -> Tensor:
+        return self._call("sigmoid", [self])
+
+    def tanh(self) -> Tensor:
+        return self._call("tanh", [self])
+
+    def reciprocal(self) -> Tensor:
+        return self._call("reciprocal", [self])
+
+    # ------------------------------------------------------------ matrix products
+
+    def matmul(self, other: Tensor) -> Tensor:
+        other = self._coerce(other)
+        plan = rules.matmul_plan(self._meta, other._meta)
+        if plan == "vm":  # torch: unsqueeze(0), mm, squeeze_(0)
+            return self.unsqueeze(0).mm(other)._call("squeeze_", attrs={"dim": 0})
+        return self._call(plan, [self, other])
+
+    def mm(self, other: Tensor) -> Tensor:
+        return self._call("mm", [self, self._coerce(other)])
+
+    def mv(self, other: Tensor) -> Tensor:
+        return self._call("mv", [self, self._coerce(other)])
+
+    def dot(self, other: Tensor) -> Tensor:
+        return self._call("dot", [self, self._coerce(other)])
+
+    __matmul__ = matmul
+
+    def __rmatmul__(self, other) -> Tensor:
+        return self._coerce(other).matmul(self)
+
+    # ------------------------------------------------------------ shapes and views
+
+    def t(self) -> Tensor:
+        return self._call("t", [self])
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - torch's name
+        if self.ndim < 2:
+            return self
+        return self._call("permute", [self], {"dims": tuple(range(self.ndim - 1, -1, -1))})
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return self._call("transpose", [self], {"dim0": int(dim0), "dim1": int(dim1)})
+
+    def permute(self, *dims) -> Tensor:
+        return self._call("permute", [self], {"dims": _sizes(dims)})
+
+    def view(self, *shape) -> Tensor:
+        return self._call("view", [self], {"shape": _sizes(shape)})
+
+    def reshape(self, *shape) -> Tensor:
+        shape = _sizes(shape)
+        if rules.reshape_plan(self._meta, shape) == "view":
+            return self.view(shape)
+        return self.clone()._call("_unsafe_view", attrs={"shape": shape})
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.view(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def flatten(self) -> Tensor:
+        return self.reshape(-1) if self.ndim != 1 else self
+
+    def clone(self) -> Tensor:
+        return self._call("clone", [self])
+
+    def contiguous(self) -> Tensor:
+        return self if self.is_contiguous() else self.clone()
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return self._call("unsqueeze", [self], {"dim": int(dim)})
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        if dim is not None:
+            return self._call("squeeze", [self], {"dim": int(dim)})
+        out = self
+        for d in reversed(range(self.ndim)):
+            if self._meta.shape[d] == 1:
+                out = out._call("squeeze", [out], {"dim": d})
+        return out
+
+    # ------------------------------------------------------------ reductions
+
+    def sum(self, dim=None, keepdim: bool = False) -> Tensor:
+        return self._call("sum", [self], {"dim": dim, "keepdim": keepdim})
+
+    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
+        return self._call("mean", [self], {"dim": dim, "keepdim": keepdim})
+
+    # ------------------------------------------------------------ conversions
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """Tensor.to(device) or .to(dtype): only "cpu" exists; dtype changes are not yet
+        supported except to the tensor's own dtype."""
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, device | str) and not (isinstance(value, str) and value in DTYPES):
+                device(value)
+            elif value is not None and not isinstance(value, bool):
+                target = as_dtype(value)
+                if target.name != self._meta.dtype:
+                    raise Unsupported(f"gradrpc: converting {self.dtype} to {target} is not supported yet")
+        return self
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+
+# ---------------------------------------------------------------- queueing one op
+
+
+def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
+    """Validate `op` with its rule, queue it, and return its result's proxy (with grad_fn)."""
+    metas = [o._meta if isinstance(o, Tensor) else o for o in operands]
+    spec, full_attrs, out_meta = rules.infer(op, metas, attrs)
+    for o in operands:
+        if isinstance(o, Tensor):
+            if o._session is not session:
+                raise RuntimeError("gradrpc: tensors belong to different sessions")
+            session.check_usable(o._handle)
+    grad_on = is_grad_enabled()
+    needs = tuple(
+        grad_on and isinstance(o, Tensor) and o._requires_grad and diff
+        for o, diff in zip(operands, spec.differentiable, strict=True)
+    )
+    handle = session.new_handle()
+    out = Tensor(session, handle, out_meta)
+    if any(needs):
+        out._requires_grad = True
+        out.grad_fn = Node(
+            spec.grad_fn(metas, full_attrs),
+            tuple((_edge(o) if need else None, 0) for o, need in zip(operands, needs, strict=True)),
+            bool(spec.saves(needs)),
+        )
+    call = pb.CallOperation(
+        op=op,
+        inputs=[_operand(o) for o in operands],
+        attrs={k: _attr(v) for k, v in attrs.items() if v is not None},
+        output=handle,
+        no_grad=not grad_on,
+    )
+    session.enqueue(op, pb.Operation(call=call), handle)
+    return out
