@@ -39,6 +39,7 @@ TORCH_TENSOR_TYPE = {
 }
 
 _sequence = itertools.count()
+_RESULT = "result"  # a saved tensor's producer when it is the node's own result
 
 
 class VersionCounter:
@@ -72,8 +73,9 @@ class Tensor:
         grad_fn: Node | None = None,
         version: VersionCounter | None = None,
     ) -> None:
-        self.data = data
-        self.meta = meta or rules.meta(data.shape, data.dtype.name)
+        # NumPy hands back scalars for 0-d arithmetic; a tensor always holds an array.
+        self.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        self.meta = meta or rules.meta(self.data.shape, self.data.dtype.name)
         self.requires_grad = requires_grad
         self.grad_fn = grad_fn
         self.grad: Tensor | None = None
@@ -90,6 +92,12 @@ class Tensor:
 
     def __repr__(self) -> str:
         return f"Tensor({self.data!r}, requires_grad={self.requires_grad})"
+
+
+# (version counter, the version at save time, the tensor's metadata, the node that produced
+# it: its grad_fn, None for a leaf, _RESULT for the saving node's own output). Not the
+# tensor itself, which would keep its data alive after the graph is freed.
+SavedVersion = tuple[VersionCounter, int, TensorMeta, "Node | str | None"]
 
 
 class Node:
@@ -121,7 +129,7 @@ class Node:
         self.needs: tuple[bool, ...] = needs
         self.edges: tuple[Node | Tensor | None, ...] = edges
         self.saved: dict[str, np.ndarray] | None = saved
-        self.saved_versions = saved_versions
+        self.saved_versions: list[SavedVersion] = saved_versions
         self.has_saved_tensors = has_saved_tensors
         self.freed = False
         self.retained: weakref.ref[Tensor] | None = None
@@ -134,10 +142,11 @@ class Node:
 # ---------------------------------------------------------------- applying ops
 
 
-def _as_array(operand, dtype: np.dtype) -> np.ndarray:
+def _as_array(operand, dtype: np.dtype) -> np.ndarray | np.generic:
+    """A tensor's data in `dtype`; a Python number as a NumPy scalar of `dtype`."""
     if isinstance(operand, Tensor):
         return operand.data if operand.data.dtype == dtype else operand.data.astype(dtype)
-    return np.asarray(operand, dtype=dtype)
+    return dtype.type(operand)
 
 
 def call(
@@ -150,7 +159,8 @@ def call(
     out_dtype = NUMPY_DTYPES[out_meta.dtype]
     compute = out_dtype if out_meta.dtype != "bool" else NUMPY_DTYPES["int64"]
     arrays = [o.data if impl.view else _as_array(o, compute) for o in operands]
-    result = impl.forward(*arrays, **attrs)
+    with np.errstate(all="ignore"):  # like torch, nan and inf without a warning
+        result = impl.forward(*arrays, **attrs)
     if not isinstance(result, np.ndarray) or result.dtype != out_dtype:
         result = np.asarray(result).astype(out_dtype, copy=False)
     needs = tuple(
@@ -162,16 +172,18 @@ def call(
         return Tensor(result, out_meta, version=version)
     saved_names = spec.saves(needs)
     saved: dict[str, np.ndarray] = {}
-    saved_versions = []
+    saved_versions: list[SavedVersion] = []
     for i, (name, operand) in enumerate(zip(spec.inputs, operands, strict=True)):
         if name in saved_names or not isinstance(operand, Tensor):
             saved[name] = arrays[i]
             if isinstance(operand, Tensor):
-                saved_versions.append((operand, operand.version, operand.version.value))
+                saved_versions.append(
+                    (operand.version, operand.version.value, operand.meta, operand.grad_fn)
+                )
     out = Tensor(result, out_meta, requires_grad=True, version=version)
     if "result" in saved_names:
         saved["result"] = result
-        saved_versions.append((None, out.version, out.version.value))
+        saved_versions.append((out.version, out.version.value, out_meta, _RESULT))
     edges = tuple(
         (o.grad_fn or o) if need else None for o, need in zip(operands, needs, strict=True)
     )
@@ -183,7 +195,7 @@ def call(
         needs,
         edges,
         saved,
-        [(counter, value, tensor) for tensor, counter, value in saved_versions],
+        saved_versions,
         bool(saved_names),
     )
     return out
@@ -195,11 +207,12 @@ def detach(t: Tensor) -> Tensor:
 
 
 def retain_grad(t: Tensor) -> None:
-    """Keep the gradient of non-leaf `t` in its .grad after backward."""
-    if t.is_leaf:
-        return
+    """Keep the gradient of non-leaf `t` in its .grad after backward (a no-op for a leaf
+    that requires grad)."""
     if not t.requires_grad:
         raise NoGradFn("can't retain_grad on Tensor that has requires_grad=False")
+    if t.is_leaf:
+        return
     t.retains_grad = True
     t.grad_fn.retained = weakref.ref(t)
 
@@ -256,31 +269,53 @@ def copy_(target: Tensor, source: Tensor, grad_enabled: bool = True) -> None:
 def set_grad(t: Tensor, grad: Tensor | None) -> None:
     """`t.grad = grad` with torch's checks."""
     if grad is not None:
-        if grad.meta.shape != t.meta.shape:
-            raise rules.ShapeMismatch("assigned grad has data of a different size")
         if grad.dtype != t.dtype:
-            raise rules.DtypeMismatch("assigned grad has data of a different type")
+            raise rules.DtypeMismatch(
+                f"attempting to assign a gradient with dtype '{rules.C_TYPE_NAME[grad.dtype]}' "
+                f"to a tensor with grad_dtype '{rules.TORCH_TYPE_NAME[t.dtype]}'. The gradient "
+                "must match the tensor's grad_dtype (defaults to the tensor's dtype). You can "
+                "set the tensor's grad_dtype attribute with a specific dtype, or None to allow "
+                "any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
+                "its gradient may break downstream systems that assume they match."
+            )
+        if grad.meta.shape != t.meta.shape:
+            given, wanted = (", ".join(map(str, m.shape)) for m in (grad.meta, t.meta))
+            raise rules.ShapeMismatch(
+                f"attempting to assign a gradient of size '[{given}]' to a tensor of size "
+                f"'[{wanted}]'. Please ensure that the gradient and the tensor are the same size"
+            )
     t.grad = grad
 
 
 # ---------------------------------------------------------------- backward
 
 
+def _producer_name(node: Node) -> str:
+    """How torch names the op that produced a saved tensor in the modified-tensor error: a
+    differentiable view that was written through is AsStrided (torch regenerates its grad_fn
+    so), any other the grad_fn's name without "Backward" and without an overload 0."""
+    if node.impl.view and not node.impl.in_place:
+        return "AsStrided"
+    return node.name.removesuffix("Backward0").replace("Backward", "")
+
+
 def _check_versions(node: Node) -> None:
-    for counter, expected, tensor in node.saved_versions:
-        if counter.value != expected:
-            what = "output 0 of " + node.name if tensor is None or tensor.grad_fn else "is"
-            meta = tensor.meta if tensor is not None else None
-            shape = f"[{', '.join(map(str, meta.shape))}]" if meta else "[]"
-            kind = TORCH_TENSOR_TYPE[meta.dtype] if meta else "Tensor"
-            where = f", which is {what}," if what != "is" else ""
-            raise TensorModified(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [torch.{kind} {shape}]{where} is at version "
-                f"{counter.value}; expected version {expected} instead. Hint: the backtrace "
-                "further above can point to the operation that failed to compute its gradient."
-                " The variable in question was changed in there or anywhere later. Good luck!"
-            )
+    for counter, expected, meta, producer in node.saved_versions:
+        if counter.value == expected:
+            continue
+        shape = ", ".join(map(str, meta.shape))
+        if producer is None:
+            which = ""
+        else:
+            made_by = _producer_name(node if producer == _RESULT else producer)
+            which = f", which is output 0 of {made_by},"
+        raise TensorModified(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [torch.{TORCH_TENSOR_TYPE[meta.dtype]} [{shape}]]{which} is at "
+            f"version {counter.value}; expected version {expected} instead. Hint: enable "
+            "anomaly detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        )
 
 
 def _graph_nodes(roots: Sequence[Node]) -> dict[Node, int]:
@@ -301,9 +336,11 @@ def _graph_nodes(roots: Sequence[Node]) -> dict[Node, int]:
     return dependencies
 
 
-def _needed(dependencies: dict[Node, int], targets: set) -> set[Node]:
-    """The nodes with a path to a target (a leaf tensor or a node), in reverse topological
-    order of discovery: a node is needed if it is a target or an edge of it is needed."""
+def _needed(dependencies: dict[Node, int], targets: set, run_targets: bool) -> set[Node]:
+    """The nodes that must run to deliver the targets' gradients: those with an edge to a
+    target (a leaf tensor or a node) or to a needed node. A target node itself is captured,
+    not run, unless it is needed otherwise or `run_targets` (backward(inputs=...) runs it,
+    as torch does; autograd.grad does not)."""
     children: dict[Node, list[Node]] = {}
     for node in dependencies:
         for edge in node.edges:
@@ -313,7 +350,7 @@ def _needed(dependencies: dict[Node, int], targets: set) -> set[Node]:
     stack = [
         n
         for n in dependencies
-        if n in targets or any(e in targets for e in n.edges if isinstance(e, Tensor))
+        if (run_targets and n in targets) or any(e is not None and e in targets for e in n.edges)
     ]
     while stack:
         node = stack.pop()
@@ -364,12 +401,19 @@ def run_backward(
         )
         seeds.append((root, seed))
 
+    if targets is not None:
+        for t in targets:
+            if accumulate:
+                retain_grad(t)  # torch's backward(inputs=...) keeps a non-leaf input's .grad
+            elif not t.requires_grad:
+                raise NoGradFn("One of the differentiated Tensors does not require grad")
+
     root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
     dependencies = _graph_nodes(root_nodes)
     target_keys = None
     if targets is not None:
         target_keys = {t.grad_fn if t.grad_fn is not None else t for t in targets}
-        needed = _needed(dependencies, target_keys)
+        needed = _needed(dependencies, target_keys, run_targets=accumulate)
     else:
         needed = set(dependencies)
 
@@ -389,21 +433,28 @@ def run_backward(
     while ready:
         _, node = heapq.heappop(ready)
         grad = node_grads.pop(node, None)
-        if target_keys is not None and node in target_keys and grad is not None:
-            captured[node] = grad
         for edge in node.edges:
             if isinstance(edge, Node):
                 dependencies[edge] -= 1
                 if dependencies[edge] == 0:
                     heapq.heappush(ready, (-edge.sequence, edge))
-        if grad is None or node not in needed:
+        if grad is None:
             continue
+        captures = target_keys is not None and node in target_keys
+        if captures:
+            captured[node] = grad
+        if node not in needed and not captures:
+            continue
+        # torch runs retain_grad hooks on every node it reaches, run or only captured
         if node.retained is not None and (kept := node.retained()) is not None:
             retained.append((kept, grad))
+        if node not in needed:
+            continue
         if node.freed and node.has_saved_tensors:
             raise GraphFreed(FREED_MESSAGE)
         _check_versions(node)
-        input_grads = node.impl.vjp(node, grad)
+        with np.errstate(all="ignore"):
+            input_grads = node.impl.vjp(node, grad)
         executed.append(node)
         for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
             if edge is None or g is None:
@@ -419,6 +470,7 @@ def run_backward(
         for node in executed:
             node.freed = True
             node.saved = None
+            node.saved_versions = []
     for tensor, grad in retained:
         _store_grad(tensor, grad, in_place=False)
     if accumulate:
@@ -427,12 +479,12 @@ def run_backward(
                 _store_grad(leaf, grad, in_place=True)
         return []
     results: list[np.ndarray | None] = []
-    for t in targets or ():
+    for i, t in enumerate(targets or ()):
         g = leaf_grads.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
         if g is None and not allow_unused:
             raise UnusedInput(
-                "One of the differentiated Tensors appears to not have been used in the graph. "
-                "Set allow_unused=True if this is the desired behavior."
+                f"The differentiated Tensor at index {i} appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior."
             )
         results.append(None if g is None else _fresh(g, t.data.dtype))
     return results

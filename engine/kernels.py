@@ -158,8 +158,10 @@ def abs_backward(g, x):
 
 @elementwise(2)
 def relu_backward(g, r):
-    """g where r > 0, else 0"""
-    return g if r > 0 else g * 0
+    """0 where r <= 0, else g (so g where r is nan), as torch's threshold_backward"""
+    if r <= 0:
+        return 0
+    return g
 
 
 @elementwise(2)
@@ -188,9 +190,9 @@ def div_backward_other(g, a, b):
 
 @elementwise(3)
 def pow_backward_base(g, x, e):
-    """g e x^(e - 1), and 0 where e = 0"""
+    """g e x^(e - 1), and 0 where e = 0 (even where g is not finite)"""
     if e == 0:
-        return g * 0
+        return 0
     return g * (e * x ** (e - 1))
 
 

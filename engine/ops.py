@@ -2,7 +2,8 @@
 
 Keys match `gradrpc.engine.rules.SPECS`, which holds each op's torch name, grad_fn name,
 shape/dtype rule and saved tensors. A forward receives its inputs as NumPy arrays already
-cast to the op's computing dtype (Python numbers as 0-d arrays) and returns the result.
+cast to the op's computing dtype (Python numbers, torch's wrapped numbers, as NumPy scalars,
+so that pow tells a number exponent from a 0-d tensor as torch does) and returns the result.
 A vjp receives the backward node (its `saved` arrays by name, its `attrs`, its `inputs`'
 metadata and which inputs `needs` a gradient) and the incoming gradient `g`, and returns one
 gradient per input in the *broadcast* shape, or None where no gradient is needed: the graph
@@ -28,19 +29,22 @@ NUMPY_DTYPES = {
 
 @dataclass(frozen=True, slots=True)
 class OpImpl:
-    """Forward kernel and vjp of one op; `view` when the result shares the input's storage."""
+    """Forward kernel and vjp of one op; `view` when the result shares the input's storage,
+    `in_place` when it stands for torch's input itself changed in place (squeeze_, as
+    torch.matmul applies it to a fresh result): storage shared, yet no view."""
 
     forward: Callable[..., np.ndarray]
     vjp: Callable[..., tuple[np.ndarray | None, ...]]
     view: bool = False
+    in_place: bool = False
 
 
 OPS: dict[str, OpImpl] = {}
 
 
-def _op(name: str, vjp: Callable, view: bool = False):
+def _op(name: str, vjp: Callable, view: bool = False, in_place: bool = False):
     def register(forward: Callable) -> Callable:
-        OPS[name] = OpImpl(forward, vjp, view)
+        OPS[name] = OpImpl(forward, vjp, view, in_place)
         return forward
 
     return register
@@ -50,11 +54,14 @@ def _op(name: str, vjp: Callable, view: bool = False):
 
 
 def reduce_sum(x: np.ndarray, axes: Sequence[int]) -> np.ndarray:
-    """Σ over `axes`, keeping them as size-1 dims; float32 and float64 accumulate in float64."""
-    x = np.ascontiguousarray(x)
+    """Σ over `axes`, keeping them as size-1 dims; float32 and float64 accumulate in float64,
+    bool sums as int64. With no axes, a copy (never an alias of `x`)."""
     acc_dtype = np.int64 if x.dtype.kind in "ib" else np.float64
     if x.dtype.kind == "b":
         x = x.astype(np.int64)
+    if not axes:
+        return np.array(x, copy=True)
+    x = _c(x)
     if len(axes) == x.ndim:
         total = K.sum_all(x.reshape(-1), acc_dtype(0))
         return np.full((1,) * x.ndim, total, dtype=x.dtype)
@@ -63,8 +70,8 @@ def reduce_sum(x: np.ndarray, axes: Sequence[int]) -> np.ndarray:
         shape = out.shape
         outer, inner = prod(shape[:axis]), prod(shape[axis + 1 :])
         acc = np.zeros((outer, inner), dtype=acc_dtype)
-        K.sum_middle(np.ascontiguousarray(out).reshape(outer, shape[axis], inner), acc)
-        out = acc.astype(x.dtype, copy=False).reshape(shape[:axis] + (1,) + shape[axis + 1 :])
+        K.sum_middle(_c(out).reshape(outer, shape[axis], inner), acc)
+        out = acc.astype(x.dtype, copy=False).reshape((*shape[:axis], 1, *shape[axis + 1 :]))
     return out
 
 
@@ -79,9 +86,22 @@ def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return reduce_sum(g, axes).reshape(shape)
 
 
+# Arrays handed to the @njit kernels: Numba types read-only arrays (np.broadcast_to's, as
+# the reductions' vjps return) apart from writable ones, so those are copied too.
+
+
+def _c(a: np.ndarray) -> np.ndarray:
+    """`a` C-contiguous and writable, copied only if it is not already."""
+    if a.flags.c_contiguous and a.flags.writeable:
+        return a
+    return np.array(a, order="C", copy=True)
+
+
 def _blas(a: np.ndarray) -> np.ndarray:
-    """`a` as BLAS takes it: C- or Fortran-contiguous."""
-    return a if a.flags.c_contiguous or a.flags.f_contiguous else np.ascontiguousarray(a)
+    """`a` as BLAS takes it: C- or Fortran-contiguous, and writable."""
+    if (a.flags.c_contiguous or a.flags.f_contiguous) and a.flags.writeable:
+        return a
+    return np.array(a, order="C", copy=True)
 
 
 def _numel_scale(node, dtype) -> np.ndarray:
@@ -94,7 +114,7 @@ def _numel_scale(node, dtype) -> np.ndarray:
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
     if reduction == "none":
         return losses
-    total = K.sum_all(np.ascontiguousarray(losses).reshape(-1), 0.0)
+    total = K.sum_all(_c(losses).reshape(-1), 0.0)
     if reduction == "mean":
         total = total / losses.size if losses.size else np.nan
     return np.asarray(total, dtype=losses.dtype)
@@ -144,18 +164,50 @@ def div(a, b):
     return K.div(a, b)
 
 
-@_op(
-    "pow",
-    lambda n, g: (
-        _needs(n, 0, lambda: K.pow_backward_base(g, n.saved["self"], n.saved["other"])),
-        _needs(n, 1, lambda: K.pow_backward_exponent(g, n.saved["self"], n.saved["result"])),
-    ),
-)
+def _pow_number(x: np.ndarray, e: float) -> np.ndarray:
+    """x ** e for a float tensor and a Python-number exponent, as torch's pow.Tensor_Scalar
+    computes it: shortcuts for e in {0, 1, 0.5, -0.5, -1, 2, 3, -2} (which differ from pow()
+    at ±inf, at -0 and in rounding), pow() otherwise."""
+    shortcuts = {
+        0.0: lambda: np.ones_like(x),
+        1.0: lambda: np.array(x, copy=True),
+        0.5: lambda: K.sqrt(x),
+        -0.5: lambda: K.reciprocal(K.sqrt(x)),
+        -1.0: lambda: K.reciprocal(x),
+        2.0: lambda: K.mul(x, x),
+        3.0: lambda: K.mul(K.mul(x, x), x),
+        -2.0: lambda: K.reciprocal(K.mul(x, x)),
+    }
+    shortcut = shortcuts.get(e)
+    return shortcut() if shortcut else K.pow_(x, x.dtype.type(e))
+
+
+def _pow_vjp(n, g):
+    x, e = n.saved["self"], n.saved["other"]
+
+    def grad_base():
+        if n.inputs[1] is not None:  # a tensor exponent (PowBackward1)
+            return K.pow_backward_base(g, x, e)
+        # a number exponent (PowBackward0): 0 for e = 0, else g e x^(e-1), with x^(e-1) as
+        # pow.Tensor_Scalar computes it
+        if e == 0:
+            return np.zeros_like(x)
+        return K.mul(g, K.mul(e, _pow_number(x, float(e) - 1)))
+
+    return (
+        _needs(n, 0, grad_base),
+        _needs(n, 1, lambda: K.pow_backward_exponent(g, x, n.saved["result"])),
+    )
+
+
+@_op("pow", _pow_vjp)
 def pow_(a, b):
     if a.dtype.kind == "i":
         if np.any(b < 0):
             raise ComputeError("Integers to negative integer powers are not allowed.")
         return K.int_pow(a, b)
+    if isinstance(b, np.generic) and isinstance(a, np.ndarray):
+        return _pow_number(a, float(b))
     return K.pow_(a, b)
 
 
@@ -191,16 +243,14 @@ def mm(a, b):
 @_op(
     "mv",
     lambda n, g: (
-        _needs(
-            n, 0, lambda: K.outer(np.ascontiguousarray(g), np.ascontiguousarray(n.saved["other"]))
-        ),
-        _needs(n, 1, lambda: K.mv(_blas(n.saved["self"].T), np.ascontiguousarray(g))),
+        _needs(n, 0, lambda: K.outer(_c(g), _c(n.saved["other"]))),
+        _needs(n, 1, lambda: K.mv(_blas(n.saved["self"].T), _c(g))),
     ),
 )
 def mv(a, v):
     if a.dtype.kind == "i":
         return K.mm_int(a, v.reshape(-1, 1)).reshape(-1)
-    return K.mv(_blas(a), np.ascontiguousarray(v))
+    return K.mv(_blas(a), _c(v))
 
 
 @_op(
@@ -213,7 +263,7 @@ def mv(a, v):
 def dot(a, b):
     if a.dtype.kind == "i":
         return K.mm_int(a.reshape(1, -1), b.reshape(-1, 1)).reshape(())
-    return np.asarray(K.dot(np.ascontiguousarray(a), np.ascontiguousarray(b)), dtype=a.dtype)
+    return np.asarray(K.dot(_c(a), _c(b)), dtype=a.dtype)
 
 
 # ---------------------------------------------------------------- views and shape ops
@@ -231,9 +281,11 @@ def _back_to_input_shape(n, g):
 
 
 _op("t", lambda n, g: (g.T,), view=True)(lambda x: x.T)
-_op("transpose", lambda n, g: (np.swapaxes(g, n.attrs["dim0"], n.attrs["dim1"]),), view=True)(
-    lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1) if x.ndim else x
-)
+_op(
+    "transpose",
+    lambda n, g: (np.swapaxes(g, n.attrs["dim0"], n.attrs["dim1"]) if g.ndim else g,),
+    view=True,
+)(lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1) if x.ndim else x)
 _op("permute", lambda n, g: (np.transpose(g, _inverse_permutation(n.attrs["dims"])),), view=True)(
     lambda x, dims: np.transpose(x, [d % max(x.ndim, 1) for d in dims]) if x.ndim else x
 )
@@ -244,7 +296,7 @@ _op("unsqueeze", _back_to_input_shape, view=True)(
     lambda x, dim: np.expand_dims(x, dim % (x.ndim + 1))
 )
 for _squeeze in ("squeeze", "squeeze_"):
-    _op(_squeeze, _back_to_input_shape, view=True)(
+    _op(_squeeze, _back_to_input_shape, view=True, in_place=_squeeze == "squeeze_")(
         lambda x, dim: np.squeeze(x, dim % x.ndim) if x.ndim and x.shape[dim] == 1 else x
     )
 
@@ -253,9 +305,10 @@ for _squeeze in ("squeeze", "squeeze_"):
 
 
 def _reduced_axes(x_ndim: int, dim) -> list[int]:
-    if dim is None:
+    """The axes a reduction folds: all of them for None or an empty list (as torch's do)."""
+    dims = [dim] if isinstance(dim, int) else list(dim or ())
+    if not dims:
         return list(range(x_ndim))
-    dims = [dim] if isinstance(dim, int) else list(dim)
     return sorted({d % x_ndim for d in dims}) if x_ndim else []
 
 

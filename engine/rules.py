@@ -12,6 +12,7 @@ forward kernel and vector-Jacobian product, under the same names.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import prod
@@ -314,17 +315,26 @@ def _binary_infer(name: str, result_float: bool = False):
         shape = broadcast_shapes(*(t.shape for t in tensors))
         dtype = result_type(operands)
         kinds = [o.dtype if isinstance(o, TensorMeta) else scalar_dtype(o) for o in operands]
-        if name in ("sub", "rsub") and kinds == ["bool", "bool"]:
+        if name == "rsub" and not isinstance(operands[0], TensorMeta):
             raise InvalidArgument(
+                f"rsub() received an invalid combination of arguments - got "
+                f"({type(operands[0]).__name__}, Tensor), but expected one of:\n"
+                " * (Tensor input, Tensor other, *, Number alpha = 1)\n"
+                " * (Tensor input, Number other, Number alpha = 1)\n"
+            )
+        if name in ("sub", "rsub") and kinds == ["bool", "bool"]:
+            raise DtypeMismatch(
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "
                 "Use the `^` or `logical_xor()` operator instead."
             )
         if name in ("sub", "rsub") and "bool" in kinds:
-            raise InvalidArgument(
+            raise DtypeMismatch(
                 "Subtraction, the `-` operator, with a bool tensor is not supported. "
                 "If you are trying to invert a mask, use the `~` or `logical_not()` "
                 "operator instead."
             )
+        if name == "pow" and dtype == "bool" and isinstance(operands[1], TensorMeta):
+            raise Unsupported("\"pow\" not implemented for 'Bool'")
         if result_float and not is_float(dtype):
             dtype = DEFAULT_FLOAT
         return meta(shape, dtype)
@@ -345,6 +355,11 @@ def _pow_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
     return ("self", "other", "result")
 
 
+def _rsub_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    # rsub.Tensor (a tensor `other`) is RsubBackward0, rsub.Scalar (a number) RsubBackward1.
+    return "RsubBackward0" if isinstance(operands[1], TensorMeta) else "RsubBackward1"
+
+
 def _mul_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
     return (("other",) if needs[0] else ()) + (("self",) if needs[1] else ())
 
@@ -357,7 +372,7 @@ _BINARY = {
     # name: (torch name, grad_fn namer, saves, differentiable, result is floating, doc)
     "add": ("torch.add", _named("AddBackward0"), _nothing, (True, True), False, "self + other"),
     "sub": ("torch.sub", _named("SubBackward0"), _nothing, (True, True), False, "self - other"),
-    "rsub": ("torch.rsub", _named("RsubBackward1"), _nothing, (True, True), False, "other - self"),
+    "rsub": ("torch.rsub", _rsub_grad_fn, _nothing, (True, True), False, "other - self"),
     "mul": ("torch.mul", _named("MulBackward0"), _mul_saves, (True, True), False, "self * other"),
     "div": ("torch.div", _named("DivBackward0"), _div_saves, (True, True), True, "self / other"),
     "pow": ("torch.pow", _pow_grad_fn, _pow_saves, (True, True), False, "self ** other"),
@@ -386,12 +401,14 @@ def _unary_infer(name: str, result_float: bool):
         x = _require_tensor(name, operands[0], 0)
         if x.dtype == "bool" and name in ("neg", "abs", "relu"):
             if name == "neg":
-                raise InvalidArgument(
+                raise DtypeMismatch(
                     "Negation, the `-` operator, on a bool tensor is not supported. If you "
                     "are trying to invert a mask, use the `~` or `logical_not()` operator "
                     "instead."
                 )
-            raise Unsupported(f"\"{name}\" not implemented for 'Bool'")
+            if name == "relu":
+                raise DtypeMismatch("Boolean inputs not supported for relu")
+            raise Unsupported("\"abs_cpu\" not implemented for 'Bool'")
         dtype = DEFAULT_FLOAT if result_float and not is_float(x.dtype) else x.dtype
         return meta(x.shape, dtype)
 
@@ -440,7 +457,8 @@ def _same_float_dtype(name: str, a: TensorMeta, b: TensorMeta) -> str:
             f"{C_TYPE_NAME[a.dtype]} != {C_TYPE_NAME[b.dtype]}"
         )
     if a.dtype == "bool":
-        raise Unsupported(f"\"{name}\" not implemented for 'Bool'")
+        kernel = {"mm": "addmm_impl_cpu_", "mv": "addmv_impl_cpu"}.get(name, name)
+        raise Unsupported(f"\"{kernel}\" not implemented for 'Bool'")
     return a.dtype
 
 
@@ -448,7 +466,7 @@ def _mm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("mm", operands, 2)
     a, b = (_require_tensor("mm", o, i) for i, o in enumerate(operands))
     if a.ndim != 2 or b.ndim != 2:
-        which, m = ("self", a) if a.ndim != 2 else ("mat2", b)
+        which = "self" if a.ndim != 2 else "mat2"
         raise ShapeMismatch(f"{which} must be a matrix")
     if a.shape[1] != b.shape[0]:
         raise ShapeMismatch(
@@ -596,7 +614,7 @@ def _unsqueeze_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     dim = normalize_dim(attrs["dim"], x.ndim + 1)
     stride = x.shape[dim] * x.strides[dim] if dim < x.ndim else 1
     return _view_result(
-        x, x.shape[:dim] + (1,) + x.shape[dim:], x.strides[:dim] + (stride,) + x.strides[dim:]
+        x, (*x.shape[:dim], 1, *x.shape[dim:]), (*x.strides[:dim], stride, *x.strides[dim:])
     )
 
 
@@ -689,18 +707,19 @@ def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
 
 
 def reduced_dims(x: TensorMeta, dim) -> tuple[int, ...]:
-    """The dims a reduction folds: all of them for None, else the normalized, sorted set."""
-    if dim is None:
+    """The dims a reduction folds: all of them for None or an empty list (as torch's do),
+    else the normalized, sorted set."""
+    dims = [dim] if isinstance(dim, int) else list(dim or ())
+    if not dims:
         return tuple(range(x.ndim))
-    dims = [dim] if isinstance(dim, int) else list(dim)
     if x.ndim == 0:
         for d in dims:
             normalize_dim(d, 0)
         return ()
     norm = sorted(normalize_dim(d, x.ndim) for d in dims)
-    for a, b in zip(norm, norm[1:], strict=False):
+    for a, b in itertools.pairwise(norm):
         if a == b:
-            raise InvalidArgument(f"dim {a} appears multiple times in the list of dims")
+            raise ShapeMismatch(f"dim {a} appears multiple times in the list of dims")
     return tuple(norm)
 
 
@@ -711,7 +730,7 @@ def _reduce_infer(name: str):
         dims = reduced_dims(x, attrs.get("dim"))
         keepdim = bool(attrs.get("keepdim"))
         if name == "mean" and not is_float(x.dtype):
-            raise InvalidArgument(
+            raise DtypeMismatch(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {TORCH_TYPE_NAME[x.dtype]}"
             )
@@ -728,7 +747,12 @@ def _reduce_infer(name: str):
 
 
 def _reduce_grad_fn(base: str):
-    return lambda operands, attrs: f"{base}Backward{0 if attrs.get('dim') is None else 1}"
+    # torch.sum(x) is the first overload (Backward0); a dim, or keepdim, picks dim_IntList.
+    def name(operands: Sequence[Operand], attrs: dict) -> str:
+        overload = 0 if attrs.get("dim") is None and not attrs.get("keepdim") else 1
+        return f"{base}Backward{overload}"
+
+    return name
 
 
 _REDUCE_ATTRS = (
@@ -774,7 +798,8 @@ def _loss_infer(name: str, broadcast: bool):
             shape = x.shape
         dtype = result_type([x, target])
         if not is_float(dtype):
-            raise InvalidArgument(f"\"{name}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+            kernel = {"mse_loss": "mse_cpu"}.get(name, "log_sigmoid_cpu")
+            raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
         return meta(shape if reduction == "none" else (), dtype)
 
     return infer
@@ -833,7 +858,8 @@ def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: 
             if factory == "eye":
                 raise InvalidValue(f"n must be greater or equal to 0, got {s}")
             raise InvalidValue(
-                f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]"
+                f"Trying to create tensor with negative dimension {s}: "
+                f"[{', '.join(map(str, shape))}]"
             )
     if factory in ("rand", "randn") and not is_float(dtype):
         name = "normal_" if factory == "randn" else "check_uniform_bounds"
@@ -846,10 +872,10 @@ def check_requires_grad(dtype: str, requires_grad: bool, how: str = "flag") -> N
     """Only floating tensors may require grad (torch's two wordings: at creation, by flag)."""
     if requires_grad and not is_float(dtype):
         if how == "creation":
-            raise InvalidArgument(
+            raise DtypeMismatch(
                 "Only Tensors of floating point and complex dtype can require gradients"
             )
-        raise InvalidArgument("only Tensors of floating point dtype can require gradients")
+        raise DtypeMismatch("only Tensors of floating point dtype can require gradients")
 
 
 def size_repr(shape: Sequence[int]) -> str:
@@ -861,7 +887,7 @@ def check_grad_output(index: int, output: TensorMeta, grad: TensorMeta | None) -
     """Validate one gradient passed to backward: torch requires the output's exact shape."""
     if grad is None:
         if output.numel != 1:
-            raise InvalidArgument("grad can be implicitly created only for scalar outputs")
+            raise ShapeMismatch("grad can be implicitly created only for scalar outputs")
         return
     if grad.shape != output.shape:
         raise ShapeMismatch(

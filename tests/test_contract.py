@@ -19,8 +19,13 @@ def test_generated_code_matches_the_proto(tmp_path):
     out.mkdir()
     subprocess.run(
         [
-            sys.executable, "-m", "grpc_tools.protoc", f"-I{ROOT / 'protos'}",
-            f"--python_out={out}", f"--pyi_out={out}", f"--grpc_python_out={out}",
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{ROOT / 'protos'}",
+            f"--python_out={out}",
+            f"--pyi_out={out}",
+            f"--grpc_python_out={out}",
             str(ROOT / "protos" / PROTO),
         ],
         check=True,
@@ -51,15 +56,23 @@ def test_client_imports_neither_numba_nor_the_kernels():
     modules = _modules_after("import gradrpc, gradrpc.nn.functional, gradrpc.autograd")
     assert "numba" not in modules
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, gradrpc; print('gradrpc.engine.kernels' in sys.modules)"],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, gradrpc; print('gradrpc.engine.kernels' in sys.modules)",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     assert out.stdout.strip() == "False"
 
 
 def test_engine_never_imports_grpc():
     # The engine is loaded without the client's package __init__ (which needs grpc).
-    stub_parent = "import types; p = types.ModuleType('gradrpc'); p.__path__ = []; sys.modules['gradrpc'] = p"
+    stub_parent = (
+        "import types; p = types.ModuleType('gradrpc'); p.__path__ = []; sys.modules['gradrpc'] = p"
+    )
     modules = _modules_after(f"{stub_parent}; import gradrpc.engine.graph, gradrpc.engine.ops")
     assert "numba" in modules
     assert "grpc" not in modules and "google" not in modules

@@ -1,0 +1,655 @@
+"""Every op of the table, run through the engine (real Numba kernels) and through torch 2.13.
+
+For each case: the result's values, dtype, shape, strides, requires_grad and grad_fn name,
+and the gradient of every differentiable input for a random upstream gradient (engine
+`run_backward` against `torch.autograd.grad`), in float32 and float64. Meta-tests derive the
+op list from `rules.SPECS`, so an op added without a case (or without a broadcasting case
+where it broadcasts, or without a case for one of its differentiable inputs) fails the suite.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from gradrpc.engine import graph, rules
+from gradrpc.engine.errors import GradError, GraphFreed
+from gradrpc.engine.ops import OPS
+
+FLOATS = ("float32", "float64")
+TORCH_DTYPES = {
+    "bool": torch.bool,
+    "int64": torch.int64,
+    "float32": torch.float32,
+    "float64": torch.float64,
+}
+# float32: a few ulps of slack over torch's own vectorized kernels and BLAS; float64: tight.
+TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
+
+
+# ---------------------------------------------------------------- the cases
+
+
+@dataclass(frozen=True)
+class T:
+    """A tensor operand: its shape, its value domain, its dtype (None: the case's float dtype)
+    and whether it requires grad."""
+
+    shape: tuple[int, ...]
+    domain: str = "any"  # "any": |x| in [0.2, 2]; "pos": [0.5, 2]; "unit": [0.05, 0.95]
+    dtype: str | None = None
+    grad: bool = True
+
+    def __repr__(self) -> str:
+        dtype = f":{self.dtype}" if self.dtype else ""
+        return f"T{list(self.shape)}{dtype}"
+
+
+@dataclass(frozen=True)
+class Case:
+    op: str
+    operands: tuple
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        attrs = ",".join(f"{k}={v}" for k, v in self.attrs.items())
+        return f"{self.op}({', '.join(map(repr, self.operands))}{'; ' + attrs if attrs else ''})"
+
+
+def C(op: str, *operands, **attrs) -> Case:
+    return Case(op, operands, attrs)
+
+
+POS = "pos"
+BINARY = ("add", "sub", "rsub", "mul", "div")
+UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "reciprocal")
+UNARY_DOMAIN = {"log": POS, "sqrt": POS, "reciprocal": POS}
+
+CASES: list[Case] = []
+for _op in BINARY:
+    _den = POS if _op == "div" else "any"  # keep divisors away from 0
+    CASES += [
+        C(_op, T((3, 4)), T((3, 4), _den)),
+        C(_op, T((3, 1, 4)), T((2, 4), _den)),
+        C(_op, T((4,)), T((3, 1), _den)),
+        C(_op, T(()), T((2, 3), _den)),
+        C(_op, T((2, 3)), T((), _den)),
+        C(_op, T(()), T((), _den)),
+        C(_op, T((2, 3)), 2.5),
+        C(_op, T((2, 3)), 3),
+        *(
+            [C(_op, 1.5, T((2, 3), _den))] if _op != "rsub" else []
+        ),  # torch.rsub(number, x) is a TypeError
+        C(_op, T((2, 3)), T((2, 3), _den, grad=False)),
+        C(_op, T((2, 3), grad=False), T((2, 3), _den)),
+    ]
+CASES += [
+    C("pow", T((3, 4), POS), T((3, 4))),
+    C("pow", T((3, 1, 4), POS), T((2, 4))),
+    C("pow", T((), POS), T((2, 3))),
+    C("pow", T((2, 3), POS), T(())),
+    C("pow", T((2, 3), POS), 2),
+    C("pow", T((2, 3), POS), 3),
+    C("pow", T((2, 3), POS), 0.5),
+    C("pow", T((2, 3), POS), -1.5),
+    C("pow", T((2, 3), POS), 0),
+    C("pow", T((2, 3), "any"), 2),
+    C("pow", 2.0, T((2, 3))),
+    C("pow", 0.7, T((3,))),
+    C("pow", T((2, 3), POS, grad=False), T((2, 3))),
+]
+for _op in UNARY:
+    _domain = UNARY_DOMAIN.get(_op, "any")
+    CASES += [C(_op, T((3, 4), _domain)), C(_op, T((), _domain))]
+CASES += [
+    C("mm", T((3, 4)), T((4, 5))),
+    C("mm", T((1, 4)), T((4, 1))),
+    C("mm", T((3, 4), grad=False), T((4, 2))),
+    C("mv", T((3, 4)), T((4,))),
+    C("mv", T((3, 4)), T((4,), grad=False)),
+    C("dot", T((5,)), T((5,))),
+    C("dot", T((5,), grad=False), T((5,))),
+    C("t", T((3, 4))),
+    C("t", T((4,))),
+    C("t", T(())),
+    C("transpose", T((2, 3, 4)), dim0=0, dim1=2),
+    C("transpose", T((2, 3)), dim0=-1, dim1=0),
+    C("transpose", T((2, 3)), dim0=1, dim1=1),
+    C("transpose", T(()), dim0=0, dim1=-1),
+    C("permute", T((2, 3, 4)), dims=[2, 0, 1]),
+    C("permute", T((2, 3)), dims=[-1, 0]),
+    C("permute", T(()), dims=[]),
+    C("view", T((2, 3, 4)), shape=[6, -1]),
+    C("view", T((6,)), shape=[2, 1, 3]),
+    C("view", T(()), shape=[1]),
+    C("view", T((1,)), shape=[]),
+    C("_unsafe_view", T((3, 4)), shape=[12]),
+    C("_unsafe_view", T((2, 3, 4)), shape=[4, -1]),
+    C("clone", T((3, 4))),
+    C("clone", T(())),
+    C("unsqueeze", T((3, 4)), dim=0),
+    C("unsqueeze", T((3, 4)), dim=-1),
+    C("unsqueeze", T((3, 4)), dim=1),
+    C("unsqueeze", T(()), dim=0),
+    C("squeeze", T((3, 1, 4)), dim=1),
+    C("squeeze", T((3, 4)), dim=0),
+    C("squeeze", T((1,)), dim=-1),
+    C("squeeze", T(()), dim=0),
+    C("squeeze_", T((1, 4)), dim=0),
+    C("squeeze_", T((3, 1)), dim=1),
+]
+for _op in ("sum", "mean"):
+    CASES += [
+        C(_op, T((3, 4))),
+        C(_op, T(())),
+        C(_op, T((2, 3, 4)), dim=[1]),
+        C(_op, T((2, 3, 4)), dim=[0, 2]),
+        C(_op, T((2, 3, 4)), dim=[-1], keepdim=True),
+        C(_op, T((2, 3)), dim=None, keepdim=True),
+        C(_op, T((2, 3)), dim=1),
+        C(_op, T(()), dim=[0]),
+        C(_op, T((2, 3)), dim=[]),  # torch reduces every dim for an empty list
+        C(_op, T((2, 3)), dim=[], keepdim=True),
+    ]
+for _reduction in ("mean", "sum", "none"):
+    CASES += [
+        C("binary_cross_entropy_with_logits", T((3, 4)), T((3, 4), "unit"), reduction=_reduction),
+        C("mse_loss", T((3, 4)), T((3, 4)), reduction=_reduction),
+        C("mse_loss", T((3, 1)), T((4,)), reduction=_reduction),
+    ]
+CASES += [
+    C("binary_cross_entropy_with_logits", T(()), T((), "unit")),
+    C("binary_cross_entropy_with_logits", T((5,)), T((5,), "unit", grad=False)),
+    C("mse_loss", T(()), T((3,))),
+    C("mse_loss", T((3, 2)), T((3, 2), grad=False)),
+]
+
+# Operands of different float dtypes in one call: the result's dtype follows torch.result_type
+# (a dimensioned float32 tensor outranks a 0-d float64 one) and each gradient comes back in its
+# input's own dtype.
+MIXED_CASES: list[Case] = [
+    C(op, T((2, 3), _base, "float32"), T((), POS if op in ("div", "pow") else "any", "float64"))
+    for op, _base in (*((b, "any") for b in BINARY), ("pow", POS))
+] + [
+    C("add", T((2, 3), dtype="float64"), T((3,), dtype="float32")),
+    C("mul", T((), dtype="float32"), T((2, 3), dtype="float64")),
+    C("div", T((2, 3), dtype="float64"), T((2, 3), POS, "float32")),
+    C("mse_loss", T((2, 3), dtype="float32"), T((2, 3), dtype="float64")),
+    C("add", T((2, 3), dtype="float32"), T((), dtype="float64", grad=False)),
+]
+
+
+def _non_contiguous(x: torch.Tensor) -> torch.Tensor:
+    """The same values as `x` in a non-contiguous layout (the last two dims swapped in memory)."""
+    out = x.mT.contiguous().mT
+    assert not out.is_contiguous()
+    return out
+
+
+def _sum_or_mean(fn: Callable) -> Callable:
+    # torch.sum(x) is sum's first overload (SumBackward0); any dim/keepdim picks dim_IntList.
+    return lambda x, dim, keepdim: (
+        fn(x) if dim is None and not keepdim else fn(x, dim=dim, keepdim=keepdim)
+    )
+
+
+# Each op's torch counterpart, called with the same operands (Python numbers included, as
+# torch's wrapped scalars) and the op's attrs completed with their defaults.
+TORCH: dict[str, Callable] = {
+    "add": torch.add,
+    "sub": torch.sub,
+    "rsub": torch.rsub,
+    "mul": torch.mul,
+    "div": torch.div,
+    "pow": torch.pow,
+    **{name: getattr(torch, name) for name in UNARY},
+    "mm": torch.mm,
+    "mv": torch.mv,
+    "dot": torch.dot,
+    "t": torch.t,
+    "transpose": torch.transpose,
+    "permute": torch.permute,
+    "view": lambda x, shape: x.view(shape),
+    # torch.reshape of a non-contiguous tensor: clone, then _unsafe_view (UnsafeViewBackward0)
+    "_unsafe_view": lambda x, shape: _non_contiguous(x).reshape(shape),
+    "clone": torch.clone,
+    "unsqueeze": torch.unsqueeze,
+    "squeeze": torch.squeeze,
+    # in place on a fresh result, as torch.matmul(vector, matrix) does (SqueezeBackward4)
+    "squeeze_": lambda x, dim: x.clone().squeeze_(dim),
+    "sum": _sum_or_mean(torch.sum),
+    "mean": _sum_or_mean(torch.mean),
+    "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
+    "mse_loss": F.mse_loss,
+}
+
+
+# ---------------------------------------------------------------- running a case
+
+
+def _seed(*parts: object) -> int:
+    return zlib.crc32(repr(parts).encode())
+
+
+def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
+    dtype = operand.dtype or dtype
+    shape = operand.shape
+    if dtype == "bool":
+        return rng.random(shape) < 0.5
+    if dtype == "int64":
+        return rng.integers(1, 5, shape).astype(np.int64)
+    if operand.domain == POS:
+        values = rng.uniform(0.5, 2.0, shape)
+    elif operand.domain == "unit":
+        values = rng.uniform(0.05, 0.95, shape)
+    else:  # away from 0, where abs and relu have their kink
+        values = rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+    return np.asarray(values, dtype=dtype)
+
+
+@dataclass
+class Run:
+    """One case built in both worlds."""
+
+    ours: graph.Tensor
+    theirs: torch.Tensor
+    our_inputs: list[graph.Tensor]  # the operands that require grad, in order
+    their_inputs: list[torch.Tensor]
+
+
+def _operands(case: Case, dtype: str, seed: int) -> tuple[list, list, list, list]:
+    """The case's operands for the engine and for torch, with the same values, and the ones
+    that require grad."""
+    rng = np.random.default_rng(seed)
+    ours, theirs, our_inputs, their_inputs = [], [], [], []
+    for operand in case.operands:
+        if not isinstance(operand, T):
+            ours.append(operand)
+            theirs.append(operand)
+            continue
+        data = _sample(rng, operand, dtype)
+        grad = operand.grad and data.dtype.kind == "f"
+        mine = graph.Tensor(data.copy(), requires_grad=grad)
+        other = torch.tensor(data, requires_grad=grad)
+        ours.append(mine)
+        theirs.append(other)
+        if grad:
+            our_inputs.append(mine)
+            their_inputs.append(other)
+    return ours, theirs, our_inputs, their_inputs
+
+
+def _torch_call(case: Case, operands: list) -> torch.Tensor:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mse_loss warns when it broadcasts
+        return TORCH[case.op](*operands, **rules.SPECS[case.op].with_defaults(case.attrs))
+
+
+def _build(case: Case, dtype: str, seed: int) -> Run:
+    ours, theirs, our_inputs, their_inputs = _operands(case, dtype, seed)
+    return Run(
+        graph.call(case.op, ours, case.attrs), _torch_call(case, theirs), our_inputs, their_inputs
+    )
+
+
+def _dtype_name(t: torch.Tensor) -> str:
+    return str(t.dtype).removeprefix("torch.")
+
+
+def _assert_close(
+    ours: np.ndarray, theirs: torch.Tensor, what: str, precision: np.dtype | None = None
+) -> None:
+    """Equal dtype and shape, values within the tolerance of `precision` (the dtype the
+    values were computed in; by default their own)."""
+    theirs_np = theirs.detach().numpy()
+    assert ours.dtype == theirs_np.dtype, f"{what}: dtype {ours.dtype} != torch's {theirs.dtype}"
+    assert ours.shape == theirs_np.shape, f"{what}: shape {ours.shape} != torch's {theirs.shape}"
+    if ours.dtype.kind == "f":
+        tolerance = TOLERANCE[(precision or ours.dtype).name]
+        np.testing.assert_allclose(ours, theirs_np, **tolerance, err_msg=what)
+    else:
+        np.testing.assert_array_equal(ours, theirs_np, err_msg=what)
+
+
+def _check_forward(run: Run) -> None:
+    ours, theirs = run.ours, run.theirs
+    assert ours.meta.dtype == _dtype_name(theirs)
+    assert ours.meta.shape == tuple(theirs.shape)
+    assert ours.meta.strides == theirs.stride()
+    assert ours.data.shape == ours.meta.shape
+    _assert_close(ours.data, theirs, "forward")
+    assert ours.requires_grad == theirs.requires_grad
+    if theirs.grad_fn is None:
+        assert ours.grad_fn is None
+    else:
+        assert ours.grad_fn is not None
+        assert ours.grad_fn.name == theirs.grad_fn.name()
+
+
+def _check_gradients(run: Run, seed: int) -> None:
+    if not run.their_inputs:
+        return
+    dtype = run.ours.data.dtype
+    upstream = np.random.default_rng(seed + 1).standard_normal(run.ours.meta.shape).astype(dtype)
+    ours = graph.run_backward(
+        [run.ours],
+        [graph.Tensor(upstream.copy())],
+        retain_graph=False,
+        targets=run.our_inputs,
+        accumulate=False,
+    )
+    theirs = torch.autograd.grad(
+        run.theirs, run.their_inputs, torch.tensor(upstream), allow_unused=True
+    )
+    for i, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
+        assert (mine is None) == (other is None), f"gradient {i}: {mine} vs torch's {other}"
+        if mine is not None:
+            # a float64 input of a float32 result gets a gradient computed in float32
+            _assert_close(mine, other, f"gradient of input {i}", precision=dtype)
+    for t in run.our_inputs:  # autograd.grad leaves .grad alone
+        assert t.grad is None
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_op_matches_torch(case: Case, dtype: str) -> None:
+    seed = _seed(case.id, dtype)
+    run = _build(case, dtype, seed)
+    _check_forward(run)
+    _check_gradients(run, seed)
+
+
+@pytest.mark.parametrize("case", MIXED_CASES, ids=lambda c: c.id)
+def test_mixed_float_dtypes_match_torch(case: Case) -> None:
+    seed = _seed(case.id, "mixed")
+    run = _build(case, "float64", seed)
+    _check_forward(run)
+    _check_gradients(run, seed)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_second_backward_without_retain_graph_matches_torch(case: Case) -> None:
+    """A second backward through a node fails exactly when torch's node saved tensors."""
+    run = _build(case, "float64", _seed(case.id, "twice"))
+    if not run.their_inputs:
+        return
+    ours = graph.call("sum", [run.ours], {})
+    theirs = run.theirs.sum()
+    graph.run_backward([ours], [None], retain_graph=False)
+    theirs.backward()
+    try:
+        theirs.backward()
+    except RuntimeError as e:
+        with pytest.raises(GraphFreed) as raised:
+            graph.run_backward([ours], [None], retain_graph=False)
+        assert str(raised.value) == str(e)
+    else:
+        graph.run_backward([ours], [None], retain_graph=False)
+        for mine, other in zip(run.our_inputs, run.their_inputs, strict=True):
+            _assert_close(mine.grad.data, other.grad, "gradient after two backward passes")
+
+
+def test_views_share_storage_and_version() -> None:
+    """Ops marked as views alias their input's data and version counter, as torch's do."""
+    for case in CASES:
+        if not OPS[case.op].view:
+            continue
+        run = _build(case, "float64", _seed(case.id, "view"))
+        (x,) = (o for o in run.our_inputs)
+        assert np.shares_memory(run.ours.data, x.data) or x.data.size == 0, case.id
+        assert run.ours.version is x.version, case.id
+        if case.op != "squeeze_":  # torch's squeeze_ works on the matmul result in place
+            assert run.theirs._base is run.their_inputs[0], case.id
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if any(isinstance(o, T) and len(o.shape) >= 2 for o in c.operands)],
+    ids=lambda c: c.id,
+)
+def test_non_contiguous_operands_match_torch(case: Case) -> None:
+    """The same case with every operand of two or more dims made a transposed view of a
+    differently laid out leaf: kernels see strided data, gradients flow back through views."""
+    seed = _seed(case.id, "strided")
+    rng = np.random.default_rng(seed)
+    ours, theirs, our_leaves, their_leaves = [], [], [], []
+    for operand in case.operands:
+        if not isinstance(operand, T):
+            ours.append(operand)
+            theirs.append(operand)
+            continue
+        swapped = T(operand.shape[:-2] + operand.shape[:-3:-1], operand.domain)
+        data = _sample(rng, swapped if len(operand.shape) >= 2 else operand, "float64")
+        mine = graph.Tensor(data.copy(), requires_grad=operand.grad)
+        other = torch.tensor(data, requires_grad=operand.grad)
+        if operand.grad:
+            our_leaves.append(mine)
+            their_leaves.append(other)
+        if len(operand.shape) >= 2:
+            mine = graph.call("transpose", [mine], {"dim0": -1, "dim1": -2})
+            other = other.transpose(-1, -2)
+        ours.append(mine)
+        theirs.append(other)
+    try:
+        their_result = _torch_call(case, theirs)
+    except RuntimeError as e:  # a view that these strides do not allow
+        with pytest.raises(type(e)) as raised:
+            graph.call(case.op, ours, case.attrs)
+        assert str(raised.value) == str(e)
+        return
+    run = Run(graph.call(case.op, ours, case.attrs), their_result, our_leaves, their_leaves)
+    _assert_close(run.ours.data, run.theirs, "forward")
+    _check_gradients(run, seed)
+
+
+def _matmul(plan: str, a: graph.Tensor, b: graph.Tensor) -> graph.Tensor:
+    """torch.matmul as the client decomposes it for `rules.matmul_plan`."""
+    if plan == "vm":
+        row = graph.call("unsqueeze", [a], {"dim": 0})
+        return graph.call("squeeze_", [graph.call("mm", [row, b], {})], {"dim": 0})
+    return graph.call(plan, [a, b], {})
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize(
+    ("a", "b"), [((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 3)), ((3, 4), (4, 2))]
+)
+def test_matmul_plans_match_torch_matmul(a: tuple, b: tuple, dtype: str) -> None:
+    ours, theirs, our_inputs, their_inputs = _operands(C("mm", T(a), T(b)), dtype, _seed(a, b))
+    plan = rules.matmul_plan(ours[0].meta, ours[1].meta)
+    run = Run(_matmul(plan, *ours), torch.matmul(*theirs), our_inputs, their_inputs)
+    _check_forward(run)
+    _check_gradients(run, _seed(a, b, "grad"))
+
+
+@pytest.mark.parametrize(
+    ("transposed", "shape"), [(False, [6, 2]), (True, [12]), (True, [2, -1]), (False, [-1])]
+)
+def test_reshape_plans_match_torch_reshape(transposed: bool, shape: list) -> None:
+    """reshape is a view when strides allow, else clone then _unsafe_view, as in torch."""
+    ours, theirs, our_inputs, their_inputs = _operands(C("t", T((4, 3))), "float64", 7)
+    x, tx = ours[0], theirs[0]
+    if transposed:
+        x, tx = graph.call("t", [x], {}), tx.t()
+    if rules.reshape_plan(x.meta, shape) == "view":
+        out = graph.call("view", [x], {"shape": shape})
+    else:
+        out = graph.call("_unsafe_view", [graph.call("clone", [x], {})], {"shape": shape})
+    run = Run(out, tx.reshape(shape), our_inputs, their_inputs)
+    _check_forward(run)
+    _check_gradients(run, 8)
+
+
+# ---------------------------------------------------------------- coverage, derived from SPECS
+
+
+def test_op_tables_agree() -> None:
+    assert set(OPS) == set(rules.SPECS)
+    assert set(TORCH) == set(rules.SPECS)
+
+
+def test_every_op_has_a_differential_case() -> None:
+    missing = set(rules.SPECS) - {c.op for c in CASES}
+    assert not missing, f"ops without a differential case: {sorted(missing)}"
+
+
+def test_every_differentiable_input_is_checked() -> None:
+    """Each (op, differentiable input) pair appears in a case where that input requires grad."""
+    covered = {
+        (c.op, i)
+        for c in CASES
+        for i, o in enumerate(c.operands)
+        if isinstance(o, T) and o.grad and o.dtype is None
+    }
+    wanted = {
+        (name, i)
+        for name, spec in rules.SPECS.items()
+        for i, diff in enumerate(spec.differentiable)
+        if diff
+    }
+    assert not wanted - covered, f"inputs never differentiated: {sorted(wanted - covered)}"
+
+
+def _accepts(op: str, operands: list) -> bool:
+    spec = rules.SPECS[op]
+    try:
+        spec.infer(operands, spec.with_defaults({}))
+    except GradError:
+        return False
+    return True
+
+
+def test_every_broadcasting_op_has_broadcasting_cases() -> None:
+    """An op whose shape rule broadcasts needs cases that broadcast two tensors, pair a 0-d
+    tensor with an n-d one, and (where it takes them) a Python number on either side."""
+    m = rules.meta
+    problems = []
+    for op, spec in rules.SPECS.items():
+        if spec.arity != 2 or not _accepts(op, [m((3, 1, 4), "float32"), m((2, 4), "float32")]):
+            continue
+        shapes = [
+            tuple(o.shape if isinstance(o, T) else None for o in c.operands)
+            for c in CASES
+            if c.op == op
+        ]
+        tensors = [s for s in shapes if None not in s]
+        if not any(a != b and a and b for a, b in tensors):
+            problems.append(f"{op}: no case broadcasting two n-d tensors")
+        if not any((a == ()) != (b == ()) for a, b in tensors):
+            problems.append(f"{op}: no case pairing a 0-d tensor with an n-d one")
+        for position in (0, 1):
+            operands = [m((2, 3), "float32")] * 2
+            operands[position] = 2.0
+            if _accepts(op, operands) and not any(s[position] is None for s in shapes):
+                problems.append(f"{op}: no case with a Python number as input {position}")
+    assert not problems, problems
+
+
+# ---------------------------------------------------------------- integer and bool operands
+
+# Operands for the dtype-promotion tests: tensors of each dtype (dimensioned and 0-d) and
+# Python numbers (torch's wrapped scalars). Values are positive so that pow stays defined.
+KINDS: dict[str, object] = {
+    "int64[2,3]": T((2, 3), dtype="int64", grad=False),
+    "bool[2,3]": T((2, 3), dtype="bool", grad=False),
+    "float32[2,3]": T((2, 3), POS, dtype="float32", grad=False),
+    "float64[]": T((), POS, dtype="float64", grad=False),
+    "float32[]": T((), POS, dtype="float32", grad=False),
+    "int64[]": T((), dtype="int64", grad=False),
+    "bool[]": T((), dtype="bool", grad=False),
+    "int": 3,
+    "float": 1.5,
+    "bool": True,
+}
+PAIRS = [
+    (a, b)
+    for a, b in itertools.product(KINDS, repeat=2)
+    if isinstance(KINDS[a], T) or isinstance(KINDS[b], T)
+]
+
+
+def _compare_outcome(case: Case, seed: int) -> None:
+    """Same result (values, dtype, grad_fn) as torch, or torch's exception type and message."""
+    ours, theirs, _, _ = _operands(case, "float32", seed)
+    try:
+        their_result = _torch_call(case, theirs)
+    except Exception as e:
+        with pytest.raises(type(e)) as raised:
+            graph.call(case.op, ours, case.attrs)
+        assert str(raised.value) == str(e)
+        return
+    _check_forward(Run(graph.call(case.op, ours, case.attrs), their_result, [], []))
+
+
+@pytest.mark.parametrize("op", [*BINARY, "pow"])
+@pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
+def test_binary_dtype_promotion_matches_torch(op: str, a: str, b: str) -> None:
+    case = C(op, KINDS[a], KINDS[b])
+    _compare_outcome(case, _seed(op, a, b))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("op", sorted(rules.SPECS))
+def test_integer_and_bool_inputs_match_torch(op: str, dtype: str) -> None:
+    """Each op's first case with every tensor operand made int64 or bool: forward values and
+    dtype as torch's, or torch's error."""
+    case = next(c for c in CASES if c.op == op)
+    operands = tuple(
+        T(o.shape, o.domain, dtype, grad=False) if isinstance(o, T) else o for o in case.operands
+    )
+    _compare_outcome(Case(op, operands, case.attrs), _seed(op, dtype))
+
+
+# ---------------------------------------------------------------- special values
+
+SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, -50.0, 1000.0])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize(
+    "case",
+    [C(name, T(SPECIAL.shape)) for name in UNARY]
+    + [
+        C("div", T(SPECIAL.shape), T(SPECIAL.shape)),
+        C("pow", T(SPECIAL.shape), T(SPECIAL.shape)),
+        C("pow", T(SPECIAL.shape), 2),
+        C("pow", T(SPECIAL.shape), -0.5),
+        C("pow", T(SPECIAL.shape), 0),
+        C("pow", 0.0, T(SPECIAL.shape)),
+        C("binary_cross_entropy_with_logits", T(SPECIAL.shape), T(SPECIAL.shape, "unit")),
+    ],
+    ids=lambda c: c.id,
+)
+def test_special_values_match_torch(case: Case, dtype: str) -> None:
+    """nan, ±inf, ±0, tiny and large inputs: the same values and gradients as torch (nan
+    where torch has nan), for a finite upstream gradient."""
+    rng = np.random.default_rng(_seed(case.id, dtype))
+    ours, theirs, our_inputs, their_inputs = [], [], [], []
+    for position, operand in enumerate(case.operands):
+        if not isinstance(operand, T):
+            ours.append(operand)
+            theirs.append(operand)
+            continue
+        if operand.domain == "unit":
+            data = rng.uniform(0.05, 0.95, operand.shape).astype(dtype)
+        else:  # every special value against every other, across positions
+            data = np.roll(SPECIAL, position * 3).astype(dtype)
+        mine = graph.Tensor(data.copy(), requires_grad=True)
+        other = torch.tensor(data, requires_grad=True)
+        ours.append(mine)
+        theirs.append(other)
+        our_inputs.append(mine)
+        their_inputs.append(other)
+    run = Run(
+        graph.call(case.op, ours, case.attrs), _torch_call(case, theirs), our_inputs, their_inputs
+    )
+    _check_forward(run)
+    _check_gradients(run, _seed(case.id, dtype, "grad"))
