@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import rules
+from . import rules, traversal
 from .errors import GraphFreed, InPlaceOnLeaf, NoGradFn, TensorModified, Unsupported, UnusedInput
 from .ops import NUMPY_DTYPES, OPS, reduce_sum, sum_to_shape
 from .rules import TensorMeta
@@ -318,47 +318,12 @@ def _check_versions(node: Node) -> None:
         )
 
 
-def _graph_nodes(roots: Sequence[Node]) -> dict[Node, int]:
-    """Every node reachable from `roots`, with the number of reachable nodes feeding it."""
-    dependencies: dict[Node, int] = {}
-    stack = list(roots)
-    seen = set(roots)
-    for root in roots:
-        dependencies.setdefault(root, 0)
-    while stack:
-        node = stack.pop()
-        for edge in node.edges:
-            if isinstance(edge, Node):
-                dependencies[edge] = dependencies.get(edge, 0) + 1
-                if edge not in seen:
-                    seen.add(edge)
-                    stack.append(edge)
-    return dependencies
+def _edges(node: Node):
+    return (edge for edge in node.edges if edge is not None)
 
 
-def _needed(dependencies: dict[Node, int], targets: set, run_targets: bool) -> set[Node]:
-    """The nodes that must run to deliver the targets' gradients: those with an edge to a
-    target (a leaf tensor or a node) or to a needed node. A target node itself is captured,
-    not run, unless it is needed otherwise or `run_targets` (backward(inputs=...) runs it,
-    as torch does; autograd.grad does not)."""
-    children: dict[Node, list[Node]] = {}
-    for node in dependencies:
-        for edge in node.edges:
-            if isinstance(edge, Node):
-                children.setdefault(edge, []).append(node)
-    needed: set[Node] = set()
-    stack = [
-        n
-        for n in dependencies
-        if (run_targets and n in targets) or any(e is not None and e in targets for e in n.edges)
-    ]
-    while stack:
-        node = stack.pop()
-        if node in needed:
-            continue
-        needed.add(node)
-        stack.extend(children.get(node, ()))
-    return needed
+def _is_node(edge) -> bool:
+    return isinstance(edge, Node)
 
 
 def _accumulate(buffer: dict, key, grad: np.ndarray) -> None:
@@ -409,11 +374,11 @@ def run_backward(
                 raise NoGradFn("One of the differentiated Tensors does not require grad")
 
     root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
-    dependencies = _graph_nodes(root_nodes)
+    dependencies = traversal.count_dependencies(root_nodes, _edges, _is_node)
     target_keys = None
     if targets is not None:
         target_keys = {t.grad_fn if t.grad_fn is not None else t for t in targets}
-        needed = _needed(dependencies, target_keys, run_targets=accumulate)
+        needed = traversal.needed(dependencies, _edges, target_keys, run_targets=accumulate)
     else:
         needed = set(dependencies)
 
