@@ -10,16 +10,15 @@ same namespace as this module.
 from __future__ import annotations
 
 from . import autograd, factories, nn
-from .dtypes import Size, device, dtype
-from .dtypes import bool_ as bool  # noqa: A001 - torch.bool
-from .dtypes import float32, float64, int64
+from .dtypes import Size, device, dtype, float32, float64, int64
+from .dtypes import bool_ as bool
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
 from .session import Session, default_session
-from .tensor import Tensor
+from .tensor import Tensor, _number
 
-float = float32  # noqa: A001 - torch.float
+float = float32
 double = float64
 long = int64
 
@@ -53,43 +52,57 @@ def is_tensor(obj) -> bool:
 # ---------------------------------------------------------------- functions of tensors
 
 
-def _number_first(op: str):
-    def function(input, other) -> Tensor:  # noqa: A002
-        if isinstance(input, Tensor):
-            return getattr(input, op)(other)
-        return getattr(other, f"__r{op}__")(input)
+def _arithmetic(op: str, input, other, alpha=1) -> Tensor:
+    """torch.`op`(input, other, alpha=...): either may be a Python number (then torch wraps
+    it as a 0-d tensor input, which is what the node shows)."""
+    if isinstance(input, Tensor):
+        other = input._operand(op, other, position=2)
+        first = input
+    elif isinstance(other, Tensor) and _number(input) is not None:
+        first = _number(input)
+    else:
+        raise TypeError(
+            f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+    tensor = first if isinstance(first, Tensor) else other
+    return tensor._call(op, [first, other if alpha == 1 else other * alpha])
 
-    function.__name__ = op
-    return function
+
+def add(input, other, *, alpha=1) -> Tensor:
+    return _arithmetic("add", input, other, alpha)
 
 
-add = _number_first("add")
-mul = _number_first("mul")
+def sub(input, other, *, alpha=1) -> Tensor:
+    return _arithmetic("sub", input, other, alpha)
+
+
+def mul(input, other) -> Tensor:
+    return _arithmetic("mul", input, other)
+
+
+def div(input, other) -> Tensor:
+    return _arithmetic("div", input, other)
+
+
 multiply = mul
+subtract = sub
+divide = true_divide = div
 
 
-def sub(input, other, alpha=1) -> Tensor:  # noqa: A002
-    return input.sub(other, alpha=alpha)
-
-
-def div(input, other) -> Tensor:  # noqa: A002
-    return input.div(other) if isinstance(input, Tensor) else other.__rtruediv__(input)
-
-
-def pow(input, exponent) -> Tensor:  # noqa: A001, A002
+def pow(input, exponent) -> Tensor:
     return input.pow(exponent) if isinstance(input, Tensor) else exponent.__rpow__(input)
 
 
-def neg(input: Tensor) -> Tensor:  # noqa: A002
+def neg(input: Tensor) -> Tensor:
     return -input
 
 
-def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    return input.matmul(other)
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    return input.matmul(input._matrix("matmul", other, "other", position=2))
 
 
 def _method(name: str):
-    def function(input: Tensor, *args, **kwargs):  # noqa: A002
+    def function(input: Tensor, *args, **kwargs):
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = name
@@ -100,7 +113,7 @@ def _method(name: str):
 exp = _method("exp")
 log = _method("log")
 sqrt = _method("sqrt")
-abs = _method("abs")  # noqa: A001
+abs = _method("abs")
 relu = _method("relu")
 sigmoid = _method("sigmoid")
 tanh = _method("tanh")
@@ -115,14 +128,14 @@ reshape = _method("reshape")
 flatten = _method("flatten")
 unsqueeze = _method("unsqueeze")
 squeeze = _method("squeeze")
-sum = _method("sum")  # noqa: A001
+sum = _method("sum")
 mean = _method("mean")
 clone = _method("clone")
 detach = _method("detach")
 numel = _method("numel")
 
 
-class cuda:  # noqa: N801 - torch.cuda
+class cuda:
     """gradrpc computes on the server's CPU."""
 
     @staticmethod
@@ -149,6 +162,7 @@ __all__ = [
     "detach",
     "device",
     "div",
+    "divide",
     "dot",
     "double",
     "dtype",
@@ -198,11 +212,13 @@ __all__ = [
     "sqrt",
     "squeeze",
     "sub",
+    "subtract",
     "sum",
     "t",
     "tanh",
     "tensor",
     "transpose",
+    "true_divide",
     "unsqueeze",
     "zeros",
     "zeros_like",

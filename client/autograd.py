@@ -1,20 +1,24 @@
 """`gradrpc.autograd`: backward and grad, with torch's arguments, checks and error texts.
 
-The checks run on the client's mirror of the graph, so a bad call raises at its line with no
-round trip; the pass itself is one queued operation run by the server. The mirror then
-records what the pass did: saved tensors freed (unless retain_graph) and which .grad
-fields now hold a gradient.
+The checks run on the client's mirror of the graph, in torch's order (torch.autograd's
+Python checks, then its engine's), so a bad call raises at its line with no round trip; the
+pass itself is one queued operation run by the server. The mirror then records what the pass
+does on the server: which nodes run (and so free their saved tensors, unless retain_graph)
+and which .grad fields receive a gradient. Should the server reject the pass after all, the
+record is undone when that error surfaces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 
 from gradrpc.engine import rules
-from gradrpc.engine.errors import GraphFreed, NoGradFn, Unsupported, UnusedInput
+from gradrpc.engine.errors import GraphFreed, NoGradFn, ShapeMismatch, Unsupported, UnusedInput
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from .tensor import AccumulateGrad, Node, Tensor
+from .tensor import AccumulateGrad, Node, Tensor, _edge
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -24,32 +28,93 @@ FREED_MESSAGE = (
     "calling backward."
 )
 
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    if isinstance(value, Tensor):
-        return [value]
-    return list(value)
+__all__ = ["backward", "grad"]
 
 
-def _check_outputs(outputs: list[Tensor], grads: list) -> list[Tensor | None]:
-    """torch's _make_grads: one gradient per output, shapes checked, implicit ones allowed
-    for single-element outputs only; then every output must require grad."""
-    if grads and len(grads) != len(outputs):
-        raise RuntimeError(f"got {len(grads)} tensors and {len(outputs)} gradients")
-    grads = grads or [None] * len(outputs)
+# ---------------------------------------------------------------- torch.autograd's Python half
+
+
+def _tensor_or_tensors_to_tuple(tensors, length: int) -> tuple:
+    if tensors is None:
+        return (None,) * length
+    if isinstance(tensors, Tensor):
+        return (tensors,)
+    return tuple(tensors)
+
+
+def _inputs_tuple(inputs, function: str) -> tuple:
+    if isinstance(inputs, Tensor):
+        return (inputs,)
+    if type(inputs) is dict:
+        return tuple(inputs.values())
+    if isinstance(inputs, Mapping):
+        raise TypeError(
+            f"`inputs` argument to `{function}()` must be a dict, not {type(inputs).__name__}. "
+            "Other Mapping types are not supported."
+        )
+    return tuple(inputs)
+
+
+def _make_grads(outputs: Sequence[Tensor], grads: Sequence) -> list[Tensor | None]:
+    """torch's _make_grads: pairs (as zip pairs them) checked; None stands for implicit
+    ones, allowed for single-element outputs only."""
     checked: list[Tensor | None] = []
-    for i, (out, grad) in enumerate(zip(outputs, grads, strict=True)):
-        if grad is not None and not isinstance(grad, Tensor):
-            grad = out._session.tensor(grad, dtype=out.dtype)
-        if grad is not None or out.requires_grad:
-            rules.check_grad_output(i, out._meta, grad._meta if grad is not None else None)
+    for i, (out, grad) in enumerate(zip(outputs, grads)):  # noqa: B905 - torch zips so
+        if isinstance(grad, Tensor):
+            if grad._session is not out._session:
+                raise RuntimeError("gradrpc: tensors belong to different sessions")
+            if grad._meta.shape != out._meta.shape:
+                raise ShapeMismatch(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of "
+                    f"{rules.size_repr(grad._meta.shape)} and output[{i}] has a shape of "
+                    f"{rules.size_repr(out._meta.shape)}."
+                )
+            # torch rejects only a complex/real mismatch here, and there are no complex dtypes.
+            grad._session.check_usable(grad._handle)
+        elif grad is None:
+            if out.requires_grad and out.numel() != 1:
+                raise ShapeMismatch("grad can be implicitly created only for scalar outputs")
+        else:
+            raise TypeError(
+                f"gradients can be either Tensors or None, but got {type(grad).__name__}"
+            )
         checked.append(grad)
-    for i, out in enumerate(outputs):
-        if not out.requires_grad:
-            raise NoGradFn(f"element {i} of tensors does not require grad and does not have a grad_fn")
     return checked
+
+
+# ---------------------------------------------------------------- torch's engine, on the mirror
+
+
+def _check_engine_call(
+    outputs: Sequence[Tensor], grads: Sequence, inputs: Sequence[Tensor], accumulate: bool
+) -> None:
+    """The checks torch's engine makes before it runs, in its order."""
+    if len(outputs) != len(grads):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    session = outputs[0]._session if outputs else None
+    for i, out in enumerate(outputs):
+        if out._session is not session:
+            raise RuntimeError("gradrpc: tensors belong to different sessions")
+        if not out.requires_grad:
+            raise NoGradFn(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        session.check_usable(out._handle)
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element of inputs, but got {type(t).__name__}")
+        if t._session is not session:
+            raise RuntimeError("gradrpc: tensors belong to different sessions")
+        if accumulate:
+            t.retain_grad()  # torch's backward(inputs=...) keeps a non-leaf input's .grad
+        if not t.requires_grad:
+            raise NoGradFn("One of the differentiated Tensors does not require grad")
+        session.check_usable(t._handle)
+
+
+def _root(t: Tensor) -> Node:
+    """The node a pass seeds for output `t` (its grad_fn, or a leaf's accumulator)."""
+    return t.grad_fn if t.grad_fn is not None else _edge(t)
 
 
 def _reachable(roots: Sequence[Node]) -> list[Node]:
@@ -65,8 +130,10 @@ def _reachable(roots: Sequence[Node]) -> list[Node]:
     return list(seen)
 
 
-def _needed(nodes: list[Node], targets: set[Node] | None) -> set[Node]:
-    """The nodes whose backward runs: all of them, or those with a path to a target."""
+def _needed(nodes: list[Node], targets: set[Node] | None, run_targets: bool) -> set[Node]:
+    """The nodes whose backward runs, as the server decides it: all of them without targets;
+    else those with an edge to a target or to a node that runs. A target itself runs only
+    if `run_targets` (backward(inputs=...)); autograd.grad captures its gradient instead."""
     if targets is None:
         return set(nodes)
     consumers: dict[Node, list[Node]] = {}
@@ -74,8 +141,13 @@ def _needed(nodes: list[Node], targets: set[Node] | None) -> set[Node]:
         for edge, _ in node.next_functions:
             if edge is not None:
                 consumers.setdefault(edge, []).append(node)
+    stack = [
+        n
+        for n in nodes
+        if (run_targets and n in targets)
+        or any(e in targets for e, _ in n.next_functions if e is not None)
+    ]
     needed: set[Node] = set()
-    stack = [n for n in nodes if n in targets]
     while stack:
         node = stack.pop()
         if node not in needed:
@@ -84,116 +156,164 @@ def _needed(nodes: list[Node], targets: set[Node] | None) -> set[Node]:
     return needed
 
 
-def _target(t: Tensor) -> Node:
-    if t.grad_fn is not None:
-        return t.grad_fn
-    from .tensor import _edge
-
-    edge = _edge(t)
-    if edge is None:
-        raise RuntimeError("One of the differentiated Tensors does not require grad")
-    return edge
-
-
-def _run(outputs, grads, retain_graph, inputs, accumulate, allow_unused=True) -> tuple[list[Node], set[Node]]:
-    """Check the pass on the mirror; return (nodes it reaches, nodes it runs)."""
-    roots = [o.grad_fn if o.grad_fn is not None else _target(o) for o in outputs]
-    nodes = _reachable(roots)
-    targets = {_target(t) for t in inputs} if inputs else None
-    needed = _needed(nodes, targets)
+def _plan(
+    outputs: Sequence[Tensor], inputs: Sequence[Tensor], accumulate: bool
+) -> tuple[list[Node], set[Node], set[Node] | None]:
+    """(reachable nodes, nodes that run, target nodes) of a pass; raises torch's error for
+    a pass through saved tensors that an earlier pass freed."""
+    nodes = _reachable([_root(o) for o in outputs])
+    targets = {_root(t) for t in inputs} if inputs else None
+    needed = _needed(nodes, targets, run_targets=accumulate)
     for node in needed:
         if node._freed and node._has_saved:
             raise GraphFreed(FREED_MESSAGE)
-    if not accumulate and not allow_unused:
-        for t in inputs:
-            if _target(t) not in needed:
-                raise UnusedInput(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
-                )
-    return nodes, needed
+    return nodes, needed, targets
 
 
-def _record(needed: set[Node], retain_graph: bool, accumulate: bool, targets: set[Node] | None) -> None:
-    """Mirror what the server did: free saved tensors, mark the gradients it wrote."""
-    for node in needed:
+def _record(
+    needed: set[Node], targets: set[Node] | None, retain_graph: bool, accumulate: bool
+) -> Callable[[], None]:
+    """Mirror what the pass does on the server; return what undoes it, should the server
+    reject the pass (it holds weak references: the queue must not keep a graph alive)."""
+    freed: list[weakref.ref] = []
+    grads: list[tuple[weakref.ref, object]] = []
+    captured = targets - needed if targets is not None and not accumulate else set()
+    for node in (*needed, *captured):
         if isinstance(node, AccumulateGrad):
-            if accumulate and (targets is None or node in targets):
-                leaf = node.variable
-                if leaf._grad is None:
-                    leaf._grad = True
+            if accumulate and (targets is None or node in targets) and node.variable._grad is None:
+                grads.append((weakref.ref(node.variable), None))
+                node.variable._grad = True  # bound to a proxy when first read
             continue
-        if not retain_graph:
-            node._freed = True
         retained = node._retained() if node._retained is not None else None
         if retained is not None:
+            grads.append((weakref.ref(retained), retained._grad))
             retained._grad = True  # a new tensor each pass, as torch's retain_grad hook makes
+        if node in needed and not retain_graph and not node._freed:
+            freed.append(weakref.ref(node))
+            node._freed = True
+
+    def undo() -> None:
+        for ref in freed:
+            if (node := ref()) is not None:
+                node._freed = False
+        for ref, previous in reversed(grads):
+            if (tensor := ref()) is not None:
+                tensor._grad = previous
+
+    return undo
 
 
-def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False, grad_variables=None, inputs=None) -> None:
+# ---------------------------------------------------------------- the API
+
+
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
     """torch.autograd.backward: accumulate d(tensors)/d(leaves) · grad_tensors into .grad."""
+    if grad_variables is not None:
+        warnings.warn(
+            "`grad_variables` is deprecated. Use `grad_tensors` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        if grad_tensors is not None:
+            raise RuntimeError(
+                "`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                "`backward()`. Please only use `grad_tensors`."
+            )
+        grad_tensors = grad_variables
+    inputs_tuple = () if inputs is None else _inputs_tuple(inputs, "backward")
+    if inputs is not None and not inputs_tuple:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    outputs = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+    grads = _make_grads(outputs, _tensor_or_tensors_to_tuple(grad_tensors, len(outputs)))
     if create_graph:
-        raise Unsupported("gradrpc: create_graph=True (higher-order gradients) is not supported yet")
-    if inputs is not None and not _as_list(inputs):
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    outputs = _as_list(tensors)
-    grads = _check_outputs(outputs, _as_list(grad_tensors if grad_tensors is not None else grad_variables))
-    inputs = _as_list(inputs)
+        raise Unsupported(
+            "gradrpc: create_graph=True (higher-order gradients) is not supported yet"
+        )
     retain = bool(retain_graph)
-    _, needed = _run(outputs, grads, retain, inputs, accumulate=True)
+    _check_engine_call(outputs, grads, inputs_tuple, accumulate=True)
+    _, needed, targets = _plan(outputs, inputs_tuple, accumulate=True)
     session = outputs[0]._session
-    session.enqueue(
-        "backward",
-        pb.Operation(
-            backward=pb.BackwardOperation(
-                roots=[o._handle for o in outputs],
-                grad_outputs=[g._handle if g is not None else 0 for g in grads],
-                retain_graph=retain,
-                inputs=[t._handle for t in inputs],
-            )
-        ),
+    operation = pb.BackwardOperation(
+        roots=[o._handle for o in outputs],
+        grad_outputs=[g._handle if g is not None else 0 for g in grads],
+        retain_graph=retain,
+        inputs=[t._handle for t in inputs_tuple],
     )
-    _record(needed, retain, True, {_target(t) for t in inputs} if inputs else None)
+    undo = _record(needed, targets, retain, accumulate=True)
+    session.enqueue("backward", pb.Operation(backward=operation), undo=undo)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None, materialize_grads: bool = False):
-    """torch.autograd.grad: the gradients of `outputs` with respect to `inputs`, as a tuple."""
-    if create_graph:
-        raise Unsupported("gradrpc: create_graph=True (higher-order gradients) is not supported yet")
-    outs = _as_list(outputs)
-    ins = _as_list(inputs)
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+):
+    """torch.autograd.grad: the gradients of `outputs` with respect to `inputs`, as a tuple
+    (None for an input the outputs do not depend on, with allow_unused)."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    ins = _inputs_tuple(inputs, "grad")
     if not ins:
-        raise RuntimeError("grad requires non-empty inputs.")
-    allow_unused = bool(allow_unused) or materialize_grads
-    grads = _check_outputs(outs, _as_list(grad_outputs))
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
+            "accumulate gradient for other parts of the graph, please use torch.autograd.backward.",
+            FutureWarning,
+            stacklevel=2,
+        )
+    grads = _make_grads(outs, _tensor_or_tensors_to_tuple(grad_outputs, len(outs)))
+    if create_graph or is_grads_batched:
+        raise Unsupported("gradrpc: create_graph and is_grads_batched are not supported yet")
     retain = bool(retain_graph)
-    _, needed = _run(outs, grads, retain, ins, accumulate=False, allow_unused=allow_unused)
-    session = outs[0]._session
-    results = []
-    handles = []
-    for t in ins:
-        used = _target(t) in needed
-        if used:
-            handle = session.new_handle()
-            handles.append(handle)
-            results.append(Tensor(session, handle, rules.meta(t._meta.shape, t._meta.dtype)))
-        else:
-            handles.append(session.new_handle())
-            results.append(None)
-    session.enqueue(
-        "grad",
-        pb.Operation(
-            grad=pb.GradOperation(
-                outputs=[o._handle for o in outs],
-                inputs=[t._handle for t in ins],
-                grad_outputs=[g._handle if g is not None else 0 for g in grads],
-                retain_graph=retain,
-                allow_unused=allow_unused,
-                results=handles,
+    _check_engine_call(outs, grads, ins, accumulate=False)
+    nodes, needed, targets = _plan(outs, ins, accumulate=False)
+    reached = set(nodes)
+    for i, t in enumerate(ins):
+        if not allow_unused and _root(t) not in reached:
+            raise UnusedInput(
+                f"The differentiated Tensor at index {i} appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior."
             )
-        ),
+    session = outs[0]._session
+    handles = [session.new_handle() for _ in ins]  # unused ones stay unbound on the server
+    results = [
+        Tensor._make(session, h, rules.meta(t._meta.shape, t._meta.dtype))
+        if _root(t) in reached
+        else None
+        for h, t in zip(handles, ins, strict=True)
+    ]
+    operation = pb.GradOperation(
+        outputs=[o._handle for o in outs],
+        inputs=[t._handle for t in ins],
+        grad_outputs=[g._handle if g is not None else 0 for g in grads],
+        retain_graph=retain,
+        allow_unused=bool(allow_unused),
+        results=handles,
     )
-    _record(needed, retain, False, None)
+    undo = _record(needed, targets, retain, accumulate=False)
+    session.enqueue("grad", pb.Operation(grad=operation), outputs=handles, undo=undo)
     if materialize_grads:
-        results = [r if r is not None else session.zeros_like(t) for r, t in zip(results, ins, strict=True)]
+        results = [
+            r if r is not None else session.zeros_like(t) for r, t in zip(results, ins, strict=True)
+        ]
     return tuple(results)

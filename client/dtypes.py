@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-class dtype:  # noqa: N801 - torch's name
+class dtype:
     """An element type; printed as torch prints it (`torch.float32`)."""
 
     __slots__ = ("is_floating_point", "itemsize", "name")
@@ -62,6 +62,8 @@ def as_dtype(value) -> dtype:
         return float64
     if value in (int,):
         return int64
+    if value in (bool,):
+        return bool_
     raise TypeError(f"dtype must be a gradrpc dtype such as torch.float32, not {value!r}")
 
 
@@ -84,35 +86,54 @@ class Size(tuple):
         return Size(out) if isinstance(index, slice) else out
 
 
-class device:  # noqa: N801 - torch's name
-    """A device: gradrpc computes on its server's CPU, so only "cpu" exists."""
+DEVICE_TYPES = (
+    "cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+    "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone",
+)  # fmt: skip
+
+
+class device:
+    """A device, as torch names them. gradrpc computes on its server's CPU: naming another
+    device is fine, creating a tensor there fails (see `check_available`)."""
 
     __slots__ = ("index", "type")
 
-    def __init__(self, type: str = "cpu", index: int | None = None):  # noqa: A002
+    def __init__(self, type: str = "cpu", index: int | None = None):
         if isinstance(type, device):
             type, index = type.type, type.index
         kind, _, number = str(type).partition(":")
-        if kind != "cpu":
+        if kind not in DEVICE_TYPES:
             raise RuntimeError(
-                f"gradrpc computes on the server's CPU; device '{type}' is not available "
-                "(torch.cuda.is_available() is False)"
+                f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device "
+                f"string: {type}"
             )
         self.type = kind
         self.index = int(number) if number else index
 
     def __repr__(self) -> str:
-        return f"device(type='{self.type}')" if self.index is None else (
-            f"device(type='{self.type}', index={self.index})"
+        return (
+            f"device(type='{self.type}')"
+            if self.index is None
+            else (f"device(type='{self.type}', index={self.index})")
         )
 
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
+    def __eq__(self, other) -> bool:  # a string is not equal to a device, in torch
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))
+
+
+def check_available(value) -> device:
+    """The device `value` names, if tensors can live there (only the CPU)."""
+    target = device(value)
+    if target.type == "cuda":
+        raise AssertionError("Torch not compiled with CUDA enabled")  # as CPU-only torch says
+    if target.type != "cpu":
+        raise RuntimeError(
+            f"gradrpc computes on the server's CPU; device '{target}' is not available"
+        )
+    return target

@@ -7,11 +7,10 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-
 from gradrpc.engine import rules
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from .dtypes import NUMPY, as_dtype, device, from_numpy_dtype
+from .dtypes import NUMPY, as_dtype, check_available, from_numpy_dtype
 from .session import DTYPE_TO_ENUM, encode
 from .tensor import Tensor, _sizes
 
@@ -41,7 +40,7 @@ def _dtype_name(dtype, default: str = rules.DEFAULT_FLOAT) -> str:
 
 def _check_device(value) -> None:
     if value is not None:
-        device(value)
+        check_available(value)
 
 
 def _upload(session, array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -49,7 +48,7 @@ def _upload(session, array: np.ndarray, requires_grad: bool) -> Tensor:
     handle = session.new_handle()
     upload = pb.UploadOperation(output=handle, value=encode(array), requires_grad=requires_grad)
     session.enqueue("tensor", pb.Operation(upload=upload), handle, nbytes=array.nbytes)
-    return Tensor(session, handle, rules.meta(array.shape, array.dtype.name), requires_grad)
+    return Tensor._make(session, handle, rules.meta(array.shape, array.dtype.name), requires_grad)
 
 
 def _to_array(data, dtype) -> np.ndarray:
@@ -67,13 +66,16 @@ def _to_array(data, dtype) -> np.ndarray:
     return array.astype(NUMPY[inferred.name], copy=False)
 
 
-def tensor(session, data, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+def tensor(
+    session, data, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A new leaf holding a copy of `data` (nested lists, numbers or NumPy arrays)."""
     _check_device(device)
     if isinstance(data, Tensor):
         warnings.warn(
-            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
-            "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
+            "rather than "
             "torch.tensor(sourceTensor).",
             UserWarning,
             stacklevel=3,
@@ -88,18 +90,48 @@ def from_numpy(session, array: np.ndarray) -> Tensor:
     return _upload(session, _to_array(np.asarray(array), from_numpy_dtype(array.dtype)), False)
 
 
-def _factory(session, factory: str, shape: Sequence[int], dtype: str, requires_grad: bool, fill: float = 0.0) -> Tensor:
+def _factory(
+    session, factory: str, shape: Sequence[int], dtype: str, requires_grad: bool, fill: float = 0.0
+) -> Tensor:
     meta = rules.factory_meta(factory, shape, dtype, requires_grad)
     handle = session.new_handle()
     op = pb.FactoryOperation(
-        output=handle, factory=factory, shape=meta.shape, dtype=DTYPE_TO_ENUM[dtype], fill_value=fill, requires_grad=requires_grad
+        output=handle,
+        factory=factory,
+        shape=meta.shape,
+        dtype=DTYPE_TO_ENUM[dtype],
+        fill_value=fill,
+        requires_grad=requires_grad,
     )
     session.enqueue(factory, pb.Operation(factory=op), handle)
-    return Tensor(session, handle, meta, requires_grad)
+    return Tensor._make(session, handle, meta, requires_grad)
+
+
+_RANDOM_SIGNATURES = (
+    "tuple of ints size, *, torch.Generator generator, Tensor out = None, "
+    "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+    "bool pin_memory = False, bool requires_grad = False",
+    "tuple of ints size, *, Tensor out = None, torch.dtype dtype = None, "
+    "torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
+    "bool requires_grad = False",
+)
+_NO_SIZE = {
+    name: f"{name}() received an invalid combination of arguments - got (), but expected one of:\n"
+    + "".join(f" * ({signature})\n" for signature in _RANDOM_SIGNATURES)
+    for name in ("rand", "randn")
+}
 
 
 def _simple(factory: str):
-    def create(session, *size, dtype=None, device=None, requires_grad: bool = False, **ignored) -> Tensor:
+    def create(
+        session, *size, dtype=None, device=None, requires_grad: bool = False, **ignored
+    ) -> Tensor:
+        if not size:
+            raise TypeError(
+                _NO_SIZE.get(
+                    factory, f'{factory}() missing 1 required positional arguments: "size"'
+                )
+            )
         _check_device(device)
         return _factory(session, factory, _sizes(size), _dtype_name(dtype), requires_grad)
 
@@ -118,20 +150,43 @@ randn = _simple("randn")
 def full(session, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of `size` filled with `fill_value`; the dtype follows the value's type."""
     _check_device(device)
-    default = "bool" if isinstance(fill_value, bool) else "int64" if isinstance(fill_value, int) else rules.DEFAULT_FLOAT
-    return _factory(session, "full", _sizes((size,)), _dtype_name(dtype, default), requires_grad, float(fill_value))
+    default = (
+        "bool"
+        if isinstance(fill_value, bool)
+        else "int64"
+        if isinstance(fill_value, int)
+        else rules.DEFAULT_FLOAT
+    )
+    return _factory(
+        session,
+        "full",
+        _sizes((size,)),
+        _dtype_name(dtype, default),
+        requires_grad,
+        float(fill_value),
+    )
 
 
-def eye(session, n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def eye(
+    session, n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     """The n x m identity matrix."""
     _check_device(device)
     return _factory(session, "eye", (n, n if m is None else m), _dtype_name(dtype), requires_grad)
 
 
 def _like(factory: str):
-    def create(session, input: Tensor, dtype=None, device=None, requires_grad: bool = False, **ignored) -> Tensor:  # noqa: A002
+    def create(
+        session, input: Tensor, dtype=None, device=None, requires_grad: bool = False, **ignored
+    ) -> Tensor:
         _check_device(device)
-        return _factory(input._session, factory, input.shape, _dtype_name(dtype, input._meta.dtype), requires_grad)
+        return _factory(
+            input._session,
+            factory,
+            input.shape,
+            _dtype_name(dtype, input._meta.dtype),
+            requires_grad,
+        )
 
     create.__name__ = f"{factory}_like"
     create.__doc__ = f"torch.{factory}_like(input, dtype=None, requires_grad=False)"
@@ -145,11 +200,23 @@ rand_like = _like("rand")
 randn_like = _like("randn")
 
 
-def full_like(session, input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def full_like(
+    session, input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     _check_device(device)
-    return _factory(input._session, "full", input.shape, _dtype_name(dtype, input._meta.dtype), requires_grad, float(fill_value))
+    return _factory(
+        input._session,
+        "full",
+        input.shape,
+        _dtype_name(dtype, input._meta.dtype),
+        requires_grad,
+        float(fill_value),
+    )
 
 
 def manual_seed(session, seed: int) -> None:
     """Seed the session's random generator (rand, randn)."""
-    session.enqueue("manual_seed", pb.Operation(manual_seed=pb.ManualSeedOperation(seed=int(seed) & (2**64 - 1))))
+    session.enqueue(
+        "manual_seed",
+        pb.Operation(manual_seed=pb.ManualSeedOperation(seed=int(seed) & (2**64 - 1))),
+    )

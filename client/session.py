@@ -12,21 +12,22 @@ marked so that using them raises at once.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import grpc
 import numpy as np
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
-
 from gradrpc.engine import errors
 from gradrpc.v1 import gradrpc_pb2 as pb
 from gradrpc.v1 import gradrpc_pb2_grpc as pb_grpc
+from grpc_status import rpc_status
 
 SESSION_METADATA_KEY = "gradrpc-session-id"
 ADDRESS_VARIABLE = "GRADRPC_ADDRESS"
@@ -49,7 +50,7 @@ _CLIENT_DIR = os.path.dirname(os.path.abspath(__file__))
 def _user_frame() -> str:
     """`file:line` of the innermost caller outside the gradrpc client package."""
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename.startswith(_CLIENT_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(_CLIENT_DIR + os.sep):
         frame = frame.f_back
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
 
@@ -59,7 +60,8 @@ class _Queued:
     operation: pb.Operation
     name: str
     where: str
-    output: int
+    outputs: tuple[int, ...]  # the handles it binds
+    undo: Callable[[], None] | None  # reverts the client's mirror, should it fail
 
 
 def encode(array: np.ndarray) -> pb.TensorValue:
@@ -73,8 +75,10 @@ def encode(array: np.ndarray) -> pb.TensorValue:
 def decode(value: pb.TensorValue) -> np.ndarray:
     """A TensorValue as a NumPy array in native byte order."""
     wire = ENUM_TO_NUMPY[value.dtype]
-    return np.frombuffer(value.data, dtype=wire).astype(wire.newbyteorder("="), copy=True).reshape(
-        tuple(value.shape)
+    return (
+        np.frombuffer(value.data, dtype=wire)
+        .astype(wire.newbyteorder("="), copy=True)
+        .reshape(tuple(value.shape))
     )
 
 
@@ -105,7 +109,13 @@ class Session:
     Use it as a context manager, or call `close()`; `gradrpc.connect(address)` makes one.
     """
 
-    def __init__(self, address: str, keep_alive: float = 300.0, max_queue: int = 1024, max_queue_bytes: int = 64 << 20):
+    def __init__(
+        self,
+        address: str,
+        keep_alive: float = 300.0,
+        max_queue: int = 1024,
+        max_queue_bytes: int = 64 << 20,
+    ):
         self.address = address
         self.id = secrets.token_hex(16)
         self.max_queue = max_queue
@@ -131,13 +141,17 @@ class Session:
         timeout = pb.CreateSessionRequest()
         timeout.keep_alive_timeout.FromMilliseconds(int(keep_alive * 1000))
         try:
-            response = self._stub.CreateSession(timeout, metadata=self._metadata, wait_for_ready=True, timeout=30)
+            response = self._stub.CreateSession(
+                timeout, metadata=self._metadata, wait_for_ready=True, timeout=30
+            )
         except grpc.RpcError as error:
             self._channel.close()
             raise_rpc_error(error)
         self.keep_alive = response.keep_alive_timeout.ToTimedelta().total_seconds()
         self._stop_keep_alive = threading.Event()
-        threading.Thread(target=self._keep_alive_loop, name="gradrpc-keepalive", daemon=True).start()
+        threading.Thread(
+            target=self._keep_alive_loop, name="gradrpc-keepalive", daemon=True
+        ).start()
 
     # ------------------------------------------------------------ handles and the queue
 
@@ -147,11 +161,21 @@ class Session:
             self._next_handle += 1
             return handle
 
-    def enqueue(self, name: str, operation: pb.Operation, output: int = 0, nbytes: int = 0) -> None:
-        """Queue one operation; `output` is the handle it binds (0 if none)."""
+    def enqueue(
+        self,
+        name: str,
+        operation: pb.Operation,
+        output: int = 0,
+        nbytes: int = 0,
+        outputs: Sequence[int] = (),
+        undo: Callable[[], None] | None = None,
+    ) -> None:
+        """Queue one operation. `output` (or `outputs`) are the handles it binds; `undo`
+        reverts what the client recorded of its effect, run if the server rejects it."""
+        bound = (output, *outputs) if output else tuple(outputs)
         with self._lock:
             self._check_open()
-            self._queue.append(_Queued(operation, name, _user_frame(), output))
+            self._queue.append(_Queued(operation, name, _user_frame(), bound, undo))
             self._queue_bytes += nbytes
             if len(self._queue) >= self.max_queue or self._queue_bytes >= self.max_queue_bytes:
                 self.flush()
@@ -193,14 +217,22 @@ class Session:
                 raise_rpc_error(error, queued)
             return [decode(v) for v in response.values]
 
-    def _mark_failed(self, error: grpc.RpcError, queued: list[_Queued], released: list[int]) -> None:
+    def _mark_failed(
+        self, error: grpc.RpcError, queued: list[_Queued], released: list[int]
+    ) -> None:
         status = rpc_status.from_call(error)
-        index = 0
+        index = 0  # without an index, assume that nothing ran
         for detail in status.details if status else ():
             info = error_details_pb2.ErrorInfo()
-            if detail.Unpack(info) and "operation_index" in info.metadata:
-                index = int(info.metadata["operation_index"])
-        self._failed.update(q.output for q in queued[index:] if q.output)
+            if detail.Unpack(info):
+                if "operation_index" in info.metadata:
+                    index = int(info.metadata["operation_index"])
+                elif "fetch_index" in info.metadata:  # every operation ran; a fetch failed
+                    return
+        for q in reversed(queued[index:]):
+            self._failed.update(q.outputs)
+            if q.undo is not None:
+                q.undo()
         if index >= len(queued):  # the releases themselves failed: try them again later
             self._released.extend(released)
 
@@ -218,10 +250,8 @@ class Session:
         while not self._stop_keep_alive.wait(interval):
             if time.monotonic() - self._last_call < interval:
                 continue
-            try:
+            with contextlib.suppress(grpc.RpcError):
                 self._stub.KeepAlive(pb.KeepAliveRequest(), metadata=self._metadata, timeout=10)
-            except grpc.RpcError:
-                pass
 
     def handle_count(self) -> int:
         """Flush, then ask the server how many handles this session holds."""
@@ -240,10 +270,10 @@ class Session:
         finally:
             self.closed = True
             self._stop_keep_alive.set()
-            try:
-                self._stub.CloseSession(pb.CloseSessionRequest(), metadata=self._metadata, timeout=10)
-            except grpc.RpcError:
-                pass
+            with contextlib.suppress(grpc.RpcError):
+                self._stub.CloseSession(
+                    pb.CloseSessionRequest(), metadata=self._metadata, timeout=10
+                )
             self._channel.close()
 
     def __enter__(self) -> Session:
@@ -294,10 +324,8 @@ def default_session() -> Session:
 def _shutdown() -> None:
     global _embedded
     if _default is not None:
-        try:
+        with contextlib.suppress(Exception):
             _default.close()
-        except Exception:
-            pass
     if _embedded is not None:
         _embedded.stop(grace=0)
         _embedded = None

@@ -10,26 +10,35 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from math import prod
 
 import numpy as np
-
 from gradrpc.engine import rules
-from gradrpc.engine.errors import InPlaceOnLeaf, NoGradFn, Unsupported
+from gradrpc.engine.errors import DtypeMismatch, InPlaceOnLeaf, NoGradFn, ShapeMismatch, Unsupported
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from . import printing
-from .dtypes import DTYPES, Size, as_dtype, device
+from .dtypes import DTYPES, Size, as_dtype, check_available, device
 from .grad_mode import is_grad_enabled
 
 _sequence = iter(range(1 << 62))
+_WARNED: set[str] = set()  # torch's warn-once warnings already given
 
 
 class Node:
     """A backward node as torch shows it (`tensor.grad_fn`): its name and next_functions."""
 
-    __slots__ = ("__weakref__", "_freed", "_has_saved", "_name", "_retained", "_sequence", "next_functions")
+    __slots__ = (
+        "__weakref__",
+        "_freed",
+        "_has_saved",
+        "_name",
+        "_retained",
+        "_sequence",
+        "next_functions",
+    )
 
     def __init__(self, name: str, next_functions: tuple, has_saved: bool):
         self._name = name
@@ -44,6 +53,18 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self._name} object at {hex(id(self))}>"
+
+
+_NODE_CLASSES: dict[str, type[Node]] = {}
+
+
+def node_class(name: str) -> type[Node]:
+    """The Node subclass named like torch's backward class (`type(y.grad_fn).__name__` is
+    "MulBackward0" in torch, so it is here too)."""
+    cls = _NODE_CLASSES.get(name)
+    if cls is None:
+        cls = _NODE_CLASSES[name] = type(name, (Node,), {"__slots__": ()})
+    return cls
 
 
 class AccumulateGrad(Node):
@@ -103,11 +124,58 @@ def _number(value):
     return None
 
 
+def _sized(method: str, args: tuple, keyword: dict, name: str) -> tuple:
+    """The size arguments of `method`, given as positional ints or as keyword `name`."""
+    if keyword.keys() - {name} or (keyword and args):
+        unexpected = next(iter(keyword.keys() - {name}), name)
+        raise TypeError(f"{method}() got an unexpected keyword argument '{unexpected}'")
+    return (keyword[name],) if keyword else args
+
+
+def _can_cast(source: str, target: str) -> bool:
+    """torch.can_cast: no floating to integral, nothing but bool to bool."""
+    if rules.is_float(source) and not rules.is_float(target):
+        return False
+    return not (source != "bool" and target == "bool")
+
+
 def _sizes(size) -> tuple[int, ...]:
     """torch's size arguments: ints, or one tuple/list/Size."""
     if len(size) == 1 and isinstance(size[0], Sequence):
         size = size[0]
     return tuple(int(s) for s in size)
+
+
+_LEGACY_SIGNATURES = (
+    "(*, torch.device device = None)",
+    "(torch.Storage storage)",
+    "(Tensor other)",
+    "(tuple of ints size, *, torch.device device = None)",
+    "(object data, *, torch.device device = None)",
+)
+
+
+def _legacy_signature_error(args: tuple, kwargs: dict) -> str:
+    """torch's message for torch.Tensor(...) with keywords it does not take."""
+    got = [type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    bad = ", ".join(k for k in kwargs if k != "device")
+    ints = bool(args) and all(isinstance(a, int) and not isinstance(a, bool) for a in args)
+    close = (
+        {0}
+        if len(args) == 1 and not ints and isinstance(args[0], int | float)
+        else {3, 4}
+        if ints
+        else set()
+    )
+    lines = [
+        "new() received an invalid combination of arguments - "
+        f"got ({', '.join(got)}), but expected one of:"
+    ]
+    for i, signature in enumerate(_LEGACY_SIGNATURES):
+        lines.append(f" * {signature}")
+        if i in close:
+            lines.append(f"      didn't match because some of the keywords were incorrect: {bad}")
+    return "\n".join(lines) + "\n"
 
 
 class Tensor:
@@ -125,7 +193,20 @@ class Tensor:
         "grad_fn",
     )
 
-    def __init__(self, session, handle: int, meta: TensorMeta, requires_grad: bool = False, grad_fn: Node | None = None):
+    # numpy defers to Tensor's reflected operators (np.float64(2) * t is a Tensor), as in torch.
+    __array_priority__ = 1000
+
+    @classmethod
+    def _make(
+        cls,
+        session,
+        handle: int,
+        meta: TensorMeta,
+        requires_grad: bool = False,
+        grad_fn: Node | None = None,
+    ) -> Tensor:
+        """The proxy of `handle` on `session` (how gradrpc itself creates tensors)."""
+        self = cls.__new__(cls)
         self._session = session
         self._handle = handle
         self._meta = meta
@@ -134,10 +215,53 @@ class Tensor:
         self._grad: Tensor | bool | None = None  # True: set on the server, no proxy bound yet
         self._retains_grad = False
         self._accumulator: weakref.ref | None = None
+        return self
+
+    def __init__(self, *args, device=None, **kwargs):
+        """torch.Tensor(...), the legacy constructor, on the default session: a float32 copy
+        of `data`, an uninitialized tensor of a size, or another tensor's data."""
+        from . import factories
+        from .session import default_session
+
+        if kwargs:
+            raise TypeError(
+                _legacy_signature_error(args, {"device": device, **kwargs} if device else kwargs)
+            )
+        if device is not None:
+            factories._check_device(device)
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            source = args[0].detach()
+        elif all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            source = factories.empty(default_session(), *(args or (0,)))
+        elif (
+            len(args) == 1
+            and isinstance(args[0], Sequence | np.ndarray)
+            and not isinstance(args[0], str)
+        ):
+            source = factories.tensor(default_session(), args[0], dtype="float32")
+        elif len(args) == 1:
+            what = type(args[0]).__name__
+            if isinstance(args[0], bool | int | float):
+                raise TypeError(f"new(): data must be a sequence (got {what})")
+            raise TypeError(f"new(): invalid data type '{what}'")
+        else:
+            position, bad = next(
+                (i, a)
+                for i, a in enumerate(args, 1)
+                if not isinstance(a, int) or isinstance(a, bool)
+            )
+            raise TypeError(
+                f"new(): argument 'size' failed to unpack the object at pos {position} with error "
+                f'"type must be tuple of ints,but got {type(bad).__name__}"'
+            )
+        for name in Tensor.__slots__[1:]:
+            object.__setattr__(self, name, getattr(source, name))
+        source._handle = 0  # `self` owns the handle now
 
     def __del__(self):
         try:
-            self._session.release(self._handle)
+            if self._handle:
+                self._session.release(self._handle)
         except Exception:
             pass
 
@@ -197,6 +321,13 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        # The setter has its own wordings in torch (see requires_grad_ for the method's).
+        if not self.is_leaf and value:
+            raise NoGradFn("you can only change requires_grad flags of leaf variables.")
+        if self.is_leaf and value and not rules.is_float(self._meta.dtype):
+            raise DtypeMismatch(
+                "only Tensors of floating point and complex dtype can require gradients"
+            )
         self.requires_grad_(value)
 
     @property
@@ -227,12 +358,30 @@ class Tensor:
             )
         rules.check_requires_grad(self._meta.dtype, requires_grad)
         self._session.check_usable(self._handle)
+        undo = self._undo(_requires_grad=self._requires_grad)
         self._requires_grad = bool(requires_grad)
         self._session.enqueue(
             "requires_grad_",
-            pb.Operation(set_requires_grad=pb.SetRequiresGradOperation(tensor=self._handle, requires_grad=requires_grad)),
+            pb.Operation(
+                set_requires_grad=pb.SetRequiresGradOperation(
+                    tensor=self._handle, requires_grad=requires_grad
+                )
+            ),
+            undo=undo,
         )
         return self
+
+    def _undo(self, **previous) -> Callable[[], None]:
+        """What restores these attributes, should the server reject the operation that the
+        client already mirrored (a weak reference: the queue must not keep tensors alive)."""
+        ref = weakref.ref(self)
+
+        def undo() -> None:
+            if (tensor := ref()) is not None:
+                for name, value in previous.items():
+                    setattr(tensor, name, value)
+
+        return undo
 
     @property
     def grad(self) -> Tensor | None:
@@ -243,56 +392,113 @@ class Tensor:
                 "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
                 "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you "
                 "access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for "
-                "more informations. (Triggered internally at "
-                "/pytorch/build/aten/src/ATen/core/TensorBody.h:489.)",
+                "more information. (Triggered internally at "
+                "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)",
                 UserWarning,
                 stacklevel=2,
             )
         if self._grad is True:
             handle = self._session.new_handle()
             self._session.enqueue(
-                "grad", pb.Operation(bind_grad=pb.BindGradOperation(tensor=self._handle, output=handle)), handle
+                "grad",
+                pb.Operation(bind_grad=pb.BindGradOperation(tensor=self._handle, output=handle)),
+                handle,
+                undo=self._undo(_grad=True),
             )
-            self._grad = Tensor(self._session, handle, rules.meta(self._meta.shape, self._meta.dtype))
+            self._grad = Tensor._make(
+                self._session, handle, rules.meta(self._meta.shape, self._meta.dtype)
+            )
         return self._grad
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
-            if value._meta.shape != self._meta.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value._session is not self._session:
+                raise RuntimeError("gradrpc: tensors belong to different sessions")
             if value._meta.dtype != self._meta.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise DtypeMismatch(
+                    "attempting to assign a gradient with dtype "
+                    f"'{rules.C_TYPE_NAME[value._meta.dtype]}' to a tensor with grad_dtype "
+                    f"'{rules.TORCH_TYPE_NAME[self._meta.dtype]}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+                    "the tensor's grad_dtype attribute with a specific dtype, or None to allow any "
+                    "dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its "
+                    "gradient may break downstream systems that assume they match."
+                )
+            if value._meta.shape != self._meta.shape:
+                raise ShapeMismatch(
+                    "attempting to assign a gradient of size "
+                    f"'[{', '.join(map(str, value._meta.shape))}]' to a tensor of size "
+                    f"'[{', '.join(map(str, self._meta.shape))}]'. Please ensure that the "
+                    "gradient and the tensor are the same size"
+                )
+            self._session.check_usable(value._handle)
+        self._session.check_usable(self._handle)
         self._session.enqueue(
             "grad=",
-            pb.Operation(set_grad=pb.SetGradOperation(tensor=self._handle, grad=value._handle if value is not None else 0)),
+            pb.Operation(
+                set_grad=pb.SetGradOperation(
+                    tensor=self._handle, grad=value._handle if value is not None else 0
+                )
+            ),
+            undo=self._undo(_grad=self._grad),
         )
         self._grad = value
 
     def retain_grad(self) -> None:
-        if self.is_leaf:
-            return
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._retains_grad:
+        if self.is_leaf or self._retains_grad:
             return
+        self._session.check_usable(self._handle)
+        self._mark_retains_grad()
+        tensor, node = weakref.ref(self), weakref.ref(self.grad_fn)
+
+        def undo() -> None:
+            if (t := tensor()) is not None:
+                t._retains_grad = False
+            if (n := node()) is not None:
+                n._retained = None
+
+        self._session.enqueue(
+            "retain_grad",
+            pb.Operation(retain_grad=pb.RetainGradOperation(tensor=self._handle)),
+            undo=undo,
+        )
+
+    def _mark_retains_grad(self) -> None:
+        """Mirror of the server's retain_grad (which backward(inputs=...) also applies)."""
         self._retains_grad = True
         self.grad_fn._retained = weakref.ref(self)
-        self._session.enqueue("retain_grad", pb.Operation(retain_grad=pb.RetainGradOperation(tensor=self._handle)))
 
-    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None, create_graph: bool = False, inputs=None) -> None:
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs=None,
+    ) -> None:
         """Accumulate d(self)/d(leaf) · gradient into the .grad of the leaves."""
         from .autograd import backward
 
-        backward([self], [gradient], retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+        backward(
+            self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
+        )
 
     def detach(self) -> Tensor:
         self._session.check_usable(self._handle)
         handle = self._session.new_handle()
-        self._session.enqueue("detach", pb.Operation(detach=pb.DetachOperation(tensor=self._handle, output=handle)), handle)
-        return Tensor(self._session, handle, self._meta)
+        self._session.enqueue(
+            "detach",
+            pb.Operation(detach=pb.DetachOperation(tensor=self._handle, output=handle)),
+            handle,
+        )
+        return Tensor._make(self._session, handle, self._meta)
 
     @property
     def data(self) -> Tensor:
@@ -305,12 +511,17 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         if self._requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
         return self._values()
 
     def item(self):
         if self.numel() != 1:
-            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+            raise RuntimeError(
+                f"a Tensor with {self.numel()} elements cannot be converted to Scalar"
+            )
         return self._values().reshape(()).item()
 
     def tolist(self):
@@ -336,11 +547,16 @@ class Tensor:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
+    def _python_scalar(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._python_scalar())
 
     def __index__(self) -> int:
         if self._meta.dtype != "int64" or self.numel() != 1:
@@ -359,20 +575,33 @@ class Tensor:
     def _check_in_place(self) -> None:
         if is_grad_enabled() and self._requires_grad:
             if self.is_leaf:
-                raise InPlaceOnLeaf("a leaf Variable that requires grad is being used in an in-place operation.")
-            raise Unsupported("gradrpc: in-place operations on tensors that have a grad_fn are not supported yet")
+                raise InPlaceOnLeaf(
+                    "a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            raise Unsupported(
+                "gradrpc: in-place operations on tensors that have a grad_fn are not supported yet"
+            )
 
     def zero_(self) -> Tensor:
         self._check_in_place()
         self._session.check_usable(self._handle)
-        self._session.enqueue("zero_", pb.Operation(zero=pb.ZeroOperation(tensor=self._handle, no_grad=not is_grad_enabled())))
+        self._session.enqueue(
+            "zero_",
+            pb.Operation(zero=pb.ZeroOperation(tensor=self._handle, no_grad=not is_grad_enabled())),
+        )
         return self
 
-    def copy_(self, src: Tensor) -> Tensor:
+    def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
+        if _number(src) is None and not isinstance(src, Tensor):
+            raise TypeError(
+                f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}"
+            )
         src = self._coerce(src)
         self._check_in_place()
         if is_grad_enabled() and src._requires_grad:
-            raise Unsupported("gradrpc: copy_ from a tensor that requires grad is not supported yet")
+            raise Unsupported(
+                "gradrpc: copy_ from a tensor that requires grad is not supported yet"
+            )
         shape = rules.broadcast_shapes(self._meta.shape, src._meta.shape)
         if shape != self._meta.shape:
             raise RuntimeError(
@@ -383,26 +612,32 @@ class Tensor:
             self._session.check_usable(t._handle)
         self._session.enqueue(
             "copy_",
-            pb.Operation(copy=pb.CopyOperation(target=self._handle, source=src._handle, no_grad=not is_grad_enabled())),
+            pb.Operation(
+                copy=pb.CopyOperation(
+                    target=self._handle, source=src._handle, no_grad=not is_grad_enabled()
+                )
+            ),
         )
         return self
 
-    def _in_place(self, op: str, other) -> Tensor:
+    def _in_place(self, op: str, other, alpha=1) -> Tensor:
         """self op= other, computed out of place and copied back (so torch's leaf checks hold)."""
+        other = self._operand(f"{op}_", other)
         self._check_in_place()
-        result = self._call(op, [self, other])
-        if result._meta.dtype != self._meta.dtype and rules.promote_types(result._meta.dtype, self._meta.dtype) != self._meta.dtype:
+        metas = [self._meta, other._meta if isinstance(other, Tensor) else other]
+        dtype = rules.infer(op, metas, {})[2].dtype
+        if not _can_cast(dtype, self._meta.dtype):
             raise RuntimeError(
-                f"result type {rules.TORCH_TYPE_NAME[result._meta.dtype]} can't be cast to the "
+                f"result type {rules.TORCH_TYPE_NAME[dtype]} can't be cast to the "
                 f"desired output type {rules.TORCH_TYPE_NAME[self._meta.dtype]}"
             )
-        return self.copy_(result)
+        return self.copy_(self._call(op, [self, other if alpha == 1 else other * alpha]))
 
-    def add_(self, other) -> Tensor:
-        return self._in_place("add", other)
+    def add_(self, other, *, alpha=1) -> Tensor:
+        return self._in_place("add", other, alpha)
 
-    def sub_(self, other) -> Tensor:
-        return self._in_place("sub", other)
+    def sub_(self, other, *, alpha=1) -> Tensor:
+        return self._in_place("sub", other, alpha)
 
     def mul_(self, other) -> Tensor:
         return self._in_place("mul", other)
@@ -410,10 +645,22 @@ class Tensor:
     def div_(self, other) -> Tensor:
         return self._in_place("div", other)
 
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
+    def _augmented(self, op: str, other) -> Tensor:
+        if _number(other) is None and not isinstance(other, Tensor):
+            return NotImplemented  # as torch's: Python then says "unsupported operand type(s)"
+        return self._in_place(op, other)
+
+    def __iadd__(self, other) -> Tensor:
+        return self._augmented("add", other)
+
+    def __isub__(self, other) -> Tensor:
+        return self._augmented("sub", other)
+
+    def __imul__(self, other) -> Tensor:
+        return self._augmented("mul", other)
+
+    def __itruediv__(self, other) -> Tensor:
+        return self._augmented("div", other)
 
     # ------------------------------------------------------------ arithmetic
 
@@ -424,18 +671,35 @@ class Tensor:
             return other
         return self._session.tensor(other)
 
-    def _binary(self, op: str, other) -> Tensor:
+    def _operand(self, op: str, other, name: str = "other", position: int = 1):
+        """`other` as an operand of a method (`position` 1) or of torch.`op` (2): a tensor
+        of this session or a number."""
         number = _number(other)
-        if number is None:
-            if not isinstance(other, Tensor):
-                return NotImplemented
-            other = self._coerce(other)
-        return self._call(op, [self, other if number is None else number])
+        if number is not None:
+            return number
+        if not isinstance(other, Tensor):
+            raise TypeError(
+                f"{op}(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(other).__name__}"
+            )
+        return self._coerce(other)
 
-    def add(self, other, alpha=1) -> Tensor:
+    def _binary(self, op: str, other) -> Tensor:
+        return self._call(op, [self, self._operand(op, other)])
+
+    def _reflected(self, op: str, other, operands) -> Tensor:
+        """An operator's result, or NotImplemented for an operand that is not one of ours
+        (so Python tries the other side, as torch's operators do)."""
+        if _number(other) is None and not isinstance(other, Tensor):
+            return NotImplemented
+        return operands(self._operand(op, other))
+
+    def add(self, other, *, alpha=1) -> Tensor:
+        other = self._operand("add", other)
         return self._binary("add", other if alpha == 1 else other * alpha)
 
-    def sub(self, other, alpha=1) -> Tensor:
+    def sub(self, other, *, alpha=1) -> Tensor:
+        other = self._operand("sub", other)
         return self._binary("sub", other if alpha == 1 else other * alpha)
 
     def mul(self, other) -> Tensor:
@@ -445,29 +709,45 @@ class Tensor:
         return self._binary("div", other)
 
     def pow(self, exponent) -> Tensor:
+        if _number(exponent) is None and not isinstance(exponent, Tensor):
+            raise TypeError(
+                "pow() received an invalid combination of arguments - "
+                f"got ({type(exponent).__name__}), but expected one of:\n"
+                " * (Tensor exponent)\n * (Number exponent)\n"
+            )
         return self._binary("pow", exponent)
 
-    __add__ = __radd__ = add
-    __sub__ = sub
-    __mul__ = __rmul__ = mul
-    __truediv__ = div
-    __pow__ = pow
     multiply = mul
     divide = true_divide = div
     subtract = sub
 
+    def __add__(self, other) -> Tensor:
+        return self._reflected("add", other, lambda o: self._call("add", [self, o]))
+
+    def __sub__(self, other) -> Tensor:
+        return self._reflected("sub", other, lambda o: self._call("sub", [self, o]))
+
+    def __mul__(self, other) -> Tensor:
+        return self._reflected("mul", other, lambda o: self._call("mul", [self, o]))
+
+    def __truediv__(self, other) -> Tensor:
+        return self._reflected("div", other, lambda o: self._call("div", [self, o]))
+
+    def __pow__(self, exponent) -> Tensor:
+        return self._reflected("pow", exponent, lambda o: self._call("pow", [self, o]))
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
     def __rsub__(self, other) -> Tensor:
-        return self._binary("rsub", other)
+        return self._reflected("rsub", other, lambda o: self._call("rsub", [self, o]))
 
     def __rtruediv__(self, other) -> Tensor:
         # torch computes number / tensor as reciprocal(tensor) * number.
-        return self.reciprocal() * other
+        return self._reflected("div", other, lambda o: self.reciprocal() * o)
 
     def __rpow__(self, other) -> Tensor:
-        number = _number(other)
-        if number is None:
-            return NotImplemented
-        return self._call("pow", [number, self])
+        return self._reflected("pow", other, lambda o: self._call("pow", [o, self]))
 
     def __neg__(self) -> Tensor:
         return self._call("neg", [self])
@@ -494,6 +774,10 @@ class Tensor:
     def relu(self) -> Tensor:
         return self._call("relu", [self])
 
+    def relu_(self) -> Tensor:
+        self._check_in_place()
+        return self.copy_(self.relu())
+
     def sigmoid(self) -> Tensor:
         return self._call("sigmoid", [self])
 
@@ -505,26 +789,35 @@ class Tensor:
 
     # ------------------------------------------------------------ matrix products
 
+    def _matrix(self, op: str, other, name: str, position: int = 1) -> Tensor:
+        if not isinstance(other, Tensor):
+            raise TypeError(
+                f"{op}(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(other).__name__}"
+            )
+        return self._coerce(other)
+
     def matmul(self, other: Tensor) -> Tensor:
-        other = self._coerce(other)
+        other = self._matrix("matmul", other, "other")
         plan = rules.matmul_plan(self._meta, other._meta)
         if plan == "vm":  # torch: unsqueeze(0), mm, squeeze_(0)
             return self.unsqueeze(0).mm(other)._call("squeeze_", attrs={"dim": 0})
         return self._call(plan, [self, other])
 
-    def mm(self, other: Tensor) -> Tensor:
-        return self._call("mm", [self, self._coerce(other)])
+    def mm(self, mat2: Tensor) -> Tensor:
+        return self._call("mm", [self, self._matrix("mm", mat2, "mat2")])
 
-    def mv(self, other: Tensor) -> Tensor:
-        return self._call("mv", [self, self._coerce(other)])
+    def mv(self, vec: Tensor) -> Tensor:
+        return self._call("mv", [self, self._matrix("mv", vec, "vec")])
 
-    def dot(self, other: Tensor) -> Tensor:
-        return self._call("dot", [self, self._coerce(other)])
+    def dot(self, tensor: Tensor) -> Tensor:
+        return self._call("dot", [self, self._matrix("dot", tensor, "tensor")])
 
-    __matmul__ = matmul
+    def __matmul__(self, other) -> Tensor:
+        return self.matmul(other) if isinstance(other, Tensor) else NotImplemented
 
     def __rmatmul__(self, other) -> Tensor:
-        return self._coerce(other).matmul(self)
+        return other.matmul(self) if isinstance(other, Tensor) else NotImplemented
 
     # ------------------------------------------------------------ shapes and views
 
@@ -532,22 +825,52 @@ class Tensor:
         return self._call("t", [self])
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 - torch's name
+    def mT(self) -> Tensor:
         if self.ndim < 2:
-            return self
+            raise RuntimeError(
+                "tensor.mT is only supported on matrices or batches of matrices. "
+                f"Got {self.ndim}-D tensor."
+            )
+        return self.transpose(-2, -1)
+
+    @property
+    def T(self) -> Tensor:
+        # torch warns once per process (TORCH_WARN_ONCE), whatever the warning filters say.
+        if self.ndim == 0 and "T0" not in _WARNED:
+            _WARNED.add("T0")
+            warnings.warn(
+                "Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
+                "cases. (Triggered internally at "
+                "/__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4321.)",
+                UserWarning,
+                stacklevel=2,
+            )
+        elif self.ndim not in (0, 2) and "T" not in _WARNED:
+            _WARNED.add("T")
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                "to reverse the dimensions of a tensor. (Triggered internally at "
+                "/__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4314.)",
+                UserWarning,
+                stacklevel=2,
+            )
         return self._call("permute", [self], {"dims": tuple(range(self.ndim - 1, -1, -1))})
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         return self._call("transpose", [self], {"dim0": int(dim0), "dim1": int(dim1)})
 
-    def permute(self, *dims) -> Tensor:
-        return self._call("permute", [self], {"dims": _sizes(dims)})
+    def permute(self, *dims, **keyword) -> Tensor:
+        return self._call(
+            "permute", [self], {"dims": _sizes(_sized("permute", dims, keyword, "dims"))}
+        )
 
-    def view(self, *shape) -> Tensor:
-        return self._call("view", [self], {"shape": _sizes(shape)})
+    def view(self, *shape, **keyword) -> Tensor:
+        return self._call("view", [self], {"shape": _sizes(_sized("view", shape, keyword, "size"))})
 
-    def reshape(self, *shape) -> Tensor:
-        shape = _sizes(shape)
+    def reshape(self, *shape, **keyword) -> Tensor:
+        shape = _sizes(_sized("reshape", shape, keyword, "shape"))
         if rules.reshape_plan(self._meta, shape) == "view":
             return self.view(shape)
         return self.clone()._call("_unsafe_view", attrs={"shape": shape})
@@ -558,8 +881,19 @@ class Tensor:
     def reshape_as(self, other: Tensor) -> Tensor:
         return self.reshape(other.shape)
 
-    def flatten(self) -> Tensor:
-        return self.reshape(-1) if self.ndim != 1 else self
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (
+            rules.normalize_dim(start_dim, self.ndim),
+            rules.normalize_dim(end_dim, self.ndim),
+        )
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if start == end:
+            return self
+        shape = self._meta.shape
+        return self.reshape((*shape[:start], prod(shape[start : end + 1]), *shape[end + 1 :]))
 
     def clone(self) -> Tensor:
         return self._call("clone", [self])
@@ -594,14 +928,20 @@ class Tensor:
         supported except to the tensor's own dtype."""
         for value in (*args, *kwargs.values()):
             if isinstance(value, device | str) and not (isinstance(value, str) and value in DTYPES):
-                device(value)
+                check_available(value)
             elif value is not None and not isinstance(value, bool):
                 target = as_dtype(value)
                 if target.name != self._meta.dtype:
-                    raise Unsupported(f"gradrpc: converting {self.dtype} to {target} is not supported yet")
+                    raise Unsupported(
+                        f"gradrpc: converting {self.dtype} to {target} is not supported yet"
+                    )
         return self
 
     def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
+        check_available("cuda")
         return self
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -609,6 +949,8 @@ class Tensor:
 
 
 # ---------------------------------------------------------------- queueing one op
+
+_SCALAR_ARGUMENT_OPS = frozenset({"pow", "rsub"})
 
 
 def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
@@ -626,14 +968,18 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
         for o, diff in zip(operands, spec.differentiable, strict=True)
     )
     handle = session.new_handle()
-    out = Tensor(session, handle, out_meta)
+    out = Tensor._make(session, handle, out_meta)
     if any(needs):
         out._requires_grad = True
-        out.grad_fn = Node(
-            spec.grad_fn(metas, full_attrs),
-            tuple((_edge(o) if need else None, 0) for o, need in zip(operands, needs, strict=True)),
-            bool(spec.saves(needs)),
+        name = spec.grad_fn(metas, full_attrs)
+        # torch's pow and rsub take a Python number as a Scalar argument, not as an input:
+        # their node has no edge for it (mul, add, sub and div wrap it as a tensor input).
+        edges = tuple(
+            (_edge(o) if need else None, 0)
+            for o, need in zip(operands, needs, strict=True)
+            if isinstance(o, Tensor) or op not in _SCALAR_ARGUMENT_OPS
         )
+        out.grad_fn = node_class(name)(name, edges, bool(spec.saves(needs)))
     call = pb.CallOperation(
         op=op,
         inputs=[_operand(o) for o in operands],

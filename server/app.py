@@ -8,32 +8,19 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent import futures
-from dataclasses import dataclass
 
 import grpc
 from gradrpc.v1 import gradrpc_pb2, gradrpc_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from .config import ServerConfig
 from .servicer import GradServicer
 from .session import SessionStore
 
+__all__ = ["SERVICE_NAME", "GradServer", "ServerConfig", "start_embedded"]
+
 SERVICE_NAME = gradrpc_pb2.DESCRIPTOR.services_by_name["GradService"].full_name
 log = logging.getLogger("gradrpc.server")
-
-
-@dataclass
-class ServerConfig:
-    """Everything the CLI can set; see `gradrpc-server --help` for each field's flag."""
-
-    host: str = "127.0.0.1"
-    port: int = 50051
-    max_workers: int = 8
-    max_message_mb: int = 256
-    keep_alive: float = 300.0
-    max_keep_alive: float = 3600.0
-    max_sessions: int = 1000
-    reap_interval: float = 10.0
-    grace: float = 10.0
 
 
 class GradServer:
@@ -50,6 +37,9 @@ class GradServer:
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
+                # gRPC sets SO_REUSEPORT by default: a second server on a busy port would then
+                # bind too and silently take half of the connections. Fail instead.
+                ("grpc.so_reuseport", 0),
             ],
         )
         gradrpc_pb2_grpc.add_GradServiceServicer_to_server(
@@ -57,9 +47,13 @@ class GradServer:
         )
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc_server)
-        self.port = self.grpc_server.add_insecure_port(f"{config.host}:{config.port}")
+        address = f"{config.host}:{config.port}"
+        try:
+            self.port = self.grpc_server.add_insecure_port(address)
+        except RuntimeError as exc:  # grpcio raises rather than returning 0 since 1.50 or so
+            raise OSError(f"could not bind {address} (is the port in use?)") from exc
         if self.port == 0:
-            raise OSError(f"could not bind {config.host}:{config.port}")
+            raise OSError(f"could not bind {address} (is the port in use?)")
         self._stopping = threading.Event()
         self._reaper = threading.Thread(target=self._reap_loop, name="gradrpc-reaper", daemon=True)
 
@@ -71,23 +65,29 @@ class GradServer:
         return f"{host}:{self.port}"
 
     def start(self) -> GradServer:
-        self.grpc_server.start()
+        # SERVING before the port opens, so no health check ever sees the service unknown.
         for service in ("", SERVICE_NAME):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        self.grpc_server.start()
         self._reaper.start()
-        log.info("gradrpc-server listening on %s:%d", self.config.host, self.port)
+        log.info("GradServer started on %s:%d", self.config.host, self.port)
         return self
 
     def _reap_loop(self) -> None:
         while not self._stopping.wait(self.config.reap_interval):
-            for session_id in self.store.reap():
-                log.info("reaped idle session %s", session_id)
+            try:
+                for session_id in self.store.reap():
+                    log.info("reaped idle session %s", session_id)
+            except Exception:  # never let one bad scan end reaping for good
+                log.exception("reaping idle sessions failed")
 
     def stop(self, grace: float | None = None) -> None:
         """Report NOT_SERVING, refuse new calls, let in-flight ones finish within `grace`."""
         self._stopping.set()
         self.health.enter_graceful_shutdown()
         self.grpc_server.stop(self.config.grace if grace is None else grace).wait()
+        if self._reaper.is_alive():
+            self._reaper.join()
         self.store.close_all()
 
     def wait(self) -> None:

@@ -1,5 +1,6 @@
 """Tensors on the wire: `TensorValue` (dtype enum, shape, raw little-endian bytes) <-> NumPy."""
 
+from collections.abc import Sequence
 from math import prod
 
 import numpy as np
@@ -15,6 +16,8 @@ DTYPE_TO_ENUM = {
 }
 ENUM_TO_DTYPE = {v: k for k, v in DTYPE_TO_ENUM.items()}
 _WIRE = {name: dt.newbyteorder("<") for name, dt in NUMPY_DTYPES.items()}
+MAX_DIMS = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
+_MAX_BYTES = np.iinfo(np.intp).max
 
 
 def dtype_name(enum: int) -> str:
@@ -25,12 +28,22 @@ def dtype_name(enum: int) -> str:
         raise InvalidValue(f"unsupported dtype enum value {enum}") from None
 
 
+def check_shape(shape: Sequence[int], dtype: str) -> None:
+    """Reject shapes no array can have: negative sizes, too many dimensions, or more bytes
+    than an address space holds (zero-size dimensions included, as NumPy counts them)."""
+    if any(s < 0 for s in shape):
+        raise InvalidValue(f"negative dimension in shape {list(shape)}")
+    if len(shape) > MAX_DIMS:
+        raise InvalidValue(f"a tensor has at most {MAX_DIMS} dimensions, got {len(shape)}")
+    if prod(max(s, 1) for s in shape) * NUMPY_DTYPES[dtype].itemsize > _MAX_BYTES:
+        raise InvalidValue(f"storage size calculation overflowed with sizes={list(shape)}")
+
+
 def to_array(value: pb.TensorValue) -> np.ndarray:
     """Decode a TensorValue, checking that its bytes fill its shape exactly."""
     dtype = dtype_name(value.dtype)
     shape = tuple(value.shape)
-    if any(s < 0 for s in shape):
-        raise InvalidValue(f"negative dimension in shape {list(shape)}")
+    check_shape(shape, dtype)
     expected = prod(shape) * NUMPY_DTYPES[dtype].itemsize
     if len(value.data) != expected:
         raise InvalidValue(

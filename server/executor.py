@@ -2,27 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from gradrpc.engine import graph, rules
-from gradrpc.engine.errors import GradNotSet, HandleInUse, InvalidValue
+from gradrpc.engine.errors import GradNotSet, HandleInUse, InvalidArgument, InvalidValue
 from gradrpc.engine.graph import Tensor
 from gradrpc.engine.ops import NUMPY_DTYPES
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from .codec import dtype_name, to_array, to_value
+from .codec import check_shape, dtype_name, to_array, to_value
 from .session import Session
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
-class OperationFailed(Exception):
-    """Operation `index` of a batch failed with `cause`; earlier ones took effect."""
+
+class BatchFailed(Exception):
+    """A step of an Execute batch, described by `where`, failed with `cause`; `metadata`
+    names it in the ErrorInfo."""
+
+    def __init__(self, where: str, cause: BaseException, metadata: dict[str, str]):
+        super().__init__(f"{where} failed: {cause}")
+        self.where = where
+        self.cause = cause
+        self.metadata = metadata
+
+
+class OperationFailed(BatchFailed):
+    """Operation `index` of a batch failed; earlier ones took effect, it and later ones not."""
 
     def __init__(self, index: int, op: str, cause: BaseException):
-        super().__init__(f"operation {index} ({op}) failed: {cause}")
+        metadata = {"operation_index": str(index), "op": op}
+        super().__init__(f"operation {index} ({op})", cause, metadata)
         self.index = index
         self.op = op
-        self.cause = cause
+
+
+class FetchFailed(BatchFailed):
+    """Fetch `index` failed; every operation of the batch took effect."""
+
+    def __init__(self, index: int, handle: int, cause: BaseException):
+        metadata = {"fetch_index": str(index), "handle": str(handle)}
+        super().__init__(f"fetch {index} (handle {handle})", cause, metadata)
+        self.index = index
+
+
+class CallCancelled(Exception):
+    """The call ended (client cancel, deadline or server shutdown) before the batch did."""
 
 
 def operation_name(operation: pb.Operation) -> str:
@@ -35,13 +62,51 @@ def operation_name(operation: pb.Operation) -> str:
     return kind
 
 
-def _attr(value: pb.AttrValue):
-    kind = value.WhichOneof("value")
-    if kind == "int_list":
-        return tuple(value.int_list.values)
-    if kind is None:
-        raise InvalidValue("attribute value is not set")
-    return getattr(value, kind)
+# Which AttrValue fields may carry an attribute of each OpInfo/AttrInfo type. A single int
+# stands for a one-element list, as torch accepts `sum(dim=1)` and `view(6)`.
+_ATTR_FIELDS = {
+    "int": ("int_value",),
+    "float": ("float_value", "int_value"),
+    "bool": ("bool_value",),
+    "string": ("string_value",),
+    "ints": ("int_list", "int_value"),
+}
+_FIELD_NAMES = {
+    "int_value": "int",
+    "float_value": "float",
+    "bool_value": "bool",
+    "string_value": "str",
+    "int_list": "tuple of ints",
+}
+
+
+def _attrs(op: str, attrs: Mapping[str, pb.AttrValue]) -> dict:
+    """Decode a call's attributes, checking each against the op table's declared type.
+
+    Unknown ops and attribute names are left to the engine, which reports them.
+    """
+    spec = rules.SPECS.get(op)
+    declared = {a.name: a.type for a in spec.attrs} if spec else {}
+    out = {}
+    for name, value in attrs.items():
+        kind = value.WhichOneof("value")
+        if kind is None:
+            raise InvalidValue(f"{op}(): attribute '{name}' has no value set")
+        expected = declared.get(name)
+        if expected is not None and kind not in _ATTR_FIELDS[expected]:
+            raise InvalidArgument(
+                f"{op}(): argument '{name}' must be {_FIELD_NAMES[_ATTR_FIELDS[expected][0]]}, "
+                f"not {_FIELD_NAMES[kind]}"
+            )
+        if kind == "int_list":
+            out[name] = tuple(value.int_list.values)
+        elif expected == "ints":
+            out[name] = (value.int_value,)
+        elif expected == "float":
+            out[name] = float(getattr(value, kind))
+        else:
+            out[name] = getattr(value, kind)
+    return out
 
 
 def _operand(session: Session, operand: pb.Operand):
@@ -59,9 +124,25 @@ def _upload(session: Session, op: pb.UploadOperation) -> None:
     session.bind(op.output, Tensor(array, requires_grad=op.requires_grad))
 
 
+def _check_fill_value(value: float, dtype: str) -> None:
+    """torch.full refuses a value the dtype cannot hold; NumPy would wrap or saturate."""
+    if dtype == "int64":
+        fits = math.isfinite(value) and -(2**63) <= math.trunc(value) < 2**63
+    elif dtype == "float32":
+        fits = not math.isfinite(value) or abs(value) <= _FLOAT32_MAX
+    else:
+        fits = True
+    if not fits:
+        ctype = {"int64": "int64_t", "float32": "float"}[dtype]
+        raise InvalidValue(f"value cannot be converted to type {ctype} without overflow")
+
+
 def _factory(session: Session, op: pb.FactoryOperation) -> None:
     dtype = dtype_name(op.dtype)
     meta = rules.factory_meta(op.factory, op.shape, dtype, op.requires_grad)
+    check_shape(meta.shape, dtype)
+    if op.factory == "full":
+        _check_fill_value(op.fill_value, dtype)
     np_dtype = NUMPY_DTYPES[dtype]
     shape = meta.shape
     match op.factory:
@@ -82,7 +163,7 @@ def _factory(session: Session, op: pb.FactoryOperation) -> None:
 
 def _call(session: Session, op: pb.CallOperation) -> None:
     operands = [_operand(session, o) for o in op.inputs]
-    attrs = {name: _attr(value) for name, value in op.attrs.items()}
+    attrs = _attrs(op.op, op.attrs)
     result = graph.call(op.op, operands, attrs, grad_enabled=not op.no_grad)
     session.bind(op.output, result)
 
@@ -91,7 +172,16 @@ def _handles(session: Session, handles: Sequence[int]) -> list[Tensor | None]:
     return [session.get(h) if h else None for h in handles]
 
 
+def _check_grad_outputs(roots: Sequence[int], grad_outputs: Sequence[int]) -> None:
+    if grad_outputs and len(grad_outputs) != len(roots):
+        raise InvalidValue(
+            f"grad_outputs must hold one entry per output ({len(roots)}) or none, "
+            f"got {len(grad_outputs)}"
+        )
+
+
 def _backward(session: Session, op: pb.BackwardOperation) -> None:
+    _check_grad_outputs(op.roots, op.grad_outputs)
     roots = _handles(session, op.roots)
     graph.run_backward(
         roots,
@@ -104,9 +194,10 @@ def _backward(session: Session, op: pb.BackwardOperation) -> None:
 def _grad(session: Session, op: pb.GradOperation) -> None:
     if len(op.results) != len(op.inputs):
         raise InvalidValue("GradOperation needs one result handle per input")
-    for handle in op.results:
-        if handle == 0 or handle in session.handles:
-            raise HandleInUse(f"handle {handle} is reserved or already bound in this session")
+    _check_grad_outputs(op.outputs, op.grad_outputs)
+    for i, handle in enumerate(op.results):
+        if handle == 0 or handle in session.handles or handle in op.results[:i]:
+            raise HandleInUse(f"handle {handle} is reserved, already bound or named twice")
     grads = graph.run_backward(
         _handles(session, op.outputs),
         _handles(session, op.grad_outputs),
@@ -156,21 +247,33 @@ def _run(session: Session, operation: pb.Operation) -> None:
         case "retain_grad":
             graph.retain_grad(session.get(op.tensor))
         case "release":
-            for handle in op.handles:
-                session.get(handle)
-            for handle in op.handles:
-                session.release(handle)
+            session.release(op.handles)
         case "manual_seed":
             session.rng = np.random.default_rng(op.seed)
         case _:
             raise InvalidValue("operation has no kind set")
 
 
-def execute(session: Session, request: pb.ExecuteRequest) -> list[pb.TensorValue]:
-    """Run the batch in order, then fetch; the first failure stops it (earlier ops stay)."""
+def execute(
+    session: Session, request: pb.ExecuteRequest, is_active: Callable[[], bool] = lambda: True
+) -> list[pb.TensorValue]:
+    """Run the batch in order, then fetch; the first failure stops it (earlier ops stay).
+
+    `is_active` is asked before each operation: once the call has ended (cancelled by the
+    client, past its deadline, or cut off by a shutdown's grace) nobody can receive the
+    result, so the rest of the batch is not run.
+    """
     for index, operation in enumerate(request.operations):
         try:
+            if not is_active():
+                raise CallCancelled("the call ended before this operation ran")
             _run(session, operation)
         except Exception as exc:
             raise OperationFailed(index, operation_name(operation), exc) from exc
-    return [to_value(session.get(h).data) for h in request.fetches]
+    values = []
+    for index, handle in enumerate(request.fetches):
+        try:
+            values.append(to_value(session.get(handle).data))
+        except Exception as exc:
+            raise FetchFailed(index, handle, exc) from exc
+    return values

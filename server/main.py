@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from .app import GradServer, ServerConfig
+from .config import ServerConfig
 
 # flag, field, type, environment variable, help
 FLAGS = [
@@ -55,14 +55,23 @@ FLAGS = [
 ]
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str]:
+    """The configuration from flags, then environment variables, then defaults."""
     defaults = ServerConfig()
     parser = argparse.ArgumentParser(
         prog="gradrpc-server",
         description="PyTorch-style autograd over gRPC (gradrpc.v1.GradService, grpc.health.v1).",
     )
     for flag, field, kind, env, text in FLAGS:
-        default = kind(os.environ.get(env, getattr(defaults, field)))
+        default = getattr(defaults, field)
+        if env in os.environ:
+            try:
+                default = kind(os.environ[env])
+            except ValueError:
+                parser.error(f"{env}: invalid {kind.__name__} value: {os.environ[env]!r}")
         parser.add_argument(
             flag,
             dest=field,
@@ -70,38 +79,55 @@ def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str]:
             default=default,
             help=f"{text} [env {env}, default {default}]",
         )
-    log_default = os.environ.get("GRADRPC_LOG_LEVEL", "INFO")
+    log_default = os.environ.get("GRADRPC_LOG_LEVEL", "INFO").upper()
+    if log_default not in LOG_LEVELS:
+        parser.error(f"GRADRPC_LOG_LEVEL: must be one of {', '.join(LOG_LEVELS)}")
     parser.add_argument(
         "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
         default=log_default,
         help=f"logging level [env GRADRPC_LOG_LEVEL, default {log_default}]",
     )
     args = parser.parse_args(argv)
-    config = ServerConfig(**{field: getattr(args, field) for _, field, *_ in FLAGS})
+    try:
+        config = ServerConfig(**{field: getattr(args, field) for _, field, *_ in FLAGS})
+    except ValueError as exc:
+        parser.error(str(exc))
     return config, args.log_level
 
 
 def main(argv: list[str] | None = None) -> int:
     config, log_level = parse_config(argv)
     logging.basicConfig(
-        level=log_level.upper(),
+        level=log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    server = GradServer(config).start()
+    log = logging.getLogger("gradrpc.server")
     stop = threading.Event()
 
     def request_stop(signum, frame):
-        logging.getLogger("gradrpc.server").info(
-            "signal %d: shutting down (grace %.1fs)", signum, config.grace
-        )
+        log.info("signal %d: shutting down (grace %.1fs)", signum, config.grace)
         stop.set()
 
+    # Handlers first: a SIGTERM that arrives while the kernels load still shuts down cleanly.
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    from .app import GradServer  # imports the engine: compiles or loads the kernels
+
+    try:
+        server = GradServer(config)
+    except OSError as exc:
+        print(f"gradrpc-server: {exc}", file=sys.stderr, flush=True)
+        return 1
+    if stop.is_set():
+        return 0
+    server.start()
     print(f"gradrpc-server listening on {config.host}:{server.port}", file=sys.stderr, flush=True)
     stop.wait()
     server.stop()
+    log.info("stopped")
     return 0
 
 

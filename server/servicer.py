@@ -1,9 +1,11 @@
 """The GradService servicer: convert, call the engine, convert back.
 
 Every method runs inside `_status_on_error`, the one place where exceptions become gRPC
-statuses: a gradrpc error keeps its canonical code and ErrorInfo reason, a failing batch
-operation adds its index and op name, and anything unexpected becomes INTERNAL and is
-logged with its session, without ever taking the server down.
+statuses: a gradrpc error keeps its canonical code, ErrorInfo reason and torch's message; a
+failing batch step adds `operation_index` and `op` (or `fetch_index` and `handle` for a
+fetch) to the ErrorInfo metadata; running out of memory is RESOURCE_EXHAUSTED; anything
+unexpected becomes INTERNAL and is logged with its session, without ever taking the server
+down.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from gradrpc.v1 import gradrpc_pb2 as pb
 from gradrpc.v1 import gradrpc_pb2_grpc as pb_grpc
 from grpc_status import rpc_status
 
-from .executor import OperationFailed, execute
+from .executor import BatchFailed, CallCancelled, execute
 from .session import SessionStore
 
 SESSION_METADATA_KEY = "gradrpc-session-id"
@@ -44,33 +46,33 @@ def _status(code: str, reason: str, message: str, metadata: dict[str, str]) -> g
     )
 
 
+def _describe(exc: BaseException, where: str) -> tuple[str, str, str]:
+    """(status code name, ErrorInfo reason, message) for an exception raised `where`.
+
+    A gradrpc error's message is torch's text, unchanged: clients raise it as is.
+    """
+    if isinstance(exc, GradError):
+        return exc.status, exc.reason, str(exc)
+    if isinstance(exc, CallCancelled):  # nobody is waiting for this status any more
+        return "CANCELLED", "CANCELLED", f"{exc} ({where})"
+    if isinstance(exc, MemoryError):  # an allocation this machine cannot satisfy
+        return "RESOURCE_EXHAUSTED", "RESOURCE_EXHAUSTED", f"out of memory {where}: {exc}"
+    return "INTERNAL", "INTERNAL", f"internal error {where}: {type(exc).__name__}: {exc}"
+
+
 @contextlib.contextmanager
 def _status_on_error(context: grpc.ServicerContext, method: str):
+    """The one place where exceptions become gRPC statuses with an ErrorInfo."""
     try:
         yield
-    except OperationFailed as failed:
-        cause = failed.cause
-        metadata = {"operation_index": str(failed.index), "op": failed.op}
-        if isinstance(cause, GradError):
-            status = _status(cause.status, cause.reason, str(cause), metadata)
-        else:
-            log.exception(
-                "internal error in %s, operation %d (%s), session %s",
-                method,
-                failed.index,
-                failed.op,
-                session_id_of(context),
-            )
-            message = f"internal error in operation {failed.index} ({failed.op}): {type(cause).__name__}: {cause}"
-            status = _status("INTERNAL", "INTERNAL", message, metadata)
-        context.abort_with_status(status)
-    except GradError as exc:
-        context.abort_with_status(_status(exc.status, exc.reason, str(exc), {}))
     except Exception as exc:
-        log.exception("internal error in %s, session %s", method, session_id_of(context))
-        context.abort_with_status(
-            _status("INTERNAL", "INTERNAL", f"internal error: {type(exc).__name__}: {exc}", {})
-        )
+        cause, metadata, where = exc, {}, f"in {method}"
+        if isinstance(exc, BatchFailed):
+            cause, metadata, where = exc.cause, exc.metadata, f"in {method}, {exc.where}"
+        code, reason, message = _describe(cause, where)
+        if code == "INTERNAL":
+            log.exception("internal error %s, session %s", where, session_id_of(context))
+        context.abort_with_status(_status(code, reason, message, metadata))
 
 
 def _op_info(spec: rules.OpSpec) -> pb.OpInfo:
@@ -99,11 +101,11 @@ class GradServicer(pb_grpc.GradServiceServicer):
 
     def CreateSession(self, request, context):
         with _status_on_error(context, "CreateSession"):
-            session = self.store.create(
-                session_id_of(context), request.keep_alive_timeout.ToTimedelta().total_seconds()
-            )
+            # Nanoseconds are plain ints: no Duration is too large (ToTimedelta overflows).
+            requested = request.keep_alive_timeout.ToNanoseconds() / 1e9
+            session = self.store.create(session_id_of(context), requested)
             timeout = duration_pb2.Duration()
-            timeout.FromMilliseconds(int(session.keep_alive * 1000))
+            timeout.FromNanoseconds(round(session.keep_alive * 1e9))
             return pb.CreateSessionResponse(keep_alive_timeout=timeout)
 
     def KeepAlive(self, request, context):
@@ -121,8 +123,11 @@ class GradServicer(pb_grpc.GradServiceServicer):
             session = self.store.get(session_id_of(context))
             with session.lock:
                 if session.closed:
-                    raise SessionNotFound(f"session {session.id} was closed")
-                values = execute(session, request)
+                    raise SessionNotFound(f"session {session.id} was closed or reaped")
+                try:
+                    values = execute(session, request, context.is_active)
+                finally:
+                    session.touch()  # a long batch must not leave the session reapable
             return pb.ExecuteResponse(values=values)
 
     def ListOps(self, request, context):

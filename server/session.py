@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ from gradrpc.engine.errors import (
     HandleInUse,
     HandleNotFound,
     InvalidSessionId,
+    InvalidValue,
     ResourceExhausted,
     SessionExists,
     SessionNotFound,
@@ -37,6 +39,10 @@ class Session:
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
     closed: bool = False
 
+    def touch(self) -> None:
+        """Mark the session as used now, postponing its reaping."""
+        self.last_used = time.monotonic()
+
     def get(self, handle: int) -> Tensor:
         try:
             return self.handles[handle]
@@ -50,9 +56,22 @@ class Session:
             raise HandleInUse(f"handle {handle} is already bound in this session")
         self.handles[handle] = tensor
 
-    def release(self, handle: int) -> None:
-        if self.handles.pop(handle, None) is None:
-            raise HandleNotFound(f"handle {handle} is not bound in this session")
+    def release(self, handles: Sequence[int]) -> None:
+        """Drop `handles`, all or none: an unknown or repeated handle changes nothing."""
+        seen = set()
+        for handle in handles:
+            if handle not in self.handles:
+                raise HandleNotFound(f"handle {handle} is not bound in this session")
+            if handle in seen:
+                raise HandleNotFound(f"handle {handle} is released twice in one operation")
+            seen.add(handle)
+        for handle in handles:
+            del self.handles[handle]
+
+    def clear(self) -> None:
+        """Close the session: drop every handle (the caller holds `lock`)."""
+        self.closed = True
+        self.handles.clear()
 
     def nbytes(self) -> int:
         """Bytes of tensor data the handles reach directly (views counted once per base)."""
@@ -89,6 +108,8 @@ class SessionStore:
 
     def create(self, session_id: str | None, keep_alive: float = 0.0) -> Session:
         session_id = self.check_id(session_id)
+        if keep_alive < 0:
+            raise InvalidValue(f"keep_alive_timeout must not be negative, got {keep_alive}s")
         keep_alive = min(keep_alive or self.default_keep_alive, self.max_keep_alive)
         with self._lock:
             if session_id in self._sessions:
@@ -108,7 +129,7 @@ class SessionStore:
             raise SessionNotFound(
                 f"session {session_id} does not exist (closed, reaped or never created)"
             )
-        session.last_used = time.monotonic()
+        session.touch()
         return session
 
     def close(self, session_id: str | None) -> None:
@@ -120,8 +141,7 @@ class SessionStore:
                 f"session {session_id} does not exist (closed, reaped or never created)"
             )
         with session.lock:
-            session.closed = True
-            session.handles.clear()
+            session.clear()
 
     def reap(self, now: float | None = None) -> list[str]:
         """Close sessions idle past their keep-alive; busy ones (lock held) are kept."""
@@ -133,12 +153,14 @@ class SessionStore:
             if not session.lock.acquire(blocking=False):
                 continue
             try:
-                if now - session.last_used > session.keep_alive:
-                    with self._lock:
-                        self._sessions.pop(session.id, None)
-                    session.closed = True
-                    session.handles.clear()
-                    reaped.append(session.id)
+                if session.closed or now - session.last_used <= session.keep_alive:
+                    continue
+                with self._lock:
+                    # Closed and created anew since the scan: leave the new one alone.
+                    if self._sessions.get(session.id) is session:
+                        del self._sessions[session.id]
+                session.clear()
+                reaped.append(session.id)
             finally:
                 session.lock.release()
         return reaped
@@ -148,6 +170,7 @@ class SessionStore:
             return list(self._sessions.values())
 
     def tensor_count(self) -> int:
+        """Live handles over all sessions (each keeps one tensor alive)."""
         return sum(len(s.handles) for s in self.sessions())
 
     def close_all(self) -> None:
@@ -155,5 +178,4 @@ class SessionStore:
             sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
             with session.lock:
-                session.closed = True
-                session.handles.clear()
+                session.clear()

@@ -9,15 +9,15 @@ from gradrpc.engine import rules
 from ..tensor import Tensor
 
 
-def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    return input.relu()
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return input.relu_() if inplace else input.relu()
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def sigmoid(input: Tensor) -> Tensor:
     return input.sigmoid()
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
+def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
@@ -30,7 +30,7 @@ def _reduction(size_average, reduce, reduction: str) -> str:
 
 
 def binary_cross_entropy_with_logits(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight=None,
     size_average=None,
@@ -48,17 +48,26 @@ def binary_cross_entropy_with_logits(
     )
 
 
-def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:  # noqa: A002
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight=None,
+) -> Tensor:
     """(x - y)², reduced."""
     target = input._coerce(target)
     if target.shape != input.shape:
         warnings.warn(
-            f"Using a target size ({rules.size_repr(target.shape)}) that is different to the input "
-            f"size ({rules.size_repr(input.shape)}). This will likely lead to incorrect results due "
-            "to broadcasting. Please ensure they have the same size.",
+            f"Using a target size ({rules.size_repr(target.shape)}) that is different to the "
+            f"input size ({rules.size_repr(input.shape)}). This will likely lead to incorrect "
+            "results due to broadcasting. Please ensure they have the same size.",
             UserWarning,
             stacklevel=2,
         )
     if weight is not None:
         raise NotImplementedError("gradrpc: weight is not supported yet")
-    return input._call("mse_loss", [input, target], {"reduction": _reduction(size_average, reduce, reduction)})
+    return input._call(
+        "mse_loss", [input, target], {"reduction": _reduction(size_average, reduce, reduction)}
+    )

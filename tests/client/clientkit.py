@@ -1,0 +1,154 @@
+"""Helpers for the client tests: run the same code under real torch and under gradrpc (on the
+default session, an embedded server with the real kernels) and compare what comes out."""
+
+from __future__ import annotations
+
+import contextlib
+import traceback
+from collections.abc import Callable
+
+import gradrpc
+import numpy as np
+import torch
+
+
+def builtin_type(exc: BaseException) -> type:
+    """The built-in exception class an error is (what `except` clauses written for torch
+    catch): gradrpc's errors derive from the one torch raises."""
+    return next(
+        c for c in type(exc).__mro__ if c.__module__ == "builtins" and issubclass(c, BaseException)
+    )
+
+
+def is_tensor(value) -> bool:
+    return isinstance(value, torch.Tensor | gradrpc.Tensor)
+
+
+def describe(value):
+    """A comparable account of a result: tensors by dtype, shape, flags, grad_fn name and
+    values (as float64 arrays, compared with a tolerance); containers element by element."""
+    if is_tensor(value):
+        values = np.asarray(value.detach().numpy(), dtype=np.float64)
+        return {
+            "tensor": True,
+            "dtype": str(value.dtype),
+            "shape": tuple(value.shape),
+            "requires_grad": value.requires_grad,
+            "is_leaf": value.is_leaf,
+            "grad_fn": value.grad_fn.name() if value.grad_fn is not None else None,
+            "values": values,
+        }
+    if isinstance(value, tuple | list):
+        return [describe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: describe(v) for k, v in value.items()}
+    if hasattr(value, "next_functions") and hasattr(value, "name"):  # a grad_fn
+        return ("node", value.name())
+    if isinstance(value, torch.Size | gradrpc.Size):
+        return ("Size", tuple(value))
+    if isinstance(value, torch.dtype | gradrpc.dtype):
+        return ("dtype", str(value))
+    return value
+
+
+def assert_same(expected, actual, rtol: float, atol: float, where: str = "result") -> None:
+    if isinstance(expected, dict) and expected.get("tensor"):
+        assert isinstance(actual, dict) and actual.get("tensor"), (
+            f"{where}: {actual!r} is not a tensor"
+        )
+        for key in ("dtype", "shape", "requires_grad", "is_leaf", "grad_fn"):
+            assert actual[key] == expected[key], (
+                f"{where}.{key}: {actual[key]!r} != {expected[key]!r}"
+            )
+        np.testing.assert_allclose(
+            actual["values"], expected["values"], rtol=rtol, atol=atol, err_msg=where
+        )
+        return
+    if isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: {actual!r}"
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
+            assert_same(e, a, rtol, atol, f"{where}[{i}]")
+        return
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), f"{where}: {actual!r}"
+        for k in expected:
+            assert_same(expected[k], actual[k], rtol, atol, f"{where}[{k!r}]")
+        return
+    if isinstance(expected, float) and isinstance(actual, float):
+        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=where)
+        return
+    assert actual == expected, f"{where}: {actual!r} != {expected!r}"
+
+
+def outcome(fn: Callable, module):
+    """("ok", description) or ("raised", built-in type, message)."""
+    try:
+        return ("ok", describe(fn(module)))
+    except Exception as exc:
+        return ("raised", builtin_type(exc), str(exc))
+
+
+def check_same(fn: Callable, rtol: float = 1e-6, atol: float = 1e-7):
+    """Run `fn(torch)` and `fn(gradrpc)`; both must return the same thing or raise the same
+    built-in exception type with the same message. Returns torch's outcome."""
+    expected = outcome(fn, torch)
+    actual = outcome(fn, gradrpc)
+    if expected[0] == "raised" or actual[0] == "raised":
+        assert actual == expected, f"gradrpc: {actual}\ntorch:   {expected}"
+    else:
+        assert_same(expected[1], actual[1], rtol, atol)
+    return expected
+
+
+@contextlib.contextmanager
+def no_rpc(session=None):
+    """Assert that the block makes no call to the server."""
+    session = session or gradrpc.default_session()
+    before = session.rpc_count
+    yield
+    assert session.rpc_count == before, f"{session.rpc_count - before} call(s) to the server"
+
+
+def torch_error(fn: Callable) -> BaseException:
+    try:
+        fn(torch)
+    except Exception as exc:
+        return exc
+    raise AssertionError("torch raised nothing")
+
+
+def user_line(exc: BaseException, filename: str) -> int:
+    """The last line of `filename` that the exception went through: where the user sees it."""
+    return [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename][-1].lineno
+
+
+def check_error_at_line(fn: Callable) -> BaseException:
+    """`fn(gradrpc)` (a lambda) must raise what `fn(torch)` raises, with the same built-in
+    type and exact message, at the lambda's line, without calling the server."""
+    expected = torch_error(fn)
+    gradrpc.default_session().flush()  # whatever earlier code queued is not this call's
+    with no_rpc():
+        try:
+            fn(gradrpc)
+        except Exception as exc:
+            actual = exc
+        else:
+            raise AssertionError(f"gradrpc raised nothing; torch raised {expected!r}")
+    assert builtin_type(actual) is builtin_type(expected), (actual, expected)
+    assert str(actual) == str(expected), f"gradrpc: {actual}\ntorch:   {expected}"
+    lines = {line for _, _, line in fn.__code__.co_lines() if line is not None}
+    assert user_line(actual, fn.__code__.co_filename) in lines  # raised by the call, not later
+    return actual
+
+
+__all__ = [
+    "assert_same",
+    "builtin_type",
+    "check_error_at_line",
+    "check_same",
+    "describe",
+    "no_rpc",
+    "outcome",
+    "torch_error",
+    "user_line",
+]

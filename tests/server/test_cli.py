@@ -1,0 +1,212 @@
+"""`gradrpc-server` as a real subprocess: flags, environment variables, serving, SIGTERM."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+import grpc
+import numpy as np
+import pytest
+from gradrpc.server.app import SERVICE_NAME, GradServer
+from gradrpc.server.config import ServerConfig
+from gradrpc.server.main import parse_config
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from serverkit import WireSession, call, connect, upload
+
+COMMAND = [sys.executable, "-m", "gradrpc.server.main"]
+LISTENING = re.compile(r"gradrpc-server listening on (\S+):(\d+)")
+START_TIMEOUT = 60  # loading the kernels from Numba's cache takes a few seconds
+# flag, environment variable: the documented interface
+FLAGS = {
+    "--host": "GRADRPC_HOST",
+    "--port": "GRADRPC_PORT",
+    "--max-workers": "GRADRPC_MAX_WORKERS",
+    "--max-message-mb": "GRADRPC_MAX_MESSAGE_MB",
+    "--keep-alive": "GRADRPC_KEEP_ALIVE",
+    "--max-keep-alive": "GRADRPC_MAX_KEEP_ALIVE",
+    "--max-sessions": "GRADRPC_MAX_SESSIONS",
+    "--reap-interval": "GRADRPC_REAP_INTERVAL",
+    "--grace": "GRADRPC_GRACE",
+    "--log-level": "GRADRPC_LOG_LEVEL",
+}
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADRPC_")}
+    return {**env, **extra}
+
+
+class ServerProcess:
+    """`gradrpc-server` in a subprocess, its stderr collected line by line."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None):
+        self.process = subprocess.Popen(
+            [*COMMAND, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env if env is not None else _clean_env(),
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line)
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def outcome(self) -> tuple[str, int] | int:
+        """Wait for the "listening on HOST:PORT" line (returns host and port) or the exit
+        (returns the exit code)."""
+        while True:
+            try:
+                line = self._queue.get(timeout=START_TIMEOUT)
+            except queue.Empty:
+                pytest.fail(f"neither listening nor exited in {START_TIMEOUT}s: {self.stderr}")
+            if line is None:
+                return self.process.wait(timeout=10)
+            if match := LISTENING.search(line):
+                return match.group(1), int(match.group(2))
+
+    def address(self) -> tuple[str, int]:
+        outcome = self.outcome()
+        if isinstance(outcome, int):
+            pytest.fail(f"exited with {outcome} before listening: {self.stderr}")
+        return outcome
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 15) -> int:
+        self.process.send_signal(signum)
+        return self.process.wait(timeout=timeout)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.lines)
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _check_serving(address: str) -> None:
+    channel, stub = connect(address)
+    try:
+        health = health_pb2_grpc.HealthStub(channel)
+        for service in ("", SERVICE_NAME):
+            status = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
+            assert status.status == health_pb2.HealthCheckResponse.SERVING
+        session = WireSession(stub)
+        x = np.array([1.5, -2.0], np.float32)
+        ops = [upload(1, x, requires_grad=True), call("mul", [1, 1], 2), call("add", [2, 1.0], 3)]
+        (out,) = session.execute(ops, fetches=[3])
+        assert out.tolist() == (x * x + 1).tolist()
+        session.close()
+    finally:
+        channel.close()
+
+
+def test_serves_then_exits_cleanly_on_sigterm():
+    grace = 5.0
+    with ServerProcess("--port", "0", "--host", "127.0.0.1", "--grace", str(grace)) as server:
+        host, port = server.address()
+        assert host == "127.0.0.1" and port > 0
+        _check_serving(f"{host}:{port}")
+        assert server.stop(signal.SIGTERM, timeout=grace + 5) == 0
+        assert "shutting down" in server.stderr
+        assert "Traceback" not in server.stderr
+
+
+def test_help_lists_every_flag_with_its_environment_variable():
+    result = subprocess.run(
+        [*COMMAND, "--help"], capture_output=True, text=True, timeout=60, env=_clean_env()
+    )
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())  # argparse wraps lines
+    for flag, env in FLAGS.items():
+        assert re.search(rf"{flag}\b.*?\[env {env}, default [^\]]+\]", text), (flag, env)
+    # Every setting of ServerConfig has a flag.
+    fields = {f.name for f in dataclasses.fields(ServerConfig)}
+    assert {flag[2:].replace("-", "_") for flag in FLAGS} == fields | {"log_level"}
+
+
+def test_environment_variables_configure_the_server():
+    port = _free_port()
+    env = _clean_env(
+        GRADRPC_HOST="127.0.0.1",
+        GRADRPC_PORT=str(port),
+        GRADRPC_KEEP_ALIVE="7.5",
+        GRADRPC_LOG_LEVEL="warning",
+    )
+    with ServerProcess(env=env) as server:
+        assert server.address() == ("127.0.0.1", port)
+        channel, stub = connect(f"127.0.0.1:{port}")
+        try:
+            session = WireSession(stub)
+            assert session.keep_alive_timeout == 7.5
+            session.close()
+        finally:
+            channel.close()
+        assert server.stop(signal.SIGINT) == 0
+        assert " INFO " not in server.stderr  # GRADRPC_LOG_LEVEL=warning
+
+
+def test_flags_override_environment(monkeypatch):
+    monkeypatch.setenv("GRADRPC_PORT", "1234")
+    monkeypatch.setenv("GRADRPC_KEEP_ALIVE", "5")
+    monkeypatch.setenv("GRADRPC_LOG_LEVEL", "debug")
+    config, level = parse_config(["--keep-alive", "9", "--max-workers", "3"])
+    assert (config.port, config.keep_alive, config.max_workers, level) == (1234, 9.0, 3, "DEBUG")
+    assert config.grace == ServerConfig().grace
+
+
+@pytest.mark.parametrize(
+    "env, argv",
+    [
+        ({"GRADRPC_PORT": "eighty"}, []),
+        ({"GRADRPC_LOG_LEVEL": "chatty"}, []),
+        ({}, ["--port", "70000"]),
+        ({}, ["--grace", "-1"]),
+        ({}, ["--max-workers", "0"]),
+    ],
+)
+def test_bad_settings_are_usage_errors(monkeypatch, capsys, env, argv):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SystemExit) as exit_:
+        parse_config(argv)
+    assert exit_.value.code == 2
+    assert "gradrpc-server: error:" in capsys.readouterr().err
+
+
+def test_a_busy_port_fails_cleanly():
+    """A second server on a port in use exits with an error instead of sharing it."""
+    first = GradServer(ServerConfig(host="127.0.0.1", port=0)).start()
+    try:
+        with ServerProcess("--host", "127.0.0.1", "--port", str(first.port)) as second:
+            assert second.outcome() == 1
+            assert f"could not bind 127.0.0.1:{first.port}" in second.stderr
+            assert "Traceback" not in second.stderr
+        with grpc.insecure_channel(first.address) as channel:
+            grpc.channel_ready_future(channel).result(timeout=10)
+    finally:
+        first.stop(grace=0)
