@@ -490,19 +490,19 @@ class Tensor:
             self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
         )
 
-    def detach(self) -> Tensor:
+    def detach(self, _new_version_counter: bool = False) -> Tensor:
         self._session.check_usable(self._handle)
         handle = self._session.new_handle()
-        self._session.enqueue(
-            "detach",
-            pb.Operation(detach=pb.DetachOperation(tensor=self._handle, output=handle)),
-            handle,
+        detach = pb.DetachOperation(
+            tensor=self._handle, output=handle, new_version_counter=_new_version_counter
         )
+        self._session.enqueue("detach", pb.Operation(detach=detach), handle)
         return Tensor._make(self._session, handle, self._meta)
 
     @property
     def data(self) -> Tensor:
-        return self.detach()
+        """The values without history; in-place changes through it go unnoticed by autograd."""
+        return self.detach(_new_version_counter=True)
 
     # ------------------------------------------------------------ values (one round trip)
 
@@ -905,13 +905,7 @@ class Tensor:
         return self._call("unsqueeze", [self], {"dim": int(dim)})
 
     def squeeze(self, dim: int | None = None) -> Tensor:
-        if dim is not None:
-            return self._call("squeeze", [self], {"dim": int(dim)})
-        out = self
-        for d in reversed(range(self.ndim)):
-            if self._meta.shape[d] == 1:
-                out = out._call("squeeze", [out], {"dim": d})
-        return out
+        return self._call("squeeze", [self], {"dim": None if dim is None else int(dim)})
 
     # ------------------------------------------------------------ reductions
 
@@ -924,18 +918,38 @@ class Tensor:
     # ------------------------------------------------------------ conversions
 
     def to(self, *args, **kwargs) -> Tensor:
-        """Tensor.to(device) or .to(dtype): only "cpu" exists; dtype changes are not yet
-        supported except to the tensor's own dtype."""
+        """Tensor.to(device), .to(dtype), .to(device, dtype) or .to(other): only "cpu"
+        exists; a new dtype makes a converted copy (ToCopyBackward0), the same one is self."""
+        target = None
         for value in (*args, *kwargs.values()):
-            if isinstance(value, device | str) and not (isinstance(value, str) and value in DTYPES):
+            if isinstance(value, Tensor):
+                target = value.dtype
+            elif isinstance(value, device | str) and not (
+                isinstance(value, str) and value in DTYPES
+            ):
                 check_available(value)
             elif value is not None and not isinstance(value, bool):
                 target = as_dtype(value)
-                if target.name != self._meta.dtype:
-                    raise Unsupported(
-                        f"gradrpc: converting {self.dtype} to {target} is not supported yet"
-                    )
-        return self
+        if target is None or target.name == self._meta.dtype:
+            return self
+        return self._call("_to_copy", [self], {"dtype": target.name})
+
+    def float(self) -> Tensor:
+        return self.to(DTYPES["float32"])
+
+    def double(self) -> Tensor:
+        return self.to(DTYPES["float64"])
+
+    def long(self) -> Tensor:
+        return self.to(DTYPES["int64"])
+
+    def bool(self) -> Tensor:
+        return self.to(DTYPES["bool"])
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"torch.{rules.TORCH_TYPE_NAME[self._meta.dtype]}Tensor"
+        return self.to(as_dtype(dtype))
 
     def cpu(self) -> Tensor:
         return self
@@ -963,10 +977,8 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
                 raise RuntimeError("gradrpc: tensors belong to different sessions")
             session.check_usable(o._handle)
     grad_on = is_grad_enabled()
-    needs = tuple(
-        grad_on and isinstance(o, Tensor) and o._requires_grad and diff
-        for o, diff in zip(operands, spec.differentiable, strict=True)
-    )
+    requires = [isinstance(o, Tensor) and o._requires_grad for o in operands]
+    needs = rules.gradient_needs(spec, requires, out_meta, grad_on)
     handle = session.new_handle()
     out = Tensor._make(session, handle, out_meta)
     if any(needs):

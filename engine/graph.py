@@ -163,10 +163,8 @@ def call(
         result = impl.forward(*arrays, **attrs)
     if not isinstance(result, np.ndarray) or result.dtype != out_dtype:
         result = np.asarray(result).astype(out_dtype, copy=False)
-    needs = tuple(
-        grad_enabled and isinstance(o, Tensor) and o.requires_grad and diff
-        for o, diff in zip(operands, spec.differentiable, strict=True)
-    )
+    requires = [isinstance(o, Tensor) and o.requires_grad for o in operands]
+    needs = rules.gradient_needs(spec, requires, out_meta, grad_enabled)
     version = operands[0].version if impl.view else None
     if not any(needs):
         return Tensor(result, out_meta, version=version)
@@ -201,9 +199,10 @@ def call(
     return out
 
 
-def detach(t: Tensor) -> Tensor:
-    """A leaf sharing `t`'s data and version counter, without history."""
-    return Tensor(t.data, t.meta, version=t.version)
+def detach(t: Tensor, new_version_counter: bool = False) -> Tensor:
+    """A leaf sharing `t`'s data, without history; it shares `t`'s version counter too
+    (Tensor.detach) unless `new_version_counter` (Tensor.data)."""
+    return Tensor(t.data, t.meta, version=None if new_version_counter else t.version)
 
 
 def retain_grad(t: Tensor) -> None:

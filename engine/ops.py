@@ -297,8 +297,14 @@ _op("unsqueeze", _back_to_input_shape, view=True)(
 )
 for _squeeze in ("squeeze", "squeeze_"):
     _op(_squeeze, _back_to_input_shape, view=True, in_place=_squeeze == "squeeze_")(
-        lambda x, dim: np.squeeze(x, dim % x.ndim) if x.ndim and x.shape[dim] == 1 else x
+        lambda x, dim: (
+            np.squeeze(x)
+            if dim is None
+            else (np.squeeze(x, dim % x.ndim) if x.ndim and x.shape[dim] == 1 else x)
+        )
     )
+# The graph has already cast the input to `dtype`; the copy keeps its layout.
+_op("_to_copy", lambda n, g: (g,))(lambda x, dtype: np.array(x, order="K", copy=True))
 
 
 # ---------------------------------------------------------------- reductions

@@ -143,18 +143,26 @@ def normalize_dim(dim: int, ndim: int) -> int:
 
 
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
-    """NumPy/torch broadcasting of shapes, with torch's error for a mismatch."""
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
+    """NumPy/torch broadcasting of shapes, folded pairwise from the left, with torch's error
+    for a mismatch (dims compared from the right, numbered as in the result)."""
+    out: tuple[int, ...] = ()
     for shape in shapes:
-        for i, size in enumerate(shape, ndim - len(shape)):
-            if size != out[i] and size != 1:
-                if out[i] != 1:
-                    raise ShapeMismatch(
-                        f"The size of tensor a ({out[i]}) must match the size of tensor b "
-                        f"({size}) at non-singleton dimension {i - ndim + len(shape)}"
-                    )
-                out[i] = size
+        out = _broadcast_pair(out, tuple(shape))
+    return out
+
+
+def _broadcast_pair(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    ndim = max(len(a), len(b))
+    out = [1] * ndim
+    for i in range(ndim - 1, -1, -1):
+        size_a = a[i - ndim + len(a)] if i - ndim + len(a) >= 0 else 1
+        size_b = b[i - ndim + len(b)] if i - ndim + len(b) >= 0 else 1
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            raise ShapeMismatch(
+                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) "
+                f"at non-singleton dimension {i}"
+            )
+        out[i] = size_a if size_a != 1 else size_b
     return tuple(out)
 
 
@@ -621,12 +629,16 @@ def _unsqueeze_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
 def _squeeze_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("squeeze", operands, 1)
     x = _require_tensor("squeeze", operands[0], 0)
-    dim = normalize_dim(attrs["dim"], x.ndim)
-    if x.ndim == 0 or x.shape[dim] != 1:
-        return x
-    return _view_result(
-        x, x.shape[:dim] + x.shape[dim + 1 :], x.strides[:dim] + x.strides[dim + 1 :]
-    )
+    if attrs.get("dim") is None:
+        kept = [i for i, size in enumerate(x.shape) if size != 1]
+    else:
+        dim = normalize_dim(attrs["dim"], x.ndim)
+        kept = [i for i in range(x.ndim) if i != dim or x.shape[dim] != 1]
+    return _view_result(x, tuple(x.shape[i] for i in kept), tuple(x.strides[i] for i in kept))
+
+
+def _squeeze_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    return "SqueezeBackward0" if attrs.get("dim") is None else "SqueezeBackward1"
 
 
 _SHAPE_ATTR = Attr("shape", "ints", "The new shape; one entry may be -1.", optional=False)
@@ -672,7 +684,6 @@ for _name, _infer, _gfn, _attrs, _doc in (
         (_DIM_ATTR,),
         "Insert a dimension of size 1.",
     ),
-    ("squeeze", _squeeze_infer, "SqueezeBackward1", (_DIM_ATTR,), "Remove a dimension of size 1."),
     (
         "squeeze_",
         _squeeze_infer,
@@ -694,6 +705,57 @@ for _name, _infer, _gfn, _attrs, _doc in (
             _attrs,
         )
     )
+
+
+_register(
+    OpSpec(
+        "squeeze",
+        "torch.Tensor.squeeze",
+        "Remove the given dimension if its size is 1, or every dimension of size 1 (a view).",
+        ("self",),
+        (True,),
+        _squeeze_infer,
+        _squeeze_grad_fn,
+        _nothing,
+        (Attr("dim", "int", "The dimension; all dimensions of size 1 when absent.", None),),
+    )
+)
+
+
+def _is_dense(m: TensorMeta) -> bool:
+    """Whether `m` covers its storage exactly once: a permutation of contiguous strides."""
+    order = sorted(range(m.ndim), key=lambda i: m.strides[i], reverse=True)
+    return contiguous_strides([m.shape[i] for i in order]) == tuple(m.strides[i] for i in order)
+
+
+def _to_copy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("_to_copy", operands, 1)
+    x = _require_tensor("_to_copy", operands[0], 0)
+    dtype = attrs["dtype"]
+    if dtype not in DTYPES:
+        raise InvalidValue(f"unknown dtype '{dtype}'")
+    strides = x.strides if _is_dense(x) else contiguous_strides(x.shape)
+    return TensorMeta(x.shape, dtype, strides)
+
+
+_register(
+    OpSpec(
+        "_to_copy",
+        "torch.Tensor.to",
+        "A copy converted to another dtype (Tensor.to(dtype), .float(), .double(), .long()); "
+        "its gradient is converted back.",
+        ("self",),
+        (True,),
+        _to_copy_infer,
+        _named("ToCopyBackward0"),
+        _nothing,
+        (
+            Attr(
+                "dtype", "string", "The new dtype: float32, float64, int64 or bool.", optional=False
+            ),
+        ),
+    )
+)
 
 
 def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
@@ -856,8 +918,8 @@ def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: 
     for s in shape:
         if s < 0:
             if factory == "eye":
-                raise InvalidValue(f"n must be greater or equal to 0, got {s}")
-            raise InvalidValue(
+                raise ShapeMismatch(f"n must be greater or equal to 0, got {s}")
+            raise ShapeMismatch(
                 f"Trying to create tensor with negative dimension {s}: "
                 f"[{', '.join(map(str, shape))}]"
             )
@@ -884,7 +946,8 @@ def size_repr(shape: Sequence[int]) -> str:
 
 
 def check_grad_output(index: int, output: TensorMeta, grad: TensorMeta | None) -> None:
-    """Validate one gradient passed to backward: torch requires the output's exact shape."""
+    """Validate one gradient passed to backward: torch requires the output's exact shape
+    (any real dtype: the gradient is cast to the output's)."""
     if grad is None:
         if output.numel != 1:
             raise ShapeMismatch("grad can be implicitly created only for scalar outputs")
@@ -894,13 +957,16 @@ def check_grad_output(index: int, output: TensorMeta, grad: TensorMeta | None) -
             f"Mismatch in shape: grad_output[{index}] has a shape of {size_repr(grad.shape)} "
             f"and output[{index}] has a shape of {size_repr(output.shape)}."
         )
-    if is_float(output.dtype) and not is_float(grad.dtype):
-        raise DtypeMismatch(
-            f"For complex Tensors, both grad_output and output are required to have the same "
-            f"dtype. Mismatch in dtype: grad_output[{index}] has a dtype of "
-            f"{TORCH_TYPE_NAME[grad.dtype]} and output[{index}] has a dtype of "
-            f"{TORCH_TYPE_NAME[output.dtype]}."
-        )
+
+
+def gradient_needs(
+    spec: OpSpec, requires_grad: Sequence[bool], out: TensorMeta, grad_enabled: bool
+) -> tuple[bool, ...]:
+    """Which inputs a gradient flows to: recording is on, the input requires grad, the op
+    differentiates it, and the result is floating (integer and bool results never require
+    grad, as in torch)."""
+    flows = grad_enabled and is_float(out.dtype)
+    return tuple(flows and r and d for r, d in zip(requires_grad, spec.differentiable, strict=True))
 
 
 def infer(op: str, operands: Sequence[Operand], attrs: dict) -> tuple[OpSpec, dict, TensorMeta]:

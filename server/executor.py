@@ -243,7 +243,7 @@ def _run(session: Session, operation: pb.Operation) -> None:
         case "set_requires_grad":
             graph.set_requires_grad(session.get(op.tensor), op.requires_grad)
         case "detach":
-            session.bind(op.output, graph.detach(session.get(op.tensor)))
+            session.bind(op.output, graph.detach(session.get(op.tensor), op.new_version_counter))
         case "retain_grad":
             graph.retain_grad(session.get(op.tensor))
         case "release":

@@ -91,7 +91,9 @@ CASES += [
     C("clone", T((3, 4))),
     C("unsqueeze", T((3, 4)), dim=1),
     C("squeeze", T((3, 1, 4)), dim=1),
+    C("squeeze", T((1, 3, 1))),
     C("squeeze_", T((1, 4)), dim=0),
+    C("_to_copy", T((3, 4)), dtype="float64"),
 ]
 for _op in ("sum", "mean"):
     CASES += [

@@ -143,8 +143,13 @@ CASES += [
     C("squeeze", T((3, 4)), dim=0),
     C("squeeze", T((1,)), dim=-1),
     C("squeeze", T(()), dim=0),
+    C("squeeze", T((1, 3, 1, 4))),
+    C("squeeze", T((3, 4))),
     C("squeeze_", T((1, 4)), dim=0),
     C("squeeze_", T((3, 1)), dim=1),
+    C("_to_copy", T((3, 4)), dtype="float64"),
+    C("_to_copy", T((2, 3)), dtype="float32"),
+    C("_to_copy", T(()), dtype="float64"),
 ]
 for _op in ("sum", "mean"):
     CASES += [
@@ -222,7 +227,9 @@ TORCH: dict[str, Callable] = {
     "_unsafe_view": lambda x, shape: _non_contiguous(x).reshape(shape),
     "clone": torch.clone,
     "unsqueeze": torch.unsqueeze,
-    "squeeze": torch.squeeze,
+    "squeeze": lambda x, dim: torch.squeeze(x) if dim is None else torch.squeeze(x, dim),
+    # copy=True: torch returns the tensor itself for its own dtype; the op always copies
+    "_to_copy": lambda x, dtype: x.to(getattr(torch, dtype), copy=True),
     # in place on a fresh result, as torch.matmul(vector, matrix) does (SqueezeBackward4)
     "squeeze_": lambda x, dim: x.clone().squeeze_(dim),
     "sum": _sum_or_mean(torch.sum),

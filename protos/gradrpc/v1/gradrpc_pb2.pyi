@@ -259,12 +259,14 @@ class SetRequiresGradOperation(_message.Message):
     def __init__(self, tensor: _Optional[int] = ..., requires_grad: _Optional[bool] = ...) -> None: ...
 
 class DetachOperation(_message.Message):
-    __slots__ = ("tensor", "output")
+    __slots__ = ("tensor", "output", "new_version_counter")
     TENSOR_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    NEW_VERSION_COUNTER_FIELD_NUMBER: _ClassVar[int]
     tensor: int
     output: int
-    def __init__(self, tensor: _Optional[int] = ..., output: _Optional[int] = ...) -> None: ...
+    new_version_counter: bool
+    def __init__(self, tensor: _Optional[int] = ..., output: _Optional[int] = ..., new_version_counter: _Optional[bool] = ...) -> None: ...
 
 class RetainGradOperation(_message.Message):
     __slots__ = ("tensor",)

@@ -1,0 +1,48 @@
+"""Behaviours that needed the engine's help: integer gradients, negative sizes, .data,
+squeeze over all dims, dtype conversion; each against torch."""
+
+from __future__ import annotations
+
+from clientkit import check_error_at_line, check_same
+
+
+def test_an_integer_gradient_for_a_float_output():
+    def scenario(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        (x * 2).backward(T.tensor([1, 2]))
+        return x.grad
+
+    check_same(scenario)
+
+
+def test_a_negative_size():
+    check_error_at_line(lambda T: T.ones(-1))
+
+
+def test_in_place_through_data_is_not_seen_by_backward():
+    def scenario(T):
+        x = T.ones(3, requires_grad=True)
+        y = (x * x).sum()
+        x.data.add_(1)
+        y.backward()
+        return x.grad
+
+    check_same(scenario)
+
+
+def test_squeeze_without_a_dim():
+    check_same(lambda T: T.ones(1, 2, 1, requires_grad=True).squeeze())
+
+
+def test_to_another_dtype():
+    check_same(lambda T: T.ones(2, requires_grad=True).to(T.float64))
+
+
+def test_float_double_long_and_back():
+    def scenario(T):
+        x = T.tensor([1.5, -2.5], requires_grad=True)
+        y = x.double() * 2
+        y.float().sum().backward()
+        return y, x.grad, x.long(), x.long().requires_grad, x.to(x).grad_fn, y.type()
+
+    check_same(scenario)
