@@ -14,19 +14,18 @@ import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 
-from gradrpc.engine import rules
-from gradrpc.engine.errors import GraphFreed, NoGradFn, ShapeMismatch, Unsupported, UnusedInput
+from gradrpc.engine import rules, traversal
+from gradrpc.engine.errors import (
+    GRAPH_FREED_MESSAGE,
+    GraphFreed,
+    NoGradFn,
+    ShapeMismatch,
+    Unsupported,
+    UnusedInput,
+)
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from .tensor import AccumulateGrad, Node, Tensor, _edge
-
-FREED_MESSAGE = (
-    "Trying to backward through the graph a second time (or directly access saved tensors "
-    "after they have already been freed). Saved intermediate values of the graph are freed "
-    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-    "backward through the graph a second time or if you need to access saved tensors after "
-    "calling backward."
-)
 
 __all__ = ["backward", "grad"]
 
@@ -117,43 +116,8 @@ def _root(t: Tensor) -> Node:
     return t.grad_fn if t.grad_fn is not None else _edge(t)
 
 
-def _reachable(roots: Sequence[Node]) -> list[Node]:
-    """Every backward node reachable from `roots` (AccumulateGrad nodes included)."""
-    seen = dict.fromkeys(roots)
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        for edge, _ in node.next_functions:
-            if edge is not None and edge not in seen:
-                seen[edge] = None
-                stack.append(edge)
-    return list(seen)
-
-
-def _needed(nodes: list[Node], targets: set[Node] | None, run_targets: bool) -> set[Node]:
-    """The nodes whose backward runs, as the server decides it: all of them without targets;
-    else those with an edge to a target or to a node that runs. A target itself runs only
-    if `run_targets` (backward(inputs=...)); autograd.grad captures its gradient instead."""
-    if targets is None:
-        return set(nodes)
-    consumers: dict[Node, list[Node]] = {}
-    for node in nodes:
-        for edge, _ in node.next_functions:
-            if edge is not None:
-                consumers.setdefault(edge, []).append(node)
-    stack = [
-        n
-        for n in nodes
-        if (run_targets and n in targets)
-        or any(e in targets for e, _ in n.next_functions if e is not None)
-    ]
-    needed: set[Node] = set()
-    while stack:
-        node = stack.pop()
-        if node not in needed:
-            needed.add(node)
-            stack.extend(consumers.get(node, ()))
-    return needed
+def _edges(node: Node):
+    return (edge for edge, _ in node.next_functions if edge is not None)
 
 
 def _plan(
@@ -161,12 +125,17 @@ def _plan(
 ) -> tuple[list[Node], set[Node], set[Node] | None]:
     """(reachable nodes, nodes that run, target nodes) of a pass; raises torch's error for
     a pass through saved tensors that an earlier pass freed."""
-    nodes = _reachable([_root(o) for o in outputs])
+    # The client's graph has a node per leaf too (AccumulateGrad): every edge is a node.
+    nodes = list(traversal.count_dependencies([_root(o) for o in outputs], _edges, bool))
     targets = {_root(t) for t in inputs} if inputs else None
-    needed = _needed(nodes, targets, run_targets=accumulate)
+    needed = (
+        set(nodes)
+        if targets is None
+        else traversal.needed(nodes, _edges, targets, run_targets=accumulate)
+    )
     for node in needed:
         if node._freed and node._has_saved:
-            raise GraphFreed(FREED_MESSAGE)
+            raise GraphFreed(GRAPH_FREED_MESSAGE)
     return nodes, needed, targets
 
 

@@ -20,17 +20,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import rules, traversal
-from .errors import GraphFreed, InPlaceOnLeaf, NoGradFn, TensorModified, Unsupported, UnusedInput
+from .errors import (
+    GRAPH_FREED_MESSAGE,
+    GraphFreed,
+    InPlaceOnLeaf,
+    NoGradFn,
+    TensorModified,
+    Unsupported,
+    UnusedInput,
+)
 from .ops import NUMPY_DTYPES, OPS, reduce_sum, sum_to_shape
 from .rules import TensorMeta
 
-FREED_MESSAGE = (
-    "Trying to backward through the graph a second time (or directly access saved tensors "
-    "after they have already been freed). Saved intermediate values of the graph are freed "
-    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-    "backward through the graph a second time or if you need to access saved tensors after "
-    "calling backward."
-)
 TORCH_TENSOR_TYPE = {
     "float32": "FloatTensor",
     "float64": "DoubleTensor",
@@ -415,7 +416,7 @@ def run_backward(
         if node not in needed:
             continue
         if node.freed and node.has_saved_tensors:
-            raise GraphFreed(FREED_MESSAGE)
+            raise GraphFreed(GRAPH_FREED_MESSAGE)
         _check_versions(node)
         with np.errstate(all="ignore"):
             input_grads = node.impl.vjp(node, grad)
