@@ -77,8 +77,41 @@ class ExecuteResponse(_message.Message):
     values: _containers.RepeatedCompositeFieldContainer[TensorValue]
     def __init__(self, values: _Optional[_Iterable[_Union[TensorValue, _Mapping]]] = ...) -> None: ...
 
+class ExecuteStreamRequest(_message.Message):
+    __slots__ = ("batch",)
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    batch: ExecuteRequest
+    def __init__(self, batch: _Optional[_Union[ExecuteRequest, _Mapping]] = ...) -> None: ...
+
+class ExecuteStreamResponse(_message.Message):
+    __slots__ = ("result", "error")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    result: ExecuteResponse
+    error: ExecuteError
+    def __init__(self, result: _Optional[_Union[ExecuteResponse, _Mapping]] = ..., error: _Optional[_Union[ExecuteError, _Mapping]] = ...) -> None: ...
+
+class ExecuteError(_message.Message):
+    __slots__ = ("code", "message", "reason", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    reason: str
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
 class Operation(_message.Message):
-    __slots__ = ("upload", "factory", "call", "backward", "grad", "bind_grad", "set_grad", "zero", "copy", "set_requires_grad", "detach", "retain_grad", "release", "manual_seed")
+    __slots__ = ("upload", "factory", "call", "backward", "grad", "bind_grad", "set_grad", "zero", "copy", "set_requires_grad", "detach", "retain_grad", "release", "manual_seed", "optimizer_step")
     UPLOAD_FIELD_NUMBER: _ClassVar[int]
     FACTORY_FIELD_NUMBER: _ClassVar[int]
     CALL_FIELD_NUMBER: _ClassVar[int]
@@ -93,6 +126,7 @@ class Operation(_message.Message):
     RETAIN_GRAD_FIELD_NUMBER: _ClassVar[int]
     RELEASE_FIELD_NUMBER: _ClassVar[int]
     MANUAL_SEED_FIELD_NUMBER: _ClassVar[int]
+    OPTIMIZER_STEP_FIELD_NUMBER: _ClassVar[int]
     upload: UploadOperation
     factory: FactoryOperation
     call: CallOperation
@@ -107,7 +141,8 @@ class Operation(_message.Message):
     retain_grad: RetainGradOperation
     release: ReleaseOperation
     manual_seed: ManualSeedOperation
-    def __init__(self, upload: _Optional[_Union[UploadOperation, _Mapping]] = ..., factory: _Optional[_Union[FactoryOperation, _Mapping]] = ..., call: _Optional[_Union[CallOperation, _Mapping]] = ..., backward: _Optional[_Union[BackwardOperation, _Mapping]] = ..., grad: _Optional[_Union[GradOperation, _Mapping]] = ..., bind_grad: _Optional[_Union[BindGradOperation, _Mapping]] = ..., set_grad: _Optional[_Union[SetGradOperation, _Mapping]] = ..., zero: _Optional[_Union[ZeroOperation, _Mapping]] = ..., copy: _Optional[_Union[CopyOperation, _Mapping]] = ..., set_requires_grad: _Optional[_Union[SetRequiresGradOperation, _Mapping]] = ..., detach: _Optional[_Union[DetachOperation, _Mapping]] = ..., retain_grad: _Optional[_Union[RetainGradOperation, _Mapping]] = ..., release: _Optional[_Union[ReleaseOperation, _Mapping]] = ..., manual_seed: _Optional[_Union[ManualSeedOperation, _Mapping]] = ...) -> None: ...
+    optimizer_step: OptimizerStepOperation
+    def __init__(self, upload: _Optional[_Union[UploadOperation, _Mapping]] = ..., factory: _Optional[_Union[FactoryOperation, _Mapping]] = ..., call: _Optional[_Union[CallOperation, _Mapping]] = ..., backward: _Optional[_Union[BackwardOperation, _Mapping]] = ..., grad: _Optional[_Union[GradOperation, _Mapping]] = ..., bind_grad: _Optional[_Union[BindGradOperation, _Mapping]] = ..., set_grad: _Optional[_Union[SetGradOperation, _Mapping]] = ..., zero: _Optional[_Union[ZeroOperation, _Mapping]] = ..., copy: _Optional[_Union[CopyOperation, _Mapping]] = ..., set_requires_grad: _Optional[_Union[SetRequiresGradOperation, _Mapping]] = ..., detach: _Optional[_Union[DetachOperation, _Mapping]] = ..., retain_grad: _Optional[_Union[RetainGradOperation, _Mapping]] = ..., release: _Optional[_Union[ReleaseOperation, _Mapping]] = ..., manual_seed: _Optional[_Union[ManualSeedOperation, _Mapping]] = ..., optimizer_step: _Optional[_Union[OptimizerStepOperation, _Mapping]] = ...) -> None: ...
 
 class UploadOperation(_message.Message):
     __slots__ = ("output", "value", "requires_grad")
@@ -285,6 +320,25 @@ class ManualSeedOperation(_message.Message):
     SEED_FIELD_NUMBER: _ClassVar[int]
     seed: int
     def __init__(self, seed: _Optional[int] = ...) -> None: ...
+
+class OptimizerStepOperation(_message.Message):
+    __slots__ = ("algorithm", "params", "state", "options")
+    class OptionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: AttrValue
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[AttrValue, _Mapping]] = ...) -> None: ...
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    algorithm: str
+    params: _containers.RepeatedScalarFieldContainer[int]
+    state: _containers.RepeatedScalarFieldContainer[int]
+    options: _containers.MessageMap[str, AttrValue]
+    def __init__(self, algorithm: _Optional[str] = ..., params: _Optional[_Iterable[int]] = ..., state: _Optional[_Iterable[int]] = ..., options: _Optional[_Mapping[str, AttrValue]] = ...) -> None: ...
 
 class ListOpsRequest(_message.Message):
     __slots__ = ()

@@ -67,6 +67,11 @@ class GradServiceStub:
                 request_serializer=gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteRequest.SerializeToString,
                 response_deserializer=gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteResponse.FromString,
                 _registered_method=True)
+        self.ExecuteStream = channel.stream_stream(
+                '/gradrpc.v1.GradService/ExecuteStream',
+                request_serializer=gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteStreamRequest.SerializeToString,
+                response_deserializer=gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteStreamResponse.FromString,
+                _registered_method=True)
         self.ListOps = channel.unary_unary(
                 '/gradrpc.v1.GradService/ListOps',
                 request_serializer=gradrpc_dot_v1_dot_gradrpc__pb2.ListOpsRequest.SerializeToString,
@@ -124,6 +129,18 @@ class GradServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExecuteStream(self, request_iterator, context):
+        """ExecuteStream runs a sequence of batches on one long-lived stream: each
+        request is run as Execute runs it, strictly in order, and answered by
+        exactly one response, in order. A failing batch does not end the stream:
+        its response carries the error in `error`, and later batches run. A
+        client can thus send batches without waiting (a training step that reads
+        no value) and wait only for the response of the batch that fetches.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListOps(self, request, context):
         """ListOps describes the op table: every op a CallOperation may name, with
         its inputs and attributes, for clients in other languages.
@@ -154,6 +171,11 @@ def add_GradServiceServicer_to_server(servicer, server):
                     servicer.Execute,
                     request_deserializer=gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteRequest.FromString,
                     response_serializer=gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteResponse.SerializeToString,
+            ),
+            'ExecuteStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.ExecuteStream,
+                    request_deserializer=gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteStreamRequest.FromString,
+                    response_serializer=gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteStreamResponse.SerializeToString,
             ),
             'ListOps': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOps,
@@ -282,6 +304,33 @@ class GradService:
             '/gradrpc.v1.GradService/Execute',
             gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteRequest.SerializeToString,
             gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExecuteStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/gradrpc.v1.GradService/ExecuteStream',
+            gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteStreamRequest.SerializeToString,
+            gradrpc_dot_v1_dot_gradrpc__pb2.ExecuteStreamResponse.FromString,
             options,
             channel_credentials,
             insecure,
