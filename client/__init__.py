@@ -9,7 +9,7 @@ same namespace as this module.
 
 from __future__ import annotations
 
-from . import autograd, factories, nn
+from . import autograd, factories, nn, optim
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -119,6 +119,9 @@ sigmoid = _method("sigmoid")
 tanh = _method("tanh")
 reciprocal = _method("reciprocal")
 mm = _method("mm")
+addmm = _method("addmm")
+softmax = _method("softmax")
+log_softmax = _method("log_softmax")
 mv = _method("mv")
 dot = _method("dot")
 t = _method("t")
@@ -153,6 +156,7 @@ __all__ = [
     "Tensor",
     "abs",
     "add",
+    "addmm",
     "autograd",
     "bool",
     "clone",
@@ -183,6 +187,7 @@ __all__ = [
     "is_grad_enabled",
     "is_tensor",
     "log",
+    "log_softmax",
     "long",
     "manual_seed",
     "matmul",
@@ -197,6 +202,7 @@ __all__ = [
     "numel",
     "ones",
     "ones_like",
+    "optim",
     "permute",
     "pow",
     "rand",
@@ -209,6 +215,7 @@ __all__ = [
     "set_grad_enabled",
     "set_printoptions",
     "sigmoid",
+    "softmax",
     "sqrt",
     "squeeze",
     "sub",

@@ -813,6 +813,11 @@ class Tensor:
     def dot(self, tensor: Tensor) -> Tensor:
         return self._call("dot", [self, self._matrix("dot", tensor, "tensor")])
 
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha (mat1 @ mat2), self broadcast to the product's shape."""
+        operands = [self, self._matrix("addmm", mat1, "mat1"), self._matrix("addmm", mat2, "mat2")]
+        return self._call("addmm", operands, {"beta": float(beta), "alpha": float(alpha)})
+
     def __matmul__(self, other) -> Tensor:
         return self.matmul(other) if isinstance(other, Tensor) else NotImplemented
 
@@ -914,6 +919,16 @@ class Tensor:
 
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         return self._call("mean", [self], {"dim": dim, "keepdim": keepdim})
+
+    def softmax(self, dim: int, dtype=None) -> Tensor:
+        """e^x / Σ e^x along `dim` (converted to `dtype` first, if given)."""
+        x = self if dtype is None else self.to(dtype)
+        return x._call("softmax", [x], {"dim": int(dim)})
+
+    def log_softmax(self, dim: int, dtype=None) -> Tensor:
+        """x - ln Σ e^x along `dim` (converted to `dtype` first, if given)."""
+        x = self if dtype is None else self.to(dtype)
+        return x._call("log_softmax", [x], {"dim": int(dim)})
 
     # ------------------------------------------------------------ conversions
 

@@ -22,8 +22,11 @@ import numpy as np
 from . import rules, traversal
 from .errors import (
     GRAPH_FREED_MESSAGE,
+    GradNotSet,
     GraphFreed,
     InPlaceOnLeaf,
+    InvalidArgument,
+    InvalidValue,
     NoGradFn,
     TensorModified,
     Unsupported,
@@ -159,7 +162,10 @@ def call(
     impl = OPS[op]
     out_dtype = NUMPY_DTYPES[out_meta.dtype]
     compute = out_dtype if out_meta.dtype != "bool" else NUMPY_DTYPES["int64"]
-    arrays = [o.data if impl.view else _as_array(o, compute) for o in operands]
+    arrays = [
+        o.data if impl.view or i in impl.own_dtype else _as_array(o, compute)
+        for i, o in enumerate(operands)
+    ]
     with np.errstate(all="ignore"):  # like torch, nan and inf without a warning
         result = impl.forward(*arrays, **attrs)
     if not isinstance(result, np.ndarray) or result.dtype != out_dtype:
@@ -467,12 +473,180 @@ def _store_grad(t: Tensor, grad: np.ndarray, in_place: bool) -> None:
         t.grad = Tensor(t.grad.data + grad, t.grad.meta)
 
 
+# ---------------------------------------------------------------- optimizer steps
+
+# Each algorithm's options (type, torch's default) and state tensors per parameter. `step`,
+# the number of this step for these parameters (1 on the first), has no default.
+OPTIMIZER_OPTIONS: dict[str, dict[str, tuple[str, object]]] = {
+    "sgd": {
+        "lr": ("float", 1e-3),
+        "momentum": ("float", 0.0),
+        "dampening": ("float", 0.0),
+        "weight_decay": ("float", 0.0),
+        "nesterov": ("bool", False),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
+    "adam": {
+        "lr": ("float", 1e-3),
+        "beta1": ("float", 0.9),
+        "beta2": ("float", 0.999),
+        "eps": ("float", 1e-8),
+        "weight_decay": ("float", 0.0),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
+}
+
+
+def optimizer_state_count(algorithm: str, options: dict) -> int:
+    """How many state tensors each parameter has."""
+    if algorithm == "sgd":
+        return 1 if options["momentum"] != 0 else 0
+    return 2
+
+
+def _optimizer_options(algorithm: str, given: dict) -> dict:
+    table = OPTIMIZER_OPTIONS.get(algorithm)
+    if table is None:
+        raise InvalidValue(
+            f"unknown optimizer algorithm '{algorithm}'; expected one of "
+            f"{', '.join(sorted(OPTIMIZER_OPTIONS))}"
+        )
+    for name in given:
+        if name not in table:
+            raise InvalidArgument(f"{algorithm}: unexpected option '{name}'")
+    options = {name: given.get(name, default) for name, (_, default) in table.items()}
+    if options["step"] is None or options["step"] < 1:
+        raise InvalidValue(f"{algorithm}: option 'step' must be 1 or more, got {options['step']}")
+    # torch's constructor checks, for clients that skip them
+    checks = [("lr", "learning rate"), ("weight_decay", "weight_decay value")]
+    checks += [("momentum", "momentum value")] if algorithm == "sgd" else [("eps", "epsilon value")]
+    for name, what in checks:
+        if not options[name] >= 0.0:
+            raise InvalidValue(f"Invalid {what}: {options[name]}")
+    if (
+        algorithm == "sgd"
+        and options["nesterov"]
+        and (options["momentum"] <= 0 or options["dampening"] != 0)
+    ):
+        raise InvalidValue("Nesterov momentum requires a momentum and zero dampening")
+    if algorithm == "adam":
+        for index, name in enumerate(("beta1", "beta2")):
+            if not 0.0 <= options[name] < 1.0:
+                raise InvalidValue(f"Invalid beta parameter at index {index}: {options[name]}")
+    return options
+
+
+def _check_like(what: str, t: Tensor, param: Tensor, index: int) -> None:
+    if t.dtype != param.dtype:
+        raise rules.DtypeMismatch(
+            f"{what} of parameter {index} has dtype {t.dtype}, the parameter {param.dtype}"
+        )
+    if t.meta.shape != param.meta.shape:
+        raise rules.ShapeMismatch(
+            f"{what} of parameter {index} has shape {rules.size_repr(t.meta.shape)}, the "
+            f"parameter {rules.size_repr(param.meta.shape)}"
+        )
+
+
+class _Flat:
+    """A tensor's data as a writable contiguous 1-D array for a kernel; `done()` writes it
+    back when that needed a copy."""
+
+    __slots__ = ("array", "copied", "tensor")
+
+    def __init__(self, tensor: Tensor, write: bool):
+        self.tensor = tensor
+        data = tensor.data
+        self.copied = not (data.flags.c_contiguous and data.flags.writeable)
+        self.array = np.array(data, order="C", copy=True).reshape(-1) if self.copied else None
+        if self.array is None:
+            self.array = data.reshape(-1)
+        self.copied = self.copied and write
+
+    def done(self) -> None:
+        if self.copied:
+            self.tensor.data[...] = self.array.reshape(self.tensor.data.shape)
+        self.tensor.version.value += 1
+
+
+def optimizer_step(
+    algorithm: str, params: Sequence[Tensor], state: Sequence[Tensor], options: dict
+) -> None:
+    """One torch.optim step for `params`, in place on them and on their `state` tensors
+    (grouped by parameter), one fused kernel pass per parameter. Everything is checked
+    before anything changes."""
+    from . import kernels_nn as KN
+
+    options = _optimizer_options(algorithm, options)
+    per_param = optimizer_state_count(algorithm, options)
+    if len(state) != per_param * len(params):
+        raise InvalidValue(
+            f"{algorithm} with these options takes {per_param} state tensor(s) per parameter: "
+            f"{per_param * len(params)} for {len(params)} parameter(s), got {len(state)}"
+        )
+    for i, p in enumerate(params):
+        if not rules.is_float(p.dtype):
+            raise rules.DtypeMismatch(
+                f"parameter {i} has dtype {p.dtype}; only floating tensors can be optimized"
+            )
+        if not p.is_leaf:
+            raise InvalidValue("can't optimize a non-leaf Tensor")
+        if p.grad is None:
+            raise GradNotSet(f"parameter {i} has no .grad (it is None)")
+        _check_like("the gradient", p.grad, p, i)
+        for s in state[i * per_param : (i + 1) * per_param]:
+            _check_like("a state tensor", s, p, i)
+            if s is p or s is p.grad:
+                raise InvalidValue(f"a state tensor of parameter {i} is its parameter or gradient")
+    for i, p in enumerate(params):
+        dtype = p.data.dtype.type
+        flat = [_Flat(p, write=True), _Flat(p.grad, write=False)]
+        flat += [_Flat(s, write=True) for s in state[i * per_param : (i + 1) * per_param]]
+        arrays = [f.array for f in flat]
+        if algorithm == "sgd":
+            buf = arrays[2] if per_param else np.empty(0, dtype)
+            KN.sgd_step(
+                arrays[0],
+                arrays[1],
+                buf,
+                dtype(-options["lr"]),
+                dtype(options["momentum"]),
+                dtype(1 - options["dampening"]),
+                dtype(options["weight_decay"]),
+                bool(options["nesterov"]),
+                bool(options["maximize"]),
+                options["step"] == 1,
+            )
+        else:
+            step = float(options["step"])
+            beta1, beta2 = options["beta1"], options["beta2"]
+            step_size = options["lr"] / (1 - beta1**step)
+            weight = dtype(1 - beta1)
+            KN.adam_step(
+                *arrays,
+                dtype(options["weight_decay"]),
+                weight,
+                dtype(1) - weight,
+                dtype(beta2),
+                dtype(1 - beta2),
+                dtype(-step_size),
+                dtype((1 - beta2**step) ** 0.5),
+                dtype(options["eps"]),
+                bool(options["maximize"]),
+            )
+        for f in flat[:1] + flat[2:]:
+            f.done()
+
+
 __all__ = [
     "Node",
     "Tensor",
     "call",
     "copy_",
     "detach",
+    "optimizer_step",
     "reduce_sum",
     "retain_grad",
     "run_backward",

@@ -17,7 +17,8 @@ from math import prod
 import numpy as np
 
 from . import kernels as K
-from .errors import ComputeError
+from . import kernels_nn as KN
+from .errors import ComputeError, DimensionOutOfRange
 
 NUMPY_DTYPES = {
     "float32": np.dtype(np.float32),
@@ -31,20 +32,29 @@ NUMPY_DTYPES = {
 class OpImpl:
     """Forward kernel and vjp of one op; `view` when the result shares the input's storage,
     `in_place` when it stands for torch's input itself changed in place (squeeze_, as
-    torch.matmul applies it to a fresh result): storage shared, yet no view."""
+    torch.matmul applies it to a fresh result): storage shared, yet no view. `own_dtype`
+    lists the inputs passed in their own dtype rather than the computing one (nll_loss's
+    int64 class indices)."""
 
     forward: Callable[..., np.ndarray]
     vjp: Callable[..., tuple[np.ndarray | None, ...]]
     view: bool = False
     in_place: bool = False
+    own_dtype: tuple[int, ...] = ()
 
 
 OPS: dict[str, OpImpl] = {}
 
 
-def _op(name: str, vjp: Callable, view: bool = False, in_place: bool = False):
+def _op(
+    name: str,
+    vjp: Callable,
+    view: bool = False,
+    in_place: bool = False,
+    own_dtype: tuple[int, ...] = (),
+):
     def register(forward: Callable) -> Callable:
-        OPS[name] = OpImpl(forward, vjp, view, in_place)
+        OPS[name] = OpImpl(forward, vjp, view, in_place, own_dtype)
         return forward
 
     return register
@@ -385,3 +395,98 @@ def _mse_vjp(n, g):
 @_op("mse_loss", _mse_vjp)
 def mse_loss(x, y, reduction):
     return _reduce(K.squared_error(x, y), reduction)
+
+
+# ---------------------------------------------------------------- neural-network ops
+
+
+def _scalar(value: float, dtype: np.dtype):
+    """An attribute as the kernels take it: rounded to the computing dtype (integers
+    truncate, as torch's integral addmm casts beta and alpha)."""
+    return dtype.type(int(value)) if dtype.kind == "i" else dtype.type(value)
+
+
+def _addmm_vjp(n, g):
+    beta, alpha = n.attrs["beta"], n.attrs["alpha"]
+
+    def scaled(x):
+        return x if alpha == 1 else KN.scale(x, _scalar(alpha, x.dtype))
+
+    return (
+        _needs(n, 0, lambda: g if beta == 1 else KN.scale(g, _scalar(beta, g.dtype))),
+        _needs(n, 1, lambda: scaled(K.mm(_blas(g), _blas(n.saved["mat2"].T)))),
+        _needs(n, 2, lambda: scaled(K.mm(_blas(n.saved["mat1"].T), _blas(g)))),
+    )
+
+
+@_op("addmm", _addmm_vjp)
+def addmm(x, a, b, beta, alpha):
+    product = K.mm_int(a, b) if a.dtype.kind == "i" else K.mm(_blas(a), _blas(b))
+    return KN.addmm_combine(product, x, _scalar(beta, a.dtype), _scalar(alpha, a.dtype))
+
+
+def _middle(x: np.ndarray, dim: int) -> np.ndarray:
+    """`x` as a C-contiguous (outer, n, inner) array, `dim` in the middle."""
+    if x.ndim == 0:
+        return _c(x.reshape(1, 1, 1))
+    dim %= x.ndim
+    return _c(x).reshape(prod(x.shape[:dim]), x.shape[dim], prod(x.shape[dim + 1 :]))
+
+
+def _along(kernel, dim: int, *arrays: np.ndarray) -> np.ndarray:
+    """Run a fused (outer, n, inner) kernel over `arrays` along `dim`; the result has the
+    first array's shape."""
+    out = np.empty(arrays[0].shape, arrays[0].dtype)
+    kernel(*(_middle(a, dim) for a in arrays), _middle(out, dim))
+    return out
+
+
+_op("softmax", lambda n, g: (_along(KN.softmax_backward, n.attrs["dim"], g, n.saved["result"]),))(
+    lambda x, dim: _along(KN.softmax, dim, x)
+)
+_op(
+    "log_softmax",
+    lambda n, g: (_along(KN.log_softmax_backward, n.attrs["dim"], g, n.saved["result"]),),
+)(lambda x, dim: _along(KN.log_softmax, dim, x))
+
+
+def _nll_rows(x: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, C) input and (N,) targets for an (N, C) or a (C,) input."""
+    return _c(x.reshape(-1, x.shape[-1])), _c(target.reshape(-1))
+
+
+@_op(
+    "nll_loss",
+    lambda n, g: (_needs(n, 0, lambda: _nll_loss_backward(n, g)), None),
+    own_dtype=(1,),
+)
+def nll_loss(x, target, reduction, ignore_index):
+    rows, targets = _nll_rows(x, target)
+    losses = np.empty(rows.shape[0], x.dtype)
+    bad = KN.nll_loss(rows, targets, ignore_index, losses)
+    if bad >= 0:
+        raise DimensionOutOfRange(f"Target {targets[bad]} is out of bounds.")
+    if reduction == "none":
+        return losses.reshape(target.shape) if x.ndim == 2 else losses.reshape(())
+    total = K.sum_all(losses, 0.0)
+    if reduction == "mean":
+        count = int(np.count_nonzero(targets != ignore_index))
+        total = total / count if count else np.nan
+    return np.asarray(total, dtype=x.dtype)
+
+
+def _nll_loss_backward(n, g):
+    x, target = n.saved["self"], n.saved["target"]
+    rows, targets = _nll_rows(x, target)
+    reduction, ignore_index = n.attrs["reduction"], n.attrs["ignore_index"]
+    if reduction == "none":
+        upstream = _c(np.asarray(g, rows.dtype).reshape(-1))
+    else:
+        scale = np.asarray(g, np.float64).reshape(())
+        if reduction == "mean":
+            count = int(np.count_nonzero(targets != ignore_index))
+            scale = scale / count if count else np.nan
+        upstream = np.full(rows.shape[0], scale, rows.dtype)
+    out = np.zeros(rows.shape, rows.dtype)
+    KN.nll_loss_backward(upstream, targets, ignore_index, out)
+    return out.reshape(x.shape)

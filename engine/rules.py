@@ -901,6 +901,167 @@ _register(
 )
 
 
+# ---- neural-network ops
+
+
+def _addmm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.addmm's checks in its order: dtypes (self with mat2, then mat1 with mat2), ranks,
+    the product's shapes, then `self` expanded to the product's shape."""
+    _check_operands("addmm", operands, 3)
+    x, a, b = (_require_tensor("addmm", o, i) for i, o in enumerate(operands))
+    for left, right, first in ((x, b, "self"), (a, b, "mat1")):
+        if left.dtype != right.dtype:
+            raise DtypeMismatch(
+                f"{first} and mat2 must have the same dtype, but got "
+                f"{TORCH_TYPE_NAME[left.dtype]} and {TORCH_TYPE_NAME[right.dtype]}"
+            )
+    for name, m in (("mat1", a), ("mat2", b)):
+        if m.ndim != 2:
+            raise ShapeMismatch(f"{name} must be a matrix, got {m.ndim}-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise ShapeMismatch(
+            f"mat1 and mat2 shapes cannot be multiplied "
+            f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})"
+        )
+    shape = (a.shape[0], b.shape[1])
+    check_expand(x.shape, shape, x.dtype)
+    if x.dtype == "bool":
+        raise Unsupported("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    return meta(shape, x.dtype)
+
+
+def check_expand(shape: Sequence[int], target: Sequence[int], dtype: str) -> None:
+    """torch's Tensor.expand(target) checks, with its wording."""
+    shape, target = tuple(shape), tuple(target)
+    if len(shape) > len(target):
+        raise ShapeMismatch(
+            f"expand(torch.{TORCH_TYPE_NAME[dtype]}Tensor{{[{', '.join(map(str, shape))}]}}, "
+            f"size=[{', '.join(map(str, target))}]): the number of sizes provided "
+            f"({len(target)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(shape)})"
+        )
+    lead = len(target) - len(shape)
+    for i, size in enumerate(shape):
+        if size != 1 and size != target[lead + i]:
+            raise ShapeMismatch(
+                f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
+                f"size ({size}) at non-singleton dimension {lead + i}.  Target sizes: "
+                f"[{', '.join(map(str, target))}].  Tensor sizes: [{', '.join(map(str, shape))}]"
+            )
+
+
+def _addmm_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    # AddmmBackward0 keeps mat2 for mat1's gradient and mat1 for mat2's (nothing for self's)
+    return (("mat2",) if needs[1] else ()) + (("mat1",) if needs[2] else ())
+
+
+_register(
+    OpSpec(
+        "addmm",
+        "torch.addmm",
+        "beta input + alpha (mat1 @ mat2), input broadcast to the product's shape "
+        "(nn.Linear on a matrix is addmm(bias, x, weight.t())).",
+        ("self", "mat1", "mat2"),
+        (True, True, True),
+        _addmm_infer,
+        _named("AddmmBackward0"),
+        _addmm_saves,
+        (
+            Attr("beta", "float", "The factor of input.", 1.0),
+            Attr("alpha", "float", "The factor of the product.", 1.0),
+        ),
+    )
+)
+
+
+def _softmax_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        dim = normalize_dim(attrs["dim"], x.ndim)
+        if not is_float(x.dtype):
+            kernel = f"{name}_lastdim_kernel_impl" if dim >= x.ndim - 1 else f"{name}_kernel_impl"
+            raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+for _name, _gfn, _doc in (
+    ("softmax", "SoftmaxBackward0", "e^x / Σ e^x"),
+    ("log_softmax", "LogSoftmaxBackward0", "x - ln Σ e^x"),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"{_doc} along `dim`, computed stably (the maximum subtracted first).",
+            ("self",),
+            (True,),
+            _softmax_infer(_name),
+            _named(_gfn),
+            _result,
+            (Attr("dim", "int", "The dimension the normalization runs along.", optional=False),),
+        )
+    )
+
+
+def _nll_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.nn.functional.nll_loss's checks for an (N, C) or (C,) input and class-index
+    targets, in torch's order."""
+    _check_operands("nll_loss", operands, 2)
+    x, target = (_require_tensor("nll_loss", o, i) for i, o in enumerate(operands))
+    reduction = attrs.get("reduction", "mean")
+    if reduction not in REDUCTIONS:
+        raise InvalidValue(f"{reduction} is not a valid value for reduction")
+    if x.ndim < 1:
+        raise InvalidValue(f"Expected 1 or more dimensions (got {x.ndim})")
+    if x.ndim > 2:
+        raise Unsupported(
+            "gradrpc: nll_loss of an input with more than 2 dimensions is not supported yet"
+        )
+    batch = target.shape[0] if target.ndim else 0  # torch reads a 0-d target's size as 0
+    if x.ndim == 2 and x.shape[0] != batch:
+        raise InvalidValue(
+            f"Expected input batch_size ({x.shape[0]}) to match target batch_size ({batch})."
+        )
+    if target.dtype != "int64":
+        raise DtypeMismatch(
+            f"expected target dtype to be Long or Byte, but got {TORCH_TYPE_NAME[target.dtype]}"
+        )
+    if target.ndim > 1:
+        raise ShapeMismatch("0D or 1D target tensor expected, multi-target not supported")
+    if x.ndim == 1 and target.numel != 1:
+        raise InvalidValue(
+            f"For 1D input, 1D target must have size 1, but got target size: {target.numel}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"nll_loss_out_frame\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    shape = (x.shape[0],) if reduction == "none" and x.ndim == 2 else ()
+    return meta(shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "nll_loss",
+        "torch.nn.functional.nll_loss",
+        "-input[n, target[n]] per sample (input holds log-probabilities, target int64 class "
+        "indices; ignore_index rows count 0 and are left out of the mean), then reduced. "
+        "cross_entropy is log_softmax then nll_loss.",
+        ("self", "target"),
+        (True, False),
+        _nll_loss_infer,
+        _named("NllLossBackward0"),
+        _loss_saves,
+        (
+            *_REDUCTION_ATTR,
+            Attr("ignore_index", "int", "A target value that contributes nothing.", -100),
+        ),
+    )
+)
+
 # ---------------------------------------------------------------- factories
 
 FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn")

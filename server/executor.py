@@ -218,6 +218,31 @@ def _bind_grad(session: Session, op: pb.BindGradOperation) -> None:
     session.bind(op.output, tensor.grad)
 
 
+def _optimizer_step(session: Session, op: pb.OptimizerStepOperation) -> None:
+    """Decode the options against the engine's table (absent ones take torch's defaults
+    there), then run the fused update."""
+    table = graph.OPTIMIZER_OPTIONS.get(op.algorithm, {})
+    options = {}
+    for name, value in op.options.items():
+        kind = value.WhichOneof("value")
+        if kind is None:
+            raise InvalidValue(f"{op.algorithm}: option '{name}' has no value set")
+        declared = table.get(name, (None,))[0]
+        if declared is not None and kind not in _ATTR_FIELDS[declared]:
+            raise InvalidArgument(
+                f"{op.algorithm}: option '{name}' must be {_FIELD_NAMES[_ATTR_FIELDS[declared][0]]}"
+                f", not {_FIELD_NAMES[kind]}"
+            )
+        raw = getattr(value, kind)
+        options[name] = float(raw) if declared == "float" else raw
+    graph.optimizer_step(
+        op.algorithm,
+        [session.get(h) for h in op.params],
+        [session.get(h) for h in op.state],
+        options,
+    )
+
+
 def _run(session: Session, operation: pb.Operation) -> None:
     kind = operation.WhichOneof("kind")
     op = getattr(operation, kind) if kind else None
@@ -248,6 +273,8 @@ def _run(session: Session, operation: pb.Operation) -> None:
             graph.retain_grad(session.get(op.tensor))
         case "release":
             session.release(op.handles)
+        case "optimizer_step":
+            _optimizer_step(session, op)
         case "manual_seed":
             session.rng = np.random.default_rng(op.seed)
         case _:

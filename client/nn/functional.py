@@ -71,3 +71,101 @@ def mse_loss(
     return input._call(
         "mse_loss", [input, target], {"reduction": _reduction(size_average, reduce, reduction)}
     )
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x Aᵀ + b as torch decomposes it: addmm(bias, x, weight.t()) for a matrix (other
+    ranks are viewed as one, then back), matmul(x, weight.t()) without a bias."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"linear(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+    if bias is None:
+        return input.matmul(weight.t())
+    if input.ndim == 2:
+        return bias.addmm(input, weight.t())
+    if input.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are 0D and {weight.ndim}D"
+        )
+    batch = input.shape[:-1]
+    out = bias.addmm(input.reshape(-1, input.shape[-1]), weight.t())
+    return out.view(*batch, out.shape[-1])
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+        "dim=X as an argument.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """e^x / Σ e^x along `dim`."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return input.softmax(dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - ln Σ e^x along `dim`."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return input.log_softmax(dim, dtype=dtype)
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-input[n, target[n]] for class indices `target`, reduced (ignore_index rows count 0
+    and are left out of the mean)."""
+    if weight is not None:
+        raise NotImplementedError("gradrpc: weight is not supported yet")
+    return input._call(
+        "nll_loss",
+        [input, input._coerce(target)],
+        {
+            "reduction": _reduction(size_average, reduce, reduction),
+            "ignore_index": int(ignore_index),
+        },
+    )
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """nll_loss(log_softmax(input, class dim), target), as torch composes it (its grad_fn
+    is NllLossBackward0 over LogSoftmaxBackward0)."""
+    target = input._coerce(target)
+    if target.is_floating_point():
+        raise NotImplementedError(
+            "gradrpc: cross_entropy with class-probability targets is not supported yet"
+        )
+    if label_smoothing != 0.0:
+        raise NotImplementedError("gradrpc: label_smoothing is not supported yet")
+    class_dim = 0 if input.ndim == 1 else 1
+    return nll_loss(
+        input.log_softmax(class_dim),
+        target,
+        weight,
+        size_average,
+        ignore_index,
+        reduce,
+        reduction,
+    )

@@ -25,7 +25,8 @@ class T:
     """A float64 tensor operand: its shape, value domain, and whether it requires grad."""
 
     shape: tuple[int, ...]
-    domain: str = "any"  # "any": |x| in [0.2, 2]; "pos": [0.5, 2]; "unit": [0.05, 0.95]
+    domain: str = "any"  # "any": |x| in [0.2, 2]; "pos": [0.5, 2]; "unit": [0.05, 0.95];
+    # "class": int64 class indices in [0, 5), never differentiated
     grad: bool = True
 
     def __repr__(self) -> str:
@@ -101,6 +102,20 @@ for _op in ("sum", "mean"):
         C(_op, T((2, 3, 4)), dim=[0, 2]),
         C(_op, T((2, 3, 4)), dim=[-1], keepdim=True),
     ]
+CASES += [
+    C("addmm", T((3, 5)), T((3, 4)), T((4, 5))),
+    C("addmm", T((5,)), T((3, 4)), T((4, 5)), beta=0.5, alpha=-2.0),
+    C("softmax", T((3, 4)), dim=1),
+    C("softmax", T((2, 3, 4)), dim=1),
+    C("log_softmax", T((3, 4)), dim=0),
+    C("log_softmax", T((2, 3, 4)), dim=-1),
+]
+_CLASSES = T((4,), "class", grad=False)
+for _reduction in ("mean", "sum", "none"):
+    CASES += [
+        C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction),
+        C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction, ignore_index=1),
+    ]
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("binary_cross_entropy_with_logits", T((3, 4)), T((3, 4), "unit"), reduction=_reduction),
@@ -109,6 +124,8 @@ for _reduction in ("mean", "sum", "none"):
 
 
 def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
+    if operand.domain == "class":
+        return rng.integers(0, 5, operand.shape).astype(np.int64)
     if operand.domain == POS:
         values = rng.uniform(0.5, 2.0, operand.shape)
     elif operand.domain == "unit":

@@ -176,6 +176,36 @@ CASES += [
     C("mse_loss", T(()), T((3,))),
     C("mse_loss", T((3, 2)), T((3, 2), grad=False)),
 ]
+# Neural-network ops. nll_loss's targets are int64 class indices in [1, 5) (see _sample), so
+# five classes keep them in range and ignore_index=2 drops some rows.
+_CLASSES = T((4,), dtype="int64", grad=False)
+CASES += [
+    C("addmm", T((3, 5)), T((3, 4)), T((4, 5))),
+    C("addmm", T((5,)), T((3, 4)), T((4, 5))),
+    C("addmm", T(()), T((3, 4)), T((4, 5))),
+    C("addmm", T((3, 1)), T((3, 4)), T((4, 5)), beta=0.5, alpha=2.0),
+    C("addmm", T((5,)), T((3, 4)), T((4, 5)), beta=0.0),
+    C("addmm", T((5,)), T((3, 4), grad=False), T((4, 5))),
+    C("addmm", T((5,), grad=False), T((3, 4)), T((4, 5), grad=False)),
+    C("addmm", T((5,)), T((3, 4), grad=False), T((4, 5), grad=False)),
+    C("addmm", T((1, 1)), T((1, 3)), T((3, 1)), alpha=-1.5),
+]
+for _op in ("softmax", "log_softmax"):
+    CASES += [
+        C(_op, T((3, 4)), dim=1),
+        C(_op, T((3, 4)), dim=0),
+        C(_op, T((2, 3, 4)), dim=1),
+        C(_op, T((2, 3, 4)), dim=-1),
+        C(_op, T((5,)), dim=0),
+        C(_op, T(()), dim=0),
+    ]
+for _reduction in ("mean", "sum", "none"):
+    CASES += [
+        C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction),
+        C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction, ignore_index=2),
+        C("nll_loss", T((5,)), T((), dtype="int64", grad=False), reduction=_reduction),
+    ]
+CASES += [C("nll_loss", T((4, 5), grad=False), _CLASSES)]
 
 # Operands of different float dtypes in one call: the result's dtype follows torch.result_type
 # (a dimensioned float32 tensor outranks a 0-d float64 one) and each gradient comes back in its
@@ -236,6 +266,10 @@ TORCH: dict[str, Callable] = {
     "mean": _sum_or_mean(torch.mean),
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "mse_loss": F.mse_loss,
+    "addmm": torch.addmm,
+    "softmax": torch.softmax,
+    "log_softmax": torch.log_softmax,
+    "nll_loss": F.nll_loss,
 }
 
 

@@ -1,0 +1,368 @@
+"""`gradrpc.optim`: torch.optim's SGD and Adam, stepping on the server.
+
+A step queues one OptimizerStepOperation per parameter group, over the group's parameters
+that have a gradient (the client knows which from its mirror of the graph): the server
+updates them in place with a fused kernel pass per parameter, so parameters, gradients and
+optimizer state never travel. State tensors (momentum buffers, Adam's moments) are ordinary
+server tensors, created zero-filled on first use. Constructor signatures, defaults,
+validation errors, `param_groups`, `zero_grad` and `state_dict` are torch's.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable
+
+from gradrpc.v1 import gradrpc_pb2 as pb
+
+from . import factories
+from .nn.modules import _clear_grad
+from .nn.parameter import typename
+from .tensor import Tensor
+
+__all__ = ["SGD", "Adam", "Optimizer"]
+
+
+class _RequiredParameter:
+    """The default of a hyper-parameter every group must give."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _float(value) -> pb.AttrValue:
+    return pb.AttrValue(float_value=float(value))
+
+
+def _bool(value) -> pb.AttrValue:
+    return pb.AttrValue(bool_value=bool(value))
+
+
+class Optimizer:
+    """Base class of the optimizers (torch.optim.Optimizer)."""
+
+    algorithm = ""  # the OptimizerStepOperation's algorithm
+
+    def __init__(self, params, defaults: dict) -> None:
+        self.defaults = defaults
+        self.state: defaultdict[Tensor, dict] = defaultdict(dict)
+        self.param_groups: list[dict] = []
+        self._steps: dict[Tensor, int] = {}  # per parameter: steps since its state was made
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                "dicts, but got " + typename(params)
+            )
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict) -> None:
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead."
+            )
+        else:
+            param_group["params"] = list(params)
+        for param in param_group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError(
+                    "optimizer can only optimize Tensors, but one of the params is "
+                    + typename(param)
+                )
+            if not self.defaults.get("differentiable") and not (
+                param.is_leaf or param.retains_grad
+            ):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(
+                    "parameter group didn't specify a value of required optimization "
+                    f"parameter {name}"
+                )
+            param_group.setdefault(name, default)
+        params = param_group["params"]
+        if len(params) != len({id(p) for p in params}):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, "
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for "
+                "more information",
+                stacklevel=3,
+            )
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        if seen & {id(p) for p in params}:
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients: set them to None (one SetGrad each, no round trip), or zero
+        them in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                _clear_grad(p, set_to_none)
+
+    def __repr__(self) -> str:
+        text = type(self).__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    # ------------------------------------------------------------ stepping
+
+    def _state_names(self, group: dict) -> tuple[str, ...]:
+        """The state tensors each parameter of `group` needs, in the operation's order."""
+        raise NotImplementedError
+
+    def _options(self, group: dict) -> dict[str, pb.AttrValue]:
+        raise NotImplementedError
+
+    def step(self, closure=None):
+        """One optimization step for every parameter that has a gradient."""
+        loss = None
+        if closure is not None:
+            from .grad_mode import enable_grad
+
+            with enable_grad():
+                loss = closure()
+        sessions = []
+        for group in self.param_groups:
+            session = self._step_group(group)
+            if session is not None and session not in sessions:
+                sessions.append(session)
+        for session in sessions:
+            send = getattr(session, "send", None)
+            if send is not None:
+                send()
+        return loss
+
+    def _step_group(self, group: dict):
+        params = [p for p in group["params"] if p._grad is not None]
+        if not params:
+            return None
+        names = self._state_names(group)
+        by_step: dict[int, list[Tensor]] = {}
+        previous = {}
+        for p in params:
+            p._session.check_usable(p._handle)
+            state = self.state[p]
+            previous[p] = self._steps.get(p)
+            if any(name not in state for name in names):
+                for name in names:
+                    state[name] = factories.zeros_like(p._session, p)
+                self._steps[p] = 0
+            self._steps[p] = self._steps.get(p, 0) + 1
+            by_step.setdefault(self._steps[p], []).append(p)
+        options = self._options(group)
+        session = params[0]._session
+        for step, members in by_step.items():
+            if any(p._session is not session for p in members):
+                raise RuntimeError("gradrpc: tensors belong to different sessions")
+            operation = pb.OptimizerStepOperation(
+                algorithm=self.algorithm,
+                params=[p._handle for p in members],
+                state=[self.state[p][name]._handle for p in members for name in names],
+                options={**options, "step": pb.AttrValue(int_value=step)},
+            )
+            session.enqueue(
+                f"{type(self).__name__}.step",
+                pb.Operation(optimizer_step=operation),
+                undo=self._undo(members, previous),
+            )
+        return session
+
+    def _undo(self, members: list[Tensor], previous: dict):
+        """Restore the step counts, should the server refuse the step."""
+        steps = self._steps
+
+        def undo() -> None:
+            for p in members:
+                if previous[p] is None:
+                    steps.pop(p, None)
+                else:
+                    steps[p] = previous[p]
+
+        return undo
+
+    # ------------------------------------------------------------ state
+
+    def _packed_state(self, p: Tensor) -> dict:
+        return dict(self.state[p])
+
+    def state_dict(self) -> dict:
+        """{"state": {index: state}, "param_groups": [group with "params" as indices]}."""
+        mapping: dict[int, int] = {}
+        start = 0
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                mapping.setdefault(id(p), i)
+            packed["params"] = [mapping[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            groups.append(packed)
+        state = {
+            mapping[id(p)]: self._packed_state(p)
+            for group in self.param_groups
+            for p in group["params"]
+            if p in self.state
+        }
+        return {"state": state, "param_groups": groups}
+
+
+def _check_number(name: str, value) -> float:
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"Tensor {name} must be 1-element")
+        return value.item()
+    return value
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with momentum, dampening, Nesterov momentum, weight
+    decay and maximize (torch.optim.SGD)."""
+
+    algorithm = "sgd"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay=0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        lr_value = _check_number("lr", lr)
+        if lr_value < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if differentiable:
+            raise NotImplementedError("gradrpc: differentiable optimizers are not supported")
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+        if fused and foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    def _state_names(self, group: dict) -> tuple[str, ...]:
+        return ("momentum_buffer",) if group["momentum"] != 0 else ()
+
+    def _options(self, group: dict) -> dict[str, pb.AttrValue]:
+        return {
+            "lr": _float(_check_number("lr", group["lr"])),
+            "momentum": _float(group["momentum"]),
+            "dampening": _float(group["dampening"]),
+            "weight_decay": _float(_check_number("weight_decay", group["weight_decay"])),
+            "nesterov": _bool(group["nesterov"]),
+            "maximize": _bool(group["maximize"]),
+        }
+
+
+class Adam(Optimizer):
+    """Adam with L2 weight decay and maximize (torch.optim.Adam; amsgrad not yet)."""
+
+    algorithm = "adam"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        if not _check_number("lr", lr) >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not eps >= 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if amsgrad or decoupled_weight_decay or differentiable:
+            raise NotImplementedError(
+                "gradrpc: Adam's amsgrad, decoupled_weight_decay and differentiable are not "
+                "supported yet"
+            )
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+        if fused and foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    def _state_names(self, group: dict) -> tuple[str, ...]:
+        return ("exp_avg", "exp_avg_sq")
+
+    def _options(self, group: dict) -> dict[str, pb.AttrValue]:
+        beta1, beta2 = group["betas"]
+        return {
+            "lr": _float(_check_number("lr", group["lr"])),
+            "beta1": _float(beta1),
+            "beta2": _float(beta2),
+            "eps": _float(group["eps"]),
+            "weight_decay": _float(group["weight_decay"]),
+            "maximize": _bool(group["maximize"]),
+        }
+
+    def _packed_state(self, p: Tensor) -> dict:
+        """torch's Adam state: step (a float32 0-d tensor), exp_avg, exp_avg_sq."""
+        state = self.state[p]
+        step = p._session.tensor(float(self._steps.get(p, 0)))
+        return {"step": step, **state}

@@ -1,0 +1,218 @@
+"""Numba kernels of the neural-network ops and of the optimizers: plain loops, each stating
+its math.
+
+As in `kernels`: explicit float32/float64 signatures (so importing compiles them, or loads
+them from Numba's on-disk cache), `cache=True`, `nogil=True`, no fastmath. Softmax-type
+kernels see their input as (outer, n, inner), the reduced dimension in the middle, and are
+fused: one kernel computes a whole forward or backward, stably (the row maximum is
+subtracted before exponentiating). Optimizer kernels update a parameter and its state in
+place in one pass, with torch.optim's single-tensor arithmetic in torch's order; their
+scalars arrive already rounded to the parameter's dtype, as torch's CPU kernels round them.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, vectorize
+
+
+def _sigs(template: str, types=("float32", "float64")) -> list[str]:
+    return [template.replace("T", t) for t in types]
+
+
+# ---------------------------------------------------------------- addmm
+
+
+@vectorize(
+    _sigs("T(T, T, T, T)", ("float32", "float64", "int64")),
+    nopython=True,
+    cache=True,
+)
+def addmm_combine(product, input, beta, alpha):
+    """beta input + alpha product, as torch's addmm: beta = 0 ignores input (nan included),
+    beta = 1 and alpha = 1 add without multiplying."""
+    if beta == 0:
+        return alpha * product if alpha != 1 else product
+    scaled = input if beta == 1 else beta * input
+    return scaled + (product if alpha == 1 else alpha * product)
+
+
+@vectorize(_sigs("T(T, T)", ("float32", "float64", "int64")), nopython=True, cache=True)
+def scale(g, factor):
+    """factor g"""
+    return factor * g
+
+
+# ---------------------------------------------------------------- softmax and log_softmax
+
+_3D = "T[:, :, ::1]"
+
+
+@njit(_sigs(f"void({_3D}, {_3D})"), cache=True, nogil=True)
+def softmax(x, out):
+    """out[a, :, b] = e^(x - m) / Σ e^(x - m), m = max x[a, :, b]; accumulated in float64."""
+    n_a, n, n_b = x.shape
+    for a in range(n_a):
+        for b in range(n_b):
+            m = -np.inf
+            for i in range(n):
+                if x[a, i, b] > m or math.isnan(x[a, i, b]):
+                    m = x[a, i, b]
+            total = 0.0
+            for i in range(n):
+                e = math.exp(x[a, i, b] - m)
+                out[a, i, b] = e
+                total += e
+            for i in range(n):
+                out[a, i, b] = out[a, i, b] / total
+
+
+@njit(_sigs(f"void({_3D}, {_3D})"), cache=True, nogil=True)
+def log_softmax(x, out):
+    """out[a, :, b] = (x - m) - ln Σ e^(x - m), m = max x[a, :, b]; accumulated in float64."""
+    n_a, n, n_b = x.shape
+    for a in range(n_a):
+        for b in range(n_b):
+            m = -np.inf
+            for i in range(n):
+                if x[a, i, b] > m or math.isnan(x[a, i, b]):
+                    m = x[a, i, b]
+            if math.isinf(m):  # all -inf (or +inf): torch's result is x - m
+                for i in range(n):
+                    out[a, i, b] = x[a, i, b] - m
+                continue
+            total = 0.0
+            for i in range(n):
+                total += math.exp(x[a, i, b] - m)
+            log_total = math.log(total)
+            for i in range(n):
+                out[a, i, b] = (x[a, i, b] - m) - log_total
+
+
+@njit(_sigs(f"void({_3D}, {_3D}, {_3D})"), cache=True, nogil=True)
+def softmax_backward(g, y, out):
+    """out = y (g - Σ g y) over the middle axis (y the softmax)."""
+    n_a, n, n_b = y.shape
+    for a in range(n_a):
+        for b in range(n_b):
+            dot = 0.0
+            for i in range(n):
+                dot += g[a, i, b] * y[a, i, b]
+            for i in range(n):
+                out[a, i, b] = y[a, i, b] * (g[a, i, b] - dot)
+
+
+@njit(_sigs(f"void({_3D}, {_3D}, {_3D})"), cache=True, nogil=True)
+def log_softmax_backward(g, y, out):
+    """out = g - e^y Σ g over the middle axis (y the log-softmax)."""
+    n_a, n, n_b = y.shape
+    for a in range(n_a):
+        for b in range(n_b):
+            total = 0.0
+            for i in range(n):
+                total += g[a, i, b]
+            for i in range(n):
+                out[a, i, b] = g[a, i, b] - math.exp(y[a, i, b]) * total
+
+
+# ---------------------------------------------------------------- nll_loss
+
+
+@njit(_sigs("int64(T[:, ::1], int64[::1], int64, T[::1])"), cache=True, nogil=True)
+def nll_loss(x, target, ignore_index, losses):
+    """losses[n] = -x[n, target[n]] (0 where target[n] = ignore_index). Returns the index of
+    the first target outside [0, C), or -1 when all are valid."""
+    n_rows, n_classes = x.shape
+    for n in range(n_rows):
+        t = target[n]
+        if t == ignore_index:
+            losses[n] = 0
+            continue
+        if t < 0 or t >= n_classes:
+            return n
+        losses[n] = -x[n, t]
+    return -1
+
+
+@njit(_sigs("void(T[::1], int64[::1], int64, T[:, ::1])"), cache=True, nogil=True)
+def nll_loss_backward(g, target, ignore_index, out):
+    """out[n, target[n]] = -g[n] (out zero elsewhere and on ignored rows); `g` holds one
+    upstream gradient per row, already scaled by the reduction."""
+    for n in range(target.size):
+        t = target[n]
+        if t != ignore_index:
+            out[n, t] = -g[n]
+
+
+# ---------------------------------------------------------------- optimizers
+
+_1D = "T[::1]"
+
+
+@njit(
+    _sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, T, boolean, boolean, boolean)"),
+    cache=True,
+    nogil=True,
+)
+def sgd_step(
+    param, grad, buf, neg_lr, momentum, one_minus_dampening, weight_decay, nesterov, maximize, first
+):
+    """One torch.optim.SGD step, in place on param (and buf, the momentum buffer, when
+    momentum is non-zero; `buf` is empty otherwise):
+        d = ±grad (+ weight_decay param)
+        buf = d on the first step, else momentum buf + (1 - dampening) d
+        d = d + momentum buf (nesterov), else buf
+        param = param + (-lr) d
+    """
+    use_momentum = buf.size > 0
+    for i in range(param.size):
+        d = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            d = d + weight_decay * param[i]
+        if use_momentum:
+            b = d if first else buf[i] * momentum + one_minus_dampening * d
+            buf[i] = b
+            d = d + momentum * b if nesterov else b
+        param[i] = param[i] + neg_lr * d
+
+
+@njit(
+    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, boolean)"),
+    cache=True,
+    nogil=True,
+)
+def adam_step(
+    param,
+    grad,
+    exp_avg,
+    exp_avg_sq,
+    weight_decay,
+    weight,
+    one_minus_weight,
+    beta2,
+    one_minus_beta2,
+    neg_step_size,
+    bias_correction2_sqrt,
+    eps,
+    maximize,
+):
+    """One torch.optim.Adam step (amsgrad off), in place on param, exp_avg and exp_avg_sq:
+        d = ±grad (+ weight_decay param)
+        m = lerp(m, d, w), w = 1 - beta1: m + w (d - m) for w < 0.5, else d - (d - m)(1 - w)
+        v = v beta2 + (1 - beta2) d d
+        param = param + (-step_size) m / (sqrt(v) / sqrt(bias_correction2) + eps)
+    with step_size = lr / bias_correction1.
+    """
+    small = abs(weight) < 0.5
+    for i in range(param.size):
+        d = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            d = d + weight_decay * param[i]
+        m = exp_avg[i]
+        m = m + weight * (d - m) if small else d - (d - m) * one_minus_weight
+        exp_avg[i] = m
+        v = exp_avg_sq[i] * beta2
+        v = v + one_minus_beta2 * d * d
+        exp_avg_sq[i] = v
+        denom = math.sqrt(v) / bias_correction2_sqrt + eps
+        param[i] = param[i] + neg_step_size * m / denom

@@ -1,0 +1,336 @@
+"""`gradrpc.optim` against torch.optim 2.13: constructor signatures, reprs and validation
+errors; trajectories of SGD (momentum, dampening, Nesterov, weight decay, maximize) and Adam
+step after step; zero_grad semantics; param_groups (editing lr, several groups, frozen
+parameters); state_dict; and what a step sends (one OptimizerStepOperation per group, no
+values)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import gradrpc
+import gradrpc.nn as gnn
+import numpy as np
+import pytest
+import torch
+import torch.nn as tnn
+
+STEPS = 15
+
+
+def _model(nn):
+    layers = [("fc1", nn.Linear(5, 4)), ("act", nn.Tanh()), ("fc2", nn.Linear(4, 3))]
+    return nn.Sequential(OrderedDict(layers))
+
+
+def _pair():
+    theirs, ours = _model(tnn), _model(gnn)
+    ours.load_state_dict(theirs.state_dict())
+    return ours, theirs
+
+
+def _data(seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(8, 5, generator=generator)
+    y = torch.randn(8, 3, generator=generator)
+    return (x, y), (gradrpc.tensor(x.numpy()), gradrpc.tensor(y.numpy()))
+
+
+def _loss(lib, model, x, y):
+    return lib.nn.functional.mse_loss(model(x), y, reduction="sum")
+
+
+def _assert_params_close(ours, theirs, rtol=2e-5, atol=1e-6) -> None:
+    for (name, mine), (_, other) in zip(
+        ours.named_parameters(), theirs.named_parameters(), strict=True
+    ):
+        np.testing.assert_allclose(
+            mine.detach().numpy(), other.detach().numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
+
+
+def _train(optimizer_ours, optimizer_theirs, ours, theirs, steps=STEPS, each=None):
+    (x, y), (gx, gy) = _data()
+    losses = []
+    for step in range(steps):
+        if each is not None:
+            each(step)
+        for lib, model, optimizer, inputs in (
+            (torch, theirs, optimizer_theirs, (x, y)),
+            (gradrpc, ours, optimizer_ours, (gx, gy)),
+        ):
+            optimizer.zero_grad()
+            loss = _loss(lib, model, *inputs)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    return losses
+
+
+CONFIGS = [
+    ("SGD", {"lr": 0.01}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True}),
+    ("SGD", {"lr": 0.01, "momentum": 0.5, "dampening": 0.2, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.001, "weight_decay": 0.05, "maximize": True}),
+    ("Adam", {}),
+    ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("Adam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.01, "maximize": True}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"), CONFIGS, ids=lambda v: v if isinstance(v, str) else repr(v)
+)
+def test_trajectories_match_torch(name: str, kwargs: dict) -> None:
+    ours, theirs = _pair()
+    optimizer_theirs = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    optimizer_ours = getattr(gradrpc.optim, name)(ours.parameters(), **kwargs)
+    losses = _train(optimizer_ours, optimizer_theirs, ours, theirs)
+    np.testing.assert_allclose(losses[1::2], losses[0::2], rtol=1e-5)
+    _assert_params_close(ours, theirs)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CONFIGS[:2] + CONFIGS[5:6], ids=str)
+def test_repr_matches_torch(name: str, kwargs: dict) -> None:
+    ours, theirs = _pair()
+    assert repr(getattr(gradrpc.optim, name)(ours.parameters(), **kwargs)) == repr(
+        getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    )
+
+
+def _outcome(fn):
+    try:
+        fn()
+    except Exception as e:
+        return type(e), str(e)
+    return None
+
+
+VALIDATION = {
+    "negative lr": lambda optim, nn, lib: optim.SGD(_model(nn).parameters(), lr=-1),
+    "negative momentum": lambda optim, nn, lib: optim.SGD(_model(nn).parameters(), momentum=-1),
+    "negative weight decay": lambda optim, nn, lib: optim.SGD(
+        _model(nn).parameters(), weight_decay=-0.1
+    ),
+    "nesterov without momentum": lambda optim, nn, lib: optim.SGD(
+        _model(nn).parameters(), nesterov=True
+    ),
+    "nesterov with dampening": lambda optim, nn, lib: optim.SGD(
+        _model(nn).parameters(), momentum=0.9, dampening=0.1, nesterov=True
+    ),
+    "adam negative lr": lambda optim, nn, lib: optim.Adam(_model(nn).parameters(), lr=-0.1),
+    "adam negative eps": lambda optim, nn, lib: optim.Adam(_model(nn).parameters(), eps=-1.0),
+    "adam beta1": lambda optim, nn, lib: optim.Adam(_model(nn).parameters(), betas=(1.0, 0.9)),
+    "adam beta2": lambda optim, nn, lib: optim.Adam(_model(nn).parameters(), betas=(0.9, -0.1)),
+    "adam weight decay": lambda optim, nn, lib: optim.Adam(
+        _model(nn).parameters(), weight_decay=-1.0
+    ),
+    "empty": lambda optim, nn, lib: optim.SGD([], lr=0.1),
+    "a tensor": lambda optim, nn, lib: optim.SGD(lib.ones(2, requires_grad=True), lr=0.1),
+    "not a tensor": lambda optim, nn, lib: optim.SGD([1.0], lr=0.1),
+    "non-leaf": lambda optim, nn, lib: optim.SGD([lib.ones(2, requires_grad=True) * 2], lr=0.1),
+    "a set": lambda optim, nn, lib: optim.SGD([{"params": {lib.ones(2)}}], lr=0.1),
+    "overlapping groups": lambda optim, nn, lib: _overlapping(optim, nn),
+}
+
+
+def _overlapping(optim, nn):
+    model = _model(nn)
+    return optim.SGD([{"params": model.fc1.parameters()}, {"params": model.parameters()}], lr=0.1)
+
+
+@pytest.mark.parametrize("name", VALIDATION)
+def test_validation_errors_match_torch(name: str) -> None:
+    expected = _outcome(lambda: VALIDATION[name](torch.optim, tnn, torch))
+    actual = _outcome(lambda: VALIDATION[name](gradrpc.optim, gnn, gradrpc))
+    assert expected is not None
+    assert actual is not None and issubclass(actual[0], expected[0])
+    assert actual[1] == expected[1]
+
+
+def test_duplicate_parameters_warn_as_torch() -> None:
+    for optim, lib in ((torch.optim, torch), (gradrpc.optim, gradrpc)):
+        p = lib.ones(2, requires_grad=True)
+        with pytest.warns(UserWarning, match="duplicate parameters"):
+            optim.SGD([p, p], lr=0.1)
+
+
+# ---------------------------------------------------------------- zero_grad and groups
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_matches_torch_and_makes_no_round_trip(set_to_none: bool, session) -> None:
+    ours, theirs = _pair()
+    optimizer_ours = gradrpc.optim.SGD(ours.parameters(), lr=0.1)
+    optimizer_theirs = torch.optim.SGD(theirs.parameters(), lr=0.1)
+    (x, y), (gx, gy) = _data()
+    _loss(torch, theirs, x, y).backward()
+    _loss(gradrpc, ours, gx, gy).backward()
+    session.flush()
+    calls = session.rpc_count
+    optimizer_ours.zero_grad(set_to_none=set_to_none)
+    assert session.rpc_count == calls
+    optimizer_theirs.zero_grad(set_to_none=set_to_none)
+    for mine, other in zip(ours.parameters(), theirs.parameters(), strict=True):
+        assert (mine.grad is None) == (other.grad is None)
+        if other.grad is not None:
+            np.testing.assert_array_equal(mine.grad.numpy(), other.grad.numpy())
+
+
+def test_zero_grad_is_the_default_set_to_none() -> None:
+    ours, _ = _pair()
+    optimizer = gradrpc.optim.Adam(ours.parameters())
+    _loss(gradrpc, ours, *_data()[1]).backward()
+    optimizer.zero_grad()
+    assert all(p.grad is None for p in ours.parameters())
+
+
+def test_changing_lr_in_param_groups_matches_torch() -> None:
+    ours, theirs = _pair()
+    optimizer_ours = gradrpc.optim.SGD(ours.parameters(), lr=0.01, momentum=0.9)
+    optimizer_theirs = torch.optim.SGD(theirs.parameters(), lr=0.01, momentum=0.9)
+    assert isinstance(optimizer_ours.param_groups, list)
+    assert optimizer_ours.param_groups[0].keys() == optimizer_theirs.param_groups[0].keys()
+
+    def decay(step: int) -> None:
+        for optimizer in (optimizer_ours, optimizer_theirs):
+            for group in optimizer.param_groups:
+                group["lr"] = 0.01 * 0.8**step
+
+    _train(optimizer_ours, optimizer_theirs, ours, theirs, each=decay)
+    _assert_params_close(ours, theirs)
+
+
+def test_several_param_groups_and_frozen_parameters_match_torch(session) -> None:
+    ours, theirs = _pair()
+    for model in (ours, theirs):
+        model.fc2.bias.requires_grad_(False)
+
+    def groups(model):
+        return [
+            {"params": model.fc1.parameters(), "lr": 0.05},
+            {"params": [model.fc2.weight, model.fc2.bias], "momentum": 0.5},
+        ]
+
+    optimizer_ours = gradrpc.optim.SGD(groups(ours), lr=0.01)
+    optimizer_theirs = torch.optim.SGD(groups(theirs), lr=0.01)
+    assert [g["lr"] for g in optimizer_ours.param_groups] == [0.05, 0.01]
+    assert [g["momentum"] for g in optimizer_ours.param_groups] == [0, 0.5]
+    _train(optimizer_ours, optimizer_theirs, ours, theirs)
+    _assert_params_close(ours, theirs)
+    # the frozen bias never had a gradient: no state for it, in either
+    frozen = ours.fc2.bias
+    assert "momentum_buffer" not in optimizer_ours.state.get(frozen, {})
+    assert "momentum_buffer" not in optimizer_theirs.state.get(theirs.fc2.bias, {})
+
+
+def test_add_param_group_fills_defaults_like_torch() -> None:
+    ours, theirs = _pair()
+    optimizer_ours = gradrpc.optim.Adam(ours.fc1.parameters(), lr=0.01)
+    optimizer_theirs = torch.optim.Adam(theirs.fc1.parameters(), lr=0.01)
+    optimizer_ours.add_param_group({"params": ours.fc2.parameters(), "eps": 1e-3})
+    optimizer_theirs.add_param_group({"params": theirs.fc2.parameters(), "eps": 1e-3})
+    for mine, other in zip(optimizer_ours.param_groups, optimizer_theirs.param_groups, strict=True):
+        assert {k: v for k, v in mine.items() if k != "params"} == {
+            k: v for k, v in other.items() if k != "params"
+        }
+    _train(optimizer_ours, optimizer_theirs, ours, theirs)
+    _assert_params_close(ours, theirs)
+
+
+def test_closure_is_called_with_grad_enabled() -> None:
+    ours, theirs = _pair()
+    (x, y), (gx, gy) = _data()
+    results = []
+    for lib, model in ((torch, theirs), (gradrpc, ours)):
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
+
+        def closure(
+            lib=lib, model=model, optimizer=optimizer, inputs=(x, y) if lib is torch else (gx, gy)
+        ):
+            optimizer.zero_grad()
+            loss = _loss(lib, model, *inputs)
+            loss.backward()
+            return loss
+
+        with lib.no_grad():
+            results.append(optimizer.step(closure).item())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
+    _assert_params_close(ours, theirs)
+
+
+# ---------------------------------------------------------------- state_dict
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {})])
+def test_state_dict_matches_torch(name: str, kwargs: dict) -> None:
+    ours, theirs = _pair()
+    optimizer_ours = getattr(gradrpc.optim, name)(ours.parameters(), **kwargs)
+    optimizer_theirs = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    _train(optimizer_ours, optimizer_theirs, ours, theirs, steps=3)
+    mine, other = optimizer_ours.state_dict(), optimizer_theirs.state_dict()
+    assert mine["param_groups"] == other["param_groups"]
+    assert mine["state"].keys() == other["state"].keys()
+    for index, state in other["state"].items():
+        assert list(mine["state"][index]) == list(state)
+        for key, value in state.items():
+            np.testing.assert_allclose(
+                mine["state"][index][key].numpy(), value.numpy(), rtol=2e-5, atol=1e-7
+            )
+
+
+# ---------------------------------------------------------------- what a step sends
+
+
+def test_a_step_queues_one_operation_per_group_and_no_values(session, monkeypatch) -> None:
+    ours, _ = _pair()
+    optimizer = gradrpc.optim.Adam(
+        [{"params": ours.fc1.parameters()}, {"params": ours.fc2.parameters(), "lr": 0.1}]
+    )
+    _loss(gradrpc, ours, *_data()[1]).backward()
+    session.flush()
+    queued = []
+    original = session.enqueue
+
+    def spy(name, operation, *args, **kwargs):
+        queued.append(operation)
+        return original(name, operation, *args, **kwargs)
+
+    sent = []
+    monkeypatch.setattr(session, "enqueue", spy)
+    monkeypatch.setattr(session, "send", lambda: sent.append(True), raising=False)
+    calls = session.rpc_count
+    optimizer.step()
+    kinds = [op.WhichOneof("kind") for op in queued]
+    assert kinds.count("optimizer_step") == 2
+    assert "upload" not in kinds and "bind_grad" not in kinds
+    assert kinds.count("factory") == 2 * 4  # exp_avg and exp_avg_sq of 4 parameters, zeros
+    steps = [op.optimizer_step for op in queued if op.WhichOneof("kind") == "optimizer_step"]
+    assert [len(s.params) for s in steps] == [2, 2]
+    assert [len(s.state) for s in steps] == [4, 4]
+    assert steps[1].options["lr"].float_value == 0.1 and steps[0].options["step"].int_value == 1
+    assert session.rpc_count == calls  # queued, not sent: the session's send() pushes it
+    assert sent == [True]
+    queued.clear()
+    optimizer.step()  # the state exists now: nothing but the two steps
+    assert [op.WhichOneof("kind") for op in queued] == ["optimizer_step"] * 2
+    assert queued[0].optimizer_step.options["step"].int_value == 2
+
+
+def test_parameters_without_gradients_are_left_out() -> None:
+    ours, _ = _pair()
+    before = [p.detach().numpy() for p in ours.parameters()]
+    optimizer = gradrpc.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    optimizer.step()  # no gradients yet: nothing happens
+    assert not any(optimizer.state.get(p) for p in ours.parameters())
+    for mine, values in zip(ours.parameters(), before, strict=True):
+        np.testing.assert_array_equal(mine.detach().numpy(), values)
+
+
+def test_unsupported_options_say_so() -> None:
+    params = list(_model(gnn).parameters())
+    for kwargs in ({"amsgrad": True}, {"decoupled_weight_decay": True}):
+        with pytest.raises(NotImplementedError, match="gradrpc"):
+            gradrpc.optim.Adam(params, **kwargs)
