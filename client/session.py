@@ -1,12 +1,17 @@
 """A connection to a gradrpc server: the session, its handle counter and its op queue.
 
 Ops are queued, not sent: each names its result with a handle the client picks, so nothing
-waits for a reply until a value is needed. Reading a value flushes the queue and fetches the
-value in the same call (one round trip). The queue also leaves once it holds `max_queue`
-operations or `max_queue_bytes` of uploads. Handles of tensors Python frees are released in
+waits for a reply until a value is needed. Batches travel on one ExecuteStream per session.
+Reading a value sends the queue with the value's fetch and waits for that batch's response
+(and thereby every earlier one): one round trip. `send()` (the optimizer calls it at the end
+of a step) and a full queue (`max_queue` operations or `max_queue_bytes` of uploads) send the
+queue without waiting, so the client builds the next step while the server runs this one; at
+most `max_in_flight` batches go unanswered. Handles of tensors Python frees are released in
 the next batch. A server error names the failing operation; it is raised with the op and the
-user's source line that queued it, and the tensors of the operations that did not run are
-marked so that using them raises at once.
+user's source line that queued it, at the wait that sees it (a value read, `flush`, `close`),
+and the tensors of the operations that did not run are marked so that using them raises at
+once. An idle stream is closed after `stream_idle` seconds (each open stream holds one of the
+server's worker threads) and opened again on the next send.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import queue
 import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -57,7 +64,7 @@ def _user_frame() -> str:
 
 @dataclass(slots=True)
 class _Queued:
-    operation: pb.Operation
+    operation: pb.Operation | None  # dropped once sent (uploads can be large)
     name: str
     where: str
     outputs: tuple[int, ...]  # the handles it binds
@@ -82,31 +89,158 @@ def decode(value: pb.TensorValue) -> np.ndarray:
     )
 
 
+def _error_info(status) -> tuple[str, dict[str, str]]:
+    """(reason, metadata) of a google.rpc.Status's ErrorInfo; INTERNAL and {} without one."""
+    for detail in status.details if status is not None else ():
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason, dict(info.metadata)
+    return "INTERNAL", {}
+
+
+def _gradrpc_error(
+    reason: str, message: str, metadata: dict[str, str], queued: list[_Queued] | None
+) -> Exception:
+    """The gradrpc error (torch's type) an ErrorInfo names, with the failing op's line."""
+    index = metadata.get("operation_index")
+    if index is not None and queued is not None and int(index) < len(queued):
+        failed = queued[int(index)]
+        message = f"{message}\n(gradrpc: raised by '{failed.name}' queued at {failed.where})"
+    return errors.error_for_reason(reason)(message)
+
+
+def _rpc_error(error: grpc.RpcError, queued: list[_Queued] | None = None) -> Exception:
+    """The exception to raise for a failed call (or a broken stream)."""
+    status = rpc_status.from_call(error)
+    message = error.details() if hasattr(error, "details") else str(error)
+    if status is None:
+        code = error.code() if hasattr(error, "code") else None
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            exc = ConnectionError(f"gradrpc server unreachable: {message}")
+            exc.__cause__ = error
+            return exc
+        return _gradrpc_error("INTERNAL", message or str(code), {}, queued)
+    reason, metadata = _error_info(status)
+    return _gradrpc_error(reason, status.message, metadata, queued)
+
+
 def raise_rpc_error(error: grpc.RpcError, queued: list[_Queued] | None = None) -> None:
     """Re-raise a failed call as the gradrpc error its ErrorInfo names, with torch's type."""
-    status = rpc_status.from_call(error)
-    reason, index = "INTERNAL", None
-    message = error.details() if hasattr(error, "details") else str(error)
-    if status is not None:
-        message = status.message
-        for detail in status.details:
-            info = error_details_pb2.ErrorInfo()
-            if detail.Unpack(info):
-                reason = info.reason
-                if "operation_index" in info.metadata:
-                    index = int(info.metadata["operation_index"])
-    elif error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-        raise ConnectionError(f"gradrpc server unreachable: {message}") from error
-    if index is not None and queued is not None and index < len(queued):
-        failed = queued[index]
-        message = f"{message}\n(gradrpc: raised by '{failed.name}' queued at {failed.where})"
-    raise errors.error_for_reason(reason)(message) from None
+    exc = _rpc_error(error, queued)
+    if isinstance(exc, ConnectionError):
+        raise exc
+    raise exc from None
+
+
+@dataclass(slots=True, eq=False)
+class _Batch:
+    """One ExecuteStream request and what its answer settles."""
+
+    request: pb.ExecuteStreamRequest | None  # dropped once handed to the stream
+    queued: list[_Queued]
+    released: list[int]
+    nbytes: int
+    done: threading.Event
+    response: pb.ExecuteStreamResponse | None = None
+    failure: grpc.RpcError | None = None  # the stream broke before this batch was answered
+
+
+class _Stream:
+    """One ExecuteStream call. Requests go through a queue that gRPC's sender thread drains;
+    a reader thread takes the responses, which answer the sent batches in order."""
+
+    def __init__(self, stub: pb_grpc.GradServiceStub, metadata, max_in_flight: int, max_bytes: int):
+        self.max_in_flight = max_in_flight
+        self.max_bytes = max_bytes
+        self.unanswered: deque[_Batch] = deque()
+        self.unanswered_bytes = 0
+        self.changed = threading.Condition()
+        self.ended = False
+        self.last_send = time.monotonic()
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._call = stub.ExecuteStream(self._request_iterator(), metadata=metadata)
+        self._reader = threading.Thread(target=self._read, name="gradrpc-stream", daemon=True)
+        self._reader.start()
+
+    def _request_iterator(self) -> Iterator[pb.ExecuteStreamRequest]:
+        while (request := self._requests.get()) is not None:
+            yield request
+
+    def send(self, batch: _Batch) -> bool:
+        """Send `batch` once fewer than `max_in_flight` batches (and `max_bytes` of uploads)
+        are unanswered, waiting for the oldest otherwise; False if the stream has ended."""
+        with self.changed:
+            while (
+                not self.ended
+                and self.unanswered
+                and (
+                    len(self.unanswered) >= self.max_in_flight
+                    or self.unanswered_bytes + batch.nbytes > self.max_bytes
+                )
+            ):
+                self.changed.wait()
+            if self.ended:
+                return False
+            self.unanswered.append(batch)
+            self.unanswered_bytes += batch.nbytes
+            self.last_send = time.monotonic()
+        self._requests.put(batch.request)
+        batch.request = None
+        return True
+
+    def idle_for(self, now: float) -> float:
+        """How long nothing has been in flight (0 while a batch is unanswered)."""
+        with self.changed:
+            return 0.0 if self.unanswered else now - self.last_send
+
+    def _read(self) -> None:
+        failure = None
+        try:
+            for response in self._call:
+                with self.changed:
+                    batch = self.unanswered.popleft()
+                    self.unanswered_bytes -= batch.nbytes
+                    self.changed.notify_all()
+                batch.response = response
+                batch.done.set()
+        except grpc.RpcError as error:
+            failure = error
+        except IndexError:  # a response nobody asked for: the stream is no use any more
+            self._call.cancel()
+        with self.changed:
+            self.ended = True
+            pending, self.unanswered = list(self.unanswered), deque()
+            self.changed.notify_all()
+        self._requests.put(None)  # lets gRPC's sender thread finish
+        for batch in pending:
+            batch.failure = failure or _StreamEnded()
+            batch.done.set()
+
+    def close(self) -> None:
+        """End the requests; the server answers what it has and ends the call."""
+        self._requests.put(None)
+
+
+class _StreamEnded(grpc.RpcError):
+    """The stream ended before answering a batch."""
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNAVAILABLE
+
+    def details(self) -> str:
+        return "the ExecuteStream call ended before answering this batch"
+
+    def trailing_metadata(self) -> None:
+        return None
 
 
 class Session:
     """A session on a gradrpc server, with the same namespace as the `gradrpc` module.
 
     Use it as a context manager, or call `close()`; `gradrpc.connect(address)` makes one.
+    `rpc_count` counts the round trips the client waited for (one per value read, whatever
+    was sent before it); `messages_sent` counts the batches sent on the stream, awaited or
+    not. `interceptors` are gRPC client interceptors for the session's channel.
     """
 
     def __init__(
@@ -115,11 +249,16 @@ class Session:
         keep_alive: float = 300.0,
         max_queue: int = 1024,
         max_queue_bytes: int = 64 << 20,
+        max_in_flight: int = 8,
+        stream_idle: float = 2.0,
+        interceptors: Sequence[grpc.ClientInterceptor] = (),
     ):
         self.address = address
         self.id = secrets.token_hex(16)
         self.max_queue = max_queue
         self.max_queue_bytes = max_queue_bytes
+        self.max_in_flight = max_in_flight
+        self.stream_idle = stream_idle
         self._channel = grpc.insecure_channel(
             address,
             options=[
@@ -127,7 +266,8 @@ class Session:
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ],
         )
-        self._stub = pb_grpc.GradServiceStub(self._channel)
+        channel = grpc.intercept_channel(self._channel, *interceptors)
+        self._stub = pb_grpc.GradServiceStub(channel)
         self._metadata = ((SESSION_METADATA_KEY, self.id),)
         self._lock = threading.RLock()
         self._queue: list[_Queued] = []
@@ -136,7 +276,11 @@ class Session:
         self._failed: set[int] = set()
         self._next_handle = 1
         self._last_call = time.monotonic()
+        self._stream: _Stream | None = None
+        self._sent: deque[_Batch] = deque()  # sent, their answers not yet settled
+        self._error: Exception | None = None  # the first error no wait has raised yet
         self.rpc_count = 0
+        self.messages_sent = 0
         self.closed = False
         timeout = pb.CreateSessionRequest()
         timeout.keep_alive_timeout.FromMilliseconds(int(keep_alive * 1000))
@@ -178,11 +322,14 @@ class Session:
             self._queue.append(_Queued(operation, name, _user_frame(), bound, undo))
             self._queue_bytes += nbytes
             if len(self._queue) >= self.max_queue or self._queue_bytes >= self.max_queue_bytes:
-                self.flush()
+                self.send()
 
     def check_usable(self, handle: int) -> None:
-        """Raise at once if `handle` belongs to an operation that never ran."""
+        """Raise at once if `handle` belongs to an operation that never ran (the error that
+        stopped it first, if no wait has raised that yet)."""
         if handle in self._failed:
+            with self._lock:
+                self._raise_error()
             raise RuntimeError(
                 "gradrpc: this tensor was never computed, because an earlier operation in the "
                 "same batch failed (see the error raised then)"
@@ -197,38 +344,96 @@ class Session:
         if self.closed:
             raise RuntimeError("gradrpc: this session is closed")
 
-    def flush(self, fetches: tuple[int, ...] = ()) -> list[np.ndarray]:
-        """Send the queue (and releases) in one Execute call and return the fetched values."""
+    def send(self) -> None:
+        """Send the queue (and releases) without waiting for the server: the client goes on
+        building the next step while the server runs this one. An error surfaces at the
+        next wait (a value read, `flush()`, `close()`). The optimizers call it after a step."""
         with self._lock:
             self._check_open()
-            queued, self._queue, self._queue_bytes = self._queue, [], 0
-            released, self._released = self._released, []
-            released = [h for h in released if h not in self._failed]
-            operations = [q.operation for q in queued]
-            if released:
-                operations.append(pb.Operation(release=pb.ReleaseOperation(handles=released)))
-            if not operations and not fetches:
+            self._send_batch(())
+
+    def flush(self, fetches: tuple[int, ...] = ()) -> list[np.ndarray]:
+        """Send the queue (and releases) with `fetches`, wait for the answer (and thereby for
+        every batch sent before), and return the fetched values: one round trip, none if
+        nothing was queued or in flight. Raises the first error not raised yet."""
+        with self._lock:
+            self._check_open()
+            batch = self._send_batch(fetches)
+            if self._sent:
+                self.rpc_count += 1
+                for waiting in list(self._sent):  # answered in order: in effect, the last
+                    waiting.done.wait()
+                self._settle()
+            self._raise_error()
+            if batch is None:
                 return []
-            request = pb.ExecuteRequest(operations=operations, fetches=fetches)
-            try:
-                response = self._call(self._stub.Execute, request)
-            except grpc.RpcError as error:
-                self._mark_failed(error, queued, released)
-                raise_rpc_error(error, queued)
-            return [decode(v) for v in response.values]
+            return [decode(v) for v in batch.response.result.values]
+
+    def _send_batch(self, fetches: tuple[int, ...]) -> _Batch | None:
+        """Put the queue, the releases and `fetches` on the stream (None if all are empty)."""
+        self._settle()  # answers already here: their errors are stored, their handles marked
+        queued, self._queue, queue_bytes, self._queue_bytes = self._queue, [], self._queue_bytes, 0
+        released, self._released = self._released, []
+        released = [h for h in released if h not in self._failed]
+        operations = [q.operation for q in queued]
+        if released:
+            operations.append(pb.Operation(release=pb.ReleaseOperation(handles=released)))
+        if not operations and not fetches:
+            return None
+        for q in queued:
+            q.operation = None
+        request = pb.ExecuteRequest(operations=operations, fetches=fetches)
+        batch = _Batch(
+            pb.ExecuteStreamRequest(batch=request), queued, released, queue_bytes, threading.Event()
+        )
+        self._sent.append(batch)
+        self.messages_sent += 1
+        self._last_call = time.monotonic()
+        stream = self._stream
+        if stream is None or stream.ended:
+            stream = self._stream = _Stream(
+                self._stub, self._metadata, self.max_in_flight, 2 * self.max_queue_bytes
+            )
+        try:
+            sent = stream.send(batch)
+        except BaseException:  # interrupted while waiting for room: it never left
+            sent = False
+            raise
+        finally:
+            if not sent:  # (or the stream broke): nobody will answer it
+                batch.failure = _StreamEnded()
+                batch.done.set()
+        return batch
+
+    def _settle(self) -> None:
+        """Take in the answers that have come, in order: mark the handles of operations that
+        did not run, revert the mirror, and keep the first error for the next wait."""
+        while self._sent and self._sent[0].done.is_set():
+            batch = self._sent.popleft()
+            if batch.failure is not None:
+                exc = _rpc_error(batch.failure, batch.queued)
+                reason, metadata = _error_info(rpc_status.from_call(batch.failure))
+            elif batch.response.HasField("error"):
+                error = batch.response.error
+                reason, metadata = error.reason, dict(error.metadata)
+                exc = _gradrpc_error(reason, error.message, metadata, batch.queued)
+            else:
+                continue
+            self._mark_failed(metadata, batch.queued, batch.released)
+            if self._error is None:
+                self._error = exc
+
+    def _raise_error(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
 
     def _mark_failed(
-        self, error: grpc.RpcError, queued: list[_Queued], released: list[int]
+        self, metadata: dict[str, str], queued: list[_Queued], released: list[int]
     ) -> None:
-        status = rpc_status.from_call(error)
-        index = 0  # without an index, assume that nothing ran
-        for detail in status.details if status else ():
-            info = error_details_pb2.ErrorInfo()
-            if detail.Unpack(info):
-                if "operation_index" in info.metadata:
-                    index = int(info.metadata["operation_index"])
-                elif "fetch_index" in info.metadata:  # every operation ran; a fetch failed
-                    return
+        if "fetch_index" in metadata:  # every operation ran; a fetch failed
+            return
+        index = int(metadata.get("operation_index", 0))  # without one, assume nothing ran
         for q in reversed(queued[index:]):
             self._failed.update(q.outputs)
             if q.undo is not None:
@@ -247,11 +452,27 @@ class Session:
 
     def _keep_alive_loop(self) -> None:
         interval = max(self.keep_alive / 3, 0.05)
-        while not self._stop_keep_alive.wait(interval):
+        tick = min(interval, max(self.stream_idle / 2, 0.05))
+        while not self._stop_keep_alive.wait(tick):
+            self._close_idle_stream()
             if time.monotonic() - self._last_call < interval:
                 continue
             with contextlib.suppress(grpc.RpcError):
                 self._stub.KeepAlive(pb.KeepAliveRequest(), metadata=self._metadata, timeout=10)
+
+    def _close_idle_stream(self) -> None:
+        """An open stream holds one of the server's worker threads: give it back once the
+        stream has had nothing in flight for `stream_idle` seconds."""
+        stream = self._stream
+        if stream is None or stream.idle_for(time.monotonic()) < self.stream_idle:
+            return
+        if self._lock.acquire(blocking=False):  # busy: try again at the next tick
+            try:
+                if self._stream is stream and stream.idle_for(time.monotonic()) >= self.stream_idle:
+                    self._stream = None
+                    stream.close()
+            finally:
+                self._lock.release()
 
     def handle_count(self) -> int:
         """Flush, then ask the server how many handles this session holds."""
@@ -262,7 +483,8 @@ class Session:
         return self._call(self._stub.ListOps, pb.ListOpsRequest())
 
     def close(self) -> None:
-        """Send what is queued, close the session on the server and the channel."""
+        """Send what is queued and wait for every answer, then end the stream and close the
+        session on the server and the channel."""
         if self.closed:
             return
         try:
@@ -270,6 +492,10 @@ class Session:
         finally:
             self.closed = True
             self._stop_keep_alive.set()
+            with self._lock:
+                stream, self._stream = self._stream, None
+            if stream is not None:
+                stream.close()
             with contextlib.suppress(grpc.RpcError):
                 self._stub.CloseSession(
                     pb.CloseSessionRequest(), metadata=self._metadata, timeout=10

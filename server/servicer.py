@@ -1,17 +1,19 @@
 """The GradService servicer: convert, call the engine, convert back.
 
-Every method runs inside `_status_on_error`, the one place where exceptions become gRPC
-statuses: a gradrpc error keeps its canonical code, ErrorInfo reason and torch's message; a
-failing batch step adds `operation_index` and `op` (or `fetch_index` and `handle` for a
-fetch) to the ErrorInfo metadata; running out of memory is RESOURCE_EXHAUSTED; anything
-unexpected becomes INTERNAL and is logged with its session, without ever taking the server
-down.
+`_describe_error` is the one place where exceptions become errors on the wire: a gradrpc
+error keeps its canonical code, ErrorInfo reason and torch's message; a failing batch step
+adds `operation_index` and `op` (or `fetch_index` and `handle` for a fetch) to the ErrorInfo
+metadata; running out of memory is RESOURCE_EXHAUSTED; anything unexpected becomes INTERNAL
+and is logged with its session, without ever taking the server down. Unary methods abort with
+that as their status (`_status_on_error`); ExecuteStream answers a failed batch with it as an
+in-band `ExecuteError` and goes on with the next batch.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
@@ -60,19 +62,48 @@ def _describe(exc: BaseException, where: str) -> tuple[str, str, str]:
     return "INTERNAL", "INTERNAL", f"internal error {where}: {type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True, slots=True)
+class ErrorDescription:
+    """An exception as the wire carries it: a status code name, ErrorInfo reason and
+    metadata, and the message."""
+
+    code: str
+    reason: str
+    message: str
+    metadata: dict[str, str]
+
+    def status(self) -> grpc.Status:
+        """As a unary call's status, with the ErrorInfo detail."""
+        return _status(self.code, self.reason, self.message, self.metadata)
+
+    def execute_error(self) -> pb.ExecuteError:
+        """As ExecuteStream's in-band error for one batch."""
+        return pb.ExecuteError(
+            code=code_pb2.Code.Value(self.code),
+            message=self.message,
+            reason=self.reason,
+            metadata=self.metadata,
+        )
+
+
+def _describe_error(exc: Exception, method: str, context: grpc.ServicerContext) -> ErrorDescription:
+    """The one place where exceptions become wire errors; unexpected ones are logged."""
+    cause, metadata, where = exc, {}, f"in {method}"
+    if isinstance(exc, BatchFailed):
+        cause, metadata, where = exc.cause, exc.metadata, f"in {method}, {exc.where}"
+    code, reason, message = _describe(cause, where)
+    if code == "INTERNAL":
+        log.exception("internal error %s, session %s", where, session_id_of(context))
+    return ErrorDescription(code, reason, message, dict(metadata))
+
+
 @contextlib.contextmanager
 def _status_on_error(context: grpc.ServicerContext, method: str):
-    """The one place where exceptions become gRPC statuses with an ErrorInfo."""
+    """Abort a unary call with the status `_describe_error` gives its exception."""
     try:
         yield
     except Exception as exc:
-        cause, metadata, where = exc, {}, f"in {method}"
-        if isinstance(exc, BatchFailed):
-            cause, metadata, where = exc.cause, exc.metadata, f"in {method}, {exc.where}"
-        code, reason, message = _describe(cause, where)
-        if code == "INTERNAL":
-            log.exception("internal error %s, session %s", where, session_id_of(context))
-        context.abort_with_status(_status(code, reason, message, metadata))
+        context.abort_with_status(_describe_error(exc, method, context).status())
 
 
 def _op_info(spec: rules.OpSpec) -> pb.OpInfo:
@@ -120,15 +151,36 @@ class GradServicer(pb_grpc.GradServiceServicer):
 
     def Execute(self, request, context):
         with _status_on_error(context, "Execute"):
-            session = self.store.get(session_id_of(context))
-            with session.lock:
-                if session.closed:
-                    raise SessionNotFound(f"session {session.id} was closed or reaped")
-                try:
-                    values = execute(session, request, context.is_active)
-                finally:
-                    session.touch()  # a long batch must not leave the session reapable
-            return pb.ExecuteResponse(values=values)
+            return self._execute(request, context)
+
+    def ExecuteStream(self, request_iterator, context):
+        """Each batch runs as Execute runs it, in arrival order, answered in order; a failing
+        batch is answered with its error in-band and the stream goes on. Only a bad or unknown
+        session id ends the stream, at once, with a status."""
+        with _status_on_error(context, "ExecuteStream"):
+            self.store.get(session_id_of(context))
+        # A cancelled call (client cancel, deadline, shutdown past its grace) ends this loop:
+        # the request iterator raises, and a batch in progress stops at its next operation.
+        for request in request_iterator:
+            try:
+                result = self._execute(request.batch, context)
+            except Exception as exc:
+                error = _describe_error(exc, "ExecuteStream", context).execute_error()
+                yield pb.ExecuteStreamResponse(error=error)
+            else:
+                yield pb.ExecuteStreamResponse(result=result)
+
+    def _execute(self, request: pb.ExecuteRequest, context) -> pb.ExecuteResponse:
+        """Run one batch under its session's lock (Execute and ExecuteStream alike)."""
+        session = self.store.get(session_id_of(context))
+        with session.lock:
+            if session.closed:
+                raise SessionNotFound(f"session {session.id} was closed or reaped")
+            try:
+                values = execute(session, request, context.is_active)
+            finally:
+                session.touch()  # a long batch must not leave the session reapable
+        return pb.ExecuteResponse(values=values)
 
     def ListOps(self, request, context):
         return self._op_table
