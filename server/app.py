@@ -96,4 +96,4 @@ class GradServer:
 
 def start_embedded() -> GradServer:
     """A server for this process alone, on a private loopback port."""
-    return GradServer(ServerConfig(host="127.0.0.1", port=0, max_workers=4)).start()
+    return GradServer(ServerConfig(host="127.0.0.1", port=0, max_workers=16)).start()

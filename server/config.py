@@ -11,7 +11,7 @@ class ServerConfig:
 
     host: str = "127.0.0.1"
     port: int = 50051
-    max_workers: int = 8
+    max_workers: int = 64
     max_message_mb: int = 256
     keep_alive: float = 300.0
     max_keep_alive: float = 3600.0

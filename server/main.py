@@ -15,7 +15,13 @@ from .config import ServerConfig
 FLAGS = [
     ("--host", "host", str, "GRADRPC_HOST", "address to listen on (0.0.0.0 for all interfaces)"),
     ("--port", "port", int, "GRADRPC_PORT", "port to listen on (0 picks a free one)"),
-    ("--max-workers", "max_workers", int, "GRADRPC_MAX_WORKERS", "threads serving calls"),
+    (
+        "--max-workers",
+        "max_workers",
+        int,
+        "GRADRPC_MAX_WORKERS",
+        "threads serving calls; a busy session's ExecuteStream holds one",
+    ),
     (
         "--max-message-mb",
         "max_message_mb",
