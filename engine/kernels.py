@@ -6,12 +6,23 @@ request. Elementwise kernels are `@vectorize` ufuncs, so they broadcast as NumPy
 release the GIL inside their loops; the others are `@njit(nogil=True)`, so sessions on
 different threads run in parallel. No fastmath: results must match torch and finite
 differences. Matrix products call BLAS through `np.dot`.
+
+Large inputs run in parallel: the hot elementwise kernels are `SizeDispatch` objects that
+call the serial ufunc, or, from a size measured per kernel (`config`), a `prange` loop over
+C-contiguous operands that evaluates the very same ufunc element by element, so both paths
+give the same bits. float32 `exp` and `sigmoid` are evaluated in float64 by a branch-free
+polynomial that LLVM vectorizes (Numba has no SIMD float32 exp without Intel SVML); rounding
+the float64 value gives the correctly rounded float32 result.
 """
 
 import math
 
 import numpy as np
-from numba import njit, vectorize
+from llvmlite import ir
+from numba import njit, prange, types, vectorize
+from numba.extending import intrinsic, overload
+
+from . import config
 
 
 def _sigs(arity: int, ints: bool = False) -> list[str]:
@@ -25,29 +36,192 @@ def elementwise(arity: int, ints: bool = False):
     return vectorize(_sigs(arity, ints), nopython=True, cache=True)
 
 
+# Operand dtypes the parallel loops are compiled for.
+_FLOATS = ("float32", "float64")
+_WITH_INTS = ("float32", "float64", "int64")
+
+
+def _loop_sigs(arity: int, dtypes: tuple[str, ...]) -> list[str]:
+    """void(a, [b, ...], out) over 1-D C-contiguous arrays of one dtype."""
+    return [f"void({', '.join([f'{t}[::1]'] * (arity + 1))})" for t in dtypes]
+
+
+def parallel_loop(arity: int, dtypes: tuple[str, ...] = _FLOATS):
+    """Compile an elementwise loop over flat, C-contiguous operands with the threading layer."""
+    return njit(_loop_sigs(arity, dtypes), cache=True, nogil=True, parallel=True)
+
+
+class SizeDispatch:
+    """An elementwise kernel: the serial `ufunc` (broadcasting, any layout, any size), or, for
+    at least `min_elements` C-contiguous, writable operands of one shape and dtype, the
+    parallel `loop` writing a fresh C-contiguous result. Other attributes are the ufunc's."""
+
+    __slots__ = ("__name__", "dtypes", "loop", "min_elements", "ufunc")
+
+    def __init__(self, name, ufunc, loop, min_elements: int, dtypes=_FLOATS):
+        self.__name__ = name
+        self.ufunc = ufunc
+        self.loop = loop
+        self.min_elements = min_elements
+        self.dtypes = frozenset(np.dtype(t) for t in dtypes)
+
+    def __call__(self, *args, **kwargs):
+        first = args[0]
+        if (
+            not kwargs
+            and type(first) is np.ndarray
+            and first.size >= self.min_elements
+            and len(args) == self.ufunc.nin
+            and first.dtype in self.dtypes
+            and all(
+                type(a) is np.ndarray
+                and a.shape == first.shape
+                and a.dtype == first.dtype
+                and a.flags.c_contiguous
+                and a.flags.writeable
+                for a in args
+            )
+        ):
+            out = np.empty(first.shape, first.dtype)
+            self.loop(*[a.reshape(-1) for a in args], out.reshape(-1))
+            return out
+        return self.ufunc(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.ufunc, name)
+
+    def __repr__(self) -> str:
+        return f"<gradrpc kernel {self.__name__}>"
+
+
+# ---------------------------------------------------------------- float32 exp, vectorizable
+# e^x = 2^(k/4) e^r with k = round(4x / ln 2) and |r| <= ln 2 / 8: a degree-8 polynomial
+# gives e^r to ~1e-15, far below float32's half ulp, so rounding to float32 is exact but in
+# astronomically rare double-rounding cases (none in an exhaustive scan of every 7th float32
+# bit pattern). Rounding uses the 1.5 * 2^52 trick and 2^m is built from its bits, so the
+# loop has no calls and no branches.
+
+
+@intrinsic
+def _float64_bits(typingctx, x):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _bits_float64(typingctx, x):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+_ROUNDER = 6755399441055744.0  # 1.5 * 2^52: x + _ROUNDER - _ROUNDER rounds x to an integer
+_FOUR_OVER_LN2 = 4 / math.log(2)
+_LN2_OVER_4_HI = 0.6931471803691238 / 4  # ln 2 = hi + lo, hi with trailing zero bits
+_LN2_OVER_4_LO = 1.9082149292705877e-10 / 4
+_ROOT4_2, _ROOT2_2, _ROOT4_8 = 2**0.25, 2**0.5, 2**0.75
+
+
+@njit("float64(float64)", cache=True, nogil=True)
+def _exp_reduced(x):
+    """e^x for x in [-110, 89], in float64 to ~1e-15 relative (the range float32 needs)."""
+    t = x * _FOUR_OVER_LN2 + _ROUNDER
+    k = t - _ROUNDER
+    r = (x - k * _LN2_OVER_4_HI) - k * _LN2_OVER_4_LO
+    p = 1.0 + r * (
+        1.0
+        + r
+        * (
+            1 / 2
+            + r
+            * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040 + r / 40320)))))
+        )
+    )
+    i = _float64_bits(t) - _float64_bits(_ROUNDER)
+    j = i & 3
+    root = _ROOT4_8 if j == 3 else (_ROOT2_2 if j == 2 else (_ROOT4_2 if j == 1 else 1.0))
+    return p * root * _bits_float64(((i >> 2) + 1023) << 52)
+
+
+@njit("float32(float32)", cache=True, nogil=True)
+def _expf(a):
+    """e^a for float32, correctly rounded; inf, 0 and nan where libm gives them."""
+    x = np.float64(a)
+    x = x if x > -110.0 else -110.0  # e^-110 and below round to 0 in float32 (nan too: fixed below)
+    x = x if x < 89.0 else 89.0  # e^89 and above round to inf
+    y = np.float32(_exp_reduced(x))
+    return y if a == a else a
+
+
+@njit("float32(float32)", cache=True, nogil=True, error_model="numpy")  # no ZeroDivision check
+def _sigmoidf(a):
+    """1 / (1 + e^-a) for float32, from e^-|a| in float64 (no overflow on either side)."""
+    x = np.float64(a)
+    m = -x if x >= 0 else x
+    m = m if m > -110.0 else -110.0
+    e = _exp_reduced(m)
+    s = 1.0 / (1.0 + e)  # sigmoid(|a|)'s complement form; for a < 0, e / (1 + e)
+    y = np.float32(s if x >= 0 else e * s)
+    return y if a == a else a
+
+
+def _exp_scalar(a):
+    """e^a: `_expf` for float32, libm's exp for float64."""
+    return math.exp(a)
+
+
+@overload(_exp_scalar)
+def _exp_scalar_typed(a):
+    if a == types.float32:
+        return lambda a: _expf(a)
+    return lambda a: math.exp(a)
+
+
+def _sigmoid_scalar(a):
+    """1 / (1 + e^-a): `_sigmoidf` for float32, the two-sided libm form for float64."""
+    return 1 / (1 + math.exp(-a))
+
+
+@overload(_sigmoid_scalar)
+def _sigmoid_scalar_typed(a):
+    if a == types.float32:
+        return lambda a: _sigmoidf(a)
+
+    def sigmoid64(a):
+        if a >= 0:
+            return 1 / (1 + math.exp(-a))
+        z = math.exp(a)
+        return z / (1 + z)
+
+    return sigmoid64
+
+
 # ---------------------------------------------------------------- forward, elementwise
 
 
 @elementwise(2, ints=True)
-def add(a, b):
+def _add(a, b):
     """a + b"""
     return a + b
 
 
 @elementwise(2, ints=True)
-def sub(a, b):
+def _sub(a, b):
     """a - b"""
     return a - b
 
 
 @elementwise(2, ints=True)
-def mul(a, b):
+def _mul(a, b):
     """a * b"""
     return a * b
 
 
 @elementwise(2)
-def div(a, b):
+def _div(a, b):
     """a / b (IEEE: x/0 is ±inf, 0/0 is nan)"""
     return a / b
 
@@ -76,15 +250,15 @@ def int_pow(a, b):
 
 
 @elementwise(1, ints=True)
-def neg(a):
+def _neg(a):
     """-a"""
     return -a
 
 
 @elementwise(1)
-def exp(a):
+def _exp(a):
     """e^a"""
-    return math.exp(a)
+    return _exp_scalar(a)
 
 
 @elementwise(1)
@@ -110,22 +284,19 @@ def abs_(a):
 
 
 @elementwise(1, ints=True)
-def relu(a):
+def _relu(a):
     """max(a, 0), propagating nan"""
     return a if not a <= 0 else 0
 
 
 @elementwise(1)
-def sigmoid(a):
+def _sigmoid(a):
     """1 / (1 + e^-a), evaluated without overflow on either side"""
-    if a >= 0:
-        return 1 / (1 + math.exp(-a))
-    z = math.exp(a)
-    return z / (1 + z)
+    return _sigmoid_scalar(a)
 
 
 @elementwise(1)
-def tanh(a):
+def _tanh(a):
     """tanh a"""
     return math.tanh(a)
 
@@ -157,7 +328,7 @@ def abs_backward(g, x):
 
 
 @elementwise(2)
-def relu_backward(g, r):
+def _relu_backward(g, r):
     """0 where r <= 0, else g (so g where r is nan), as torch's threshold_backward"""
     if r <= 0:
         return 0
@@ -165,13 +336,13 @@ def relu_backward(g, r):
 
 
 @elementwise(2)
-def sigmoid_backward(g, r):
+def _sigmoid_backward(g, r):
     """g r (1 - r)"""
     return g * (1 - r) * r
 
 
 @elementwise(2)
-def tanh_backward(g, r):
+def _tanh_backward(g, r):
     """g (1 - r^2)"""
     return g * (1 - r * r)
 
@@ -231,7 +402,7 @@ def bce_with_logits_backward_target(g, x, scale):
 
 
 @elementwise(2)
-def squared_error(x, y):
+def _squared_error(x, y):
     """(x - y)^2"""
     d = x - y
     return d * d
@@ -241,6 +412,117 @@ def squared_error(x, y):
 def squared_error_backward(g, x, y, scale):
     """2 g scale (x - y)"""
     return 2 * scale * (x - y) * g
+
+
+# ---------------------------------------------------------------- parallel loops for large inputs
+# Each evaluates its serial ufunc element by element (same bits); `SizeDispatch` picks it.
+
+
+@parallel_loop(2, _WITH_INTS)
+def _add_loop(a, b, out):
+    for i in prange(out.size):
+        out[i] = _add(a[i], b[i])
+
+
+@parallel_loop(2, _WITH_INTS)
+def _sub_loop(a, b, out):
+    for i in prange(out.size):
+        out[i] = _sub(a[i], b[i])
+
+
+@parallel_loop(2, _WITH_INTS)
+def _mul_loop(a, b, out):
+    for i in prange(out.size):
+        out[i] = _mul(a[i], b[i])
+
+
+@parallel_loop(2, _FLOATS)
+def _div_loop(a, b, out):
+    for i in prange(out.size):
+        out[i] = _div(a[i], b[i])
+
+
+@parallel_loop(2, _FLOATS)
+def _relu_backward_loop(a, b, out):
+    for i in prange(out.size):
+        out[i] = _relu_backward(a[i], b[i])
+
+
+@parallel_loop(2, _FLOATS)
+def _sigmoid_backward_loop(a, b, out):
+    for i in prange(out.size):
+        out[i] = _sigmoid_backward(a[i], b[i])
+
+
+@parallel_loop(2, _FLOATS)
+def _tanh_backward_loop(a, b, out):
+    for i in prange(out.size):
+        out[i] = _tanh_backward(a[i], b[i])
+
+
+@parallel_loop(2, _FLOATS)
+def _squared_error_loop(a, b, out):
+    for i in prange(out.size):
+        out[i] = _squared_error(a[i], b[i])
+
+
+@parallel_loop(1, _WITH_INTS)
+def _neg_loop(a, out):
+    for i in prange(out.size):
+        out[i] = _neg(a[i])
+
+
+@parallel_loop(1, _WITH_INTS)
+def _relu_loop(a, out):
+    for i in prange(out.size):
+        out[i] = _relu(a[i])
+
+
+@parallel_loop(1, _FLOATS)
+def _exp_loop(a, out):
+    for i in prange(out.size):
+        out[i] = _exp(a[i])
+
+
+@parallel_loop(1, _FLOATS)
+def _sigmoid_loop(a, out):
+    for i in prange(out.size):
+        out[i] = _sigmoid(a[i])
+
+
+@parallel_loop(1, _FLOATS)
+def _tanh_loop(a, out):
+    for i in prange(out.size):
+        out[i] = _tanh(a[i])
+
+
+add = SizeDispatch("add", _add, _add_loop, config.PARALLEL_MIN_ELEMENTS, _WITH_INTS)
+sub = SizeDispatch("sub", _sub, _sub_loop, config.PARALLEL_MIN_ELEMENTS, _WITH_INTS)
+mul = SizeDispatch("mul", _mul, _mul_loop, config.PARALLEL_MIN_ELEMENTS, _WITH_INTS)
+div = SizeDispatch("div", _div, _div_loop, config.PARALLEL_MIN_ELEMENTS, _FLOATS)
+relu_backward = SizeDispatch(
+    "relu_backward", _relu_backward, _relu_backward_loop, config.PARALLEL_MIN_ELEMENTS, _FLOATS
+)
+sigmoid_backward = SizeDispatch(
+    "sigmoid_backward",
+    _sigmoid_backward,
+    _sigmoid_backward_loop,
+    config.PARALLEL_MIN_ELEMENTS,
+    _FLOATS,
+)
+tanh_backward = SizeDispatch(
+    "tanh_backward", _tanh_backward, _tanh_backward_loop, config.PARALLEL_MIN_ELEMENTS, _FLOATS
+)
+squared_error = SizeDispatch(
+    "squared_error", _squared_error, _squared_error_loop, config.PARALLEL_MIN_ELEMENTS, _FLOATS
+)
+neg = SizeDispatch("neg", _neg, _neg_loop, config.PARALLEL_MIN_ELEMENTS, _WITH_INTS)
+relu = SizeDispatch("relu", _relu, _relu_loop, config.PARALLEL_MIN_ELEMENTS, _WITH_INTS)
+exp = SizeDispatch("exp", _exp, _exp_loop, config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL, _FLOATS)
+sigmoid = SizeDispatch(
+    "sigmoid", _sigmoid, _sigmoid_loop, config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL, _FLOATS
+)
+tanh = SizeDispatch("tanh", _tanh, _tanh_loop, config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL, _FLOATS)
 
 
 # ---------------------------------------------------------------- reductions
@@ -255,11 +537,37 @@ def squared_error_backward(g, x, y, scale):
     cache=True,
     nogil=True,
 )
-def sum_all(x, acc):
+def _sum_all_serial(x, acc):
     """acc + Σ x, accumulated in acc's type (float64 for floats, so float32 sums round once)."""
     for i in range(x.size):
         acc += x[i]
     return acc
+
+
+@njit(
+    [
+        "float64(float32[::1], float64)",
+        "float64(float64[::1], float64)",
+        "int64(int64[::1], int64)",
+    ],
+    cache=True,
+    nogil=True,
+    parallel=True,
+)
+def _sum_all_parallel(x, acc):
+    """acc + Σ x as `_sum_all_serial`, each thread summing a contiguous chunk."""
+    total = acc * 0
+    for i in prange(x.size):
+        total += x[i]
+    return acc + total
+
+
+def sum_all(x, acc):
+    """acc + Σ x, accumulated in acc's type (float64 for floats, so float32 sums round once);
+    in parallel chunks from `config.PARALLEL_MIN_ELEMENTS` elements."""
+    if x.size >= config.PARALLEL_MIN_ELEMENTS:
+        return _sum_all_parallel(x, acc)
+    return _sum_all_serial(x, acc)
 
 
 @njit(
