@@ -10,46 +10,16 @@ differentiable inputs from `rules.SPECS`, so an op added without a check fails t
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 from gradrpc.engine import graph, rules
+from opcases import POS, C, Case, T
 
 EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-6
 
 
-@dataclass(frozen=True)
-class T:
-    """A float64 tensor operand: its shape, value domain, and whether it requires grad."""
-
-    shape: tuple[int, ...]
-    domain: str = "any"  # "any": |x| in [0.2, 2]; "pos": [0.5, 2]; "unit": [0.05, 0.95];
-    # "class": int64 class indices in [0, 5), never differentiated
-    grad: bool = True
-
-    def __repr__(self) -> str:
-        return f"T{list(self.shape)}"
-
-
-@dataclass(frozen=True)
-class Case:
-    op: str
-    operands: tuple
-    attrs: dict = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        attrs = ",".join(f"{k}={v}" for k, v in self.attrs.items())
-        return f"{self.op}({', '.join(map(repr, self.operands))}{'; ' + attrs if attrs else ''})"
-
-
-def C(op: str, *operands, **attrs) -> Case:
-    return Case(op, operands, attrs)
-
-
-POS = "pos"
 CASES: list[Case] = []
 for _op in ("add", "sub", "mul", "div"):
     _den = POS if _op == "div" else "any"

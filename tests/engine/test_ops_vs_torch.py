@@ -13,7 +13,7 @@ import itertools
 import warnings
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
+from opcases import POS, C, Case, T
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -37,38 +38,6 @@ TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12,
 # ---------------------------------------------------------------- the cases
 
 
-@dataclass(frozen=True)
-class T:
-    """A tensor operand: its shape, its value domain, its dtype (None: the case's float dtype)
-    and whether it requires grad."""
-
-    shape: tuple[int, ...]
-    domain: str = "any"  # "any": |x| in [0.2, 2]; "pos": [0.5, 2]; "unit": [0.05, 0.95]
-    dtype: str | None = None
-    grad: bool = True
-
-    def __repr__(self) -> str:
-        dtype = f":{self.dtype}" if self.dtype else ""
-        return f"T{list(self.shape)}{dtype}"
-
-
-@dataclass(frozen=True)
-class Case:
-    op: str
-    operands: tuple
-    attrs: dict = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        attrs = ",".join(f"{k}={v}" for k, v in self.attrs.items())
-        return f"{self.op}({', '.join(map(repr, self.operands))}{'; ' + attrs if attrs else ''})"
-
-
-def C(op: str, *operands, **attrs) -> Case:
-    return Case(op, operands, attrs)
-
-
-POS = "pos"
 BINARY = ("add", "sub", "rsub", "mul", "div")
 UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "reciprocal")
 UNARY_DOMAIN = {"log": POS, "sqrt": POS, "reciprocal": POS}

@@ -1,0 +1,41 @@
+"""The op cases the differential and finite-difference tests share: operands described by
+shape, value domain and dtype, and a case naming an op, its operands and its attrs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class T:
+    """A tensor operand: its shape, its value domain, its dtype (None: the case's float dtype)
+    and whether it requires grad."""
+
+    shape: tuple[int, ...]
+    domain: str = "any"  # "any": |x| in [0.2, 2]; "pos": [0.5, 2]; "unit": [0.05, 0.95];
+    # "class": int64 class indices in [0, 5), never differentiated
+    dtype: str | None = None
+    grad: bool = True
+
+    def __repr__(self) -> str:
+        dtype = f":{self.dtype}" if self.dtype else ""
+        return f"T{list(self.shape)}{dtype}"
+
+
+@dataclass(frozen=True)
+class Case:
+    op: str
+    operands: tuple
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        attrs = ",".join(f"{k}={v}" for k, v in self.attrs.items())
+        return f"{self.op}({', '.join(map(repr, self.operands))}{'; ' + attrs if attrs else ''})"
+
+
+def C(op: str, *operands, **attrs) -> Case:
+    return Case(op, operands, attrs)
+
+
+POS = "pos"
