@@ -15,7 +15,7 @@ from math import prod
 
 import numpy as np
 from gradrpc.engine import rules
-from gradrpc.engine.errors import DtypeMismatch, InPlaceOnLeaf, NoGradFn, ShapeMismatch, Unsupported
+from gradrpc.engine.errors import DtypeMismatch, NoGradFn
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
@@ -348,15 +348,8 @@ class Tensor:
     # ------------------------------------------------------------ autograd state
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if not self.is_leaf:
-            if requires_grad:
-                return self
-            raise NoGradFn(
-                "you can only change requires_grad flags of leaf variables. If you want to use "
-                "a computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach()."
-            )
-        rules.check_requires_grad(self._meta.dtype, requires_grad)
+        if not rules.check_set_requires_grad(self.is_leaf, self._meta.dtype, requires_grad):
+            return self
         self._session.check_usable(self._handle)
         undo = self._undo(_requires_grad=self._requires_grad)
         self._requires_grad = bool(requires_grad)
@@ -420,23 +413,7 @@ class Tensor:
                 )
             if value._session is not self._session:
                 raise RuntimeError("gradrpc: tensors belong to different sessions")
-            if value._meta.dtype != self._meta.dtype:
-                raise DtypeMismatch(
-                    "attempting to assign a gradient with dtype "
-                    f"'{rules.C_TYPE_NAME[value._meta.dtype]}' to a tensor with grad_dtype "
-                    f"'{rules.TORCH_TYPE_NAME[self._meta.dtype]}'. The gradient must "
-                    "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
-                    "the tensor's grad_dtype attribute with a specific dtype, or None to allow any "
-                    "dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its "
-                    "gradient may break downstream systems that assume they match."
-                )
-            if value._meta.shape != self._meta.shape:
-                raise ShapeMismatch(
-                    "attempting to assign a gradient of size "
-                    f"'[{', '.join(map(str, value._meta.shape))}]' to a tensor of size "
-                    f"'[{', '.join(map(str, self._meta.shape))}]'. Please ensure that the "
-                    "gradient and the tensor are the same size"
-                )
+            rules.check_assigned_grad(self._meta, value._meta)
             self._session.check_usable(value._handle)
         self._session.check_usable(self._handle)
         self._session.enqueue(
@@ -451,8 +428,7 @@ class Tensor:
         self._grad = value
 
     def retain_grad(self) -> None:
-        if not self._requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        rules.check_retain_grad(self._requires_grad)
         if self.is_leaf or self._retains_grad:
             return
         self._session.check_usable(self._handle)
@@ -573,14 +549,7 @@ class Tensor:
     # ------------------------------------------------------------ in place
 
     def _check_in_place(self) -> None:
-        if is_grad_enabled() and self._requires_grad:
-            if self.is_leaf:
-                raise InPlaceOnLeaf(
-                    "a leaf Variable that requires grad is being used in an in-place operation."
-                )
-            raise Unsupported(
-                "gradrpc: in-place operations on tensors that have a grad_fn are not supported yet"
-            )
+        rules.check_in_place(self._requires_grad, self.is_leaf, is_grad_enabled())
 
     def zero_(self) -> Tensor:
         self._check_in_place()
@@ -598,16 +567,7 @@ class Tensor:
             )
         src = self._coerce(src)
         self._check_in_place()
-        if is_grad_enabled() and src._requires_grad:
-            raise Unsupported(
-                "gradrpc: copy_ from a tensor that requires grad is not supported yet"
-            )
-        shape = rules.broadcast_shapes(self._meta.shape, src._meta.shape)
-        if shape != self._meta.shape:
-            raise RuntimeError(
-                f"output with shape [{', '.join(map(str, self._meta.shape))}] doesn't match the "
-                f"broadcast shape [{', '.join(map(str, shape))}]"
-            )
+        rules.check_copy(self._meta, src._meta, src._requires_grad, is_grad_enabled())
         for t in (self, src):
             self._session.check_usable(t._handle)
         self._session.enqueue(

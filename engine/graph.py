@@ -24,12 +24,10 @@ from .errors import (
     GRAPH_FREED_MESSAGE,
     GradNotSet,
     GraphFreed,
-    InPlaceOnLeaf,
     InvalidArgument,
     InvalidValue,
     NoGradFn,
     TensorModified,
-    Unsupported,
     UnusedInput,
 )
 from .ops import NUMPY_DTYPES, OPS, reduce_sum, sum_to_shape
@@ -215,8 +213,7 @@ def detach(t: Tensor, new_version_counter: bool = False) -> Tensor:
 def retain_grad(t: Tensor) -> None:
     """Keep the gradient of non-leaf `t` in its .grad after backward (a no-op for a leaf
     that requires grad)."""
-    if not t.requires_grad:
-        raise NoGradFn("can't retain_grad on Tensor that has requires_grad=False")
+    rules.check_retain_grad(t.requires_grad)
     if t.is_leaf:
         return
     t.retains_grad = True
@@ -225,49 +222,21 @@ def retain_grad(t: Tensor) -> None:
 
 def set_requires_grad(t: Tensor, requires_grad: bool) -> None:
     """torch's Tensor.requires_grad_: only leaves, only floating types."""
-    if not t.is_leaf:
-        if requires_grad:
-            return
-        raise NoGradFn(
-            "you can only change requires_grad flags of leaf variables. If you want to use a "
-            "computed variable in a subgraph that doesn't require differentiation use "
-            "var_no_grad = var.detach()."
-        )
-    rules.check_requires_grad(t.dtype, requires_grad)
-    t.requires_grad = requires_grad
-
-
-def _check_in_place(t: Tensor, grad_enabled: bool) -> None:
-    if not grad_enabled or not t.requires_grad:
-        return
-    if t.is_leaf:
-        raise InPlaceOnLeaf(
-            "a leaf Variable that requires grad is being used in an in-place operation."
-        )
-    raise Unsupported(
-        "gradrpc: in-place operations on tensors that have a grad_fn are not supported yet"
-    )
+    if rules.check_set_requires_grad(t.is_leaf, t.dtype, requires_grad):
+        t.requires_grad = requires_grad
 
 
 def zero_(t: Tensor, grad_enabled: bool = True) -> None:
     """Fill `t` with zeros in place."""
-    _check_in_place(t, grad_enabled)
+    rules.check_in_place(t.requires_grad, t.is_leaf, grad_enabled)
     t.data[...] = 0
     t.version.value += 1
 
 
 def copy_(target: Tensor, source: Tensor, grad_enabled: bool = True) -> None:
     """Write `source`'s values, broadcast and converted, into `target` in place."""
-    _check_in_place(target, grad_enabled)
-    if grad_enabled and source.requires_grad:
-        raise Unsupported("gradrpc: copy_ from a tensor that requires grad is not supported yet")
-    shape = rules.broadcast_shapes(target.meta.shape, source.meta.shape)
-    if shape != target.meta.shape:
-        rules.broadcast_shapes(shape, target.meta.shape)  # raises torch's message
-        raise rules.ShapeMismatch(
-            f"output with shape [{', '.join(map(str, target.meta.shape))}] doesn't match the "
-            f"broadcast shape [{', '.join(map(str, shape))}]"
-        )
+    rules.check_in_place(target.requires_grad, target.is_leaf, grad_enabled)
+    rules.check_copy(target.meta, source.meta, source.requires_grad, grad_enabled)
     target.data[...] = source.data.astype(target.data.dtype, copy=False)
     target.version.value += 1
 
@@ -275,21 +244,7 @@ def copy_(target: Tensor, source: Tensor, grad_enabled: bool = True) -> None:
 def set_grad(t: Tensor, grad: Tensor | None) -> None:
     """`t.grad = grad` with torch's checks."""
     if grad is not None:
-        if grad.dtype != t.dtype:
-            raise rules.DtypeMismatch(
-                f"attempting to assign a gradient with dtype '{rules.C_TYPE_NAME[grad.dtype]}' "
-                f"to a tensor with grad_dtype '{rules.TORCH_TYPE_NAME[t.dtype]}'. The gradient "
-                "must match the tensor's grad_dtype (defaults to the tensor's dtype). You can "
-                "set the tensor's grad_dtype attribute with a specific dtype, or None to allow "
-                "any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
-                "its gradient may break downstream systems that assume they match."
-            )
-        if grad.meta.shape != t.meta.shape:
-            given, wanted = (", ".join(map(str, m.shape)) for m in (grad.meta, t.meta))
-            raise rules.ShapeMismatch(
-                f"attempting to assign a gradient of size '[{given}]' to a tensor of size "
-                f"'[{wanted}]'. Please ensure that the gradient and the tensor are the same size"
-            )
+        rules.check_assigned_grad(t.meta, grad.meta)
     t.grad = grad
 
 

@@ -20,8 +20,10 @@ from math import prod
 from .errors import (
     DimensionOutOfRange,
     DtypeMismatch,
+    InPlaceOnLeaf,
     InvalidArgument,
     InvalidValue,
+    NoGradFn,
     ShapeMismatch,
     Unsupported,
 )
@@ -31,7 +33,6 @@ from .errors import (
 DTYPES = ("bool", "int64", "float32", "float64")  # in promotion order
 FLOAT_DTYPES = ("float32", "float64")
 DEFAULT_FLOAT = "float32"
-ITEMSIZE = {"bool": 1, "int64": 8, "float32": 4, "float64": 8}
 TORCH_TYPE_NAME = {"bool": "Bool", "int64": "Long", "float32": "Float", "float64": "Double"}
 C_TYPE_NAME = {"bool": "bool", "int64": "long int", "float32": "float", "float64": "double"}
 
@@ -1099,6 +1100,78 @@ def check_requires_grad(dtype: str, requires_grad: bool, how: str = "flag") -> N
                 "Only Tensors of floating point and complex dtype can require gradients"
             )
         raise DtypeMismatch("only Tensors of floating point dtype can require gradients")
+
+
+# ---------------------------------------------------------------- autograd-state checks
+# torch's rules for changing a tensor's autograd state, on metadata alone: the client raises
+# them at the user's line, the server refuses the same from a client in any language.
+
+
+def check_in_place(requires_grad: bool, is_leaf: bool, grad_enabled: bool) -> None:
+    """An in-place write is refused on a leaf that requires grad while grad mode is on, and
+    not yet supported on a tensor that has a grad_fn."""
+    if not grad_enabled or not requires_grad:
+        return
+    if is_leaf:
+        raise InPlaceOnLeaf(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    raise Unsupported(
+        "gradrpc: in-place operations on tensors that have a grad_fn are not supported yet"
+    )
+
+
+def check_copy(
+    target: TensorMeta, source: TensorMeta, source_requires_grad: bool, grad_enabled: bool
+) -> None:
+    """copy_ beyond the in-place rule: the source broadcasts to the target's shape."""
+    if grad_enabled and source_requires_grad:
+        raise Unsupported("gradrpc: copy_ from a tensor that requires grad is not supported yet")
+    shape = broadcast_shapes(target.shape, source.shape)
+    if shape != target.shape:
+        raise ShapeMismatch(
+            f"output with shape [{', '.join(map(str, target.shape))}] doesn't match the "
+            f"broadcast shape [{', '.join(map(str, shape))}]"
+        )
+
+
+def check_set_requires_grad(is_leaf: bool, dtype: str, requires_grad: bool) -> bool:
+    """Tensor.requires_grad_: whether it changes the flag (asking a non-leaf to require grad
+    is a no-op); only a leaf's flag may be cleared, only floating tensors may require grad."""
+    if not is_leaf:
+        if requires_grad:
+            return False
+        raise NoGradFn(
+            "you can only change requires_grad flags of leaf variables. If you want to use a "
+            "computed variable in a subgraph that doesn't require differentiation use "
+            "var_no_grad = var.detach()."
+        )
+    check_requires_grad(dtype, requires_grad)
+    return True
+
+
+def check_retain_grad(requires_grad: bool) -> None:
+    if not requires_grad:
+        raise NoGradFn("can't retain_grad on Tensor that has requires_grad=False")
+
+
+def check_assigned_grad(t: TensorMeta, grad: TensorMeta) -> None:
+    """`t.grad = grad`: the same dtype, then the same shape (torch checks in this order)."""
+    if grad.dtype != t.dtype:
+        raise DtypeMismatch(
+            f"attempting to assign a gradient with dtype '{C_TYPE_NAME[grad.dtype]}' to a "
+            f"tensor with grad_dtype '{TORCH_TYPE_NAME[t.dtype]}'. The gradient must match the "
+            "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's "
+            "grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+            "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may "
+            "break downstream systems that assume they match."
+        )
+    if grad.shape != t.shape:
+        given, wanted = (", ".join(map(str, m.shape)) for m in (grad, t))
+        raise ShapeMismatch(
+            f"attempting to assign a gradient of size '[{given}]' to a tensor of size "
+            f"'[{wanted}]'. Please ensure that the gradient and the tensor are the same size"
+        )
 
 
 def size_repr(shape: Sequence[int]) -> str:
