@@ -18,10 +18,8 @@ from gradrpc.engine import rules, traversal
 from gradrpc.engine.errors import (
     GRAPH_FREED_MESSAGE,
     GraphFreed,
-    NoGradFn,
     ShapeMismatch,
     Unsupported,
-    UnusedInput,
 )
 from gradrpc.v1 import gradrpc_pb2 as pb
 
@@ -94,10 +92,7 @@ def _check_engine_call(
     for i, out in enumerate(outputs):
         if out._session is not session:
             raise RuntimeError("gradrpc: tensors belong to different sessions")
-        if not out.requires_grad:
-            raise NoGradFn(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-            )
+        rules.check_backward_root(i, out.requires_grad)
         session.check_usable(out._handle)
     for t in inputs:
         if not isinstance(t, Tensor):
@@ -106,8 +101,7 @@ def _check_engine_call(
             raise RuntimeError("gradrpc: tensors belong to different sessions")
         if accumulate:
             t.retain_grad()  # torch's backward(inputs=...) keeps a non-leaf input's .grad
-        if not t.requires_grad:
-            raise NoGradFn("One of the differentiated Tensors does not require grad")
+        rules.check_differentiated(t.requires_grad)
         session.check_usable(t._handle)
 
 
@@ -258,11 +252,7 @@ def grad(
     nodes, needed, targets = _plan(outs, ins, accumulate=False)
     reached = set(nodes)
     for i, t in enumerate(ins):
-        if not allow_unused and _root(t) not in reached:
-            raise UnusedInput(
-                f"The differentiated Tensor at index {i} appears to not have been used in the "
-                "graph. Set allow_unused=True if this is the desired behavior."
-            )
+        rules.check_used(i, _root(t) in reached, allow_unused)
     session = outs[0]._session
     handles = [session.new_handle() for _ in ins]  # unused ones stay unbound on the server
     results = [

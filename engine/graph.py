@@ -26,9 +26,7 @@ from .errors import (
     GraphFreed,
     InvalidArgument,
     InvalidValue,
-    NoGradFn,
     TensorModified,
-    UnusedInput,
 )
 from .ops import NUMPY_DTYPES, OPS, reduce_sum, sum_to_shape
 from .rules import TensorMeta
@@ -313,10 +311,7 @@ def run_backward(
     """
     seeds: list[tuple[Tensor, np.ndarray]] = []
     for i, root in enumerate(roots):
-        if not root.requires_grad:
-            raise NoGradFn(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-            )
+        rules.check_backward_root(i, root.requires_grad)
         given = grad_outputs[i] if i < len(grad_outputs) else None
         rules.check_grad_output(i, root.meta, given.meta if given is not None else None)
         dtype = root.data.dtype
@@ -331,8 +326,8 @@ def run_backward(
         for t in targets:
             if accumulate:
                 retain_grad(t)  # torch's backward(inputs=...) keeps a non-leaf input's .grad
-            elif not t.requires_grad:
-                raise NoGradFn("One of the differentiated Tensors does not require grad")
+            else:
+                rules.check_differentiated(t.requires_grad)
 
     root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
     dependencies = traversal.count_dependencies(root_nodes, _edges, _is_node)
@@ -407,11 +402,7 @@ def run_backward(
     results: list[np.ndarray | None] = []
     for i, t in enumerate(targets or ()):
         g = leaf_grads.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
-        if g is None and not allow_unused:
-            raise UnusedInput(
-                f"The differentiated Tensor at index {i} appears to not have been used in the "
-                "graph. Set allow_unused=True if this is the desired behavior."
-            )
+        rules.check_used(i, g is not None, allow_unused)
         results.append(None if g is None else _fresh(g, t.data.dtype))
     return results
 

@@ -26,6 +26,7 @@ from .errors import (
     NoGradFn,
     ShapeMismatch,
     Unsupported,
+    UnusedInput,
 )
 
 # ---------------------------------------------------------------- dtypes
@@ -1171,6 +1172,29 @@ def check_assigned_grad(t: TensorMeta, grad: TensorMeta) -> None:
         raise ShapeMismatch(
             f"attempting to assign a gradient of size '[{given}]' to a tensor of size "
             f"'[{wanted}]'. Please ensure that the gradient and the tensor are the same size"
+        )
+
+
+def check_backward_root(index: int, requires_grad: bool) -> None:
+    """Each tensor a backward pass starts from must require grad."""
+    if not requires_grad:
+        raise NoGradFn(
+            f"element {index} of tensors does not require grad and does not have a grad_fn"
+        )
+
+
+def check_differentiated(requires_grad: bool) -> None:
+    """Each input of autograd.grad must require grad."""
+    if not requires_grad:
+        raise NoGradFn("One of the differentiated Tensors does not require grad")
+
+
+def check_used(index: int, used: bool, allow_unused: bool) -> None:
+    """An input of autograd.grad the outputs do not depend on needs allow_unused."""
+    if not used and not allow_unused:
+        raise UnusedInput(
+            f"The differentiated Tensor at index {index} appears to not have been used in the "
+            "graph. Set allow_unused=True if this is the desired behavior."
         )
 
 
