@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 import weakref
 from collections.abc import Sequence
 
 import numpy as np
+from numba.core.runtime._nrt_python import _MemInfo  # what Numba-allocated arrays own
 
 from . import rules, traversal
 from .errors import (
@@ -295,6 +297,66 @@ def _fresh(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.array(array, dtype=dtype, order="C", copy=True)
 
 
+def _propagate(
+    seeds: list[tuple[Tensor, np.ndarray]],
+    dependencies: dict[Node, int],
+    needed: set[Node],
+    target_keys: set | None,
+) -> tuple[dict, dict, list[Node], list[tuple[Tensor, np.ndarray]]]:
+    """Run the reachable nodes newest first, each once all its gradients have arrived:
+    (leaf gradients, captured target gradients, the nodes run, retained non-leaf gradients).
+    Its own function so that no local variable outlives it holding a gradient."""
+    node_grads: dict[Node, np.ndarray] = {}
+    leaf_grads: dict[Tensor, np.ndarray] = {}
+    captured: dict[Node, np.ndarray] = {}
+    for root, seed in seeds:
+        if root.grad_fn is None:
+            _accumulate(leaf_grads, root, seed)
+        else:
+            _accumulate(node_grads, root.grad_fn, seed)
+    ready = [(-n.sequence, n) for n in dependencies if dependencies[n] == 0]
+    heapq.heapify(ready)
+    executed: list[Node] = []
+    retained: list[tuple[Tensor, np.ndarray]] = []
+    while ready:
+        _, node = heapq.heappop(ready)
+        grad = node_grads.pop(node, None)
+        for edge in node.edges:
+            if isinstance(edge, Node):
+                dependencies[edge] -= 1
+                if dependencies[edge] == 0:
+                    heapq.heappush(ready, (-edge.sequence, edge))
+        if grad is None:
+            continue
+        captures = target_keys is not None and node in target_keys
+        if captures:
+            captured[node] = grad
+        if node not in needed and not captures:
+            continue
+        # torch runs retain_grad hooks on every node it reaches, run or only captured
+        if node.retained is not None and (kept := node.retained()) is not None:
+            retained.append((kept, grad))
+        if node not in needed:
+            continue
+        if node.freed and node.has_saved_tensors:
+            raise GraphFreed(GRAPH_FREED_MESSAGE)
+        _check_versions(node)
+        with np.errstate(all="ignore"):
+            input_grads = node.impl.vjp(node, grad)
+        executed.append(node)
+        for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
+            if edge is None or g is None:
+                continue
+            if target_keys is not None and edge not in target_keys and edge not in needed:
+                continue
+            g = sum_to_shape(np.asarray(g), meta.shape)
+            if g.dtype != NUMPY_DTYPES[meta.dtype]:
+                g = g.astype(NUMPY_DTYPES[meta.dtype])
+            _accumulate(leaf_grads if isinstance(edge, Tensor) else node_grads, edge, g)
+
+    return leaf_grads, captured, executed, retained
+
+
 def run_backward(
     roots: Sequence[Tensor],
     grad_outputs: Sequence[Tensor | None],
@@ -338,54 +400,7 @@ def run_backward(
     else:
         needed = set(dependencies)
 
-    node_grads: dict[Node, np.ndarray] = {}
-    leaf_grads: dict[Tensor, np.ndarray] = {}
-    captured: dict[Node, np.ndarray] = {}
-    for root, seed in seeds:
-        if root.grad_fn is None:
-            _accumulate(leaf_grads, root, seed)
-        else:
-            _accumulate(node_grads, root.grad_fn, seed)
-
-    ready = [(-n.sequence, n) for n in dependencies if dependencies[n] == 0]
-    heapq.heapify(ready)
-    executed: list[Node] = []
-    retained: list[tuple[Tensor, np.ndarray]] = []
-    while ready:
-        _, node = heapq.heappop(ready)
-        grad = node_grads.pop(node, None)
-        for edge in node.edges:
-            if isinstance(edge, Node):
-                dependencies[edge] -= 1
-                if dependencies[edge] == 0:
-                    heapq.heappush(ready, (-edge.sequence, edge))
-        if grad is None:
-            continue
-        captures = target_keys is not None and node in target_keys
-        if captures:
-            captured[node] = grad
-        if node not in needed and not captures:
-            continue
-        # torch runs retain_grad hooks on every node it reaches, run or only captured
-        if node.retained is not None and (kept := node.retained()) is not None:
-            retained.append((kept, grad))
-        if node not in needed:
-            continue
-        if node.freed and node.has_saved_tensors:
-            raise GraphFreed(GRAPH_FREED_MESSAGE)
-        _check_versions(node)
-        with np.errstate(all="ignore"):
-            input_grads = node.impl.vjp(node, grad)
-        executed.append(node)
-        for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
-            if edge is None or g is None:
-                continue
-            if target_keys is not None and edge not in target_keys and edge not in needed:
-                continue
-            g = sum_to_shape(np.asarray(g), meta.shape)
-            if g.dtype != NUMPY_DTYPES[meta.dtype]:
-                g = g.astype(NUMPY_DTYPES[meta.dtype])
-            _accumulate(leaf_grads if isinstance(edge, Tensor) else node_grads, edge, g)
+    leaf_grads, captured, executed, retained = _propagate(seeds, dependencies, needed, target_keys)
 
     if not retain_graph:
         for node in executed:
@@ -395,7 +410,8 @@ def run_backward(
     for tensor, grad in retained:
         _store_grad(tensor, grad, in_place=False)
     if accumulate:
-        for leaf, grad in leaf_grads.items():
+        while leaf_grads:  # popped, so that a gradient nothing else holds can be adopted
+            leaf, grad = leaf_grads.popitem()
             if leaf.requires_grad and (target_keys is None or leaf in target_keys):
                 _store_grad(leaf, grad, in_place=True)
         return []
@@ -407,11 +423,33 @@ def run_backward(
     return results
 
 
+# References to a gradient that only `run_backward` holds, seen from `_adopt`: the caller's
+# variable, `_store_grad`'s parameter, `_adopt`'s parameter and getrefcount's argument.
+_SOLE_REFERENCES = 4
+
+
+def _adopt(grad: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`grad` itself when nothing else can reach its memory (torch's AccumulateGrad steals
+    such a gradient), else a fresh copy. Its memory is its own (NumPy's, or a Numba
+    kernel's allocation that only it holds), and no tensor, other gradient or view refers
+    to it (a view refers to its base)."""
+    if (
+        (grad.base is None or (type(grad.base) is _MemInfo and sys.getrefcount(grad.base) == 2))
+        and grad.dtype == dtype
+        and grad.flags.c_contiguous
+        and grad.flags.writeable
+        and sys.getrefcount(grad) <= _SOLE_REFERENCES
+    ):
+        return grad
+    return _fresh(grad, dtype)
+
+
 def _store_grad(t: Tensor, grad: np.ndarray, in_place: bool) -> None:
-    """Accumulate into t.grad: a fresh tensor the first time, then in place (leaves) or
-    out of place (retained non-leaf gradients), as torch's AccumulateGrad does."""
+    """Accumulate into t.grad: the gradient (adopted, or a copy) the first time, then in
+    place (leaves) or out of place (retained non-leaf gradients), as torch's AccumulateGrad
+    does."""
     if t.grad is None:
-        t.grad = Tensor(_fresh(grad, t.data.dtype), t.meta if rules.is_contiguous(t.meta) else None)
+        t.grad = Tensor(_adopt(grad, t.data.dtype), t.meta if rules.is_contiguous(t.meta) else None)
     elif in_place:
         t.grad.data += grad
         t.grad.version.value += 1

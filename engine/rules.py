@@ -1227,12 +1227,39 @@ def gradient_needs(
     return tuple(flows and r and d for r, d in zip(requires_grad, spec.differentiable, strict=True))
 
 
+_INFERRED: dict[tuple, tuple[OpSpec, dict, TensorMeta]] = {}
+_INFERRED_MAX = 4096
+
+
+def _typed(value) -> tuple:
+    """A hashable key for an operand or attribute that tells 1, 1.0 and True apart."""
+    if isinstance(value, list | tuple):
+        return (type(value), *map(_typed, value))
+    return (type(value), value)
+
+
 def infer(op: str, operands: Sequence[Operand], attrs: dict) -> tuple[OpSpec, dict, TensorMeta]:
-    """Look up `op`, complete its attrs and infer its result: the entry point both sides use."""
+    """Look up `op`, complete its attrs and infer its result: the entry point both sides use.
+
+    Rules are pure functions of their arguments, and a training loop asks the same questions
+    every step, so successful answers are memoized (the returned attrs must not be mutated).
+    """
     from .errors import UnknownOp
 
+    key = (op, *map(_typed, operands), *(_typed(item) for item in attrs.items()))
+    try:
+        known = _INFERRED.get(key)
+    except TypeError:  # an unhashable argument: answer without the memo
+        key = known = None
+    if known is not None:
+        return known
     spec = SPECS.get(op)
     if spec is None:
         raise UnknownOp(f"unknown op '{op}'")
     full = spec.with_defaults(attrs)
-    return spec, full, spec.infer(operands, full)
+    answer = spec, full, spec.infer(operands, full)
+    if key is not None:
+        if len(_INFERRED) >= _INFERRED_MAX:
+            _INFERRED.clear()
+        _INFERRED[key] = answer
+    return answer

@@ -123,6 +123,60 @@ def test_gradients_are_unbroadcast_to_each_input() -> None:
 # ---------------------------------------------------------------- retain_graph
 
 
+def _arrays_are_disjoint(arrays: list[np.ndarray]) -> bool:
+    return not any(
+        np.shares_memory(arrays[i], arrays[j])
+        for i in range(len(arrays))
+        for j in range(i + 1, len(arrays))
+    )
+
+
+@pytest.mark.parametrize(
+    "case", ["add", "a_plus_a", "mm", "transpose", "broadcast", "leaf_root", "retained", "scalar"]
+)
+def test_stored_gradients_share_memory_with_nothing(case: str) -> None:
+    """A gradient is adopted into .grad only when nothing else holds its memory (as torch's
+    AccumulateGrad steals it); gradients, data, seeds and retained gradients never alias."""
+    a = graph.Tensor(_data(3, 4), requires_grad=True)
+    b = graph.Tensor(_data(3, 4), requires_grad=True)
+    w = graph.Tensor(_data(4, 2), requires_grad=True)
+    seed = graph.Tensor(_data(3, 4))
+    kept = []
+    match case:
+        case "add":
+            backward(op("sum", op("add", a, b)))
+        case "a_plus_a":
+            backward(op("sum", op("add", a, a)))
+        case "mm":
+            backward(op("sum", op("mm", a, w)))
+        case "transpose":
+            backward(op("sum", op("mm", op("t", w), op("t", a))))
+        case "broadcast":
+            backward(op("sum", op("mul", a, op("sum", b, dim=(0,), keepdim=True))))
+        case "leaf_root":
+            backward(a, seed)
+        case "retained":
+            middle = op("clone", a)
+            graph.retain_grad(middle)
+            backward(op("sum", op("add", middle, b)))
+            kept = [middle.grad.data]
+        case "scalar":
+            backward(op("sum", op("mul", a, 2.0)))
+    grads = [t.grad.data for t in (a, b, w) if t.grad is not None]
+    assert grads
+    assert _arrays_are_disjoint([*grads, a.data, b.data, w.data, seed.data, *kept])
+    assert all(g.flags.writeable and g.flags.c_contiguous for g in grads)
+
+
+def test_a_gradient_only_backward_holds_is_adopted_not_copied() -> None:
+    """mm's weight gradient is a fresh kernel result: it becomes .grad as it is."""
+    x = graph.Tensor(_data(3, 4))
+    w = graph.Tensor(_data(4, 2), requires_grad=True)
+    backward(op("sum", op("mm", x, w)))
+    assert type(w.grad.data.base).__name__ == "_MemInfo"  # Numba's allocation, not a copy
+    np.testing.assert_allclose(w.grad.data, x.data.sum(0)[:, None].repeat(2, 1))
+
+
 def test_retain_graph_allows_a_second_backward_and_then_frees() -> None:
     x, tx = pair(_data(3), requires_grad=True)
     out = op("sum", op("exp", x))
