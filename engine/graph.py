@@ -430,18 +430,34 @@ _SOLE_REFERENCES = 4
 
 def _adopt(grad: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """`grad` itself when nothing else can reach its memory (torch's AccumulateGrad steals
-    such a gradient), else a fresh copy. Its memory is its own (NumPy's, or a Numba
-    kernel's allocation that only it holds), and no tensor, other gradient or view refers
-    to it (a view refers to its base)."""
+    such a gradient), else a fresh copy. No tensor, other gradient or view refers to it (a
+    view refers to its base), and its memory is its own (see `_sole_memory`)."""
     if (
-        (grad.base is None or (type(grad.base) is _MemInfo and sys.getrefcount(grad.base) == 2))
-        and grad.dtype == dtype
+        grad.dtype == dtype
         and grad.flags.c_contiguous
         and grad.flags.writeable
         and sys.getrefcount(grad) <= _SOLE_REFERENCES
+        and _sole_memory(grad.base, grad.size, dtype)
     ):
         return grad
     return _fresh(grad, dtype)
+
+
+def _sole_memory(base, size: int, dtype: np.dtype) -> bool:
+    """Whether a gradient whose base is `base` alone holds its memory: NumPy's own (no base),
+    a Numba kernel's allocation (its MemInfo), or the whole of an array owning such memory
+    that nothing but this gradient views (as a transpose of a kernel's result is)."""
+    if base is None:
+        return True
+    if type(base) is _MemInfo:
+        return sys.getrefcount(base) == 3  # the gradient's reference, the parameter, the argument
+    return (
+        isinstance(base, np.ndarray)
+        and base.size == size
+        and base.dtype == dtype
+        and sys.getrefcount(base) == 3
+        and (base.base is None or (type(base.base) is _MemInfo and sys.getrefcount(base.base) == 2))
+    )
 
 
 def _store_grad(t: Tensor, grad: np.ndarray, in_place: bool) -> None:

@@ -237,11 +237,33 @@ _op("reciprocal", lambda n, g: (K.reciprocal_backward(g, n.saved["result"]),))(K
 # ---------------------------------------------------------------- matrix products
 
 
+def _column_major(meta) -> bool:
+    """A 2-d input laid out column by column (a transposed view, as Linear's `weight.t()`)."""
+    rows, columns = meta.shape if len(meta.shape) == 2 else (1, 1)
+    return rows > 1 and columns > 1 and meta.strides == (1, rows)
+
+
+def _mm_grad_first(g, second, meta):
+    """d(first) = g @ secondᵀ, computed in `first`'s layout (as torch's mm_mat1_backward):
+    a column-major input gets (second @ gᵀ)ᵀ, so the gradient that reaches its own storage
+    through the transpose's backward is row-major and needs no copy."""
+    if _column_major(meta):
+        return K.mm(_blas(second), _blas(g.T)).T
+    return K.mm(_blas(g), _blas(second.T))
+
+
+def _mm_grad_second(first, g, meta):
+    """d(second) = firstᵀ @ g, in `second`'s layout: (gᵀ @ first)ᵀ when column-major."""
+    if _column_major(meta):
+        return K.mm(_blas(g.T), _blas(first)).T
+    return K.mm(_blas(first.T), _blas(g))
+
+
 @_op(
     "mm",
     lambda n, g: (
-        _needs(n, 0, lambda: K.mm(_blas(g), _blas(n.saved["other"].T))),
-        _needs(n, 1, lambda: K.mm(_blas(n.saved["self"].T), _blas(g))),
+        _needs(n, 0, lambda: _mm_grad_first(g, n.saved["other"], n.inputs[0])),
+        _needs(n, 1, lambda: _mm_grad_second(n.saved["self"], g, n.inputs[1])),
     ),
 )
 def mm(a, b):
@@ -414,8 +436,8 @@ def _addmm_vjp(n, g):
 
     return (
         _needs(n, 0, lambda: g if beta == 1 else KN.scale(g, _scalar(beta, g.dtype))),
-        _needs(n, 1, lambda: scaled(K.mm(_blas(g), _blas(n.saved["mat2"].T)))),
-        _needs(n, 2, lambda: scaled(K.mm(_blas(n.saved["mat1"].T), _blas(g)))),
+        _needs(n, 1, lambda: scaled(_mm_grad_first(g, n.saved["mat2"], n.inputs[1]))),
+        _needs(n, 2, lambda: scaled(_mm_grad_second(n.saved["mat1"], g, n.inputs[2]))),
     )
 
 
