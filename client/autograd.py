@@ -203,14 +203,14 @@ def backward(
     _check_engine_call(outputs, grads, inputs_tuple, accumulate=True)
     _, needed, targets = _plan(outputs, inputs_tuple, accumulate=True)
     session = outputs[0]._session
-    operation = pb.BackwardOperation(
-        roots=[o._handle for o in outputs],
-        grad_outputs=[g._handle if g is not None else 0 for g in grads],
-        retain_graph=retain,
-        inputs=[t._handle for t in inputs_tuple],
-    )
+    operation = {
+        "roots": [o._handle for o in outputs],
+        "grad_outputs": [g._handle if g is not None else 0 for g in grads],
+        "retain_graph": retain,
+        "inputs": [t._handle for t in inputs_tuple],
+    }
     undo = _record(needed, targets, retain, accumulate=True)
-    session.enqueue("backward", pb.Operation(backward=operation), undo=undo)
+    session.enqueue_fields("backward", "backward", operation, undo=undo)
 
 
 def grad(

@@ -34,12 +34,13 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def _float(value) -> pb.AttrValue:
-    return pb.AttrValue(float_value=float(value))
+def _float(value) -> dict:
+    """An AttrValue's fields (a message is built from them once, with its operation)."""
+    return {"float_value": float(value)}
 
 
-def _bool(value) -> pb.AttrValue:
-    return pb.AttrValue(bool_value=bool(value))
+def _bool(value) -> dict:
+    return {"bool_value": bool(value)}
 
 
 class Optimizer:
@@ -130,7 +131,7 @@ class Optimizer:
         """The state tensors each parameter of `group` needs, in the operation's order."""
         raise NotImplementedError
 
-    def _options(self, group: dict) -> dict[str, pb.AttrValue]:
+    def _options(self, group: dict) -> dict[str, dict]:
         raise NotImplementedError
 
     def step(self, closure=None):
@@ -162,24 +163,24 @@ class Optimizer:
         for p in params:
             p._session.check_usable(p._handle)
             state = self.state[p]
-            previous[p] = self._steps.get(p)
+            previous[p] = step = self._steps.get(p)
             if any(name not in state for name in names):
                 for name in names:
                     state[name] = factories.zeros_like(p._session, p)
-                self._steps[p] = 0
-            self._steps[p] = self._steps.get(p, 0) + 1
-            by_step.setdefault(self._steps[p], []).append(p)
+                step = 0
+            self._steps[p] = step = (step or 0) + 1
+            by_step.setdefault(step, []).append(p)
         options = self._options(group)
         session = params[0]._session
         for step, members in by_step.items():
             if any(p._session is not session for p in members):
                 raise RuntimeError("gradrpc: tensors belong to different sessions")
-            operation = pb.OptimizerStepOperation(
-                algorithm=self.algorithm,
-                params=[p._handle for p in members],
-                state=[self.state[p][name]._handle for p in members for name in names],
-                options={**options, "step": pb.AttrValue(int_value=step)},
-            )
+            operation = {
+                "algorithm": self.algorithm,
+                "params": [p._handle for p in members],
+                "state": [self.state[p][name]._handle for p in members for name in names],
+                "options": {**options, "step": {"int_value": step}},
+            }
             session.enqueue(
                 f"{type(self).__name__}.step",
                 pb.Operation(optimizer_step=operation),
@@ -283,7 +284,7 @@ class SGD(Optimizer):
     def _state_names(self, group: dict) -> tuple[str, ...]:
         return ("momentum_buffer",) if group["momentum"] != 0 else ()
 
-    def _options(self, group: dict) -> dict[str, pb.AttrValue]:
+    def _options(self, group: dict) -> dict[str, dict]:
         return {
             "lr": _float(_check_number("lr", group["lr"])),
             "momentum": _float(group["momentum"]),
@@ -350,7 +351,7 @@ class Adam(Optimizer):
     def _state_names(self, group: dict) -> tuple[str, ...]:
         return ("exp_avg", "exp_avg_sq")
 
-    def _options(self, group: dict) -> dict[str, pb.AttrValue]:
+    def _options(self, group: dict) -> dict[str, dict]:
         beta1, beta2 = group["betas"]
         return {
             "lr": _float(_check_number("lr", group["lr"])),

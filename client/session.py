@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import os
 import queue
 import secrets
@@ -51,22 +52,28 @@ ENUM_TO_NUMPY = {
     pb.DATA_TYPE_INT64: np.dtype("<i8"),
     pb.DATA_TYPE_BOOL: np.dtype(np.bool_),
 }
-_CLIENT_DIR = os.path.dirname(os.path.abspath(__file__))
+_CLIENT_PREFIX = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_IN_CLIENT: dict[str, bool] = {}  # by code filename: is it a file of this package?
 
 
-def _user_frame() -> str:
-    """`file:line` of the innermost caller outside the gradrpc client package."""
+def _user_frame() -> tuple[str, int] | None:
+    """(file, line) of the innermost caller outside the gradrpc client package."""
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename.startswith(_CLIENT_DIR + os.sep):
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        inside = _IN_CLIENT.get(filename)
+        if inside is None:
+            inside = _IN_CLIENT[filename] = filename.startswith(_CLIENT_PREFIX)
+        if not inside:
+            return filename, frame.f_lineno
         frame = frame.f_back
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
+    return None
 
 
 @dataclass(slots=True)
 class _Queued:
-    operation: pb.Operation | None  # dropped once sent (uploads can be large)
     name: str
-    where: str
+    where: tuple[str, int] | None  # the user's file and line that queued it
     outputs: tuple[int, ...]  # the handles it binds
     undo: Callable[[], None] | None  # reverts the client's mirror, should it fail
 
@@ -105,7 +112,8 @@ def _gradrpc_error(
     index = metadata.get("operation_index")
     if index is not None and queued is not None and int(index) < len(queued):
         failed = queued[int(index)]
-        message = f"{message}\n(gradrpc: raised by '{failed.name}' queued at {failed.where})"
+        where = f"{failed.where[0]}:{failed.where[1]}" if failed.where else "<unknown>"
+        message = f"{message}\n(gradrpc: raised by '{failed.name}' queued at {where})"
     return errors.error_for_reason(reason)(message)
 
 
@@ -270,11 +278,13 @@ class Session:
         self._stub = pb_grpc.GradServiceStub(channel)
         self._metadata = ((SESSION_METADATA_KEY, self.id),)
         self._lock = threading.RLock()
-        self._queue: list[_Queued] = []
+        self._queue: list[_Queued] = []  # what `_pending` holds, in order
+        self._pending = pb.ExecuteStreamRequest()  # the next batch, built in place
+        self._operations = self._pending.batch.operations
         self._queue_bytes = 0
         self._released: list[int] = []
         self._failed: set[int] = set()
-        self._next_handle = 1
+        self._handles = itertools.count(1)
         self._last_call = time.monotonic()
         self._stream: _Stream | None = None
         self._sent: deque[_Batch] = deque()  # sent, their answers not yet settled
@@ -300,10 +310,7 @@ class Session:
     # ------------------------------------------------------------ handles and the queue
 
     def new_handle(self) -> int:
-        with self._lock:
-            handle = self._next_handle
-            self._next_handle += 1
-            return handle
+        return next(self._handles)  # atomic: count's next holds the GIL throughout
 
     def enqueue(
         self,
@@ -319,10 +326,31 @@ class Session:
         bound = (output, *outputs) if output else tuple(outputs)
         with self._lock:
             self._check_open()
-            self._queue.append(_Queued(operation, name, _user_frame(), bound, undo))
-            self._queue_bytes += nbytes
-            if len(self._queue) >= self.max_queue or self._queue_bytes >= self.max_queue_bytes:
-                self.send()
+            self._operations.append(operation)
+            self._queued(_Queued(name, _user_frame(), bound, undo), nbytes)
+
+    def enqueue_fields(
+        self,
+        name: str,
+        kind: str,
+        fields: dict,
+        output: int = 0,
+        undo: Callable[[], None] | None = None,
+    ) -> None:
+        """`enqueue` for an operation given as its kind (the Operation field) and a dict of
+        its fields: built in place in the batch, it costs less than half of a message built
+        and then copied. The operations a training step repeats come this way."""
+        with self._lock:
+            self._check_open()
+            self._operations.add(**{kind: fields})
+            self._queued(_Queued(name, _user_frame(), (output,) if output else (), undo), 0)
+
+    def _queued(self, queued: _Queued, nbytes: int) -> None:
+        """Record an operation just added to the batch; send the batch once it is full."""
+        self._queue.append(queued)
+        self._queue_bytes += nbytes
+        if len(self._queue) >= self.max_queue or self._queue_bytes >= self.max_queue_bytes:
+            self.send()
 
     def check_usable(self, handle: int) -> None:
         """Raise at once if `handle` belongs to an operation that never ran (the error that
@@ -372,20 +400,17 @@ class Session:
     def _send_batch(self, fetches: tuple[int, ...]) -> _Batch | None:
         """Put the queue, the releases and `fetches` on the stream (None if all are empty)."""
         self._settle()  # answers already here: their errors are stored, their handles marked
-        queued, self._queue, queue_bytes, self._queue_bytes = self._queue, [], self._queue_bytes, 0
         released, self._released = self._released, []
         released = [h for h in released if h not in self._failed]
-        operations = [q.operation for q in queued]
-        if released:
-            operations.append(pb.Operation(release=pb.ReleaseOperation(handles=released)))
-        if not operations and not fetches:
+        if not self._queue and not released and not fetches:
             return None
-        for q in queued:
-            q.operation = None
-        request = pb.ExecuteRequest(operations=operations, fetches=fetches)
-        batch = _Batch(
-            pb.ExecuteStreamRequest(batch=request), queued, released, queue_bytes, threading.Event()
-        )
+        queued, self._queue, queue_bytes, self._queue_bytes = self._queue, [], self._queue_bytes, 0
+        request, self._pending = self._pending, pb.ExecuteStreamRequest()
+        self._operations = self._pending.batch.operations
+        if released:
+            request.batch.operations.add().release.handles.extend(released)
+        request.batch.fetches.extend(fetches)
+        batch = _Batch(request, queued, released, queue_bytes, threading.Event())
         self._sent.append(batch)
         self.messages_sent += 1
         self._last_call = time.monotonic()

@@ -93,26 +93,26 @@ def _edge(t: Tensor) -> Node | None:
     return accumulator
 
 
-def _operand(value) -> pb.Operand:
-    if isinstance(value, Tensor):
-        return pb.Operand(handle=value._handle)
+def _scalar(value) -> dict:
+    """The Operand fields of a number (see Session.enqueue_fields)."""
     if isinstance(value, bool | np.bool_):
-        return pb.Operand(bool_value=bool(value))
+        return {"bool_value": bool(value)}
     if isinstance(value, int | np.integer):
-        return pb.Operand(int_value=int(value))
-    return pb.Operand(float_value=float(value))
+        return {"int_value": int(value)}
+    return {"float_value": float(value)}
 
 
-def _attr(value) -> pb.AttrValue:
+def _attr(value) -> dict:
+    """An AttrValue's fields."""
     if isinstance(value, bool):
-        return pb.AttrValue(bool_value=value)
+        return {"bool_value": value}
     if isinstance(value, int):
-        return pb.AttrValue(int_value=value)
+        return {"int_value": value}
     if isinstance(value, float):
-        return pb.AttrValue(float_value=value)
+        return {"float_value": value}
     if isinstance(value, str):
-        return pb.AttrValue(string_value=value)
-    return pb.AttrValue(int_list=pb.IntList(values=[int(v) for v in value]))
+        return {"string_value": value}
+    return {"int_list": {"values": [int(v) for v in value]}}
 
 
 def _number(value):
@@ -416,13 +416,10 @@ class Tensor:
             rules.check_assigned_grad(self._meta, value._meta)
             self._session.check_usable(value._handle)
         self._session.check_usable(self._handle)
-        self._session.enqueue(
+        self._session.enqueue_fields(
             "grad=",
-            pb.Operation(
-                set_grad=pb.SetGradOperation(
-                    tensor=self._handle, grad=value._handle if value is not None else 0
-                )
-            ),
+            "set_grad",
+            {"tensor": self._handle, "grad": value._handle if value is not None else 0},
             undo=self._undo(_grad=self._grad),
         )
         self._grad = value
@@ -554,9 +551,8 @@ class Tensor:
     def zero_(self) -> Tensor:
         self._check_in_place()
         self._session.check_usable(self._handle)
-        self._session.enqueue(
-            "zero_",
-            pb.Operation(zero=pb.ZeroOperation(tensor=self._handle, no_grad=not is_grad_enabled())),
+        self._session.enqueue_fields(
+            "zero_", "zero", {"tensor": self._handle, "no_grad": not is_grad_enabled()}
         )
         return self
 
@@ -570,13 +566,10 @@ class Tensor:
         rules.check_copy(self._meta, src._meta, src._requires_grad, is_grad_enabled())
         for t in (self, src):
             self._session.check_usable(t._handle)
-        self._session.enqueue(
+        self._session.enqueue_fields(
             "copy_",
-            pb.Operation(
-                copy=pb.CopyOperation(
-                    target=self._handle, source=src._handle, no_grad=not is_grad_enabled()
-                )
-            ),
+            "copy",
+            {"target": self._handle, "source": src._handle, "no_grad": not is_grad_enabled()},
         )
         return self
 
@@ -946,13 +939,18 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
     """Validate `op` with its rule, queue it, and return its result's proxy (with grad_fn)."""
     metas = [o._meta if isinstance(o, Tensor) else o for o in operands]
     spec, full_attrs, out_meta = rules.infer(op, metas, attrs)
+    inputs, requires = [], []
     for o in operands:
         if isinstance(o, Tensor):
             if o._session is not session:
                 raise RuntimeError("gradrpc: tensors belong to different sessions")
             session.check_usable(o._handle)
+            inputs.append({"handle": o._handle})
+            requires.append(o._requires_grad)
+        else:
+            inputs.append(_scalar(o))
+            requires.append(False)
     grad_on = is_grad_enabled()
-    requires = [isinstance(o, Tensor) and o._requires_grad for o in operands]
     needs = rules.gradient_needs(spec, requires, out_meta, grad_on)
     handle = session.new_handle()
     out = Tensor._make(session, handle, out_meta)
@@ -967,12 +965,8 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
             if isinstance(o, Tensor) or op not in _SCALAR_ARGUMENT_OPS
         )
         out.grad_fn = node_class(name)(name, edges, bool(spec.saves(needs)))
-    call = pb.CallOperation(
-        op=op,
-        inputs=[_operand(o) for o in operands],
-        attrs={k: _attr(v) for k, v in attrs.items() if v is not None},
-        output=handle,
-        no_grad=not grad_on,
-    )
-    session.enqueue(op, pb.Operation(call=call), handle)
+    call = {"op": op, "inputs": inputs, "output": handle, "no_grad": not grad_on}
+    if attrs:
+        call["attrs"] = {k: _attr(v) for k, v in attrs.items() if v is not None}
+    session.enqueue_fields(op, "call", call, handle)
     return out

@@ -58,7 +58,7 @@ def mse_loss(
 ) -> Tensor:
     """(x - y)², reduced."""
     target = input._coerce(target)
-    if target.shape != input.shape:
+    if target._meta.shape != input._meta.shape:
         warnings.warn(
             f"Using a target size ({rules.size_repr(target.shape)}) that is different to the "
             f"input size ({rules.size_repr(input.shape)}). This will likely lead to incorrect "
