@@ -45,6 +45,11 @@ class UnknownOp(GradError, ValueError):
     status = "INVALID_ARGUMENT"
 
 
+class ScalarOverflow(GradError, OverflowError):
+    reason = "SCALAR_OVERFLOW"
+    status = "INVALID_ARGUMENT"
+
+
 class Unsupported(GradError, NotImplementedError):
     reason = "UNSUPPORTED"
     status = "UNIMPLEMENTED"

@@ -24,7 +24,9 @@ from .errors import (
     InvalidArgument,
     InvalidValue,
     NoGradFn,
+    ScalarOverflow,
     ShapeMismatch,
+    UnknownOp,
     Unsupported,
     UnusedInput,
 )
@@ -1223,8 +1225,9 @@ def gradient_needs(
     """Which inputs a gradient flows to: recording is on, the input requires grad, the op
     differentiates it, and the result is floating (integer and bool results never require
     grad, as in torch)."""
-    flows = grad_enabled and is_float(out.dtype)
-    return tuple(flows and r and d for r, d in zip(requires_grad, spec.differentiable, strict=True))
+    if not (grad_enabled and is_float(out.dtype)):
+        return (False,) * len(requires_grad)
+    return tuple([r and d for r, d in zip(requires_grad, spec.differentiable, strict=True)])
 
 
 _INFERRED: dict[tuple, tuple[OpSpec, dict, TensorMeta]] = {}
@@ -1232,10 +1235,25 @@ _INFERRED_MAX = 4096
 
 
 def _typed(value) -> tuple:
-    """A hashable key for an operand or attribute that tells 1, 1.0 and True apart."""
+    """A hashable key for a number or attribute that tells 1, 1.0 and True apart."""
     if isinstance(value, list | tuple):
         return (type(value), *map(_typed, value))
     return (type(value), value)
+
+
+def _check_scalars(operands: Sequence[Operand]) -> None:
+    """A Python int operand must fit an int64 (the wire's Scalar), with torch's errors past
+    uint64; torch's uint64 Scalars, [2**63, 2**64), are not supported."""
+    for o in operands:
+        if type(o) is not int or -(2**63) <= o < 2**63:
+            continue
+        if o < 0:
+            raise ScalarOverflow("can't convert negative int to unsigned")
+        if o >= 2**64:
+            raise ScalarOverflow("int too big to convert")
+        raise Unsupported(
+            "gradrpc: Python ints in [2**63, 2**64) (uint64 Scalars) are not supported"
+        )
 
 
 def infer(op: str, operands: Sequence[Operand], attrs: dict) -> tuple[OpSpec, dict, TensorMeta]:
@@ -1244,9 +1262,11 @@ def infer(op: str, operands: Sequence[Operand], attrs: dict) -> tuple[OpSpec, di
     Rules are pure functions of their arguments, and a training loop asks the same questions
     every step, so successful answers are memoized (the returned attrs must not be mutated).
     """
-    from .errors import UnknownOp
-
-    key = (op, *map(_typed, operands), *(_typed(item) for item in attrs.items()))
+    key = (
+        op,
+        *[o if type(o) is TensorMeta else _typed(o) for o in operands],
+        *[(name, _typed(value)) for name, value in attrs.items()],
+    )
     try:
         known = _INFERRED.get(key)
     except TypeError:  # an unhashable argument: answer without the memo
@@ -1256,6 +1276,7 @@ def infer(op: str, operands: Sequence[Operand], attrs: dict) -> tuple[OpSpec, di
     spec = SPECS.get(op)
     if spec is None:
         raise UnknownOp(f"unknown op '{op}'")
+    _check_scalars(operands)
     full = spec.with_defaults(attrs)
     answer = spec, full, spec.infer(operands, full)
     if key is not None:

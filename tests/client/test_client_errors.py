@@ -209,6 +209,16 @@ def test_in_place_results_that_do_not_fit():
     check_error_at_line(lambda T: T.ones(2, 3).add_(T.ones(3, 3)))
 
 
+def test_python_ints_beyond_int64_are_refused_and_the_session_goes_on():
+    check_error_at_line(lambda T: T.ones(2) + 2**70)
+    check_error_at_line(lambda T: T.tensor([1, 2]) * -(2**64))
+    check_error_at_line(lambda T: T.ones(2).mul_(2**64))
+    with pytest.raises(NotImplementedError, match="uint64"):
+        gradrpc.ones(2) + 2**63
+    x = gradrpc.ones(2)
+    assert (x + 2**62).tolist() == [2.0**62 + 1, 2.0**62 + 1]
+
+
 def test_factories_need_a_size():
     check_error_at_line(lambda T: T.ones())
     check_error_at_line(lambda T: T.zeros(dtype=T.float64))
