@@ -61,10 +61,19 @@ def _time(fn, args, budget: float) -> float:
     return median_time(lambda: fn(*args), repeats)
 
 
+def _serial(kernel):
+    """The kernel's ufunc: the kernel itself, or the serial half of a `SizeDispatch`."""
+    return getattr(kernel, "ufunc", kernel)
+
+
 def _parallel(kernel):
+    from gradrpc.engine import kernels as K
+
+    loop = K.parallel_loop(_serial(kernel))
+
     def run(*args):
         out = np.empty_like(args[0])
-        kernel.loop(*args, out)
+        loop(*args, out)
         return out
 
     return run
@@ -97,23 +106,22 @@ def _worker(which: str, quick: bool) -> dict:
             args = _operands(ARITY[name], size)
             per_size[size] = {
                 "engine": _time(kernel, args, budget),
-                "engine_serial": _time(kernel.ufunc, args, budget),
+                "engine_serial": _time(_serial(kernel), args, budget),
                 "engine_parallel": _time(_parallel(kernel), args, budget),
                 "numpy": _time(np_fn, args, budget),
             }
     if not quick:
+        from gradrpc.engine import config
+
         for name in NAMES[:2]:
             kernel = cases[name][0]
+            serial, parallel = _serial(kernel), _parallel(kernel)
             wins = []
             for size in CROSSOVER_SIZES:
                 args = _operands(ARITY[name], size)
-                wins.append(
-                    (
-                        size,
-                        _time(kernel.ufunc, args, budget) / _time(_parallel(kernel), args, budget),
-                    )
-                )
-            out["crossover"][name] = {"wins": wins, "threshold": kernel.min_elements}
+                wins.append((size, _time(serial, args, budget) / _time(parallel, args, budget)))
+            threshold = getattr(kernel, "min_elements", config.NEVER)
+            out["crossover"][name] = {"wins": wins, "threshold": threshold}
     return out
 
 

@@ -44,7 +44,7 @@ def _usable_layer(requested: str) -> str | None:
 
 THREADING_LAYER = _usable_layer(os.environ.get("GRADRPC_THREADING_LAYER", "threadsafe"))
 PARALLEL = THREADING_LAYER is not None
-_NEVER = 1 << 62
+NEVER = 1 << 62  # a threshold no array reaches: the kernel stays serial
 # On 2 shared cores a 2-thread kernel waits for a busy core: B3 measured ~10 ms stalls per
 # call at load average 5-6 (torch's own parallel ops stalled the same way), against at most
 # a 1.9x gain on idle cores. So with 2 cores or fewer the kernels stay serial unless the
@@ -54,10 +54,10 @@ _FEW_CORES = (os.cpu_count() or 1) <= 2
 
 def _threshold(variable: str, measured: int) -> int:
     if not PARALLEL:
-        return _NEVER
+        return NEVER
     if variable in os.environ:
         return int(os.environ[variable])
-    return _NEVER if _FEW_CORES else measured
+    return NEVER if _FEW_CORES else measured
 
 
 PARALLEL_MIN_ELEMENTS = _threshold("GRADRPC_PARALLEL_MIN", 65536)

@@ -1,8 +1,9 @@
 """Numba kernels of the neural-network ops and of the optimizers: plain loops, each stating
 its math.
 
-As in `kernels`: explicit float32/float64 signatures (so importing compiles them, or loads
-them from Numba's on-disk cache), `cache=True`, `nogil=True`, no fastmath. Softmax-type
+As in `kernels`: elementwise kernels are `kernels.elementwise` ufuncs; the others have
+explicit float32/float64 signatures (so importing compiles them, or loads them from Numba's
+on-disk cache), `cache=True`, `nogil=True`, no fastmath. Softmax-type
 kernels see their input as (outer, n, inner), the reduced dimension in the middle, and are
 fused: one kernel computes a whole forward or backward, stably (the row maximum is
 subtracted before exponentiating). Optimizer kernels update a parameter and its state in
@@ -13,7 +14,9 @@ scalars arrive already rounded to the parameter's dtype, as torch's CPU kernels 
 import math
 
 import numpy as np
-from numba import njit, vectorize
+from numba import njit
+
+from .kernels import elementwise
 
 
 def _sigs(template: str, types=("float32", "float64")) -> list[str]:
@@ -23,11 +26,7 @@ def _sigs(template: str, types=("float32", "float64")) -> list[str]:
 # ---------------------------------------------------------------- addmm
 
 
-@vectorize(
-    _sigs("T(T, T, T, T)", ("float32", "float64", "int64")),
-    nopython=True,
-    cache=True,
-)
+@elementwise(4, ("float32", "float64", "int64"))
 def addmm_combine(product, input, beta, alpha):
     """beta input + alpha product, as torch's addmm: beta = 0 ignores input (nan included),
     beta = 1 and alpha = 1 add without multiplying."""
@@ -37,7 +36,7 @@ def addmm_combine(product, input, beta, alpha):
     return scaled + (product if alpha == 1 else alpha * product)
 
 
-@vectorize(_sigs("T(T, T)", ("float32", "float64", "int64")), nopython=True, cache=True)
+@elementwise(2, ("float32", "float64", "int64"))
 def scale(g, factor):
     """factor g"""
     return factor * g
