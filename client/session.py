@@ -374,10 +374,16 @@ class Session:
 
     def send(self) -> None:
         """Send the queue (and releases) without waiting for the server: the client goes on
-        building the next step while the server runs this one. An error surfaces at the
-        next wait (a value read, `flush()`, `close()`). The optimizers call it after a step."""
+        building the next step while the server runs this one. While the last batch sent is
+        still unanswered the server is busy anyway, so the queue keeps growing instead
+        (Nagle's rule: fewer, larger messages, each costing both sides a gRPC message's
+        work) and leaves with a later `send()`, a full queue or a wait. An error surfaces at
+        the next wait (a value read, `flush()`, `close()`). The optimizers call it after a
+        step."""
         with self._lock:
             self._check_open()
+            if self._sent and not self._sent[-1].done.is_set():
+                return
             self._send_batch(())
 
     def flush(self, fetches: tuple[int, ...] = ()) -> list[np.ndarray]:
