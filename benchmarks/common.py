@@ -68,7 +68,8 @@ def free_port() -> int:
 def server_command(port: int) -> list[str]:
     script = Path(sys.executable).parent / "gradrpc-server"
     base = [str(script)] if script.exists() else [sys.executable, "-m", "gradrpc.server.main"]
-    return [*base, "--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING"]
+    flags = ["--host", "127.0.0.1", "--port", str(port), "--metrics-port", "0"]
+    return [*base, *flags, "--log-level", "WARNING"]
 
 
 def wait_healthy(address: str, timeout: float = 300.0) -> None:

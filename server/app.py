@@ -12,8 +12,10 @@ from concurrent import futures
 import grpc
 from gradrpc.v1 import gradrpc_pb2, gradrpc_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
 
 from .config import ServerConfig
+from .metrics import Metrics
 from .servicer import GradServicer
 from .session import SessionStore
 
@@ -24,7 +26,8 @@ log = logging.getLogger("gradrpc.server")
 
 
 class GradServer:
-    """A running gradrpc server: gRPC server, session store, health service, reaper."""
+    """A running gradrpc server: gRPC server, session store, health and reflection services,
+    reaper, and Prometheus metrics (served over HTTP when `config.metrics_port` is set)."""
 
     def __init__(self, config: ServerConfig):
         self.config = config
@@ -42,11 +45,15 @@ class GradServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
+        self.metrics = Metrics(self.store)
         gradrpc_pb2_grpc.add_GradServiceServicer_to_server(
-            GradServicer(self.store), self.grpc_server
+            GradServicer(self.store, self.metrics), self.grpc_server
         )
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc_server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc_server
+        )
         address = f"{config.host}:{config.port}"
         try:
             self.port = self.grpc_server.add_insecure_port(address)
@@ -54,6 +61,8 @@ class GradServer:
             raise OSError(f"could not bind {address} (is the port in use?)") from exc
         if self.port == 0:
             raise OSError(f"could not bind {address} (is the port in use?)")
+        if config.metrics_port:
+            self.metrics.serve(config.host, config.metrics_port)
         self._stopping = threading.Event()
         self._reaper = threading.Thread(target=self._reap_loop, name="gradrpc-reaper", daemon=True)
 
@@ -70,14 +79,18 @@ class GradServer:
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
         self.grpc_server.start()
         self._reaper.start()
-        log.info("GradServer started on %s:%d", self.config.host, self.port)
+        log.info(
+            "GradServer started on %s:%d",
+            self.config.host,
+            self.port,
+            extra={"metrics_port": self.config.metrics_port or None},
+        )
         return self
 
     def _reap_loop(self) -> None:
         while not self._stopping.wait(self.config.reap_interval):
             try:
-                for session_id in self.store.reap():
-                    log.info("reaped idle session %s", session_id)
+                self.store.reap()  # logs each session it reaps
             except Exception:  # never let one bad scan end reaping for good
                 log.exception("reaping idle sessions failed")
 
@@ -89,6 +102,7 @@ class GradServer:
         if self._reaper.is_alive():
             self._reaper.join()
         self.store.close_all()
+        self.metrics.close()
 
     def wait(self) -> None:
         self.grpc_server.wait_for_termination()

@@ -18,11 +18,13 @@ class ServerConfig:
     max_sessions: int = 1000
     reap_interval: float = 10.0
     grace: float = 10.0
+    metrics_port: int = 0  # 0: no metrics endpoint (the CLI's default is 9464)
 
     def __post_init__(self) -> None:
         problems = []
-        if not 0 <= self.port <= 65535:
-            problems.append(f"port must be in [0, 65535], got {self.port}")
+        for name in ("port", "metrics_port"):
+            if not 0 <= getattr(self, name) <= 65535:
+                problems.append(f"{name} must be in [0, 65535], got {getattr(self, name)}")
         for name in ("max_workers", "max_message_mb", "max_sessions"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")

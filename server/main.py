@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 
+from . import logs
 from .config import ServerConfig
 
 # flag, field, type, environment variable, help
@@ -58,18 +59,35 @@ FLAGS = [
         "GRADRPC_GRACE",
         "seconds in-flight calls get to finish on SIGTERM/SIGINT",
     ),
+    (
+        "--metrics-port",
+        "metrics_port",
+        int,
+        "GRADRPC_METRICS_PORT",
+        "port of the Prometheus metrics endpoint (HTTP, /metrics) on --host; 0 disables it",
+    ),
 ]
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+METRICS_PORT = 9464  # the CLI serves metrics by default; a GradServer built in code does not
 
 
-def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str]:
-    """The configuration from flags, then environment variables, then defaults."""
-    defaults = ServerConfig()
+def _choice(parser: argparse.ArgumentParser, env: str, choices: tuple[str, ...], default: str):
+    value = os.environ.get(env, default)
+    if value.lower() not in (c.lower() for c in choices):
+        parser.error(f"{env}: must be one of {', '.join(choices)}")
+    return value
+
+
+def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str, str]:
+    """The configuration, log level and log format from flags, then environment variables,
+    then defaults."""
+    defaults = ServerConfig(metrics_port=METRICS_PORT)
     parser = argparse.ArgumentParser(
         prog="gradrpc-server",
-        description="PyTorch-style autograd over gRPC (gradrpc.v1.GradService, grpc.health.v1).",
+        description="PyTorch-style autograd over gRPC (gradrpc.v1.GradService, grpc.health.v1, "
+        "server reflection), with Prometheus metrics over HTTP.",
     )
     for flag, field, kind, env, text in FLAGS:
         default = getattr(defaults, field)
@@ -85,36 +103,39 @@ def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str]:
             default=default,
             help=f"{text} [env {env}, default {default}]",
         )
-    log_default = os.environ.get("GRADRPC_LOG_LEVEL", "INFO").upper()
-    if log_default not in LOG_LEVELS:
-        parser.error(f"GRADRPC_LOG_LEVEL: must be one of {', '.join(LOG_LEVELS)}")
+    level = _choice(parser, "GRADRPC_LOG_LEVEL", LOG_LEVELS, "INFO").upper()
     parser.add_argument(
         "--log-level",
         type=str.upper,
         choices=LOG_LEVELS,
-        default=log_default,
-        help=f"logging level [env GRADRPC_LOG_LEVEL, default {log_default}]",
+        default=level,
+        help=f"logging level [env GRADRPC_LOG_LEVEL, default {level}]",
+    )
+    log_format = _choice(parser, "GRADRPC_LOG_FORMAT", logs.FORMATS, "text").lower()
+    parser.add_argument(
+        "--log-format",
+        type=str.lower,
+        choices=logs.FORMATS,
+        default=log_format,
+        help="one line per event: text, or a JSON object with the event's fields (session, "
+        f"reason, ...) as keys [env GRADRPC_LOG_FORMAT, default {log_format}]",
     )
     args = parser.parse_args(argv)
     try:
         config = ServerConfig(**{field: getattr(args, field) for _, field, *_ in FLAGS})
     except ValueError as exc:
         parser.error(str(exc))
-    return config, args.log_level
+    return config, args.log_level, args.log_format
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, log_level = parse_config(argv)
-    logging.basicConfig(
-        level=log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    config, log_level, log_format = parse_config(argv)
+    logs.configure(log_level, log_format)
     log = logging.getLogger("gradrpc.server")
     stop = threading.Event()
 
     def request_stop(signum, frame):
-        log.info("signal %d: shutting down (grace %.1fs)", signum, config.grace)
+        log.info("shutting down", extra={"signal": signum, "grace": config.grace})
         stop.set()
 
     # Handlers first: a SIGTERM that arrives while the kernels load still shuts down cleanly.

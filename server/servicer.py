@@ -4,15 +4,17 @@
 error keeps its canonical code, ErrorInfo reason and torch's message; a failing batch step
 adds `operation_index` and `op` (or `fetch_index` and `handle` for a fetch) to the ErrorInfo
 metadata; running out of memory is RESOURCE_EXHAUSTED; anything unexpected becomes INTERNAL
-and is logged with its session, without ever taking the server down. Unary methods abort with
-that as their status (`_status_on_error`); ExecuteStream answers a failed batch with it as an
-in-band `ExecuteError` and goes on with the next batch.
+and is logged with its traceback, without ever taking the server down. Every error is logged
+with its session and reason. Unary methods abort with that as their status (`_unary`);
+ExecuteStream answers a failed batch with it as an in-band `ExecuteError` and goes on with the
+next batch. `_unary`, ExecuteStream's loop and `_execute` are where metrics are recorded.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
+import time
 from dataclasses import dataclass
 
 import grpc
@@ -24,7 +26,8 @@ from gradrpc.v1 import gradrpc_pb2 as pb
 from gradrpc.v1 import gradrpc_pb2_grpc as pb_grpc
 from grpc_status import rpc_status
 
-from .executor import BatchFailed, CallCancelled, execute
+from .executor import BatchFailed, CallCancelled, OperationFailed, execute
+from .metrics import Metrics
 from .session import SessionStore
 
 SESSION_METADATA_KEY = "gradrpc-session-id"
@@ -87,23 +90,35 @@ class ErrorDescription:
 
 
 def _describe_error(exc: Exception, method: str, context: grpc.ServicerContext) -> ErrorDescription:
-    """The one place where exceptions become wire errors; unexpected ones are logged."""
+    """The one place where exceptions become wire errors, each logged with its reason
+    (unexpected ones as errors, with their traceback)."""
     cause, metadata, where = exc, {}, f"in {method}"
     if isinstance(exc, BatchFailed):
         cause, metadata, where = exc.cause, exc.metadata, f"in {method}, {exc.where}"
     code, reason, message = _describe(cause, where)
+    fields = {"session": session_id_of(context), "code": code, "reason": reason, **metadata}
     if code == "INTERNAL":
-        log.exception("internal error %s, session %s", where, session_id_of(context))
+        log.exception("internal error %s", where, extra=fields)
+    else:
+        log.info("error %s: %s", where, message, extra=fields)
     return ErrorDescription(code, reason, message, dict(metadata))
 
 
-@contextlib.contextmanager
-def _status_on_error(context: grpc.ServicerContext, method: str):
-    """Abort a unary call with the status `_describe_error` gives its exception."""
-    try:
-        yield
-    except Exception as exc:
-        context.abort_with_status(_describe_error(exc, method, context).status())
+def _unary(method):
+    """Time a unary call; abort it with the status `_describe_error` gives its exception."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def timed(self: GradServicer, request, context: grpc.ServicerContext):
+        started = time.perf_counter()
+        try:
+            return method(self, request, context)
+        except Exception as exc:
+            context.abort_with_status(self._error(exc, name, context).status())
+        finally:
+            self.metrics.rpc(name, time.perf_counter() - started)
+
+    return timed
 
 
 def _op_info(spec: rules.OpSpec) -> pb.OpInfo:
@@ -124,63 +139,79 @@ def _op_info(spec: rules.OpSpec) -> pb.OpInfo:
 class GradServicer(pb_grpc.GradServiceServicer):
     """Implements gradrpc.v1.GradService over a SessionStore."""
 
-    def __init__(self, store: SessionStore):
+    def __init__(self, store: SessionStore, metrics: Metrics):
         self.store = store
+        self.metrics = metrics
         self._op_table = pb.ListOpsResponse(
             ops=[_op_info(s) for _, s in sorted(rules.SPECS.items())]
         )
 
+    def _error(self, exc: Exception, method: str, context) -> ErrorDescription:
+        error = _describe_error(exc, method, context)
+        self.metrics.error(method, error.reason)
+        return error
+
+    @_unary
     def CreateSession(self, request, context):
-        with _status_on_error(context, "CreateSession"):
-            # Nanoseconds are plain ints: no Duration is too large (ToTimedelta overflows).
-            requested = request.keep_alive_timeout.ToNanoseconds() / 1e9
-            session = self.store.create(session_id_of(context), requested)
-            timeout = duration_pb2.Duration()
-            timeout.FromNanoseconds(round(session.keep_alive * 1e9))
-            return pb.CreateSessionResponse(keep_alive_timeout=timeout)
+        # Nanoseconds are plain ints: no Duration is too large (ToTimedelta overflows).
+        requested = request.keep_alive_timeout.ToNanoseconds() / 1e9
+        session = self.store.create(session_id_of(context), requested)
+        timeout = duration_pb2.Duration()
+        timeout.FromNanoseconds(round(session.keep_alive * 1e9))
+        return pb.CreateSessionResponse(keep_alive_timeout=timeout)
 
+    @_unary
     def KeepAlive(self, request, context):
-        with _status_on_error(context, "KeepAlive"):
-            session = self.store.get(session_id_of(context))
-            return pb.KeepAliveResponse(handle_count=len(session.handles))
+        session = self.store.get(session_id_of(context))
+        return pb.KeepAliveResponse(handle_count=len(session.handles))
 
+    @_unary
     def CloseSession(self, request, context):
-        with _status_on_error(context, "CloseSession"):
-            self.store.close(session_id_of(context))
-            return pb.CloseSessionResponse()
+        self.store.close(session_id_of(context))
+        return pb.CloseSessionResponse()
 
+    @_unary
     def Execute(self, request, context):
-        with _status_on_error(context, "Execute"):
-            return self._execute(request, context)
+        return self._execute(request, context)
 
     def ExecuteStream(self, request_iterator, context):
-        """Each batch runs as Execute runs it, in arrival order, answered in order; a failing
-        batch is answered with its error in-band and the stream goes on. Only a bad or unknown
-        session id ends the stream, at once, with a status."""
-        with _status_on_error(context, "ExecuteStream"):
+        """Each batch runs as Execute runs it, in arrival order, answered in order (and timed
+        as one call); a failing batch is answered with its error in-band and the stream goes
+        on. Only a bad or unknown session id ends the stream, at once, with a status."""
+        try:
             self.store.get(session_id_of(context))
+        except Exception as exc:
+            context.abort_with_status(self._error(exc, "ExecuteStream", context).status())
         # A cancelled call (client cancel, deadline, shutdown past its grace) ends this loop:
         # the request iterator raises, and a batch in progress stops at its next operation.
         for request in request_iterator:
+            started = time.perf_counter()
             try:
-                result = self._execute(request.batch, context)
+                response = pb.ExecuteStreamResponse(result=self._execute(request.batch, context))
             except Exception as exc:
-                error = _describe_error(exc, "ExecuteStream", context).execute_error()
-                yield pb.ExecuteStreamResponse(error=error)
-            else:
-                yield pb.ExecuteStreamResponse(result=result)
+                error = self._error(exc, "ExecuteStream", context).execute_error()
+                response = pb.ExecuteStreamResponse(error=error)
+            self.metrics.rpc("ExecuteStream", time.perf_counter() - started)
+            yield response
 
     def _execute(self, request: pb.ExecuteRequest, context) -> pb.ExecuteResponse:
-        """Run one batch under its session's lock (Execute and ExecuteStream alike)."""
+        """Run one batch under its session's lock (Execute and ExecuteStream alike) and count
+        the operations that ran."""
         session = self.store.get(session_id_of(context))
         with session.lock:
             if session.closed:
                 raise SessionNotFound(f"session {session.id} was closed or reaped")
+            ran = request.operations
             try:
                 values = execute(session, request, context.is_active)
+            except OperationFailed as exc:
+                ran = ran[: exc.index]
+                raise
             finally:
                 session.touch()  # a long batch must not leave the session reapable
+                self.metrics.operations(ran)
         return pb.ExecuteResponse(values=values)
 
+    @_unary
     def ListOps(self, request, context):
         return self._op_table

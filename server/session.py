@@ -6,6 +6,7 @@ parallel, since the kernels release the GIL.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -25,6 +26,7 @@ from gradrpc.engine.errors import (
 from gradrpc.engine.graph import Tensor
 
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
+log = logging.getLogger("gradrpc.server")
 
 
 @dataclass(eq=False)
@@ -74,11 +76,13 @@ class Session:
         self.handles.clear()
 
     def nbytes(self) -> int:
-        """Bytes of tensor data the handles reach directly (views counted once per base)."""
+        """Bytes of tensor data the handles and their gradients hold (each base array once)."""
         bases = {}
-        for t in self.handles.values():
-            base = t.data.base if t.data.base is not None else t.data
-            bases[id(base)] = base.nbytes
+        for t in list(self.handles.values()):  # a copy: the session's calls may bind meanwhile
+            grad = t.grad
+            for data in (t.data,) if grad is None else (t.data, grad.data):
+                base = data.base if isinstance(data.base, np.ndarray) else data
+                bases[id(base)] = base.nbytes
         return sum(bases.values())
 
 
@@ -119,6 +123,7 @@ class SessionStore:
                     f"the server holds its maximum of {self.max_sessions} sessions"
                 )
             session = self._sessions[session_id] = Session(session_id, keep_alive)
+        log.info("session created", extra={"session": session_id, "keep_alive": keep_alive})
         return session
 
     def get(self, session_id: str | None) -> Session:
@@ -142,6 +147,7 @@ class SessionStore:
             )
         with session.lock:
             session.clear()
+        log.info("session closed", extra={"session": session_id})
 
     def reap(self, now: float | None = None) -> list[str]:
         """Close sessions idle past their keep-alive; busy ones (lock held) are kept."""
@@ -161,6 +167,10 @@ class SessionStore:
                         del self._sessions[session.id]
                 session.clear()
                 reaped.append(session.id)
+                log.info(
+                    "session reaped",
+                    extra={"session": session.id, "idle": round(now - session.last_used, 3)},
+                )
             finally:
                 session.lock.release()
         return reaped
@@ -173,9 +183,14 @@ class SessionStore:
         """Live handles over all sessions (each keeps one tensor alive)."""
         return sum(len(s.handles) for s in self.sessions())
 
+    def nbytes(self) -> int:
+        """Bytes of tensor data held over all sessions (`Session.nbytes`)."""
+        return sum(s.nbytes() for s in self.sessions())
+
     def close_all(self) -> None:
         with self._lock:
             sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
             with session.lock:
                 session.clear()
+        log.info("sessions closed at shutdown", extra={"sessions": len(sessions)})

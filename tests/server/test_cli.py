@@ -35,13 +35,16 @@ FLAGS = {
     "--max-sessions": "GRADRPC_MAX_SESSIONS",
     "--reap-interval": "GRADRPC_REAP_INTERVAL",
     "--grace": "GRADRPC_GRACE",
+    "--metrics-port": "GRADRPC_METRICS_PORT",
     "--log-level": "GRADRPC_LOG_LEVEL",
+    "--log-format": "GRADRPC_LOG_FORMAT",
 }
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment without GRADRPC_* settings, and no metrics endpoint unless asked."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADRPC_")}
-    return {**env, **extra}
+    return {**env, "GRADRPC_METRICS_PORT": "0", **extra}
 
 
 class ServerProcess:
@@ -146,7 +149,7 @@ def test_help_lists_every_flag_with_its_environment_variable():
         assert re.search(rf"{flag}\b.*?\[env {env}, default [^\]]+\]", text), (flag, env)
     # Every setting of ServerConfig has a flag.
     fields = {f.name for f in dataclasses.fields(ServerConfig)}
-    assert {flag[2:].replace("-", "_") for flag in FLAGS} == fields | {"log_level"}
+    assert {flag[2:].replace("-", "_") for flag in FLAGS} == fields | {"log_level", "log_format"}
 
 
 def test_environment_variables_configure_the_server():
@@ -174,7 +177,7 @@ def test_flags_override_environment(monkeypatch):
     monkeypatch.setenv("GRADRPC_PORT", "1234")
     monkeypatch.setenv("GRADRPC_KEEP_ALIVE", "5")
     monkeypatch.setenv("GRADRPC_LOG_LEVEL", "debug")
-    config, level = parse_config(["--keep-alive", "9", "--max-workers", "3"])
+    config, level, _ = parse_config(["--keep-alive", "9", "--max-workers", "3"])
     assert (config.port, config.keep_alive, config.max_workers, level) == (1234, 9.0, 3, "DEBUG")
     assert config.grace == ServerConfig().grace
 
@@ -184,6 +187,8 @@ def test_flags_override_environment(monkeypatch):
     [
         ({"GRADRPC_PORT": "eighty"}, []),
         ({"GRADRPC_LOG_LEVEL": "chatty"}, []),
+        ({"GRADRPC_LOG_FORMAT": "xml"}, []),
+        ({}, ["--metrics-port", "-1"]),
         ({}, ["--port", "70000"]),
         ({}, ["--grace", "-1"]),
         ({}, ["--max-workers", "0"]),
