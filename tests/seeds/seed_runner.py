@@ -5,9 +5,10 @@ Usage: ``python seed_runner.py torch|gradrpc < cells.json`` (a JSON list of code
 Before each cell it prints ``MARKER.format(index)`` on a line of its own; an exception a cell
 raises is printed as ``RAISED <built-in type name>`` (its traceback goes to stderr) and the
 next cell runs. Under ``gradrpc`` the module is installed as ``torch``, so ``import torch`` in
-a cell gets gradrpc. ``torch.randn`` is replaced, in both runtimes alike, by a function that returns
-fixed values (NumPy's generator with a fixed seed, in call order) through ``torch.tensor``,
-so that cells using randn print the same numbers under both.
+a cell gets gradrpc, and ``gradrpc.viz`` as ``torchviz``. In both runtimes alike,
+``torch.randn`` is replaced by a function that returns fixed values (NumPy's generator with a
+fixed seed, in call order) through ``torch.tensor``, so that cells using randn print the same
+numbers, and graphviz's ``render`` only writes the graph's DOT source (which the tests compare).
 """
 
 from __future__ import annotations
@@ -32,10 +33,18 @@ def _install(runtime: str):
         sys.modules["torch.nn"] = gradrpc.nn
         sys.modules["torch.nn.functional"] = gradrpc.nn.functional
         sys.modules["torch.autograd"] = gradrpc.autograd
+        import gradrpc.viz
+
+        sys.modules["torchviz"] = gradrpc.viz  # the seeds draw graphs with torchviz.make_dot
     elif runtime != "torch":
         raise SystemExit(f"unknown runtime {runtime!r}")
+    import graphviz
     import torch
 
+    # Rendering writes the DOT source only: the `dot` binary is not assumed, in either runtime.
+    graphviz.Digraph.render = lambda self, filename=None, directory=None, **ignored: self.save(
+        filename, directory
+    )
     generator = np.random.default_rng(RANDN_SEED)
 
     def randn(*size, dtype=None, requires_grad=False, **ignored):
