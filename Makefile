@@ -26,10 +26,15 @@ node_modules/.bin/buf: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The Node.js example's gRPC packages, from its lockfile (tests/test_node_example.py runs it).
+examples/node/node_modules/.installed: examples/node/package.json examples/node/package-lock.json
+	cd examples/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 serve: $(VENV)/.server
 	exec $(BIN)/gradrpc-server $(ARGS)
 
-test: $(VENV)/.dev node_modules/.bin/buf lint
+test: $(VENV)/.dev node_modules/.bin/buf examples/node/node_modules/.installed lint
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev node_modules/.bin/buf

@@ -1,7 +1,9 @@
 """The repository's promises: generated code in sync, the contract lint-clean, the layering
-(engine without grpc, client without numba) and one op table with both halves complete."""
+(engine without grpc, client without numba), one op table with both halves complete, and a
+protocol document that names every op and error reason."""
 
 import filecmp
+import re
 import shutil
 import subprocess
 import sys
@@ -87,3 +89,25 @@ def test_op_table_halves_cover_the_same_ops():
     from gradrpc.engine import ops, rules
 
     assert set(rules.SPECS) == set(ops.OPS)
+
+
+def _declared_reasons() -> set[str]:
+    """Every ErrorInfo reason the engine and the server define."""
+    reasons = set()
+    for folder in ("engine", "server"):
+        for path in (ROOT / folder).glob("*.py"):
+            reasons.update(re.findall(r'^\s+reason = "([A-Z_]+)"', path.read_text(), re.M))
+    return reasons
+
+
+def test_protocol_doc_lists_every_error_reason_and_op():
+    """docs/protocol.md is what client authors in other languages read: its error table
+    names every reason, and its op table every op of the table."""
+    from gradrpc.engine import rules
+
+    doc = (ROOT / "docs" / "protocol.md").read_text()
+    table_reasons = set(re.findall(r"^\| `([A-Z_]+)` \|", doc, re.M))
+    assert _declared_reasons() <= table_reasons, _declared_reasons() - table_reasons
+    ops_section = doc[doc.index("## The op table") : doc.index("## Errors")]
+    documented_ops = set(re.findall(r"`([a-z_]+)`", ops_section))
+    assert set(rules.SPECS) <= documented_ops, set(rules.SPECS) - documented_ops
