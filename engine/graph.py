@@ -600,44 +600,52 @@ def optimizer_step(
             _check_like("a state tensor", s, p, i)
             if s is p or s is p.grad:
                 raise InvalidValue(f"a state tensor of parameter {i} is its parameter or gradient")
+    scalars: dict[type, tuple] = {}  # the kernel's scalar arguments, per parameter dtype
     for i, p in enumerate(params):
         dtype = p.data.dtype.type
+        if dtype not in scalars:
+            scalars[dtype] = _update_scalars(algorithm, options, dtype)
         flat = [_Flat(p, write=True), _Flat(p.grad, write=False)]
         flat += [_Flat(s, write=True) for s in state[i * per_param : (i + 1) * per_param]]
         arrays = [f.array for f in flat]
         if algorithm == "sgd":
             buf = arrays[2] if per_param else np.empty(0, dtype)
-            KN.sgd_step(
-                arrays[0],
-                arrays[1],
-                buf,
-                dtype(-options["lr"]),
-                dtype(options["momentum"]),
-                dtype(1 - options["dampening"]),
-                dtype(options["weight_decay"]),
-                bool(options["nesterov"]),
-                bool(options["maximize"]),
-                options["step"] == 1,
-            )
+            KN.sgd_step(arrays[0], arrays[1], buf, *scalars[dtype])
         else:
-            step = float(options["step"])
-            beta1, beta2 = options["beta1"], options["beta2"]
-            step_size = options["lr"] / (1 - beta1**step)
-            weight = dtype(1 - beta1)
-            KN.adam_step(
-                *arrays,
-                dtype(options["weight_decay"]),
-                weight,
-                dtype(1) - weight,
-                dtype(beta2),
-                dtype(1 - beta2),
-                dtype(-step_size),
-                dtype((1 - beta2**step) ** 0.5),
-                dtype(options["eps"]),
-                bool(options["maximize"]),
-            )
+            KN.adam_step(*arrays, *scalars[dtype])
         for f in flat[:1] + flat[2:]:
             f.done()
+
+
+def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
+    """The update kernel's scalar arguments, rounded to the parameter's dtype as torch's CPU
+    kernels round them: SGD's -lr, momentum, 1 - dampening, weight decay, nesterov, maximize
+    and whether this is the first step; Adam's weight decay, 1 - beta1, beta1, beta2,
+    1 - beta2, -lr / (1 - beta1^step), sqrt(1 - beta2^step), eps and maximize."""
+    if algorithm == "sgd":
+        return (
+            dtype(-options["lr"]),
+            dtype(options["momentum"]),
+            dtype(1 - options["dampening"]),
+            dtype(options["weight_decay"]),
+            bool(options["nesterov"]),
+            bool(options["maximize"]),
+            options["step"] == 1,
+        )
+    step = float(options["step"])
+    beta1, beta2 = options["beta1"], options["beta2"]
+    weight = dtype(1 - beta1)
+    return (
+        dtype(options["weight_decay"]),
+        weight,
+        dtype(1) - weight,
+        dtype(beta2),
+        dtype(1 - beta2),
+        dtype(-(options["lr"] / (1 - beta1**step))),
+        dtype((1 - beta2**step) ** 0.5),
+        dtype(options["eps"]),
+        bool(options["maximize"]),
+    )
 
 
 __all__ = [
