@@ -72,18 +72,23 @@ def server_command(port: int) -> list[str]:
     return [*base, *flags, "--log-level", "WARNING"]
 
 
+def check_healthy(channel, timeout: float = 300.0) -> None:
+    """Block until the server on `channel` answers a health check with SERVING."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    response = health_pb2_grpc.HealthStub(channel).Check(
+        health_pb2.HealthCheckRequest(service=""), wait_for_ready=True, timeout=timeout
+    )
+    if response.status != health_pb2.HealthCheckResponse.SERVING:
+        raise RuntimeError(f"server reports {response.status}")
+
+
 def wait_healthy(address: str, timeout: float = 300.0) -> None:
     """Block until the server at `address` answers a health check with SERVING."""
     import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     with grpc.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        response = stub.Check(
-            health_pb2.HealthCheckRequest(service=""), wait_for_ready=True, timeout=timeout
-        )
-        if response.status != health_pb2.HealthCheckResponse.SERVING:
-            raise RuntimeError(f"server at {address} reports {response.status}")
+        check_healthy(channel, timeout)
 
 
 class ServerProcess:

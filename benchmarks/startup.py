@@ -16,7 +16,14 @@ import time
 
 import numpy as np
 
-from .common import Result, ServerProcess, Settings, remove_dir, temp_cache_dir
+from .common import (
+    Result,
+    ServerProcess,
+    Settings,
+    check_healthy,
+    remove_dir,
+    temp_cache_dir,
+)
 
 SESSION_KEY = "gradrpc-session-id"
 # Try to connect every 20 ms while the server is not listening yet.
@@ -33,16 +40,6 @@ def _tensor(array: np.ndarray):
     return pb.TensorValue(
         dtype=pb.DATA_TYPE_FLOAT32, shape=array.shape, data=array.astype("<f4").tobytes()
     )
-
-
-def _healthy(channel, timeout: float) -> None:
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    response = health_pb2_grpc.HealthStub(channel).Check(
-        health_pb2.HealthCheckRequest(service=""), wait_for_ready=True, timeout=timeout
-    )
-    if response.status != health_pb2.HealthCheckResponse.SERVING:
-        raise RuntimeError(f"server reports {response.status}")
 
 
 def _first_add(channel, timeout: float) -> None:
@@ -82,7 +79,7 @@ def _start_once(env=None, timeout: float = 300.0) -> tuple[float, float]:
     server = ServerProcess(env).start()
     try:
         with grpc.insecure_channel(server.address, options=EAGER_RECONNECT) as channel:
-            _healthy(channel, timeout)
+            check_healthy(channel, timeout)
             healthy = time.perf_counter() - server.started
             _first_add(channel, timeout)
             return healthy, time.perf_counter() - server.started

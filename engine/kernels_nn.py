@@ -47,16 +47,23 @@ def scale(g, factor):
 _3D = "T[:, :, ::1]"
 
 
+@njit(cache=True, nogil=True)
+def _line_max(x, a, b):
+    """max x[a, :, b], nan if any is nan (so the result is nan, as torch's)."""
+    m = -np.inf
+    for i in range(x.shape[1]):
+        if x[a, i, b] > m or math.isnan(x[a, i, b]):
+            m = x[a, i, b]
+    return m
+
+
 @njit(_sigs(f"void({_3D}, {_3D})"), cache=True, nogil=True)
 def softmax(x, out):
     """out[a, :, b] = e^(x - m) / Σ e^(x - m), m = max x[a, :, b]; accumulated in float64."""
     n_a, n, n_b = x.shape
     for a in range(n_a):
         for b in range(n_b):
-            m = -np.inf
-            for i in range(n):
-                if x[a, i, b] > m or math.isnan(x[a, i, b]):
-                    m = x[a, i, b]
+            m = _line_max(x, a, b)
             total = 0.0
             for i in range(n):
                 e = math.exp(x[a, i, b] - m)
@@ -72,10 +79,7 @@ def log_softmax(x, out):
     n_a, n, n_b = x.shape
     for a in range(n_a):
         for b in range(n_b):
-            m = -np.inf
-            for i in range(n):
-                if x[a, i, b] > m or math.isnan(x[a, i, b]):
-                    m = x[a, i, b]
+            m = _line_max(x, a, b)
             if math.isinf(m):  # all -inf (or +inf): torch's result is x - m
                 for i in range(n):
                     out[a, i, b] = x[a, i, b] - m

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterable, Sequence
 
 import grpc
@@ -38,6 +39,13 @@ def new_id() -> str:
 
 def md(session_id: str) -> tuple[tuple[str, str], ...]:
     return ((SESSION_KEY, session_id),)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def connect(address: str) -> tuple[grpc.Channel, pb_grpc.GradServiceStub]:

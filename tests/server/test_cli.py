@@ -7,7 +7,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from gradrpc.server.app import SERVICE_NAME, GradServer
 from gradrpc.server.config import ServerConfig
 from gradrpc.server.main import parse_config
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from serverkit import WireSession, call, connect, upload
+from serverkit import WireSession, call, connect, free_port, upload
 
 COMMAND = [sys.executable, "-m", "gradrpc.server.main"]
 LISTENING = re.compile(r"gradrpc-server listening on (\S+):(\d+)")
@@ -105,12 +104,6 @@ class ServerProcess:
             self.process.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _check_serving(address: str) -> None:
     channel, stub = connect(address)
     try:
@@ -153,7 +146,7 @@ def test_help_lists_every_flag_with_its_environment_variable():
 
 
 def test_environment_variables_configure_the_server():
-    port = _free_port()
+    port = free_port()
     env = _clean_env(
         GRADRPC_HOST="127.0.0.1",
         GRADRPC_PORT=str(port),

@@ -16,7 +16,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tomllib
@@ -30,6 +29,7 @@ from gradrpc.server import health
 from gradrpc.server.app import GradServer, ServerConfig
 from gradrpc.server.main import parse_config
 from grpc_health.v1 import health_pb2
+from serverkit import free_port
 from test_cli import LISTENING
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -349,12 +349,6 @@ def test_the_build_context_builds_the_package_with_both_console_scripts(tmp_path
 # ---------------------------------------------------------------- running what the image runs
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _run(args: str | list[str], env: dict[str, str], **kw) -> subprocess.CompletedProcess:
     """A RUN (shell form: /bin/sh -c) or exec-form command, as the image runs it."""
     command = ["/bin/sh", "-c", args] if isinstance(args, str) else args
@@ -376,8 +370,8 @@ def environment(tmp_path_factory) -> dict[str, str]:
     env.update(server_env())
     env.update(
         GRADRPC_HOST="127.0.0.1",
-        GRADRPC_PORT=str(_free_port()),
-        GRADRPC_METRICS_PORT=str(_free_port()),
+        GRADRPC_PORT=str(free_port()),
+        GRADRPC_METRICS_PORT=str(free_port()),
     )
     return env
 
@@ -419,7 +413,7 @@ def test_the_container_serves_is_healthy_runs_the_seed_example_and_stops_cleanly
         _, probe = healthcheck()
         done = _run(probe, environment)
         assert (done.returncode, done.stdout.strip()) == (0, f"127.0.0.1:{port}: SERVING")
-        closed = _run(probe, {**environment, "GRADRPC_PORT": str(_free_port())})
+        closed = _run(probe, {**environment, "GRADRPC_PORT": str(free_port())})
         assert closed.returncode == 1 and "UNAVAILABLE" in closed.stderr
 
         # The seed-example service's command, from the image's WORKDIR (the repository root

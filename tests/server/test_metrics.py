@@ -26,6 +26,7 @@ from serverkit import (
     connect,
     expect_error,
     factory,
+    free_port,
     md,
     new_id,
     release,
@@ -33,12 +34,6 @@ from serverkit import (
 )
 
 Code = grpc.StatusCode
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Scraper:
@@ -63,7 +58,7 @@ def value(samples, name: str, **labels) -> float:
 
 @pytest.fixture
 def metered():
-    port = _free_port()
+    port = free_port()
     server = GradServer(ServerConfig(host="127.0.0.1", port=0, max_workers=4, metrics_port=port))
     server.start()
     channel, stub = connect(server.address)
@@ -201,7 +196,7 @@ def test_failed_unary_calls_count_by_method_and_reason(metered):
 
 
 def test_stopping_the_server_closes_the_endpoint():
-    port = _free_port()
+    port = free_port()
     server = GradServer(ServerConfig(host="127.0.0.1", port=0, metrics_port=port)).start()
     assert value(Scraper(port)(), "gradrpc_sessions") == 0
     server.stop(grace=0)
