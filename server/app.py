@@ -13,6 +13,7 @@ import grpc
 from gradrpc.v1 import gradrpc_pb2, gradrpc_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from threadpoolctl import threadpool_limits
 
 from .config import ServerConfig
 from .metrics import Metrics
@@ -27,10 +28,15 @@ log = logging.getLogger("gradrpc.server")
 
 class GradServer:
     """A running gradrpc server: gRPC server, session store, health and reflection services,
-    reaper, and Prometheus metrics (served over HTTP when `config.metrics_port` is set)."""
+    reaper, and Prometheus metrics (served over HTTP when `config.metrics_port` is set).
+
+    `config.blas_threads`, when set, limits the BLAS libraries the kernels call (loaded by
+    the engine's import) for the whole process."""
 
     def __init__(self, config: ServerConfig):
         self.config = config
+        if config.blas_threads:
+            threadpool_limits(limits=config.blas_threads, user_api="blas")
         self.store = SessionStore(config.keep_alive, config.max_keep_alive, config.max_sessions)
         limit = config.max_message_mb * 1024 * 1024
         self.grpc_server = grpc.server(

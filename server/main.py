@@ -66,11 +66,20 @@ FLAGS = [
         "GRADRPC_METRICS_PORT",
         "port of the Prometheus metrics endpoint (HTTP, /metrics) on --host; 0 disables it",
     ),
+    (
+        "--blas-threads",
+        "blas_threads",
+        int,
+        "GRADRPC_BLAS_THREADS",
+        "threads each matrix product may use (OpenBLAS); 0 leaves BLAS's own setting. Sessions "
+        "already run in parallel, and idle BLAS threads spin, taking cores from the rest",
+    ),
 ]
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 METRICS_PORT = 9464  # the CLI serves metrics by default; a GradServer built in code does not
+BLAS_THREADS = 1  # the CLI's BLAS runs single-threaded; a GradServer built in code leaves it
 
 
 def _choice(parser: argparse.ArgumentParser, env: str, choices: tuple[str, ...], default: str):
@@ -83,7 +92,7 @@ def _choice(parser: argparse.ArgumentParser, env: str, choices: tuple[str, ...],
 def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str, str]:
     """The configuration, log level and log format from flags, then environment variables,
     then defaults."""
-    defaults = ServerConfig(metrics_port=METRICS_PORT)
+    defaults = ServerConfig(metrics_port=METRICS_PORT, blas_threads=BLAS_THREADS)
     parser = argparse.ArgumentParser(
         prog="gradrpc-server",
         description="PyTorch-style autograd over gRPC (gradrpc.v1.GradService, grpc.health.v1, "

@@ -35,6 +35,7 @@ FLAGS = {
     "--reap-interval": "GRADRPC_REAP_INTERVAL",
     "--grace": "GRADRPC_GRACE",
     "--metrics-port": "GRADRPC_METRICS_PORT",
+    "--blas-threads": "GRADRPC_BLAS_THREADS",
     "--log-level": "GRADRPC_LOG_LEVEL",
     "--log-format": "GRADRPC_LOG_FORMAT",
 }
@@ -185,6 +186,7 @@ def test_flags_override_environment(monkeypatch):
         ({}, ["--port", "70000"]),
         ({}, ["--grace", "-1"]),
         ({}, ["--max-workers", "0"]),
+        ({}, ["--blas-threads", "-1"]),
     ],
 )
 def test_bad_settings_are_usage_errors(monkeypatch, capsys, env, argv):
@@ -194,6 +196,44 @@ def test_bad_settings_are_usage_errors(monkeypatch, capsys, env, argv):
         parse_config(argv)
     assert exit_.value.code == 2
     assert "gradrpc-server: error:" in capsys.readouterr().err
+
+
+# Prints the BLAS thread counts before and after building a server from these CLI arguments.
+_BLAS_PROBE = """
+import sys
+from gradrpc.server.app import GradServer
+from gradrpc.server.main import parse_config
+from threadpoolctl import threadpool_info
+
+def blas():
+    return sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+
+before = blas()
+GradServer(parse_config(sys.argv[1:])[0])
+print(before, blas())
+"""
+
+
+@pytest.mark.parametrize(
+    "argv, env, expected",
+    [
+        ([], {}, "[2] [1]"),  # the CLI's default: one thread
+        (["--blas-threads", "0"], {}, "[2] [2]"),  # left as BLAS set it
+        ([], {"GRADRPC_BLAS_THREADS": "2", "OPENBLAS_NUM_THREADS": "1"}, "[1] [2]"),
+    ],
+)
+def test_blas_threads_limit_the_kernels_matrix_products(argv, env, expected):
+    """Idle OpenBLAS threads spin: the CLI server uses one unless told otherwise. The BLAS
+    libraries start with OPENBLAS_NUM_THREADS (2 here) threads each."""
+    result = subprocess.run(
+        [sys.executable, "-c", _BLAS_PROBE, "--port", "0", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_clean_env(**{"OPENBLAS_NUM_THREADS": "2", **env}),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
 
 
 def test_a_busy_port_fails_cleanly():
