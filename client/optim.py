@@ -43,6 +43,24 @@ def _bool(value) -> dict:
     return {"bool_value": bool(value)}
 
 
+class _RestoreSteps:
+    """Puts the step counts of some parameters back (None: no count), should the server
+    refuse their step; one small object, as the queue holds it until the server answers."""
+
+    __slots__ = ("_previous", "_steps")
+
+    def __init__(self, steps: dict[Tensor, int], previous: dict[Tensor, int | None]):
+        self._steps = steps
+        self._previous = previous
+
+    def __call__(self) -> None:
+        for p, step in self._previous.items():
+            if step is None:
+                self._steps.pop(p, None)
+            else:
+                self._steps[p] = step
+
+
 class Optimizer:
     """Base class of the optimizers (torch.optim.Optimizer)."""
 
@@ -164,7 +182,7 @@ class Optimizer:
             p._session.check_usable(p._handle)
             state = self.state[p]
             previous[p] = step = self._steps.get(p)
-            if any(name not in state for name in names):
+            if names and any(name not in state for name in names):
                 for name in names:
                     state[name] = factories.zeros_like(p._session, p)
                 step = 0
@@ -184,22 +202,9 @@ class Optimizer:
             session.enqueue(
                 f"{type(self).__name__}.step",
                 pb.Operation(optimizer_step=operation),
-                undo=self._undo(members, previous),
+                undo=_RestoreSteps(self._steps, {p: previous[p] for p in members}),
             )
         return session
-
-    def _undo(self, members: list[Tensor], previous: dict):
-        """Restore the step counts, should the server refuse the step."""
-        steps = self._steps
-
-        def undo() -> None:
-            for p in members:
-                if previous[p] is None:
-                    steps.pop(p, None)
-                else:
-                    steps[p] = previous[p]
-
-        return undo
 
     # ------------------------------------------------------------ state
 

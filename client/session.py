@@ -6,12 +6,13 @@ Reading a value sends the queue with the value's fetch and waits for that batch'
 (and thereby every earlier one): one round trip. `send()` (the optimizer calls it at the end
 of a step) and a full queue (`max_queue` operations or `max_queue_bytes` of uploads) send the
 queue without waiting, so the client builds the next step while the server runs this one; at
-most `max_in_flight` batches go unanswered. Handles of tensors Python frees are released in
-the next batch. A server error names the failing operation; it is raised with the op and the
-user's source line that queued it, at the wait that sees it (a value read, `flush`, `close`),
-and the tensors of the operations that did not run are marked so that using them raises at
-once. An idle stream is closed after `stream_idle` seconds (each open stream holds one of the
-server's worker threads) and opened again on the next send.
+most `max_in_flight` batches go unanswered (a full queue waits for room there, so a client
+that outruns the server is held back instead of queueing without bound). Handles of tensors
+Python frees are released in the next batch. A server error names the failing operation; it
+is raised with the op and the user's source line that queued it, at the wait that sees it (a
+value read, `flush`, `close`), and the tensors of the operations that did not run are marked
+so that using them raises at once. An idle stream is closed after `stream_idle` seconds (each
+open stream holds one of the server's worker threads) and opened again on the next send.
 """
 
 from __future__ import annotations
@@ -346,11 +347,14 @@ class Session:
             self._queued(_Queued(name, _user_frame(), (output,) if output else (), undo), 0)
 
     def _queued(self, queued: _Queued, nbytes: int) -> None:
-        """Record an operation just added to the batch; send the batch once it is full."""
+        """Record an operation just added to the batch; send the batch once it is full, even
+        while the server is busy (so a batch never outgrows the limits), waiting only while
+        `max_in_flight` batches are unanswered: a client that outruns the server is held
+        back there instead of queueing without bound."""
         self._queue.append(queued)
         self._queue_bytes += nbytes
         if len(self._queue) >= self.max_queue or self._queue_bytes >= self.max_queue_bytes:
-            self.send()
+            self._send_batch(())
 
     def check_usable(self, handle: int) -> None:
         """Raise at once if `handle` belongs to an operation that never ran (the error that

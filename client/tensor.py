@@ -178,6 +178,24 @@ def _legacy_signature_error(args: tuple, kwargs: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Restore:
+    """Sets a tensor's attributes back to `previous` when called: the undo of an operation
+    whose effect the client mirrored. It holds the tensor weakly (the queue must not keep
+    tensors alive) and is one small object, not a closure and its cells: the queue holds
+    one per such operation until the server answers, and the garbage collector visits them."""
+
+    __slots__ = ("_previous", "_tensor")
+
+    def __init__(self, tensor: Tensor, previous: dict):
+        self._tensor = weakref.ref(tensor)
+        self._previous = previous
+
+    def __call__(self) -> None:
+        if (tensor := self._tensor()) is not None:
+            for name, value in self._previous.items():
+                setattr(tensor, name, value)
+
+
 class Tensor:
     """A tensor held by a gradrpc server; mirrors torch.Tensor."""
 
@@ -366,15 +384,8 @@ class Tensor:
 
     def _undo(self, **previous) -> Callable[[], None]:
         """What restores these attributes, should the server reject the operation that the
-        client already mirrored (a weak reference: the queue must not keep tensors alive)."""
-        ref = weakref.ref(self)
-
-        def undo() -> None:
-            if (tensor := ref()) is not None:
-                for name, value in previous.items():
-                    setattr(tensor, name, value)
-
-        return undo
+        client already mirrored."""
+        return _Restore(self, previous)
 
     @property
     def grad(self) -> Tensor | None:
@@ -965,7 +976,9 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
             if isinstance(o, Tensor) or op not in _SCALAR_ARGUMENT_OPS
         )
         out.grad_fn = node_class(name)(name, edges, bool(spec.saves(needs)))
-    call = {"op": op, "inputs": inputs, "output": handle, "no_grad": not grad_on}
+    call = {"op": op, "inputs": inputs, "output": handle}
+    if not grad_on:
+        call["no_grad"] = True  # proto3: False is the default, not worth a field to set
     if attrs:
         call["attrs"] = {k: _attr(v) for k, v in attrs.items() if v is not None}
     session.enqueue_fields(op, "call", call, handle)

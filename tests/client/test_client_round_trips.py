@@ -318,3 +318,28 @@ def test_an_idle_stream_is_closed_and_opened_again(session):
         assert (x * 3).tolist() == [3.0, 6.0]
         assert counter.calls[STREAM] == 2
         assert s.rpc_count == 2
+
+
+def test_a_full_queue_leaves_while_the_server_is_busy_and_waits_for_room(session):
+    """A full queue is sent even while earlier batches are unanswered (a batch never outgrows
+    `max_queue`), and once `max_in_flight` batches are unanswered the client waits for room:
+    a client that outruns the server is held back instead of queueing without bound."""
+    counter = WireCounter()
+    with gradrpc.Session(
+        session.address, max_queue=4, max_in_flight=2, interceptors=[counter]
+    ) as s:
+        big = s.ones(1500, 1500)
+        s.flush()
+        sent, answered, waits = s.messages_sent, counter.received, s.rpc_count
+        (big @ big).sum()  # 2 operations that keep the server busy for tens of milliseconds
+        x = s.ones(3)
+        x = x + 1  # the fourth: the queue leaves, nobody waits
+        assert s.messages_sent == sent + 1
+        for _ in range(4):
+            x = x + 1  # full again while the first is unanswered: it leaves anyway
+        assert (s.messages_sent, counter.received) == (sent + 2, answered)
+        for _ in range(4):
+            x = x + 1  # full again with two in flight: the client waits for the first answer
+        assert (s.messages_sent, counter.received) == (sent + 3, answered + 1)
+        assert s.rpc_count == waits  # held back, not a value read
+        assert x.tolist() == [10.0, 10.0, 10.0]
