@@ -212,6 +212,8 @@ class _Stream:
                     self.changed.notify_all()
                 batch.response = response
                 batch.done.set()
+                # not held while waiting for the next answer: the fetched values may be large
+                del batch, response
         except grpc.RpcError as error:
             failure = error
         except IndexError:  # a response nobody asked for: the stream is no use any more

@@ -1,9 +1,13 @@
 """Batching: ops are queued, values cost one round trip each, metadata costs nothing, a full
-queue leaves without waiting, and the handles of dropped tensors leave in a later batch."""
+queue leaves without waiting, the handles of dropped tensors leave in a later batch, and no
+answer is kept once it is read."""
 
 from __future__ import annotations
 
 import gc
+import sys
+import threading
+import time
 
 import gradrpc
 import pytest
@@ -105,3 +109,27 @@ def test_uploads_leave_by_size_without_waiting():
         assert (s.rpc_count, s.messages_sent) == (0, 0)
         s.tensor([1.0] * 100)  # 1200 bytes queued
         assert (s.rpc_count, s.messages_sent) == (0, 1)
+
+
+def _reader_locals(thread: threading.Thread) -> set[str]:
+    """The local names of the stream reader's loop in `thread` as it stands now (none once
+    it has left the loop: its stream ended)."""
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None and frame.f_code.co_name != "_read":
+        frame = frame.f_back
+    return set() if frame is None else set(frame.f_locals)
+
+
+def test_the_stream_reader_keeps_no_answer_once_it_is_read(session):
+    """Between answers the stream's reader thread holds neither the last batch nor its
+    response: a large fetched value is freed once the caller is done with it."""
+    big = session.ones(1000, 1000)
+    assert big.sum().item() == 1e6
+    readers = [t for t in threading.enumerate() if t.name == "gradrpc-stream"]
+    assert readers
+    # each reader goes back to waiting for its next answer at once; well before the stream's
+    # idle close (stream_idle, 2 s), after which it would hold nothing anyway
+    deadline = time.monotonic() + 1
+    while any({"batch", "response"} & _reader_locals(r) for r in readers):
+        assert time.monotonic() < deadline, [_reader_locals(r) for r in readers]
+        time.sleep(0.01)
