@@ -7,6 +7,8 @@ an in-place update under no_grad (the table says which ran).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from .common import Result, ServerProcess, Settings, median_time
@@ -106,8 +108,9 @@ class NumpyStep:
         self.b2 -= LR * gb2
 
 
-def _per_step(step, settings: Settings, read_every: int, counter=None):
-    """(median µs per step, round trips per step) over blocks of steps."""
+def _per_step(step, settings: Settings, read_every: int, counter=None, server=None):
+    """(median µs per step, round trips per step, mean CPU µs per step of this process and
+    of `server`'s) over blocks of steps."""
     steps = settings.pick(50, 20)
     repeats = settings.pick(7, 3)
 
@@ -117,9 +120,20 @@ def _per_step(step, settings: Settings, read_every: int, counter=None):
 
     block()  # warm-up: compiles nothing here, but fills caches and the server's pools
     before = counter() if counter else None
+    cpu_before = time.process_time(), server.cpu_seconds() if server else 0.0
     seconds = median_time(block, repeats) / steps
+    per_step = 1e6 / (steps * repeats)
+    cpu = (
+        (time.process_time() - cpu_before[0]) * per_step,
+        (server.cpu_seconds() - cpu_before[1]) * per_step if server else None,
+    )
     rpcs = (counter() - before) / (steps * repeats) if counter else None
-    return seconds * 1e6, rpcs
+    return seconds * 1e6, rpcs, cpu
+
+
+def _cpu_note(cpu: tuple[float, float | None]) -> str:
+    client, server = cpu
+    return f"CPU/step: client {client:,.0f} µs + server {server:,.0f} µs" if server else ""
 
 
 def _rpc_counter():
@@ -139,26 +153,39 @@ def run_b1(settings: Settings, server: ServerProcess, result: Result) -> None:
     step = TorchLikeStep(gradrpc)
     data["gradrpc_variant"] = step.variant
     counter = _rpc_counter()
-    a_us, a_rpc = _per_step(step.step, settings, 1, counter)
-    b_us, b_rpc = _per_step(step.step, settings, 10, counter)
-    data["gradrpc_read_every_step"] = {"us_per_step": a_us, "rpcs_per_step": a_rpc}
-    data["gradrpc_read_every_10th"] = {"us_per_step": b_us, "rpcs_per_step": b_rpc}
+    a_us, a_rpc, a_cpu = _per_step(step.step, settings, 1, counter, server)
+    b_us, b_rpc, b_cpu = _per_step(step.step, settings, 10, counter, server)
+    for key, us, rpcs, cpu in (
+        ("gradrpc_read_every_step", a_us, a_rpc, a_cpu),
+        ("gradrpc_read_every_10th", b_us, b_rpc, b_cpu),
+    ):
+        data[key] = {
+            "us_per_step": us,
+            "rpcs_per_step": rpcs,
+            "client_cpu_us_per_step": cpu[0],
+            "server_cpu_us_per_step": cpu[1],
+        }
 
     default_threads = torch.get_num_threads()
-    local = {}
+    local, local_cpu = {}, {}
     for threads in (1, default_threads):
         torch.set_num_threads(threads)
         local_step = TorchLikeStep(torch)
-        local[threads] = _per_step(local_step.step, settings, 1)[0]
+        local[threads], _, (local_cpu[threads], _) = _per_step(local_step.step, settings, 1)
     torch.set_num_threads(default_threads)
-    data["torch_local_1_thread"] = {"us_per_step": local[1], "rpcs_per_step": 0}
+    data["torch_local_1_thread"] = {
+        "us_per_step": local[1],
+        "cpu_us_per_step": local_cpu[1],
+        "rpcs_per_step": 0,
+    }
     data["torch_local_default_threads"] = {
         "us_per_step": local[default_threads],
+        "cpu_us_per_step": local_cpu[default_threads],
         "threads": default_threads,
         "rpcs_per_step": 0,
     }
-    numpy_us = _per_step(NumpyStep().step, settings, 1)[0]
-    data["numpy_by_hand"] = {"us_per_step": numpy_us, "rpcs_per_step": 0}
+    numpy_us, _, (numpy_cpu, _) = _per_step(NumpyStep().step, settings, 1)
+    data["numpy_by_hand"] = {"us_per_step": numpy_us, "cpu_us_per_step": numpy_cpu}
     rpc = torch_rpc.measure(settings)
     data["torch_distributed_rpc"] = rpc
 
@@ -170,7 +197,7 @@ def run_b1(settings: Settings, server: ServerProcess, result: Result) -> None:
         "µs/step",
         f"{a_us / best_local:.2f}x local torch",
         "≤2x local torch",
-        f"{a_rpc:.2f} RPC/step" if a_rpc is not None else "",
+        f"{a_rpc:.2f} RPC/step; {_cpu_note(a_cpu)}",
     )
     if rpc.get("us_per_step"):
         speedup = rpc["us_per_step"] / a_us
@@ -189,9 +216,17 @@ def run_b1(settings: Settings, server: ServerProcess, result: Result) -> None:
         "µs/step",
         f"{b_us / best_local:.2f}x local torch",
         "≤1.3x local torch",
-        f"{b_rpc:.2f} RPC/step" if b_rpc is not None else "",
+        f"{b_rpc:.2f} RPC/step; {_cpu_note(b_cpu)}",
     )
-    result.row("B1", "local torch, 1 thread", local[1], "µs/step", "", "", "0 RPC")
+    result.row(
+        "B1",
+        "local torch, 1 thread",
+        local[1],
+        "µs/step",
+        "",
+        "",
+        f"CPU/step {local_cpu[1]:,.0f} µs",
+    )
     result.row(
         "B1",
         f"local torch, {default_threads} threads",
@@ -199,7 +234,7 @@ def run_b1(settings: Settings, server: ServerProcess, result: Result) -> None:
         "µs/step",
         "",
         "",
-        "0 RPC",
+        f"CPU/step {local_cpu[default_threads]:,.0f} µs",
     )
     result.row(
         "B1",
@@ -208,7 +243,7 @@ def run_b1(settings: Settings, server: ServerProcess, result: Result) -> None:
         "µs/step",
         f"{numpy_us / best_local:.2f}x local torch",
         "",
-        "0 RPC",
+        f"CPU/step {numpy_cpu:,.0f} µs",
     )
     if rpc.get("us_per_step"):
         result.row(
