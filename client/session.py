@@ -252,6 +252,7 @@ class Session:
     `rpc_count` counts the round trips the client waited for (one per value read, whatever
     was sent before it); `messages_sent` counts the batches sent on the stream, awaited or
     not. `interceptors` are gRPC client interceptors for the session's channel.
+    `send_delay` is how long `send()` holds back a step that read a value (see `send`).
     """
 
     def __init__(
@@ -262,6 +263,7 @@ class Session:
         max_queue_bytes: int = 64 << 20,
         max_in_flight: int = 8,
         stream_idle: float = 2.0,
+        send_delay: float = 0.002,
         interceptors: Sequence[grpc.ClientInterceptor] = (),
     ):
         self.address = address
@@ -270,6 +272,7 @@ class Session:
         self.max_queue_bytes = max_queue_bytes
         self.max_in_flight = max_in_flight
         self.stream_idle = stream_idle
+        self.send_delay = send_delay
         self._channel = grpc.insecure_channel(
             address,
             options=[
@@ -292,6 +295,10 @@ class Session:
         self._stream: _Stream | None = None
         self._sent: deque[_Batch] = deque()  # sent, their answers not yet settled
         self._error: Exception | None = None  # the first error no wait has raised yet
+        self._waited_since_send = False  # a wait (a value read) since the last send()
+        self._send_due: float | None = None  # when a held-back send() leaves, if nothing sent
+        self._send_timer = threading.Condition(self._lock)
+        self._sender: threading.Thread | None = None  # sends held-back batches when due
         self.rpc_count = 0
         self.messages_sent = 0
         self.closed = False
@@ -383,14 +390,47 @@ class Session:
         building the next step while the server runs this one. While the last batch sent is
         still unanswered the server is busy anyway, so the queue keeps growing instead
         (Nagle's rule: fewer, larger messages, each costing both sides a gRPC message's
-        work) and leaves with a later `send()`, a full queue or a wait. An error surfaces at
-        the next wait (a value read, `flush()`, `close()`). The optimizers call it after a
-        step."""
+        work) and leaves with a later `send()`, a full queue or a wait. A step that read a
+        value (a wait since the last `send()`) is held back for `send_delay` seconds: a loop
+        that reads every step reads again soon, and that read carries the queue in its own
+        message; otherwise it leaves when due, by the same rule (TCP's delayed
+        acknowledgement, for the same reason). An error surfaces at the next wait (a value
+        read, `flush()`, `close()`). The optimizers call it after a step."""
         with self._lock:
             self._check_open()
-            if self._sent and not self._sent[-1].done.is_set():
-                return
-            self._send_batch(())
+            waited, self._waited_since_send = self._waited_since_send, False
+            if waited and self.send_delay > 0:
+                self._hold_send()
+            elif not self._busy():
+                self._send_batch(())
+
+    def _busy(self) -> bool:
+        """Whether the last batch sent is still unanswered."""
+        return bool(self._sent) and not self._sent[-1].done.is_set()
+
+    def _hold_send(self) -> None:
+        """Have the sender thread send the queue in `send_delay` seconds, unless something
+        sends it before."""
+        self._send_due = time.monotonic() + self.send_delay
+        if self._sender is None:
+            self._sender = threading.Thread(
+                target=self._send_when_due, name="gradrpc-sender", daemon=True
+            )
+            self._sender.start()
+        self._send_timer.notify()
+
+    def _send_when_due(self) -> None:
+        with self._lock:
+            while not self.closed:
+                due = self._send_due
+                if due is None:
+                    self._send_timer.wait()
+                elif (remaining := due - time.monotonic()) > 0:
+                    self._send_timer.wait(remaining)
+                else:
+                    self._send_due = None
+                    if not self._busy():
+                        self._send_batch(())
 
     def flush(self, fetches: tuple[int, ...] = ()) -> list[np.ndarray]:
         """Send the queue (and releases) with `fetches`, wait for the answer (and thereby for
@@ -401,6 +441,7 @@ class Session:
             batch = self._send_batch(fetches)
             if self._sent:
                 self.rpc_count += 1
+                self._waited_since_send = True
                 for waiting in list(self._sent):  # answered in order: in effect, the last
                     waiting.done.wait()
                 self._settle()
@@ -411,6 +452,7 @@ class Session:
 
     def _send_batch(self, fetches: tuple[int, ...]) -> _Batch | None:
         """Put the queue, the releases and `fetches` on the stream (None if all are empty)."""
+        self._send_due = None  # what a held-back send() would send leaves now
         self._settle()  # answers already here: their errors are stored, their handles marked
         released, self._released = self._released, []
         released = [h for h in released if h not in self._failed]
@@ -530,6 +572,7 @@ class Session:
             self.closed = True
             self._stop_keep_alive.set()
             with self._lock:
+                self._send_timer.notify()  # the sender thread ends
                 stream, self._stream = self._stream, None
             if stream is not None:
                 stream.close()

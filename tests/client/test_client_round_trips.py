@@ -120,6 +120,8 @@ def test_a_step_that_reads_its_loss_is_one_round_trip(wired):
 
 
 def test_a_step_that_sends_then_reads_its_loss_is_one_round_trip(wired):
+    """After a read, send() holds the step back (send_delay): the loop's next read comes
+    first and carries it, so each step is one message and one wait."""
     s, counter = wired
     w, x, y = s.tensor(W0, requires_grad=True), s.tensor(X), s.tensor(Y)
     s.flush()
@@ -130,10 +132,37 @@ def test_a_step_that_sends_then_reads_its_loss_is_one_round_trip(wired):
         assert s.rpc_count == waits  # the step itself waits for nothing
         loss.item()
         assert s.rpc_count == waits + 1
-        # two messages (the step, then the fetch), one wait: the fetch's answer follows the
-        # step's on the same stream
-        assert settled(counter, s.messages_sent) == (calls, sent + 2, sent + 2)
+        assert settled(counter, s.messages_sent) == (calls, sent + 1, sent + 1)
     assert counter.calls[STREAM] == 1
+
+
+def test_a_step_held_back_after_a_read_leaves_when_due(session):
+    """Nothing reads after the held-back step: it leaves after send_delay on its own, and
+    the server runs it while the client does other work."""
+    counter = WireCounter()
+    with gradrpc.Session(session.address, send_delay=0.05, interceptors=[counter]) as s:
+        w, x, y = s.tensor(W0, requires_grad=True), s.tensor(X), s.tensor(Y)
+        training_step(gradrpc, w, x, y).item()  # a read
+        calls, sent, _ = settled(counter, s.messages_sent)
+        training_step(gradrpc, w, x, y, send=s.send)
+        assert s.messages_sent == sent  # held back
+        assert settled(counter, sent + 1) == (calls, sent + 1, sent + 1)  # sent when due, answered
+        assert s.messages_sent == sent + 1
+        waits = s.rpc_count
+        training_step(gradrpc, w, x, y, send=s.send)  # no read since: it leaves at once
+        assert s.messages_sent == sent + 2
+        assert s.rpc_count == waits
+
+
+def test_without_a_send_delay_a_step_leaves_at_once_after_a_read(session):
+    counter = WireCounter()
+    with gradrpc.Session(session.address, send_delay=0, interceptors=[counter]) as s:
+        w, x, y = s.tensor(W0, requires_grad=True), s.tensor(X), s.tensor(Y)
+        s.flush()
+        for _ in range(3):
+            calls, sent, _ = settled(counter, s.messages_sent)
+            training_step(gradrpc, w, x, y, send=s.send).item()
+            assert settled(counter, s.messages_sent) == (calls, sent + 2, sent + 2)
 
 
 def test_steps_that_read_nothing_cost_no_round_trip(wired):
@@ -162,6 +191,7 @@ def test_a_send_while_the_server_is_busy_joins_the_next_message(wired):
     """Nagle's rule: while the last batch sent is unanswered, send() keeps queueing; the
     queue leaves with the next send() after the answer (or a wait), never waiting itself."""
     s, _ = wired
+    s.send_delay = 0  # sends after a read too leave at once, by this rule
     big = s.ones(1500, 1500)
     s.flush()
     sent = s.messages_sent
@@ -227,6 +257,7 @@ def _line() -> int:
 
 def test_an_error_in_a_step_nobody_waited_for_surfaces_at_the_next_read(wired):
     s, counter = wired
+    s.send_delay = 0  # each step its own batch, even after the read below
     w, x, y = s.tensor(W0, requires_grad=True), s.tensor(X), s.tensor(Y)
     training_step(gradrpc, w, x, y, send=s.send)  # a good step
     good = w.tolist()
