@@ -14,6 +14,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 
+import numpy as np
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from . import factories
@@ -230,6 +231,67 @@ class Optimizer:
             if p in self.state
         }
         return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """torch.optim.Optimizer.load_state_dict: the groups' settings and each parameter's
+        state from `state_dict` (this optimizer's or torch's, as `state_dict()` gives them),
+        matched to this optimizer's parameters by position. State tensors of this session and
+        of the parameter's dtype are taken as they are (torch keeps such tensors too); others,
+        torch tensors and arrays included, are copied into the parameter's session and dtype.
+        A saved `step` becomes the count the next update continues from."""
+        groups = self.param_groups
+        saved_groups = [dict(g) for g in state_dict["param_groups"]]
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        pairs = zip(groups, saved_groups, strict=True)
+        if any(len(group["params"]) != len(saved["params"]) for group, saved in pairs):
+            raise ValueError(
+                "loaded state dict contains a parameter group "
+                "that doesn't match the size of optimizer's group"
+            )
+        by_index = dict(
+            zip(
+                (i for g in saved_groups for i in g["params"]),
+                (p for g in groups for p in g["params"]),
+                strict=True,
+            )
+        )
+        state: defaultdict[Tensor, dict] = defaultdict(dict)
+        steps: dict[Tensor, int] = {}
+        for index, saved in state_dict["state"].items():
+            p = by_index.get(index)
+            if p is None:
+                state[index] = saved  # as torch keeps it: state of no parameter here
+                continue
+            values = dict(saved)
+            step = values.pop("step", None)
+            state[p] = {
+                name: _state_tensor(p, value) for name, value in values.items() if value is not None
+            }
+            if step is not None or state[p]:
+                steps[p] = int(_number(step)) if step is not None else 1
+        for group, saved in zip(groups, saved_groups, strict=True):
+            saved["params"] = group["params"]
+            for name, default in self.defaults.items():
+                saved.setdefault(name, default)
+        self.state, self._steps, self.param_groups = state, steps, saved_groups
+
+
+def _number(value) -> float:
+    """A Python number from a number or a one-element tensor (gradrpc's, torch's, NumPy's)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _state_tensor(p: Tensor, value):
+    """A loaded state value for parameter `p`: a tensor of p's session in p's dtype (this
+    session's tensors as they are, or converted; anything array-like uploaded)."""
+    if isinstance(value, Tensor):
+        if value._session is p._session:
+            return value.to(p.dtype)
+        value = value.numpy()
+    if hasattr(value, "__array__"):
+        return factories.tensor(p._session, np.asarray(value), dtype=p.dtype)
+    return value
 
 
 def _check_number(name: str, value) -> float:

@@ -1,8 +1,8 @@
 """`gradrpc.optim` against torch.optim 2.13: constructor signatures, reprs and validation
 errors; trajectories of SGD (momentum, dampening, Nesterov, weight decay, maximize) and Adam
 step after step; zero_grad semantics; param_groups (editing lr, several groups, frozen
-parameters); state_dict; and what a step sends (one OptimizerStepOperation per group, no
-values)."""
+parameters); state_dict and load_state_dict (resuming from our own or torch's); and what a
+step sends (one OptimizerStepOperation per group, no values)."""
 
 from __future__ import annotations
 
@@ -279,6 +279,52 @@ def test_state_dict_matches_torch(name: str, kwargs: dict) -> None:
             np.testing.assert_allclose(
                 mine["state"][index][key].numpy(), value.numpy(), rtol=2e-5, atol=1e-7
             )
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {})])
+@pytest.mark.parametrize("source", ["own", "torch"])
+def test_load_state_dict_continues_the_run_as_torch_does(name: str, kwargs: dict, source: str):
+    """A new optimizer (other settings) loads the state after 3 steps, its own kind's or real
+    torch's, and the run goes on as torch's does after the same load: the saved settings
+    (lr) and state (momentum buffers, Adam's moments and step counts) are restored."""
+    ours, theirs = _pair()
+    optimizer_ours = getattr(gradrpc.optim, name)(ours.parameters(), **kwargs)
+    optimizer_theirs = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    _train(optimizer_ours, optimizer_theirs, ours, theirs, steps=3)
+    saved_ours, saved_theirs = optimizer_ours.state_dict(), optimizer_theirs.state_dict()
+    resumed_ours = getattr(gradrpc.optim, name)(ours.parameters(), lr=0.5)
+    resumed_theirs = getattr(torch.optim, name)(theirs.parameters(), lr=0.5)
+    resumed_ours.load_state_dict(saved_ours if source == "own" else saved_theirs)
+    resumed_theirs.load_state_dict(saved_theirs)
+    assert repr(resumed_ours) == repr(resumed_theirs)
+    losses = _train(resumed_ours, resumed_theirs, ours, theirs, steps=5)
+    np.testing.assert_allclose(losses[1::2], losses[::2], rtol=2e-5)
+    _assert_params_close(ours, theirs)
+    mine, other = resumed_ours.state_dict(), resumed_theirs.state_dict()
+    for index, state in other["state"].items():
+        for key, value in state.items():
+            np.testing.assert_allclose(
+                mine["state"][index][key].numpy(), value.numpy(), rtol=2e-5, atol=1e-7
+            )
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        lambda model: [{"params": model.fc1.parameters()}, {"params": model.fc2.parameters()}],
+        lambda model: [{"params": [model.fc2.weight]}],
+    ],
+    ids=["group count", "group size"],
+)
+def test_load_state_dict_refuses_other_groups_as_torch_does(groups) -> None:
+    ours, theirs = _pair()
+    failures = []
+    for lib, model in ((torch, theirs), (gradrpc, ours)):
+        saved = lib.optim.SGD(model.parameters(), lr=0.1).state_dict()  # one group of 4
+        with pytest.raises(ValueError) as info:
+            lib.optim.SGD(groups(model), lr=0.1).load_state_dict(saved)
+        failures.append(str(info.value))
+    assert failures[0] == failures[1]
 
 
 # ---------------------------------------------------------------- what a step sends
