@@ -140,7 +140,7 @@ def test_a_step_held_back_after_a_read_leaves_when_due(session):
     """Nothing reads after the held-back step: it leaves after send_delay on its own, and
     the server runs it while the client does other work."""
     counter = WireCounter()
-    with gradrpc.Session(session.address, send_delay=0.05, interceptors=[counter]) as s:
+    with gradrpc.Session(session.address, send_delay=0.5, interceptors=[counter]) as s:
         w, x, y = s.tensor(W0, requires_grad=True), s.tensor(X), s.tensor(Y)
         training_step(gradrpc, w, x, y).item()  # a read
         calls, sent, _ = settled(counter, s.messages_sent)
