@@ -19,7 +19,7 @@ class ServerConfig:
     reap_interval: float = 10.0
     grace: float = 10.0
     metrics_port: int = 0  # 0: no metrics endpoint (the CLI's default is 9464)
-    blas_threads: int = 0  # 0: the process's BLAS keeps its thread count (the CLI's default is 1)
+    blas_threads: int = 0  # 0: the process's BLAS keeps its thread count
 
     def __post_init__(self) -> None:
         problems = []

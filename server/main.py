@@ -71,15 +71,17 @@ FLAGS = [
         "blas_threads",
         int,
         "GRADRPC_BLAS_THREADS",
-        "threads each matrix product may use (OpenBLAS); 0 leaves BLAS's own setting. Sessions "
-        "already run in parallel, and idle BLAS threads spin, taking cores from the rest",
+        "threads each matrix product may use (OpenBLAS); 0 leaves OpenBLAS's own count, one per "
+        "core. Sessions already run in parallel: a server of many busy sessions may want 1",
     ),
 ]
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 METRICS_PORT = 9464  # the CLI serves metrics by default; a GradServer built in code does not
-BLAS_THREADS = 1  # the CLI's BLAS runs single-threaded; a GradServer built in code leaves it
+# OpenBLAS's idle threads poll for 2**N cycles before they sleep: by default N=28, about 0.1 s of
+# a core after every product (read once, when the library loads). The CLI makes it 2**4.
+BLAS_THREAD_TIMEOUT = ("OPENBLAS_THREAD_TIMEOUT", "4")
 
 
 def _choice(parser: argparse.ArgumentParser, env: str, choices: tuple[str, ...], default: str):
@@ -92,7 +94,7 @@ def _choice(parser: argparse.ArgumentParser, env: str, choices: tuple[str, ...],
 def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str, str]:
     """The configuration, log level and log format from flags, then environment variables,
     then defaults."""
-    defaults = ServerConfig(metrics_port=METRICS_PORT, blas_threads=BLAS_THREADS)
+    defaults = ServerConfig(metrics_port=METRICS_PORT)
     parser = argparse.ArgumentParser(
         prog="gradrpc-server",
         description="PyTorch-style autograd over gRPC (gradrpc.v1.GradService, grpc.health.v1, "
@@ -138,6 +140,7 @@ def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str, str]
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault(*BLAS_THREAD_TIMEOUT)  # before the engine's import loads OpenBLAS
     config, log_level, log_format = parse_config(argv)
     logs.configure(log_level, log_format)
     log = logging.getLogger("gradrpc.server")

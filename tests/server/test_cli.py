@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import grpc
 import numpy as np
@@ -18,7 +19,7 @@ from gradrpc.server.app import SERVICE_NAME, GradServer
 from gradrpc.server.config import ServerConfig
 from gradrpc.server.main import parse_config
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from serverkit import WireSession, call, connect, free_port, upload
+from serverkit import WireSession, call, connect, free_port, release, upload
 
 COMMAND = [sys.executable, "-m", "gradrpc.server.main"]
 LISTENING = re.compile(r"gradrpc-server listening on (\S+):(\d+)")
@@ -217,14 +218,14 @@ print(before, blas())
 @pytest.mark.parametrize(
     "argv, env, expected",
     [
-        ([], {}, "[2] [1]"),  # the CLI's default: one thread
-        (["--blas-threads", "0"], {}, "[2] [2]"),  # left as BLAS set it
+        ([], {}, "[2] [2]"),  # the CLI's default: left as OpenBLAS set it
+        (["--blas-threads", "1"], {}, "[2] [1]"),
         ([], {"GRADRPC_BLAS_THREADS": "2", "OPENBLAS_NUM_THREADS": "1"}, "[1] [2]"),
     ],
 )
 def test_blas_threads_limit_the_kernels_matrix_products(argv, env, expected):
-    """Idle OpenBLAS threads spin: the CLI server uses one unless told otherwise. The BLAS
-    libraries start with OPENBLAS_NUM_THREADS (2 here) threads each."""
+    """The BLAS libraries start with OPENBLAS_NUM_THREADS (2 here) threads each; the CLI
+    server limits them when told to."""
     result = subprocess.run(
         [sys.executable, "-c", _BLAS_PROBE, "--port", "0", *argv],
         capture_output=True,
@@ -234,6 +235,41 @@ def test_blas_threads_limit_the_kernels_matrix_products(argv, env, expected):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
+@pytest.mark.parametrize(("timeout", "spins"), [(None, False), ("28", True)])
+def test_idle_blas_threads_sleep_instead_of_spinning(timeout, spins):
+    """After a matrix product, OpenBLAS's idle threads poll for 2**OPENBLAS_THREAD_TIMEOUT
+    cycles (by default 2**28, about 0.1 s of a core) before they sleep; the CLI makes it
+    2**4, so an idle server uses no CPU. Set explicitly, the variable is left alone."""
+    env = _clean_env(
+        OPENBLAS_NUM_THREADS="2", **({"OPENBLAS_THREAD_TIMEOUT": timeout} if timeout else {})
+    )
+    with ServerProcess("--port", "0", env=env) as server:
+        host, port = server.address()
+        channel, stub = connect(f"{host}:{port}")
+        try:
+            session = WireSession(stub)
+            a = np.ones((400, 400), np.float32)
+            session.execute([upload(1, a), call("mm", [1, 1], 2)], fetches=[])
+            used = []
+            for _ in range(3):  # a product, then half a second of nothing
+                session.execute([call("mm", [2, 1], 3), release(3)], fetches=[])
+                before = _cpu_seconds(server.process.pid)
+                time.sleep(0.5)
+                used.append(_cpu_seconds(server.process.pid) - before)
+            session.close()
+        finally:
+            channel.close()
+    idle = min(used)
+    assert (idle >= 0.04) if spins else (idle <= 0.02), used
 
 
 def test_a_busy_port_fails_cleanly():
