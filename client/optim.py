@@ -363,7 +363,7 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam with L2 weight decay and maximize (torch.optim.Adam; amsgrad not yet)."""
+    """Adam with L2 weight decay, amsgrad and maximize (torch.optim.Adam)."""
 
     algorithm = "adam"
 
@@ -393,10 +393,9 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if not weight_decay >= 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if amsgrad or decoupled_weight_decay or differentiable:
+        if decoupled_weight_decay or differentiable:
             raise NotImplementedError(
-                "gradrpc: Adam's amsgrad, decoupled_weight_decay and differentiable are not "
-                "supported yet"
+                "gradrpc: Adam's decoupled_weight_decay and differentiable are not supported yet"
             )
         defaults = {
             "lr": lr,
@@ -416,7 +415,7 @@ class Adam(Optimizer):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
     def _state_names(self, group: dict) -> tuple[str, ...]:
-        return ("exp_avg", "exp_avg_sq")
+        return ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")[: 3 if group["amsgrad"] else 2]
 
     def _options(self, group: dict) -> dict[str, dict]:
         beta1, beta2 = group["betas"]
@@ -426,6 +425,7 @@ class Adam(Optimizer):
             "beta2": _float(beta2),
             "eps": _float(group["eps"]),
             "weight_decay": _float(group["weight_decay"]),
+            "amsgrad": _bool(group["amsgrad"]),
             "maximize": _bool(group["maximize"]),
         }
 

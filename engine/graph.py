@@ -493,6 +493,7 @@ OPTIMIZER_OPTIONS: dict[str, dict[str, tuple[str, object]]] = {
         "beta2": ("float", 0.999),
         "eps": ("float", 1e-8),
         "weight_decay": ("float", 0.0),
+        "amsgrad": ("bool", False),
         "maximize": ("bool", False),
         "step": ("int", None),
     },
@@ -503,7 +504,7 @@ def optimizer_state_count(algorithm: str, options: dict) -> int:
     """How many state tensors each parameter has."""
     if algorithm == "sgd":
         return 1 if options["momentum"] != 0 else 0
-    return 2
+    return 3 if options["amsgrad"] else 2
 
 
 def _optimizer_options(algorithm: str, given: dict) -> dict:
@@ -612,7 +613,8 @@ def optimizer_step(
             buf = arrays[2] if per_param else np.empty(0, dtype)
             KN.sgd_step(arrays[0], arrays[1], buf, *scalars[dtype])
         else:
-            KN.adam_step(*arrays, *scalars[dtype])
+            max_exp_avg_sq = arrays[4] if per_param == 3 else np.empty(0, dtype)
+            KN.adam_step(*arrays[:4], max_exp_avg_sq, *scalars[dtype])
         for f in flat[:1] + flat[2:]:
             f.done()
 
@@ -621,7 +623,7 @@ def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
     """The update kernel's scalar arguments, rounded to the parameter's dtype as torch's CPU
     kernels round them: SGD's -lr, momentum, 1 - dampening, weight decay, nesterov, maximize
     and whether this is the first step; Adam's weight decay, 1 - beta1, beta1, beta2,
-    1 - beta2, -lr / (1 - beta1^step), sqrt(1 - beta2^step), eps and maximize."""
+    1 - beta2, -lr / (1 - beta1^step), sqrt(1 - beta2^step), eps, maximize and amsgrad."""
     if algorithm == "sgd":
         return (
             dtype(-options["lr"]),
@@ -645,6 +647,7 @@ def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
         dtype((1 - beta2**step) ** 0.5),
         dtype(options["eps"]),
         bool(options["maximize"]),
+        bool(options["amsgrad"]),
     )
 
 

@@ -180,7 +180,7 @@ def sgd_step(
 
 
 @njit(
-    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, boolean)"),
+    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, boolean, boolean)"),
     cache=True,
     nogil=True,
 )
@@ -189,6 +189,7 @@ def adam_step(
     grad,
     exp_avg,
     exp_avg_sq,
+    max_exp_avg_sq,
     weight_decay,
     weight,
     one_minus_weight,
@@ -198,12 +199,15 @@ def adam_step(
     bias_correction2_sqrt,
     eps,
     maximize,
+    amsgrad,
 ):
-    """One torch.optim.Adam step (amsgrad off), in place on param, exp_avg and exp_avg_sq:
+    """One torch.optim.Adam step, in place on param, exp_avg, exp_avg_sq and (with amsgrad)
+    max_exp_avg_sq (empty without):
         d = ±grad (+ weight_decay param)
         m = lerp(m, d, w), w = 1 - beta1: m + w (d - m) for w < 0.5, else d - (d - m)(1 - w)
         v = v beta2 + (1 - beta2) d d
-        param = param + (-step_size) m / (sqrt(v) / sqrt(bias_correction2) + eps)
+        u = v, or with amsgrad u = v_max = maximum(v_max, v) (nan if either is, as torch's)
+        param = param + (-step_size) m / (sqrt(u) / sqrt(bias_correction2) + eps)
     with step_size = lr / bias_correction1.
     """
     small = abs(weight) < 0.5
@@ -217,5 +221,9 @@ def adam_step(
         v = exp_avg_sq[i] * beta2
         v = v + one_minus_beta2 * d * d
         exp_avg_sq[i] = v
+        if amsgrad:
+            v_max = max_exp_avg_sq[i]
+            v = v_max if v_max != v_max or v_max >= v else v
+            max_exp_avg_sq[i] = v
         denom = math.sqrt(v) / bias_correction2_sqrt + eps
         param[i] = param[i] + neg_step_size * m / denom

@@ -77,6 +77,8 @@ CONFIGS = [
     ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
     ("Adam", {"lr": 0.01, "weight_decay": 0.1}),
     ("Adam", {"lr": 0.01, "maximize": True}),
+    ("Adam", {"lr": 0.01, "amsgrad": True}),
+    ("Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1, "maximize": True}),
 ]
 
 
@@ -264,7 +266,10 @@ def test_closure_is_called_with_grad_enabled() -> None:
 # ---------------------------------------------------------------- state_dict
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {})])
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {}), ("Adam", {"amsgrad": True})],
+)
 def test_state_dict_matches_torch(name: str, kwargs: dict) -> None:
     ours, theirs = _pair()
     optimizer_ours = getattr(gradrpc.optim, name)(ours.parameters(), **kwargs)
@@ -377,6 +382,6 @@ def test_parameters_without_gradients_are_left_out() -> None:
 
 def test_unsupported_options_say_so() -> None:
     params = list(_model(gnn).parameters())
-    for kwargs in ({"amsgrad": True}, {"decoupled_weight_decay": True}):
+    for kwargs in ({"decoupled_weight_decay": True}, {"differentiable": True}):
         with pytest.raises(NotImplementedError, match="gradrpc"):
             gradrpc.optim.Adam(params, **kwargs)
