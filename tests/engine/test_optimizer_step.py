@@ -34,6 +34,8 @@ ADAM_CONFIGS = [
     {"betas": (0.3, 0.9), "eps": 1e-6},  # 1 - beta1 >= 0.5: torch's other lerp form
     {"maximize": True, "lr": 0.01},
     {"betas": (0.0, 0.0)},
+    {"amsgrad": True},
+    {"amsgrad": True, "weight_decay": 0.1, "maximize": True, "lr": 0.01},
 ]
 
 
@@ -48,7 +50,9 @@ def _engine_options(algorithm: str, config: dict) -> dict:
 
 
 def _state_count(algorithm: str, config: dict) -> int:
-    return (1 if config.get("momentum", 0) else 0) if algorithm == "sgd" else 2
+    if algorithm == "sgd":
+        return 1 if config.get("momentum", 0) else 0
+    return 3 if config.get("amsgrad") else 2
 
 
 def _run_both(algorithm: str, config: dict, dtype: str, seed: int):
@@ -83,7 +87,9 @@ def test_steps_match_torch_optim(algorithm: str, config: dict, dtype: str) -> No
     for mine, other in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=rtol, atol=rtol)
         assert mine.version.value == STEPS  # each step bumps the parameter's version
-    names = ["momentum_buffer"] if algorithm == "sgd" and state else ["exp_avg", "exp_avg_sq"]
+    names = (
+        ["momentum_buffer"] if algorithm == "sgd" else ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+    )
     per_param = len(state) // len(ours)
     for i, other in enumerate(theirs):
         for j in range(per_param):
@@ -91,6 +97,32 @@ def test_steps_match_torch_optim(algorithm: str, config: dict, dtype: str) -> No
             np.testing.assert_allclose(
                 state[i * per_param + j].data, expected.numpy(), rtol=rtol, atol=rtol
             )
+
+
+@pytest.mark.parametrize("nan_in", ["exp_avg_sq", "max_exp_avg_sq"])
+def test_amsgrad_keeps_nan_in_its_maximum_as_torch_does(nan_in: str) -> None:
+    """torch.maximum propagates nan from either side, so a nan in the running maximum or in
+    the new second moment stays in max_exp_avg_sq and reaches the parameter."""
+    values = np.array([1.0, -2.0, 0.5], np.float32)
+    theirs = torch.tensor(values, requires_grad=True)
+    optimizer = torch.optim.Adam([theirs], lr=0.1, amsgrad=True)
+    theirs.grad = torch.tensor([0.1, 0.2, 0.3])
+    optimizer.step()
+    optimizer.state[theirs][nan_in][1] = float("nan")
+    ours = graph.Tensor(values.copy(), requires_grad=True)
+    state = [
+        graph.Tensor(optimizer.state[theirs][n].numpy().copy())
+        for n in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    ]
+    ours.data[...] = theirs.detach().numpy()
+    theirs.grad = torch.tensor([0.3, 0.2, 0.1])
+    ours.grad = graph.Tensor(theirs.grad.numpy().copy())
+    optimizer.step()
+    graph.optimizer_step("adam", [ours], state, {"lr": 0.1, "amsgrad": True, "step": 2})
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-6, equal_nan=True)
+    maximum = optimizer.state[theirs]["max_exp_avg_sq"].numpy()
+    np.testing.assert_allclose(state[2].data, maximum, rtol=1e-6, equal_nan=True)
+    assert np.isnan(maximum[1]) and np.isnan(ours.data[1])
 
 
 def _param(shape=(2, 3), dtype="float32", grad=True) -> graph.Tensor:
