@@ -154,6 +154,30 @@ def test_a_step_held_back_after_a_read_leaves_when_due(session):
         assert s.rpc_count == waits
 
 
+def test_an_error_in_a_held_back_step_surfaces_at_the_next_read(session):
+    """The sender thread sends the held-back step; the server refuses it, and the next read
+    raises that error, naming the op and the user's line."""
+    counter = WireCounter()
+    with gradrpc.Session(session.address, send_delay=0.05, interceptors=[counter]) as s:
+        w, features = s.tensor(W0, requires_grad=True), s.tensor([1.0, 2.0, 3.0, 4.0])
+        assert features.sum().item() == 10.0  # a read
+        loss = ((features * w).sum() - 1.0) ** 2
+        features.add_(1)  # modifies what mul saved: only the server's backward can tell
+        line = _line() + 1  # the next line's
+        loss.backward()
+        sent = s.messages_sent
+        s.send()  # held back after the read, then sent by the sender thread
+        settled(counter, sent + 1)
+        assert s.messages_sent == sent + 1
+        with pytest.raises(RuntimeError) as info:
+            features.sum().item()  # the next read
+        assert "modified by an inplace operation" in str(info.value)
+        assert str(info.value).endswith(
+            f"(gradrpc: raised by 'backward' queued at {__file__}:{line})"
+        )
+        assert features.sum().item() == 14.0  # raised once; the session goes on
+
+
 def test_without_a_send_delay_a_step_leaves_at_once_after_a_read(session):
     counter = WireCounter()
     with gradrpc.Session(session.address, send_delay=0, interceptors=[counter]) as s:
