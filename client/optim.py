@@ -22,7 +22,7 @@ from .nn.modules import _clear_grad
 from .nn.parameter import typename
 from .tensor import Tensor
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 
 
 class _RequiredParameter:
@@ -363,7 +363,7 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam with L2 weight decay, amsgrad and maximize (torch.optim.Adam)."""
+    """Adam with L2 or decoupled weight decay, amsgrad and maximize (torch.optim.Adam)."""
 
     algorithm = "adam"
 
@@ -393,10 +393,8 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if not weight_decay >= 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if decoupled_weight_decay or differentiable:
-            raise NotImplementedError(
-                "gradrpc: Adam's decoupled_weight_decay and differentiable are not supported yet"
-            )
+        if differentiable:
+            raise NotImplementedError("gradrpc: differentiable optimizers are not supported")
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -426,11 +424,53 @@ class Adam(Optimizer):
             "eps": _float(group["eps"]),
             "weight_decay": _float(group["weight_decay"]),
             "amsgrad": _bool(group["amsgrad"]),
+            "decoupled_weight_decay": _bool(group["decoupled_weight_decay"]),
             "maximize": _bool(group["maximize"]),
         }
 
     def _packed_state(self, p: Tensor) -> dict:
-        """torch's Adam state: step (a float32 0-d tensor), exp_avg, exp_avg_sq."""
+        """torch's Adam state: step (a float32 0-d tensor), exp_avg, exp_avg_sq (and
+        max_exp_avg_sq with amsgrad)."""
         state = self.state[p]
         step = p._session.tensor(float(self._steps.get(p, 0)))
         return {"step": step, **state}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, 1e-2 by default (torch.optim.AdamW): each step first
+    scales the parameters by 1 - lr weight_decay."""
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # as torch's AdamW.__setstate__
+            group["decoupled_weight_decay"] = True

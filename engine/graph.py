@@ -494,6 +494,7 @@ OPTIMIZER_OPTIONS: dict[str, dict[str, tuple[str, object]]] = {
         "eps": ("float", 1e-8),
         "weight_decay": ("float", 0.0),
         "amsgrad": ("bool", False),
+        "decoupled_weight_decay": ("bool", False),
         "maximize": ("bool", False),
         "step": ("int", None),
     },
@@ -622,8 +623,9 @@ def optimizer_step(
 def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
     """The update kernel's scalar arguments, rounded to the parameter's dtype as torch's CPU
     kernels round them: SGD's -lr, momentum, 1 - dampening, weight decay, nesterov, maximize
-    and whether this is the first step; Adam's weight decay, 1 - beta1, beta1, beta2,
-    1 - beta2, -lr / (1 - beta1^step), sqrt(1 - beta2^step), eps, maximize and amsgrad."""
+    and whether this is the first step; Adam's L2 weight decay and decoupled decay factor
+    (1 - lr weight_decay, AdamW's), 1 - beta1, beta1, beta2, 1 - beta2, -lr / (1 - beta1^step),
+    sqrt(1 - beta2^step), eps, maximize and amsgrad."""
     if algorithm == "sgd":
         return (
             dtype(-options["lr"]),
@@ -637,8 +639,10 @@ def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
     step = float(options["step"])
     beta1, beta2 = options["beta1"], options["beta2"]
     weight = dtype(1 - beta1)
+    decoupled = options["decoupled_weight_decay"]
     return (
-        dtype(options["weight_decay"]),
+        dtype(0 if decoupled else options["weight_decay"]),
+        dtype(1 - options["lr"] * options["weight_decay"] if decoupled else 1),
         weight,
         dtype(1) - weight,
         dtype(beta2),

@@ -180,7 +180,7 @@ def sgd_step(
 
 
 @njit(
-    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, boolean, boolean)"),
+    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, T, boolean, boolean)"),
     cache=True,
     nogil=True,
 )
@@ -191,6 +191,7 @@ def adam_step(
     exp_avg_sq,
     max_exp_avg_sq,
     weight_decay,
+    decay,
     weight,
     one_minus_weight,
     beta2,
@@ -203,7 +204,8 @@ def adam_step(
 ):
     """One torch.optim.Adam step, in place on param, exp_avg, exp_avg_sq and (with amsgrad)
     max_exp_avg_sq (empty without):
-        d = ±grad (+ weight_decay param)
+        param = decay param (decoupled weight decay, AdamW: decay = 1 - lr weight_decay)
+        d = ±grad (+ weight_decay param: L2 weight decay, 0 when decoupled)
         m = lerp(m, d, w), w = 1 - beta1: m + w (d - m) for w < 0.5, else d - (d - m)(1 - w)
         v = v beta2 + (1 - beta2) d d
         u = v, or with amsgrad u = v_max = maximum(v_max, v) (nan if either is, as torch's)
@@ -212,9 +214,10 @@ def adam_step(
     """
     small = abs(weight) < 0.5
     for i in range(param.size):
+        p = param[i] if decay == 1 else param[i] * decay
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
-            d = d + weight_decay * param[i]
+            d = d + weight_decay * p
         m = exp_avg[i]
         m = m + weight * (d - m) if small else d - (d - m) * one_minus_weight
         exp_avg[i] = m
@@ -226,4 +229,4 @@ def adam_step(
             v = v_max if v_max != v_max or v_max >= v else v
             max_exp_avg_sq[i] = v
         denom = math.sqrt(v) / bias_correction2_sqrt + eps
-        param[i] = param[i] + neg_step_size * m / denom
+        param[i] = p + neg_step_size * m / denom

@@ -36,6 +36,8 @@ ADAM_CONFIGS = [
     {"betas": (0.0, 0.0)},
     {"amsgrad": True},
     {"amsgrad": True, "weight_decay": 0.1, "maximize": True, "lr": 0.01},
+    {"weight_decay": 0.3, "decoupled_weight_decay": True},  # AdamW
+    {"weight_decay": 0.3, "decoupled_weight_decay": True, "amsgrad": True, "maximize": True},
 ]
 
 
