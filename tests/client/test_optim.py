@@ -305,7 +305,10 @@ def test_state_dict_matches_torch(name: str, kwargs: dict) -> None:
 def test_load_state_dict_continues_the_run_as_torch_does(name: str, kwargs: dict, source: str):
     """A new optimizer (other settings) loads the state after 3 steps, its own kind's or real
     torch's, and the run goes on as torch's does after the same load: the saved settings
-    (lr) and state (momentum buffers, Adam's moments and step counts) are restored."""
+    (lr) and state (momentum buffers, Adam's moments and step counts) are restored. Eight
+    float32 steps apart, values agree to 1e-4 relative (torch's and our BLAS sum in different
+    orders); a lost state or step count is off by far more."""
+    torch.manual_seed(0)  # the same initial weights whichever tests ran before
     ours, theirs = _pair()
     optimizer_ours = getattr(gradrpc.optim, name)(ours.parameters(), **kwargs)
     optimizer_theirs = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
@@ -318,12 +321,12 @@ def test_load_state_dict_continues_the_run_as_torch_does(name: str, kwargs: dict
     assert repr(resumed_ours) == repr(resumed_theirs)
     losses = _train(resumed_ours, resumed_theirs, ours, theirs, steps=5)
     np.testing.assert_allclose(losses[1::2], losses[::2], rtol=2e-5)
-    _assert_params_close(ours, theirs)
+    _assert_params_close(ours, theirs, rtol=1e-4)
     mine, other = resumed_ours.state_dict(), resumed_theirs.state_dict()
     for index, state in other["state"].items():
         for key, value in state.items():
             np.testing.assert_allclose(
-                mine["state"][index][key].numpy(), value.numpy(), rtol=2e-5, atol=1e-7
+                mine["state"][index][key].numpy(), value.numpy(), rtol=1e-4, atol=1e-6
             )
 
 
