@@ -79,9 +79,6 @@ FLAGS = [
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 METRICS_PORT = 9464  # the CLI serves metrics by default; a GradServer built in code does not
-# OpenBLAS's idle threads poll for 2**N cycles before they sleep: by default N=28, about 0.1 s of
-# a core after every product (read once, when the library loads). The CLI makes it 2**4.
-BLAS_THREAD_TIMEOUT = ("OPENBLAS_THREAD_TIMEOUT", "4")
 
 
 def _choice(parser: argparse.ArgumentParser, env: str, choices: tuple[str, ...], default: str):
@@ -140,7 +137,6 @@ def parse_config(argv: list[str] | None = None) -> tuple[ServerConfig, str, str]
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault(*BLAS_THREAD_TIMEOUT)  # before the engine's import loads OpenBLAS
     config, log_level, log_format = parse_config(argv)
     logs.configure(log_level, log_format)
     log = logging.getLogger("gradrpc.server")

@@ -247,11 +247,12 @@ def _cpu_seconds(pid: int) -> float:
 @pytest.mark.parametrize(("timeout", "spins"), [(None, False), ("28", True)])
 def test_idle_blas_threads_sleep_instead_of_spinning(timeout, spins):
     """After a matrix product, OpenBLAS's idle threads poll for 2**OPENBLAS_THREAD_TIMEOUT
-    cycles (by default 2**28, about 0.1 s of a core) before they sleep; the CLI makes it
+    cycles (by default 2**28, about 0.1 s of a core) before they sleep; the server makes it
     2**4, so an idle server uses no CPU. Set explicitly, the variable is left alone."""
-    env = _clean_env(
-        OPENBLAS_NUM_THREADS="2", **({"OPENBLAS_THREAD_TIMEOUT": timeout} if timeout else {})
-    )
+    env = _clean_env(OPENBLAS_NUM_THREADS="2")
+    env.pop("OPENBLAS_THREAD_TIMEOUT", None)  # this process's server package set it
+    if timeout:
+        env["OPENBLAS_THREAD_TIMEOUT"] = timeout
     with ServerProcess("--port", "0", env=env) as server:
         host, port = server.address()
         channel, stub = connect(f"{host}:{port}")
@@ -270,6 +271,33 @@ def test_idle_blas_threads_sleep_instead_of_spinning(timeout, spins):
             channel.close()
     idle = min(used)
     assert (idle >= 0.04) if spins else (idle <= 0.02), used
+
+
+# The client's embedded server: the process's CPU while idle after each of three products.
+_EMBEDDED_IDLE = """
+import os, time
+os.environ.pop("GRADRPC_ADDRESS", None)
+import gradrpc
+
+a = gradrpc.ones(400, 400)
+used = []
+for _ in range(3):
+    (a @ a).sum().item()
+    before = time.process_time()
+    time.sleep(0.5)
+    used.append(time.process_time() - before)
+print(min(used))
+"""
+
+
+def test_the_embedded_servers_blas_threads_sleep_too():
+    env = _clean_env(OPENBLAS_NUM_THREADS="2")
+    env.pop("OPENBLAS_THREAD_TIMEOUT", None)
+    result = subprocess.run(
+        [sys.executable, "-c", _EMBEDDED_IDLE], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) <= 0.02
 
 
 def test_a_busy_port_fails_cleanly():
