@@ -144,14 +144,12 @@ def test_a_step_held_back_after_a_read_leaves_when_due(session):
         w, x, y = s.tensor(W0, requires_grad=True), s.tensor(X), s.tensor(Y)
         training_step(gradrpc, w, x, y).item()  # a read
         calls, sent, _ = settled(counter, s.messages_sent)
+        waits = s.rpc_count
         training_step(gradrpc, w, x, y, send=s.send)
         assert s.messages_sent == sent  # held back
         assert settled(counter, sent + 1) == (calls, sent + 1, sent + 1)  # sent when due, answered
         assert s.messages_sent == sent + 1
-        waits = s.rpc_count
-        training_step(gradrpc, w, x, y, send=s.send)  # no read since: it leaves at once
-        assert s.messages_sent == sent + 2
-        assert s.rpc_count == waits
+        assert s.rpc_count == waits  # nobody waited for it
 
 
 def test_an_error_in_a_held_back_step_surfaces_at_the_next_read(session):
@@ -395,6 +393,7 @@ def test_a_full_queue_leaves_while_the_server_is_busy_and_waits_for_room(session
         assert (s.messages_sent, counter.received) == (sent + 2, answered)
         for _ in range(4):
             x = x + 1  # full again with two in flight: the client waits for the first answer
-        assert (s.messages_sent, counter.received) == (sent + 3, answered + 1)
+        assert s.messages_sent == sent + 3
+        assert counter.received >= answered + 1  # (the small second may be answered by now)
         assert s.rpc_count == waits  # held back, not a value read
         assert x.tolist() == [10.0, 10.0, 10.0]
