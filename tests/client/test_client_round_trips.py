@@ -123,6 +123,7 @@ def test_a_step_that_sends_then_reads_its_loss_is_one_round_trip(wired):
     """After a read, send() holds the step back (send_delay): the loop's next read comes
     first and carries it, so each step is one message and one wait."""
     s, counter = wired
+    s.send_delay = 60.0  # the read always comes first, however slow the machine
     w, x, y = s.tensor(W0, requires_grad=True), s.tensor(X), s.tensor(Y)
     s.flush()
     for _ in range(20):
