@@ -138,6 +138,12 @@ VALIDATION = {
     "adamw weight decay": lambda optim, nn, lib: optim.AdamW(
         _model(nn).parameters(), weight_decay=-1.0
     ),
+    "sgd fused and foreach": lambda optim, nn, lib: optim.SGD(
+        _model(nn).parameters(), lr=0.1, fused=True, foreach=True
+    ),
+    "adamw fused and foreach": lambda optim, nn, lib: optim.AdamW(
+        _model(nn).parameters(), fused=True, foreach=True
+    ),
     "empty": lambda optim, nn, lib: optim.SGD([], lr=0.1),
     "a tensor": lambda optim, nn, lib: optim.SGD(lib.ones(2, requires_grad=True), lr=0.1),
     "not a tensor": lambda optim, nn, lib: optim.SGD([1.0], lr=0.1),
