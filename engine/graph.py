@@ -8,6 +8,10 @@ contributions, un-broadcasting each input's gradient once, centrally, and accumu
 leaves only after the whole pass succeeded (so a failed backward changes nothing). Saved
 arrays are freed afterwards unless `retain_graph`, and a second pass through a node whose
 saved tensors were freed raises torch's error.
+
+Like torch, the kernels give nan and inf without a warning only under
+`np.errstate(all="ignore")`, which the caller enters once around its calls (the server's
+executor does, for each batch); here it would cost a context switch per op.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba.core.runtime._nrt_python import _MemInfo  # what Numba-allocated arrays own
 
-from . import rules, traversal
+from . import kernels_nn, rules, traversal
 from .errors import (
     GRAPH_FREED_MESSAGE,
     GradNotSet,
@@ -151,55 +155,114 @@ def _as_array(operand, dtype: np.dtype) -> np.ndarray | np.generic:
     return dtype.type(operand)
 
 
+class _CallPlan:
+    """What `call` derives from the op, its operands' metadata (or numbers), attrs, which
+    operands require grad and the grad mode: the same every step of a training loop, so it
+    is memoized by those (see `_plan`)."""
+
+    __slots__ = (
+        "attrs",
+        "compute",
+        "grad_fn",
+        "has_saved_tensors",
+        "impl",
+        "input_metas",
+        "needs",
+        "out_dtype",
+        "out_meta",
+        "raw",
+        "saved_inputs",
+        "saves_result",
+    )
+
+    def __init__(self, op: str, metas: list, attrs: dict, requires: list, grad_enabled: bool):
+        spec, self.attrs, self.out_meta = rules.infer(op, metas, attrs)
+        self.impl = impl = OPS[op]
+        self.out_dtype = NUMPY_DTYPES[self.out_meta.dtype]
+        # a bool result is computed in int64
+        self.compute = self.out_dtype if self.out_meta.dtype != "bool" else NUMPY_DTYPES["int64"]
+        # operands passed as they are (views, and the inputs that keep their own dtype)
+        self.raw = tuple(impl.view or i in impl.own_dtype for i in range(len(metas)))
+        self.needs = rules.gradient_needs(spec, requires, self.out_meta, grad_enabled)
+        saved_names = spec.saves(self.needs) if any(self.needs) else ()
+        # (index, name, is a tensor) of the inputs the backward keeps: the saved ones, and
+        # every number (a vjp reads it as an attribute of the node)
+        self.saved_inputs = tuple(
+            (i, name, isinstance(m, TensorMeta))
+            for i, (name, m) in enumerate(zip(spec.inputs, metas, strict=True))
+            if name in saved_names or not isinstance(m, TensorMeta)
+        )
+        self.saves_result = "result" in saved_names
+        self.has_saved_tensors = bool(saved_names)
+        self.grad_fn = spec.grad_fn(metas, self.attrs) if any(self.needs) else None
+        self.input_metas = tuple(m if isinstance(m, TensorMeta) else None for m in metas)
+
+
+_PLANS: dict[tuple, _CallPlan] = {}
+_PLANS_MAX = 4096
+
+
+def _plan(op: str, operands: Sequence, attrs: dict, grad_enabled: bool) -> _CallPlan:
+    metas = [o.meta if isinstance(o, Tensor) else o for o in operands]
+    requires = [isinstance(o, Tensor) and o.requires_grad for o in operands]
+    key = (
+        op,
+        grad_enabled,
+        tuple(requires),
+        *[m if type(m) is TensorMeta else rules.typed_key(m) for m in metas],
+        *[(name, rules.typed_key(value)) for name, value in attrs.items()],
+    )
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:  # an unhashable attribute: plan without the memo
+        return _CallPlan(op, metas, attrs, requires, grad_enabled)
+    if plan is None:
+        plan = _CallPlan(op, metas, attrs, requires, grad_enabled)
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
+
+
 def call(
     op: str, operands: Sequence[Tensor | float | int | bool], attrs: dict, grad_enabled: bool = True
 ) -> Tensor:
     """Apply an op of the table, recording a backward node when a gradient can flow."""
-    metas = [o.meta if isinstance(o, Tensor) else o for o in operands]
-    spec, attrs, out_meta = rules.infer(op, metas, attrs)
-    impl = OPS[op]
-    out_dtype = NUMPY_DTYPES[out_meta.dtype]
-    compute = out_dtype if out_meta.dtype != "bool" else NUMPY_DTYPES["int64"]
+    plan = _plan(op, operands, attrs, grad_enabled)
+    compute = plan.compute
     arrays = [
-        o.data if impl.view or i in impl.own_dtype else _as_array(o, compute)
-        for i, o in enumerate(operands)
+        o.data if raw else _as_array(o, compute) for o, raw in zip(operands, plan.raw, strict=True)
     ]
-    with np.errstate(all="ignore"):  # like torch, nan and inf without a warning
-        result = impl.forward(*arrays, **attrs)
-    if not isinstance(result, np.ndarray) or result.dtype != out_dtype:
-        result = np.asarray(result).astype(out_dtype, copy=False)
-    requires = [isinstance(o, Tensor) and o.requires_grad for o in operands]
-    needs = rules.gradient_needs(spec, requires, out_meta, grad_enabled)
-    version = operands[0].version if impl.view else None
-    if not any(needs):
-        return Tensor(result, out_meta, version=version)
-    saved_names = spec.saves(needs)
+    result = plan.impl.forward(*arrays, **plan.attrs)
+    if not isinstance(result, np.ndarray) or result.dtype != plan.out_dtype:
+        result = np.asarray(result).astype(plan.out_dtype, copy=False)
+    version = operands[0].version if plan.impl.view else None
+    if plan.grad_fn is None:
+        return Tensor(result, plan.out_meta, version=version)
     saved: dict[str, np.ndarray] = {}
     saved_versions: list[SavedVersion] = []
-    for i, (name, operand) in enumerate(zip(spec.inputs, operands, strict=True)):
-        if name in saved_names or not isinstance(operand, Tensor):
-            saved[name] = arrays[i]
-            if isinstance(operand, Tensor):
-                saved_versions.append(
-                    (operand.version, operand.version.value, operand.meta, operand.grad_fn)
-                )
-    out = Tensor(result, out_meta, requires_grad=True, version=version)
-    if "result" in saved_names:
+    for i, name, is_tensor in plan.saved_inputs:
+        saved[name] = arrays[i]
+        if is_tensor:
+            o = operands[i]
+            saved_versions.append((o.version, o.version.value, o.meta, o.grad_fn))
+    out = Tensor(result, plan.out_meta, requires_grad=True, version=version)
+    if plan.saves_result:
         saved["result"] = result
-        saved_versions.append((out.version, out.version.value, out_meta, _RESULT))
+        saved_versions.append((out.version, out.version.value, plan.out_meta, _RESULT))
     edges = tuple(
-        (o.grad_fn or o) if need else None for o, need in zip(operands, needs, strict=True)
+        (o.grad_fn or o) if need else None for o, need in zip(operands, plan.needs, strict=True)
     )
     out.grad_fn = Node(
-        spec.grad_fn(metas, attrs),
-        impl,
-        attrs,
-        tuple(m if isinstance(m, TensorMeta) else None for m in metas),
-        needs,
+        plan.grad_fn,
+        plan.impl,
+        plan.attrs,
+        plan.input_metas,
+        plan.needs,
         edges,
         saved,
         saved_versions,
-        bool(saved_names),
+        plan.has_saved_tensors,
     )
     return out
 
@@ -341,8 +404,7 @@ def _propagate(
         if node.freed and node.has_saved_tensors:
             raise GraphFreed(GRAPH_FREED_MESSAGE)
         _check_versions(node)
-        with np.errstate(all="ignore"):
-            input_grads = node.impl.vjp(node, grad)
+        input_grads = node.impl.vjp(node, grad)
         executed.append(node)
         for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
             if edge is None or g is None:
@@ -552,25 +614,15 @@ def _check_like(what: str, t: Tensor, param: Tensor, index: int) -> None:
         )
 
 
-class _Flat:
-    """A tensor's data as a writable contiguous 1-D array for a kernel; `done()` writes it
-    back when that needed a copy."""
-
-    __slots__ = ("array", "copied", "tensor")
-
-    def __init__(self, tensor: Tensor, write: bool):
-        self.tensor = tensor
-        data = tensor.data
-        self.copied = not (data.flags.c_contiguous and data.flags.writeable)
-        self.array = np.array(data, order="C", copy=True).reshape(-1) if self.copied else None
-        if self.array is None:
-            self.array = data.reshape(-1)
-        self.copied = self.copied and write
-
-    def done(self) -> None:
-        if self.copied:
-            self.tensor.data[...] = self.array.reshape(self.tensor.data.shape)
-        self.tensor.version.value += 1
+def _flat(tensor: Tensor, copies: list[tuple[Tensor, np.ndarray]]) -> np.ndarray:
+    """`tensor`'s data as a writable contiguous 1-D array for a kernel: a view of it, or a
+    copy, which is added to `copies` (to be written back)."""
+    data = tensor.data
+    if data.flags.c_contiguous and data.flags.writeable:
+        return data.reshape(-1)
+    copy = np.array(data, order="C", copy=True).reshape(-1)
+    copies.append((tensor, copy))
+    return copy
 
 
 def optimizer_step(
@@ -579,8 +631,6 @@ def optimizer_step(
     """One torch.optim step for `params`, in place on them and on their `state` tensors
     (grouped by parameter), one fused kernel pass per parameter. Everything is checked
     before anything changes."""
-    from . import kernels_nn as KN
-
     options = _optimizer_options(algorithm, options)
     per_param = optimizer_state_count(algorithm, options)
     if len(state) != per_param * len(params):
@@ -607,17 +657,20 @@ def optimizer_step(
         dtype = p.data.dtype.type
         if dtype not in scalars:
             scalars[dtype] = _update_scalars(algorithm, options, dtype)
-        flat = [_Flat(p, write=True), _Flat(p.grad, write=False)]
-        flat += [_Flat(s, write=True) for s in state[i * per_param : (i + 1) * per_param]]
-        arrays = [f.array for f in flat]
+        written = [p, *state[i * per_param : (i + 1) * per_param]]
+        copies: list[tuple[Tensor, np.ndarray]] = []
+        arrays = [_flat(t, copies) for t in written]
+        grad = _flat(p.grad, [])  # only read
         if algorithm == "sgd":
-            buf = arrays[2] if per_param else np.empty(0, dtype)
-            KN.sgd_step(arrays[0], arrays[1], buf, *scalars[dtype])
+            buf = arrays[1] if per_param else np.empty(0, dtype)
+            kernels_nn.sgd_step(arrays[0], grad, buf, *scalars[dtype])
         else:
-            max_exp_avg_sq = arrays[4] if per_param == 3 else np.empty(0, dtype)
-            KN.adam_step(*arrays[:4], max_exp_avg_sq, *scalars[dtype])
-        for f in flat[:1] + flat[2:]:
-            f.done()
+            max_exp_avg_sq = arrays[3] if per_param == 3 else np.empty(0, dtype)
+            kernels_nn.adam_step(arrays[0], grad, *arrays[1:3], max_exp_avg_sq, *scalars[dtype])
+        for tensor, copy in copies:
+            tensor.data[...] = copy.reshape(tensor.data.shape)
+        for tensor in written:
+            tensor.version.value += 1
 
 
 def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:

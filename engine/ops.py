@@ -116,7 +116,8 @@ def _blas(a: np.ndarray) -> np.ndarray:
 
 def _numel_scale(node, dtype) -> np.ndarray:
     """1/N for a mean reduction over the N elementwise losses, 1 otherwise."""
-    shape = np.broadcast_shapes(node.inputs[0].shape, node.inputs[1].shape)
+    first, second = node.inputs[0].shape, node.inputs[1].shape
+    shape = first if first == second else np.broadcast_shapes(first, second)
     n = prod(shape) if node.attrs["reduction"] == "mean" else 1
     return np.asarray(1.0 / max(n, 1) if n else np.nan, dtype=dtype)
 

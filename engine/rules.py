@@ -1234,10 +1234,10 @@ _INFERRED: dict[tuple, tuple[OpSpec, dict, TensorMeta]] = {}
 _INFERRED_MAX = 4096
 
 
-def _typed(value) -> tuple:
+def typed_key(value) -> tuple:
     """A hashable key for a number or attribute that tells 1, 1.0 and True apart."""
     if isinstance(value, list | tuple):
-        return (type(value), *map(_typed, value))
+        return (type(value), *map(typed_key, value))
     return (type(value), value)
 
 
@@ -1264,8 +1264,8 @@ def infer(op: str, operands: Sequence[Operand], attrs: dict) -> tuple[OpSpec, di
     """
     key = (
         op,
-        *[o if type(o) is TensorMeta else _typed(o) for o in operands],
-        *[(name, _typed(value)) for name, value in attrs.items()],
+        *[o if type(o) is TensorMeta else typed_key(o) for o in operands],
+        *[(name, typed_key(value)) for name, value in attrs.items()],
     )
     try:
         known = _INFERRED.get(key)

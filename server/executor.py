@@ -88,6 +88,8 @@ def _attrs(op: str, attrs: Mapping[str, pb.AttrValue]) -> dict:
 
     Unknown ops and attribute names are left to the engine, which reports them.
     """
+    if not attrs:
+        return {}
     spec = rules.SPECS.get(op)
     declared = {a.name: a.type for a in spec.attrs} if spec else {}
     out = {}
@@ -296,16 +298,17 @@ def execute(
     not run.
     """
     checked = -math.inf
-    for index, operation in enumerate(request.operations):
-        try:
-            now = time.monotonic()
-            if now - checked > ACTIVE_CHECK_INTERVAL:
-                checked = now
-                if not is_active():
-                    raise CallCancelled("the call ended before this operation ran")
-            _run(session, operation)
-        except Exception as exc:
-            raise OperationFailed(index, operation_name(operation), exc) from exc
+    with np.errstate(all="ignore"):  # like torch: nan and inf without a warning
+        for index, operation in enumerate(request.operations):
+            try:
+                now = time.monotonic()
+                if now - checked > ACTIVE_CHECK_INTERVAL:
+                    checked = now
+                    if not is_active():
+                        raise CallCancelled("the call ended before this operation ran")
+                _run(session, operation)
+            except Exception as exc:
+                raise OperationFailed(index, operation_name(operation), exc) from exc
     values = []
     for index, handle in enumerate(request.fetches):
         try:

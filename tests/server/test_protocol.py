@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import warnings
 
 import grpc
 import numpy as np
@@ -24,6 +25,7 @@ from serverkit import (
     bind_grad,
     call,
     connect,
+    decode,
     expect_error,
     factory,
     md,
@@ -151,6 +153,33 @@ def test_sigmoid_neuron_round_trip(session):
         [float(g) for g in grads], [-0.1966, 0.3932, -0.3932, -0.5898, 0.1966], atol=1e-4
     )
     assert session.handle_count() == 5 + 8 + 5
+
+
+def test_nan_and_inf_come_without_numpy_warnings():
+    """As in torch, log(-1), 1/0 and their gradients are nan and inf, silently: the executor
+    runs each batch under np.errstate(all="ignore") (the engine leaves that to its caller)."""
+    from gradrpc.server.executor import execute
+    from gradrpc.server.session import Session
+
+    x = np.array([-1.0, 0.0, 2.0], np.float32)
+    request = pb.ExecuteRequest(
+        operations=[
+            upload(1, x, requires_grad=True),
+            call("log", [1], 2),
+            call("div", [1.0, 1], 3),
+            call("add", [2, 3], 4),
+            call("sum", [4], 5),
+            backward(5),
+            bind_grad(1, 6),
+        ],
+        fetches=[4, 6],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values, grad = (decode(v) for v in execute(Session(new_id(), 60.0), request))
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(values, np.log(x) + 1 / x)
+        np.testing.assert_array_equal(grad, 1 / x - 1 / x**2)
 
 
 def test_dtypes_and_shapes_round_trip(session):
