@@ -11,7 +11,7 @@ saved tensors were freed raises torch's error.
 
 Like torch, the kernels give nan and inf without a warning only under
 `np.errstate(all="ignore")`, which the caller enters once around its calls (the server's
-executor does, for each batch); here it would cost a context switch per op.
+executor does, for each batch): entered here, it would cost about a microsecond per op.
 """
 
 from __future__ import annotations
