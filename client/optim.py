@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
-from gradrpc.v1 import gradrpc_pb2 as pb
 
 from . import factories
 from .nn.modules import _clear_grad
@@ -204,9 +203,10 @@ class Optimizer:
                 "state": [self.state[p][name]._handle for p in members for name in names],
                 "options": {**options, "step": {"int_value": step}},
             }
-            session.enqueue(
+            session.enqueue_fields(
                 f"{type(self).__name__}.step",
-                pb.Operation(optimizer_step=operation),
+                "optimizer_step",
+                operation,
                 undo=_RestoreSteps(self._steps, {p: previous[p] for p in members}),
             )
         return session

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as tnn
+from gradrpc.v1 import gradrpc_pb2 as pb
 
 STEPS = 15
 
@@ -366,14 +367,19 @@ def test_a_step_queues_one_operation_per_group_and_no_values(session, monkeypatc
     _loss(gradrpc, ours, *_data()[1]).backward()
     session.flush()
     queued = []
-    original = session.enqueue
+    original, original_fields = session.enqueue, session.enqueue_fields
 
     def spy(name, operation, *args, **kwargs):
         queued.append(operation)
         return original(name, operation, *args, **kwargs)
 
+    def spy_fields(name, kind, fields, *args, **kwargs):
+        queued.append(pb.Operation(**{kind: fields}))
+        return original_fields(name, kind, fields, *args, **kwargs)
+
     sent = []
     monkeypatch.setattr(session, "enqueue", spy)
+    monkeypatch.setattr(session, "enqueue_fields", spy_fields)
     monkeypatch.setattr(session, "send", lambda: sent.append(True), raising=False)
     calls = session.rpc_count
     optimizer.step()
