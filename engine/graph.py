@@ -179,8 +179,7 @@ class _CallPlan:
         spec, self.attrs, self.out_meta = rules.infer(op, metas, attrs)
         self.impl = impl = OPS[op]
         self.out_dtype = NUMPY_DTYPES[self.out_meta.dtype]
-        # a bool result is computed in int64
-        self.compute = self.out_dtype if self.out_meta.dtype != "bool" else NUMPY_DTYPES["int64"]
+        self.compute = NUMPY_DTYPES[spec.computes_in(metas, self.out_meta)]
         # operands passed as they are (views, and the inputs that keep their own dtype)
         self.raw = tuple(impl.view or i in impl.own_dtype for i in range(len(metas)))
         self.needs = rules.gradient_needs(spec, requires, self.out_meta, grad_enabled)

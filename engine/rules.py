@@ -234,6 +234,12 @@ class Attr:
     optional: bool = True
 
 
+def computes_in_result_dtype(operands: Sequence[Operand], out: TensorMeta) -> str:
+    """Most ops compute in their result's dtype; a bool result of arithmetic in int64 (True +
+    True is 2 before it is True again)."""
+    return "int64" if out.dtype == "bool" else out.dtype
+
+
 @dataclass(frozen=True, slots=True)
 class OpSpec:
     """Everything about an op that needs no values.
@@ -241,7 +247,8 @@ class OpSpec:
     `infer(operands, attrs)` validates and returns the result's metadata; `grad_fn` names the
     backward node for these operands; `saves(needs)` lists the tensors the backward keeps,
     given which inputs need a gradient ("self", "other", "target" or "result"), which is
-    what makes a second backward through the node fail once they are freed.
+    what makes a second backward through the node fail once they are freed. `computes_in`
+    is the dtype the forward receives its inputs in, given the operands and the result.
     """
 
     name: str
@@ -253,6 +260,7 @@ class OpSpec:
     grad_fn: Callable[[Sequence[Operand], dict], str]
     saves: Callable[[tuple[bool, ...]], tuple[str, ...]]
     attrs: tuple[Attr, ...] = ()
+    computes_in: Callable[[Sequence[Operand], TensorMeta], str] = computes_in_result_dtype
 
     @property
     def arity(self) -> int:
@@ -758,6 +766,8 @@ _register(
                 "dtype", "string", "The new dtype: float32, float64, int64 or bool.", optional=False
             ),
         ),
+        # the conversion is the cast itself: 0.5 becomes True, as in torch, not 0 then False
+        computes_in=lambda operands, out: out.dtype,
     )
 )
 

@@ -46,3 +46,14 @@ def test_float_double_long_and_back():
         return y, x.grad, x.long(), x.long().requires_grad, x.to(x).grad_fn, y.type()
 
     check_same(scenario)
+
+
+def test_to_bool_is_nonzero():
+    """A float converts to True unless it is zero (nan included), not through an integer."""
+    check_same(
+        lambda T: (
+            T.tensor([0.5, 0.0, -0.2, -0.0, float("nan"), float("inf")]).bool(),
+            T.tensor([0.25, 3.0], dtype=T.float64).to(T.bool),
+            T.tensor([2, 0, -7]).bool(),
+        )
+    )
