@@ -93,6 +93,28 @@ def pow(input, exponent) -> Tensor:
     return input.pow(exponent) if isinstance(input, Tensor) else exponent.__rpow__(input)
 
 
+def _comparison(op: str):
+    def compare(input, other) -> Tensor:
+        if not isinstance(input, Tensor) or (
+            _number(other) is None and not isinstance(other, Tensor)
+        ):
+            raise TypeError(
+                f"{op}() received an invalid combination of arguments - got "
+                f"({type(input).__name__}, {type(other).__name__}), but expected one of:\n"
+                " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                " * (Tensor input, Number other, *, Tensor out = None)\n"
+            )
+        return input._compare(op, other)
+
+    compare.__name__ = op
+    compare.__doc__ = f"torch.{op}(input, other): an elementwise comparison, as a bool tensor."
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_comparison(op) for op in ("eq", "ne", "lt", "le", "gt", "ge"))
+not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+
 def neg(input: Tensor) -> Tensor:
     return -input
 
@@ -173,6 +195,7 @@ __all__ = [
     "empty",
     "empty_like",
     "enable_grad",
+    "eq",
     "exp",
     "eye",
     "flatten",
@@ -182,13 +205,21 @@ __all__ = [
     "from_numpy",
     "full",
     "full_like",
+    "ge",
     "get_printoptions",
+    "greater",
+    "greater_equal",
+    "gt",
     "int64",
     "is_grad_enabled",
     "is_tensor",
+    "le",
+    "less",
+    "less_equal",
     "log",
     "log_softmax",
     "long",
+    "lt",
     "manual_seed",
     "matmul",
     "mean",
@@ -196,9 +227,11 @@ __all__ = [
     "mul",
     "multiply",
     "mv",
+    "ne",
     "neg",
     "nn",
     "no_grad",
+    "not_equal",
     "numel",
     "ones",
     "ones_like",

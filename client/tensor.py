@@ -15,7 +15,7 @@ from math import prod
 
 import numpy as np
 from gradrpc.engine import rules
-from gradrpc.engine.errors import DtypeMismatch, NoGradFn
+from gradrpc.engine.errors import DtypeMismatch, NoGradFn, Unsupported
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
@@ -357,6 +357,19 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self._meta.shape[0]
 
+    # Not yet: a clear error rather than Python's "not subscriptable" or "not iterable".
+    def __getitem__(self, index):
+        raise Unsupported("gradrpc: indexing and slicing tensors is not supported yet")
+
+    def __setitem__(self, index, value):
+        raise Unsupported("gradrpc: indexing and slicing tensors is not supported yet")
+
+    def __iter__(self):
+        raise Unsupported("gradrpc: iterating over a tensor is not supported yet")
+
+    def __contains__(self, element):
+        raise Unsupported("gradrpc: `in` on a tensor is not supported yet")
+
     # ------------------------------------------------------------ queueing ops
 
     def _call(self, op: str, operands: Sequence = (), attrs: dict | None = None) -> Tensor:
@@ -537,6 +550,17 @@ class Tensor:
         return self.item()
 
     def __float__(self) -> float:
+        # torch warns once per process (TORCH_WARN_ONCE), whatever the warning filters say.
+        if self._requires_grad and "float" not in _WARNED:
+            _WARNED.add("float")
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                "behavior.\nConsider using tensor.detach() first. (Triggered internally at "
+                "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp"
+                ":822.)",
+                UserWarning,
+                stacklevel=2,
+            )
         return float(self._python_scalar())
 
     def __int__(self) -> int:
@@ -717,6 +741,62 @@ class Tensor:
         return self._call("neg", [self])
 
     neg = negative = __neg__
+
+    # ------------------------------------------------------------ comparisons
+
+    def _compare(self, op: str, other) -> Tensor:
+        """self `op` other as a bool tensor (no gradient), with torch's error for an operand
+        that is neither a tensor nor a number."""
+        if _number(other) is None and not isinstance(other, Tensor):
+            kind = type(other).__name__
+            mismatch = (
+                f"      didn't match because some of the arguments have invalid types: (!{kind}!)\n"
+            )
+            raise TypeError(
+                f"{op}() received an invalid combination of arguments - got ({kind}), but "
+                f"expected one of:\n * (Tensor other)\n{mismatch} * (Number other)\n{mismatch}"
+            )
+        return self._binary(op, other)
+
+    def eq(self, other) -> Tensor:
+        return self._compare("eq", other)
+
+    def ne(self, other) -> Tensor:
+        return self._compare("ne", other)
+
+    def lt(self, other) -> Tensor:
+        return self._compare("lt", other)
+
+    def le(self, other) -> Tensor:
+        return self._compare("le", other)
+
+    def gt(self, other) -> Tensor:
+        return self._compare("gt", other)
+
+    def ge(self, other) -> Tensor:
+        return self._compare("ge", other)
+
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+    # An operand that is neither a tensor nor a number gives NotImplemented, as in torch:
+    # `x == None` is then False and `x < None` Python's TypeError.
+    def __eq__(self, other) -> Tensor:
+        return self._reflected("eq", other, lambda o: self._call("eq", [self, o]))
+
+    def __ne__(self, other) -> Tensor:
+        return self._reflected("ne", other, lambda o: self._call("ne", [self, o]))
+
+    def __lt__(self, other) -> Tensor:
+        return self._reflected("lt", other, lambda o: self._call("lt", [self, o]))
+
+    def __le__(self, other) -> Tensor:
+        return self._reflected("le", other, lambda o: self._call("le", [self, o]))
+
+    def __gt__(self, other) -> Tensor:
+        return self._reflected("gt", other, lambda o: self._call("gt", [self, o]))
+
+    def __ge__(self, other) -> Tensor:
+        return self._reflected("ge", other, lambda o: self._call("ge", [self, o]))
 
     def __pos__(self) -> Tensor:
         return self

@@ -175,6 +175,19 @@ def div(a, b):
     return K.div(a, b)
 
 
+# Comparisons: NumPy's own SIMD loops, on inputs already in the promoted dtype; a bool
+# result never requires grad, so there is no vjp to run.
+for _name, _compare in {
+    "eq": np.equal,
+    "ne": np.not_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+}.items():
+    _op(_name, lambda n, g: (None, None))(_compare)
+
+
 def _pow_number(x: np.ndarray, e: float) -> np.ndarray:
     """x ** e for a float tensor and a Python-number exponent, as torch's pow.Tensor_Scalar
     computes it: shortcuts for e in {0, 1, 0.5, -0.5, -1, 2, 3, -2} (which differ from pow()

@@ -412,6 +412,49 @@ for _name, (_torch, _gfn, _saves, _diff, _float, _doc) in _BINARY.items():
     )
 
 
+# ---- comparisons: bool results, no gradient; compared in the operands' promoted dtype
+
+
+def _compare_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        if not isinstance(operands[0], TensorMeta):
+            raise InvalidArgument(
+                f"{name}() received an invalid combination of arguments - got "
+                f"({type(operands[0]).__name__}, Tensor), but expected one of:\n"
+                " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                " * (Tensor input, Number other, *, Tensor out = None)\n"
+            )
+        return meta(broadcast_shapes(*(t.shape for t in _tensors(operands))), "bool")
+
+    return infer
+
+
+_COMPARISONS = {
+    "eq": "self == other",
+    "ne": "self != other",
+    "lt": "self < other",
+    "le": "self <= other",
+    "gt": "self > other",
+    "ge": "self >= other",
+}
+for _name, _doc in _COMPARISONS.items():
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise {_doc} as bool, broadcasting, compared in the promoted dtype of the "
+            "inputs (either may be a number); not differentiable.",
+            ("self", "other"),
+            (False, False),
+            _compare_infer(_name),
+            _named(""),
+            _nothing,
+            computes_in=lambda operands, out: result_type(operands),
+        )
+    )
+
+
 # ---- elementwise unary ops
 
 

@@ -3,6 +3,10 @@ squeeze over all dims, dtype conversion; each against torch."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from clientkit import check_error_at_line, check_same
 
 
@@ -57,3 +61,29 @@ def test_to_bool_is_nonzero():
             T.tensor([2, 0, -7]).bool(),
         )
     )
+
+
+_FLOAT_OF_A_GRAD_TENSOR = """
+import warnings
+import {module} as T
+a = T.ones(2, requires_grad=True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    int(a.sum()), float(a.sum().detach()), bool(a.sum()), f"{{a.sum():.1f}}", a.sum().item()
+    print(len(caught))
+    float(a.sum()), float(a.sum() * 2)  # once per process, whatever the filters say
+print([(w.category.__name__, str(w.message), w.lineno) for w in caught])
+"""
+
+
+def test_float_of_a_tensor_that_requires_grad_warns_once(session):
+    def run(module):
+        env = {**os.environ, "GRADRPC_ADDRESS": session.address}
+        script = _FLOAT_OF_A_GRAD_TENSOR.format(module=module)
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert run("gradrpc") == run("torch")

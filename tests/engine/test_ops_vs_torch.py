@@ -40,6 +40,7 @@ TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12,
 
 BINARY = ("add", "sub", "rsub", "mul", "div")
 UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "reciprocal")
+COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 UNARY_DOMAIN = {"log": POS, "sqrt": POS, "reciprocal": POS}
 
 CASES: list[Case] = []
@@ -78,6 +79,18 @@ CASES += [
 for _op in UNARY:
     _domain = UNARY_DOMAIN.get(_op, "any")
     CASES += [C(_op, T((3, 4), _domain)), C(_op, T((), _domain))]
+for _op in COMPARISONS:  # int64 draws from 1..4: equal pairs are common
+    CASES += [
+        C(_op, T((3, 4), grad=False), T((3, 4), grad=False)),
+        C(_op, T((3, 1, 4), grad=False), T((2, 4), grad=False)),
+        C(_op, T((3, 4)), T((3, 4), grad=False)),  # requires grad, yet no gradient
+        C(_op, T((3, 4), dtype="int64", grad=False), T((4,), dtype="int64", grad=False)),
+        C(_op, T((2, 3), dtype="int64", grad=False), 2),
+        C(_op, T((2, 3), dtype="int64", grad=False), 2.5),  # compared as float32, not int64
+        C(_op, T((2, 3), grad=False), T((), dtype="float64", grad=False)),
+        C(_op, T((2, 3), dtype="bool", grad=False), T((2, 3), dtype="bool", grad=False)),
+        C(_op, T((2, 3), dtype="bool", grad=False), 0.5),
+    ]
 CASES += [
     C("mm", T((3, 4)), T((4, 5))),
     C("mm", T((1, 4)), T((4, 1))),
@@ -215,6 +228,7 @@ TORCH: dict[str, Callable] = {
     "div": torch.div,
     "pow": torch.pow,
     **{name: getattr(torch, name) for name in UNARY},
+    **{name: getattr(torch, name) for name in COMPARISONS},
     "mm": torch.mm,
     "mv": torch.mv,
     "dot": torch.dot,
@@ -345,7 +359,7 @@ def _check_forward(run: Run) -> None:
 
 
 def _check_gradients(run: Run, seed: int) -> None:
-    if not run.their_inputs:
+    if not run.their_inputs or not run.theirs.requires_grad:  # (the forward check compares it)
         return
     dtype = run.ours.data.dtype
     upstream = np.random.default_rng(seed + 1).standard_normal(run.ours.meta.shape).astype(dtype)
@@ -389,7 +403,7 @@ def test_mixed_float_dtypes_match_torch(case: Case) -> None:
 def test_second_backward_without_retain_graph_matches_torch(case: Case) -> None:
     """A second backward through a node fails exactly when torch's node saved tensors."""
     run = _build(case, "float64", _seed(case.id, "twice"))
-    if not run.their_inputs:
+    if not run.their_inputs or not run.theirs.requires_grad:
         return
     ours = graph.call("sum", [run.ours], {})
     theirs = run.theirs.sum()
