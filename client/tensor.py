@@ -19,8 +19,8 @@ from gradrpc.engine.errors import DtypeMismatch, NoGradFn, Unsupported
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from . import printing
-from .dtypes import DTYPES, Size, as_dtype, check_available, device
+from . import indexing, printing
+from .dtypes import DTYPES, Size, as_dtype, check_available, device, float32, float64, int64
 from .grad_mode import is_grad_enabled
 
 _sequence = iter(range(1 << 62))
@@ -113,6 +113,19 @@ def _attr(value) -> dict:
     if isinstance(value, str):
         return {"string_value": value}
     return {"int_list": {"values": [int(v) for v in value]}}
+
+
+def _index_value(item):
+    """An index item, a tensor one as torch reads it: a 0-d integer tensor is its value."""
+    if not isinstance(item, Tensor):
+        return item
+    if item.dtype in (float32, float64):
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if item.ndim != 0 or item.dtype is not int64:
+        raise Unsupported(
+            "gradrpc: advanced indexing (with tensors, lists or bools) is not supported yet"
+        )
+    return item.item()
 
 
 def _number(value):
@@ -357,12 +370,22 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self._meta.shape[0]
 
-    # Not yet: a clear error rather than Python's "not subscriptable" or "not iterable".
-    def __getitem__(self, index):
-        raise Unsupported("gradrpc: indexing and slicing tensors is not supported yet")
+    def __getitem__(self, index) -> Tensor:
+        """Basic indexing (ints, slices, None, ...), a view, as torch builds it (see
+        `indexing`). A 0-d integer tensor counts as its value, which is read."""
+        items = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(item, Tensor) for item in items):
+            items = tuple(_index_value(item) for item in items)
+            index = items if isinstance(index, tuple) else items[0]
+        out = self
+        for op, attrs in indexing.plan(self._meta.shape, index):
+            out = out._call(op, [out], attrs)
+        return out
 
+    # Not yet: a clear error rather than Python's "does not support item assignment" or
+    # "not iterable".
     def __setitem__(self, index, value):
-        raise Unsupported("gradrpc: indexing and slicing tensors is not supported yet")
+        raise Unsupported("gradrpc: assigning to indexed tensors is not supported yet")
 
     def __iter__(self):
         raise Unsupported("gradrpc: iterating over a tensor is not supported yet")

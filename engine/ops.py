@@ -341,6 +341,35 @@ _op("clone", lambda n, g: (g,))(lambda x: np.array(x, order="C", copy=True))
 _op("unsqueeze", _back_to_input_shape, view=True)(
     lambda x, dim: np.expand_dims(x, dim % (x.ndim + 1))
 )
+
+
+def _on_axis(dim: int, ndim: int, index) -> tuple:
+    """A NumPy index applying `index` (an int or a slice) to axis `dim` alone; the Ellipsis
+    keeps a 0-d result a view, not a NumPy scalar."""
+    return (slice(None),) * (dim % ndim) + (index, Ellipsis)
+
+
+def _into_zeros(n, g: np.ndarray, index: tuple) -> tuple[np.ndarray]:
+    """The gradient of a part of the input: zeros, with `g` where the part was."""
+    grad = np.zeros(n.inputs[0].shape, g.dtype)
+    grad[index] = g
+    return (grad,)
+
+
+def _select_vjp(n, g):
+    return _into_zeros(n, g, _on_axis(n.attrs["dim"], len(n.inputs[0].shape), n.attrs["index"]))
+
+
+def _slice_vjp(n, g):
+    dim, start, end, step = (n.attrs[k] for k in ("dim", "start", "end", "step"))
+    return _into_zeros(n, g, _on_axis(dim, len(n.inputs[0].shape), slice(start, end, step)))
+
+
+_op("select", _select_vjp, view=True)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
+_op("slice", _slice_vjp, view=True)(
+    lambda x, dim, start, end, step: x[_on_axis(dim, x.ndim, slice(start, end, step))]
+)
+_op("alias", lambda n, g: (g,), view=True)(lambda x: x.view())
 for _squeeze in ("squeeze", "squeeze_"):
     _op(_squeeze, _back_to_input_shape, view=True, in_place=_squeeze == "squeeze_")(
         lambda x, dim: (

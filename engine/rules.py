@@ -762,6 +762,103 @@ for _name, _infer, _gfn, _attrs, _doc in (
     )
 
 
+# ---- basic indexing: the client splits x[...] into these (and unsqueeze), as torch does
+
+
+def _select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("select", operands, 1)
+    x = _require_tensor("select", operands[0], 0)
+    if x.ndim == 0:
+        raise DimensionOutOfRange("select() cannot be applied to a 0-dim tensor.")
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    index = attrs["index"]
+    if not -x.shape[dim] <= index < x.shape[dim]:
+        raise DimensionOutOfRange(
+            f"select(): index {index} out of range for tensor of size "
+            f"[{', '.join(map(str, x.shape))}] at dimension {dim}"
+        )
+    return _view_result(
+        x, x.shape[:dim] + x.shape[dim + 1 :], x.strides[:dim] + x.strides[dim + 1 :]
+    )
+
+
+def slice_bounds(size: int, start: int, end: int) -> tuple[int, int]:
+    """torch's slice bounds: a negative bound counts from the end, then both are clamped to
+    [0, size] with end >= start."""
+    start = start + size if start < 0 else start
+    end = end + size if end < 0 else end
+    start = min(max(start, 0), size)
+    return start, min(max(end, start), size)
+
+
+def _slice_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("slice", operands, 1)
+    x = _require_tensor("slice", operands[0], 0)
+    if x.ndim == 0:
+        raise DimensionOutOfRange("slice() cannot be applied to a 0-dim tensor.")
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    step = attrs["step"]
+    if step <= 0:
+        raise InvalidValue("slice step must be positive")
+    start, end = slice_bounds(x.shape[dim], attrs["start"], attrs["end"])
+    shape, strides = list(x.shape), list(x.strides)
+    shape[dim] = -(-(end - start) // step)
+    strides[dim] *= step
+    return _view_result(x, tuple(shape), tuple(strides))
+
+
+def _alias_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("alias", operands, 1)
+    x = _require_tensor("alias", operands[0], 0)
+    return _view_result(x, x.shape, x.strides)
+
+
+for _name, _torch, _infer, _gfn, _attrs, _doc in (
+    (
+        "select",
+        "torch.select",
+        _select_infer,
+        "SelectBackward0",
+        (
+            Attr("dim", "int", "The dimension.", optional=False),
+            Attr(
+                "index", "int", "The position in it; negative counts from the end.", optional=False
+            ),
+        ),
+        "x[..., index, ...]: the slice at `index` along `dim`, which goes away (a view).",
+    ),
+    (
+        "slice",
+        "torch.ops.aten.slice",
+        _slice_infer,
+        "SliceBackward0",
+        (
+            Attr("dim", "int", "The dimension (default 0).", default=0),
+            Attr(
+                "start",
+                "int",
+                "The first position (default 0; negative counts from the end).",
+                default=0,
+            ),
+            Attr("end", "int", "One past the last position (default: the end).", default=2**63 - 1),
+            Attr("step", "int", "The stride, at least 1 (default 1).", default=1),
+        ),
+        "x[..., start:end:step, ...] along `dim`, bounds clamped as Python's (a view).",
+    ),
+    (
+        "alias",
+        "torch.ops.aten.alias",
+        _alias_infer,
+        "AliasBackward0",
+        (),
+        "x[...]: the same tensor (a view).",
+    ),
+):
+    _register(
+        OpSpec(_name, _torch, _doc, ("self",), (True,), _infer, _named(_gfn), _nothing, _attrs)
+    )
+
+
 _register(
     OpSpec(
         "squeeze",

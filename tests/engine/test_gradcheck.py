@@ -65,6 +65,9 @@ CASES += [
     C("squeeze", T((1, 3, 1))),
     C("squeeze_", T((1, 4)), dim=0),
     C("_to_copy", T((3, 4)), dtype="float64"),
+    C("select", T((3, 4)), dim=1, index=-2),
+    C("slice", T((5, 3)), dim=0, start=1, end=5, step=2),
+    C("alias", T((3, 4))),
 ]
 for _op in ("sum", "mean"):
     CASES += [
