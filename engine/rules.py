@@ -444,7 +444,7 @@ for _name, _doc in _COMPARISONS.items():
             _name,
             f"torch.{_name}",
             f"Elementwise {_doc} as bool, broadcasting, compared in the promoted dtype of the "
-            "inputs (either may be a number); not differentiable.",
+            "inputs (`other` may be a number); not differentiable.",
             ("self", "other"),
             (False, False),
             _compare_infer(_name),
@@ -765,12 +765,17 @@ for _name, _infer, _gfn, _attrs, _doc in (
 # ---- basic indexing: the client splits x[...] into these (and unsqueeze), as torch does
 
 
-def _select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    _check_operands("select", operands, 1)
-    x = _require_tensor("select", operands[0], 0)
+def _indexed(name: str, operands: Sequence[Operand], attrs: dict) -> tuple[TensorMeta, int]:
+    """The tensor that `name` (select or slice) indexes, and the normalized dim."""
+    _check_operands(name, operands, 1)
+    x = _require_tensor(name, operands[0], 0)
     if x.ndim == 0:
-        raise DimensionOutOfRange("select() cannot be applied to a 0-dim tensor.")
-    dim = normalize_dim(attrs["dim"], x.ndim)
+        raise DimensionOutOfRange(f"{name}() cannot be applied to a 0-dim tensor.")
+    return x, normalize_dim(attrs["dim"], x.ndim)
+
+
+def _select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    x, dim = _indexed("select", operands, attrs)
     index = attrs["index"]
     if not -x.shape[dim] <= index < x.shape[dim]:
         raise DimensionOutOfRange(
@@ -792,11 +797,7 @@ def slice_bounds(size: int, start: int, end: int) -> tuple[int, int]:
 
 
 def _slice_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    _check_operands("slice", operands, 1)
-    x = _require_tensor("slice", operands[0], 0)
-    if x.ndim == 0:
-        raise DimensionOutOfRange("slice() cannot be applied to a 0-dim tensor.")
-    dim = normalize_dim(attrs["dim"], x.ndim)
+    x, dim = _indexed("slice", operands, attrs)
     step = attrs["step"]
     if step <= 0:
         raise InvalidValue("slice step must be positive")
