@@ -18,6 +18,13 @@ from gradrpc.engine.errors import Unsupported
 Step = tuple[str, dict]
 
 
+def advanced_indexing() -> Unsupported:
+    """The error for an index that needs advanced indexing (tensors, lists, bools)."""
+    return Unsupported(
+        "gradrpc: advanced indexing (with tensors, lists or bools) is not supported yet"
+    )
+
+
 def plan(shape: tuple[int, ...], index) -> list[Step]:
     """The (op, attrs) steps that compute x[index] for an x of `shape`, or torch's error."""
     ndim = len(shape)
@@ -86,9 +93,7 @@ def _check_kind(item) -> None:
     if item is None or item is Ellipsis or isinstance(item, slice) or _is_int(item):
         return
     if isinstance(item, bool | np.bool_ | list | tuple | np.ndarray):
-        raise Unsupported(
-            "gradrpc: advanced indexing (with tensors, lists or bools) is not supported yet"
-        )
+        raise advanced_indexing()
     if isinstance(item, str):
         raise TypeError("new(): invalid data type 'str'")
     raise IndexError(

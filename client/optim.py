@@ -273,17 +273,12 @@ class Optimizer:
                 name: _state_tensor(p, value) for name, value in values.items() if value is not None
             }
             if step is not None or state[p]:
-                steps[p] = int(_number(step)) if step is not None else 1
+                steps[p] = int(step) if step is not None else 1  # a number or 0-d tensor
         for group, saved in zip(groups, saved_groups, strict=True):
             saved["params"] = group["params"]
             for name, default in self.defaults.items():
                 saved.setdefault(name, default)
         self.state, self._steps, self.param_groups = state, steps, saved_groups
-
-
-def _number(value) -> float:
-    """A Python number from a number or a one-element tensor (gradrpc's, torch's, NumPy's)."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def _state_tensor(p: Tensor, value):

@@ -122,9 +122,7 @@ def _index_value(item):
     if item.dtype in (float32, float64):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if item.ndim != 0 or item.dtype is not int64:
-        raise Unsupported(
-            "gradrpc: advanced indexing (with tensors, lists or bools) is not supported yet"
-        )
+        raise indexing.advanced_indexing()
     return item.item()
 
 
