@@ -9,7 +9,7 @@ same namespace as this module.
 
 from __future__ import annotations
 
-from . import autograd, factories, nn, optim
+from . import autograd, factories, nn, optim, return_types
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -120,11 +120,16 @@ def neg(input: Tensor) -> Tensor:
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    return input.matmul(input._matrix("matmul", other, "other", position=2))
+    return input.matmul(input._tensor_operand("matmul", other, "other", position=2))
 
 
 def _method(name: str):
     def function(input: Tensor, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(
+                f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                f"{type(input).__name__}"
+            )
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = name
@@ -155,6 +160,27 @@ unsqueeze = _method("unsqueeze")
 squeeze = _method("squeeze")
 sum = _method("sum")
 mean = _method("mean")
+max = _method("max")
+min = _method("min")
+amax = _method("amax")
+amin = _method("amin")
+argmax = _method("argmax")
+argmin = _method("argmin")
+all = _method("all")
+any = _method("any")
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    return input._call("maximum", [input, input._tensor_operand("maximum", other, "other", 2)])
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    return input._call("minimum", [input, input._tensor_operand("minimum", other, "other", 2)])
+
+
+clamp = clip = _method("clamp")
+clamp_min = _method("clamp_min")
+clamp_max = _method("clamp_max")
 clone = _method("clone")
 detach = _method("detach")
 numel = _method("numel")
@@ -179,8 +205,18 @@ __all__ = [
     "abs",
     "add",
     "addmm",
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
     "autograd",
     "bool",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "clip",
     "clone",
     "connect",
     "cuda",
@@ -222,7 +258,11 @@ __all__ = [
     "lt",
     "manual_seed",
     "matmul",
+    "max",
+    "maximum",
     "mean",
+    "min",
+    "minimum",
     "mm",
     "mul",
     "multiply",
@@ -245,6 +285,7 @@ __all__ = [
     "reciprocal",
     "relu",
     "reshape",
+    "return_types",
     "set_grad_enabled",
     "set_printoptions",
     "sigmoid",

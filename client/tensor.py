@@ -19,7 +19,7 @@ from gradrpc.engine.errors import DtypeMismatch, NoGradFn, Unsupported
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from . import indexing, printing
+from . import indexing, printing, return_types
 from .dtypes import DTYPES, Size, as_dtype, check_available, device, float32, float64, int64
 from .grad_mode import is_grad_enabled
 
@@ -854,7 +854,8 @@ class Tensor:
 
     # ------------------------------------------------------------ matrix products
 
-    def _matrix(self, op: str, other, name: str, position: int = 1) -> Tensor:
+    def _tensor_operand(self, op: str, other, name: str, position: int = 1) -> Tensor:
+        """`other` as an operand that must be a tensor (of this session)."""
         if not isinstance(other, Tensor):
             raise TypeError(
                 f"{op}(): argument '{name}' (position {position}) must be Tensor, "
@@ -863,24 +864,28 @@ class Tensor:
         return self._coerce(other)
 
     def matmul(self, other: Tensor) -> Tensor:
-        other = self._matrix("matmul", other, "other")
+        other = self._tensor_operand("matmul", other, "other")
         plan = rules.matmul_plan(self._meta, other._meta)
         if plan == "vm":  # torch: unsqueeze(0), mm, squeeze_(0)
             return self.unsqueeze(0).mm(other)._call("squeeze_", attrs={"dim": 0})
         return self._call(plan, [self, other])
 
     def mm(self, mat2: Tensor) -> Tensor:
-        return self._call("mm", [self, self._matrix("mm", mat2, "mat2")])
+        return self._call("mm", [self, self._tensor_operand("mm", mat2, "mat2")])
 
     def mv(self, vec: Tensor) -> Tensor:
-        return self._call("mv", [self, self._matrix("mv", vec, "vec")])
+        return self._call("mv", [self, self._tensor_operand("mv", vec, "vec")])
 
     def dot(self, tensor: Tensor) -> Tensor:
-        return self._call("dot", [self, self._matrix("dot", tensor, "tensor")])
+        return self._call("dot", [self, self._tensor_operand("dot", tensor, "tensor")])
 
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
         """beta self + alpha (mat1 @ mat2), self broadcast to the product's shape."""
-        operands = [self, self._matrix("addmm", mat1, "mat1"), self._matrix("addmm", mat2, "mat2")]
+        operands = [
+            self,
+            self._tensor_operand("addmm", mat1, "mat1"),
+            self._tensor_operand("addmm", mat2, "mat2"),
+        ]
         return self._call("addmm", operands, {"beta": float(beta), "alpha": float(alpha)})
 
     def __matmul__(self, other) -> Tensor:
@@ -985,6 +990,90 @@ class Tensor:
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         return self._call("mean", [self], {"dim": dim, "keepdim": keepdim})
 
+    def max(self, *args, **kwargs):
+        """x.max(): the largest element; x.max(dim, keepdim=False): its values and indices
+        along `dim` (torch.return_types.max); x.max(other): torch.maximum."""
+        return self._extreme("max", args, kwargs)
+
+    def min(self, *args, **kwargs):
+        """x.min(), x.min(dim, keepdim=False) or x.min(other), as max."""
+        return self._extreme("min", args, kwargs)
+
+    def _extreme(self, name: str, args: tuple, kwargs: dict):
+        if not args and not kwargs:
+            return self._call(name)
+        other = args[0] if len(args) == 1 and not kwargs else kwargs.get("other")
+        if isinstance(other, Tensor) and len(args) + len(kwargs) == 1:
+            return self._call(f"{name}imum", [self, other])
+        dim = args[0] if args else kwargs.get("dim")
+        if not _is_int(dim) or not {*kwargs} <= {"dim", "keepdim"}:
+            raise TypeError(_extreme_overloads(name, args, kwargs))
+        dim, keepdim = _arguments(name, args, kwargs, (("dim", "int"), ("keepdim", "bool")))
+        values = self._call(f"{name}_dim", [self], {"dim": dim, "keepdim": keepdim})
+        # argmax refuses bool input, yet max(dim) gives a bool tensor's indices
+        source = self.long() if self._meta.dtype == "bool" else self
+        indices = source._call(f"arg{name}", [source], {"dim": dim, "keepdim": keepdim})
+        return getattr(return_types, name)((values, indices))
+
+    def maximum(self, other) -> Tensor:
+        return self._call("maximum", [self, self._tensor_operand("maximum", other, "other")])
+
+    def minimum(self, other) -> Tensor:
+        return self._call("minimum", [self, self._tensor_operand("minimum", other, "other")])
+
+    def amax(self, *args, **kwargs) -> Tensor:
+        """The largest element over all dims or `dim` (the gradient shared among ties)."""
+        dim, keepdim = _arguments("amax", args, kwargs, (("dim", "ints"), ("keepdim", "bool")))
+        return self._call("amax", [self], {"dim": dim, "keepdim": keepdim})
+
+    def amin(self, *args, **kwargs) -> Tensor:
+        """The smallest element over all dims or `dim` (the gradient shared among ties)."""
+        dim, keepdim = _arguments("amin", args, kwargs, (("dim", "ints"), ("keepdim", "bool")))
+        return self._call("amin", [self], {"dim": dim, "keepdim": keepdim})
+
+    def argmax(self, *args, **kwargs) -> Tensor:
+        """The index of the largest element, in the flattened tensor or along `dim`."""
+        dim, keepdim = _arguments("argmax", args, kwargs, (("dim", "int?"), ("keepdim", "bool")))
+        return self._call("argmax", [self], {"dim": dim, "keepdim": keepdim})
+
+    def argmin(self, *args, **kwargs) -> Tensor:
+        """The index of the smallest element, in the flattened tensor or along `dim`."""
+        dim, keepdim = _arguments("argmin", args, kwargs, (("dim", "int?"), ("keepdim", "bool")))
+        return self._call("argmin", [self], {"dim": dim, "keepdim": keepdim})
+
+    def all(self, *args, **kwargs) -> Tensor:
+        """Whether every element is nonzero, over all dims or `dim`, as bool."""
+        dim, keepdim = _arguments("all", args, kwargs, (("dim", "ints?"), ("keepdim", "bool")))
+        return self._call("all", [self], {"dim": dim, "keepdim": keepdim})
+
+    def any(self, *args, **kwargs) -> Tensor:
+        """Whether some element is nonzero, over all dims or `dim`, as bool."""
+        dim, keepdim = _arguments("any", args, kwargs, (("dim", "ints?"), ("keepdim", "bool")))
+        return self._call("any", [self], {"dim": dim, "keepdim": keepdim})
+
+    def clamp(self, min=None, max=None) -> Tensor:
+        """min(max(x, min), max) with number bounds; the gradient passes where
+        min <= x <= max."""
+        for bound in (min, max):
+            if bound is not None and _number(bound) is None:
+                if isinstance(bound, Tensor):
+                    raise Unsupported("gradrpc: clamp with tensor bounds is not supported yet")
+                kind = type(bound).__name__
+                raise TypeError(
+                    f"clamp() received an invalid combination of arguments - got ({kind}), but "
+                    "expected one of:\n * (Tensor min = None, Tensor max = None)\n"
+                    " * (Number min = None, Number max = None)\n"
+                )
+        return self._call("clamp", [self], {"min": _number(min), "max": _number(max)})
+
+    clip = clamp
+
+    def clamp_min(self, min) -> Tensor:
+        return self._call("clamp_min", [self], {"min": _bound("clamp_min", "min", min)})
+
+    def clamp_max(self, max) -> Tensor:
+        return self._call("clamp_max", [self], {"max": _bound("clamp_max", "max", max)})
+
     def softmax(self, dim: int, dtype=None) -> Tensor:
         """e^x / Σ e^x along `dim` (converted to `dtype` first, if given)."""
         x = self if dtype is None else self.to(dtype)
@@ -1040,6 +1129,87 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
+
+
+# ---------------------------------------------------------------- torch's argument parsing
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_ints(value) -> bool:
+    return _is_int(value) or (isinstance(value, list | tuple) and all(map(_is_int, value)))
+
+
+# kind: (torch's name for it, the check); a kind written with a trailing "?" also takes None
+_ARG_TYPES = {
+    "int": ("int", _is_int),
+    "bool": ("bool", lambda v: isinstance(v, bool | np.bool_)),
+    "ints": ("tuple of ints", _is_ints),
+}
+
+
+def _arguments(name: str, args: tuple, kwargs: dict, params: tuple) -> list:
+    """Bind a method's arguments to `params` ((name, kind) pairs, each optional: None, or
+    False for a bool), with torch's errors for a wrong type or an unknown keyword."""
+    if len(args) > len(params):
+        raise TypeError(
+            f"{name}() takes {len(params)} positional arguments but {len(args)} were given"
+        )
+    values = []
+    for position, (param, kind) in enumerate(params, start=1):
+        given = position <= len(args)
+        value = args[position - 1] if given else kwargs.pop(param, None)
+        if given and param in kwargs:
+            raise TypeError(f"{name}() got multiple values for argument '{param}'")
+        if value is None and kind == "bool":
+            value = False
+        type_name, check = _ARG_TYPES[kind.rstrip("?")]
+        if value is not None and not check(value):
+            where = f" (position {position})" if given else ""
+            raise TypeError(
+                f"{name}(): argument '{param}'{where} must be {type_name}, "
+                f"not {type(value).__name__}"
+            )
+        if kind.startswith("int") and value is not None:
+            value = int(value) if _is_int(value) else tuple(int(v) for v in value)
+        values.append(bool(value) if kind == "bool" else value)
+    if kwargs:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return values
+
+
+def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
+    """torch's error for max() or min() arguments that match none of its overloads."""
+    got = ", ".join(
+        [type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    )
+    if kwargs and not args:
+        got += ", "
+    why = (
+        "some of the keywords were incorrect: " + ", ".join(kwargs)
+        if kwargs
+        else "some of the arguments have invalid types: ("
+        + ", ".join(f"!{type(a).__name__}!" for a in args)
+        + ")"
+    )
+    return (
+        f"{name}() received an invalid combination of arguments - got ({got}), but expected "
+        f"one of:\n * ()\n      didn't match because {why}\n * (Tensor other)\n"
+        f"      didn't match because {why}\n * (int dim, bool keepdim = False)\n"
+    )
+
+
+def _bound(name: str, param: str, value):
+    """A clamp bound: a number (tensor bounds are not supported yet)."""
+    if isinstance(value, Tensor):
+        raise Unsupported(f"gradrpc: {name} with a tensor bound is not supported yet")
+    if _number(value) is None:
+        raise TypeError(
+            f"{name}(): argument '{param}' (position 1) must be Number, not {type(value).__name__}"
+        )
+    return _number(value)
 
 
 # ---------------------------------------------------------------- queueing one op

@@ -469,6 +469,40 @@ def reciprocal(a):
     return 1 / a
 
 
+@elementwise(2, _WITH_INTS)
+def maximum(a, b):
+    """the larger of a and b, nan if either is nan"""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@elementwise(2, _WITH_INTS)
+def minimum(a, b):
+    """the smaller of a and b, nan if either is nan"""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@elementwise(3, _WITH_INTS)
+def clamp(x, lo, hi):
+    """min(max(x, lo), hi): hi where lo > hi, nan where x or a bound is nan"""
+    if x != x:
+        return x
+    if lo != lo:
+        return lo
+    if hi != hi:
+        return hi
+    if x < lo:
+        x = lo
+    return hi if x > hi else x
+
+
 # ---------------------------------------------------------------- backward, elementwise
 # g is the incoming gradient, r the forward result, x the forward input.
 
@@ -513,6 +547,23 @@ def tanh_backward(g, r):
 def reciprocal_backward(g, r):
     """-g r^2"""
     return -g * (r * r)
+
+
+@elementwise(3)
+def larger_backward(g, a, b):
+    """∂max(a, b)/∂a g: g where a > b or either is nan, g / 2 where a == b, 0 where a < b
+    (∂min(a, b)/∂a g is larger_backward(g, b, a))"""
+    if a < b:
+        return 0
+    if a == b:
+        return g / 2
+    return g
+
+
+@elementwise(4)
+def clamp_backward(g, x, lo, hi):
+    """g where lo <= x <= hi, else 0 (so 0 where x or a bound is nan)"""
+    return g if lo <= x <= hi else 0
 
 
 @elementwise(3)

@@ -188,6 +188,46 @@ for _name, _compare in {
     _op(_name, lambda n, g: (None, None))(_compare)
 
 
+_op(
+    "maximum",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.larger_backward(g, n.saved["self"], n.saved["other"])),
+        _needs(n, 1, lambda: K.larger_backward(g, n.saved["other"], n.saved["self"])),
+    ),
+)(K.maximum)
+_op(
+    "minimum",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.larger_backward(g, n.saved["other"], n.saved["self"])),
+        _needs(n, 1, lambda: K.larger_backward(g, n.saved["self"], n.saved["other"])),
+    ),
+)(K.minimum)
+
+
+def _bounds(dtype: np.dtype, lower, upper) -> tuple:
+    """clamp's bounds in `dtype`, an absent one as the dtype's extreme."""
+    if dtype.kind == "f":
+        low, high = -np.inf, np.inf
+    else:
+        low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+    return (
+        dtype.type(low if lower is None else lower),
+        dtype.type(high if upper is None else upper),
+    )
+
+
+def _clamp_vjp(n, g):
+    return (
+        K.clamp_backward(
+            g, n.saved["self"], *_bounds(g.dtype, n.attrs.get("min"), n.attrs.get("max"))
+        ),
+    )
+
+
+for _clamp in ("clamp", "clamp_min", "clamp_max"):
+    _op(_clamp, _clamp_vjp)(lambda x, min=None, max=None: K.clamp(x, *_bounds(x.dtype, min, max)))
+
+
 def _pow_number(x: np.ndarray, e: float) -> np.ndarray:
     """x ** e for a float tensor and a Python-number exponent, as torch's pow.Tensor_Scalar
     computes it: shortcuts for e in {0, 1, 0.5, -0.5, -1, 2, 3, -2} (which differ from pow()
@@ -427,6 +467,117 @@ def _mean_vjp(n, g):
 _op("sum", lambda n, g: (_expand_reduced(n, g),))(_sum_forward)
 _op("mean", _mean_vjp)(_mean_forward)
 
+
+# Selecting and logical reductions run NumPy's own SIMD loops, which propagate nan as torch
+# does (max and min are nan when any element is; argmax and argmin give the first nan).
+
+
+def _spread_over_ties(x: np.ndarray, result: np.ndarray, g: np.ndarray, axes) -> np.ndarray:
+    """(g / count) * mask, mask marking the elements equal to the selected one along `axes`
+    (all of them for None) and count their number there: torch's scale_grad_by_count. `result`
+    and `g` have the reduced dims kept as size 1."""
+    mask = x == result
+    if axes is None:  # a whole-tensor max or min of nan gives its gradient to the nans
+        if np.isnan(result).any():
+            mask = np.isnan(x)
+        count = np.asarray(np.count_nonzero(mask), g.dtype)
+    else:
+        count = mask.sum(axis=tuple(axes), keepdims=True, dtype=g.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return K.mul(K.div(g, count), mask.astype(g.dtype))
+
+
+def _kept(n, value: np.ndarray, axes) -> np.ndarray:
+    """`value` reshaped with the reduced `axes` of the node's input kept as size 1."""
+    shape = n.inputs[0].shape
+    return value.reshape([1 if i in axes else s for i, s in enumerate(shape)])
+
+
+def _extremum_axes(n) -> list[int]:
+    return _reduced_axes(len(n.inputs[0].shape), n.attrs["dim"])
+
+
+def _extremum_vjp(n, g):
+    axes = _extremum_axes(n)
+    result, g = _kept(n, n.saved["result"], axes), _kept(n, g, axes)
+    return (_spread_over_ties(n.saved["self"], result, g, axes),)
+
+
+def _extremum_all_vjp(n, g):
+    return (_spread_over_ties(n.saved["self"], n.saved["result"], g, None),)
+
+
+def _index_along(x: np.ndarray, dim: int, pick: Callable) -> np.ndarray:
+    """The index `pick` (np.argmax or np.argmin) selects along `dim`, kept as size 1."""
+    return np.expand_dims(pick(x, axis=dim), dim)
+
+
+def _select_dim(pick: Callable):
+    def forward(x, dim, keepdim):
+        if x.ndim == 0:
+            return np.array(x, copy=True)
+        values = np.take_along_axis(x, _index_along(x, dim, pick), dim % x.ndim)
+        return values if keepdim else np.squeeze(values, dim % x.ndim)
+
+    def vjp(n, g):
+        x, dim = n.saved["self"], n.attrs["dim"]
+        if x.ndim == 0:
+            return (g,)
+        dim %= x.ndim
+        grad = np.zeros(x.shape, g.dtype)
+        kept = g if n.attrs["keepdim"] else np.expand_dims(g, dim)
+        np.put_along_axis(grad, _index_along(x, dim, pick), kept, dim)
+        return (grad,)
+
+    return forward, vjp
+
+
+def _arg(pick: Callable):
+    def forward(x, dim, keepdim):
+        if dim is None:
+            index = pick(x.reshape(-1))
+            return np.full((1,) * x.ndim if keepdim else (), index, np.int64)
+        if x.ndim == 0:
+            return np.zeros((), np.int64)
+        index = _index_along(x, dim % x.ndim, pick)
+        return index if keepdim else np.squeeze(index, dim % x.ndim)
+
+    return forward
+
+
+def _extremum(reduce: Callable):
+    def forward(x, dim, keepdim):
+        axes = _reduced_axes(x.ndim, dim)
+        return reduce(x, axis=tuple(axes), keepdims=keepdim)
+
+    return forward
+
+
+for _name, _extreme, _pick in (("max", np.max, np.argmax), ("min", np.min, np.argmin)):
+    _op(_name, _extremum_all_vjp)(lambda x, extreme=_extreme: extreme(x))
+    _forward, _vjp = _select_dim(_pick)
+    _op(f"{_name}_dim", _vjp)(_forward)
+    _op(f"a{_name}", _extremum_vjp)(_extremum(_extreme))
+    _op(f"arg{_name}", lambda n, g: (None,))(_arg(_pick))
+
+
+def _reduces_some(dim) -> bool:
+    """all() and any() reduce nothing for an empty list of dims (sum() reduces every one)."""
+    return isinstance(dim, int) or len(dim) > 0
+
+
+def _logical(reduce: Callable):
+    def forward(x, dim, keepdim):
+        if dim is None:
+            return np.full((1,) * x.ndim if keepdim else (), reduce(x), np.bool_)
+        axes = tuple(_reduced_axes(x.ndim, dim)) if _reduces_some(dim) else ()
+        return reduce(x, axis=axes, keepdims=keepdim)
+
+    return forward
+
+
+_op("all", lambda n, g: (None,))(_logical(np.all))
+_op("any", lambda n, g: (None,))(_logical(np.any))
 
 # ---------------------------------------------------------------- losses
 

@@ -228,7 +228,7 @@ class Attr:
     """One attribute of an op: its name, the AttrValue field that carries it, its default."""
 
     name: str
-    type: str  # "int", "float", "bool", "string" or "ints"
+    type: str  # "int", "float", "bool", "string", "ints" or "scalar" (a number of any kind)
     doc: str
     default: object = None
     optional: bool = True
@@ -451,6 +451,85 @@ for _name, _doc in _COMPARISONS.items():
             _named(""),
             _nothing,
             computes_in=lambda operands, out: result_type(operands),
+        )
+    )
+
+
+# ---- elementwise extremes: maximum and minimum of two tensors, clamp to number bounds
+
+
+def _extreme_of_two_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        for i, (o, arg) in enumerate(zip(operands, ("input", "other"), strict=True)):
+            if not isinstance(o, TensorMeta):
+                raise InvalidArgument(
+                    f"{name}(): argument '{arg}' (position {i + 1}) must be Tensor, not "
+                    f"{type(o).__name__}"
+                )
+        return meta(broadcast_shapes(*(t.shape for t in operands)), result_type(operands))
+
+    return infer
+
+
+for _name, _title, _which in (("maximum", "Maximum", "larger"), ("minimum", "Minimum", "smaller")):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise the {_which} of two tensors, broadcasting (nan if either is nan); "
+            "where they are equal each gets half the gradient.",
+            ("self", "other"),
+            (True, True),
+            _extreme_of_two_infer(_name),
+            _named(f"{_title}Backward0"),
+            lambda needs: ("self", "other"),
+        )
+    )
+
+
+def _clamp_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        bounds = [attrs[b] for b in ("min", "max") if attrs.get(b) is not None]
+        if not bounds:
+            raise ShapeMismatch("torch.clamp: At least one of 'min' or 'max' must not be None")
+        dtype = result_type([x, *bounds])
+        if dtype == "bool":  # torch names the kernel by the bounds given
+            given = [b for b in ("min", "max") if attrs.get(b) is not None]
+            kernel = "clamp" if len(given) == 2 else f"clamp_{given[0]}"
+            raise Unsupported(f"\"{kernel}_scalar_cpu\" not implemented for 'Bool'")
+        return meta(x.shape, dtype)
+
+    return infer
+
+
+for _name, _title, _bounds in (
+    ("clamp", "ClampBackward1", ("min", "max")),
+    ("clamp_min", "ClampMinBackward0", ("min",)),
+    ("clamp_max", "ClampMaxBackward0", ("max",)),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise min(max(x, min), max) with number bounds ({' and '.join(_bounds)}; "
+            "nan stays nan); the gradient passes where min <= x <= max.",
+            ("self",),
+            (True,),
+            _clamp_infer(_name),
+            _named(_title),
+            _self,
+            tuple(
+                Attr(
+                    b,
+                    "scalar",
+                    f"The {'lower' if b == 'min' else 'upper'} bound.",
+                    optional=_name == "clamp",
+                )
+                for b in _bounds
+            ),
         )
     )
 
@@ -988,6 +1067,202 @@ for _name, _base, _doc in (("sum", "Sum", "The sum"), ("mean", "Mean", "The arit
             _reduce_grad_fn(_base),
             _nothing,
             _REDUCE_ATTRS,
+        )
+    )
+
+
+# ---- selecting reductions: max, min, amax, amin, argmax, argmin; logical all, any
+
+
+def _in_own_dtype(operands: Sequence[Operand], out: TensorMeta) -> str:
+    """A selecting or logical reduction reads its input as it is (bools included)."""
+    return operands[0].dtype
+
+
+def _keep_shape(x: TensorMeta, dims: Sequence[int], keepdim: bool) -> tuple[int, ...]:
+    """The shape after reducing `dims`: size 1 there with keepdim, else dropped."""
+    if keepdim:
+        return tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+    return tuple(s for i, s in enumerate(x.shape) if i not in dims)
+
+
+def _check_not_empty(name: str, x: TensorMeta, dims: Sequence[int], shown=None) -> None:
+    """A selecting reduction needs something to select: torch's errors for an empty input
+    reduced whole (RuntimeError) and for a reduced dim of size 0 (IndexError, naming the
+    dim as `shown` gives it)."""
+    if dims is None:
+        if x.numel == 0:
+            hint = (
+                " Specify the reduction dim with the 'dim' argument." if "arg" not in name else ""
+            )
+            error = DimensionOutOfRange if "arg" in name else ShapeMismatch
+            raise error(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{hint}"
+            )
+        return
+    for d, given in zip(dims, shown or dims, strict=True):
+        if x.ndim and x.shape[d] == 0:
+            raise DimensionOutOfRange(
+                f"{name}(): Expected reduction dim {given} to have non-zero size."
+            )
+
+
+def _select_all_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        _check_not_empty(name, x, None)
+        return meta((), x.dtype)
+
+    return infer
+
+
+def _select_dim_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        dim = normalize_dim(attrs["dim"], x.ndim)
+        _check_not_empty(name.removesuffix("_dim"), x, [dim])
+        return meta(_keep_shape(x, [dim] if x.ndim else [], attrs["keepdim"]), x.dtype)
+
+    return infer
+
+
+def _arg_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        if x.dtype == "bool":
+            raise DtypeMismatch(f"{name}(): does not support bool input")
+        if attrs["dim"] is None:
+            _check_not_empty(name, x, None)
+            return meta((1,) * x.ndim if attrs["keepdim"] else (), "int64")
+        dim = normalize_dim(attrs["dim"], x.ndim)
+        _check_not_empty(name, x, [dim])
+        return meta(_keep_shape(x, [dim] if x.ndim else [], attrs["keepdim"]), "int64")
+
+    return infer
+
+
+def _extremum_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        dim = attrs["dim"]
+        given = [dim] if isinstance(dim, int) else list(dim or ())
+        dims = reduced_dims(x, given)
+        if given:
+            order = [normalize_dim(d, x.ndim) if x.ndim else 0 for d in given]
+            _check_not_empty(name, x, order, given)
+        else:
+            _check_not_empty(name, x, None)
+        return meta(_keep_shape(x, dims, attrs["keepdim"]), x.dtype)
+
+    return infer
+
+
+def _logical_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        dim = attrs["dim"]
+        if dim is None:
+            return meta((1,) * x.ndim if attrs["keepdim"] else (), "bool")
+        # all(dim=()) reduces nothing, unlike sum(dim=())
+        dims = reduced_dims(x, dim) if isinstance(dim, int) or len(dim) else ()
+        return meta(_keep_shape(x, dims, attrs["keepdim"]), "bool")
+
+    return infer
+
+
+_KEEPDIM = Attr("keepdim", "bool", "Keep reduced dimensions with size 1.", False)
+for _name, _what in (("max", "largest"), ("min", "smallest")):
+    _title = _name.capitalize()
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"The {_what} element (nan if any is nan); the gradient is shared evenly by the "
+            "elements equal to it.",
+            ("self",),
+            (True,),
+            _select_all_infer(_name),
+            _named(f"{_title}Backward1"),
+            lambda needs: ("self", "result"),
+            computes_in=_in_own_dtype,
+        )
+    )
+    _register(
+        OpSpec(
+            f"{_name}_dim",
+            f"torch.{_name}",
+            f"The {_what} element along `dim` (torch.{_name}(x, dim)'s values; nan if any is "
+            f"nan); the gradient goes to the first such element, the one arg{_name} selects.",
+            ("self",),
+            (True,),
+            _select_dim_infer(f"{_name}_dim"),
+            _named(f"{_title}Backward0"),
+            _self,
+            (Attr("dim", "int", "The dimension to reduce.", optional=False), _KEEPDIM),
+            computes_in=_in_own_dtype,
+        )
+    )
+    _register(
+        OpSpec(
+            f"a{_name}",
+            f"torch.a{_name}",
+            f"The {_what} element over all or the given dimensions (nan if any is nan); the "
+            "gradient is shared evenly by the elements equal to it.",
+            ("self",),
+            (True,),
+            _extremum_infer(f"a{_name}"),
+            _named(f"A{_name}Backward0"),
+            lambda needs: ("self", "result"),
+            (
+                Attr("dim", "ints", "The dimensions to reduce; all of them when empty.", ()),
+                _KEEPDIM,
+            ),
+            computes_in=_in_own_dtype,
+        )
+    )
+    _register(
+        OpSpec(
+            f"arg{_name}",
+            f"torch.arg{_name}",
+            f"The int64 index of the first {_what} element (of the first nan if any), in the "
+            "flattened input or along `dim`; not differentiable.",
+            ("self",),
+            (False,),
+            _arg_infer(f"arg{_name}"),
+            _named(""),
+            _nothing,
+            (
+                Attr("dim", "int", "The dimension to reduce; the flattened input when absent."),
+                _KEEPDIM,
+            ),
+            computes_in=_in_own_dtype,
+        )
+    )
+for _name, _what in (("all", "all elements are"), ("any", "any element is")):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Whether {_what} nonzero (nan counts as nonzero), as bool; not differentiable.",
+            ("self",),
+            (False,),
+            _logical_infer(_name),
+            _named(""),
+            _nothing,
+            (
+                Attr(
+                    "dim",
+                    "ints",
+                    "The dimensions to reduce: all of them when absent, none when empty.",
+                ),
+                _KEEPDIM,
+            ),
+            computes_in=_in_own_dtype,
         )
     )
 

@@ -73,6 +73,7 @@ _ATTR_FIELDS = {
     "bool": ("bool_value",),
     "string": ("string_value",),
     "ints": ("int_list", "int_value"),
+    "scalar": ("float_value", "int_value", "bool_value"),
 }
 _FIELD_NAMES = {
     "int_value": "int",

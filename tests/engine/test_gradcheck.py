@@ -75,6 +75,20 @@ for _op in ("sum", "mean"):
         C(_op, T((2, 3, 4)), dim=[0, 2]),
         C(_op, T((2, 3, 4)), dim=[-1], keepdim=True),
     ]
+for _op in ("max", "min"):
+    CASES += [
+        C(_op, T((3, 4))),
+        C(f"{_op}_dim", T((3, 4)), dim=1),
+        C(f"{_op}_dim", T((2, 3, 4)), dim=0, keepdim=True),
+        C(f"a{_op}", T((2, 3, 4)), dim=[0, 2]),
+        C(f"a{_op}", T((3, 4))),
+        C(f"{_op}imum", T((3, 1, 4)), T((2, 4))),
+    ]
+CASES += [
+    C("clamp", T((3, 4)), min=-1.0, max=1.0),
+    C("clamp_min", T((3, 4)), min=0.5),
+    C("clamp_max", T((3, 4)), max=-0.5),
+]
 CASES += [
     C("addmm", T((3, 5)), T((3, 4)), T((4, 5))),
     C("addmm", T((5,)), T((3, 4)), T((4, 5)), beta=0.5, alpha=-2.0),

@@ -42,6 +42,7 @@ BINARY = ("add", "sub", "rsub", "mul", "div")
 UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "reciprocal")
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 UNARY_DOMAIN = {"log": POS, "sqrt": POS, "reciprocal": POS}
+TIES = "ties"  # values drawn from three, so that maxima repeat
 
 CASES: list[Case] = []
 for _op in BINARY:
@@ -160,6 +161,57 @@ for _op in ("sum", "mean"):
         C(_op, T((2, 3)), dim=[]),  # torch reduces every dim for an empty list
         C(_op, T((2, 3)), dim=[], keepdim=True),
     ]
+# Selecting reductions, with "ties" operands (values from three) so that several elements
+# share the maximum: torch's choice of who gets the gradient is the oracle.
+for _op in ("max", "min"):
+    CASES += [
+        C(_op, T((3, 4))),
+        C(_op, T((3, 4), TIES)),
+        C(_op, T(())),
+        C(f"{_op}_dim", T((3, 4)), dim=1),
+        C(f"{_op}_dim", T((3, 4), TIES), dim=0),
+        C(f"{_op}_dim", T((2, 3, 4), TIES), dim=-1, keepdim=True),
+        C(f"{_op}_dim", T(()), dim=0),
+        C(f"a{_op}", T((3, 4))),
+        C(f"a{_op}", T((3, 4), TIES), dim=[1]),
+        C(f"a{_op}", T((2, 3, 4), TIES), dim=[0, 2], keepdim=True),
+        C(f"a{_op}", T(()), dim=[0]),
+        C(f"arg{_op}", T((3, 4))),
+        C(f"arg{_op}", T((3, 4), TIES), dim=1),
+        C(f"arg{_op}", T((2, 3, 4), TIES), dim=-2, keepdim=True),
+        C(f"arg{_op}", T((3, 4)), keepdim=True),
+        C(f"arg{_op}", T(()), dim=0),
+    ]
+    _extreme = "maximum" if _op == "max" else "minimum"
+    CASES += [
+        C(_extreme, T((3, 4)), T((3, 4))),
+        C(_extreme, T((3, 4), TIES), T((3, 4), TIES)),  # equal pairs share the gradient
+        C(_extreme, T((3, 1, 4)), T((2, 4))),
+        C(_extreme, T(()), T((2, 3))),
+        C(_extreme, T((2, 3)), T((2, 3), grad=False)),
+    ]
+for _op in ("all", "any"):
+    CASES += [
+        C(_op, T((3, 4), dtype="bool", grad=False)),
+        C(_op, T((3, 4), dtype="bool", grad=False), dim=[1]),
+        C(_op, T((2, 3, 4), dtype="bool", grad=False), dim=[0, -1], keepdim=True),
+        C(_op, T((2, 3), dtype="bool", grad=False), dim=[]),  # reduces nothing
+        C(_op, T((2, 3), grad=False), keepdim=True),
+        C(_op, T((2, 3), dtype="int64", grad=False), dim=0),
+    ]
+CASES += [
+    C("clamp", T((3, 4)), min=-1.0, max=1.0),
+    C("clamp", T((3, 4)), min=0.5),
+    C("clamp", T((3, 4)), max=-0.5),
+    C("clamp", T((3, 4)), min=1, max=-1),  # min above max: every element is max
+    C("clamp", T(()), min=0.0),
+    C("clamp", T((2, 3), dtype="int64", grad=False), min=2, max=3),
+    C("clamp", T((2, 3), dtype="int64", grad=False), min=1.5),  # a float bound: float32
+    C("clamp_min", T((3, 4)), min=0.0),
+    C("clamp_min", T((2, 3), dtype="int64", grad=False), min=2),
+    C("clamp_max", T((3, 4)), max=0.5),
+    C("clamp_max", T(()), max=-1),
+]
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("binary_cross_entropy_with_logits", T((3, 4)), T((3, 4), "unit"), reduction=_reduction),
@@ -262,6 +314,21 @@ TORCH: dict[str, Callable] = {
     "_to_copy": lambda x, dtype: x.to(getattr(torch, dtype), copy=True),
     # in place on a fresh result, as torch.matmul(vector, matrix) does (SqueezeBackward4)
     "squeeze_": lambda x, dim: x.clone().squeeze_(dim),
+    "max": torch.max,
+    "min": torch.min,
+    "max_dim": lambda x, dim, keepdim: torch.max(x, dim, keepdim).values,
+    "min_dim": lambda x, dim, keepdim: torch.min(x, dim, keepdim).values,
+    "amax": torch.amax,
+    "amin": torch.amin,
+    "argmax": torch.argmax,
+    "argmin": torch.argmin,
+    "all": lambda x, dim, keepdim: torch.all(x, dim=dim, keepdim=keepdim),
+    "any": lambda x, dim, keepdim: torch.any(x, dim=dim, keepdim=keepdim),
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "clamp": torch.clamp,
+    "clamp_min": torch.clamp_min,
+    "clamp_max": torch.clamp_max,
     "sum": _sum_or_mean(torch.sum),
     "mean": _sum_or_mean(torch.mean),
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
@@ -289,6 +356,8 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
         return rng.integers(1, 5, shape).astype(np.int64)
     if operand.domain == POS:
         values = rng.uniform(0.5, 2.0, shape)
+    elif operand.domain == TIES:
+        values = rng.choice([-1.0, 0.5, 2.0], shape)
     elif operand.domain == "unit":
         values = rng.uniform(0.05, 0.95, shape)
     else:  # away from 0, where abs and relu have their kink
@@ -666,6 +735,13 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("pow", T(SPECIAL.shape), 0),
         C("pow", 0.0, T(SPECIAL.shape)),
         C("binary_cross_entropy_with_logits", T(SPECIAL.shape), T(SPECIAL.shape, "unit")),
+        *(C(op, T(SPECIAL.shape)) for op in ("max", "min", "amax", "argmax", "argmin", "all")),
+        C("max_dim", T(SPECIAL.shape), dim=0),
+        C("amin", T((11,)), dim=[0]),  # no nan: ±inf are the extremes
+        C("maximum", T(SPECIAL.shape), T(SPECIAL.shape)),
+        C("minimum", T(SPECIAL.shape), T(SPECIAL.shape)),
+        C("clamp", T(SPECIAL.shape), min=-1.0, max=1.0),
+        C("clamp_min", T(SPECIAL.shape), min=0.0),
     ],
     ids=lambda c: c.id,
 )

@@ -373,7 +373,22 @@ def test_list_ops(stub):
             op.grad_fn == "" and not any(op.differentiable)
         )
         assert len(op.differentiable) == op.arity >= 1
-        assert all(a.type in ("int", "float", "bool", "string", "ints") and a.doc for a in op.attrs)
+        types = ("int", "float", "bool", "string", "ints", "scalar")
+        assert all(a.type in types and a.doc for a in op.attrs)
+    clamp_attrs = [(a.name, a.type, a.optional) for a in table["clamp"].attrs]
+    assert clamp_attrs == [("min", "scalar", True), ("max", "scalar", True)]
+
+
+def test_scalar_attrs_keep_their_number_type(session):
+    """A "scalar" attribute is a number whose kind takes part in type promotion, as torch's
+    Scalar arguments do: clamp(int64, min=2) stays int64, clamp(int64, min=1.5) is float32."""
+    ints = np.array([0, 2, 5])
+    as_int, as_float = session.execute(
+        [upload(1, ints), call("clamp", [1], 2, min=2), call("clamp", [1], 3, min=1.5)],
+        fetches=[2, 3],
+    )
+    assert as_int.dtype == np.int64 and as_int.tolist() == [2, 2, 5]
+    assert as_float.dtype == np.float32 and as_float.tolist() == [1.5, 2.0, 5.0]
 
 
 # ---------------------------------------------------------------- big messages, freeing memory

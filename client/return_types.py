@@ -1,0 +1,39 @@
+"""torch.return_types: the named pairs that torch.max(x, dim) and torch.min(x, dim) return."""
+
+from __future__ import annotations
+
+
+class _ValuesIndices(tuple):
+    """(values, indices) as torch's structseq holds them: a tuple, also read by name."""
+
+    __slots__ = ()
+
+    def __new__(cls, sequence):
+        pair = tuple(sequence)
+        if len(pair) != 2:
+            raise TypeError(
+                f"torch.return_types.{cls.__name__}() takes a 2-sequence ({len(pair)}-sequence "
+                "given)"
+            )
+        return super().__new__(cls, pair)
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self) -> str:
+        return (
+            f"torch.return_types.{type(self).__name__}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        )
+
+
+class max(_ValuesIndices):
+    __slots__ = ()
+
+
+class min(_ValuesIndices):
+    __slots__ = ()
