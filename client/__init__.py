@@ -9,6 +9,8 @@ same namespace as this module.
 
 from __future__ import annotations
 
+from gradrpc.engine import rules
+
 from . import autograd, factories, nn, optim, return_types
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
@@ -16,7 +18,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
 from .session import Session, default_session
-from .tensor import Tensor, _number
+from .tensor import Tensor, _arguments, _number
 
 float = float32
 double = float64
@@ -115,6 +117,39 @@ eq, ne, lt, le, gt, ge = (_comparison(op) for op in ("eq", "ne", "lt", "le", "gt
 not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
 
+def _joined(name: str, tensors, args: tuple, kwargs: dict) -> Tensor:
+    """torch.cat / torch.stack: one op over all `tensors` (any session's first tensor)."""
+    if not isinstance(tensors, list | tuple):
+        raise TypeError(
+            f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+            f"{type(tensors).__name__}"
+        )
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+            )
+    (dim,) = _arguments(name, args, kwargs, (("dim", "int?"),), first=2)
+    dim = 0 if dim is None else dim
+    if not tensors:  # the rule has torch's error for it
+        rules.infer(name, [], {"dim": dim})
+    return tensors[0]._call(name, list(tensors), {"dim": dim})
+
+
+def cat(tensors, *args, **kwargs) -> Tensor:
+    """torch.cat(tensors, dim=0): the tensors joined along an existing dim (CatBackward0)."""
+    return _joined("cat", tensors, args, kwargs)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, *args, **kwargs) -> Tensor:
+    """torch.stack(tensors, dim=0): the equal-shaped tensors joined along a new dim
+    (StackBackward0)."""
+    return _joined("stack", tensors, args, kwargs)
+
+
 def neg(input: Tensor) -> Tensor:
     return -input
 
@@ -182,6 +217,7 @@ clamp = clip = _method("clamp")
 clamp_min = _method("clamp_min")
 clamp_max = _method("clamp_max")
 clone = _method("clone")
+unbind = _method("unbind")
 detach = _method("detach")
 numel = _method("numel")
 
@@ -213,11 +249,14 @@ __all__ = [
     "argmin",
     "autograd",
     "bool",
+    "cat",
     "clamp",
     "clamp_max",
     "clamp_min",
     "clip",
     "clone",
+    "concat",
+    "concatenate",
     "connect",
     "cuda",
     "default_session",
@@ -292,6 +331,7 @@ __all__ = [
     "softmax",
     "sqrt",
     "squeeze",
+    "stack",
     "sub",
     "subtract",
     "sum",
@@ -300,6 +340,7 @@ __all__ = [
     "tensor",
     "transpose",
     "true_divide",
+    "unbind",
     "unsqueeze",
     "zeros",
     "zeros_like",

@@ -386,10 +386,30 @@ class Tensor:
         raise Unsupported("gradrpc: assigning to indexed tensors is not supported yet")
 
     def __iter__(self):
-        raise Unsupported("gradrpc: iterating over a tensor is not supported yet")
+        """The slices along dim 0, as torch iterates: unbind(0)."""
+        if self._meta.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
 
-    def __contains__(self, element):
-        raise Unsupported("gradrpc: `in` on a tensor is not supported yet")
+    def __contains__(self, element) -> bool:
+        """Whether some element equals `element` (a number, or a tensor compared
+        elementwise with broadcasting): (element == self).any(), read at once."""
+        if not isinstance(element, Tensor) and _number(element) is None:
+            raise RuntimeError(
+                "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
+        equal = element.eq(self) if isinstance(element, Tensor) else self.eq(element)
+        return bool(equal.any().item())
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along `dim`, each a view with UnbindBackward0 (torch gives them one
+        node; here each has its own, with the same gradients)."""
+        (dim,) = _arguments("unbind", (dim,), {}, (("dim", "int"),))
+        if self._meta.ndim == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        size = self._meta.shape[rules.normalize_dim(dim, self._meta.ndim)]
+        return tuple(self._call("unbind", [self], {"dim": dim, "index": i}) for i in range(size))
 
     # ------------------------------------------------------------ queueing ops
 
@@ -1150,9 +1170,10 @@ _ARG_TYPES = {
 }
 
 
-def _arguments(name: str, args: tuple, kwargs: dict, params: tuple) -> list:
+def _arguments(name: str, args: tuple, kwargs: dict, params: tuple, first: int = 1) -> list:
     """Bind a method's arguments to `params` ((name, kind) pairs, each optional: None, or
-    False for a bool), with torch's errors for a wrong type or an unknown keyword."""
+    False for a bool), with torch's errors for a wrong type or an unknown keyword; `first`
+    is the position torch counts the first of `args` as."""
     if len(args) > len(params):
         raise TypeError(
             f"{name}() takes {len(params)} positional arguments but {len(args)} were given"
@@ -1167,7 +1188,7 @@ def _arguments(name: str, args: tuple, kwargs: dict, params: tuple) -> list:
             value = False
         type_name, check = _ARG_TYPES[kind.rstrip("?")]
         if value is not None and not check(value):
-            where = f" (position {position})" if given else ""
+            where = f" (position {position + first - 1})" if given else ""
             raise TypeError(
                 f"{name}(): argument '{param}'{where} must be {type_name}, "
                 f"not {type(value).__name__}"

@@ -188,7 +188,7 @@ class _CallPlan:
         # every number (a vjp reads it as an attribute of the node)
         self.saved_inputs = tuple(
             (i, name, isinstance(m, TensorMeta))
-            for i, (name, m) in enumerate(zip(spec.inputs, metas, strict=True))
+            for i, (name, m) in enumerate(zip(spec.input_names(len(metas)), metas, strict=True))
             if name in saved_names or not isinstance(m, TensorMeta)
         )
         self.saves_result = "result" in saved_names

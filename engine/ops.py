@@ -409,7 +409,36 @@ _op("select", _select_vjp, view=True)(lambda x, dim, index: x[_on_axis(dim, x.nd
 _op("slice", _slice_vjp, view=True)(
     lambda x, dim, start, end, step: x[_on_axis(dim, x.ndim, slice(start, end, step))]
 )
+_op("unbind", _select_vjp, view=True)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
 _op("alias", lambda n, g: (g,), view=True)(lambda x: x.view())
+
+
+def _cat_vjp(n, g):
+    """Each input's part of g along `dim` (none for a skipped 1-d empty input)."""
+    dim = n.attrs["dim"] % g.ndim
+    grads, start = [], 0
+    for meta in n.inputs:
+        if meta.shape == (0,) and g.shape != (0,):
+            grads.append(np.zeros(0, g.dtype))
+            continue
+        size = meta.shape[dim]
+        grads.append(g[_on_axis(dim, g.ndim, slice(start, start + size))])
+        start += size
+    return tuple(grads)
+
+
+@_op("cat", _cat_vjp)
+def cat(*tensors, dim):
+    joined = [t for t in tensors if t.shape != (0,)]
+    if not joined:
+        return np.zeros(0, tensors[0].dtype)
+    return np.concatenate(joined, axis=dim % joined[0].ndim)
+
+
+_op(
+    "stack",
+    lambda n, g: tuple(g[_on_axis(n.attrs["dim"], g.ndim, i)] for i in range(len(n.inputs))),
+)(lambda *tensors, dim: np.stack(tensors, axis=dim % (tensors[0].ndim + 1)))
 for _squeeze in ("squeeze", "squeeze_"):
     _op(_squeeze, _back_to_input_shape, view=True, in_place=_squeeze == "squeeze_")(
         lambda x, dim: (

@@ -248,7 +248,8 @@ class OpSpec:
     backward node for these operands; `saves(needs)` lists the tensors the backward keeps,
     given which inputs need a gradient ("self", "other", "target" or "result"), which is
     what makes a second backward through the node fail once they are freed. `computes_in`
-    is the dtype the forward receives its inputs in, given the operands and the result.
+    is the dtype the forward receives its inputs in, given the operands and the result. A
+    `variadic` op (cat, stack) takes one or more inputs, each like its one declared input.
     """
 
     name: str
@@ -261,10 +262,19 @@ class OpSpec:
     saves: Callable[[tuple[bool, ...]], tuple[str, ...]]
     attrs: tuple[Attr, ...] = ()
     computes_in: Callable[[Sequence[Operand], TensorMeta], str] = computes_in_result_dtype
+    variadic: bool = False
 
     @property
     def arity(self) -> int:
         return len(self.inputs)
+
+    def input_names(self, count: int) -> tuple[str, ...]:
+        """The name of each of `count` inputs."""
+        return self.inputs * count if self.variadic else self.inputs
+
+    def differentiates(self, count: int) -> tuple[bool, ...]:
+        """Whether a gradient flows to each of `count` inputs."""
+        return self.differentiable * count if self.variadic else self.differentiable
 
     def with_defaults(self, attrs: dict) -> dict:
         """`attrs` completed with defaults; unknown or missing required ones are errors."""
@@ -845,7 +855,7 @@ for _name, _infer, _gfn, _attrs, _doc in (
 
 
 def _indexed(name: str, operands: Sequence[Operand], attrs: dict) -> tuple[TensorMeta, int]:
-    """The tensor that `name` (select or slice) indexes, and the normalized dim."""
+    """The tensor that `name` (select, slice or unbind) indexes, and the normalized dim."""
     _check_operands(name, operands, 1)
     x = _require_tensor(name, operands[0], 0)
     if x.ndim == 0:
@@ -853,8 +863,8 @@ def _indexed(name: str, operands: Sequence[Operand], attrs: dict) -> tuple[Tenso
     return x, normalize_dim(attrs["dim"], x.ndim)
 
 
-def _select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    x, dim = _indexed("select", operands, attrs)
+def _select_infer(operands: Sequence[Operand], attrs: dict, name: str = "select") -> TensorMeta:
+    x, dim = _indexed(name, operands, attrs)
     index = attrs["index"]
     if not -x.shape[dim] <= index < x.shape[dim]:
         raise DimensionOutOfRange(
@@ -924,6 +934,18 @@ for _name, _torch, _infer, _gfn, _attrs, _doc in (
             Attr("step", "int", "The stride, at least 1 (default 1).", default=1),
         ),
         "x[..., start:end:step, ...] along `dim`, bounds clamped as Python's (a view).",
+    ),
+    (
+        "unbind",
+        "torch.unbind",
+        lambda operands, attrs: _select_infer(operands, attrs, "unbind"),
+        "UnbindBackward0",
+        (
+            Attr("dim", "int", "The dimension.", optional=False),
+            Attr("index", "int", "Which piece.", optional=False),
+        ),
+        "The `index`-th of the pieces torch.unbind(x, dim) returns: select with torch.unbind's "
+        "grad_fn (a view; each piece has a node of its own, where torch shares one).",
     ),
     (
         "alias",
@@ -997,6 +1019,96 @@ def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
     _unsafe_view: returns "view" or "copy"."""
     target = infer_size(shape, x.numel)
     return "view" if view_strides(x, target) is not None else "copy"
+
+
+# ---- joining and splitting: cat and stack take any number of tensors; unbind's pieces
+
+
+def _tensor_list(name: str, operands: Sequence[Operand]) -> list[TensorMeta]:
+    for i, o in enumerate(operands):
+        if not isinstance(o, TensorMeta):
+            raise InvalidArgument(
+                f"expected Tensor as element {i} in argument 0, but got {type(o).__name__}"
+            )
+    return list(operands)
+
+
+def _cat_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.cat's checks in its order. A 1-d empty tensor is skipped (torch's legacy rule)."""
+    if not operands:
+        raise InvalidValue("torch.cat(): expected a non-empty list of Tensors")
+    tensors = _tensor_list("cat", operands)
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ShapeMismatch(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    dtype = result_type(tensors)
+    joined = [(i, t) for i, t in enumerate(tensors) if t.shape != (0,)]
+    if not joined:
+        return meta((0,), dtype)
+    first = joined[0][1]
+    dim = normalize_dim(attrs["dim"], first.ndim)
+    size = 0
+    for i, t in joined:
+        if t.ndim != first.ndim:
+            raise ShapeMismatch(
+                f"Tensors must have same number of dimensions: got {first.ndim} and {t.ndim}"
+            )
+        for d, (expected, got) in enumerate(zip(first.shape, t.shape, strict=True)):
+            if d != dim and expected != got:
+                raise ShapeMismatch(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size "
+                    f"{expected} but got size {got} for tensor number {i} in the list."
+                )
+        size += t.shape[dim]
+    return meta((*first.shape[:dim], size, *first.shape[dim + 1 :]), dtype)
+
+
+def _stack_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    if not operands:
+        raise ShapeMismatch("stack expects a non-empty TensorList")
+    tensors = _tensor_list("stack", operands)
+    first = tensors[0]
+    dim = normalize_dim(attrs["dim"], first.ndim + 1)
+    for i, t in enumerate(tensors):
+        if t.shape != first.shape:
+            raise ShapeMismatch(
+                f"stack expects each tensor to be equal size, but got {list(first.shape)} at "
+                f"entry 0 and {list(t.shape)} at entry {i}"
+            )
+    return meta((*first.shape[:dim], len(tensors), *first.shape[dim:]), result_type(tensors))
+
+
+_JOIN_DIM = (Attr("dim", "int", "The dimension to join along.", 0),)
+_register(
+    OpSpec(
+        "cat",
+        "torch.cat",
+        "The inputs joined along an existing `dim`, in the promoted dtype (1-d empty inputs "
+        "skipped); each gets its part of the gradient.",
+        ("tensors",),
+        (True,),
+        _cat_infer,
+        _named("CatBackward0"),
+        _nothing,
+        _JOIN_DIM,
+        variadic=True,
+    )
+)
+_register(
+    OpSpec(
+        "stack",
+        "torch.stack",
+        "The equal-shaped inputs joined along a new `dim`, in the promoted dtype; each gets "
+        "its slice of the gradient.",
+        ("tensors",),
+        (True,),
+        _stack_infer,
+        _named("StackBackward0"),
+        _nothing,
+        _JOIN_DIM,
+        variadic=True,
+    )
+)
 
 
 # ---- reductions
@@ -1653,7 +1765,8 @@ def gradient_needs(
     grad, as in torch)."""
     if not (grad_enabled and is_float(out.dtype)):
         return (False,) * len(requires_grad)
-    return tuple([r and d for r, d in zip(requires_grad, spec.differentiable, strict=True)])
+    differentiable = spec.differentiates(len(requires_grad))
+    return tuple([r and d for r, d in zip(requires_grad, differentiable, strict=True)])
 
 
 _INFERRED: dict[tuple, tuple[OpSpec, dict, TensorMeta]] = {}

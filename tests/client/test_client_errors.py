@@ -392,18 +392,9 @@ def test_the_mirror_forgets_what_was_queued_after_a_failing_operation(session):
     assert v.grad.tolist() == [2.0, 2.0] and w.grad.tolist() == [4.0, 4.0, 4.0]
 
 
-@pytest.mark.parametrize(
-    "use",
-    [
-        lambda x: x.__setitem__(0, 1.0),
-        lambda x: list(x),
-        lambda x: 1.0 in x,
-    ],
-    ids=["setitem", "iterate", "contains"],
-)
-def test_assigning_and_iterating_are_refused_clearly(use):
+def test_assigning_is_refused_clearly():
     """Not yet supported: NotImplementedError naming gradrpc, and the session goes on."""
     x = gradrpc.ones(2, 3)
     with pytest.raises(NotImplementedError, match=r"^gradrpc: .* not supported yet"):
-        use(x)
+        x[0] = 1.0
     assert (x * 2).sum().item() == 12.0

@@ -68,6 +68,9 @@ CASES += [
     C("select", T((3, 4)), dim=1, index=-2),
     C("slice", T((5, 3)), dim=0, start=1, end=5, step=2),
     C("alias", T((3, 4))),
+    C("unbind", T((3, 4)), dim=1, index=2),
+    C("cat", T((2, 3)), T((2, 1)), T((2, 2)), dim=1),
+    C("stack", T((2, 3)), T((2, 3)), dim=1),
 ]
 for _op in ("sum", "mean"):
     CASES += [

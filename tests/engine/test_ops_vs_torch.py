@@ -94,6 +94,22 @@ CASES += [
     C("alias", T((3, 4))),
     C("alias", T(())),
 ]
+CASES += [
+    C("unbind", T((3, 4)), dim=0, index=2),
+    C("unbind", T((2, 3, 4)), dim=-1, index=0),
+    C("unbind", T((3,)), dim=0, index=1),  # a 0-d view
+    C("cat", T((2, 3)), T((4, 3))),
+    C("cat", T((2, 3)), T((2, 1)), T((2, 2), grad=False), dim=1),
+    C("cat", T((2, 3, 4)), T((2, 2, 4)), dim=-2),
+    C("cat", T((3,))),
+    C("cat", T((2, 3)), T((0,))),  # a 1-d empty tensor is skipped
+    C("cat", T((0,)), T((0,))),
+    C("cat", T((2, 0)), T((2, 3)), dim=1),
+    C("stack", T((2, 3)), T((2, 3))),
+    C("stack", T((2, 3)), T((2, 3), grad=False), T((2, 3)), dim=2),
+    C("stack", T((2, 3)), T((2, 3)), dim=-2),
+    C("stack", T(()), T(())),
+]
 for _op in COMPARISONS:  # int64 draws from 1..4: equal pairs are common
     CASES += [
         C(_op, T((3, 4), grad=False), T((3, 4), grad=False)),
@@ -267,6 +283,9 @@ MIXED_CASES: list[Case] = [
     C("div", T((2, 3), dtype="float64"), T((2, 3), POS, "float32")),
     C("mse_loss", T((2, 3), dtype="float32"), T((2, 3), dtype="float64")),
     C("add", T((2, 3), dtype="float32"), T((), dtype="float64", grad=False)),
+    C("cat", T((2, 3), dtype="float32"), T((1, 3), dtype="float64")),
+    C("stack", T((3,), dtype="float64"), T((3,), dtype="float32")),
+    C("cat", T((2, 3), dtype="float32"), T((1, 3), dtype="int64", grad=False)),
 ]
 
 
@@ -308,6 +327,9 @@ TORCH: dict[str, Callable] = {
     "select": torch.select,
     "slice": torch.ops.aten.slice,
     "alias": torch.ops.aten.alias,
+    "unbind": lambda x, dim, index: torch.unbind(x, dim)[index],
+    "cat": lambda *tensors, dim: torch.cat(tensors, dim),
+    "stack": lambda *tensors, dim: torch.stack(tensors, dim),
     "unsqueeze": torch.unsqueeze,
     "squeeze": lambda x, dim: torch.squeeze(x) if dim is None else torch.squeeze(x, dim),
     # copy=True: torch returns the tensor itself for its own dtype; the op always copies
@@ -485,7 +507,15 @@ def test_mixed_float_dtypes_match_torch(case: Case) -> None:
     _check_gradients(run, seed)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+# torch.stack of 0-d tensors hands each input a 0-d view of one gradient buffer, and
+# AccumulateGrad keeps those views as the .grads: the second backward's in-place accumulation
+# then adds through both (1 + 1 becomes 3). A torch aliasing bug, not reproduced.
+ALIASED_GRADS_IN_TORCH = {"stack(T[], T[])"}
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.id not in ALIASED_GRADS_IN_TORCH], ids=lambda c: c.id
+)
 def test_second_backward_without_retain_graph_matches_torch(case: Case) -> None:
     """A second backward through a node fails exactly when torch's node saved tensors."""
     run = _build(case, "float64", _seed(case.id, "twice"))

@@ -375,8 +375,30 @@ def test_list_ops(stub):
         assert len(op.differentiable) == op.arity >= 1
         types = ("int", "float", "bool", "string", "ints", "scalar")
         assert all(a.type in types and a.doc for a in op.attrs)
+    assert [o.name for o in ops if o.variadic] == ["cat", "stack"]
+    assert (table["cat"].arity, list(table["cat"].differentiable)) == (1, [True])
     clamp_attrs = [(a.name, a.type, a.optional) for a in table["clamp"].attrs]
     assert clamp_attrs == [("min", "scalar", True), ("max", "scalar", True)]
+
+
+def test_variadic_ops_take_any_number_of_inputs(session):
+    a, b = np.ones((2, 3), np.float32), np.zeros((1, 3), np.float64)
+    joined, stacked = session.execute(
+        [
+            upload(1, a),
+            upload(2, b),
+            call("cat", [1, 2, 1], 3),
+            call("stack", [1, 1], 4, dim=2),
+        ],
+        fetches=[3, 4],
+    )
+    assert joined.dtype == np.float64 and joined.shape == (5, 3)
+    assert np.array_equal(joined, np.concatenate([a, b, a]))
+    assert stacked.shape == (2, 3, 2)
+    with pytest.raises(grpc.RpcError) as raised:
+        session.execute([call("cat", [], 5)])
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "expected a non-empty list of Tensors" in raised.value.details()
 
 
 def test_scalar_attrs_keep_their_number_type(session):
