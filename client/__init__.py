@@ -24,6 +24,7 @@ float = float32
 double = float64
 long = int64
 
+arange = on_default_session(factories.arange)
 empty = on_default_session(factories.empty)
 empty_like = on_default_session(factories.empty_like)
 eye = on_default_session(factories.eye)
@@ -245,6 +246,7 @@ __all__ = [
     "amax",
     "amin",
     "any",
+    "arange",
     "argmax",
     "argmin",
     "autograd",

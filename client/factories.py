@@ -15,6 +15,7 @@ from .session import DTYPE_TO_ENUM, encode
 from .tensor import Tensor, _sizes
 
 __all__ = [
+    "arange",
     "empty",
     "empty_like",
     "eye",
@@ -91,7 +92,13 @@ def from_numpy(session, array: np.ndarray) -> Tensor:
 
 
 def _factory(
-    session, factory: str, shape: Sequence[int], dtype: str, requires_grad: bool, fill: float = 0.0
+    session,
+    factory: str,
+    shape: Sequence[int],
+    dtype: str,
+    requires_grad: bool,
+    fill: float = 0.0,
+    **arange,
 ) -> Tensor:
     meta = rules.factory_meta(factory, shape, dtype, requires_grad)
     handle = session.new_handle()
@@ -102,6 +109,7 @@ def _factory(
         dtype=DTYPE_TO_ENUM[dtype],
         fill_value=fill,
         requires_grad=requires_grad,
+        **arange,
     )
     session.enqueue(factory, pb.Operation(factory=op), handle)
     return Tensor._make(session, handle, meta, requires_grad)
@@ -173,6 +181,50 @@ def eye(
     """The n x m identity matrix."""
     _check_device(device)
     return _factory(session, "eye", (n, n if m is None else m), _dtype_name(dtype), requires_grad)
+
+
+_ARANGE_SIGNATURES = (
+    "Number end, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+    "torch.device device = None, bool pin_memory = False, bool requires_grad = False",
+    "Number start, Number end, *, torch.dtype dtype = None, torch.layout layout = None, "
+    "torch.device device = None, bool pin_memory = False, bool requires_grad = False",
+    "Number start, Number end, Number step = 1, *, Tensor out = None, torch.dtype dtype = None, "
+    "torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
+    "bool requires_grad = False",
+)
+
+
+def arange(
+    session, *bounds, dtype=None, device=None, requires_grad: bool = False, **ignored
+) -> Tensor:
+    """torch.arange(end), (start, end) or (start, end, step): start + i * step below end;
+    int64 when every bound is an integer, else the default float dtype."""
+    if not 1 <= len(bounds) <= 3:
+        got = ", ".join(type(b).__name__ for b in bounds)
+        raise TypeError(
+            f"arange() received an invalid combination of arguments - got ({got}), but "
+            "expected one of:\n" + "".join(f" * ({s})\n" for s in _ARANGE_SIGNATURES)
+        )
+    names = ("end",) if len(bounds) == 1 else ("start", "end", "step")
+    numbers = []
+    for position, (name, value) in enumerate(zip(names[: len(bounds)], bounds, strict=True), 1):
+        number = value.item() if isinstance(value, Tensor) and value.ndim == 0 else value
+        if isinstance(number, np.generic):
+            number = number.item()
+        if not isinstance(number, int | float):
+            raise TypeError(
+                f"arange(): argument '{name}' (position {position}) must be Number, not "
+                f"{type(value).__name__}"
+            )
+        numbers.append(number)
+    start, end, step = (0, numbers[0], 1) if len(numbers) == 1 else (*numbers, 1)[:3]
+    _check_device(device)
+    default = "int64" if all(isinstance(v, int) for v in (start, end, step)) else None
+    dtype = _dtype_name(dtype, default or rules.DEFAULT_FLOAT)
+    first, stride, n = rules.arange_plan(start, end, step, dtype)
+    return _factory(
+        session, "arange", (n,), dtype, requires_grad, start=float(first), step=float(stride)
+    )
 
 
 def _like(factory: str):

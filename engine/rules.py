@@ -13,6 +13,7 @@ forward kernel and vector-Jacobian product, under the same names.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import prod
@@ -1606,7 +1607,39 @@ _register(
 
 # ---------------------------------------------------------------- factories
 
-FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn")
+FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange")
+
+
+def arange_plan(start: float, end: float, step: float, dtype: str) -> tuple[float, float, int]:
+    """torch.arange's checks and length: (start, step, n) with element i = start + i * step.
+    An int64 arange counts in int64 (its bounds and step truncated first), a float one in
+    float64, as torch's CPU kernel does."""
+    if dtype == "bool":
+        raise Unsupported("\"arange_cpu\" not implemented for 'Bool'")
+    if dtype == "int64":
+        if 0 < abs(step) < 1:  # torch checks the truncated step apart, with a ValueError
+            raise InvalidValue("step must be nonzero")
+        start, end, step = (int(v) if math.isfinite(v) else v for v in (start, end, step))
+    if step == 0:
+        raise ShapeMismatch("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise ShapeMismatch(f"unsupported range: {_c10_str(start)} -> {_c10_str(end)}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise ShapeMismatch("upper bound and lower bound inconsistent with step sign")
+    if dtype == "int64":  # C's truncating division; both operands share a sign here
+        n = (end - start + step - ((step > 0) - (step < 0))) // step
+    else:
+        n = math.ceil((float(end) - float(start)) / float(step))
+    return start, step, max(int(n), 0)
+
+
+def _c10_str(value: float) -> str:
+    """A number as torch prints it in messages (inf, nan, 1, 1.5)."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return str(int(value)) if value == int(value) else repr(value)
 
 
 def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: bool) -> TensorMeta:
@@ -1618,6 +1651,11 @@ def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: 
     shape = tuple(int(s) for s in shape)
     if factory == "eye" and len(shape) != 2:
         raise InvalidValue("eye takes a shape of two dimensions [n, m]")
+    if factory == "arange":
+        if len(shape) != 1:
+            raise InvalidValue("arange takes a shape of one dimension [n]")
+        if dtype == "bool":
+            raise Unsupported("\"arange_cpu\" not implemented for 'Bool'")
     for s in shape:
         if s < 0:
             if factory == "eye":

@@ -164,7 +164,23 @@ def _factory(session: Session, op: pb.FactoryOperation) -> None:
             data = session.rng.random(shape, dtype=np_dtype)
         case "randn":
             data = session.rng.standard_normal(shape, dtype=np_dtype)
+        case "arange":
+            data = _arange(op.start, op.step, shape[0], np_dtype)
     session.bind(op.output, Tensor(data, meta, requires_grad=op.requires_grad))
+
+
+def _arange(start: float, step: float, n: int, dtype: np.dtype) -> np.ndarray:
+    """start + i * step for i < n: in int64 for int64 (whole start and step), else in float64
+    rounded to `dtype`, as torch's CPU arange computes."""
+    if not (math.isfinite(start) and math.isfinite(step) and step != 0):
+        raise InvalidValue(
+            f"arange needs a finite start and a finite nonzero step, got {start}, {step}"
+        )
+    if dtype.kind == "i":
+        if start != int(start) or step != int(step) or max(abs(start), abs(step)) > 2**53:
+            raise InvalidValue("an int64 arange needs whole start and step within 2**53")
+        return np.arange(n, dtype=np.int64) * int(step) + int(start)
+    return (np.arange(n, dtype=np.float64) * step + start).astype(dtype)
 
 
 def _call(session: Session, op: pb.CallOperation) -> None:

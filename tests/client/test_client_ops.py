@@ -11,7 +11,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_same
+from clientkit import check_error_at_line, check_same
 
 F = {"torch": torch.nn.functional, "gradrpc": gradrpc.nn.functional}
 
@@ -167,6 +167,56 @@ def test_factories_match_torch():
         ]
 
     check_same(scenario)
+
+
+def test_arange_matches_torch():
+    """Lengths, dtypes and values as torch computes them: int64 ranges count in int64, float
+    ones in float64 rounded to the dtype (so 0.1 steps land where torch's do)."""
+
+    def scenario(T):
+        return [
+            T.arange(5),
+            T.arange(1, 4),
+            T.arange(10, 0, -3),
+            T.arange(-7, 8, 5),
+            T.arange(0, 0),
+            T.arange(0, 1, 0.25),
+            T.arange(1.0, 4),
+            T.arange(2.5),
+            T.arange(5, 0, -1.5),
+            T.arange(5, dtype=T.float64),
+            T.arange(0.5, 3, dtype=T.int64),
+            T.arange(-1.0, 1.0, 0.3),
+            T.arange(0, 1, 0.1),
+            T.arange(0, 1e4, 0.1).shape,
+            T.arange(0, 1e4, 0.1)[-1].item(),
+            T.arange(T.tensor(3)),
+            T.arange(3.0, requires_grad=True),
+            T.arange(12).view(3, 4).sum(0),
+            str(T.arange(6.0).reshape(2, 3)),
+        ]
+
+    check_same(scenario)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda T: T.arange(0, 5, 0),
+        lambda T: T.arange(5, 0),
+        lambda T: T.arange(0, -5, 1.5),
+        lambda T: T.arange(float("inf")),
+        lambda T: T.arange(0, 3, 0.5, dtype=T.int64),
+        lambda T: T.arange(3, requires_grad=True),
+        lambda T: T.arange(0, 10, 3, dtype=T.bool),
+        lambda T: T.arange("a"),
+        lambda T: T.arange(),
+        lambda T: T.arange(1, 2, 3, 4),
+    ],
+    ids=range(10),
+)
+def test_arange_errors_match_torch(fn):
+    check_error_at_line(fn)
 
 
 IN_PLACE = {

@@ -251,6 +251,30 @@ BAD = {
         Code.INVALID_ARGUMENT,
         "INVALID_VALUE",
     ),
+    "arange with step 0": (
+        [],
+        factory(7, "arange", [3], start=0.0, step=0.0),
+        Code.INVALID_ARGUMENT,
+        "INVALID_VALUE",
+    ),
+    "int64 arange of a fractional step": (
+        [],
+        factory(7, "arange", [3], pb.DATA_TYPE_INT64, start=0.0, step=0.5),
+        Code.INVALID_ARGUMENT,
+        "INVALID_VALUE",
+    ),
+    "arange of two dimensions": (
+        [],
+        factory(7, "arange", [3, 2], step=1.0),
+        Code.INVALID_ARGUMENT,
+        "INVALID_VALUE",
+    ),
+    "bool arange": (
+        [],
+        factory(7, "arange", [3], pb.DATA_TYPE_BOOL, step=1.0),
+        Code.UNIMPLEMENTED,
+        "UNSUPPORTED",
+    ),
     "bind_grad of no grad": ([], bind_grad(1, 7), Code.FAILED_PRECONDITION, "GRAD_NOT_SET"),
     "no kind set": ([], pb.Operation(), Code.INVALID_ARGUMENT, "INVALID_VALUE"),
     "more memory than exists": (
@@ -379,6 +403,21 @@ def test_list_ops(stub):
     assert (table["cat"].arity, list(table["cat"].differentiable)) == (1, [True])
     clamp_attrs = [(a.name, a.type, a.optional) for a in table["clamp"].attrs]
     assert clamp_attrs == [("min", "scalar", True), ("max", "scalar", True)]
+
+
+def test_arange_factory(session):
+    """Element i is start + i * step: computed in float64 and rounded for a float dtype, in
+    int64 for int64 (exact where float64 would not be)."""
+    floats, ints = session.execute(
+        [
+            factory(1, "arange", [4], start=-1.0, step=0.3),
+            factory(2, "arange", [3], pb.DATA_TYPE_INT64, start=2.0**53, step=-(2.0**52)),
+        ],
+        fetches=[1, 2],
+    )
+    assert floats.dtype == np.float32
+    assert floats.tolist() == np.float32(-1.0 + np.arange(4) * 0.3).tolist()
+    assert ints.tolist() == [2**53, 2**53 - 2**52, 0]
 
 
 def test_variadic_ops_take_any_number_of_inputs(session):
