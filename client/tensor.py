@@ -21,7 +21,7 @@ from gradrpc.v1 import gradrpc_pb2 as pb
 
 from . import indexing, printing, return_types
 from .dtypes import DTYPES, Size, as_dtype, check_available, device, float32, float64, int64
-from .grad_mode import is_grad_enabled
+from .grad_mode import is_grad_enabled, no_grad
 
 _sequence = iter(range(1 << 62))
 _WARNED: set[str] = set()  # torch's warn-once warnings already given
@@ -541,6 +541,19 @@ class Tensor:
     def data(self) -> Tensor:
         """The values without history; in-place changes through it go unnoticed by autograd."""
         return self.detach(_new_version_counter=True)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """`x.data = t`: x takes t's values, unnoticed by autograd. torch rebinds x to t's
+        storage; here t's values are copied into x's, so t must have x's shape and dtype."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if (value._meta.shape, value._meta.dtype) != (self._meta.shape, self._meta.dtype):
+            raise Unsupported(
+                "gradrpc: assigning .data a tensor of another shape or dtype is not supported yet"
+            )
+        with no_grad():
+            self.data.copy_(value)
 
     # ------------------------------------------------------------ values (one round trip)
 

@@ -401,7 +401,14 @@ def pow_(a, b):
 
 @elementwise(2, ("int64",))
 def int_pow(a, b):
-    """a ** b for integers, by repeated squaring (b >= 0)"""
+    """a ** b for integers, by repeated squaring; for b < 0 the integer part of 1 / a^|b|
+    (1 for a = 1, ±1 for a = -1, else 0), as torch's powi"""
+    if b < 0:
+        if a == 1:
+            return 1
+        if a == -1:
+            return -1 if b % 2 else 1
+        return 0
     result = 1
     while b > 0:
         if b & 1:
@@ -457,10 +464,23 @@ def sigmoid(a):
     return _sigmoid_scalar(a)
 
 
+def _tanh_scalar(a):
+    """tanh a: for float32 evaluated in float64 and rounded once (float32 libm's tanhf is off
+    by up to 2 ulp; torch's float32 tanh is correctly rounded where we compared)."""
+    return math.tanh(a)
+
+
+@overload(_tanh_scalar)
+def _tanh_scalar_typed(a):
+    if a == types.float32:
+        return lambda a: np.float32(math.tanh(np.float64(a)))
+    return lambda a: math.tanh(a)
+
+
 @elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
 def tanh(a):
     """tanh a"""
-    return math.tanh(a)
+    return _tanh_scalar(a)
 
 
 @elementwise(1)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from math import prod
 
 from .errors import (
+    ComputeError,
     DimensionOutOfRange,
     DtypeMismatch,
     InPlaceOnLeaf,
@@ -366,6 +367,9 @@ def _binary_infer(name: str, result_float: bool = False):
             )
         if name == "pow" and dtype == "bool" and isinstance(operands[1], TensorMeta):
             raise Unsupported("\"pow\" not implemented for 'Bool'")
+        exponent = operands[1]
+        if name == "pow" and dtype == "int64" and type(exponent) is int and exponent < 0:
+            raise ComputeError("Integers to negative integer powers are not allowed.")
         if result_float and not is_float(dtype):
             dtype = DEFAULT_FLOAT
         return meta(shape, dtype)
@@ -1402,12 +1406,29 @@ def _loss_infer(name: str, broadcast: bool):
         else:
             shape = x.shape
         dtype = result_type([x, target])
+        if name == "binary_cross_entropy_with_logits" and is_float(dtype):
+            _check_float_target(dtype, target)
         if not is_float(dtype):
             kernel = {"mse_loss": "mse_cpu"}.get(name, "log_sigmoid_cpu")
             raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
         return meta(shape if reduction == "none" else (), dtype)
 
     return infer
+
+
+def _check_float_target(dtype: str, target: TensorMeta) -> None:
+    """binary_cross_entropy_with_logits computes (1 - target) and writes into a tensor shaped
+    like the target: torch's errors for a bool or an integer one."""
+    if target.dtype == "bool":
+        raise DtypeMismatch(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if not is_float(target.dtype):
+        raise DtypeMismatch(
+            f"result type {TORCH_TYPE_NAME[dtype]} can't be cast to the desired output type "
+            f"{TORCH_TYPE_NAME[target.dtype]}"
+        )
 
 
 def _loss_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:

@@ -153,7 +153,7 @@ def cross_entropy(
     """nll_loss(log_softmax(input, class dim), target), as torch composes it (its grad_fn
     is NllLossBackward0 over LogSoftmaxBackward0)."""
     target = input._coerce(target)
-    if target.is_floating_point():
+    if target.shape == input.shape:  # torch's test for class probabilities
         raise NotImplementedError(
             "gradrpc: cross_entropy with class-probability targets is not supported yet"
         )
