@@ -188,20 +188,23 @@ for _name, _compare in {
     _op(_name, lambda n, g: (None, None))(_compare)
 
 
-_op(
-    "maximum",
-    lambda n, g: (
-        _needs(n, 0, lambda: K.larger_backward(g, n.saved["self"], n.saved["other"])),
-        _needs(n, 1, lambda: K.larger_backward(g, n.saved["other"], n.saved["self"])),
-    ),
-)(K.maximum)
-_op(
-    "minimum",
-    lambda n, g: (
-        _needs(n, 0, lambda: K.larger_backward(g, n.saved["other"], n.saved["self"])),
-        _needs(n, 1, lambda: K.larger_backward(g, n.saved["self"], n.saved["other"])),
-    ),
-)(K.minimum)
+def _extreme_of_two_vjp(smaller: bool):
+    """The vjp of maximum, or of minimum (`smaller`), which is maximum's with the operands'
+    roles swapped."""
+
+    def vjp(n, g):
+        x, y = n.saved["self"], n.saved["other"]
+        first, second = (y, x) if smaller else (x, y)
+        return (
+            _needs(n, 0, lambda: K.larger_backward(g, first, second)),
+            _needs(n, 1, lambda: K.larger_backward(g, second, first)),
+        )
+
+    return vjp
+
+
+_op("maximum", _extreme_of_two_vjp(smaller=False))(K.maximum)
+_op("minimum", _extreme_of_two_vjp(smaller=True))(K.minimum)
 
 
 def _bounds(dtype: np.dtype, lower, upper) -> tuple:
