@@ -56,8 +56,13 @@ def _to_array(data, dtype) -> np.ndarray:
     """Values as torch.tensor reads them: Python floats become the default float32, NumPy
     arrays keep their type."""
     from_numpy = isinstance(data, np.ndarray | np.generic)
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError:  # nested sequences of uneven lengths
+        _check_nesting(data)
+        raise
     if array.dtype == object:
+        _check_nesting(data)
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     if dtype is not None:
         return array.astype(NUMPY[as_dtype(dtype).name])
@@ -65,6 +70,37 @@ def _to_array(data, dtype) -> np.ndarray:
     if inferred.name == "float64" and not from_numpy:
         inferred = as_dtype(rules.DEFAULT_FLOAT)
     return array.astype(NUMPY[inferred.name], copy=False)
+
+
+def _check_nesting(data) -> None:
+    """torch.tensor's errors for uneven nested sequences: the shape is read along the first
+    elements (the last of which sets how a misplaced sequence is named), then every
+    sequence must match it."""
+    shape, probe = [], data
+    while isinstance(probe, list | tuple):
+        shape.append(len(probe))
+        if not probe:
+            break
+        probe = probe[0]
+
+    def check(item, dim: int) -> None:
+        if dim == len(shape):
+            if isinstance(item, list | tuple):  # a sequence where a number belongs
+                kind = type(item).__name__
+                if isinstance(probe, float):
+                    raise TypeError(f"must be real number, not {kind}")
+                raise TypeError(f"'{kind}' object cannot be interpreted as an integer")
+            return
+        if not isinstance(item, list | tuple):
+            raise TypeError("not a sequence")
+        if len(item) != shape[dim]:
+            raise ValueError(
+                f"expected sequence of length {shape[dim]} at dim {dim} (got {len(item)})"
+            )
+        for element in item:
+            check(element, dim + 1)
+
+    check(data, 0)
 
 
 def tensor(

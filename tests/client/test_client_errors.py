@@ -225,6 +225,24 @@ def test_factories_need_a_size():
     check_error_at_line(lambda T: T.rand())
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        [[1, 2], [3]],
+        [[1, 2], [3, 4, 5]],
+        [[[1], [2]], [[3], [4, 5]]],
+        [[1, 2], 3],
+        [1, [2]],
+        [1.0, [2]],
+        [1, (2,)],
+        [True, [2]],
+    ],
+    ids=str,
+)
+def test_uneven_nesting_errors(data):
+    check_error_at_line(lambda T: T.tensor(data))
+
+
 def test_dimension_errors():
     check_error_at_line(lambda T: T.ones(2, 3).sum(2))
     check_error_at_line(lambda T: T.ones(2, 3).transpose(0, 2))
