@@ -134,8 +134,9 @@ def _factory(
     dtype: str,
     requires_grad: bool,
     fill: float = 0.0,
-    **arange,
+    **fields,
 ) -> Tensor:
+    """Queue a FactoryOperation (`fields`: the rest of its fields, arange's start and step)."""
     meta = rules.factory_meta(factory, shape, dtype, requires_grad)
     handle = session.new_handle()
     op = pb.FactoryOperation(
@@ -145,7 +146,7 @@ def _factory(
         dtype=DTYPE_TO_ENUM[dtype],
         fill_value=fill,
         requires_grad=requires_grad,
-        **arange,
+        **fields,
     )
     session.enqueue(factory, pb.Operation(factory=op), handle)
     return Tensor._make(session, handle, meta, requires_grad)

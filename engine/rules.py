@@ -1029,7 +1029,7 @@ def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
 # ---- joining and splitting: cat and stack take any number of tensors; unbind's pieces
 
 
-def _tensor_list(name: str, operands: Sequence[Operand]) -> list[TensorMeta]:
+def _tensor_list(operands: Sequence[Operand]) -> list[TensorMeta]:
     for i, o in enumerate(operands):
         if not isinstance(o, TensorMeta):
             raise InvalidArgument(
@@ -1042,7 +1042,7 @@ def _cat_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch.cat's checks in its order. A 1-d empty tensor is skipped (torch's legacy rule)."""
     if not operands:
         raise InvalidValue("torch.cat(): expected a non-empty list of Tensors")
-    tensors = _tensor_list("cat", operands)
+    tensors = _tensor_list(operands)
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise ShapeMismatch(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
@@ -1071,7 +1071,7 @@ def _cat_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
 def _stack_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     if not operands:
         raise ShapeMismatch("stack expects a non-empty TensorList")
-    tensors = _tensor_list("stack", operands)
+    tensors = _tensor_list(operands)
     first = tensors[0]
     dim = normalize_dim(attrs["dim"], first.ndim + 1)
     for i, t in enumerate(tensors):
@@ -1203,10 +1203,12 @@ def _keep_shape(x: TensorMeta, dims: Sequence[int], keepdim: bool) -> tuple[int,
     return tuple(s for i, s in enumerate(x.shape) if i not in dims)
 
 
-def _check_not_empty(name: str, x: TensorMeta, dims: Sequence[int], shown=None) -> None:
+def _check_not_empty(
+    name: str, x: TensorMeta, dims: Sequence[int] | None, shown: Sequence[int] | None = None
+) -> None:
     """A selecting reduction needs something to select: torch's errors for an empty input
-    reduced whole (RuntimeError) and for a reduced dim of size 0 (IndexError, naming the
-    dim as `shown` gives it)."""
+    reduced whole (`dims` None: a RuntimeError, an IndexError for argmax and argmin) and for
+    a reduced dim of size 0 (IndexError, naming the dim as `shown` gives it)."""
     if dims is None:
         if x.numel == 0:
             hint = (
