@@ -19,6 +19,7 @@ import numpy as np
 from . import kernels as K
 from . import kernels_nn as KN
 from .errors import DimensionOutOfRange
+from .rules import logical_dims
 
 NUMPY_DTYPES = {
     "float32": np.dtype(np.float32),
@@ -591,17 +592,9 @@ for _name, _extreme, _pick in (("max", np.max, np.argmax), ("min", np.min, np.ar
     _op(f"arg{_name}", lambda n, g: (None,))(_arg(_pick))
 
 
-def _reduces_some(dim) -> bool:
-    """all() and any() reduce nothing for an empty list of dims (sum() reduces every one)."""
-    return isinstance(dim, int) or len(dim) > 0
-
-
 def _logical(reduce: Callable):
     def forward(x, dim, keepdim):
-        if dim is None:
-            return np.full((1,) * x.ndim if keepdim else (), reduce(x), np.bool_)
-        axes = tuple(_reduced_axes(x.ndim, dim)) if _reduces_some(dim) else ()
-        return reduce(x, axis=axes, keepdims=keepdim)
+        return reduce(x, axis=logical_dims(x.ndim, dim), keepdims=keepdim)
 
     return forward
 

@@ -1136,6 +1136,13 @@ def reduced_dims(x: TensorMeta, dim) -> tuple[int, ...]:
     return tuple(norm)
 
 
+def _keep_shape(x: TensorMeta, dims: Sequence[int], keepdim: bool) -> tuple[int, ...]:
+    """The shape after reducing `dims`: size 1 there with keepdim, else dropped."""
+    if keepdim:
+        return tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+    return tuple(s for i, s in enumerate(x.shape) if i not in dims)
+
+
 def _reduce_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 1)
@@ -1148,13 +1155,7 @@ def _reduce_infer(name: str):
                 f"point or complex dtype. Got: {TORCH_TYPE_NAME[x.dtype]}"
             )
         dtype = x.dtype if is_float(x.dtype) else "int64"
-        if attrs.get("dim") is None and not keepdim:
-            shape: tuple[int, ...] = ()
-        elif keepdim:
-            shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
-        else:
-            shape = tuple(s for i, s in enumerate(x.shape) if i not in dims)
-        return meta(shape, dtype)
+        return meta(_keep_shape(x, dims, keepdim), dtype)
 
     return infer
 
@@ -1196,13 +1197,6 @@ def _in_own_dtype(operands: Sequence[Operand], out: TensorMeta) -> str:
     return operands[0].dtype
 
 
-def _keep_shape(x: TensorMeta, dims: Sequence[int], keepdim: bool) -> tuple[int, ...]:
-    """The shape after reducing `dims`: size 1 there with keepdim, else dropped."""
-    if keepdim:
-        return tuple(1 if i in dims else s for i, s in enumerate(x.shape))
-    return tuple(s for i, s in enumerate(x.shape) if i not in dims)
-
-
 def _check_not_empty(
     name: str, x: TensorMeta, dims: Sequence[int] | None, shown: Sequence[int] | None = None
 ) -> None:
@@ -1236,13 +1230,23 @@ def _select_all_infer(name: str):
     return infer
 
 
+def _selected_shape(name: str, x: TensorMeta, dim: int | None, keepdim: bool):
+    """The shape of what max(x, dim) or argmax(x, dim) selects (dim None: the whole x),
+    once there is something to select."""
+    if dim is None:
+        _check_not_empty(name, x, None)
+        return _keep_shape(x, range(x.ndim), keepdim)
+    dim = normalize_dim(dim, x.ndim)
+    _check_not_empty(name, x, [dim])
+    return _keep_shape(x, [dim] if x.ndim else [], keepdim)
+
+
 def _select_dim_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 1)
         x = _require_tensor(name, operands[0], 0)
-        dim = normalize_dim(attrs["dim"], x.ndim)
-        _check_not_empty(name.removesuffix("_dim"), x, [dim])
-        return meta(_keep_shape(x, [dim] if x.ndim else [], attrs["keepdim"]), x.dtype)
+        shape = _selected_shape(name.removesuffix("_dim"), x, attrs["dim"], attrs["keepdim"])
+        return meta(shape, x.dtype)
 
     return infer
 
@@ -1253,12 +1257,7 @@ def _arg_infer(name: str):
         x = _require_tensor(name, operands[0], 0)
         if x.dtype == "bool":
             raise DtypeMismatch(f"{name}(): does not support bool input")
-        if attrs["dim"] is None:
-            _check_not_empty(name, x, None)
-            return meta((1,) * x.ndim if attrs["keepdim"] else (), "int64")
-        dim = normalize_dim(attrs["dim"], x.ndim)
-        _check_not_empty(name, x, [dim])
-        return meta(_keep_shape(x, [dim] if x.ndim else [], attrs["keepdim"]), "int64")
+        return meta(_selected_shape(name, x, attrs["dim"], attrs["keepdim"]), "int64")
 
     return infer
 
@@ -1280,15 +1279,22 @@ def _extremum_infer(name: str):
     return infer
 
 
+def logical_dims(ndim: int, dim) -> tuple[int, ...]:
+    """The dims all() and any() reduce: every one for None, none for an empty list (unlike
+    sum(dim=()), which reduces every one)."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = [dim] if isinstance(dim, int) else dim
+    return tuple(sorted({d % ndim for d in dims})) if ndim else ()
+
+
 def _logical_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 1)
         x = _require_tensor(name, operands[0], 0)
-        dim = attrs["dim"]
-        if dim is None:
-            return meta((1,) * x.ndim if attrs["keepdim"] else (), "bool")
-        # all(dim=()) reduces nothing, unlike sum(dim=())
-        dims = reduced_dims(x, dim) if isinstance(dim, int) or len(dim) else ()
+        if attrs["dim"] is not None:
+            reduced_dims(x, attrs["dim"])  # torch's errors for a dim out of range or repeated
+        dims = logical_dims(x.ndim, attrs["dim"])
         return meta(_keep_shape(x, dims, attrs["keepdim"]), "bool")
 
     return infer
