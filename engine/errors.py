@@ -1,11 +1,16 @@
 """Errors with torch's exception types and wording, plus a machine-readable reason.
 
 Each class derives from the built-in exception torch raises in the same situation, so
-``except RuntimeError`` written for torch keeps working. ``reason`` is the
+``except RuntimeError`` written for torch keeps working, and is named after it, so a
+traceback, ``repr`` and ``type(e).__name__`` print what torch's print (``RuntimeError: mat1
+and mat2 shapes cannot be multiplied ...``); ``except errors.ShapeMismatch`` still tells them
+apart, and ``reason`` says which one an error is. ``reason`` is the
 ``google.rpc.ErrorInfo`` reason on the wire and ``status`` the canonical gRPC status code's
 name; the server maps both in one place, the client maps them back with ``error_for_reason``.
 Nothing here imports grpc.
 """
+
+import builtins
 
 
 class GradError(Exception):
@@ -13,6 +18,16 @@ class GradError(Exception):
 
     reason = "INTERNAL"
     status = "INTERNAL"
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        torch_type = next(c for c in cls.__mro__ if getattr(builtins, c.__name__, None) is c)
+        cls.__module__ = "builtins"
+        cls.__name__ = cls.__qualname__ = torch_type.__name__
+
+    def __reduce__(self):
+        # pickle finds a class by module and name, which now name the built-in one
+        return _recreate, (self.reason, self.args), self.__dict__ or None
 
 
 class ShapeMismatch(GradError, RuntimeError):
@@ -142,3 +157,7 @@ _BY_REASON = {cls.reason: cls for cls in _all_subclasses(GradError)}
 def error_for_reason(reason: str) -> type[GradError]:
     """The error class that carries `reason` (GradError for an unknown one)."""
     return _BY_REASON.get(reason, GradError)
+
+
+def _recreate(reason: str, args: tuple) -> GradError:
+    return error_for_reason(reason)(*args)

@@ -3,6 +3,7 @@ default session, an embedded server with the real kernels) and compare what come
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import traceback
 from collections.abc import Callable
@@ -14,10 +15,8 @@ import torch
 
 def builtin_type(exc: BaseException) -> type:
     """The built-in exception class an error is (what `except` clauses written for torch
-    catch): gradrpc's errors derive from the one torch raises."""
-    return next(
-        c for c in type(exc).__mro__ if c.__module__ == "builtins" and issubclass(c, BaseException)
-    )
+    catch): gradrpc's errors derive from the one torch raises (and take its name)."""
+    return next(c for c in type(exc).__mro__ if getattr(builtins, c.__name__, None) is c)
 
 
 def is_tensor(value) -> bool:

@@ -7,11 +7,16 @@ Each case is a lambda run under torch and under gradrpc (see clientkit)."""
 from __future__ import annotations
 
 import inspect
+import os
+import pickle
+import subprocess
+import sys
 
 import gradrpc
 import pytest
 import torch
 from clientkit import check_error_at_line, no_rpc, torch_error
+from gradrpc.engine import errors
 
 BROADCAST = [
     ((2, 3), (4, 3)),
@@ -416,3 +421,39 @@ def test_assigning_is_refused_clearly():
     with pytest.raises(NotImplementedError, match=r"^gradrpc: .* not supported yet"):
         x[0] = 1.0
     assert (x * 2).sum().item() == 12.0
+
+
+_UNCAUGHT = """
+import {module} as torch
+x = torch.ones(64, 1000)
+x.mm(torch.ones(100, 10))
+"""
+
+
+def test_an_uncaught_error_prints_as_torchs(session):
+    """The traceback ends in torch's line (`RuntimeError: ...`, not a gradrpc class name)."""
+
+    def last_line(module):
+        env = {**os.environ, "GRADRPC_ADDRESS": session.address}
+        done = subprocess.run(
+            [sys.executable, "-c", _UNCAUGHT.format(module=module)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 1, done.stderr
+        return done.stderr.splitlines()[-1]
+
+    assert last_line("gradrpc") == last_line("torch")
+
+
+def test_errors_keep_their_gradrpc_class_and_reason():
+    """Named as torch's, gradrpc's errors stay their own classes: `except errors.ShapeMismatch`
+    and `reason` tell them apart, and pickling (multiprocessing) keeps class and message."""
+    exc = check_error_at_line(lambda T: T.ones(2, 3).mm(T.ones(2, 3)))
+    assert repr(exc) == repr(torch_error(lambda T: T.ones(2, 3).mm(T.ones(2, 3))))
+    assert type(exc).__name__ == "RuntimeError" and type(exc) is not RuntimeError
+    assert isinstance(exc, errors.ShapeMismatch) and exc.reason == "SHAPE_MISMATCH"
+    restored = pickle.loads(pickle.dumps(exc))
+    assert type(restored) is errors.ShapeMismatch and restored.args == exc.args

@@ -13,6 +13,7 @@ numbers, and graphviz's ``render`` only writes the graph's DOT source (which the
 
 from __future__ import annotations
 
+import builtins
 import json
 import sys
 import traceback
@@ -71,7 +72,7 @@ def main() -> None:
         except Exception as exc:
             sys.stdout.flush()
             # gradrpc's errors derive from the built-in type torch raises: compare that one
-            kind = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
+            kind = next(c for c in type(exc).__mro__ if getattr(builtins, c.__name__, None) is c)
             print(f"{RAISED} {kind.__name__}", flush=True)
             print(f"--- cell {index} raised under {runtime}:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
