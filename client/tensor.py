@@ -116,14 +116,24 @@ def _attr(value) -> dict:
 
 
 def _index_value(item):
-    """An index item, a tensor one as torch reads it: a 0-d integer tensor is its value."""
+    """An index item, a tensor one as torch reads it: a 0-d integer tensor is its value (an
+    int), a bool one its value (a bool), a bool mask its values (read: the result's shape
+    depends on them); an integer index tensor stays on the server."""
     if not isinstance(item, Tensor):
         return item
     if item.dtype in (float32, float64):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    if item.ndim != 0 or item.dtype is not int64:
-        raise indexing.advanced_indexing()
-    return item.item()
+    if item.ndim == 0:
+        return item.item()
+    return item.numpy() if item.dtype is not int64 else item
+
+
+def _items(index) -> tuple:
+    return index if isinstance(index, tuple) else (index,)
+
+
+def _is_index_tensor(item) -> bool:
+    return isinstance(item, Tensor) and item.dtype is int64
 
 
 def _number(value):
@@ -369,15 +379,27 @@ class Tensor:
         return self._meta.shape[0]
 
     def __getitem__(self, index) -> Tensor:
-        """Basic indexing (ints, slices, None, ...), a view, as torch builds it (see
-        `indexing`). A 0-d integer tensor counts as its value, which is read."""
-        items = index if isinstance(index, tuple) else (index,)
-        if any(isinstance(item, Tensor) for item in items):
-            items = tuple(_index_value(item) for item in items)
+        """x[index] as torch builds it (see `indexing`): views for ints, slices, None and
+        `...`, then one `index` op (IndexBackward0) for index tensors, lists and masks. A 0-d
+        integer or bool tensor counts as its value, and a bool mask as its True positions:
+        those are read."""
+        if isinstance(index, Tensor) or (
+            isinstance(index, tuple) and any(isinstance(item, Tensor) for item in index)
+        ):
+            items = tuple(_index_value(item) for item in _items(index))
             index = items if isinstance(index, tuple) else items[0]
+        steps, advanced = indexing.plan(self._meta.shape, index, _is_index_tensor)
         out = self
-        for op, attrs in indexing.plan(self._meta.shape, index):
+        for op, attrs in steps:
             out = out._call(op, [out], attrs)
+        if advanced:
+            from . import factories
+
+            indices = [
+                i if isinstance(i, Tensor) else factories.from_numpy(self._session, i)
+                for _, i in advanced
+            ]
+            out = out._call("index", [out, *indices], {"dims": [d for d, _ in advanced]})
         return out
 
     # Not yet: a clear error rather than Python's "does not support item assignment" or

@@ -45,6 +45,11 @@ class DtypeMismatch(GradError, RuntimeError):
     status = "INVALID_ARGUMENT"
 
 
+class InvalidIndex(GradError, IndexError):
+    reason = "INVALID_INDEX"
+    status = "INVALID_ARGUMENT"
+
+
 class InvalidArgument(GradError, TypeError):
     reason = "INVALID_ARGUMENT"
     status = "INVALID_ARGUMENT"

@@ -180,15 +180,18 @@ class _CallPlan:
         self.impl = impl = OPS[op]
         self.out_dtype = NUMPY_DTYPES[self.out_meta.dtype]
         self.compute = NUMPY_DTYPES[spec.computes_in(metas, self.out_meta)]
+        names = spec.input_names(len(metas))
         # operands passed as they are (views, and the inputs that keep their own dtype)
-        self.raw = tuple(impl.view or i in impl.own_dtype for i in range(len(metas)))
+        self.raw = tuple(impl.view or name in impl.own_dtype for name in names)
         self.needs = rules.gradient_needs(spec, requires, self.out_meta, grad_enabled)
         saved_names = spec.saves(self.needs) if any(self.needs) else ()
-        # (index, name, is a tensor) of the inputs the backward keeps: the saved ones, and
-        # every number (a vjp reads it as an attribute of the node)
+        # (index, name, is a tensor, is one of a variadic op's repeated inputs, saved as a
+        # list) of the inputs the backward keeps: the saved ones, and every number (a vjp
+        # reads it as an attribute of the node)
+        repeated = spec.inputs[-1] if spec.variadic else None
         self.saved_inputs = tuple(
-            (i, name, isinstance(m, TensorMeta))
-            for i, (name, m) in enumerate(zip(spec.input_names(len(metas)), metas, strict=True))
+            (i, name, isinstance(m, TensorMeta), name == repeated)
+            for i, (name, m) in enumerate(zip(names, metas, strict=True))
             if name in saved_names or not isinstance(m, TensorMeta)
         )
         self.saves_result = "result" in saved_names
@@ -240,8 +243,11 @@ def call(
         return Tensor(result, plan.out_meta, version=version)
     saved: dict[str, np.ndarray] = {}
     saved_versions: list[SavedVersion] = []
-    for i, name, is_tensor in plan.saved_inputs:
-        saved[name] = arrays[i]
+    for i, name, is_tensor, in_list in plan.saved_inputs:
+        if in_list:
+            saved.setdefault(name, []).append(arrays[i])
+        else:
+            saved[name] = arrays[i]
         if is_tensor:
             o = operands[i]
             saved_versions.append((o.version, o.version.value, o.meta, o.grad_fn))

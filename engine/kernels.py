@@ -706,6 +706,39 @@ def sum_middle(x, acc):
                 acc[a, b] += x[a, r, b]
 
 
+@njit(
+    [
+        f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1])"
+        for t in ("float32", "float64", "int64", "boolean")
+    ],
+    cache=True,
+    nogil=True,
+)
+def gather_middle(x, positions, out):
+    """out[a, p, b] = x[a, positions[p], b]: advanced indexing's rows, gathered."""
+    n_a, n_p, n_b = out.shape
+    for a in range(n_a):
+        for p in range(n_p):
+            row = positions[p]
+            for b in range(n_b):
+                out[a, p, b] = x[a, row, b]
+
+
+@njit(
+    [f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1])" for t in ("float32", "float64")],
+    cache=True,
+    nogil=True,
+)
+def scatter_add_middle(g, positions, acc):
+    """acc[a, positions[p], b] += g[a, p, b], in order: gather_middle's adjoint."""
+    n_a, n_p, n_b = g.shape
+    for a in range(n_a):
+        for p in range(n_p):
+            row = positions[p]
+            for b in range(n_b):
+                acc[a, row, b] += g[a, p, b]
+
+
 # ---------------------------------------------------------------- matrix products
 
 

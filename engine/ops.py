@@ -16,6 +16,7 @@ from math import prod
 
 import numpy as np
 
+from . import advanced_indexing
 from . import kernels as K
 from . import kernels_nn as KN
 from .errors import DimensionOutOfRange
@@ -34,14 +35,14 @@ class OpImpl:
     """Forward kernel and vjp of one op; `view` when the result shares the input's storage,
     `in_place` when it stands for torch's input itself changed in place (squeeze_, as
     torch.matmul applies it to a fresh result): storage shared, yet no view. `own_dtype`
-    lists the inputs passed in their own dtype rather than the computing one (nll_loss's
+    names the inputs passed in their own dtype rather than the computing one (nll_loss's
     int64 class indices)."""
 
     forward: Callable[..., np.ndarray]
     vjp: Callable[..., tuple[np.ndarray | None, ...]]
     view: bool = False
     in_place: bool = False
-    own_dtype: tuple[int, ...] = ()
+    own_dtype: tuple[str, ...] = ()
 
 
 OPS: dict[str, OpImpl] = {}
@@ -52,7 +53,7 @@ def _op(
     vjp: Callable,
     view: bool = False,
     in_place: bool = False,
-    own_dtype: tuple[int, ...] = (),
+    own_dtype: tuple[str, ...] = (),
 ):
     def register(forward: Callable) -> Callable:
         OPS[name] = OpImpl(forward, vjp, view, in_place, own_dtype)
@@ -415,6 +416,44 @@ _op("unbind", _select_vjp, view=True)(lambda x, dim, index: x[_on_axis(dim, x.nd
 _op("alias", lambda n, g: (g,), view=True)(lambda x: x.view())
 
 
+def _indexed_layout(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[tuple, int]:
+    """The axis order that brings the indexed `dims` together (x's own when they are
+    adjacent, else they go first), and where their block starts in it."""
+    if dims[-1] - dims[0] == len(dims) - 1:
+        return tuple(range(len(shape))), dims[0]
+    return (*dims, *(d for d in range(len(shape)) if d not in dims)), 0
+
+
+def _as_middle(shape: tuple[int, ...], start: int, count: int) -> tuple[int, int, int]:
+    """`shape` seen as (before, the `count` dims from `start`, after)."""
+    return prod(shape[:start]), prod(shape[start : start + count]), prod(shape[start + count :])
+
+
+def _index_vjp(n, g):
+    """The gradient scattered back: each position of the block receives the sum of the
+    gradients of the results taken from it."""
+    shape, dims = n.inputs[0].shape, n.attrs["dims"]
+    order, start = _indexed_layout(shape, dims)
+    moved = tuple(shape[d] for d in order)
+    positions = advanced_indexing.positions([shape[d] for d in dims], n.saved["indices"])
+    grad = np.zeros(_as_middle(moved, start, len(dims)), g.dtype)
+    g3 = _c(g).reshape(grad.shape[0], positions.size, grad.shape[2])
+    K.scatter_add_middle(g3, positions.reshape(-1), grad)
+    grad = _c(grad.reshape(moved).transpose(np.argsort(order)))
+    return (grad, *(None,) * len(dims))
+
+
+@_op("index", _index_vjp, own_dtype=("self", "indices"))
+def index(x, *indices, dims):
+    order, start = _indexed_layout(x.shape, dims)
+    moved = x.transpose(order)
+    positions = advanced_indexing.positions([x.shape[d] for d in dims], indices)
+    x3 = _c(moved).reshape(_as_middle(moved.shape, start, len(dims)))
+    out = np.empty((x3.shape[0], positions.size, x3.shape[2]), x.dtype)
+    K.gather_middle(x3, positions.reshape(-1), out)
+    return out.reshape((*moved.shape[:start], *positions.shape, *moved.shape[start + len(dims) :]))
+
+
 def _cat_vjp(n, g):
     """Each input's part of g along `dim` (none for a skipped 1-d empty input)."""
     dim = n.attrs["dim"] % g.ndim
@@ -697,7 +736,7 @@ def _nll_rows(x: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray
 @_op(
     "nll_loss",
     lambda n, g: (_needs(n, 0, lambda: _nll_loss_backward(n, g)), None),
-    own_dtype=(1,),
+    own_dtype=("target",),
 )
 def nll_loss(x, target, reduction, ignore_index):
     rows, targets = _nll_rows(x, target)

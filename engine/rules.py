@@ -24,6 +24,7 @@ from .errors import (
     DtypeMismatch,
     InPlaceOnLeaf,
     InvalidArgument,
+    InvalidIndex,
     InvalidValue,
     NoGradFn,
     ScalarOverflow,
@@ -251,7 +252,8 @@ class OpSpec:
     given which inputs need a gradient ("self", "other", "target" or "result"), which is
     what makes a second backward through the node fail once they are freed. `computes_in`
     is the dtype the forward receives its inputs in, given the operands and the result. A
-    `variadic` op (cat, stack) takes one or more inputs, each like its one declared input.
+    `variadic` op takes one or more inputs like its last declared one after the others (cat
+    and stack: any number of tensors; index: self, then one or more index tensors).
     """
 
     name: str
@@ -272,11 +274,16 @@ class OpSpec:
 
     def input_names(self, count: int) -> tuple[str, ...]:
         """The name of each of `count` inputs."""
-        return self.inputs * count if self.variadic else self.inputs
+        return self._repeat_last(self.inputs, count)
 
     def differentiates(self, count: int) -> tuple[bool, ...]:
         """Whether a gradient flows to each of `count` inputs."""
-        return self.differentiable * count if self.variadic else self.differentiable
+        return self._repeat_last(self.differentiable, count)
+
+    def _repeat_last(self, declared: tuple, count: int) -> tuple:
+        if not self.variadic:
+            return declared
+        return declared[:-1] + declared[-1:] * (count - len(declared) + 1)
 
     def with_defaults(self, attrs: dict) -> dict:
         """`attrs` completed with defaults; unknown or missing required ones are errors."""
@@ -1111,6 +1118,66 @@ _register(
         _named("StackBackward0"),
         _nothing,
         _JOIN_DIM,
+        variadic=True,
+    )
+)
+
+
+def index_positions_shape(x: TensorMeta, dims: Sequence[int], shape: tuple[int, ...]):
+    """x.index's result shape for index tensors broadcast to `shape` at `dims` (increasing):
+    the indexed dims are replaced by `shape` where they are adjacent, else it goes first."""
+    if dims[-1] - dims[0] == len(dims) - 1:
+        return (*x.shape[: dims[0]], *shape, *x.shape[dims[-1] + 1 :])
+    return (*shape, *(s for d, s in enumerate(x.shape) if d not in dims))
+
+
+def _index_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    if len(operands) < 2:
+        raise InvalidArgument("index() takes a tensor and one or more index tensors")
+    x = _require_tensor("index", operands[0], 0)
+    indices = [_require_tensor("index", o, i) for i, o in enumerate(operands[1:], 1)]
+    dims = tuple(attrs["dims"])
+    if len(dims) != len(indices):
+        raise InvalidArgument(f"index(): {len(indices)} index tensors but {len(dims)} dims")
+    if any(not 0 <= d < x.ndim for d in dims) or list(dims) != sorted(set(dims)):
+        raise InvalidArgument(f"index(): dims must increase within [0, {x.ndim}), got {list(dims)}")
+    for i in indices:
+        if i.dtype != "int64":
+            raise InvalidArgument(
+                f"index(): index tensors must be int64 (a bool mask is sent as its nonzero "
+                f"positions), got {i.dtype}"
+            )
+    try:
+        shape = broadcast_shapes(*(i.shape for i in indices))
+    except ShapeMismatch:
+        shapes = ", ".join(f"[{', '.join(map(str, i.shape))}]" for i in indices)
+        raise InvalidIndex(
+            f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}"
+        ) from None
+    return meta(index_positions_shape(x, dims, shape), x.dtype)
+
+
+_register(
+    OpSpec(
+        "index",
+        "torch.ops.aten.index",
+        "x[indices]: advanced indexing with int64 index tensors, broadcast together, at `dims` "
+        "(torch's index with None at the other dims); negative positions count from the end, "
+        "one out of range is an INVALID_INDEX error. A copy; repeated positions sum their "
+        "gradients.",
+        ("self", "indices"),
+        (True, False),
+        _index_infer,
+        _named("IndexBackward0"),
+        lambda needs: ("indices",) if needs[0] else (),
+        (
+            Attr(
+                "dims",
+                "ints",
+                "The dimension of self each index tensor indexes, increasing.",
+                optional=False,
+            ),
+        ),
         variadic=True,
     )
 )

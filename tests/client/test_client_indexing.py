@@ -1,12 +1,16 @@
-"""Basic indexing through the client, against torch: values, shapes, strides, the grad_fn
-chain torch builds (select, slice, unsqueeze, alias), gradients, views that share storage and
-version, and torch's errors raised at the user's line."""
+"""Indexing through the client, against torch: values, shapes, strides, the grad_fn chain
+torch builds (select, slice, unsqueeze, alias views, then index for tensors, lists and
+masks), gradients, views that share storage and version, and torch's errors raised at the
+user's line."""
 
 from __future__ import annotations
 
+import warnings
+
 import gradrpc
+import numpy as np
 import pytest
-from clientkit import check_error_at_line, check_same, torch_error
+from clientkit import check_error_at_line, check_same, no_rpc, torch_error
 
 INDEXES = {
     "int": lambda x: x[1],
@@ -130,18 +134,122 @@ def test_errors_as_torch(index):
     check_error_at_line(index)
 
 
+def _cube(T):
+    """2x3x4 values that differ, requiring grad."""
+    return (T.arange(24.0).reshape(2, 3, 4) / 4 - 2).requires_grad_()
+
+
+def _mask(T):
+    return T.tensor([[True, False, True], [False, True, True]])
+
+
+ADVANCED = {
+    "list": lambda T, x: x[[1, 0]],
+    "negative and repeated": lambda T, x: x[[-1, 0, -1, 1]],
+    "empty list": lambda T, x: x[[]],
+    "range": lambda T, x: x[:, range(2)],
+    "numpy array": lambda T, x: x[:, np.array([2, 0, 2])],
+    "floats truncate": lambda T, x: x[[1.7, 0.2]],
+    "int tensor": lambda T, x: x[T.tensor([[1], [0]])],
+    "column": lambda T, x: x[:, [0, 2]],
+    "two adjacent": lambda T, x: x[:, [0, 2, 2], [1, 3, 1]],
+    "broadcast": lambda T, x: x[T.tensor([[0], [1]]), [0, 2]],
+    "apart": lambda T, x: x[[0, 1], :, [1, 2]],
+    "apart by None": lambda T, x: x[[0], None, [1]],
+    "after int": lambda T, x: x[0, [0, 1, 0]],
+    "before int": lambda T, x: x[[0, 1], 0],
+    "between slices": lambda T, x: x[1:, [0, 2], 1:3],
+    "ellipsis": lambda T, x: x[..., [1]],
+    "None first": lambda T, x: x[None, [1]],
+    "True": lambda T, x: x[True],
+    "False": lambda T, x: x[False],
+    "0-d bool tensor": lambda T, x: x[T.tensor(True)],
+    "list of bools": lambda T, x: x[[True, False]],
+    "mask": lambda T, x: x[_mask(T)],
+    "mask then slice": lambda T, x: x[_mask(T), 1:3],
+    "mask then None": lambda T, x: x[_mask(T), None],
+    "mask of a row": lambda T, x: x[0, _mask(T)[0]],
+    "mask over the last dims": lambda T, x: x[:, T.tensor([[True, False, True, True]] * 3)],
+    "comparison mask": lambda T, x: x[x > 0],
+    "int tensor of an int tensor": lambda T, x: x[T.tensor([1, 0])[T.tensor([0, 0, 1])]],
+}
+
+
+@pytest.mark.parametrize("name", ADVANCED)
+def test_advanced_indexing_matches_torch(name):
+    """Values, shape, strides, the grad_fn chain (IndexBackward0 after the views) and the
+    gradient, summed over repeated positions."""
+    index = ADVANCED[name]
+
+    def scenario(T):
+        x = _cube(T)
+        y = index(T, x)
+        names, node = [], y.grad_fn
+        while node is not None and node.name() != "torch::autograd::AccumulateGrad":
+            names.append(node.name())
+            node = node.next_functions[0][0]
+        (y * T.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        return y, y.shape, y.stride(), y.is_contiguous(), names, x.grad
+
+    check_same(scenario)
+
+
+def test_known_indices_need_no_round_trip():
+    x = _cube(gradrpc)
+    gradrpc.default_session().flush()
+    with no_rpc():
+        x[[0, 1], :, [1, 2]], x[gradrpc.tensor([1, 0])], x[[True, False]]
+
+
 @pytest.mark.parametrize(
     "index",
     [
-        lambda x: x[[0, 1]],
-        lambda x: x[True],
-        lambda x: x[gradrpc.tensor([0, 1])],
-        lambda x: x[gradrpc.tensor([True, False, True])],
+        lambda T: _cube(T)[[0, 2]],
+        lambda T: _cube(T)[[-3]],
+        lambda T: _cube(T)[0, [5]],
+        lambda T: _cube(T)[[0, 1], [1, 3]],
+        lambda T: _cube(T)[[0, 1], [0, 1, 2]],
+        lambda T: _cube(T)[:, [True, False]],
+        lambda T: _cube(T)[["a"]],
+        lambda T: T.tensor(5.0)[[0]],
     ],
-    ids=["list", "bool", "int tensor", "bool tensor"],
 )
-def test_advanced_indexing_is_refused_clearly(index):
-    x = _grid(gradrpc)
-    with pytest.raises(NotImplementedError, match=r"^gradrpc: advanced indexing"):
-        index(x)
-    assert x[1].sum().item() == 22.0
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence")  # on x[["a"]]
+def test_advanced_indexing_errors_as_torch(index):
+    check_error_at_line(index)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda T: _cube(T)[T.ones(2, 4, dtype=T.bool)],
+        lambda T: _cube(T)[T.ones(2, 3, dtype=T.bool), 0, 0],
+    ],
+)
+def test_errors_of_a_mask_the_server_holds_as_torch(index):
+    """A mask tensor is read (the result's shape depends on it): torch's error, one call."""
+    check_same(index)
+
+
+def test_an_index_tensor_out_of_range_surfaces_at_the_next_read():
+    """The server checks positions it holds; the error names the op and the line."""
+
+    def scenario(T):
+        y = _cube(T)[T.tensor([0, 7])]
+        return y.sum().item()
+
+    message = str(torch_error(scenario))
+    with pytest.raises(IndexError) as raised:
+        scenario(gradrpc)
+    assert str(raised.value).startswith(message + "\n(gradrpc: raised by 'index' queued at ")
+
+
+def test_a_list_of_lists_is_a_tuple_with_torchs_warning():
+    def run(T):
+        x = _cube(T)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = x[[[0, 1], [1, 0]]]
+        return y, [(w.category, str(w.message), w.lineno) for w in caught]
+
+    check_same(run)

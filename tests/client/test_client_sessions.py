@@ -221,7 +221,12 @@ def _imports(tree: ast.AST):
 
 
 # The engine's pure-Python modules; kernels, ops and graph need Numba.
-PURE_ENGINE = {"gradrpc.engine.rules", "gradrpc.engine.errors", "gradrpc.engine.traversal"}
+PURE_ENGINE = {
+    "gradrpc.engine.rules",
+    "gradrpc.engine.errors",
+    "gradrpc.engine.traversal",
+    "gradrpc.engine.advanced_indexing",  # NumPy only
+}
 
 
 def test_the_client_imports_only_the_pure_engine_modules():

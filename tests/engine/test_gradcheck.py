@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 import pytest
 from gradrpc.engine import graph, rules
-from opcases import POS, C, Case, T
+from opcases import INDEX, POS, C, Case, T
 
 EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-6
@@ -71,6 +71,14 @@ CASES += [
     C("unbind", T((3, 4)), dim=1, index=2),
     C("cat", T((2, 3)), T((2, 1)), T((2, 2)), dim=1),
     C("stack", T((2, 3)), T((2, 3)), dim=1),
+    C("index", T((3, 4)), T((2, 3), INDEX, "int64", grad=False), dims=[1]),
+    C(
+        "index",
+        T((3, 2, 4)),
+        T((4,), INDEX, "int64", grad=False),
+        T((4,), INDEX, "int64", grad=False),
+        dims=[0, 2],
+    ),
 ]
 for _op in ("sum", "mean"):
     CASES += [
@@ -116,6 +124,8 @@ for _reduction in ("mean", "sum", "none"):
 def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
     if operand.domain == "class":
         return rng.integers(0, 5, operand.shape).astype(np.int64)
+    if operand.domain == INDEX:
+        return rng.integers(-3, 3, operand.shape).astype(np.int64)
     if operand.domain == POS:
         values = rng.uniform(0.5, 2.0, operand.shape)
     elif operand.domain == "unit":

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
-from opcases import POS, C, Case, T
+from opcases import INDEX, POS, C, Case, T
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -109,6 +109,24 @@ CASES += [
     C("stack", T((2, 3)), T((2, 3), grad=False), T((2, 3)), dim=2),
     C("stack", T((2, 3)), T((2, 3)), dim=-2),
     C("stack", T(()), T(())),
+    C("index", T((4, 3)), T((5,), INDEX, "int64", grad=False), dims=[0]),
+    C("index", T((2, 3, 4)), T((2, 1), INDEX, "int64", grad=False), dims=[1]),
+    C(
+        "index",
+        T((3, 4)),
+        T((2, 3), INDEX, "int64", grad=False),
+        T((3,), INDEX, "int64", grad=False),
+        dims=[0, 1],
+    ),
+    C(
+        "index",
+        T((3, 2, 4)),
+        T((2,), INDEX, "int64", grad=False),
+        T((1,), INDEX, "int64", grad=False),
+        dims=[0, 2],
+    ),
+    C("index", T((2, 3, 4)), T((0,), INDEX, "int64", grad=False), dims=[2]),  # nothing taken
+    C("index", T((3,)), T((), INDEX, "int64", grad=False), dims=[0]),
 ]
 for _op in COMPARISONS:  # int64 draws from 1..4: equal pairs are common
     CASES += [
@@ -330,6 +348,9 @@ TORCH: dict[str, Callable] = {
     "unbind": lambda x, dim, index: torch.unbind(x, dim)[index],
     "cat": lambda *tensors, dim: torch.cat(tensors, dim),
     "stack": lambda *tensors, dim: torch.stack(tensors, dim),
+    "index": lambda x, *indices, dims: torch.ops.aten.index.Tensor(
+        x, [indices[dims.index(d)] if d in dims else None for d in range(max(dims) + 1)]
+    ),
     "unsqueeze": torch.unsqueeze,
     "squeeze": lambda x, dim: torch.squeeze(x) if dim is None else torch.squeeze(x, dim),
     # copy=True: torch returns the tensor itself for its own dtype; the op always copies
@@ -374,6 +395,8 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
     shape = operand.shape
     if dtype == "bool":
         return rng.random(shape) < 0.5
+    if operand.domain == INDEX:
+        return rng.integers(-3, 3, shape).astype(np.int64)
     if dtype == "int64":
         return rng.integers(1, 5, shape).astype(np.int64)
     if operand.domain == POS:
@@ -566,11 +589,12 @@ def test_non_contiguous_operands_match_torch(case: Case) -> None:
             ours.append(operand)
             theirs.append(operand)
             continue
-        swapped = T(operand.shape[:-2] + operand.shape[:-3:-1], operand.domain)
+        swapped = T(operand.shape[:-2] + operand.shape[:-3:-1], operand.domain, operand.dtype)
         data = _sample(rng, swapped if len(operand.shape) >= 2 else operand, "float64")
-        mine = graph.Tensor(data.copy(), requires_grad=operand.grad)
-        other = torch.tensor(data, requires_grad=operand.grad)
-        if operand.grad:
+        grad = operand.grad and data.dtype.kind == "f"
+        mine = graph.Tensor(data.copy(), requires_grad=grad)
+        other = torch.tensor(data, requires_grad=grad)
+        if grad:
             our_leaves.append(mine)
             their_leaves.append(other)
         if len(operand.shape) >= 2:
@@ -742,8 +766,9 @@ def test_integer_and_bool_inputs_match_torch(op: str, dtype: str) -> None:
     """Each op's first case with every tensor operand made int64 or bool: forward values and
     dtype as torch's, or torch's error."""
     case = next(c for c in CASES if c.op == op)
-    operands = tuple(
-        T(o.shape, o.domain, dtype, grad=False) if isinstance(o, T) else o for o in case.operands
+    operands = tuple(  # index positions stay positions
+        T(o.shape, o.domain, dtype, grad=False) if isinstance(o, T) and o.domain != INDEX else o
+        for o in case.operands
     )
     _compare_outcome(Case(op, operands, case.attrs), _seed(op, dtype))
 
@@ -809,3 +834,24 @@ def test_float32_tanh_is_rounded_once_as_torch_s():
     ours = graph.call("tanh", [graph.Tensor(data)], {}).data
     np.testing.assert_array_equal(ours, np.tanh(data.astype(np.float64)).astype(np.float32))
     assert np.mean(ours != torch.tanh(torch.from_numpy(data)).numpy()) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("dims", "indices"),
+    [
+        ([0], [[0, 4]]),
+        ([1], [[-4, 9]]),
+        ([0, 2], [[0, 1], [1, 2]]),  # the first out of range in the broadcast, then in order
+        ([0, 2], [[[0], [7]], [5, 1]]),
+        ([0, 1], [[0, 1], [0, 1, 2]]),  # shapes that do not broadcast
+    ],
+)
+def test_index_errors_match_torch(dims: list[int], indices: list) -> None:
+    x = np.zeros((4, 3, 2), np.float32)
+    ours = [graph.Tensor(np.array(i, np.int64)) for i in indices]
+    theirs = [torch.tensor(i) for i in indices]
+    with pytest.raises(IndexError) as expected:
+        TORCH["index"](torch.tensor(x), *theirs, dims=dims)
+    with pytest.raises(IndexError) as raised:
+        graph.call("index", [graph.Tensor(x), *ours], {"dims": dims})
+    assert str(raised.value) == str(expected.value)

@@ -275,6 +275,18 @@ BAD = {
         Code.UNIMPLEMENTED,
         "UNSUPPORTED",
     ),
+    "index out of range": (
+        [upload(2, np.array([0, 5]))],
+        call("index", [1, 2], 7, dims=[0]),
+        Code.INVALID_ARGUMENT,
+        "INVALID_INDEX",
+    ),
+    "bool index": (
+        [upload(2, np.array([True, False]))],
+        call("index", [1, 2], 7, dims=[0]),
+        Code.INVALID_ARGUMENT,
+        "INVALID_ARGUMENT",
+    ),
     "bind_grad of no grad": ([], bind_grad(1, 7), Code.FAILED_PRECONDITION, "GRAD_NOT_SET"),
     "no kind set": ([], pb.Operation(), Code.INVALID_ARGUMENT, "INVALID_VALUE"),
     "more memory than exists": (
@@ -399,7 +411,7 @@ def test_list_ops(stub):
         assert len(op.differentiable) == op.arity >= 1
         types = ("int", "float", "bool", "string", "ints", "scalar")
         assert all(a.type in types and a.doc for a in op.attrs)
-    assert [o.name for o in ops if o.variadic] == ["cat", "stack"]
+    assert [o.name for o in ops if o.variadic] == ["cat", "index", "stack"]
     assert (table["cat"].arity, list(table["cat"].differentiable)) == (1, [True])
     clamp_attrs = [(a.name, a.type, a.optional) for a in table["clamp"].attrs]
     assert clamp_attrs == [("min", "scalar", True), ("max", "scalar", True)]
@@ -434,6 +446,15 @@ def test_variadic_ops_take_any_number_of_inputs(session):
     assert joined.dtype == np.float64 and joined.shape == (5, 3)
     assert np.array_equal(joined, np.concatenate([a, b, a]))
     assert stacked.shape == (2, 3, 2)
+    (picked,) = session.execute(
+        [
+            upload(5, np.array([[1, 0]])),
+            upload(6, np.array([2, 0])),
+            call("index", [1, 5, 6], 7, dims=[0, 1]),
+        ],
+        fetches=[7],
+    )
+    assert np.array_equal(picked, a[[[1, 0]], [2, 0]])
     with pytest.raises(grpc.RpcError) as raised:
         session.execute([call("cat", [], 5)])
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
