@@ -4,8 +4,10 @@ A step queues one OptimizerStepOperation per parameter group, over the group's p
 that have a gradient (the client knows which from its mirror of the graph): the server
 updates them in place with a fused kernel pass per parameter, so parameters, gradients and
 optimizer state never travel. State tensors (momentum buffers, Adam's moments) are ordinary
-server tensors, created zero-filled on first use. Constructor signatures, defaults,
-validation errors, `param_groups`, `zero_grad` and `state_dict` are torch's.
+server tensors, created zero-filled on first use. `optimizer.state[p]` holds torch's keys
+and kinds of values; Adam's `step` is a float32 0-d tensor whose count the client keeps, so
+a step sends nothing for it. Constructor signatures, defaults, validation errors,
+`param_groups`, `zero_grad` and `state_dict` are torch's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
+from gradrpc.engine import rules
 
 from . import factories
 from .nn.modules import _clear_grad
@@ -43,22 +46,59 @@ def _bool(value) -> dict:
     return {"bool_value": bool(value)}
 
 
-class _RestoreSteps:
-    """Puts the step counts of some parameters back (None: no count), should the server
-    refuse their step; one small object, as the queue holds it until the server answers."""
+class _StepCount(Tensor):
+    """Adam's `state[p]["step"]`: a float32 0-d tensor of the steps taken, counted by the
+    client (an optimizer step adds one, as torch's adds one in place). The server gets a copy
+    only when something uses the tensor (printing it, item(), an operation): one upload,
+    queued, and again after the count has changed."""
 
-    __slots__ = ("_previous", "_steps")
+    __slots__ = ("_copy", "_count")
 
-    def __init__(self, steps: dict[Tensor, int], previous: dict[Tensor, int | None]):
-        self._steps = steps
-        self._previous = previous
+    @classmethod
+    def of(cls, session, count: int) -> _StepCount:
+        self = cls._make(session, 0, rules.meta((), "float32"))
+        self._count = count
+        return self
+
+    @property
+    def _handle(self) -> int:
+        if self._copy is None or self._copy[0] != self._count:
+            self._copy = (self._count, factories.tensor(self._session, float(self._count)))
+        return self._copy[1]._handle
+
+    @_handle.setter
+    def _handle(self, handle: int) -> None:  # Tensor._make's 0: nothing uploaded yet
+        self._copy = None
+
+    def __del__(self) -> None:
+        """Nothing to release: the copy is a tensor of its own."""
+
+
+def _loaded_step(p: Tensor, value):
+    """A loaded `step` (a number or 0-d tensor) as p's step count; this session's step
+    counts as they are (torch keeps a loaded step tensor too)."""
+    if value is None or (isinstance(value, _StepCount) and value._session is p._session):
+        return value
+    return _StepCount.of(p._session, int(value))
+
+
+class _UndoStep:
+    """Puts the state of some parameters back, should the server refuse their step: state
+    made for the step dropped, step counts one lower. One small object, as the queue holds it
+    until the server answers."""
+
+    __slots__ = ("counted", "made", "state")
+
+    def __init__(self, state: dict):
+        self.state = state
+        self.made: list[Tensor] = []
+        self.counted: list[_StepCount] = []
 
     def __call__(self) -> None:
-        for p, step in self._previous.items():
-            if step is None:
-                self._steps.pop(p, None)
-            else:
-                self._steps[p] = step
+        for p in self.made:
+            self.state.pop(p, None)
+        for step in self.counted:
+            step._count -= 1
 
 
 class Optimizer:
@@ -72,7 +112,6 @@ class Optimizer:
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict] = defaultdict(dict)
         self.param_groups: list[dict] = []
-        self._steps: dict[Tensor, int] = {}  # per parameter: steps since its state was made
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -149,8 +188,9 @@ class Optimizer:
 
     # ------------------------------------------------------------ stepping
 
-    def _state_names(self, group: dict) -> tuple[str, ...]:
-        """The state tensors each parameter of `group` needs, in the operation's order."""
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        """The keys of the state of each parameter of `group`, in torch's order: `step` (a
+        _StepCount) and the state tensors, in the operation's order."""
         raise NotImplementedError
 
     def _options(self, group: dict) -> dict[str, dict]:
@@ -179,22 +219,29 @@ class Optimizer:
         params = [p for p in group["params"] if p._grad is not None]
         if not params:
             return None
-        names = self._state_names(group)
-        by_step: dict[int, list[Tensor]] = {}
-        previous = {}
+        keys = self._state_keys(group)
+        names = [key for key in keys if key != "step"]
+        by_step: dict[int, tuple[list[Tensor], _UndoStep]] = {}
         for p in params:
             p._session.check_usable(p._handle)
-            state = self.state[p]
-            previous[p] = step = self._steps.get(p)
-            if names and any(name not in state for name in names):
-                for name in names:
-                    state[name] = factories.zeros_like(p._session, p)
-                step = 0
-            self._steps[p] = step = (step or 0) + 1
-            by_step.setdefault(step, []).append(p)
+            state = self.state[p] if keys else {}  # SGD without momentum keeps none, as torch's
+            made = any(state.get(key) is None for key in keys)
+            if made:
+                state.update({key: _new_state(p, key) for key in keys})
+            count = state["step"] if "step" in keys else None
+            if count is not None:
+                count._count += 1
+            # the step's number: Adam's count; SGD's kernel asks only whether the buffer is new
+            step = count._count if count is not None else 1 if made else 2
+            members, undo = by_step.setdefault(step, ([], _UndoStep(self.state)))
+            members.append(p)
+            if made:
+                undo.made.append(p)
+            elif count is not None:
+                undo.counted.append(count)
         options = self._options(group)
         session = params[0]._session
-        for step, members in by_step.items():
+        for step, (members, undo) in by_step.items():
             if any(p._session is not session for p in members):
                 raise RuntimeError("gradrpc: tensors belong to different sessions")
             operation = {
@@ -204,20 +251,15 @@ class Optimizer:
                 "options": {**options, "step": {"int_value": step}},
             }
             session.enqueue_fields(
-                f"{type(self).__name__}.step",
-                "optimizer_step",
-                operation,
-                undo=_RestoreSteps(self._steps, {p: previous[p] for p in members}),
+                f"{type(self).__name__}.step", "optimizer_step", operation, undo=undo
             )
         return session
 
     # ------------------------------------------------------------ state
 
-    def _packed_state(self, p: Tensor) -> dict:
-        return dict(self.state[p])
-
     def state_dict(self) -> dict:
-        """{"state": {index: state}, "param_groups": [group with "params" as indices]}."""
+        """{"state": {index: state}, "param_groups": [group with "params" as indices]}; as
+        torch's, the state dicts are the optimizer's own, not copies."""
         mapping: dict[int, int] = {}
         start = 0
         groups = []
@@ -229,10 +271,8 @@ class Optimizer:
             start += len(packed["params"])
             groups.append(packed)
         state = {
-            mapping[id(p)]: self._packed_state(p)
-            for group in self.param_groups
-            for p in group["params"]
-            if p in self.state
+            mapping[id(key)] if isinstance(key, Tensor) else key: value
+            for key, value in self.state.items()
         }
         return {"state": state, "param_groups": groups}
 
@@ -242,7 +282,8 @@ class Optimizer:
         matched to this optimizer's parameters by position. State tensors of this session and
         of the parameter's dtype are taken as they are (torch keeps such tensors too); others,
         torch tensors and arrays included, are copied into the parameter's session and dtype.
-        A saved `step` becomes the count the next update continues from."""
+        A saved `step` (a number or 0-d tensor) becomes the step count the next update
+        continues from."""
         groups = self.param_groups
         saved_groups = [dict(g) for g in state_dict["param_groups"]]
         if len(groups) != len(saved_groups):
@@ -261,24 +302,25 @@ class Optimizer:
             )
         )
         state: defaultdict[Tensor, dict] = defaultdict(dict)
-        steps: dict[Tensor, int] = {}
         for index, saved in state_dict["state"].items():
             p = by_index.get(index)
             if p is None:
                 state[index] = saved  # as torch keeps it: state of no parameter here
                 continue
-            values = dict(saved)
-            step = values.pop("step", None)
             state[p] = {
-                name: _state_tensor(p, value) for name, value in values.items() if value is not None
+                key: _loaded_step(p, value) if key == "step" else _state_tensor(p, value)
+                for key, value in saved.items()
             }
-            if step is not None or state[p]:
-                steps[p] = int(step) if step is not None else 1  # a number or 0-d tensor
         for group, saved in zip(groups, saved_groups, strict=True):
             saved["params"] = group["params"]
             for name, default in self.defaults.items():
                 saved.setdefault(name, default)
-        self.state, self._steps, self.param_groups = state, steps, saved_groups
+        self.state, self.param_groups = state, saved_groups
+
+
+def _new_state(p: Tensor, key: str) -> Tensor:
+    """A state value for p's first step: a step count of 0, or zeros like p."""
+    return _StepCount.of(p._session, 0) if key == "step" else factories.zeros_like(p._session, p)
 
 
 def _state_tensor(p: Tensor, value):
@@ -343,7 +385,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def _state_names(self, group: dict) -> tuple[str, ...]:
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
         return ("momentum_buffer",) if group["momentum"] != 0 else ()
 
     def _options(self, group: dict) -> dict[str, dict]:
@@ -403,8 +445,8 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _state_names(self, group: dict) -> tuple[str, ...]:
-        return ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")[: 3 if group["amsgrad"] else 2]
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")[: 4 if group["amsgrad"] else 3]
 
     def _options(self, group: dict) -> dict[str, dict]:
         beta1, beta2 = group["betas"]
@@ -418,13 +460,6 @@ class Adam(Optimizer):
             "decoupled_weight_decay": _bool(group["decoupled_weight_decay"]),
             "maximize": _bool(group["maximize"]),
         }
-
-    def _packed_state(self, p: Tensor) -> dict:
-        """torch's Adam state: step (a float32 0-d tensor), exp_avg, exp_avg_sq (and
-        max_exp_avg_sq with amsgrad)."""
-        state = self.state[p]
-        step = p._session.tensor(float(self._steps.get(p, 0)))
-        return {"step": step, **state}
 
 
 class AdamW(Adam):

@@ -445,6 +445,7 @@ def _index_vjp(n, g):
 
 @_op("index", _index_vjp, own_dtype=("self", "indices"))
 def index(x, *indices, dims):
+    """x's elements at the broadcast positions `indices` name along `dims`, gathered."""
     order, start = _indexed_layout(x.shape, dims)
     moved = x.transpose(order)
     positions = advanced_indexing.positions([x.shape[d] for d in dims], indices)
