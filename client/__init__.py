@@ -155,17 +155,33 @@ def neg(input: Tensor) -> Tensor:
     return -input
 
 
-def matmul(input: Tensor, other: Tensor) -> Tensor:
-    return input.matmul(input._tensor_operand("matmul", other, "other", position=2))
+def _check_input(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+
+
+def _of_two_tensors(name: str):
+    """torch.{name}(input, other): the method, with `other` checked as torch's function
+    numbers it (position 2)."""
+
+    def function(input: Tensor, other: Tensor) -> Tensor:
+        _check_input(name, input)
+        return getattr(input, name)(input._tensor_operand(name, other, "other", position=2))
+
+    function.__name__ = name
+    return function
+
+
+matmul = _of_two_tensors("matmul")
+maximum = _of_two_tensors("maximum")
+minimum = _of_two_tensors("minimum")
 
 
 def _method(name: str):
     def function(input: Tensor, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(
-                f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                f"{type(input).__name__}"
-            )
+        _check_input(name, input)
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = name
@@ -204,14 +220,6 @@ argmax = _method("argmax")
 argmin = _method("argmin")
 all = _method("all")
 any = _method("any")
-
-
-def maximum(input: Tensor, other: Tensor) -> Tensor:
-    return input._call("maximum", [input, input._tensor_operand("maximum", other, "other", 2)])
-
-
-def minimum(input: Tensor, other: Tensor) -> Tensor:
-    return input._call("minimum", [input, input._tensor_operand("minimum", other, "other", 2)])
 
 
 clamp = clip = _method("clamp")

@@ -128,10 +128,6 @@ def _index_value(item):
     return item.numpy() if item.dtype is not int64 else item
 
 
-def _items(index) -> tuple:
-    return index if isinstance(index, tuple) else (index,)
-
-
 def _is_index_tensor(item) -> bool:
     return isinstance(item, Tensor) and item.dtype is int64
 
@@ -383,11 +379,10 @@ class Tensor:
         `...`, then one `index` op (IndexBackward0) for index tensors, lists and masks. A 0-d
         integer or bool tensor counts as its value, and a bool mask as its True positions:
         those are read."""
-        if isinstance(index, Tensor) or (
-            isinstance(index, tuple) and any(isinstance(item, Tensor) for item in index)
-        ):
-            items = tuple(_index_value(item) for item in _items(index))
-            index = items if isinstance(index, tuple) else items[0]
+        if isinstance(index, Tensor):
+            index = _index_value(index)
+        elif isinstance(index, tuple) and any(isinstance(item, Tensor) for item in index):
+            index = tuple(_index_value(item) for item in index)
         steps, advanced = indexing.plan(self._meta.shape, index, _is_index_tensor)
         out = self
         for op, attrs in steps:

@@ -301,6 +301,7 @@ def test_type_errors_of_operands():
     check_error_at_line(lambda T: T.ones(2) @ [1.0, 2.0])
     check_error_at_line(lambda T: T.ones(2).matmul([1.0, 2.0]))
     check_error_at_line(lambda T: T.matmul(T.ones(2), [1.0, 2.0]))
+    check_error_at_line(lambda T: T.matmul([1.0, 2.0], T.ones(2)))
     check_error_at_line(lambda T: T.ones(2, 2).mm([1.0]))
     check_error_at_line(lambda T: T.ones(2).dot((1.0, 2.0)))
     check_error_at_line(lambda T: T.ones(2) + [1.0, 2.0])  # noqa: RUF005

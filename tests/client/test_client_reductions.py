@@ -190,6 +190,7 @@ ERRORS = [
     lambda T: T.argmax([1]),
     lambda T: T.ones(2).maximum(1),
     lambda T: T.minimum(T.ones(2), 1),
+    lambda T: T.maximum(1, T.ones(2)),
     lambda T: T.maximum(T.ones(2), T.ones(3)),
     lambda T: T.ones(2).clamp(),
     lambda T: T.ones(2).clamp("a"),
