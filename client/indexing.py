@@ -32,10 +32,14 @@ _SEQUENCE_AS_TUPLE = (
 )
 
 
-def plan(shape: tuple[int, ...], index, is_tensor) -> tuple[list[Step], list[tuple[int, object]]]:
+def plan(
+    shape: tuple[int, ...], index, is_tensor, assigning: bool = False
+) -> tuple[list[Step], list[tuple[int, object]]]:
     """The (op, attrs) view steps that compute x[index] for an x of `shape`, and the advanced
     indices to apply after them as (dim, int64 array or index tensor), dims increasing; or
-    torch's error. `is_tensor(item)` tells an int64 index tensor of the caller's."""
+    torch's error. `is_tensor(item)` tells an int64 index tensor of the caller's. For an
+    assignment (`x[index] = v`) torch skips every whole slice and applies no `alias`: the
+    steps may be none, and v is written into x itself."""
     if _sequence_as_tuple(index, is_tensor):
         warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
         index = tuple(index)
@@ -78,7 +82,8 @@ def plan(shape: tuple[int, ...], index, is_tensor) -> tuple[list[Step], list[tup
                 0 if item.start is None else operator.index(item.start),
                 sizes[dim] if item.stop is None else operator.index(item.stop),
             )
-            if not isinstance(index, tuple) or (start, end, step) != (0, sizes[dim], 1):
+            lone = not isinstance(index, tuple) and not assigning
+            if lone or (start, end, step) != (0, sizes[dim], 1):
                 steps.append(("slice", {"dim": dim, "start": start, "end": end, "step": step}))
                 sizes[dim] = -(-(end - start) // step)
             dim += 1
@@ -93,7 +98,7 @@ def plan(shape: tuple[int, ...], index, is_tensor) -> tuple[list[Step], list[tup
             del sizes[dim]
             selected += 1
     if not advanced:
-        return steps or [("alias", {})], []
+        return steps or ([] if assigning else [("alias", {})]), []
     advanced = _masks_as_positions(advanced, sizes)
     _check_known(advanced, sizes)
     return steps, advanced

@@ -15,7 +15,7 @@ from math import prod
 
 import numpy as np
 from gradrpc.engine import rules
-from gradrpc.engine.errors import DtypeMismatch, NoGradFn, Unsupported
+from gradrpc.engine.errors import DtypeMismatch, InPlaceOnLeaf, NoGradFn, Unsupported
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
@@ -126,6 +126,20 @@ def _index_value(item):
     if item.ndim == 0:
         return item.item()
     return item.numpy() if item.dtype is not int64 else item
+
+
+def _index_items(index):
+    """An index with its tensor items read as torch reads them (see `_index_value`)."""
+    if isinstance(index, Tensor):
+        return _index_value(index)
+    if isinstance(index, tuple) and any(isinstance(item, Tensor) for item in index):
+        return tuple(_index_value(item) for item in index)
+    return index
+
+
+def _dims(advanced: list) -> dict:
+    """The `dims` attribute of the index or index_put op for these advanced indices."""
+    return {"dims": [d for d, _ in advanced]}
 
 
 def _is_index_tensor(item) -> bool:
@@ -379,28 +393,95 @@ class Tensor:
         `...`, then one `index` op (IndexBackward0) for index tensors, lists and masks. A 0-d
         integer or bool tensor counts as its value, and a bool mask as its True positions:
         those are read."""
-        if isinstance(index, Tensor):
-            index = _index_value(index)
-        elif isinstance(index, tuple) and any(isinstance(item, Tensor) for item in index):
-            index = tuple(_index_value(item) for item in index)
-        steps, advanced = indexing.plan(self._meta.shape, index, _is_index_tensor)
+        steps, advanced = indexing.plan(self._meta.shape, _index_items(index), _is_index_tensor)
+        out = self._views(steps)
+        if advanced:
+            out = out._call("index", [out, *self._index_tensors(advanced)], _dims(advanced))
+        return out
+
+    def __setitem__(self, index, value) -> None:
+        """x[index] = value as torch assigns: the views x[index] takes (whole slices skipped),
+        then a copy of value into them, or for index tensors an index_put into them copied
+        back; both write into x. A number is converted to x's dtype; a tensor loses its
+        leading 1-sized dims and broadcasts (index_put wants x's dtype, a copy converts)."""
+        value = self._assigned(value)
+        if index is False:
+            return  # torch writes nothing and checks nothing more
+        steps, advanced = indexing.plan(
+            self._meta.shape, _index_items(index), _is_index_tensor, assigning=True
+        )
+        grad_on = is_grad_enabled()
+        if isinstance(value, Tensor):
+            if grad_on and value._requires_grad:
+                raise Unsupported(
+                    "gradrpc: assigning a tensor that requires grad is not supported yet"
+                )
+            shape = value._meta.shape
+            leading = next((i for i, size in enumerate(shape) if size != 1), len(shape))
+            if leading:
+                value = value._call("view", [value], {"shape": list(shape[leading:])})
+        on_leaf = grad_on and self._requires_grad and self.is_leaf
+        if not on_leaf:
+            self._check_in_place()  # a tensor with a grad_fn: not yet
+        target = self._views(steps)
+        if not advanced and isinstance(value, Tensor):
+            rules.check_expand(value._meta.shape, target._meta.shape, value._meta.dtype)
+        if on_leaf:
+            raise InPlaceOnLeaf(
+                f"a {'view of a ' if steps else ''}leaf Variable that requires grad is being "
+                "used in an in-place operation."
+            )
+        if isinstance(value, np.ndarray):
+            from . import factories
+
+            value = factories.from_numpy(self._session, value)
+        if advanced:
+            indices = self._index_tensors(advanced)
+            value = target._call("index_put", [target, value, *indices], _dims(advanced))
+        target.copy_(value)
+
+    def __delitem__(self, index) -> None:
+        raise TypeError("Tensor does not support deleting items")
+
+    def _views(self, steps: list) -> Tensor:
         out = self
         for op, attrs in steps:
             out = out._call(op, [out], attrs)
-        if advanced:
-            from . import factories
-
-            indices = [
-                i if isinstance(i, Tensor) else factories.from_numpy(self._session, i)
-                for _, i in advanced
-            ]
-            out = out._call("index", [out, *indices], {"dims": [d for d, _ in advanced]})
         return out
 
-    # Not yet: a clear error rather than Python's "does not support item assignment" or
-    # "not iterable".
-    def __setitem__(self, index, value):
-        raise Unsupported("gradrpc: assigning to indexed tensors is not supported yet")
+    def _index_tensors(self, advanced: list) -> list[Tensor]:
+        """The advanced indices as int64 tensors of this session (known ones uploaded)."""
+        from . import factories
+
+        return [
+            i if isinstance(i, Tensor) else factories.from_numpy(self._session, i)
+            for _, i in advanced
+        ]
+
+    def _assigned(self, value) -> Tensor | np.ndarray:
+        """An assigned value as torch takes it: a tensor of this session, or a number as a
+        0-d array of self's dtype (to upload once the index is known good)."""
+        if isinstance(value, Tensor):
+            return self._coerce(value)
+        dtype = self._meta.dtype
+        if isinstance(value, complex):  # torch keeps a real one's real part
+            if value.imag and dtype != "bool":
+                raise RuntimeError(rules.overflow_message(dtype))
+            value = bool(value) if dtype == "bool" else value.real
+        if not isinstance(value, bool | int | float | np.integer):
+            kind = type(value)
+            module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
+            raise TypeError(
+                f"can't assign a {module}{kind.__name__} to a "
+                f"torch.{rules.TORCH_TYPE_NAME[dtype]}Tensor"
+            )
+        value = int(value) if isinstance(value, np.integer) else value
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise ValueError("Overflow when unpacking long long")
+        overflow = rules.scalar_overflow(value, dtype)
+        if overflow:
+            raise RuntimeError(overflow)
+        return np.array(value).astype(dtype)
 
     def __iter__(self):
         """The slices along dim 0, as torch iterates: unbind(0)."""

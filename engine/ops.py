@@ -16,7 +16,7 @@ from math import prod
 
 import numpy as np
 
-from . import advanced_indexing
+from . import advanced_indexing, rules
 from . import kernels as K
 from . import kernels_nn as KN
 from .errors import DimensionOutOfRange
@@ -453,6 +453,42 @@ def index(x, *indices, dims):
     out = np.empty((x3.shape[0], positions.size, x3.shape[2]), x.dtype)
     K.gather_middle(x3, positions.reshape(-1), out)
     return out.reshape((*moved.shape[:start], *positions.shape, *moved.shape[start + len(dims) :]))
+
+
+def _moved_blocks(a: np.ndarray, dims: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """A C-ordered copy of `a` with the indexed `dims` brought together, that copy seen as
+    (before, block, after), and the axis order that undoes the move."""
+    order, start = _indexed_layout(a.shape, dims)
+    moved = np.array(a.transpose(order), order="C")
+    return moved, moved.reshape(_as_middle(moved.shape, start, len(dims))), np.argsort(order)
+
+
+def _index_put_vjp(n, g):
+    """self's gradient is g with the written positions zeroed (all of g when accumulating);
+    the values' is g at those positions, as index reads them."""
+    shape, dims = n.inputs[0].shape, n.attrs["dims"]
+    positions = advanced_indexing.positions([shape[d] for d in dims], n.saved["indices"])
+    flat = positions.reshape(-1)
+    moved, g3, undo = _moved_blocks(g, dims)
+    picked = np.empty((g3.shape[0], flat.size, g3.shape[2]), g.dtype)
+    K.gather_middle(g3, flat, picked)
+    if not n.attrs["accumulate"]:
+        K.scatter_middle(np.zeros_like(picked), flat, g3)
+    values_grad = picked.reshape(rules.index_positions_shape(shape, dims, positions.shape))
+    return (_c(moved.transpose(undo)), values_grad, *(None,) * len(dims))
+
+
+@_op("index_put", _index_put_vjp, own_dtype=("indices",))
+def index_put(x, values, *indices, dims, accumulate):
+    """A copy of x with `values`, broadcast to x[indices]'s shape, written (or added) at the
+    positions `indices` name along `dims`."""
+    positions = advanced_indexing.positions([x.shape[d] for d in dims], indices)
+    flat = positions.reshape(-1)
+    moved, x3, undo = _moved_blocks(x, dims)
+    picked_shape = rules.index_positions_shape(x.shape, dims, positions.shape)
+    v3 = _c(np.broadcast_to(values, picked_shape)).reshape(x3.shape[0], flat.size, x3.shape[2])
+    (K.scatter_add_middle if accumulate else K.scatter_middle)(v3, flat, x3)
+    return _c(moved.transpose(undo))
 
 
 def _cat_vjp(n, g):

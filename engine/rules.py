@@ -41,6 +41,7 @@ FLOAT_DTYPES = ("float32", "float64")
 DEFAULT_FLOAT = "float32"
 TORCH_TYPE_NAME = {"bool": "Bool", "int64": "Long", "float32": "Float", "float64": "Double"}
 C_TYPE_NAME = {"bool": "bool", "int64": "long int", "float32": "float", "float64": "double"}
+C10_TYPE_NAME = {"bool": "bool", "int64": "int64_t", "float32": "float", "float64": "double"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -1123,28 +1124,34 @@ _register(
 )
 
 
-def index_positions_shape(x: TensorMeta, dims: Sequence[int], shape: tuple[int, ...]):
-    """x.index's result shape for index tensors broadcast to `shape` at `dims` (increasing):
-    the indexed dims are replaced by `shape` where they are adjacent, else it goes first."""
+def index_positions_shape(
+    x: Sequence[int], dims: Sequence[int], shape: tuple[int, ...]
+) -> tuple[int, ...]:
+    """The shape of x[indices] for an x of shape `x`, index tensors broadcast to `shape` at
+    `dims` (increasing): the indexed dims are replaced by `shape` where they are adjacent,
+    else it goes first."""
     if dims[-1] - dims[0] == len(dims) - 1:
-        return (*x.shape[: dims[0]], *shape, *x.shape[dims[-1] + 1 :])
-    return (*shape, *(s for d, s in enumerate(x.shape) if d not in dims))
+        return (*x[: dims[0]], *shape, *x[dims[-1] + 1 :])
+    return (*shape, *(s for d, s in enumerate(x) if d not in dims))
 
 
-def _index_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    if len(operands) < 2:
-        raise InvalidArgument("index() takes a tensor and one or more index tensors")
-    x = _require_tensor("index", operands[0], 0)
-    indices = [_require_tensor("index", o, i) for i, o in enumerate(operands[1:], 1)]
-    dims = tuple(attrs["dims"])
+def _advanced_result(
+    name: str, x: TensorMeta, indices: Sequence[Operand], first: int, dims
+) -> TensorMeta:
+    """The shape of x's elements at int64 `indices` (broadcast together; operands from
+    position `first`) along `dims`."""
+    indices = [_require_tensor(name, o, i) for i, o in enumerate(indices, first)]
+    dims = tuple(dims)
     if len(dims) != len(indices):
-        raise InvalidArgument(f"index(): {len(indices)} index tensors but {len(dims)} dims")
+        raise InvalidArgument(f"{name}(): {len(indices)} index tensors but {len(dims)} dims")
     if any(not 0 <= d < x.ndim for d in dims) or list(dims) != sorted(set(dims)):
-        raise InvalidArgument(f"index(): dims must increase within [0, {x.ndim}), got {list(dims)}")
+        raise InvalidArgument(
+            f"{name}(): dims must increase within [0, {x.ndim}), got {list(dims)}"
+        )
     for i in indices:
         if i.dtype != "int64":
             raise InvalidArgument(
-                f"index(): index tensors must be int64 (a bool mask is sent as its nonzero "
+                f"{name}(): index tensors must be int64 (a bool mask is sent as its nonzero "
                 f"positions), got {i.dtype}"
             )
     try:
@@ -1154,7 +1161,38 @@ def _index_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise InvalidIndex(
             f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}"
         ) from None
-    return meta(index_positions_shape(x, dims, shape), x.dtype)
+    return meta(index_positions_shape(x.shape, dims, shape), x.dtype)
+
+
+def _index_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    if len(operands) < 2:
+        raise InvalidArgument("index() takes a tensor and one or more index tensors")
+    x = _require_tensor("index", operands[0], 0)
+    return _advanced_result("index", x, operands[1:], 1, attrs["dims"])
+
+
+def _index_put_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    if len(operands) < 3:
+        raise InvalidArgument("index_put() takes a tensor, values and one or more index tensors")
+    x = _require_tensor("index_put", operands[0], 0)
+    values = _require_tensor("index_put", operands[1], 1)
+    result = _advanced_result("index_put", x, operands[2:], 2, attrs["dims"])
+    if values.dtype != x.dtype:
+        raise DtypeMismatch(
+            "Index put requires the source and destination dtypes match, got "
+            f"{TORCH_TYPE_NAME[x.dtype]} for the destination and {TORCH_TYPE_NAME[values.dtype]} "
+            "for the source."
+        )
+    try:
+        fits = broadcast_shapes(values.shape, result.shape) == result.shape
+    except ShapeMismatch:
+        fits = False
+    if not fits:
+        raise ShapeMismatch(
+            f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(result.shape)}"
+        )
+    return meta(x.shape, x.dtype)
 
 
 _register(
@@ -1177,6 +1215,32 @@ _register(
                 "The dimension of self each index tensor indexes, increasing.",
                 optional=False,
             ),
+        ),
+        variadic=True,
+    )
+)
+
+
+_register(
+    OpSpec(
+        "index_put",
+        "torch.ops.aten.index_put",
+        "A copy of self with `values` (broadcast to the indexing result) written at the "
+        "positions int64 `indices` name along `dims`, as index's; with `accumulate`, added "
+        "there (repeated positions adding up). The values must have self's dtype.",
+        ("self", "values", "indices"),
+        (True, True, False),
+        _index_put_infer,
+        _named("IndexPutBackward0"),
+        lambda needs: ("indices",) if any(needs) else (),
+        (
+            Attr(
+                "dims",
+                "ints",
+                "The dimension of self each index tensor indexes, increasing.",
+                optional=False,
+            ),
+            Attr("accumulate", "bool", "Add the values instead of writing them.", False),
         ),
         variadic=True,
     )
@@ -1704,6 +1768,25 @@ _register(
 # ---------------------------------------------------------------- factories
 
 FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange")
+
+
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def scalar_overflow(value: float | int, dtype: str) -> str | None:
+    """torch's error for a number that `dtype` cannot hold (an int64 takes a float's whole
+    part, float32 takes inf and nan but not a finite number beyond its range), else None."""
+    if dtype == "int64":
+        fits = math.isfinite(value) and -(2**63) <= math.trunc(value) < 2**63
+    elif dtype == "float32":
+        fits = not math.isfinite(value) or abs(value) <= _FLOAT32_MAX
+    else:
+        return None
+    return None if fits else overflow_message(dtype)
+
+
+def overflow_message(dtype: str) -> str:
+    return f"value cannot be converted to type {C10_TYPE_NAME[dtype]} without overflow"
 
 
 def arange_plan(start: float, end: float, step: float, dtype: str) -> tuple[float, float, int]:

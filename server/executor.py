@@ -18,8 +18,6 @@ from .session import Session
 
 ACTIVE_CHECK_INTERVAL = 0.005  # seconds; a cancelled batch stops within about this
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
 
 class BatchFailed(Exception):
     """A step of an Execute batch, described by `where`, failed with `cause`; `metadata`
@@ -130,25 +128,14 @@ def _upload(session: Session, op: pb.UploadOperation) -> None:
     session.bind(op.output, Tensor(array, requires_grad=op.requires_grad))
 
 
-def _check_fill_value(value: float, dtype: str) -> None:
-    """torch.full refuses a value the dtype cannot hold; NumPy would wrap or saturate."""
-    if dtype == "int64":
-        fits = math.isfinite(value) and -(2**63) <= math.trunc(value) < 2**63
-    elif dtype == "float32":
-        fits = not math.isfinite(value) or abs(value) <= _FLOAT32_MAX
-    else:
-        fits = True
-    if not fits:
-        ctype = {"int64": "int64_t", "float32": "float"}[dtype]
-        raise InvalidValue(f"value cannot be converted to type {ctype} without overflow")
-
-
 def _factory(session: Session, op: pb.FactoryOperation) -> None:
     dtype = dtype_name(op.dtype)
     meta = rules.factory_meta(op.factory, op.shape, dtype, op.requires_grad)
     check_shape(meta.shape, dtype)
     if op.factory == "full":
-        _check_fill_value(op.fill_value, dtype)
+        overflow = rules.scalar_overflow(op.fill_value, dtype)
+        if overflow:
+            raise InvalidValue(overflow)
     np_dtype = NUMPY_DTYPES[dtype]
     shape = meta.shape
     match op.factory:

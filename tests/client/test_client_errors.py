@@ -416,14 +416,6 @@ def test_the_mirror_forgets_what_was_queued_after_a_failing_operation(session):
     assert v.grad.tolist() == [2.0, 2.0] and w.grad.tolist() == [4.0, 4.0, 4.0]
 
 
-def test_assigning_is_refused_clearly():
-    """Not yet supported: NotImplementedError naming gradrpc, and the session goes on."""
-    x = gradrpc.ones(2, 3)
-    with pytest.raises(NotImplementedError, match=r"^gradrpc: .* not supported yet"):
-        x[0] = 1.0
-    assert (x * 2).sum().item() == 12.0
-
-
 _UNCAUGHT = """
 import {module} as torch
 x = torch.ones(64, 1000)

@@ -79,6 +79,22 @@ CASES += [
         T((4,), INDEX, "int64", grad=False),
         dims=[0, 2],
     ),
+    C(
+        "index_put",
+        T((3, 4)),
+        T((2, 3)),
+        T((2, 3), INDEX, "int64", grad=False),
+        dims=[1],
+        accumulate=True,
+    ),
+    C(
+        "index_put",
+        T((3, 2, 4)),
+        T((2,)),
+        T((1,), INDEX, "int64", grad=False),
+        T((1,), INDEX, "int64", grad=False),
+        dims=[0, 2],
+    ),
 ]
 for _op in ("sum", "mean"):
     CASES += [

@@ -127,6 +127,34 @@ CASES += [
     ),
     C("index", T((2, 3, 4)), T((0,), INDEX, "int64", grad=False), dims=[2]),  # nothing taken
     C("index", T((3,)), T((), INDEX, "int64", grad=False), dims=[0]),
+    # index_put: positions repeat only where they accumulate (torch leaves the order of
+    # repeated writes undefined)
+    C("index_put", T((4, 3)), T((3,)), T((1,), INDEX, "int64", grad=False), dims=[0]),
+    C(
+        "index_put",
+        T((4, 3)),
+        T((5, 3)),
+        T((5,), INDEX, "int64", grad=False),
+        dims=[0],
+        accumulate=True,
+    ),
+    C(
+        "index_put",
+        T((3, 2, 4)),
+        T((1, 2)),
+        T((1,), INDEX, "int64", grad=False),
+        T((1,), INDEX, "int64", grad=False),
+        dims=[0, 2],
+    ),
+    C(
+        "index_put",
+        T((2, 3, 4)),
+        T(()),
+        T((2, 1), INDEX, "int64", grad=False),
+        dims=[1],
+        accumulate=True,
+    ),
+    C("index_put", T((2, 3, 4)), T((2, 0, 4)), T((0,), INDEX, "int64", grad=False), dims=[1]),
 ]
 for _op in COMPARISONS:  # int64 draws from 1..4: equal pairs are common
     CASES += [
@@ -350,6 +378,12 @@ TORCH: dict[str, Callable] = {
     "stack": lambda *tensors, dim: torch.stack(tensors, dim),
     "index": lambda x, *indices, dims: torch.ops.aten.index.Tensor(
         x, [indices[dims.index(d)] if d in dims else None for d in range(max(dims) + 1)]
+    ),
+    "index_put": lambda x, values, *indices, dims, accumulate=False: torch.ops.aten.index_put(
+        x,
+        [indices[dims.index(d)] if d in dims else None for d in range(max(dims) + 1)],
+        values,
+        accumulate,
     ),
     "unsqueeze": torch.unsqueeze,
     "squeeze": lambda x, dim: torch.squeeze(x) if dim is None else torch.squeeze(x, dim),

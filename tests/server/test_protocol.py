@@ -411,8 +411,10 @@ def test_list_ops(stub):
         assert len(op.differentiable) == op.arity >= 1
         types = ("int", "float", "bool", "string", "ints", "scalar")
         assert all(a.type in types and a.doc for a in op.attrs)
-    assert [o.name for o in ops if o.variadic] == ["cat", "index", "stack"]
+    assert [o.name for o in ops if o.variadic] == ["cat", "index", "index_put", "stack"]
     assert (table["cat"].arity, list(table["cat"].differentiable)) == (1, [True])
+    index_put = table["index_put"]
+    assert (index_put.arity, list(index_put.differentiable)) == (3, [True, True, False])
     clamp_attrs = [(a.name, a.type, a.optional) for a in table["clamp"].attrs]
     assert clamp_attrs == [("min", "scalar", True), ("max", "scalar", True)]
 
