@@ -15,7 +15,7 @@ from math import prod
 
 import numpy as np
 from gradrpc.engine import rules
-from gradrpc.engine.errors import DtypeMismatch, InPlaceOnLeaf, NoGradFn, Unsupported
+from gradrpc.engine.errors import DtypeMismatch, NoGradFn, Unsupported
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
@@ -163,6 +163,15 @@ def _sized(method: str, args: tuple, keyword: dict, name: str) -> tuple:
     return (keyword[name],) if keyword else args
 
 
+def _check_cast(result: str, target: str) -> None:
+    """torch's refusal to write an op's result into a tensor of a type it cannot cast to."""
+    if not _can_cast(result, target):
+        raise RuntimeError(
+            f"result type {rules.TORCH_TYPE_NAME[result]} can't be cast to the "
+            f"desired output type {rules.TORCH_TYPE_NAME[target]}"
+        )
+
+
 def _can_cast(source: str, target: str) -> bool:
     """torch.can_cast: no floating to integral, nothing but bool to bool."""
     if rules.is_float(source) and not rules.is_float(target):
@@ -233,12 +242,14 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_accumulator",
+        "_base",
         "_grad",
         "_handle",
         "_meta",
         "_requires_grad",
         "_retains_grad",
         "_session",
+        "_views",
         "grad_fn",
     )
 
@@ -264,6 +275,9 @@ class Tensor:
         self._grad: Tensor | bool | None = None  # True: set on the server, no proxy bound yet
         self._retains_grad = False
         self._accumulator: weakref.ref | None = None
+        self._base: Tensor | None = None  # the tensor whose storage a view shares
+        # views with a grad_fn of this non-leaf: an in-place op here would outdate theirs
+        self._views: weakref.WeakSet | None = None
         return self
 
     def __init__(self, *args, device=None, **kwargs):
@@ -394,7 +408,7 @@ class Tensor:
         integer or bool tensor counts as its value, and a bool mask as its True positions:
         those are read."""
         steps, advanced = indexing.plan(self._meta.shape, _index_items(index), _is_index_tensor)
-        out = self._views(steps)
+        out = self._apply_views(steps)
         if advanced:
             out = out._call("index", [out, *self._index_tensors(advanced)], _dims(advanced))
         return out
@@ -410,40 +424,29 @@ class Tensor:
         steps, advanced = indexing.plan(
             self._meta.shape, _index_items(index), _is_index_tensor, assigning=True
         )
-        grad_on = is_grad_enabled()
         if isinstance(value, Tensor):
-            if grad_on and value._requires_grad:
-                raise Unsupported(
-                    "gradrpc: assigning a tensor that requires grad is not supported yet"
-                )
             shape = value._meta.shape
             leading = next((i for i, size in enumerate(shape) if size != 1), len(shape))
             if leading:
                 value = value._call("view", [value], {"shape": list(shape[leading:])})
-        on_leaf = grad_on and self._requires_grad and self.is_leaf
-        if not on_leaf:
-            self._check_in_place()  # a tensor with a grad_fn: not yet
-        target = self._views(steps)
-        if not advanced and isinstance(value, Tensor):
-            rules.check_expand(value._meta.shape, target._meta.shape, value._meta.dtype)
-        if on_leaf:
-            raise InPlaceOnLeaf(
-                f"a {'view of a ' if steps else ''}leaf Variable that requires grad is being "
-                "used in an in-place operation."
-            )
+        target = self._apply_views(steps)
         if isinstance(value, np.ndarray):
             from . import factories
 
             value = factories.from_numpy(self._session, value)
-        if advanced:
-            indices = self._index_tensors(advanced)
-            value = target._call("index_put", [target, value, *indices], _dims(advanced))
-        target.copy_(value)
+        if not advanced:
+            rules.check_expand(value._meta.shape, target._meta.shape, value._meta.dtype)
+            target.copy_(value)
+            return
+        target._check_history(value._requires_grad)
+        indices = target._index_tensors(advanced)
+        put = target._call("index_put", [target, value, *indices], _dims(advanced))
+        target._adopt(put, "index_put_")
 
     def __delitem__(self, index) -> None:
         raise TypeError("Tensor does not support deleting items")
 
-    def _views(self, steps: list) -> Tensor:
+    def _apply_views(self, steps: list) -> Tensor:
         out = self
         for op, attrs in steps:
             out = out._call(op, [out], attrs)
@@ -733,7 +736,46 @@ class Tensor:
     # ------------------------------------------------------------ in place
 
     def _check_in_place(self) -> None:
-        rules.check_in_place(self._requires_grad, self.is_leaf, is_grad_enabled())
+        rules.check_in_place(
+            self._requires_grad, self.is_leaf, is_grad_enabled(), self._view_of_leaf()
+        )
+
+    def _view_of_leaf(self) -> bool:
+        base = self._base
+        return base is not None and base._requires_grad and base.grad_fn is None
+
+    def _check_history(self, source_requires_grad: bool) -> bool:
+        """Whether an op's in-place form on self records history (torch's checks first)."""
+        if not is_grad_enabled() or not (self._requires_grad or source_requires_grad):
+            return False
+        if self._requires_grad:
+            rules.check_in_place(True, self.is_leaf, True, self._view_of_leaf(), history=True)
+        rules.check_history_rebase(self._base is not None, bool(self._views))
+        return True
+
+    def _adopt(self, source: Tensor, name: str) -> Tensor:
+        """Make self the in-place form of the op that computed `source` from it: source's
+        values, and while recording its grad_fn too (torch's AddBackward0 for add_); a
+        retained gradient follows self to its new node."""
+        history = self._check_history(source._requires_grad)
+        rules.check_copy(self._meta, source._meta, False, False)
+        for t in (self, source):
+            self._session.check_usable(t._handle)
+        undo = None
+        if history and self._views is not None:
+            self._session.release_dropped()  # dropped views go before the server checks
+        if history:
+            undo = self._undo(grad_fn=self.grad_fn, _requires_grad=self._requires_grad)
+            if self._retains_grad and self.grad_fn is not None:
+                self.grad_fn._retained = None
+            self.grad_fn, self._requires_grad = source.grad_fn, source._requires_grad
+            if self._retains_grad:
+                self.grad_fn._retained = weakref.ref(self)
+        fields = {"target": self._handle, "source": source._handle, "adopt_history": True}
+        if not is_grad_enabled():
+            fields["no_grad"] = True
+        self._session.enqueue_fields(name, "copy", fields, undo=undo)
+        return self
 
     def zero_(self) -> Tensor:
         self._check_in_place()
@@ -763,15 +805,10 @@ class Tensor:
     def _in_place(self, op: str, other, alpha=1) -> Tensor:
         """self op= other, computed out of place and copied back (so torch's leaf checks hold)."""
         other = self._operand(f"{op}_", other)
-        self._check_in_place()
+        self._check_history(isinstance(other, Tensor) and other._requires_grad)
         metas = [self._meta, other._meta if isinstance(other, Tensor) else other]
-        dtype = rules.infer(op, metas, {})[2].dtype
-        if not _can_cast(dtype, self._meta.dtype):
-            raise RuntimeError(
-                f"result type {rules.TORCH_TYPE_NAME[dtype]} can't be cast to the "
-                f"desired output type {rules.TORCH_TYPE_NAME[self._meta.dtype]}"
-            )
-        return self.copy_(self._call(op, [self, other if alpha == 1 else other * alpha]))
+        _check_cast(rules.infer(op, metas, {})[2].dtype, self._meta.dtype)
+        return self._adopt(self._call(op, [self, other if alpha == 1 else other * alpha]), f"{op}_")
 
     def add_(self, other, *, alpha=1) -> Tensor:
         return self._in_place("add", other, alpha)
@@ -970,9 +1007,39 @@ class Tensor:
     def relu(self) -> Tensor:
         return self._call("relu", [self])
 
+    def _unary_in_place(self, op: str) -> Tensor:
+        """self.op_(): op computed out of place, then adopted by self (see _adopt)."""
+        self._check_history(False)
+        result = self._call(op, [self])
+        _check_cast(result._meta.dtype, self._meta.dtype)
+        return self._adopt(result, f"{op}_")
+
     def relu_(self) -> Tensor:
-        self._check_in_place()
-        return self.copy_(self.relu())
+        return self._unary_in_place("relu")
+
+    def exp_(self) -> Tensor:
+        return self._unary_in_place("exp")
+
+    def log_(self) -> Tensor:
+        return self._unary_in_place("log")
+
+    def sqrt_(self) -> Tensor:
+        return self._unary_in_place("sqrt")
+
+    def abs_(self) -> Tensor:
+        return self._unary_in_place("abs")
+
+    def neg_(self) -> Tensor:
+        return self._unary_in_place("neg")
+
+    def sigmoid_(self) -> Tensor:
+        return self._unary_in_place("sigmoid")
+
+    def tanh_(self) -> Tensor:
+        return self._unary_in_place("tanh")
+
+    def reciprocal_(self) -> Tensor:
+        return self._unary_in_place("reciprocal")
 
     def sigmoid(self) -> Tensor:
         return self._call("sigmoid", [self])
@@ -1379,6 +1446,13 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
             if isinstance(o, Tensor) or op not in _SCALAR_ARGUMENT_OPS
         )
         out.grad_fn = node_class(name)(name, edges, bool(spec.saves(needs)))
+    if spec.view:
+        base = operands[0] if operands[0]._base is None else operands[0]._base
+        out._base = base
+        if out.grad_fn is not None and base.grad_fn is not None:
+            if base._views is None:
+                base._views = weakref.WeakSet()
+            base._views.add(out)
     call = {"op": op, "inputs": inputs, "output": handle}
     if not grad_on:
         call["no_grad"] = True  # proto3: False is the default, not worth a field to set

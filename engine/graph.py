@@ -62,6 +62,7 @@ class Tensor:
 
     __slots__ = (
         "__weakref__",
+        "base",
         "data",
         "grad",
         "grad_fn",
@@ -69,6 +70,7 @@ class Tensor:
         "requires_grad",
         "retains_grad",
         "version",
+        "views",
     )
 
     def __init__(
@@ -87,6 +89,9 @@ class Tensor:
         self.grad: Tensor | None = None
         self.retains_grad = False
         self.version = version or VersionCounter()
+        self.base: Tensor | None = None  # the tensor whose storage a view shares (torch's _base)
+        # the views with a grad_fn of a non-leaf: an in-place op on it would outdate theirs
+        self.views: weakref.WeakSet[Tensor] | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -101,9 +106,10 @@ class Tensor:
 
 
 # (version counter, the version at save time, the tensor's metadata, the node that produced
-# it: its grad_fn, None for a leaf, _RESULT for the saving node's own output). Not the
-# tensor itself, which would keep its data alive after the graph is freed.
-SavedVersion = tuple[VersionCounter, int, TensorMeta, "Node | str | None"]
+# it: its grad_fn, None for a leaf, _RESULT for the saving node's own output; a weak
+# reference to a saved input, whose grad_fn may change with an in-place op). Not the tensor
+# itself, which would keep its data alive after the graph is freed.
+SavedVersion = tuple[VersionCounter, int, TensorMeta, "Node | str | None", "weakref.ref | None"]
 
 
 class Node:
@@ -167,6 +173,7 @@ class _CallPlan:
         "has_saved_tensors",
         "impl",
         "input_metas",
+        "is_view",
         "needs",
         "out_dtype",
         "out_meta",
@@ -178,6 +185,7 @@ class _CallPlan:
     def __init__(self, op: str, metas: list, attrs: dict, requires: list, grad_enabled: bool):
         spec, self.attrs, self.out_meta = rules.infer(op, metas, attrs)
         self.impl = impl = OPS[op]
+        self.is_view = spec.view
         self.out_dtype = NUMPY_DTYPES[self.out_meta.dtype]
         self.compute = NUMPY_DTYPES[spec.computes_in(metas, self.out_meta)]
         names = spec.input_names(len(metas))
@@ -240,7 +248,10 @@ def call(
         result = np.asarray(result).astype(plan.out_dtype, copy=False)
     version = operands[0].version if plan.impl.view else None
     if plan.grad_fn is None:
-        return Tensor(result, plan.out_meta, version=version)
+        out = Tensor(result, plan.out_meta, version=version)
+        if plan.is_view:
+            out.base = operands[0].base or operands[0]
+        return out
     saved: dict[str, np.ndarray] = {}
     saved_versions: list[SavedVersion] = []
     for i, name, is_tensor, in_list in plan.saved_inputs:
@@ -250,11 +261,11 @@ def call(
             saved[name] = arrays[i]
         if is_tensor:
             o = operands[i]
-            saved_versions.append((o.version, o.version.value, o.meta, o.grad_fn))
+            saved_versions.append((o.version, o.version.value, o.meta, o.grad_fn, weakref.ref(o)))
     out = Tensor(result, plan.out_meta, requires_grad=True, version=version)
     if plan.saves_result:
         saved["result"] = result
-        saved_versions.append((out.version, out.version.value, plan.out_meta, _RESULT))
+        saved_versions.append((out.version, out.version.value, plan.out_meta, _RESULT, None))
     edges = tuple(
         (o.grad_fn or o) if need else None for o, need in zip(operands, plan.needs, strict=True)
     )
@@ -269,6 +280,12 @@ def call(
         saved_versions,
         plan.has_saved_tensors,
     )
+    if plan.is_view:
+        out.base = base = operands[0].base or operands[0]
+        if not base.is_leaf:
+            if base.views is None:
+                base.views = weakref.WeakSet()
+            base.views.add(out)
     return out
 
 
@@ -296,17 +313,64 @@ def set_requires_grad(t: Tensor, requires_grad: bool) -> None:
 
 def zero_(t: Tensor, grad_enabled: bool = True) -> None:
     """Fill `t` with zeros in place."""
-    rules.check_in_place(t.requires_grad, t.is_leaf, grad_enabled)
+    rules.check_in_place(t.requires_grad, t.is_leaf, grad_enabled, _view_of_leaf(t))
     t.data[...] = 0
     t.version.value += 1
 
 
-def copy_(target: Tensor, source: Tensor, grad_enabled: bool = True) -> None:
-    """Write `source`'s values, broadcast and converted, into `target` in place."""
-    rules.check_in_place(target.requires_grad, target.is_leaf, grad_enabled)
+def copy_(
+    target: Tensor, source: Tensor, grad_enabled: bool = True, adopt_history: bool = False
+) -> None:
+    """Write `source`'s values, broadcast and converted, into `target` in place. With
+    `adopt_history`, `source` is what an op computed from `target` and `target` becomes that
+    op's in-place form (`y.add_(1)` is `add(y, 1)` then this): it takes source's history."""
+    if adopt_history and grad_enabled and (target.requires_grad or source.requires_grad):
+        _adopt_history(target, source)
+        return
+    rules.check_in_place(target.requires_grad, target.is_leaf, grad_enabled, _view_of_leaf(target))
     rules.check_copy(target.meta, source.meta, source.requires_grad, grad_enabled)
     target.data[...] = source.data.astype(target.data.dtype, copy=False)
     target.version.value += 1
+
+
+def _view_of_leaf(t: Tensor) -> bool:
+    return t.base is not None and t.base.is_leaf and t.base.requires_grad
+
+
+def _adopt_history(target: Tensor, source: Tensor) -> None:
+    """torch's in-place op on a tensor with history: the values are written into target, whose
+    grad_fn becomes source's node. That node's saved `self` (target before the write) is kept
+    as a copy, as torch keeps the original self; a saved result is target itself from now on.
+    Nodes that saved target earlier see its version move and refuse a backward."""
+    if target.requires_grad:
+        rules.check_in_place(True, target.is_leaf, True, _view_of_leaf(target), history=True)
+    rules.check_history_rebase(target.base is not None, bool(target.views))
+    if source.meta.shape != target.meta.shape:
+        raise InvalidValue(
+            f"copy with adopt_history needs a source of the target's shape {list(target.meta.shape)},"
+            f" got {list(source.meta.shape)}"
+        )
+    node = source.grad_fn
+    saved = node.saved if node is not None and node.saved is not None else {}
+    if "self" in saved:  # input 0, target: the first saved version
+        if saved["self"] is target.data:  # not a copy in another dtype already
+            saved["self"] = target.data.copy()
+        _, _, meta, producer, _ = node.saved_versions[0]
+        node.saved_versions[0] = (VersionCounter(), 0, meta, producer, None)
+    target.data[...] = source.data.astype(target.data.dtype, copy=False)
+    target.version.value += 1
+    if "result" in saved:
+        saved["result"] = target.data
+        node.saved_versions = [
+            (target.version, target.version.value, e[2], _RESULT, None) if e[3] is _RESULT else e
+            for e in node.saved_versions
+        ]
+    if target.retains_grad and target.grad_fn is not None:
+        target.grad_fn.retained = None  # torch's retain_grad follows the tensor
+    target.grad_fn = node
+    target.requires_grad = source.requires_grad
+    if target.retains_grad and node is not None:
+        node.retained = weakref.ref(target)
 
 
 def set_grad(t: Tensor, grad: Tensor | None) -> None:
@@ -329,9 +393,11 @@ def _producer_name(node: Node) -> str:
 
 
 def _check_versions(node: Node) -> None:
-    for counter, expected, meta, producer in node.saved_versions:
+    for counter, expected, meta, producer, owner in node.saved_versions:
         if counter.value == expected:
             continue
+        if owner is not None and (tensor := owner()) is not None:
+            producer = tensor.grad_fn  # torch names the tensor's grad_fn now
         shape = ", ".join(map(str, meta.shape))
         if producer is None:
             which = ""

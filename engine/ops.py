@@ -32,9 +32,10 @@ NUMPY_DTYPES = {
 
 @dataclass(frozen=True, slots=True)
 class OpImpl:
-    """Forward kernel and vjp of one op; `view` when the result shares the input's storage,
-    `in_place` when it stands for torch's input itself changed in place (squeeze_, as
-    torch.matmul applies it to a fresh result): storage shared, yet no view. `own_dtype`
+    """Forward kernel and vjp of one op; `view` when the result shares the input's storage
+    (the op table's views, and `in_place` ones), `in_place` when it stands for torch's input
+    itself changed in place (squeeze_, as torch.matmul applies it to a fresh result):
+    storage shared, yet no view. `own_dtype`
     names the inputs passed in their own dtype rather than the computing one (nll_loss's
     int64 class indices)."""
 
@@ -48,15 +49,9 @@ class OpImpl:
 OPS: dict[str, OpImpl] = {}
 
 
-def _op(
-    name: str,
-    vjp: Callable,
-    view: bool = False,
-    in_place: bool = False,
-    own_dtype: tuple[str, ...] = (),
-):
+def _op(name: str, vjp: Callable, in_place: bool = False, own_dtype: tuple[str, ...] = ()):
     def register(forward: Callable) -> Callable:
-        OPS[name] = OpImpl(forward, vjp, view, in_place, own_dtype)
+        OPS[name] = OpImpl(forward, vjp, rules.SPECS[name].view or in_place, in_place, own_dtype)
         return forward
 
     return register
@@ -369,21 +364,18 @@ def _back_to_input_shape(n, g):
     return (g.reshape(n.inputs[0].shape),)
 
 
-_op("t", lambda n, g: (g.T,), view=True)(lambda x: x.T)
+_op("t", lambda n, g: (g.T,))(lambda x: x.T)
 _op(
     "transpose",
     lambda n, g: (np.swapaxes(g, n.attrs["dim0"], n.attrs["dim1"]) if g.ndim else g,),
-    view=True,
 )(lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1) if x.ndim else x)
-_op("permute", lambda n, g: (np.transpose(g, _inverse_permutation(n.attrs["dims"])),), view=True)(
+_op("permute", lambda n, g: (np.transpose(g, _inverse_permutation(n.attrs["dims"])),))(
     lambda x, dims: np.transpose(x, [d % max(x.ndim, 1) for d in dims]) if x.ndim else x
 )
-_op("view", _back_to_input_shape, view=True)(lambda x, shape: x.reshape(shape))
+_op("view", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
 _op("_unsafe_view", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
 _op("clone", lambda n, g: (g,))(lambda x: np.array(x, order="C", copy=True))
-_op("unsqueeze", _back_to_input_shape, view=True)(
-    lambda x, dim: np.expand_dims(x, dim % (x.ndim + 1))
-)
+_op("unsqueeze", _back_to_input_shape)(lambda x, dim: np.expand_dims(x, dim % (x.ndim + 1)))
 
 
 def _on_axis(dim: int, ndim: int, index) -> tuple:
@@ -408,12 +400,12 @@ def _slice_vjp(n, g):
     return _into_zeros(n, g, _on_axis(dim, len(n.inputs[0].shape), slice(start, end, step)))
 
 
-_op("select", _select_vjp, view=True)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
-_op("slice", _slice_vjp, view=True)(
+_op("select", _select_vjp)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
+_op("slice", _slice_vjp)(
     lambda x, dim, start, end, step: x[_on_axis(dim, x.ndim, slice(start, end, step))]
 )
-_op("unbind", _select_vjp, view=True)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
-_op("alias", lambda n, g: (g,), view=True)(lambda x: x.view())
+_op("unbind", _select_vjp)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
+_op("alias", lambda n, g: (g,))(lambda x: x.view())
 
 
 def _indexed_layout(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[tuple, int]:
@@ -518,7 +510,7 @@ _op(
     lambda n, g: tuple(g[_on_axis(n.attrs["dim"], g.ndim, i)] for i in range(len(n.inputs))),
 )(lambda *tensors, dim: np.stack(tensors, axis=dim % (tensors[0].ndim + 1)))
 for _squeeze in ("squeeze", "squeeze_"):
-    _op(_squeeze, _back_to_input_shape, view=True, in_place=_squeeze == "squeeze_")(
+    _op(_squeeze, _back_to_input_shape, in_place=_squeeze == "squeeze_")(
         lambda x, dim: (
             np.squeeze(x)
             if dim is None

@@ -254,7 +254,8 @@ class OpSpec:
     what makes a second backward through the node fail once they are freed. `computes_in`
     is the dtype the forward receives its inputs in, given the operands and the result. A
     `variadic` op takes one or more inputs like its last declared one after the others (cat
-    and stack: any number of tensors; index: self, then one or more index tensors).
+    and stack: any number of tensors; index: self, then one or more index tensors). A `view`
+    op's result shares its first input's storage, as torch's views do.
     """
 
     name: str
@@ -268,6 +269,7 @@ class OpSpec:
     attrs: tuple[Attr, ...] = ()
     computes_in: Callable[[Sequence[Operand], TensorMeta], str] = computes_in_result_dtype
     variadic: bool = False
+    view: bool = False  # the result is a view of its first input (torch's `_base`)
 
     @property
     def arity(self) -> int:
@@ -860,6 +862,7 @@ for _name, _infer, _gfn, _attrs, _doc in (
             _named(_gfn),
             _nothing,
             _attrs,
+            view=_name in ("t", "transpose", "permute", "view", "unsqueeze"),
         )
     )
 
@@ -970,7 +973,18 @@ for _name, _torch, _infer, _gfn, _attrs, _doc in (
     ),
 ):
     _register(
-        OpSpec(_name, _torch, _doc, ("self",), (True,), _infer, _named(_gfn), _nothing, _attrs)
+        OpSpec(
+            _name,
+            _torch,
+            _doc,
+            ("self",),
+            (True,),
+            _infer,
+            _named(_gfn),
+            _nothing,
+            _attrs,
+            view=True,
+        )
     )
 
 
@@ -985,6 +999,7 @@ _register(
         _squeeze_grad_fn,
         _nothing,
         (Attr("dim", "int", "The dimension; all dimensions of size 1 when absent.", None),),
+        view=True,
     )
 )
 
@@ -1865,18 +1880,45 @@ def check_requires_grad(dtype: str, requires_grad: bool, how: str = "flag") -> N
 # them at the user's line, the server refuses the same from a client in any language.
 
 
-def check_in_place(requires_grad: bool, is_leaf: bool, grad_enabled: bool) -> None:
-    """An in-place write is refused on a leaf that requires grad while grad mode is on, and
-    not yet supported on a tensor that has a grad_fn."""
+def check_in_place(
+    requires_grad: bool,
+    is_leaf: bool,
+    grad_enabled: bool,
+    view_of_leaf: bool = False,
+    history: bool = False,
+) -> None:
+    """An in-place write is refused on a leaf that requires grad, or on a view of one, while
+    grad mode is on. On a tensor with a grad_fn it is an op's in-place form (`history`: the
+    tensor takes the op's node); other writes there (zero_, copy_) are not supported yet."""
     if not grad_enabled or not requires_grad:
         return
+    if view_of_leaf:
+        raise InPlaceOnLeaf(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
     if is_leaf:
         raise InPlaceOnLeaf(
             "a leaf Variable that requires grad is being used in an in-place operation."
         )
-    raise Unsupported(
-        "gradrpc: in-place operations on tensors that have a grad_fn are not supported yet"
-    )
+    if not history:
+        raise Unsupported(
+            "gradrpc: in-place operations on tensors that have a grad_fn are not supported yet"
+        )
+
+
+def check_history_rebase(is_view: bool, has_views: bool) -> None:
+    """What an op's in-place form with autograd does not do yet: write through a view
+    (torch records CopySlices on its base) or under views in use (torch regenerates their
+    grad_fn)."""
+    if is_view:
+        raise Unsupported(
+            "gradrpc: in-place operations with autograd on a view are not supported yet"
+        )
+    if has_views:
+        raise Unsupported(
+            "gradrpc: in-place operations with autograd on a tensor whose views are in use are "
+            "not supported yet"
+        )
 
 
 def check_copy(

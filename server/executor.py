@@ -273,7 +273,12 @@ def _run(session: Session, operation: pb.Operation) -> None:
         case "zero":
             graph.zero_(session.get(op.tensor), grad_enabled=not op.no_grad)
         case "copy":
-            graph.copy_(session.get(op.target), session.get(op.source), grad_enabled=not op.no_grad)
+            graph.copy_(
+                session.get(op.target),
+                session.get(op.source),
+                grad_enabled=not op.no_grad,
+                adopt_history=op.adopt_history,
+            )
         case "set_requires_grad":
             graph.set_requires_grad(session.get(op.tensor), op.requires_grad)
         case "detach":

@@ -1,8 +1,10 @@
 """Assignment through an index, `x[index] = value`, against torch: the values written (into
 x itself, through views and transposes), numbers converted to x's dtype, tensors broadcast
 after their leading 1-sized dims go, index tensors, lists and masks (index_put), torch's
-refusals for leaves, and its errors raised at the user's line. In-place autograd through an
-assignment (CopySlices, IndexPutBackward0 on x) is not there yet: refused clearly."""
+refusals for leaves, and its errors raised at the user's line. With autograd, an index
+tensor assignment to a tensor with history records IndexPutBackward0 (see
+test_client_in_place); one through a view (torch's CopySlices) is not there yet: refused
+clearly."""
 
 from __future__ import annotations
 
@@ -197,8 +199,8 @@ def test_an_index_tensor_out_of_range_fails_at_the_next_read():
 @pytest.mark.parametrize(
     "assign",
     [
-        lambda x, w: x.__setitem__(0, 1.0),  # x has a grad_fn
-        lambda x, w: x.__setitem__([0], 1.0),
+        lambda x, w: x.__setitem__(0, 1.0),  # through a view of x, which has a grad_fn
+        lambda x, w: x[1:].__setitem__([0], 1.0),
         lambda x, w: w.detach().__setitem__(0, w[1]),  # the value requires grad
     ],
 )

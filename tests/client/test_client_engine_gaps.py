@@ -8,18 +8,6 @@ import pytest
 from clientkit import check_same
 
 
-@pytest.mark.xfail(strict=True, reason="engine: in-place ops on tensors with a grad_fn")
-def test_in_place_on_a_non_leaf():
-    def scenario(T):
-        x = T.ones(3, requires_grad=True)
-        y = x * 2
-        y.add_(1)
-        y.sum().backward()
-        return y, x.grad
-
-    check_same(scenario)
-
-
 @pytest.mark.xfail(strict=True, reason="engine: add and sub take no alpha (the client multiplies)")
 def test_alpha_is_part_of_the_add_node():
     def scenario(T):

@@ -201,6 +201,20 @@ def test_dtypes_and_shapes_round_trip(session):
 F32 = np.array([1.0, 2.0, 3.0], np.float32)
 
 
+def _adopt(target: int, source: int) -> pb.Operation:
+    return pb.Operation(copy=pb.CopyOperation(target=target, source=source, adopt_history=True))
+
+
+def test_an_in_place_form_takes_the_op_s_history(session):
+    """relu(y) copied back with adopt_history is y.relu_(): y's gradient flows through the
+    relu to x, and the temporary result can go at once."""
+    x = np.array([-1.0, 0.5, 2.0], np.float32)
+    ops = [upload(1, x, requires_grad=True), call("mul", [1, 2.0], 2), call("relu", [2], 3)]
+    ops += [_adopt(2, 3), release(3), call("sum", [2], 4), backward(4), bind_grad(1, 5)]
+    y, grad = session.execute(ops, fetches=[2, 5])
+    assert y.tolist() == [0.0, 1.0, 4.0] and grad.tolist() == [0.0, 2.0, 2.0]
+
+
 def _bad_bytes():
     value = pb.TensorValue(dtype=pb.DATA_TYPE_FLOAT32, shape=[2, 3], data=b"\0" * 20)
     return pb.Operation(upload=pb.UploadOperation(output=7, value=value))
@@ -288,6 +302,32 @@ BAD = {
         "INVALID_ARGUMENT",
     ),
     "bind_grad of no grad": ([], bind_grad(1, 7), Code.FAILED_PRECONDITION, "GRAD_NOT_SET"),
+    "in-place form on a leaf that requires grad": (
+        [upload(2, F32, requires_grad=True), call("relu", [2], 3)],
+        _adopt(2, 3),
+        Code.FAILED_PRECONDITION,
+        "IN_PLACE_ON_LEAF",
+    ),
+    "in-place form on a view of a leaf": (
+        [upload(2, F32, requires_grad=True), call("t", [2], 3), call("relu", [3], 4)],
+        _adopt(3, 4),
+        Code.FAILED_PRECONDITION,
+        "IN_PLACE_ON_LEAF",
+    ),
+    "in-place form through a view, with history": (
+        [upload(2, F32, requires_grad=True), call("exp", [2], 3), call("t", [3], 4)]
+        + [call("relu", [4], 5)],
+        _adopt(4, 5),
+        Code.UNIMPLEMENTED,
+        "UNSUPPORTED",
+    ),
+    "in-place form under a view in use": (
+        [upload(2, F32, requires_grad=True), call("exp", [2], 3), call("t", [3], 4)]
+        + [call("relu", [3], 5)],
+        _adopt(3, 5),
+        Code.UNIMPLEMENTED,
+        "UNSUPPORTED",
+    ),
     "no kind set": ([], pb.Operation(), Code.INVALID_ARGUMENT, "INVALID_VALUE"),
     "more memory than exists": (
         [],

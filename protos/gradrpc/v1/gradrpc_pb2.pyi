@@ -280,14 +280,16 @@ class ZeroOperation(_message.Message):
     def __init__(self, tensor: _Optional[int] = ..., no_grad: _Optional[bool] = ...) -> None: ...
 
 class CopyOperation(_message.Message):
-    __slots__ = ("target", "source", "no_grad")
+    __slots__ = ("target", "source", "no_grad", "adopt_history")
     TARGET_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     NO_GRAD_FIELD_NUMBER: _ClassVar[int]
+    ADOPT_HISTORY_FIELD_NUMBER: _ClassVar[int]
     target: int
     source: int
     no_grad: bool
-    def __init__(self, target: _Optional[int] = ..., source: _Optional[int] = ..., no_grad: _Optional[bool] = ...) -> None: ...
+    adopt_history: bool
+    def __init__(self, target: _Optional[int] = ..., source: _Optional[int] = ..., no_grad: _Optional[bool] = ..., adopt_history: _Optional[bool] = ...) -> None: ...
 
 class SetRequiresGradOperation(_message.Message):
     __slots__ = ("tensor", "requires_grad")
