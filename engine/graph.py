@@ -347,8 +347,8 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
     rules.check_history_rebase(target.base is not None, bool(target.views))
     if source.meta.shape != target.meta.shape:
         raise InvalidValue(
-            f"copy with adopt_history needs a source of the target's shape {list(target.meta.shape)},"
-            f" got {list(source.meta.shape)}"
+            "copy with adopt_history needs a source of the target's shape "
+            f"{list(target.meta.shape)}, got {list(source.meta.shape)}"
         )
     node = source.grad_fn
     saved = node.saved if node is not None and node.saved is not None else {}
