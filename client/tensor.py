@@ -52,7 +52,7 @@ class Node:
         return self._name
 
     def __repr__(self) -> str:
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
 
 _NODE_CLASSES: dict[str, type[Node]] = {}
@@ -234,6 +234,22 @@ class _Restore:
         if (tensor := self._tensor()) is not None:
             for name, value in self._previous.items():
                 setattr(tensor, name, value)
+
+
+class _Restores:
+    """The undo of an in-place op with history: the grad_fn and requires_grad of the tensor
+    and of its base (held weakly, as _Restore holds one)."""
+
+    __slots__ = ("_restores",)
+
+    def __init__(self, *tensors: Tensor):
+        self._restores = [
+            _Restore(t, {"grad_fn": t.grad_fn, "_requires_grad": t._requires_grad}) for t in tensors
+        ]
+
+    def __call__(self) -> None:
+        for restore in self._restores:
+            restore()
 
 
 class Tensor:
@@ -424,12 +440,12 @@ class Tensor:
         steps, advanced = indexing.plan(
             self._meta.shape, _index_items(index), _is_index_tensor, assigning=True
         )
-        if isinstance(value, Tensor):
-            shape = value._meta.shape
+        target = self._apply_views(steps)
+        if isinstance(value, Tensor) and (advanced or value.shape not in (target.shape, ())):
+            shape = value._meta.shape  # torch drops its leading 1s (a view) where it matters
             leading = next((i for i, size in enumerate(shape) if size != 1), len(shape))
             if leading:
                 value = value._call("view", [value], {"shape": list(shape[leading:])})
-        target = self._apply_views(steps)
         if isinstance(value, np.ndarray):
             from . import factories
 
@@ -750,7 +766,8 @@ class Tensor:
             return False
         if self._requires_grad:
             rules.check_in_place(True, self.is_leaf, True, self._view_of_leaf(), history=True)
-        rules.check_history_rebase(self._base is not None, bool(self._views))
+        holder = self if self._base is None else self._base
+        rules.check_history_rebase(any(v is not self for v in holder._views or ()))
         return True
 
     def _adopt(self, source: Tensor, name: str) -> Tensor:
@@ -762,20 +779,34 @@ class Tensor:
         for t in (self, source):
             self._session.check_usable(t._handle)
         undo = None
-        if history and self._views is not None:
-            self._session.release_dropped()  # dropped views go before the server checks
         if history:
-            undo = self._undo(grad_fn=self.grad_fn, _requires_grad=self._requires_grad)
-            if self._retains_grad and self.grad_fn is not None:
-                self.grad_fn._retained = None
-            self.grad_fn, self._requires_grad = source.grad_fn, source._requires_grad
-            if self._retains_grad:
-                self.grad_fn._retained = weakref.ref(self)
+            holder = self if self._base is None else self._base
+            if holder._views is not None:
+                self._session.release_dropped()  # dropped views go before the server checks
+            undo = _Restores(self) if holder is self else _Restores(self, holder)
+            if self._base is None:
+                self._rebase(source.grad_fn, source._requires_grad)
+            else:
+                node = source.grad_fn
+                edges = ((_edge(holder), 0), *node.next_functions[1:])
+                name = "torch::autograd::CopySlices"
+                copy_slices = node_class("CopySlices")(name, edges, node._has_saved)
+                holder._rebase(copy_slices, True)
+                name = "AsStridedBackward0"
+                self._rebase(node_class(name)(name, ((copy_slices, 0),), False), True)
         fields = {"target": self._handle, "source": source._handle, "adopt_history": True}
         if not is_grad_enabled():
             fields["no_grad"] = True
         self._session.enqueue_fields(name, "copy", fields, undo=undo)
         return self
+
+    def _rebase(self, node: Node | None, requires_grad: bool) -> None:
+        """A new grad_fn after an in-place op; a retained gradient follows (torch's)."""
+        if self._retains_grad and self.grad_fn is not None:
+            self.grad_fn._retained = None
+        self.grad_fn, self._requires_grad = node, requires_grad
+        if self._retains_grad and node is not None:
+            node._retained = weakref.ref(self)
 
     def zero_(self) -> Tensor:
         self._check_in_place()
@@ -791,8 +822,9 @@ class Tensor:
                 f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}"
             )
         src = self._coerce(src)
-        self._check_in_place()
-        rules.check_copy(self._meta, src._meta, src._requires_grad, is_grad_enabled())
+        if self._check_history(src._requires_grad):
+            return self._adopt(self._call("copy", [self, src]), "copy_")
+        rules.check_copy(self._meta, src._meta, False, False)
         for t in (self, src):
             self._session.check_usable(t._handle)
         self._session.enqueue_fields(
@@ -1440,16 +1472,20 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
         name = spec.grad_fn(metas, full_attrs)
         # torch's pow and rsub take a Python number as a Scalar argument, not as an input:
         # their node has no edge for it (mul, add, sub and div wrap it as a tensor input).
+        # Nor has a node an edge for an input that is never differentiated (nll_loss's
+        # target, index's indices).
+        differentiable = spec.differentiates(len(operands))
         edges = tuple(
             (_edge(o) if need else None, 0)
-            for o, need in zip(operands, needs, strict=True)
-            if isinstance(o, Tensor) or op not in _SCALAR_ARGUMENT_OPS
+            for o, need, differentiated in zip(operands, needs, differentiable, strict=True)
+            if differentiated and (isinstance(o, Tensor) or op not in _SCALAR_ARGUMENT_OPS)
         )
-        out.grad_fn = node_class(name)(name, edges, bool(spec.saves(needs)))
+        # torch's C++-only nodes are named with their namespace; their class is not
+        out.grad_fn = node_class(name.rpartition("::")[2])(name, edges, bool(spec.saves(needs)))
     if spec.view:
         base = operands[0] if operands[0]._base is None else operands[0]._base
         out._base = base
-        if out.grad_fn is not None and base.grad_fn is not None:
+        if not (base.grad_fn is None and base._requires_grad):
             if base._views is None:
                 base._views = weakref.WeakSet()
             base._views.add(out)

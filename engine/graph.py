@@ -34,7 +34,7 @@ from .errors import (
     InvalidValue,
     TensorModified,
 )
-from .ops import NUMPY_DTYPES, OPS, reduce_sum, sum_to_shape
+from .ops import NUMPY_DTYPES, OPS, OpImpl, reduce_sum, sum_to_shape
 from .rules import TensorMeta
 
 TORCH_TENSOR_TYPE = {
@@ -70,6 +70,7 @@ class Tensor:
         "requires_grad",
         "retains_grad",
         "version",
+        "view_steps",
         "views",
     )
 
@@ -90,7 +91,9 @@ class Tensor:
         self.retains_grad = False
         self.version = version or VersionCounter()
         self.base: Tensor | None = None  # the tensor whose storage a view shares (torch's _base)
-        # the views with a grad_fn of a non-leaf: an in-place op on it would outdate theirs
+        self.view_steps: tuple = ()  # a view's (forward, attrs) from base's data to its own
+        # the live views of a tensor an in-place op with history may reach (all but a leaf's
+        # that requires grad): such an op would outdate their grad_fn, as torch's regenerates
         self.views: weakref.WeakSet[Tensor] | None = None
 
     @property
@@ -250,7 +253,7 @@ def call(
     if plan.grad_fn is None:
         out = Tensor(result, plan.out_meta, version=version)
         if plan.is_view:
-            out.base = operands[0].base or operands[0]
+            _link_view(out, operands[0], plan)
         return out
     saved: dict[str, np.ndarray] = {}
     saved_versions: list[SavedVersion] = []
@@ -281,12 +284,26 @@ def call(
         plan.has_saved_tensors,
     )
     if plan.is_view:
-        out.base = base = operands[0].base or operands[0]
-        if not base.is_leaf:
-            if base.views is None:
-                base.views = weakref.WeakSet()
-            base.views.add(out)
+        _link_view(out, operands[0], plan)
     return out
+
+
+def _link_view(view: Tensor, source: Tensor, plan: _CallPlan) -> None:
+    """Record the view's base and how to take it from the base (torch's _base and view_fn)."""
+    base = source if source.base is None else source.base
+    view.base = base
+    view.view_steps = (*source.view_steps, (plan.impl.forward, plan.attrs))
+    if not (base.is_leaf and base.requires_grad):
+        if base.views is None:
+            base.views = weakref.WeakSet()
+        base.views.add(view)
+
+
+def _view_of(array: np.ndarray, steps: tuple) -> np.ndarray:
+    """The part of a base-shaped `array` a view with these steps sees (a NumPy view of it)."""
+    for forward, attrs in steps:
+        array = forward(array, **attrs)
+    return array
 
 
 def detach(t: Tensor, new_version_counter: bool = False) -> Tensor:
@@ -341,10 +358,14 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
     """torch's in-place op on a tensor with history: the values are written into target, whose
     grad_fn becomes source's node. That node's saved `self` (target before the write) is kept
     as a copy, as torch keeps the original self; a saved result is target itself from now on.
-    Nodes that saved target earlier see its version move and refuse a backward."""
+    Nodes that saved target earlier see its version move and refuse a backward. Through a
+    view, the base takes a CopySlices node around the op's and the view an
+    AsStridedBackward0 from it, as torch's do."""
     if target.requires_grad:
         rules.check_in_place(True, target.is_leaf, True, _view_of_leaf(target), history=True)
-    rules.check_history_rebase(target.base is not None, bool(target.views))
+    holder = target if target.base is None else target.base
+    rules.check_history_rebase(any(v is not target for v in holder.views or ()))
+    rules.check_copy(target.meta, source.meta, False, False)
     if source.meta.shape != target.meta.shape:
         raise InvalidValue(
             "copy with adopt_history needs a source of the target's shape "
@@ -365,12 +386,69 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
             (target.version, target.version.value, e[2], _RESULT, None) if e[3] is _RESULT else e
             for e in node.saved_versions
         ]
-    if target.retains_grad and target.grad_fn is not None:
-        target.grad_fn.retained = None  # torch's retain_grad follows the tensor
-    target.grad_fn = node
-    target.requires_grad = source.requires_grad
-    if target.retains_grad and node is not None:
-        node.retained = weakref.ref(target)
+    if target.base is None or node is None:
+        _rebase(target, node, source.requires_grad)
+        return
+    base = target.base
+    copy_slices = Node(
+        "CopySlices",
+        _COPY_SLICES,
+        {"steps": target.view_steps, "op": node},
+        (base.meta, *node.inputs[1:]),
+        (base.requires_grad, *node.needs[1:]),
+        ((base.grad_fn or base) if base.requires_grad else None, *node.edges[1:]),
+        node.saved,
+        node.saved_versions,
+        node.has_saved_tensors,
+    )
+    _rebase(base, copy_slices, True)
+    steps = {"steps": target.view_steps}
+    as_strided = Node(
+        "AsStridedBackward0",
+        _AS_STRIDED,
+        steps,
+        (base.meta,),
+        (True,),
+        (copy_slices,),
+        {},
+        [],
+        False,
+    )
+    _rebase(target, as_strided, True)
+
+
+def _rebase(t: Tensor, node: Node | None, requires_grad: bool) -> None:
+    """Give `t` a new grad_fn after an in-place op; a retained gradient follows (torch's)."""
+    if t.retains_grad and t.grad_fn is not None:
+        t.grad_fn.retained = None
+    t.grad_fn = node
+    t.requires_grad = requires_grad
+    if t.retains_grad and node is not None:
+        node.retained = weakref.ref(t)
+
+
+def _copy_slices_vjp(n: Node, g: np.ndarray) -> tuple:
+    """The base's gradient is g, but where the view was written the op's vjp runs on that
+    part and its gradient for the view's old values takes the place; the op's other inputs
+    get theirs."""
+    op = n.attrs["op"]
+    grad = np.array(g, order="C", copy=True)
+    part = _view_of(grad, n.attrs["steps"])
+    grads = op.impl.vjp(op, np.array(part, order="C", copy=True))
+    first = grads[0]
+    part[...] = 0 if first is None else sum_to_shape(np.asarray(first), part.shape)
+    return (grad, *grads[1:])
+
+
+def _as_strided_vjp(n: Node, g: np.ndarray) -> tuple:
+    """A written view's gradient, placed where it sits in its base."""
+    grad = np.zeros(n.inputs[0].shape, g.dtype)
+    _view_of(grad, n.attrs["steps"])[...] = g
+    return (grad,)
+
+
+_COPY_SLICES = OpImpl(None, _copy_slices_vjp)
+_AS_STRIDED = OpImpl(None, _as_strided_vjp)
 
 
 def set_grad(t: Tensor, grad: Tensor | None) -> None:

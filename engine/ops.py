@@ -517,6 +517,10 @@ for _squeeze in ("squeeze", "squeeze_"):
             else (np.squeeze(x, dim % x.ndim) if x.ndim and x.shape[dim] == 1 else x)
         )
     )
+# self's old values get no gradient; src's is summed to its shape by the graph
+_op("copy", lambda n, g: (_needs(n, 0, lambda: np.zeros_like(g)), g))(
+    lambda x, src: np.array(np.broadcast_to(src, x.shape), order="C")
+)
 # The graph has already cast the input to `dtype`; the copy keeps its layout.
 _op("_to_copy", lambda n, g: (g,))(lambda x, dtype: np.array(x, order="K", copy=True))
 

@@ -1042,6 +1042,30 @@ _register(
 )
 
 
+def _copy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("copy", operands, 2)
+    x = _require_tensor("copy", operands[0], 0)
+    src = _require_tensor("copy", operands[1], 1)
+    check_copy(x, src, False, False)
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "copy",
+        "torch.ops.aten.copy",
+        "src broadcast to self's shape in self's dtype: the out-of-place form of self.copy_(src) "
+        "(a `copy` operation with adopt_history then makes it in place, CopyBackwards).",
+        ("self", "src"),
+        (True, True),
+        _copy_infer,
+        _named("torch::autograd::CopyBackwards"),
+        _nothing,
+        computes_in=lambda operands, out: out.dtype,
+    )
+)
+
+
 def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
     """torch.reshape is a view when the strides allow it, else a contiguous clone followed by
     _unsafe_view: returns "view" or "copy"."""
@@ -1906,15 +1930,10 @@ def check_in_place(
         )
 
 
-def check_history_rebase(is_view: bool, has_views: bool) -> None:
-    """What an op's in-place form with autograd does not do yet: write through a view
-    (torch records CopySlices on its base) or under views in use (torch regenerates their
-    grad_fn)."""
-    if is_view:
-        raise Unsupported(
-            "gradrpc: in-place operations with autograd on a view are not supported yet"
-        )
-    if has_views:
+def check_history_rebase(other_views_in_use: bool) -> None:
+    """What an op's in-place form with autograd does not do yet: change a tensor (or, through
+    a view, its base) while other views of it are in use: torch regenerates their grad_fn."""
+    if other_views_in_use:
         raise Unsupported(
             "gradrpc: in-place operations with autograd on a tensor whose views are in use are "
             "not supported yet"

@@ -1,10 +1,9 @@
 """Assignment through an index, `x[index] = value`, against torch: the values written (into
 x itself, through views and transposes), numbers converted to x's dtype, tensors broadcast
 after their leading 1-sized dims go, index tensors, lists and masks (index_put), torch's
-refusals for leaves, and its errors raised at the user's line. With autograd, an index
-tensor assignment to a tensor with history records IndexPutBackward0 (see
-test_client_in_place); one through a view (torch's CopySlices) is not there yet: refused
-clearly."""
+refusals for leaves, and its errors raised at the user's line. Assignment with autograd
+(IndexPutBackward0, CopySlices) is tested with the other in-place ops, in
+test_client_in_place."""
 
 from __future__ import annotations
 
@@ -194,20 +193,3 @@ def test_an_index_tensor_out_of_range_fails_at_the_next_read():
     with pytest.raises(IndexError, match=r"^index 3 is out of bounds for dimension 0 with size 3"):
         x.tolist()
     assert x.tolist() == [0.0, 0.0, 0.0]  # nothing written, the session goes on
-
-
-@pytest.mark.parametrize(
-    "assign",
-    [
-        lambda x, w: x.__setitem__(0, 1.0),  # through a view of x, which has a grad_fn
-        lambda x, w: x[1:].__setitem__([0], 1.0),
-        lambda x, w: w.detach().__setitem__(0, w[1]),  # the value requires grad
-    ],
-)
-def test_assignment_with_autograd_is_not_yet_and_refused_clearly(assign):
-    w = gradrpc.ones(3, requires_grad=True)
-    x = w * 2
-    with pytest.raises(NotImplementedError, match=r"^gradrpc: .* not supported yet"):
-        assign(x, w)
-    x.sum().backward()
-    assert w.grad.tolist() == [2.0, 2.0, 2.0]  # nothing was queued: the session goes on

@@ -216,13 +216,64 @@ def test_errors_match_torch_at_the_line(name):
     check_error_at_line(ERRORS[name])
 
 
+def _next_names(node):
+    return [None if n is None else n.name() for n, _ in node.next_functions]
+
+
+THROUGH_VIEWS = {
+    "add_ on a slice": lambda T, y, b: y[0:2].add_(b[:2]),
+    "an int assigned": lambda T, y, b: y.__setitem__(0, 5.0),
+    "a tensor that requires grad assigned": lambda T, y, b: y.__setitem__(slice(1, 3), b[1:]),
+    "a view of a view": lambda T, y, b: y.unsqueeze(0)[0, 1:].exp_(),
+    "index tensors through a view": lambda T, y, b: y[1:].__setitem__([0], b[:1] * 2),
+}
+
+
+@pytest.mark.parametrize("name", THROUGH_VIEWS)
+def test_in_place_through_a_view_records_copy_slices(name):
+    def scenario(T):
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = T.tensor([3.0, -1.0, 0.5], requires_grad=True)
+        y = x * 2
+        THROUGH_VIEWS[name](T, y, b)
+        (y * y).sum().backward()
+        return y, y.grad_fn.name(), _next_names(y.grad_fn), x.grad, b.grad
+
+    check_same(scenario)
+
+
+def test_the_written_view_gets_as_strided_backward():
+    def scenario(T):
+        x = T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = x * 2
+        v = y.t()[1]
+        v.mul_(3)
+        (v.sum() * 10 + y.sum()).backward()
+        return v, v.grad_fn.name(), _next_names(v.grad_fn), y.grad_fn.name(), x.grad
+
+    check_same(scenario)
+
+
+def test_a_tensor_without_history_gets_one_through_a_view():
+    def scenario(T):
+        w = T.tensor([2.0, 3.0], requires_grad=True)
+        z = T.zeros(2, 3)
+        z[:, 1] = w
+        z[0, 2:] = w[:1] * 4
+        c = T.zeros(3)
+        c.copy_(w[0] * 2)
+        (z.sum() + (c * c).sum()).backward()
+        return z, _next_names(z.grad_fn), c.grad_fn.name(), _next_names(c.grad_fn), w.grad
+
+    check_same(scenario)
+
+
 @pytest.mark.parametrize(
     "write",
     [
-        lambda y: y[1:].add_(1),  # through a view: torch's CopySlices
         lambda y: (y[0], y.add_(1)),  # a view of y in use: torch regenerates its grad_fn
+        lambda y: (y[0], y[1:].add_(1)),  # another view of y's in use
         lambda y: y.zero_(),  # ZeroBackward0
-        lambda y: y.copy_(gradrpc.ones(3)),  # CopyBackwards
     ],
 )
 def test_not_yet_is_refused_clearly_and_nothing_is_lost(write):

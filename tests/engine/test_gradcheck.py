@@ -79,6 +79,7 @@ CASES += [
         T((4,), INDEX, "int64", grad=False),
         dims=[0, 2],
     ),
+    C("copy", T((3, 4)), T((4,))),
     C(
         "index_put",
         T((3, 4)),
