@@ -706,11 +706,11 @@ def sum_middle(x, acc):
                 acc[a, b] += x[a, r, b]
 
 
+_MIDDLE_TYPES = ("float32", "float64", "int64", "boolean")
+
+
 @njit(
-    [
-        f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1])"
-        for t in ("float32", "float64", "int64", "boolean")
-    ],
+    [f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1])" for t in _MIDDLE_TYPES],
     cache=True,
     nogil=True,
 )
@@ -725,41 +725,22 @@ def gather_middle(x, positions, out):
 
 
 @njit(
-    [
-        f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1])"
-        for t in ("float32", "float64", "int64", "boolean")
-    ],
+    [f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1], boolean)" for t in _MIDDLE_TYPES],
     cache=True,
     nogil=True,
 )
-def scatter_add_middle(g, positions, acc):
-    """acc[a, positions[p], b] += g[a, p, b], in order: gather_middle's adjoint (for bools,
-    a logical or)."""
-    n_a, n_p, n_b = g.shape
-    for a in range(n_a):
-        for p in range(n_p):
-            row = positions[p]
-            for b in range(n_b):
-                acc[a, row, b] += g[a, p, b]
-
-
-@njit(
-    [
-        f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1])"
-        for t in ("float32", "float64", "int64", "boolean")
-    ],
-    cache=True,
-    nogil=True,
-)
-def scatter_middle(values, positions, out):
-    """out[a, positions[p], b] = values[a, p, b], in order (a repeated position keeps the
-    last value written)."""
+def scatter_middle(values, positions, out, accumulate):
+    """out[a, positions[p], b] = values[a, p, b] in order (a repeated position keeps the last
+    value), or with `accumulate` += (gather_middle's adjoint; for bools, a logical or)."""
     n_a, n_p, n_b = values.shape
     for a in range(n_a):
         for p in range(n_p):
             row = positions[p]
             for b in range(n_b):
-                out[a, row, b] = values[a, p, b]
+                if accumulate:
+                    out[a, row, b] += values[a, p, b]
+                else:
+                    out[a, row, b] = values[a, p, b]
 
 
 # ---------------------------------------------------------------- matrix products

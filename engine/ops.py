@@ -430,7 +430,7 @@ def _index_vjp(n, g):
     positions = advanced_indexing.positions([shape[d] for d in dims], n.saved["indices"])
     grad = np.zeros(_as_middle(moved, start, len(dims)), g.dtype)
     g3 = _c(g).reshape(grad.shape[0], positions.size, grad.shape[2])
-    K.scatter_add_middle(g3, positions.reshape(-1), grad)
+    K.scatter_middle(g3, positions.reshape(-1), grad, True)
     grad = _c(grad.reshape(moved).transpose(np.argsort(order)))
     return (grad, *(None,) * len(dims))
 
@@ -465,7 +465,7 @@ def _index_put_vjp(n, g):
     picked = np.empty((g3.shape[0], flat.size, g3.shape[2]), g.dtype)
     K.gather_middle(g3, flat, picked)
     if not n.attrs["accumulate"]:
-        K.scatter_middle(np.zeros_like(picked), flat, g3)
+        K.scatter_middle(np.zeros_like(picked), flat, g3, False)
     values_grad = picked.reshape(rules.index_positions_shape(shape, dims, positions.shape))
     return (_c(moved.transpose(undo)), values_grad, *(None,) * len(dims))
 
@@ -479,7 +479,7 @@ def index_put(x, values, *indices, dims, accumulate):
     moved, x3, undo = _moved_blocks(x, dims)
     picked_shape = rules.index_positions_shape(x.shape, dims, positions.shape)
     v3 = _c(np.broadcast_to(values, picked_shape)).reshape(x3.shape[0], flat.size, x3.shape[2])
-    (K.scatter_add_middle if accumulate else K.scatter_middle)(v3, flat, x3)
+    K.scatter_middle(v3, flat, x3, accumulate)
     return _c(moved.transpose(undo))
 
 

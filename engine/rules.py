@@ -800,6 +800,25 @@ def _squeeze_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
     return "SqueezeBackward0" if attrs.get("dim") is None else "SqueezeBackward1"
 
 
+def _register_shaping(name, torch_name, doc, infer, grad_fn: str, attrs, view: bool) -> None:
+    """An op of one differentiable input that saves nothing: the views and copies that
+    reshape, reorder or index it."""
+    _register(
+        OpSpec(
+            name,
+            torch_name,
+            doc,
+            ("self",),
+            (True,),
+            infer,
+            _named(grad_fn),
+            _nothing,
+            attrs,
+            view=view,
+        )
+    )
+
+
 _SHAPE_ATTR = Attr("shape", "ints", "The new shape; one entry may be -1.", optional=False)
 _DIM_ATTR = Attr("dim", "int", "The dimension.", optional=False)
 for _name, _infer, _gfn, _attrs, _doc in (
@@ -851,19 +870,14 @@ for _name, _infer, _gfn, _attrs, _doc in (
         "squeeze as torch.matmul applies it in place to a fresh result.",
     ),
 ):
-    _register(
-        OpSpec(
-            _name,
-            f"torch.Tensor.{_name}",
-            _doc,
-            ("self",),
-            (True,),
-            _infer,
-            _named(_gfn),
-            _nothing,
-            _attrs,
-            view=_name in ("t", "transpose", "permute", "view", "unsqueeze"),
-        )
+    _register_shaping(
+        _name,
+        f"torch.Tensor.{_name}",
+        _doc,
+        _infer,
+        _gfn,
+        _attrs,
+        _name in ("t", "transpose", "permute", "view", "unsqueeze"),
     )
 
 
@@ -972,20 +986,7 @@ for _name, _torch, _infer, _gfn, _attrs, _doc in (
         "x[...]: the same tensor (a view).",
     ),
 ):
-    _register(
-        OpSpec(
-            _name,
-            _torch,
-            _doc,
-            ("self",),
-            (True,),
-            _infer,
-            _named(_gfn),
-            _nothing,
-            _attrs,
-            view=True,
-        )
-    )
+    _register_shaping(_name, _torch, _doc, _infer, _gfn, _attrs, view=True)
 
 
 _register(
@@ -1203,6 +1204,11 @@ def _advanced_result(
     return meta(index_positions_shape(x.shape, dims, shape), x.dtype)
 
 
+_INDEXED_DIMS = Attr(
+    "dims", "ints", "The dimension of self each index tensor indexes, increasing.", optional=False
+)
+
+
 def _index_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     if len(operands) < 2:
         raise InvalidArgument("index() takes a tensor and one or more index tensors")
@@ -1247,14 +1253,7 @@ _register(
         _index_infer,
         _named("IndexBackward0"),
         lambda needs: ("indices",) if needs[0] else (),
-        (
-            Attr(
-                "dims",
-                "ints",
-                "The dimension of self each index tensor indexes, increasing.",
-                optional=False,
-            ),
-        ),
+        (_INDEXED_DIMS,),
         variadic=True,
     )
 )
@@ -1273,12 +1272,7 @@ _register(
         _named("IndexPutBackward0"),
         lambda needs: ("indices",) if any(needs) else (),
         (
-            Attr(
-                "dims",
-                "ints",
-                "The dimension of self each index tensor indexes, increasing.",
-                optional=False,
-            ),
+            _INDEXED_DIMS,
             Attr("accumulate", "bool", "Add the values instead of writing them.", False),
         ),
         variadic=True,
