@@ -381,20 +381,6 @@ class Session:
         if not self.closed:
             self._released.append(handle)  # list.append is atomic; safe from __del__
 
-    def release_dropped(self) -> None:
-        """Queue the release of the handles of the tensors dropped so far here, not at the end
-        of the batch: an operation queued next sees them gone (one queued earlier may have
-        used them). In-place ops with history need it: the server refuses them while views
-        of their tensor are bound."""
-        with self._lock:
-            self._check_open()
-            released, self._released = self._released, []
-            released = [h for h in released if h not in self._failed]
-            if released:
-                self._operations.add().release.handles.extend(released)
-                retry = lambda: self._released.extend(released)  # noqa: E731 - if it never ran
-                self._queued(_Queued("release", None, (), retry), 0)
-
     def _check_open(self) -> None:
         if self.closed:
             raise RuntimeError("gradrpc: this session is closed")

@@ -292,7 +292,8 @@ class Tensor:
         self._retains_grad = False
         self._accumulator: weakref.ref | None = None
         self._base: Tensor | None = None  # the tensor whose storage a view shares
-        # views with a grad_fn of this non-leaf: an in-place op here would outdate theirs
+        # the live differentiable views of a base: an in-place op with history regenerates
+        # their grad_fn
         self._views: weakref.WeakSet | None = None
         return self
 
@@ -766,8 +767,6 @@ class Tensor:
             return False
         if self._requires_grad:
             rules.check_in_place(True, self.is_leaf, True, self._view_of_leaf(), history=True)
-        holder = self if self._base is None else self._base
-        rules.check_history_rebase(any(v is not self for v in holder._views or ()))
         return True
 
     def _adopt(self, source: Tensor, name: str) -> Tensor:
@@ -779,21 +778,21 @@ class Tensor:
         for t in (self, source):
             self._session.check_usable(t._handle)
         undo = None
-        if history:
-            holder = self if self._base is None else self._base
-            if holder._views is not None:
-                self._session.release_dropped()  # dropped views go before the server checks
-            undo = _Restores(self) if holder is self else _Restores(self, holder)
-            if self._base is None:
+        if history:  # mirror what the server does (see graph._adopt_history)
+            base = self if self._base is None else self._base
+            views = [v for v in base._views or () if v is not self]
+            undo = _Restores(*([self] if base is self else [self, base]), *views)
+            if base is self:
                 self._rebase(source.grad_fn, source._requires_grad)
             else:
                 node = source.grad_fn
-                edges = ((_edge(holder), 0), *node.next_functions[1:])
+                edges = ((_edge(base), 0), *node.next_functions[1:])
                 name = "torch::autograd::CopySlices"
-                copy_slices = node_class("CopySlices")(name, edges, node._has_saved)
-                holder._rebase(copy_slices, True)
+                base._rebase(node_class("CopySlices")(name, edges, node._has_saved), True)
+                views.append(self)
+            for view in views:
                 name = "AsStridedBackward0"
-                self._rebase(node_class(name)(name, ((copy_slices, 0),), False), True)
+                view._rebase(node_class(name)(name, ((base.grad_fn, 0),), False), True)
         fields = {"target": self._handle, "source": source._handle, "adopt_history": True}
         if not is_grad_enabled():
             fields["no_grad"] = True
@@ -1485,7 +1484,7 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
     if spec.view:
         base = operands[0] if operands[0]._base is None else operands[0]._base
         out._base = base
-        if not (base.grad_fn is None and base._requires_grad):
+        if grad_on and not (base.grad_fn is None and base._requires_grad):
             if base._views is None:
                 base._views = weakref.WeakSet()
             base._views.add(out)

@@ -92,8 +92,7 @@ class Tensor:
         self.version = version or VersionCounter()
         self.base: Tensor | None = None  # the tensor whose storage a view shares (torch's _base)
         self.view_steps: tuple = ()  # a view's (forward, attrs) from base's data to its own
-        # the live views of a tensor an in-place op with history may reach (all but a leaf's
-        # that requires grad): such an op would outdate their grad_fn, as torch's regenerates
+        # the live differentiable views of a base an in-place op with history may change
         self.views: weakref.WeakSet[Tensor] | None = None
 
     @property
@@ -253,7 +252,7 @@ def call(
     if plan.grad_fn is None:
         out = Tensor(result, plan.out_meta, version=version)
         if plan.is_view:
-            _link_view(out, operands[0], plan)
+            _link_view(out, operands[0], plan, grad_enabled)
         return out
     saved: dict[str, np.ndarray] = {}
     saved_versions: list[SavedVersion] = []
@@ -284,16 +283,18 @@ def call(
         plan.has_saved_tensors,
     )
     if plan.is_view:
-        _link_view(out, operands[0], plan)
+        _link_view(out, operands[0], plan, grad_enabled)
     return out
 
 
-def _link_view(view: Tensor, source: Tensor, plan: _CallPlan) -> None:
-    """Record the view's base and how to take it from the base (torch's _base and view_fn)."""
+def _link_view(view: Tensor, source: Tensor, plan: _CallPlan, grad_enabled: bool) -> None:
+    """Record the view's base and how to take it from the base (torch's _base and view_fn);
+    one made while recording is differentiable, and an in-place op with history on its base
+    regenerates its grad_fn (a leaf that requires grad allows no such op)."""
     base = source if source.base is None else source.base
     view.base = base
     view.view_steps = (*source.view_steps, (plan.impl.forward, plan.attrs))
-    if not (base.is_leaf and base.requires_grad):
+    if grad_enabled and not (base.is_leaf and base.requires_grad):
         if base.views is None:
             base.views = weakref.WeakSet()
         base.views.add(view)
@@ -360,11 +361,9 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
     as a copy, as torch keeps the original self; a saved result is target itself from now on.
     Nodes that saved target earlier see its version move and refuse a backward. Through a
     view, the base takes a CopySlices node around the op's and the view an
-    AsStridedBackward0 from it, as torch's do."""
+    AsStridedBackward0 from it, as torch's do; so do the other live views of the base."""
     if target.requires_grad:
         rules.check_in_place(True, target.is_leaf, True, _view_of_leaf(target), history=True)
-    holder = target if target.base is None else target.base
-    rules.check_history_rebase(any(v is not target for v in holder.views or ()))
     rules.check_copy(target.meta, source.meta, False, False)
     if source.meta.shape != target.meta.shape:
         raise InvalidValue(
@@ -386,8 +385,9 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
             (target.version, target.version.value, e[2], _RESULT, None) if e[3] is _RESULT else e
             for e in node.saved_versions
         ]
-    if target.base is None or node is None:
+    if target.base is None:
         _rebase(target, node, source.requires_grad)
+        _regenerate_views(target, target)
         return
     base = target.base
     copy_slices = Node(
@@ -402,19 +402,32 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
         node.has_saved_tensors,
     )
     _rebase(base, copy_slices, True)
-    steps = {"steps": target.view_steps}
-    as_strided = Node(
+    _regenerate_views(base, target)
+    _rebase(target, _as_strided(target, base), True)
+
+
+def _regenerate_views(base: Tensor, skip: Tensor) -> None:
+    """Each other live differentiable view of `base` takes its part of the base's new
+    history, as torch regenerates a view's grad_fn."""
+    for view in list(base.views or ()):
+        if view is not skip:
+            _rebase(view, _as_strided(view, base), True)
+
+
+def _as_strided(view: Tensor, base: Tensor) -> Node:
+    """The grad_fn of a view of `base` whose history an in-place op changed."""
+    steps = {"steps": view.view_steps}
+    return Node(
         "AsStridedBackward0",
         _AS_STRIDED,
         steps,
         (base.meta,),
         (True,),
-        (copy_slices,),
+        (base.grad_fn,),
         {},
         [],
         False,
     )
-    _rebase(target, as_strided, True)
 
 
 def _rebase(t: Tensor, node: Node | None, requires_grad: bool) -> None:

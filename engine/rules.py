@@ -1924,16 +1924,6 @@ def check_in_place(
         )
 
 
-def check_history_rebase(other_views_in_use: bool) -> None:
-    """What an op's in-place form with autograd does not do yet: change a tensor (or, through
-    a view, its base) while other views of it are in use: torch regenerates their grad_fn."""
-    if other_views_in_use:
-        raise Unsupported(
-            "gradrpc: in-place operations with autograd on a tensor whose views are in use are "
-            "not supported yet"
-        )
-
-
 def check_copy(
     target: TensorMeta, source: TensorMeta, source_requires_grad: bool, grad_enabled: bool
 ) -> None:

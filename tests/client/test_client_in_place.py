@@ -3,8 +3,9 @@
 the gradients torch computes; the saved original self, a saved result that is y itself,
 versions that make earlier savers refuse a backward (naming y's grad_fn now), retained
 gradients that follow y, a tensor without history taking one from its source, and
-nn.ReLU(inplace=True) in a training loop. Torch's refusals for leaves and views of leaves
-at the line; in-place through a view, or under views in use, is not there yet."""
+nn.ReLU(inplace=True) in a training loop; through a view, CopySlices on the base and
+AsStridedBackward0 on the view and on the base's other views. Torch's refusals for leaves
+and views of leaves at the line; zero_ with history is not there yet."""
 
 from __future__ import annotations
 
@@ -268,18 +269,40 @@ def test_a_tensor_without_history_gets_one_through_a_view():
     check_same(scenario)
 
 
-@pytest.mark.parametrize(
-    "write",
-    [
-        lambda y: (y[0], y.add_(1)),  # a view of y in use: torch regenerates its grad_fn
-        lambda y: (y[0], y[1:].add_(1)),  # another view of y's in use
-        lambda y: y.zero_(),  # ZeroBackward0
-    ],
-)
-def test_not_yet_is_refused_clearly_and_nothing_is_lost(write):
+def test_other_views_take_their_part_of_the_new_history():
+    """Views of a tensor an in-place op changes get an AsStridedBackward0 from its new
+    grad_fn (torch regenerates theirs), so their gradients flow through the op."""
+
+    def scenario(T):
+        x = T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = x * 2
+        row, column = y[0], y.t()[2]
+        y.mul_(3)
+        names = [row.grad_fn.name(), _next_names(row.grad_fn)]
+        y[1, :2] = 0
+        names += [column.grad_fn.name(), _next_names(column.grad_fn)]
+        ((row * row).sum() + column.sum() * 10).backward()
+        return row, column, names, x.grad
+
+    check_same(scenario)
+
+
+def test_a_view_of_a_tensor_without_history_takes_one():
+    def scenario(T):
+        w = T.tensor([2.0], requires_grad=True)
+        z = T.zeros(3)
+        first = z[0]
+        z[0:1] = w * 3
+        first.backward()
+        return first, first.requires_grad, w.grad
+
+    check_same(scenario)
+
+
+def test_zero_on_a_tensor_with_history_is_not_yet_and_nothing_is_lost():
     x = gradrpc.ones(3, requires_grad=True)
     y = x * 2
     with pytest.raises(NotImplementedError, match=r"^gradrpc: .* not supported yet"):
-        write(y)
+        y.zero_()  # torch's ZeroBackward0
     y.sum().backward()
     assert x.grad.tolist() == [2.0, 2.0, 2.0]
