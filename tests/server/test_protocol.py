@@ -577,8 +577,10 @@ def test_releasing_handles_frees_everything(server, session):
     assert session.handle_count() == handles_before == 0
     assert server.store.tensor_count() == tensors_before
     grown = rss_bytes() - rss_before
-    # Leaking one iteration's tensors alone would be 10,000 x ~6 KiB = ~60 MiB.
-    assert grown < 16 * MIB, f"RSS grew by {grown / MIB:.1f} MiB over {iterations} iterations"
+    # Leaking one iteration's tensors alone would be 10,000 x ~6 KiB = ~60 MiB. The allocator's
+    # own growth over the first batches is 4-7 MiB alone and reached 16.2 MiB once with the
+    # machine's two cores busy with another test run: the bound leaves it room.
+    assert grown < 28 * MIB, f"RSS grew by {grown / MIB:.1f} MiB over {iterations} iterations"
     assert elapsed < 60
 
 
