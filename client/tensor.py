@@ -808,7 +808,8 @@ class Tensor:
             node._retained = weakref.ref(self)
 
     def zero_(self) -> Tensor:
-        self._check_in_place()
+        if self._check_history(False):
+            return self._in_place_of("zero_", lambda: self._call("zero", [self]))
         self._session.check_usable(self._handle)
         self._session.enqueue_fields(
             "zero_", "zero", {"tensor": self._handle, "no_grad": not is_grad_enabled()}
@@ -834,12 +835,11 @@ class Tensor:
         return self
 
     def _in_place(self, op: str, other, alpha=1) -> Tensor:
-        """self op= other, computed out of place and copied back (so torch's leaf checks hold)."""
+        """self op= other, computed out of place and adopted by self (see _adopt)."""
         other = self._operand(f"{op}_", other)
-        self._check_history(isinstance(other, Tensor) and other._requires_grad)
-        metas = [self._meta, other._meta if isinstance(other, Tensor) else other]
-        _check_cast(rules.infer(op, metas, {})[2].dtype, self._meta.dtype)
-        return self._adopt(self._call(op, [self, other if alpha == 1 else other * alpha]), f"{op}_")
+        grad = isinstance(other, Tensor) and other._requires_grad
+        operand = other if alpha == 1 else other * alpha
+        return self._in_place_of(f"{op}_", lambda: self._call(op, [self, operand]), grad)
 
     def add_(self, other, *, alpha=1) -> Tensor:
         return self._in_place("add", other, alpha)
@@ -1038,39 +1038,69 @@ class Tensor:
     def relu(self) -> Tensor:
         return self._call("relu", [self])
 
-    def _unary_in_place(self, op: str) -> Tensor:
-        """self.op_(): op computed out of place, then adopted by self (see _adopt)."""
-        self._check_history(False)
-        result = self._call(op, [self])
+    def _in_place_of(self, name: str, compute, source_requires_grad: bool = False) -> Tensor:
+        """self.name(...): `compute()` runs the op out of place, then self adopts the result
+        (see _adopt); torch's checks come first, at the user's line."""
+        self._check_history(source_requires_grad)
+        result = compute()
         _check_cast(result._meta.dtype, self._meta.dtype)
-        return self._adopt(result, f"{op}_")
+        return self._adopt(result, name)
 
     def relu_(self) -> Tensor:
-        return self._unary_in_place("relu")
+        return self._in_place_of("relu_", self.relu)
 
     def exp_(self) -> Tensor:
-        return self._unary_in_place("exp")
+        return self._in_place_of("exp_", self.exp)
 
     def log_(self) -> Tensor:
-        return self._unary_in_place("log")
+        return self._in_place_of("log_", self.log)
 
     def sqrt_(self) -> Tensor:
-        return self._unary_in_place("sqrt")
+        return self._in_place_of("sqrt_", self.sqrt)
 
     def abs_(self) -> Tensor:
-        return self._unary_in_place("abs")
+        return self._in_place_of("abs_", self.abs)
 
     def neg_(self) -> Tensor:
-        return self._unary_in_place("neg")
+        return self._in_place_of("neg_", self.neg)
 
     def sigmoid_(self) -> Tensor:
-        return self._unary_in_place("sigmoid")
+        return self._in_place_of("sigmoid_", self.sigmoid)
 
     def tanh_(self) -> Tensor:
-        return self._unary_in_place("tanh")
+        return self._in_place_of("tanh_", self.tanh)
 
     def reciprocal_(self) -> Tensor:
-        return self._unary_in_place("reciprocal")
+        return self._in_place_of("reciprocal_", self.reciprocal)
+
+    def pow_(self, exponent) -> Tensor:
+        grad = isinstance(exponent, Tensor) and exponent._requires_grad
+        return self._in_place_of("pow_", lambda: self.pow(exponent), grad)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._in_place_of("clamp_", lambda: self.clamp(min, max))
+
+    def clamp_min_(self, min) -> Tensor:
+        return self._in_place_of("clamp_min_", lambda: self.clamp_min(min))
+
+    def clamp_max_(self, max) -> Tensor:
+        return self._in_place_of("clamp_max_", lambda: self.clamp_max(max))
+
+    def fill_(self, value) -> Tensor:
+        """Every element set to the number `value` (FillBackward2 on a tensor with history)."""
+        if isinstance(value, Tensor):
+            raise Unsupported("gradrpc: fill_ with a tensor value is not supported yet")
+        if _number(value) is None:
+            kind = type(value).__name__
+            bad = (
+                f"      didn't match because some of the arguments have invalid types: (!{kind}!)\n"
+            )
+            raise TypeError(
+                f"fill_() received an invalid combination of arguments - got ({kind}), but "
+                f"expected one of:\n * (Tensor value)\n{bad} * (Number value)\n{bad}"
+            )
+        fill = {"value": _number(value)}
+        return self._in_place_of("fill_", lambda: self._call("fill", [self], fill))
 
     def sigmoid(self) -> Tensor:
         return self._call("sigmoid", [self])

@@ -517,6 +517,9 @@ for _squeeze in ("squeeze", "squeeze_"):
             else (np.squeeze(x, dim % x.ndim) if x.ndim and x.shape[dim] == 1 else x)
         )
     )
+# the old values get no gradient
+_op("zero", lambda n, g: (np.zeros_like(g),))(lambda x: np.zeros(x.shape, x.dtype))
+_op("fill", lambda n, g: (np.zeros_like(g),))(lambda x, value: np.full(x.shape, value, x.dtype))
 # self's old values get no gradient; src's is summed to its shape by the graph
 _op("copy", lambda n, g: (_needs(n, 0, lambda: np.zeros_like(g)), g))(
     lambda x, src: np.array(np.broadcast_to(src, x.shape), order="C")

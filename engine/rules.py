@@ -801,8 +801,8 @@ def _squeeze_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
 
 
 def _register_shaping(name, torch_name, doc, infer, grad_fn: str, attrs, view: bool) -> None:
-    """An op of one differentiable input that saves nothing: the views and copies that
-    reshape, reorder or index it."""
+    """An op of one differentiable input that saves nothing (the views and copies that
+    reshape, reorder or index it; zero and fill)."""
     _register(
         OpSpec(
             name,
@@ -1065,6 +1065,32 @@ _register(
         computes_in=lambda operands, out: out.dtype,
     )
 )
+
+
+def _fill_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        overflow = scalar_overflow(attrs.get("value", 0), x.dtype)
+        if overflow:
+            raise DtypeMismatch(overflow)
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+for _name, _gfn, _attrs, _doc in (
+    ("zero", "ZeroBackward0", (), "Zeros of self's shape and dtype: self.zero_() out of place."),
+    (
+        "fill",
+        "FillBackward2",
+        (Attr("value", "scalar", "The number to fill with.", optional=False),),
+        "`value` in self's shape and dtype: self.fill_(value) out of place.",
+    ),
+):
+    _register_shaping(
+        _name, f"torch.ops.aten.{_name}", _doc, _fill_infer(_name), _gfn, _attrs, False
+    )
 
 
 def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:

@@ -5,7 +5,7 @@ versions that make earlier savers refuse a backward (naming y's grad_fn now), re
 gradients that follow y, a tensor without history taking one from its source, and
 nn.ReLU(inplace=True) in a training loop; through a view, CopySlices on the base and
 AsStridedBackward0 on the view and on the base's other views. Torch's refusals for leaves
-and views of leaves at the line; zero_ with history is not there yet."""
+and views of leaves at the line."""
 
 from __future__ import annotations
 
@@ -34,6 +34,13 @@ IN_PLACE = {
         f"{op}_": lambda T, x, b, op=op: getattr(x * 0.5, f"{op}_")()
         for op in ("exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh", "reciprocal")
     },
+    "pow_ number": lambda T, x, b: (x * 2).pow_(3),
+    "pow_ tensor that requires grad": lambda T, x, b: (x * 0.5).pow_(b),
+    "clamp_": lambda T, x, b: (x * 2).clamp_(3, 5),
+    "clamp_min_": lambda T, x, b: (x * 2).clamp_min_(3),
+    "clamp_max_": lambda T, x, b: (x * 2).clamp_max_(3),
+    "zero_ then add_": lambda T, x, b: (x * 2).zero_().add_(b),
+    "fill_ then mul_": lambda T, x, b: (x * 2).fill_(1.5).mul_(b),
     "index assignment": lambda T, x, b: _assign(x * 2, [0, 2], b[:2]),
     "mask assignment": lambda T, x, b: _assign(x * 2, x * 2 > 3, 0.0),
 }
@@ -205,6 +212,10 @@ ERRORS = {
     "view of a leaf, zero_": lambda T: T.ones(3, requires_grad=True)[0].zero_(),
     "relu_ of a leaf": lambda T: T.ones(3, requires_grad=True).relu_(),
     "exp_ of an int64 tensor": lambda T: T.ones(3, dtype=T.int64).exp_(),
+    "fill_ with a string": lambda T: T.ones(3).fill_("a"),
+    "fill_ of a leaf": lambda T: T.ones(3, requires_grad=True).fill_(0),
+    "zero_ of a view of a leaf": lambda T: T.ones(3, requires_grad=True)[1:].zero_(),
+    "nan into int64": lambda T: T.ones(3, dtype=T.int64).fill_(float("nan")),
     "float into int64": lambda T: T.ones(3, dtype=T.int64).mul_(1.5),
     "a broadcast larger than self": lambda T: (T.ones(3, requires_grad=True) * 2).add_(
         T.ones(2, 3)
@@ -299,10 +310,15 @@ def test_a_view_of_a_tensor_without_history_takes_one():
     check_same(scenario)
 
 
-def test_zero_on_a_tensor_with_history_is_not_yet_and_nothing_is_lost():
-    x = gradrpc.ones(3, requires_grad=True)
-    y = x * 2
-    with pytest.raises(NotImplementedError, match=r"^gradrpc: .* not supported yet"):
-        y.zero_()  # torch's ZeroBackward0
-    y.sum().backward()
-    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+def test_fill_and_zero_without_history():
+    def scenario(T):
+        a = T.zeros(2, 3, dtype=T.int64).fill_(2.7)
+        b = T.ones(3, dtype=T.bool).fill_(0)
+        c = T.arange(6.0).reshape(2, 3)
+        c.t()[1].zero_()
+        w = T.ones(2, requires_grad=True)
+        with T.no_grad():
+            w.fill_(0.5)
+        return a, b, c, w, w.is_leaf
+
+    check_same(scenario)

@@ -80,6 +80,8 @@ CASES += [
         dims=[0, 2],
     ),
     C("copy", T((3, 4)), T((4,))),
+    C("zero", T((3, 4))),
+    C("fill", T((3, 4)), value=2.0),
     C(
         "index_put",
         T((3, 4)),

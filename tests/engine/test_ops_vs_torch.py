@@ -127,6 +127,8 @@ CASES += [
     ),
     C("index", T((2, 3, 4)), T((0,), INDEX, "int64", grad=False), dims=[2]),  # nothing taken
     C("index", T((3,)), T((), INDEX, "int64", grad=False), dims=[0]),
+    C("zero", T((2, 3))),
+    C("fill", T((2, 3)), value=1.5),
     C("copy", T((2, 3)), T((3,))),
     C("copy", T((2, 3)), T((2, 1), dtype="float64")),  # converted, its gradient converted back
     # index_put: positions repeat only where they accumulate (torch leaves the order of
@@ -381,6 +383,8 @@ TORCH: dict[str, Callable] = {
     "index": lambda x, *indices, dims: torch.ops.aten.index.Tensor(
         x, [indices[dims.index(d)] if d in dims else None for d in range(max(dims) + 1)]
     ),
+    "zero": lambda x: x.clone().zero_(),
+    "fill": lambda x, value: x.clone().fill_(value),
     "copy": lambda x, src: x.clone().copy_(src),  # aten.copy has no eager derivative
     "index_put": lambda x, values, *indices, dims, accumulate=False: torch.ops.aten.index_put(
         x,
