@@ -752,11 +752,6 @@ class Tensor:
 
     # ------------------------------------------------------------ in place
 
-    def _check_in_place(self) -> None:
-        rules.check_in_place(
-            self._requires_grad, self.is_leaf, is_grad_enabled(), self._view_of_leaf()
-        )
-
     def _view_of_leaf(self) -> bool:
         base = self._base
         return base is not None and base._requires_grad and base.grad_fn is None
