@@ -10,6 +10,7 @@ same namespace as this module.
 from __future__ import annotations
 
 from gradrpc.engine import rules
+from gradrpc.engine.errors import Unsupported
 
 from . import autograd, factories, nn, optim, return_types
 from .dtypes import Size, device, dtype, float32, float64, int64
@@ -18,7 +19,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
 from .session import Session, default_session
-from .tensor import Tensor, _arguments, _number
+from .tensor import Tensor, _apply, _arguments, _number
 
 float = float32
 double = float64
@@ -94,6 +95,29 @@ divide = true_divide = div
 
 def pow(input, exponent) -> Tensor:
     return input.pow(exponent) if isinstance(input, Tensor) else exponent.__rpow__(input)
+
+
+def where(condition, input=None, other=None) -> Tensor:
+    """input where condition holds, else other (WhereBackward0); input and other are tensors
+    or numbers, broadcast with condition and promoted as torch promotes them."""
+    if not isinstance(condition, Tensor):
+        raise TypeError(
+            f"where(): argument 'condition' (position 1) must be Tensor, not "
+            f"{type(condition).__name__}"
+        )
+    if input is None and other is None:
+        raise Unsupported("gradrpc: torch.where(condition) alone (nonzero) is not supported yet")
+    operands = [condition]
+    for name, value in (("input", input), ("other", other)):
+        if isinstance(value, Tensor):
+            operands.append(condition._coerce(value))
+        elif _number(value) is not None:
+            operands.append(_number(value))
+        else:
+            raise TypeError(
+                f"where(): argument '{name}' must be Tensor or Number, not {type(value).__name__}"
+            )
+    return _apply(condition._session, "where", operands, {})
 
 
 def _comparison(op: str):
@@ -352,6 +376,7 @@ __all__ = [
     "true_divide",
     "unbind",
     "unsqueeze",
+    "where",
     "zeros",
     "zeros_like",
 ]

@@ -1081,6 +1081,27 @@ class Tensor:
     def clamp_max_(self, max) -> Tensor:
         return self._in_place_of("clamp_max_", lambda: self.clamp_max(max))
 
+    def masked_fill(self, mask, value) -> Tensor:
+        """self with the number `value` where mask holds (MaskedFillBackward0)."""
+        mask = self._tensor_operand("masked_fill", mask, "mask")
+        if isinstance(value, Tensor):
+            raise Unsupported("gradrpc: masked_fill with a tensor value is not supported yet")
+        if _number(value) is None:
+            raise TypeError(
+                "masked_fill(): argument 'value' (position 2) must be Number, not "
+                f"{type(value).__name__}"
+            )
+        return self._call("masked_fill", [self, mask], {"value": _number(value)})
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._in_place_of("masked_fill_", lambda: self.masked_fill(mask, value))
+
+    def where(self, condition, other) -> Tensor:
+        """torch.where(condition, self, other)."""
+        from gradrpc import where
+
+        return where(condition, self, other)
+
     def fill_(self, value) -> Tensor:
         """Every element set to the number `value` (FillBackward2 on a tensor with history)."""
         if isinstance(value, Tensor):

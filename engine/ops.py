@@ -517,6 +517,20 @@ for _squeeze in ("squeeze", "squeeze_"):
             else (np.squeeze(x, dim % x.ndim) if x.ndim and x.shape[dim] == 1 else x)
         )
     )
+_op(
+    "where",
+    lambda n, g: (
+        None,
+        _needs(n, 1, lambda: np.where(n.saved["condition"], g, 0)),
+        _needs(n, 2, lambda: np.where(n.saved["condition"], 0, g)),
+    ),
+    own_dtype=("condition",),
+)(lambda condition, x, y: np.where(condition, x, y))
+_op(
+    "masked_fill",
+    lambda n, g: (np.where(n.saved["mask"], 0, g), None),
+    own_dtype=("mask",),
+)(lambda x, mask, value: np.where(mask, np.array(value).astype(x.dtype), x))
 # the old values get no gradient
 _op("zero", lambda n, g: (np.zeros_like(g),))(lambda x: np.zeros(x.shape, x.dtype))
 _op("fill", lambda n, g: (np.zeros_like(g),))(lambda x, value: np.full(x.shape, value, x.dtype))

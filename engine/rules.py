@@ -1093,6 +1093,63 @@ for _name, _gfn, _attrs, _doc in (
     )
 
 
+def _where_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("where", operands, 3)
+    condition = _require_tensor("where", operands[0], 0)
+    if condition.dtype != "bool":
+        raise DtypeMismatch(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{TORCH_TYPE_NAME[condition.dtype]}"
+        )
+    tensors = [o.shape for o in operands[1:] if isinstance(o, TensorMeta)]
+    return meta(broadcast_shapes(condition.shape, *tensors), result_type(operands[1:]))
+
+
+_register(
+    OpSpec(
+        "where",
+        "torch.where",
+        "self where condition holds, else other; all three broadcast together, self and other "
+        "(tensors or numbers) promoted as torch promotes them.",
+        ("condition", "self", "other"),
+        (False, True, True),
+        _where_infer,
+        _named("WhereBackward0"),
+        lambda needs: ("condition",) if any(needs) else (),
+    )
+)
+
+
+def _masked_fill_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("masked_fill", operands, 2)
+    x = _require_tensor("masked_fill", operands[0], 0)
+    mask = _require_tensor("masked_fill", operands[1], 1)
+    if mask.dtype != "bool":
+        raise DtypeMismatch(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{C_TYPE_NAME[mask.dtype]}"
+        )
+    overflow = scalar_overflow(attrs["value"], x.dtype)
+    if overflow:
+        raise DtypeMismatch(overflow)
+    return meta(broadcast_shapes(mask.shape, x.shape), x.dtype)  # torch names the mask first
+
+
+_register(
+    OpSpec(
+        "masked_fill",
+        "torch.Tensor.masked_fill",
+        "self with `value` (in self's dtype) where mask holds; the two broadcast together.",
+        ("self", "mask"),
+        (True, False),
+        _masked_fill_infer,
+        _named("MaskedFillBackward0"),
+        lambda needs: ("mask",) if needs[0] else (),
+        (Attr("value", "scalar", "The number written where mask holds.", optional=False),),
+    )
+)
+
+
 def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
     """torch.reshape is a view when the strides allow it, else a contiguous clone followed by
     _unsafe_view: returns "view" or "copy"."""

@@ -80,6 +80,8 @@ CASES += [
         dims=[0, 2],
     ),
     C("copy", T((3, 4)), T((4,))),
+    C("where", T((3, 4), dtype="bool", grad=False), T((3, 4)), T((4,))),
+    C("masked_fill", T((3, 4)), T((4,), dtype="bool", grad=False), value=0.5),
     C("zero", T((3, 4))),
     C("fill", T((3, 4)), value=2.0),
     C(
@@ -141,6 +143,8 @@ for _reduction in ("mean", "sum", "none"):
 
 
 def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
+    if operand.dtype == "bool":
+        return rng.random(operand.shape) < 0.5
     if operand.domain == "class":
         return rng.integers(0, 5, operand.shape).astype(np.int64)
     if operand.domain == INDEX:

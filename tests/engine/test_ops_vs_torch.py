@@ -127,6 +127,9 @@ CASES += [
     ),
     C("index", T((2, 3, 4)), T((0,), INDEX, "int64", grad=False), dims=[2]),  # nothing taken
     C("index", T((3,)), T((), INDEX, "int64", grad=False), dims=[0]),
+    C("where", T((2, 3), dtype="bool", grad=False), T((2, 3)), T((3,))),
+    C("where", T((2, 1), dtype="bool", grad=False), T((3,)), 0.5),
+    C("masked_fill", T((2, 3)), T((3,), dtype="bool", grad=False), value=-1.5),
     C("zero", T((2, 3))),
     C("fill", T((2, 3)), value=1.5),
     C("copy", T((2, 3)), T((3,))),
@@ -383,6 +386,8 @@ TORCH: dict[str, Callable] = {
     "index": lambda x, *indices, dims: torch.ops.aten.index.Tensor(
         x, [indices[dims.index(d)] if d in dims else None for d in range(max(dims) + 1)]
     ),
+    "where": torch.where,
+    "masked_fill": lambda x, mask, value: x.masked_fill(mask, value),
     "zero": lambda x: x.clone().zero_(),
     "fill": lambda x, value: x.clone().fill_(value),
     "copy": lambda x, src: x.clone().copy_(src),  # aten.copy has no eager derivative

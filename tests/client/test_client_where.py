@@ -1,0 +1,58 @@
+"""torch.where, Tensor.where and masked_fill(_) against torch: values, broadcasting, torch's
+promotion of tensors and numbers, WhereBackward0 and MaskedFillBackward0 with their
+gradients, and torch's errors at the line."""
+
+from __future__ import annotations
+
+import pytest
+from clientkit import check_error_at_line, check_same
+
+CASES = {
+    "tensor and number": lambda T, x, c: T.where(c, x, 0.0),
+    "broadcast, promoted to float64": lambda T, x, c: T.where(c, x, T.zeros(2, 1, dtype=T.float64)),
+    "two numbers": lambda T, x, c: T.where(c, 1, 0),
+    "a float and an int": lambda T, x, c: T.where(c, 1.0, 0),
+    "int64 tensor and a float": lambda T, x, c: T.where(c, T.ones(3, dtype=T.int64), 0.5),
+    "method": lambda T, x, c: x.where(x > 1.5, 2),
+    "both sides require grad": lambda T, x, c: T.where(c, x * 2, x * x),
+    "masked_fill": lambda T, x, c: x.masked_fill(c, -1),
+    "masked_fill broadcast": lambda T, x, c: x.masked_fill(T.tensor([[True], [False]]), 0),
+    "masked_fill int64": lambda T, x, c: T.ones(3, dtype=T.int64).masked_fill(c, 1.5),
+    "masked_fill_ with history": lambda T, x, c: (x * 2).masked_fill_(x > 1.5, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_matches_torch(name):
+    def scenario(T):
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        c = T.tensor([True, False, True])
+        r = CASES[name](T, x, c)
+        if r.requires_grad:
+            (r * T.arange(1.0, 1.0 + r.numel()).reshape(r.shape)).sum().backward()
+        return r, x.grad
+
+    check_same(scenario)
+
+
+ERRORS = {
+    "where of an int64 condition": lambda T: T.where(T.tensor([1, 0]), T.ones(2), 0.0),
+    "where of shapes that do not broadcast": lambda T: T.where(
+        T.tensor([True, False]), T.ones(3), 0.0
+    ),
+    "masked_fill of an int64 mask": lambda T: T.ones(3).masked_fill(T.tensor([1, 0, 1]), 0),
+    "masked_fill of a mask that does not broadcast": lambda T: T.ones(3).masked_fill(
+        T.tensor([True, False]), 0
+    ),
+    "masked_fill_ larger than self": lambda T: T.ones(3).masked_fill_(
+        T.tensor([[True], [False]]), 0
+    ),
+    "masked_fill_ of a leaf": lambda T: T.ones(3, requires_grad=True).masked_fill_(
+        T.tensor([True, False, True]), 0
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_errors_match_torch_at_the_line(name):
+    check_error_at_line(ERRORS[name])
