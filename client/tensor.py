@@ -1102,6 +1102,35 @@ class Tensor:
 
         return where(condition, self, other)
 
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None) -> Tensor:
+        """Values drawn from U(from_, to) on the server, by the session's generator (so not
+        torch's numbers)."""
+        if from_ > to:
+            raise RuntimeError(
+                f"uniform_ expects to return a [from, to) range, but found "
+                f"from={rules.c10_str(from_)} > to={rules.c10_str(to)}"
+            )
+        return self._draw("uniform_", "check_uniform_bounds", generator, "rand", to - from_, from_)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+        """Values drawn from N(mean, std²) on the server, by the session's generator."""
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {rules.c10_str(std)}")
+        return self._draw("normal_", "normal_kernel_cpu", generator, "randn", std, mean)
+
+    def _draw(self, name: str, kernel: str, generator, factory: str, scale, shift) -> Tensor:
+        """self filled in place with `factory` (rand or randn) draws * scale + shift."""
+        if generator is not None:
+            raise Unsupported("gradrpc: generator= is not supported (the session draws)")
+        if not rules.is_float(self._meta.dtype):
+            type_name = rules.TORCH_TYPE_NAME[self._meta.dtype]
+            raise Unsupported(f"\"{kernel}\" not implemented for '{type_name}'")
+        if self._check_history(False):
+            raise Unsupported(f"gradrpc: {name} on a tensor with history is not supported yet")
+        with no_grad():
+            draws = getattr(self._session, factory)(*self.shape, dtype=self.dtype)
+            return self._adopt(draws * scale + shift, name)
+
     def fill_(self, value) -> Tensor:
         """Every element set to the number `value` (FillBackward2 on a tensor with history)."""
         if isinstance(value, Tensor):

@@ -1918,7 +1918,7 @@ def arange_plan(start: float, end: float, step: float, dtype: str) -> tuple[floa
     if step == 0:
         raise ShapeMismatch("step must be nonzero")
     if not (math.isfinite(start) and math.isfinite(end)):
-        raise ShapeMismatch(f"unsupported range: {_c10_str(start)} -> {_c10_str(end)}")
+        raise ShapeMismatch(f"unsupported range: {c10_str(start)} -> {c10_str(end)}")
     if (step > 0 and end < start) or (step < 0 and end > start):
         raise ShapeMismatch("upper bound and lower bound inconsistent with step sign")
     if dtype == "int64":  # C's truncating division; both operands share a sign here
@@ -1928,7 +1928,7 @@ def arange_plan(start: float, end: float, step: float, dtype: str) -> tuple[floa
     return start, step, max(int(n), 0)
 
 
-def _c10_str(value: float) -> str:
+def c10_str(value: float) -> str:
     """A number as torch prints it in messages (inf, nan, 1, 1.5)."""
     if math.isnan(value):
         return "nan"

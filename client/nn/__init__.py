@@ -1,6 +1,6 @@
 """`gradrpc.nn`: torch.nn's modules, parameters and functional API over gradrpc tensors."""
 
-from . import functional
+from . import functional, init
 from .modules import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
@@ -26,4 +26,5 @@ __all__ = [
     "Sigmoid",
     "Tanh",
     "functional",
+    "init",
 ]
