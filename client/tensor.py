@@ -237,8 +237,8 @@ class _Restore:
 
 
 class _Restores:
-    """The undo of an in-place op with history: the grad_fn and requires_grad of the tensor
-    and of its base (held weakly, as _Restore holds one)."""
+    """The undo of an in-place op with history: the grad_fn and requires_grad of each tensor
+    it changed (the tensor, its base, the base's other views), held weakly as _Restore does."""
 
     __slots__ = ("_restores",)
 

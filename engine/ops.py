@@ -35,9 +35,8 @@ class OpImpl:
     """Forward kernel and vjp of one op; `view` when the result shares the input's storage
     (the op table's views, and `in_place` ones), `in_place` when it stands for torch's input
     itself changed in place (squeeze_, as torch.matmul applies it to a fresh result):
-    storage shared, yet no view. `own_dtype`
-    names the inputs passed in their own dtype rather than the computing one (nll_loss's
-    int64 class indices)."""
+    storage shared, yet no view. `own_dtype` names the inputs passed in their own dtype
+    rather than the computing one (nll_loss's int64 class indices)."""
 
     forward: Callable[..., np.ndarray]
     vjp: Callable[..., tuple[np.ndarray | None, ...]]
