@@ -8,6 +8,7 @@ that causes them. Only values (item, tolist, numpy, print) make a round trip.
 
 from __future__ import annotations
 
+import operator
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
@@ -1283,7 +1284,10 @@ class Tensor:
     def unsqueeze(self, dim: int) -> Tensor:
         return self._call("unsqueeze", [self], {"dim": int(dim)})
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
+    def squeeze(self, dim=None) -> Tensor:
+        """Without the size-1 dims: all of them, `dim`, or those of a tuple or list of dims."""
+        if isinstance(dim, tuple | list):
+            return self._call("squeeze", [self], {"dims": [operator.index(d) for d in dim]})
         return self._call("squeeze", [self], {"dim": None if dim is None else int(dim)})
 
     # ------------------------------------------------------------ reductions

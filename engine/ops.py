@@ -508,14 +508,17 @@ _op(
     "stack",
     lambda n, g: tuple(g[_on_axis(n.attrs["dim"], g.ndim, i)] for i in range(len(n.inputs))),
 )(lambda *tensors, dim: np.stack(tensors, axis=dim % (tensors[0].ndim + 1)))
-for _squeeze in ("squeeze", "squeeze_"):
-    _op(_squeeze, _back_to_input_shape, in_place=_squeeze == "squeeze_")(
-        lambda x, dim: (
-            np.squeeze(x)
-            if dim is None
-            else (np.squeeze(x, dim % x.ndim) if x.ndim and x.shape[dim] == 1 else x)
-        )
-    )
+
+
+def _squeeze(x: np.ndarray, dim: int | None, dims: tuple[int, ...] | None = None) -> np.ndarray:
+    """x without the size-1 dims among `dims` (or `dim`; all of them when neither is given)."""
+    if dims is None:
+        dims = range(x.ndim) if dim is None else (dim,)
+    return np.squeeze(x, tuple({d % x.ndim for d in dims if x.shape[d] == 1})) if x.ndim else x
+
+
+for _name in ("squeeze", "squeeze_"):
+    _op(_name, _back_to_input_shape, in_place=_name == "squeeze_")(_squeeze)
 _op(
     "where",
     lambda n, g: (

@@ -788,7 +788,12 @@ def _unsqueeze_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
 def _squeeze_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("squeeze", operands, 1)
     x = _require_tensor("squeeze", operands[0], 0)
-    if attrs.get("dim") is None:
+    if attrs.get("dims") is not None:
+        if attrs.get("dim") is not None:
+            raise InvalidArgument("squeeze() takes dim or dims, not both")
+        dims = reduced_dims(x, attrs["dims"]) if attrs["dims"] else ()
+        kept = [i for i in range(x.ndim) if i not in dims or x.shape[i] != 1]
+    elif attrs.get("dim") is None:
         kept = [i for i, size in enumerate(x.shape) if size != 1]
     else:
         dim = normalize_dim(attrs["dim"], x.ndim)
@@ -797,6 +802,8 @@ def _squeeze_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
 
 
 def _squeeze_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    if attrs.get("dims") is not None:
+        return "SqueezeBackward2"
     return "SqueezeBackward0" if attrs.get("dim") is None else "SqueezeBackward1"
 
 
@@ -993,13 +1000,17 @@ _register(
     OpSpec(
         "squeeze",
         "torch.Tensor.squeeze",
-        "Remove the given dimension if its size is 1, or every dimension of size 1 (a view).",
+        "Remove the given dimension (or dimensions) where its size is 1, or every dimension of "
+        "size 1 (a view).",
         ("self",),
         (True,),
         _squeeze_infer,
         _squeeze_grad_fn,
         _nothing,
-        (Attr("dim", "int", "The dimension; all dimensions of size 1 when absent.", None),),
+        (
+            Attr("dim", "int", "The dimension; all dimensions of size 1 when absent.", None),
+            Attr("dims", "ints", "The dimensions, instead of dim (SqueezeBackward2).", None),
+        ),
         view=True,
     )
 )

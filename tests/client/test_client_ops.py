@@ -54,6 +54,8 @@ CASES = {
     "flatten": (lambda T, a: T.flatten(a, 1), [(2, 3, 4)], "any"),
     "unsqueeze": (lambda T, a: a.unsqueeze(-1), [(2, 3)], "any"),
     "squeeze-dim": (lambda T, a: a.squeeze(1), [(2, 1, 3)], "any"),
+    "squeeze-dims": (lambda T, a: a.squeeze((0, -1, 1)), [(1, 3, 1)], "any"),
+    "squeeze-dims-list": (lambda T, a: T.squeeze(a, [2]), [(1, 3, 1)], "any"),
     "clone": (lambda T, a: a.clone(), [(3,)], "any"),
     "contiguous": (lambda T, a: a.t().contiguous(), [(2, 3)], "any"),
     "sum": (lambda T, a: a.sum(), [(2, 3)], "any"),

@@ -63,6 +63,7 @@ CASES += [
     C("unsqueeze", T((3, 4)), dim=1),
     C("squeeze", T((3, 1, 4)), dim=1),
     C("squeeze", T((1, 3, 1))),
+    C("squeeze", T((1, 3, 1)), dims=[0, 1]),
     C("squeeze_", T((1, 4)), dim=0),
     C("_to_copy", T((3, 4)), dtype="float64"),
     C("select", T((3, 4)), dim=1, index=-2),

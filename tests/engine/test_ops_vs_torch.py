@@ -211,6 +211,9 @@ CASES += [
     C("squeeze", T(()), dim=0),
     C("squeeze", T((1, 3, 1, 4))),
     C("squeeze", T((3, 4))),
+    C("squeeze", T((1, 3, 1, 4)), dims=[0, -2]),
+    C("squeeze", T((1, 3, 1)), dims=[1, 2]),
+    C("squeeze", T((1, 3)), dims=[]),
     C("squeeze_", T((1, 4)), dim=0),
     C("squeeze_", T((3, 1)), dim=1),
     C("_to_copy", T((3, 4)), dtype="float64"),
@@ -398,7 +401,13 @@ TORCH: dict[str, Callable] = {
         accumulate,
     ),
     "unsqueeze": torch.unsqueeze,
-    "squeeze": lambda x, dim: torch.squeeze(x) if dim is None else torch.squeeze(x, dim),
+    "squeeze": lambda x, dim=None, dims=None: (
+        torch.squeeze(x, tuple(dims))
+        if dims is not None
+        else torch.squeeze(x)
+        if dim is None
+        else torch.squeeze(x, dim)
+    ),
     # copy=True: torch returns the tensor itself for its own dtype; the op always copies
     "_to_copy": lambda x, dtype: x.to(getattr(torch, dtype), copy=True),
     # in place on a fresh result, as torch.matmul(vector, matrix) does (SqueezeBackward4)
