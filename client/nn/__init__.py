@@ -4,6 +4,7 @@ from . import functional, init
 from .modules import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    Dropout,
     Flatten,
     Identity,
     Linear,
@@ -23,6 +24,7 @@ from .parameter import Parameter
 __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
+    "Dropout",
     "Flatten",
     "Identity",
     "Linear",

@@ -6,11 +6,39 @@ import warnings
 
 from gradrpc.engine import rules
 
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return input.relu_() if inplace else input.relu()
+
+
+def _check_dropout_probability(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """input * noise, noise = bernoulli(1 - p) / (1 - p) drawn on the server without history
+    (MulBackward0, as torch's CPU dropout records it); the input itself when p is 0, outside
+    training or for no elements. The draws are the session's, not torch's."""
+    _check_dropout_probability(p)
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if not rules.is_float(input._meta.dtype):
+        raise RuntimeError(
+            "result type Float can't be cast to the desired output type "
+            f"{rules.TORCH_TYPE_NAME[input._meta.dtype]}"
+        )
+    keep = 1.0 - p
+    with no_grad():
+        if keep == 0:
+            noise = input._session.zeros(*input.shape, dtype=input.dtype)
+        else:
+            draws = input._session.rand(*input.shape, dtype=input.dtype)
+            noise = (draws < keep).to(input.dtype).div_(keep)
+    return input.mul_(noise) if inplace else input * noise
 
 
 def sigmoid(input: Tensor) -> Tensor:

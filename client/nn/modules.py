@@ -727,6 +727,21 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
+class Dropout(Module):
+    """Zeroes each element with probability p while training, scaling the rest by 1/(1-p)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        F._check_dropout_probability(p)
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
 class Identity(Module):
     """The input itself; any arguments are taken and ignored, as torch's are."""
 

@@ -1,14 +1,17 @@
-"""nn.ModuleList, Identity, Flatten, Softmax, LogSoftmax and NLLLoss against torch: reprs
-(ModuleList folds runs of equal modules as torch's does), list operations and their
-renumbering, registered parameters, forward values and gradients, warnings and errors."""
+"""nn.ModuleList, Identity, Flatten, Softmax, LogSoftmax, NLLLoss and Dropout against torch:
+reprs (ModuleList folds runs of equal modules as torch's does), list operations and their
+renumbering, registered parameters, forward values and gradients, dropout's history and
+statistics, warnings and errors."""
 
 from __future__ import annotations
 
 import warnings
 
 import gradrpc
+import numpy as np
+import pytest
 import torch
-from clientkit import check_same
+from clientkit import check_error_at_line, check_same
 
 
 def _outcome(fn):
@@ -83,3 +86,71 @@ def test_softmax_without_dim_warns_as_torch_s():
             "Implicit dimension choice for softmax has been deprecated. Change the call to "
             "include dim=X as an argument."
         ]
+
+
+def _next_names(node):
+    return [None if n is None else n.name() for n, _ in node.next_functions]
+
+
+def test_dropout_records_torch_s_history():
+    """torch's CPU dropout is input * (bernoulli(1 - p) / (1 - p)): MulBackward0, no edge for
+    the noise; its draws differ from gradrpc's, the values they can take do not."""
+
+    def scenario(T):
+        x = T.ones(2000, requires_grad=True)
+        y = T.nn.functional.dropout(x * 2, 0.3)
+        y.sum().backward()
+        values = sorted({round(v, 5) for v in y.tolist()})
+        grads = sorted({round(v, 5) for v in x.grad.tolist()})
+        return y.grad_fn.name(), _next_names(y.grad_fn), values, grads, y.dtype, y.shape
+
+    check_same(scenario)
+
+
+def test_dropout_is_the_input_itself_or_zeros_where_torch_s_is():
+    def scenario(T):
+        x = T.ones(3, requires_grad=True)
+        model = T.nn.Sequential(T.nn.Dropout(0.5))
+        model.eval()
+        zeros = T.nn.functional.dropout(x, 1.0)
+        return (
+            T.nn.functional.dropout(x, 0.0) is x,
+            T.nn.functional.dropout(x, 0.4, training=False) is x,
+            model(x) is x,
+            T.nn.functional.dropout(T.ones(0), 0.5).shape,
+            zeros,
+            repr(T.nn.Dropout(0.2, inplace=True)),
+        )
+
+    check_same(scenario)
+
+
+def test_dropout_drops_about_p_and_scales_the_rest():
+    x = gradrpc.ones(20_000)
+    y = gradrpc.nn.functional.dropout(x, 0.25).numpy()
+    assert set(np.unique(y).tolist()) == {0.0, np.float32(1 / 0.75)}
+    assert abs((y == 0).mean() - 0.25) < 0.02  # ~6 standard deviations
+    again = gradrpc.nn.functional.dropout(x, 0.25).numpy()
+    assert (again != y).any()  # fresh noise each call
+
+
+def test_dropout_in_place_keeps_history():
+    def scenario(T):
+        x = T.ones(50, requires_grad=True)
+        h = x * 3
+        T.nn.functional.dropout(h, 0.5, inplace=True)
+        return h.grad_fn.name(), _next_names(h.grad_fn), sorted({round(v, 4) for v in h.tolist()})
+
+    check_same(scenario)
+
+
+DROPOUT_ERRORS = {
+    "p above 1": lambda T: T.nn.functional.dropout(T.ones(3), 1.5),
+    "p below 0": lambda T: T.nn.Dropout(-0.1),
+    "an int64 input": lambda T: T.nn.functional.dropout(T.ones(3, dtype=T.int64), 0.5),
+}
+
+
+@pytest.mark.parametrize("name", DROPOUT_ERRORS)
+def test_dropout_errors_match_torch_at_the_line(name):
+    check_error_at_line(DROPOUT_ERRORS[name])
