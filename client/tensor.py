@@ -1360,18 +1360,24 @@ class Tensor:
         return self._call("any", [self], {"dim": dim, "keepdim": keepdim})
 
     def clamp(self, min=None, max=None) -> Tensor:
-        """min(max(x, min), max) with number bounds; the gradient passes where
-        min <= x <= max."""
-        for bound in (min, max):
-            if bound is not None and _number(bound) is None:
-                if isinstance(bound, Tensor):
-                    raise Unsupported("gradrpc: clamp with tensor bounds is not supported yet")
-                kind = type(bound).__name__
-                raise TypeError(
-                    f"clamp() received an invalid combination of arguments - got ({kind}), but "
-                    "expected one of:\n * (Tensor min = None, Tensor max = None)\n"
-                    " * (Number min = None, Number max = None)\n"
-                )
+        """min(max(x, min), max) with number bounds (ClampBackward1) or tensor bounds
+        (ClampBackward0); the gradient passes where min <= x <= max."""
+        given = [b for b in (min, max) if b is not None]
+        if all(isinstance(b, Tensor) for b in given) and given:
+            bounds = [0 if b is None else self._coerce(b) for b in (min, max)]
+            attrs = {"has_min": min is not None, "has_max": max is not None}
+            return self._call("clamp_tensors", [self, *bounds], attrs)
+        if any(_number(b) is None for b in given):
+            kinds = ", ".join(type(b).__name__ for b in given)
+            bad = ", ".join(f"!{type(b).__name__}!" for b in given)
+            why = f"      didn't match because some of the arguments have invalid types: ({bad})\n"
+            if not any(isinstance(b, Tensor) for b in given):
+                why = ""  # torch gives the reasons for a tensor and a number mixed only
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got ({kinds}), but "
+                f"expected one of:\n * (Tensor min = None, Tensor max = None)\n{why}"
+                f" * (Number min = None, Number max = None)\n{why}"
+            )
         return self._call("clamp", [self], {"min": _number(min), "max": _number(max)})
 
     clip = clamp

@@ -519,6 +519,33 @@ def _squeeze(x: np.ndarray, dim: int | None, dims: tuple[int, ...] | None = None
 
 for _name in ("squeeze", "squeeze_"):
     _op(_name, _back_to_input_shape, in_place=_name == "squeeze_")(_squeeze)
+
+
+def _clamp_tensors_vjp(n, g):
+    """torch's clamp_backward and clamp_backward_min_max for tensor bounds."""
+    x, low, high = n.saved["self"], n.saved["min"], n.saved["max"]
+    has_min, has_max = n.attrs["has_min"], n.attrs["has_max"]
+    inside = np.ones(g.shape, np.bool_)
+    if has_min:
+        inside &= x >= low
+    if has_max:
+        inside &= x <= high
+    below = (x < low) & (low < high) if has_max else x < low
+    above = (x > high) | (high < low) if has_min else x > high
+    return (
+        _needs(n, 0, lambda: np.where(inside, g, 0)),
+        _needs(n, 1, lambda: np.where(below, g, 0)) if has_min else None,
+        _needs(n, 2, lambda: np.where(above, g, 0)) if has_max else None,
+    )
+
+
+@_op("clamp_tensors", _clamp_tensors_vjp)
+def clamp_tensors(x, low, high, has_min, has_max):
+    """max(x, low) then min(·, high), each where given (nan propagates)."""
+    out = np.maximum(x, low) if has_min else x
+    return np.minimum(out, high) if has_max else np.array(out)
+
+
 _op(
     "where",
     lambda n, g: (

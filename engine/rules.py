@@ -559,6 +559,42 @@ for _name, _title, _bounds in (
     )
 
 
+def _clamp_tensors_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("clamp_tensors", operands, 3)
+    x = _require_tensor("clamp_tensors", operands[0], 0)
+    has = (attrs["has_min"], attrs["has_max"])
+    given = [(i, o) for i, (o, h) in enumerate(zip(operands[1:], has, strict=True), 1) if h]
+    if not given:
+        raise ShapeMismatch("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [_require_tensor("clamp_tensors", o, i) for i, o in given]
+    shape = broadcast_shapes(x.shape, *(b.shape for b in bounds))
+    dtype = result_type([x, *bounds])
+    if dtype == "bool" and len(bounds) == 2:  # one bound alone is a maximum or minimum
+        raise Unsupported("\"clamp_cpu\" not implemented for 'Bool'")
+    return meta(shape, dtype)
+
+
+_register(
+    OpSpec(
+        "clamp_tensors",
+        "torch.clamp",
+        "min(max(x, min), max) with tensor bounds (`has_min`, `has_max` say which are given; an "
+        "absent one is any number), all broadcast and promoted together; the gradient reaches "
+        "x where min <= x <= max, min where x < min < max, max where x > max or max < min.",
+        ("self", "min", "max"),
+        (True, True, True),
+        _clamp_tensors_infer,
+        _named("ClampBackward0"),
+        lambda needs: ("self", "min", "max") if any(needs) else (),
+        (
+            Attr("has_min", "bool", "Whether min is given.", False),
+            Attr("has_max", "bool", "Whether max is given.", False),
+        ),
+    )
+)
+
+
+# ---- elementwise unary ops
 # ---- elementwise unary ops
 
 

@@ -1,6 +1,6 @@
-"""torch.where, Tensor.where and masked_fill(_) against torch: values, broadcasting, torch's
-promotion of tensors and numbers, WhereBackward0 and MaskedFillBackward0 with their
-gradients, and torch's errors at the line."""
+"""torch.where, Tensor.where, masked_fill(_) and clamp with tensor bounds against torch:
+values, broadcasting, torch's promotion of tensors and numbers, WhereBackward0,
+MaskedFillBackward0 and ClampBackward0 with their gradients, and torch's errors at the line."""
 
 from __future__ import annotations
 
@@ -56,3 +56,50 @@ ERRORS = {
 @pytest.mark.parametrize("name", ERRORS)
 def test_errors_match_torch_at_the_line(name):
     check_error_at_line(ERRORS[name])
+
+
+CLAMPS = {
+    "both bounds": lambda T, x, lo, hi: x.clamp(lo, hi),
+    "min alone": lambda T, x, lo, hi: x.clamp(min=lo),
+    "max alone, broadcast": lambda T, x, lo, hi: x.clamp(max=hi.reshape(2, 1)),
+    "promoted to float64": lambda T, x, lo, hi: T.clamp(x, lo.double(), None),
+    "max below min": lambda T, x, lo, hi: x.clip(lo + 1, lo),
+}
+
+
+@pytest.mark.parametrize("name", CLAMPS)
+def test_clamp_with_tensor_bounds_matches_torch(name):
+    def scenario(T):
+        x = T.tensor([-2.0, 0.5, 3.0, 1.0], requires_grad=True)
+        lo = T.tensor([0.0, 0.0, 0.0, 2.0], requires_grad=True)
+        hi = T.tensor([1.0, 1.0, 1.0, 5.0], requires_grad=True)
+        r = CLAMPS[name](T, x, lo, hi)
+        (r * T.arange(1.0, 1.0 + r.numel()).reshape(r.shape)).sum().backward()
+        names = [None if n is None else n.name() for n, _ in r.grad_fn.next_functions]
+        return r, r.grad_fn.name(), names, x.grad, lo.grad, hi.grad
+
+    check_same(scenario)
+
+
+def test_clamp_with_integer_and_bool_tensor_bounds():
+    def scenario(T):
+        return (
+            T.tensor([1, 5]).clamp(T.tensor([2, 2])),
+            T.tensor([1, 5]).clamp(T.tensor([2.5, 2.0])),
+            T.tensor([True, False]).clamp(max=T.tensor([True, True])),
+        )
+
+    check_same(scenario)
+
+
+CLAMP_ERRORS = {
+    "a tensor and a number": lambda T: T.ones(3).clamp(T.zeros(3), 2.0),
+    "a number and a tensor": lambda T: T.ones(3).clamp(2.0, T.zeros(3)),
+    "bounds that do not broadcast": lambda T: T.ones(3).clamp(T.zeros(2)),
+    "bool with both bounds": lambda T: T.tensor([True]).clamp(T.tensor([False]), T.tensor([True])),
+}
+
+
+@pytest.mark.parametrize("name", CLAMP_ERRORS)
+def test_clamp_errors_match_torch_at_the_line(name):
+    check_error_at_line(CLAMP_ERRORS[name])

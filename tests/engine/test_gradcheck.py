@@ -81,6 +81,7 @@ CASES += [
         dims=[0, 2],
     ),
     C("copy", T((3, 4)), T((4,))),
+    C("clamp_tensors", T((3, 4)), T((3, 4)), T((4,)), has_min=True, has_max=True),
     C("where", T((3, 4), dtype="bool", grad=False), T((3, 4)), T((4,))),
     C("masked_fill", T((3, 4)), T((4,), dtype="bool", grad=False), value=0.5),
     C("zero", T((3, 4))),

@@ -127,6 +127,9 @@ CASES += [
     ),
     C("index", T((2, 3, 4)), T((0,), INDEX, "int64", grad=False), dims=[2]),  # nothing taken
     C("index", T((3,)), T((), INDEX, "int64", grad=False), dims=[0]),
+    C("clamp_tensors", T((2, 3)), T((2, 3)), T((3,)), has_min=True, has_max=True),
+    C("clamp_tensors", T((2, 3)), T((2, 1)), 0, has_min=True),
+    C("clamp_tensors", T((3,)), 0, T((2, 1)), has_max=True),
     C("where", T((2, 3), dtype="bool", grad=False), T((2, 3)), T((3,))),
     C("where", T((2, 1), dtype="bool", grad=False), T((3,)), 0.5),
     C("masked_fill", T((2, 3)), T((3,), dtype="bool", grad=False), value=-1.5),
@@ -390,6 +393,9 @@ TORCH: dict[str, Callable] = {
         x, [indices[dims.index(d)] if d in dims else None for d in range(max(dims) + 1)]
     ),
     "where": torch.where,
+    "clamp_tensors": lambda x, low, high, has_min=False, has_max=False: torch.clamp(
+        x, low if has_min else None, high if has_max else None
+    ),
     "masked_fill": lambda x, mask, value: x.masked_fill(mask, value),
     "zero": lambda x: x.clone().zero_(),
     "fill": lambda x, value: x.clone().fill_(value),
