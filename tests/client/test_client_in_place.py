@@ -63,7 +63,7 @@ def test_in_place_records_torch_s_history(name):
     check_same(scenario)
 
 
-def test_augmented_assignment_and_version():
+def test_augmented_assignment_records_history():
     def scenario(T):
         x = T.ones(3, requires_grad=True)
         y = x * 2
