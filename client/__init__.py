@@ -10,7 +10,6 @@ same namespace as this module.
 from __future__ import annotations
 
 from gradrpc.engine import rules
-from gradrpc.engine.errors import Unsupported
 
 from . import autograd, factories, nn, optim, return_types
 from .dtypes import Size, device, dtype, float32, float64, int64
@@ -99,14 +98,15 @@ def pow(input, exponent) -> Tensor:
 
 def where(condition, input=None, other=None) -> Tensor:
     """input where condition holds, else other (WhereBackward0); input and other are tensors
-    or numbers, broadcast with condition and promoted as torch promotes them."""
+    or numbers, broadcast with condition and promoted as torch promotes them. Alone,
+    condition.nonzero(as_tuple=True)."""
     if not isinstance(condition, Tensor):
         raise TypeError(
             f"where(): argument 'condition' (position 1) must be Tensor, not "
             f"{type(condition).__name__}"
         )
     if input is None and other is None:
-        raise Unsupported("gradrpc: torch.where(condition) alone (nonzero) is not supported yet")
+        return condition.nonzero(as_tuple=True)
     operands = [condition]
     for name, value in (("input", input), ("other", other)):
         if isinstance(value, Tensor):
@@ -118,6 +118,11 @@ def where(condition, input=None, other=None) -> Tensor:
                 f"where(): argument '{name}' must be Tensor or Number, not {type(value).__name__}"
             )
     return _apply(condition._session, "where", operands, {})
+
+
+def nonzero(input, *, as_tuple: bool = False):
+    _check_input("nonzero", input)
+    return input.nonzero(as_tuple=as_tuple)
 
 
 def _comparison(op: str):
@@ -344,6 +349,7 @@ __all__ = [
     "neg",
     "nn",
     "no_grad",
+    "nonzero",
     "not_equal",
     "numel",
     "ones",

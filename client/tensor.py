@@ -1082,6 +1082,20 @@ class Tensor:
     def clamp_max_(self, max) -> Tensor:
         return self._in_place_of("clamp_max_", lambda: self.clamp_max(max))
 
+    def nonzero(self, *, as_tuple: bool = False):
+        """The indices of the nonzero elements, as torch's: an int64 (count, ndim) tensor, or
+        one int64 vector per dim (a 0-d tensor counts as 1-d). Read, since the result's
+        size depends on the values (one round trip), then uploaded without history."""
+        from . import factories
+
+        values = self.detach().numpy()
+        if as_tuple:
+            return tuple(
+                factories.from_numpy(self._session, positions.astype(np.int64))
+                for positions in np.nonzero(np.atleast_1d(values))
+            )
+        return factories.from_numpy(self._session, np.argwhere(values).astype(np.int64))
+
     def masked_fill(self, mask, value) -> Tensor:
         """self with the number `value` where mask holds (MaskedFillBackward0)."""
         mask = self._tensor_operand("masked_fill", mask, "mask")

@@ -1,4 +1,4 @@
-"""torch.where, Tensor.where, masked_fill(_) and clamp with tensor bounds against torch:
+"""torch.where, Tensor.where, nonzero, masked_fill(_) and clamp with tensor bounds against torch:
 values, broadcasting, torch's promotion of tensors and numbers, WhereBackward0,
 MaskedFillBackward0 and ClampBackward0 with their gradients, and torch's errors at the line."""
 
@@ -103,3 +103,27 @@ CLAMP_ERRORS = {
 @pytest.mark.parametrize("name", CLAMP_ERRORS)
 def test_clamp_errors_match_torch_at_the_line(name):
     check_error_at_line(CLAMP_ERRORS[name])
+
+
+NONZERO = {
+    "matrix": lambda T, x: T.nonzero(x),
+    "matrix as tuple": lambda T, x: x.nonzero(as_tuple=True),
+    "where alone": lambda T, x: T.where(x > 0.5),
+    "0-d, nonzero": lambda T, x: T.nonzero(T.tensor(3.0)),
+    "0-d, zero": lambda T, x: T.tensor(0.0).nonzero(),
+    "0-d as tuple": lambda T, x: T.tensor(True).nonzero(as_tuple=True),
+    "empty": lambda T, x: T.zeros(0, 3).nonzero(),
+    "bool": lambda T, x: (x > 1).nonzero(),
+}
+
+
+@pytest.mark.parametrize("name", NONZERO)
+def test_nonzero_matches_torch(name):
+    """Read once (the result's size depends on the values), then int64 tensors without
+    history."""
+
+    def scenario(T):
+        x = T.tensor([[0.0, 1.0, 0.0], [2.0, 0.0, 3.0]], requires_grad=True)
+        return NONZERO[name](T, x)
+
+    check_same(scenario)
