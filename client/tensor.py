@@ -164,6 +164,19 @@ def _sized(method: str, args: tuple, keyword: dict, name: str) -> tuple:
     return (keyword[name],) if keyword else args
 
 
+def _tensor_or_number_error(op: str, params: str, args: Sequence, reasons: bool = True):
+    """torch's TypeError for arguments that fit neither its Tensor nor its Number signature of
+    `op` (`params` names them with a {} for the type: "{} other", "{} min = None, ...")."""
+    kinds = ", ".join(type(a).__name__ for a in args)
+    bad = ", ".join(f"!{type(a).__name__}!" for a in args)
+    why = f"      didn't match because some of the arguments have invalid types: ({bad})\n"
+    why = why if reasons else ""
+    return TypeError(
+        f"{op}() received an invalid combination of arguments - got ({kinds}), but expected one "
+        f"of:\n * ({params.format('Tensor')})\n{why} * ({params.format('Number')})\n{why}"
+    )
+
+
 def _check_cast(result: str, target: str) -> None:
     """torch's refusal to write an op's result into a tensor of a type it cannot cast to."""
     if not _can_cast(result, target):
@@ -964,14 +977,7 @@ class Tensor:
         """self `op` other as a bool tensor (no gradient), with torch's error for an operand
         that is neither a tensor nor a number."""
         if _number(other) is None and not isinstance(other, Tensor):
-            kind = type(other).__name__
-            mismatch = (
-                f"      didn't match because some of the arguments have invalid types: (!{kind}!)\n"
-            )
-            raise TypeError(
-                f"{op}() received an invalid combination of arguments - got ({kind}), but "
-                f"expected one of:\n * (Tensor other)\n{mismatch} * (Number other)\n{mismatch}"
-            )
+            raise _tensor_or_number_error(op, "{} other", [other])
         return self._binary(op, other)
 
     def eq(self, other) -> Tensor:
@@ -1151,14 +1157,7 @@ class Tensor:
         if isinstance(value, Tensor):
             raise Unsupported("gradrpc: fill_ with a tensor value is not supported yet")
         if _number(value) is None:
-            kind = type(value).__name__
-            bad = (
-                f"      didn't match because some of the arguments have invalid types: (!{kind}!)\n"
-            )
-            raise TypeError(
-                f"fill_() received an invalid combination of arguments - got ({kind}), but "
-                f"expected one of:\n * (Tensor value)\n{bad} * (Number value)\n{bad}"
-            )
+            raise _tensor_or_number_error("fill_", "{} value", [value])
         fill = {"value": _number(value)}
         return self._in_place_of("fill_", lambda: self._call("fill", [self], fill))
 
@@ -1377,21 +1376,14 @@ class Tensor:
         """min(max(x, min), max) with number bounds (ClampBackward1) or tensor bounds
         (ClampBackward0); the gradient passes where min <= x <= max."""
         given = [b for b in (min, max) if b is not None]
-        if all(isinstance(b, Tensor) for b in given) and given:
+        if given and all(isinstance(b, Tensor) for b in given):
             bounds = [0 if b is None else self._coerce(b) for b in (min, max)]
             attrs = {"has_min": min is not None, "has_max": max is not None}
             return self._call("clamp_tensors", [self, *bounds], attrs)
         if any(_number(b) is None for b in given):
-            kinds = ", ".join(type(b).__name__ for b in given)
-            bad = ", ".join(f"!{type(b).__name__}!" for b in given)
-            why = f"      didn't match because some of the arguments have invalid types: ({bad})\n"
-            if not any(isinstance(b, Tensor) for b in given):
-                why = ""  # torch gives the reasons for a tensor and a number mixed only
-            raise TypeError(
-                f"clamp() received an invalid combination of arguments - got ({kinds}), but "
-                f"expected one of:\n * (Tensor min = None, Tensor max = None)\n{why}"
-                f" * (Number min = None, Number max = None)\n{why}"
-            )
+            # torch gives the reasons for a tensor and a number mixed only
+            mixed = any(isinstance(b, Tensor) for b in given)
+            raise _tensor_or_number_error("clamp", "{0} min = None, {0} max = None", given, mixed)
         return self._call("clamp", [self], {"min": _number(min), "max": _number(max)})
 
     clip = clamp

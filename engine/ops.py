@@ -443,7 +443,7 @@ def index(x, *indices, dims):
     x3 = _c(moved).reshape(_as_middle(moved.shape, start, len(dims)))
     out = np.empty((x3.shape[0], positions.size, x3.shape[2]), x.dtype)
     K.gather_middle(x3, positions.reshape(-1), out)
-    return out.reshape((*moved.shape[:start], *positions.shape, *moved.shape[start + len(dims) :]))
+    return out.reshape(rules.index_positions_shape(x.shape, dims, positions.shape))
 
 
 def _moved_blocks(a: np.ndarray, dims: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, tuple]:

@@ -37,7 +37,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
             noise = input._session.zeros(*input.shape, dtype=input.dtype)
         else:
             draws = input._session.rand(*input.shape, dtype=input.dtype)
-            noise = (draws < keep).to(input.dtype).div_(keep)
+            noise = (draws < keep).to(input.dtype) / keep
     return input.mul_(noise) if inplace else input * noise
 
 
