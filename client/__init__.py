@@ -227,6 +227,7 @@ sigmoid = _method("sigmoid")
 tanh = _method("tanh")
 reciprocal = _method("reciprocal")
 mm = _method("mm")
+bmm = _method("bmm")
 addmm = _method("addmm")
 softmax = _method("softmax")
 log_softmax = _method("log_softmax")
@@ -287,6 +288,7 @@ __all__ = [
     "argmax",
     "argmin",
     "autograd",
+    "bmm",
     "bool",
     "cat",
     "clamp",

@@ -193,6 +193,28 @@ def _can_cast(source: str, target: str) -> bool:
     return not (source != "bool" and target == "bool")
 
 
+# In-place forms that torch lets write into an expanded tensor (the rest refuse it), two of
+# them with a deprecation warning.
+_WRITE_EXPANDED = frozenset({"zero_", "fill_", "masked_fill_", "index_put_"})
+_EXPANDED_WARNING = {
+    name: f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before "
+    f"performing this operation. This also applies to advanced indexing e.g. {example} "
+    f"(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+    f"TensorAdvancedIndexing.cpp:{line}.)"
+    for name, example, line in (
+        ("masked_fill_", "tensor[mask] = scalar", 2450),
+        ("index_put_", "tensor[indices] = tensor", 976),
+    )
+}
+
+
+def _warn_if_expanded(t: Tensor, name: str) -> None:
+    """torch's deprecation warning for masked_fill_ or index_put_ on an expanded tensor, at the
+    user's line."""
+    if rules.overlaps_itself(t._meta):
+        warnings.warn(_EXPANDED_WARNING[name], UserWarning, stacklevel=3)
+
+
 def _sizes(size) -> tuple[int, ...]:
     """torch's size arguments: ints, or one tuple/list/Size."""
     if len(size) == 1 and isinstance(size[0], Sequence):
@@ -470,6 +492,7 @@ class Tensor:
             target.copy_(value)
             return
         target._check_history(value._requires_grad)
+        _warn_if_expanded(target, "index_put_")
         indices = target._index_tensors(advanced)
         put = target._call("index_put", [target, value, *indices], _dims(advanced))
         target._adopt(put, "index_put_")
@@ -783,6 +806,8 @@ class Tensor:
         values, and while recording its grad_fn too (torch's AddBackward0 for add_); a
         retained gradient follows self to its new node."""
         history = self._check_history(source._requires_grad)
+        if name not in _WRITE_EXPANDED:
+            rules.check_no_internal_overlap(self._meta)
         rules.check_copy(self._meta, source._meta, False, False)
         for t in (self, source):
             self._session.check_usable(t._handle)
@@ -833,6 +858,7 @@ class Tensor:
         src = self._coerce(src)
         if self._check_history(src._requires_grad):
             return self._adopt(self._call("copy", [self, src]), "copy_")
+        rules.check_no_internal_overlap(self._meta)
         rules.check_copy(self._meta, src._meta, False, False)
         for t in (self, src):
             self._session.check_usable(t._handle)
@@ -1115,6 +1141,7 @@ class Tensor:
         return self._call("masked_fill", [self, mask], {"value": _number(value)})
 
     def masked_fill_(self, mask, value) -> Tensor:
+        _warn_if_expanded(self, "masked_fill_")
         return self._in_place_of("masked_fill_", lambda: self.masked_fill(mask, value))
 
     def where(self, condition, other) -> Tensor:
@@ -1182,11 +1209,57 @@ class Tensor:
         return self._coerce(other)
 
     def matmul(self, other: Tensor) -> Tensor:
+        """torch.matmul as aten decomposes it (`rules.matmul_plan`), so the same nodes record."""
         other = self._tensor_operand("matmul", other, "other")
-        plan = rules.matmul_plan(self._meta, other._meta)
+        plan = rules.matmul_plan(self._meta, other._meta, self._requires_grad, other._requires_grad)
         if plan == "vm":  # torch: unsqueeze(0), mm, squeeze_(0)
             return self.unsqueeze(0).mm(other)._call("squeeze_", attrs={"dim": 0})
+        if plan == "fold":
+            return self._folded_matmul(other)
+        if plan == "bmm":
+            return self._batched_matmul(other)
         return self._call(plan, [self, other])
+
+    def _folded_matmul(self, other: Tensor) -> Tensor:
+        """The operand of 3 or more dims (the second transposed) as one matrix: one mm or mv,
+        then the batch shape back (and the transpose undone)."""
+        transpose = other.ndim > self.ndim
+        first = other.mT if transpose else self
+        second = (self.t() if self.ndim == 2 else self) if transpose else other
+        shape = first._meta.shape[:-1]
+        folded = first.reshape(prod(shape), first._meta.shape[-1])
+        if second.ndim == 1:
+            return folded.mv(second)._call("_unsafe_view", attrs={"shape": shape})
+        shape = (*shape, second._meta.shape[1])
+        out = folded.mm(second)._call("_unsafe_view", attrs={"shape": shape})
+        return out.mT.contiguous() if transpose else out
+
+    def _batched_matmul(self, other: Tensor) -> Tensor:
+        """Both operands expanded to the broadcast batch shape and reshaped to 3 dims (a vector
+        as a batch of one row or one column): one bmm, then the batch shape back."""
+        a, b = self._meta.shape, other._meta.shape
+        if len(a) == 3 and len(b) == 3 and a[0] != b[0]:  # a batch of one is squeezed
+            if a[0] == 1 and self._requires_grad:
+                return self.squeeze(0).matmul(other)
+            if b[0] == 1 and other._requires_grad:
+                return self.matmul(other.squeeze(0))
+        n, k = (a[-2] if len(a) > 1 else 1), a[-1]
+        m, p = (b[-2], b[-1]) if len(b) > 1 else (b[0], 1)
+        batch = rules.broadcast_shapes(a[:-2], b[:-2])
+        count = prod(batch)
+        first = self.expand(*batch, n, k).reshape(count, n, k)
+        if len(b) == 1:
+            second = other.expand(*batch, m).reshape(count, m).unsqueeze(2)
+        else:
+            second = other.expand(*batch, m, p).reshape(count, m, p)
+        out = first.bmm(second)
+        if len(b) == 1:
+            out = out.squeeze(-1)
+        shape = (*batch, *((n,) if len(a) > 1 else ()), *((p,) if len(b) > 1 else ()))
+        return out._call("_unsafe_view", attrs={"shape": shape})
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        return self._call("bmm", [self, self._tensor_operand("bmm", mat2, "mat2")])
 
     def mm(self, mat2: Tensor) -> Tensor:
         return self._call("mm", [self, self._tensor_operand("mm", mat2, "mat2")])
@@ -1264,9 +1337,20 @@ class Tensor:
 
     def reshape(self, *shape, **keyword) -> Tensor:
         shape = _sizes(_sized("reshape", shape, keyword, "shape"))
-        if rules.reshape_plan(self._meta, shape) == "view":
+        plan = rules.reshape_plan(self._meta, shape)
+        if plan == "view":
             return self.view(shape)
+        if plan == "alias":
+            return self._call("_reshape_alias", [self], {"shape": shape})
         return self.clone()._call("_unsafe_view", attrs={"shape": shape})
+
+    def expand(self, *sizes, **keyword) -> Tensor:
+        """A view with size-1 dims repeated and new leading dims (-1 keeps a size)."""
+        shape = _sizes(_sized("expand", sizes, keyword, "size"))
+        return self._call("expand", [self], {"shape": shape})
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
 
     def view_as(self, other: Tensor) -> Tensor:
         return self.view(other.shape)

@@ -99,6 +99,11 @@ class InPlaceOnLeaf(GradError, RuntimeError):
     status = "FAILED_PRECONDITION"
 
 
+class MemoryOverlap(GradError, RuntimeError):
+    reason = "MEMORY_OVERLAP"
+    status = "FAILED_PRECONDITION"
+
+
 class TensorModified(GradError, RuntimeError):
     reason = "TENSOR_MODIFIED"
     status = "FAILED_PRECONDITION"

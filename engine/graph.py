@@ -346,6 +346,8 @@ def copy_(
         _adopt_history(target, source)
         return
     rules.check_in_place(target.requires_grad, target.is_leaf, grad_enabled, _view_of_leaf(target))
+    if not adopt_history:  # an in-place form that torch refuses there, the client refuses
+        rules.check_no_internal_overlap(target.meta)
     rules.check_copy(target.meta, source.meta, source.requires_grad, grad_enabled)
     target.data[...] = source.data.astype(target.data.dtype, copy=False)
     target.version.value += 1
@@ -393,7 +395,7 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
     copy_slices = Node(
         "CopySlices",
         _COPY_SLICES,
-        {"steps": target.view_steps, "op": node},
+        {"steps": target.view_steps, "op": node, "view": target.meta},
         (base.meta, *node.inputs[1:]),
         (base.requires_grad, *node.needs[1:]),
         ((base.grad_fn or base) if base.requires_grad else None, *node.edges[1:]),
@@ -443,7 +445,8 @@ def _rebase(t: Tensor, node: Node | None, requires_grad: bool) -> None:
 def _copy_slices_vjp(n: Node, g: np.ndarray) -> tuple:
     """The base's gradient is g, but where the view was written the op's vjp runs on that
     part and its gradient for the view's old values takes the place; the op's other inputs
-    get theirs."""
+    get theirs. A view whose elements share memory refuses it, as torch's does."""
+    rules.check_no_internal_overlap(n.attrs["view"])
     op = n.attrs["op"]
     grad = np.array(g, order="C", copy=True)
     part = _view_of(grad, n.attrs["steps"])

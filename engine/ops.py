@@ -349,6 +349,17 @@ def dot(a, b):
     return np.asarray(K.dot(_c(a), _c(b)), dtype=a.dtype)
 
 
+@_op(
+    "bmm",
+    lambda n, g: (
+        _needs(n, 0, lambda: np.matmul(_c(g), _c(n.saved["other"]).transpose(0, 2, 1))),
+        _needs(n, 1, lambda: np.matmul(_c(n.saved["self"]).transpose(0, 2, 1), _c(g))),
+    ),
+)
+def bmm(a, b):
+    return np.matmul(_c(a), _c(b))
+
+
 # ---------------------------------------------------------------- views and shape ops
 
 
@@ -372,9 +383,19 @@ _op("permute", lambda n, g: (np.transpose(g, _inverse_permutation(n.attrs["dims"
     lambda x, dims: np.transpose(x, [d % max(x.ndim, 1) for d in dims]) if x.ndim else x
 )
 _op("view", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
+_op("_reshape_alias", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
 _op("_unsafe_view", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
 _op("clone", lambda n, g: (g,))(lambda x: np.array(x, order="C", copy=True))
 _op("unsqueeze", _back_to_input_shape)(lambda x, dim: np.expand_dims(x, dim % (x.ndim + 1)))
+
+
+@_op("expand", lambda n, g: (sum_to_shape(g, n.inputs[0].shape),))
+def expand(x, shape):
+    """x's storage seen with `shape`: stride 0 along new and stretched dims (writable, as a
+    view of x, so that fill_ and zero_ write into x)."""
+    shape = rules.expanded_shape(x.shape, shape, x.dtype.name)
+    strides = rules.expanded_strides(x.shape, x.strides, shape)
+    return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
 
 
 def _on_axis(dim: int, ndim: int, index) -> tuple:

@@ -26,6 +26,7 @@ from .errors import (
     InvalidArgument,
     InvalidIndex,
     InvalidValue,
+    MemoryOverlap,
     NoGradFn,
     ScalarOverflow,
     ShapeMismatch,
@@ -706,10 +707,31 @@ def _dot_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return meta((), _same_float_dtype("dot", a, b))
 
 
+def _bmm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("bmm", operands, 2)
+    a, b = (_require_tensor("bmm", o, i) for i, o in enumerate(operands))
+    for name, m in (("batch1", a), ("batch2", b)):
+        if m.ndim != 3:
+            raise ShapeMismatch(f"{name} must be a 3D tensor")
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise ShapeMismatch(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]."
+        )
+    if a.dtype == "bool":
+        raise Unsupported("\"bmm\" not implemented for 'Bool'")
+    if a.dtype != b.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[a.dtype]} but found {TORCH_TYPE_NAME[b.dtype]}"
+        )
+    return meta((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+
+
 for _name, _infer, _doc in (
     ("mm", _mm_infer, "The matrix product of an (n, k) and a (k, m) matrix."),
     ("mv", _mv_infer, "The product of an (n, k) matrix and a (k,) vector."),
     ("dot", _dot_infer, "The inner product of two vectors of equal length."),
+    ("bmm", _bmm_infer, "The matrix products of a batch: (b, n, k) and (b, k, m) to (b, n, m)."),
 ):
     _register(
         OpSpec(
@@ -725,19 +747,39 @@ for _name, _infer, _doc in (
     )
 
 
-def matmul_plan(a: TensorMeta, b: TensorMeta) -> str:
-    """How torch.matmul decomposes for these ranks: "dot", "mv", "mm" or "vm" (a vector
+def matmul_plan(a: TensorMeta, b: TensorMeta, a_requires_grad=False, b_requires_grad=False) -> str:
+    """How torch.matmul decomposes (aten's _matmul_impl): "dot", "mv", "mm", "vm" (a vector
     times a matrix: unsqueeze(0), mm, squeeze_(0), which is why torch names its backward
-    SqueezeBackward4)."""
+    SqueezeBackward4); with 3 or more dims, "fold" (the larger operand, transposed if it is
+    the second, reshaped to a matrix for one mm or mv) or "bmm" (both expanded to the
+    broadcast batch, reshaped to 3 dims, one bmm)."""
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeMismatch(
             f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
         )
-    if a.ndim > 2 or b.ndim > 2:
-        raise Unsupported(
-            "gradrpc: matmul of tensors with more than 2 dimensions is not supported yet"
-        )
-    return {(1, 1): "dot", (2, 1): "mv", (1, 2): "vm", (2, 2): "mm"}[(a.ndim, b.ndim)]
+    if a.ndim <= 2 and b.ndim <= 2:
+        return {(1, 1): "dot", (2, 1): "mv", (1, 2): "vm", (2, 2): "mm"}[(a.ndim, b.ndim)]
+    return "fold" if _should_fold(a, b, a_requires_grad, b_requires_grad) else "bmm"
+
+
+def _should_fold(a: TensorMeta, b: TensorMeta, a_requires_grad: bool, b_requires_grad: bool):
+    """aten's should_fold: fold when the smaller operand has at most 2 dims and either it
+    requires grad (a batch of its gradients would be summed) or the larger one, transposed if
+    it is the second, folds into a matrix without a copy."""
+    a_larger = a.ndim >= b.ndim
+    larger = a if a_larger else _permute(b, [*range(b.ndim - 2), b.ndim - 1, b.ndim - 2])
+    if not (larger.ndim >= 3 and (b if a_larger else a).ndim <= 2):
+        return False
+    if b_requires_grad if a_larger else a_requires_grad:
+        return True
+    if a.ndim == 2:
+        return False
+    if larger.numel == 0:
+        return True
+    return all(
+        larger.strides[i] == larger.strides[i + 1] * larger.shape[i + 1]
+        for i in range(larger.ndim - 2)
+    )
 
 
 # ---- views and shape ops (the result shares the input's storage where torch's does)
@@ -797,6 +839,11 @@ def _view_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         )
     return _view_result(x, shape, strides)
+
+
+def _reshape_alias_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("_reshape_alias", operands, 1)
+    return _view_infer(operands, attrs)
 
 
 def _unsafe_view_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
@@ -891,6 +938,13 @@ for _name, _infer, _gfn, _attrs, _doc in (
         "The same storage seen with a new shape.",
     ),
     (
+        "_reshape_alias",
+        _reshape_alias_infer,
+        "ReshapeAliasBackward0",
+        (_SHAPE_ATTR,),
+        "reshape of a non-contiguous tensor whose strides allow a view (a view).",
+    ),
+    (
         "_unsafe_view",
         _unsafe_view_infer,
         "UnsafeViewBackward0",
@@ -920,7 +974,7 @@ for _name, _infer, _gfn, _attrs, _doc in (
         _infer,
         _gfn,
         _attrs,
-        _name in ("t", "transpose", "permute", "view", "unsqueeze"),
+        _name in ("t", "transpose", "permute", "view", "_reshape_alias", "unsqueeze"),
     )
 
 
@@ -1198,10 +1252,12 @@ _register(
 
 
 def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
-    """torch.reshape is a view when the strides allow it, else a contiguous clone followed by
-    _unsafe_view: returns "view" or "copy"."""
-    target = infer_size(shape, x.numel)
-    return "view" if view_strides(x, target) is not None else "copy"
+    """torch.reshape: a view of a contiguous tensor ("view"), `_reshape_alias` of another
+    whose strides allow a view ("alias"), else a contiguous clone then `_unsafe_view`
+    ("copy")."""
+    if is_contiguous(x):
+        return "view"
+    return "alias" if view_strides(x, infer_size(shape, x.numel)) is not None else "copy"
 
 
 # ---- joining and splitting: cat and stack take any number of tensors; unbind's pieces
@@ -1816,6 +1872,55 @@ def check_expand(shape: Sequence[int], target: Sequence[int], dtype: str) -> Non
             )
 
 
+def expanded_shape(shape: Sequence[int], target: Sequence[int], dtype: str) -> tuple[int, ...]:
+    """Tensor.expand(target)'s result shape: -1 keeps an existing size; torch's checks."""
+    lead = len(target) - len(shape)
+    if lead < 0:
+        check_expand(shape, target, dtype)
+    for i, size in enumerate(target[:lead]):
+        if size < 0:
+            raise ShapeMismatch(
+                f"The expanded size of the tensor ({size}) isn't allowed in a leading, "
+                f"non-existing dimension {i}"
+            )
+    kept = (s if t == -1 else t for s, t in zip(shape, target[lead:], strict=True))
+    resolved = (*target[:lead], *kept)
+    check_expand(shape, resolved, dtype)
+    if any(size < 0 for size in resolved):
+        raise ShapeMismatch("numel: integer multiplication overflow")
+    return tuple(resolved)
+
+
+def expanded_strides(
+    shape: Sequence[int], strides: Sequence[int], target: Sequence[int]
+) -> tuple[int, ...]:
+    """The strides of a tensor of `shape` and `strides` expanded to `target` (resolved): 0
+    along new and stretched dims, in whatever unit `strides` are."""
+    lead = len(target) - len(shape)
+    return (0,) * lead + tuple(
+        stride if size == wanted else 0
+        for size, wanted, stride in zip(shape, target[lead:], strides, strict=True)
+    )
+
+
+def _expand_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("expand", operands, 1)
+    x = _require_tensor("expand", operands[0], 0)
+    shape = expanded_shape(x.shape, tuple(attrs["shape"]), x.dtype)
+    return _view_result(x, shape, expanded_strides(x.shape, x.strides, shape))
+
+
+_register_shaping(
+    "expand",
+    "torch.Tensor.expand",
+    "The tensor seen with size-1 dims repeated and new leading dims (a view, stride 0).",
+    _expand_infer,
+    "ExpandBackward0",
+    (Attr("shape", "ints", "The new shape; -1 keeps a dim's size.", optional=False),),
+    True,
+)
+
+
 def _addmm_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
     # AddmmBackward0 keeps mat2 for mat1's gradient and mat1 for mat2's (nothing for self's)
     return (("mat2",) if needs[1] else ()) + (("mat1",) if needs[2] else ())
@@ -2065,6 +2170,21 @@ def check_copy(
         raise ShapeMismatch(
             f"output with shape [{', '.join(map(str, target.shape))}] doesn't match the "
             f"broadcast shape [{', '.join(map(str, shape))}]"
+        )
+
+
+def overlaps_itself(t: TensorMeta) -> bool:
+    """Whether elements of `t` share memory: expanded over a size above 1 (a stride of 0)."""
+    return any(stride == 0 and size > 1 for size, stride in zip(t.shape, t.strides, strict=True))
+
+
+def check_no_internal_overlap(target: TensorMeta) -> None:
+    """copy_ and an op's in-place form refuse a target whose elements share memory, as torch's
+    do (zero_, fill_, masked_fill_ and index_put_ write it)."""
+    if overlaps_itself(target):
+        raise MemoryOverlap(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
         )
 
 

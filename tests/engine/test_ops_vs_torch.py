@@ -185,6 +185,14 @@ CASES += [
     C("mv", T((3, 4)), T((4,))),
     C("mv", T((3, 4)), T((4,), grad=False)),
     C("dot", T((5,)), T((5,))),
+    C("bmm", T((2, 3, 4)), T((2, 4, 5))),
+    C("bmm", T((1, 1, 3)), T((1, 3, 1))),
+    C("bmm", T((3, 2, 4), grad=False), T((3, 4, 2))),
+    C("bmm", T((3, 2, 4)), T((3, 4, 2), grad=False)),
+    C("expand", T((3, 1)), shape=[2, 3, 4]),
+    C("expand", T((2, 1, 4)), shape=[-1, 3, -1]),
+    C("expand", T(()), shape=[2, 2]),
+    C("expand", T((3,)), shape=[3]),
     C("dot", T((5,), grad=False), T((5,))),
     C("t", T((3, 4))),
     C("t", T((4,))),
@@ -201,6 +209,7 @@ CASES += [
     C("view", T(()), shape=[1]),
     C("view", T((1,)), shape=[]),
     C("_unsafe_view", T((3, 4)), shape=[12]),
+    C("_reshape_alias", T((4, 3)), shape=[2, 6]),
     C("_unsafe_view", T((2, 3, 4)), shape=[4, -1]),
     C("clone", T((3, 4))),
     C("clone", T(())),
@@ -376,12 +385,19 @@ TORCH: dict[str, Callable] = {
     "mm": torch.mm,
     "mv": torch.mv,
     "dot": torch.dot,
+    "bmm": torch.bmm,
+    "expand": lambda x, shape: x.expand(shape),
     "t": torch.t,
     "transpose": torch.transpose,
     "permute": torch.permute,
     "view": lambda x, shape: x.view(shape),
     # torch.reshape of a non-contiguous tensor: clone, then _unsafe_view (UnsafeViewBackward0)
     "_unsafe_view": lambda x, shape: _non_contiguous(x).reshape(shape),
+    "_reshape_alias": lambda x, shape: torch.ops.aten._reshape_alias(
+        x,
+        shape,
+        x.view(shape).stride(),  # view's refusal where the strides allow no view
+    ),
     "clone": torch.clone,
     "select": torch.select,
     "slice": torch.ops.aten.slice,
@@ -696,19 +712,33 @@ def test_matmul_plans_match_torch_matmul(a: tuple, b: tuple, dtype: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("transposed", "shape"), [(False, [6, 2]), (True, [12]), (True, [2, -1]), (False, [-1])]
+    ("layout", "shape"),
+    [
+        ("contiguous", [6, 2]),
+        ("contiguous", [-1]),
+        ("transposed", [12]),
+        ("transposed", [2, -1]),
+        ("sliced", [4, 1, 2]),
+        ("sliced", [8]),
+    ],
 )
-def test_reshape_plans_match_torch_reshape(transposed: bool, shape: list) -> None:
-    """reshape is a view when strides allow, else clone then _unsafe_view, as in torch."""
+def test_reshape_plans_match_torch_reshape(layout: str, shape: list) -> None:
+    """reshape is a view of a contiguous tensor, _reshape_alias of another whose strides
+    allow a view, else clone then _unsafe_view, as in torch: the same node, values and
+    gradients."""
     ours, theirs, our_inputs, their_inputs = _operands(C("t", T((4, 3))), "float64", 7)
     x, tx = ours[0], theirs[0]
-    if transposed:
+    if layout == "transposed":
         x, tx = graph.call("t", [x], {}), tx.t()
-    if rules.reshape_plan(x.meta, shape) == "view":
-        out = graph.call("view", [x], {"shape": shape})
-    else:
+    if layout == "sliced":
+        x, tx = graph.call("slice", [x], {"dim": 1, "start": 0, "end": 2, "step": 1}), tx[:, :2]
+    plan = rules.reshape_plan(x.meta, shape)
+    if plan == "copy":
         out = graph.call("_unsafe_view", [graph.call("clone", [x], {})], {"shape": shape})
+    else:
+        out = graph.call({"view": "view", "alias": "_reshape_alias"}[plan], [x], {"shape": shape})
     run = Run(out, tx.reshape(shape), our_inputs, their_inputs)
+    assert out.grad_fn.name == run.theirs.grad_fn.name()
     _check_forward(run)
     _check_gradients(run, 8)
 

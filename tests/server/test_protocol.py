@@ -320,6 +320,12 @@ BAD = {
         Code.UNIMPLEMENTED,
         "UNSUPPORTED",
     ),
+    "a plain copy into an expanded tensor": (
+        [upload(2, F32[:1]), call("expand", [2], 3, shape=[3])],
+        pb.Operation(copy=pb.CopyOperation(target=3, source=1)),
+        Code.FAILED_PRECONDITION,
+        "MEMORY_OVERLAP",
+    ),
     "no kind set": ([], pb.Operation(), Code.INVALID_ARGUMENT, "INVALID_VALUE"),
     "more memory than exists": (
         [],
