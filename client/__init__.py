@@ -227,6 +227,8 @@ sigmoid = _method("sigmoid")
 tanh = _method("tanh")
 reciprocal = _method("reciprocal")
 mm = _method("mm")
+var = _method("var")
+std = _method("std")
 bmm = _method("bmm")
 addmm = _method("addmm")
 softmax = _method("softmax")
@@ -374,6 +376,7 @@ __all__ = [
     "sqrt",
     "squeeze",
     "stack",
+    "std",
     "sub",
     "subtract",
     "sum",
@@ -384,6 +387,7 @@ __all__ = [
     "true_divide",
     "unbind",
     "unsqueeze",
+    "var",
     "where",
     "zeros",
     "zeros_like",

@@ -215,6 +215,21 @@ def _warn_if_expanded(t: Tensor, name: str) -> None:
         warnings.warn(_EXPANDED_WARNING[name], UserWarning, stacklevel=3)
 
 
+_VARIANCE_SIGNATURES = (
+    "{name}() received an invalid combination of arguments - got ({dim}, bool, "
+    "correction={correction}), but expected one of:\n"
+    " * (tuple of ints dim, bool unbiased = True, bool keepdim = False)\n"
+    "      didn't match because some of the keywords were incorrect: correction\n"
+    " * (tuple of ints dim = None, *, Number correction = None, bool keepdim = False)\n"
+    " * (bool unbiased = True)\n"
+)
+_DEGREES_OF_FREEDOM = (
+    "{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+    "reduction factor (input numel divided by output numel). (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)"
+)
+
+
 def _sizes(size) -> tuple[int, ...]:
     """torch's size arguments: ints, or one tuple/list/Size."""
     if len(size) == 1 and isinstance(size[0], Sequence):
@@ -1394,6 +1409,29 @@ class Tensor:
 
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         return self._call("mean", [self], {"dim": dim, "keepdim": keepdim})
+
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+        """Σ (x - mean)² / (N - correction), correction 1 unless `unbiased` is False."""
+        return self._variance("var", dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+        """The square root of `var` with the same arguments."""
+        return self._variance("std", dim, unbiased, keepdim, correction)
+
+    def _variance(self, name: str, dim, unbiased, keepdim: bool, correction) -> Tensor:
+        if isinstance(dim, bool):  # torch's var(bool unbiased) overload
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            kinds = {"dim": type(dim).__name__, "correction": type(correction).__name__}
+            raise TypeError(_VARIANCE_SIGNATURES.format(name=name, **kinds))
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        dims = rules.reduced_dims(self._meta, dim)
+        count = prod(self._meta.shape[d] for d in dims)
+        if count - correction <= 0:
+            warnings.warn(_DEGREES_OF_FREEDOM.format(name=name), UserWarning, stacklevel=3)
+        attrs = {"dim": dim, "correction": float(correction), "keepdim": bool(keepdim)}
+        return self._call(name, [self], attrs)
 
     def max(self, *args, **kwargs):
         """x.max(): the largest element; x.max(dim, keepdim=False): its values and indices

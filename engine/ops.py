@@ -638,6 +638,44 @@ _op("sum", lambda n, g: (_expand_reduced(n, g),))(_sum_forward)
 _op("mean", _mean_vjp)(_mean_forward)
 
 
+def _deviations(x: np.ndarray, dim) -> tuple[np.ndarray, np.ndarray, int]:
+    """x - mean over the reduced axes, in float64; the axes and their element count N."""
+    axes = tuple(_reduced_axes(x.ndim, dim))
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=axes, keepdims=True) if x.size else np.full((1,) * x.ndim, np.nan)
+    return x64 - mean, axes, prod(x.shape[a] for a in axes)
+
+
+def _variance(x, dim, correction, keepdim) -> np.ndarray:
+    """Σ (x - mean)² / max(N - correction, 0) in float64 (the mean too), rounded once."""
+    dev, axes, count = _deviations(x, dim)
+    var = np.sum(dev * dev, axis=axes, keepdims=keepdim) / max(count - correction, 0)
+    return np.asarray(var.reshape(()) if dim is None and not keepdim else var)
+
+
+def _variance_vjp(n, g, scale) -> np.ndarray:
+    """g 2 (x - mean) / (N - correction) times `scale` (both broadcast over the reduced dims)."""
+    dev, _, count = _deviations(n.saved["self"], n.attrs["dim"])
+    dof = max(count - n.attrs["correction"], 0)
+    return (_expand_reduced(n, g * scale) * (2 * dev / dof)).astype(g.dtype)
+
+
+def _std_scale(n, g) -> np.ndarray:
+    """d std / d var = 1 / (2 std), 0 where std is 0 (as torch's std_backward)."""
+    std = n.saved["result"].astype(np.float64)
+    return np.divide(0.5, std, out=np.zeros_like(std), where=std != 0)
+
+
+_op("var", lambda n, g: (_variance_vjp(n, g, 1.0),))(
+    lambda x, dim, correction, keepdim: _variance(x, dim, correction, keepdim).astype(x.dtype)
+)
+_op("std", lambda n, g: (_variance_vjp(n, g, _std_scale(n, g)),))(
+    lambda x, dim, correction, keepdim: np.sqrt(_variance(x, dim, correction, keepdim)).astype(
+        x.dtype
+    )
+)
+
+
 # Selecting and logical reductions run NumPy's own SIMD loops, which propagate nan as torch
 # does (max and min are nan when any element is; argmax and argmin give the first nan).
 

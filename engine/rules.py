@@ -1539,6 +1539,46 @@ for _name, _base, _doc in (("sum", "Sum", "The sum"), ("mean", "Mean", "The arit
     )
 
 
+def _variance_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        dims = reduced_dims(x, attrs.get("dim"))
+        if not is_float(x.dtype):
+            raise DtypeMismatch("std and var only support floating point and complex dtypes")
+        return meta(_keep_shape(x, dims, bool(attrs.get("keepdim"))), x.dtype)
+
+    return infer
+
+
+def _self_and_result(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    return ("self", "result")
+
+
+for _name, _base, _saves, _doc in (
+    ("var", "Var", _self, "The variance: Σ (x - mean)² / (N - correction)"),
+    ("std", "Std", _self_and_result, "The standard deviation: the variance's square root"),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"{_doc}, over all or the given dimensions (N elements each; nan or inf where "
+            "N <= correction).",
+            ("self",),
+            (True,),
+            _variance_infer(_name),
+            _named(f"{_base}Backward0"),
+            _saves,
+            (
+                _REDUCE_ATTRS[0],
+                Attr("correction", "float", "Subtracted from N (1: Bessel's correction).", 1.0),
+                _REDUCE_ATTRS[1],
+            ),
+        )
+    )
+
+
 # ---- selecting reductions: max, min, amax, amin, argmax, argmin; logical all, any
 
 

@@ -106,6 +106,8 @@ CASES += [
         dims=[0, 2],
     ),
 ]
+for _op in ("var", "std"):
+    CASES += [C(_op, T((3, 4))), C(_op, T((2, 3, 4)), dim=[0, 2], keepdim=True, correction=0.0)]
 for _op in ("sum", "mean"):
     CASES += [
         C(_op, T((3, 4))),

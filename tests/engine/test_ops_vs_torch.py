@@ -232,6 +232,14 @@ CASES += [
     C("_to_copy", T((2, 3)), dtype="float32"),
     C("_to_copy", T(()), dtype="float64"),
 ]
+for _op in ("var", "std"):
+    CASES += [
+        C(_op, T((3, 4))),
+        C(_op, T((2, 3, 4)), dim=[1]),
+        C(_op, T((2, 3, 4)), dim=[0, 2], correction=0.0),
+        C(_op, T((2, 3, 4)), dim=[-1], keepdim=True, correction=2.5),
+        C(_op, T((2, 3)), dim=None, keepdim=True),
+    ]
 for _op in ("sum", "mean"):
     CASES += [
         C(_op, T((3, 4))),
@@ -451,6 +459,8 @@ TORCH: dict[str, Callable] = {
     "clamp_max": torch.clamp_max,
     "sum": _sum_or_mean(torch.sum),
     "mean": _sum_or_mean(torch.mean),
+    "var": torch.var,
+    "std": torch.std,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "mse_loss": F.mse_loss,
     "addmm": torch.addmm,
