@@ -257,36 +257,23 @@ class SizeDispatch:
 # costs more than the multiply-adds it saves.
 
 
-@intrinsic
-def _float32_bits(typingctx, x):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(32))
+def _bitcast(source: types.Type, target: types.Type, target_ir: ir.Type):
+    """An intrinsic reinterpreting a `source` value's bits as a `target` of the same width."""
 
-    return types.int32(types.float32), codegen
+    @intrinsic
+    def bitcast(typingctx, x):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], target_ir)
 
+        return target(source), codegen
 
-@intrinsic
-def _bits_float32(typingctx, x):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.FloatType())
-
-    return types.float32(types.int32), codegen
+    return bitcast
 
 
-@intrinsic
-def _float64_bits(typingctx, x):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def _bits_float64(typingctx, x):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
+_float32_bits = _bitcast(types.float32, types.int32, ir.IntType(32))
+_bits_float32 = _bitcast(types.int32, types.float32, ir.FloatType())
+_float64_bits = _bitcast(types.float64, types.int64, ir.IntType(64))
+_bits_float64 = _bitcast(types.int64, types.float64, ir.DoubleType())
 
 
 @intrinsic
