@@ -836,12 +836,14 @@ class Tensor:
             else:
                 node = source.grad_fn
                 edges = ((_edge(base), 0), *node.next_functions[1:])
-                name = "torch::autograd::CopySlices"
-                base._rebase(node_class("CopySlices")(name, edges, node._has_saved), True)
+                copy_slices = node_class("CopySlices")
+                base._rebase(
+                    copy_slices("torch::autograd::CopySlices", edges, node._has_saved), True
+                )
                 views.append(self)
+            as_strided = node_class("AsStridedBackward0")
             for view in views:
-                name = "AsStridedBackward0"
-                view._rebase(node_class(name)(name, ((base.grad_fn, 0),), False), True)
+                view._rebase(as_strided("AsStridedBackward0", ((base.grad_fn, 0),), False), True)
         fields = {"target": self._handle, "source": source._handle, "adopt_history": True}
         if not is_grad_enabled():
             fields["no_grad"] = True

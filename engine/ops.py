@@ -382,9 +382,8 @@ _op(
 _op("permute", lambda n, g: (np.transpose(g, _inverse_permutation(n.attrs["dims"])),))(
     lambda x, dims: np.transpose(x, [d % max(x.ndim, 1) for d in dims]) if x.ndim else x
 )
-_op("view", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
-_op("_reshape_alias", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
-_op("_unsafe_view", _back_to_input_shape)(lambda x, shape: x.reshape(shape))
+for _name in ("view", "_reshape_alias", "_unsafe_view"):
+    _op(_name, _back_to_input_shape)(lambda x, shape: x.reshape(shape))
 _op("clone", lambda n, g: (g,))(lambda x: np.array(x, order="C", copy=True))
 _op("unsqueeze", _back_to_input_shape)(lambda x, dim: np.expand_dims(x, dim % (x.ndim + 1)))
 
@@ -638,7 +637,7 @@ _op("sum", lambda n, g: (_expand_reduced(n, g),))(_sum_forward)
 _op("mean", _mean_vjp)(_mean_forward)
 
 
-def _deviations(x: np.ndarray, dim) -> tuple[np.ndarray, np.ndarray, int]:
+def _deviations(x: np.ndarray, dim) -> tuple[np.ndarray, tuple[int, ...], int]:
     """x - mean over the reduced axes, in float64; the axes and their element count N."""
     axes = tuple(_reduced_axes(x.ndim, dim))
     x64 = x.astype(np.float64)
@@ -660,7 +659,7 @@ def _variance_vjp(n, g, scale) -> np.ndarray:
     return (_expand_reduced(n, g * scale) * (2 * dev / dof)).astype(g.dtype)
 
 
-def _std_scale(n, g) -> np.ndarray:
+def _std_scale(n) -> np.ndarray:
     """d std / d var = 1 / (2 std), 0 where std is 0 (as torch's std_backward)."""
     std = n.saved["result"].astype(np.float64)
     return np.divide(0.5, std, out=np.zeros_like(std), where=std != 0)
@@ -669,7 +668,7 @@ def _std_scale(n, g) -> np.ndarray:
 _op("var", lambda n, g: (_variance_vjp(n, g, 1.0),))(
     lambda x, dim, correction, keepdim: _variance(x, dim, correction, keepdim).astype(x.dtype)
 )
-_op("std", lambda n, g: (_variance_vjp(n, g, _std_scale(n, g)),))(
+_op("std", lambda n, g: (_variance_vjp(n, g, _std_scale(n)),))(
     lambda x, dim, correction, keepdim: np.sqrt(_variance(x, dim, correction, keepdim)).astype(
         x.dtype
     )

@@ -329,6 +329,10 @@ def _self(needs: tuple[bool, ...]) -> tuple[str, ...]:
     return ("self",)
 
 
+def _self_and_result(needs: tuple[bool, ...]) -> tuple[str, ...]:
+    return ("self", "result")
+
+
 def _tensors(operands: Sequence[Operand]) -> list[TensorMeta]:
     return [o for o in operands if isinstance(o, TensorMeta)]
 
@@ -595,7 +599,6 @@ _register(
 )
 
 
-# ---- elementwise unary ops
 # ---- elementwise unary ops
 
 
@@ -1551,10 +1554,6 @@ def _variance_infer(name: str):
     return infer
 
 
-def _self_and_result(needs: tuple[bool, ...]) -> tuple[str, ...]:
-    return ("self", "result")
-
-
 for _name, _base, _saves, _doc in (
     ("var", "Var", _self, "The variance: Σ (x - mean)² / (N - correction)"),
     ("std", "Std", _self_and_result, "The standard deviation: the variance's square root"),
@@ -1703,7 +1702,7 @@ for _name, _what in (("max", "largest"), ("min", "smallest")):
             (True,),
             _select_all_infer(_name),
             _named(f"{_title}Backward1"),
-            lambda needs: ("self", "result"),
+            _self_and_result,
             computes_in=_in_own_dtype,
         )
     )
@@ -1732,7 +1731,7 @@ for _name, _what in (("max", "largest"), ("min", "smallest")):
             (True,),
             _extremum_infer(f"a{_name}"),
             _named(f"A{_name}Backward0"),
-            lambda needs: ("self", "result"),
+            _self_and_result,
             (
                 Attr("dim", "ints", "The dimensions to reduce; all of them when empty.", ()),
                 _KEEPDIM,

@@ -322,3 +322,15 @@ def test_fill_and_zero_without_history():
         return a, b, c, w, w.is_leaf
 
     check_same(scenario)
+
+
+def test_a_write_through_a_view_is_queued_under_the_user_s_op():
+    """The name a failing operation is reported under ("raised by 'add_' queued at ...") is
+    the user's in-place op, not the names of the nodes the client records for it."""
+    with gradrpc.Session(gradrpc.default_session().address) as s:
+        y = s.ones(2, 3, requires_grad=True) * 2
+        y[1:].add_(1)
+        y[:, 0] = s.zeros(2)
+        names = [queued.name for queued in s._queue]
+        assert "add_" in names and "copy_" in names
+        assert not {"torch::autograd::CopySlices", "AsStridedBackward0"} & set(names)
