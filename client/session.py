@@ -71,6 +71,16 @@ def _user_frame() -> tuple[str, int] | None:
     return None
 
 
+def _let_grpc_threads_run() -> None:
+    """Release the GIL for a moment. grpcio's sync stream moves each request and each answer
+    through its own Python threads (the request consumer, the channel poller, our reader); while
+    the user's step runs, they wait for the GIL up to the interpreter's switch interval (5 ms,
+    more than a whole training step) each, so a batch would leave, or its answer be seen, only
+    when the step blocks. Measured on B1(b): the batch after a value read stayed unanswered for
+    the next nine steps, the server idle meanwhile."""
+    time.sleep(0)
+
+
 @dataclass(slots=True)
 class _Queued:
     name: str
@@ -195,6 +205,7 @@ class _Stream:
             self.last_send = time.monotonic()
         self._requests.put(batch.request)
         batch.request = None
+        _let_grpc_threads_run()
         return True
 
     def idle_for(self, now: float) -> float:
@@ -405,8 +416,12 @@ class Session:
                 self._send_batch(())
 
     def _busy(self) -> bool:
-        """Whether the last batch sent is still unanswered."""
-        return bool(self._sent) and not self._sent[-1].done.is_set()
+        """Whether the last batch sent is still unanswered (after letting gRPC's threads take
+        in an answer that has come)."""
+        if not self._sent or self._sent[-1].done.is_set():
+            return False
+        _let_grpc_threads_run()
+        return not self._sent[-1].done.is_set()
 
     def _hold_send(self) -> None:
         """Have the sender thread send the queue in `send_delay` seconds, unless something
