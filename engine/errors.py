@@ -55,6 +55,11 @@ class InvalidArgument(GradError, TypeError):
     status = "INVALID_ARGUMENT"
 
 
+class NotDifferentiable(GradError, RuntimeError):
+    reason = "NOT_DIFFERENTIABLE"
+    status = "INVALID_ARGUMENT"
+
+
 class InvalidValue(GradError, ValueError):
     reason = "INVALID_VALUE"
     status = "INVALID_ARGUMENT"

@@ -649,6 +649,21 @@ def bce_with_logits(x, y):
 
 
 @elementwise(4)
+def bce_with_logits_weighted(x, y, w, p):
+    """w ((1 - y) x + ((p - 1) y + 1) softplus(-x)): bce_with_logits with torch's weight w and
+    pos_weight p, in torch's order of operations"""
+    m = max(-x, 0)
+    return ((1 - y) * x + ((p - 1) * y + 1) * (m + math.log(math.exp(-m) + math.exp(-x - m)))) * w
+
+
+@elementwise(1)
+def log_sigmoid(x):
+    """ln sigmoid(x) = -(m + ln(e^-m + e^(-x-m))) with m = max(-x, 0)"""
+    m = max(-x, 0)
+    return -(m + math.log(math.exp(-m) + math.exp(-x - m)))
+
+
+@elementwise(4)
 def bce_with_logits_backward(g, x, y, scale):
     """g scale (sigmoid(x) - y)"""
     if x >= 0:

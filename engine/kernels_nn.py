@@ -121,10 +121,10 @@ def log_softmax_backward(g, y, out):
 # ---------------------------------------------------------------- nll_loss
 
 
-@njit(_sigs("int64(T[:, ::1], int64[::1], int64, T[::1])"), cache=True, nogil=True)
-def nll_loss(x, target, ignore_index, losses):
-    """losses[n] = -x[n, target[n]] (0 where target[n] = ignore_index). Returns the index of
-    the first target outside [0, C), or -1 when all are valid."""
+@njit(_sigs("int64(T[:, ::1], int64[::1], T[::1], int64, T[::1])"), cache=True, nogil=True)
+def nll_loss(x, target, weight, ignore_index, losses):
+    """losses[n] = -weight[target[n]] x[n, target[n]] (0 where target[n] = ignore_index).
+    Returns the index of the first target outside [0, C), or -1 when all are valid."""
     n_rows, n_classes = x.shape
     for n in range(n_rows):
         t = target[n]
@@ -133,18 +133,18 @@ def nll_loss(x, target, ignore_index, losses):
             continue
         if t < 0 or t >= n_classes:
             return n
-        losses[n] = -x[n, t]
+        losses[n] = -weight[t] * x[n, t]
     return -1
 
 
-@njit(_sigs("void(T[::1], int64[::1], int64, T[:, ::1])"), cache=True, nogil=True)
-def nll_loss_backward(g, target, ignore_index, out):
-    """out[n, target[n]] = -g[n] (out zero elsewhere and on ignored rows); `g` holds one
-    upstream gradient per row, already scaled by the reduction."""
+@njit(_sigs("void(T[::1], int64[::1], T[::1], int64, T[:, ::1])"), cache=True, nogil=True)
+def nll_loss_backward(g, target, weight, ignore_index, out):
+    """out[n, target[n]] = -weight[target[n]] g[n] (out zero elsewhere and on ignored rows);
+    `g` holds one upstream gradient per row, already scaled by the reduction."""
     for n in range(target.size):
         t = target[n]
         if t != ignore_index:
-            out[n, t] = -g[n]
+            out[n, t] = -weight[t] * g[n]
 
 
 # ---------------------------------------------------------------- optimizers

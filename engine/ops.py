@@ -781,25 +781,39 @@ _op("any", lambda n, g: (None,))(_logical(np.any))
 # ---------------------------------------------------------------- losses
 
 
-@_op(
-    "binary_cross_entropy_with_logits",
-    lambda n, g: (
-        _needs(
-            n,
-            0,
-            lambda: K.bce_with_logits_backward(
-                g, n.saved["self"], n.saved["target"], _numel_scale(n, g.dtype)
-            ),
-        ),
-        _needs(
-            n,
-            1,
-            lambda: K.bce_with_logits_backward_target(g, n.saved["self"], _numel_scale(n, g.dtype)),
-        ),
-    ),
-)
-def binary_cross_entropy_with_logits(x, y, reduction):
-    return _reduce(K.bce_with_logits(x, y), reduction)
+def _bce_with_logits_vjp(n, g):
+    x, y, scale = n.saved["self"], n.saved["target"], _numel_scale(n, g.dtype)
+    weight, pos_weight = n.saved.get("weight"), n.saved.get("pos_weight")
+    if weight is None and pos_weight is None:
+        return (
+            _needs(n, 0, lambda: K.bce_with_logits_backward(g, x, y, scale)),
+            _needs(n, 1, lambda: K.bce_with_logits_backward_target(g, x, scale)),
+            *[None] * (len(n.needs) - 2),
+        )
+    g = g * scale if weight is None else g * scale * weight
+    rest = [None] * (len(n.needs) - 2)
+    if pos_weight is None:
+        one = x.dtype.type(1)
+        return (
+            _needs(n, 0, lambda: K.bce_with_logits_backward(g, x, y, one)),
+            _needs(n, 1, lambda: K.bce_with_logits_backward_target(g, x, one)),
+            *rest,
+        )
+    # torch's formulas: ((p y + 1 - y) sigmoid(x) - p y) for x, ln s(-x) - p ln s(x) for y
+    return (
+        _needs(n, 0, lambda: ((pos_weight * y + 1 - y) * K.sigmoid(x) - pos_weight * y) * g),
+        _needs(n, 1, lambda: (K.log_sigmoid(-x) - K.log_sigmoid(x) * pos_weight) * g),
+        *rest,
+    )
+
+
+@_op("binary_cross_entropy_with_logits", _bce_with_logits_vjp)
+def binary_cross_entropy_with_logits(x, y, weight=None, pos_weight=None, *, reduction):
+    if weight is None and pos_weight is None:
+        return _reduce(K.bce_with_logits(x, y), reduction)
+    one = x.dtype.type(1)
+    weight, pos_weight = (one if w is None else w for w in (weight, pos_weight))
+    return _reduce(K.bce_with_logits_weighted(x, y, weight, pos_weight), reduction)
 
 
 def _mse_vjp(n, g):
@@ -865,43 +879,54 @@ _op(
 )(lambda x, dim: _along(KN.log_softmax, dim, x))
 
 
-def _nll_rows(x: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(N, C) input and (N,) targets for an (N, C) or a (C,) input."""
-    return _c(x.reshape(-1, x.shape[-1])), _c(target.reshape(-1))
+def _nll_rows(x: np.ndarray, target: np.ndarray, weight: np.ndarray | None):
+    """(N, C) input, (N,) targets and (C,) class weights (ones when there are none) for an
+    (N, C) or a (C,) input."""
+    rows = _c(x.reshape(-1, x.shape[-1]))
+    weight = np.ones(rows.shape[1], rows.dtype) if weight is None else _c(weight)
+    return rows, _c(target.reshape(-1)), weight
+
+
+def _nll_mean_divisor(targets: np.ndarray, weight: np.ndarray | None, ignore_index: int):
+    """What the mean divides by: the weights of the counted rows (their number unweighted)."""
+    counted = targets[targets != ignore_index]
+    if weight is None:
+        return counted.size
+    return float(np.sum(weight[counted], dtype=np.float64)) if counted.size else 0.0
 
 
 @_op(
     "nll_loss",
-    lambda n, g: (_needs(n, 0, lambda: _nll_loss_backward(n, g)), None),
+    lambda n, g: (_needs(n, 0, lambda: _nll_loss_backward(n, g)), *[None] * (len(n.needs) - 1)),
     own_dtype=("target",),
 )
-def nll_loss(x, target, reduction, ignore_index):
-    rows, targets = _nll_rows(x, target)
+def nll_loss(x, target, weight=None, *, reduction, ignore_index):
+    rows, targets, weights = _nll_rows(x, target, weight)
     losses = np.empty(rows.shape[0], x.dtype)
-    bad = KN.nll_loss(rows, targets, ignore_index, losses)
+    bad = KN.nll_loss(rows, targets, weights, ignore_index, losses)
     if bad >= 0:
         raise DimensionOutOfRange(f"Target {targets[bad]} is out of bounds.")
     if reduction == "none":
         return losses.reshape(target.shape) if x.ndim == 2 else losses.reshape(())
     total = K.sum_all(losses, 0.0)
     if reduction == "mean":
-        count = int(np.count_nonzero(targets != ignore_index))
-        total = total / count if count else np.nan
+        divisor = _nll_mean_divisor(targets, weight, ignore_index)
+        total = total / divisor if divisor else np.nan
     return np.asarray(total, dtype=x.dtype)
 
 
 def _nll_loss_backward(n, g):
-    x, target = n.saved["self"], n.saved["target"]
-    rows, targets = _nll_rows(x, target)
+    x, target, weight = n.saved["self"], n.saved["target"], n.saved.get("weight")
+    rows, targets, weights = _nll_rows(x, target, weight)
     reduction, ignore_index = n.attrs["reduction"], n.attrs["ignore_index"]
     if reduction == "none":
         upstream = _c(np.asarray(g, rows.dtype).reshape(-1))
     else:
         scale = np.asarray(g, np.float64).reshape(())
         if reduction == "mean":
-            count = int(np.count_nonzero(targets != ignore_index))
-            scale = scale / count if count else np.nan
+            divisor = _nll_mean_divisor(targets, weight, ignore_index)
+            scale = scale / divisor if divisor else np.nan
         upstream = np.full(rows.shape[0], scale, rows.dtype)
     out = np.zeros(rows.shape, rows.dtype)
-    KN.nll_loss_backward(upstream, targets, ignore_index, out)
+    KN.nll_loss_backward(upstream, targets, weights, ignore_index, out)
     return out.reshape(x.shape)

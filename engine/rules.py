@@ -28,6 +28,7 @@ from .errors import (
     InvalidValue,
     MemoryOverlap,
     NoGradFn,
+    NotDifferentiable,
     ScalarOverflow,
     ShapeMismatch,
     UnknownOp,
@@ -256,7 +257,10 @@ class OpSpec:
     is the dtype the forward receives its inputs in, given the operands and the result. A
     `variadic` op takes one or more inputs like its last declared one after the others (cat
     and stack: any number of tensors; index: self, then one or more index tensors). A `view`
-    op's result shares its first input's storage, as torch's views do.
+    op's result shares its first input's storage, as torch's views do. The last
+    `optional_inputs` inputs may be left out (a loss's weights). `refuses_grad_as`, when set,
+    is the function name torch's error gives for a non-differentiable input that requires grad
+    while recording (a loss's weight); empty, such an input simply gets no gradient.
     """
 
     name: str
@@ -271,6 +275,8 @@ class OpSpec:
     computes_in: Callable[[Sequence[Operand], TensorMeta], str] = computes_in_result_dtype
     variadic: bool = False
     view: bool = False  # the result is a view of its first input (torch's `_base`)
+    optional_inputs: int = 0
+    refuses_grad_as: str = ""
 
     @property
     def arity(self) -> int:
@@ -286,7 +292,7 @@ class OpSpec:
 
     def _repeat_last(self, declared: tuple, count: int) -> tuple:
         if not self.variadic:
-            return declared
+            return declared[:count]
         return declared[:-1] + declared[-1:] * (count - len(declared) + 1)
 
     def with_defaults(self, attrs: dict) -> dict:
@@ -337,9 +343,10 @@ def _tensors(operands: Sequence[Operand]) -> list[TensorMeta]:
     return [o for o in operands if isinstance(o, TensorMeta)]
 
 
-def _check_operands(name: str, operands: Sequence[Operand], arity: int) -> None:
-    if len(operands) != arity:
-        raise InvalidArgument(f"{name}() takes {arity} inputs but {len(operands)} were given")
+def _check_operands(name: str, operands: Sequence[Operand], arity: int, optional: int = 0) -> None:
+    if not arity - optional <= len(operands) <= arity:
+        takes = f"{arity - optional} to {arity}" if optional else f"{arity}"
+        raise InvalidArgument(f"{name}() takes {takes} inputs but {len(operands)} were given")
 
 
 def _require_tensor(name: str, operand: Operand, position: int) -> TensorMeta:
@@ -1786,10 +1793,10 @@ for _name, _what in (("all", "all elements are"), ("any", "any element is")):
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _loss_infer(name: str, broadcast: bool):
+def _loss_infer(name: str, broadcast: bool, weights: int = 0):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-        _check_operands(name, operands, 2)
-        x, target = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        _check_operands(name, operands, 2 + weights, weights)
+        x, target = (_require_tensor(name, o, i) for i, o in enumerate(operands[:2]))
         reduction = attrs.get("reduction", "mean")
         if reduction not in REDUCTIONS:
             raise InvalidValue(f"{reduction} is not a valid value for reduction")
@@ -1805,6 +1812,7 @@ def _loss_infer(name: str, broadcast: bool):
         dtype = result_type([x, target])
         if name == "binary_cross_entropy_with_logits" and is_float(dtype):
             _check_float_target(dtype, target)
+            _check_bce_weights(x, target, *operands[2:])
         if not is_float(dtype):
             kernel = {"mse_loss": "mse_cpu"}.get(name, "log_sigmoid_cpu")
             raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
@@ -1828,8 +1836,23 @@ def _check_float_target(dtype: str, target: TensorMeta) -> None:
         )
 
 
+def _check_bce_weights(x: TensorMeta, target: TensorMeta, weight=1, pos_weight=1) -> None:
+    """torch's checks, in its order, of the weights it applies in place: (pos_weight - 1)
+    target + 1 multiplies log σ(x), then weight the loss, each shaped like the input."""
+    if isinstance(pos_weight, TensorMeta):
+        if pos_weight.dtype == "bool":
+            raise DtypeMismatch(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                "instead."
+            )
+        check_broadcasts_into(x.shape, broadcast_shapes(pos_weight.shape, target.shape))
+    if isinstance(weight, TensorMeta):
+        check_broadcasts_into(x.shape, weight.shape)
+
+
 def _loss_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
-    return ("self", "target")
+    return ("self", "target", "weight", "pos_weight")
 
 
 _REDUCTION_ATTR = (Attr("reduction", "string", "'mean' (default), 'sum' or 'none'.", "mean"),)
@@ -1837,14 +1860,18 @@ _register(
     OpSpec(
         "binary_cross_entropy_with_logits",
         "torch.nn.functional.binary_cross_entropy_with_logits",
-        "-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))), computed stably from logits x and "
-        "targets y, then reduced.",
-        ("self", "target"),
-        (True, True),
-        _loss_infer("binary_cross_entropy_with_logits", broadcast=False),
+        "-w (p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))), computed stably from logits x "
+        "and targets y, then reduced. The optional weight w and pos_weight p (a tensor that "
+        "broadcasts as torch's, or a number; 1 when left out) get no gradient: requiring one "
+        "while recording is NOT_DIFFERENTIABLE.",
+        ("self", "target", "weight", "pos_weight"),
+        (True, True, False, False),
+        _loss_infer("binary_cross_entropy_with_logits", broadcast=False, weights=2),
         _named("BinaryCrossEntropyWithLogitsBackward0"),
         _loss_saves,
         _REDUCTION_ATTR,
+        optional_inputs=2,
+        refuses_grad_as="binary_cross_entropy_with_logits",
     )
 )
 _register(
@@ -2016,11 +2043,25 @@ for _name, _gfn, _doc in (
     )
 
 
+def _check_class_weight(weight: TensorMeta, classes: int, dtype: str) -> None:
+    """One weight per class, in the input's dtype (torch's checks and order)."""
+    if weight.ndim != 1 or weight.numel != classes:
+        raise ShapeMismatch(
+            f"weight tensor should be defined either for all {classes} classes or no classes "
+            f"but got weight tensor of shape: [{', '.join(map(str, weight.shape))}]"
+        )
+    if weight.dtype != dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[dtype]} but found "
+            f"{TORCH_TYPE_NAME[weight.dtype]}"
+        )
+
+
 def _nll_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch.nn.functional.nll_loss's checks for an (N, C) or (C,) input and class-index
     targets, in torch's order."""
-    _check_operands("nll_loss", operands, 2)
-    x, target = (_require_tensor("nll_loss", o, i) for i, o in enumerate(operands))
+    _check_operands("nll_loss", operands, 3, optional=1)
+    x, target, *weight = (_require_tensor("nll_loss", o, i) for i, o in enumerate(operands))
     reduction = attrs.get("reduction", "mean")
     if reduction not in REDUCTIONS:
         raise InvalidValue(f"{reduction} is not a valid value for reduction")
@@ -2045,6 +2086,8 @@ def _nll_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise InvalidValue(
             f"For 1D input, 1D target must have size 1, but got target size: {target.numel}"
         )
+    if weight:
+        _check_class_weight(weight[0], x.shape[-1], x.dtype)
     if not is_float(x.dtype):
         raise Unsupported(
             f"\"nll_loss_out_frame\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
@@ -2057,11 +2100,13 @@ _register(
     OpSpec(
         "nll_loss",
         "torch.nn.functional.nll_loss",
-        "-input[n, target[n]] per sample (input holds log-probabilities, target int64 class "
-        "indices; ignore_index rows count 0 and are left out of the mean), then reduced. "
-        "cross_entropy is log_softmax then nll_loss.",
-        ("self", "target"),
-        (True, False),
+        "-weight[target[n]] input[n, target[n]] per sample (input holds log-probabilities, "
+        "target int64 class indices, the optional weight one number per class, 1 when left "
+        "out; ignore_index rows count 0), then reduced: the mean divides by the weights of the "
+        "counted rows. cross_entropy is log_softmax then nll_loss. The weight gets no "
+        "gradient: requiring one while recording is NOT_DIFFERENTIABLE.",
+        ("self", "target", "weight"),
+        (True, False, False),
         _nll_loss_infer,
         _named("NllLossBackward0"),
         _loss_saves,
@@ -2069,6 +2114,8 @@ _register(
             *_REDUCTION_ATTR,
             Attr("ignore_index", "int", "A target value that contributes nothing.", -100),
         ),
+        optional_inputs=1,
+        refuses_grad_as="nll_loss_forward",
     )
 )
 
@@ -2204,10 +2251,15 @@ def check_copy(
     """copy_ beyond the in-place rule: the source broadcasts to the target's shape."""
     if grad_enabled and source_requires_grad:
         raise Unsupported("gradrpc: copy_ from a tensor that requires grad is not supported yet")
-    shape = broadcast_shapes(target.shape, source.shape)
-    if shape != target.shape:
+    check_broadcasts_into(target.shape, source.shape)
+
+
+def check_broadcasts_into(out: tuple[int, ...], other: tuple[int, ...]) -> None:
+    """An in-place op's rule: `other` broadcasts with `out` to `out`'s own shape."""
+    shape = broadcast_shapes(out, other)
+    if shape != out:
         raise ShapeMismatch(
-            f"output with shape [{', '.join(map(str, target.shape))}] doesn't match the "
+            f"output with shape [{', '.join(map(str, out))}] doesn't match the "
             f"broadcast shape [{', '.join(map(str, shape))}]"
         )
 
@@ -2314,9 +2366,19 @@ def gradient_needs(
     """Which inputs a gradient flows to: recording is on, the input requires grad, the op
     differentiates it, and the result is floating (integer and bool results never require
     grad, as in torch)."""
-    if not (grad_enabled and is_float(out.dtype)):
+    if not grad_enabled:
         return (False,) * len(requires_grad)
     differentiable = spec.differentiates(len(requires_grad))
+    if spec.refuses_grad_as:
+        names = spec.input_names(len(requires_grad))
+        for name, r, d in zip(names, requires_grad, differentiable, strict=True):
+            if r and not d:
+                raise NotDifferentiable(
+                    f"The function '{spec.refuses_grad_as}' is not differentiable with respect "
+                    f"to argument '{name}'. This input cannot have requires_grad True."
+                )
+    if not is_float(out.dtype):
+        return (False,) * len(requires_grad)
     return tuple([r and d for r, d in zip(requires_grad, differentiable, strict=True)])
 
 

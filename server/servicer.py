@@ -134,6 +134,7 @@ def _op_info(spec: rules.OpSpec) -> pb.OpInfo:
         differentiable=spec.differentiable,
         doc=spec.doc,
         variadic=spec.variadic,
+        optional_inputs=spec.optional_inputs,
     )
 
 

@@ -66,14 +66,26 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight=None,
 ) -> Tensor:
-    """-(y log σ(x) + (1 - y) log(1 - σ(x))), reduced."""
+    """-w (p y log σ(x) + (1 - y) log(1 - σ(x))), reduced; weight w and pos_weight p
+    broadcast as torch's and get no gradient."""
+    name = "binary_cross_entropy_with_logits"
+    operands = [input, input._coerce(target)]
     if weight is not None or pos_weight is not None:
-        raise NotImplementedError("gradrpc: weight and pos_weight are not supported yet")
-    return input._call(
-        "binary_cross_entropy_with_logits",
-        [input, input._coerce(target)],
-        {"reduction": _reduction(size_average, reduce, reduction)},
-    )
+        operands.append(1 if weight is None else _tensor_argument(input, name, weight, "weight", 3))
+    if pos_weight is not None:
+        operands.append(_tensor_argument(input, name, pos_weight, "pos_weight", 4))
+    return input._call(name, operands, {"reduction": _reduction(size_average, reduce, reduction)})
+
+
+def _tensor_argument(input: Tensor, function: str, value, name: str, position: int) -> Tensor:
+    """An optional tensor argument of a torch function (a loss's weight): a tensor of
+    `input`'s session, else torch's TypeError."""
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            f"{function}(): argument '{name}' (position {position}) must be Tensor, "
+            f"not {type(value).__name__}"
+        )
+    return input._coerce(value)
 
 
 def mse_loss(
@@ -154,17 +166,19 @@ def nll_loss(
     reduce=None,
     reduction: str = "mean",
 ) -> Tensor:
-    """-input[n, target[n]] for class indices `target`, reduced (ignore_index rows count 0
-    and are left out of the mean)."""
+    """-weight[target[n]] input[n, target[n]] for class indices `target`, reduced
+    (ignore_index rows count 0; the mean divides by the weights of the counted rows)."""
     if weight is not None:
-        raise NotImplementedError("gradrpc: weight is not supported yet")
+        weight = _tensor_argument(input, "nll_loss_nd", weight, "weight", 3)
+    return _nll_loss(
+        input, target, weight, _reduction(size_average, reduce, reduction), ignore_index
+    )
+
+
+def _nll_loss(input: Tensor, target, weight: Tensor | None, reduction: str, ignore_index: int):
+    operands = [input, input._coerce(target)] + ([] if weight is None else [weight])
     return input._call(
-        "nll_loss",
-        [input, input._coerce(target)],
-        {
-            "reduction": _reduction(size_average, reduce, reduction),
-            "ignore_index": int(ignore_index),
-        },
+        "nll_loss", operands, {"reduction": reduction, "ignore_index": int(ignore_index)}
     )
 
 
@@ -180,6 +194,8 @@ def cross_entropy(
 ) -> Tensor:
     """nll_loss(log_softmax(input, class dim), target), as torch composes it (its grad_fn
     is NllLossBackward0 over LogSoftmaxBackward0)."""
+    if weight is not None:
+        weight = _tensor_argument(input, "cross_entropy_loss", weight, "weight", 3)
     target = input._coerce(target)
     if target.shape == input.shape:  # torch's test for class probabilities
         raise NotImplementedError(
@@ -188,12 +204,10 @@ def cross_entropy(
     if label_smoothing != 0.0:
         raise NotImplementedError("gradrpc: label_smoothing is not supported yet")
     class_dim = 0 if input.ndim == 1 else 1
-    return nll_loss(
+    return _nll_loss(
         input.log_softmax(class_dim),
         target,
         weight,
-        size_average,
+        _reduction(size_average, reduce, reduction),
         ignore_index,
-        reduce,
-        reduction,
     )

@@ -326,6 +326,18 @@ BAD = {
         Code.FAILED_PRECONDITION,
         "MEMORY_OVERLAP",
     ),
+    "a loss weight that requires grad": (
+        [upload(2, F32, requires_grad=True)],
+        call("binary_cross_entropy_with_logits", [1, 1, 2], 7),
+        Code.INVALID_ARGUMENT,
+        "NOT_DIFFERENTIABLE",
+    ),
+    "a loss with too many weights": (
+        [],
+        call("binary_cross_entropy_with_logits", [1, 1, 1, 1, 1], 7),
+        Code.INVALID_ARGUMENT,
+        "INVALID_ARGUMENT",
+    ),
     "no kind set": ([], pb.Operation(), Code.INVALID_ARGUMENT, "INVALID_VALUE"),
     "more memory than exists": (
         [],
@@ -456,6 +468,34 @@ def test_list_ops(stub):
     assert (index_put.arity, list(index_put.differentiable)) == (3, [True, True, False])
     clamp_attrs = [(a.name, a.type, a.optional) for a in table["clamp"].attrs]
     assert clamp_attrs == [("min", "scalar", True), ("max", "scalar", True)]
+    optional = {o.name: (o.arity, o.optional_inputs) for o in ops if o.optional_inputs}
+    assert optional == {"binary_cross_entropy_with_logits": (4, 2), "nll_loss": (3, 1)}
+
+
+def test_optional_inputs_may_be_left_out_or_given_as_a_number(session):
+    """A loss's weights are its optional last inputs: left out, the loss is unweighted; the
+    number 1 in place of bce's weight is no weight, so pos_weight can be given alone."""
+    x = np.array([[-2.0, 0.5, 3.0]], np.float32)
+    y = np.array([[0.0, 1.0, 1.0]], np.float32)
+    pos_weight = np.array([2.0, 3.0, 0.5], np.float32)
+    plain, weighted, classes = session.execute(
+        [
+            upload(1, x),
+            upload(2, y),
+            upload(3, pos_weight),
+            upload(4, np.array([2])),
+            call("binary_cross_entropy_with_logits", [1, 2], 5, reduction="none"),
+            call("binary_cross_entropy_with_logits", [1, 2, 1.0, 3], 6, reduction="none"),
+            call("nll_loss", [1, 4, 3], 7, reduction="none"),
+        ],
+        fetches=[5, 6, 7],
+    )
+    softplus = np.log1p(np.exp(-x.astype(np.float64)))  # -ln sigmoid(x)
+    np.testing.assert_allclose(plain, (1 - y) * x + softplus, rtol=1e-6)
+    np.testing.assert_allclose(
+        weighted, (1 - y) * x + ((pos_weight - 1) * y + 1) * softplus, rtol=1e-6
+    )
+    assert classes.tolist() == [-0.5 * 3.0]
 
 
 def test_arange_factory(session):

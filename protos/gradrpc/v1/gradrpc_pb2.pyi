@@ -357,7 +357,7 @@ class ListOpsResponse(_message.Message):
     def __init__(self, ops: _Optional[_Iterable[_Union[OpInfo, _Mapping]]] = ...) -> None: ...
 
 class OpInfo(_message.Message):
-    __slots__ = ("name", "torch_name", "grad_fn", "arity", "attrs", "differentiable", "doc", "variadic")
+    __slots__ = ("name", "torch_name", "grad_fn", "arity", "attrs", "differentiable", "doc", "variadic", "optional_inputs")
     NAME_FIELD_NUMBER: _ClassVar[int]
     TORCH_NAME_FIELD_NUMBER: _ClassVar[int]
     GRAD_FN_FIELD_NUMBER: _ClassVar[int]
@@ -366,6 +366,7 @@ class OpInfo(_message.Message):
     DIFFERENTIABLE_FIELD_NUMBER: _ClassVar[int]
     DOC_FIELD_NUMBER: _ClassVar[int]
     VARIADIC_FIELD_NUMBER: _ClassVar[int]
+    OPTIONAL_INPUTS_FIELD_NUMBER: _ClassVar[int]
     name: str
     torch_name: str
     grad_fn: str
@@ -374,7 +375,8 @@ class OpInfo(_message.Message):
     differentiable: _containers.RepeatedScalarFieldContainer[bool]
     doc: str
     variadic: bool
-    def __init__(self, name: _Optional[str] = ..., torch_name: _Optional[str] = ..., grad_fn: _Optional[str] = ..., arity: _Optional[int] = ..., attrs: _Optional[_Iterable[_Union[AttrInfo, _Mapping]]] = ..., differentiable: _Optional[_Iterable[bool]] = ..., doc: _Optional[str] = ..., variadic: _Optional[bool] = ...) -> None: ...
+    optional_inputs: int
+    def __init__(self, name: _Optional[str] = ..., torch_name: _Optional[str] = ..., grad_fn: _Optional[str] = ..., arity: _Optional[int] = ..., attrs: _Optional[_Iterable[_Union[AttrInfo, _Mapping]]] = ..., differentiable: _Optional[_Iterable[bool]] = ..., doc: _Optional[str] = ..., variadic: _Optional[bool] = ..., optional_inputs: _Optional[int] = ...) -> None: ...
 
 class AttrInfo(_message.Message):
     __slots__ = ("name", "type", "optional", "doc")
