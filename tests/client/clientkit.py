@@ -87,6 +87,15 @@ def outcome(fn: Callable, module):
         return ("raised", builtin_type(exc), str(exc))
 
 
+def raised(fn: Callable) -> tuple[type, str] | None:
+    """(type, message) of the exception `fn()` raises, or None if it returns."""
+    try:
+        fn()
+    except Exception as exc:
+        return type(exc), str(exc)
+    return None
+
+
 def check_same(fn: Callable, rtol: float = 1e-6, atol: float = 1e-7):
     """Run `fn(torch)` and `fn(gradrpc)`; both must return the same thing or raise the same
     built-in exception type with the same message. Returns torch's outcome."""

@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.nn as tnn
 import torch.nn.functional as TF
+from clientkit import raised
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -26,14 +27,6 @@ def _close(ours, theirs) -> None:
     np.testing.assert_allclose(
         np.asarray(ours.detach().numpy()), theirs.detach().numpy(), rtol=RTOL, atol=ATOL
     )
-
-
-def _outcome(fn) -> tuple[type, str] | None:
-    try:
-        fn()
-    except Exception as e:
-        return type(e), str(e)
-    return None
 
 
 # ---------------------------------------------------------------- values and gradients
@@ -199,8 +192,8 @@ ERRORS = {
 
 @pytest.mark.parametrize("call", ERRORS.values(), ids=ERRORS.keys())
 def test_weight_errors_match_torch_and_leave_the_session_usable(call) -> None:
-    expected = _outcome(lambda: call(TF, torch))
-    actual = _outcome(lambda: call(GF, gradrpc))
+    expected = raised(lambda: call(TF, torch))
+    actual = raised(lambda: call(GF, gradrpc))
     assert expected is not None
     assert actual is not None and issubclass(actual[0], expected[0]), (actual, expected)
     assert actual[1] == expected[1]

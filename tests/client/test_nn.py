@@ -17,6 +17,7 @@ import pytest
 import torch
 import torch.nn as tnn
 import torch.nn.functional as TF
+from clientkit import raised
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -156,14 +157,6 @@ def test_setattr_registers_parameters_modules_and_plain_values() -> None:
     assert not hasattr(net, "inner")
 
 
-def _outcome(fn):
-    try:
-        fn()
-    except Exception as e:
-        return type(e), str(e)
-    return None
-
-
 REGISTRATION_ERRORS = {
     "parameter as a tensor": lambda nn, t: setattr(_with_weight(nn, t), "weight", t.ones(2)),
     "module as an int": lambda nn, t: setattr(_with_child(nn), "child", 3),
@@ -197,8 +190,8 @@ def _with_child(nn):
 
 @pytest.mark.parametrize("name", REGISTRATION_ERRORS)
 def test_registration_errors_match_torch(name: str) -> None:
-    theirs = _outcome(lambda: REGISTRATION_ERRORS[name](tnn, torch))
-    ours = _outcome(lambda: REGISTRATION_ERRORS[name](gnn, gradrpc))
+    theirs = raised(lambda: REGISTRATION_ERRORS[name](tnn, torch))
+    ours = raised(lambda: REGISTRATION_ERRORS[name](gnn, gradrpc))
     assert theirs is not None
     assert ours is not None and issubclass(ours[0], theirs[0]) and ours[1] == theirs[1]
 
@@ -267,8 +260,8 @@ def test_load_state_dict_errors_match_torch(edit) -> None:
     their_state, our_state = theirs.state_dict(), ours.state_dict()
     edit(their_state)
     edit(our_state)
-    expected = _outcome(lambda: theirs.load_state_dict(their_state))
-    actual = _outcome(lambda: ours.load_state_dict(our_state))
+    expected = raised(lambda: theirs.load_state_dict(their_state))
+    actual = raised(lambda: ours.load_state_dict(our_state))
     if expected is None:  # torch accepts a list as a tensor-like value? then so do we
         assert actual is None
         return
@@ -487,8 +480,8 @@ def test_cross_entropy_of_one_sample_matches_torch() -> None:
     ids=["batch", "target dtype", "reduction", "multi-target", "linear shapes", "dim"],
 )
 def test_functional_errors_match_torch(call) -> None:
-    expected = _outcome(lambda: call(TF, torch))
-    actual = _outcome(lambda: call(GF, gradrpc))
+    expected = raised(lambda: call(TF, torch))
+    actual = raised(lambda: call(GF, gradrpc))
     assert expected is not None
     assert actual is not None and issubclass(actual[0], expected[0]) and actual[1] == expected[1]
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as tnn
+from clientkit import raised
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 STEPS = 15
@@ -109,14 +110,6 @@ def test_repr_matches_torch(name: str, kwargs: dict) -> None:
     )
 
 
-def _outcome(fn):
-    try:
-        fn()
-    except Exception as e:
-        return type(e), str(e)
-    return None
-
-
 VALIDATION = {
     "negative lr": lambda optim, nn, lib: optim.SGD(_model(nn).parameters(), lr=-1),
     "negative momentum": lambda optim, nn, lib: optim.SGD(_model(nn).parameters(), momentum=-1),
@@ -161,8 +154,8 @@ def _overlapping(optim, nn):
 
 @pytest.mark.parametrize("name", VALIDATION)
 def test_validation_errors_match_torch(name: str) -> None:
-    expected = _outcome(lambda: VALIDATION[name](torch.optim, tnn, torch))
-    actual = _outcome(lambda: VALIDATION[name](gradrpc.optim, gnn, gradrpc))
+    expected = raised(lambda: VALIDATION[name](torch.optim, tnn, torch))
+    actual = raised(lambda: VALIDATION[name](gradrpc.optim, gnn, gradrpc))
     assert expected is not None
     assert actual is not None and issubclass(actual[0], expected[0])
     assert actual[1] == expected[1]
