@@ -784,21 +784,16 @@ _op("any", lambda n, g: (None,))(_logical(np.any))
 def _bce_with_logits_vjp(n, g):
     x, y, scale = n.saved["self"], n.saved["target"], _numel_scale(n, g.dtype)
     weight, pos_weight = n.saved.get("weight"), n.saved.get("pos_weight")
-    if weight is None and pos_weight is None:
+    rest = [None] * (len(n.needs) - 2)
+    if pos_weight is None:  # the fused kernels, a weight folded into the upstream gradient
+        if weight is not None:
+            g, scale = g * scale * weight, x.dtype.type(1)
         return (
             _needs(n, 0, lambda: K.bce_with_logits_backward(g, x, y, scale)),
             _needs(n, 1, lambda: K.bce_with_logits_backward_target(g, x, scale)),
-            *[None] * (len(n.needs) - 2),
-        )
-    g = g * scale if weight is None else g * scale * weight
-    rest = [None] * (len(n.needs) - 2)
-    if pos_weight is None:
-        one = x.dtype.type(1)
-        return (
-            _needs(n, 0, lambda: K.bce_with_logits_backward(g, x, y, one)),
-            _needs(n, 1, lambda: K.bce_with_logits_backward_target(g, x, one)),
             *rest,
         )
+    g = g * scale if weight is None else g * scale * weight
     # torch's formulas: ((p y + 1 - y) sigmoid(x) - p y) for x, ln s(-x) - p ln s(x) for y
     return (
         _needs(n, 0, lambda: ((pos_weight * y + 1 - y) * K.sigmoid(x) - pos_weight * y) * g),
