@@ -405,7 +405,7 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self._meta.shape)
-        return self._meta.shape[rules.normalize_dim(dim, self.ndim)]
+        return self._meta.shape[rules.size_dim(dim, self.ndim)]
 
     @property
     def dtype(self):
@@ -426,7 +426,7 @@ class Tensor:
     def stride(self, dim: int | None = None):
         if dim is None:
             return self._meta.strides
-        return self._meta.strides[rules.normalize_dim(dim, self.ndim)]
+        return self._meta.strides[rules.size_dim(dim, self.ndim)]
 
     def is_contiguous(self) -> bool:
         return rules.is_contiguous(self._meta)
@@ -1685,17 +1685,19 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
         out._requires_grad = True
         name = spec.grad_fn(metas, full_attrs)
         # torch's pow and rsub take a Python number as a Scalar argument, not as an input:
-        # their node has no edge for it (mul, add, sub and div wrap it as a tensor input).
-        # Nor has a node an edge for an input that is never differentiated (nll_loss's
-        # target, index's indices).
+        # their node has no edge for it (mul, add, sub and div wrap it as a tensor input,
+        # unless called as their Scalar overload). Nor has a node an edge for an input that
+        # is never differentiated (nll_loss's target, index's indices).
+        scalar_argument = op in _SCALAR_ARGUMENT_OPS or full_attrs.get("scalar_overload")
         differentiable = spec.differentiates(len(operands))
         edges = tuple(
             (_edge(o) if need else None, 0)
             for o, need, differentiated in zip(operands, needs, differentiable, strict=True)
-            if differentiated and (isinstance(o, Tensor) or op not in _SCALAR_ARGUMENT_OPS)
+            if differentiated and (isinstance(o, Tensor) or not scalar_argument)
         )
         # torch's C++-only nodes are named with their namespace; their class is not
-        out.grad_fn = node_class(name.rpartition("::")[2])(name, edges, bool(spec.saves(needs)))
+        saves = bool(spec.saves(needs, full_attrs))
+        out.grad_fn = node_class(name.rpartition("::")[2])(name, edges, saves)
     if spec.view:
         base = operands[0] if operands[0]._base is None else operands[0]._base
         out._base = base

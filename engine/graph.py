@@ -194,7 +194,7 @@ class _CallPlan:
         # operands passed as they are (views, and the inputs that keep their own dtype)
         self.raw = tuple(impl.view or name in impl.own_dtype for name in names)
         self.needs = rules.gradient_needs(spec, requires, self.out_meta, grad_enabled)
-        saved_names = spec.saves(self.needs) if any(self.needs) else ()
+        saved_names = spec.saves(self.needs, self.attrs) if any(self.needs) else ()
         # (index, name, is a tensor, is one of a variadic op's repeated inputs, saved as a
         # list) of the inputs the backward keeps: the saved ones, and every number (a vjp
         # reads it as an attribute of the node)
@@ -632,7 +632,8 @@ def run_backward(
     if not retain_graph:
         for node in executed:
             node.freed = True
-            node.saved = None
+            if node.has_saved_tensors:  # else it holds numbers only, which torch's node keeps
+                node.saved = None
             node.saved_versions = []
     for tensor, grad in retained:
         _store_grad(tensor, grad, in_place=False)

@@ -135,7 +135,7 @@ def _needs(node, i: int, grad: Callable[[], np.ndarray]) -> np.ndarray | None:
 
 
 @_op("add", lambda n, g: (g, g))
-def add(a, b):
+def add(a, b, scalar_overload=False):  # scalar_overload names the node only
     return K.add(a, b)
 
 
@@ -156,7 +156,7 @@ def rsub(a, b):
         _needs(n, 1, lambda: K.mul(g, n.saved["self"])),
     ),
 )
-def mul(a, b):
+def mul(a, b, scalar_overload=False):  # scalar_overload names the node only
     return K.mul(a, b)
 
 
@@ -167,7 +167,7 @@ def mul(a, b):
         _needs(n, 1, lambda: K.div_backward_other(g, n.saved["self"], n.saved["other"])),
     ),
 )
-def div(a, b):
+def div(a, b, scalar_overload=False):  # scalar_overload names the node only
     return K.div(a, b)
 
 

@@ -152,6 +152,14 @@ def normalize_dim(dim: int, ndim: int) -> int:
     return dim % rank
 
 
+def size_dim(dim: int, ndim: int) -> int:
+    """`dim` of `size(dim)` and `stride(dim)`, which a 0-d tensor has none of (torch's
+    wording differs from normalize_dim's there)."""
+    if ndim == 0:
+        raise DimensionOutOfRange(f"Dimension specified as {dim} but tensor has no dimensions")
+    return normalize_dim(dim, ndim)
+
+
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """NumPy/torch broadcasting of shapes, folded pairwise from the left, with torch's error
     for a mismatch (dims compared from the right, numbered as in the result)."""
@@ -251,7 +259,7 @@ class OpSpec:
     """Everything about an op that needs no values.
 
     `infer(operands, attrs)` validates and returns the result's metadata; `grad_fn` names the
-    backward node for these operands; `saves(needs)` lists the tensors the backward keeps,
+    backward node for these operands; `saves(needs, attrs)` lists the tensors the backward keeps,
     given which inputs need a gradient ("self", "other", "target" or "result"), which is
     what makes a second backward through the node fail once they are freed. `computes_in`
     is the dtype the forward receives its inputs in, given the operands and the result. A
@@ -270,7 +278,7 @@ class OpSpec:
     differentiable: tuple[bool, ...]
     infer: Callable[[Sequence[Operand], dict], TensorMeta]
     grad_fn: Callable[[Sequence[Operand], dict], str]
-    saves: Callable[[tuple[bool, ...]], tuple[str, ...]]
+    saves: Callable[[tuple[bool, ...], dict], tuple[str, ...]]
     attrs: tuple[Attr, ...] = ()
     computes_in: Callable[[Sequence[Operand], TensorMeta], str] = computes_in_result_dtype
     variadic: bool = False
@@ -323,19 +331,19 @@ def _named(name: str) -> Callable[[Sequence[Operand], dict], str]:
     return lambda operands, attrs: name
 
 
-def _nothing(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _nothing(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
     return ()
 
 
-def _result(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _result(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
     return ("result",)
 
 
-def _self(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _self(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
     return ("self",)
 
 
-def _self_and_result(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _self_and_result(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
     return ("self", "result")
 
 
@@ -366,6 +374,8 @@ def _binary_infer(name: str, result_float: bool = False):
         tensors = _tensors(operands)
         if not tensors:
             raise InvalidArgument(f"{name}(): at least one input must be a Tensor")
+        if attrs.get("scalar_overload") and isinstance(operands[1], TensorMeta):
+            raise InvalidArgument(f"{name}(): scalar_overload takes a number as other")
         shape = broadcast_shapes(*(t.shape for t in tensors))
         dtype = result_type(operands)
         kinds = [o.dtype if isinstance(o, TensorMeta) else scalar_dtype(o) for o in operands]
@@ -406,7 +416,7 @@ def _pow_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
     return "PowBackward1" if isinstance(exponent, TensorMeta) else "PowBackward0"
 
 
-def _pow_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _pow_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
     # pow.Tensor_Scalar saves self; pow.Tensor_Tensor self, exponent and result;
     # pow.Scalar exponent and result. Any of them makes the node freeable.
     return ("self", "other", "result")
@@ -417,21 +427,64 @@ def _rsub_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
     return "RsubBackward0" if isinstance(operands[1], TensorMeta) else "RsubBackward1"
 
 
-def _mul_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _mul_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    if attrs.get("scalar_overload"):  # mul.Scalar keeps its number, no tensor
+        return ()
     return (("other",) if needs[0] else ()) + (("self",) if needs[1] else ())
 
 
-def _div_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _div_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    if attrs.get("scalar_overload"):  # div.Scalar keeps its number, no tensor
+        return ()
     return ("self", "other") if needs[1] else ("other",)
 
 
+def _scalar_overload_grad_fn(name: str):
+    """torch's `add.Tensor`/`mul.Tensor`/`div.Tensor` node (Python's `x * 2` wraps the number
+    as a tensor), or with `scalar_overload` the `.Scalar` overload's node, which torch's C++
+    compositions (cross_entropy's label smoothing, say) record."""
+
+    def grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+        return f"{name}Backward1" if attrs.get("scalar_overload") else f"{name}Backward0"
+
+    return grad_fn
+
+
+_SCALAR_OVERLOAD = Attr(
+    "scalar_overload",
+    "bool",
+    "`other` is a number taken as torch's Scalar overload: the node is the op's Backward1.",
+    False,
+)
+
 _BINARY = {
     # name: (torch name, grad_fn namer, saves, differentiable, result is floating, doc)
-    "add": ("torch.add", _named("AddBackward0"), _nothing, (True, True), False, "self + other"),
+    "add": (
+        "torch.add",
+        _scalar_overload_grad_fn("Add"),
+        _nothing,
+        (True, True),
+        False,
+        "self + other",
+    ),
     "sub": ("torch.sub", _named("SubBackward0"), _nothing, (True, True), False, "self - other"),
     "rsub": ("torch.rsub", _rsub_grad_fn, _nothing, (True, True), False, "other - self"),
-    "mul": ("torch.mul", _named("MulBackward0"), _mul_saves, (True, True), False, "self * other"),
-    "div": ("torch.div", _named("DivBackward0"), _div_saves, (True, True), True, "self / other"),
+    "mul": (
+        "torch.mul",
+        _scalar_overload_grad_fn("Mul"),
+        _mul_saves,
+        (True, True),
+        False,
+        "self * other",
+    ),
+    "div": (
+        "torch.div",
+        _scalar_overload_grad_fn("Div"),
+        _div_saves,
+        (True, True),
+        True,
+        "self / other",
+    ),
     "pow": ("torch.pow", _pow_grad_fn, _pow_saves, (True, True), False, "self ** other"),
 }
 for _name, (_torch, _gfn, _saves, _diff, _float, _doc) in _BINARY.items():
@@ -445,6 +498,7 @@ for _name, (_torch, _gfn, _saves, _diff, _float, _doc) in _BINARY.items():
             _binary_infer(_name, _float),
             _gfn,
             _saves,
+            (_SCALAR_OVERLOAD,) if _name in ("add", "mul", "div") else (),
         )
     )
 
@@ -520,7 +574,7 @@ for _name, _title, _which in (("maximum", "Maximum", "larger"), ("minimum", "Min
             (True, True),
             _extreme_of_two_infer(_name),
             _named(f"{_title}Backward0"),
-            lambda needs: ("self", "other"),
+            lambda needs, attrs: ("self", "other"),
         )
     )
 
@@ -597,7 +651,7 @@ _register(
         (True, True, True),
         _clamp_tensors_infer,
         _named("ClampBackward0"),
-        lambda needs: ("self", "min", "max") if any(needs) else (),
+        lambda needs, attrs: ("self", "min", "max") if any(needs) else (),
         (
             Attr("has_min", "bool", "Whether min is given.", False),
             Attr("has_max", "bool", "Whether max is given.", False),
@@ -1226,7 +1280,7 @@ _register(
         (False, True, True),
         _where_infer,
         _named("WhereBackward0"),
-        lambda needs: ("condition",) if any(needs) else (),
+        lambda needs, attrs: ("condition",) if any(needs) else (),
     )
 )
 
@@ -1255,7 +1309,7 @@ _register(
         (True, False),
         _masked_fill_infer,
         _named("MaskedFillBackward0"),
-        lambda needs: ("mask",) if needs[0] else (),
+        lambda needs, attrs: ("mask",) if needs[0] else (),
         (Attr("value", "scalar", "The number written where mask holds.", optional=False),),
     )
 )
@@ -1448,7 +1502,7 @@ _register(
         (True, False),
         _index_infer,
         _named("IndexBackward0"),
-        lambda needs: ("indices",) if needs[0] else (),
+        lambda needs, attrs: ("indices",) if needs[0] else (),
         (_INDEXED_DIMS,),
         variadic=True,
     )
@@ -1466,7 +1520,7 @@ _register(
         (True, True, False),
         _index_put_infer,
         _named("IndexPutBackward0"),
-        lambda needs: ("indices",) if any(needs) else (),
+        lambda needs, attrs: ("indices",) if any(needs) else (),
         (
             _INDEXED_DIMS,
             Attr("accumulate", "bool", "Add the values instead of writing them.", False),
@@ -1851,7 +1905,7 @@ def _check_bce_weights(x: TensorMeta, target: TensorMeta, weight=1, pos_weight=1
         check_broadcasts_into(x.shape, weight.shape)
 
 
-def _loss_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _loss_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
     return ("self", "target", "weight", "pos_weight")
 
 
@@ -1987,7 +2041,7 @@ _register_shaping(
 )
 
 
-def _addmm_saves(needs: tuple[bool, ...]) -> tuple[str, ...]:
+def _addmm_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
     # AddmmBackward0 keeps mat2 for mat1's gradient and mat1 for mat2's (nothing for self's)
     return (("mat2",) if needs[1] else ()) + (("mat1",) if needs[2] else ())
 

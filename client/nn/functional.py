@@ -96,7 +96,8 @@ def mse_loss(
     reduction: str = "mean",
     weight=None,
 ) -> Tensor:
-    """(x - y)², reduced."""
+    """(x - y)², reduced; with a `weight` of x's size, torch's composition w (x - y)², whose
+    mean divides by Σ w."""
     target = input._coerce(target)
     if target._meta.shape != input._meta.shape:
         warnings.warn(
@@ -106,11 +107,23 @@ def mse_loss(
             UserWarning,
             stacklevel=2,
         )
-    if weight is not None:
-        raise NotImplementedError("gradrpc: weight is not supported yet")
-    return input._call(
-        "mse_loss", [input, target], {"reduction": _reduction(size_average, reduce, reduction)}
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is None:
+        return input._call("mse_loss", [input, target], {"reduction": reduction})
+    shape = rules.broadcast_shapes(input._meta.shape, target._meta.shape)
+    expanded_input, expanded_target = (
+        t if t.shape == shape else t.expand(shape) for t in (input, target)
     )
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    weighted = (expanded_input - expanded_target).pow(2) * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return weighted.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -192,22 +205,108 @@ def cross_entropy(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
-    """nll_loss(log_softmax(input, class dim), target), as torch composes it (its grad_fn
-    is NllLossBackward0 over LogSoftmaxBackward0)."""
+    """Cross entropy of log_softmax(input) along the class dim, composed as torch's
+    cross_entropy_loss composes it, so the same nodes record: class indices give
+    nll_loss(log_softmax(input), target) (NllLossBackward0), blended with the uniform
+    distribution's loss for `label_smoothing` ε: (1 - ε) nll + ε/C Σ_c -log p_c; a `target`
+    of input's shape holds class probabilities q: -Σ_c q_c log p_c, q smoothed to
+    (1 - ε) q + ε/C."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if reduction not in rules.REDUCTIONS:
+        raise rules.InvalidValue(f"{reduction} is not a valid value for reduction")
     if weight is not None:
         weight = _tensor_argument(input, "cross_entropy_loss", weight, "weight", 3)
     target = input._coerce(target)
-    if target.shape == input.shape:  # torch's test for class probabilities
-        raise NotImplementedError(
-            "gradrpc: cross_entropy with class-probability targets is not supported yet"
+    if target.shape == input.shape:
+        return _cross_entropy_probabilities(
+            input, target, weight, reduction, ignore_index, label_smoothing
         )
-    if label_smoothing != 0.0:
-        raise NotImplementedError("gradrpc: label_smoothing is not supported yet")
     class_dim = 0 if input.ndim == 1 else 1
-    return _nll_loss(
-        input.log_softmax(class_dim),
-        target,
-        weight,
-        _reduction(size_average, reduce, reduction),
-        ignore_index,
+    log_p = input.log_softmax(class_dim)
+    loss = _nll_loss(log_p, target, weight, reduction, ignore_index)
+    if label_smoothing <= 0.0:
+        return loss
+    _check_label_smoothing(label_smoothing)
+    if weight is None:
+        smooth = -log_p.sum(class_dim)
+    else:
+        smooth = -(log_p * weight.view(_class_shape(log_p.ndim, class_dim, weight))).sum(class_dim)
+    ignored = target == ignore_index
+    smooth.masked_fill_(ignored, 0.0)
+    if reduction == "mean" and weight is None:
+        smooth = smooth.sum() / (target != ignore_index).sum()
+    elif reduction == "mean":
+        counted = weight[target.masked_fill(ignored, 0).flatten()]
+        smooth = smooth.sum() / counted.masked_fill_(ignored.flatten(), 0).sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    n_classes = log_p.shape[class_dim]
+    return _scalar("mul", loss, 1 - label_smoothing) + _scalar(
+        "mul", smooth, label_smoothing / n_classes
     )
+
+
+def _cross_entropy_probabilities(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None,
+    reduction: str,
+    ignore_index: int,
+    label_smoothing: float,
+) -> Tensor:
+    """-Σ_c w_c q_c log p_c for class probabilities q, torch's cross_entropy_loss_prob_target:
+    the mean divides by the number of samples (N times the extra dims)."""
+    if not rules.is_float(target._meta.dtype):
+        raise rules.DtypeMismatch(
+            "Expected floating point type for target with class probabilities, got "
+            + rules.TORCH_TYPE_NAME[target._meta.dtype]
+        )
+    if ignore_index >= 0:
+        raise rules.ComputeError("ignore_index is not supported for floating point target")
+    class_dim = 0 if input.ndim == 1 else 1
+    n_classes = input.size(class_dim)
+    if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
+        raise rules.ShapeMismatch(
+            f"cross_entropy: weight tensor should be defined either for all {n_classes} "
+            "classes or no classes but got weight tensor of shape: "
+            f"[{', '.join(map(str, weight.shape))}]"
+        )
+    log_p = input.log_softmax(class_dim)
+    if label_smoothing > 0.0:
+        _check_label_smoothing(label_smoothing)
+        target = _scalar(
+            "add", _scalar("mul", target, 1 - label_smoothing), label_smoothing / n_classes
+        )
+    terms = log_p * target
+    if weight is not None:
+        terms = terms * (
+            weight.view(_class_shape(log_p.ndim, 1, weight)) if log_p.ndim > 1 else weight
+        )
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    if reduction == "sum":
+        return -terms.sum()
+    if log_p.numel() == 0:
+        return -terms.sum().fill_(float("nan"))
+    return _scalar("div", -terms.sum(), log_p.numel() // n_classes)
+
+
+def _check_label_smoothing(label_smoothing: float) -> None:
+    if label_smoothing > 1.0:
+        raise rules.ComputeError(
+            f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}"
+        )
+
+
+def _class_shape(ndim: int, class_dim: int, weight: Tensor) -> list[int]:
+    """A per-class weight's shape to broadcast along `class_dim` of an `ndim`-d input."""
+    shape = [1] * ndim
+    shape[class_dim] = weight.shape[0]
+    return shape
+
+
+def _scalar(op: str, tensor: Tensor, number: float) -> Tensor:
+    """`tensor op number` as torch's C++ compositions call it, the op's Scalar overload (its
+    node is AddBackward1, MulBackward1 or DivBackward1, where Python's `tensor * number`
+    records MulBackward0)."""
+    return tensor._call(op, [tensor, number], {"scalar_overload": True})

@@ -253,6 +253,8 @@ def test_dimension_errors():
     check_error_at_line(lambda T: T.ones(2, 3).transpose(0, 2))
     check_error_at_line(lambda T: T.ones(2, 3).unsqueeze(3))
     check_error_at_line(lambda T: T.ones(2, 3).size(-3))
+    check_error_at_line(lambda T: T.ones(()).size(0))  # its own wording for a 0-d tensor
+    check_error_at_line(lambda T: T.ones(()).stride(-1))
     check_error_at_line(lambda T: T.ones(2, 3).permute(0))
     check_error_at_line(lambda T: T.ones(2, 3, 4).t())
     check_error_at_line(lambda T: T.ones(3).mT)

@@ -62,6 +62,12 @@ for _op in BINARY:
         C(_op, T((2, 3)), T((2, 3), _den, grad=False)),
         C(_op, T((2, 3), grad=False), T((2, 3), _den)),
     ]
+for _op in ("add", "mul", "div"):  # the Scalar overloads: AddBackward1, MulBackward1, ...
+    CASES += [
+        C(_op, T((2, 3)), 2.5, scalar_overload=True),
+        C(_op, T((2, 3)), 3, scalar_overload=True),
+        C(_op, T((2, 3), dtype="int64", grad=False), 2.5, scalar_overload=True),
+    ]
 CASES += [
     C("pow", T((3, 4), POS), T((3, 4))),
     C("pow", T((3, 1, 4), POS), T((2, 4))),
@@ -381,12 +387,23 @@ def _sum_or_mean(fn: Callable) -> Callable:
 
 # Each op's torch counterpart, called with the same operands (Python numbers included, as
 # torch's wrapped scalars) and the op's attrs completed with their defaults.
+def _overloaded(op: str) -> Callable:
+    """torch.<op>, or with scalar_overload aten's <op>.Scalar (the Backward1 node)."""
+
+    def call(x, other, scalar_overload=False):
+        if scalar_overload:
+            return getattr(torch.ops.aten, op).Scalar(x, other)
+        return getattr(torch, op)(x, other)
+
+    return call
+
+
 TORCH: dict[str, Callable] = {
-    "add": torch.add,
+    "add": _overloaded("add"),
     "sub": torch.sub,
     "rsub": torch.rsub,
-    "mul": torch.mul,
-    "div": torch.div,
+    "mul": _overloaded("mul"),
+    "div": _overloaded("div"),
     "pow": torch.pow,
     **{name: getattr(torch, name) for name in UNARY},
     **{name: getattr(torch, name) for name in COMPARISONS},

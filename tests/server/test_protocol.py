@@ -338,6 +338,12 @@ BAD = {
         Code.INVALID_ARGUMENT,
         "INVALID_ARGUMENT",
     ),
+    "a Scalar overload with a tensor": (
+        [],
+        call("mul", [1, 1], 7, scalar_overload=True),
+        Code.INVALID_ARGUMENT,
+        "INVALID_ARGUMENT",
+    ),
     "no kind set": ([], pb.Operation(), Code.INVALID_ARGUMENT, "INVALID_VALUE"),
     "more memory than exists": (
         [],
