@@ -25,6 +25,7 @@ double = float64
 long = int64
 
 arange = on_default_session(factories.arange)
+linspace = on_default_session(factories.linspace)
 empty = on_default_session(factories.empty)
 empty_like = on_default_session(factories.empty_like)
 eye = on_default_session(factories.eye)
@@ -226,6 +227,8 @@ relu = _method("relu")
 sigmoid = _method("sigmoid")
 tanh = _method("tanh")
 reciprocal = _method("reciprocal")
+sin = _method("sin")
+cos = _method("cos")
 mm = _method("mm")
 var = _method("var")
 std = _method("std")
@@ -301,6 +304,7 @@ __all__ = [
     "concat",
     "concatenate",
     "connect",
+    "cos",
     "cuda",
     "default_session",
     "detach",
@@ -334,6 +338,7 @@ __all__ = [
     "le",
     "less",
     "less_equal",
+    "linspace",
     "log",
     "log_softmax",
     "long",
@@ -372,6 +377,7 @@ __all__ = [
     "set_grad_enabled",
     "set_printoptions",
     "sigmoid",
+    "sin",
     "softmax",
     "sqrt",
     "squeeze",

@@ -22,6 +22,7 @@ __all__ = [
     "from_numpy",
     "full",
     "full_like",
+    "linspace",
     "manual_seed",
     "ones",
     "ones_like",
@@ -262,6 +263,49 @@ def arange(
     return _factory(
         session, "arange", (n,), dtype, requires_grad, start=float(first), step=float(stride)
     )
+
+
+_LINSPACE_SIGNATURES = tuple(
+    f"{start} start, {end} end, int steps, *, Tensor out = None, torch.dtype dtype = None, "
+    "torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
+    "bool requires_grad = False"
+    for start, end in (
+        ("Tensor", "Tensor"),
+        ("Number", "Tensor"),
+        ("Tensor", "Number"),
+        ("Number", "Number"),
+    )
+)
+
+
+def linspace(
+    session,
+    start=None,
+    end=None,
+    steps=None,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    **ignored,
+) -> Tensor:
+    """torch.linspace(start, end, steps): `steps` numbers from start to end inclusive, in the
+    default float dtype unless `dtype` says otherwise (computed on the server as torch's CPU
+    kernel computes them)."""
+    args = [a for a in (start, end, steps) if a is not None]
+    bounds = [a.item() if isinstance(a, Tensor) and a.ndim == 0 else a for a in (start, end)]
+    bounds = [b.item() if isinstance(b, np.generic) else b for b in bounds]
+    if not all(isinstance(b, int | float) for b in bounds) or type(steps) is not int:
+        got = ", ".join(type(a).__name__ for a in args)
+        raise TypeError(
+            f"linspace() received an invalid combination of arguments - got ({got}), but "
+            "expected one of:\n" + "".join(f" * ({s})\n" for s in _LINSPACE_SIGNATURES)
+        )
+    _check_device(device)
+    dtype = _dtype_name(dtype, rules.DEFAULT_FLOAT)
+    start, end = (float(b) for b in bounds)
+    rules.check_linspace_bounds(start, end, dtype)
+    return _factory(session, "linspace", (steps,), dtype, requires_grad, start=start, end=end)
 
 
 def _like(factory: str):

@@ -1118,6 +1118,12 @@ class Tensor:
     def reciprocal_(self) -> Tensor:
         return self._in_place_of("reciprocal_", self.reciprocal)
 
+    def sin_(self) -> Tensor:
+        return self._in_place_of("sin_", self.sin)
+
+    def cos_(self) -> Tensor:
+        return self._in_place_of("cos_", self.cos)
+
     def pow_(self, exponent) -> Tensor:
         grad = isinstance(exponent, Tensor) and exponent._requires_grad
         return self._in_place_of("pow_", lambda: self.pow(exponent), grad)
@@ -1213,6 +1219,12 @@ class Tensor:
 
     def reciprocal(self) -> Tensor:
         return self._call("reciprocal", [self])
+
+    def sin(self) -> Tensor:
+        return self._call("sin", [self])
+
+    def cos(self) -> Tensor:
+        return self._call("cos", [self])
 
     # ------------------------------------------------------------ matrix products
 

@@ -514,6 +514,43 @@ def tanh(a):
     return _tanh_scalar(a)
 
 
+def _sin_scalar(a):
+    """sin a: for float32 evaluated in float64 and rounded once (correctly rounded where
+    torch's vectorized float32 sin may be an ulp off)."""
+    return math.sin(a)
+
+
+@overload(_sin_scalar)
+def _sin_scalar_typed(a):
+    if a == types.float32:
+        return lambda a: np.float32(math.sin(np.float64(a)))
+    return lambda a: math.sin(a)
+
+
+def _cos_scalar(a):
+    """cos a, float32 as _sin_scalar's."""
+    return math.cos(a)
+
+
+@overload(_cos_scalar)
+def _cos_scalar_typed(a):
+    if a == types.float32:
+        return lambda a: np.float32(math.cos(np.float64(a)))
+    return lambda a: math.cos(a)
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def sin(a):
+    """sin a"""
+    return _sin_scalar(a)
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def cos(a):
+    """cos a"""
+    return _cos_scalar(a)
+
+
 @elementwise(1)
 def reciprocal(a):
     """1 / a"""
@@ -592,6 +629,18 @@ def sigmoid_backward(g, r):
 def tanh_backward(g, r):
     """g (1 - r^2)"""
     return g * (1 - r * r)
+
+
+@elementwise(2, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def sin_backward(g, x):
+    """g cos(x), cos rounded to the dtype first as torch's `grad * self.cos()`"""
+    return g * _cos_scalar(x)
+
+
+@elementwise(2, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def cos_backward(g, x):
+    """g (-sin(x)), sin rounded to the dtype first as torch's `grad * -self.sin()`"""
+    return g * -_sin_scalar(x)
 
 
 @elementwise(2)

@@ -283,6 +283,8 @@ _op("relu", lambda n, g: (K.relu_backward(g, n.saved["result"]),))(K.relu)
 _op("sigmoid", lambda n, g: (K.sigmoid_backward(g, n.saved["result"]),))(K.sigmoid)
 _op("tanh", lambda n, g: (K.tanh_backward(g, n.saved["result"]),))(K.tanh)
 _op("reciprocal", lambda n, g: (K.reciprocal_backward(g, n.saved["result"]),))(K.reciprocal)
+_op("sin", lambda n, g: (K.sin_backward(g, n.saved["self"]),))(K.sin)
+_op("cos", lambda n, g: (K.cos_backward(g, n.saved["self"]),))(K.cos)
 
 
 # ---------------------------------------------------------------- matrix products

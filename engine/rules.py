@@ -693,6 +693,8 @@ _UNARY = {
     "relu": ("ReluBackward0", _result, False, "max(x, 0)"),
     "sigmoid": ("SigmoidBackward0", _result, True, "1 / (1 + e^-x)"),
     "tanh": ("TanhBackward0", _result, True, "tanh(x)"),
+    "sin": ("SinBackward0", _self, True, "sin(x)"),
+    "cos": ("CosBackward0", _self, True, "cos(x)"),
     "reciprocal": ("ReciprocalBackward0", _result, True, "1 / x"),
 }
 for _name, (_gfn, _saves, _float, _doc) in _UNARY.items():
@@ -2175,7 +2177,7 @@ _register(
 
 # ---------------------------------------------------------------- factories
 
-FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange")
+FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange", "linspace")
 
 
 _FLOAT32_MAX = 3.4028234663852886e38
@@ -2220,6 +2222,14 @@ def arange_plan(start: float, end: float, step: float, dtype: str) -> tuple[floa
     return start, step, max(int(n), 0)
 
 
+def check_linspace_bounds(start: float, end: float, dtype: str) -> None:
+    """torch.linspace's error for a bound that `dtype` cannot hold."""
+    for bound in (start, end):
+        overflow = scalar_overflow(bound, dtype)
+        if overflow:
+            raise DtypeMismatch(overflow)
+
+
 def c10_str(value: float) -> str:
     """A number as torch prints it in messages (inf, nan, 1, 1.5)."""
     if math.isnan(value):
@@ -2238,11 +2248,13 @@ def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: 
     shape = tuple(int(s) for s in shape)
     if factory == "eye" and len(shape) != 2:
         raise InvalidValue("eye takes a shape of two dimensions [n, m]")
-    if factory == "arange":
+    if factory in ("arange", "linspace"):
         if len(shape) != 1:
-            raise InvalidValue("arange takes a shape of one dimension [n]")
+            raise InvalidValue(f"{factory} takes a shape of one dimension [n]")
         if dtype == "bool":
-            raise Unsupported("\"arange_cpu\" not implemented for 'Bool'")
+            raise Unsupported(f"\"{factory}_cpu\" not implemented for 'Bool'")
+        if factory == "linspace" and shape[0] < 0:
+            raise ShapeMismatch("number of steps must be non-negative")
     for s in shape:
         if s < 0:
             if factory == "eye":

@@ -153,6 +153,8 @@ def _factory(session: Session, op: pb.FactoryOperation) -> None:
             data = session.rng.standard_normal(shape, dtype=np_dtype)
         case "arange":
             data = _arange(op.start, op.step, shape[0], np_dtype)
+        case "linspace":
+            data = _linspace(op.start, op.end, shape[0], dtype)
     session.bind(op.output, Tensor(data, meta, requires_grad=op.requires_grad))
 
 
@@ -168,6 +170,31 @@ def _arange(start: float, step: float, n: int, dtype: np.dtype) -> np.ndarray:
             raise InvalidValue("an int64 arange needs whole start and step within 2**53")
         return np.arange(n, dtype=np.int64) * int(step) + int(start)
     return (np.arange(n, dtype=np.float64) * step + start).astype(dtype)
+
+
+def _linspace(start: float, end: float, n: int, dtype: str) -> np.ndarray:
+    """n numbers from start to end, as torch's CPU linspace computes them: start and end
+    converted to `dtype`, step = (end - start) / (n - 1) in the dtype, then start + i * step
+    for the first n // 2 and end - (n - 1 - i) * step for the rest, each rounded once as
+    torch's fused multiply-add rounds it (float32 through float64, float64 through long
+    double; int64 in float64, truncated)."""
+    rules.check_linspace_bounds(start, end, dtype)
+    if dtype == "int64":
+        start, end = math.trunc(start), math.trunc(end)
+        compute, wide = np.float64, np.float64
+    else:
+        compute = NUMPY_DTYPES[dtype].type
+        wide = np.float64 if dtype == "float32" else np.longdouble
+    first, last = compute(start), compute(end)
+    if n == 1:
+        return np.full(1, first, NUMPY_DTYPES[dtype])
+    step = wide((last - first) / compute(max(n - 1, 1)))
+    index = np.arange(n)
+    half = n // 2
+    data = np.empty(n, wide)
+    data[:half] = wide(first) + step * index[:half]
+    data[half:] = wide(last) - step * (n - 1 - index[half:])
+    return data.astype(compute).astype(NUMPY_DTYPES[dtype])
 
 
 def _call(session: Session, op: pb.CallOperation) -> None:

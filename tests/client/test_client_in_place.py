@@ -32,7 +32,18 @@ IN_PLACE = {
     "two in a row": lambda T, x, b: (x * 2).add_(1).mul_(3),
     **{
         f"{op}_": lambda T, x, b, op=op: getattr(x * 0.5, f"{op}_")()
-        for op in ("exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh", "reciprocal")
+        for op in (
+            "exp",
+            "log",
+            "sqrt",
+            "abs",
+            "neg",
+            "sigmoid",
+            "tanh",
+            "reciprocal",
+            "sin",
+            "cos",
+        )
     },
     "pow_ number": lambda T, x, b: (x * 2).pow_(3),
     "pow_ tensor that requires grad": lambda T, x, b: (x * 0.5).pow_(b),

@@ -5,6 +5,7 @@ engine's own tests cover each op exhaustively; these check the client's path to 
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import gradrpc
@@ -39,6 +40,8 @@ CASES = {
     "sigmoid": (lambda T, a: a.sigmoid(), [(2, 3)], "any"),
     "tanh": (lambda T, a: T.tanh(a), [(2, 3)], "any"),
     "reciprocal": (lambda T, a: a.reciprocal(), [(3,)], "away-from-zero"),
+    "sin": (lambda T, a: T.sin(a), [(2, 3)], "any"),
+    "cos": (lambda T, a: a.cos(), [(2, 3)], "any"),
     "mm": (lambda T, a, b: a @ b, [(2, 3), (3, 4)], "any"),
     "mv": (lambda T, a, b: T.matmul(a, b), [(2, 3), (3,)], "any"),
     "vm": (lambda T, a, b: a @ b, [(3,), (3, 2)], "any"),
@@ -221,6 +224,62 @@ def test_arange_errors_match_torch(fn):
     check_error_at_line(fn)
 
 
+LINSPACE = [
+    (0, 1, 5),
+    (-math.pi, math.pi, 2000),  # the tutorial's: every element as torch rounds it
+    (5, -2, 1001),
+    (0.001, 7.1, 33),
+    (0.1, 0.7, 17),
+    (-3.7, 2.2, 4),
+    (0, 1, 1),
+    (0, 1, 0),
+    (2, 2, 3),
+    (0, float("inf"), 3),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("bounds", LINSPACE, ids=map(str, LINSPACE))
+def test_linspace_matches_torch_element_for_element(bounds, dtype: str) -> None:
+    start, end, steps = bounds
+    if dtype == "int64" and not math.isfinite(end):
+        return  # an error, tested below
+    expected = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
+    actual = gradrpc.linspace(start, end, steps, dtype=getattr(gradrpc, dtype))
+    assert actual.dtype == getattr(gradrpc, dtype) and actual.shape == expected.shape
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+def test_linspace_takes_what_torch_takes():
+    def scenario(T):
+        return [
+            T.linspace(0, 1, 3, requires_grad=True),
+            T.linspace(T.tensor(0.5), 1, 3),
+            T.linspace(0, T.tensor(2), steps=3),
+            T.linspace(0, 1, 4).dtype,
+            str(T.linspace(-1, 1, 5).sin()),
+        ]
+
+    check_same(scenario, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda T: T.linspace(0, 1, -1),
+        lambda T: T.linspace(0, 1, 2.5),
+        lambda T: T.linspace(0, 1),
+        lambda T: T.linspace(0, 1e39, 3),
+        lambda T: T.linspace(0, float("inf"), 3, dtype=T.int64),
+        lambda T: T.linspace(0, 1, 3, dtype=T.bool),
+        lambda T: T.linspace(0, 1, 3, dtype=T.int64, requires_grad=True),
+    ],
+    ids=range(7),
+)
+def test_linspace_errors_match_torch(fn):
+    check_error_at_line(fn)
+
+
 IN_PLACE = {
     "add_": lambda T, t: t.add_(1.5),
     "add_-alpha": lambda T, t: t.add_(T.ones(3), alpha=2),
@@ -289,6 +348,8 @@ FORMS = {
     "torch.abs": lambda T, x: T.abs(x),
     "torch.sigmoid": lambda T, x: T.sigmoid(x),
     "torch.reciprocal": lambda T, x: T.reciprocal(x),
+    "torch.sin": lambda T, x: T.sin(x),
+    "torch.cos": lambda T, x: T.cos(x),
     "torch.mm": lambda T, x: T.mm(x, x.t()),
     "torch.mv": lambda T, x: T.mv(x, T.ones(3)),
     "torch.dot": lambda T, x: T.dot(x.view(6), x.view(6)),

@@ -48,6 +48,8 @@ for _op, _domain in (
     ("sigmoid", "any"),
     ("tanh", "any"),
     ("reciprocal", POS),
+    ("sin", "any"),
+    ("cos", "any"),
 ):
     CASES += [C(_op, T((3, 4), _domain)), C(_op, T((), _domain))]
 CASES += [

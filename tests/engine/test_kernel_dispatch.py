@@ -15,7 +15,8 @@ ELEMENTWISE = [
     "sigmoid", "tanh", "reciprocal", "sqrt_backward", "abs_backward", "relu_backward",
     "sigmoid_backward", "tanh_backward", "reciprocal_backward", "div_backward_other",
     "pow_backward_base", "pow_backward_exponent", "bce_with_logits", "bce_with_logits_backward",
-    "bce_with_logits_backward_target", "squared_error", "squared_error_backward",
+    "bce_with_logits_backward_target", "squared_error", "squared_error_backward", "sin", "cos",
+    "sin_backward", "cos_backward",
 ]  # fmt: skip
 SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 88.7, -103.9, 0.5, 2.0, 3.0]
 CASES = [(name, dtype) for name in ELEMENTWISE for dtype in getattr(K, name).types]

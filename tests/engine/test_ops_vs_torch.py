@@ -39,7 +39,7 @@ TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12,
 
 
 BINARY = ("add", "sub", "rsub", "mul", "div")
-UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "reciprocal")
+UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos")
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 UNARY_DOMAIN = {"log": POS, "sqrt": POS, "reciprocal": POS}
 TIES = "ties"  # values drawn from three, so that maxima repeat

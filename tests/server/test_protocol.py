@@ -519,6 +519,28 @@ def test_arange_factory(session):
     assert ints.tolist() == [2**53, 2**53 - 2**52, 0]
 
 
+def test_linspace_factory(session):
+    """steps numbers from start to end: start + i * step for the first half, end - (n - 1 -
+    i) * step for the rest (so both ends are exact), in float64 truncated for int64; a bound
+    the dtype cannot hold is refused."""
+    floats, ints, one = session.execute(
+        [
+            factory(1, "linspace", [5], start=-1.0, end=1.0),
+            factory(2, "linspace", [4], pb.DATA_TYPE_INT64, start=-3.7, end=2.2),
+            factory(3, "linspace", [1], start=7.0, end=9.0),
+        ],
+        fetches=[1, 2, 3],
+    )
+    assert floats.dtype == np.float32 and floats.tolist() == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert ints.tolist() == [-3, -1, 0, 2]
+    assert one.tolist() == [7.0]
+    expect_error(
+        lambda: session.execute([factory(4, "linspace", [3], start=0.0, end=1e39)]),
+        Code.INVALID_ARGUMENT,
+        "DTYPE_MISMATCH",
+    )
+
+
 def test_variadic_ops_take_any_number_of_inputs(session):
     a, b = np.ones((2, 3), np.float32), np.zeros((1, 3), np.float64)
     joined, stacked = session.execute(
