@@ -495,60 +495,37 @@ def sigmoid(a):
     return _sigmoid_scalar(a)
 
 
-def _tanh_scalar(a):
-    """tanh a: for float32 evaluated in float64 and rounded once (float32 libm's tanhf is off
-    by up to 2 ulp; torch's float32 tanh differs from this on about 0.06% of elements)."""
-    return math.tanh(a)
+def _rounded_like(x, value):
+    """`value`, a float64 function of x, rounded once to x's type: tanh, sin and cos of a
+    float32 are evaluated in float64 (float32 libm's tanhf is off by up to 2 ulp; torch's
+    vectorized float32 functions differ from this correctly rounded result on about 0.06% of
+    elements)."""
+    return value
 
 
-@overload(_tanh_scalar)
-def _tanh_scalar_typed(a):
-    if a == types.float32:
-        return lambda a: np.float32(math.tanh(np.float64(a)))
-    return lambda a: math.tanh(a)
+@overload(_rounded_like)
+def _rounded_like_typed(x, value):
+    if x == types.float32:
+        return lambda x, value: np.float32(value)
+    return lambda x, value: value
 
 
 @elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
 def tanh(a):
     """tanh a"""
-    return _tanh_scalar(a)
-
-
-def _sin_scalar(a):
-    """sin a: for float32 evaluated in float64 and rounded once (correctly rounded where
-    torch's vectorized float32 sin may be an ulp off)."""
-    return math.sin(a)
-
-
-@overload(_sin_scalar)
-def _sin_scalar_typed(a):
-    if a == types.float32:
-        return lambda a: np.float32(math.sin(np.float64(a)))
-    return lambda a: math.sin(a)
-
-
-def _cos_scalar(a):
-    """cos a, float32 as _sin_scalar's."""
-    return math.cos(a)
-
-
-@overload(_cos_scalar)
-def _cos_scalar_typed(a):
-    if a == types.float32:
-        return lambda a: np.float32(math.cos(np.float64(a)))
-    return lambda a: math.cos(a)
+    return _rounded_like(a, math.tanh(np.float64(a)))
 
 
 @elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
 def sin(a):
     """sin a"""
-    return _sin_scalar(a)
+    return _rounded_like(a, math.sin(np.float64(a)))
 
 
 @elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
 def cos(a):
     """cos a"""
-    return _cos_scalar(a)
+    return _rounded_like(a, math.cos(np.float64(a)))
 
 
 @elementwise(1)
@@ -634,13 +611,13 @@ def tanh_backward(g, r):
 @elementwise(2, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
 def sin_backward(g, x):
     """g cos(x), cos rounded to the dtype first as torch's `grad * self.cos()`"""
-    return g * _cos_scalar(x)
+    return g * _rounded_like(x, math.cos(np.float64(x)))
 
 
 @elementwise(2, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
 def cos_backward(g, x):
     """g (-sin(x)), sin rounded to the dtype first as torch's `grad * -self.sin()`"""
-    return g * -_sin_scalar(x)
+    return g * -_rounded_like(x, math.sin(np.float64(x)))
 
 
 @elementwise(2)

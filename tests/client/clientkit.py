@@ -108,6 +108,18 @@ def check_same(fn: Callable, rtol: float = 1e-6, atol: float = 1e-7):
     return expected
 
 
+def check_same_error(call: Callable) -> None:
+    """`call(F, lib)` with torch.nn.functional and torch, then with gradrpc's: gradrpc raises
+    torch's exception type (or a class of its own derived from it) with torch's message,
+    whenever it surfaces, and the session stays usable."""
+    expected = raised(lambda: call(torch.nn.functional, torch))
+    actual = raised(lambda: call(gradrpc.nn.functional, gradrpc))
+    assert expected is not None
+    assert actual is not None and issubclass(actual[0], expected[0]), (actual, expected)
+    assert actual[1] == expected[1]
+    assert (gradrpc.ones(2) * 3).sum().item() == 6.0
+
+
 @contextlib.contextmanager
 def no_rpc(session=None):
     """Assert that the block makes no call to the server."""
@@ -154,6 +166,7 @@ __all__ = [
     "builtin_type",
     "check_error_at_line",
     "check_same",
+    "check_same_error",
     "describe",
     "no_rpc",
     "outcome",
