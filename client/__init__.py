@@ -18,7 +18,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
 from .session import Session, default_session
-from .tensor import Tensor, _apply, _arguments, _number
+from .tensor import Tensor, _apply, _arguments, _number, alpha_attrs
 
 float = float32
 double = float64
@@ -69,7 +69,7 @@ def _arithmetic(op: str, input, other, alpha=1) -> Tensor:
             f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
         )
     tensor = first if isinstance(first, Tensor) else other
-    return tensor._call(op, [first, other if alpha == 1 else other * alpha])
+    return tensor._call(op, [first, other], alpha_attrs(op, alpha))
 
 
 def add(input, other, *, alpha=1) -> Tensor:
@@ -78,6 +78,20 @@ def add(input, other, *, alpha=1) -> Tensor:
 
 def sub(input, other, *, alpha=1) -> Tensor:
     return _arithmetic("sub", input, other, alpha)
+
+
+_UNSET = object()
+
+
+def rsub(input, other, *, alpha=_UNSET) -> Tensor:
+    """other - alpha input (torch.rsub); a number `other` is a Scalar argument (RsubBackward1)."""
+    given = alpha is not _UNSET
+    operands = [o if isinstance(o, Tensor) else _number(o) for o in (input, other)]
+    tensor = next((o for o in operands if isinstance(o, Tensor)), None)
+    missing = operands[0] is None or operands[1] is None or (given and _number(alpha) is None)
+    if tensor is None or missing:
+        raise rules.rsub_arguments_error(type(input).__name__, type(other).__name__, alpha, given)
+    return tensor._call("rsub", operands, {"alpha": _number(alpha)} if given else {})
 
 
 def mul(input, other) -> Tensor:

@@ -156,6 +156,15 @@ def _number(value):
     return None
 
 
+def alpha_attrs(op: str, alpha) -> dict:
+    """add's and sub's `alpha` as the op's attribute (none for the default 1), or torch's
+    TypeError for one that is not a number."""
+    number = _number(alpha)
+    if number is None:
+        raise TypeError(f"{op}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+    return {} if type(number) is int and number == 1 else {"alpha": number}
+
+
 def _sized(method: str, args: tuple, keyword: dict, name: str) -> tuple:
     """The size arguments of `method`, given as positional ints or as keyword `name`."""
     if keyword.keys() - {name} or (keyword and args):
@@ -889,9 +898,9 @@ class Tensor:
     def _in_place(self, op: str, other, alpha=1) -> Tensor:
         """self op= other, computed out of place and adopted by self (see _adopt)."""
         other = self._operand(f"{op}_", other)
+        attrs = alpha_attrs(f"{op}_", alpha)
         grad = isinstance(other, Tensor) and other._requires_grad
-        operand = other if alpha == 1 else other * alpha
-        return self._in_place_of(f"{op}_", lambda: self._call(op, [self, operand]), grad)
+        return self._in_place_of(f"{op}_", lambda: self._call(op, [self, other], attrs), grad)
 
     def add_(self, other, *, alpha=1) -> Tensor:
         return self._in_place("add", other, alpha)
@@ -955,12 +964,10 @@ class Tensor:
         return operands(self._operand(op, other))
 
     def add(self, other, *, alpha=1) -> Tensor:
-        other = self._operand("add", other)
-        return self._binary("add", other if alpha == 1 else other * alpha)
+        return self._call("add", [self, self._operand("add", other)], alpha_attrs("add", alpha))
 
     def sub(self, other, *, alpha=1) -> Tensor:
-        other = self._operand("sub", other)
-        return self._binary("sub", other if alpha == 1 else other * alpha)
+        return self._call("sub", [self, self._operand("sub", other)], alpha_attrs("sub", alpha))
 
     def mul(self, other) -> Tensor:
         return self._binary("mul", other)

@@ -412,6 +412,24 @@ def sub(a, b):
     return a - b
 
 
+def _multiply_add(a, b, c):
+    """a b + c: rounded once for floats (a fused multiply-add), exact (wrapping) for integers."""
+    return a * b + c
+
+
+@overload(_multiply_add)
+def _multiply_add_typed(a, b, c):
+    if a in (types.float32, types.float64):
+        return lambda a, b, c: _fma(a, b, c)
+    return lambda a, b, c: a * b + c
+
+
+@elementwise(3, _WITH_INTS)
+def add_scaled(a, b, alpha):
+    """a + alpha b, rounded once, as torch's add with alpha (its loops are fused multiply-adds)"""
+    return _multiply_add(b, alpha, a)
+
+
 @elementwise(2, _WITH_INTS, parallel_from=config.PARALLEL_MIN_ELEMENTS)
 def mul(a, b):
     """a * b"""

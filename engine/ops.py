@@ -134,19 +134,31 @@ def _needs(node, i: int, grad: Callable[[], np.ndarray]) -> np.ndarray | None:
     return grad() if node.needs[i] else None
 
 
-@_op("add", lambda n, g: (g, g))
-def add(a, b, scalar_overload=False):  # scalar_overload names the node only
-    return K.add(a, b)
+def _times_alpha(g: np.ndarray, alpha) -> np.ndarray:
+    """g alpha, or g itself for alpha 1 (torch's maybe_multiply)."""
+    return g if alpha == 1 else K.mul(g, _scalar(alpha, g.dtype))
 
 
-@_op("sub", lambda n, g: (g, _needs(n, 1, lambda: K.neg(g))))
-def sub(a, b):
-    return K.sub(a, b)
+def _add_scaled(a: np.ndarray, b: np.ndarray, alpha) -> np.ndarray:
+    """a + alpha b: a plain sum for alpha 1, else one fused multiply-add in a's dtype."""
+    return K.add(a, b) if alpha == 1 else K.add_scaled(a, b, _scalar(alpha, a.dtype))
 
 
-@_op("rsub", lambda n, g: (_needs(n, 0, lambda: K.neg(g)), g))
-def rsub(a, b):
-    return K.sub(b, a)
+@_op("add", lambda n, g: (g, _needs(n, 1, lambda: _times_alpha(g, n.attrs["alpha"]))))
+def add(a, b, alpha=1, scalar_overload=False):  # scalar_overload names the node only
+    if a.dtype == np.bool_:  # True + True is 2 before it is True again; alpha is a bool
+        a, b, alpha = a.astype(np.int64), b.astype(np.int64), bool(alpha)
+    return _add_scaled(a, b, alpha)
+
+
+@_op("sub", lambda n, g: (g, _needs(n, 1, lambda: _times_alpha(K.neg(g), n.attrs["alpha"]))))
+def sub(a, b, alpha=1):
+    return K.sub(a, b) if alpha == 1 else _add_scaled(a, b, -alpha)
+
+
+@_op("rsub", lambda n, g: (_needs(n, 0, lambda: _times_alpha(K.neg(g), n.attrs["alpha"])), g))
+def rsub(a, b, alpha=1):
+    return K.sub(b, a) if alpha == 1 else _add_scaled(b, a, -alpha)
 
 
 @_op(

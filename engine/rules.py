@@ -380,12 +380,9 @@ def _binary_infer(name: str, result_float: bool = False):
         dtype = result_type(operands)
         kinds = [o.dtype if isinstance(o, TensorMeta) else scalar_dtype(o) for o in operands]
         if name == "rsub" and not isinstance(operands[0], TensorMeta):
-            raise InvalidArgument(
-                f"rsub() received an invalid combination of arguments - got "
-                f"({type(operands[0]).__name__}, Tensor), but expected one of:\n"
-                " * (Tensor input, Tensor other, *, Number alpha = 1)\n"
-                " * (Tensor input, Number other, Number alpha = 1)\n"
-            )
+            alpha = attrs["alpha"]
+            given = not (type(alpha) is int and alpha == 1)
+            raise rsub_arguments_error(type(operands[0]).__name__, "Tensor", alpha, given)
         if name in ("sub", "rsub") and kinds == ["bool", "bool"]:
             raise DtypeMismatch(
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -397,6 +394,8 @@ def _binary_infer(name: str, result_float: bool = False):
                 "If you are trying to invert a mask, use the `~` or `logical_not()` "
                 "operator instead."
             )
+        if name in ("add", "sub", "rsub"):
+            _check_alpha(attrs["alpha"], dtype)
         if name == "pow" and dtype == "bool" and isinstance(operands[1], TensorMeta):
             raise Unsupported("\"pow\" not implemented for 'Bool'")
         exponent = operands[1]
@@ -407,6 +406,29 @@ def _binary_infer(name: str, result_float: bool = False):
         return meta(shape, dtype)
 
     return infer
+
+
+def rsub_arguments_error(input: str, other: str, alpha: object, given: bool) -> InvalidArgument:
+    """torch's TypeError for torch.rsub arguments that fit neither signature (the kinds of
+    `input` and `other` named), which blames an `alpha` keyword whenever one is `given`."""
+    return InvalidArgument(
+        f"rsub() received an invalid combination of arguments - got ({input}, {other}"
+        f"{f', alpha={type(alpha).__name__}' if given else ''}), but expected one of:\n"
+        " * (Tensor input, Tensor other, *, Number alpha = 1)\n"
+        " * (Tensor input, Number other, Number alpha = 1)\n"
+        + ("      didn't match because some of the keywords were incorrect: alpha\n" * given)
+    )
+
+
+def _check_alpha(alpha: object, dtype: str) -> None:
+    """torch's alpha_check: a bool alpha only for a bool result, an integral one for an
+    integral result."""
+    if type(alpha) is bool and dtype != "bool":
+        raise DtypeMismatch("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and not is_float(dtype):
+        raise DtypeMismatch(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
 
 
 def _pow_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
@@ -457,6 +479,14 @@ _SCALAR_OVERLOAD = Attr(
     False,
 )
 
+_ALPHA = Attr(
+    "alpha",
+    "scalar",
+    "The factor of the scaled operand (other; self for rsub), applied in the computing dtype "
+    "and rounded once with the sum (a fused multiply-add); a bool result takes it as a bool.",
+    1,
+)
+
 _BINARY = {
     # name: (torch name, grad_fn namer, saves, differentiable, result is floating, doc)
     "add": (
@@ -465,10 +495,17 @@ _BINARY = {
         _nothing,
         (True, True),
         False,
-        "self + other",
+        "self + alpha other",
     ),
-    "sub": ("torch.sub", _named("SubBackward0"), _nothing, (True, True), False, "self - other"),
-    "rsub": ("torch.rsub", _rsub_grad_fn, _nothing, (True, True), False, "other - self"),
+    "sub": (
+        "torch.sub",
+        _named("SubBackward0"),
+        _nothing,
+        (True, True),
+        False,
+        "self - alpha other",
+    ),
+    "rsub": ("torch.rsub", _rsub_grad_fn, _nothing, (True, True), False, "other - alpha self"),
     "mul": (
         "torch.mul",
         _scalar_overload_grad_fn("Mul"),
@@ -498,7 +535,10 @@ for _name, (_torch, _gfn, _saves, _diff, _float, _doc) in _BINARY.items():
             _binary_infer(_name, _float),
             _gfn,
             _saves,
-            (_SCALAR_OVERLOAD,) if _name in ("add", "mul", "div") else (),
+            (_ALPHA,) * (_name in ("add", "sub", "rsub"))
+            + (_SCALAR_OVERLOAD,) * (_name in ("add", "mul", "div")),
+            # a bool sum reaches add's forward as bool, so that it takes alpha as a bool
+            (lambda operands, out: out.dtype) if _name == "add" else computes_in_result_dtype,
         )
     )
 

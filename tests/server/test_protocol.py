@@ -344,6 +344,18 @@ BAD = {
         Code.INVALID_ARGUMENT,
         "INVALID_ARGUMENT",
     ),
+    "a floating alpha for an integral sum": (
+        [upload(2, np.array([1, 2], np.int64))],
+        call("add", [2, 2], 7, alpha=0.5),
+        Code.INVALID_ARGUMENT,
+        "DTYPE_MISMATCH",
+    ),
+    "an alpha that is not a number": (
+        [],
+        call("sub", [1, 1], 7, alpha="two"),
+        Code.INVALID_ARGUMENT,
+        "INVALID_ARGUMENT",
+    ),
     "no kind set": ([], pb.Operation(), Code.INVALID_ARGUMENT, "INVALID_VALUE"),
     "more memory than exists": (
         [],
