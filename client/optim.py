@@ -1,13 +1,13 @@
-"""`gradrpc.optim`: torch.optim's SGD and Adam, stepping on the server.
+"""`gradrpc.optim`: torch.optim's SGD, Adam, AdamW and RMSprop, stepping on the server.
 
 A step queues one OptimizerStepOperation per parameter group, over the group's parameters
 that have a gradient (the client knows which from its mirror of the graph): the server
 updates them in place with a fused kernel pass per parameter, so parameters, gradients and
 optimizer state never travel. State tensors (momentum buffers, Adam's moments) are ordinary
 server tensors, created zero-filled on first use. `optimizer.state[p]` holds torch's keys
-and kinds of values; Adam's `step` is a float32 0-d tensor whose count the client keeps, so
-a step sends nothing for it. Constructor signatures, defaults, validation errors,
-`param_groups`, `zero_grad` and `state_dict` are torch's.
+and kinds of values; Adam's and RMSprop's `step` is a float32 0-d tensor whose count the
+client keeps, so a step sends nothing for it. Constructor signatures, defaults, validation
+errors, `param_groups`, `zero_grad` and `state_dict` are torch's.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .nn.modules import _clear_grad
 from .nn.parameter import typename
 from .tensor import Tensor
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
 
 class _RequiredParameter:
@@ -500,3 +500,65 @@ class AdamW(Adam):
         super().load_state_dict(state_dict)
         for group in self.param_groups:  # as torch's AdamW.__setstate__
             group["decoupled_weight_decay"] = True
+
+
+class RMSprop(Optimizer):
+    """RMSprop with momentum, centering, weight decay and maximize (torch.optim.RMSprop)."""
+
+    algorithm = "rmsprop"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        if not _check_number("lr", lr) >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        for value, what in [
+            (eps, "epsilon"),
+            (momentum, "momentum"),
+            (weight_decay, "weight_decay"),
+            (alpha, "alpha"),
+        ]:
+            if not value >= 0.0:
+                raise ValueError(f"Invalid {what} value: {value}")
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "alpha": alpha,
+            "eps": eps,
+            "centered": centered,
+            "weight_decay": weight_decay,
+            "capturable": capturable,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return (
+            ("step", "square_avg")
+            + ("momentum_buffer",) * (group["momentum"] > 0)
+            + ("grad_avg",) * bool(group["centered"])
+        )
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        return {
+            "lr": _float(_check_number("lr", group["lr"])),
+            "alpha": _float(group["alpha"]),
+            "eps": _float(group["eps"]),
+            "weight_decay": _float(group["weight_decay"]),
+            "momentum": _float(group["momentum"]),
+            "centered": _bool(group["centered"]),
+            "maximize": _bool(group["maximize"]),
+        }

@@ -726,6 +726,16 @@ OPTIMIZER_OPTIONS: dict[str, dict[str, tuple[str, object]]] = {
         "maximize": ("bool", False),
         "step": ("int", None),
     },
+    "rmsprop": {
+        "lr": ("float", 1e-2),
+        "alpha": ("float", 0.99),
+        "eps": ("float", 1e-8),
+        "weight_decay": ("float", 0.0),
+        "momentum": ("float", 0.0),
+        "centered": ("bool", False),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
 }
 
 
@@ -733,6 +743,8 @@ def optimizer_state_count(algorithm: str, options: dict) -> int:
     """How many state tensors each parameter has."""
     if algorithm == "sgd":
         return 1 if options["momentum"] != 0 else 0
+    if algorithm == "rmsprop":  # square_avg, momentum_buffer, grad_avg
+        return 1 + (options["momentum"] > 0) + bool(options["centered"])
     return 3 if options["amsgrad"] else 2
 
 
@@ -751,7 +763,15 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
         raise InvalidValue(f"{algorithm}: option 'step' must be 1 or more, got {options['step']}")
     # torch's constructor checks, for clients that skip them
     checks = [("lr", "learning rate"), ("weight_decay", "weight_decay value")]
-    checks += [("momentum", "momentum value")] if algorithm == "sgd" else [("eps", "epsilon value")]
+    checks += {
+        "sgd": [("momentum", "momentum value")],
+        "adam": [("eps", "epsilon value")],
+        "rmsprop": [
+            ("eps", "epsilon value"),
+            ("momentum", "momentum value"),
+            ("alpha", "alpha value"),
+        ],
+    }[algorithm]
     for name, what in checks:
         if not options[name] >= 0.0:
             raise InvalidValue(f"Invalid {what}: {options[name]}")
@@ -830,6 +850,11 @@ def optimizer_step(
         if algorithm == "sgd":
             buf = arrays[1] if per_param else np.empty(0, dtype)
             kernels_nn.sgd_step(arrays[0], grad, buf, *scalars[dtype])
+        elif algorithm == "rmsprop":
+            rest = iter(arrays[2:])
+            buf = next(rest) if options["momentum"] > 0 else np.empty(0, dtype)
+            grad_avg = next(rest) if options["centered"] else np.empty(0, dtype)
+            kernels_nn.rmsprop_step(arrays[0], grad, arrays[1], buf, grad_avg, *scalars[dtype])
         else:
             max_exp_avg_sq = arrays[3] if per_param == 3 else np.empty(0, dtype)
             kernels_nn.adam_step(arrays[0], grad, *arrays[1:3], max_exp_avg_sq, *scalars[dtype])
@@ -844,7 +869,20 @@ def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
     kernels round them: SGD's -lr, momentum, 1 - dampening, weight decay, nesterov, maximize
     and whether this is the first step; Adam's L2 weight decay and decoupled decay factor
     (1 - lr weight_decay, AdamW's), 1 - beta1, beta1, beta2, 1 - beta2, -lr / (1 - beta1^step),
-    sqrt(1 - beta2^step), eps, maximize and amsgrad."""
+    sqrt(1 - beta2^step), eps, maximize and amsgrad; RMSprop's -lr, alpha, 1 - alpha and
+    1 - (1 - alpha), eps, weight decay, momentum and maximize."""
+    if algorithm == "rmsprop":
+        weight = dtype(1 - options["alpha"])
+        return (
+            dtype(-options["lr"]),
+            dtype(options["alpha"]),
+            weight,
+            dtype(1) - weight,
+            dtype(options["eps"]),
+            dtype(options["weight_decay"]),
+            dtype(options["momentum"]),
+            bool(options["maximize"]),
+        )
     if algorithm == "sgd":
         return (
             dtype(-options["lr"]),

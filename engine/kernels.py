@@ -277,7 +277,7 @@ _bits_float64 = _bitcast(types.int64, types.float64, ir.DoubleType())
 
 
 @intrinsic
-def _fma(typingctx, a, b, c):
+def fma(typingctx, a, b, c):
     """a b + c rounded once (IEEE fusedMultiplyAdd, LLVM's llvm.fma), all float32 or float64."""
     if not (a == b == c and a in (types.float32, types.float64)):
         return None
@@ -312,15 +312,15 @@ _P = (
 @njit(error_model="numpy")
 def _exp_reduced(x):
     """e^x for x in [-110, 89], in float64 to below 2^-50.5 relative (the range float32 needs)."""
-    t = _fma(x, _INV_LN2, _ROUNDER)
+    t = fma(x, _INV_LN2, _ROUNDER)
     k = t - _ROUNDER
-    r = _fma(k, -_LN2_LO, _fma(k, -_LN2_HI, x))
+    r = fma(k, -_LN2_LO, fma(k, -_LN2_HI, x))
     r2 = r * r
-    p_lo = _fma(_fma(_fma(_P[3], r, _P[2]), r, _P[1]), r, _P[0])
-    p_hi = _fma(_fma(_fma(_fma(_P[8], r, _P[7]), r, _P[6]), r, _P[5]), r, _P[4])
-    q = _fma(r2, _fma(r2 * r2, p_hi, p_lo), r)  # e^r - 1
+    p_lo = fma(fma(fma(_P[3], r, _P[2]), r, _P[1]), r, _P[0])
+    p_hi = fma(fma(fma(fma(_P[8], r, _P[7]), r, _P[6]), r, _P[5]), r, _P[4])
+    q = fma(r2, fma(r2 * r2, p_hi, p_lo), r)  # e^r - 1
     scale = _bits_float64(_float64_bits(t) << 52)  # 2^k
-    return _fma(scale, q, scale)
+    return fma(scale, q, scale)
 
 
 _F32 = np.float32
@@ -337,17 +337,15 @@ def _expf(a):
     """e^a for float32, within 1 ulp; inf, 0 and nan where libm gives them."""
     x = a if a > _F32(-104.0) else _F32(-104.0)  # e^-104 rounds to 0 (nan too: fixed below)
     x = x if x < _F32(89.0) else _F32(89.0)  # e^89 overflows to inf
-    t = _fma(x, _INV_LN2_32, _ROUNDER32)
+    t = fma(x, _INV_LN2_32, _ROUNDER32)
     k = t - _ROUNDER32
-    r1 = _fma(k, -_LN2_HI32, x)
+    r1 = fma(k, -_LN2_HI32, x)
     k_lo = k * _LN2_LO32
     r = r1 - k_lo
-    p = _fma(
-        _fma(_fma(_fma(_fma(_P32[5], r, _P32[4]), r, _P32[3]), r, _P32[2]), r, _P32[1]), r, _P32[0]
-    )
+    p = fma(fma(fma(fma(fma(_P32[5], r, _P32[4]), r, _P32[3]), r, _P32[2]), r, _P32[1]), r, _P32[0])
     hi = _F32(1.0) + r1
     lo = (_F32(1.0) - hi) + r1  # 1 + r1 = hi + lo exactly
-    e_r = hi + (_fma(r * r, p, lo) - k_lo)
+    e_r = hi + (fma(r * r, p, lo) - k_lo)
     k_int = _float32_bits(t) - _ROUNDER32_BITS
     k_half = k_int >> 1
     y = e_r * _bits_float32((k_half + 127) << 23) * _bits_float32((k_int - k_half + 127) << 23)
@@ -420,7 +418,7 @@ def _multiply_add(a, b, c):
 @overload(_multiply_add)
 def _multiply_add_typed(a, b, c):
     if a in (types.float32, types.float64):
-        return lambda a, b, c: _fma(a, b, c)
+        return lambda a, b, c: fma(a, b, c)
     return lambda a, b, c: a * b + c
 
 

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .kernels import elementwise
+from .kernels import elementwise, fma
 
 
 def _sigs(template: str, types=("float32", "float64")) -> list[str]:
@@ -166,17 +166,18 @@ def sgd_step(
         buf = d on the first step, else momentum buf + (1 - dampening) d
         d = d + momentum buf (nesterov), else buf
         param = param + (-lr) d
+    Each `x + c y` is torch's `add(y, alpha=c)`, one fused multiply-add: the same bits.
     """
     use_momentum = buf.size > 0
     for i in range(param.size):
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
-            d = d + weight_decay * param[i]
+            d = fma(param[i], weight_decay, d)
         if use_momentum:
-            b = d if first else buf[i] * momentum + one_minus_dampening * d
+            b = d if first else fma(d, one_minus_dampening, buf[i] * momentum)
             buf[i] = b
-            d = d + momentum * b if nesterov else b
-        param[i] = param[i] + neg_lr * d
+            d = fma(b, momentum, d) if nesterov else b
+        param[i] = fma(d, neg_lr, param[i])
 
 
 @njit(
@@ -217,12 +218,11 @@ def adam_step(
         p = param[i] if decay == 1 else param[i] * decay
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
-            d = d + weight_decay * p
+            d = fma(p, weight_decay, d)
         m = exp_avg[i]
-        m = m + weight * (d - m) if small else d - (d - m) * one_minus_weight
+        m = fma(weight, d - m, m) if small else fma(m - d, one_minus_weight, d)
         exp_avg[i] = m
-        v = exp_avg_sq[i] * beta2
-        v = v + one_minus_beta2 * d * d
+        v = fma(one_minus_beta2 * d, d, exp_avg_sq[i] * beta2)
         exp_avg_sq[i] = v
         if amsgrad:
             v_max = max_exp_avg_sq[i]
@@ -230,3 +230,57 @@ def adam_step(
             max_exp_avg_sq[i] = v
         denom = math.sqrt(v) / bias_correction2_sqrt + eps
         param[i] = p + neg_step_size * m / denom
+
+
+@njit(
+    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, boolean)"),
+    cache=True,
+    nogil=True,
+)
+def rmsprop_step(
+    param,
+    grad,
+    square_avg,
+    momentum_buffer,
+    grad_avg,
+    neg_lr,
+    alpha,
+    weight,
+    one_minus_weight,
+    eps,
+    weight_decay,
+    momentum,
+    maximize,
+):
+    """One torch.optim.RMSprop step, in place on param, square_avg and, when not empty,
+    momentum_buffer (momentum > 0) and grad_avg (centered):
+        d = ±grad (+ weight_decay param)
+        v = alpha v + w d d, w = 1 - alpha
+        g = lerp(g, d, w) (as Adam's m), avg = sqrt(v - g g) + eps (centered), else sqrt(v) + eps
+        buf = momentum buf + d / avg, param = param + (-lr) buf (momentum), else
+        param = param + (-lr) d / avg
+    in torch's order and roundings (add with alpha, addcmul and lerp are fused multiply-adds,
+    addcdiv is not).
+    """
+    centered = grad_avg.size > 0
+    use_momentum = momentum_buffer.size > 0
+    small = abs(weight) < 0.5
+    for i in range(param.size):
+        d = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            d = fma(param[i], weight_decay, d)
+        v = fma(weight * d, d, square_avg[i] * alpha)
+        square_avg[i] = v
+        if centered:
+            g = grad_avg[i]
+            g = fma(weight, d - g, g) if small else fma(g - d, one_minus_weight, d)
+            grad_avg[i] = g
+            avg = math.sqrt(fma(-g, g, v)) + eps
+        else:
+            avg = math.sqrt(v) + eps
+        if use_momentum:
+            b = momentum_buffer[i] * momentum + d / avg
+            momentum_buffer[i] = b
+            param[i] = fma(b, neg_lr, param[i])
+        else:
+            param[i] = param[i] + neg_lr * d / avg

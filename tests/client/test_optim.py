@@ -85,6 +85,10 @@ CONFIGS = [
     ("Adam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("AdamW", {}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.5, "amsgrad": True, "maximize": True}),
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.001, "alpha": 0.9, "eps": 1e-6, "momentum": 0.9}),
+    ("RMSprop", {"lr": 0.001, "centered": True, "weight_decay": 0.1, "maximize": True}),
+    ("RMSprop", {"lr": 0.001, "momentum": 0.5, "centered": True}),
 ]
 
 
@@ -101,7 +105,9 @@ def test_trajectories_match_torch(name: str, kwargs: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "kwargs"), CONFIGS[:2] + CONFIGS[5:6] + [("AdamW", {"amsgrad": True})], ids=str
+    ("name", "kwargs"),
+    CONFIGS[:2] + CONFIGS[5:6] + [("AdamW", {"amsgrad": True}), ("RMSprop", {"centered": True})],
+    ids=str,
 )
 def test_repr_matches_torch(name: str, kwargs: dict) -> None:
     ours, theirs = _pair()
@@ -131,6 +137,17 @@ VALIDATION = {
     ),
     "adamw weight decay": lambda optim, nn, lib: optim.AdamW(
         _model(nn).parameters(), weight_decay=-1.0
+    ),
+    "rmsprop negative lr": lambda optim, nn, lib: optim.RMSprop(_model(nn).parameters(), lr=-1),
+    "rmsprop negative eps": lambda optim, nn, lib: optim.RMSprop(_model(nn).parameters(), eps=-1),
+    "rmsprop negative momentum": lambda optim, nn, lib: optim.RMSprop(
+        _model(nn).parameters(), momentum=-0.5
+    ),
+    "rmsprop negative weight decay": lambda optim, nn, lib: optim.RMSprop(
+        _model(nn).parameters(), weight_decay=-0.5
+    ),
+    "rmsprop negative alpha": lambda optim, nn, lib: optim.RMSprop(
+        _model(nn).parameters(), alpha=-0.5
     ),
     "sgd fused and foreach": lambda optim, nn, lib: optim.SGD(
         _model(nn).parameters(), lr=0.1, fused=True, foreach=True
@@ -282,6 +299,7 @@ def test_closure_is_called_with_grad_enabled() -> None:
         ("Adam", {}),
         ("Adam", {"amsgrad": True}),
         ("AdamW", {}),
+        ("RMSprop", {"momentum": 0.9, "centered": True}),
     ],
 )
 def test_state_dict_matches_torch(name: str, kwargs: dict) -> None:

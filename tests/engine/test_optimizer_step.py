@@ -1,7 +1,7 @@
 """The engine's fused optimizer steps (`graph.optimizer_step`, Numba kernels in
-`kernels_nn`) against torch.optim 2.13's single-tensor SGD and Adam: the same parameters and
-the same gradient sequence, step after step, in float32 and float64; and the checks that
-leave everything unchanged when a step is refused."""
+`kernels_nn`) against torch.optim 2.13's single-tensor SGD, Adam and RMSprop: the same
+parameters and the same gradient sequence, step after step, in float32 and float64; and the
+checks that leave everything unchanged when a step is refused."""
 
 from __future__ import annotations
 
@@ -40,6 +40,22 @@ ADAM_CONFIGS = [
     {"weight_decay": 0.3, "decoupled_weight_decay": True, "amsgrad": True, "maximize": True},
 ]
 
+RMSPROP_CONFIGS = [
+    {},
+    {"alpha": 0.9, "eps": 1e-6},
+    {"momentum": 0.9},
+    {"centered": True},
+    {"alpha": 0.3, "centered": True},  # lerp weight 1 - alpha >= 0.5: torch's other form
+    {"momentum": 0.5, "centered": True, "weight_decay": 0.1, "maximize": True},
+    {"weight_decay": 0.01, "maximize": True, "lr": 0.001},
+]
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
+STATE_NAMES = {
+    "sgd": ["momentum_buffer"],
+    "adam": ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"],
+    "rmsprop": ["square_avg", "momentum_buffer", "grad_avg"],
+}
+
 
 def _engine_options(algorithm: str, config: dict) -> dict:
     options = {"lr": config.get("lr", 0.05)}
@@ -51,10 +67,14 @@ def _engine_options(algorithm: str, config: dict) -> dict:
     return options
 
 
-def _state_count(algorithm: str, config: dict) -> int:
+def _state_names(algorithm: str, config: dict) -> list[str]:
+    """The state tensors of each parameter, in the operation's order."""
     if algorithm == "sgd":
-        return 1 if config.get("momentum", 0) else 0
-    return 3 if config.get("amsgrad") else 2
+        return STATE_NAMES["sgd"] if config.get("momentum", 0) else []
+    if algorithm == "rmsprop":
+        momentum, centered = config.get("momentum", 0) > 0, config.get("centered", False)
+        return ["square_avg"] + ["momentum_buffer"] * momentum + ["grad_avg"] * centered
+    return STATE_NAMES["adam"][: 3 if config.get("amsgrad") else 2]
 
 
 def _run_both(algorithm: str, config: dict, dtype: str, seed: int):
@@ -62,9 +82,8 @@ def _run_both(algorithm: str, config: dict, dtype: str, seed: int):
     values = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
     ours = [graph.Tensor(v.copy(), requires_grad=True) for v in values]
     theirs = [torch.tensor(v, requires_grad=True) for v in values]
-    opt_cls = torch.optim.SGD if algorithm == "sgd" else torch.optim.Adam
-    optimizer = opt_cls(theirs, **{"lr": 0.05, **config})
-    count = _state_count(algorithm, config)
+    optimizer = OPTIMIZERS[algorithm](theirs, **{"lr": 0.05, **config})
+    count = len(_state_names(algorithm, config))
     state = [graph.Tensor(np.zeros(s, dtype)) for s in SHAPES for _ in range(count)]
     options = _engine_options(algorithm, config)
     for step in range(1, STEPS + 1):
@@ -80,24 +99,26 @@ def _run_both(algorithm: str, config: dict, dtype: str, seed: int):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(
     ("algorithm", "config"),
-    [("sgd", c) for c in SGD_CONFIGS] + [("adam", c) for c in ADAM_CONFIGS],
+    [("sgd", c) for c in SGD_CONFIGS]
+    + [("adam", c) for c in ADAM_CONFIGS]
+    + [("rmsprop", c) for c in RMSPROP_CONFIGS],
     ids=lambda v: v if isinstance(v, str) else repr(v),
 )
 def test_steps_match_torch_optim(algorithm: str, config: dict, dtype: str) -> None:
+    """SGD's are bit for bit torch's (its arithmetic is fused multiply-adds and products);
+    Adam's and RMSprop's differ where torch's vectorized sqrt is not correctly rounded."""
     ours, theirs, state, optimizer = _run_both(algorithm, config, dtype, seed=len(repr(config)))
-    rtol = 2e-6 if dtype == "float32" else 1e-13
+    rtol = 0 if algorithm == "sgd" else 2e-6 if dtype == "float32" else 1e-13
     for mine, other in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=rtol, atol=rtol)
         assert mine.version.value == STEPS  # each step bumps the parameter's version
-    names = (
-        ["momentum_buffer"] if algorithm == "sgd" else ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
-    )
-    per_param = len(state) // len(ours)
+    names = _state_names(algorithm, config)
     for i, other in enumerate(theirs):
-        for j in range(per_param):
-            expected = optimizer.state[other][names[j]]
+        assert list(optimizer.state[other]) == ["step"] * (algorithm != "sgd") + names
+        for j, name in enumerate(names):
+            expected = optimizer.state[other][name]
             np.testing.assert_allclose(
-                state[i * per_param + j].data, expected.numpy(), rtol=rtol, atol=rtol
+                state[i * len(names) + j].data, expected.numpy(), rtol=rtol, atol=rtol
             )
 
 
@@ -137,7 +158,16 @@ def _param(shape=(2, 3), dtype="float32", grad=True) -> graph.Tensor:
 @pytest.mark.parametrize(
     ("algorithm", "params", "state", "options", "error"),
     [
-        ("rmsprop", [_param()], [], {"step": 1}, InvalidValue),
+        ("lbfgs", [_param()], [], {"step": 1}, InvalidValue),  # unknown
+        ("rmsprop", [_param()], [], {"step": 1}, InvalidValue),  # no state
+        ("rmsprop", [_param()], [_param(grad=False)], {"step": 1, "alpha": -0.5}, InvalidValue),
+        (
+            "rmsprop",
+            [_param()],
+            [_param(grad=False)],  # centered takes a second state tensor
+            {"step": 1, "centered": True},
+            InvalidValue,
+        ),
         ("sgd", [_param()], [], {"step": 1, "betas": 0.9}, InvalidArgument),
         ("sgd", [_param()], [], {}, InvalidValue),  # no step
         ("sgd", [_param()], [], {"step": 0}, InvalidValue),
