@@ -889,10 +889,12 @@ _op(
 
 
 def _nll_rows(x: np.ndarray, target: np.ndarray, weight: np.ndarray | None):
-    """(N, C) input, (N,) targets and (C,) class weights (ones when there are none) for an
-    (N, C) or a (C,) input."""
+    """(M, C) rows, (M,) targets and (C,) class weights (ones when there are none) for an
+    (N, C) or a (C,) input, or for an (N, C, H, W) one, whose rows are its pixels."""
+    if x.ndim == 4:  # classes last: one row per (n, h, w)
+        x = x.transpose(0, 2, 3, 1)
     rows = _c(x.reshape(-1, x.shape[-1]))
-    weight = np.ones(rows.shape[1], rows.dtype) if weight is None else _c(weight)
+    weight = np.ones(rows.shape[1], rows.dtype) if weight is None else _c(weight.reshape(-1))
     return rows, _c(target.reshape(-1)), weight
 
 
@@ -901,22 +903,18 @@ def _nll_mean_divisor(targets: np.ndarray, weight: np.ndarray | None, ignore_ind
     counted = targets[targets != ignore_index]
     if weight is None:
         return counted.size
-    return float(np.sum(weight[counted], dtype=np.float64)) if counted.size else 0.0
+    return float(np.sum(weight.reshape(-1)[counted], dtype=np.float64)) if counted.size else 0.0
 
 
-@_op(
-    "nll_loss",
-    lambda n, g: (_needs(n, 0, lambda: _nll_loss_backward(n, g)), *[None] * (len(n.needs) - 1)),
-    own_dtype=("target",),
-)
-def nll_loss(x, target, weight=None, *, reduction, ignore_index):
+def _nll_loss_forward(x, target, weight=None, *, reduction, ignore_index):
+    """nll_loss and nll_loss2d: -weight[t] x[row, t] per row, reduced."""
     rows, targets, weights = _nll_rows(x, target, weight)
     losses = np.empty(rows.shape[0], x.dtype)
     bad = KN.nll_loss(rows, targets, weights, ignore_index, losses)
     if bad >= 0:
         raise DimensionOutOfRange(f"Target {targets[bad]} is out of bounds.")
     if reduction == "none":
-        return losses.reshape(target.shape) if x.ndim == 2 else losses.reshape(())
+        return losses.reshape(target.shape) if x.ndim != 1 else losses.reshape(())
     total = K.sum_all(losses, 0.0)
     if reduction == "mean":
         divisor = _nll_mean_divisor(targets, weight, ignore_index)
@@ -938,4 +936,18 @@ def _nll_loss_backward(n, g):
         upstream = np.full(rows.shape[0], scale, rows.dtype)
     out = np.zeros(rows.shape, rows.dtype)
     KN.nll_loss_backward(upstream, targets, weights, ignore_index, out)
+    if x.ndim == 4:  # classes back in the middle
+        n_, c, h, w = x.shape
+        return _c(out.reshape(n_, h, w, c).transpose(0, 3, 1, 2))
     return out.reshape(x.shape)
+
+
+for _name in ("nll_loss", "nll_loss2d"):
+    _op(
+        _name,
+        lambda n, g: (
+            _needs(n, 0, lambda: _nll_loss_backward(n, g)),
+            *[None] * (len(n.needs) - 1),
+        ),
+        own_dtype=("target",),
+    )(_nll_loss_forward)

@@ -2215,6 +2215,70 @@ _register(
     )
 )
 
+
+def _nll_loss2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's nll_loss2d checks for an (N, C, H, W) input and (N, H, W) class indices, in
+    torch's order."""
+    _check_operands("nll_loss2d", operands, 3, optional=1)
+    x, target, *weight = (_require_tensor("nll_loss2d", o, i) for i, o in enumerate(operands))
+    reduction = attrs.get("reduction", "mean")
+    if reduction not in REDUCTIONS:
+        raise InvalidValue(f"{reduction} is not a valid value for reduction")
+    if target.dtype != "int64":
+        raise DtypeMismatch(
+            f"expected target dtype to be Long or Byte, but got {TORCH_TYPE_NAME[target.dtype]}"
+        )
+    if target.ndim != 3:
+        raise ShapeMismatch(
+            "only batches of spatial targets supported (3D tensors) but got targets of "
+            f"dimension: {target.ndim}"
+        )
+    if x.ndim != 4:
+        raise ShapeMismatch(
+            "only batches of spatial inputs supported (4D tensors), but got input of "
+            f"dimension: {x.ndim}"
+        )
+    if weight and weight[0].numel != x.shape[1]:
+        raise ShapeMismatch("weight tensor should be defined either for all or no classes")
+    if (x.shape[0], *x.shape[2:]) != target.shape:
+        raise ShapeMismatch(
+            f"size mismatch (got input: {list(x.shape)} , target: {list(target.shape)}"
+        )
+    if weight and weight[0].dtype != x.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[x.dtype]} but found "
+            f"{TORCH_TYPE_NAME[weight[0].dtype]}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"nll_loss2d_forward_out_frame\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    return meta(target.shape if reduction == "none" else (), x.dtype)
+
+
+_register(
+    OpSpec(
+        "nll_loss2d",
+        "torch._C._nn.nll_loss2d",
+        "nll_loss over the pixels of a batch of images: -weight[t] input[n, t, h, w] for each "
+        "t = target[n, h, w] (input (N, C, H, W), target (N, H, W) int64; the weight, one "
+        "number per class, may have any shape), reduced as nll_loss reduces. nll_loss of "
+        "(N, C, d1, ...) inputs is this op on a view of them as (N, C, 1, d1 ...), as torch "
+        "composes it.",
+        ("self", "target", "weight"),
+        (True, False, False),
+        _nll_loss2d_infer,
+        _named("NllLoss2DBackward0"),
+        _loss_saves,
+        (
+            *_REDUCTION_ATTR,
+            Attr("ignore_index", "int", "A target value that contributes nothing.", -100),
+        ),
+        optional_inputs=1,
+        refuses_grad_as="nll_loss2d_forward",
+    )
+)
+
 # ---------------------------------------------------------------- factories
 
 FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange", "linspace")

@@ -179,20 +179,42 @@ def nll_loss(
     reduce=None,
     reduction: str = "mean",
 ) -> Tensor:
-    """-weight[target[n]] input[n, target[n]] for class indices `target`, reduced
-    (ignore_index rows count 0; the mean divides by the weights of the counted rows)."""
+    """-weight[target[n]] input[n, target[n]] for class indices `target` (the class dim is
+    1, or 0 for a (C,) input), reduced (ignore_index rows count 0; the mean divides by the
+    weights of the counted rows)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if reduction not in rules.REDUCTIONS:
+        raise rules.InvalidValue(f"{reduction} is not a valid value for reduction")
     if weight is not None:
         weight = _tensor_argument(input, "nll_loss_nd", weight, "weight", 3)
-    return _nll_loss(
-        input, target, weight, _reduction(size_average, reduce, reduction), ignore_index
-    )
+    return _nll_loss(input, target, weight, reduction, ignore_index)
 
 
 def _nll_loss(input: Tensor, target, weight: Tensor | None, reduction: str, ignore_index: int):
-    operands = [input, input._coerce(target)] + ([] if weight is None else [weight])
-    return input._call(
-        "nll_loss", operands, {"reduction": reduction, "ignore_index": int(ignore_index)}
-    )
+    """torch's nll_loss_nd: the nll_loss op for (C,) and (N, C) inputs, nll_loss2d for
+    (N, C, H, W), and for other ranks nll_loss2d of an (N, C, 1, -1) view (the unreduced
+    result viewed back to (N, d1, ...)), so the same nodes record."""
+    target = input._coerce(target)
+    weights = [] if weight is None else [weight]
+    attrs = {"reduction": reduction, "ignore_index": int(ignore_index)}
+    if input.ndim <= 2:
+        return input._call("nll_loss", [input, target, *weights], attrs)
+    batch = target.shape[0] if target.ndim else 0
+    if input.shape[0] != batch:
+        raise rules.InvalidValue(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch})."
+        )
+    if input.ndim == 4:
+        return input._call("nll_loss2d", [input, target, *weights], attrs)
+    n, c = input.shape[:2]
+    out_size = [n, *input.shape[2:]]
+    if list(target.shape[1:]) != out_size[1:]:
+        raise rules.ShapeMismatch(f"Expected target size {out_size}, got {list(target.shape)}")
+    pixels = (1, -1) if input.numel() > 0 else (0, 0)
+    flat = input.contiguous().view(n, c, *pixels)
+    flat_target = target.contiguous().view(n, *pixels)
+    out = input._call("nll_loss2d", [flat, flat_target, *weights], attrs)
+    return out.view(out_size) if reduction == "none" else out
 
 
 def cross_entropy(

@@ -143,6 +143,7 @@ for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction),
         C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction, ignore_index=1),
+        C("nll_loss2d", T((2, 5, 2, 2)), T((2, 2, 2), "class", grad=False), reduction=_reduction),
     ]
 for _reduction in ("mean", "sum", "none"):
     CASES += [

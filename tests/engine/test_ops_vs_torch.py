@@ -364,6 +364,21 @@ for _reduction in ("mean", "sum", "none"):
         C("nll_loss", T((5,)), T((), dtype="int64", grad=False), reduction=_reduction),
     ]
 CASES += [C("nll_loss", T((4, 5), grad=False), _CLASSES)]
+_PIXEL_CLASSES = T((2, 3, 2), dtype="int64", grad=False)
+for _reduction in ("mean", "sum", "none"):
+    CASES += [
+        C("nll_loss2d", T((2, 5, 3, 2)), _PIXEL_CLASSES, reduction=_reduction),
+        C("nll_loss2d", T((2, 5, 3, 2)), _PIXEL_CLASSES, reduction=_reduction, ignore_index=2),
+        C(
+            "nll_loss2d",
+            T((2, 5, 3, 2)),
+            _PIXEL_CLASSES,
+            T((5,), POS, grad=False),
+            reduction=_reduction,
+            ignore_index=3,
+        ),
+    ]
+CASES += [C("nll_loss2d", T((1, 5, 1, 4)), T((1, 1, 4), dtype="int64", grad=False))]
 
 # Operands of different float dtypes in one call: the result's dtype follows torch.result_type
 # (a dimensioned float32 tensor outranks a 0-d float64 one) and each gradient comes back in its
@@ -499,6 +514,9 @@ TORCH: dict[str, Callable] = {
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
     "nll_loss": F.nll_loss,
+    # a 4-d input: torch's nll_loss2d (NllLoss2DBackward0), whose backward refuses a
+    # non-contiguous input ("grad_input must be contiguous"), where the engine's takes it
+    "nll_loss2d": lambda x, *rest, **attrs: F.nll_loss(x.contiguous(), *rest, **attrs),
 }
 
 

@@ -487,7 +487,11 @@ def test_list_ops(stub):
     clamp_attrs = [(a.name, a.type, a.optional) for a in table["clamp"].attrs]
     assert clamp_attrs == [("min", "scalar", True), ("max", "scalar", True)]
     optional = {o.name: (o.arity, o.optional_inputs) for o in ops if o.optional_inputs}
-    assert optional == {"binary_cross_entropy_with_logits": (4, 2), "nll_loss": (3, 1)}
+    assert optional == {
+        "binary_cross_entropy_with_logits": (4, 2),
+        "nll_loss": (3, 1),
+        "nll_loss2d": (3, 1),
+    }
 
 
 def test_optional_inputs_may_be_left_out_or_given_as_a_number(session):
