@@ -1532,9 +1532,17 @@ class Tensor:
     clip = clamp
 
     def clamp_min(self, min) -> Tensor:
+        """max(x, min): a number bound (ClampMinBackward0) or a tensor one, broadcast
+        (ClampMinBackward1)."""
+        if isinstance(min, Tensor):
+            return self._call("clamp_min_tensor", [self, self._coerce(min)])
         return self._call("clamp_min", [self], {"min": _bound("clamp_min", "min", min)})
 
     def clamp_max(self, max) -> Tensor:
+        """min(x, max): a number bound (ClampMaxBackward0) or a tensor one, broadcast
+        (ClampMaxBackward1)."""
+        if isinstance(max, Tensor):
+            return self._call("clamp_max_tensor", [self, self._coerce(max)])
         return self._call("clamp_max", [self], {"max": _bound("clamp_max", "max", max)})
 
     def softmax(self, dim: int, dtype=None) -> Tensor:
@@ -1666,9 +1674,7 @@ def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
 
 
 def _bound(name: str, param: str, value):
-    """A clamp bound: a number (tensor bounds are not supported yet)."""
-    if isinstance(value, Tensor):
-        raise Unsupported(f"gradrpc: {name} with a tensor bound is not supported yet")
+    """A number clamp bound, or torch's TypeError."""
     if _number(value) is None:
         raise TypeError(
             f"{name}(): argument '{param}' (position 1) must be Number, not {type(value).__name__}"

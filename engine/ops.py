@@ -580,6 +580,22 @@ def clamp_tensors(x, low, high, has_min, has_max):
     return np.minimum(out, high) if has_max else np.array(out)
 
 
+# clamp_min.Tensor and clamp_max.Tensor: self's gradient where it is kept, the bound's where
+# the bound is taken (neither where x is nan)
+_op(
+    "clamp_min_tensor",
+    lambda n, g: (
+        _needs(n, 0, lambda: np.where(n.saved["self"] >= n.saved["min"], g, 0)),
+        _needs(n, 1, lambda: np.where(n.saved["self"] < n.saved["min"], g, 0)),
+    ),
+)(np.maximum)
+_op(
+    "clamp_max_tensor",
+    lambda n, g: (
+        _needs(n, 0, lambda: np.where(n.saved["self"] <= n.saved["max"], g, 0)),
+        _needs(n, 1, lambda: np.where(n.saved["self"] > n.saved["max"], g, 0)),
+    ),
+)(np.minimum)
 _op(
     "where",
     lambda n, g: (

@@ -700,6 +700,26 @@ _register(
 )
 
 
+for _name, _title, _bound, _doc in (
+    ("clamp_min_tensor", "ClampMinBackward1", "min", "max(x, min)"),
+    ("clamp_max_tensor", "ClampMaxBackward1", "max", "min(x, max)"),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name.removesuffix('_tensor')}",
+            f"Elementwise {_doc} with a tensor bound (torch's {_name[:9]}.Tensor), broadcast "
+            "and promoted (nan propagates); the gradient reaches x where the bound holds it, "
+            f"else {_bound}.",
+            ("self", _bound),
+            (True, True),
+            _extreme_of_two_infer(_name),
+            _named(_title),
+            lambda needs, attrs, bound=_bound: ("self", bound) if any(needs) else (),
+        )
+    )
+
+
 # ---- elementwise unary ops
 
 

@@ -50,6 +50,8 @@ IN_PLACE = {
     "clamp_": lambda T, x, b: (x * 2).clamp_(3, 5),
     "clamp_min_": lambda T, x, b: (x * 2).clamp_min_(3),
     "clamp_max_": lambda T, x, b: (x * 2).clamp_max_(3),
+    "clamp_min_ tensor that requires grad": lambda T, x, b: (x * 2).clamp_min_(b * 3),
+    "clamp_max_ tensor that requires grad": lambda T, x, b: (x * 2).clamp_max_(b * 3),
     "zero_ then add_": lambda T, x, b: (x * 2).zero_().add_(b),
     "fill_ then mul_": lambda T, x, b: (x * 2).fill_(1.5).mul_(b),
     "index assignment": lambda T, x, b: _assign(x * 2, [0, 2], b[:2]),

@@ -42,6 +42,8 @@ CASES = {
     "reciprocal": (lambda T, a: a.reciprocal(), [(3,)], "away-from-zero"),
     "sin": (lambda T, a: T.sin(a), [(2, 3)], "any"),
     "cos": (lambda T, a: a.cos(), [(2, 3)], "any"),
+    "clamp_min-tensor": (lambda T, a, b: a.clamp_min(b), [(2, 3), (3,)], "any"),
+    "clamp_max-tensor": (lambda T, a, b: T.clamp_max(a, b), [(3,), (2, 1)], "any"),
     "mm": (lambda T, a, b: a @ b, [(2, 3), (3, 4)], "any"),
     "mv": (lambda T, a, b: T.matmul(a, b), [(2, 3), (3,)], "any"),
     "vm": (lambda T, a, b: a @ b, [(3,), (3, 2)], "any"),

@@ -87,6 +87,8 @@ CASES += [
     ),
     C("copy", T((3, 4)), T((4,))),
     C("clamp_tensors", T((3, 4)), T((3, 4)), T((4,)), has_min=True, has_max=True),
+    C("clamp_min_tensor", T((3, 4)), T((4,))),
+    C("clamp_max_tensor", T((3, 4)), T((3, 1))),
     C("where", T((3, 4), dtype="bool", grad=False), T((3, 4)), T((4,))),
     C("masked_fill", T((3, 4)), T((4,), dtype="bool", grad=False), value=0.5),
     C("zero", T((3, 4))),

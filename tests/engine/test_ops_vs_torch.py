@@ -148,6 +148,17 @@ CASES += [
     C("clamp_tensors", T((2, 3)), T((2, 3)), T((3,)), has_min=True, has_max=True),
     C("clamp_tensors", T((2, 3)), T((2, 1)), 0, has_min=True),
     C("clamp_tensors", T((3,)), 0, T((2, 1)), has_max=True),
+    *(
+        C(_op, *_operands)
+        for _op in ("clamp_min_tensor", "clamp_max_tensor")
+        for _operands in [
+            (T((3, 4)), T((3, 4))),
+            (T((2, 3)), T((3,))),
+            (T((3,)), T((2, 1))),
+            (T((2, 3)), T((), grad=False)),
+            (T((2, 3), grad=False), T((2, 3))),
+        ]
+    ),
     C("where", T((2, 3), dtype="bool", grad=False), T((2, 3)), T((3,))),
     C("where", T((2, 1), dtype="bool", grad=False), T((3,)), 0.5),
     C("masked_fill", T((2, 3)), T((3,), dtype="bool", grad=False), value=-1.5),
@@ -464,6 +475,8 @@ TORCH: dict[str, Callable] = {
         x, [indices[dims.index(d)] if d in dims else None for d in range(max(dims) + 1)]
     ),
     "where": torch.where,
+    "clamp_min_tensor": torch.clamp_min,
+    "clamp_max_tensor": torch.clamp_max,
     "clamp_tensors": lambda x, low, high, has_min=False, has_max=False: torch.clamp(
         x, low if has_min else None, high if has_max else None
     ),
@@ -968,6 +981,8 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("minimum", T(SPECIAL.shape), T(SPECIAL.shape)),
         C("clamp", T(SPECIAL.shape), min=-1.0, max=1.0),
         C("clamp_min", T(SPECIAL.shape), min=0.0),
+        C("clamp_min_tensor", T(SPECIAL.shape), T(SPECIAL.shape)),
+        C("clamp_max_tensor", T(SPECIAL.shape), T(SPECIAL.shape)),
     ],
     ids=lambda c: c.id,
 )
