@@ -2212,27 +2212,42 @@ def _nll_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return meta(shape, x.dtype)
 
 
-_register(
-    OpSpec(
-        "nll_loss",
-        "torch.nn.functional.nll_loss",
-        "-weight[target[n]] input[n, target[n]] per sample (input holds log-probabilities, "
-        "target int64 class indices, the optional weight one number per class, 1 when left "
-        "out; ignore_index rows count 0), then reduced: the mean divides by the weights of the "
-        "counted rows. cross_entropy is log_softmax then nll_loss. The weight gets no "
-        "gradient: requiring one while recording is NOT_DIFFERENTIABLE.",
-        ("self", "target", "weight"),
-        (True, False, False),
-        _nll_loss_infer,
-        _named("NllLossBackward0"),
-        _loss_saves,
-        (
-            *_REDUCTION_ATTR,
-            Attr("ignore_index", "int", "A target value that contributes nothing.", -100),
-        ),
-        optional_inputs=1,
-        refuses_grad_as="nll_loss_forward",
+_NLL_ATTRS = (
+    *_REDUCTION_ATTR,
+    Attr("ignore_index", "int", "A target value that contributes nothing.", -100),
+)
+
+
+def _register_nll(name: str, torch_name: str, doc: str, infer, grad_fn: str) -> None:
+    """nll_loss and nll_loss2d: self, int64 target and an optional weight, of which only
+    self is differentiated."""
+    _register(
+        OpSpec(
+            name,
+            torch_name,
+            doc,
+            ("self", "target", "weight"),
+            (True, False, False),
+            infer,
+            _named(grad_fn),
+            _loss_saves,
+            _NLL_ATTRS,
+            optional_inputs=1,
+            refuses_grad_as=f"{name}_forward",
+        )
     )
+
+
+_register_nll(
+    "nll_loss",
+    "torch.nn.functional.nll_loss",
+    "-weight[target[n]] input[n, target[n]] per sample (input holds log-probabilities, "
+    "target int64 class indices, the optional weight one number per class, 1 when left "
+    "out; ignore_index rows count 0), then reduced: the mean divides by the weights of the "
+    "counted rows. cross_entropy is log_softmax then nll_loss. The weight gets no "
+    "gradient: requiring one while recording is NOT_DIFFERENTIABLE.",
+    _nll_loss_infer,
+    "NllLossBackward0",
 )
 
 
@@ -2276,27 +2291,16 @@ def _nll_loss2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return meta(target.shape if reduction == "none" else (), x.dtype)
 
 
-_register(
-    OpSpec(
-        "nll_loss2d",
-        "torch._C._nn.nll_loss2d",
-        "nll_loss over the pixels of a batch of images: -weight[t] input[n, t, h, w] for each "
-        "t = target[n, h, w] (input (N, C, H, W), target (N, H, W) int64; the weight, one "
-        "number per class, may have any shape), reduced as nll_loss reduces. nll_loss of "
-        "(N, C, d1, ...) inputs is this op on a view of them as (N, C, 1, d1 ...), as torch "
-        "composes it.",
-        ("self", "target", "weight"),
-        (True, False, False),
-        _nll_loss2d_infer,
-        _named("NllLoss2DBackward0"),
-        _loss_saves,
-        (
-            *_REDUCTION_ATTR,
-            Attr("ignore_index", "int", "A target value that contributes nothing.", -100),
-        ),
-        optional_inputs=1,
-        refuses_grad_as="nll_loss2d_forward",
-    )
+_register_nll(
+    "nll_loss2d",
+    "torch._C._nn.nll_loss2d",
+    "nll_loss over the pixels of a batch of images: -weight[t] input[n, t, h, w] for each "
+    "t = target[n, h, w] (input (N, C, H, W), target (N, H, W) int64; the weight, one "
+    "number per class, may have any shape), reduced as nll_loss reduces. nll_loss of "
+    "(N, C, d1, ...) inputs is this op on a view of them as (N, C, 1, d1 ...), as torch "
+    "composes it.",
+    _nll_loss2d_infer,
+    "NllLoss2DBackward0",
 )
 
 # ---------------------------------------------------------------- factories

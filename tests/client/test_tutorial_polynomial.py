@@ -16,7 +16,8 @@ import torch
 STEPS = 500
 
 
-def _fit(lib, weight: np.ndarray, bias: np.ndarray) -> tuple[list[float], list[float]]:
+def _problem(lib, weight: np.ndarray, bias: np.ndarray):
+    """The tutorial's data, features x, x^2, x^3, model (from the given weights) and loss."""
     x = lib.linspace(-math.pi, math.pi, 2000)
     y = lib.sin(x)
     p = lib.tensor([1, 2, 3])
@@ -25,7 +26,16 @@ def _fit(lib, weight: np.ndarray, bias: np.ndarray) -> tuple[list[float], list[f
     with lib.no_grad():
         model[0].weight.copy_(lib.tensor(weight))
         model[0].bias.copy_(lib.tensor(bias))
-    loss_fn = lib.nn.MSELoss(reduction="sum")
+    return xx, y, model, lib.nn.MSELoss(reduction="sum")
+
+
+def _coefficients(model) -> list[float]:
+    linear_layer = model[0]
+    return [linear_layer.bias.item()] + [linear_layer.weight[:, i].item() for i in range(3)]
+
+
+def _fit(lib, weight: np.ndarray, bias: np.ndarray) -> tuple[list[float], list[float]]:
+    xx, y, model, loss_fn = _problem(lib, weight, bias)
     learning_rate = 1e-6
     losses = []
     for t in range(STEPS):
@@ -38,9 +48,7 @@ def _fit(lib, weight: np.ndarray, bias: np.ndarray) -> tuple[list[float], list[f
         with lib.no_grad():
             for param in model.parameters():
                 param -= learning_rate * param.grad
-    linear_layer = model[0]
-    coefficients = [linear_layer.bias.item()] + [linear_layer.weight[:, i].item() for i in range(3)]
-    return losses, coefficients
+    return losses, _coefficients(model)
 
 
 def test_the_polynomial_fit_prints_what_torch_prints() -> None:
@@ -57,15 +65,7 @@ def test_the_polynomial_fit_prints_what_torch_prints() -> None:
 def _fit_with_optim(lib, weight: np.ndarray, bias: np.ndarray):
     """The tutorial's optim example: the same model, torch.optim.RMSprop(lr=1e-3) doing the
     update (zero_grad, backward, step), over the tutorial's full 2,000 steps."""
-    x = lib.linspace(-math.pi, math.pi, 2000)
-    y = lib.sin(x)
-    p = lib.tensor([1, 2, 3])
-    xx = x.unsqueeze(-1).pow(p)
-    model = lib.nn.Sequential(lib.nn.Linear(3, 1), lib.nn.Flatten(0, 1))
-    with lib.no_grad():
-        model[0].weight.copy_(lib.tensor(weight))
-        model[0].bias.copy_(lib.tensor(bias))
-    loss_fn = lib.nn.MSELoss(reduction="sum")
+    xx, y, model, loss_fn = _problem(lib, weight, bias)
     learning_rate = 1e-3
     optimizer = lib.optim.RMSprop(model.parameters(), lr=learning_rate)
     losses = []
@@ -77,9 +77,7 @@ def _fit_with_optim(lib, weight: np.ndarray, bias: np.ndarray):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    linear_layer = model[0]
-    coefficients = [linear_layer.bias.item()] + [linear_layer.weight[:, i].item() for i in range(3)]
-    return losses, coefficients
+    return losses, _coefficients(model)
 
 
 def test_the_rmsprop_fit_prints_what_torch_prints() -> None:
