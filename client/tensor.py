@@ -1078,18 +1078,6 @@ class Tensor:
 
     abs = __abs__
 
-    def exp(self) -> Tensor:
-        return self._call("exp", [self])
-
-    def log(self) -> Tensor:
-        return self._call("log", [self])
-
-    def sqrt(self) -> Tensor:
-        return self._call("sqrt", [self])
-
-    def relu(self) -> Tensor:
-        return self._call("relu", [self])
-
     def _in_place_of(self, name: str, compute, source_requires_grad: bool = False) -> Tensor:
         """self.name(...): `compute()` runs the op out of place, then self adopts the result
         (see _adopt); torch's checks come first, at the user's line."""
@@ -1097,39 +1085,6 @@ class Tensor:
         result = compute()
         _check_cast(result._meta.dtype, self._meta.dtype)
         return self._adopt(result, name)
-
-    def relu_(self) -> Tensor:
-        return self._in_place_of("relu_", self.relu)
-
-    def exp_(self) -> Tensor:
-        return self._in_place_of("exp_", self.exp)
-
-    def log_(self) -> Tensor:
-        return self._in_place_of("log_", self.log)
-
-    def sqrt_(self) -> Tensor:
-        return self._in_place_of("sqrt_", self.sqrt)
-
-    def abs_(self) -> Tensor:
-        return self._in_place_of("abs_", self.abs)
-
-    def neg_(self) -> Tensor:
-        return self._in_place_of("neg_", self.neg)
-
-    def sigmoid_(self) -> Tensor:
-        return self._in_place_of("sigmoid_", self.sigmoid)
-
-    def tanh_(self) -> Tensor:
-        return self._in_place_of("tanh_", self.tanh)
-
-    def reciprocal_(self) -> Tensor:
-        return self._in_place_of("reciprocal_", self.reciprocal)
-
-    def sin_(self) -> Tensor:
-        return self._in_place_of("sin_", self.sin)
-
-    def cos_(self) -> Tensor:
-        return self._in_place_of("cos_", self.cos)
 
     def pow_(self, exponent) -> Tensor:
         grad = isinstance(exponent, Tensor) and exponent._requires_grad
@@ -1217,21 +1172,6 @@ class Tensor:
             raise _tensor_or_number_error("fill_", "{} value", [value])
         fill = {"value": _number(value)}
         return self._in_place_of("fill_", lambda: self._call("fill", [self], fill))
-
-    def sigmoid(self) -> Tensor:
-        return self._call("sigmoid", [self])
-
-    def tanh(self) -> Tensor:
-        return self._call("tanh", [self])
-
-    def reciprocal(self) -> Tensor:
-        return self._call("reciprocal", [self])
-
-    def sin(self) -> Tensor:
-        return self._call("sin", [self])
-
-    def cos(self) -> Tensor:
-        return self._call("cos", [self])
 
     # ------------------------------------------------------------ matrix products
 
@@ -1600,6 +1540,29 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
+
+
+def _unary_methods(op: str):
+    """Tensor.`op`() and its in-place form `op`_(), for an elementwise unary op of the table."""
+
+    def out_of_place(self) -> Tensor:
+        return self._call(op, [self])
+
+    def in_place(self) -> Tensor:
+        return self._in_place_of(f"{op}_", lambda: self._call(op, [self]))
+
+    for method, name in ((out_of_place, op), (in_place, f"{op}_")):
+        method.__name__ = method.__qualname__ = name
+        method.__doc__ = f"torch.Tensor.{name}"
+    return out_of_place, in_place
+
+
+for _op in ("exp", "log", "sqrt", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos"):
+    _forward, _in_place = _unary_methods(_op)
+    setattr(Tensor, _op, _forward)
+    setattr(Tensor, f"{_op}_", _in_place)
+for _op in ("abs", "neg"):  # Tensor.abs and Tensor.neg are its operators (__abs__, __neg__)
+    setattr(Tensor, f"{_op}_", _unary_methods(_op)[1])
 
 
 # ---------------------------------------------------------------- torch's argument parsing
