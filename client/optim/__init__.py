@@ -19,10 +19,10 @@ from collections.abc import Iterable
 import numpy as np
 from gradrpc.engine import rules
 
-from . import factories
-from .nn.modules import _clear_grad
-from .nn.parameter import typename
-from .tensor import Tensor
+from .. import factories
+from ..nn.modules import _clear_grad
+from ..nn.parameter import typename
+from ..tensor import Tensor
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
@@ -200,7 +200,7 @@ class Optimizer:
         """One optimization step for every parameter that has a gradient."""
         loss = None
         if closure is not None:
-            from .grad_mode import enable_grad
+            from ..grad_mode import enable_grad
 
             with enable_grad():
                 loss = closure()
