@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from gradrpc.engine import rules
 
-from . import autograd, factories, nn, optim, return_types
+from . import autograd, factories, linalg, nn, optim, return_types
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -245,6 +245,7 @@ sin = _method("sin")
 cos = _method("cos")
 mm = _method("mm")
 var = _method("var")
+norm = _method("norm")
 std = _method("std")
 bmm = _method("bmm")
 addmm = _method("addmm")
@@ -352,6 +353,7 @@ __all__ = [
     "le",
     "less",
     "less_equal",
+    "linalg",
     "linspace",
     "log",
     "log_softmax",
@@ -373,6 +375,7 @@ __all__ = [
     "nn",
     "no_grad",
     "nonzero",
+    "norm",
     "not_equal",
     "numel",
     "ones",

@@ -111,6 +111,8 @@ def _root(t: Tensor) -> Node:
 
 
 def _edges(node: Node):
+    if node._passes_nothing:
+        return ()
     return (edge for edge, _ in node.next_functions if edge is not None)
 
 

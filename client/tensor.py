@@ -29,13 +29,16 @@ _WARNED: set[str] = set()  # torch's warn-once warnings already given
 
 
 class Node:
-    """A backward node as torch shows it (`tensor.grad_fn`): its name and next_functions."""
+    """A backward node as torch shows it (`tensor.grad_fn`): its name and next_functions.
+    `_passes_nothing` marks a node whose backward gives its inputs no gradient (an order-0
+    norm's): a pass reaches nothing through it."""
 
     __slots__ = (
         "__weakref__",
         "_freed",
         "_has_saved",
         "_name",
+        "_passes_nothing",
         "_retained",
         "_sequence",
         "next_functions",
@@ -46,6 +49,7 @@ class Node:
         self.next_functions = next_functions
         self._has_saved = has_saved
         self._freed = False
+        self._passes_nothing = False
         self._retained: weakref.ref | None = None
         self._sequence = next(_sequence)
 
@@ -1393,6 +1397,12 @@ class Tensor:
             warnings.warn(_DEGREES_OF_FREEDOM.format(name=name), UserWarning, stacklevel=3)
         attrs = {"dim": dim, "correction": float(correction), "keepdim": bool(keepdim)}
         return self._call(name, [self], attrs)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        """torch.norm: the vector p-norm over all dims or `dim` (torch.linalg.vector_norm)."""
+        from .linalg import torch_norm  # linalg builds on Tensor
+
+        return torch_norm(self, p, dim, keepdim, dtype)
 
     def max(self, *args, **kwargs):
         """x.max(): the largest element; x.max(dim, keepdim=False): its values and indices

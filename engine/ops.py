@@ -705,6 +705,67 @@ _op("std", lambda n, g: (_variance_vjp(n, g, _std_scale(n)),))(
 )
 
 
+def _sign(x: np.ndarray) -> np.ndarray:
+    """torch's sgn of a real tensor: -1, 0 or 1, and 0 for nan."""
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+def _vector_norm(x, ord, dim, keepdim, dtype) -> np.ndarray:
+    """(Σ |x|^ord)^(1/ord) over the reduced axes, summed in float64 and rounded once; ord 0
+    counts the nonzero elements, ±inf selects the largest or smallest |x| (nan propagating)."""
+    axes = _reduced_axes(x.ndim, dim)
+    if abs(ord) == np.inf:
+        pick = np.max if ord > 0 else np.min
+        kept = pick(np.abs(x), axis=tuple(axes), keepdims=True) if x.ndim else np.abs(x)
+    elif ord == 0:
+        kept = reduce_sum((x != 0).astype(np.float64), axes)
+    else:
+        magnitude = np.abs(x.astype(np.float64))
+        total = reduce_sum(
+            magnitude if ord == 1 else magnitude * magnitude if ord == 2 else magnitude**ord, axes
+        )
+        kept = total if ord == 1 else np.sqrt(total) if ord == 2 else total ** (1.0 / ord)
+    if not keepdim:
+        kept = kept.reshape([s for i, s in enumerate(kept.shape) if i not in axes])
+    return kept.astype(x.dtype)
+
+
+def _vector_norm_vjp(n, g):
+    """torch's norm_backward: g sgn(x) for ord 1; g x / norm for 2 (0 where the norm is 0);
+    for ±inf, g sgn(x) shared among the elements whose |x| is the norm (or nan); otherwise
+    g sgn(x) |x|^(ord-1) / norm^(ord-1). ord 0 has no gradient. With a wider `dtype`, it is
+    computed in the dtype torch's promotion picks: the input's where the norm of a tensor
+    of one or more dims is a 0-d tensor (reduced whole), except for ±inf."""
+    p, shape = n.attrs["ord"], n.inputs[0].shape
+    if p == 0:
+        return (None,)
+    axes = _reduced_axes(len(shape), n.attrs["dim"])
+    whole = shape and not n.attrs["dim"] and not n.attrs["keepdim"]
+    work = n.inputs[0].dtype if whole and abs(p) != np.inf else g.dtype
+    x = n.saved["self"].astype(work, copy=False)
+    norm = _kept(n, n.saved["result"], axes).astype(work, copy=False)
+    g = _kept(n, g, axes).astype(work, copy=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p == 1:
+            return (_sign(x) * g,)
+        if p == 2:
+            return (np.where(norm == 0, 0, g * (x / norm)).astype(g.dtype),)
+        magnitude = np.abs(x)
+        if abs(p) == np.inf:
+            mask = (magnitude == norm) | np.isnan(magnitude)
+            count = mask.sum(axis=tuple(axes), keepdims=True, dtype=g.dtype)
+            return (_sign(x) * (g / count * mask),)
+        if p < 1:
+            scaled = np.where(x == 0, 0, _sign(x) * magnitude ** (p - 1))
+            return ((scaled * g * norm ** (1 - p)).astype(g.dtype),)
+        scaled = x * magnitude ** (p - 2) if p >= 2 else _sign(x) * magnitude ** (p - 1)
+        scale = np.where(norm == 0, 0, g / norm ** (p - 1))
+        return ((scaled * scale).astype(g.dtype),)
+
+
+_op("linalg_vector_norm", _vector_norm_vjp)(_vector_norm)
+
+
 # Selecting and logical reductions run NumPy's own SIMD loops, which propagate nan as torch
 # does (max and min are nan when any element is; argmax and argmin give the first nan).
 

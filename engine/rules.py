@@ -1701,6 +1701,67 @@ for _name, _base, _saves, _doc in (
     )
 
 
+def _vector_norm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("linalg_vector_norm", operands, 1)
+    x = _require_tensor("linalg_vector_norm", operands[0], 0)
+    if not is_float(x.dtype):
+        raise DtypeMismatch(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+            f"Got {TORCH_TYPE_NAME[x.dtype]}"
+        )
+    dtype = attrs.get("dtype") or x.dtype
+    if dtype not in DTYPES:
+        raise InvalidValue(f"unknown dtype '{dtype}'")
+    if not is_float(dtype):
+        raise DtypeMismatch(
+            "linalg.vector_norm: dtype should be floating point or complex, but got "
+            + TORCH_TYPE_NAME[dtype]
+        )
+    if (x.dtype, dtype) == ("float64", "float32"):
+        raise DtypeMismatch(
+            "linalg.vector_norm: the dtype of the input (Double) should be convertible without "
+            "narrowing to the specified dtype (Float)"
+        )
+    dim, order = attrs.get("dim"), attrs["ord"]
+    dims = reduced_dims(x, dim)
+    if (order < 0 or order == math.inf) and x.numel == 0:
+        given = [dim] if isinstance(dim, int) else list(dim or ())
+        shown = f"{order:g}"
+        if not given:
+            raise ShapeMismatch(
+                f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because "
+                "the operation does not have an identity"
+            )
+        for d in given:
+            if x.shape[normalize_dim(d, x.ndim)] == 0:
+                raise ShapeMismatch(
+                    f"linalg.vector_norm cannot compute the {shown} norm on the dimension {d}"
+                    "because this dimension is empty and the operation does not have an identity"
+                )
+    return meta(_keep_shape(x, dims, bool(attrs.get("keepdim"))), dtype)
+
+
+_register(
+    OpSpec(
+        "linalg_vector_norm",
+        "torch.linalg.vector_norm",
+        "The vector p-norm (Σ |x|^ord)^(1/ord) over all or the given dimensions: ord 0 counts "
+        "the nonzero elements, inf and -inf take the largest and smallest |x|.",
+        ("self",),
+        (True,),
+        _vector_norm_infer,
+        _named("LinalgVectorNormBackward0"),
+        _self_and_result,
+        (
+            Attr("ord", "float", "The order p of the norm.", 2.0),
+            _REDUCE_ATTRS[0],
+            _REDUCE_ATTRS[1],
+            Attr("dtype", "string", "Cast the input to this dtype first; the result's dtype.", ""),
+        ),
+    )
+)
+
+
 # ---- selecting reductions: max, min, amax, amin, argmax, argmin; logical all, any
 
 

@@ -1,6 +1,6 @@
 """`gradrpc.nn`: torch.nn's modules, parameters and functional API over gradrpc tensors."""
 
-from . import functional, init
+from . import functional, init, utils
 from .modules import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
@@ -41,4 +41,5 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]

@@ -112,6 +112,11 @@ CASES += [
 ]
 for _op in ("var", "std"):
     CASES += [C(_op, T((3, 4))), C(_op, T((2, 3, 4)), dim=[0, 2], keepdim=True, correction=0.0)]
+CASES += [
+    *(C("linalg_vector_norm", T((3, 4)), ord=p) for p in (2.0, 1.0, 3.0, 1.5, 0.5, -1.0)),
+    C("linalg_vector_norm", T((2, 3, 4)), ord=np.inf, dim=[1], keepdim=True),
+    C("linalg_vector_norm", T((2, 3, 4)), dim=[0, 2]),
+]
 for _op in ("sum", "mean"):
     CASES += [
         C(_op, T((3, 4))),

@@ -269,6 +269,23 @@ for _op in ("var", "std"):
         C(_op, T((2, 3, 4)), dim=[-1], keepdim=True, correction=2.5),
         C(_op, T((2, 3)), dim=None, keepdim=True),
     ]
+# Vector norms: each order's own backward branch in torch's norm_backward, reduced dims,
+# ties for ±inf (the gradient shared), a wider dtype, and the empty and 0-d corners.
+CASES += [
+    *(C("linalg_vector_norm", T((3, 4)), ord=p) for p in (2.0, 1.0, 3.0, 1.5, 0.5, 0.0, -1.0)),
+    *(C("linalg_vector_norm", T((3, 4), TIES), ord=p) for p in (np.inf, -np.inf)),
+    C("linalg_vector_norm", T((2, 3, 4), TIES), ord=np.inf, dim=[0, 2], keepdim=True),
+    C("linalg_vector_norm", T((2, 3, 4)), dim=[1]),
+    C("linalg_vector_norm", T((2, 3, 4)), ord=3.0, dim=[-1], keepdim=True),
+    C("linalg_vector_norm", T((2, 3)), dim=[], keepdim=True),
+    C("linalg_vector_norm", T((2, 3)), dtype="float64"),
+    C("linalg_vector_norm", T(()), ord=3.0, dtype="float64"),
+    C("linalg_vector_norm", T((2, 3)), ord=np.inf, keepdim=True, dtype="float64"),
+    C("linalg_vector_norm", T(())),
+    C("linalg_vector_norm", T(()), ord=np.inf, dim=[0]),
+    C("linalg_vector_norm", T((2, 0)), dim=[1]),
+    C("linalg_vector_norm", T((2, 0)), ord=np.inf, dim=[0]),
+]
 for _op in ("sum", "mean"):
     CASES += [
         C(_op, T((3, 4))),
@@ -520,6 +537,9 @@ TORCH: dict[str, Callable] = {
     "sum": _sum_or_mean(torch.sum),
     "mean": _sum_or_mean(torch.mean),
     "var": torch.var,
+    "linalg_vector_norm": lambda x, ord, dim, keepdim, dtype: torch.linalg.vector_norm(
+        x, ord, dim, keepdim, dtype=getattr(torch, dtype) if dtype else None
+    ),
     "std": torch.std,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "mse_loss": F.mse_loss,
@@ -982,6 +1002,8 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("clamp", T(SPECIAL.shape), min=-1.0, max=1.0),
         C("clamp_min", T(SPECIAL.shape), min=0.0),
         C("clamp_min_tensor", T(SPECIAL.shape), T(SPECIAL.shape)),
+        *(C("linalg_vector_norm", T(SPECIAL.shape), ord=p) for p in (2.0, 1.0, 3.0, np.inf)),
+        C("linalg_vector_norm", T((11,)), ord=-np.inf),  # no nan: 0 is the smallest |x|
         C("clamp_max_tensor", T(SPECIAL.shape), T(SPECIAL.shape)),
     ],
     ids=lambda c: c.id,
@@ -1041,3 +1063,29 @@ def test_index_errors_match_torch(dims: list[int], indices: list) -> None:
     with pytest.raises(IndexError) as raised:
         graph.call("index", [graph.Tensor(x), *ours], {"dims": dims})
     assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "attrs"),
+    [
+        ((3,), "int64", {}),
+        ((3,), "bool", {}),
+        ((3,), "float32", {"dtype": "int64"}),
+        ((3,), "float64", {"dtype": "float32"}),
+        ((2, 0), "float32", {"ord": np.inf}),
+        ((2, 0), "float32", {"ord": -1.5, "dim": [-1]}),
+        ((2, 0), "float32", {"ord": -2.0, "dim": [0, 1]}),
+        ((2, 0), "float32", {"ord": -2.0, "dim": [1, 0]}),
+        ((2, 0), "float32", {"ord": -np.inf, "dim": []}),
+        ((2, 3), "float32", {"dim": [0, -2]}),
+        ((2, 3), "float32", {"dim": [2]}),
+    ],
+)
+def test_vector_norm_errors_match_torch(shape: tuple, dtype: str, attrs: dict) -> None:
+    data = np.zeros(shape, dtype)
+    with pytest.raises((RuntimeError, IndexError)) as expected:
+        _torch_call(C("linalg_vector_norm", **attrs), [torch.tensor(data)])
+    with pytest.raises(GradError) as raised:
+        graph.call("linalg_vector_norm", [graph.Tensor(data)], attrs)
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value).splitlines()[0]
