@@ -562,3 +562,6 @@ class RMSprop(Optimizer):
             "centered": _bool(group["centered"]),
             "maximize": _bool(group["maximize"]),
         }
+
+
+from . import lr_scheduler  # noqa: E402, F401
