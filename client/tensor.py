@@ -1118,10 +1118,19 @@ class Tensor:
         return factories.from_numpy(self._session, np.argwhere(values).astype(np.int64))
 
     def masked_fill(self, mask, value) -> Tensor:
-        """self with the number `value` where mask holds (MaskedFillBackward0)."""
+        """self with `value` where mask holds: a number (MaskedFillBackward0) or a 0-d tensor
+        (MaskedFillBackward1, whose gradient is the sum of the filled positions')."""
+        # torch refuses to record this for an integer or bool self (its in-place form does)
+        recorded = isinstance(value, Tensor) and value.requires_grad and is_grad_enabled()
+        if recorded and not rules.is_float(self._meta.dtype):
+            type_name = rules.TORCH_TYPE_NAME[self._meta.dtype]
+            raise RuntimeError(f"Autograd not support dtype: {type_name}")
+        return self._masked_filled(mask, value)
+
+    def _masked_filled(self, mask, value) -> Tensor:
         mask = self._tensor_operand("masked_fill", mask, "mask")
         if isinstance(value, Tensor):
-            raise Unsupported("gradrpc: masked_fill with a tensor value is not supported yet")
+            return self._call("masked_fill_tensor", [self, mask, value])
         if _number(value) is None:
             raise TypeError(
                 "masked_fill(): argument 'value' (position 2) must be Number, not "
@@ -1131,7 +1140,7 @@ class Tensor:
 
     def masked_fill_(self, mask, value) -> Tensor:
         _warn_if_expanded(self, "masked_fill_")
-        return self._in_place_of("masked_fill_", lambda: self.masked_fill(mask, value))
+        return self._in_place_of("masked_fill_", lambda: self._masked_filled(mask, value))
 
     def where(self, condition, other) -> Tensor:
         """torch.where(condition, self, other)."""
@@ -1169,9 +1178,10 @@ class Tensor:
             return self._adopt(draws * scale + shift, name)
 
     def fill_(self, value) -> Tensor:
-        """Every element set to the number `value` (FillBackward2 on a tensor with history)."""
+        """Every element set to `value`: a number (FillBackward2 on a tensor with history) or
+        a 0-d tensor (FillBackward3)."""
         if isinstance(value, Tensor):
-            raise Unsupported("gradrpc: fill_ with a tensor value is not supported yet")
+            return self._in_place_of("fill_", lambda: self._call("fill_tensor", [self, value]))
         if _number(value) is None:
             raise _tensor_or_number_error("fill_", "{} value", [value])
         fill = {"value": _number(value)}

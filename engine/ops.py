@@ -19,7 +19,7 @@ import numpy as np
 from . import advanced_indexing, rules
 from . import kernels as K
 from . import kernels_nn as KN
-from .errors import DimensionOutOfRange
+from .errors import DimensionOutOfRange, DtypeMismatch
 from .rules import logical_dims
 
 NUMPY_DTYPES = {
@@ -613,6 +613,32 @@ _op(
 # the old values get no gradient
 _op("zero", lambda n, g: (np.zeros_like(g),))(lambda x: np.zeros(x.shape, x.dtype))
 _op("fill", lambda n, g: (np.zeros_like(g),))(lambda x, value: np.full(x.shape, value, x.dtype))
+
+
+def _checked_as(x: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """A 0-d value tensor converted to x's dtype, with torch's error for a number it cannot
+    hold (masked_fill checks, as for a number value; fill_ converts as C++ casts)."""
+    overflow = rules.scalar_overflow(value.item(), x.dtype.name)
+    if overflow:
+        raise DtypeMismatch(overflow)
+    return value.astype(x.dtype)
+
+
+_op(
+    "fill_tensor",
+    lambda n, g: (_needs(n, 0, lambda: np.zeros_like(g)), _needs(n, 1, lambda: g)),
+    own_dtype=("value",),
+)(lambda x, value: np.full(x.shape, value.astype(x.dtype), x.dtype))
+_op(
+    "masked_fill_tensor",
+    lambda n, g: (
+        _needs(n, 0, lambda: np.where(n.saved["mask"], 0, g)),
+        None,
+        _needs(n, 2, lambda: np.where(n.saved["mask"], g, 0)),
+    ),
+    own_dtype=("mask", "value"),
+)(lambda x, mask, value: np.where(mask, _checked_as(x, value), x))
+
 # self's old values get no gradient; src's is summed to its shape by the graph
 _op("copy", lambda n, g: (_needs(n, 0, lambda: np.zeros_like(g)), g))(
     lambda x, src: np.array(np.broadcast_to(src, x.shape), order="C")

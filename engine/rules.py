@@ -1377,6 +1377,61 @@ _register(
 )
 
 
+def _fill_tensor_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("fill_tensor", operands, 2)
+    x = _require_tensor("fill_tensor", operands[0], 0)
+    value = _require_tensor("fill_tensor", operands[1], 1)
+    if value.ndim:
+        raise ShapeMismatch(
+            "fill_ only supports 0-dimension value tensor but got tensor with "
+            f"{value.ndim} dimensions."
+        )
+    return meta(x.shape, x.dtype)
+
+
+def _masked_fill_tensor_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("masked_fill_tensor", operands, 3)
+    value = _require_tensor("masked_fill_tensor", operands[2], 2)
+    if value.ndim:
+        raise ShapeMismatch(
+            "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
+    return _masked_fill_infer(operands[:2], {"value": 0})
+
+
+# A tensor value is read as a number (torch's value.item()) and converted to self's dtype,
+# so each input arrives in its own dtype; its gradient is the sum of the filled positions'.
+_register(
+    OpSpec(
+        "fill_tensor",
+        "torch.Tensor.fill_",
+        "The 0-d tensor `value`, converted to self's dtype, in self's shape: self.fill_(value) "
+        "out of place.",
+        ("self", "value"),
+        (True, True),
+        _fill_tensor_infer,
+        _named("FillBackward3"),
+        _nothing,
+        computes_in=lambda operands, out: out.dtype,
+    )
+)
+_register(
+    OpSpec(
+        "masked_fill_tensor",
+        "torch.Tensor.masked_fill",
+        "self with the 0-d tensor `value` (converted to self's dtype) where mask holds; self "
+        "and mask broadcast together.",
+        ("self", "mask", "value"),
+        (True, False, True),
+        _masked_fill_tensor_infer,
+        _named("MaskedFillBackward1"),
+        lambda needs, attrs: ("mask",) if any(needs) else (),
+        computes_in=lambda operands, out: out.dtype,
+    )
+)
+
+
 def reshape_plan(x: TensorMeta, shape: Sequence[int]) -> str:
     """torch.reshape: a view of a contiguous tensor ("view"), `_reshape_alias` of another
     whose strides allow a view ("alias"), else a contiguous clone then `_unsafe_view`

@@ -93,6 +93,8 @@ CASES += [
     C("masked_fill", T((3, 4)), T((4,), dtype="bool", grad=False), value=0.5),
     C("zero", T((3, 4))),
     C("fill", T((3, 4)), value=2.0),
+    C("fill_tensor", T((3, 4)), T(())),
+    C("masked_fill_tensor", T((3, 4)), T((4,), dtype="bool", grad=False), T(())),
     C(
         "index_put",
         T((3, 4)),

@@ -164,6 +164,11 @@ CASES += [
     C("masked_fill", T((2, 3)), T((3,), dtype="bool", grad=False), value=-1.5),
     C("zero", T((2, 3))),
     C("fill", T((2, 3)), value=1.5),
+    C("fill_tensor", T((2, 3)), T(())),
+    C("fill_tensor", T(()), T(())),
+    C("masked_fill_tensor", T((2, 3)), T((3,), dtype="bool", grad=False), T(())),
+    C("masked_fill_tensor", T((3,)), T((2, 1), dtype="bool", grad=False), T(())),  # broadcast
+    C("masked_fill_tensor", T((2, 3)), T((2, 3), dtype="bool", grad=False), T((), grad=False)),
     C("copy", T((2, 3)), T((3,))),
     C("copy", T((2, 3)), T((2, 1), dtype="float64")),  # converted, its gradient converted back
     # index_put: positions repeat only where they accumulate (torch leaves the order of
@@ -416,6 +421,13 @@ MIXED_CASES: list[Case] = [
     for op, _base in (*((b, "any") for b in BINARY), ("pow", POS))
 ] + [
     C("add", T((2, 3), dtype="float64"), T((3,), dtype="float32")),
+    C("fill_tensor", T((2, 3), dtype="float32"), T((), dtype="float64")),
+    C(
+        "masked_fill_tensor",
+        T((2, 3), dtype="float64"),
+        T((3,), dtype="bool", grad=False),
+        T((), dtype="float32"),
+    ),
     C("mul", T((), dtype="float32"), T((2, 3), dtype="float64")),
     C("div", T((2, 3), dtype="float64"), T((2, 3), POS, "float32")),
     C("mse_loss", T((2, 3), dtype="float32"), T((2, 3), dtype="float64")),
@@ -500,6 +512,8 @@ TORCH: dict[str, Callable] = {
     "masked_fill": lambda x, mask, value: x.masked_fill(mask, value),
     "zero": lambda x: x.clone().zero_(),
     "fill": lambda x, value: x.clone().fill_(value),
+    "fill_tensor": lambda x, value: x.clone().fill_(value),
+    "masked_fill_tensor": lambda x, mask, value: x.masked_fill(mask, value),
     "copy": lambda x, src: x.clone().copy_(src),  # aten.copy has no eager derivative
     "index_put": lambda x, values, *indices, dims, accumulate=False: torch.ops.aten.index_put(
         x,
