@@ -31,10 +31,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
         "keepdim": bool(keepdim),
         "dtype": "" if dtype is None else dtypes.as_dtype(dtype).name,
     }
-    result = x._call("linalg_vector_norm", [x], attrs)
-    if attrs["ord"] == 0 and result.grad_fn is not None:
-        result.grad_fn._passes_nothing = True  # torch's norm_backward: no gradient for ord 0
-    return result
+    return x._call("linalg_vector_norm", [x], attrs)
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None):

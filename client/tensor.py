@@ -30,8 +30,8 @@ _WARNED: set[str] = set()  # torch's warn-once warnings already given
 
 class Node:
     """A backward node as torch shows it (`tensor.grad_fn`): its name and next_functions.
-    `_passes_nothing` marks a node whose backward gives its inputs no gradient (an order-0
-    norm's): a pass reaches nothing through it."""
+    `_passes_nothing` marks a node whose backward gives its inputs no gradient (the op
+    table's `passes_gradient`): a pass reaches nothing through it."""
 
     __slots__ = (
         "__weakref__",
@@ -1706,6 +1706,8 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
         # torch's C++-only nodes are named with their namespace; their class is not
         saves = bool(spec.saves(needs, full_attrs))
         out.grad_fn = node_class(name.rpartition("::")[2])(name, edges, saves)
+        if spec.passes_gradient is not None and not spec.passes_gradient(full_attrs):
+            out.grad_fn._passes_nothing = True
     if spec.view:
         base = operands[0] if operands[0]._base is None else operands[0]._base
         out._base = base

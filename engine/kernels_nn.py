@@ -180,6 +180,15 @@ def sgd_step(
         param[i] = fma(d, neg_lr, param[i])
 
 
+@njit(inline="always")
+def _lerp(start, end, weight, one_minus_weight):
+    """torch's lerp(start, end, weight), a fused multiply-add either way: start + w (end -
+    start) for |w| < 0.5, else end - (end - start)(1 - w)."""
+    if abs(weight) < 0.5:
+        return fma(weight, end - start, start)
+    return fma(start - end, one_minus_weight, end)
+
+
 @njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, T, boolean, boolean)"),
     cache=True,
@@ -213,14 +222,13 @@ def adam_step(
         param = param + (-step_size) m / (sqrt(u) / sqrt(bias_correction2) + eps)
     with step_size = lr / bias_correction1.
     """
-    small = abs(weight) < 0.5
     for i in range(param.size):
         p = param[i] if decay == 1 else param[i] * decay
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
             d = fma(p, weight_decay, d)
         m = exp_avg[i]
-        m = fma(weight, d - m, m) if small else fma(m - d, one_minus_weight, d)
+        m = _lerp(m, d, weight, one_minus_weight)
         exp_avg[i] = m
         v = fma(one_minus_beta2 * d, d, exp_avg_sq[i] * beta2)
         exp_avg_sq[i] = v
@@ -264,7 +272,6 @@ def rmsprop_step(
     """
     centered = grad_avg.size > 0
     use_momentum = momentum_buffer.size > 0
-    small = abs(weight) < 0.5
     for i in range(param.size):
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
@@ -272,8 +279,7 @@ def rmsprop_step(
         v = fma(weight * d, d, square_avg[i] * alpha)
         square_avg[i] = v
         if centered:
-            g = grad_avg[i]
-            g = fma(weight, d - g, g) if small else fma(g - d, one_minus_weight, d)
+            g = _lerp(grad_avg[i], d, weight, one_minus_weight)
             grad_avg[i] = g
             avg = math.sqrt(fma(-g, g, v)) + eps
         else:

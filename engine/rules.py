@@ -269,6 +269,9 @@ class OpSpec:
     `optional_inputs` inputs may be left out (a loss's weights). `refuses_grad_as`, when set,
     is the function name torch's error gives for a non-differentiable input that requires grad
     while recording (a loss's weight); empty, such an input simply gets no gradient.
+    `passes_gradient(attrs)`, when set, is False where the backward gives no input a
+    gradient at all (torch's undefined gradient: an order-0 norm), so a pass reaches nothing
+    through the node.
     """
 
     name: str
@@ -285,6 +288,7 @@ class OpSpec:
     view: bool = False  # the result is a view of its first input (torch's `_base`)
     optional_inputs: int = 0
     refuses_grad_as: str = ""
+    passes_gradient: Callable[[dict], bool] | None = None
 
     @property
     def arity(self) -> int:
@@ -1813,6 +1817,7 @@ _register(
             _REDUCE_ATTRS[1],
             Attr("dtype", "string", "Cast the input to this dtype first; the result's dtype.", ""),
         ),
+        passes_gradient=lambda attrs: attrs["ord"] != 0,
     )
 )
 

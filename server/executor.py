@@ -188,7 +188,7 @@ def _linspace(start: float, end: float, n: int, dtype: str) -> np.ndarray:
     first, last = compute(start), compute(end)
     if n == 1:
         return np.full(1, first, NUMPY_DTYPES[dtype])
-    step = wide((last - first) / compute(max(n - 1, 1)))
+    step = wide((last - first) / compute(n - 1))
     index = np.arange(n)
     half = n // 2
     data = np.empty(n, wide)

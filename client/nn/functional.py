@@ -57,6 +57,14 @@ def _reduction(size_average, reduce, reduction: str) -> str:
     return ("mean" if size_average else "sum") if reduce else "none"
 
 
+def _checked_reduction(size_average, reduce, reduction: str) -> str:
+    """The reduction, checked at the line: a loss composed of several ops checks it first."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if reduction not in rules.REDUCTIONS:
+        raise rules.InvalidValue(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -182,9 +190,7 @@ def nll_loss(
     """-weight[target[n]] input[n, target[n]] for class indices `target` (the class dim is
     1, or 0 for a (C,) input), reduced (ignore_index rows count 0; the mean divides by the
     weights of the counted rows)."""
-    reduction = _reduction(size_average, reduce, reduction)
-    if reduction not in rules.REDUCTIONS:
-        raise rules.InvalidValue(f"{reduction} is not a valid value for reduction")
+    reduction = _checked_reduction(size_average, reduce, reduction)
     if weight is not None:
         weight = _tensor_argument(input, "nll_loss_nd", weight, "weight", 3)
     return _nll_loss(input, target, weight, reduction, ignore_index)
@@ -233,9 +239,7 @@ def cross_entropy(
     distribution's loss for `label_smoothing` ε: (1 - ε) nll + ε/C Σ_c -log p_c; a `target`
     of input's shape holds class probabilities q: -Σ_c q_c log p_c, q smoothed to
     (1 - ε) q + ε/C."""
-    reduction = _reduction(size_average, reduce, reduction)
-    if reduction not in rules.REDUCTIONS:
-        raise rules.InvalidValue(f"{reduction} is not a valid value for reduction")
+    reduction = _checked_reduction(size_average, reduce, reduction)
     if weight is not None:
         weight = _tensor_argument(input, "cross_entropy_loss", weight, "weight", 3)
     target = input._coerce(target)
@@ -300,7 +304,7 @@ def _cross_entropy_probabilities(
             "add", _scalar("mul", target, 1 - label_smoothing), label_smoothing / n_classes
         )
     terms = log_p * target
-    if weight is not None:
+    if weight is not None:  # viewed for a 2-d or wider input only, as torch's
         terms = terms * (
             weight.view(_class_shape(log_p.ndim, 1, weight)) if log_p.ndim > 1 else weight
         )
