@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-from gradrpc.engine import graph, rules
+from gradrpc.engine import graph, optimizers, rules
 from gradrpc.engine.errors import GradNotSet, HandleInUse, InvalidArgument, InvalidValue
 from gradrpc.engine.graph import Tensor
 from gradrpc.engine.ops import NUMPY_DTYPES
@@ -257,7 +257,7 @@ def _bind_grad(session: Session, op: pb.BindGradOperation) -> None:
 def _optimizer_step(session: Session, op: pb.OptimizerStepOperation) -> None:
     """Decode the options against the engine's table (absent ones take torch's defaults
     there), then run the fused update."""
-    table = graph.OPTIMIZER_OPTIONS.get(op.algorithm, {})
+    table = optimizers.OPTIMIZER_OPTIONS.get(op.algorithm, {})
     options = {}
     for name, value in op.options.items():
         kind = value.WhichOneof("value")
@@ -271,7 +271,7 @@ def _optimizer_step(session: Session, op: pb.OptimizerStepOperation) -> None:
             )
         raw = getattr(value, kind)
         options[name] = float(raw) if declared == "float" else raw
-    graph.optimizer_step(
+    optimizers.optimizer_step(
         op.algorithm,
         [session.get(h) for h in op.params],
         [session.get(h) for h in op.state],

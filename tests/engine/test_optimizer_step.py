@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from gradrpc.engine import graph
+from gradrpc.engine import graph, optimizers
 from gradrpc.engine.errors import (
     DtypeMismatch,
     GradNotSet,
@@ -91,7 +91,7 @@ def _run_both(algorithm: str, config: dict, dtype: str, seed: int):
             g = rng.standard_normal(mine.meta.shape).astype(dtype)
             mine.grad = graph.Tensor(g.copy())
             other.grad = torch.tensor(g)
-        graph.optimizer_step(algorithm, ours, state, {**options, "step": step})
+        optimizers.optimizer_step(algorithm, ours, state, {**options, "step": step})
         optimizer.step()
     return ours, theirs, state, optimizer
 
@@ -141,7 +141,7 @@ def test_amsgrad_keeps_nan_in_its_maximum_as_torch_does(nan_in: str) -> None:
     theirs.grad = torch.tensor([0.3, 0.2, 0.1])
     ours.grad = graph.Tensor(theirs.grad.numpy().copy())
     optimizer.step()
-    graph.optimizer_step("adam", [ours], state, {"lr": 0.1, "amsgrad": True, "step": 2})
+    optimizers.optimizer_step("adam", [ours], state, {"lr": 0.1, "amsgrad": True, "step": 2})
     np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-6, equal_nan=True)
     maximum = optimizer.state[theirs]["max_exp_avg_sq"].numpy()
     np.testing.assert_allclose(state[2].data, maximum, rtol=1e-6, equal_nan=True)
@@ -195,7 +195,7 @@ def _param(shape=(2, 3), dtype="float32", grad=True) -> graph.Tensor:
 def test_bad_steps_are_refused_and_change_nothing(algorithm, params, state, options, error):
     before = [p.data.copy() for p in params + state]
     with pytest.raises(error):
-        graph.optimizer_step(algorithm, params, state, options)
+        optimizers.optimizer_step(algorithm, params, state, options)
     for t, data in zip(params + state, before, strict=True):
         np.testing.assert_array_equal(t.data, data)
         assert t.version.value == 0
@@ -206,12 +206,12 @@ def test_a_non_leaf_is_refused() -> None:
     y = graph.call("mul", [x, 2.0], {})
     y.grad = graph.Tensor(np.ones((2, 3), np.float32))
     with pytest.raises(InvalidValue, match="can't optimize a non-leaf Tensor"):
-        graph.optimizer_step("sgd", [y], [], {"step": 1})
+        optimizers.optimizer_step("sgd", [y], [], {"step": 1})
 
 
 def test_non_contiguous_parameters_and_gradients_are_updated_in_place() -> None:
     base = np.arange(12, dtype=np.float64).reshape(3, 4)
     p = graph.Tensor(base.T, requires_grad=True)  # a transposed view of `base`
     p.grad = graph.Tensor(np.ones((4, 3)).T.copy().T)
-    graph.optimizer_step("sgd", [p], [], {"step": 1, "lr": 0.5})
+    optimizers.optimizer_step("sgd", [p], [], {"step": 1, "lr": 0.5})
     np.testing.assert_array_equal(base, np.arange(12).reshape(3, 4) - 0.5)
