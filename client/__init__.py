@@ -277,6 +277,20 @@ clamp_min = _method("clamp_min")
 clamp_max = _method("clamp_max")
 clone = _method("clone")
 unbind = _method("unbind")
+split_with_sizes = _method("split_with_sizes")
+chunk = _method("chunk")
+tensor_split = _method("tensor_split")
+hsplit = _method("hsplit")
+vsplit = _method("vsplit")
+dsplit = _method("dsplit")
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    """torch.split: tensor.split(split_size_or_sections, dim)."""
+    _check_input("split", tensor)
+    return tensor.split(split_size_or_sections, dim)
+
+
 detach = _method("detach")
 numel = _method("numel")
 
@@ -311,6 +325,7 @@ __all__ = [
     "bmm",
     "bool",
     "cat",
+    "chunk",
     "clamp",
     "clamp_max",
     "clamp_min",
@@ -328,6 +343,7 @@ __all__ = [
     "divide",
     "dot",
     "double",
+    "dsplit",
     "dtype",
     "empty",
     "empty_like",
@@ -347,6 +363,7 @@ __all__ = [
     "greater",
     "greater_equal",
     "gt",
+    "hsplit",
     "int64",
     "is_grad_enabled",
     "is_tensor",
@@ -396,6 +413,8 @@ __all__ = [
     "sigmoid",
     "sin",
     "softmax",
+    "split",
+    "split_with_sizes",
     "sqrt",
     "squeeze",
     "stack",
@@ -406,11 +425,13 @@ __all__ = [
     "t",
     "tanh",
     "tensor",
+    "tensor_split",
     "transpose",
     "true_divide",
     "unbind",
     "unsqueeze",
     "var",
+    "vsplit",
     "where",
     "zeros",
     "zeros_like",

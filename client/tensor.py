@@ -16,7 +16,7 @@ from math import prod
 
 import numpy as np
 from gradrpc.engine import rules
-from gradrpc.engine.errors import DtypeMismatch, NoGradFn, Unsupported
+from gradrpc.engine.errors import DtypeMismatch, InPlaceOnView, NoGradFn, Unsupported
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
@@ -86,11 +86,14 @@ class AccumulateGrad(Node):
 
 
 def _edge(t: Tensor) -> Node | None:
-    """The node a gradient for `t` flows into: its grad_fn, or the leaf's accumulator."""
+    """The node a gradient for `t` flows into: its grad_fn, or the leaf's accumulator; none
+    for a view made under no_grad (it requires grad as its base does, with no accumulator)."""
     if not t._requires_grad:
         return None
     if t.grad_fn is not None:
         return t.grad_fn
+    if t._creation == rules.NO_GRAD_MODE:
+        return None
     accumulator = t._accumulator() if t._accumulator is not None else None
     if accumulator is None:
         accumulator = AccumulateGrad(t)
@@ -322,15 +325,19 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_accumulator",
+        "_attr_version",
         "_base",
+        "_creation",
         "_grad",
+        "_grad_fn",
         "_handle",
         "_meta",
+        "_output_nr",
         "_requires_grad",
         "_retains_grad",
         "_session",
         "_views",
-        "grad_fn",
+        "_writes",
     )
 
     # numpy defers to Tensor's reflected operators (np.float64(2) * t is a Tensor), as in torch.
@@ -351,7 +358,7 @@ class Tensor:
         self._handle = handle
         self._meta = meta
         self._requires_grad = requires_grad
-        self.grad_fn = grad_fn
+        self._grad_fn = grad_fn
         self._grad: Tensor | bool | None = None  # True: set on the server, no proxy bound yet
         self._retains_grad = False
         self._accumulator: weakref.ref | None = None
@@ -359,6 +366,14 @@ class Tensor:
         # the live differentiable views of a base: an in-place op with history regenerates
         # their grad_fn
         self._views: weakref.WeakSet | None = None
+        # a view's torch CreationMeta (see engine.graph.Tensor.creation), its place among the
+        # pieces of a split or unbind, and its base's count of in-place writes when it was
+        # made (`_writes`, counted on a base for it and its views: torch's version counter
+        # as far as this client's own writes move it)
+        self._creation: str | None = None
+        self._output_nr = 0
+        self._attr_version = 0
+        self._writes = 0
         return self
 
     def __init__(self, *args, device=None, **kwargs):
@@ -587,12 +602,52 @@ class Tensor:
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """The slices along `dim`, each a view with UnbindBackward0 (torch gives them one
-        node; here each has its own, with the same gradients)."""
+        node; here each has its own, with the same gradients); in-place writes to them are
+        refused while recording, as torch's are."""
         (dim,) = _arguments("unbind", (dim,), {}, (("dim", "int"),))
         if self._meta.ndim == 0:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         size = self._meta.shape[rules.normalize_dim(dim, self._meta.ndim)]
         return tuple(self._call("unbind", [self], {"dim": dim, "index": i}) for i in range(size))
+
+    def split(self, split_size, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of `split_size` along `dim`, or of the lengths in a list: views with
+        SplitBackward0 (SplitWithSizesBackward0), each with a node of its own."""
+        from .splitting import split  # splitting builds on Tensor
+
+        return split(self, split_size, dim)
+
+    def split_with_sizes(self, split_sizes, dim: int = 0) -> tuple[Tensor, ...]:
+        from .splitting import split_with_sizes
+
+        return split_with_sizes(self, split_sizes, dim)
+
+    def chunk(self, chunks, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most `chunks` pieces along `dim`: a split of ceil(size / chunks)."""
+        from .splitting import chunk
+
+        return chunk(self, chunks, dim)
+
+    def tensor_split(self, *args, **kwargs) -> tuple[Tensor, ...]:
+        """Slices (SliceBackward0): `sections` as even as can be, or between `indices`."""
+        from .splitting import tensor_split
+
+        return tensor_split(self, *args, **kwargs)
+
+    def hsplit(self, indices_or_sections) -> tuple[Tensor, ...]:
+        from .splitting import directional_split
+
+        return directional_split("hsplit", self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections) -> tuple[Tensor, ...]:
+        from .splitting import directional_split
+
+        return directional_split("vsplit", self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections) -> tuple[Tensor, ...]:
+        from .splitting import directional_split
+
+        return directional_split("dsplit", self, indices_or_sections)
 
     # ------------------------------------------------------------ queueing ops
 
@@ -766,10 +821,18 @@ class Tensor:
             self._values(),
             dtype=self._meta.dtype,
             requires_grad=self._requires_grad,
-            grad_fn=self.grad_fn.name() if self.grad_fn is not None else None,
+            grad_fn=self._printed_grad_fn(),
         )
 
     __str__ = __repr__
+
+    def _printed_grad_fn(self) -> str | None:
+        """The grad_fn's name as torch prints it: "Invalid" where reading it fails."""
+        try:
+            node = self.grad_fn
+        except InPlaceOnView:
+            return "Invalid"
+        return node.name() if node is not None else None
 
     def __format__(self, spec: str) -> str:
         if self.ndim == 0:
@@ -817,14 +880,49 @@ class Tensor:
 
     # ------------------------------------------------------------ in place
 
+    @property
+    def grad_fn(self) -> Node | None:
+        """The node that made this tensor (None for a leaf). A view made under no_grad or by a
+        function that returns several views has none to give once its storage was written
+        to in place: torch's error."""
+        if self._creation is not None and self._stale():
+            raise rules.view_rebase_error(
+                self._creation,
+                self._output_nr,
+                self._grad_fn and self._grad_fn.name(),
+                indirect=True,
+            )
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node: Node | None) -> None:
+        self._grad_fn = node
+
+    def _stale(self) -> bool:
+        """Whether the storage this view shares was written to since it was made, while it
+        has history or its base requires grad."""
+        base = self._base
+        return base._writes != self._attr_version and (
+            self._grad_fn is not None or base._requires_grad
+        )
+
+    def _written(self) -> None:
+        """Count an in-place write to this tensor's storage."""
+        (self if self._base is None else self._base)._writes += 1
+
     def _view_of_leaf(self) -> bool:
         base = self._base
         return base is not None and base._requires_grad and base.grad_fn is None
 
     def _check_history(self, source_requires_grad: bool) -> bool:
-        """Whether an op's in-place form on self records history (torch's checks first)."""
+        """Whether an op's in-place form on self records history (torch's checks first: a
+        view made under no_grad or one of several a function returned, then leaves)."""
         if not is_grad_enabled() or not (self._requires_grad or source_requires_grad):
             return False
+        if self._creation is not None:
+            raise rules.view_rebase_error(
+                self._creation, self._output_nr, self.grad_fn and self.grad_fn.name()
+            )
         if self._requires_grad:
             rules.check_in_place(True, self.is_leaf, True, self._view_of_leaf(), history=True)
         return True
@@ -842,7 +940,7 @@ class Tensor:
         undo = None
         if history:  # mirror what the server does (see graph._adopt_history)
             base = self if self._base is None else self._base
-            views = [v for v in base._views or () if v is not self]
+            views = [v for v in base._views or () if v is not self and v._creation is None]
             undo = _Restores(*([self] if base is self else [self, base]), *views)
             if base is self:
                 self._rebase(source.grad_fn, source._requires_grad)
@@ -860,6 +958,7 @@ class Tensor:
         fields = {"target": self._handle, "source": source._handle, "adopt_history": True}
         if not is_grad_enabled():
             fields["no_grad"] = True
+        self._written()
         self._session.enqueue_fields(name, "copy", fields, undo=undo)
         return self
 
@@ -875,6 +974,7 @@ class Tensor:
         if self._check_history(False):
             return self._in_place_of("zero_", lambda: self._call("zero", [self]))
         self._session.check_usable(self._handle)
+        self._written()
         self._session.enqueue_fields(
             "zero_", "zero", {"tensor": self._handle, "no_grad": not is_grad_enabled()}
         )
@@ -892,6 +992,7 @@ class Tensor:
         rules.check_copy(self._meta, src._meta, False, False)
         for t in (self, src):
             self._session.check_usable(t._handle)
+        self._written()
         self._session.enqueue_fields(
             "copy_",
             "copy",
@@ -1687,10 +1788,8 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
             requires.append(False)
     grad_on = is_grad_enabled()
     needs = rules.gradient_needs(spec, requires, out_meta, grad_on)
-    handle = session.new_handle()
-    out = Tensor._make(session, handle, out_meta)
-    if any(needs):
-        out._requires_grad = True
+    node = None
+    if any(needs):  # before a handle is taken: reading an input's grad_fn may raise
         name = spec.grad_fn(metas, full_attrs)
         # torch's pow and rsub take a Python number as a Scalar argument, not as an input:
         # their node has no edge for it (mul, add, sub and div wrap it as a tensor input,
@@ -1705,12 +1804,23 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
         )
         # torch's C++-only nodes are named with their namespace; their class is not
         saves = bool(spec.saves(needs, full_attrs))
-        out.grad_fn = node_class(name.rpartition("::")[2])(name, edges, saves)
+        node = node_class(name.rpartition("::")[2])(name, edges, saves)
         if spec.passes_gradient is not None and not spec.passes_gradient(full_attrs):
-            out.grad_fn._passes_nothing = True
+            node._passes_nothing = True
+    handle = session.new_handle()
+    out = Tensor._make(session, handle, out_meta, node is not None, node)
     if spec.view:
         base = operands[0] if operands[0]._base is None else operands[0]._base
         out._base = base
+        if not grad_on:
+            creation = rules.NO_GRAD_MODE
+            out._requires_grad = base._requires_grad  # torch's requires_grad() of a view
+        else:
+            creation = rules.MULTI_OUTPUT_NODE if spec.multi_output else None
+        out._creation = creation or operands[0]._creation
+        if creation == rules.MULTI_OUTPUT_NODE:
+            out._output_nr = full_attrs["index"]
+        out._attr_version = base._writes
         if grad_on and not (base.grad_fn is None and base._requires_grad):
             if base._views is None:
                 base._views = weakref.WeakSet()

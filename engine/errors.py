@@ -104,6 +104,11 @@ class InPlaceOnLeaf(GradError, RuntimeError):
     status = "FAILED_PRECONDITION"
 
 
+class InPlaceOnView(GradError, RuntimeError):
+    reason = "IN_PLACE_ON_VIEW"
+    status = "FAILED_PRECONDITION"
+
+
 class MemoryOverlap(GradError, RuntimeError):
     reason = "MEMORY_OVERLAP"
     status = "FAILED_PRECONDITION"

@@ -29,6 +29,7 @@ from . import rules, traversal
 from .errors import (
     GRAPH_FREED_MESSAGE,
     GraphFreed,
+    InPlaceOnView,
     InvalidValue,
     TensorModified,
 )
@@ -60,11 +61,14 @@ class Tensor:
 
     __slots__ = (
         "__weakref__",
+        "attr_version",
         "base",
+        "creation",
         "data",
         "grad",
         "grad_fn",
         "meta",
+        "output_nr",
         "requires_grad",
         "retains_grad",
         "version",
@@ -90,6 +94,13 @@ class Tensor:
         self.version = version or VersionCounter()
         self.base: Tensor | None = None  # the tensor whose storage a view shares (torch's _base)
         self.view_steps: tuple = ()  # a view's (forward, attrs) from base's data to its own
+        # torch's CreationMeta of a view: None (DEFAULT), NO_GRAD_MODE (made under no_grad) or
+        # MULTI_OUTPUT_NODE (one of several views, or a view of one, made while recording);
+        # such a view refuses in-place writes while recording, and its use once the storage's
+        # version has moved past `attr_version`. `output_nr` is its place among the pieces.
+        self.creation: str | None = None
+        self.output_nr = 0
+        self.attr_version = 0
         # the live differentiable views of a base an in-place op with history may change
         self.views: weakref.WeakSet[Tensor] | None = None
 
@@ -174,6 +185,7 @@ class _CallPlan:
         "impl",
         "input_metas",
         "is_view",
+        "multi_output",
         "needs",
         "out_dtype",
         "out_meta",
@@ -186,6 +198,7 @@ class _CallPlan:
         spec, self.attrs, self.out_meta = rules.infer(op, metas, attrs)
         self.impl = impl = OPS[op]
         self.is_view = spec.view
+        self.multi_output = spec.multi_output
         self.out_dtype = NUMPY_DTYPES[self.out_meta.dtype]
         self.compute = NUMPY_DTYPES[spec.computes_in(metas, self.out_meta)]
         names = spec.input_names(len(metas))
@@ -266,9 +279,7 @@ def call(
     if plan.saves_result:
         saved["result"] = result
         saved_versions.append((out.version, out.version.value, plan.out_meta, _RESULT, None))
-    edges = tuple(
-        (o.grad_fn or o) if need else None for o, need in zip(operands, plan.needs, strict=True)
-    )
+    edges = tuple(_edge(o) if need else None for o, need in zip(operands, plan.needs, strict=True))
     out.grad_fn = Node(
         plan.grad_fn,
         plan.impl,
@@ -285,6 +296,30 @@ def call(
     return out
 
 
+def _edge(t: Tensor) -> Node | Tensor:
+    """Where a gradient for `t` goes: its grad_fn, or the leaf itself; nowhere for a view made
+    under no_grad, which requires grad as its base does but has no accumulator of its own. A
+    view made under no_grad or by a function that returns several views has no usable
+    grad_fn once the storage it shares was written to (torch's VariableHooks::grad_fn)."""
+    if t.creation is None:
+        return t.grad_fn or t
+    if t.version.value != t.attr_version:
+        raise rules.view_rebase_error(
+            t.creation, t.output_nr, t.grad_fn and t.grad_fn.name, indirect=True
+        )
+    if t.grad_fn is None and t.creation == rules.NO_GRAD_MODE:
+        return None
+    return t.grad_fn or t
+
+
+def _view_error(t: Tensor) -> InPlaceOnView | None:
+    """torch's refusal of an in-place write to `t` while recording, when `t` is a view made
+    under no_grad or by a function that returns several views."""
+    if t.creation is None:
+        return None
+    return rules.view_rebase_error(t.creation, t.output_nr, t.grad_fn and t.grad_fn.name)
+
+
 def _link_view(view: Tensor, source: Tensor, plan: _CallPlan, grad_enabled: bool) -> None:
     """Record the view's base and how to take it from the base (torch's _base and view_fn);
     one made while recording is differentiable, and an in-place op with history on its base
@@ -292,6 +327,15 @@ def _link_view(view: Tensor, source: Tensor, plan: _CallPlan, grad_enabled: bool
     base = source if source.base is None else source.base
     view.base = base
     view.view_steps = (*source.view_steps, (plan.impl.forward, plan.attrs))
+    if not grad_enabled:
+        creation = rules.NO_GRAD_MODE
+        view.requires_grad = base.requires_grad  # torch's requires_grad() of a view
+    else:
+        creation = rules.MULTI_OUTPUT_NODE if plan.multi_output else None
+    view.creation = creation or source.creation
+    if creation == rules.MULTI_OUTPUT_NODE:
+        view.output_nr = plan.attrs["index"]
+    view.attr_version = view.version.value
     if grad_enabled and not (base.is_leaf and base.requires_grad):
         if base.views is None:
             base.views = weakref.WeakSet()
@@ -329,7 +373,9 @@ def set_requires_grad(t: Tensor, requires_grad: bool) -> None:
 
 def zero_(t: Tensor, grad_enabled: bool = True) -> None:
     """Fill `t` with zeros in place."""
-    rules.check_in_place(t.requires_grad, t.is_leaf, grad_enabled, _view_of_leaf(t))
+    rules.check_in_place(
+        t.requires_grad, t.is_leaf, grad_enabled, _view_of_leaf(t), view_error=_view_error(t)
+    )
     t.data[...] = 0
     t.version.value += 1
 
@@ -343,7 +389,13 @@ def copy_(
     if adopt_history and grad_enabled and (target.requires_grad or source.requires_grad):
         _adopt_history(target, source)
         return
-    rules.check_in_place(target.requires_grad, target.is_leaf, grad_enabled, _view_of_leaf(target))
+    rules.check_in_place(
+        target.requires_grad,
+        target.is_leaf,
+        grad_enabled,
+        _view_of_leaf(target),
+        view_error=_view_error(target),
+    )
     if not adopt_history:  # an in-place form that torch refuses there, the client refuses
         rules.check_no_internal_overlap(target.meta)
     rules.check_copy(target.meta, source.meta, source.requires_grad, grad_enabled)
@@ -362,8 +414,14 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
     Nodes that saved target earlier see its version move and refuse a backward. Through a
     view, the base takes a CopySlices node around the op's and the view an
     AsStridedBackward0 from it, as torch's do; so do the other live views of the base."""
-    if target.requires_grad:
-        rules.check_in_place(True, target.is_leaf, True, _view_of_leaf(target), history=True)
+    rules.check_in_place(
+        True,
+        target.is_leaf and target.requires_grad,
+        True,
+        target.requires_grad and _view_of_leaf(target),
+        history=True,
+        view_error=_view_error(target),
+    )
     rules.check_copy(target.meta, source.meta, False, False)
     if source.meta.shape != target.meta.shape:
         raise InvalidValue(
@@ -410,7 +468,7 @@ def _regenerate_views(base: Tensor, skip: Tensor) -> None:
     """Each other live differentiable view of `base` takes its part of the base's new
     history, as torch regenerates a view's grad_fn."""
     for view in list(base.views or ()):
-        if view is not skip:
+        if view is not skip and view.creation is None:  # the others refuse their next use
             _rebase(view, _as_strided(view, base), True)
 
 
@@ -599,6 +657,7 @@ def run_backward(
     seeds: list[tuple[Tensor, np.ndarray]] = []
     for i, root in enumerate(roots):
         rules.check_backward_root(i, root.requires_grad)
+        _edge(root)  # torch reads its grad_fn, which a written multi-output view refuses
         given = grad_outputs[i] if i < len(grad_outputs) else None
         rules.check_grad_output(i, root.meta, given.meta if given is not None else None)
         dtype = root.data.dtype

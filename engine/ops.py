@@ -438,6 +438,25 @@ _op("slice", _slice_vjp)(
     lambda x, dim, start, end, step: x[_on_axis(dim, x.ndim, slice(start, end, step))]
 )
 _op("unbind", _select_vjp)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
+_op("unbind", _select_vjp)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
+
+
+def _piece(ndim: int, dim: int, index: int, split_size=None, split_sizes=None) -> tuple:
+    """The NumPy index of a split's piece `index`: split_size positions from index
+    split_size on, or split_sizes[index] from the sum of the sizes before it."""
+    if split_sizes is None:
+        start, length = index * split_size, split_size
+    else:
+        start, length = sum(split_sizes[:index]), split_sizes[index]
+    return _on_axis(dim, ndim, slice(start, start + length))
+
+
+def _split_vjp(n, g):
+    return _into_zeros(n, g, _piece(len(n.inputs[0].shape), **n.attrs))
+
+
+_op("split", _split_vjp)(lambda x, **attrs: x[_piece(x.ndim, **attrs)])
+_op("split_with_sizes", _split_vjp)(lambda x, **attrs: x[_piece(x.ndim, **attrs)])
 _op("alias", lambda n, g: (g,))(lambda x: x.view())
 
 

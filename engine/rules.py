@@ -23,6 +23,7 @@ from .errors import (
     DimensionOutOfRange,
     DtypeMismatch,
     InPlaceOnLeaf,
+    InPlaceOnView,
     InvalidArgument,
     InvalidIndex,
     InvalidValue,
@@ -271,7 +272,9 @@ class OpSpec:
     while recording (a loss's weight); empty, such an input simply gets no gradient.
     `passes_gradient(attrs)`, when set, is False where the backward gives no input a
     gradient at all (torch's undefined gradient: an order-0 norm), so a pass reaches nothing
-    through the node.
+    through the node. A `multi_output` view is one of several a torch function returns at
+    once (unbind, split): torch refuses in-place writes to it, or to views of it, while
+    recording, and its use once the storage it shares has been written to.
     """
 
     name: str
@@ -289,6 +292,7 @@ class OpSpec:
     optional_inputs: int = 0
     refuses_grad_as: str = ""
     passes_gradient: Callable[[dict], bool] | None = None
+    multi_output: bool = False  # one of the views a torch function returns together (split)
 
     @property
     def arity(self) -> int:
@@ -1193,18 +1197,6 @@ for _name, _torch, _infer, _gfn, _attrs, _doc in (
         "x[..., start:end:step, ...] along `dim`, bounds clamped as Python's (a view).",
     ),
     (
-        "unbind",
-        "torch.unbind",
-        lambda operands, attrs: _select_infer(operands, attrs, "unbind"),
-        "UnbindBackward0",
-        (
-            Attr("dim", "int", "The dimension.", optional=False),
-            Attr("index", "int", "Which piece.", optional=False),
-        ),
-        "The `index`-th of the pieces torch.unbind(x, dim) returns: select with torch.unbind's "
-        "grad_fn (a view; each piece has a node of its own, where torch shares one).",
-    ),
-    (
         "alias",
         "torch.ops.aten.alias",
         _alias_infer,
@@ -1234,6 +1226,127 @@ _register(
         view=True,
     )
 )
+
+
+# ---- the functions that return several views at once (torch's multi-output view nodes):
+# each piece is one op here, with a node of its own where torch's pieces share one (the same
+# gradients); like torch's, the pieces refuse in-place writes while recording
+
+
+def split_pieces(size: int, split_size: int) -> int:
+    """How many pieces torch.split(x, split_size) cuts a dimension of `size` into."""
+    return max(1, -(-size // split_size)) if split_size else 1
+
+
+def _split_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    x, dim = _split_operand("split", operands, attrs)
+    size, split_size, index = x.shape[dim], attrs["split_size"], attrs["index"]
+    if split_size < 0:
+        raise ShapeMismatch(
+            f"split expects split_size be non-negative, but got split_size={split_size}"
+        )
+    if split_size == 0 and size != 0:
+        raise ShapeMismatch(
+            f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+        )
+    pieces = split_pieces(size, split_size)
+    if not 0 <= index < pieces:
+        raise InvalidValue(f"split: piece {index} of {pieces}")
+    start = index * split_size
+    return _narrowed(x, dim, min(split_size, size - start))
+
+
+def _split_with_sizes_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    x, dim = _split_operand("split_with_sizes", operands, attrs)
+    sizes, index = list(attrs["split_sizes"]), attrs["index"]
+    if any(s < 0 for s in sizes):
+        raise ShapeMismatch(
+            "split_with_sizes expects split_sizes have only non-negative entries, but got "
+            f"split_sizes={sizes}"
+        )
+    if sum(sizes) != x.shape[dim]:
+        raise ShapeMismatch(
+            f"split_with_sizes expects split_sizes to sum exactly to {x.shape[dim]} (input "
+            f"tensor's size at dimension {dim}), but got split_sizes={sizes}"
+        )
+    if not 0 <= index < len(sizes):
+        raise InvalidValue(f"split_with_sizes: piece {index} of {len(sizes)}")
+    return _narrowed(x, dim, sizes[index])
+
+
+def _split_operand(name: str, operands: Sequence[Operand], attrs: dict) -> tuple[TensorMeta, int]:
+    _check_operands(name, operands, 1)
+    x = _require_tensor(name, operands[0], 0)
+    if x.ndim == 0:
+        raise ShapeMismatch("split expects at least a 1-dimensional tensor")
+    return x, normalize_dim(attrs["dim"], x.ndim)
+
+
+def _narrowed(x: TensorMeta, dim: int, length: int) -> TensorMeta:
+    return _view_result(x, (*x.shape[:dim], length, *x.shape[dim + 1 :]), x.strides)
+
+
+_PIECE_ATTR = Attr("index", "int", "Which piece (from 0).", optional=False)
+for _name, _torch, _infer, _gfn, _attrs, _doc in (
+    (
+        "unbind",
+        "torch.unbind",
+        lambda operands, attrs: _select_infer(operands, attrs, "unbind"),
+        "UnbindBackward0",
+        (Attr("dim", "int", "The dimension.", optional=False), _PIECE_ATTR),
+        "The `index`-th of the pieces torch.unbind(x, dim) returns: x's slice at `index` along "
+        "`dim`, which goes away.",
+    ),
+    (
+        "split",
+        "torch.split",
+        _split_infer,
+        "SplitBackward0",
+        (
+            Attr(
+                "split_size", "int", "Each piece's length (the last may be shorter).", None, False
+            ),
+            Attr("dim", "int", "The dimension (default 0).", default=0),
+            _PIECE_ATTR,
+        ),
+        "The `index`-th of the pieces torch.split(x, split_size, dim) (and torch.chunk) "
+        "returns: positions [index split_size, (index + 1) split_size) along `dim`.",
+    ),
+    (
+        "split_with_sizes",
+        "torch.split_with_sizes",
+        _split_with_sizes_infer,
+        "SplitWithSizesBackward0",
+        (
+            Attr(
+                "split_sizes",
+                "ints",
+                "The pieces' lengths, summing to the dim's size.",
+                None,
+                False,
+            ),
+            Attr("dim", "int", "The dimension (default 0).", default=0),
+            _PIECE_ATTR,
+        ),
+        "The `index`-th of the pieces torch.split(x, split_sizes, dim) returns, for a list of "
+        "lengths.",
+    ),
+):
+    _register(
+        OpSpec(
+            _name,
+            _torch,
+            _doc + " A view; one of several, so in-place writes to it are refused while recording.",
+            ("self",),
+            (True,),
+            _infer,
+            _named(_gfn),
+            _nothing,
+            _attrs,
+            view=True,
+            multi_output=True,
+        )
+    )
 
 
 def _is_dense(m: TensorMeta) -> bool:
@@ -2534,18 +2647,73 @@ def check_requires_grad(dtype: str, requires_grad: bool, how: str = "flag") -> N
 # them at the user's line, the server refuses the same from a client in any language.
 
 
+# torch's CreationMeta of a view other than DEFAULT
+NO_GRAD_MODE = "no_grad"  # made under no_grad
+MULTI_OUTPUT_NODE = "multi_output"  # one of several views a function returns (split, unbind)
+
+
+def forward_op_name(grad_fn: str) -> str:
+    """torch's Node::forward_op_name: the name without its "Backward<N>" suffix, keeping N
+    when it is not 0 (AddBackward1 is Add1)."""
+    head, backward, number = grad_fn.rpartition("Backward")
+    if not backward or (number and not number.isdigit()):
+        return grad_fn
+    return head + ("" if number in ("", "0") else number)
+
+
+def view_rebase_error(
+    creation: str, output_nr: int, grad_fn: str | None, indirect: bool = False
+) -> InPlaceOnView:
+    """torch's refusal (handle_view_on_rebase) of an in-place write with grad mode on to a
+    view made under no_grad or by a function that returns several views; `indirect`: the
+    write was to its base or another view of it, and the view is used afterwards."""
+    modified = "its base or another view of its base has been" if indirect else "is being"
+    if creation == NO_GRAD_MODE or grad_fn is None:
+        prefix = (
+            f"Output {output_nr} of {forward_op_name(grad_fn)} is a view of a view which was "
+            "created in"
+            if grad_fn is not None
+            else "A view was created in"
+        )
+        message = f"{prefix} no_grad mode and {modified} modified inplace with grad mode enabled."
+    else:
+        message = (
+            f"Output {output_nr} of {forward_op_name(grad_fn)} is a view and {modified} "
+            "modified inplace."
+        )
+    if creation == MULTI_OUTPUT_NODE:
+        message += (
+            " This view is the output of a function that returns multiple views. Such functions "
+            "do not allow the output views to be modified inplace. You should replace the "
+            "inplace operation by an out-of-place one."
+        )
+    else:
+        message += (
+            " Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+            "clarify your code by moving both the view and the inplace either both inside the "
+            "no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
+            "want the inplace to be tracked)."
+        )
+    return InPlaceOnView(message)
+
+
 def check_in_place(
     requires_grad: bool,
     is_leaf: bool,
     grad_enabled: bool,
     view_of_leaf: bool = False,
     history: bool = False,
+    view_error: InPlaceOnView | None = None,
 ) -> None:
-    """An in-place write is refused on a leaf that requires grad, or on a view of one, while
-    grad mode is on. On a tensor with a grad_fn it is an op's in-place form (`history`: the
-    tensor takes the op's node); other writes there (zero_, copy_) are not supported yet."""
+    """An in-place write is refused, while grad mode is on and something requires grad, on a
+    view made under no_grad or by a function that returns several views (`view_error`), and
+    on a leaf that requires grad or a view of one. On a tensor with a grad_fn it is an op's
+    in-place form (`history`: the tensor takes the op's node); other writes there (zero_,
+    copy_) are not supported yet."""
     if not grad_enabled or not requires_grad:
         return
+    if view_error is not None:
+        raise view_error
     if view_of_leaf:
         raise InPlaceOnLeaf(
             "a view of a leaf Variable that requires grad is being used in an in-place operation."

@@ -75,6 +75,8 @@ CASES += [
     C("slice", T((5, 3)), dim=0, start=1, end=5, step=2),
     C("alias", T((3, 4))),
     C("unbind", T((3, 4)), dim=1, index=2),
+    C("split", T((5, 4)), split_size=2, dim=0, index=2),
+    C("split_with_sizes", T((3, 5)), split_sizes=[2, 3], dim=1, index=1),
     C("cat", T((2, 3)), T((2, 1)), T((2, 2)), dim=1),
     C("stack", T((2, 3)), T((2, 3)), dim=1),
     C("index", T((3, 4)), T((2, 3), INDEX, "int64", grad=False), dims=[1]),

@@ -116,6 +116,13 @@ CASES += [
     C("unbind", T((3, 4)), dim=0, index=2),
     C("unbind", T((2, 3, 4)), dim=-1, index=0),
     C("unbind", T((3,)), dim=0, index=1),  # a 0-d view
+    C("split", T((5, 3)), split_size=2, dim=0, index=2),  # the shorter last piece
+    C("split", T((5, 3)), split_size=2, dim=0, index=1),
+    C("split", T((2, 3, 4)), split_size=3, dim=-1, index=0),
+    C("split", T((4, 3)), split_size=7, index=0),  # one piece: all of it
+    C("split_with_sizes", T((5, 3)), split_sizes=[1, 4], dim=0, index=1),
+    C("split_with_sizes", T((2, 6)), split_sizes=[3, 0, 3], dim=1, index=1),  # an empty piece
+    C("split_with_sizes", T((2, 6)), split_sizes=[3, 0, 3], dim=-1, index=2),
     C("cat", T((2, 3)), T((4, 3))),
     C("cat", T((2, 3)), T((2, 1)), T((2, 2), grad=False), dim=1),
     C("cat", T((2, 3, 4)), T((2, 2, 4)), dim=-2),
@@ -498,6 +505,10 @@ TORCH: dict[str, Callable] = {
     "slice": torch.ops.aten.slice,
     "alias": torch.ops.aten.alias,
     "unbind": lambda x, dim, index: torch.unbind(x, dim)[index],
+    "split": lambda x, split_size, index, dim=0: torch.split(x, split_size, dim)[index],
+    "split_with_sizes": lambda x, split_sizes, dim, index: x.split_with_sizes(split_sizes, dim)[
+        index
+    ],
     "cat": lambda *tensors, dim: torch.cat(tensors, dim),
     "stack": lambda *tensors, dim: torch.stack(tensors, dim),
     "index": lambda x, *indices, dims: torch.ops.aten.index.Tensor(
