@@ -28,9 +28,9 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _sizes(name: str, value, position: int) -> list[int]:
+def _sizes(name: str, value, position: int, param: str = "split_sizes") -> list[int]:
     """A tuple-of-ints argument, with torch's TypeError for anything else."""
-    where = f"{name}(): argument 'split_sizes' (position {position}) must be tuple of ints"
+    where = f"{name}(): argument '{param}' (position {position}) must be tuple of ints"
     if not isinstance(value, list | tuple):
         raise TypeError(f"{where}, not {type(value).__name__}")
     for i, v in enumerate(value):
@@ -88,6 +88,7 @@ def chunk(t: Tensor, chunks, dim: int = 0) -> tuple[Tensor, ...]:
     return split(t, -(-size // chunks), dim)
 
 
+_TENSOR_SPLIT_NAMES = ("indices", "sections", "tensor_indices_or_sections")
 _TENSOR_SPLIT_OVERLOADS = (
     "tensor_split() received an invalid combination of arguments - got ({got}), but expected "
     "one of:\n * (tuple of ints indices, int dim = 0)\n * (Tensor tensor_indices_or_sections, "
@@ -99,18 +100,16 @@ def tensor_split(t: Tensor, *args, **kwargs) -> tuple[Tensor, ...]:
     """Tensor.tensor_split(sections | indices | tensor_indices_or_sections, dim=0): `sections`
     slices as even as can be (the first size % sections one longer), or the slices between
     consecutive `indices` (each a Python slice bound). An index tensor is read."""
-    names = ("indices", "sections", "tensor_indices_or_sections")
-    given = [kwargs.pop(n) for n in names if n in kwargs]
-    dim = kwargs.pop("dim", 0)
-    if len(args) > 1 and not given:
-        dim = args[1]
-    if kwargs or len(args) + len(given) != 1 + (len(args) > 1):
-        raise TypeError(_TENSOR_SPLIT_OVERLOADS.format(got=_types(args, kwargs)))
-    split_by = (args or given)[0]
+    got = _types(args, kwargs)
+    first = [*args[:1], *(kwargs.pop(n) for n in _TENSOR_SPLIT_NAMES if n in kwargs)]
+    dims = [*args[1:], *([kwargs.pop("dim")] if "dim" in kwargs else [])]
+    if kwargs or len(first) != 1 or len(dims) > 1:
+        raise TypeError(_TENSOR_SPLIT_OVERLOADS.format(got=got))
+    split_by, dim = first[0], (dims or [0])[0]
     if isinstance(split_by, Tensor):
         split_by = _index_tensor(split_by)
     if not (_is_int(split_by) or isinstance(split_by, list | tuple)) or not _is_int(dim):
-        raise TypeError(_TENSOR_SPLIT_OVERLOADS.format(got=_types(args, kwargs)))
+        raise TypeError(_TENSOR_SPLIT_OVERLOADS.format(got=got))
     if t._meta.ndim == 0:
         raise ShapeMismatch(
             "tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims"
@@ -120,10 +119,9 @@ def tensor_split(t: Tensor, *args, **kwargs) -> tuple[Tensor, ...]:
         if split_by <= 0:
             raise ShapeMismatch(f"number of sections must be larger than 0, got {split_by}")
         shorter, longer = divmod(size, split_by)
-        lengths = [shorter + (i < longer) for i in range(split_by)]
-        bounds = [sum(lengths[:i]) for i in range(split_by + 1)]
+        bounds = [0, *itertools.accumulate(shorter + (i < longer) for i in range(split_by))]
     else:
-        bounds = [0, *_sizes("tensor_split", split_by, 1), size]
+        bounds = [0, *_sizes("tensor_split", split_by, 1, "indices"), size]
     return tuple(
         t._call("slice", [t], {"dim": dim, "start": start, "end": end, "step": 1})
         for start, end in itertools.pairwise(bounds)
@@ -163,7 +161,7 @@ def directional_split(name: str, t: Tensor, indices_or_sections) -> tuple[Tensor
         )
     dim = {"hsplit": 0 if ndim == 1 else 1, "vsplit": 0, "dsplit": 2}[name]
     if isinstance(indices_or_sections, list | tuple):
-        return tensor_split(t, list(_sizes(name, indices_or_sections, 1)), dim)
+        return tensor_split(t, _sizes(name, indices_or_sections, 1, "indices"), dim)
     if not _is_int(indices_or_sections):
         got = type(indices_or_sections).__name__
         raise TypeError(
