@@ -290,3 +290,179 @@ def rmsprop_step(
             param[i] = fma(b, neg_lr, param[i])
         else:
             param[i] = param[i] + neg_lr * d / avg
+
+
+@njit(_sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, boolean)"), cache=True, nogil=True)
+def adagrad_step(param, grad, state_sum, neg_clr, eps, weight_decay, maximize):
+    """One torch.optim.Adagrad step, in place on param and state_sum:
+        d = ±grad (+ weight_decay param)
+        sum = sum + d d
+        param = param + (-clr) d / (sqrt(sum) + eps), clr = lr / (1 + (step - 1) lr_decay)
+    (addcmul a fused multiply-add, addcdiv not).
+    """
+    for i in range(param.size):
+        d = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            d = fma(param[i], weight_decay, d)
+        s = fma(d, d, state_sum[i])
+        state_sum[i] = s
+        param[i] = param[i] + neg_clr * d / (math.sqrt(s) + eps)
+
+
+@njit(
+    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, boolean)"),
+    cache=True,
+    nogil=True,
+)
+def adamax_step(
+    param,
+    grad,
+    exp_avg,
+    exp_inf,
+    neg_clr,
+    weight,
+    one_minus_weight,
+    beta2,
+    eps,
+    weight_decay,
+    maximize,
+):
+    """One torch.optim.Adamax step, in place on param, exp_avg and exp_inf:
+        d = ±grad (+ weight_decay param)
+        m = lerp(m, d, w), w = 1 - beta1 (as Adam's)
+        u = maximum(beta2 u, |d| + eps) (nan if either is, as torch.maximum)
+        param = param + (-clr) m / u, clr = lr / (1 - beta1^step)
+    Products, quotients and fused multiply-adds only: torch's bits.
+    """
+    for i in range(param.size):
+        d = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            d = fma(param[i], weight_decay, d)
+        m = _lerp(exp_avg[i], d, weight, one_minus_weight)
+        exp_avg[i] = m
+        decayed = exp_inf[i] * beta2
+        norm = abs(d) + eps
+        u = decayed if decayed != decayed or decayed >= norm else norm
+        exp_inf[i] = u
+        param[i] = param[i] + neg_clr * m / u
+
+
+@njit(
+    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, T, T, boolean)"),
+    cache=True,
+    nogil=True,
+)
+def nadam_step(
+    param,
+    grad,
+    exp_avg,
+    exp_avg_sq,
+    weight_decay,
+    decay,
+    weight,
+    one_minus_weight,
+    beta2,
+    one_minus_beta2,
+    bias_correction2,
+    eps,
+    grad_coef,
+    exp_avg_coef,
+    maximize,
+):
+    """One torch.optim.NAdam step, in place on param, exp_avg and exp_avg_sq:
+        param = decay param (decoupled weight decay: decay = 1 - lr weight_decay)
+        d = ±grad (+ weight_decay param: L2 weight decay, 0 when decoupled)
+        m = lerp(m, d, w), w = 1 - beta1 (as Adam's); v = v beta2 + (1 - beta2) d d
+        denom = sqrt(v / bias_correction2) + eps
+        param = param + grad_coef d / denom, then param = param + exp_avg_coef m / denom
+    with grad_coef = -lr (1 - mu_t) / (1 - mu_product), exp_avg_coef = -lr mu_{t+1} /
+    (1 - mu_product mu_{t+1}) (two addcdivs, each rounded).
+    """
+    for i in range(param.size):
+        p = param[i] if decay == 1 else param[i] * decay
+        d = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            d = fma(p, weight_decay, d)
+        m = _lerp(exp_avg[i], d, weight, one_minus_weight)
+        exp_avg[i] = m
+        v = fma(one_minus_beta2 * d, d, exp_avg_sq[i] * beta2)
+        exp_avg_sq[i] = v
+        denom = math.sqrt(v / bias_correction2) + eps
+        p = p + grad_coef * d / denom
+        param[i] = p + exp_avg_coef * m / denom
+
+
+@njit(
+    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, T, T, T, boolean, boolean)"),
+    cache=True,
+    nogil=True,
+)
+def radam_step(
+    param,
+    grad,
+    exp_avg,
+    exp_avg_sq,
+    weight_decay,
+    decay,
+    weight,
+    one_minus_weight,
+    beta2,
+    one_minus_beta2,
+    bias_correction1,
+    lr,
+    bias_correction2_sqrt,
+    eps,
+    rect,
+    maximize,
+    rectify,
+):
+    """One torch.optim.RAdam step, in place on param, exp_avg and exp_avg_sq:
+        param = decay param (decoupled weight decay: decay = 1 - lr weight_decay)
+        d = ±grad (+ weight_decay param: L2 weight decay, 0 when decoupled)
+        m = lerp(m, d, w), w = 1 - beta1 (as Adam's); v = v beta2 + (1 - beta2) d d
+        u = (m / bias_correction1) lr
+        u = u ((1 / (sqrt(v) + eps)) sqrt(bias_correction2)) rect when rectifying (rho_t > 5)
+        param = param - u
+    in torch's order (its `sqrt(bias_correction2) / t` is t's reciprocal times the number).
+    """
+    one = param.dtype.type(1)
+    for i in range(param.size):
+        p = param[i] if decay == 1 else param[i] * decay
+        d = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            d = fma(p, weight_decay, d)
+        m = _lerp(exp_avg[i], d, weight, one_minus_weight)
+        exp_avg[i] = m
+        v = fma(one_minus_beta2 * d, d, exp_avg_sq[i] * beta2)
+        exp_avg_sq[i] = v
+        u = m / bias_correction1 * lr
+        if rectify:
+            u = u * (one / (math.sqrt(v) + eps) * bias_correction2_sqrt) * rect
+        param[i] = p - u
+
+
+@njit(
+    _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, boolean)"),
+    cache=True,
+    nogil=True,
+)
+def adadelta_step(
+    param, grad, square_avg, acc_delta, neg_lr, rho, weight, eps, weight_decay, maximize
+):
+    """One torch.optim.Adadelta step, in place on param, square_avg and acc_delta:
+        d = ±grad (+ weight_decay param)
+        v = rho v + w d d, w = 1 - rho
+        delta = sqrt(acc_delta + eps) / sqrt(v + eps) d
+        acc_delta = rho acc_delta + w delta delta
+        param = param + (-lr) delta
+    (addcmul and add with alpha fused multiply-adds).
+    """
+    for i in range(param.size):
+        d = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            d = fma(param[i], weight_decay, d)
+        v = fma(weight * d, d, square_avg[i] * rho)
+        square_avg[i] = v
+        delta = math.sqrt(acc_delta[i] + eps) / math.sqrt(v + eps) * d
+        acc_delta[i] = fma(weight * delta, delta, acc_delta[i] * rho)
+        param[i] = fma(delta, neg_lr, param[i])

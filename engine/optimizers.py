@@ -46,6 +46,64 @@ OPTIMIZER_OPTIONS: dict[str, dict[str, tuple[str, object]]] = {
         "maximize": ("bool", False),
         "step": ("int", None),
     },
+    "adagrad": {
+        "lr": ("float", 1e-2),
+        "lr_decay": ("float", 0.0),
+        "weight_decay": ("float", 0.0),
+        "eps": ("float", 1e-10),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
+    "adamax": {
+        "lr": ("float", 2e-3),
+        "beta1": ("float", 0.9),
+        "beta2": ("float", 0.999),
+        "eps": ("float", 1e-8),
+        "weight_decay": ("float", 0.0),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
+    "nadam": {
+        "lr": ("float", 2e-3),
+        "beta1": ("float", 0.9),
+        "beta2": ("float", 0.999),
+        "eps": ("float", 1e-8),
+        "weight_decay": ("float", 0.0),
+        "momentum_decay": ("float", 4e-3),
+        "decoupled_weight_decay": ("bool", False),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+        # the product of the mu_t of the steps so far, this one's included: torch's float32
+        # 0-d state tensor, kept by the client; no default
+        "mu_product": ("float", None),
+    },
+    "radam": {
+        "lr": ("float", 1e-3),
+        "beta1": ("float", 0.9),
+        "beta2": ("float", 0.999),
+        "eps": ("float", 1e-8),
+        "weight_decay": ("float", 0.0),
+        "decoupled_weight_decay": ("bool", False),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
+    "adadelta": {
+        "lr": ("float", 1.0),
+        "rho": ("float", 0.9),
+        "eps": ("float", 1e-6),
+        "weight_decay": ("float", 0.0),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
+}
+_BETAS = ("adam", "adamax", "nadam", "radam")  # the algorithms with beta1 and beta2
+# the kernels that take all their state tensors, in the table's order, then the scalars
+_KERNELS = {
+    "adagrad": kernels_nn.adagrad_step,
+    "adamax": kernels_nn.adamax_step,
+    "nadam": kernels_nn.nadam_step,
+    "radam": kernels_nn.radam_step,
+    "adadelta": kernels_nn.adadelta_step,
 }
 
 
@@ -55,7 +113,13 @@ def optimizer_state_count(algorithm: str, options: dict) -> int:
         return 1 if options["momentum"] != 0 else 0
     if algorithm == "rmsprop":  # square_avg, momentum_buffer, grad_avg
         return 1 + (options["momentum"] > 0) + bool(options["centered"])
-    return 3 if options["amsgrad"] else 2
+    if algorithm == "adam":  # exp_avg, exp_avg_sq, max_exp_avg_sq
+        return 3 if options["amsgrad"] else 2
+    if algorithm == "adagrad":  # sum
+        return 1
+    # Adamax's exp_avg and exp_inf, NAdam's and RAdam's exp_avg and exp_avg_sq, Adadelta's
+    # square_avg and acc_delta
+    return 2
 
 
 def _optimizer_options(algorithm: str, given: dict) -> dict:
@@ -81,21 +145,40 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
             ("momentum", "momentum value"),
             ("alpha", "alpha value"),
         ],
+        "adagrad": [("lr_decay", "lr_decay value"), ("eps", "epsilon value")],
+        "adamax": [("eps", "epsilon value")],
+        "nadam": [("eps", "epsilon value"), ("momentum_decay", "momentum_decay value")],
+        "radam": [("eps", "epsilon value")],
+        "adadelta": [("eps", "epsilon value")],
     }[algorithm]
     for name, what in checks:
         if not options[name] >= 0.0:
             raise InvalidValue(f"Invalid {what}: {options[name]}")
+    if algorithm == "adadelta" and not 0.0 <= options["rho"] <= 1.0:
+        raise InvalidValue(f"Invalid rho value: {options['rho']}")
     if (
         algorithm == "sgd"
         and options["nesterov"]
         and (options["momentum"] <= 0 or options["dampening"] != 0)
     ):
         raise InvalidValue("Nesterov momentum requires a momentum and zero dampening")
-    if algorithm == "adam":
+    if algorithm in _BETAS:
         for index, name in enumerate(("beta1", "beta2")):
             if not 0.0 <= options[name] < 1.0:
                 raise InvalidValue(f"Invalid beta parameter at index {index}: {options[name]}")
+    if algorithm == "nadam":
+        product = options["mu_product"]
+        if product is None:
+            raise InvalidValue("nadam: option 'mu_product' must be given")
+        if product == 1 or product * _nadam_mu(options, options["step"] + 1) == 1:
+            raise InvalidValue(f"nadam: a mu_product of {product} makes the step divide by zero")
     return options
+
+
+def _nadam_mu(options: dict, step: float) -> float:
+    """NAdam's momentum coefficient mu_step = beta1 (1 - 0.96^(step momentum_decay) / 2), in
+    torch's float64 arithmetic."""
+    return options["beta1"] * (1.0 - 0.5 * (0.96 ** (step * options["momentum_decay"])))
 
 
 def _check_like(what: str, t: Tensor, param: Tensor, index: int) -> None:
@@ -165,9 +248,11 @@ def optimizer_step(
             buf = next(rest) if options["momentum"] > 0 else np.empty(0, dtype)
             grad_avg = next(rest) if options["centered"] else np.empty(0, dtype)
             kernels_nn.rmsprop_step(arrays[0], grad, arrays[1], buf, grad_avg, *scalars[dtype])
-        else:
+        elif algorithm == "adam":
             max_exp_avg_sq = arrays[3] if per_param == 3 else np.empty(0, dtype)
             kernels_nn.adam_step(arrays[0], grad, *arrays[1:3], max_exp_avg_sq, *scalars[dtype])
+        else:
+            _KERNELS[algorithm](arrays[0], grad, *arrays[1:], *scalars[dtype])
         for tensor, copy in copies:
             tensor.data[...] = copy.reshape(tensor.data.shape)
         for tensor in written:
@@ -176,11 +261,30 @@ def optimizer_step(
 
 def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
     """The update kernel's scalar arguments, rounded to the parameter's dtype as torch's CPU
-    kernels round them: SGD's -lr, momentum, 1 - dampening, weight decay, nesterov, maximize
-    and whether this is the first step; Adam's L2 weight decay and decoupled decay factor
+    kernels round them, the step-dependent ones computed first in float64 as torch's Python
+    code does: SGD's -lr, momentum, 1 - dampening, weight decay, nesterov, maximize and
+    whether this is the first step; Adam's L2 weight decay and decoupled decay factor
     (1 - lr weight_decay, AdamW's), 1 - beta1, beta1, beta2, 1 - beta2, -lr / (1 - beta1^step),
     sqrt(1 - beta2^step), eps, maximize and amsgrad; RMSprop's -lr, alpha, 1 - alpha and
-    1 - (1 - alpha), eps, weight decay, momentum and maximize."""
+    1 - (1 - alpha), eps, weight decay, momentum and maximize; Adagrad's -lr / (1 + (step - 1)
+    lr_decay), eps, weight decay and maximize; Adamax's -lr / (1 - beta1^step), 1 - beta1,
+    beta1, beta2, eps, weight decay and maximize; NAdam's and RAdam's weight decays (as Adam's),
+    1 - beta1, beta1, beta2 and 1 - beta2, then NAdam's 1 - beta2^step, eps, -lr (1 - mu_t) /
+    (1 - mu_product), -lr mu_{t+1} / (1 - mu_product mu_{t+1}) and maximize, RAdam's
+    1 - beta1^step, lr, sqrt(1 - beta2^step), eps, the rectification term, maximize and whether
+    to rectify (rho_t > 5); Adadelta's -lr, rho, 1 - rho, eps, weight decay and maximize."""
+    step = float(options["step"])
+    maximize = bool(options["maximize"])
+    if algorithm == "sgd":
+        return (
+            dtype(-options["lr"]),
+            dtype(options["momentum"]),
+            dtype(1 - options["dampening"]),
+            dtype(options["weight_decay"]),
+            bool(options["nesterov"]),
+            maximize,
+            options["step"] == 1,
+        )
     if algorithm == "rmsprop":
         weight = dtype(1 - options["alpha"])
         return (
@@ -191,33 +295,79 @@ def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
             dtype(options["eps"]),
             dtype(options["weight_decay"]),
             dtype(options["momentum"]),
-            bool(options["maximize"]),
+            maximize,
         )
-    if algorithm == "sgd":
+    if algorithm == "adagrad":
+        clr = options["lr"] / (1 + (step - 1) * options["lr_decay"])
+        return (dtype(-clr), dtype(options["eps"]), dtype(options["weight_decay"]), maximize)
+    if algorithm == "adadelta":
         return (
             dtype(-options["lr"]),
-            dtype(options["momentum"]),
-            dtype(1 - options["dampening"]),
+            dtype(options["rho"]),
+            dtype(1 - options["rho"]),
+            dtype(options["eps"]),
             dtype(options["weight_decay"]),
-            bool(options["nesterov"]),
-            bool(options["maximize"]),
-            options["step"] == 1,
+            maximize,
         )
-    step = float(options["step"])
     beta1, beta2 = options["beta1"], options["beta2"]
     weight = dtype(1 - beta1)
+    if algorithm == "adamax":
+        clr = options["lr"] / (1 - beta1**step)
+        return (
+            dtype(-clr),
+            weight,
+            dtype(1) - weight,
+            dtype(beta2),
+            dtype(options["eps"]),
+            dtype(options["weight_decay"]),
+            maximize,
+        )
     decoupled = options["decoupled_weight_decay"]
-    return (
+    moments = (
         dtype(0 if decoupled else options["weight_decay"]),
         dtype(1 - options["lr"] * options["weight_decay"] if decoupled else 1),
         weight,
         dtype(1) - weight,
         dtype(beta2),
         dtype(1 - beta2),
+    )
+    if algorithm == "nadam":
+        lr, product = options["lr"], options["mu_product"]
+        mu, mu_next = _nadam_mu(options, step), _nadam_mu(options, step + 1)
+        return (
+            *moments,
+            dtype(1 - beta2**step),
+            dtype(options["eps"]),
+            dtype(-lr * (1.0 - mu) / (1.0 - product)),
+            dtype((-lr * mu_next) / (1.0 - product * mu_next)),
+            maximize,
+        )
+    if algorithm == "radam":
+        bias_correction2 = 1 - beta2**step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        rectify = rho_t > 5.0
+        rect = (
+            ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            if rectify
+            else 1.0
+        )
+        return (
+            *moments,
+            dtype(1 - beta1**step),
+            dtype(options["lr"]),
+            dtype(bias_correction2**0.5),
+            dtype(options["eps"]),
+            dtype(rect),
+            maximize,
+            rectify,
+        )
+    return (
+        *moments,
         dtype(-(options["lr"] / (1 - beta1**step))),
         dtype((1 - beta2**step) ** 0.5),
         dtype(options["eps"]),
-        bool(options["maximize"]),
+        maximize,
         bool(options["amsgrad"]),
     )
 

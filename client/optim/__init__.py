@@ -1,13 +1,15 @@
-"""`gradrpc.optim`: torch.optim's SGD, Adam, AdamW and RMSprop, stepping on the server.
+"""`gradrpc.optim`: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam
+and Adadelta, stepping on the server.
 
 A step queues one OptimizerStepOperation per parameter group, over the group's parameters
 that have a gradient (the client knows which from its mirror of the graph): the server
 updates them in place with a fused kernel pass per parameter, so parameters, gradients and
-optimizer state never travel. State tensors (momentum buffers, Adam's moments) are ordinary
-server tensors, created zero-filled on first use. `optimizer.state[p]` holds torch's keys
-and kinds of values; Adam's and RMSprop's `step` is a float32 0-d tensor whose count the
-client keeps, so a step sends nothing for it. Constructor signatures, defaults, validation
-errors, `param_groups`, `zero_grad` and `state_dict` are torch's.
+optimizer state never travel. State tensors (momentum buffers, moments, Adagrad's sums) are
+ordinary server tensors, created on first use (Adagrad's at construction, as torch's).
+`optimizer.state[p]` holds torch's keys and kinds of values; `step` is a float32 0-d tensor
+whose count the client keeps, so a step sends nothing for it but its number, and so is
+NAdam's `mu_product`, whose value each step sends. Constructor signatures, defaults,
+validation errors, `param_groups`, `zero_grad` and `state_dict` are torch's.
 """
 
 from __future__ import annotations
@@ -24,7 +26,18 @@ from ..nn.modules import _clear_grad
 from ..nn.parameter import typename
 from ..tensor import Tensor
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+]
 
 
 class _RequiredParameter:
@@ -46,24 +59,25 @@ def _bool(value) -> dict:
     return {"bool_value": bool(value)}
 
 
-class _StepCount(Tensor):
-    """Adam's `state[p]["step"]`: a float32 0-d tensor of the steps taken, counted by the
-    client (an optimizer step adds one, as torch's adds one in place). The server gets a copy
-    only when something uses the tensor (printing it, item(), an operation): one upload,
-    queued, and again after the count has changed."""
+class _ClientScalar(Tensor):
+    """A 0-d tensor of the optimizer state whose value the client keeps (`_value`), so a step
+    sends only a number for it. The server gets a copy only when something uses the tensor
+    (printing it, item(), an operation): one upload, queued, and again after the value has
+    changed."""
 
-    __slots__ = ("_copy", "_count")
+    __slots__ = ("_copy", "_value")
 
     @classmethod
-    def of(cls, session, count: int) -> _StepCount:
-        self = cls._make(session, 0, rules.meta((), "float32"))
-        self._count = count
+    def of(cls, session, value, dtype: str = "float32") -> _ClientScalar:
+        self = cls._make(session, 0, rules.meta((), dtype))
+        self._value = value
         return self
 
     @property
     def _handle(self) -> int:
-        if self._copy is None or self._copy[0] != self._count:
-            self._copy = (self._count, factories.tensor(self._session, float(self._count)))
+        if self._copy is None or self._copy[0] != self._value:
+            copy = factories.tensor(self._session, float(self._value), dtype=self._meta.dtype)
+            self._copy = (self._value, copy)
         return self._copy[1]._handle
 
     @_handle.setter
@@ -74,31 +88,77 @@ class _StepCount(Tensor):
         """Nothing to release: the copy is a tensor of its own."""
 
 
-def _loaded_step(p: Tensor, value):
-    """A loaded `step` (a number or 0-d tensor) as p's step count; this session's step
-    counts as they are (torch keeps a loaded step tensor too)."""
-    if value is None or (isinstance(value, _StepCount) and value._session is p._session):
-        return value
-    return _StepCount.of(p._session, int(value))
+class _StepCount(_ClientScalar):
+    """`state[p]["step"]`: a float32 0-d tensor of the steps taken (an optimizer step adds
+    one, as torch's adds one in place)."""
+
+    __slots__ = ()
+
+    def _advance(self) -> None:
+        self._value += 1
+
+    def _undo(self) -> None:
+        self._value -= 1
+
+
+class _MuProduct(_ClientScalar):
+    """NAdam's `state[p]["mu_product"]`: the product of the steps' mu_t, a 0-d tensor (float32,
+    or the parameter's dtype once loaded from a tensor) that each step multiplies in place
+    by mu_t, both rounded to its dtype as torch's CPU mul rounds them. An undo puts back the
+    value before the latest step (`_before`)."""
+
+    __slots__ = ("_before",)
+
+    @classmethod
+    def of(cls, session, value, dtype: str = "float32") -> _MuProduct:
+        self = super().of(session, float(np.dtype(dtype).type(value)), dtype)
+        self._before = self._value
+        return self
+
+    def _advance(self, mu: float) -> None:
+        kind = np.dtype(self._meta.dtype).type
+        self._before, self._value = self._value, float(kind(self._value) * kind(mu))
+
+    def _undo(self) -> None:
+        self._value = self._before
+
+
+def _loaded_scalar(p: Tensor, key: str, value):
+    """A loaded `step` or `mu_product` (a number or 0-d tensor) as p's: this session's as
+    they are (torch keeps a loaded tensor too), others copied. A step count stays float32;
+    torch casts a mu_product tensor to p's dtype, a number to float32."""
+    if key == "step":
+        if value is None or (isinstance(value, _StepCount) and value._session is p._session):
+            return value
+        return _StepCount.of(p._session, int(value))
+    dtype = p._meta.dtype if isinstance(value, Tensor) or hasattr(value, "__array__") else "float32"
+    if isinstance(value, _MuProduct):
+        if value._session is p._session and value._meta.dtype == dtype:
+            return value
+        value = value._value
+    return _MuProduct.of(p._session, float(value), dtype)
+
+
+_CLIENT_KEPT = ("step", "mu_product")  # the state keys of _ClientScalars
 
 
 class _UndoStep:
     """Puts the state of some parameters back, should the server refuse their step: state
-    made for the step dropped, step counts one lower. One small object, as the queue holds it
-    until the server answers."""
+    made for the step dropped, client-kept scalars as before it (step counts one lower). One
+    small object, as the queue holds it until the server answers."""
 
-    __slots__ = ("counted", "made", "state")
+    __slots__ = ("advanced", "made", "state")
 
     def __init__(self, state: dict):
         self.state = state
         self.made: list[Tensor] = []
-        self.counted: list[_StepCount] = []
+        self.advanced: list[_StepCount | _MuProduct] = []
 
     def __call__(self) -> None:
         for p in self.made:
             self.state.pop(p, None)
-        for step in self.counted:
-            step._count -= 1
+        for scalar in self.advanced:
+            scalar._undo()
 
 
 class Optimizer:
@@ -189,12 +249,29 @@ class Optimizer:
     # ------------------------------------------------------------ stepping
 
     def _state_keys(self, group: dict) -> tuple[str, ...]:
-        """The keys of the state of each parameter of `group`, in torch's order: `step` (a
-        _StepCount) and the state tensors, in the operation's order."""
+        """The keys of the state of each parameter of `group`, in torch's order: the
+        client-kept scalars (`step`, NAdam's `mu_product`) and the state tensors, in the
+        operation's order."""
         raise NotImplementedError
 
     def _options(self, group: dict) -> dict[str, dict]:
         raise NotImplementedError
+
+    def _advance(self, group: dict, state: dict) -> dict:
+        """Advance a parameter's client-kept scalars for its step as torch's step does (the
+        count one up) and give what its operation sends of them (the step's number)."""
+        count = state["step"]
+        count._advance()
+        return {"step": count._value}
+
+    def _new_state(self, p: Tensor, key: str) -> Tensor:
+        """A state value for p's first step, as torch makes it: a step count of 0, a
+        mu_product of 1, or zeros like p."""
+        if key == "step":
+            return _StepCount.of(p._session, 0)
+        if key == "mu_product":
+            return _MuProduct.of(p._session, 1.0)
+        return factories.zeros_like(p._session, p)
 
     def step(self, closure=None):
         """One optimization step for every parameter that has a gradient."""
@@ -220,35 +297,37 @@ class Optimizer:
         if not params:
             return None
         keys = self._state_keys(group)
-        names = [key for key in keys if key != "step"]
-        by_step: dict[int, tuple[list[Tensor], _UndoStep]] = {}
+        names = [key for key in keys if key not in _CLIENT_KEPT]
+        batches: dict[tuple, tuple[list[Tensor], _UndoStep]] = {}
         for p in params:
             p._session.check_usable(p._handle)
             state = self.state[p] if keys else {}  # SGD without momentum keeps none, as torch's
             made = any(state.get(key) is None for key in keys)
             if made:
-                state.update({key: _new_state(p, key) for key in keys})
-            count = state["step"] if "step" in keys else None
-            if count is not None:
-                count._count += 1
-            # the step's number: Adam's count; SGD's kernel asks only whether the buffer is new
-            step = count._count if count is not None else 1 if made else 2
-            members, undo = by_step.setdefault(step, ([], _UndoStep(self.state)))
+                state.update({key: self._new_state(p, key) for key in keys})
+            kept = [state[key] for key in keys if key in _CLIENT_KEPT]
+            # what the operation sends of the client-kept scalars: the step's number, the count
+            # (SGD's kernel asks only whether the buffer is new), NAdam's mu_product
+            sent = self._advance(group, state) if kept else {"step": 1 if made else 2}
+            members, undo = batches.setdefault(tuple(sent.items()), ([], _UndoStep(self.state)))
             members.append(p)
             if made:
                 undo.made.append(p)
-            elif count is not None:
-                undo.counted.append(count)
+            else:
+                undo.advanced.extend(kept)
         options = self._options(group)
         session = params[0]._session
-        for step, (members, undo) in by_step.items():
+        for sent, (members, undo) in batches.items():
             if any(p._session is not session for p in members):
                 raise RuntimeError("gradrpc: tensors belong to different sessions")
             operation = {
                 "algorithm": self.algorithm,
                 "params": [p._handle for p in members],
                 "state": [self.state[p][name]._handle for p in members for name in names],
-                "options": {**options, "step": {"int_value": step}},
+                "options": {
+                    **options,
+                    **{k: {"int_value": v} if k == "step" else _float(v) for k, v in sent},
+                },
             }
             session.enqueue_fields(
                 f"{type(self).__name__}.step", "optimizer_step", operation, undo=undo
@@ -283,7 +362,7 @@ class Optimizer:
         of the parameter's dtype are taken as they are (torch keeps such tensors too); others,
         torch tensors and arrays included, are copied into the parameter's session and dtype.
         A saved `step` (a number or 0-d tensor) becomes the step count the next update
-        continues from."""
+        continues from, a saved `mu_product` NAdam's product."""
         groups = self.param_groups
         saved_groups = [dict(g) for g in state_dict["param_groups"]]
         if len(groups) != len(saved_groups):
@@ -308,7 +387,9 @@ class Optimizer:
                 state[index] = saved  # as torch keeps it: state of no parameter here
                 continue
             state[p] = {
-                key: _loaded_step(p, value) if key == "step" else _state_tensor(p, value)
+                key: _loaded_scalar(p, key, value)
+                if key in _CLIENT_KEPT
+                else _state_tensor(p, value)
                 for key, value in saved.items()
             }
         for group, saved in zip(groups, saved_groups, strict=True):
@@ -316,11 +397,6 @@ class Optimizer:
             for name, default in self.defaults.items():
                 saved.setdefault(name, default)
         self.state, self.param_groups = state, saved_groups
-
-
-def _new_state(p: Tensor, key: str) -> Tensor:
-    """A state value for p's first step: a step count of 0, or zeros like p."""
-    return _StepCount.of(p._session, 0) if key == "step" else factories.zeros_like(p._session, p)
 
 
 def _state_tensor(p: Tensor, value):
@@ -420,16 +496,7 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        if not _check_number("lr", lr) >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_family(lr, eps, betas, weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -560,6 +627,294 @@ class RMSprop(Optimizer):
             "weight_decay": _float(group["weight_decay"]),
             "momentum": _float(group["momentum"]),
             "centered": _bool(group["centered"]),
+            "maximize": _bool(group["maximize"]),
+        }
+
+
+class Adagrad(Optimizer):
+    """Adagrad with learning-rate decay, weight decay and maximize (torch.optim.Adagrad). As
+    torch's, it makes every parameter's state (`step` and `sum`, filled with
+    initial_accumulator_value) when constructed."""
+
+    algorithm = "adagrad"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        if not _check_number("lr", lr) >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not lr_decay >= 0.0:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not initial_accumulator_value >= 0.0:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
+        if not eps >= 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p].update({key: self._new_state(p, key) for key in ("step", "sum")})
+
+    def _new_state(self, p: Tensor, key: str) -> Tensor:
+        """`sum` is filled with the constructor's initial_accumulator_value (torch's
+        defaults', whatever the group says)."""
+        if key != "sum":
+            return super()._new_state(p, key)
+        return factories.full_like(p._session, p, self.defaults["initial_accumulator_value"])
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "sum")
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        return {
+            "lr": _float(_check_number("lr", group["lr"])),
+            "lr_decay": _float(group["lr_decay"]),
+            "weight_decay": _float(group["weight_decay"]),
+            "eps": _float(group["eps"]),
+            "maximize": _bool(group["maximize"]),
+        }
+
+
+def _check_adam_family(lr, eps, betas, weight_decay) -> None:
+    """torch's constructor checks of Adam, Adamax, NAdam and RAdam, in its order."""
+    if not _check_number("lr", lr) >= 0.0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not eps >= 0.0:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for index, beta in enumerate((betas[0], betas[1])):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+    if not weight_decay >= 0.0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _beta_options(group: dict) -> dict[str, dict]:
+    """The options of the Adam-like optimizers but their weight decay's kind and their own."""
+    beta1, beta2 = group["betas"]
+    return {
+        "lr": _float(_check_number("lr", group["lr"])),
+        "beta1": _float(beta1),
+        "beta2": _float(beta2),
+        "eps": _float(group["eps"]),
+        "weight_decay": _float(group["weight_decay"]),
+        "maximize": _bool(group["maximize"]),
+    }
+
+
+class Adamax(Optimizer):
+    """Adamax, Adam with the infinity norm, with weight decay and maximize
+    (torch.optim.Adamax)."""
+
+    algorithm = "adamax"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
+        _check_adam_family(lr, eps, betas, weight_decay)
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "exp_avg", "exp_inf")
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        return _beta_options(group)
+
+
+class NAdam(Optimizer):
+    """NAdam, Adam with Nesterov momentum, with momentum decay, L2 or decoupled weight decay
+    and maximize (torch.optim.NAdam). Its `mu_product` state is kept by the client, as the
+    step count is, and sent with each step."""
+
+    algorithm = "nadam"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        _check_adam_family(lr, eps, betas, weight_decay)
+        if not momentum_decay >= 0.0:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum_decay": momentum_decay,
+            "decoupled_weight_decay": decoupled_weight_decay,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "mu_product", "exp_avg", "exp_avg_sq")
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        return {
+            **_beta_options(group),
+            "momentum_decay": _float(group["momentum_decay"]),
+            "decoupled_weight_decay": _bool(group["decoupled_weight_decay"]),
+        }
+
+    def _advance(self, group: dict, state: dict) -> dict:
+        """The count one up, then mu_product times mu_t = beta1 (1 - 0.96^(t momentum_decay)
+        / 2); the operation sends both."""
+        sent = super()._advance(group, state)
+        beta1, momentum_decay = group["betas"][0], group["momentum_decay"]
+        product = state["mu_product"]
+        product._advance(beta1 * (1.0 - 0.5 * (0.96 ** (sent["step"] * momentum_decay))))
+        return {**sent, "mu_product": product._value}
+
+
+class RAdam(Optimizer):
+    """RAdam, Adam with its adaptive learning rate rectified once the variance is tractable,
+    with L2 or decoupled weight decay and maximize (torch.optim.RAdam)."""
+
+    algorithm = "radam"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        _check_adam_family(lr, eps, betas, weight_decay)
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "decoupled_weight_decay": decoupled_weight_decay,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "exp_avg", "exp_avg_sq")
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        return {
+            **_beta_options(group),
+            "decoupled_weight_decay": _bool(group["decoupled_weight_decay"]),
+        }
+
+
+class Adadelta(Optimizer):
+    """Adadelta with weight decay and maximize (torch.optim.Adadelta)."""
+
+    algorithm = "adadelta"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        capturable: bool = False,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        if not _check_number("lr", lr) >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not eps >= 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "rho": rho,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+            "capturable": capturable,
+            "foreach": foreach,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "square_avg", "acc_delta")
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        return {
+            "lr": _float(_check_number("lr", group["lr"])),
+            "rho": _float(group["rho"]),
+            "eps": _float(group["eps"]),
+            "weight_decay": _float(group["weight_decay"]),
             "maximize": _bool(group["maximize"]),
         }
 

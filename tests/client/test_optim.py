@@ -1,6 +1,8 @@
 """`gradrpc.optim` against torch.optim 2.13: constructor signatures, reprs and validation
 errors; trajectories of SGD (momentum, dampening, Nesterov, weight decay, maximize), Adam
-(amsgrad, L2 or decoupled weight decay) and AdamW step after step; zero_grad semantics;
+(amsgrad, L2 or decoupled weight decay), AdamW, RMSprop, Adagrad (lr_decay,
+initial_accumulator_value), Adamax, NAdam (momentum_decay, decoupled weight decay), RAdam
+(both sides of its rectification) and Adadelta (rho) step after step; zero_grad semantics;
 param_groups (editing lr, several groups, frozen parameters); state_dict and load_state_dict
 (resuming from our own or torch's); and what a step sends (one OptimizerStepOperation per
 group, no values)."""
@@ -89,6 +91,26 @@ CONFIGS = [
     ("RMSprop", {"lr": 0.001, "alpha": 0.9, "eps": 1e-6, "momentum": 0.9}),
     ("RMSprop", {"lr": 0.001, "centered": True, "weight_decay": 0.1, "maximize": True}),
     ("RMSprop", {"lr": 0.001, "momentum": 0.5, "centered": True}),
+    ("Adagrad", {}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "initial_accumulator_value": 0.5}),
+    ("Adagrad", {"lr": 0.05, "weight_decay": 0.1, "eps": 1e-6, "maximize": True}),
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+    ("Adamax", {"lr": 0.01, "maximize": True}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.01, "momentum_decay": 0.1, "betas": (0.8, 0.99)}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("RAdam", {}),  # rectified from step 6 on
+    ("RAdam", {"lr": 0.01, "betas": (0.9, 0.5)}),  # never rectified
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    # lr 0.1, not 1: Adadelta's steps hardly shrink with the gradient, so at lr 1 a small
+    # gradient's last-bit difference (torch's and our BLAS sum in different orders) grows past
+    # the tolerance within 15 steps for some initial weights
+    ("Adadelta", {"lr": 0.1}),
+    ("Adadelta", {"lr": 0.1, "rho": 0.5, "eps": 1e-4}),
+    ("Adadelta", {"lr": 0.1, "rho": 0.95, "weight_decay": 0.1, "maximize": True}),
 ]
 
 
@@ -106,7 +128,16 @@ def test_trajectories_match_torch(name: str, kwargs: dict) -> None:
 
 @pytest.mark.parametrize(
     ("name", "kwargs"),
-    CONFIGS[:2] + CONFIGS[5:6] + [("AdamW", {"amsgrad": True}), ("RMSprop", {"centered": True})],
+    CONFIGS[:2]
+    + CONFIGS[5:6]
+    + [("AdamW", {"amsgrad": True}), ("RMSprop", {"centered": True})]
+    + [
+        ("Adagrad", {"lr_decay": 0.1, "initial_accumulator_value": 0.5, "fused": True}),
+        ("Adamax", {"betas": (0.8, 0.99), "foreach": False}),
+        ("NAdam", {"momentum_decay": 0.1, "decoupled_weight_decay": True}),
+        ("RAdam", {"decoupled_weight_decay": True, "capturable": False}),
+        ("Adadelta", {"rho": 0.5, "maximize": True}),
+    ],
     ids=str,
 )
 def test_repr_matches_torch(name: str, kwargs: dict) -> None:
@@ -148,6 +179,58 @@ VALIDATION = {
     ),
     "rmsprop negative alpha": lambda optim, nn, lib: optim.RMSprop(
         _model(nn).parameters(), alpha=-0.5
+    ),
+    "adagrad negative lr": lambda optim, nn, lib: optim.Adagrad(_model(nn).parameters(), lr=-1),
+    "adagrad negative lr_decay": lambda optim, nn, lib: optim.Adagrad(
+        _model(nn).parameters(), lr_decay=-0.1
+    ),
+    "adagrad negative weight decay": lambda optim, nn, lib: optim.Adagrad(
+        _model(nn).parameters(), weight_decay=-0.1
+    ),
+    "adagrad negative initial_accumulator_value": lambda optim, nn, lib: optim.Adagrad(
+        _model(nn).parameters(), initial_accumulator_value=-0.1
+    ),
+    "adagrad negative eps": lambda optim, nn, lib: optim.Adagrad(_model(nn).parameters(), eps=-1),
+    "adagrad fused and foreach": lambda optim, nn, lib: optim.Adagrad(
+        _model(nn).parameters(), fused=True, foreach=True
+    ),
+    "adagrad lr tensor of two": lambda optim, nn, lib: optim.Adagrad(
+        _model(nn).parameters(), lr=lib.tensor([0.1, 0.2])
+    ),
+    "adamax negative lr": lambda optim, nn, lib: optim.Adamax(_model(nn).parameters(), lr=-1),
+    "adamax negative eps": lambda optim, nn, lib: optim.Adamax(_model(nn).parameters(), eps=-1),
+    "adamax beta1": lambda optim, nn, lib: optim.Adamax(_model(nn).parameters(), betas=(1.0, 0.9)),
+    "adamax beta2": lambda optim, nn, lib: optim.Adamax(_model(nn).parameters(), betas=(0.9, 1.5)),
+    "adamax weight decay": lambda optim, nn, lib: optim.Adamax(
+        _model(nn).parameters(), weight_decay=-1.0
+    ),
+    "nadam negative lr": lambda optim, nn, lib: optim.NAdam(_model(nn).parameters(), lr=-1),
+    "nadam negative eps": lambda optim, nn, lib: optim.NAdam(_model(nn).parameters(), eps=-1),
+    "nadam beta1": lambda optim, nn, lib: optim.NAdam(_model(nn).parameters(), betas=(-0.1, 0.9)),
+    "nadam beta2": lambda optim, nn, lib: optim.NAdam(_model(nn).parameters(), betas=(0.9, 1.0)),
+    "nadam weight decay": lambda optim, nn, lib: optim.NAdam(
+        _model(nn).parameters(), weight_decay=-1.0
+    ),
+    "nadam momentum decay": lambda optim, nn, lib: optim.NAdam(
+        _model(nn).parameters(), momentum_decay=-0.1
+    ),
+    "radam negative lr": lambda optim, nn, lib: optim.RAdam(_model(nn).parameters(), lr=-1),
+    "radam negative eps": lambda optim, nn, lib: optim.RAdam(_model(nn).parameters(), eps=-1),
+    "radam beta1": lambda optim, nn, lib: optim.RAdam(_model(nn).parameters(), betas=(1.0, 0.9)),
+    "radam beta2": lambda optim, nn, lib: optim.RAdam(_model(nn).parameters(), betas=(0.9, -1.0)),
+    "radam weight decay": lambda optim, nn, lib: optim.RAdam(
+        _model(nn).parameters(), weight_decay=-1.0
+    ),
+    "adadelta negative lr": lambda optim, nn, lib: optim.Adadelta(_model(nn).parameters(), lr=-1),
+    "adadelta negative rho": lambda optim, nn, lib: optim.Adadelta(
+        _model(nn).parameters(), rho=-0.1
+    ),
+    "adadelta rho above one": lambda optim, nn, lib: optim.Adadelta(
+        _model(nn).parameters(), rho=1.5
+    ),
+    "adadelta negative eps": lambda optim, nn, lib: optim.Adadelta(_model(nn).parameters(), eps=-1),
+    "adadelta weight decay": lambda optim, nn, lib: optim.Adadelta(
+        _model(nn).parameters(), weight_decay=-1.0
     ),
     "sgd fused and foreach": lambda optim, nn, lib: optim.SGD(
         _model(nn).parameters(), lr=0.1, fused=True, foreach=True
@@ -300,6 +383,11 @@ def test_closure_is_called_with_grad_enabled() -> None:
         ("Adam", {"amsgrad": True}),
         ("AdamW", {}),
         ("RMSprop", {"momentum": 0.9, "centered": True}),
+        ("Adagrad", {"lr_decay": 0.1, "initial_accumulator_value": 0.5}),
+        ("Adamax", {}),
+        ("NAdam", {}),
+        ("RAdam", {}),
+        ("Adadelta", {}),
     ],
 )
 def test_state_dict_matches_torch(name: str, kwargs: dict) -> None:
@@ -318,13 +406,34 @@ def test_state_dict_matches_torch(name: str, kwargs: dict) -> None:
             )
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {})])
-@pytest.mark.parametrize("source", ["own", "torch"])
+def _as_torch(state_dict: dict) -> dict:
+    """A gradrpc optimizer's state_dict with torch tensors for its tensors."""
+    state = {
+        index: {key: torch.tensor(value.numpy()) for key, value in saved.items()}
+        for index, saved in state_dict["state"].items()
+    }
+    return {"state": state, "param_groups": state_dict["param_groups"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("SGD", {"lr": 0.01, "momentum": 0.9}),
+        ("Adam", {}),
+        ("Adagrad", {"lr_decay": 0.1, "initial_accumulator_value": 0.5}),
+        ("Adamax", {}),
+        ("NAdam", {"momentum_decay": 0.1}),
+        ("RAdam", {}),  # resumed at step 4: rectified from the third resumed step
+        ("Adadelta", {"rho": 0.5}),
+    ],
+)
+@pytest.mark.parametrize("source", ["own", "torch", "ours into torch"])
 def test_load_state_dict_continues_the_run_as_torch_does(name: str, kwargs: dict, source: str):
     """A new optimizer (other settings) loads the state after 3 steps, its own kind's or real
-    torch's, and the run goes on as torch's does after the same load: the saved settings
-    (lr) and state (momentum buffers, Adam's moments and step counts) are restored. Eight
-    float32 steps apart, values agree to 1e-4 relative (torch's and our BLAS sum in different
+    torch's (or, the other way, torch's loads ours, its tensors made torch's), and the run
+    goes on as torch's does after the same load: the saved settings (lr) and state (momentum
+    buffers, moments, sums, step counts, NAdam's mu_product) are restored. Eight float32
+    steps apart, values agree to 1e-4 relative (torch's and our BLAS sum in different
     orders); a lost state or step count is off by far more."""
     torch.manual_seed(0)  # the same initial weights whichever tests ran before
     ours, theirs = _pair()
@@ -334,8 +443,10 @@ def test_load_state_dict_continues_the_run_as_torch_does(name: str, kwargs: dict
     saved_ours, saved_theirs = optimizer_ours.state_dict(), optimizer_theirs.state_dict()
     resumed_ours = getattr(gradrpc.optim, name)(ours.parameters(), lr=0.5)
     resumed_theirs = getattr(torch.optim, name)(theirs.parameters(), lr=0.5)
-    resumed_ours.load_state_dict(saved_ours if source == "own" else saved_theirs)
-    resumed_theirs.load_state_dict(saved_theirs)
+    resumed_ours.load_state_dict(saved_theirs if source == "torch" else saved_ours)
+    resumed_theirs.load_state_dict(
+        _as_torch(saved_ours) if source == "ours into torch" else saved_theirs
+    )
     assert repr(resumed_ours) == repr(resumed_theirs)
     losses = _train(resumed_ours, resumed_theirs, ours, theirs, steps=5)
     np.testing.assert_allclose(losses[1::2], losses[::2], rtol=2e-5)
@@ -370,9 +481,22 @@ def test_load_state_dict_refuses_other_groups_as_torch_does(groups) -> None:
 # ---------------------------------------------------------------- what a step sends
 
 
-def test_a_step_queues_one_operation_per_group_and_no_values(session, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("name", "per_param", "made_at_step"),
+    [
+        ("Adam", 2, True),  # exp_avg and exp_avg_sq
+        ("Adagrad", 1, False),  # sum, made by the constructor
+        ("Adamax", 2, True),  # exp_avg and exp_inf
+        ("NAdam", 2, True),  # exp_avg and exp_avg_sq; mu_product is an option
+        ("RAdam", 2, True),  # exp_avg and exp_avg_sq
+        ("Adadelta", 2, True),  # square_avg and acc_delta
+    ],
+)
+def test_a_step_queues_one_operation_per_group_and_no_values(
+    name: str, per_param: int, made_at_step: bool, session, monkeypatch
+) -> None:
     ours, _ = _pair()
-    optimizer = gradrpc.optim.Adam(
+    optimizer = getattr(gradrpc.optim, name)(
         [{"params": ours.fc1.parameters()}, {"params": ours.fc2.parameters(), "lr": 0.1}]
     )
     _loss(gradrpc, ours, *_data()[1]).backward()
@@ -397,17 +521,23 @@ def test_a_step_queues_one_operation_per_group_and_no_values(session, monkeypatc
     kinds = [op.WhichOneof("kind") for op in queued]
     assert kinds.count("optimizer_step") == 2
     assert "upload" not in kinds and "bind_grad" not in kinds
-    assert kinds.count("factory") == 2 * 4  # exp_avg and exp_avg_sq of 4 parameters, zeros
+    # the state tensors of the 4 parameters, zeros, made with the first step (or before)
+    assert kinds.count("factory") == per_param * 4 * made_at_step
     steps = [op.optimizer_step for op in queued if op.WhichOneof("kind") == "optimizer_step"]
     assert [len(s.params) for s in steps] == [2, 2]
-    assert [len(s.state) for s in steps] == [4, 4]
+    assert [len(s.state) for s in steps] == [2 * per_param] * 2
     assert steps[1].options["lr"].float_value == 0.1 and steps[0].options["step"].int_value == 1
     assert session.rpc_count == calls  # queued, not sent: the session's send() pushes it
     assert sent == [True]
     queued.clear()
     optimizer.step()  # the state exists now: nothing but the two steps
     assert [op.WhichOneof("kind") for op in queued] == ["optimizer_step"] * 2
-    assert queued[0].optimizer_step.options["step"].int_value == 2
+    options = queued[0].optimizer_step.options
+    assert options["step"].int_value == 2
+    assert ("mu_product" in options) == (name == "NAdam")
+    if name == "NAdam":  # the product of this step and the last one's, as the state holds it
+        product = optimizer.state[ours.fc1.weight]["mu_product"]
+        assert options["mu_product"].float_value == product.item()
 
 
 def test_parameters_without_gradients_are_left_out() -> None:
@@ -420,8 +550,11 @@ def test_parameters_without_gradients_are_left_out() -> None:
         np.testing.assert_array_equal(mine.detach().numpy(), values)
 
 
-def test_unsupported_options_say_so() -> None:
+@pytest.mark.parametrize(
+    "name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "Adadelta"]
+)
+def test_unsupported_options_say_so(name: str) -> None:
     params = list(_model(gnn).parameters())
     for kwargs in ({"differentiable": True},):
         with pytest.raises(NotImplementedError, match="gradrpc"):
-            gradrpc.optim.Adam(params, **kwargs)
+            getattr(gradrpc.optim, name)(params, **kwargs)

@@ -1,8 +1,9 @@
 """`optimizer.state` of gradrpc.optim against torch.optim 2.13, run side by side: the same
 parameters in it with the same keys, in the same order, at the same moments (before any step,
 after steps, after zero_grad, after load_state_dict, after a step the server refused), values
-of the same kinds that print the same (Adam's `step` a float32 0-d tensor that counts in place,
-SGD without momentum keeping no state); and reading the step count is all that sends it."""
+of the same kinds that print the same (the `step` a float32 0-d tensor that counts in place,
+NAdam's `mu_product` one that multiplies in place, SGD without momentum keeping no state,
+Adagrad making its state at construction); and reading the step count is all that sends it."""
 
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ CONFIGS = [
     # digit depends on the order BLAS sums the gradient in
     ("RMSprop", {"lr": 0.1, "momentum": 0.9}),
     ("RMSprop", {"lr": 0.1, "centered": True}),
+    # lr 0.5 and 0.05: at others a value lands where its printed last digit depends on the
+    # order BLAS sums the gradient in
+    ("Adagrad", {"lr": 0.5, "lr_decay": 0.1, "initial_accumulator_value": 0.5}),
+    ("Adamax", {"lr": 0.05}),
+    ("NAdam", {"lr": 0.1, "momentum_decay": 0.1}),
+    ("RAdam", {"lr": 0.1}),
+    ("Adadelta", {"lr": 0.1, "rho": 0.5}),
 ]
 IDS = [f"{name}{kwargs}" for name, kwargs in CONFIGS]
 
@@ -92,21 +100,42 @@ def test_state_matches_torch_before_and_after_steps_and_zero_grad(name, kwargs) 
     _assert_state_as_torch(theirs, ours)
 
 
-@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop"])
-def test_step_is_a_float32_scalar_tensor_that_counts_in_place(name: str) -> None:
-    """A step held from after the first update shows the later ones, as torch's (which adds
-    one in place); it is a tensor like any other in what it does."""
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Adam", "step"),
+        ("AdamW", "step"),
+        ("RMSprop", "step"),
+        ("Adagrad", "step"),
+        ("Adamax", "step"),
+        ("NAdam", "step"),
+        ("NAdam", "mu_product"),
+        ("RAdam", "step"),
+        ("Adadelta", "step"),
+    ],
+)
+def test_step_is_a_float32_scalar_tensor_that_counts_in_place(name: str, key: str) -> None:
+    """A step (or NAdam's mu_product) held from after the first update shows the later ones,
+    as torch's (which adds one, or multiplies, in place), to the last bit; it is a tensor like
+    any other in what it does."""
     results = []
     for lib in (torch, gradrpc):
         params = _params(lib)
         optimizer = getattr(lib.optim, name)(params)
         _step(lib, params, optimizer)
-        step = optimizer.state[params[0]]["step"]
+        value = optimizer.state[params[0]][key]
         for _ in range(3):
             _step(lib, params, optimizer)
-        assert step is optimizer.state[params[0]]["step"]
+        assert value is optimizer.state[params[0]][key]
         results.append(
-            [describe(step), repr(step), f"{step}", step.item(), float(step), describe(step * 2)]
+            [
+                describe(value),
+                repr(value),
+                f"{value}",
+                value.item(),
+                float(value),
+                describe(value * 2),
+            ]
         )
     assert_same(describe(results[0]), describe(results[1]), 0, 0)
 
@@ -148,12 +177,33 @@ def test_load_state_dict_gives_the_state_torch_gives(name, kwargs, source: str) 
         ("Adam", lambda lib: {"step": 3, "exp_avg": lib.ones(2), "exp_avg_sq": lib.ones(2)}),
         ("Adam", lambda lib: {"step": 2.0, "exp_avg": lib.ones(2), "exp_avg_sq": lib.ones(2)}),
         ("SGD", lambda lib: {"momentum_buffer": None}),
+        ("Adagrad", lambda lib: {"step": 4, "sum": lib.tensor([0.5, 2.0])}),
+        (
+            "NAdam",
+            lambda lib: {
+                "step": 2,
+                "mu_product": 0.1,
+                "exp_avg": lib.ones(2),
+                "exp_avg_sq": lib.ones(2),
+            },
+        ),
+        (
+            "NAdam",
+            lambda lib: {
+                "step": 2.0,
+                "mu_product": lib.tensor(0.7, dtype=lib.float64),
+                "exp_avg": lib.ones(2),
+                "exp_avg_sq": lib.ones(2),
+            },
+        ),
     ],
-    ids=["int step", "float step", "None buffer"],
+    ids=["int step", "float step", "None buffer", "Adagrad", "mu_product number", "float64"],
 )
 def test_a_hand_made_state_loads_as_torch_loads_it(name: str, state) -> None:
     """A number for `step` becomes a float32 0-d tensor; a None momentum buffer is kept, and
-    the next step starts the buffer afresh."""
+    the next step starts the buffer afresh; a number for NAdam's `mu_product` becomes a
+    float32 0-d tensor (0.1 rounded), a float64 tensor one of the parameter's float32, and
+    the step multiplies that."""
     pairs = _pair(name, {"lr": 0.1, "momentum": 0.9, "dampening": 0.5} if name == "SGD" else {})
     for lib, (_, optimizer) in zip((torch, gradrpc), pairs, strict=True):
         groups = optimizer.state_dict()["param_groups"]
@@ -162,6 +212,74 @@ def test_a_hand_made_state_loads_as_torch_loads_it(name: str, state) -> None:
     for lib, (params, optimizer) in zip((torch, gradrpc), pairs, strict=True):
         _step(lib, params, optimizer)
     _assert_state_as_torch(*pairs)
+    if name == "NAdam":  # bit for bit
+        (theirs, other), (ours, mine) = pairs
+        assert [mine.state[p]["mu_product"].item() for p in ours[:2]] == [
+            other.state[p]["mu_product"].item() for p in theirs[:2]
+        ]
+
+
+def test_adagrad_makes_its_state_at_construction_from_the_constructor_value() -> None:
+    """As torch's, Adagrad's constructor gives every parameter its `step` and `sum`, filled
+    with the constructor's initial_accumulator_value (0.5), not a group's (3.0); a parameter
+    added later gets them at its first step, from the same value (not its group's 2.0)."""
+    pairs = []
+    for lib in (torch, gradrpc):
+        params = _params(lib)
+        optimizer = lib.optim.Adagrad(
+            [{"params": params[:1], "initial_accumulator_value": 3.0}],
+            lr=0.1,
+            initial_accumulator_value=0.5,
+        )
+        optimizer.add_param_group({"params": params[1:], "initial_accumulator_value": 2.0})
+        pairs.append((params, optimizer))
+    _assert_state_as_torch(*pairs)  # w's state, no other
+    for lib, (params, optimizer) in zip((torch, gradrpc), pairs, strict=True):
+        _step(lib, params, optimizer)
+    _assert_state_as_torch(*pairs)  # b's made by its first step; the unused one has none
+
+
+def test_nadam_mu_product_is_torch_bit_for_bit_when_the_settings_change() -> None:
+    """Each step multiplies mu_product by mu_t of the group's beta1 and momentum_decay at that
+    step, in float32; changed between steps, the products (and so the steps) stay torch's."""
+    pairs = _pair("NAdam", {"lr": 0.1})
+    for step in range(6):
+        for lib, (params, optimizer) in zip((torch, gradrpc), pairs, strict=True):
+            group = optimizer.param_groups[0]
+            group["betas"] = (0.9 - 0.1 * (step % 3), 0.999)
+            group["momentum_decay"] = 4e-3 * 10**step
+            _step(lib, params, optimizer)
+        (theirs, other), (ours, mine) = pairs
+        assert [mine.state[p]["mu_product"].item() for p in ours[:2]] == [
+            other.state[p]["mu_product"].item() for p in theirs[:2]
+        ]
+    for p, q in zip(ours[:2], theirs[:2], strict=True):
+        for value, expected in ((p, q), (mine.state[p]["exp_avg"], other.state[q]["exp_avg"])):
+            np.testing.assert_allclose(value.tolist(), expected.tolist(), rtol=1e-5, atol=1e-7)
+
+
+def test_nadam_steps_parameters_with_different_mu_products_apart() -> None:
+    """Two parameters at the same step count with different mu_products (loaded): each step
+    uses its parameter's own, as torch's."""
+    pairs = _pair("NAdam", {"lr": 0.1})
+    for lib, (params, optimizer) in zip((torch, gradrpc), pairs, strict=True):
+        state = {
+            i: {
+                "step": 3,
+                "mu_product": product,
+                "exp_avg": lib.ones_like(params[i]),
+                "exp_avg_sq": lib.ones_like(params[i]),
+            }
+            for i, product in enumerate((0.25, 0.75))
+        }
+        optimizer.load_state_dict(
+            {"state": state, "param_groups": optimizer.state_dict()["param_groups"]}
+        )
+        _step(lib, params, optimizer)
+    _assert_state_as_torch(*pairs)
+    (theirs, _), (ours, _) = pairs
+    for mine, other in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(mine.tolist(), other.tolist(), rtol=1e-6)
 
 
 def test_state_dict_holds_the_state_in_torch_order_and_not_copies() -> None:
@@ -242,11 +360,20 @@ def _refused_step(lib, params, optimizer) -> None:
         features.sum().item()
 
 
+REFUSED = [i for i, (name, _) in enumerate(CONFIGS) if name in ("Adagrad", "NAdam")]
+
+
 @pytest.mark.parametrize("refused", [1, 2], ids=["first step", "second step"])
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS[1:2] + CONFIGS[3:4], ids=IDS[1:2] + IDS[3:4])
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [CONFIGS[i] for i in [1, 3, *REFUSED]],
+    ids=[IDS[i] for i in [1, 3, *REFUSED]],
+)
 def test_a_step_the_server_refuses_leaves_the_state_torch_has(name, kwargs, refused) -> None:
-    """The state made for the refused step is dropped and its counts go back: the next step
-    is the first (SGD's buffer starts as the gradient), or the second, as in torch."""
+    """The state made for the refused step is dropped and its counts go back (NAdam's
+    mu_product to its value before it; Adagrad's state, made at construction, stays): the
+    next step is the first (SGD's buffer starts as the gradient), or the second, as in
+    torch."""
     theirs, ours = _pair(name, kwargs)
     for step in range(1, 4):
         for lib, (params, optimizer) in ((torch, theirs), (gradrpc, ours)):
