@@ -53,15 +53,11 @@ def split(t: Tensor, split_size, dim: int = 0) -> tuple[Tensor, ...]:
         raise TypeError(_INVALID_SPLIT.format(got="bool"))
     if not _is_int(split_size):
         return split_with_sizes(t, _sizes("split_with_sizes", split_size, 2), dim)
-    dim = _dim("split", dim)
-    first = t._call("split", [t], {"split_size": split_size, "dim": dim, "index": 0})
-    size = t._meta.shape[rules.normalize_dim(dim, t._meta.ndim)]
+    attrs = {"split_size": split_size, "dim": _dim("split", dim)}
+    rules.infer("split", [t._meta], {**attrs, "index": 0})  # torch's checks, then the count
+    size = t._meta.shape[rules.normalize_dim(attrs["dim"], t._meta.ndim)]
     pieces = rules.split_pieces(size, split_size)
-    rest = [
-        t._call("split", [t], {"split_size": split_size, "dim": dim, "index": i})
-        for i in range(1, pieces)
-    ]
-    return (first, *rest)
+    return tuple(t._call("split", [t], {**attrs, "index": i}) for i in range(pieces))
 
 
 def split_with_sizes(t: Tensor, split_sizes, dim: int = 0) -> tuple[Tensor, ...]:
@@ -70,7 +66,7 @@ def split_with_sizes(t: Tensor, split_sizes, dim: int = 0) -> tuple[Tensor, ...]
     dim = _dim("split_with_sizes", dim)
     attrs = {"split_sizes": sizes, "dim": dim}
     if not sizes:  # no piece to check the arguments with: torch's sum check
-        rules.SPECS["split_with_sizes"].infer([t._meta], {**attrs, "index": 0})
+        rules.infer("split_with_sizes", [t._meta], {**attrs, "index": 0})
     return tuple(t._call("split_with_sizes", [t], {**attrs, "index": i}) for i in range(len(sizes)))
 
 

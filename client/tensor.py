@@ -90,8 +90,9 @@ def _edge(t: Tensor) -> Node | None:
     for a view made under no_grad (it requires grad as its base does, with no accumulator)."""
     if not t._requires_grad:
         return None
-    if t.grad_fn is not None:
-        return t.grad_fn
+    node = t.grad_fn
+    if node is not None:
+        return node
     if t._creation == rules.NO_GRAD_MODE:
         return None
     accumulator = t._accumulator() if t._accumulator is not None else None
@@ -886,12 +887,7 @@ class Tensor:
         function that returns several views has none to give once its storage was written
         to in place: torch's error."""
         if self._creation is not None and self._stale():
-            raise rules.view_rebase_error(
-                self._creation,
-                self._output_nr,
-                self._grad_fn and self._grad_fn.name(),
-                indirect=True,
-            )
+            raise self._view_error(indirect=True)
         return self._grad_fn
 
     @grad_fn.setter
@@ -905,6 +901,13 @@ class Tensor:
         return base._writes != self._attr_version and (
             self._grad_fn is not None or base._requires_grad
         )
+
+    def _view_error(self, indirect: bool = False) -> InPlaceOnView:
+        """torch's refusal of an in-place write to this view (made under no_grad, or one of
+        several a function returned) while recording; `indirect`: of its use after a write
+        to its storage."""
+        node = self._grad_fn and self._grad_fn.name()
+        return rules.view_rebase_error(self._creation, self._output_nr, node, indirect)
 
     def _written(self) -> None:
         """Count an in-place write to this tensor's storage."""
@@ -920,9 +923,7 @@ class Tensor:
         if not is_grad_enabled() or not (self._requires_grad or source_requires_grad):
             return False
         if self._creation is not None:
-            raise rules.view_rebase_error(
-                self._creation, self._output_nr, self.grad_fn and self.grad_fn.name()
-            )
+            raise self._view_error()
         if self._requires_grad:
             rules.check_in_place(True, self.is_leaf, True, self._view_of_leaf(), history=True)
         return True
@@ -1813,12 +1814,9 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
         base = operands[0] if operands[0]._base is None else operands[0]._base
         out._base = base
         if not grad_on:
-            creation = rules.NO_GRAD_MODE
             out._requires_grad = base._requires_grad  # torch's requires_grad() of a view
-        else:
-            creation = rules.MULTI_OUTPUT_NODE if spec.multi_output else None
-        out._creation = creation or operands[0]._creation
-        if creation == rules.MULTI_OUTPUT_NODE:
+        out._creation = rules.view_creation(grad_on, spec.multi_output, operands[0]._creation)
+        if grad_on and spec.multi_output:
             out._output_nr = full_attrs["index"]
         out._attr_version = base._writes
         if grad_on and not (base.grad_fn is None and base._requires_grad):

@@ -296,28 +296,26 @@ def call(
     return out
 
 
-def _edge(t: Tensor) -> Node | Tensor:
+def _edge(t: Tensor) -> Node | Tensor | None:
     """Where a gradient for `t` goes: its grad_fn, or the leaf itself; nowhere for a view made
     under no_grad, which requires grad as its base does but has no accumulator of its own. A
     view made under no_grad or by a function that returns several views has no usable
     grad_fn once the storage it shares was written to (torch's VariableHooks::grad_fn)."""
-    if t.creation is None:
-        return t.grad_fn or t
-    if t.version.value != t.attr_version:
-        raise rules.view_rebase_error(
-            t.creation, t.output_nr, t.grad_fn and t.grad_fn.name, indirect=True
-        )
-    if t.grad_fn is None and t.creation == rules.NO_GRAD_MODE:
-        return None
+    if t.creation is not None:
+        if t.version.value != t.attr_version:
+            raise _view_error(t, indirect=True)
+        if t.grad_fn is None and t.creation == rules.NO_GRAD_MODE:
+            return None
     return t.grad_fn or t
 
 
-def _view_error(t: Tensor) -> InPlaceOnView | None:
-    """torch's refusal of an in-place write to `t` while recording, when `t` is a view made
-    under no_grad or by a function that returns several views."""
+def _view_error(t: Tensor, indirect: bool = False) -> InPlaceOnView | None:
+    """torch's refusal of an in-place write to `t` while recording (`indirect`: of its use
+    after a write to its storage), when `t` is a view made under no_grad or by a function
+    that returns several views."""
     if t.creation is None:
         return None
-    return rules.view_rebase_error(t.creation, t.output_nr, t.grad_fn and t.grad_fn.name)
+    return rules.view_rebase_error(t.creation, t.output_nr, t.grad_fn and t.grad_fn.name, indirect)
 
 
 def _link_view(view: Tensor, source: Tensor, plan: _CallPlan, grad_enabled: bool) -> None:
@@ -328,12 +326,9 @@ def _link_view(view: Tensor, source: Tensor, plan: _CallPlan, grad_enabled: bool
     view.base = base
     view.view_steps = (*source.view_steps, (plan.impl.forward, plan.attrs))
     if not grad_enabled:
-        creation = rules.NO_GRAD_MODE
         view.requires_grad = base.requires_grad  # torch's requires_grad() of a view
-    else:
-        creation = rules.MULTI_OUTPUT_NODE if plan.multi_output else None
-    view.creation = creation or source.creation
-    if creation == rules.MULTI_OUTPUT_NODE:
+    view.creation = rules.view_creation(grad_enabled, plan.multi_output, source.creation)
+    if grad_enabled and plan.multi_output:
         view.output_nr = plan.attrs["index"]
     view.attr_version = view.version.value
     if grad_enabled and not (base.is_leaf and base.requires_grad):

@@ -152,6 +152,20 @@ def nll_loss_backward(g, target, weight, ignore_index, out):
 _1D = "T[::1]"
 
 
+@njit(inline="always")
+def _direction(grad, param, weight_decay, maximize):
+    """torch.optim's update direction: d = ±grad, + weight_decay param (L2 weight decay, an
+    add with alpha: one fused multiply-add) when weight_decay is non-zero."""
+    d = -grad if maximize else grad
+    return fma(param, weight_decay, d) if weight_decay != 0 else d
+
+
+@njit(inline="always")
+def _second_moment(v, d, beta2, one_minus_beta2):
+    """Adam's v beta2 + (1 - beta2) d d (mul_ then addcmul_: one fused multiply-add)."""
+    return fma(one_minus_beta2 * d, d, v * beta2)
+
+
 @njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, T, boolean, boolean, boolean)"),
     cache=True,
@@ -170,9 +184,7 @@ def sgd_step(
     """
     use_momentum = buf.size > 0
     for i in range(param.size):
-        d = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            d = fma(param[i], weight_decay, d)
+        d = _direction(grad[i], param[i], weight_decay, maximize)
         if use_momentum:
             b = d if first else fma(d, one_minus_dampening, buf[i] * momentum)
             buf[i] = b
@@ -224,14 +236,9 @@ def adam_step(
     """
     for i in range(param.size):
         p = param[i] if decay == 1 else param[i] * decay
-        d = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            d = fma(p, weight_decay, d)
-        m = exp_avg[i]
-        m = _lerp(m, d, weight, one_minus_weight)
-        exp_avg[i] = m
-        v = fma(one_minus_beta2 * d, d, exp_avg_sq[i] * beta2)
-        exp_avg_sq[i] = v
+        d = _direction(grad[i], p, weight_decay, maximize)
+        m = exp_avg[i] = _lerp(exp_avg[i], d, weight, one_minus_weight)
+        v = exp_avg_sq[i] = _second_moment(exp_avg_sq[i], d, beta2, one_minus_beta2)
         if amsgrad:
             v_max = max_exp_avg_sq[i]
             v = v_max if v_max != v_max or v_max >= v else v
@@ -273,9 +280,7 @@ def rmsprop_step(
     centered = grad_avg.size > 0
     use_momentum = momentum_buffer.size > 0
     for i in range(param.size):
-        d = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            d = fma(param[i], weight_decay, d)
+        d = _direction(grad[i], param[i], weight_decay, maximize)
         v = fma(weight * d, d, square_avg[i] * alpha)
         square_avg[i] = v
         if centered:
@@ -301,9 +306,7 @@ def adagrad_step(param, grad, state_sum, neg_clr, eps, weight_decay, maximize):
     (addcmul a fused multiply-add, addcdiv not).
     """
     for i in range(param.size):
-        d = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            d = fma(param[i], weight_decay, d)
+        d = _direction(grad[i], param[i], weight_decay, maximize)
         s = fma(d, d, state_sum[i])
         state_sum[i] = s
         param[i] = param[i] + neg_clr * d / (math.sqrt(s) + eps)
@@ -335,9 +338,7 @@ def adamax_step(
     Products, quotients and fused multiply-adds only: torch's bits.
     """
     for i in range(param.size):
-        d = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            d = fma(param[i], weight_decay, d)
+        d = _direction(grad[i], param[i], weight_decay, maximize)
         m = _lerp(exp_avg[i], d, weight, one_minus_weight)
         exp_avg[i] = m
         decayed = exp_inf[i] * beta2
@@ -380,13 +381,9 @@ def nadam_step(
     """
     for i in range(param.size):
         p = param[i] if decay == 1 else param[i] * decay
-        d = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            d = fma(p, weight_decay, d)
-        m = _lerp(exp_avg[i], d, weight, one_minus_weight)
-        exp_avg[i] = m
-        v = fma(one_minus_beta2 * d, d, exp_avg_sq[i] * beta2)
-        exp_avg_sq[i] = v
+        d = _direction(grad[i], p, weight_decay, maximize)
+        m = exp_avg[i] = _lerp(exp_avg[i], d, weight, one_minus_weight)
+        v = exp_avg_sq[i] = _second_moment(exp_avg_sq[i], d, beta2, one_minus_beta2)
         denom = math.sqrt(v / bias_correction2) + eps
         p = p + grad_coef * d / denom
         param[i] = p + exp_avg_coef * m / denom
@@ -428,13 +425,9 @@ def radam_step(
     one = param.dtype.type(1)
     for i in range(param.size):
         p = param[i] if decay == 1 else param[i] * decay
-        d = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            d = fma(p, weight_decay, d)
-        m = _lerp(exp_avg[i], d, weight, one_minus_weight)
-        exp_avg[i] = m
-        v = fma(one_minus_beta2 * d, d, exp_avg_sq[i] * beta2)
-        exp_avg_sq[i] = v
+        d = _direction(grad[i], p, weight_decay, maximize)
+        m = exp_avg[i] = _lerp(exp_avg[i], d, weight, one_minus_weight)
+        v = exp_avg_sq[i] = _second_moment(exp_avg_sq[i], d, beta2, one_minus_beta2)
         u = m / bias_correction1 * lr
         if rectify:
             u = u * (one / (math.sqrt(v) + eps) * bias_correction2_sqrt) * rect
@@ -458,9 +451,7 @@ def adadelta_step(
     (addcmul and add with alpha fused multiply-adds).
     """
     for i in range(param.size):
-        d = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            d = fma(param[i], weight_decay, d)
+        d = _direction(grad[i], param[i], weight_decay, maximize)
         v = fma(weight * d, d, square_avg[i] * rho)
         square_avg[i] = v
         delta = math.sqrt(acc_delta[i] + eps) / math.sqrt(v + eps) * d

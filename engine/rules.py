@@ -2652,6 +2652,15 @@ NO_GRAD_MODE = "no_grad"  # made under no_grad
 MULTI_OUTPUT_NODE = "multi_output"  # one of several views a function returns (split, unbind)
 
 
+def view_creation(grad_enabled: bool, multi_output: bool, source: str | None) -> str | None:
+    """A new view's CreationMeta: NO_GRAD_MODE made under no_grad, MULTI_OUTPUT_NODE for a
+    piece of a function that returns several views, else its source's (DEFAULT, None, for
+    a view of an ordinary tensor), as torch's propagate_creation_meta."""
+    if not grad_enabled:
+        return NO_GRAD_MODE
+    return MULTI_OUTPUT_NODE if multi_output else source
+
+
 def forward_op_name(grad_fn: str) -> str:
     """torch's Node::forward_op_name: the name without its "Backward<N>" suffix, keeping N
     when it is not 0 (AddBackward1 is Add1)."""
