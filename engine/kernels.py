@@ -116,6 +116,19 @@ def _loop_4(args, dims, steps, data):
             out[i * so] = _KERNEL(a[i * sa], b[i * sb], c[i * sc], d[i * sd])
 
 
+def _loop_5(args, dims, steps, data):
+    """out[i] = f(a[i], b[i], c[i], d[i], e[i]): unit-stride or strided."""
+    n, a, b, c, d, e, out = dims[0], args[0], args[1], args[2], args[3], args[4], args[5]
+    sa, sb, sc = _elements(a, steps[0]), _elements(b, steps[1]), _elements(c, steps[2])
+    sd, se, so = _elements(d, steps[3]), _elements(e, steps[4]), _elements(out, steps[5])
+    if sa == 1 and sb == 1 and sc == 1 and sd == 1 and se == 1 and so == 1:
+        for i in range(n):
+            out[i] = _KERNEL(a[i], b[i], c[i], d[i], e[i])
+    else:
+        for i in range(n):
+            out[i * so] = _KERNEL(a[i * sa], b[i * sb], c[i * sc], d[i * sd], e[i * se])
+
+
 def _prange_1(a, out):
     """out[i] = f(a[i]) over flat C-contiguous operands, in parallel."""
     for i in prange(out.size):
@@ -128,7 +141,7 @@ def _prange_2(a, b, out):
         out[i] = _KERNEL(a[i], b[i])
 
 
-_LOOPS = {1: _loop_1, 2: _loop_2, 3: _loop_3, 4: _loop_4}
+_LOOPS = {1: _loop_1, 2: _loop_2, 3: _loop_3, 4: _loop_4, 5: _loop_5}
 _PRANGES = {1: _prange_1, 2: _prange_2}
 
 
@@ -512,10 +525,10 @@ def sigmoid(a):
 
 
 def _rounded_like(x, value):
-    """`value`, a float64 function of x, rounded once to x's type: tanh, sin and cos of a
-    float32 are evaluated in float64 (float32 libm's tanhf is off by up to 2 ulp; torch's
-    vectorized float32 functions differ from this correctly rounded result on about 0.06% of
-    elements)."""
+    """`value`, a float64 function of x or a constant, rounded once to x's type: tanh, sin
+    and cos of a float32 are evaluated in float64 (float32 libm's tanhf is off by up to 2
+    ulp; torch's vectorized float32 functions differ from this correctly rounded result on
+    about 0.06% of elements)."""
     return value
 
 
@@ -733,6 +746,175 @@ def squared_error(x, y):
 def squared_error_backward(g, x, y, scale):
     """2 g scale (x - y)"""
     return 2 * scale * (x - y) * g
+
+
+# ---------------------------------------------------------------- activations and losses
+# torch's CPU kernels (ATen's Activation.cpp, PointwiseOpsKernel.cpp, Loss.cpp), operation
+# for operation, in the computing dtype; the attributes come as scalars of that dtype.
+
+
+@elementwise(2)
+def leaky_relu(x, slope):
+    """x where x > 0, else x slope (nan stays nan)"""
+    return x if x > 0 else x * slope
+
+
+@elementwise(3)
+def leaky_relu_backward(g, x, slope):
+    """g where x > 0, else g slope (x may be the result: same sign for slope >= 0)"""
+    return g if x > 0 else g * slope
+
+
+@elementwise(4)
+def elu(x, negcoef, poscoef, negiptcoef):
+    """x poscoef where x > 0, else expm1(x negiptcoef) negcoef"""
+    return math.expm1(x * negiptcoef) * negcoef if x <= 0 else x * poscoef
+
+
+@elementwise(5)
+def elu_backward(g, x, negcoef, poscoef, negiptcoef):
+    """g poscoef where x > 0, else g negiptcoef negcoef e^(x negiptcoef)"""
+    if x <= 0:
+        return g * negiptcoef * negcoef * _exp_scalar(x * negiptcoef)
+    return g * poscoef
+
+
+@elementwise(5)
+def elu_backward_of_result(g, r, negcoef, poscoef, negiptcoef):
+    """elu_backward from the result r (torch's in-place form): g negiptcoef (r + negcoef)"""
+    return g * negiptcoef * (r + negcoef) if r <= 0 else g * poscoef
+
+
+_SQRT1_2 = 0.7071067811865476  # M_SQRT1_2
+_GELU_PDF = 2 / math.sqrt(math.pi) * _SQRT1_2 * 0.5  # M_2_SQRTPI M_SQRT1_2 / 2
+_GELU_TANH_BETA = math.sqrt(2) * 2 / math.sqrt(math.pi) * 0.5  # M_SQRT2 M_2_SQRTPI / 2
+_GELU_TANH_KAPPA = 0.044715
+
+
+@elementwise(1)
+def gelu(x):
+    """x (1 + erf(x / √2)) / 2"""
+    return x * _rounded_like(x, 0.5) * (1 + math.erf(x * _rounded_like(x, _SQRT1_2)))
+
+
+@elementwise(2)
+def gelu_backward(g, x):
+    """g (Φ(x) + x φ(x))"""
+    cdf = _rounded_like(x, 0.5) * (1 + math.erf(x * _rounded_like(x, _SQRT1_2)))
+    pdf = _rounded_like(x, _GELU_PDF) * _exp_scalar(x * x * _rounded_like(x, -0.5))
+    return g * (cdf + x * pdf)
+
+
+@elementwise(1)
+def gelu_tanh(x):
+    """x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2"""
+    inner = _rounded_like(x, _GELU_TANH_BETA) * (
+        x + _rounded_like(x, _GELU_TANH_KAPPA) * (x * x * x)
+    )
+    return _rounded_like(x, 0.5) * x * (1 + math.tanh(inner))
+
+
+@elementwise(2)
+def gelu_tanh_backward(g, x):
+    """g d/dx of gelu_tanh, in torch's order of operations"""
+    beta, kappa = _rounded_like(x, _GELU_TANH_BETA), _rounded_like(x, _GELU_TANH_KAPPA)
+    x_sq = x * x
+    tanh_inner = math.tanh(beta * (x + kappa * (x_sq * x)))
+    left = _rounded_like(x, 0.5) * x
+    right = 1 + tanh_inner
+    left_derivative = _rounded_like(x, 0.5) * right
+    tanh_derivative = 1 - tanh_inner * tanh_inner
+    inner_derivative = beta * (1 + _rounded_like(x, 3.0) * kappa * x_sq)
+    return g * (left_derivative + left * tanh_derivative * inner_derivative)
+
+
+@elementwise(1)
+def silu(x):
+    """x / (1 + e^-x)"""
+    return x / (1 + _exp_scalar(-x))
+
+
+@elementwise(2)
+def silu_backward(g, x):
+    """g s (1 + x (1 - s)), s = sigmoid(x)"""
+    s = 1 / (1 + _exp_scalar(-x))
+    return g * s * (1 + x * (1 - s))
+
+
+@elementwise(3)
+def softplus(x, beta, threshold):
+    """x where x beta > threshold, else ln(1 + e^(x beta)) / beta"""
+    return x if x * beta > threshold else math.log1p(_exp_scalar(x * beta)) / beta
+
+
+@elementwise(4)
+def softplus_backward(g, x, beta, threshold):
+    """g where x beta > threshold, else g z / (z + 1), z = e^(x beta)"""
+    z = _exp_scalar(x * beta)
+    return g if x * beta > threshold else g * z / (z + 1)
+
+
+@elementwise(4, _WITH_INTS)
+def hardtanh_backward(g, x, lo, hi):
+    """g where lo < x < hi, else 0 (so 0 where x is nan, as torch's vectorized kernel has it;
+    its scalar loop, which takes a tensor's last few elements, passes g there)"""
+    return g if lo < x < hi else 0
+
+
+@elementwise(3)
+def smooth_l1(x, y, beta):
+    """z² / (2 beta) where z = |x - y| < beta, else z - beta / 2"""
+    z = abs(x - y)
+    return _rounded_like(x, 0.5) * z * z / beta if z < beta else z - _rounded_like(x, 0.5) * beta
+
+
+@elementwise(5)
+def smooth_l1_backward(g, x, y, beta, norm):
+    """norm g sign(x - y) beyond ±beta, else norm (x - y) g / beta"""
+    d = x - y
+    if d <= -beta:
+        return -norm * g
+    if d >= beta:
+        return norm * g
+    return norm * d * g / beta
+
+
+@elementwise(3)
+def huber(x, y, delta):
+    """z² / 2 where z = |x - y| < delta, else delta (z - delta / 2)"""
+    z = abs(x - y)
+    half = _rounded_like(x, 0.5)
+    return half * z * z if z < delta else delta * (z - half * delta)
+
+
+@elementwise(5)
+def huber_backward(g, x, y, delta, norm):
+    """norm g delta sign(x - y) beyond ±delta, else norm (x - y) g"""
+    d = x - y
+    if d <= -delta:
+        return -norm * g * delta
+    if d >= delta:
+        return norm * g * delta
+    return norm * d * g
+
+
+@elementwise(2)
+def binary_cross_entropy(x, y):
+    """(y - 1) max(ln(1 - x), -100) - y max(ln x, -100)"""
+    low = _rounded_like(x, -100.0)
+    return (y - 1) * max(math.log1p(-x), low) - y * max(math.log(x), low)
+
+
+@elementwise(3)
+def binary_cross_entropy_backward(g, x, y):
+    """g (x - y) / max((1 - x) x, 1e-12)"""
+    return g * (x - y) / max((1 - x) * x, _rounded_like(x, 1e-12))
+
+
+@elementwise(2)
+def binary_cross_entropy_backward_target(g, x):
+    """-g logit(x) = -g ln(x / (1 - x))"""
+    return -math.log(x / (1 - x)) * g
 
 
 # ---------------------------------------------------------------- reductions

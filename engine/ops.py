@@ -19,7 +19,7 @@ import numpy as np
 from . import advanced_indexing, rules
 from . import kernels as K
 from . import kernels_nn as KN
-from .errors import DimensionOutOfRange, DtypeMismatch
+from .errors import ComputeError, DimensionOutOfRange, DtypeMismatch
 from .rules import logical_dims
 
 NUMPY_DTYPES = {
@@ -297,6 +297,93 @@ _op("tanh", lambda n, g: (K.tanh_backward(g, n.saved["result"]),))(K.tanh)
 _op("reciprocal", lambda n, g: (K.reciprocal_backward(g, n.saved["result"]),))(K.reciprocal)
 _op("sin", lambda n, g: (K.sin_backward(g, n.saved["self"]),))(K.sin)
 _op("cos", lambda n, g: (K.cos_backward(g, n.saved["self"]),))(K.cos)
+
+
+# ---------------------------------------------------------------- activations
+
+
+def _saved_x(n) -> np.ndarray:
+    """What an activation's backward reads: x, or the result for torch's in-place form."""
+    return n.saved["result"] if n.attrs.get("self_is_result") else n.saved["self"]
+
+
+def _refuse_in_place_slope(n, op: str) -> None:
+    error = rules.in_place_slope_error(op, n.attrs)
+    if error:
+        raise ComputeError(error)
+
+
+def _leaky_relu_vjp(n, g):
+    _refuse_in_place_slope(n, "leaky_relu")
+    return (K.leaky_relu_backward(g, _saved_x(n), g.dtype.type(n.attrs["negative_slope"])),)
+
+
+@_op("leaky_relu", _leaky_relu_vjp)
+def leaky_relu(x, negative_slope, self_is_result):
+    return K.leaky_relu(x, x.dtype.type(negative_slope))
+
+
+def _elu_coefficients(dtype: np.dtype, alpha: float, scale: float, input_scale: float):
+    """torch's (negcoef, poscoef, negiptcoef): alpha scale, scale and input_scale in the
+    computing dtype, the product rounded there."""
+    return dtype.type(alpha) * dtype.type(scale), dtype.type(scale), dtype.type(input_scale)
+
+
+def _elu_backward(n, g, coefficients):
+    _refuse_in_place_slope(n, "elu")
+    kernel = K.elu_backward_of_result if n.attrs.get("self_is_result") else K.elu_backward
+    return (kernel(g, _saved_x(n), *coefficients),)
+
+
+def _elu_vjp(n, g):
+    a = n.attrs
+    return _elu_backward(n, g, _elu_coefficients(g.dtype, a["alpha"], a["scale"], a["input_scale"]))
+
+
+@_op("elu", _elu_vjp)
+def elu(x, alpha, scale, input_scale, self_is_result):
+    return K.elu(x, *_elu_coefficients(x.dtype, alpha, scale, input_scale))
+
+
+def _celu_vjp(n, g):
+    """torch's CeluBackward: elu_backward with input_scale 1 / alpha taken in float32."""
+    alpha = n.attrs["alpha"]
+    inverse = 1.0 / float(np.float32(alpha))
+    return _elu_backward(n, g, _elu_coefficients(g.dtype, alpha, 1.0, inverse))
+
+
+@_op("celu", _celu_vjp)
+def celu(x, alpha, self_is_result):
+    """elu(x, alpha, 1, 1 / alpha), 1 / alpha in float64."""
+    return K.elu(x, *_elu_coefficients(x.dtype, alpha, 1.0, 1.0 / alpha))
+
+
+_GELU = {"none": (K.gelu, K.gelu_backward), "tanh": (K.gelu_tanh, K.gelu_tanh_backward)}
+_op("gelu", lambda n, g: (_GELU[n.attrs["approximate"]][1](g, n.saved["self"]),))(
+    lambda x, approximate: _GELU[approximate][0](x)
+)
+_op("silu", lambda n, g: (K.silu_backward(g, n.saved["self"]),))(K.silu)
+
+
+def _softplus_vjp(n, g):
+    beta, threshold = (g.dtype.type(n.attrs[name]) for name in ("beta", "threshold"))
+    return (K.softplus_backward(g, n.saved["self"], beta, threshold),)
+
+
+@_op("softplus", _softplus_vjp)
+def softplus(x, beta, threshold):
+    return K.softplus(x, x.dtype.type(beta), x.dtype.type(threshold))
+
+
+def _hardtanh_vjp(n, g):
+    low, high = (_scalar(n.attrs[name], g.dtype) for name in ("min_val", "max_val"))
+    return (K.hardtanh_backward(g, n.saved["self"], low, high),)
+
+
+@_op("hardtanh", _hardtanh_vjp)
+def hardtanh(x, min_val, max_val):
+    """clamp(x, min_val, max_val) in x's dtype (an int64 x takes the bounds truncated)."""
+    return K.clamp(x, _scalar(min_val, x.dtype), _scalar(max_val, x.dtype))
 
 
 # ---------------------------------------------------------------- matrix products
@@ -955,6 +1042,55 @@ def _mse_vjp(n, g):
 @_op("mse_loss", _mse_vjp)
 def mse_loss(x, y, reduction):
     return _reduce(K.squared_error(x, y), reduction)
+
+
+def _pointwise_loss_vjp(backward, attr: str):
+    """smooth_l1_loss's and huber_loss's vjp: torch's backward kernel for x, negated for y."""
+
+    def vjp(n, g):
+        x, y, scale = n.saved["self"], n.saved["target"], _numel_scale(n, g.dtype)
+        grad = backward(g, x, y, g.dtype.type(n.attrs[attr]), scale)
+        return (grad if n.needs[0] else None, K.neg(grad) if n.needs[1] else None)
+
+    return vjp
+
+
+_op("smooth_l1_loss", _pointwise_loss_vjp(K.smooth_l1_backward, "beta"))(
+    lambda x, y, reduction, beta: _reduce(K.smooth_l1(x, y, x.dtype.type(beta)), reduction)
+)
+_op("huber_loss", _pointwise_loss_vjp(K.huber_backward, "delta"))(
+    lambda x, y, reduction, delta: _reduce(K.huber(x, y, x.dtype.type(delta)), reduction)
+)
+
+
+def _bce_vjp(n, g):
+    """torch's binary_cross_entropy_backward (x) and _target_backward (y): each times the
+    weight, and over N for a mean."""
+    x, weight, scale = n.saved["self"], n.saved.get("weight"), _numel_scale(n, g.dtype)
+
+    def finish(grad):
+        if weight is not None:
+            grad = grad * weight
+        return grad if scale == 1 else grad * scale
+
+    return (
+        _needs(n, 0, lambda: finish(K.binary_cross_entropy_backward(g, x, n.saved["target"]))),
+        _needs(n, 1, lambda: finish(K.binary_cross_entropy_backward_target(g, x))),
+        *[None] * (len(n.needs) - 2),
+    )
+
+
+@_op("binary_cross_entropy", _bce_vjp)
+def binary_cross_entropy(x, y, weight=None, *, reduction):
+    """Checks every element first, as torch's kernel does: an input, then a target, outside
+    [0, 1] (or nan) stops it."""
+    outside = ~((x >= 0) & (x <= 1)) | ~((y >= 0) & (y <= 1))
+    if outside.any():
+        first = np.flatnonzero(outside)[0]
+        which = "input" if not 0 <= x.reshape(-1)[first] <= 1 else "target"
+        raise ComputeError(f"all elements of {which} should be between 0 and 1")
+    losses = K.binary_cross_entropy(x, y)
+    return _reduce(losses if weight is None else losses * weight, reduction)
 
 
 # ---------------------------------------------------------------- neural-network ops

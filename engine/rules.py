@@ -780,6 +780,147 @@ for _name, (_gfn, _saves, _float, _doc) in _UNARY.items():
     )
 
 
+# ---- activations (torch.nn.functional's, with their attributes)
+
+_ACTIVATION_KERNEL = {
+    "leaky_relu": "leaky_relu_cpu",
+    "elu": "elu_cpu",
+    "celu": "elu_cpu",
+    "gelu": "GeluKernelImpl",
+    "silu": "silu_cpu",
+    "softplus": "softplus_cpu",
+}
+_IN_PLACE_NEGATIVE_SLOPE = {
+    "leaky_relu": (
+        "In-place leakyReLu backward calculation is triggered with a negative slope which is "
+        "not supported. This is caused by calling in-place forward function with a negative "
+        "slope, please call out-of-place version instead. File an issue at "
+        "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+        "backward calculation with negative slope"
+    ),
+    "elu": (
+        "In-place elu backward calculation is triggered with a negative slope which is not "
+        "supported. This is caused by calling in-place forward function with a negative slope, "
+        "please call out-of-place version instead."
+    ),
+}
+
+
+def in_place_slope_error(name: str, attrs: dict) -> str | None:
+    """torch's refusal, raised by the backward, of an in-place leaky_relu_ with a negative
+    slope or elu_/celu_ with a negative alpha (the result does not tell the input's sign)."""
+    if not attrs.get("self_is_result"):
+        return None
+    if name == "leaky_relu":
+        return _IN_PLACE_NEGATIVE_SLOPE["leaky_relu"] if attrs["negative_slope"] < 0 else None
+    return _IN_PLACE_NEGATIVE_SLOPE["elu"] if attrs["alpha"] < 0 else None
+
+
+def _activation_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        if name == "hardtanh":
+            if x.dtype == "bool":
+                raise DtypeMismatch("Bool inputs not supported for hardtanh")
+        elif not is_float(x.dtype):
+            raise Unsupported(
+                f"\"{_ACTIVATION_KERNEL[name]}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+            )
+        if name == "gelu" and attrs["approximate"] not in ("none", "tanh"):
+            raise ComputeError("approximate argument must be either none or tanh.")
+        if name == "celu" and attrs["alpha"] == 0:
+            raise ComputeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+def _in_place_named(title: str) -> Callable[[Sequence[Operand], dict], str]:
+    """Backward0, or Backward1 for torch's in-place form, whose node saves the result."""
+    return lambda operands, attrs: f"{title}Backward{1 if attrs.get('self_is_result') else 0}"
+
+
+def _self_or_result(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    return ("result",) if attrs.get("self_is_result") else ("self",)
+
+
+_SELF_IS_RESULT = Attr(
+    "self_is_result",
+    "bool",
+    "True for torch's in-place form: the node is ...Backward1 and saves the result, not x.",
+    False,
+)
+_ACTIVATIONS = {
+    # name: (grad_fn, saves, doc, attrs)
+    "leaky_relu": (
+        _in_place_named("LeakyRelu"),
+        _self_or_result,
+        "x where x > 0, else negative_slope x",
+        (Attr("negative_slope", "float", "The slope below 0.", 0.01), _SELF_IS_RESULT),
+    ),
+    "elu": (
+        _in_place_named("Elu"),
+        _self_or_result,
+        "scale x where x > 0, else scale alpha (e^(input_scale x) - 1) (selu: alpha "
+        "1.6732632423543772848170429916717, scale 1.0507009873554804934193349852946)",
+        (
+            Attr("alpha", "float", "The negative part's factor.", 1.0),
+            Attr("scale", "float", "The factor of the whole.", 1.0),
+            Attr("input_scale", "float", "The factor of x in the exponential.", 1.0),
+            _SELF_IS_RESULT,
+        ),
+    ),
+    "celu": (
+        _in_place_named("Celu"),
+        _self_or_result,
+        "x where x > 0, else alpha (e^(x / alpha) - 1)",
+        (Attr("alpha", "float", "The negative part's factor (not 0).", 1.0), _SELF_IS_RESULT),
+    ),
+    "gelu": (
+        _named("GeluBackward0"),
+        _self,
+        "x Φ(x), Φ the standard normal CDF; with approximate 'tanh', "
+        "x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2",
+        (Attr("approximate", "string", "'none' (default) or 'tanh'.", "none"),),
+    ),
+    "silu": (_named("SiluBackward0"), _self, "x sigmoid(x)", ()),
+    "softplus": (
+        _named("SoftplusBackward0"),
+        _self,
+        "ln(1 + e^(beta x)) / beta, or x where beta x > threshold",
+        (
+            Attr("beta", "float", "The sharpness.", 1.0),
+            Attr("threshold", "float", "Above it (beta x), the identity.", 20.0),
+        ),
+    ),
+    "hardtanh": (
+        _named("HardtanhBackward0"),
+        _self,
+        "x clamped to [min_val, max_val] (bounds truncated for int64); the gradient passes "
+        "strictly inside",
+        (
+            Attr("min_val", "float", "The lower bound.", -1.0),
+            Attr("max_val", "float", "The upper bound.", 1.0),
+        ),
+    ),
+}
+for _name, (_gfn, _saves, _doc, _attrs) in _ACTIVATIONS.items():
+    _register(
+        OpSpec(
+            _name,
+            f"torch.nn.functional.{_name}",
+            f"Elementwise {_doc}.",
+            ("self",),
+            (True,),
+            _activation_infer(_name),
+            _gfn,
+            _saves,
+            _attrs,
+        )
+    )
+
+
 # ---- matrix products
 
 
@@ -2143,6 +2284,9 @@ for _name, _what in (("all", "all elements are"), ("any", "any element is")):
 REDUCTIONS = ("mean", "sum", "none")
 
 
+_LOSS_KERNEL = {"mse_loss": "mse_cpu", "smooth_l1_loss": "smooth_l1_cpu", "huber_loss": "huber_cpu"}
+
+
 def _loss_infer(name: str, broadcast: bool, weights: int = 0):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 2 + weights, weights)
@@ -2164,8 +2308,12 @@ def _loss_infer(name: str, broadcast: bool, weights: int = 0):
             _check_float_target(dtype, target)
             _check_bce_weights(x, target, *operands[2:])
         if not is_float(dtype):
-            kernel = {"mse_loss": "mse_cpu"}.get(name, "log_sigmoid_cpu")
+            kernel = _LOSS_KERNEL.get(name, "log_sigmoid_cpu")
             raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+        if name == "smooth_l1_loss" and attrs["beta"] < 0:
+            raise ComputeError("smooth_l1_loss does not support negative values for beta.")
+        if name == "huber_loss" and not attrs["delta"] > 0:
+            raise ComputeError("huber_loss does not support non-positive values for delta.")
         return meta(shape if reduction == "none" else (), dtype)
 
     return infer
@@ -2222,6 +2370,79 @@ _register(
         _REDUCTION_ATTR,
         optional_inputs=2,
         refuses_grad_as="binary_cross_entropy_with_logits",
+    )
+)
+for _name, _title, _doc, _attr in (
+    (
+        "smooth_l1_loss",
+        "SmoothL1Loss",
+        "z² / (2 beta) where z = |x - y| < beta, else z - beta / 2",
+        Attr("beta", "float", "Where the square turns linear (not negative).", 1.0),
+    ),
+    (
+        "huber_loss",
+        "HuberLoss",
+        "z² / 2 where z = |x - y| < delta, else delta (z - delta / 2)",
+        Attr("delta", "float", "Where the square turns linear (positive).", 1.0),
+    ),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.nn.functional.{_name}",
+            f"{_doc}, elementwise, broadcasting, then reduced.",
+            ("self", "target"),
+            (True, True),
+            _loss_infer(_name, broadcast=True),
+            _named(f"{_title}Backward0"),
+            _loss_saves,
+            (*_REDUCTION_ATTR, _attr),
+        )
+    )
+
+
+def _bce_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """binary_cross_entropy's checks: a target of the input's size and dtype (floating), a
+    weight that broadcasts to the input's shape."""
+    name = "binary_cross_entropy"
+    _check_operands(name, operands, 3, 1)
+    x, target = (_require_tensor(name, o, i) for i, o in enumerate(operands[:2]))
+    if attrs["reduction"] not in REDUCTIONS:
+        raise InvalidValue(f"{attrs['reduction']} is not a valid value for reduction")
+    if x.shape != target.shape:
+        raise InvalidValue(
+            f"Using a target size ({size_repr(target.shape)}) that is different to the input "
+            f"size ({size_repr(x.shape)}) is deprecated. Please ensure they have the same size."
+        )
+    if target.dtype != x.dtype:
+        raise DtypeMismatch(
+            f"Found dtype {TORCH_TYPE_NAME[target.dtype]} but expected {TORCH_TYPE_NAME[x.dtype]}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"binary_cross_entropy\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    if len(operands) == 3:
+        _check_bce_weights(x, target, _require_tensor(name, operands[2], 2))
+    return meta(x.shape if attrs["reduction"] == "none" else (), x.dtype)
+
+
+_register(
+    OpSpec(
+        "binary_cross_entropy",
+        "torch.nn.functional.binary_cross_entropy",
+        "-w (y max(ln x, -100) + (1 - y) max(ln(1 - x), -100)) for probabilities x and "
+        "targets y in [0, 1] (else INVALID_COMPUTATION, as torch checks each element), then "
+        "reduced. The optional weight w (broadcasting to x's shape) gets no gradient: "
+        "requiring one while recording is NOT_DIFFERENTIABLE.",
+        ("self", "target", "weight"),
+        (True, True, False),
+        _bce_infer,
+        _named("BinaryCrossEntropyBackward0"),
+        _loss_saves,
+        _REDUCTION_ATTR,
+        optional_inputs=1,
+        refuses_grad_as="binary_cross_entropy",
     )
 )
 _register(

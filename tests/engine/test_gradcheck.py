@@ -161,6 +161,26 @@ for _reduction in ("mean", "sum", "none"):
         C("binary_cross_entropy_with_logits", T((3, 4)), T((3, 4), "unit"), reduction=_reduction),
         C("mse_loss", T((3, 1)), T((4,)), reduction=_reduction),
     ]
+    CASES += [
+        C("smooth_l1_loss", T((3, 1)), T((4,)), reduction=_reduction, beta=5.0),
+        C("huber_loss", T((3, 1)), T((4,)), reduction=_reduction, delta=5.0),
+        C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
+    ]
+CASES += [
+    C("smooth_l1_loss", T((3, 4)), T((3, 4)), beta=0.5),
+    C("huber_loss", T((3, 4)), T((3, 4)), delta=0.3),
+    C("binary_cross_entropy", T((2, 3), "unit"), T((2, 3), "unit"), T((3,), POS, grad=False)),
+    C("leaky_relu", T((3, 4)), negative_slope=0.2),
+    C("leaky_relu", T((3, 4)), negative_slope=0.2, self_is_result=True),
+    C("elu", T((3, 4)), alpha=0.7, scale=1.3, input_scale=0.6),
+    C("elu", T((3, 4)), alpha=0.7, scale=1.3, input_scale=0.6, self_is_result=True),
+    C("celu", T((3, 4)), alpha=0.3),
+    C("gelu", T((3, 4))),
+    C("gelu", T((3, 4)), approximate="tanh"),
+    C("silu", T((3, 4))),
+    C("softplus", T((3, 4)), beta=2.0),
+    C("hardtanh", T((3, 4)), min_val=-0.5, max_val=1.0),
+]
 
 
 def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:

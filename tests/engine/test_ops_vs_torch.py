@@ -374,6 +374,59 @@ CASES += [
     C("mse_loss", T(()), T((3,))),
     C("mse_loss", T((3, 2)), T((3, 2), grad=False)),
 ]
+for _reduction in ("mean", "sum", "none"):
+    CASES += [
+        C("smooth_l1_loss", T((3, 4)), T((3, 4)), reduction=_reduction),
+        C("smooth_l1_loss", T((3, 1)), T((4,)), reduction=_reduction, beta=0.5),
+        C("huber_loss", T((3, 4)), T((3, 4)), reduction=_reduction, delta=0.7),
+        C("huber_loss", T((3, 1)), T((4,)), reduction=_reduction),
+        C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
+        C(
+            "binary_cross_entropy",
+            T((3, 4), "unit"),
+            T((3, 4), "unit"),
+            T((4,), POS, grad=False),
+            reduction=_reduction,
+        ),
+    ]
+CASES += [
+    C("smooth_l1_loss", T((3, 2)), T((3, 2)), beta=0.0),  # the L1 loss
+    C("smooth_l1_loss", T(()), T((3,), TIES), beta=2.0),
+    C("huber_loss", T((2, 3)), T((2, 3), grad=False), delta=3.0),
+    C("huber_loss", T((2, 3)), T(()), delta=0.5),
+    C("binary_cross_entropy", T((), "unit"), T((), "unit", grad=False)),
+    C("binary_cross_entropy", T((2, 3), "unit"), T((2, 3), "unit"), T((2, 1), POS, grad=False)),
+]
+# Activations: |x| in [0.2, 2] covers both sides of each kink; TIES puts x on hardtanh's
+# bounds; beta=15 takes softplus past its threshold.
+CASES += [
+    C("leaky_relu", T((3, 4))),
+    C("leaky_relu", T((3, 4)), negative_slope=-0.3),
+    C("leaky_relu", T((3, 4)), negative_slope=0.2, self_is_result=True),
+    C("elu", T((3, 4))),
+    C("elu", T((3, 4)), alpha=0.7, scale=1.3, input_scale=0.6),
+    C(
+        "elu",
+        T((3, 4)),
+        alpha=1.6732632423543772848170429916717,
+        scale=1.0507009873554804934193349852946,
+    ),  # selu
+    C("elu", T((3, 4)), alpha=0.5, scale=2.0, self_is_result=True),
+    C("celu", T((3, 4))),
+    C("celu", T((3, 4)), alpha=0.3),
+    C("celu", T((3, 4)), alpha=2.0, self_is_result=True),
+    C("gelu", T((3, 4))),
+    C("gelu", T((3, 4)), approximate="tanh"),
+    C("silu", T((3, 4))),
+    C("silu", T(())),
+    C("softplus", T((3, 4))),
+    C("softplus", T((3, 4)), beta=15.0),
+    C("softplus", T((3, 4)), beta=-2.0, threshold=1.0),
+    C("hardtanh", T((3, 4))),
+    C("hardtanh", T((3, 4), TIES), min_val=-1.0, max_val=0.5),
+    C("hardtanh", T((3, 4)), min_val=0.0, max_val=6.0),  # relu6
+    C("hardtanh", T((2, 3), dtype="int64", grad=False), min_val=1.5, max_val=3.7),
+]
 # Neural-network ops. nll_loss's targets are int64 class indices in [1, 5) (see _sample), so
 # five classes keep them in range and ignore_index=2 drops some rows.
 _CLASSES = T((4,), dtype="int64", grad=False)
@@ -568,6 +621,33 @@ TORCH: dict[str, Callable] = {
     "std": torch.std,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "mse_loss": F.mse_loss,
+    # as F's wrappers call the native ops: on broadcast operands (the native backward of a
+    # mean divides by the unbroadcast input's size); smooth_l1_loss with beta 0 too (F's is
+    # l1_loss then); in-place forms on a clone record ...Backward1
+    "smooth_l1_loss": lambda x, y, reduction, beta: torch._C._nn.smooth_l1_loss(
+        *torch.broadcast_tensors(x, y), _REDUCTION_ENUM[reduction], beta
+    ),
+    "huber_loss": lambda x, y, reduction, delta: torch._C._nn.huber_loss(
+        *torch.broadcast_tensors(x, y), _REDUCTION_ENUM[reduction], delta
+    ),
+    "binary_cross_entropy": lambda x, y, weight=None, reduction="mean": (
+        torch._C._nn.binary_cross_entropy(x, y, weight, _REDUCTION_ENUM[reduction])
+    ),
+    "leaky_relu": lambda x, negative_slope, self_is_result: (
+        torch._C._nn.leaky_relu_(x.clone(), negative_slope)
+        if self_is_result
+        else F.leaky_relu(x, negative_slope)
+    ),
+    "elu": lambda x, alpha, scale, input_scale, self_is_result: (
+        torch._C._nn.elu_ if self_is_result else torch._C._nn.elu
+    )(x.clone() if self_is_result else x, alpha, scale, input_scale),
+    "celu": lambda x, alpha, self_is_result: (
+        torch.celu_(x.clone(), alpha) if self_is_result else torch.celu(x, alpha)
+    ),
+    "gelu": F.gelu,
+    "silu": F.silu,
+    "softplus": F.softplus,
+    "hardtanh": F.hardtanh,
     "addmm": torch.addmm,
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
@@ -576,6 +656,9 @@ TORCH: dict[str, Callable] = {
     # non-contiguous input ("grad_input must be contiguous"), where the engine's takes it
     "nll_loss2d": lambda x, *rest, **attrs: F.nll_loss(x.contiguous(), *rest, **attrs),
 }
+
+
+_REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # torch's at::Reduction
 
 
 # ---------------------------------------------------------------- running a case
@@ -1030,6 +1113,11 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         *(C("linalg_vector_norm", T(SPECIAL.shape), ord=p) for p in (2.0, 1.0, 3.0, np.inf)),
         C("linalg_vector_norm", T((11,)), ord=-np.inf),  # no nan: 0 is the smallest |x|
         C("clamp_max_tensor", T(SPECIAL.shape), T(SPECIAL.shape)),
+        *(C(op, T(SPECIAL.shape)) for op in ("leaky_relu", "elu", "celu", "silu")),
+        C("gelu", T(SPECIAL.shape), approximate="tanh"),
+        C("softplus", T(SPECIAL.shape), beta=2.0),
+        C("smooth_l1_loss", T(SPECIAL.shape), T(SPECIAL.shape), reduction="none"),
+        C("huber_loss", T(SPECIAL.shape), T(SPECIAL.shape), reduction="none"),
     ],
     ids=lambda c: c.id,
 )
@@ -1114,3 +1202,103 @@ def test_vector_norm_errors_match_torch(shape: tuple, dtype: str, attrs: dict) -
         graph.call("linalg_vector_norm", [graph.Tensor(data)], attrs)
     assert type(raised.value).__name__ == type(expected.value).__name__
     assert str(raised.value) == str(expected.value).splitlines()[0]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("op", ["gelu", "hardtanh"])
+def test_special_values_through_torch_s_vectorized_kernels(op: str, dtype: str) -> None:
+    """gelu and hardtanh's backward treat nan and inf differently in torch's vectorized
+    kernels (two vectors a step) and in its scalar loop (the last few elements, or a whole
+    small tensor). Over 33 elements all but the last (a plain 1000) take the vectorized
+    path, whose results the engine's match: hardtanh's gradient is 0 at nan. One exception:
+    float32 gelu(+inf) is nan there (its vectorized erf), where the engine gives +inf, the
+    limit (torch's scalar loop and float64 give it too)."""
+    data = np.tile(SPECIAL, 3).astype(dtype)
+    upstream = np.random.default_rng(_seed(op, dtype)).standard_normal(data.shape).astype(dtype)
+    x = torch.tensor(data, requires_grad=True)
+    theirs = getattr(F, op)(x)
+    (expected,) = torch.autograd.grad(theirs, [x], torch.tensor(upstream))
+    mine = graph.Tensor(data.copy(), requires_grad=True)
+    ours = graph.call(op, [mine], {})
+    graph.run_backward([ours], [graph.Tensor(upstream)], retain_graph=False)
+    expected_values = theirs.detach().numpy().copy()
+    if op == "gelu" and dtype == "float32":
+        assert np.isnan(expected_values[data == np.inf]).all()
+        expected_values[data == np.inf] = np.inf
+    np.testing.assert_allclose(ours.data, expected_values, **TOLERANCE[dtype])
+    np.testing.assert_allclose(mine.grad.data, expected.numpy(), **TOLERANCE[dtype])
+
+
+_BCE_BAD = [  # (input, target): torch checks element by element, input before target
+    ([0.5, 1.5], [0.0, 1.0]),
+    ([0.5, 0.5], [2.0, 1.0]),
+    ([0.5, 1.5], [-1.0, 1.0]),  # the target's element comes first
+    ([0.5, np.nan], [0.0, 1.0]),
+    ([-0.0, 1.0], [0.0, np.nan]),
+]
+
+
+@pytest.mark.parametrize(
+    "op, operands, attrs",
+    [
+        ("gelu", [[1.0]], {"approximate": "erf"}),
+        ("celu", [[1.0]], {"alpha": 0.0}),
+        ("smooth_l1_loss", [[1.0], [2.0]], {"beta": -0.5}),
+        ("huber_loss", [[1.0], [2.0]], {"delta": 0.0}),
+        ("huber_loss", [[1.0], [2.0]], {"delta": -1.0}),
+        *(("binary_cross_entropy", pair, {}) for pair in _BCE_BAD),
+        ("binary_cross_entropy", [[0.5], [0.5, 0.5]], {}),
+        ("binary_cross_entropy", [np.float32([0.5]), [1.0]], {}),
+        ("binary_cross_entropy", [[0.5], np.float32([1.0])], {}),
+        ("binary_cross_entropy", [[[0.5, 0.5]], [[1.0, 0.0]], [[1.0], [2.0]]], {}),
+    ],
+    ids=str,
+)
+def test_activation_and_loss_errors_match_torch(op: str, operands: list, attrs: dict) -> None:
+    """Attribute and value checks: torch's exception type and message (F's size check for
+    binary_cross_entropy, which torch makes before its native op)."""
+    arrays = [np.asarray(o, np.float64) if not isinstance(o, np.ndarray) else o for o in operands]
+    function = {"binary_cross_entropy": F.binary_cross_entropy, "gelu": F.gelu}.get(op)
+    theirs = [torch.tensor(a) for a in arrays]
+    with pytest.raises(Exception) as expected:
+        if function is F.binary_cross_entropy:
+            function(*theirs[:2], weight=theirs[2] if len(theirs) > 2 else None)
+        else:
+            _torch_call(C(op, **attrs), theirs)
+    with pytest.raises(GradError) as raised:
+        graph.call(op, [graph.Tensor(a) for a in arrays], attrs)
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value).splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "op, attrs",
+    [
+        ("leaky_relu", {"negative_slope": -0.1}),
+        ("leaky_relu", {"negative_slope": 0.0}),
+        ("elu", {"alpha": -1.0, "scale": 1.0, "input_scale": 1.0}),
+        ("celu", {"alpha": -2.0}),
+        ("celu", {"alpha": 2.0}),
+    ],
+    ids=str,
+)
+def test_in_place_activation_backward_refuses_a_negative_slope_as_torch(op, attrs) -> None:
+    """The in-place forms (self_is_result) run forward, and their backward raises torch's
+    error for a negative slope or alpha; gradients otherwise match."""
+    data = np.array([-1.5, -0.2, 0.3, 2.0])
+    x = torch.tensor(data, requires_grad=True)
+    theirs = _torch_call(C(op, **attrs, self_is_result=True), [x])
+    mine = graph.Tensor(data.copy(), requires_grad=True)
+    ours = graph.call(op, [mine], {**attrs, "self_is_result": True})
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    assert ours.grad_fn.name == type(theirs.grad_fn).__name__
+    try:
+        (expected,) = torch.autograd.grad(theirs.sum(), [x])
+    except RuntimeError as error:
+        with pytest.raises(RuntimeError) as raised:
+            graph.run_backward([ours], [graph.Tensor(np.ones(4))], retain_graph=False)
+        assert str(raised.value) == str(error)
+        assert mine.grad is None  # a failed backward changes nothing
+    else:
+        graph.run_backward([ours], [graph.Tensor(np.ones(4))], retain_graph=False)
+        np.testing.assert_allclose(mine.grad.data, expected.numpy(), rtol=1e-12)
