@@ -898,6 +898,9 @@ def huber_backward(g, x, y, delta, norm):
     return norm * d * g
 
 
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
 @elementwise(2)
 def binary_cross_entropy(x, y):
     """(y - 1) max(ln(1 - x), -100) - y max(ln x, -100)"""
@@ -907,8 +910,8 @@ def binary_cross_entropy(x, y):
 
 @elementwise(3)
 def binary_cross_entropy_backward(g, x, y):
-    """g (x - y) / max((1 - x) x, 1e-12)"""
-    return g * (x - y) / max((1 - x) * x, _rounded_like(x, 1e-12))
+    """g (x - y) / max((1 - x) x, ε), ε torch's EPSILON: the float 1e-12 (9.99999996e-13)"""
+    return g * (x - y) / max((1 - x) * x, _rounded_like(x, _BCE_EPSILON))
 
 
 @elementwise(2)

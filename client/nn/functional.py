@@ -7,7 +7,7 @@ import warnings
 from gradrpc.engine import rules
 
 from ..grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, _number
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -49,20 +49,149 @@ def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
+def _check_input(function: str, input) -> None:
+    """torch's TypeError for an `input` that is not a tensor."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{function}(): argument 'input' (position 1) must be Tensor, "
+            f"not {type(input).__name__}"
+        )
+
+
+def _number_argument(function: str, value, name: str, position: int, kind: str = "Number"):
+    """`value` as a float, for an argument torch parses as a Number (or as a float, with
+    `kind` "float"); else torch's TypeError."""
+    number = _number(value)
+    if number is None or isinstance(number, complex):
+        raise TypeError(
+            f"{function}(): argument '{name}' (position {position}) must be {kind}, "
+            f"not {type(value).__name__}"
+        )
+    return float(number)
+
+
+def _activation(input: Tensor, op: str, attrs: dict, inplace: bool, self_is_result: bool = False):
+    """The elementwise `op` of `input`, or its in-place form (the op computed out of place,
+    then adopted by `input`; with `self_is_result` its node saves the result, torch's
+    ...Backward1)."""
+    if not inplace:
+        return input._call(op, [input], attrs)
+    if self_is_result:
+        attrs = {**attrs, "self_is_result": True}
+    return input._in_place_of(f"{op}_", lambda: input._call(op, [input], attrs))
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """max(0, x) + negative_slope min(0, x)."""
+    function = "leaky_relu_" if inplace else "leaky_relu"
+    _check_input(function, input)
+    slope = _number_argument(function, negative_slope, "negative_slope", 2)
+    return _activation(input, "leaky_relu", {"negative_slope": slope}, inplace, self_is_result=True)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, else alpha (e^x - 1)."""
+    function = "elu_" if inplace else "elu"
+    _check_input(function, input)
+    alpha = _number_argument(function, alpha, "alpha", 2)
+    attrs = {"alpha": alpha, "scale": 1.0, "input_scale": 1.0}
+    return _activation(input, "elu", attrs, inplace, self_is_result=True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale (max(0, x) + min(0, alpha (e^x - 1))), alpha ≈ 1.6733 and scale ≈ 1.0507: the
+    elu op with those (EluBackward0, as torch records it)."""
+    _check_input("selu_" if inplace else "selu", input)
+    attrs = {"alpha": _SELU_ALPHA, "scale": _SELU_SCALE, "input_scale": 1.0}
+    return _activation(input, "elu", attrs, inplace, self_is_result=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (e^(x / alpha) - 1))."""
+    function = "celu_" if inplace else "celu"
+    _check_input(function, input)
+    alpha = _number_argument(function, alpha, "alpha", 2)
+    return _activation(input, "celu", {"alpha": alpha}, inplace, self_is_result=True)
+
+
+def gelu(input: Tensor, *, approximate: str = "none") -> Tensor:
+    """x Φ(x), Φ the standard normal CDF; with approximate='tanh',
+    x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2."""
+    _check_input("gelu", input)
+    if not isinstance(approximate, str):
+        raise TypeError(
+            f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}"
+        )
+    return input._call("gelu", [input], {"approximate": approximate})
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x σ(x)."""
+    _check_input("silu_" if inplace else "silu", input)
+    return _activation(input, "silu", {}, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """ln(1 + e^(beta x)) / beta, or x itself where beta x > threshold."""
+    _check_input("softplus", input)
+    attrs = {
+        "beta": _number_argument("softplus", beta, "beta", 2),
+        "threshold": _number_argument("softplus", threshold, "threshold", 3),
+    }
+    return input._call("softplus", [input], attrs)
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """x clamped to [min_val, max_val]; the gradient passes strictly inside."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    function = "hardtanh_" if inplace else "hardtanh"
+    _check_input(function, input)
+    attrs = {
+        "min_val": _number_argument(function, min_val, "min_val", 2),
+        "max_val": _number_argument(function, max_val, "max_val", 3),
+    }
+    return _activation(input, "hardtanh", attrs, inplace)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(0, x), 6): hardtanh(x, 0, 6), as torch records it."""
+    _check_input("relu6_" if inplace else "relu6", input)
+    return _activation(input, "hardtanh", {"min_val": 0.0, "max_val": 6.0}, inplace)
+
+
 def _reduction(size_average, reduce, reduction: str) -> str:
+    """`reduction`, or the one the legacy `size_average` and `reduce` give (with torch's
+    deprecation warning)."""
     if size_average is None and reduce is None:
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    return ("mean" if size_average else "sum") if reduce else "none"
+    reduction = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use "
+        f"reduction='{reduction}' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return reduction
 
 
-def _checked_reduction(size_average, reduce, reduction: str) -> str:
+def _check_reduction(reduction: str) -> str:
     """The reduction, checked at the line: a loss composed of several ops checks it first."""
-    reduction = _reduction(size_average, reduce, reduction)
     if reduction not in rules.REDUCTIONS:
         raise rules.InvalidValue(f"{reduction} is not a valid value for reduction")
     return reduction
+
+
+def _checked_reduction(size_average, reduce, reduction: str) -> str:
+    return _check_reduction(_reduction(size_average, reduce, reduction))
 
 
 def binary_cross_entropy_with_logits(
@@ -96,6 +225,42 @@ def _tensor_argument(input: Tensor, function: str, value, name: str, position: i
     return input._coerce(value)
 
 
+def _warn_target_size(input: Tensor, target: Tensor) -> None:
+    """torch's warning for a target whose size is not the input's (they will broadcast)."""
+    if target.size() != input.size():
+        warnings.warn(
+            f"Using a target size ({rules.size_repr(target.shape)}) that is different to the "
+            f"input size ({rules.size_repr(input.shape)}). This will likely lead to incorrect "
+            "results due to broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """torch.broadcast_tensors(input, target): each expanded to their common shape
+    (ExpandBackward0), unless it has that shape already."""
+    if input._meta.shape == target._meta.shape:
+        return input, target
+    shape = rules.broadcast_shapes(input._meta.shape, target._meta.shape)
+    return tuple(t if t._meta.shape == shape else t.expand(shape) for t in (input, target))
+
+
+def _weighted(input: Tensor, weight: Tensor, reduction: str, errors, mean) -> Tensor:
+    """torch's composition of a loss with a `weight` of the input's size: the elementwise
+    `errors()` times the weight, then none, sum or `mean(weighted)`."""
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    weighted = errors() * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return mean(weighted)
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
 def mse_loss(
     input: Tensor,
     target: Tensor,
@@ -107,31 +272,139 @@ def mse_loss(
     """(x - y)², reduced; with a `weight` of x's size, torch's composition w (x - y)², whose
     mean divides by Σ w."""
     target = input._coerce(target)
-    if target._meta.shape != input._meta.shape:
-        warnings.warn(
-            f"Using a target size ({rules.size_repr(target.shape)}) that is different to the "
-            f"input size ({rules.size_repr(input.shape)}). This will likely lead to incorrect "
-            "results due to broadcasting. Please ensure they have the same size.",
-            UserWarning,
-            stacklevel=2,
-        )
+    _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
+    expanded_input, expanded_target = _broadcast(input, target)
     if weight is None:
-        return input._call("mse_loss", [input, target], {"reduction": reduction})
-    shape = rules.broadcast_shapes(input._meta.shape, target._meta.shape)
-    expanded_input, expanded_target = (
-        t if t.shape == shape else t.expand(shape) for t in (input, target)
+        return input._call("mse_loss", [expanded_input, expanded_target], {"reduction": reduction})
+    return _weighted(
+        input,
+        weight,
+        reduction,
+        lambda: (expanded_input - expanded_target).pow(2),
+        lambda weighted: weighted.sum() / weight.sum(),
     )
-    if weight.size() != input.size():
-        raise ValueError("Weights and input must have the same size.")
-    weighted = (expanded_input - expanded_target).pow(2) * weight
+
+
+def _l1(expanded_input: Tensor, expanded_target: Tensor, reduction: str) -> Tensor:
+    """torch's l1_loss op, a composition: |x - y| (AbsBackward0 of SubBackward0), then its
+    mean() or sum()."""
+    reduction = _check_reduction(reduction)
+    errors = (expanded_input - expanded_target).abs()
     if reduction == "none":
-        return weighted
-    if reduction == "sum":
-        return weighted.sum()
-    if reduction == "mean":
-        return weighted.sum() / weight.sum()
-    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+        return errors
+    return errors.sum() if reduction == "sum" else errors.mean()
+
+
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight=None,
+) -> Tensor:
+    """|x - y|, reduced; with a `weight` of x's size, torch's composition w |x - y|, whose
+    mean divides by Σ w."""
+    _warn_target_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    expanded_input, expanded_target = _broadcast(input, input._coerce(target))
+    if weight is None:
+        return _l1(expanded_input, expanded_target, reduction)
+    return _weighted(
+        input,
+        weight,
+        reduction,
+        lambda: (expanded_input - expanded_target).abs(),
+        lambda weighted: weighted.sum() / weight.sum(),
+    )
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """z² / (2 beta) where z = |x - y| < beta, else z - beta / 2, reduced; l1_loss for a
+    beta of 0, as torch's."""
+    _warn_target_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    expanded_input, expanded_target = _broadcast(input, input._coerce(target))
+    if beta == 0.0:
+        return _l1(expanded_input, expanded_target, reduction)
+    attrs = {
+        "reduction": _check_reduction(reduction),
+        "beta": _number_argument("smooth_l1_loss", beta, "beta", 4, "float"),
+    }
+    return input._call("smooth_l1_loss", [expanded_input, expanded_target], attrs)
+
+
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight=None,
+) -> Tensor:
+    """z² / 2 where z = |x - y| < delta, else delta (z - delta / 2), reduced; with a
+    `weight` of x's size, torch's composition w huber(x, y), whose mean is the plain mean."""
+    _warn_target_size(input, target)
+    expanded_input, expanded_target = _broadcast(input, input._coerce(target))
+
+    def huber(reduction: str) -> Tensor:
+        attrs = {
+            "reduction": _check_reduction(reduction),
+            "delta": _number_argument("huber_loss", delta, "delta", 4, "float"),
+        }
+        return input._call("huber_loss", [expanded_input, expanded_target], attrs)
+
+    if weight is None:
+        return huber(reduction)
+    return _weighted(input, weight, reduction, lambda: huber("none"), Tensor.mean)
+
+
+def _check_broadcast_shapes(*shapes) -> None:
+    """torch.broadcast_shapes's check, with its error (worded unlike broadcasting
+    tensors')."""
+    common = [1] * max(len(shape) for shape in shapes)
+    for index, shape in enumerate(shapes):
+        for dim in range(-1, -1 - len(shape), -1):
+            if common[dim] == 1:
+                common[dim] = shape[dim]
+            elif shape[dim] not in (1, common[dim]):
+                raise rules.ShapeMismatch(
+                    f"Attempting to broadcast a dimension of length {shape[dim]} at {dim}! "
+                    f"Mismatching argument at index {index} had {shape}; but expected shape "
+                    f"should be broadcastable to {common}"
+                )
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-w (y ln x + (1 - y) ln(1 - x)) for probabilities x, each log clamped at -100,
+    reduced; the weight w broadcasts to x's shape and gets no gradient. torch's checks in
+    its order: the reduction, the target's size, then the weight against the target."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    if target.size() != input.size():
+        raise ValueError(
+            f"Using a target size ({rules.size_repr(target.shape)}) that is different to the "
+            f"input size ({rules.size_repr(input.shape)}) is deprecated. Please ensure they "
+            "have the same size."
+        )
+    operands = [input, input._coerce(target)]
+    if weight is not None:
+        _check_broadcast_shapes(target.size(), weight.size())
+        operands.append(input._coerce(weight))
+    return input._call("binary_cross_entropy", operands, {"reduction": reduction})
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
