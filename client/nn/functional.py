@@ -261,6 +261,24 @@ def _weighted(input: Tensor, weight: Tensor, reduction: str, errors, mean) -> Te
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
+def _pointwise_loss(input, target, size_average, reduce, reduction, weight, loss, errors):
+    """mse_loss's and l1_loss's common course: torch's target-size warning, the legacy
+    reduction, both broadcast (ExpandBackward0); then `loss(x, y, reduction)`, or with a
+    `weight` of x's size torch's composition w errors(x, y), whose mean divides by Σ w."""
+    _warn_target_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    expanded_input, expanded_target = _broadcast(input, input._coerce(target))
+    if weight is None:
+        return loss(expanded_input, expanded_target, reduction)
+    return _weighted(
+        input,
+        weight,
+        reduction,
+        lambda: errors(expanded_input, expanded_target),
+        lambda weighted: weighted.sum() / weight.sum(),
+    )
+
+
 def mse_loss(
     input: Tensor,
     target: Tensor,
@@ -269,20 +287,16 @@ def mse_loss(
     reduction: str = "mean",
     weight=None,
 ) -> Tensor:
-    """(x - y)², reduced; with a `weight` of x's size, torch's composition w (x - y)², whose
-    mean divides by Σ w."""
-    target = input._coerce(target)
-    _warn_target_size(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    expanded_input, expanded_target = _broadcast(input, target)
-    if weight is None:
-        return input._call("mse_loss", [expanded_input, expanded_target], {"reduction": reduction})
-    return _weighted(
+    """(x - y)², reduced; with a `weight` of x's size, w (x - y)², whose mean divides by Σ w."""
+    return _pointwise_loss(
         input,
-        weight,
+        target,
+        size_average,
+        reduce,
         reduction,
-        lambda: (expanded_input - expanded_target).pow(2),
-        lambda weighted: weighted.sum() / weight.sum(),
+        weight,
+        lambda x, y, reduction: input._call("mse_loss", [x, y], {"reduction": reduction}),
+        lambda x, y: (x - y).pow(2),
     )
 
 
@@ -304,19 +318,9 @@ def l1_loss(
     reduction: str = "mean",
     weight=None,
 ) -> Tensor:
-    """|x - y|, reduced; with a `weight` of x's size, torch's composition w |x - y|, whose
-    mean divides by Σ w."""
-    _warn_target_size(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    expanded_input, expanded_target = _broadcast(input, input._coerce(target))
-    if weight is None:
-        return _l1(expanded_input, expanded_target, reduction)
-    return _weighted(
-        input,
-        weight,
-        reduction,
-        lambda: (expanded_input - expanded_target).abs(),
-        lambda weighted: weighted.sum() / weight.sum(),
+    """|x - y|, reduced; with a `weight` of x's size, w |x - y|, whose mean divides by Σ w."""
+    return _pointwise_loss(
+        input, target, size_average, reduce, reduction, weight, _l1, lambda x, y: (x - y).abs()
     )
 
 

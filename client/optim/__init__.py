@@ -165,6 +165,9 @@ class Optimizer:
     """Base class of the optimizers (torch.optim.Optimizer)."""
 
     algorithm = ""  # the OptimizerStepOperation's algorithm
+    # the group's options it sends besides lr and betas, as floats and as bools
+    float_options: tuple[str, ...] = ()
+    bool_options: tuple[str, ...] = ()
 
     def __init__(self, params, defaults: dict) -> None:
         if defaults.get("differentiable"):
@@ -255,7 +258,15 @@ class Optimizer:
         raise NotImplementedError
 
     def _options(self, group: dict) -> dict[str, dict]:
-        raise NotImplementedError
+        """The operation's options from `group`: lr (a 1-element tensor taken as its number),
+        betas as beta1 and beta2 where the optimizer has them, then `float_options` and
+        `bool_options`."""
+        options = {"lr": _float(_check_number("lr", group["lr"]))}
+        if "betas" in self.defaults:
+            options["beta1"], options["beta2"] = (_float(beta) for beta in group["betas"])
+        options.update({name: _float(group[name]) for name in self.float_options})
+        options.update({name: _bool(group[name]) for name in self.bool_options})
+        return options
 
     def _advance(self, group: dict, state: dict) -> dict:
         """Advance a parameter's client-kept scalars for its step as torch's step does (the
@@ -424,6 +435,8 @@ class SGD(Optimizer):
     decay and maximize (torch.optim.SGD)."""
 
     algorithm = "sgd"
+    float_options = ("momentum", "dampening", "weight_decay")
+    bool_options = ("nesterov", "maximize")
 
     def __init__(
         self,
@@ -465,20 +478,17 @@ class SGD(Optimizer):
         return ("momentum_buffer",) if group["momentum"] != 0 else ()
 
     def _options(self, group: dict) -> dict[str, dict]:
-        return {
-            "lr": _float(_check_number("lr", group["lr"])),
-            "momentum": _float(group["momentum"]),
-            "dampening": _float(group["dampening"]),
-            "weight_decay": _float(_check_number("weight_decay", group["weight_decay"])),
-            "nesterov": _bool(group["nesterov"]),
-            "maximize": _bool(group["maximize"]),
-        }
+        """weight_decay may be a 1-element tensor too, as lr may."""
+        weight_decay = _float(_check_number("weight_decay", group["weight_decay"]))
+        return {**super()._options(group), "weight_decay": weight_decay}
 
 
 class Adam(Optimizer):
     """Adam with L2 or decoupled weight decay, amsgrad and maximize (torch.optim.Adam)."""
 
     algorithm = "adam"
+    float_options = ("eps", "weight_decay")
+    bool_options = ("amsgrad", "decoupled_weight_decay", "maximize")
 
     def __init__(
         self,
@@ -514,19 +524,6 @@ class Adam(Optimizer):
 
     def _state_keys(self, group: dict) -> tuple[str, ...]:
         return ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")[: 4 if group["amsgrad"] else 3]
-
-    def _options(self, group: dict) -> dict[str, dict]:
-        beta1, beta2 = group["betas"]
-        return {
-            "lr": _float(_check_number("lr", group["lr"])),
-            "beta1": _float(beta1),
-            "beta2": _float(beta2),
-            "eps": _float(group["eps"]),
-            "weight_decay": _float(group["weight_decay"]),
-            "amsgrad": _bool(group["amsgrad"]),
-            "decoupled_weight_decay": _bool(group["decoupled_weight_decay"]),
-            "maximize": _bool(group["maximize"]),
-        }
 
 
 class AdamW(Adam):
@@ -573,6 +570,8 @@ class RMSprop(Optimizer):
     """RMSprop with momentum, centering, weight decay and maximize (torch.optim.RMSprop)."""
 
     algorithm = "rmsprop"
+    float_options = ("alpha", "eps", "weight_decay", "momentum")
+    bool_options = ("centered", "maximize")
 
     def __init__(
         self,
@@ -619,17 +618,6 @@ class RMSprop(Optimizer):
             + ("grad_avg",) * bool(group["centered"])
         )
 
-    def _options(self, group: dict) -> dict[str, dict]:
-        return {
-            "lr": _float(_check_number("lr", group["lr"])),
-            "alpha": _float(group["alpha"]),
-            "eps": _float(group["eps"]),
-            "weight_decay": _float(group["weight_decay"]),
-            "momentum": _float(group["momentum"]),
-            "centered": _bool(group["centered"]),
-            "maximize": _bool(group["maximize"]),
-        }
-
 
 class Adagrad(Optimizer):
     """Adagrad with learning-rate decay, weight decay and maximize (torch.optim.Adagrad). As
@@ -637,6 +625,8 @@ class Adagrad(Optimizer):
     initial_accumulator_value) when constructed."""
 
     algorithm = "adagrad"
+    float_options = ("lr_decay", "weight_decay", "eps")
+    bool_options = ("maximize",)
 
     def __init__(
         self,
@@ -690,15 +680,6 @@ class Adagrad(Optimizer):
     def _state_keys(self, group: dict) -> tuple[str, ...]:
         return ("step", "sum")
 
-    def _options(self, group: dict) -> dict[str, dict]:
-        return {
-            "lr": _float(_check_number("lr", group["lr"])),
-            "lr_decay": _float(group["lr_decay"]),
-            "weight_decay": _float(group["weight_decay"]),
-            "eps": _float(group["eps"]),
-            "maximize": _bool(group["maximize"]),
-        }
-
 
 def _check_adam_family(lr, eps, betas, weight_decay) -> None:
     """torch's constructor checks of Adam, Adamax, NAdam and RAdam, in its order."""
@@ -713,24 +694,13 @@ def _check_adam_family(lr, eps, betas, weight_decay) -> None:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
-def _beta_options(group: dict) -> dict[str, dict]:
-    """The options of the Adam-like optimizers but their weight decay's kind and their own."""
-    beta1, beta2 = group["betas"]
-    return {
-        "lr": _float(_check_number("lr", group["lr"])),
-        "beta1": _float(beta1),
-        "beta2": _float(beta2),
-        "eps": _float(group["eps"]),
-        "weight_decay": _float(group["weight_decay"]),
-        "maximize": _bool(group["maximize"]),
-    }
-
-
 class Adamax(Optimizer):
     """Adamax, Adam with the infinity norm, with weight decay and maximize
     (torch.optim.Adamax)."""
 
     algorithm = "adamax"
+    float_options = ("eps", "weight_decay")
+    bool_options = ("maximize",)
 
     def __init__(
         self,
@@ -761,9 +731,6 @@ class Adamax(Optimizer):
     def _state_keys(self, group: dict) -> tuple[str, ...]:
         return ("step", "exp_avg", "exp_inf")
 
-    def _options(self, group: dict) -> dict[str, dict]:
-        return _beta_options(group)
-
 
 class NAdam(Optimizer):
     """NAdam, Adam with Nesterov momentum, with momentum decay, L2 or decoupled weight decay
@@ -771,6 +738,8 @@ class NAdam(Optimizer):
     step count is, and sent with each step."""
 
     algorithm = "nadam"
+    float_options = ("eps", "weight_decay", "momentum_decay")
+    bool_options = ("decoupled_weight_decay", "maximize")
 
     def __init__(
         self,
@@ -807,13 +776,6 @@ class NAdam(Optimizer):
     def _state_keys(self, group: dict) -> tuple[str, ...]:
         return ("step", "mu_product", "exp_avg", "exp_avg_sq")
 
-    def _options(self, group: dict) -> dict[str, dict]:
-        return {
-            **_beta_options(group),
-            "momentum_decay": _float(group["momentum_decay"]),
-            "decoupled_weight_decay": _bool(group["decoupled_weight_decay"]),
-        }
-
     def _advance(self, group: dict, state: dict) -> dict:
         """The count one up, then mu_product times mu_t = beta1 (1 - 0.96^(t momentum_decay)
         / 2); the operation sends both."""
@@ -829,6 +791,8 @@ class RAdam(Optimizer):
     with L2 or decoupled weight decay and maximize (torch.optim.RAdam)."""
 
     algorithm = "radam"
+    float_options = ("eps", "weight_decay")
+    bool_options = ("decoupled_weight_decay", "maximize")
 
     def __init__(
         self,
@@ -861,17 +825,13 @@ class RAdam(Optimizer):
     def _state_keys(self, group: dict) -> tuple[str, ...]:
         return ("step", "exp_avg", "exp_avg_sq")
 
-    def _options(self, group: dict) -> dict[str, dict]:
-        return {
-            **_beta_options(group),
-            "decoupled_weight_decay": _bool(group["decoupled_weight_decay"]),
-        }
-
 
 class Adadelta(Optimizer):
     """Adadelta with weight decay and maximize (torch.optim.Adadelta)."""
 
     algorithm = "adadelta"
+    float_options = ("rho", "eps", "weight_decay")
+    bool_options = ("maximize",)
 
     def __init__(
         self,
@@ -908,15 +868,6 @@ class Adadelta(Optimizer):
 
     def _state_keys(self, group: dict) -> tuple[str, ...]:
         return ("step", "square_avg", "acc_delta")
-
-    def _options(self, group: dict) -> dict[str, dict]:
-        return {
-            "lr": _float(_check_number("lr", group["lr"])),
-            "rho": _float(group["rho"]),
-            "eps": _float(group["eps"]),
-            "weight_decay": _float(group["weight_decay"]),
-            "maximize": _bool(group["maximize"]),
-        }
 
 
 from . import lr_scheduler  # noqa: E402, F401
