@@ -42,6 +42,85 @@ def scale(g, factor):
     return factor * g
 
 
+# ---------------------------------------------------------------- layer_norm
+# Rows of n elements, normalized each on its own. stats[r] holds the row's mean μ and
+# ρ = 1/√(σ² + eps), σ² the biased variance, in the row's dtype: μ and σ² are summed in
+# float64 and rounded once, ρ is computed in float64 from the rounded σ² and rounded, as
+# torch computes it from its float statistics.
+
+_ROWS = "T[:, ::1]"
+
+
+@njit(cache=True, nogil=True)
+def _row_stats(x, r, eps, stats):
+    """stats[r] = (μ, ρ) of row r of x (n > 0)."""
+    n = x.shape[1]
+    total = 0.0
+    for j in range(n):
+        total += x[r, j]
+    mean = total / n
+    squares = 0.0
+    for j in range(n):
+        d = x[r, j] - mean
+        squares += d * d
+    stats[r, 0] = mean
+    stats[r, 1] = squares / n
+    stats[r, 1] = 1.0 / math.sqrt(stats[r, 1] + eps)
+
+
+@njit(_sigs(f"void({_ROWS}, float64, {_ROWS})"), cache=True, nogil=True)
+def layer_norm_stats(x, eps, stats):
+    """stats of every row of x (the backward recomputes what the forward found)."""
+    if x.shape[1] == 0:
+        return
+    for r in range(x.shape[0]):
+        _row_stats(x, r, eps, stats)
+
+
+@njit(_sigs(f"void({_ROWS}, T[::1], T[::1], float64, {_ROWS}, {_ROWS})"), cache=True, nogil=True)
+def layer_norm(x, weight, bias, eps, stats, out):
+    """out = (x - μ) ρ w + b per row, in x's dtype in torch's order; fills stats."""
+    n_rows, n = x.shape
+    if n == 0:
+        return
+    for r in range(n_rows):
+        _row_stats(x, r, eps, stats)
+        mean, rstd = stats[r, 0], stats[r, 1]
+        for j in range(n):
+            out[r, j] = (x[r, j] - mean) * rstd * weight[j] + bias[j]
+
+
+@njit(
+    _sigs(f"void({_ROWS}, {_ROWS}, T[::1], {_ROWS}, {_ROWS}, float64[::1], float64[::1])"),
+    cache=True,
+    nogil=True,
+)
+def layer_norm_backward(g, x, weight, stats, dx, dw, db):
+    """torch's layer-norm backward, summed in float64 and rounded once: per row, with
+    s = Σ g w x and t = Σ g w, dx = ρ g w + b x + c where b = (t μ - s) ρ³ / n and
+    c = -b μ - t ρ / n; over the rows, dw += g (x - μ) ρ and db += g (dw and db are float64
+    accumulators; dx is skipped when it has no rows)."""
+    n_rows, n = x.shape
+    if n == 0:
+        return
+    for r in range(n_rows):
+        mean, rstd = float(stats[r, 0]), float(stats[r, 1])
+        s = 0.0
+        t = 0.0
+        for j in range(n):
+            gw = float(g[r, j]) * weight[j]
+            s += gw * x[r, j]
+            t += gw
+            dw[j] += g[r, j] * (x[r, j] - mean) * rstd
+            db[j] += g[r, j]
+        if dx.shape[0] == 0:
+            continue
+        b = (t * mean - s) * rstd * rstd * rstd / n
+        c = -b * mean - t * rstd / n
+        for j in range(n):
+            dx[r, j] = rstd * float(g[r, j]) * weight[j] + b * x[r, j] + c
+
+
 # ---------------------------------------------------------------- softmax and log_softmax
 
 _3D = "T[:, :, ::1]"
@@ -145,6 +224,48 @@ def nll_loss_backward(g, target, weight, ignore_index, out):
         t = target[n]
         if t != ignore_index:
             out[n, t] = -weight[t] * g[n]
+
+
+# ---------------------------------------------------------------- embedding
+
+
+@njit(
+    _sigs("int64(T[:, ::1], int64[::1], T[:, ::1])", ("float32", "float64", "int64", "boolean")),
+    cache=True,
+    nogil=True,
+)
+def embedding(weight, indices, out):
+    """out[i, :] = weight[indices[i], :]. Returns the position of the first index outside
+    [0, num_embeddings), or -1 when all are valid."""
+    n_rows = weight.shape[0]
+    for i in range(indices.size):
+        k = indices[i]
+        if k < 0 or k >= n_rows:
+            return i
+        out[i, :] = weight[k, :]
+    return -1
+
+
+@njit(_sigs("void(T[:, ::1], int64[::1], int64, boolean, T[:, ::1])"), cache=True, nogil=True)
+def embedding_backward(g, indices, padding_idx, scale_grad_by_freq, out):
+    """torch's embedding_dense_backward into a zeroed `out`: for each i in order whose
+    index k = indices[i] is not padding_idx, out[k] = fma(g[i], s, out[k]) with s = 1, or
+    1 / (the count of k in indices) rounded to the dtype with scale_grad_by_freq."""
+    counts = np.zeros(out.shape[0], np.int64)
+    if scale_grad_by_freq:
+        for i in range(indices.size):
+            counts[indices[i]] += 1
+    for i in range(indices.size):
+        k = indices[i]
+        if k == padding_idx:
+            continue
+        if scale_grad_by_freq:
+            s = out.dtype.type(1.0 / counts[k])
+            for j in range(out.shape[1]):
+                out[k, j] = fma(g[i, j], s, out[k, j])
+        else:
+            for j in range(out.shape[1]):
+                out[k, j] += g[i, j]
 
 
 # ---------------------------------------------------------------- optimizers

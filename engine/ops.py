@@ -19,7 +19,7 @@ import numpy as np
 from . import advanced_indexing, rules
 from . import kernels as K
 from . import kernels_nn as KN
-from .errors import ComputeError, DimensionOutOfRange, DtypeMismatch
+from .errors import ComputeError, DimensionOutOfRange, DtypeMismatch, InvalidIndex
 from .rules import logical_dims
 
 NUMPY_DTYPES = {
@@ -1146,6 +1146,42 @@ _op(
 )(lambda x, dim: _along(KN.log_softmax, dim, x))
 
 
+def _norm_rows(x: np.ndarray, normalized_shape: Sequence[int]) -> np.ndarray:
+    """`x` as C-contiguous rows of the trailing `normalized_shape` elements."""
+    return _c(x).reshape(-1, prod(normalized_shape))
+
+
+def _affine(param: np.ndarray, n: int) -> np.ndarray:
+    """A weight or bias as n contiguous elements (an absent one arrives as the number 1 or 0)."""
+    return _c(np.broadcast_to(param.reshape(-1) if param.ndim else param, (n,)))
+
+
+def _layer_norm_vjp(n, g):
+    shape, (needs_x, needs_w, needs_b) = n.attrs["normalized_shape"], n.needs
+    rows = _norm_rows(n.saved["self"], shape)
+    stats = np.empty((rows.shape[0], 2), rows.dtype)
+    KN.layer_norm_stats(rows, n.attrs["eps"], stats)
+    weight = _affine(n.saved["weight"], rows.shape[1])
+    dx = np.empty(rows.shape if needs_x else (0, rows.shape[1]), rows.dtype)
+    dw, db = np.zeros(rows.shape[1]), np.zeros(rows.shape[1])
+    KN.layer_norm_backward(_norm_rows(g, shape), rows, weight, stats, dx, dw, db)
+    return (
+        dx.reshape(g.shape) if needs_x else None,
+        dw.astype(rows.dtype).reshape(shape) if needs_w else None,
+        db.astype(rows.dtype).reshape(shape) if needs_b else None,
+    )
+
+
+@_op("layer_norm", _layer_norm_vjp)
+def layer_norm(x, weight, bias, normalized_shape, eps):
+    rows = _norm_rows(x, normalized_shape)
+    out = np.empty_like(rows)
+    stats = np.empty((rows.shape[0], 2), rows.dtype)
+    n = rows.shape[1]
+    KN.layer_norm(rows, _affine(weight, n), _affine(bias, n), eps, stats, out)
+    return out.reshape(x.shape)
+
+
 def _nll_rows(x: np.ndarray, target: np.ndarray, weight: np.ndarray | None):
     """(M, C) rows, (M,) targets and (C,) class weights (ones when there are none) for an
     (N, C) or a (C,) input, or for an (N, C, H, W) one, whose rows are its pixels."""
@@ -1209,3 +1245,47 @@ for _name in ("nll_loss", "nll_loss2d"):
         ),
         own_dtype=("target",),
     )(_nll_loss_forward)
+
+
+# ---------------------------------------------------------------- embedding
+
+
+def _embedding_vjp(n, g):
+    """torch's embedding_dense_backward: the output gradient's rows scatter-added into a
+    zero (num_embeddings, embedding_dim) gradient (see the kernel)."""
+    weight = n.inputs[0]
+    indices = _c(n.saved["indices"].reshape(-1))
+    rows = _c(g).reshape(indices.size, weight.shape[1])
+    out = np.zeros(weight.shape, g.dtype)
+    KN.embedding_backward(rows, indices, n.attrs["padding_idx"], n.attrs["scale_grad_by_freq"], out)
+    return (out, None)
+
+
+@_op("embedding", _embedding_vjp, own_dtype=("indices",))
+def embedding(weight, indices, padding_idx, scale_grad_by_freq):
+    """weight[indices], one row per index; torch's IndexError for an index out of range."""
+    flat = _c(indices.reshape(-1))
+    out = np.empty((flat.size, weight.shape[1]), weight.dtype)
+    if KN.embedding(_c(weight), flat, out) >= 0:
+        raise InvalidIndex("index out of range in self")
+    return out.reshape((*indices.shape, weight.shape[1]))
+
+
+@_op("embedding_renorm", lambda n, g: (None, None), own_dtype=("indices",))
+def embedding_renorm(weight, indices, max_norm, norm_type):
+    """The rows the indices name, each whose norm exceeds max_norm scaled by
+    max_norm / (norm + 1e-7), as torch.embedding_renorm_ scales them (see the op table)."""
+    n_rows = weight.shape[0]
+    flat = _c(indices.reshape(-1))
+    outside = np.sort(flat[(flat < -n_rows) | (flat >= n_rows)])
+    if outside.size:
+        raise InvalidIndex(
+            f"select(): index {outside[0]} out of range for tensor of size "
+            f"[{n_rows}, {weight.shape[1]}] at dimension 0"
+        )
+    rows = np.empty((flat.size, weight.shape[1]), weight.dtype)
+    KN.embedding(_c(weight), _c(np.where(flat < 0, flat + n_rows, flat)), rows)
+    norms = _vector_norm(rows, norm_type, [1], True, None).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scales = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    return rows * scales.astype(weight.dtype)

@@ -2614,6 +2614,70 @@ for _name, _gfn, _doc in (
     )
 
 
+def _layer_norm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's layer_norm checks in its order: mixed parameter dtypes (the first parameter
+    given decides), normalized_shape, the parameters' shapes, the input's trailing shape, the
+    input's dtype, then the bias's dtype."""
+    _check_operands("layer_norm", operands, 3)
+    x = _require_tensor("layer_norm", operands[0], 0)
+    named = zip(("weight", "bias"), operands[1:], strict=True)
+    params = {n: p for n, p in named if isinstance(p, TensorMeta)}
+    shape = tuple(attrs["normalized_shape"])
+    first = next(iter(params.values()), None)
+    if first is not None and first.dtype != x.dtype:
+        if any(p.dtype != "float32" for p in params.values()):
+            raise DtypeMismatch("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        raise DtypeMismatch("mixed dtype (CPU): all inputs must share same datatype.")
+    if not shape:
+        raise ShapeMismatch(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+            "one element, but got normalized_shape = []"
+        )
+    for name, p in params.items():
+        if p.shape != shape:
+            raise ShapeMismatch(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(p.shape)} and normalized_shape = {list(shape)}"
+            )
+    if x.ndim < len(shape) or x.shape[x.ndim - len(shape) :] != shape:
+        raise ShapeMismatch(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*{''.join(f', {s}' for s in shape)}], but got input of size{list(x.shape)}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"LayerNormKernelImpl\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    bias = params.get("bias")
+    if bias is not None and bias.dtype != x.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[x.dtype]} but found "
+            f"{TORCH_TYPE_NAME[bias.dtype]}"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "layer_norm",
+        "torch.nn.functional.layer_norm",
+        "(x - μ) / √(σ² + eps) w + b over the trailing normalized_shape dims, μ and σ² (biased) "
+        "the mean and variance of each such group. weight w and bias b are tensors of "
+        "normalized_shape, or the numbers 1 and 0 in their place when absent (torch's node "
+        "always has the three inputs).",
+        ("self", "weight", "bias"),
+        (True, True, True),
+        _layer_norm_infer,
+        _named("NativeLayerNormBackward0"),
+        lambda needs, attrs: ("self", "weight", "bias"),
+        (
+            Attr("normalized_shape", "ints", "The trailing dims normalized.", optional=False),
+            Attr("eps", "float", "Added to the variance.", 1e-5),
+        ),
+    )
+)
+
+
 def _check_class_weight(weight: TensorMeta, classes: int, dtype: str) -> None:
     """One weight per class, in the input's dtype (torch's checks and order)."""
     if weight.ndim != 1 or weight.numel != classes:
@@ -2756,6 +2820,125 @@ _register_nll(
     "composes it.",
     _nll_loss2d_infer,
     "NllLoss2DBackward0",
+)
+
+
+# ---- embedding
+
+# what torch's checkScalarTypes prints for index tensors of the dtypes it refuses
+_REFUSED_INDEX_TYPE = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "bool": "CPUBoolType",
+}
+
+
+def _check_index_tensor(indices: TensorMeta, argument: int, function: str) -> None:
+    """torch's check that an embedding's indices are integers (Long or Int; gradrpc has no
+    int32)."""
+    if indices.dtype != "int64":
+        raise DtypeMismatch(
+            f"Expected tensor for argument #{argument} 'indices' to have one of the following "
+            f"scalar types: Long, Int; but got {_REFUSED_INDEX_TYPE[indices.dtype]} instead "
+            f"(while checking arguments for {function})"
+        )
+
+
+def _embedding_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.embedding's checks in its order: a 2-d weight, integer indices, rows to pick
+    from (index_select's check, made only when there is something to pick). The result is
+    indices.shape + (embedding_dim,), contiguous, in the weight's dtype."""
+    _check_operands("embedding", operands, 2)
+    weight, indices = (_require_tensor("embedding", o, i) for i, o in enumerate(operands))
+    if weight.ndim != 2:
+        raise ShapeMismatch("'weight' must be 2-D")
+    _check_index_tensor(indices, 1, "embedding")
+    if weight.shape[0] == 0 and indices.numel:
+        raise ShapeMismatch("index_select(): self indexing axis dim should be positive")
+    return meta((*indices.shape, weight.shape[1]), weight.dtype)
+
+
+def _indices(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    return ("indices",)
+
+
+_register(
+    OpSpec(
+        "embedding",
+        "torch.embedding",
+        "weight[indices]: row indices[i] of the (num_embeddings, embedding_dim) weight for "
+        "each i, so the result has shape indices.shape + (embedding_dim,); an index outside "
+        "[0, num_embeddings) is INVALID_INDEX (torch's 'index out of range in self'). The "
+        "weight's gradient is torch's embedding_dense_backward: each row of the output "
+        "gradient added to the row of the index it came from (in the inputs' order, each "
+        "add one fused multiply-add by its scale), except rows whose index is padding_idx, "
+        "and with scale_grad_by_freq each scaled by 1 / (the number of times its index "
+        "occurs in indices). The indices are not differentiable.",
+        ("weight", "indices"),
+        (True, False),
+        _embedding_infer,
+        _named("EmbeddingBackward0"),
+        _indices,
+        (
+            Attr(
+                "padding_idx",
+                "int",
+                "Rows of this index get no gradient (-1, the default, and any other value "
+                "outside [0, num_embeddings): none).",
+                -1,
+            ),
+            Attr(
+                "scale_grad_by_freq",
+                "bool",
+                "Divide each row's gradient by its index's count in indices.",
+                False,
+            ),
+        ),
+    )
+)
+
+
+def _embedding_renorm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.embedding_renorm_'s checks in its order: a 2-d weight, integer indices, and a
+    floating weight (torch's norm refuses others, as soon as there is a row to measure)."""
+    _check_operands("embedding_renorm", operands, 2)
+    weight, indices = (_require_tensor("embedding_renorm", o, i) for i, o in enumerate(operands))
+    if weight.ndim != 2:
+        raise ShapeMismatch(
+            f"Expected 2-dimensional tensor, but got {weight.ndim}-dimensional tensor for "
+            "argument #1 'self' (while checking arguments for embedding_renorm_)"
+        )
+    _check_index_tensor(indices, 2, "embedding_renorm_")
+    if not is_float(weight.dtype) and indices.numel:
+        raise DtypeMismatch(
+            "norm(): input dtype should be either floating point or complex. "
+            f"Got {TORCH_TYPE_NAME[weight.dtype]} instead."
+        )
+    return meta((indices.numel, weight.shape[1]), weight.dtype)
+
+
+_register(
+    OpSpec(
+        "embedding_renorm",
+        "torch.embedding_renorm_",
+        "The rows of weight that the flattened indices name (a negative index counting from "
+        "the end, as select does), each renormalized as torch.embedding_renorm_ does: a row "
+        "whose norm of order norm_type (in the weight's dtype, compared in float64) exceeds "
+        "max_norm is multiplied by max_norm / (norm + 1e-7), computed in float64 and rounded "
+        "to the weight's dtype; the others are returned unchanged. An index outside "
+        "[-num_embeddings, num_embeddings) is INVALID_INDEX with torch's select() message, "
+        "for the smallest one, as torch visits the indices sorted. Writing the rows back "
+        "(index_put under no_grad) is embedding_renorm_. Not differentiable.",
+        ("self", "indices"),
+        (False, False),
+        _embedding_renorm_infer,
+        _named(""),
+        _nothing,
+        (
+            Attr("max_norm", "float", "The largest norm a row keeps.", optional=False),
+            Attr("norm_type", "float", "The order of the norm (inf allowed).", 2.0),
+        ),
+    )
 )
 
 # ---------------------------------------------------------------- factories

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import operator
 import warnings
 
 from gradrpc.engine import rules
 
 from ..grad_mode import no_grad
+from ..splitting import _sizes
 from ..tensor import Tensor, _number
+from .parameter import typename
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -431,6 +434,31 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out.view(*batch, out.shape[-1])
 
 
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """(x - μ) / √(σ² + eps) w + b over the trailing `normalized_shape` dims: one op,
+    `NativeLayerNormBackward0`, whose three inputs are always there (the numbers 1 and 0 stand
+    for an absent weight and bias, as torch's node has None for them)."""
+    _check_input("layer_norm", input)
+    shape = _sizes("layer_norm", normalized_shape, 2, "normalized_shape")
+    affine = []
+    for value, name, position, absent in ((weight, "weight", 3, 1), (bias, "bias", 4, 0)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                f"layer_norm(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(value).__name__}"
+            )
+        affine.append(absent if value is None else value)
+    eps = _number_argument("layer_norm", eps, "eps", 5, "float")
+    attrs = {"normalized_shape": shape, "eps": eps}
+    return input._call("layer_norm", [input, *affine], attrs)
+
+
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
     warnings.warn(
         f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
@@ -613,3 +641,77 @@ def _scalar(op: str, tensor: Tensor, number: float) -> Tensor:
     node is AddBackward1, MulBackward1 or DivBackward1, where Python's `tensor * number`
     records MulBackward0)."""
     return tensor._call(op, [tensor, number], {"scalar_overload": True})
+
+
+# ---------------------------------------------------------------- embedding
+
+
+def _parsed(function: str, value, name: str, position: int, kind: str):
+    """`value` as torch's argument parser takes an int (anything with __index__ but a bool)
+    or a bool (a Python bool only), else its TypeError."""
+    if kind == "bool" and isinstance(value, bool):
+        return value
+    if kind == "int" and not isinstance(value, bool) and hasattr(type(value), "__index__"):
+        return operator.index(value)
+    shown = "Tensor" if isinstance(value, Tensor) else typename(value)
+    raise TypeError(
+        f"{function}(): argument '{name}' (position {position}) must be {kind}, not {shown}"
+    )
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """weight[input]: the row of each index, torch.embedding (EmbeddingBackward0), after
+    torch.nn.functional's own steps: padding_idx checked against the rows and made
+    non-negative (-1 for none); with max_norm, the rows input names renormalized in place
+    first, through weight.detach(), as embedding_renorm_ does (a row whose norm of order
+    norm_type exceeds max_norm is scaled by max_norm / (norm + 1e-7))."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= weight.size(0):
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -weight.size(0):
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.size(0) + padding_idx
+    else:
+        padding_idx = -1
+    if max_norm is not None:
+        input = input.contiguous()
+        _embedding_renorm_(weight.detach(), input, max_norm, norm_type)
+    for value, name, position in ((weight, "weight", 1), (input, "indices", 2)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"embedding(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(value).__name__}"
+            )
+    attrs = {
+        "padding_idx": _parsed("embedding", padding_idx, "padding_idx", 3, "int"),
+        "scale_grad_by_freq": _parsed(
+            "embedding", scale_grad_by_freq, "scale_grad_by_freq", 4, "bool"
+        ),
+    }
+    if _parsed("embedding", sparse, "sparse", 5, "bool"):
+        raise NotImplementedError(
+            "gradrpc: embedding with sparse=True is not supported (gradrpc has no sparse "
+            "tensors); use sparse=False, whose gradient is the same as a dense tensor"
+        )
+    return weight._call("embedding", [weight, weight._coerce(input)], attrs)
+
+
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """torch.embedding_renorm_(weight, input, max_norm, norm_type): the renormalized rows
+    (the embedding_renorm op) written back into weight in place, one write."""
+    attrs = {
+        "max_norm": _number_argument("embedding_renorm_", max_norm, "max_norm", 3, "float"),
+        "norm_type": _number_argument("embedding_renorm_", norm_type, "norm_type", 4, "float"),
+    }
+    indices = weight._coerce(input).reshape(-1)
+    weight[indices] = weight._call("embedding_renorm", [weight, indices], attrs)

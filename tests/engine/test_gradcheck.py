@@ -148,6 +148,9 @@ CASES += [
     C("softmax", T((2, 3, 4)), dim=1),
     C("log_softmax", T((3, 4)), dim=0),
     C("log_softmax", T((2, 3, 4)), dim=-1),
+    C("layer_norm", T((3, 4)), T((4,)), T((4,)), normalized_shape=(4,)),
+    C("layer_norm", T((2, 2, 3)), T((2, 3)), T((2, 3)), normalized_shape=(2, 3), eps=0.1),
+    C("layer_norm", T((3, 4)), 1, 0, normalized_shape=(4,)),
 ]
 _CLASSES = T((4,), "class", grad=False)
 for _reduction in ("mean", "sum", "none"):
@@ -156,6 +159,12 @@ for _reduction in ("mean", "sum", "none"):
         C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction, ignore_index=1),
         C("nll_loss2d", T((2, 5, 2, 2)), T((2, 2, 2), "class", grad=False), reduction=_reduction),
     ]
+# embedding's true derivative only: padding_idx and scale_grad_by_freq change the gradient on
+# purpose (torch's definition), which test_ops_vs_torch compares with torch's
+CASES += [
+    C("embedding", T((5, 3)), T((2, 3), "class", grad=False)),
+    C("embedding", T((5, 3)), T((), "class", grad=False)),
+]
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("binary_cross_entropy_with_logits", T((3, 4)), T((3, 4), "unit"), reduction=_reduction),

@@ -450,6 +450,17 @@ for _op in ("softmax", "log_softmax"):
         C(_op, T((5,)), dim=0),
         C(_op, T(()), dim=0),
     ]
+# layer_norm: the numbers 1 and 0 stand for an absent weight and bias
+CASES += [
+    C("layer_norm", T((4, 5)), T((5,)), T((5,)), normalized_shape=(5,)),
+    C("layer_norm", T((2, 3, 4)), T((3, 4)), T((3, 4)), normalized_shape=(3, 4), eps=1e-3),
+    C("layer_norm", T((3, 5)), 1, 0, normalized_shape=(5,)),
+    C("layer_norm", T((3, 5)), T((5,)), 0, normalized_shape=(5,)),
+    C("layer_norm", T((3, 5)), 1, T((5,)), normalized_shape=(5,)),
+    C("layer_norm", T((5,)), T((5,), grad=False), T((5,)), normalized_shape=(5,)),
+    C("layer_norm", T((2, 6)), T((6,)), T((6,), grad=False), normalized_shape=(6,)),
+    C("layer_norm", T((0, 5)), T((5,)), T((5,)), normalized_shape=(5,)),
+]
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction),
@@ -472,6 +483,27 @@ for _reduction in ("mean", "sum", "none"):
         ),
     ]
 CASES += [C("nll_loss2d", T((1, 5, 1, 4)), T((1, 1, 4), dtype="int64", grad=False))]
+# embedding: int64 indices in [1, 5) (see _sample) of a weight of six rows, so indices repeat
+# and rows 0 and 5 get no gradient; padding_idx and scale_grad_by_freq as torch defines them.
+_ROWS = T((3, 4), dtype="int64", grad=False)
+CASES += [
+    C("embedding", T((6, 3)), T((4,), dtype="int64", grad=False)),
+    C("embedding", T((6, 3)), _ROWS),
+    C("embedding", T((6, 3)), T((), dtype="int64", grad=False)),
+    C("embedding", T((6, 3)), T((0,), dtype="int64", grad=False)),
+    C("embedding", T((6, 3)), _ROWS, padding_idx=2),
+    C("embedding", T((6, 3)), _ROWS, scale_grad_by_freq=True),
+    C("embedding", T((6, 3)), _ROWS, padding_idx=3, scale_grad_by_freq=True),
+    C("embedding", T((6, 3)), _ROWS, padding_idx=-3),  # torch.embedding takes any padding_idx
+    C("embedding", T((6, 3), grad=False), _ROWS),
+    C("embedding", T((6, 0)), _ROWS),
+    C("embedding_renorm", T((6, 3)), _ROWS, max_norm=1.0),
+    C("embedding_renorm", T((6, 3)), _ROWS, max_norm=2.5),
+    C("embedding_renorm", T((6, 3)), _ROWS, max_norm=1.5, norm_type=1.0),
+    C("embedding_renorm", T((6, 3)), _ROWS, max_norm=1.0, norm_type=float("inf")),
+    C("embedding_renorm", T((6, 3)), _ROWS, max_norm=-1.0),  # every row: a negative scale
+    C("embedding_renorm", T((6, 3)), T((), dtype="int64", grad=False), max_norm=1.0),
+]
 
 # Operands of different float dtypes in one call: the result's dtype follows torch.result_type
 # (a dimensioned float32 tensor outranks a 0-d float64 one) and each gradient comes back in its
@@ -651,10 +683,18 @@ TORCH: dict[str, Callable] = {
     "addmm": torch.addmm,
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
+    "layer_norm": lambda x, w, b, normalized_shape, eps=1e-5: F.layer_norm(
+        x, normalized_shape, *(p if isinstance(p, torch.Tensor) else None for p in (w, b)), eps
+    ),
     "nll_loss": F.nll_loss,
     # a 4-d input: torch's nll_loss2d (NllLoss2DBackward0), whose backward refuses a
     # non-contiguous input ("grad_input must be contiguous"), where the engine's takes it
     "nll_loss2d": lambda x, *rest, **attrs: F.nll_loss(x.contiguous(), *rest, **attrs),
+    "embedding": torch.embedding,
+    # torch's renorm works in place: the rows it leaves, as the op returns them
+    "embedding_renorm": lambda weight, indices, max_norm, norm_type: torch.embedding_renorm_(
+        weight.detach().clone(), indices, max_norm, norm_type
+    )[indices.reshape(-1)],
 }
 
 
