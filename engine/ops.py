@@ -1148,7 +1148,7 @@ _op(
 
 def _norm_rows(x: np.ndarray, normalized_shape: Sequence[int]) -> np.ndarray:
     """`x` as C-contiguous rows of the trailing `normalized_shape` elements."""
-    return _c(x).reshape(-1, prod(normalized_shape))
+    return _c(x).reshape(prod(x.shape[: x.ndim - len(normalized_shape)]), prod(normalized_shape))
 
 
 def _affine(param: np.ndarray, n: int) -> np.ndarray:

@@ -460,6 +460,7 @@ CASES += [
     C("layer_norm", T((5,)), T((5,), grad=False), T((5,)), normalized_shape=(5,)),
     C("layer_norm", T((2, 6)), T((6,)), T((6,), grad=False), normalized_shape=(6,)),
     C("layer_norm", T((0, 5)), T((5,)), T((5,)), normalized_shape=(5,)),
+    C("layer_norm", T((2, 0)), T((0,)), T((0,)), normalized_shape=(0,)),
 ]
 for _reduction in ("mean", "sum", "none"):
     CASES += [
