@@ -659,6 +659,21 @@ def _parsed(function: str, value, name: str, position: int, kind: str):
     )
 
 
+def padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    """torch's check that padding_idx names a row (AssertionError otherwise, compared as
+    torch compares it), made non-negative."""
+    if padding_idx is None:
+        return None
+    if padding_idx > 0:
+        if padding_idx >= num_embeddings:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+    elif padding_idx < 0:
+        if padding_idx < -num_embeddings:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx = num_embeddings + padding_idx
+    return padding_idx
+
+
 def embedding(
     input: Tensor,
     weight: Tensor,
@@ -673,16 +688,7 @@ def embedding(
     non-negative (-1 for none); with max_norm, the rows input names renormalized in place
     first, through weight.detach(), as embedding_renorm_ does (a row whose norm of order
     norm_type exceeds max_norm is scaled by max_norm / (norm + 1e-7))."""
-    if padding_idx is not None:
-        if padding_idx > 0:
-            if padding_idx >= weight.size(0):
-                raise AssertionError("Padding_idx must be within num_embeddings")
-        elif padding_idx < 0:
-            if padding_idx < -weight.size(0):
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx = weight.size(0) + padding_idx
-    else:
-        padding_idx = -1
+    padding_idx = -1 if padding_idx is None else padding_index(padding_idx, weight.size(0))
     if max_norm is not None:
         input = input.contiguous()
         _embedding_renorm_(weight.detach(), input, max_norm, norm_type)
