@@ -121,6 +121,81 @@ def layer_norm_backward(g, x, weight, stats, dx, dw, db):
             dx[r, j] = rstd * float(g[r, j]) * weight[j] + b * x[r, j] + c
 
 
+# ---------------------------------------------------------------- batch_norm
+# An (N, C, *) input seen as (N, C, L): channel c normalizes its M = N L elements x[:, c, :].
+
+_NCL = "T[:, :, ::1]"
+
+
+@njit(_sigs(f"void({_NCL}, T[::1], T[::1])"), cache=True, nogil=True)
+def batch_norm_stats(x, mean, var_sum):
+    """Per channel, as torch's CPU kernel: μ = Σ x / M summed in float64 and rounded to x's
+    dtype, then Σ (x - μ)², each square formed in x's dtype, summed in float64 and rounded."""
+    n, channels, length = x.shape
+    count = n * length
+    for c in range(channels):
+        total = 0.0
+        for i in range(n):
+            for j in range(length):
+                total += x[i, c, j]
+        mean[c] = total / count
+        mu = mean[c]
+        squares = 0.0
+        for i in range(n):
+            for j in range(length):
+                d = x[i, c, j] - mu
+                squares += d * d
+        var_sum[c] = squares
+
+
+@njit(_sigs(f"void({_NCL}, T[::1], T[::1], T[::1], T[::1], {_NCL})"), cache=True, nogil=True)
+def batch_norm(x, mean, rstd, weight, bias, out):
+    """out = x α + β per channel, α = ρ w and β = b - μ α, all in x's dtype (torch's order)."""
+    n, channels, length = x.shape
+    for c in range(channels):
+        alpha = rstd[c] * weight[c]
+        beta = bias[c] - mean[c] * alpha
+        for i in range(n):
+            for j in range(length):
+                out[i, c, j] = x[i, c, j] * alpha + beta
+
+
+@njit(
+    _sigs(f"void({_NCL}, {_NCL}, T[::1], T[::1], T[::1], boolean, {_NCL}, T[::1], T[::1])"),
+    cache=True,
+    nogil=True,
+)
+def batch_norm_backward(g, x, mean, rstd, weight, training, dx, dw, db):
+    """torch's batch-norm backward per channel, in float64 rounded once: with S = Σ g and
+    D = Σ (x - μ) g, dw = D ρ and db = S; dx = (g - S / M - (x - μ) D ρ² / M) ρ w in
+    training (μ and ρ the batch's), g ρ w in evaluation (the running ones). dx is skipped
+    when it has no rows."""
+    n, channels, length = x.shape
+    count = n * length
+    for c in range(channels):
+        mu, r, w = float(mean[c]), float(rstd[c]), float(weight[c])
+        s = 0.0
+        d = 0.0
+        for i in range(n):
+            for j in range(length):
+                s += g[i, c, j]
+                d += (x[i, c, j] - mu) * g[i, c, j]
+        dw[c] = d * r
+        db[c] = s
+        if dx.shape[0] == 0:
+            continue
+        if training:
+            k = d * r * r / count
+            grad_mean = s / count
+            for i in range(n):
+                for j in range(length):
+                    dx[i, c, j] = (g[i, c, j] - grad_mean - (x[i, c, j] - mu) * k) * r * w
+        else:
+            for i in range(n):
+                for j in range(length):
+                    dx[i, c, j] = g[i, c, j] * r * w
+
+
 # ---------------------------------------------------------------- softmax and log_softmax
 
 _3D = "T[:, :, ::1]"

@@ -1182,6 +1182,87 @@ def layer_norm(x, weight, bias, normalized_shape, eps):
     return out.reshape(x.shape)
 
 
+def _channels(x: np.ndarray) -> np.ndarray:
+    """An (N, C, *) array as a C-contiguous (N, C, L)."""
+    return _c(x).reshape(x.shape[0], x.shape[1], prod(x.shape[2:]))
+
+
+def _batch_statistics(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each channel's μ and Σ (x - μ)², in x's dtype (see KN.batch_norm_stats)."""
+    mean, var_sum = np.empty((2, x3.shape[1]), x3.dtype)
+    KN.batch_norm_stats(x3, mean, var_sum)
+    return mean, var_sum
+
+
+def _normalization(x3, running_mean, running_var, training: bool, eps: float):
+    """(μ, ρ) per channel, in x's dtype as torch computes them: in training the batch's,
+    ρ = 1/√(σ² + eps) in float64 from σ² = Σ(x - μ)² / M divided in x's dtype; in evaluation
+    the running ones, ρ computed in x's dtype."""
+    dtype = x3.dtype.type
+    if training:
+        mean, var_sum = _batch_statistics(x3)
+        variance = (var_sum / dtype(x3.shape[0] * x3.shape[2])).astype(np.float64)
+        return mean, (1.0 / np.sqrt(variance + eps)).astype(dtype)
+    running_var = running_var.reshape(-1)
+    return _c(running_mean.reshape(-1)), dtype(1) / np.sqrt(running_var + dtype(eps))
+
+
+def _batch_norm_vjp(n, g):
+    x, weight = n.saved["self"], n.saved["weight"]
+    needs_x, needs_w, needs_b = n.needs[:3]
+    if x.size == 0:  # nothing normalized: no element contributes
+        zeros = [
+            np.zeros(n.inputs[i].shape, NUMPY_DTYPES[n.inputs[i].dtype]) if n.needs[i] else None
+            for i in (1, 2)
+        ]
+        return (np.zeros_like(x) if needs_x else None, *zeros, None, None)[: len(n.needs)]
+    x3, training = _channels(x), n.attrs["training"]
+    mean, rstd = _normalization(
+        x3, n.saved.get("running_mean"), n.saved.get("running_var"), training, n.attrs["eps"]
+    )
+    channels = x3.shape[1]
+    dx = np.empty(x3.shape if needs_x else (0, channels, x3.shape[2]), x3.dtype)
+    dw, db = np.empty((2, channels), x3.dtype)
+    KN.batch_norm_backward(
+        _channels(g), x3, mean, rstd, _affine(weight, channels), training, dx, dw, db
+    )
+    return (
+        dx.reshape(x.shape) if needs_x else None,
+        dw.reshape(n.inputs[1].shape) if needs_w else None,
+        db.reshape(n.inputs[2].shape) if needs_b else None,
+        None,
+        None,
+    )[: len(n.needs)]
+
+
+@_op("batch_norm", _batch_norm_vjp)
+def batch_norm(x, weight, bias, running_mean=None, running_var=None, *, training, eps):
+    if x.size == 0:
+        return x.copy()
+    x3 = _channels(x)
+    channels = x3.shape[1]
+    mean, rstd = _normalization(x3, running_mean, running_var, training, eps)
+    out = np.empty_like(x3)
+    KN.batch_norm(x3, mean, rstd, _affine(weight, channels), _affine(bias, channels), out)
+    return out.reshape(x.shape)
+
+
+@_op("batch_norm_running_stat", lambda n, g: (None, None))
+def batch_norm_running_stat(x, running, *, statistic, momentum):
+    """(1 - momentum) running + momentum × the batch's μ or unbiased σ², in float64 rounded
+    once (the unbiased σ² itself divided in x's dtype, as torch divides it)."""
+    if x.size == 0:
+        return running.copy()
+    x3 = _channels(x)
+    mean, var_sum = _batch_statistics(x3)
+    if statistic == "mean":
+        batch = mean.astype(np.float64)
+    else:
+        batch = (var_sum / x3.dtype.type(x3.shape[0] * x3.shape[2] - 1)).astype(np.float64)
+    update = momentum * batch.reshape(running.shape) + (1 - momentum) * running
+    return update.astype(running.dtype)
+
+
 def _nll_rows(x: np.ndarray, target: np.ndarray, weight: np.ndarray | None):
     """(M, C) rows, (M,) targets and (C,) class weights (ones when there are none) for an
     (N, C) or a (C,) input, or for an (N, C, H, W) one, whose rows are its pixels."""

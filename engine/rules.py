@@ -2678,6 +2678,127 @@ _register(
 )
 
 
+_BATCH_NORM_PARAMETERS = ("weight", "bias", "running_mean", "running_var")
+
+
+def _check_batch_norm(
+    x: TensorMeta, params: dict[str, TensorMeta], training: bool, paired: bool = True
+) -> None:
+    """torch's batch_norm checks, in its order, of an input with elements: each running
+    statistic holds one element per channel (x's dim 1; none for a 1-d x), or is there in
+    evaluation mode, then the weight and bias; the running statistics come as a pair (unless
+    not `paired`: one alone is checked); x has a channel dim and is floating; torch's
+    mixed-dtype rules (the first parameter given decides), then every parameter in x's
+    dtype."""
+    channels = x.shape[1] if x.ndim > 1 else 0
+    for name in ("running_mean", "running_var", "weight", "bias"):
+        p = params.get(name)
+        if p is not None and p.numel != channels:
+            raise ShapeMismatch(f"{name} should contain {channels} elements not {p.numel}")
+        if p is None and paired and name.startswith("running") and not training:
+            raise ShapeMismatch(f"{name} must be defined in evaluation mode")
+    if paired and ("running_mean" in params) != ("running_var" in params):
+        raise InvalidValue(
+            "running_mean and running_var must either both be None or neither be None"
+        )
+    if x.ndim < 2:
+        raise DimensionOutOfRange(
+            f"Dimension out of range (expected to be in range of [{-max(x.ndim, 1)}, "
+            f"{max(x.ndim, 1) - 1}], but got 1)"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(f"\"batch_norm\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    given = [params[n] for n in _BATCH_NORM_PARAMETERS if n in params]
+    if given and given[0].dtype != x.dtype:
+        if any(p.dtype != "float32" for p in given):
+            raise DtypeMismatch("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        raise DtypeMismatch("mixed dtype (CPU): all inputs must share same datatype.")
+    for p in given:
+        if p.dtype != x.dtype:
+            raise DtypeMismatch(
+                f"expected scalar type {TORCH_TYPE_NAME[x.dtype]} but found "
+                f"{TORCH_TYPE_NAME[p.dtype]}"
+            )
+
+
+def _batch_norm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """batch_norm's checks; an input without elements is returned as it is, unchecked, as
+    torch does (its client composes torch's clone, mul and add for it instead)."""
+    _check_operands("batch_norm", operands, 5, optional=2)
+    x = _require_tensor("batch_norm", operands[0], 0)
+    named = zip(("weight", "bias", "running_mean", "running_var"), operands[1:], strict=False)
+    params = {n: p for n, p in named if isinstance(p, TensorMeta)}
+    if x.numel:
+        _check_batch_norm(x, params, attrs["training"])
+    return meta(x.shape, x.dtype)
+
+
+def _batch_norm_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    # NativeBatchNormBackward0 keeps the input, the weight and the running statistics
+    return ("self", "weight", "running_mean", "running_var")
+
+
+_register(
+    OpSpec(
+        "batch_norm",
+        "torch.nn.functional.batch_norm",
+        "Per channel c (dim 1 of an (N, C, *) input), y = (x - μ) ρ w + b, computed as torch's "
+        "CPU kernel does: y = x α + β with α = ρ w and β = b - μ α. In training mode μ and "
+        "ρ = 1/√(σ² + eps) come from the batch (σ² biased; μ and Σ(x - μ)² summed in float64 "
+        "and rounded once); in evaluation mode from running_mean and running_var, which are "
+        "then required. weight and bias are tensors of C elements, or the numbers 1 and 0 "
+        "in their place (torch's node always has the three inputs). The running statistics "
+        "are not differentiable and are not updated here: batch_norm_running_stat computes "
+        "their update.",
+        ("self", "weight", "bias", "running_mean", "running_var"),
+        (True, True, True, False, False),
+        _batch_norm_infer,
+        _named("NativeBatchNormBackward0"),
+        _batch_norm_saves,
+        (
+            Attr("training", "bool", "Normalize with the batch's statistics.", optional=False),
+            Attr("eps", "float", "Added to the variance.", 1e-5),
+        ),
+        optional_inputs=2,
+        refuses_grad_as="native_batch_norm",
+    )
+)
+
+
+def _batch_norm_running_stat_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """batch_norm's checks, as for training with this one running statistic."""
+    _check_operands("batch_norm_running_stat", operands, 2)
+    x, stat = (_require_tensor("batch_norm_running_stat", o, i) for i, o in enumerate(operands))
+    statistic = attrs["statistic"]
+    if statistic not in ("mean", "var"):
+        raise InvalidValue(f"statistic must be 'mean' or 'var', not '{statistic}'")
+    _check_batch_norm(x, {f"running_{statistic}": stat}, True, paired=False)
+    return meta(stat.shape, stat.dtype)
+
+
+_register(
+    OpSpec(
+        "batch_norm_running_stat",
+        "torch.nn.functional.batch_norm",
+        "The running statistic that batch_norm in training mode leaves behind, as torch "
+        "computes it in float64 and rounds once: (1 - momentum) running + momentum μ for "
+        "statistic 'mean', (1 - momentum) running + momentum Σ(x - μ)² / (M - 1) for 'var' "
+        "(M = the elements per channel; Σ(x - μ)² rounded to the input's dtype and divided "
+        "in it). Writing it back (copy under no_grad) is torch's in-place update. Not "
+        "differentiable.",
+        ("self", "running"),
+        (False, False),
+        _batch_norm_running_stat_infer,
+        _named(""),
+        _nothing,
+        (
+            Attr("statistic", "string", "'mean' or 'var'.", optional=False),
+            Attr("momentum", "float", "The weight of the batch's statistic.", 0.1),
+        ),
+    )
+)
+
+
 def _check_class_weight(weight: TensorMeta, classes: int, dtype: str) -> None:
     """One weight per class, in the input's dtype (torch's checks and order)."""
     if weight.ndim != 1 or weight.numel != classes:

@@ -7,7 +7,7 @@ import warnings
 
 from gradrpc.engine import rules
 
-from ..grad_mode import no_grad
+from ..grad_mode import is_grad_enabled, no_grad
 from ..splitting import _sizes
 from ..tensor import Tensor, _number
 from .parameter import typename
@@ -457,6 +457,84 @@ def layer_norm(
     eps = _number_argument("layer_norm", eps, "eps", 5, "float")
     attrs = {"normalized_shape": shape, "eps": eps}
     return input._call("layer_norm", [input, *affine], attrs)
+
+
+def _verify_batch_size(size) -> None:
+    """torch's: training needs more than one value per channel."""
+    values = size[0]
+    for i in range(len(size) - 2):
+        values *= size[i + 2]
+    if values == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {size}"
+        )
+
+
+def _check_call(op: str, operands: list, attrs: dict) -> None:
+    """torch's checks of `op` on `operands`, raised before anything is queued."""
+    metas = [o._meta if isinstance(o, Tensor) else o for o in operands]
+    spec, _, out = rules.infer(op, metas, attrs)
+    requires = [isinstance(o, Tensor) and o._requires_grad for o in operands]
+    rules.gradient_needs(spec, requires, out, is_grad_enabled())
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """(x - μ) / √(σ² + eps) w + b per channel (dim 1): the batch's μ and biased σ² in
+    training, the running ones otherwise. In training the running statistics, when given,
+    become (1 - momentum) running + momentum × the batch's μ and unbiased σ², in place, as
+    torch updates them; then one op, `NativeBatchNormBackward0`, whose three inputs are
+    always there (the numbers 1 and 0 stand for an absent weight and bias)."""
+    if training:
+        _verify_batch_size(input.size())
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    _check_input("batch_norm", input)
+    tensors = (
+        ("weight", 2, weight),
+        ("bias", 3, bias),
+        ("running_mean", 4, running_mean),
+        ("running_var", 5, running_var),
+    )
+    for name, position, value in tensors:
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                f"batch_norm(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(value).__name__}"
+            )
+    if not isinstance(training, bool):
+        raise TypeError(
+            "batch_norm(): argument 'training' (position 6) must be bool, not "
+            f"{type(training).__name__}"
+        )
+    momentum = _number_argument("batch_norm", momentum, "momentum", 7, "float")
+    eps = _number_argument("batch_norm", eps, "eps", 8, "float")
+    if input.numel() == 0:  # torch's own composition, unchecked
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        return out + bias[0] if bias is not None else out
+    running = [] if running_mean is None and running_var is None else [running_mean, running_var]
+    operands = [input, 1 if weight is None else weight, 0 if bias is None else bias]
+    operands += [0 if r is None else r for r in running]  # a number for one left out: an error
+    attrs = {"training": training, "eps": eps}
+    if training and running:
+        _check_call("batch_norm", operands, attrs)
+        with no_grad():
+            for statistic, value in zip(("mean", "var"), running, strict=True):
+                stat = {"statistic": statistic, "momentum": momentum}
+                value.copy_(input._call("batch_norm_running_stat", [input, value], stat))
+    return input._call("batch_norm", operands, attrs)
 
 
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..dtypes import as_dtype, check_available
 from ..grad_mode import no_grad
+from ..splitting import _is_int
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -31,6 +32,9 @@ __all__ = [
     "SELU",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
     "CrossEntropyLoss",
     "Embedding",
     "Hardtanh",
@@ -776,6 +780,120 @@ class LayerNorm(Module):
             f"{self.normalized_shape}, eps={self.eps}, "
             f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
         )
+
+
+class _BatchNorm(Module):
+    """Batch normalization over dim 1 (torch's _NormBase and _BatchNorm): weight at ones and
+    bias at zeros when `affine`; with `track_running_stats`, the buffers running_mean (zeros),
+    running_var (ones) and num_batches_tracked (0), updated by each forward in training and
+    used in evaluation. All made on the server."""
+
+    _dims: tuple[int, ...] = ()
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if device is not None:
+            check_available(device)
+        if not _is_int(num_features):  # torch's torch.empty(num_features)
+            raise TypeError(
+                "empty(): argument 'size' (position 1) must be tuple of ints, not "
+                f"{type(num_features).__name__}"
+            )
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        shape = (num_features,)
+        if affine:
+            self.weight = Parameter(_filled(shape, 1.0, dtype))
+            if bias:
+                self.bias = Parameter(_filled(shape, 0.0, dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", _filled(shape, 0.0, dtype))
+            self.register_buffer("running_var", _filled(shape, 1.0, dtype))
+            self.register_buffer("num_batches_tracked", _filled((), 0, None))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            with no_grad():
+                self.weight.fill_(1.0)
+                if self.bias is not None:
+                    self.bias.zero_()
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() not in self._dims:
+            expected = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(f"expected {expected} input (got {input.dim()}D input)")
+
+    def forward(self, input: Tensor) -> Tensor:
+        """torch's _BatchNorm.forward: count the batch and update the running statistics in
+        training (momentum None: their cumulative average, which reads the count), normalize
+        with the batch's statistics in training or where there are no running ones."""
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked)
+        batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        keep_running = not self.training or self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if keep_running else None,
+            self.running_var if keep_running else None,
+            self.weight,
+            self.bias,
+            batch_stats,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    _dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    _dims = (5,)
 
 
 def _filled(shape: tuple[int, ...], value: float, dtype) -> Tensor:

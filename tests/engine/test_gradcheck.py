@@ -141,6 +141,7 @@ CASES += [
     C("clamp_min", T((3, 4)), min=0.5),
     C("clamp_max", T((3, 4)), max=-0.5),
 ]
+_STATS = (T((2,), grad=False), T((2,), POS, grad=False))  # batch_norm's running statistics
 CASES += [
     C("addmm", T((3, 5)), T((3, 4)), T((4, 5))),
     C("addmm", T((5,)), T((3, 4)), T((4, 5)), beta=0.5, alpha=-2.0),
@@ -151,6 +152,9 @@ CASES += [
     C("layer_norm", T((3, 4)), T((4,)), T((4,)), normalized_shape=(4,)),
     C("layer_norm", T((2, 2, 3)), T((2, 3)), T((2, 3)), normalized_shape=(2, 3), eps=0.1),
     C("layer_norm", T((3, 4)), 1, 0, normalized_shape=(4,)),
+    C("batch_norm", T((4, 3)), T((3,)), T((3,)), training=True),
+    C("batch_norm", T((2, 2, 3)), 1, 0, training=True, eps=0.1),
+    C("batch_norm", T((3, 2)), T((2,)), T((2,)), *_STATS, training=False),
 ]
 _CLASSES = T((4,), "class", grad=False)
 for _reduction in ("mean", "sum", "none"):

@@ -462,6 +462,30 @@ CASES += [
     C("layer_norm", T((0, 5)), T((5,)), T((5,)), normalized_shape=(5,)),
     C("layer_norm", T((2, 0)), T((0,)), T((0,)), normalized_shape=(0,)),
 ]
+# batch_norm: the numbers 1 and 0 stand for an absent weight and bias; running statistics
+# (not differentiable) are used in evaluation and only checked in training
+_STATS = (T((3,), grad=False), T((3,), POS, grad=False))
+CASES += [
+    C("batch_norm", T((4, 3)), T((3,)), T((3,)), training=True),
+    C("batch_norm", T((2, 3, 5)), T((3,)), T((3,)), training=True, eps=1e-3),
+    C("batch_norm", T((2, 3, 2, 4)), 1, 0, training=True),
+    C("batch_norm", T((2, 3, 2, 2, 3)), T((3,)), 0, training=True),
+    C("batch_norm", T((5, 3)), T((3,), grad=False), T((3,)), *_STATS, training=True),
+    C("batch_norm", T((4, 3)), T((3,)), T((3,)), *_STATS, training=False),
+    C("batch_norm", T((2, 3, 2, 2)), 1, T((3,)), *_STATS, training=False, eps=0.1),
+    C("batch_norm", T((3, 3, 4)), T((3,)), T((3,), grad=False), *_STATS, training=False),
+]
+for _statistic in ("mean", "var"):
+    CASES += [
+        C("batch_norm_running_stat", T((4, 3), grad=False), _STATS[1], statistic=_statistic),
+        C(
+            "batch_norm_running_stat",
+            T((2, 3, 2, 2), grad=False),
+            _STATS[0],
+            statistic=_statistic,
+            momentum=0.3,
+        ),
+    ]
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction),
@@ -687,6 +711,16 @@ TORCH: dict[str, Callable] = {
     "layer_norm": lambda x, w, b, normalized_shape, eps=1e-5: F.layer_norm(
         x, normalized_shape, *(p if isinstance(p, torch.Tensor) else None for p in (w, b)), eps
     ),
+    "batch_norm": lambda x, w, b, *running, training, eps: F.batch_norm(
+        x,
+        *(running or (None, None)),
+        *(p if isinstance(p, torch.Tensor) else None for p in (w, b)),
+        training=training,
+        eps=eps,
+    ),
+    "batch_norm_running_stat": lambda x, running, statistic, momentum: _running_stat(
+        x, running, statistic, momentum
+    ),
     "nll_loss": F.nll_loss,
     # a 4-d input: torch's nll_loss2d (NllLoss2DBackward0), whose backward refuses a
     # non-contiguous input ("grad_input must be contiguous"), where the engine's takes it
@@ -697,6 +731,14 @@ TORCH: dict[str, Callable] = {
         weight.detach().clone(), indices, max_norm, norm_type
     )[indices.reshape(-1)],
 }
+
+
+def _running_stat(x, running, statistic: str, momentum: float) -> torch.Tensor:
+    """The running statistic torch's batch_norm leaves behind in training."""
+    stats = {"mean": torch.zeros_like(running), "var": torch.ones_like(running)}
+    stats[statistic].copy_(running)
+    F.batch_norm(x, stats["mean"], stats["var"], training=True, momentum=momentum)
+    return stats[statistic]
 
 
 _REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # torch's at::Reduction

@@ -488,6 +488,7 @@ def test_list_ops(stub):
     assert clamp_attrs == [("min", "scalar", True), ("max", "scalar", True)]
     optional = {o.name: (o.arity, o.optional_inputs) for o in ops if o.optional_inputs}
     assert optional == {
+        "batch_norm": (5, 2),
         "binary_cross_entropy": (3, 1),
         "binary_cross_entropy_with_logits": (4, 2),
         "nll_loss": (3, 1),
