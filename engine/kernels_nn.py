@@ -123,8 +123,69 @@ def layer_norm_backward(g, x, weight, stats, dx, dw, db):
 
 # ---------------------------------------------------------------- batch_norm
 # An (N, C, *) input seen as (N, C, L): channel c normalizes its M = N L elements x[:, c, :].
+# The per-channel sums run in float64 and visit the rows x[i, c, :] in memory order, each
+# row in several partial sums (independent additions, so a long row is not bound by one
+# addition's latency); rows of one element (an (N, C) input) run along the channels.
 
 _NCL = "T[:, :, ::1]"
+
+
+@njit(inline="always")
+def _row_sum(x, i, c):
+    """Σ_j x[i, c, j] in float64."""
+    length = x.shape[2]
+    s0 = s1 = s2 = s3 = 0.0
+    j = 0
+    while j + 4 <= length:
+        s0 += x[i, c, j]
+        s1 += x[i, c, j + 1]
+        s2 += x[i, c, j + 2]
+        s3 += x[i, c, j + 3]
+        j += 4
+    while j < length:
+        s0 += x[i, c, j]
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(inline="always")
+def _row_squares(x, i, c, mu):
+    """Σ_j (x[i, c, j] - μ)², each square formed in x's dtype, summed in float64."""
+    length = x.shape[2]
+    s0 = s1 = s2 = s3 = 0.0
+    j = 0
+    while j + 4 <= length:
+        d0, d1 = x[i, c, j] - mu, x[i, c, j + 1] - mu
+        d2, d3 = x[i, c, j + 2] - mu, x[i, c, j + 3] - mu
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
+        j += 4
+    while j < length:
+        d = x[i, c, j] - mu
+        s0 += d * d
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(inline="always")
+def _row_gradient_sums(g, x, i, c, mu):
+    """(Σ_j g[i, c, j], Σ_j (x[i, c, j] - μ) g[i, c, j]) in float64 (μ a float64)."""
+    length = x.shape[2]
+    s0 = s1 = d0 = d1 = 0.0
+    j = 0
+    while j + 2 <= length:
+        g0, g1 = g[i, c, j], g[i, c, j + 1]
+        s0 += g0
+        s1 += g1
+        d0 += (x[i, c, j] - mu) * g0
+        d1 += (x[i, c, j + 1] - mu) * g1
+        j += 2
+    if j < length:
+        s0 += g[i, c, j]
+        d0 += (x[i, c, j] - mu) * g[i, c, j]
+    return s0 + s1, d0 + d1
 
 
 @njit(_sigs(f"void({_NCL}, T[::1], T[::1])"), cache=True, nogil=True)
@@ -133,31 +194,39 @@ def batch_norm_stats(x, mean, var_sum):
     dtype, then Σ (x - μ)², each square formed in x's dtype, summed in float64 and rounded."""
     n, channels, length = x.shape
     count = n * length
+    total = np.zeros(channels)
+    for i in range(n):
+        for c in range(channels):
+            total[c] += x[i, c, 0] if length == 1 else _row_sum(x, i, c)
     for c in range(channels):
-        total = 0.0
-        for i in range(n):
-            for j in range(length):
-                total += x[i, c, j]
-        mean[c] = total / count
-        mu = mean[c]
-        squares = 0.0
-        for i in range(n):
-            for j in range(length):
-                d = x[i, c, j] - mu
-                squares += d * d
-        var_sum[c] = squares
+        mean[c] = total[c] / count
+        total[c] = 0.0
+    for i in range(n):
+        for c in range(channels):
+            if length == 1:
+                d = x[i, c, 0] - mean[c]
+                total[c] += d * d
+            else:
+                total[c] += _row_squares(x, i, c, mean[c])
+    for c in range(channels):
+        var_sum[c] = total[c]
 
 
 @njit(_sigs(f"void({_NCL}, T[::1], T[::1], T[::1], T[::1], {_NCL})"), cache=True, nogil=True)
 def batch_norm(x, mean, rstd, weight, bias, out):
     """out = x α + β per channel, α = ρ w and β = b - μ α, all in x's dtype (torch's order)."""
     n, channels, length = x.shape
-    for c in range(channels):
-        alpha = rstd[c] * weight[c]
-        beta = bias[c] - mean[c] * alpha
-        for i in range(n):
+    alpha = rstd * weight
+    beta = bias - mean * alpha
+    for i in range(n):
+        if length == 1:  # (N, C): along the channels
+            for c in range(channels):
+                out[i, c, 0] = x[i, c, 0] * alpha[c] + beta[c]
+            continue
+        for c in range(channels):
+            a, b = alpha[c], beta[c]
             for j in range(length):
-                out[i, c, j] = x[i, c, j] * alpha + beta
+                out[i, c, j] = x[i, c, j] * a + b
 
 
 @njit(
@@ -172,28 +241,42 @@ def batch_norm_backward(g, x, mean, rstd, weight, training, dx, dw, db):
     when it has no rows."""
     n, channels, length = x.shape
     count = n * length
+    s = np.zeros(channels)
+    d = np.zeros(channels)
+    for i in range(n):
+        for c in range(channels):
+            if length == 1:
+                s[c] += g[i, c, 0]
+                d[c] += (x[i, c, 0] - float(mean[c])) * g[i, c, 0]
+            else:
+                row_s, row_d = _row_gradient_sums(g, x, i, c, float(mean[c]))
+                s[c] += row_s
+                d[c] += row_d
     for c in range(channels):
-        mu, r, w = float(mean[c]), float(rstd[c]), float(weight[c])
-        s = 0.0
-        d = 0.0
-        for i in range(n):
-            for j in range(length):
-                s += g[i, c, j]
-                d += (x[i, c, j] - mu) * g[i, c, j]
-        dw[c] = d * r
-        db[c] = s
-        if dx.shape[0] == 0:
-            continue
-        if training:
-            k = d * r * r / count
-            grad_mean = s / count
-            for i in range(n):
+        dw[c] = d[c] * rstd[c]
+        db[c] = s[c]
+    if dx.shape[0] == 0:
+        return
+    # per channel, in training dx = (g - S / M - (x - μ) k) ρ w with k = D ρ² / M
+    scale, shift, k = np.empty(channels), s / count, np.empty(channels)
+    for c in range(channels):
+        r = float(rstd[c])
+        scale[c] = r * float(weight[c])
+        k[c] = d[c] * r * r / count
+    for i in range(n):
+        if not training:
+            for c in range(channels):
                 for j in range(length):
-                    dx[i, c, j] = (g[i, c, j] - grad_mean - (x[i, c, j] - mu) * k) * r * w
+                    dx[i, c, j] = g[i, c, j] * scale[c]
+        elif length == 1:  # (N, C): along the channels
+            for c in range(channels):
+                centred = x[i, c, 0] - float(mean[c])
+                dx[i, c, 0] = (g[i, c, 0] - shift[c] - centred * k[c]) * scale[c]
         else:
-            for i in range(n):
+            for c in range(channels):
+                mu, sc, sh, kc = float(mean[c]), scale[c], shift[c], k[c]
                 for j in range(length):
-                    dx[i, c, j] = g[i, c, j] * r * w
+                    dx[i, c, j] = (g[i, c, j] - sh - (x[i, c, j] - mu) * kc) * sc
 
 
 # ---------------------------------------------------------------- softmax and log_softmax
