@@ -243,6 +243,16 @@ tanh = _method("tanh")
 reciprocal = _method("reciprocal")
 sin = _method("sin")
 cos = _method("cos")
+floor = _method("floor")
+ceil = _method("ceil")
+trunc = _method("trunc")
+round = _method("round")
+sign = _method("sign")
+frac = _method("frac")
+square = _method("square")
+isnan = _method("isnan")
+isinf = _method("isinf")
+isfinite = _method("isfinite")
 mm = _method("mm")
 var = _method("var")
 norm = _method("norm")
@@ -325,6 +335,7 @@ __all__ = [
     "bmm",
     "bool",
     "cat",
+    "ceil",
     "chunk",
     "clamp",
     "clamp_max",
@@ -355,6 +366,8 @@ __all__ = [
     "float",
     "float32",
     "float64",
+    "floor",
+    "frac",
     "from_numpy",
     "full",
     "full_like",
@@ -367,6 +380,9 @@ __all__ = [
     "int64",
     "is_grad_enabled",
     "is_tensor",
+    "isfinite",
+    "isinf",
+    "isnan",
     "le",
     "less",
     "less_equal",
@@ -408,14 +424,17 @@ __all__ = [
     "relu",
     "reshape",
     "return_types",
+    "round",
     "set_grad_enabled",
     "set_printoptions",
     "sigmoid",
+    "sign",
     "sin",
     "softmax",
     "split",
     "split_with_sizes",
     "sqrt",
+    "square",
     "squeeze",
     "stack",
     "std",
@@ -428,6 +447,7 @@ __all__ = [
     "tensor_split",
     "transpose",
     "true_divide",
+    "trunc",
     "unbind",
     "unsqueeze",
     "var",

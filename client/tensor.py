@@ -1679,7 +1679,47 @@ def _unary_methods(op: str):
     return out_of_place, in_place
 
 
-for _op in ("exp", "log", "sqrt", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos"):
+def _round(self, *args, decimals=None) -> Tensor:
+    """torch.Tensor.round: to the nearest integer (halves to even), or to `decimals` places."""
+    if args:
+        raise TypeError(
+            f"round() takes from 1 to 0 positional arguments but {len(args)} were given"
+        )
+    if decimals is not None and not _is_int(decimals):
+        raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    return self._call("round", [self], {} if decimals is None else {"decimals": decimals})
+
+
+def _round_(self, *args, decimals=None) -> Tensor:
+    return self._in_place_of("round_", lambda: _round(self, *args, decimals=decimals))
+
+
+def _predicate(op: str):
+    def predicate(self) -> Tensor:
+        return self._call(op, [self])
+
+    predicate.__name__ = predicate.__qualname__ = op
+    predicate.__doc__ = f"torch.Tensor.{op}: a bool tensor"
+    return predicate
+
+
+def _square(self) -> Tensor:
+    """torch.Tensor.square: self ** 2 (PowBackward0, as torch records it)."""
+    return self.pow(2)
+
+
+def _square_(self) -> Tensor:
+    return self.pow_(2)
+
+
+Tensor.round, Tensor.round_ = _round, _round_
+Tensor.square, Tensor.square_ = _square, _square_
+for _op in ("isnan", "isinf", "isfinite"):
+    setattr(Tensor, _op, _predicate(_op))
+for _op in (
+    *("exp", "log", "sqrt", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos"),
+    *("floor", "ceil", "trunc", "sign", "frac"),
+):
     _forward, _in_place = _unary_methods(_op)
     setattr(Tensor, _op, _forward)
     setattr(Tensor, f"{_op}_", _in_place)

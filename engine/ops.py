@@ -196,6 +196,43 @@ for _name, _compare in {
     _op(_name, lambda n, g: (None, None))(_compare)
 
 
+# Rounding: NumPy's own loops (exact, -0.0 kept); the gradient is 0, or g itself for frac.
+# An integer input is returned as a copy, as torch's are.
+def _rounding(function: Callable) -> Callable:
+    return lambda x, **attrs: x.copy() if x.dtype.kind in "ib" else function(x, **attrs)
+
+
+def _round(x, decimals=None):
+    """rint(x), or rint(x 10^d) / 10^d (rint(x / 10^-d) 10^-d for d < 0) in x's dtype, as
+    torch rounds to decimals."""
+    if not decimals:
+        return np.rint(x)
+    scale = x.dtype.type(10.0 ** abs(decimals))
+    return np.rint(x * scale) / scale if decimals > 0 else np.rint(x / scale) * scale
+
+
+def _sign(x):
+    """1, 0 or -1 (0 for nan and for -0.0, as torch's sign); a bool as it is."""
+    if x.dtype.kind == "b":
+        return x.copy()
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+for _name, _function in {
+    "floor": _rounding(np.floor),
+    "ceil": _rounding(np.ceil),
+    "trunc": _rounding(np.trunc),
+    "round": _rounding(_round),
+    "sign": _sign,
+}.items():
+    _op(_name, lambda n, g: (np.zeros_like(g),))(_function)
+_op("frac", lambda n, g: (g,))(lambda x: x - np.trunc(x))
+
+# The floating-point predicates: NumPy's loops; integers and bools are always finite.
+for _name, _predicate in {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}.items():
+    _op(_name, lambda n, g: (None,), own_dtype=("self",))(_predicate)
+
+
 def _extreme_of_two_vjp(smaller: bool):
     """The vjp of maximum, or of minimum (`smaller`), which is maximum's with the operands'
     roles swapped."""

@@ -780,6 +780,99 @@ for _name, (_gfn, _saves, _float, _doc) in _UNARY.items():
     )
 
 
+# ---- rounding, sign and the floating-point predicates
+
+_ROUNDING = {
+    # name: (grad_fn, torch's CPU kernel name (refusing bool, or else ints too), doc)
+    "floor": ("FloorBackward0", "floor_vml_cpu", "the largest integer ≤ x"),
+    "ceil": ("CeilBackward0", "ceil_vml_cpu", "the smallest integer ≥ x"),
+    "trunc": ("TruncBackward0", "trunc_vml_cpu", "x rounded toward 0"),
+    "round": (
+        "RoundBackward0",
+        "round_vml_cpu",
+        "x rounded to the nearest integer, halves to even; with decimals d, "
+        "rint(x 10^d) / 10^d (d < 0: rint(x / 10^-d) 10^-d), in x's dtype",
+    ),
+    "frac": ("FracBackward0", "frac_cpu", "x - trunc(x)"),
+    "sign": ("SignBackward0", "", "1, 0 or -1 as x is positive, zero (or nan) or negative"),
+}
+
+
+def _rounding_infer(name: str, kernel: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        refused = ("int64", "bool") if name == "frac" else ("bool",) if kernel else ()
+        named = kernel
+        if name == "round" and attrs.get("decimals") is not None:  # torch's round.decimals
+            named = "round_cpu" if attrs["decimals"] else "round_vml_cpu"
+            refused = ("int64", "bool")
+        if x.dtype in refused:
+            raise Unsupported(f"\"{named}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+def _round_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    return "RoundBackward0" if attrs.get("decimals") is None else "RoundBackward1"
+
+
+for _name, (_gfn, _kernel, _doc) in _ROUNDING.items():
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise {_doc}; an integer x as it is. "
+            + ("The gradient passes unchanged." if _name == "frac" else "The gradient is 0."),
+            ("self",),
+            (True,),
+            _rounding_infer(_name, _kernel),
+            _round_grad_fn if _name == "round" else _named(_gfn),
+            _nothing,
+            (
+                Attr(
+                    "decimals",
+                    "int",
+                    "Decimal places to round to (given, even 0: torch's round.decimals, "
+                    "RoundBackward1, refusing integers).",
+                ),
+            )
+            if _name == "round"
+            else (),
+        )
+    )
+
+
+def _predicate_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        return meta(x.shape, "bool")
+
+    return infer
+
+
+for _name, _doc in {
+    "isnan": "x is nan",
+    "isinf": "x is +inf or -inf",
+    "isfinite": "x is neither inf nor nan",
+}.items():
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise: whether {_doc} (always False, or True for isfinite, for integers "
+            "and bools). A bool result: not differentiable.",
+            ("self",),
+            (False,),
+            _predicate_infer(_name),
+            _named(""),
+            _nothing,
+        )
+    )
+
+
 # ---- activations (torch.nn.functional's, with their attributes)
 
 _ACTIVATION_KERNEL = {

@@ -141,6 +141,9 @@ CASES += [
     C("clamp_min", T((3, 4)), min=0.5),
     C("clamp_max", T((3, 4)), max=-0.5),
 ]
+# rounding: a gradient of 0 (frac's passes), checked away from the steps
+CASES += [C(op, T((3, 4))) for op in ("floor", "ceil", "trunc", "round", "sign", "frac")]
+CASES += [C("round", T((3, 4)), decimals=1)]
 _STATS = (T((2,), grad=False), T((2,), POS, grad=False))  # batch_norm's running statistics
 CASES += [
     C("addmm", T((3, 5)), T((3, 4)), T((4, 5))),

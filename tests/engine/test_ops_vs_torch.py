@@ -98,6 +98,11 @@ CASES += [
 for _op in UNARY:
     _domain = UNARY_DOMAIN.get(_op, "any")
     CASES += [C(_op, T((3, 4), _domain)), C(_op, T((), _domain))]
+ROUNDING = ("floor", "ceil", "trunc", "round", "sign", "frac")
+PREDICATES = ("isnan", "isinf", "isfinite")
+for _op in ROUNDING + PREDICATES:
+    CASES += [C(_op, T((3, 4))), C(_op, T(()))]
+CASES += [C("round", T((3, 4)), decimals=_d) for _d in (0, 1, 2, -1)]
 _END = 2**63 - 1
 CASES += [
     C("select", T((3, 4)), dim=0, index=1),
@@ -592,7 +597,10 @@ TORCH: dict[str, Callable] = {
     "mul": _overloaded("mul"),
     "div": _overloaded("div"),
     "pow": torch.pow,
-    **{name: getattr(torch, name) for name in UNARY},
+    **{name: getattr(torch, name) for name in UNARY + ROUNDING + PREDICATES},
+    "round": lambda x, decimals=None: (
+        torch.round(x) if decimals is None else torch.round(x, decimals=decimals)
+    ),
     **{name: getattr(torch, name) for name in COMPARISONS},
     "mm": torch.mm,
     "mv": torch.mv,
@@ -1176,8 +1184,10 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize(
     "case",
-    [C(name, T(SPECIAL.shape)) for name in UNARY]
+    [C(name, T(SPECIAL.shape)) for name in UNARY + ROUNDING + PREDICATES]
     + [
+        C("round", T(SPECIAL.shape), decimals=2),
+        C("round", T(SPECIAL.shape), decimals=-1),
         C("div", T(SPECIAL.shape), T(SPECIAL.shape)),
         C("pow", T(SPECIAL.shape), T(SPECIAL.shape)),
         C("pow", T(SPECIAL.shape), 2),
