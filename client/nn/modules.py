@@ -734,6 +734,23 @@ class Linear(Module):
         )
 
 
+def _affine_parameters(module: Module, affine: bool, bias: bool, shape, dtype) -> None:
+    """A normalization's weight (ones) and bias (zeros) of `shape`, made on the server, or
+    None for those it has not."""
+    module.register_parameter("weight", Parameter(_filled(shape, 1.0, dtype)) if affine else None)
+    has_bias = affine and bias
+    module.register_parameter("bias", Parameter(_filled(shape, 0.0, dtype)) if has_bias else None)
+
+
+def _reset_affine(module: Module) -> None:
+    """A normalization's weight back to ones and bias to zeros, where it has them."""
+    with no_grad():
+        if module.weight is not None:
+            module.weight.fill_(1.0)
+        if module.bias is not None:
+            module.bias.zero_()
+
+
 class LayerNorm(Module):
     """(x - μ) / √(σ² + eps) w + b over the trailing `normalized_shape` dims; w starts at
     ones and b at zeros, made on the server (with `elementwise_affine=False`, neither)."""
@@ -755,22 +772,10 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_filled(self.normalized_shape, 1.0, dtype))
-            if bias:
-                self.bias = Parameter(_filled(self.normalized_shape, 0.0, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, dtype)
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            with no_grad():
-                self.weight.fill_(1.0)
-                if self.bias is not None:
-                    self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -816,15 +821,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         shape = (num_features,)
-        if affine:
-            self.weight = Parameter(_filled(shape, 1.0, dtype))
-            if bias:
-                self.bias = Parameter(_filled(shape, 0.0, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, bias, shape, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", _filled(shape, 0.0, dtype))
             self.register_buffer("running_var", _filled(shape, 1.0, dtype))
@@ -842,11 +839,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            with no_grad():
-                self.weight.fill_(1.0)
-                if self.bias is not None:
-                    self.bias.zero_()
+        _reset_affine(self)
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() not in self._dims:
