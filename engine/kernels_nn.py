@@ -268,6 +268,85 @@ def embedding_backward(g, indices, padding_idx, scale_grad_by_freq, out):
                 out[k, j] += g[i, j]
 
 
+# ---------------------------------------------------------------- convolution
+# im2col and its adjoint col2im over three spatial dims (D, H, W): 1-d and 2-d convolutions
+# arrive with leading spatial dims of 1 (kernel 1, stride 1, no padding, dilation 1). The
+# columns are laid out (groups, rows, N, positions): row (c, a, b, e) of channel c within its
+# group and kernel tap (a, b, e), position (i, j, k) of the output, so each group's matrix
+# product with the weight is one (O/groups, rows) @ (rows, N·positions) BLAS call.
+
+_X5 = "T[:, :, :, :, ::1]"
+_COLS = "T[:, :, :, ::1]"
+_GEOMETRY = "int64[::1], int64[::1], int64[::1], int64[::1], int64[::1]"
+
+
+@njit(
+    _sigs(f"void({_X5}, {_GEOMETRY}, {_COLS})", ("float32", "float64", "int64")),
+    cache=True,
+    nogil=True,
+)
+def im2col(x, kernel, out_size, stride, padding, dilation, cols):
+    """cols[g, (c, a, b, e), n, (i, j, k)] = x[n, g·Cg + c, i·sd - pd + a·dd, j·sh - ph + b·dh,
+    k·sw - pw + e·dw], 0 where that falls outside x (Cg = channels per group)."""
+    n_batch, channels, depth, height, width = x.shape
+    per_group = channels // cols.shape[0]
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    od, oh, ow = out_size[0], out_size[1], out_size[2]
+    zero = cols.dtype.type(0)
+    for n in range(n_batch):
+        for c in range(channels):
+            g = c // per_group
+            for a in range(kd):
+                for b in range(kh):
+                    for e in range(kw):
+                        row = (((c - g * per_group) * kd + a) * kh + b) * kw + e
+                        for i in range(od):
+                            z = i * stride[0] - padding[0] + a * dilation[0]
+                            for j in range(oh):
+                                y = j * stride[1] - padding[1] + b * dilation[1]
+                                base = (i * oh + j) * ow
+                                if z < 0 or z >= depth or y < 0 or y >= height:
+                                    for k in range(ow):
+                                        cols[g, row, n, base + k] = zero
+                                    continue
+                                for k in range(ow):
+                                    t = k * stride[2] - padding[2] + e * dilation[2]
+                                    if 0 <= t < width:
+                                        cols[g, row, n, base + k] = x[n, c, z, y, t]
+                                    else:
+                                        cols[g, row, n, base + k] = zero
+
+
+@njit(_sigs(f"void({_COLS}, {_GEOMETRY}, {_X5})"), cache=True, nogil=True)
+def col2im(cols, kernel, out_size, stride, padding, dilation, dx):
+    """The adjoint of im2col into a zeroed dx: each column element added to the input
+    element it was read from (none for the padding)."""
+    n_batch, channels, depth, height, width = dx.shape
+    per_group = channels // cols.shape[0]
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    od, oh, ow = out_size[0], out_size[1], out_size[2]
+    for n in range(n_batch):
+        for c in range(channels):
+            g = c // per_group
+            for a in range(kd):
+                for b in range(kh):
+                    for e in range(kw):
+                        row = (((c - g * per_group) * kd + a) * kh + b) * kw + e
+                        for i in range(od):
+                            z = i * stride[0] - padding[0] + a * dilation[0]
+                            if z < 0 or z >= depth:
+                                continue
+                            for j in range(oh):
+                                y = j * stride[1] - padding[1] + b * dilation[1]
+                                if y < 0 or y >= height:
+                                    continue
+                                base = (i * oh + j) * ow
+                                for k in range(ow):
+                                    t = k * stride[2] - padding[2] + e * dilation[2]
+                                    if 0 <= t < width:
+                                        dx[n, c, z, y, t] += cols[g, row, n, base + k]
+
+
 # ---------------------------------------------------------------- optimizers
 
 _1D = "T[::1]"

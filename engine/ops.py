@@ -1289,3 +1289,158 @@ def embedding_renorm(weight, indices, max_norm, norm_type):
     with np.errstate(divide="ignore", invalid="ignore"):
         scales = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     return rows * scales.astype(weight.dtype)
+
+
+# ---------------------------------------------------------------- convolution
+
+
+@dataclass(frozen=True, slots=True)
+class _ConvGeometry:
+    """A convolution's sizes over three spatial dims (1-d and 2-d ones with leading 1s), as
+    the im2col kernels take them, and its output's own spatial sizes."""
+
+    spatial: tuple[int, ...]  # the input's spatial sizes, three
+    kernel: np.ndarray
+    out_size: np.ndarray
+    stride: np.ndarray
+    padding: np.ndarray
+    dilation: np.ndarray
+    out: tuple[int, ...]  # the output's spatial sizes, as many as the input has
+
+
+def _conv_geometry(x_shape, w_shape, stride, padding, dilation) -> _ConvGeometry:
+    dim = len(w_shape) - 2
+    stride, padding, dilation = (
+        rules.conv_param(v, name, dim)
+        for v, name in ((stride, "stride"), (padding, "padding"), (dilation, "dilation"))
+    )
+    out = rules.conv_output_size(x_shape[2:], w_shape[2:], stride, padding, dilation)
+    lead = 3 - dim
+
+    def three(values, fill: int) -> np.ndarray:
+        return np.array((fill,) * lead + tuple(values), np.int64)
+
+    return _ConvGeometry(
+        (1,) * lead + tuple(x_shape[2:]),
+        three(w_shape[2:], 1),
+        three(out, 1),
+        three(stride, 1),
+        three(padding, 0),
+        three(dilation, 1),
+        out,
+    )
+
+
+def _conv_columns(x: np.ndarray, geometry: _ConvGeometry, groups: int) -> np.ndarray:
+    """x's im2col columns, (groups, channels/groups · kernel taps, N · output positions)."""
+    n, channels = x.shape[:2]
+    rows = channels // groups * prod(geometry.kernel)
+    positions = prod(geometry.out_size)
+    cols = np.empty((groups, rows, n, positions), x.dtype)
+    g = geometry
+    x5 = _c(x).reshape(n, channels, *g.spatial)
+    KN.im2col(x5, g.kernel, g.out_size, g.stride, g.padding, g.dilation, cols)
+    return cols.reshape(groups, rows, n * positions)
+
+
+def _convolution_vjp(n, g):
+    """torch's convolution_backward without transposition: the output gradient gathered
+    per group as (O/groups, N · positions), then dx = col2im(Wᵀ g), dW = g colsᵀ (the
+    columns recomputed from the saved input) and db = Σ g over the batch and positions
+    (in float64, rounded once); each only where needed."""
+    needs_x, needs_w, needs_b = n.needs
+    x, weight = n.saved["input"], n.saved["weight"]
+    attrs = n.attrs
+    groups = attrs["groups"]
+    geometry = _conv_geometry(
+        x.shape, weight.shape, attrs["stride"], attrs["padding"], attrs["dilation"]
+    )
+    batch, channels = x.shape[:2]
+    out_channels = weight.shape[0]
+    if batch == 0 or channels == 0:  # torch's Empty path: nothing reached the output
+        return (
+            np.zeros(x.shape, g.dtype) if needs_x else None,
+            np.zeros(weight.shape, g.dtype) if needs_w else None,
+            np.zeros(out_channels, g.dtype) if needs_b else None,
+        )
+    positions = prod(geometry.out_size)
+    per_group = out_channels // groups
+    gathered = np.ascontiguousarray(
+        _c(g).reshape(batch, groups, per_group, positions).transpose(1, 2, 0, 3)
+    ).reshape(groups, per_group, batch * positions)
+    dx = dw = db = None
+    if needs_x:
+        w3 = _c(weight).reshape(groups, per_group, -1)
+        dcols = np.matmul(w3.transpose(0, 2, 1), gathered)
+        dx5 = np.zeros((batch, channels, *geometry.spatial), g.dtype)
+        KN.col2im(
+            dcols.reshape(groups, -1, batch, positions),
+            geometry.kernel,
+            geometry.out_size,
+            geometry.stride,
+            geometry.padding,
+            geometry.dilation,
+            dx5,
+        )
+        dx = dx5.reshape(x.shape)
+    if needs_w:
+        cols = _conv_columns(x, geometry, groups)
+        dw = np.matmul(gathered, cols.transpose(0, 2, 1)).reshape(weight.shape)
+    if needs_b:
+        db = reduce_sum(_c(g).reshape(batch, out_channels, positions), [0, 2]).reshape(-1)
+    return dx, dw, db
+
+
+@_op("convolution", _convolution_vjp)
+def convolution(x, weight, bias, stride, padding, dilation, groups):
+    """Each group's weight (O/groups, rows) times its im2col columns (rows, N · positions)
+    through BLAS, the products moved to (N, O, positions) with the bias added in one pass."""
+    geometry = _conv_geometry(x.shape, weight.shape, stride, padding, dilation)
+    batch, channels = x.shape[:2]
+    out_channels = weight.shape[0]
+    if batch == 0 or channels == 0:  # torch's Empty path: an empty result
+        return np.zeros((batch, out_channels if channels else 0, *geometry.out), x.dtype)
+    positions = prod(geometry.out_size)
+    cols = _conv_columns(x, geometry, groups)
+    product = np.matmul(_c(weight).reshape(groups, out_channels // groups, -1), cols)
+    moved = product.reshape(out_channels, batch, positions).transpose(1, 0, 2)
+    out = np.empty((batch, out_channels, positions), x.dtype)
+    if bias.ndim:
+        np.add(moved, bias.reshape(1, out_channels, 1), out=out)
+    else:
+        out[...] = moved
+    return out.reshape(batch, out_channels, *geometry.out)
+
+
+# ---------------------------------------------------------------- constant_pad_nd
+
+
+def _pad_regions(shape: tuple[int, ...], pad) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+    """The part of the input that constant_pad_nd keeps, and where it lands in the result."""
+    ndim, pairs = len(shape), len(pad) // 2
+    kept, placed = [], []
+    for i, size in enumerate(shape):
+        if i < ndim - pairs:
+            kept.append(slice(None))
+            placed.append(slice(None))
+            continue
+        before, after = pad[2 * (ndim - i - 1)], pad[2 * (ndim - i - 1) + 1]
+        start, stop = max(-before, 0), size - max(-after, 0)
+        kept.append(slice(start, stop))
+        placed.append(slice(max(before, 0), max(before, 0) + stop - start))
+    return tuple(kept), tuple(placed)
+
+
+def _constant_pad_nd_vjp(n, g):
+    kept, placed = _pad_regions(n.inputs[0].shape, n.attrs["pad"])
+    dx = np.zeros(n.inputs[0].shape, g.dtype)
+    dx[kept] = g[placed]
+    return (dx,)
+
+
+@_op("constant_pad_nd", _constant_pad_nd_vjp)
+def constant_pad_nd(x, pad, value):
+    out = np.full(rules.constant_pad_shape(x.shape, pad), _scalar(value, x.dtype), x.dtype)
+    kept, placed = _pad_regions(x.shape, pad)
+    out[placed] = x[kept]
+    return out
