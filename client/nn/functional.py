@@ -6,10 +6,12 @@ import operator
 import warnings
 
 from gradrpc.engine import rules
+from gradrpc.engine.errors import ComputeError, DtypeMismatch, ShapeMismatch
 
+from ..dtypes import int64
 from ..grad_mode import no_grad
 from ..splitting import _sizes
-from ..tensor import Tensor, _number
+from ..tensor import _WARNED, Tensor, _number
 from .parameter import typename
 
 
@@ -721,3 +723,195 @@ def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type
     }
     indices = weight._coerce(input).reshape(-1)
     weight[indices] = weight._call("embedding_renorm", [weight, indices], attrs)
+
+
+# ---------------------------------------------------------------- convolution
+
+_CONV_PARAMS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+_CONV_OVERLOADS = (
+    " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of "
+    "ints padding = 0, tuple of ints dilation = 1, int groups = 1)\n"
+    " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str "
+    'padding = "valid", tuple of ints dilation = 1, int groups = 1)\n'
+)
+_SAME_WARNING = (
+    "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+    "copy of the input be created (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)"
+)
+
+
+class _Unmatched(Exception):
+    """An argument that fits neither of torch's convNd overloads."""
+
+
+def _shown(value) -> str:
+    return "Tensor" if isinstance(value, Tensor) else typename(value)
+
+
+def _index_int(value) -> int:
+    """An int as torch's parser takes one: anything with __index__ but a bool (an integer
+    tensor of one element is its value)."""
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise _Unmatched
+    if isinstance(value, Tensor) and (value.dtype is not int64 or value.numel() != 1):
+        raise _Unmatched
+    return operator.index(value)
+
+
+def _int_list(function: str, name: str, value, size: int) -> list[int]:
+    """A `tuple of ints` argument: an int, or a sequence whose first element is an int and
+    whose others are ints or bools (torch's unpack error names the first that is not). A
+    single int stands for `size` of them, as torch's parser expands it for convNd."""
+    if isinstance(value, Tensor) and value.dtype is int64 and value.numel() == 1:
+        return [int(value.item())] * size
+    if isinstance(value, list | tuple):
+        if value:
+            _index_int(value[0])  # torch matches an overload on the first element alone
+        out = []
+        for position, element in enumerate(value, start=1):
+            if isinstance(element, bool):
+                out.append(int(element))
+                continue
+            try:
+                out.append(_index_int(element))
+            except _Unmatched:
+                raise TypeError(
+                    f"{function}(): argument '{name}' failed to unpack the object at pos "
+                    f'{position} with error "type must be tuple of ints,but got '
+                    f'{type(element).__name__}"'
+                ) from None
+        return out
+    return [_index_int(value)] * size
+
+
+def _conv_arguments(function: str, spatial: int, args: tuple, kwargs: dict):
+    """convNd's arguments bound as torch's parser binds them, or its TypeError."""
+    bound = dict(zip(_CONV_PARAMS, args, strict=False))
+    try:
+        if len(args) > len(_CONV_PARAMS) or any(
+            k not in _CONV_PARAMS or k in bound for k in kwargs
+        ):
+            raise _Unmatched
+        bound.update(kwargs)
+        input, weight = bound.get("input"), bound.get("weight")
+        bias = bound.get("bias")
+        if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+            raise _Unmatched
+        if bias is not None and not isinstance(bias, Tensor):
+            raise _Unmatched
+        stride = _int_list(function, "stride", bound.get("stride", 1), spatial)
+        padding = bound.get("padding", 0)
+        if not isinstance(padding, str):
+            padding = _int_list(function, "padding", padding, spatial)
+        dilation = _int_list(function, "dilation", bound.get("dilation", 1), spatial)
+        groups = _index_int(bound.get("groups", 1))
+    except _Unmatched:
+        got = ", ".join([_shown(a) for a in args] + [f"{k}={_shown(v)}" for k, v in kwargs.items()])
+        raise TypeError(
+            f"{function}() received an invalid combination of arguments - got ({got}), but "
+            f"expected one of:\n{_CONV_OVERLOADS}"
+        ) from None
+    return input, weight, bias, stride, padding, dilation, groups
+
+
+def _sizes_text(sizes) -> str:
+    return f"[{', '.join(str(s) for s in sizes)}]"
+
+
+def _convolution(function: str, spatial: int, args: tuple, kwargs: dict) -> Tensor:
+    """torch's conv1d/conv2d/conv3d: the bias's dtype checked, an unbatched input given a
+    batch dim (UnsqueezeBackward0, then SqueezeBackward1 on the result, as torch records
+    them), padding 'valid' as 0 and 'same' as torch's convolution_same computes it (an even
+    kernel with odd dilation pads the input on the right first, a constant_pad_nd), then
+    one convolution op (ConvolutionBackward0)."""
+    input, weight, bias, stride, padding, dilation, groups = _conv_arguments(
+        function, spatial, args, kwargs
+    )
+    if bias is not None and bias._meta.dtype != input._meta.dtype:
+        raise DtypeMismatch(
+            f"Input type ({rules.C_TYPE_NAME[input._meta.dtype]}) and bias type "
+            f"({rules.C_TYPE_NAME[bias._meta.dtype]}) should be the same"
+        )
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ShapeMismatch(
+            f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to "
+            f"{function}, but got input of size: {_sizes_text(input.shape)}"
+        )
+    batched = input.ndim == spatial + 2
+    if not batched:
+        input = input.unsqueeze(0)
+    if isinstance(padding, str):
+        if padding == "same":
+            input, padding = _same_padding(input, weight, stride, dilation, groups)
+        elif padding == "valid":
+            padding = [0]
+        else:
+            raise ComputeError(f"Invalid padding string: '{padding}'")
+    attrs = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    out = input._call("convolution", [input, weight, 0 if bias is None else bias], attrs)
+    return out if batched else out.squeeze(0)
+
+
+def _same_padding(input: Tensor, weight: Tensor, stride, dilation, groups: int):
+    """torch's convolution_same: its checks, then the padding that keeps the input's size;
+    where a dim needs one more on the right than on the left, the input padded there first
+    (a zero-padded copy, with torch's warning, once)."""
+    k = weight.ndim
+    if k <= 2:
+        raise ShapeMismatch("weight should have at least three dimensions")
+    if groups <= 0:
+        raise ComputeError("non-positive groups is not supported")
+    dim = k - 2
+    if k != input.ndim:
+        raise ShapeMismatch(
+            f"Expected {k}-dimensional input for {k}-dimensional weight"
+            f"{_sizes_text(weight.shape)}, but got {input.ndim}-dimensional input of size "
+            f"{_sizes_text(input.shape)} instead"
+        )
+    for name, values in (("stride", stride), ("dilation", dilation)):
+        if len(values) not in (dim, 1):
+            raise ShapeMismatch(f"{name} cannot broadcast to {dim} dimensions")
+    if any(s != 1 for s in stride):
+        raise ComputeError("padding='same' is not supported for strided convolutions")
+    left, right = [], []
+    for i in range(dim):
+        total = (dilation[0] if len(dilation) == 1 else dilation[i]) * (weight.shape[i + 2] - 1)
+        left.append(total // 2)
+        right.append(total - total // 2)
+    if left == right:
+        return input, left
+    if "conv_same" not in _WARNED:
+        _WARNED.add("conv_same")
+        warnings.warn(_SAME_WARNING, UserWarning, stacklevel=4)
+    pad = [0] * (2 * dim)
+    for i in range(dim):
+        delta = right[i] - left[i]
+        at = 2 * (dim - 1 - i)  # F.pad's order: the last dim first
+        if delta > 0:
+            pad[at + 1] = delta
+        else:
+            pad[at] = delta
+            left[i] = right[i]
+    return input._call("constant_pad_nd", [input], {"pad": pad, "value": 0}), left
+
+
+def conv1d(*args, **kwargs) -> Tensor:
+    """conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): the
+    cross-correlation of an (N, C, L) or unbatched (C, L) input with an (O, C/groups, K)
+    weight; padding an int, a tuple, 'valid' or 'same' (see _convolution)."""
+    return _convolution("conv1d", 1, args, kwargs)
+
+
+def conv2d(*args, **kwargs) -> Tensor:
+    """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): the
+    cross-correlation of an (N, C, H, W) or unbatched (C, H, W) input with an
+    (O, C/groups, kH, kW) weight; padding an int, a tuple, 'valid' or 'same'."""
+    return _convolution("conv2d", 2, args, kwargs)
+
+
+def conv3d(*args, **kwargs) -> Tensor:
+    """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): the
+    cross-correlation of an (N, C, D, H, W) or unbatched (C, D, H, W) input with an
+    (O, C/groups, kD, kH, kW) weight; padding an int, a tuple, 'valid' or 'same'."""
+    return _convolution("conv3d", 3, args, kwargs)
