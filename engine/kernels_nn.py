@@ -271,13 +271,26 @@ def embedding_backward(g, indices, padding_idx, scale_grad_by_freq, out):
 # ---------------------------------------------------------------- convolution
 # im2col and its adjoint col2im over three spatial dims (D, H, W): 1-d and 2-d convolutions
 # arrive with leading spatial dims of 1 (kernel 1, stride 1, no padding, dilation 1). The
-# columns are laid out (groups, rows, N, positions): row (c, a, b, e) of channel c within its
-# group and kernel tap (a, b, e), position (i, j, k) of the output, so each group's matrix
-# product with the weight is one (O/groups, rows) @ (rows, N·positions) BLAS call.
+# columns are laid out (N, groups, rows, positions): row (c, a, b, e) of channel c within its
+# group and kernel tap (a, b, e), position (i, j, k) of the output, so that the products with
+# each group's (O/groups, rows) weight, one BLAS call per sample and group, land in the
+# output's own (N, O, positions) layout.
 
 _X5 = "T[:, :, :, :, ::1]"
 _COLS = "T[:, :, :, ::1]"
 _GEOMETRY = "int64[::1], int64[::1], int64[::1], int64[::1], int64[::1]"
+
+
+_u = np.uintp  # an index Numba knows is not negative: no wraparound check, so loops vectorize
+
+
+@njit(cache=True, nogil=True)
+def _valid_range(size, length, step, offset):
+    """The k in [0, length) whose k·step + offset falls in [0, size): [lo, hi)."""
+    lo = 0 if offset >= 0 else (step - 1 - offset) // step
+    hi = (size - offset + step - 1) // step if size > offset else 0
+    hi = min(hi, length)
+    return min(lo, hi), hi
 
 
 @njit(
@@ -286,52 +299,74 @@ _GEOMETRY = "int64[::1], int64[::1], int64[::1], int64[::1], int64[::1]"
     nogil=True,
 )
 def im2col(x, kernel, out_size, stride, padding, dilation, cols):
-    """cols[g, (c, a, b, e), n, (i, j, k)] = x[n, g·Cg + c, i·sd - pd + a·dd, j·sh - ph + b·dh,
-    k·sw - pw + e·dw], 0 where that falls outside x (Cg = channels per group)."""
+    """cols[n, g, (c, a, b, e), (i, j, k)] = x[n, g·Cg + c, i·sd - pd + a·dd, j·sh - ph + b·dh,
+    k·sw - pw + e·dw], 0 where that falls outside x (Cg = channels per group). Flat indices,
+    so that each output row is a plain loop (a copy where sw = 1)."""
     n_batch, channels, depth, height, width = x.shape
-    per_group = channels // cols.shape[0]
+    groups, rows = cols.shape[1], cols.shape[2]
+    per_group = channels // groups
     kd, kh, kw = kernel[0], kernel[1], kernel[2]
     od, oh, ow = out_size[0], out_size[1], out_size[2]
+    sw = stride[2]
+    positions = od * oh * ow
+    xf, cf = x.ravel(), cols.ravel()
     zero = cols.dtype.type(0)
     for n in range(n_batch):
         for c in range(channels):
             g = c // per_group
+            plane = (n * channels + c) * depth * height * width
             for a in range(kd):
                 for b in range(kh):
                     for e in range(kw):
                         row = (((c - g * per_group) * kd + a) * kh + b) * kw + e
+                        start = ((n * groups + g) * rows + row) * positions
+                        offset = e * dilation[2] - padding[2]
+                        lo, hi = _valid_range(width, ow, sw, offset)
                         for i in range(od):
                             z = i * stride[0] - padding[0] + a * dilation[0]
                             for j in range(oh):
                                 y = j * stride[1] - padding[1] + b * dilation[1]
-                                base = (i * oh + j) * ow
+                                d = start + (i * oh + j) * ow
                                 if z < 0 or z >= depth or y < 0 or y >= height:
                                     for k in range(ow):
-                                        cols[g, row, n, base + k] = zero
+                                        cf[_u(d + k)] = zero
                                     continue
-                                for k in range(ow):
-                                    t = k * stride[2] - padding[2] + e * dilation[2]
-                                    if 0 <= t < width:
-                                        cols[g, row, n, base + k] = x[n, c, z, y, t]
-                                    else:
-                                        cols[g, row, n, base + k] = zero
+                                src = plane + (z * height + y) * width + offset
+                                for k in range(lo):
+                                    cf[_u(d + k)] = zero
+                                if sw == 1:
+                                    for k in range(lo, hi):
+                                        cf[_u(d + k)] = xf[_u(src + k)]
+                                else:
+                                    for k in range(lo, hi):
+                                        cf[_u(d + k)] = xf[_u(src + k * sw)]
+                                for k in range(hi, ow):
+                                    cf[_u(d + k)] = zero
 
 
 @njit(_sigs(f"void({_COLS}, {_GEOMETRY}, {_X5})"), cache=True, nogil=True)
 def col2im(cols, kernel, out_size, stride, padding, dilation, dx):
     """The adjoint of im2col into a zeroed dx: each column element added to the input
-    element it was read from (none for the padding)."""
+    element it was read from (none for the padding), in im2col's order."""
     n_batch, channels, depth, height, width = dx.shape
-    per_group = channels // cols.shape[0]
+    groups, rows = cols.shape[1], cols.shape[2]
+    per_group = channels // groups
     kd, kh, kw = kernel[0], kernel[1], kernel[2]
     od, oh, ow = out_size[0], out_size[1], out_size[2]
+    sw = stride[2]
+    positions = od * oh * ow
+    df, cf = dx.ravel(), cols.ravel()
     for n in range(n_batch):
         for c in range(channels):
             g = c // per_group
+            plane = (n * channels + c) * depth * height * width
             for a in range(kd):
                 for b in range(kh):
                     for e in range(kw):
                         row = (((c - g * per_group) * kd + a) * kh + b) * kw + e
+                        start = ((n * groups + g) * rows + row) * positions
+                        offset = e * dilation[2] - padding[2]
+                        lo, hi = _valid_range(width, ow, sw, offset)
                         for i in range(od):
                             z = i * stride[0] - padding[0] + a * dilation[0]
                             if z < 0 or z >= depth:
@@ -340,11 +375,35 @@ def col2im(cols, kernel, out_size, stride, padding, dilation, dx):
                                 y = j * stride[1] - padding[1] + b * dilation[1]
                                 if y < 0 or y >= height:
                                     continue
-                                base = (i * oh + j) * ow
-                                for k in range(ow):
-                                    t = k * stride[2] - padding[2] + e * dilation[2]
-                                    if 0 <= t < width:
-                                        dx[n, c, z, y, t] += cols[g, row, n, base + k]
+                                d = start + (i * oh + j) * ow
+                                dst = plane + (z * height + y) * width + offset
+                                if sw == 1:
+                                    for k in range(lo, hi):
+                                        df[_u(dst + k)] += cf[_u(d + k)]
+                                else:
+                                    for k in range(lo, hi):
+                                        df[_u(dst + k * sw)] += cf[_u(d + k)]
+
+
+@njit(_sigs("void(T[:, :, ::1], float64[::1])"), cache=True, nogil=True)
+def conv_bias_grad(g, out):
+    """out[o] += Σ g[n, o, l] over the batch and the positions, in float64 (four running
+    sums a row, so that the additions overlap)."""
+    n_batch, channels, positions = g.shape
+    gf = g.ravel()
+    quads = positions // 4 * 4
+    for n in range(n_batch):
+        for o in range(channels):
+            start = (n * channels + o) * positions
+            s0 = s1 = s2 = s3 = 0.0
+            for k in range(0, quads, 4):
+                s0 += gf[_u(start + k)]
+                s1 += gf[_u(start + k + 1)]
+                s2 += gf[_u(start + k + 2)]
+                s3 += gf[_u(start + k + 3)]
+            for k in range(quads, positions):
+                s0 += gf[_u(start + k)]
+            out[o] += (s0 + s1) + (s2 + s3)
 
 
 # ---------------------------------------------------------------- optimizers

@@ -1332,22 +1332,23 @@ def _conv_geometry(x_shape, w_shape, stride, padding, dilation) -> _ConvGeometry
 
 
 def _conv_columns(x: np.ndarray, geometry: _ConvGeometry, groups: int) -> np.ndarray:
-    """x's im2col columns, (groups, channels/groups · kernel taps, N · output positions)."""
+    """x's im2col columns, (N, groups, channels/groups · kernel taps, output positions)."""
     n, channels = x.shape[:2]
-    rows = channels // groups * prod(geometry.kernel)
-    positions = prod(geometry.out_size)
-    cols = np.empty((groups, rows, n, positions), x.dtype)
     g = geometry
+    if not (np.any(g.kernel != 1) or np.any(g.stride != 1) or np.any(g.padding != 0)):
+        return _c(x).reshape(n, groups, channels // groups, -1)  # 1x1: the input itself
+    rows = channels // groups * prod(geometry.kernel)
+    cols = np.empty((n, groups, rows, prod(geometry.out_size)), x.dtype)
     x5 = _c(x).reshape(n, channels, *g.spatial)
     KN.im2col(x5, g.kernel, g.out_size, g.stride, g.padding, g.dilation, cols)
-    return cols.reshape(groups, rows, n * positions)
+    return cols
 
 
 def _convolution_vjp(n, g):
-    """torch's convolution_backward without transposition: the output gradient gathered
-    per group as (O/groups, N · positions), then dx = col2im(Wᵀ g), dW = g colsᵀ (the
-    columns recomputed from the saved input) and db = Σ g over the batch and positions
-    (in float64, rounded once); each only where needed."""
+    """torch's convolution_backward without transposition, per sample and group with the
+    output gradient g (O/groups, positions): dx = col2im(Wᵀ g), dW = Σ g colsᵀ over the
+    batch (the columns recomputed from the saved input), db = Σ g over the batch and the
+    positions (in float64, rounded once); each only where needed."""
     needs_x, needs_w, needs_b = n.needs
     x, weight = n.saved["input"], n.saved["weight"]
     attrs = n.attrs
@@ -1364,17 +1365,14 @@ def _convolution_vjp(n, g):
             np.zeros(out_channels, g.dtype) if needs_b else None,
         )
     positions = prod(geometry.out_size)
-    per_group = out_channels // groups
-    gathered = np.ascontiguousarray(
-        _c(g).reshape(batch, groups, per_group, positions).transpose(1, 2, 0, 3)
-    ).reshape(groups, per_group, batch * positions)
+    g4 = _c(g).reshape(batch, groups, out_channels // groups, positions)
     dx = dw = db = None
     if needs_x:
-        w3 = _c(weight).reshape(groups, per_group, -1)
-        dcols = np.matmul(w3.transpose(0, 2, 1), gathered)
+        w3 = _c(weight).reshape(groups, out_channels // groups, -1)
+        dcols = np.matmul(w3.transpose(0, 2, 1), g4)
         dx5 = np.zeros((batch, channels, *geometry.spatial), g.dtype)
         KN.col2im(
-            dcols.reshape(groups, -1, batch, positions),
+            dcols,
             geometry.kernel,
             geometry.out_size,
             geometry.stride,
@@ -1385,30 +1383,29 @@ def _convolution_vjp(n, g):
         dx = dx5.reshape(x.shape)
     if needs_w:
         cols = _conv_columns(x, geometry, groups)
-        dw = np.matmul(gathered, cols.transpose(0, 2, 1)).reshape(weight.shape)
+        dw = np.matmul(g4, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
     if needs_b:
-        db = reduce_sum(_c(g).reshape(batch, out_channels, positions), [0, 2]).reshape(-1)
+        total = np.zeros(out_channels)
+        KN.conv_bias_grad(g4.reshape(batch, out_channels, positions), total)
+        db = total.astype(g.dtype)
     return dx, dw, db
 
 
 @_op("convolution", _convolution_vjp)
 def convolution(x, weight, bias, stride, padding, dilation, groups):
-    """Each group's weight (O/groups, rows) times its im2col columns (rows, N · positions)
-    through BLAS, the products moved to (N, O, positions) with the bias added in one pass."""
+    """Each sample's and group's (O/groups, rows) weight times its im2col columns
+    (rows, positions) through BLAS, straight into the (N, O, positions) result; then the bias
+    added."""
     geometry = _conv_geometry(x.shape, weight.shape, stride, padding, dilation)
     batch, channels = x.shape[:2]
     out_channels = weight.shape[0]
     if batch == 0 or channels == 0:  # torch's Empty path: an empty result
         return np.zeros((batch, out_channels if channels else 0, *geometry.out), x.dtype)
-    positions = prod(geometry.out_size)
     cols = _conv_columns(x, geometry, groups)
-    product = np.matmul(_c(weight).reshape(groups, out_channels // groups, -1), cols)
-    moved = product.reshape(out_channels, batch, positions).transpose(1, 0, 2)
-    out = np.empty((batch, out_channels, positions), x.dtype)
+    out = np.matmul(_c(weight).reshape(groups, out_channels // groups, -1), cols)
+    out = out.reshape(batch, out_channels, -1)
     if bias.ndim:
-        np.add(moved, bias.reshape(1, out_channels, 1), out=out)
-    else:
-        out[...] = moved
+        out += bias.reshape(1, out_channels, 1)
     return out.reshape(batch, out_channels, *geometry.out)
 
 

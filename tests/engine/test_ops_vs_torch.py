@@ -515,6 +515,7 @@ _CONV = [
     ((2, 3, 7, 6), (4, 3, 3, 2), {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2)}),
     ((1, 4, 5, 5), (4, 1, 3, 3), {"groups": 4, "padding": (1,)}),  # depthwise
     ((2, 6, 6, 6), (4, 3, 1, 1), {"groups": 2, "stride": (3,)}),
+    ((2, 4, 3, 5), (6, 2, 1, 1), {"groups": 2, "dilation": (2,)}),  # 1x1: no columns built
     ((3, 2, 5, 4), (2, 2, 5, 4), {}),  # the kernel covers the input: a 1x1 output
     ((1, 2, 4, 4), (3, 2, 2, 2), {"stride": (3,), "padding": (2,), "dilation": (3,)}),
     (
