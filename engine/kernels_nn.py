@@ -18,6 +18,8 @@ from numba import njit
 
 from .kernels import elementwise, fma
 
+_WITH_INTS = ("float32", "float64", "int64")
+
 
 def _sigs(template: str, types=("float32", "float64")) -> list[str]:
     return [template.replace("T", t) for t in types]
@@ -404,6 +406,134 @@ def conv_bias_grad(g, out):
             for k in range(quads, positions):
                 s0 += gf[_u(start + k)]
             out[o] += (s0 + s1) + (s2 + s3)
+
+
+# ---------------------------------------------------------------- max_pool2d and avg_pool2d
+# Planes (P, H, W), P = N·C, C-contiguous; each output element from its window, in torch's
+# CPU kernels' order (cpu_max_pool, cpu_avg_pool and their backward).
+
+_PLANES = "T[:, :, ::1]"
+_POOL = "int64, int64, int64, int64, int64, int64"
+
+
+@njit(
+    _sigs(f"void({_PLANES}, {_POOL}, int64, int64, {_PLANES}, int64[:, :, ::1])", _WITH_INTS),
+    cache=True,
+    nogil=True,
+)
+def max_pool2d(x, kh, kw, dh, dw, ph, pw, lh, lw, out, indices):
+    """out = the largest element of each window (nan wins, the last nan), indices its
+    h·W + w (the first of ties). Windows are never empty (torch's padding check)."""
+    planes, height, width = x.shape
+    out_h, out_w = out.shape[1], out.shape[2]
+    for p in range(planes):
+        for i in range(out_h):
+            h0 = i * dh - ph
+            h1 = min(h0 + (kh - 1) * lh + 1, height)
+            while h0 < 0:
+                h0 += lh
+            for j in range(out_w):
+                w0 = j * dw - pw
+                w1 = min(w0 + (kw - 1) * lw + 1, width)
+                while w0 < 0:
+                    w0 += lw
+                best = x[p, h0, w0]  # what beats torch's -inf first (or is it, or nan)
+                where = h0 * width + w0
+                for h in range(h0, h1, lh):
+                    for w in range(w0, w1, lw):
+                        v = x[p, h, w]
+                        if v > best or v != v:
+                            best = v
+                            where = h * width + w
+                out[p, i, j] = best
+                indices[p, i, j] = where
+
+
+@njit(_sigs(f"void({_PLANES}, int64[:, :, ::1], {_PLANES})"), cache=True, nogil=True)
+def max_pool2d_backward(g, indices, dx):
+    """dx[p].flat[indices[p, i, j]] += g[p, i, j] into a zeroed dx."""
+    planes, width = dx.shape[0], dx.shape[2]
+    for p in range(planes):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                k = indices[p, i, j]
+                dx[p, k // width, k % width] += g[p, i, j]
+
+
+@njit(cache=True, nogil=True)
+def _avg_window(i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor):
+    """cpu_avg_pool's window [h0, h1) x [w0, w1) and its divide factor (0: empty)."""
+    h0, w0 = i * dh - ph, j * dw - pw
+    h1, w1 = min(h0 + kh, height + ph), min(w0 + kw, width + pw)
+    pool_size = (h1 - h0) * (w1 - w0)
+    h0, w0 = max(h0, 0), max(w0, 0)
+    h1, w1 = min(h1, height), min(w1, width)
+    if h0 >= h1 or w0 >= w1:
+        return h0, h1, w0, w1, 0
+    if divisor != 0:
+        factor = divisor
+    elif include_pad:
+        factor = pool_size
+    else:
+        factor = (h1 - h0) * (w1 - w0)
+    return h0, h1, w0, w1, factor
+
+
+@njit(
+    _sigs(
+        f"void({_PLANES}, int64, int64, int64, int64, int64, int64, boolean, int64, boolean, "
+        f"{_PLANES})",
+        _WITH_INTS,
+    ),
+    cache=True,
+    nogil=True,
+)
+def avg_pool2d(x, kh, kw, dh, dw, ph, pw, include_pad, divisor, integral, out):
+    """out = each window's sum, in x's dtype in the window's order, divided by its factor
+    (divisor when not 0); an integer sum divided truncating, as C++ divides."""
+    planes, height, width = x.shape
+    zero = x.dtype.type(0)
+    for p in range(planes):
+        for i in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                h0, h1, w0, w1, factor = _avg_window(
+                    i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor
+                )
+                if factor == 0:
+                    out[p, i, j] = zero
+                    continue
+                total = zero
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        total += x[p, h, w]
+                if integral:
+                    q = abs(total) // abs(factor)
+                    out[p, i, j] = q if (total < 0) == (factor < 0) else -q
+                else:
+                    out[p, i, j] = total / x.dtype.type(factor)
+
+
+@njit(
+    _sigs(f"void({_PLANES}, int64, int64, int64, int64, int64, int64, boolean, int64, {_PLANES})"),
+    cache=True,
+    nogil=True,
+)
+def avg_pool2d_backward(g, kh, kw, dh, dw, ph, pw, include_pad, divisor, dx):
+    """Each output gradient divided by its window's factor, added to the window's elements
+    (dx zeroed)."""
+    planes, height, width = dx.shape
+    for p in range(planes):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                h0, h1, w0, w1, factor = _avg_window(
+                    i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor
+                )
+                if factor == 0:
+                    continue
+                delta = g[p, i, j] / g.dtype.type(factor)
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        dx[p, h, w] += delta
 
 
 # ---------------------------------------------------------------- optimizers

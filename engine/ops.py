@@ -1441,3 +1441,76 @@ def constant_pad_nd(x, pad, value):
     kept, placed = _pad_regions(x.shape, pad)
     out[placed] = x[kept]
     return out
+
+
+# ---------------------------------------------------------------- max_pool2d and avg_pool2d
+
+
+def _planes(x: np.ndarray) -> np.ndarray:
+    """A (C, H, W) or (N, C, H, W) array as C-contiguous (planes, H, W)."""
+    return _c(x).reshape(-1, x.shape[-2], x.shape[-1])
+
+
+def _max_pool2d(x: np.ndarray, attrs: dict) -> tuple[np.ndarray, np.ndarray]:
+    (kh, kw), (dh, dw), (ph, pw), (lh, lw) = rules.pool2d_params("max_pool2d", attrs)
+    shape = rules.infer("max_pool2d", [rules.meta(x.shape, str(x.dtype))], attrs)[2].shape
+    planes = _planes(x)
+    out = np.empty((planes.shape[0], *shape[-2:]), x.dtype)
+    indices = np.empty(out.shape, np.int64)
+    KN.max_pool2d(planes, kh, kw, dh, dw, ph, pw, lh, lw, out, indices)
+    return out.reshape(shape), indices.reshape(shape)
+
+
+def _max_pool2d_vjp(n, g):
+    x = n.saved["self"]
+    _, indices = _max_pool2d(x, n.attrs)
+    dx = np.zeros(x.shape, g.dtype)
+    planes = dx.reshape(-1, x.shape[-2], x.shape[-1])
+    KN.max_pool2d_backward(_planes(g), indices.reshape(planes.shape[0], *g.shape[-2:]), planes)
+    return (dx,)
+
+
+@_op("max_pool2d", _max_pool2d_vjp)
+def max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Each window's largest element (torch's cpu_max_pool); the backward recomputes the
+    indices from the saved input."""
+    attrs = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return _max_pool2d(x, {**attrs, "ceil_mode": ceil_mode})[0]
+
+
+@_op("max_pool2d_indices", lambda n, g: (None,))
+def max_pool2d_indices(x, kernel_size, stride, padding, dilation, ceil_mode):
+    attrs = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return _max_pool2d(x, {**attrs, "ceil_mode": ceil_mode})[1]
+
+
+def _avg_pool2d_args(attrs: dict) -> tuple:
+    (kh, kw), (dh, dw), (ph, pw), _ = rules.pool2d_params("avg_pool2d", attrs)
+    divisor = attrs["divisor_override"]
+    return kh, kw, dh, dw, ph, pw, bool(attrs["count_include_pad"]), divisor or 0
+
+
+def _avg_pool2d_vjp(n, g):
+    shape = n.inputs[0].shape
+    dx = np.zeros(shape, g.dtype)
+    planes = dx.reshape(-1, shape[-2], shape[-1])
+    KN.avg_pool2d_backward(_planes(g), *_avg_pool2d_args(n.attrs), planes)
+    return (dx,)
+
+
+@_op("avg_pool2d", _avg_pool2d_vjp)
+def avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """Each window's mean as torch's cpu_avg_pool computes it (see the op table)."""
+    attrs = dict(
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+    )
+    shape = rules.infer("avg_pool2d", [rules.meta(x.shape, str(x.dtype))], attrs)[2].shape
+    planes = _planes(x)
+    out = np.empty((planes.shape[0], *shape[-2:]), x.dtype)
+    KN.avg_pool2d(planes, *_avg_pool2d_args(attrs), x.dtype.kind == "i", out)
+    return out.reshape(shape)

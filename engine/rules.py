@@ -3245,6 +3245,182 @@ _register(
 )
 
 
+# ---- max_pool2d and avg_pool2d
+
+
+def _trunc_div(a: int, b: int) -> int:
+    """C++'s integer division, which truncates toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def pooling_output_size(
+    size: int, kernel: int, pad: int, stride: int, dilation: int, ceil_mode: bool
+) -> int:
+    """torch's pooling_output_shape, with its checks."""
+    if stride == 0:
+        raise ComputeError("stride should not be zero")
+    if pad < 0:
+        raise ComputeError(f"pad must be non-negative, but got pad: {pad}")
+    if pad > _trunc_div((kernel - 1) * dilation + 1, 2):
+        raise ComputeError(
+            f"pad should be at most half of effective kernel size, but got pad={pad}, "
+            f"kernel_size={kernel} and dilation={dilation}"
+        )
+    out = (size + 2 * pad - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)) // (
+        stride
+    ) + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def pool2d_params(name: str, attrs: dict) -> tuple[tuple[int, int], ...]:
+    """(kH, kW), (dH, dW), (padH, padW), (dilationH, dilationW) as torch's max_pool2d and
+    avg_pool2d read their lists (an empty stride is the kernel size), with their errors."""
+    kernel, stride, padding = attrs["kernel_size"], attrs["stride"], attrs["padding"]
+    if len(kernel) not in (1, 2):
+        raise ShapeMismatch(
+            f"{name}: kernel_size must either be a single int, or a tuple of two ints"
+        )
+    kh, kw = kernel[0], kernel[-1]
+    if len(stride) not in (0, 1, 2):
+        raise ShapeMismatch(
+            f"{name}: stride must either be omitted, a single int, or a tuple of two ints"
+        )
+    dh, dw = (kh, kw) if not stride else (stride[0], stride[-1])
+    if len(padding) not in (1, 2):
+        raise ShapeMismatch(f"{name}: padding must either be a single int, or a tuple of two ints")
+    dilation = attrs.get("dilation", (1,))
+    if len(dilation) not in (1, 2):
+        raise ShapeMismatch(f"{name}: dilation must be either a single int, or a tuple of two ints")
+    return (kh, kw), (dh, dw), (padding[0], padding[-1]), (dilation[0], dilation[-1])
+
+
+def _pool2d_infer(name: str, x: TensorMeta, attrs: dict) -> TensorMeta:
+    """The rest of torch's checks, in its order: the output sizes, pool2d_shape_check, then
+    the dtype its kernel dispatches on."""
+    (kh, kw), (dh, dw), (ph, pw), (lh, lw) = pool2d_params(name, attrs)
+    planes = x.shape[x.ndim - 3]
+    height, width = x.shape[-2], x.shape[-1]
+    ceil = attrs["ceil_mode"]
+    out_h = pooling_output_size(height, kh, ph, dh, lh, ceil)
+    out_w = pooling_output_size(width, kw, pw, dw, lw, ceil)
+    if kh <= 0 or kw <= 0:
+        raise ComputeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
+    if dh <= 0 or dw <= 0:
+        raise ComputeError(f"stride should be greater than zero, but got dH: {dh} dW: {dw}")
+    if lh <= 0 or lw <= 0:
+        raise ComputeError(
+            f"dilation should be greater than zero, but got dilationH: {lh} dilationW: {lw}"
+        )
+    valid = x.shape[1] != 0 and x.shape[2] != 0
+    if not ((x.ndim == 3 and x.shape[0] != 0 and valid) or (x.ndim == 4 and valid and x.shape[3])):
+        raise ShapeMismatch(
+            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{_sizes_text(x.shape)}"
+        )
+    if _trunc_div(kw, 2) < pw or _trunc_div(kh, 2) < ph:
+        raise ComputeError(
+            "pad should be smaller than or equal to half of kernel size, but got "
+            f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}"
+        )
+    if out_w < 1 or out_h < 1:
+        raise ShapeMismatch(
+            f"Given input size: ({planes}x{height}x{width}). Calculated output size: "
+            f"({planes}x{out_h}x{out_w}). Output size is too small"
+        )
+    if x.dtype == "bool":
+        raise Unsupported(f"\"{name}\" not implemented for 'Bool'")
+    return meta((*x.shape[:-2], out_h, out_w), x.dtype)
+
+
+def _max_pool2d_infer(operands: Sequence[Operand], attrs: dict, op: str = "max_pool2d"):
+    _check_operands(op, operands, 1)
+    x = _require_tensor(op, operands[0], 0)
+    pool2d_params("max_pool2d", attrs)
+    if x.ndim not in (3, 4):
+        raise ShapeMismatch("non-empty 3D or 4D (batch mode) tensor expected for input")
+    out = _pool2d_infer("max_pool2d", x, attrs)
+    return out if op == "max_pool2d" else meta(out.shape, "int64")
+
+
+def _avg_pool2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("avg_pool2d", operands, 1)
+    x = _require_tensor("avg_pool2d", operands[0], 0)
+    pool2d_params("avg_pool2d", attrs)
+    if attrs["divisor_override"] is not None and attrs["divisor_override"] == 0:
+        raise ComputeError("divisor must be not zero")
+    size_dim(-3, x.ndim)
+    return _pool2d_infer("avg_pool2d", x, attrs)
+
+
+_POOL_ATTRS = (
+    Attr("kernel_size", "ints", "(kH, kW), or one for both.", optional=False),
+    Attr("stride", "ints", "(dH, dW), one for both, or none: the kernel size.", ()),
+    Attr("padding", "ints", "Implicit padding on both sides, (padH, padW) or one.", (0,)),
+)
+_register(
+    OpSpec(
+        "max_pool2d",
+        "torch.nn.functional.max_pool2d",
+        "The largest element of each (dilated) window of the last two dims of a (C, H, W) or "
+        "(N, C, H, W) input, padded with -inf (torch's max_pool2d_with_indices; nan counts as "
+        "the largest, the last one in the window). The gradient goes to the element chosen "
+        "(the first of ties), summed where windows overlap. torch's checks in its order.",
+        ("self",),
+        (True,),
+        _max_pool2d_infer,
+        _named("MaxPool2DWithIndicesBackward0"),
+        _self,
+        (
+            *_POOL_ATTRS,
+            Attr("dilation", "ints", "Spacing of a window's elements, (dH, dW) or one.", (1,)),
+            Attr("ceil_mode", "bool", "Round the output size up (windows may overhang).", False),
+        ),
+    )
+)
+_register(
+    OpSpec(
+        "max_pool2d_indices",
+        "torch.nn.functional.max_pool2d",
+        "The int64 indices that max_pool2d's return_indices gives: the position of each "
+        "window's chosen element within its (H, W) plane, h·W + w. Not differentiable.",
+        ("self",),
+        (False,),
+        lambda operands, attrs: _max_pool2d_infer(operands, attrs, "max_pool2d_indices"),
+        _named(""),
+        _nothing,
+        SPECS["max_pool2d"].attrs,
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+_register(
+    OpSpec(
+        "avg_pool2d",
+        "torch.nn.functional.avg_pool2d",
+        "The mean of each window of the last two dims of a (C, H, W) or (N, C, H, W) input, "
+        "summed in the input's dtype in the window's order and divided by divisor_override, "
+        "else the window's size counting the padding (count_include_pad) or not; an int64 "
+        "input divides truncating, as torch. Each gradient element is the output gradient "
+        "divided the same way, added to the window's elements. torch's checks in its order.",
+        ("self",),
+        (True,),
+        _avg_pool2d_infer,
+        _named("AvgPool2DBackward0"),
+        _self,
+        (
+            *_POOL_ATTRS,
+            Attr("ceil_mode", "bool", "Round the output size up (windows may overhang).", False),
+            Attr("count_include_pad", "bool", "Count the padding in a window's size.", True),
+            Attr(
+                "divisor_override", "int", "Divide every sum by this (absent: none; 0 is refused)."
+            ),
+        ),
+    )
+)
+
+
 # ---------------------------------------------------------------- factories
 
 FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange", "linspace")

@@ -915,3 +915,153 @@ def conv3d(*args, **kwargs) -> Tensor:
     cross-correlation of an (N, C, D, H, W) or unbatched (C, D, H, W) input with an
     (O, C/groups, kD, kH, kW) weight; padding an int, a tuple, 'valid' or 'same'."""
     return _convolution("conv3d", 3, args, kwargs)
+
+
+# ---------------------------------------------------------------- pooling
+
+
+def _pool_argument(function: str, name: str, value, position: int | None, kind: str):
+    """One argument as torch's parser reads it for max_pool2d and avg_pool2d: `ints` (an int
+    for two of it, or a sequence whose first element is an int), `bool`, `int?`; else its
+    TypeError ((position n) when it was given by position)."""
+    where = f"{function}(): argument '{name}'" + (f" (position {position})" if position else "")
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise TypeError(f"{where} must be bool, not {_shown(value)}")
+    if kind == "int?":
+        if value is None:
+            return None
+        try:
+            return _index_int(value)
+        except _Unmatched:
+            raise TypeError(f"{where} must be int, not {_shown(value)}") from None
+    if isinstance(value, list | tuple):
+        if value:
+            try:
+                _index_int(value[0])
+            except _Unmatched:
+                if position:
+                    raise TypeError(
+                        f"{where} must be tuple of ints, but found element of type "
+                        f"{type(value[0]).__name__} at pos 0"
+                    ) from None
+                raise TypeError(f"{where} must be tuple of ints, not {_shown(value)}") from None
+        return _int_list(function, name, value, 2)
+    try:
+        return _int_list(function, name, value, 2)
+    except _Unmatched:
+        raise TypeError(f"{where} must be tuple of ints, not {_shown(value)}") from None
+
+
+def _pool_input(function: str, input, position: int | None = 1) -> None:
+    if not isinstance(input, Tensor):
+        where = f" (position {position})" if position else ""
+        raise TypeError(
+            f"{function}(): argument 'input'{where} must be Tensor, not {_shown(input)}"
+        )
+
+
+def _max_pool2d_call(function: str, input, kernel_size, stride, padding, dilation, ceil_mode):
+    _pool_input(function, input)
+    attrs = {
+        "kernel_size": _pool_argument(function, "kernel_size", kernel_size, 2, "ints"),
+        "stride": [] if stride is None else _pool_argument(function, "stride", stride, 3, "ints"),
+        "padding": _pool_argument(function, "padding", padding, 4, "ints"),
+        "dilation": _pool_argument(function, "dilation", dilation, 5, "ints"),
+        "ceil_mode": _pool_argument(function, "ceil_mode", ceil_mode, 6, "bool"),
+    }
+    return input._call("max_pool2d", [input], attrs), attrs
+
+
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """max_pool2d's values and the int64 position of each within its (H, W) plane."""
+    out, attrs = _max_pool2d_call(
+        "max_pool2d_with_indices", input, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    return out, input._call("max_pool2d_indices", [input], attrs)
+
+
+def _max_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The largest element of each window of a (C, H, W) or (N, C, H, W) input (torch's
+    max_pool2d_with_indices, MaxPool2DWithIndicesBackward0)."""
+    return _max_pool2d_call("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)[
+        0
+    ]
+
+
+def max_pool2d(*args, **kwargs):
+    """max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False), dispatched on return_indices as torch's boolean_dispatch does."""
+    flag = (
+        kwargs["return_indices"]
+        if "return_indices" in kwargs
+        else (args[6] if len(args) > 6 else False)
+    )
+    return (max_pool2d_with_indices if flag else _max_pool2d)(*args, **kwargs)
+
+
+_AVG_POOL_PARAMS = (
+    ("input", None),
+    ("kernel_size", "ints"),
+    ("stride", "ints?"),
+    ("padding", "ints"),
+    ("ceil_mode", "bool"),
+    ("count_include_pad", "bool"),
+    ("divisor_override", "int?"),
+)
+
+
+def avg_pool2d(*args, **kwargs) -> Tensor:
+    """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None): the mean of each window of a (C, H, W)
+    or (N, C, H, W) input (AvgPool2DBackward0), as torch's CPU kernel computes it."""
+    names = [name for name, _ in _AVG_POOL_PARAMS]
+    if len(args) > len(names):
+        raise TypeError(f"avg_pool2d() takes at most {len(names)} arguments ({len(args)} given)")
+    for key in kwargs:
+        if key not in names:
+            raise TypeError(f"avg_pool2d() got an unexpected keyword argument '{key}'")
+    bound = {}
+    for position, (name, kind) in enumerate(_AVG_POOL_PARAMS, start=1):
+        given = position <= len(args)
+        if given and name in kwargs:
+            raise TypeError(f"avg_pool2d() got multiple values for argument '{name}'")
+        if not given and name not in kwargs:
+            continue
+        value = args[position - 1] if given else kwargs[name]
+        where = position if given else None
+        if name == "input":
+            _pool_input("avg_pool2d", value, where)
+        elif kind == "ints?":
+            value = (
+                [] if value is None else _pool_argument("avg_pool2d", name, value, where, "ints")
+            )
+        else:
+            value = _pool_argument("avg_pool2d", name, value, where, kind)
+        bound[name] = value
+    for name in ("input", "kernel_size"):
+        if name not in bound:
+            raise TypeError(
+                f"avg_pool2d() missing required argument '{name}' (pos {names.index(name) + 1})"
+            )
+    input = bound.pop("input")
+    if bound.get("divisor_override") is None:
+        bound.pop("divisor_override", None)
+    return input._call("avg_pool2d", [input], bound)

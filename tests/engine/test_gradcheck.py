@@ -171,6 +171,11 @@ CASES += [
     C("convolution", T((1, 2, 4, 4)), T((2, 2, 3, 3)), 0, stride=(2,), padding=(2, 1)),
     C("convolution", T((1, 2, 3, 4, 3)), T((2, 2, 2, 2, 2)), T((2,)), padding=(1, 0, 1)),
     C("constant_pad_nd", T((2, 3, 4)), pad=[-1, 2, 1, 0], value=0.5),
+    C("max_pool2d", T((1, 2, 5, 5)), kernel_size=[3], stride=[2], padding=[1], ceil_mode=True),
+    C("max_pool2d", T((2, 6, 6)), kernel_size=[2, 3], dilation=[2, 1]),
+    C("avg_pool2d", T((1, 2, 5, 5)), kernel_size=[3], stride=[2], padding=[1], ceil_mode=True),
+    C("avg_pool2d", T((2, 5, 4)), kernel_size=[2], padding=[1], count_include_pad=False),
+    C("avg_pool2d", T((1, 1, 4, 4)), kernel_size=[3], stride=[1], divisor_override=2),
 ]
 for _reduction in ("mean", "sum", "none"):
     CASES += [

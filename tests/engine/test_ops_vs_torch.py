@@ -533,6 +533,56 @@ CASES += [
     C("convolution", T((0, 3, 5)), T((4, 3, 3)), T((4,))),  # torch's Empty path
     C("convolution", T((2, 0, 5, 5)), T((4, 0, 3, 3)), T((4,))),
 ]
+# max_pool2d and avg_pool2d over (C, H, W) and (N, C, H, W) inputs; an empty stride is the kernel
+_POOLS = [
+    ((2, 3, 6, 6), {"kernel_size": [2]}),
+    ((3, 7, 6), {"kernel_size": [3, 2], "stride": [2], "padding": [1]}),
+    ((2, 2, 7, 7), {"kernel_size": [3], "stride": [2, 1], "padding": [1, 0], "ceil_mode": True}),
+    ((1, 2, 5, 5), {"kernel_size": [2], "stride": [3], "ceil_mode": True}),
+    ((0, 2, 4, 4), {"kernel_size": [2]}),
+]
+CASES += [C("max_pool2d", T(x), **attrs) for x, attrs in _POOLS]
+CASES += [
+    C("max_pool2d", T((2, 2, 9, 8)), kernel_size=[3, 2], dilation=[2, 3], padding=[1]),
+    C("max_pool2d", T((1, 2, 6, 6), TIES), kernel_size=[3], stride=[1]),  # ties: the first
+    C("max_pool2d_indices", T((2, 3, 6, 6), grad=False), kernel_size=[2]),
+    C("max_pool2d_indices", T((2, 7, 8), TIES, grad=False), kernel_size=[3], padding=[1]),
+    C(
+        "max_pool2d_indices",
+        T((1, 2, 9, 8), grad=False),
+        kernel_size=[3, 2],
+        stride=[2],
+        dilation=[2, 3],
+        ceil_mode=True,
+    ),
+]
+CASES += [C("avg_pool2d", T(x), **attrs) for x, attrs in _POOLS]
+CASES += [
+    C(
+        "avg_pool2d",
+        T((2, 2, 7, 7)),
+        kernel_size=[3],
+        stride=[2],
+        padding=[1],
+        count_include_pad=False,
+    ),
+    C(
+        "avg_pool2d",
+        T((2, 7, 6)),
+        kernel_size=[3, 2],
+        padding=[1],
+        ceil_mode=True,
+        divisor_override=5,
+    ),
+    C(
+        "avg_pool2d",
+        T((1, 1, 5, 5)),
+        kernel_size=[2],
+        stride=[3],
+        ceil_mode=True,
+        count_include_pad=False,
+    ),
+]
 # constant_pad_nd: (before, after) pairs from the last dim; negative ones remove elements
 CASES += [
     C("constant_pad_nd", T((2, 3, 4)), pad=[1, 2]),
@@ -745,6 +795,9 @@ TORCH: dict[str, Callable] = {
         groups,
     ),
     "constant_pad_nd": torch.constant_pad_nd,
+    "max_pool2d": torch.max_pool2d,
+    "max_pool2d_indices": lambda x, **attrs: torch._C._nn.max_pool2d_with_indices(x, **attrs)[1],
+    "avg_pool2d": torch._C._nn.avg_pool2d,
 }
 
 
@@ -1485,4 +1538,50 @@ def test_constant_pad_nd_errors_match_torch(shape, pad) -> None:
         torch.constant_pad_nd(torch.tensor(data), pad)
     with pytest.raises(GradError) as raised:
         graph.call("constant_pad_nd", [graph.Tensor(data)], {"pad": pad})
+    assert str(raised.value) == str(expected.value)
+
+
+_POOL_ERRORS = [
+    ("max_pool2d", (1, 1, 3, 6, 6), {"kernel_size": [2]}),
+    ("max_pool2d", (6, 6), {"kernel_size": [2]}),
+    ("avg_pool2d", (1, 1, 3, 6, 6), {"kernel_size": [2]}),
+    ("avg_pool2d", (6, 6), {"kernel_size": [2]}),
+    ("avg_pool2d", (6,), {"kernel_size": [2]}),
+    ("avg_pool2d", (), {"kernel_size": [2]}),
+    ("max_pool2d", (1, 2, 6, 6), {"kernel_size": [3], "padding": [2]}),
+    ("avg_pool2d", (1, 2, 6, 6), {"kernel_size": [4], "padding": [2, 3]}),
+    ("max_pool2d", (1, 3, 2, 2), {"kernel_size": [3]}),
+    ("avg_pool2d", (1, 3, 2, 2), {"kernel_size": [3]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "stride": [0]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "stride": [-1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [-2], "stride": [1]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": [0], "stride": [1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [0]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2, 2, 2]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": []}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "stride": [1, 1, 1]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "padding": [1, 1, 1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "padding": [-1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "dilation": [0]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "dilation": [1, 1, 1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [3], "dilation": [3]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "divisor_override": 0}),
+    ("max_pool2d", (1, 0, 5, 5), {"kernel_size": [2]}),
+    ("avg_pool2d", (0, 5, 5), {"kernel_size": [2]}),
+    ("max_pool2d", (1, 1, 0, 5), {"kernel_size": [2]}),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "attrs"), _POOL_ERRORS, ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "bool"])
+def test_pool2d_errors_match_torch(op, shape, attrs, dtype) -> None:
+    """torch's checks in its order (max_pool2d's rank check before its sizes, avg_pool2d's
+    size(-3) before its; the dtype last), or the same result for a bool input that passes."""
+    data = np.ones(shape, dtype)
+    full = rules.SPECS[op].with_defaults(attrs)
+    with pytest.raises(Exception) as expected:
+        TORCH[op](torch.tensor(data), **full)
+    with pytest.raises(GradError) as raised:
+        graph.call(op, [graph.Tensor(data)], attrs)
+    assert type(raised.value).__name__ == type(expected.value).__name__
     assert str(raised.value) == str(expected.value)
