@@ -1367,9 +1367,16 @@ def _convolution_vjp(n, g):
     positions = prod(geometry.out_size)
     g4 = _c(g).reshape(batch, groups, out_channels // groups, positions)
     dx = dw = db = None
+    cols = None
+    if needs_w:
+        cols = _conv_columns(x, geometry, groups)
+        dw = np.matmul(g4, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
     if needs_x:
         w3 = _c(weight).reshape(groups, out_channels // groups, -1)
-        dcols = np.matmul(w3.transpose(0, 2, 1), g4)
+        # the columns' buffer, when there is one of our own, takes their gradient (a fresh
+        # array of several MB costs its page faults)
+        reuse = cols is not None and not np.may_share_memory(cols, x)
+        dcols = np.matmul(w3.transpose(0, 2, 1), g4, out=cols if reuse else None)
         dx5 = np.zeros((batch, channels, *geometry.spatial), g.dtype)
         KN.col2im(
             dcols,
@@ -1381,9 +1388,6 @@ def _convolution_vjp(n, g):
             dx5,
         )
         dx = dx5.reshape(x.shape)
-    if needs_w:
-        cols = _conv_columns(x, geometry, groups)
-        dw = np.matmul(g4, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
     if needs_b:
         total = np.zeros(out_channels)
         KN.conv_bias_grad(g4.reshape(batch, out_channels, positions), total)
