@@ -18,6 +18,8 @@ from numba import njit
 
 from .kernels import elementwise, fma
 
+_WITH_INTS = ("float32", "float64", "int64")
+
 
 def _sigs(template: str, types=("float32", "float64")) -> list[str]:
     return [template.replace("T", t) for t in types]
@@ -424,6 +426,272 @@ def embedding_backward(g, indices, padding_idx, scale_grad_by_freq, out):
         else:
             for j in range(out.shape[1]):
                 out[k, j] += g[i, j]
+
+
+# ---------------------------------------------------------------- convolution
+# im2col and its adjoint col2im over three spatial dims (D, H, W): 1-d and 2-d convolutions
+# arrive with leading spatial dims of 1 (kernel 1, stride 1, no padding, dilation 1). The
+# columns are laid out (N, groups, rows, positions): row (c, a, b, e) of channel c within its
+# group and kernel tap (a, b, e), position (i, j, k) of the output, so that the products with
+# each group's (O/groups, rows) weight, one BLAS call per sample and group, land in the
+# output's own (N, O, positions) layout.
+
+_X5 = "T[:, :, :, :, ::1]"
+_COLS = "T[:, :, :, ::1]"
+_GEOMETRY = "int64[::1], int64[::1], int64[::1], int64[::1], int64[::1]"
+
+
+_u = np.uintp  # an index Numba knows is not negative: no wraparound check, so loops vectorize
+
+
+@njit(cache=True, nogil=True)
+def _valid_range(size, length, step, offset):
+    """The k in [0, length) whose k·step + offset falls in [0, size): [lo, hi)."""
+    lo = 0 if offset >= 0 else (step - 1 - offset) // step
+    hi = (size - offset + step - 1) // step if size > offset else 0
+    hi = min(hi, length)
+    return min(lo, hi), hi
+
+
+@njit(
+    _sigs(f"void({_X5}, {_GEOMETRY}, {_COLS})", ("float32", "float64", "int64")),
+    cache=True,
+    nogil=True,
+)
+def im2col(x, kernel, out_size, stride, padding, dilation, cols):
+    """cols[n, g, (c, a, b, e), (i, j, k)] = x[n, g·Cg + c, i·sd - pd + a·dd, j·sh - ph + b·dh,
+    k·sw - pw + e·dw], 0 where that falls outside x (Cg = channels per group). Flat indices,
+    so that each output row is a plain loop (a copy where sw = 1)."""
+    n_batch, channels, depth, height, width = x.shape
+    groups, rows = cols.shape[1], cols.shape[2]
+    per_group = channels // groups
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    od, oh, ow = out_size[0], out_size[1], out_size[2]
+    sw = stride[2]
+    positions = od * oh * ow
+    xf, cf = x.ravel(), cols.ravel()
+    zero = cols.dtype.type(0)
+    for n in range(n_batch):
+        for c in range(channels):
+            g = c // per_group
+            plane = (n * channels + c) * depth * height * width
+            for a in range(kd):
+                for b in range(kh):
+                    for e in range(kw):
+                        row = (((c - g * per_group) * kd + a) * kh + b) * kw + e
+                        start = ((n * groups + g) * rows + row) * positions
+                        offset = e * dilation[2] - padding[2]
+                        lo, hi = _valid_range(width, ow, sw, offset)
+                        for i in range(od):
+                            z = i * stride[0] - padding[0] + a * dilation[0]
+                            for j in range(oh):
+                                y = j * stride[1] - padding[1] + b * dilation[1]
+                                d = start + (i * oh + j) * ow
+                                if z < 0 or z >= depth or y < 0 or y >= height:
+                                    for k in range(ow):
+                                        cf[_u(d + k)] = zero
+                                    continue
+                                src = plane + (z * height + y) * width + offset
+                                for k in range(lo):
+                                    cf[_u(d + k)] = zero
+                                if sw == 1:
+                                    for k in range(lo, hi):
+                                        cf[_u(d + k)] = xf[_u(src + k)]
+                                else:
+                                    for k in range(lo, hi):
+                                        cf[_u(d + k)] = xf[_u(src + k * sw)]
+                                for k in range(hi, ow):
+                                    cf[_u(d + k)] = zero
+
+
+@njit(_sigs(f"void({_COLS}, {_GEOMETRY}, {_X5})"), cache=True, nogil=True)
+def col2im(cols, kernel, out_size, stride, padding, dilation, dx):
+    """The adjoint of im2col into a zeroed dx: each column element added to the input
+    element it was read from (none for the padding), in im2col's order."""
+    n_batch, channels, depth, height, width = dx.shape
+    groups, rows = cols.shape[1], cols.shape[2]
+    per_group = channels // groups
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    od, oh, ow = out_size[0], out_size[1], out_size[2]
+    sw = stride[2]
+    positions = od * oh * ow
+    df, cf = dx.ravel(), cols.ravel()
+    for n in range(n_batch):
+        for c in range(channels):
+            g = c // per_group
+            plane = (n * channels + c) * depth * height * width
+            for a in range(kd):
+                for b in range(kh):
+                    for e in range(kw):
+                        row = (((c - g * per_group) * kd + a) * kh + b) * kw + e
+                        start = ((n * groups + g) * rows + row) * positions
+                        offset = e * dilation[2] - padding[2]
+                        lo, hi = _valid_range(width, ow, sw, offset)
+                        for i in range(od):
+                            z = i * stride[0] - padding[0] + a * dilation[0]
+                            if z < 0 or z >= depth:
+                                continue
+                            for j in range(oh):
+                                y = j * stride[1] - padding[1] + b * dilation[1]
+                                if y < 0 or y >= height:
+                                    continue
+                                d = start + (i * oh + j) * ow
+                                dst = plane + (z * height + y) * width + offset
+                                if sw == 1:
+                                    for k in range(lo, hi):
+                                        df[_u(dst + k)] += cf[_u(d + k)]
+                                else:
+                                    for k in range(lo, hi):
+                                        df[_u(dst + k * sw)] += cf[_u(d + k)]
+
+
+@njit(_sigs("void(T[:, :, ::1], float64[::1])"), cache=True, nogil=True)
+def conv_bias_grad(g, out):
+    """out[o] += Σ g[n, o, l] over the batch and the positions, in float64 (four running
+    sums a row, so that the additions overlap)."""
+    n_batch, channels, positions = g.shape
+    gf = g.ravel()
+    quads = positions // 4 * 4
+    for n in range(n_batch):
+        for o in range(channels):
+            start = (n * channels + o) * positions
+            s0 = s1 = s2 = s3 = 0.0
+            for k in range(0, quads, 4):
+                s0 += gf[_u(start + k)]
+                s1 += gf[_u(start + k + 1)]
+                s2 += gf[_u(start + k + 2)]
+                s3 += gf[_u(start + k + 3)]
+            for k in range(quads, positions):
+                s0 += gf[_u(start + k)]
+            out[o] += (s0 + s1) + (s2 + s3)
+
+
+# ---------------------------------------------------------------- max_pool2d and avg_pool2d
+# Planes (P, H, W), P = N·C, C-contiguous; each output element from its window, in torch's
+# CPU kernels' order (cpu_max_pool, cpu_avg_pool and their backward).
+
+_PLANES = "T[:, :, ::1]"
+_POOL = "int64, int64, int64, int64, int64, int64"
+
+
+@njit(
+    _sigs(f"void({_PLANES}, {_POOL}, int64, int64, {_PLANES}, int64[:, :, ::1])", _WITH_INTS),
+    cache=True,
+    nogil=True,
+)
+def max_pool2d(x, kh, kw, dh, dw, ph, pw, lh, lw, out, indices):
+    """out = the largest element of each window (nan wins, the last nan), indices its
+    h·W + w (the first of ties). Windows are never empty (torch's padding check)."""
+    planes, height, width = x.shape
+    out_h, out_w = out.shape[1], out.shape[2]
+    for p in range(planes):
+        for i in range(out_h):
+            h0 = i * dh - ph
+            h1 = min(h0 + (kh - 1) * lh + 1, height)
+            while h0 < 0:
+                h0 += lh
+            for j in range(out_w):
+                w0 = j * dw - pw
+                w1 = min(w0 + (kw - 1) * lw + 1, width)
+                while w0 < 0:
+                    w0 += lw
+                best = x[p, h0, w0]  # what beats torch's -inf first (or is it, or nan)
+                where = h0 * width + w0
+                for h in range(h0, h1, lh):
+                    for w in range(w0, w1, lw):
+                        v = x[p, h, w]
+                        if v > best or v != v:
+                            best = v
+                            where = h * width + w
+                out[p, i, j] = best
+                indices[p, i, j] = where
+
+
+@njit(_sigs(f"void({_PLANES}, int64[:, :, ::1], {_PLANES})"), cache=True, nogil=True)
+def max_pool2d_backward(g, indices, dx):
+    """dx[p].flat[indices[p, i, j]] += g[p, i, j] into a zeroed dx."""
+    planes, width = dx.shape[0], dx.shape[2]
+    for p in range(planes):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                k = indices[p, i, j]
+                dx[p, k // width, k % width] += g[p, i, j]
+
+
+@njit(cache=True, nogil=True)
+def _avg_window(i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor):
+    """cpu_avg_pool's window [h0, h1) x [w0, w1) and its divide factor (0: empty)."""
+    h0, w0 = i * dh - ph, j * dw - pw
+    h1, w1 = min(h0 + kh, height + ph), min(w0 + kw, width + pw)
+    pool_size = (h1 - h0) * (w1 - w0)
+    h0, w0 = max(h0, 0), max(w0, 0)
+    h1, w1 = min(h1, height), min(w1, width)
+    if h0 >= h1 or w0 >= w1:
+        return h0, h1, w0, w1, 0
+    if divisor != 0:
+        factor = divisor
+    elif include_pad:
+        factor = pool_size
+    else:
+        factor = (h1 - h0) * (w1 - w0)
+    return h0, h1, w0, w1, factor
+
+
+@njit(
+    _sigs(
+        f"void({_PLANES}, int64, int64, int64, int64, int64, int64, boolean, int64, boolean, "
+        f"{_PLANES})",
+        _WITH_INTS,
+    ),
+    cache=True,
+    nogil=True,
+)
+def avg_pool2d(x, kh, kw, dh, dw, ph, pw, include_pad, divisor, integral, out):
+    """out = each window's sum, in x's dtype in the window's order, divided by its factor
+    (divisor when not 0); an integer sum divided truncating, as C++ divides."""
+    planes, height, width = x.shape
+    zero = x.dtype.type(0)
+    for p in range(planes):
+        for i in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                h0, h1, w0, w1, factor = _avg_window(
+                    i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor
+                )
+                if factor == 0:
+                    out[p, i, j] = zero
+                    continue
+                total = zero
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        total += x[p, h, w]
+                if integral:
+                    q = abs(total) // abs(factor)
+                    out[p, i, j] = q if (total < 0) == (factor < 0) else -q
+                else:
+                    out[p, i, j] = total / x.dtype.type(factor)
+
+
+@njit(
+    _sigs(f"void({_PLANES}, int64, int64, int64, int64, int64, int64, boolean, int64, {_PLANES})"),
+    cache=True,
+    nogil=True,
+)
+def avg_pool2d_backward(g, kh, kw, dh, dw, ph, pw, include_pad, divisor, dx):
+    """Each output gradient divided by its window's factor, added to the window's elements
+    (dx zeroed)."""
+    planes, height, width = dx.shape
+    for p in range(planes):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                h0, h1, w0, w1, factor = _avg_window(
+                    i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor
+                )
+                if factor == 0:
+                    continue
+                delta = g[p, i, j] / g.dtype.type(factor)
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        dx[p, h, w] += delta
 
 
 # ---------------------------------------------------------------- optimizers

@@ -1407,3 +1407,232 @@ def embedding_renorm(weight, indices, max_norm, norm_type):
     with np.errstate(divide="ignore", invalid="ignore"):
         scales = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     return rows * scales.astype(weight.dtype)
+
+
+# ---------------------------------------------------------------- convolution
+
+
+@dataclass(frozen=True, slots=True)
+class _ConvGeometry:
+    """A convolution's sizes over three spatial dims (1-d and 2-d ones with leading 1s), as
+    the im2col kernels take them, and its output's own spatial sizes."""
+
+    spatial: tuple[int, ...]  # the input's spatial sizes, three
+    kernel: np.ndarray
+    out_size: np.ndarray
+    stride: np.ndarray
+    padding: np.ndarray
+    dilation: np.ndarray
+    out: tuple[int, ...]  # the output's spatial sizes, as many as the input has
+
+
+def _conv_geometry(x_shape, w_shape, stride, padding, dilation) -> _ConvGeometry:
+    dim = len(w_shape) - 2
+    stride, padding, dilation = (
+        rules.conv_param(v, name, dim)
+        for v, name in ((stride, "stride"), (padding, "padding"), (dilation, "dilation"))
+    )
+    out = rules.conv_output_size(x_shape[2:], w_shape[2:], stride, padding, dilation)
+    lead = 3 - dim
+
+    def three(values, fill: int) -> np.ndarray:
+        return np.array((fill,) * lead + tuple(values), np.int64)
+
+    return _ConvGeometry(
+        (1,) * lead + tuple(x_shape[2:]),
+        three(w_shape[2:], 1),
+        three(out, 1),
+        three(stride, 1),
+        three(padding, 0),
+        three(dilation, 1),
+        out,
+    )
+
+
+def _conv_columns(x: np.ndarray, geometry: _ConvGeometry, groups: int) -> np.ndarray:
+    """x's im2col columns, (N, groups, channels/groups · kernel taps, output positions)."""
+    n, channels = x.shape[:2]
+    g = geometry
+    if not (np.any(g.kernel != 1) or np.any(g.stride != 1) or np.any(g.padding != 0)):
+        return _c(x).reshape(n, groups, channels // groups, -1)  # 1x1: the input itself
+    rows = channels // groups * prod(geometry.kernel)
+    cols = np.empty((n, groups, rows, prod(geometry.out_size)), x.dtype)
+    x5 = _c(x).reshape(n, channels, *g.spatial)
+    KN.im2col(x5, g.kernel, g.out_size, g.stride, g.padding, g.dilation, cols)
+    return cols
+
+
+def _convolution_vjp(n, g):
+    """torch's convolution_backward without transposition, per sample and group with the
+    output gradient g (O/groups, positions): dx = col2im(Wᵀ g), dW = Σ g colsᵀ over the
+    batch (the columns recomputed from the saved input), db = Σ g over the batch and the
+    positions (in float64, rounded once); each only where needed."""
+    needs_x, needs_w, needs_b = n.needs
+    x, weight = n.saved["input"], n.saved["weight"]
+    attrs = n.attrs
+    groups = attrs["groups"]
+    geometry = _conv_geometry(
+        x.shape, weight.shape, attrs["stride"], attrs["padding"], attrs["dilation"]
+    )
+    batch, channels = x.shape[:2]
+    out_channels = weight.shape[0]
+    if batch == 0 or channels == 0:  # torch's Empty path: nothing reached the output
+        return (
+            np.zeros(x.shape, g.dtype) if needs_x else None,
+            np.zeros(weight.shape, g.dtype) if needs_w else None,
+            np.zeros(out_channels, g.dtype) if needs_b else None,
+        )
+    positions = prod(geometry.out_size)
+    g4 = _c(g).reshape(batch, groups, out_channels // groups, positions)
+    dx = dw = db = None
+    cols = None
+    if needs_w:
+        cols = _conv_columns(x, geometry, groups)
+        dw = np.matmul(g4, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+    if needs_x:
+        w3 = _c(weight).reshape(groups, out_channels // groups, -1)
+        # the columns' buffer, when there is one of our own, takes their gradient (a fresh
+        # array of several MB costs its page faults)
+        reuse = cols is not None and not np.may_share_memory(cols, x)
+        dcols = np.matmul(w3.transpose(0, 2, 1), g4, out=cols if reuse else None)
+        dx5 = np.zeros((batch, channels, *geometry.spatial), g.dtype)
+        KN.col2im(
+            dcols,
+            geometry.kernel,
+            geometry.out_size,
+            geometry.stride,
+            geometry.padding,
+            geometry.dilation,
+            dx5,
+        )
+        dx = dx5.reshape(x.shape)
+    if needs_b:
+        total = np.zeros(out_channels)
+        KN.conv_bias_grad(g4.reshape(batch, out_channels, positions), total)
+        db = total.astype(g.dtype)
+    return dx, dw, db
+
+
+@_op("convolution", _convolution_vjp)
+def convolution(x, weight, bias, stride, padding, dilation, groups):
+    """Each sample's and group's (O/groups, rows) weight times its im2col columns
+    (rows, positions) through BLAS, straight into the (N, O, positions) result; then the bias
+    added."""
+    geometry = _conv_geometry(x.shape, weight.shape, stride, padding, dilation)
+    batch, channels = x.shape[:2]
+    out_channels = weight.shape[0]
+    if batch == 0 or channels == 0:  # torch's Empty path: an empty result
+        return np.zeros((batch, out_channels if channels else 0, *geometry.out), x.dtype)
+    cols = _conv_columns(x, geometry, groups)
+    out = np.matmul(_c(weight).reshape(groups, out_channels // groups, -1), cols)
+    out = out.reshape(batch, out_channels, -1)
+    if bias.ndim:
+        out += bias.reshape(1, out_channels, 1)
+    return out.reshape(batch, out_channels, *geometry.out)
+
+
+# ---------------------------------------------------------------- constant_pad_nd
+
+
+def _pad_regions(shape: tuple[int, ...], pad) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+    """The part of the input that constant_pad_nd keeps, and where it lands in the result."""
+    ndim, pairs = len(shape), len(pad) // 2
+    kept, placed = [], []
+    for i, size in enumerate(shape):
+        if i < ndim - pairs:
+            kept.append(slice(None))
+            placed.append(slice(None))
+            continue
+        before, after = pad[2 * (ndim - i - 1)], pad[2 * (ndim - i - 1) + 1]
+        start, stop = max(-before, 0), size - max(-after, 0)
+        kept.append(slice(start, stop))
+        placed.append(slice(max(before, 0), max(before, 0) + stop - start))
+    return tuple(kept), tuple(placed)
+
+
+def _constant_pad_nd_vjp(n, g):
+    kept, placed = _pad_regions(n.inputs[0].shape, n.attrs["pad"])
+    dx = np.zeros(n.inputs[0].shape, g.dtype)
+    dx[kept] = g[placed]
+    return (dx,)
+
+
+@_op("constant_pad_nd", _constant_pad_nd_vjp)
+def constant_pad_nd(x, pad, value):
+    out = np.full(rules.constant_pad_shape(x.shape, pad), _scalar(value, x.dtype), x.dtype)
+    kept, placed = _pad_regions(x.shape, pad)
+    out[placed] = x[kept]
+    return out
+
+
+# ---------------------------------------------------------------- max_pool2d and avg_pool2d
+
+
+def _planes(x: np.ndarray) -> np.ndarray:
+    """A (C, H, W) or (N, C, H, W) array as C-contiguous (planes, H, W)."""
+    return _c(x).reshape(-1, x.shape[-2], x.shape[-1])
+
+
+def _max_pool2d(x: np.ndarray, attrs: dict) -> tuple[np.ndarray, np.ndarray]:
+    (kh, kw), (dh, dw), (ph, pw), (lh, lw) = rules.pool2d_params("max_pool2d", attrs)
+    shape = rules.infer("max_pool2d", [rules.meta(x.shape, str(x.dtype))], attrs)[2].shape
+    planes = _planes(x)
+    out = np.empty((planes.shape[0], *shape[-2:]), x.dtype)
+    indices = np.empty(out.shape, np.int64)
+    KN.max_pool2d(planes, kh, kw, dh, dw, ph, pw, lh, lw, out, indices)
+    return out.reshape(shape), indices.reshape(shape)
+
+
+def _max_pool2d_vjp(n, g):
+    x = n.saved["self"]
+    _, indices = _max_pool2d(x, n.attrs)
+    dx = np.zeros(x.shape, g.dtype)
+    planes = dx.reshape(-1, x.shape[-2], x.shape[-1])
+    KN.max_pool2d_backward(_planes(g), indices.reshape(planes.shape[0], *g.shape[-2:]), planes)
+    return (dx,)
+
+
+@_op("max_pool2d", _max_pool2d_vjp)
+def max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Each window's largest element (torch's cpu_max_pool); the backward recomputes the
+    indices from the saved input."""
+    attrs = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return _max_pool2d(x, {**attrs, "ceil_mode": ceil_mode})[0]
+
+
+@_op("max_pool2d_indices", lambda n, g: (None,))
+def max_pool2d_indices(x, kernel_size, stride, padding, dilation, ceil_mode):
+    attrs = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return _max_pool2d(x, {**attrs, "ceil_mode": ceil_mode})[1]
+
+
+def _avg_pool2d_args(attrs: dict) -> tuple:
+    (kh, kw), (dh, dw), (ph, pw), _ = rules.pool2d_params("avg_pool2d", attrs)
+    divisor = attrs["divisor_override"]
+    return kh, kw, dh, dw, ph, pw, bool(attrs["count_include_pad"]), divisor or 0
+
+
+def _avg_pool2d_vjp(n, g):
+    shape = n.inputs[0].shape
+    dx = np.zeros(shape, g.dtype)
+    planes = dx.reshape(-1, shape[-2], shape[-1])
+    KN.avg_pool2d_backward(_planes(g), *_avg_pool2d_args(n.attrs), planes)
+    return (dx,)
+
+
+@_op("avg_pool2d", _avg_pool2d_vjp)
+def avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """Each window's mean as torch's cpu_avg_pool computes it (see the op table)."""
+    attrs = dict(
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+    )
+    shape = rules.infer("avg_pool2d", [rules.meta(x.shape, str(x.dtype))], attrs)[2].shape
+    planes = _planes(x)
+    out = np.empty((planes.shape[0], *shape[-2:]), x.dtype)
+    KN.avg_pool2d(planes, *_avg_pool2d_args(attrs), x.dtype.kind == "i", out)
+    return out.reshape(shape)

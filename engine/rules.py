@@ -3155,6 +3155,486 @@ _register(
     )
 )
 
+
+# ---- convolution
+
+# torch's Tensor::toString() of a CPU tensor, in the messages of its oneDNN (mkldnn) checks
+_TENSOR_TYPE = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "int64": "torch.LongTensor",
+    "bool": "CPUBoolType",
+}
+_ONEDNN_FAILURE = (
+    "could not create a primitive descriptor for the convolution forward propagation "
+    "primitive. Run workload with environment variable ONEDNN_VERBOSE=all to get additional "
+    "diagnostic information."
+)
+
+
+def _sizes_text(sizes: Sequence[int]) -> str:
+    """An IntArrayRef as torch prints it: [1, 2, 3]."""
+    return f"[{', '.join(str(s) for s in sizes)}]"
+
+
+def conv_param(values: Sequence[int], name: str, dim: int) -> tuple[int, ...]:
+    """torch's expand_param_if_needed: one value for every spatial dim, or one each."""
+    values = tuple(int(v) for v in values)
+    if len(values) == 1:
+        return values * dim
+    if len(values) != dim:
+        raise ShapeMismatch(
+            f"expected {name} to be a single integer value or a list of {dim} values to match "
+            f"the convolution dimensions, but got {name}={_sizes_text(values)}"
+        )
+    return values
+
+
+def conv_output_size(
+    input_shape: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+) -> tuple[int, ...]:
+    """Each spatial size of a convolution's result (torch's conv_output_size)."""
+    return tuple(
+        (size + 2 * p - (d * (k - 1) + 1)) // s + 1
+        for size, k, s, p, d in zip(input_shape, kernel, stride, padding, dilation, strict=True)
+    )
+
+
+def _conv_uses_onednn(x: TensorMeta, w: TensorMeta, stride, dilation, groups: int) -> bool:
+    """torch's ConvParams::use_mkldnn on a CPU build with oneDNN, for a float32 input (1-d
+    convolutions seen as 2-d, as torch views them first), assuming torch runs on more than
+    one thread (a 1x1 kernel with neither stride nor dilation and a batch under 16 goes to
+    torch's own kernel on a single thread)."""
+    if x.dtype != "float32":
+        return False
+    xs = x.shape if x.ndim != 3 else (x.shape[0], x.shape[1], 1, x.shape[2])
+    ws = w.shape if w.ndim != 3 else (w.shape[0], w.shape[1], 1, w.shape[2])
+    return (
+        groups > 1
+        or (ws[-1] > 3 and ws[-2] > 3)
+        or xs[0] > 1
+        or xs[0] * xs[1] * xs[2] * xs[3] > 20480
+    )
+
+
+def _conv_backend_checks(x: TensorMeta, w: TensorMeta, kernel, dilation, groups, stride) -> None:
+    """The checks of the CPU kernel torch picks for a non-empty input: oneDNN's for most
+    float32 inputs, else torch's own (slow_conv2d, slow_conv3d or slow_conv_dilated, on
+    1-d convolutions seen as 2-d), each in its order."""
+    if _conv_uses_onednn(x, w, stride, dilation, groups):
+        if w.dtype != x.dtype:
+            raise DtypeMismatch(
+                f"Input type ({_TENSOR_TYPE[x.dtype]}) and weight type ({_TENSOR_TYPE[w.dtype]})"
+                " should be the same or input should be a MKLDNN tensor and weight is a dense "
+                "tensor"
+            )
+        if any(d <= 0 for d in dilation):
+            raise ComputeError("non-positive dilation is not supported")
+        if any(k <= 0 for k in kernel) or len(kernel) > 3:
+            raise ComputeError(_ONEDNN_FAILURE)
+        return
+    if len(kernel) == 1:  # seen as 2-d
+        kernel, dilation = (1, *kernel), (1, *dilation)
+    if len(kernel) > 3:
+        raise ShapeMismatch("unsupported ConvNd parameters")
+    dilated = any(d != 1 for d in dilation)
+    if dilated:
+        kernel_name = "slow_conv_dilated<>"
+        if any(k <= 0 for k in kernel):
+            raise ComputeError(
+                f"kernel size should be greater than zero, but got {_sizes_text(kernel)}"
+            )
+        if any(d <= 0 for d in dilation):
+            raise ComputeError(
+                f"dilation should be greater than zero, but got {_sizes_text(dilation)}"
+            )
+    elif len(kernel) == 3:
+        kernel_name = "compute_columns3d"
+        if any(k <= 0 for k in kernel):
+            raise ComputeError(
+                "kernel size should be greater than zero, but got: "
+                f"{kernel[0]} x {kernel[1]} x {kernel[2]} (TxHxW)"
+            )
+    else:
+        kernel_name = "slow_conv2d_cpu"
+        if any(k <= 0 for k in kernel):
+            raise ComputeError(
+                "kernel size should be greater than zero, but got kernel_height: "
+                f"{kernel[0]} kernel_width: {kernel[1]}"
+            )
+    if x.dtype == "bool":
+        raise Unsupported(f"\"{kernel_name}\" not implemented for 'Bool'")
+    if w.dtype != x.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[x.dtype]} but found {TORCH_TYPE_NAME[w.dtype]}"
+        )
+
+
+def _convolution_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.nn.functional.conv1d/conv2d/conv3d's checks after their unbatched input is
+    given a batch dim, in torch's order: the bias's dtype (convNd's own check), then
+    torch.convolution's (the weight's rank, groups, the lengths of stride, padding and
+    dilation, check_shape_forward's), then those of the CPU kernel torch picks."""
+    _check_operands("convolution", operands, 3)
+    x = _require_tensor("convolution", operands[0], 0)
+    w = _require_tensor("convolution", operands[1], 1)
+    bias = operands[2]
+    if not isinstance(bias, TensorMeta):
+        if type(bias) not in (int, float) or bias != 0:
+            raise InvalidArgument(
+                "convolution(): argument 2 (bias) must be Tensor, or the number 0 for none"
+            )
+        bias = None
+    if bias is not None and bias.dtype != x.dtype:
+        raise DtypeMismatch(
+            f"Input type ({C_TYPE_NAME[x.dtype]}) and bias type ({C_TYPE_NAME[bias.dtype]}) "
+            "should be the same"
+        )
+    dim = w.ndim - 2
+    if dim <= 0:
+        raise ShapeMismatch("weight should have at least three dimensions")
+    groups = attrs["groups"]
+    if groups <= 0:
+        raise ComputeError("non-positive groups is not supported")
+    stride = conv_param(attrs["stride"], "stride", dim)
+    padding = conv_param(attrs["padding"], "padding", dim)
+    dilation = conv_param(attrs["dilation"], "dilation", dim)
+    if any(p < 0 for p in padding):
+        raise ComputeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise ComputeError("non-positive stride is not supported")
+    if any(d < 0 for d in dilation):
+        raise ComputeError("dilation should be greater than zero")
+    weight_sizes = _sizes_text(w.shape)
+    if w.ndim != x.ndim:
+        raise ShapeMismatch(
+            f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional weight "
+            f"{weight_sizes}, but got {x.ndim}-dimensional input of size "
+            f"{_sizes_text(x.shape)} instead"
+        )
+    out_channels = w.shape[0]
+    if out_channels < groups:
+        raise ShapeMismatch(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
+            f"but got weight of size {weight_sizes} instead"
+        )
+    if out_channels % groups:
+        raise ShapeMismatch(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension "
+            f"0, but got weight of size [{weight_sizes}] instead"
+        )
+    channels = w.shape[1] * groups
+    if x.shape[1] != channels:
+        raise ShapeMismatch(
+            f"Given groups={groups}, weight of size {weight_sizes}, expected input"
+            f"{_sizes_text(x.shape)} to have {channels} channels, but got {x.shape[1]} "
+            "channels instead"
+        )
+    if bias is not None and bias.shape != (out_channels,):
+        raise ShapeMismatch(
+            f"Given weight of size {weight_sizes}, expected bias to be 1-dimensional with "
+            f"{out_channels} elements, but got bias of size {_sizes_text(bias.shape)} instead"
+        )
+    padded = [size + 2 * p for size, p in zip(x.shape[2:], padding, strict=True)]
+    spans = [d * (k - 1) + 1 for k, d in zip(w.shape[2:], dilation, strict=True)]
+    if any(p < s for p, s in zip(padded, spans, strict=True)):
+        raise ShapeMismatch(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than "
+            "actual input size"
+        )
+    spatial = conv_output_size(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    if x.shape[0] == 0 or x.shape[1] == 0:  # torch's Empty backend: input * weight[0]
+        return meta(
+            (x.shape[0], out_channels if x.shape[1] else 0, *spatial),
+            promote_types(x.dtype, w.dtype),
+        )
+    if x.numel == 0:
+        raise ShapeMismatch(
+            "Only zero batch or zero channel inputs are supported, but got input shape: "
+            f"{_sizes_text(x.shape)}"
+        )
+    _conv_backend_checks(x, w, w.shape[2:], dilation, groups, stride)  # (3 dims at most)
+    return meta((x.shape[0], out_channels, *spatial), x.dtype)
+
+
+_register(
+    OpSpec(
+        "convolution",
+        "torch.convolution",
+        "The cross-correlation of an (N, C, *spatial) input with an (O, C / groups, *kernel) "
+        "weight, 1 to 3 spatial dims, as torch.nn.functional.conv1d/conv2d/conv3d compute it "
+        "once their unbatched input has a batch dim: out[n, o] = bias[o] + Σ weight[o, c, k] "
+        "input[n, g·C/groups + c, s·i + d·k - p] over the group g of o, zero outside the "
+        "input. bias is a tensor of O elements, or the number 0 for none (torch's node has "
+        "None for it). torch's checks in its order, the dtype ones as its CPU kernels make "
+        "them (see the op table in docs/protocol.md). An input with no batch or no channels "
+        "gives zeros (torch's Empty path, in the promoted dtype). Saves input and weight.",
+        ("input", "weight", "bias"),
+        (True, True, True),
+        _convolution_infer,
+        _named("ConvolutionBackward0"),
+        lambda needs, attrs: ("input", "weight"),
+        (
+            Attr("stride", "ints", "One per spatial dim, or one for all.", (1,)),
+            Attr("padding", "ints", "Zeros added on both sides, per spatial dim or one.", (0,)),
+            Attr("dilation", "ints", "Spacing of the kernel's taps, per dim or one.", (1,)),
+            Attr("groups", "int", "Input and output channels split into this many groups.", 1),
+        ),
+    )
+)
+
+
+# ---- constant_pad_nd
+
+
+def constant_pad_shape(shape: Sequence[int], pad: Sequence[int]) -> tuple[int, ...]:
+    """torch.constant_pad_nd's checks in its order, and its result's shape: pad holds
+    (before, after) pairs from the last dim backwards; negative ones remove elements."""
+    if len(pad) % 2:
+        raise ShapeMismatch(f"Length of pad must be even but instead it equals {len(pad)}")
+    ndim, pairs = len(shape), len(pad) // 2
+    if ndim < pairs:
+        raise ShapeMismatch(
+            "Length of pad should be no more than twice the number of dimensions of the input. "
+            f"Pad length is {len(pad)}while the input has {ndim}dimensions."
+        )
+    out = list(shape)
+    grows = False
+    for i in range(ndim - pairs, ndim):
+        before, after = pad[2 * (ndim - i - 1)], pad[2 * (ndim - i - 1) + 1]
+        size = shape[i]
+        for p in (before, after):
+            if p < 0:
+                if size + p < 0:
+                    raise ShapeMismatch("narrow(): length must be non-negative.")
+                size += p
+            elif p:
+                grows = True
+        out[i] = size
+    if not grows:
+        return tuple(out)
+    for i in range(ndim - pairs, ndim):
+        before, after = pad[2 * (ndim - i - 1)], pad[2 * (ndim - i - 1) + 1]
+        if shape[i] + before + after <= 0:
+            raise ShapeMismatch(
+                f"The input size {shape[i]}, plus negative padding {before} and {after} "
+                "resulted in a negative output size, which is invalid. Check dimension "
+                f"{i} of your input."
+            )
+        out[i] = shape[i] + before + after
+    return tuple(out)
+
+
+def _constant_pad_nd_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("constant_pad_nd", operands, 1)
+    x = _require_tensor("constant_pad_nd", operands[0], 0)
+    return meta(constant_pad_shape(x.shape, attrs["pad"]), x.dtype)
+
+
+_register(
+    OpSpec(
+        "constant_pad_nd",
+        "torch.constant_pad_nd",
+        "self with value added around it: pad holds (before, after) counts for the last dim, "
+        "then the one before it, and so on; a negative count removes elements instead. value "
+        "is cast to self's dtype. The gradient is the output gradient's part where self's "
+        "elements went (zeros where a negative count removed them).",
+        ("self",),
+        (True,),
+        _constant_pad_nd_infer,
+        _named("ConstantPadNdBackward0"),
+        _nothing,
+        (
+            Attr(
+                "pad", "ints", "(before, after) pairs from the last dim backwards.", optional=False
+            ),
+            Attr("value", "scalar", "The value added (0 by default).", 0),
+        ),
+    )
+)
+
+
+# ---- max_pool2d and avg_pool2d
+
+
+def _trunc_div(a: int, b: int) -> int:
+    """C++'s integer division, which truncates toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def pooling_output_size(
+    size: int, kernel: int, pad: int, stride: int, dilation: int, ceil_mode: bool
+) -> int:
+    """torch's pooling_output_shape, with its checks."""
+    if stride == 0:
+        raise ComputeError("stride should not be zero")
+    if pad < 0:
+        raise ComputeError(f"pad must be non-negative, but got pad: {pad}")
+    if pad > _trunc_div((kernel - 1) * dilation + 1, 2):
+        raise ComputeError(
+            f"pad should be at most half of effective kernel size, but got pad={pad}, "
+            f"kernel_size={kernel} and dilation={dilation}"
+        )
+    out = (size + 2 * pad - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)) // (
+        stride
+    ) + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def pool2d_params(name: str, attrs: dict) -> tuple[tuple[int, int], ...]:
+    """(kH, kW), (dH, dW), (padH, padW), (dilationH, dilationW) as torch's max_pool2d and
+    avg_pool2d read their lists (an empty stride is the kernel size), with their errors."""
+    kernel, stride, padding = attrs["kernel_size"], attrs["stride"], attrs["padding"]
+    if len(kernel) not in (1, 2):
+        raise ShapeMismatch(
+            f"{name}: kernel_size must either be a single int, or a tuple of two ints"
+        )
+    kh, kw = kernel[0], kernel[-1]
+    if len(stride) not in (0, 1, 2):
+        raise ShapeMismatch(
+            f"{name}: stride must either be omitted, a single int, or a tuple of two ints"
+        )
+    dh, dw = (kh, kw) if not stride else (stride[0], stride[-1])
+    if len(padding) not in (1, 2):
+        raise ShapeMismatch(f"{name}: padding must either be a single int, or a tuple of two ints")
+    dilation = attrs.get("dilation", (1,))
+    if len(dilation) not in (1, 2):
+        raise ShapeMismatch(f"{name}: dilation must be either a single int, or a tuple of two ints")
+    return (kh, kw), (dh, dw), (padding[0], padding[-1]), (dilation[0], dilation[-1])
+
+
+def _pool2d_infer(name: str, x: TensorMeta, attrs: dict) -> TensorMeta:
+    """The rest of torch's checks, in its order: the output sizes, pool2d_shape_check, then
+    the dtype its kernel dispatches on."""
+    (kh, kw), (dh, dw), (ph, pw), (lh, lw) = pool2d_params(name, attrs)
+    planes = x.shape[x.ndim - 3]
+    height, width = x.shape[-2], x.shape[-1]
+    ceil = attrs["ceil_mode"]
+    out_h = pooling_output_size(height, kh, ph, dh, lh, ceil)
+    out_w = pooling_output_size(width, kw, pw, dw, lw, ceil)
+    if kh <= 0 or kw <= 0:
+        raise ComputeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
+    if dh <= 0 or dw <= 0:
+        raise ComputeError(f"stride should be greater than zero, but got dH: {dh} dW: {dw}")
+    if lh <= 0 or lw <= 0:
+        raise ComputeError(
+            f"dilation should be greater than zero, but got dilationH: {lh} dilationW: {lw}"
+        )
+    valid = x.shape[1] != 0 and x.shape[2] != 0
+    if not ((x.ndim == 3 and x.shape[0] != 0 and valid) or (x.ndim == 4 and valid and x.shape[3])):
+        raise ShapeMismatch(
+            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{_sizes_text(x.shape)}"
+        )
+    if _trunc_div(kw, 2) < pw or _trunc_div(kh, 2) < ph:
+        raise ComputeError(
+            "pad should be smaller than or equal to half of kernel size, but got "
+            f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}"
+        )
+    if out_w < 1 or out_h < 1:
+        raise ShapeMismatch(
+            f"Given input size: ({planes}x{height}x{width}). Calculated output size: "
+            f"({planes}x{out_h}x{out_w}). Output size is too small"
+        )
+    if x.dtype == "bool":
+        raise Unsupported(f"\"{name}\" not implemented for 'Bool'")
+    return meta((*x.shape[:-2], out_h, out_w), x.dtype)
+
+
+def _max_pool2d_infer(operands: Sequence[Operand], attrs: dict, op: str = "max_pool2d"):
+    _check_operands(op, operands, 1)
+    x = _require_tensor(op, operands[0], 0)
+    pool2d_params("max_pool2d", attrs)
+    if x.ndim not in (3, 4):
+        raise ShapeMismatch("non-empty 3D or 4D (batch mode) tensor expected for input")
+    out = _pool2d_infer("max_pool2d", x, attrs)
+    return out if op == "max_pool2d" else meta(out.shape, "int64")
+
+
+def _avg_pool2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("avg_pool2d", operands, 1)
+    x = _require_tensor("avg_pool2d", operands[0], 0)
+    pool2d_params("avg_pool2d", attrs)
+    if attrs["divisor_override"] is not None and attrs["divisor_override"] == 0:
+        raise ComputeError("divisor must be not zero")
+    size_dim(-3, x.ndim)
+    return _pool2d_infer("avg_pool2d", x, attrs)
+
+
+_POOL_ATTRS = (
+    Attr("kernel_size", "ints", "(kH, kW), or one for both.", optional=False),
+    Attr("stride", "ints", "(dH, dW), one for both, or none: the kernel size.", ()),
+    Attr("padding", "ints", "Implicit padding on both sides, (padH, padW) or one.", (0,)),
+)
+_register(
+    OpSpec(
+        "max_pool2d",
+        "torch.nn.functional.max_pool2d",
+        "The largest element of each (dilated) window of the last two dims of a (C, H, W) or "
+        "(N, C, H, W) input, padded with -inf (torch's max_pool2d_with_indices; nan counts as "
+        "the largest, the last one in the window). The gradient goes to the element chosen "
+        "(the first of ties), summed where windows overlap. torch's checks in its order.",
+        ("self",),
+        (True,),
+        _max_pool2d_infer,
+        _named("MaxPool2DWithIndicesBackward0"),
+        _self,
+        (
+            *_POOL_ATTRS,
+            Attr("dilation", "ints", "Spacing of a window's elements, (dH, dW) or one.", (1,)),
+            Attr("ceil_mode", "bool", "Round the output size up (windows may overhang).", False),
+        ),
+    )
+)
+_register(
+    OpSpec(
+        "max_pool2d_indices",
+        "torch.nn.functional.max_pool2d",
+        "The int64 indices that max_pool2d's return_indices gives: the position of each "
+        "window's chosen element within its (H, W) plane, h·W + w. Not differentiable.",
+        ("self",),
+        (False,),
+        lambda operands, attrs: _max_pool2d_infer(operands, attrs, "max_pool2d_indices"),
+        _named(""),
+        _nothing,
+        SPECS["max_pool2d"].attrs,
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+_register(
+    OpSpec(
+        "avg_pool2d",
+        "torch.nn.functional.avg_pool2d",
+        "The mean of each window of the last two dims of a (C, H, W) or (N, C, H, W) input, "
+        "summed in the input's dtype in the window's order and divided by divisor_override, "
+        "else the window's size counting the padding (count_include_pad) or not; an int64 "
+        "input divides truncating, as torch. Each gradient element is the output gradient "
+        "divided the same way, added to the window's elements. torch's checks in its order.",
+        ("self",),
+        (True,),
+        _avg_pool2d_infer,
+        _named("AvgPool2DBackward0"),
+        _self,
+        (
+            *_POOL_ATTRS,
+            Attr("ceil_mode", "bool", "Round the output size up (windows may overhang).", False),
+            Attr("count_include_pad", "bool", "Count the padding in a window's size.", True),
+            Attr(
+                "divisor_override", "int", "Divide every sum by this (absent: none; 0 is refused)."
+            ),
+        ),
+    )
+)
+
+
 # ---------------------------------------------------------------- factories
 
 FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange", "linspace")

@@ -6,10 +6,12 @@ import operator
 import warnings
 
 from gradrpc.engine import rules
+from gradrpc.engine.errors import ComputeError, DtypeMismatch, ShapeMismatch
 
+from ..dtypes import int64
 from ..grad_mode import is_grad_enabled, no_grad
 from ..splitting import _sizes
-from ..tensor import Tensor, _number
+from ..tensor import _WARNED, Tensor, _number
 from .parameter import typename
 
 
@@ -799,3 +801,345 @@ def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type
     }
     indices = weight._coerce(input).reshape(-1)
     weight[indices] = weight._call("embedding_renorm", [weight, indices], attrs)
+
+
+# ---------------------------------------------------------------- convolution
+
+_CONV_PARAMS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+_CONV_OVERLOADS = (
+    " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of "
+    "ints padding = 0, tuple of ints dilation = 1, int groups = 1)\n"
+    " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str "
+    'padding = "valid", tuple of ints dilation = 1, int groups = 1)\n'
+)
+_SAME_WARNING = (
+    "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+    "copy of the input be created (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)"
+)
+
+
+class _Unmatched(Exception):
+    """An argument that fits neither of torch's convNd overloads."""
+
+
+def _shown(value) -> str:
+    return "Tensor" if isinstance(value, Tensor) else typename(value)
+
+
+def _index_int(value) -> int:
+    """An int as torch's parser takes one: anything with __index__ but a bool (an integer
+    tensor of one element is its value)."""
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise _Unmatched
+    if isinstance(value, Tensor) and (value.dtype is not int64 or value.numel() != 1):
+        raise _Unmatched
+    return operator.index(value)
+
+
+def _int_list(function: str, name: str, value, size: int) -> list[int]:
+    """A `tuple of ints` argument: an int, or a sequence whose first element is an int and
+    whose others are ints or bools (torch's unpack error names the first that is not). A
+    single int stands for `size` of them, as torch's parser expands it for convNd."""
+    if isinstance(value, Tensor) and value.dtype is int64 and value.numel() == 1:
+        return [int(value.item())] * size
+    if isinstance(value, list | tuple):
+        if value:
+            _index_int(value[0])  # torch matches an overload on the first element alone
+        out = []
+        for position, element in enumerate(value, start=1):
+            if isinstance(element, bool):
+                out.append(int(element))
+                continue
+            try:
+                out.append(_index_int(element))
+            except _Unmatched:
+                raise TypeError(
+                    f"{function}(): argument '{name}' failed to unpack the object at pos "
+                    f'{position} with error "type must be tuple of ints,but got '
+                    f'{type(element).__name__}"'
+                ) from None
+        return out
+    return [_index_int(value)] * size
+
+
+def _conv_arguments(function: str, spatial: int, args: tuple, kwargs: dict):
+    """convNd's arguments bound as torch's parser binds them, or its TypeError."""
+    bound = dict(zip(_CONV_PARAMS, args, strict=False))
+    try:
+        if len(args) > len(_CONV_PARAMS) or any(
+            k not in _CONV_PARAMS or k in bound for k in kwargs
+        ):
+            raise _Unmatched
+        bound.update(kwargs)
+        input, weight = bound.get("input"), bound.get("weight")
+        bias = bound.get("bias")
+        if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+            raise _Unmatched
+        if bias is not None and not isinstance(bias, Tensor):
+            raise _Unmatched
+        stride = _int_list(function, "stride", bound.get("stride", 1), spatial)
+        padding = bound.get("padding", 0)
+        if not isinstance(padding, str):
+            padding = _int_list(function, "padding", padding, spatial)
+        dilation = _int_list(function, "dilation", bound.get("dilation", 1), spatial)
+        groups = _index_int(bound.get("groups", 1))
+    except _Unmatched:
+        got = ", ".join([_shown(a) for a in args] + [f"{k}={_shown(v)}" for k, v in kwargs.items()])
+        raise TypeError(
+            f"{function}() received an invalid combination of arguments - got ({got}), but "
+            f"expected one of:\n{_CONV_OVERLOADS}"
+        ) from None
+    return input, weight, bias, stride, padding, dilation, groups
+
+
+def _sizes_text(sizes) -> str:
+    return f"[{', '.join(str(s) for s in sizes)}]"
+
+
+def _convolution(function: str, spatial: int, args: tuple, kwargs: dict) -> Tensor:
+    """torch's conv1d/conv2d/conv3d: the bias's dtype checked, an unbatched input given a
+    batch dim (UnsqueezeBackward0, then SqueezeBackward1 on the result, as torch records
+    them), padding 'valid' as 0 and 'same' as torch's convolution_same computes it (an even
+    kernel with odd dilation pads the input on the right first, a constant_pad_nd), then
+    one convolution op (ConvolutionBackward0)."""
+    input, weight, bias, stride, padding, dilation, groups = _conv_arguments(
+        function, spatial, args, kwargs
+    )
+    if bias is not None and bias._meta.dtype != input._meta.dtype:
+        raise DtypeMismatch(
+            f"Input type ({rules.C_TYPE_NAME[input._meta.dtype]}) and bias type "
+            f"({rules.C_TYPE_NAME[bias._meta.dtype]}) should be the same"
+        )
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ShapeMismatch(
+            f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to "
+            f"{function}, but got input of size: {_sizes_text(input.shape)}"
+        )
+    batched = input.ndim == spatial + 2
+    if not batched:
+        input = input.unsqueeze(0)
+    if isinstance(padding, str):
+        if padding == "same":
+            input, padding = _same_padding(input, weight, stride, dilation, groups)
+        elif padding == "valid":
+            padding = [0]
+        else:
+            raise ComputeError(f"Invalid padding string: '{padding}'")
+    attrs = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    out = input._call("convolution", [input, weight, 0 if bias is None else bias], attrs)
+    return out if batched else out.squeeze(0)
+
+
+def _same_padding(input: Tensor, weight: Tensor, stride, dilation, groups: int):
+    """torch's convolution_same: its checks, then the padding that keeps the input's size;
+    where a dim needs one more on the right than on the left, the input padded there first
+    (a zero-padded copy, with torch's warning, once)."""
+    k = weight.ndim
+    if k <= 2:
+        raise ShapeMismatch("weight should have at least three dimensions")
+    if groups <= 0:
+        raise ComputeError("non-positive groups is not supported")
+    dim = k - 2
+    if k != input.ndim:
+        raise ShapeMismatch(
+            f"Expected {k}-dimensional input for {k}-dimensional weight"
+            f"{_sizes_text(weight.shape)}, but got {input.ndim}-dimensional input of size "
+            f"{_sizes_text(input.shape)} instead"
+        )
+    for name, values in (("stride", stride), ("dilation", dilation)):
+        if len(values) not in (dim, 1):
+            raise ShapeMismatch(f"{name} cannot broadcast to {dim} dimensions")
+    if any(s != 1 for s in stride):
+        raise ComputeError("padding='same' is not supported for strided convolutions")
+    left, right = [], []
+    for i in range(dim):
+        total = (dilation[0] if len(dilation) == 1 else dilation[i]) * (weight.shape[i + 2] - 1)
+        left.append(total // 2)
+        right.append(total - total // 2)
+    if left == right:
+        return input, left
+    if "conv_same" not in _WARNED:
+        _WARNED.add("conv_same")
+        warnings.warn(_SAME_WARNING, UserWarning, stacklevel=4)
+    pad = [0] * (2 * dim)
+    for i in range(dim):
+        delta = right[i] - left[i]
+        at = 2 * (dim - 1 - i)  # F.pad's order: the last dim first
+        if delta > 0:
+            pad[at + 1] = delta
+        else:
+            pad[at] = delta
+            left[i] = right[i]
+    return input._call("constant_pad_nd", [input], {"pad": pad, "value": 0}), left
+
+
+def conv1d(*args, **kwargs) -> Tensor:
+    """conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): the
+    cross-correlation of an (N, C, L) or unbatched (C, L) input with an (O, C/groups, K)
+    weight; padding an int, a tuple, 'valid' or 'same' (see _convolution)."""
+    return _convolution("conv1d", 1, args, kwargs)
+
+
+def conv2d(*args, **kwargs) -> Tensor:
+    """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): the
+    cross-correlation of an (N, C, H, W) or unbatched (C, H, W) input with an
+    (O, C/groups, kH, kW) weight; padding an int, a tuple, 'valid' or 'same'."""
+    return _convolution("conv2d", 2, args, kwargs)
+
+
+def conv3d(*args, **kwargs) -> Tensor:
+    """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): the
+    cross-correlation of an (N, C, D, H, W) or unbatched (C, D, H, W) input with an
+    (O, C/groups, kD, kH, kW) weight; padding an int, a tuple, 'valid' or 'same'."""
+    return _convolution("conv3d", 3, args, kwargs)
+
+
+# ---------------------------------------------------------------- pooling
+
+
+def _pool_argument(function: str, name: str, value, position: int | None, kind: str):
+    """One argument as torch's parser reads it for max_pool2d and avg_pool2d: `ints` (an int
+    for two of it, or a sequence whose first element is an int), `bool`, `int?`; else its
+    TypeError ((position n) when it was given by position)."""
+    where = f"{function}(): argument '{name}'" + (f" (position {position})" if position else "")
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise TypeError(f"{where} must be bool, not {_shown(value)}")
+    if kind == "int?":
+        if value is None:
+            return None
+        try:
+            return _index_int(value)
+        except _Unmatched:
+            raise TypeError(f"{where} must be int, not {_shown(value)}") from None
+    if isinstance(value, list | tuple):
+        if value:
+            try:
+                _index_int(value[0])
+            except _Unmatched:
+                if position:
+                    raise TypeError(
+                        f"{where} must be tuple of ints, but found element of type "
+                        f"{type(value[0]).__name__} at pos 0"
+                    ) from None
+                raise TypeError(f"{where} must be tuple of ints, not {_shown(value)}") from None
+        return _int_list(function, name, value, 2)
+    try:
+        return _int_list(function, name, value, 2)
+    except _Unmatched:
+        raise TypeError(f"{where} must be tuple of ints, not {_shown(value)}") from None
+
+
+def _pool_input(function: str, input, position: int | None = 1) -> None:
+    if not isinstance(input, Tensor):
+        where = f" (position {position})" if position else ""
+        raise TypeError(
+            f"{function}(): argument 'input'{where} must be Tensor, not {_shown(input)}"
+        )
+
+
+def _max_pool2d_call(function: str, input, kernel_size, stride, padding, dilation, ceil_mode):
+    _pool_input(function, input)
+    attrs = {
+        "kernel_size": _pool_argument(function, "kernel_size", kernel_size, 2, "ints"),
+        "stride": [] if stride is None else _pool_argument(function, "stride", stride, 3, "ints"),
+        "padding": _pool_argument(function, "padding", padding, 4, "ints"),
+        "dilation": _pool_argument(function, "dilation", dilation, 5, "ints"),
+        "ceil_mode": _pool_argument(function, "ceil_mode", ceil_mode, 6, "bool"),
+    }
+    return input._call("max_pool2d", [input], attrs), attrs
+
+
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """max_pool2d's values and the int64 position of each within its (H, W) plane."""
+    out, attrs = _max_pool2d_call(
+        "max_pool2d_with_indices", input, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    return out, input._call("max_pool2d_indices", [input], attrs)
+
+
+def _max_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The largest element of each window of a (C, H, W) or (N, C, H, W) input (torch's
+    max_pool2d_with_indices, MaxPool2DWithIndicesBackward0)."""
+    return _max_pool2d_call("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)[
+        0
+    ]
+
+
+def max_pool2d(*args, **kwargs):
+    """max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False), dispatched on return_indices as torch's boolean_dispatch does."""
+    flag = (
+        kwargs["return_indices"]
+        if "return_indices" in kwargs
+        else (args[6] if len(args) > 6 else False)
+    )
+    return (max_pool2d_with_indices if flag else _max_pool2d)(*args, **kwargs)
+
+
+_AVG_POOL_PARAMS = (
+    ("input", None),
+    ("kernel_size", "ints"),
+    ("stride", "ints?"),
+    ("padding", "ints"),
+    ("ceil_mode", "bool"),
+    ("count_include_pad", "bool"),
+    ("divisor_override", "int?"),
+)
+
+
+def avg_pool2d(*args, **kwargs) -> Tensor:
+    """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None): the mean of each window of a (C, H, W)
+    or (N, C, H, W) input (AvgPool2DBackward0), as torch's CPU kernel computes it."""
+    names = [name for name, _ in _AVG_POOL_PARAMS]
+    if len(args) > len(names):
+        raise TypeError(f"avg_pool2d() takes at most {len(names)} arguments ({len(args)} given)")
+    for key in kwargs:
+        if key not in names:
+            raise TypeError(f"avg_pool2d() got an unexpected keyword argument '{key}'")
+    bound = {}
+    for position, (name, kind) in enumerate(_AVG_POOL_PARAMS, start=1):
+        given = position <= len(args)
+        if given and name in kwargs:
+            raise TypeError(f"avg_pool2d() got multiple values for argument '{name}'")
+        if not given and name not in kwargs:
+            continue
+        value = args[position - 1] if given else kwargs[name]
+        where = position if given else None
+        if name == "input":
+            _pool_input("avg_pool2d", value, where)
+        elif kind == "ints?":
+            value = (
+                [] if value is None else _pool_argument("avg_pool2d", name, value, where, "ints")
+            )
+        else:
+            value = _pool_argument("avg_pool2d", name, value, where, kind)
+        bound[name] = value
+    for name in ("input", "kernel_size"):
+        if name not in bound:
+            raise TypeError(
+                f"avg_pool2d() missing required argument '{name}' (pos {names.index(name) + 1})"
+            )
+    input = bound.pop("input")
+    if bound.get("divisor_override") is None:
+        bound.pop("divisor_override", None)
+    return input._call("avg_pool2d", [input], bound)

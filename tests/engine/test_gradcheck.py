@@ -172,6 +172,18 @@ CASES += [
     C("embedding", T((5, 3)), T((2, 3), "class", grad=False)),
     C("embedding", T((5, 3)), T((), "class", grad=False)),
 ]
+CASES += [
+    C("convolution", T((2, 2, 6)), T((3, 2, 3)), T((3,)), stride=(2,), padding=(1,)),
+    C("convolution", T((1, 4, 5, 4)), T((4, 2, 2, 3)), T((4,)), groups=2, dilation=(2, 1)),
+    C("convolution", T((1, 2, 4, 4)), T((2, 2, 3, 3)), 0, stride=(2,), padding=(2, 1)),
+    C("convolution", T((1, 2, 3, 4, 3)), T((2, 2, 2, 2, 2)), T((2,)), padding=(1, 0, 1)),
+    C("constant_pad_nd", T((2, 3, 4)), pad=[-1, 2, 1, 0], value=0.5),
+    C("max_pool2d", T((1, 2, 5, 5)), kernel_size=[3], stride=[2], padding=[1], ceil_mode=True),
+    C("max_pool2d", T((2, 6, 6)), kernel_size=[2, 3], dilation=[2, 1]),
+    C("avg_pool2d", T((1, 2, 5, 5)), kernel_size=[3], stride=[2], padding=[1], ceil_mode=True),
+    C("avg_pool2d", T((2, 5, 4)), kernel_size=[2], padding=[1], count_include_pad=False),
+    C("avg_pool2d", T((1, 1, 4, 4)), kernel_size=[3], stride=[1], divisor_override=2),
+]
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("binary_cross_entropy_with_logits", T((3, 4)), T((3, 4), "unit"), reduction=_reduction),

@@ -534,6 +534,93 @@ CASES += [
     C("embedding_renorm", T((6, 3)), _ROWS, max_norm=-1.0),  # every row: a negative scale
     C("embedding_renorm", T((6, 3)), T((), dtype="int64", grad=False), max_norm=1.0),
 ]
+# convolution, as F.conv1d/conv2d/conv3d call torch.convolution on a batched input; the number
+# 0 stands for no bias. Shapes, strides, paddings, dilations and groups over 1-3 spatial dims.
+_CONV = [
+    ((2, 3, 7), (4, 3, 3), {}),
+    ((2, 3, 9), (4, 3, 3), {"stride": (2,), "padding": (1,), "dilation": (2,)}),
+    ((1, 4, 8), (6, 2, 2), {"groups": 2, "padding": (3,)}),
+    ((2, 3, 6, 5), (4, 3, 3, 3), {}),
+    ((2, 3, 7, 6), (4, 3, 3, 2), {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2)}),
+    ((1, 4, 5, 5), (4, 1, 3, 3), {"groups": 4, "padding": (1,)}),  # depthwise
+    ((2, 6, 6, 6), (4, 3, 1, 1), {"groups": 2, "stride": (3,)}),
+    ((2, 4, 3, 5), (6, 2, 1, 1), {"groups": 2, "dilation": (2,)}),  # 1x1: no columns built
+    ((3, 2, 5, 4), (2, 2, 5, 4), {}),  # the kernel covers the input: a 1x1 output
+    ((1, 2, 4, 4), (3, 2, 2, 2), {"stride": (3,), "padding": (2,), "dilation": (3,)}),
+    (
+        (2, 2, 4, 5, 4),
+        (3, 2, 2, 3, 2),
+        {"stride": (1, 2, 1), "padding": (1,), "dilation": (2, 1, 1)},
+    ),
+]
+CASES += [C("convolution", T(x), T(w), T(w[:1]), **attrs) for x, w, attrs in _CONV]
+CASES += [C("convolution", T(x), T(w), 0, **attrs) for x, w, attrs in _CONV[::3]]
+CASES += [
+    C("convolution", T((2, 3, 5, 5), grad=False), T((4, 3, 3, 3)), T((4,))),
+    C("convolution", T((2, 3, 5, 5)), T((4, 3, 3, 3), grad=False), T((4,), grad=False)),
+    C("convolution", T((2, 3, 5, 5), grad=False), T((4, 3, 3, 3), grad=False), T((4,))),
+    C("convolution", T((0, 3, 5)), T((4, 3, 3)), T((4,))),  # torch's Empty path
+    C("convolution", T((2, 0, 5, 5)), T((4, 0, 3, 3)), T((4,))),
+]
+# max_pool2d and avg_pool2d over (C, H, W) and (N, C, H, W) inputs; an empty stride is the kernel
+_POOLS = [
+    ((2, 3, 6, 6), {"kernel_size": [2]}),
+    ((3, 7, 6), {"kernel_size": [3, 2], "stride": [2], "padding": [1]}),
+    ((2, 2, 7, 7), {"kernel_size": [3], "stride": [2, 1], "padding": [1, 0], "ceil_mode": True}),
+    ((1, 2, 5, 5), {"kernel_size": [2], "stride": [3], "ceil_mode": True}),
+    ((0, 2, 4, 4), {"kernel_size": [2]}),
+]
+CASES += [C("max_pool2d", T(x), **attrs) for x, attrs in _POOLS]
+CASES += [
+    C("max_pool2d", T((2, 2, 9, 8)), kernel_size=[3, 2], dilation=[2, 3], padding=[1]),
+    C("max_pool2d", T((1, 2, 6, 6), TIES), kernel_size=[3], stride=[1]),  # ties: the first
+    C("max_pool2d_indices", T((2, 3, 6, 6), grad=False), kernel_size=[2]),
+    C("max_pool2d_indices", T((2, 7, 8), TIES, grad=False), kernel_size=[3], padding=[1]),
+    C(
+        "max_pool2d_indices",
+        T((1, 2, 9, 8), grad=False),
+        kernel_size=[3, 2],
+        stride=[2],
+        dilation=[2, 3],
+        ceil_mode=True,
+    ),
+]
+CASES += [C("avg_pool2d", T(x), **attrs) for x, attrs in _POOLS]
+CASES += [
+    C(
+        "avg_pool2d",
+        T((2, 2, 7, 7)),
+        kernel_size=[3],
+        stride=[2],
+        padding=[1],
+        count_include_pad=False,
+    ),
+    C(
+        "avg_pool2d",
+        T((2, 7, 6)),
+        kernel_size=[3, 2],
+        padding=[1],
+        ceil_mode=True,
+        divisor_override=5,
+    ),
+    C(
+        "avg_pool2d",
+        T((1, 1, 5, 5)),
+        kernel_size=[2],
+        stride=[3],
+        ceil_mode=True,
+        count_include_pad=False,
+    ),
+]
+# constant_pad_nd: (before, after) pairs from the last dim; negative ones remove elements
+CASES += [
+    C("constant_pad_nd", T((2, 3, 4)), pad=[1, 2]),
+    C("constant_pad_nd", T((2, 3, 4)), pad=[0, 1, 2, 0], value=1.5),
+    C("constant_pad_nd", T((2, 3, 4)), pad=[-1, 2, 1, -2, 0, 1]),
+    C("constant_pad_nd", T((2, 3, 4)), pad=[-1, -1]),  # only removes: torch's narrow
+    C("constant_pad_nd", T((3,)), pad=[]),
+    C("constant_pad_nd", T(()), pad=[]),
+]
 
 # Operands of different float dtypes in one call: the result's dtype follows torch.result_type
 # (a dimensioned float32 tensor outranks a 0-d float64 one) and each gradient comes back in its
@@ -738,6 +825,21 @@ TORCH: dict[str, Callable] = {
     "embedding_renorm": lambda weight, indices, max_norm, norm_type: torch.embedding_renorm_(
         weight.detach().clone(), indices, max_norm, norm_type
     )[indices.reshape(-1)],
+    "convolution": lambda x, w, b, stride, padding, dilation, groups: torch.convolution(
+        x,
+        w,
+        b if isinstance(b, torch.Tensor) else None,
+        stride,
+        padding,
+        dilation,
+        False,
+        [0],
+        groups,
+    ),
+    "constant_pad_nd": torch.constant_pad_nd,
+    "max_pool2d": torch.max_pool2d,
+    "max_pool2d_indices": lambda x, **attrs: torch._C._nn.max_pool2d_with_indices(x, **attrs)[1],
+    "avg_pool2d": torch._C._nn.avg_pool2d,
 }
 
 
@@ -1395,3 +1497,143 @@ def test_in_place_activation_backward_refuses_a_negative_slope_as_torch(op, attr
     else:
         graph.run_backward([ours], [graph.Tensor(np.ones(4))], retain_graph=False)
         np.testing.assert_allclose(mine.grad.data, expected.numpy(), rtol=1e-12)
+
+
+# (input shape, weight shape, bias shape or None, attrs, dtypes of input, weight, bias)
+_CONV_ERRORS = [
+    ((1, 4, 5, 5), (8, 3, 3, 3), None, {}, None),  # channels
+    ((1, 4, 5, 5), (8, 3, 3, 3), None, {"groups": 2}, None),
+    ((1, 3, 2, 2), (8, 3, 3, 3), None, {}, None),  # kernel larger than the input
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"dilation": (3,)}, None),
+    ((1, 3, 2), (8, 3, 3), None, {}, None),
+    ((1, 3, 5, 5), (8, 3, 3), None, {}, None),  # the stride's length for 1 spatial dim
+    ((1, 3, 5), (8, 3), None, {}, None),  # a 2-d weight
+    ((3, 5, 5), (8, 3, 3, 3), None, {}, None),  # the input's rank
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"stride": (1, 1, 1)}, None),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"padding": (1, 1, 1)}, None),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"dilation": ()}, None),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"padding": (-1,)}, None),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"stride": (0,)}, None),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"stride": (1, -2)}, None),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"dilation": (-1, 2)}, None),
+    ((1, 3, 7, 7), (8, 3, 3, 3), None, {"dilation": (0,)}, None),
+    ((16, 3, 7, 7), (8, 3, 3, 3), None, {"dilation": (0, 1)}, None),  # oneDNN's check
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"groups": 0}, None),
+    ((1, 6, 5, 5), (8, 2, 3, 3), None, {"groups": 3}, None),
+    ((1, 3, 5, 5), (2, 1, 3, 3), None, {"groups": 3}, None),
+    ((1, 3, 5, 5), (0, 3, 3, 3), None, {}, None),
+    ((1, 3, 5, 5), (8, 3, 3, 3), (7,), {}, None),
+    ((1, 3, 5, 5), (8, 3, 3, 3), (8, 1), {}, None),
+    ((1, 3, 0, 5), (8, 3, 3, 3), None, {"padding": (2,)}, None),
+    ((1, 3, 5, 5), (8, 3, 0, 3), None, {}, None),
+    ((1, 3, 5, 5), (8, 3, 0, 3), None, {"dilation": (2,)}, None),
+    ((1, 3, 5), (8, 3, 0), None, {}, None),
+    ((1, 3, 5, 5, 5), (8, 3, 0, 3, 3), None, {}, ("float64", "float64", None)),
+    ((16, 3, 5, 5), (8, 3, 0, 3), None, {}, None),  # oneDNN's failure
+    ((1, 3, 3, 3, 3, 3), (8, 3, 2, 2, 2, 2), None, {}, ("float64", "float64", None)),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {}, ("float32", "float64", None)),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {}, ("float64", "float32", None)),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {}, ("int64", "float32", None)),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {}, ("float32", "int64", None)),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {}, ("float32", "bool", None)),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {}, ("bool", "bool", None)),
+    ((1, 3, 5, 5), (8, 3, 3, 3), None, {"dilation": (2,)}, ("bool", "float32", None)),
+    ((1, 3, 5, 5, 5), (8, 3, 3, 3, 3), None, {}, ("bool", "bool", None)),
+    ((1, 3, 9), (8, 3, 5), None, {}, ("float32", "float64", None)),
+    ((16, 3, 5, 5), (8, 3, 3, 3), None, {}, ("float32", "float64", None)),  # oneDNN's check
+    ((2, 4, 5, 5), (8, 2, 3, 3), None, {"groups": 2}, ("float32", "int64", None)),
+    ((1, 3, 9, 9), (8, 3, 5, 5), None, {}, ("float32", "bool", None)),
+    ((16, 3, 9), (8, 3, 3), None, {}, ("float32", "float64", None)),
+    ((1, 3, 5, 5), (8, 3, 3, 3), (8,), {}, ("float32", "float32", "float64")),
+    ((16, 3, 5, 5), (8, 3, 3, 3), (8,), {}, ("float32", "float32", "int64")),
+    ((1, 4, 5, 5), (8, 3, 3, 3), (8,), {}, ("float64", "float64", "float32")),  # dtype first
+]
+
+
+@pytest.mark.parametrize(("x", "w", "b", "attrs", "dtypes"), _CONV_ERRORS, ids=str)
+def test_convolution_errors_match_torch(x, w, b, attrs, dtypes) -> None:
+    """torch.convolution's checks in its order, those of the CPU kernel it picks (oneDNN's
+    for most float32 inputs, its own slow_conv2d, slow_conv3d and slow_conv_dilated
+    otherwise), and conv2d's bias dtype check before all (compared through F.conv2d)."""
+    dtypes = dtypes or ("float32", "float32", "float32")
+    arrays = [np.ones(x, dtypes[0]), np.ones(w, dtypes[1])]
+    if b is not None:
+        arrays.append(np.ones(b, dtypes[2]))
+    theirs = [torch.tensor(a) for a in arrays]
+    full = rules.SPECS["convolution"].with_defaults(attrs)
+    with pytest.raises(Exception) as expected:
+        if b is not None and dtypes[2] != dtypes[0]:
+            F.conv2d(*theirs, **{k: v for k, v in full.items()})
+        else:
+            TORCH["convolution"](*theirs[:2], theirs[2] if b is not None else None, **full)
+    ours = [graph.Tensor(a) for a in arrays] + ([] if b is not None else [0])
+    with pytest.raises(GradError) as raised:
+        graph.call("convolution", ours, attrs)
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("shape", "pad"),
+    [
+        ((2, 3), [1, 2, 3]),
+        ((2, 3), [1] * 6),
+        ((), [1, 1]),
+        ((2, 3), [-2, -2]),
+        ((2, 3), [1, 0, -2, -1]),
+    ],
+    ids=str,
+)
+def test_constant_pad_nd_errors_match_torch(shape, pad) -> None:
+    data = np.ones(shape, np.float32)
+    with pytest.raises(RuntimeError) as expected:
+        torch.constant_pad_nd(torch.tensor(data), pad)
+    with pytest.raises(GradError) as raised:
+        graph.call("constant_pad_nd", [graph.Tensor(data)], {"pad": pad})
+    assert str(raised.value) == str(expected.value)
+
+
+_POOL_ERRORS = [
+    ("max_pool2d", (1, 1, 3, 6, 6), {"kernel_size": [2]}),
+    ("max_pool2d", (6, 6), {"kernel_size": [2]}),
+    ("avg_pool2d", (1, 1, 3, 6, 6), {"kernel_size": [2]}),
+    ("avg_pool2d", (6, 6), {"kernel_size": [2]}),
+    ("avg_pool2d", (6,), {"kernel_size": [2]}),
+    ("avg_pool2d", (), {"kernel_size": [2]}),
+    ("max_pool2d", (1, 2, 6, 6), {"kernel_size": [3], "padding": [2]}),
+    ("avg_pool2d", (1, 2, 6, 6), {"kernel_size": [4], "padding": [2, 3]}),
+    ("max_pool2d", (1, 3, 2, 2), {"kernel_size": [3]}),
+    ("avg_pool2d", (1, 3, 2, 2), {"kernel_size": [3]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "stride": [0]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "stride": [-1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [-2], "stride": [1]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": [0], "stride": [1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [0]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2, 2, 2]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": []}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "stride": [1, 1, 1]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "padding": [1, 1, 1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "padding": [-1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "dilation": [0]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "dilation": [1, 1, 1]}),
+    ("max_pool2d", (1, 3, 6, 6), {"kernel_size": [3], "dilation": [3]}),
+    ("avg_pool2d", (1, 3, 6, 6), {"kernel_size": [2], "divisor_override": 0}),
+    ("max_pool2d", (1, 0, 5, 5), {"kernel_size": [2]}),
+    ("avg_pool2d", (0, 5, 5), {"kernel_size": [2]}),
+    ("max_pool2d", (1, 1, 0, 5), {"kernel_size": [2]}),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "attrs"), _POOL_ERRORS, ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "bool"])
+def test_pool2d_errors_match_torch(op, shape, attrs, dtype) -> None:
+    """torch's checks in its order (max_pool2d's rank check before its sizes, avg_pool2d's
+    size(-3) before its; the dtype last), or the same result for a bool input that passes."""
+    data = np.ones(shape, dtype)
+    full = rules.SPECS[op].with_defaults(attrs)
+    with pytest.raises(Exception) as expected:
+        TORCH[op](torch.tensor(data), **full)
+    with pytest.raises(GradError) as raised:
+        graph.call(op, [graph.Tensor(data)], attrs)
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
