@@ -1694,15 +1694,6 @@ def _round_(self, *args, decimals=None) -> Tensor:
     return self._in_place_of("round_", lambda: _round(self, *args, decimals=decimals))
 
 
-def _predicate(op: str):
-    def predicate(self) -> Tensor:
-        return self._call(op, [self])
-
-    predicate.__name__ = predicate.__qualname__ = op
-    predicate.__doc__ = f"torch.Tensor.{op}: a bool tensor"
-    return predicate
-
-
 def _square(self) -> Tensor:
     """torch.Tensor.square: self ** 2 (PowBackward0, as torch records it)."""
     return self.pow(2)
@@ -1714,8 +1705,8 @@ def _square_(self) -> Tensor:
 
 Tensor.round, Tensor.round_ = _round, _round_
 Tensor.square, Tensor.square_ = _square, _square_
-for _op in ("isnan", "isinf", "isfinite"):
-    setattr(Tensor, _op, _predicate(_op))
+for _op in ("isnan", "isinf", "isfinite"):  # bool results: no in-place forms
+    setattr(Tensor, _op, _unary_methods(_op)[0])
 for _op in (
     *("exp", "log", "sqrt", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos"),
     *("floor", "ceil", "trunc", "sign", "frac"),
