@@ -1284,20 +1284,19 @@ def batch_norm(x, weight, bias, running_mean=None, running_var=None, *, training
     return out.reshape(x.shape)
 
 
-@_op("batch_norm_running_stat", lambda n, g: (None, None))
-def batch_norm_running_stat(x, running, *, statistic, momentum):
-    """(1 - momentum) running + momentum × the batch's μ or unbiased σ², in float64 rounded
-    once (the unbiased σ² itself divided in x's dtype, as torch divides it)."""
+@_op("batch_norm_running_stats", lambda n, g: (None, None, None))
+def batch_norm_running_stats(x, running_mean, running_var, *, momentum):
+    """(1 - momentum) running + momentum × the batch's μ and unbiased σ², stacked, in
+    float64 rounded once (the unbiased σ² itself divided in x's dtype, as torch divides it):
+    one pass of the batch's statistics for both."""
+    running = np.stack([running_mean.reshape(-1), running_var.reshape(-1)])
     if x.size == 0:
-        return running.copy()
+        return running
     x3 = _channels(x)
     mean, var_sum = _batch_statistics(x3)
-    if statistic == "mean":
-        batch = mean.astype(np.float64)
-    else:
-        batch = (var_sum / x3.dtype.type(x3.shape[0] * x3.shape[2] - 1)).astype(np.float64)
-    update = momentum * batch.reshape(running.shape) + (1 - momentum) * running
-    return update.astype(running.dtype)
+    unbiased = var_sum / x3.dtype.type(x3.shape[0] * x3.shape[2] - 1)
+    batch = np.stack([mean, unbiased]).astype(np.float64)
+    return (momentum * batch + (1 - momentum) * running).astype(running.dtype)
 
 
 def _nll_rows(x: np.ndarray, target: np.ndarray, weight: np.ndarray | None):

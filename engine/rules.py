@@ -2774,23 +2774,20 @@ _register(
 _BATCH_NORM_PARAMETERS = ("weight", "bias", "running_mean", "running_var")
 
 
-def _check_batch_norm(
-    x: TensorMeta, params: dict[str, TensorMeta], training: bool, paired: bool = True
-) -> None:
+def _check_batch_norm(x: TensorMeta, params: dict[str, TensorMeta], training: bool) -> None:
     """torch's batch_norm checks, in its order, of an input with elements: each running
     statistic holds one element per channel (x's dim 1; none for a 1-d x), or is there in
-    evaluation mode, then the weight and bias; the running statistics come as a pair (unless
-    not `paired`: one alone is checked); x has a channel dim and is floating; torch's
-    mixed-dtype rules (the first parameter given decides), then every parameter in x's
-    dtype."""
+    evaluation mode, then the weight and bias; the running statistics come as a pair; x has
+    a channel dim and is floating; torch's mixed-dtype rules (the first parameter given
+    decides), then every parameter in x's dtype."""
     channels = x.shape[1] if x.ndim > 1 else 0
     for name in ("running_mean", "running_var", "weight", "bias"):
         p = params.get(name)
         if p is not None and p.numel != channels:
             raise ShapeMismatch(f"{name} should contain {channels} elements not {p.numel}")
-        if p is None and paired and name.startswith("running") and not training:
+        if p is None and name.startswith("running") and not training:
             raise ShapeMismatch(f"{name} must be defined in evaluation mode")
-    if paired and ("running_mean" in params) != ("running_var" in params):
+    if ("running_mean" in params) != ("running_var" in params):
         raise InvalidValue(
             "running_mean and running_var must either both be None or neither be None"
         )
@@ -2841,7 +2838,7 @@ _register(
         "and rounded once); in evaluation mode from running_mean and running_var, which are "
         "then required. weight and bias are tensors of C elements, or the numbers 1 and 0 "
         "in their place (torch's node always has the three inputs). The running statistics "
-        "are not differentiable and are not updated here: batch_norm_running_stat computes "
+        "are not differentiable and are not updated here: batch_norm_running_stats computes "
         "their update.",
         ("self", "weight", "bias", "running_mean", "running_var"),
         (True, True, True, False, False),
@@ -2858,36 +2855,32 @@ _register(
 )
 
 
-def _batch_norm_running_stat_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    """batch_norm's checks, as for training with this one running statistic."""
-    _check_operands("batch_norm_running_stat", operands, 2)
-    x, stat = (_require_tensor("batch_norm_running_stat", o, i) for i, o in enumerate(operands))
-    statistic = attrs["statistic"]
-    if statistic not in ("mean", "var"):
-        raise InvalidValue(f"statistic must be 'mean' or 'var', not '{statistic}'")
-    _check_batch_norm(x, {f"running_{statistic}": stat}, True, paired=False)
-    return meta(stat.shape, stat.dtype)
+def _batch_norm_running_stats_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """batch_norm's checks, as for training with both running statistics."""
+    _check_operands("batch_norm_running_stats", operands, 3)
+    x, mean, var = (
+        _require_tensor("batch_norm_running_stats", o, i) for i, o in enumerate(operands)
+    )
+    _check_batch_norm(x, {"running_mean": mean, "running_var": var}, True)
+    return meta((2, mean.numel), mean.dtype)
 
 
 _register(
     OpSpec(
-        "batch_norm_running_stat",
+        "batch_norm_running_stats",
         "torch.nn.functional.batch_norm",
-        "The running statistic that batch_norm in training mode leaves behind, as torch "
-        "computes it in float64 and rounds once: (1 - momentum) running + momentum μ for "
-        "statistic 'mean', (1 - momentum) running + momentum Σ(x - μ)² / (M - 1) for 'var' "
-        "(M = the elements per channel; Σ(x - μ)² rounded to the input's dtype and divided "
-        "in it). Writing it back (copy under no_grad) is torch's in-place update. Not "
-        "differentiable.",
-        ("self", "running"),
-        (False, False),
-        _batch_norm_running_stat_infer,
+        "The running statistics that batch_norm in training mode leaves behind, as torch "
+        "computes them in float64 and rounds once, stacked as (2, C): (1 - momentum) "
+        "running_mean + momentum μ, then (1 - momentum) running_var + momentum Σ(x - μ)² / "
+        "(M - 1) (M = the elements per channel; Σ(x - μ)² rounded to the input's dtype and "
+        "divided in it). Writing them back (copy under no_grad) is torch's in-place update. "
+        "Not differentiable.",
+        ("self", "running_mean", "running_var"),
+        (False, False, False),
+        _batch_norm_running_stats_infer,
         _named(""),
         _nothing,
-        (
-            Attr("statistic", "string", "'mean' or 'var'.", optional=False),
-            Attr("momentum", "float", "The weight of the batch's statistic.", 0.1),
-        ),
+        (Attr("momentum", "float", "The weight of the batch's statistics.", 0.1),),
     )
 )
 

@@ -533,9 +533,11 @@ def batch_norm(
     if training and running:
         _check_call("batch_norm", operands, attrs)
         with no_grad():
-            for statistic, value in zip(("mean", "var"), running, strict=True):
-                stat = {"statistic": statistic, "momentum": momentum}
-                value.copy_(input._call("batch_norm_running_stat", [input, value], stat))
+            stats = input._call(
+                "batch_norm_running_stats", [input, *running], {"momentum": momentum}
+            )
+            for value, updated in zip(running, stats, strict=True):
+                value.copy_(updated if updated.shape == value.shape else updated.view_as(value))
     return input._call("batch_norm", operands, attrs)
 
 

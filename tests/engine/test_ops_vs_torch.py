@@ -480,17 +480,10 @@ CASES += [
     C("batch_norm", T((2, 3, 2, 2)), 1, T((3,)), *_STATS, training=False, eps=0.1),
     C("batch_norm", T((3, 3, 4)), T((3,)), T((3,), grad=False), *_STATS, training=False),
 ]
-for _statistic in ("mean", "var"):
-    CASES += [
-        C("batch_norm_running_stat", T((4, 3), grad=False), _STATS[1], statistic=_statistic),
-        C(
-            "batch_norm_running_stat",
-            T((2, 3, 2, 2), grad=False),
-            _STATS[0],
-            statistic=_statistic,
-            momentum=0.3,
-        ),
-    ]
+CASES += [
+    C("batch_norm_running_stats", T((4, 3), grad=False), *_STATS),
+    C("batch_norm_running_stats", T((2, 3, 2, 2), grad=False), *_STATS, momentum=0.3),
+]
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("nll_loss", T((4, 5)), _CLASSES, reduction=_reduction),
@@ -813,8 +806,8 @@ TORCH: dict[str, Callable] = {
         training=training,
         eps=eps,
     ),
-    "batch_norm_running_stat": lambda x, running, statistic, momentum: _running_stat(
-        x, running, statistic, momentum
+    "batch_norm_running_stats": lambda x, mean, var, momentum: _running_stats(
+        x, mean, var, momentum
     ),
     "nll_loss": F.nll_loss,
     # a 4-d input: torch's nll_loss2d (NllLoss2DBackward0), whose backward refuses a
@@ -843,12 +836,11 @@ TORCH: dict[str, Callable] = {
 }
 
 
-def _running_stat(x, running, statistic: str, momentum: float) -> torch.Tensor:
-    """The running statistic torch's batch_norm leaves behind in training."""
-    stats = {"mean": torch.zeros_like(running), "var": torch.ones_like(running)}
-    stats[statistic].copy_(running)
-    F.batch_norm(x, stats["mean"], stats["var"], training=True, momentum=momentum)
-    return stats[statistic]
+def _running_stats(x, mean, var, momentum: float) -> torch.Tensor:
+    """The running statistics torch's batch_norm leaves behind in training, stacked."""
+    mean, var = mean.clone(), var.clone()
+    F.batch_norm(x, mean, var, training=True, momentum=momentum)
+    return torch.stack([mean, var])
 
 
 _REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # torch's at::Reduction
