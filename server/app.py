@@ -5,7 +5,9 @@ Used by the `gradrpc-server` CLI and by the client's embedded mode alike.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import threading
 from concurrent import futures
 
@@ -26,17 +28,44 @@ SERVICE_NAME = gradrpc_pb2.DESCRIPTOR.services_by_name["GradService"].full_name
 log = logging.getLogger("gradrpc.server")
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+MALLOC_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+
+
+def keep_large_blocks_on_the_heap(threshold_mb: int) -> bool:
+    """glibc's malloc, for the whole process: blocks up to `threshold_mb` MiB come from the heap,
+    which is trimmed only when more than twice that is free at its top.
+
+    By default a block above 128 KiB (raised to the largest one freed so far) is a fresh mmap
+    and the heap is trimmed above twice that: a step's arrays of a few MiB then fault in new
+    pages every time, which here costs as much as a convolution's arithmetic. True when set;
+    False where malloc is not glibc's or the environment sets its thresholds itself."""
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    if any(name in os.environ for name in MALLOC_VARIABLES) or "threshold" in tunables:
+        return False
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    threshold = threshold_mb * 1024 * 1024
+    if mallopt is None or not (
+        mallopt(M_MMAP_THRESHOLD, threshold) and mallopt(M_TRIM_THRESHOLD, 2 * threshold)
+    ):
+        log.info("malloc's thresholds left as they are: not glibc's malloc")
+        return False
+    return True
+
+
 class GradServer:
     """A running gradrpc server: gRPC server, session store, health and reflection services,
     reaper, and Prometheus metrics (served over HTTP when `config.metrics_port` is set).
 
     `config.blas_threads`, when set, limits the BLAS libraries the kernels call (loaded by
-    the engine's import) for the whole process."""
+    the engine's import) for the whole process; `config.malloc_threshold_mb` tunes its malloc."""
 
     def __init__(self, config: ServerConfig):
         self.config = config
         if config.blas_threads:
             threadpool_limits(limits=config.blas_threads, user_api="blas")
+        if config.malloc_threshold_mb:
+            keep_large_blocks_on_the_heap(config.malloc_threshold_mb)
         self.store = SessionStore(config.keep_alive, config.max_keep_alive, config.max_sessions)
         limit = config.max_message_mb * 1024 * 1024
         self.grpc_server = grpc.server(

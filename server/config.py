@@ -20,14 +20,16 @@ class ServerConfig:
     grace: float = 10.0
     metrics_port: int = 0  # 0: no metrics endpoint (the CLI's default is 9464)
     blas_threads: int = 0  # 0: the process's BLAS keeps its thread count
+    malloc_threshold_mb: int = 0  # 0: glibc's malloc keeps its own thresholds (the CLI's is 64)
 
     def __post_init__(self) -> None:
         problems = []
         for name in ("port", "metrics_port"):
             if not 0 <= getattr(self, name) <= 65535:
                 problems.append(f"{name} must be in [0, 65535], got {getattr(self, name)}")
-        if self.blas_threads < 0:
-            problems.append(f"blas_threads must not be negative, got {self.blas_threads}")
+        for name in ("blas_threads", "malloc_threshold_mb"):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must not be negative, got {getattr(self, name)}")
         for name in ("max_workers", "max_message_mb", "max_sessions"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
