@@ -1564,6 +1564,48 @@ def constant_pad_nd(x, pad, value):
     return out
 
 
+def _pad_sources(size: int, before: int, after: int, reflect: bool) -> np.ndarray:
+    """The input index each output position takes along one padded dim: i = o - before,
+    reflected (-j -> j, size - 1 + j -> size - 1 - j) or clamped into [0, size)."""
+    i = np.arange(size + before + after) - before
+    if reflect:
+        i = np.abs(i)
+        return np.where(i >= size, 2 * (size - 1) - i, i)
+    return np.clip(i, 0, size - 1)
+
+
+def _index_pad(reflect: bool):
+    def forward(x, padding):
+        for j in range(len(padding) // 2):  # the last dim first
+            axis = x.ndim - 1 - j
+            sources = _pad_sources(x.shape[axis], padding[2 * j], padding[2 * j + 1], reflect)
+            x = np.take(x, sources, axis=axis)
+        return x
+
+    def vjp(n, g):
+        shape, padding = n.inputs[0].shape, n.attrs["padding"]
+        for j in reversed(range(len(padding) // 2)):  # undone in the reverse order
+            axis, before = g.ndim - 1 - j, padding[2 * j]
+            sources = _pad_sources(shape[axis], before, padding[2 * j + 1], reflect)
+            dx = np.zeros((*g.shape[:axis], shape[axis], *g.shape[axis + 1 :]), g.dtype)
+            # the outputs that took input o - before are one slice; each other adds its own
+            start, stop = max(before, 0), min(shape[axis] + before, g.shape[axis])
+            take = (slice(None),) * axis
+            dx[(*take, slice(start - before, stop - before))] = g[(*take, slice(start, stop))]
+            for o in (*range(start), *range(stop, g.shape[axis])):
+                dx[(*take, sources[o])] += g[(*take, o)]
+            g = dx
+        return (g,)
+
+    return forward, vjp
+
+
+for _kind, _reflect in (("reflection", True), ("replication", False)):
+    _forward, _vjp = _index_pad(_reflect)
+    for _dims in (1, 2, 3):
+        _op(f"{_kind}_pad{_dims}d", _vjp)(_forward)
+
+
 # ---------------------------------------------------------------- max_pool2d and avg_pool2d
 
 

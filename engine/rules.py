@@ -3452,6 +3452,99 @@ _register(
 )
 
 
+# ---- reflection_pad{1,2,3}d and replication_pad{1,2,3}d (F.pad's 'reflect' and 'replicate')
+
+_SPATIAL = ("W", "H", "D")  # the padded dims' names, pad's order: the last dim first
+
+
+def _index_pad_infer(name: str, dims: int, reflect: bool):
+    """torch's checks for reflection_pad{dims}d / replication_pad{dims}d, in torch's order:
+    the padding's length, a (dims+1)-D or batched (dims+2)-D input with no empty dim but the
+    batch, a reflection's padding below its dim's size, an output that is not empty in every
+    padded dim, then the dtype (no bool)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        pad = attrs["padding"]
+        if len(pad) != 2 * dims:
+            got = f", but got: {len(pad)}" if reflect else ""
+            raise ShapeMismatch(f"padding size is expected to be {2 * dims}{got}")
+        checked = x.shape[1:] if x.ndim == dims + 2 else x.shape
+        if x.ndim not in (dims + 1, dims + 2) or 0 in checked:
+            raise ShapeMismatch(
+                f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with possibly 0 batch "
+                f"size and other non-zero dimensions for input, but got: {_sizes_text(x.shape)}"
+            )
+        sizes = [x.shape[x.ndim - 1 - j] for j in range(dims)]  # W, H, D
+        out = [sizes[j] + pad[2 * j] + pad[2 * j + 1] for j in range(dims)]
+        if reflect:
+            for j in range(dims):
+                if not (pad[2 * j] < sizes[j] and pad[2 * j + 1] < sizes[j]):
+                    raise ShapeMismatch(
+                        f"Argument #{4 + 2 * j}: Padding size should be less than the "
+                        "corresponding input dimension, but got: padding "
+                        f"({pad[2 * j]}, {pad[2 * j + 1]}) at dimension {x.ndim - 1 - j} of "
+                        f"input {_sizes_text(x.shape)}"
+                    )
+        if all(o < 1 for o in out):
+            named = list(reversed(range(dims)))  # D, H, W
+            given = ", ".join(f"{_SPATIAL[j]}: {sizes[j]}" for j in named)
+            if dims == 3:
+                given = given.replace(", ", " ", 1)  # torch's "(D: 3 H: 4, W: 5)"
+            if dims == 2 and not reflect:
+                given += " "  # torch's "(H: 4, W: 5 )"
+            made = " ".join(f"{_SPATIAL[j]}: {out[j]}" for j in named)
+            raise ShapeMismatch(f"input ({given}) is too small. Calculated output {made}")
+        shape = (*x.shape[: x.ndim - dims], *reversed(out))
+        if any(o < 0 for o in out):
+            if reflect and dims == 2:
+                raise ShapeMismatch("numel: integer multiplication overflow")
+            negative = next(o for o in shape if o < 0)
+            raise ShapeMismatch(
+                f"Trying to create tensor with negative dimension {negative}: {_sizes_text(shape)}"
+            )
+        if x.dtype == "bool":
+            raise Unsupported(f"\"{name}\" not implemented for 'Bool'")
+        return meta(shape, x.dtype)
+
+    return infer
+
+
+for _kind, _reflect in (("reflection", True), ("replication", False)):
+    for _dims in (1, 2, 3):
+        _register(
+            OpSpec(
+                f"{_kind}_pad{_dims}d",
+                f"torch._C._nn.{_kind}_pad{_dims}d",
+                f"F.pad(self, padding, '{'reflect' if _reflect else 'replicate'}') over the "
+                f"last {_dims} dim(s) of a {_dims + 1}-D or batched {_dims + 2}-D input: output "
+                f"i takes input i - before, "
+                + (
+                    "reflected at the edges (-j is j, size - 1 + j is size - 1 - j; "
+                    "each padding below the dim's size)"
+                    if _reflect
+                    else "clamped to [0, size - 1] (the edge repeated)"
+                )
+                + "; a negative padding removes elements. The gradient sums the output "
+                "gradient into the input elements each output took.",
+                ("self",),
+                (True,),
+                _index_pad_infer(f"{_kind}_pad{_dims}d", _dims, _reflect),
+                _named(f"{_kind.capitalize()}Pad{_dims}DBackward0"),
+                _self,
+                (
+                    Attr(
+                        "padding",
+                        "ints",
+                        f"{2 * _dims} counts, (before, after) pairs from the last dim backwards.",
+                        optional=False,
+                    ),
+                ),
+            )
+        )
+
+
 # ---- max_pool2d and avg_pool2d
 
 

@@ -614,6 +614,18 @@ CASES += [
     C("constant_pad_nd", T((3,)), pad=[]),
     C("constant_pad_nd", T(()), pad=[]),
 ]
+# reflection_pad{1,2,3}d, replication_pad{1,2,3}d: F.pad's 'reflect' and 'replicate' modes,
+# batched and unbatched, with negative paddings (which remove elements)
+for _kind in ("reflection", "replication"):
+    CASES += [
+        C(f"{_kind}_pad1d", T((2, 3, 5)), padding=[2, 4]),
+        C(f"{_kind}_pad1d", T((3, 4)), padding=[-2, 3]),
+        C(f"{_kind}_pad2d", T((2, 2, 4, 5)), padding=[1, 2, 3, 0]),
+        C(f"{_kind}_pad2d", T((2, 4, 5)), padding=[3, -1, -2, 2]),
+        C(f"{_kind}_pad3d", T((1, 2, 3, 4, 5)), padding=[1, 1, 2, 0, 0, 2]),
+        C(f"{_kind}_pad3d", T((2, 3, 4, 3)), padding=[-1, 2, 1, 1, 2, -1]),
+        C(f"{_kind}_pad1d", T((0, 2, 3)), padding=[1, 1]),  # an empty batch
+    ]
 
 # Operands of different float dtypes in one call: the result's dtype follows torch.result_type
 # (a dimensioned float32 tensor outranks a 0-d float64 one) and each gradient comes back in its
@@ -830,6 +842,11 @@ TORCH: dict[str, Callable] = {
         groups,
     ),
     "constant_pad_nd": torch.constant_pad_nd,
+    **{
+        f"{kind}_pad{dims}d": getattr(torch._C._nn, f"{kind}_pad{dims}d")
+        for kind in ("reflection", "replication")
+        for dims in (1, 2, 3)
+    },
     "max_pool2d": torch.max_pool2d,
     "max_pool2d_indices": lambda x, **attrs: torch._C._nn.max_pool2d_with_indices(x, **attrs)[1],
     "avg_pool2d": torch._C._nn.avg_pool2d,
@@ -1582,6 +1599,44 @@ def test_constant_pad_nd_errors_match_torch(shape, pad) -> None:
         torch.constant_pad_nd(torch.tensor(data), pad)
     with pytest.raises(GradError) as raised:
         graph.call("constant_pad_nd", [graph.Tensor(data)], {"pad": pad})
+    assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "padding", "dtype"),
+    [
+        ("reflection_pad1d", (2, 3, 5), [5, 1], "float32"),
+        ("reflection_pad1d", (2, 3, 5), [1, 5], "float32"),
+        ("reflection_pad2d", (2, 3, 4, 5), [1, 1, 4, 0], "float32"),
+        ("reflection_pad3d", (1, 2, 3, 4, 5), [5, 0, 4, 0, 3, 0], "float32"),
+        ("reflection_pad3d", (1, 2, 3, 4, 5), [1, 1, 1, 1, 3, 0], "float32"),
+        ("reflection_pad1d", (2, 3, 5), [-3, -2], "float32"),
+        ("reflection_pad2d", (2, 3, 4, 5), [-3, -3, -2, -2], "float32"),
+        ("reflection_pad2d", (2, 3, 4, 5), [-3, -3, 0, 0], "float32"),
+        ("reflection_pad3d", (1, 2, 3, 4, 5), [-3, -3, -2, -2, -2, -1], "float32"),
+        ("reflection_pad3d", (1, 2, 3, 4, 5), [0, 0, 0, 0, -2, -2], "float32"),
+        ("replication_pad1d", (2, 3, 5), [-3, -3], "float32"),
+        ("replication_pad2d", (2, 3, 4, 5), [-3, -2, -2, -2], "float32"),
+        ("replication_pad2d", (2, 3, 4, 5), [-6, 0, 1, 4], "float32"),
+        ("replication_pad3d", (1, 2, 3, 4, 5), [-3, -3, -2, -2, -2, -2], "float32"),
+        ("replication_pad3d", (1, 2, 3, 4, 5), [-3, -3, 0, 0, 0, 0], "float32"),
+        ("reflection_pad1d", (2, 0, 3), [1, 1], "float32"),
+        ("replication_pad2d", (3, 0, 4), [1, 1, 1, 1], "float32"),
+        ("replication_pad1d", (2, 3), [1, 1, 1, 1], "float32"),
+        ("reflection_pad3d", (2, 3, 4, 2), [1, 1], "float32"),
+        ("reflection_pad1d", (2, 3), [1, 1], "bool"),
+        ("reflection_pad1d", (2, 3), [5, 5], "bool"),  # the padding is checked first
+        ("replication_pad3d", (2, 3, 4, 2), [1] * 6, "bool"),
+    ],
+    ids=str,
+)
+def test_index_pad_errors_match_torch(name, shape, padding, dtype) -> None:
+    data = np.ones(shape, dtype)
+    with pytest.raises((RuntimeError, NotImplementedError)) as expected:
+        getattr(torch._C._nn, name)(torch.tensor(data), padding)
+    with pytest.raises(GradError) as raised:
+        graph.call(name, [graph.Tensor(data)], {"padding": padding})
+    assert type(raised.value).__name__ == type(expected.value).__name__
     assert str(raised.value) == str(expected.value)
 
 
