@@ -1467,6 +1467,65 @@ class Tensor:
     def clone(self) -> Tensor:
         return self._call("clone", [self])
 
+    def _new(self, factory: str, size: tuple, dtype, device, requires_grad: bool, *fill):
+        """Tensor.new_<factory>: a new tensor on this tensor's session, in its dtype unless
+        `dtype` is given; `size` as ints or one sequence, with torch's TypeErrors."""
+        from . import factories
+
+        name = f"new_{factory}"
+        if not size:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+        if len(size) > 1 and not _is_int(size[0]):
+            raise TypeError(f"{name}() takes 1 positional argument but {len(size)} were given")
+        if len(size) == 1 and not _is_int(size[0]):
+            size = size[0]
+            if not isinstance(size, Sequence):
+                raise TypeError(
+                    f"{name}(): argument 'size' (position 1) must be tuple of ints, not "
+                    f"{type(size).__name__}"
+                )
+        for i, s in enumerate(size):
+            if not _is_int(s):
+                raise TypeError(
+                    f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} with "
+                    f'error "type must be tuple of ints,but got {type(s).__name__}"'
+                )
+        create, size = getattr(factories, factory), tuple(size)
+        if fill:
+            return create(self._session, size, *fill, dtype or self.dtype, device, requires_grad)
+        return create(
+            self._session,
+            size,
+            dtype=dtype or self.dtype,
+            device=device,
+            requires_grad=requires_grad,
+        )
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """An uninitialized (here zero-filled) tensor of `size`, in this tensor's dtype."""
+        return self._new("empty", size, dtype, device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """A tensor of zeros of `size`, in this tensor's dtype unless `dtype` is given."""
+        return self._new("zeros", size, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """A tensor of ones of `size`, in this tensor's dtype unless `dtype` is given."""
+        return self._new("ones", size, dtype, device, requires_grad)
+
+    def new_full(
+        self, size, fill_value=None, dtype=None, device=None, requires_grad: bool = False
+    ) -> Tensor:
+        """A tensor of `size` filled with `fill_value`, in this tensor's dtype (not the
+        value's) unless `dtype` is given."""
+        if fill_value is None:
+            raise TypeError('new_full() missing 1 required positional arguments: "fill_value"')
+        if _is_int(size):
+            raise TypeError(
+                "new_full(): argument 'size' (position 1) must be tuple of ints, not int"
+            )
+        return self._new("full", (size,), dtype, device, requires_grad, fill_value)
+
     def contiguous(self) -> Tensor:
         return self if self.is_contiguous() else self.clone()
 

@@ -6,7 +6,7 @@ import operator
 import warnings
 
 from gradrpc.engine import rules
-from gradrpc.engine.errors import ComputeError, DtypeMismatch, ShapeMismatch
+from gradrpc.engine.errors import ComputeError, DtypeMismatch, ShapeMismatch, Unsupported
 
 from ..dtypes import int64
 from ..grad_mode import is_grad_enabled, no_grad
@@ -995,6 +995,112 @@ def conv3d(*args, **kwargs) -> Tensor:
     cross-correlation of an (N, C, D, H, W) or unbatched (C, D, H, W) input with an
     (O, C/groups, kD, kH, kW) weight; padding an int, a tuple, 'valid' or 'same'."""
     return _convolution("conv3d", 3, args, kwargs)
+
+
+# ---------------------------------------------------------------- padding
+
+_PAD_OPS = {"reflect": "reflection", "replicate": "replication"}
+_PAD_COMBINATIONS = (
+    "Supported combinations for non-constant padding:\n"
+    "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+)
+
+
+def _pad_arguments(input, pad, mode, value) -> list[int]:
+    """torch._C._nn.pad's argument parsing: its TypeErrors, by position."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+    where = "pad(): argument 'pad' (position 2) must be tuple of ints"
+    if not isinstance(pad, list | tuple):
+        raise TypeError(f"{where}, not {type(pad).__name__}")
+    for i, p in enumerate(pad):
+        if not isinstance(p, int) or isinstance(p, bool):
+            raise TypeError(f"{where}, but found element of type {type(p).__name__} at pos {i}")
+    if not isinstance(mode, str):
+        raise TypeError(
+            f"pad(): argument 'mode' (position 3) must be str, not {type(mode).__name__}"
+        )
+    if value is not None and _number(value) is None:
+        raise TypeError(
+            f"pad(): argument 'value' (position 4) must be float, not {type(value).__name__}"
+        )
+    return [int(p) for p in pad]
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """torch.nn.functional.pad: `pad` holds (before, after) counts from the last dim backwards
+    (a negative count removes elements). 'constant' fills with `value` (constant_pad_nd, any
+    number of dims); 'reflect', 'replicate' and 'circular' pad the last k = len(pad) / 2 dims
+    of a (k+1)-D or (k+2)-D input: output i takes input i - before reflected at the edges
+    (reflection_pad{k}d), clamped to them (replication_pad{k}d), or modulo the size (torch's
+    _pad_circular, composed as torch composes it)."""
+    pad = _pad_arguments(input, pad, mode, value)
+    if mode not in ("constant", *_PAD_OPS, "circular"):
+        raise Unsupported(f"Unrecognised padding mode {mode}")
+    if len(pad) % 2:
+        raise ComputeError("Padding length must be divisible by 2")
+    if len(pad) > 2 * input.ndim:
+        raise ComputeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {input.ndim}"
+        )
+    if mode == "constant":
+        return input._call("constant_pad_nd", [input], {"pad": pad, "value": value or 0})
+    if value is not None and value != 0:
+        raise ComputeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    dims = len(pad) // 2
+    if dims not in (1, 2, 3) or input.ndim not in (dims + 1, dims + 2):
+        raise Unsupported(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            + _PAD_COMBINATIONS
+        )
+    if mode == "circular":
+        return _pad_circular(input, pad)
+    return input._call(f"{_PAD_OPS[mode]}_pad{dims}d", [input], {"padding": pad})
+
+
+def _narrow(t: Tensor, dim: int, start: int, end: int) -> Tensor:
+    """torch's Tensor.slice(dim, start, end): a view recorded even when it takes everything."""
+    return t._call("slice", [t], {"dim": dim, "start": start, "end": end, "step": 1})
+
+
+def _pad_circular(input: Tensor, pad: list[int]) -> Tensor:
+    """torch's _pad_circular: a new tensor, the input's kept part copied into its middle,
+    then for each padded dim (the last first) its left and right edges copied from the far
+    side of that dim (corners are written more than once). Each copy is an in-place copy_ into
+    a view, so the graph is torch's chain of CopySlices and SliceBackward0 nodes."""
+    dims, shape = len(pad) // 2, input.shape
+    out_shape = list(shape)
+    for i in range(dims):
+        dim = input.ndim - 1 - i
+        before, after = pad[2 * i], pad[2 * i + 1]
+        out_shape[dim] = shape[dim] + before + after
+        if before > shape[dim] or after > shape[dim]:
+            raise ComputeError("Padding value causes wrapping around more than once.")
+        if out_shape[dim] < 0:
+            raise ComputeError("Negative padding value is resulting in an empty dimension")
+    out = input.new_empty(out_shape)
+    into, taken = out, input
+    for i in range(dims):
+        dim = input.ndim - 1 - i
+        before, after = pad[2 * i], pad[2 * i + 1]
+        into = _narrow(into, dim, max(before, 0), out_shape[dim] - max(after, 0))
+        taken = _narrow(taken, dim, max(-before, 0), shape[dim] - max(-after, 0))
+    into.copy_(taken)
+    for i in range(dims):
+        dim, size = input.ndim - 1 - i, out_shape[input.ndim - 1 - i]
+        before, after = pad[2 * i], pad[2 * i + 1]
+        if before > 0:
+            end = size - max(after, 0)
+            _narrow(out, dim, 0, before).copy_(_narrow(out, dim, end - before, end))
+        if after > 0:
+            start = max(before, 0)
+            _narrow(out, dim, size - after, size).copy_(_narrow(out, dim, start, start + after))
+    return out
 
 
 # ---------------------------------------------------------------- pooling

@@ -1321,6 +1321,135 @@ class Embedding(Module):
         )
 
 
+# ---------------------------------------------------------------- padding
+
+
+class _PadNd(Module):
+    """F.pad(input, padding, mode) with a fixed padding: one int for every side of the last
+    `dims` dims, or 2 * dims counts, (before, after) pairs from the last dim backwards."""
+
+    mode, dims = "constant", 1
+
+    def __init__(self, padding) -> None:
+        super().__init__()
+        self.padding = _ntuple(2 * self.dims)(padding)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.pad(input, self.padding, self.mode)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class _ReflectionPadNd(_PadNd):
+    """Pads with the input reflected at its edges, the edge itself not repeated."""
+
+    mode = "reflect"
+
+
+class _ReplicationPadNd(_PadNd):
+    """Pads with the input's edge elements repeated."""
+
+    mode = "replicate"
+
+
+class _CircularPadNd(_PadNd):
+    """Pads with the input wrapped around: the far side's elements, in order."""
+
+    mode = "circular"
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (self.dims + 1, self.dims + 2):
+            raise ValueError(
+                f"expected {self.dims + 1}D or {self.dims + 2}D input (got {input.ndim}D input)"
+            )
+        return super().forward(input)
+
+
+class _ConstantPadNd(_PadNd):
+    """Pads with `value`."""
+
+    def __init__(self, padding, value: float) -> None:
+        super().__init__(padding)
+        self.value = value
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.pad(input, self.padding, "constant", self.value)
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class _ZeroPad:
+    """Pads with zeros."""
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ReflectionPad1d(_ReflectionPadNd):
+    dims = 1
+
+
+class ReflectionPad2d(_ReflectionPadNd):
+    dims = 2
+
+
+class ReflectionPad3d(_ReflectionPadNd):
+    dims = 3
+
+
+class ReplicationPad1d(_ReplicationPadNd):
+    dims = 1
+
+
+class ReplicationPad2d(_ReplicationPadNd):
+    dims = 2
+
+
+class ReplicationPad3d(_ReplicationPadNd):
+    dims = 3
+
+
+class CircularPad1d(_CircularPadNd):
+    dims = 1
+
+
+class CircularPad2d(_CircularPadNd):
+    dims = 2
+
+
+class CircularPad3d(_CircularPadNd):
+    dims = 3
+
+
+class ConstantPad1d(_ConstantPadNd):
+    dims = 1
+
+
+class ConstantPad2d(_ConstantPadNd):
+    dims = 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    dims = 3
+
+
+class ZeroPad1d(_ZeroPad, ConstantPad1d):
+    pass
+
+
+class ZeroPad2d(_ZeroPad, ConstantPad2d):
+    pass
+
+
+class ZeroPad3d(_ZeroPad, ConstantPad3d):
+    pass
+
+
 # ---------------------------------------------------------------- convolution
 
 
@@ -1347,9 +1476,8 @@ class _ConvNd(Module):
     """torch's _ConvNd without transposition: its checks (ValueErrors), attributes, weight
     (out_channels, in_channels / groups, *kernel_size) and bias (out_channels), initialized
     by reset_parameters as torch's: kaiming_uniform_(a=√5) for the weight, U(-1/√fan_in,
-    1/√fan_in) for the bias, drawn on the server. padding_mode 'zeros' only: torch's other
-    modes pad through F.pad's reflect, replicate and circular modes, which gradrpc does not
-    implement (a NotImplementedError when the module is made)."""
+    1/√fan_in) for the bias, drawn on the server. A padding_mode other than 'zeros' pads the
+    input with F.pad's mode of that name first, then convolves without padding, as torch's."""
 
     _conv = staticmethod(F.conv2d)
 
@@ -1389,12 +1517,6 @@ class _ConvNd(Module):
             raise ValueError(
                 f"padding_mode must be one of {valid_padding_modes}, but got "
                 f"padding_mode='{padding_mode}'"
-            )
-        if padding_mode != "zeros":
-            raise NotImplementedError(
-                f"gradrpc: padding_mode='{padding_mode}' is not supported (it pads through "
-                f"F.pad's '{padding_mode}' mode, which gradrpc does not implement); use "
-                "padding_mode='zeros'"
             )
         if transposed:
             raise NotImplementedError("gradrpc: transposed convolutions are not supported")
@@ -1457,8 +1579,12 @@ class _ConvNd(Module):
         return s.format(**self.__dict__)
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            padding = (0,) * len(self.kernel_size)
         return type(self)._conv(
-            input, weight, bias, self.stride, self.padding, self.dilation, self.groups
+            input, weight, bias, self.stride, padding, self.dilation, self.groups
         )
 
     def forward(self, input: Tensor) -> Tensor:

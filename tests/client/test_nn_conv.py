@@ -500,14 +500,6 @@ def test_conv_module_value_errors_match_torch_up_to_set_order(build) -> None:
     assert _sets_sorted(str(ours.value)) == _sets_sorted(str(theirs.value))
 
 
-@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
-def test_other_padding_modes_are_refused_plainly(mode) -> None:
-    """torch pads through F.pad's other modes, which gradrpc lacks: a NotImplementedError
-    that says so, when the module is made."""
-    with pytest.raises(NotImplementedError, match=f"padding_mode='{mode}' is not supported"):
-        gradrpc.nn.Conv2d(3, 4, 3, padding=1, padding_mode=mode)
-
-
 def test_training_loop_of_a_small_cnn_matches_torch() -> None:
     """Ten SGD steps of Conv2d, ReLU, Conv2d (strided, 'same' not allowed there), ReLU,
     Flatten, Linear and CrossEntropyLoss from torch's initial weights: the same losses."""
