@@ -694,6 +694,44 @@ def avg_pool2d_backward(g, kh, kw, dh, dw, ph, pw, include_pad, divisor, dx):
                         dx[p, h, w] += delta
 
 
+@njit(inline="always")
+def _adaptive_window(o, out_size, in_size):
+    """torch's adaptive window [floor(o in / out), ceil((o + 1) in / out))."""
+    return (o * in_size) // out_size, -((-(o + 1) * in_size) // out_size)
+
+
+@njit(_sigs(f"void({_PLANES}, {_PLANES})"), cache=True, nogil=True)
+def adaptive_avg_pool2d(x, out):
+    """out[p, i, j] = Σ of x[p] over row window i and column window j, summed in x's dtype
+    in the window's order, / kh / kw: torch's cpu_adaptive_avg_pool."""
+    planes, height, width = x.shape
+    for p in range(planes):
+        for i in range(out.shape[1]):
+            h0, h1 = _adaptive_window(i, out.shape[1], height)
+            for j in range(out.shape[2]):
+                w0, w1 = _adaptive_window(j, out.shape[2], width)
+                total = x.dtype.type(0)
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        total += x[p, h, w]
+                out[p, i, j] = total / x.dtype.type(h1 - h0) / x.dtype.type(w1 - w0)
+
+
+@njit(_sigs(f"void({_PLANES}, {_PLANES})"), cache=True, nogil=True)
+def adaptive_avg_pool2d_backward(g, dx):
+    """dx (zeroed) += g[p, i, j] / kh / kw over each window, windows in output order."""
+    planes, height, width = dx.shape
+    for p in range(planes):
+        for i in range(g.shape[1]):
+            h0, h1 = _adaptive_window(i, g.shape[1], height)
+            for j in range(g.shape[2]):
+                w0, w1 = _adaptive_window(j, g.shape[2], width)
+                delta = g[p, i, j] / g.dtype.type(h1 - h0) / g.dtype.type(w1 - w0)
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        dx[p, h, w] += delta
+
+
 # ---------------------------------------------------------------- optimizers
 
 _1D = "T[::1]"

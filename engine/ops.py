@@ -19,7 +19,7 @@ import numpy as np
 from . import advanced_indexing, rules
 from . import kernels as K
 from . import kernels_nn as KN
-from .errors import ComputeError, DimensionOutOfRange, DtypeMismatch, InvalidIndex
+from .errors import ComputeError, DimensionOutOfRange, DtypeMismatch, InvalidIndex, ShapeMismatch
 from .rules import logical_dims
 
 NUMPY_DTYPES = {
@@ -1677,3 +1677,25 @@ def avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, di
     out = np.empty((planes.shape[0], *shape[-2:]), x.dtype)
     KN.avg_pool2d(planes, *_avg_pool2d_args(attrs), x.dtype.kind == "i", out)
     return out.reshape(shape)
+
+
+def _adaptive_avg_pool2d_vjp(n, g):
+    shape = n.inputs[0].shape
+    for dim in (g.ndim - 2, g.ndim - 1):
+        if g.shape[dim] == 0:  # torch's backward refuses an empty output plane
+            raise ShapeMismatch(
+                "adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for "
+                f"non-batch dimensions, but grad_output has sizes [{', '.join(map(str, g.shape))}]"
+                f" with dimension {dim} being empty"
+            )
+    dx = np.zeros(shape, g.dtype)
+    KN.adaptive_avg_pool2d_backward(_planes(g), dx.reshape(-1, shape[-2], shape[-1]))
+    return (dx,)
+
+
+@_op("adaptive_avg_pool2d", _adaptive_avg_pool2d_vjp)
+def adaptive_avg_pool2d(x, output_size):
+    planes = _planes(x)
+    out = np.empty((planes.shape[0], *output_size), x.dtype)
+    KN.adaptive_avg_pool2d(planes, out)
+    return out.reshape(*x.shape[:-2], *output_size)

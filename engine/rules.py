@@ -3545,6 +3545,61 @@ for _kind, _reflect in (("reflection", True), ("replication", False)):
         )
 
 
+# ---- adaptive_avg_pool2d
+
+
+def _adaptive_avg_pool2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's checks in torch's order: two output sizes, none negative (the checks of
+    adaptive_avg_pool2d, which calls this op for any output but 1x1), a 3-D or 4-D input with
+    a non-empty plane, then the dtype (floats only)."""
+    _check_operands("adaptive_avg_pool2d", operands, 1)
+    x = _require_tensor("adaptive_avg_pool2d", operands[0], 0)
+    size = attrs["output_size"]
+    if len(size) != 2:
+        raise ShapeMismatch("adaptive_avg_pool2d: output_size must be 2")
+    if size[0] < 0 or size[1] < 0:
+        raise ShapeMismatch(
+            "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
+            f"but received {{{size[0]}, {size[1]}}}"
+        )
+    if x.ndim not in (3, 4):
+        raise ShapeMismatch(
+            f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {_sizes_text(x.shape)}"
+        )
+    for dim in (x.ndim - 2, x.ndim - 1):
+        if x.shape[dim] == 0:
+            raise ShapeMismatch(
+                "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                f"dimensions, but input has sizes {_sizes_text(x.shape)} with dimension {dim} "
+                "being empty"
+            )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"adaptive_avg_pool2d\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    return meta((*x.shape[:-2], *size), x.dtype)
+
+
+_register(
+    OpSpec(
+        "adaptive_avg_pool2d",
+        "torch._C._nn.adaptive_avg_pool2d",
+        "The mean of each of output_size[0] x output_size[1] windows of a (C, H, W) or (N, C, "
+        "H, W) input: window i spans rows [floor(i H / oH), ceil((i + 1) H / oH)), likewise "
+        "for columns; summed in the input's dtype, divided by the window's height, then its "
+        "width. The gradient spreads each output's over its window. (torch's "
+        "adaptive_avg_pool2d computes a 1x1 output as mean(-1, -2, keepdim=True) instead, "
+        "which the client does.)",
+        ("self",),
+        (True,),
+        _adaptive_avg_pool2d_infer,
+        _named("AdaptiveAvgPool2DBackward0"),
+        _self,
+        (Attr("output_size", "ints", "(oH, oW).", optional=False),),
+    )
+)
+
+
 # ---- max_pool2d and avg_pool2d
 
 

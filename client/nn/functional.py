@@ -997,6 +997,54 @@ def conv3d(*args, **kwargs) -> Tensor:
     return _convolution("conv3d", 3, args, kwargs)
 
 
+# ---------------------------------------------------------------- adaptive pooling
+
+
+def _output_size_ints(function: str, value) -> list[int]:
+    """torch's parser for an `output_size` of ints: an int, or a sequence of ints."""
+    where = f"{function}(): argument 'output_size' (position 2) must be tuple of ints"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"{where}, not {type(value).__name__}")
+    for i, v in enumerate(value):
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise TypeError(f"{where}, but found element of type {type(v).__name__} at pos {i}")
+    return list(value)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """The mean over each of oH x oW windows of the last two dims, window i spanning rows
+    [floor(i H / oH), ceil((i + 1) H / oH)) (AdaptiveAvgPool2DBackward0); None in
+    `output_size` keeps the input's size. A 1x1 output is torch's mean(-1, -2, keepdim=True)."""
+    if not isinstance(output_size, int):
+        if input.ndim <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        defaults = input.shape[-len(output_size) :]
+        output_size = [d if v is None else v for v, d in zip(output_size, defaults, strict=True)]
+    size = _output_size_ints("adaptive_avg_pool2d", output_size)
+    size = size * 2 if isinstance(output_size, int) else size
+    if size == [1, 1]:
+        return input.mean((-1, -2), keepdim=True)
+    return input._call("adaptive_avg_pool2d", [input], {"output_size": size})
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """torch's adaptive_avg_pool1d: adaptive_avg_pool2d of input.unsqueeze(-2) to
+    (1, output_size), squeezed back, on an (N, C, L) or (C, L) input."""
+    size = _output_size_ints("adaptive_avg_pool1d", output_size)
+    if input.ndim not in (2, 3):
+        raise ShapeMismatch(
+            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
+            "#1 'self' (while checking arguments for adaptive_avg_pool1d)"
+        )
+    if len(size) != 1:
+        raise ShapeMismatch(
+            f"adaptive_avg_pool1d() argument 'output_size' should contain one int (got {len(size)})"
+        )
+    return adaptive_avg_pool2d(input.unsqueeze(-2), [1, size[0]]).squeeze(-2)
+
+
 # ---------------------------------------------------------------- padding
 
 _PAD_OPS = {"reflect": "reflection", "replicate": "replication"}

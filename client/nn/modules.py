@@ -1779,3 +1779,30 @@ class AvgPool2d(_AvgPoolNd):
             self.count_include_pad,
             self.divisor_override,
         )
+
+
+class _AdaptiveAvgPoolNd(Module):
+    """F.adaptive_avg_pool{1,2}d with a fixed output_size (None keeps the input's size)."""
+
+    _pool = staticmethod(F.adaptive_avg_pool2d)
+
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self)._pool(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """The mean over output_size windows of the last dim of (N, C, L) or (C, L) inputs."""
+
+    _pool = staticmethod(F.adaptive_avg_pool1d)
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """The mean over oH x oW windows of the last two dims of (N, C, H, W) or (C, H, W)
+    inputs: AdaptiveAvgPool2d(1) is global average pooling."""

@@ -1,8 +1,9 @@
-"""nn.MaxPool2d, nn.AvgPool2d, nn.functional.max_pool2d (return_indices too) and avg_pool2d
-against torch 2.13: values, indices and gradients in float32 and float64 over kernel sizes,
-strides, paddings, dilations, ceil_mode, count_include_pad and divisor_override, batched and
-unbatched; the graph; torch's errors at the line; the modules' reprs; a CNN training loop with
-pooling."""
+"""nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool1d/2d and their functionals (max_pool2d with
+return_indices too) against torch 2.13: values, indices and gradients in float32 and float64
+over kernel sizes, strides, paddings, dilations, ceil_mode, count_include_pad,
+divisor_override and adaptive output sizes, batched and unbatched; the graph (a 1x1 adaptive
+output is torch's mean); torch's errors at the line; the modules' reprs; CNN training loops
+with pooling."""
 
 from __future__ import annotations
 
@@ -232,6 +233,143 @@ def test_training_loop_of_a_cnn_with_pooling_matches_torch() -> None:
         model = theirs if T is torch else build(gradrpc.nn)
         model.load_state_dict(state)
         optimizer = T.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        criterion = T.nn.CrossEntropyLoss()
+        inputs, targets = T.tensor(x), T.tensor(labels)
+        losses[T] = []
+        for _ in range(10):
+            loss = criterion(model(inputs), targets)
+            losses[T].append(loss.item())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
+    assert losses[torch][-1] < losses[torch][0]
+
+
+ADAPTIVE = {
+    "3x2 of 7x5": ((2, 3, 7, 5), (3, 2)),
+    "larger than the input": ((3, 7, 5), (9, 6)),
+    "None keeps a size": ((2, 3, 7, 5), (None, 2)),
+    "an int": ((1, 2, 8, 8), 3),
+    "1x1: torch's mean": ((2, 3, 4, 5), 1),
+    "1 by None": ((2, 3, 4, 5), (1, None)),
+    "an empty batch": ((0, 2, 3, 3), 2),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", ADAPTIVE)
+def test_adaptive_avg_pool2d_values_gradients_and_graph_match_torch(case, dtype) -> None:
+    shape, size = ADAPTIVE[case]
+
+    def scenario(T):
+        kind = getattr(T, dtype)
+        x = T.tensor(_values(shape, 11), dtype=kind, requires_grad=True)
+        y = T.nn.functional.adaptive_avg_pool2d(x * 1, size)
+        y.backward(T.tensor(_values(tuple(y.shape), 12), dtype=kind))
+        return y, _graph(y.grad_fn), x.grad
+
+    check_same(scenario, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("size", [1, 3, 5, 9, (2,)])
+def test_adaptive_avg_pool1d_matches_torch(size) -> None:
+    def scenario(T):
+        x = T.tensor(_values((2, 3, 7), 13), requires_grad=True)
+        y = T.nn.functional.adaptive_avg_pool1d(x, size)
+        unbatched = T.nn.AdaptiveAvgPool1d(size)(x[0])
+        (y.sum() + unbatched.sum()).backward()
+        return y, _graph(y.grad_fn), unbatched, x.grad
+
+    check_same(scenario)
+
+
+ADAPTIVE_ERRORS = {
+    "2d of a 2-d input, None": lambda T: T.nn.functional.adaptive_avg_pool2d(
+        T.ones(3, 5), (None, 2)
+    ),
+    "2d of a 2-d input": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(3, 5), (2, 2)),
+    "2d 1x1 of a 1-d input": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(5), 1),
+    "2d three sizes": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(2, 3, 5), (2, 2, 2)),
+    "2d one size": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(2, 3, 5), [1]),
+    "2d negative": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(2, 3, 5), (1, -1)),
+    "2d float size": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(2, 3, 5), (2.0, 2)),
+    "2d str size": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(2, 3, 5), "a"),
+    "2d empty plane": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(2, 0, 5), 2),
+    "2d of ints": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(2, 3, 5).long(), 2),
+    "2d 1x1 of ints": lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(2, 3, 5).long(), 1),
+    "1d of a 1-d input": lambda T: T.nn.functional.adaptive_avg_pool1d(T.ones(5), 2),
+    "1d of a 4-d input": lambda T: T.nn.functional.adaptive_avg_pool1d(T.ones(1, 2, 3, 5), 2),
+    "1d two sizes": lambda T: T.nn.functional.adaptive_avg_pool1d(T.ones(2, 5), (2, 3)),
+    "1d float size": lambda T: T.nn.functional.adaptive_avg_pool1d(T.ones(2, 5), 2.0),
+    "1d None": lambda T: T.nn.functional.adaptive_avg_pool1d(T.ones(2, 5), (None,)),
+    "1d negative": lambda T: T.nn.functional.adaptive_avg_pool1d(T.ones(2, 5), -1),
+}
+
+
+@pytest.mark.parametrize("name", ADAPTIVE_ERRORS)
+def test_adaptive_pooling_errors_match_torch_at_the_line(name: str) -> None:
+    check_error_at_line(ADAPTIVE_ERRORS[name])
+
+
+def test_an_empty_adaptive_output_refuses_backward_as_torch() -> None:
+    """torch raises in backward(); gradrpc's backward is sent without waiting, so its error
+    surfaces at the next read, the gradient's."""
+
+    def scenario(T):
+        x = T.ones(1, 2, 3, 3, requires_grad=True)
+        T.nn.functional.adaptive_avg_pool2d(x, (0, 2)).sum().backward()
+        return x.grad.tolist()
+
+    with pytest.raises(RuntimeError) as theirs:
+        scenario(torch)
+    with pytest.raises(RuntimeError) as ours:
+        scenario(gradrpc)
+    line = scenario.__code__.co_firstlineno + 2
+    where = f"\n(gradrpc: raised by 'backward' queued at {__file__}:{line})"
+    assert str(ours.value) == str(theirs.value) + where
+    assert (gradrpc.ones(2) * 3).sum().item() == 6.0  # the session goes on
+
+
+@pytest.mark.parametrize("size", [1, 2, (3, None)])
+def test_adaptive_pooling_modules_match_torch(size) -> None:
+    def scenario(T):
+        m = T.nn.AdaptiveAvgPool2d(size)
+        x = T.tensor(_values((2, 2, 6, 7), 14), requires_grad=True)
+        y = m(x)
+        y.sum().backward()
+        return repr(m), m.output_size, repr(T.nn.AdaptiveAvgPool1d(size)), y, x.grad
+
+    check_same(scenario)
+
+
+def test_training_loop_of_a_cnn_with_global_average_pooling_matches_torch() -> None:
+    """Ten Adam steps of Conv2d, BatchNorm2d, ReLU, AdaptiveAvgPool2d(1), Flatten and Linear
+    with CrossEntropyLoss, from torch's initial weights: the same losses."""
+    torch.manual_seed(2)
+
+    def build(nn):
+        return nn.Sequential(
+            nn.Conv2d(2, 4, 3, padding=1),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d((2, 3)),
+            nn.Conv2d(4, 5, 1),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(5, 3),
+        )
+
+    theirs = build(torch.nn)
+    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((6, 2, 7, 9)).tolist()
+    labels = rng.integers(0, 3, 6).tolist()
+    losses = {}
+    for T in (torch, gradrpc):
+        model = theirs if T is torch else build(gradrpc.nn)
+        model.load_state_dict(state)
+        optimizer = T.optim.Adam(model.parameters(), lr=0.01)
         criterion = T.nn.CrossEntropyLoss()
         inputs, targets = T.tensor(x), T.tensor(labels)
         losses[T] = []

@@ -614,6 +614,13 @@ CASES += [
     C("constant_pad_nd", T((3,)), pad=[]),
     C("constant_pad_nd", T(()), pad=[]),
 ]
+# adaptive_avg_pool2d: windows [floor(i H / oH), ceil((i + 1) H / oH)), overlapping or not
+CASES += [
+    C("adaptive_avg_pool2d", T((2, 3, 7, 5)), output_size=[3, 2]),
+    C("adaptive_avg_pool2d", T((3, 7, 5)), output_size=[9, 6]),
+    C("adaptive_avg_pool2d", T((1, 2, 8, 8)), output_size=[4, 1]),
+    C("adaptive_avg_pool2d", T((0, 2, 3, 3)), output_size=[2, 2]),
+]
 # reflection_pad{1,2,3}d, replication_pad{1,2,3}d: F.pad's 'reflect' and 'replicate' modes,
 # batched and unbatched, with negative paddings (which remove elements)
 for _kind in ("reflection", "replication"):
@@ -842,6 +849,7 @@ TORCH: dict[str, Callable] = {
         groups,
     ),
     "constant_pad_nd": torch.constant_pad_nd,
+    "adaptive_avg_pool2d": torch.ops.aten._adaptive_avg_pool2d,
     **{
         f"{kind}_pad{dims}d": getattr(torch._C._nn, f"{kind}_pad{dims}d")
         for kind in ("reflection", "replication")
@@ -1636,6 +1644,30 @@ def test_index_pad_errors_match_torch(name, shape, padding, dtype) -> None:
         getattr(torch._C._nn, name)(torch.tensor(data), padding)
     with pytest.raises(GradError) as raised:
         graph.call(name, [graph.Tensor(data)], {"padding": padding})
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("shape", "output_size", "dtype"),
+    [
+        ((1, 2, 3, 3), [-1, 2], "float32"),
+        ((1, 2, 3, 3), [1, 2, 3], "float32"),
+        ((3, 3), [2, 2], "float32"),
+        ((2, 1, 3, 3, 3), [2, 2], "float32"),
+        ((1, 2, 0, 3), [2, 2], "float32"),
+        ((1, 2, 3, 0), [2, 2], "float32"),
+        ((1, 2, 3, 3), [2, 2], "int64"),
+        ((1, 2, 3, 3), [2, 2], "bool"),
+    ],
+    ids=str,
+)
+def test_adaptive_avg_pool2d_errors_match_torch(shape, output_size, dtype) -> None:
+    data = np.ones(shape, dtype)
+    with pytest.raises((RuntimeError, NotImplementedError)) as expected:
+        torch._C._nn.adaptive_avg_pool2d(torch.tensor(data), output_size)
+    with pytest.raises(GradError) as raised:
+        graph.call("adaptive_avg_pool2d", [graph.Tensor(data)], {"output_size": output_size})
     assert type(raised.value).__name__ == type(expected.value).__name__
     assert str(raised.value) == str(expected.value)
 
