@@ -597,16 +597,23 @@ for _name, _doc in _COMPARISONS.items():
 # ---- elementwise extremes: maximum and minimum of two tensors, clamp to number bounds
 
 
+def _two_tensors(name: str, operands: Sequence[Operand]) -> tuple[TensorMeta, TensorMeta]:
+    """The operands of a function of two tensors (input, other), with torch's error for a
+    number in either place."""
+    _check_operands(name, operands, 2)
+    for i, (o, arg) in enumerate(zip(operands, ("input", "other"), strict=True)):
+        if not isinstance(o, TensorMeta):
+            raise InvalidArgument(
+                f"{name}(): argument '{arg}' (position {i + 1}) must be Tensor, not "
+                f"{type(o).__name__}"
+            )
+    return operands[0], operands[1]
+
+
 def _extreme_of_two_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-        _check_operands(name, operands, 2)
-        for i, (o, arg) in enumerate(zip(operands, ("input", "other"), strict=True)):
-            if not isinstance(o, TensorMeta):
-                raise InvalidArgument(
-                    f"{name}(): argument '{arg}' (position {i + 1}) must be Tensor, not "
-                    f"{type(o).__name__}"
-                )
-        return meta(broadcast_shapes(*(t.shape for t in operands)), result_type(operands))
+        a, b = _two_tensors(name, operands)
+        return meta(broadcast_shapes(a.shape, b.shape), result_type(operands))
 
     return infer
 
@@ -871,6 +878,128 @@ for _name, _doc in {
             _nothing,
         )
     )
+
+
+# ---- logical and bitwise ops, closeness
+
+
+def _logical_of_two_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        a, b = _two_tensors(name, operands)
+        return meta(broadcast_shapes(a.shape, b.shape), "bool")
+
+    return infer
+
+
+for _name, _doc in {
+    "logical_and": "x and y",
+    "logical_or": "x or y",
+    "logical_xor": "x xor y",
+}.items():
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise {_doc} as bool, broadcasting, where a value is true when nonzero (nan "
+            "too) in the inputs' promoted dtype; inputs of any dtype; not differentiable.",
+            ("self", "other"),
+            (False, False),
+            _logical_of_two_infer(_name),
+            _named(""),
+            _nothing,
+            computes_in=lambda operands, out: result_type(operands),
+        )
+    )
+_register(
+    OpSpec(
+        "logical_not",
+        "torch.logical_not",
+        "Elementwise x == 0 as bool (nan is true, so its negation false); not differentiable.",
+        ("self",),
+        (False,),
+        _predicate_infer("logical_not"),
+        _named(""),
+        _nothing,
+    )
+)
+
+
+def _bitwise_infer(name: str, arity: int):
+    """Integers and bools in the operands' promoted dtype (a number takes part as torch's
+    wrapped scalar), broadcast; a floating one is torch's kernel refusal."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, arity)
+        tensors = _tensors(operands)
+        if not tensors:
+            raise InvalidArgument(f"{name}(): at least one input must be a Tensor")
+        shape = broadcast_shapes(*(t.shape for t in tensors))
+        dtype = result_type(operands)
+        if is_float(dtype):
+            raise Unsupported(f"\"{name}_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+        return meta(shape, dtype)
+
+    return infer
+
+
+for _name, _doc in {
+    "bitwise_and": "self & other",
+    "bitwise_or": "self | other",
+    "bitwise_xor": "self ^ other",
+    "bitwise_not": "~self (for bools, not self)",
+}.items():
+    _arity = 1 if _name == "bitwise_not" else 2
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise {_doc} of int64 or bool inputs, in their promoted dtype"
+            + (", broadcasting; either input may be a number" if _arity == 2 else "")
+            + "; not differentiable.",
+            ("self", "other")[:_arity],
+            (False,) * _arity,
+            _bitwise_infer(_name, _arity),
+            _named(""),
+            _nothing,
+            computes_in=lambda operands, out: out.dtype,
+        )
+    )
+
+
+def _isclose_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    a, b = _two_tensors("isclose", operands)
+    if a.dtype != b.dtype:
+        raise DtypeMismatch(f"{TORCH_TYPE_NAME[a.dtype]} did not match {TORCH_TYPE_NAME[b.dtype]}")
+    for tolerance in ("rtol", "atol"):
+        if not attrs[tolerance] >= 0:
+            raise ComputeError(
+                f"{tolerance} must be greater than or equal to zero, but got "
+                f"{c10_str(attrs[tolerance])}"
+            )
+    return meta(broadcast_shapes(a.shape, b.shape), "bool")
+
+
+_register(
+    OpSpec(
+        "isclose",
+        "torch.isclose",
+        "Elementwise self == other, or |self - other| <= atol + rtol |other| where the left "
+        "side is finite, as bool, broadcasting; with equal_nan two nans are close too. Inputs "
+        "of one dtype, computed in it (bools as float32; an int64 difference is compared in "
+        "float32, as torch's); not differentiable.",
+        ("self", "other"),
+        (False, False),
+        _isclose_infer,
+        _named(""),
+        _nothing,
+        (
+            Attr("rtol", "float", "The relative tolerance (not negative).", 1e-05),
+            Attr("atol", "float", "The absolute tolerance (not negative).", 1e-08),
+            Attr("equal_nan", "bool", "Whether two nans are close.", False),
+        ),
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
 
 
 # ---- activations (torch.nn.functional's, with their attributes)
@@ -3684,12 +3813,9 @@ def check_linspace_bounds(start: float, end: float, dtype: str) -> None:
 
 
 def c10_str(value: float) -> str:
-    """A number as torch prints it in messages (inf, nan, 1, 1.5)."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return str(int(value)) if value == int(value) else repr(value)
+    """A double as torch prints it in messages, C++'s six significant digits (inf, nan, 1,
+    1.5, 1.23457, 1e+20)."""
+    return f"{float(value):g}"
 
 
 def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: bool) -> TensorMeta:
