@@ -1176,6 +1176,145 @@ class Tensor:
     def __ge__(self, other) -> Tensor:
         return self._reflected("ge", other, lambda o: self._call("ge", [self, o]))
 
+    # ------------------------------------------------------------ logical and bitwise ops
+
+    def _logical(self, op: str, other) -> Tensor:
+        return self._call(op, [self, self._tensor_operand(op, other, "other")])
+
+    def logical_and(self, other) -> Tensor:
+        return self._logical("logical_and", other)
+
+    def logical_or(self, other) -> Tensor:
+        return self._logical("logical_or", other)
+
+    def logical_xor(self, other) -> Tensor:
+        return self._logical("logical_xor", other)
+
+    def logical_not(self) -> Tensor:
+        return self._call("logical_not", [self])
+
+    def _logical_in_place(self, op: str, *other) -> Tensor:
+        """self.op_(...): the bool result written into self's dtype without recording, as
+        torch writes it (a leaf that requires grad is written, a tensor keeps its
+        grad_fn), with torch's checks of the write."""
+        operands = [self, *(self._tensor_operand(f"{op}_", o, "other") for o in other)]
+        with no_grad():
+            return self._adopt(self._call(op, operands), f"{op}_")
+
+    def logical_and_(self, other) -> Tensor:
+        return self._logical_in_place("logical_and", other)
+
+    def logical_or_(self, other) -> Tensor:
+        return self._logical_in_place("logical_or", other)
+
+    def logical_xor_(self, other) -> Tensor:
+        return self._logical_in_place("logical_xor", other)
+
+    def logical_not_(self) -> Tensor:
+        return self._logical_in_place("logical_not")
+
+    def _bitwise_operand(self, op: str, other):
+        """`other` of a bitwise method: a tensor or a number, else torch's TypeError."""
+        if _number(other) is None and not isinstance(other, Tensor):
+            raise _tensor_or_number_error(op, "{} other", [other])
+        return self._operand(op, other)
+
+    def _bitwise(self, op: str, other) -> Tensor:
+        return self._call(op, [self, self._bitwise_operand(op, other)])
+
+    def _bitwise_in_place(self, op: str, other) -> Tensor:
+        """self.op_(other), with torch's checks in its order: autograd's, the result's shape
+        against self's, its dtype's cast to self's, then the kernel's dtype."""
+        other = self._bitwise_operand(f"{op}_", other)
+        self._check_history(False)
+        operands = [self._meta, other._meta if isinstance(other, Tensor) else other]
+        shapes = [o.shape for o in operands if isinstance(o, TensorMeta)]
+        rules.check_broadcasts_into(self._meta.shape, rules.broadcast_shapes(*shapes))
+        _check_cast(rules.result_type(operands), self._meta.dtype)
+        return self._in_place_of(f"{op}_", lambda: self._call(op, [self, other]))
+
+    def bitwise_and(self, other) -> Tensor:
+        return self._bitwise("bitwise_and", other)
+
+    def bitwise_or(self, other) -> Tensor:
+        return self._bitwise("bitwise_or", other)
+
+    def bitwise_xor(self, other) -> Tensor:
+        return self._bitwise("bitwise_xor", other)
+
+    def bitwise_not(self) -> Tensor:
+        return self._call("bitwise_not", [self])
+
+    def bitwise_and_(self, other) -> Tensor:
+        return self._bitwise_in_place("bitwise_and", other)
+
+    def bitwise_or_(self, other) -> Tensor:
+        return self._bitwise_in_place("bitwise_or", other)
+
+    def bitwise_xor_(self, other) -> Tensor:
+        return self._bitwise_in_place("bitwise_xor", other)
+
+    def bitwise_not_(self) -> Tensor:
+        return self._in_place_of("bitwise_not_", self.bitwise_not)
+
+    # An operand that is neither a tensor nor a number gives NotImplemented, as in torch.
+    def __and__(self, other) -> Tensor:
+        return self._reflected("bitwise_and", other, lambda o: self._call("bitwise_and", [self, o]))
+
+    def __or__(self, other) -> Tensor:
+        return self._reflected("bitwise_or", other, lambda o: self._call("bitwise_or", [self, o]))
+
+    def __xor__(self, other) -> Tensor:
+        return self._reflected("bitwise_xor", other, lambda o: self._call("bitwise_xor", [self, o]))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def _augmented_bitwise(self, op: str, other) -> Tensor:
+        if _number(other) is None and not isinstance(other, Tensor):
+            return NotImplemented
+        return self._bitwise_in_place(op, other)
+
+    def __iand__(self, other) -> Tensor:
+        return self._augmented_bitwise("bitwise_and", other)
+
+    def __ior__(self, other) -> Tensor:
+        return self._augmented_bitwise("bitwise_or", other)
+
+    def __ixor__(self, other) -> Tensor:
+        return self._augmented_bitwise("bitwise_xor", other)
+
+    def __invert__(self) -> Tensor:
+        if rules.is_float(self._meta.dtype):
+            raise TypeError(
+                "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+            )
+        return self.bitwise_not()
+
+    # ------------------------------------------------------------ closeness
+
+    def _isclose(self, name: str, other, args: tuple, kwargs: dict, first: int) -> Tensor:
+        """isclose's arguments as torch's `name`() reads them (`first`: the position of
+        `other`), then the op."""
+        other = self._tensor_operand(name, other, "other", position=first)
+        params = (("rtol", "float"), ("atol", "float"), ("equal_nan", "bool"))
+        rtol, atol, equal_nan = _arguments(name, args, kwargs, params, first=first + 1)
+        attrs = {"rtol": 1e-05 if rtol is None else rtol, "atol": 1e-08 if atol is None else atol}
+        return self._call("isclose", [self, other], {**attrs, "equal_nan": equal_nan})
+
+    def isclose(self, other, *args, **kwargs) -> Tensor:
+        """torch.Tensor.isclose(other, rtol=1e-05, atol=1e-08, equal_nan=False)."""
+        return self._isclose("isclose", other, args, kwargs, first=1)
+
+    def allclose(self, other, *args, **kwargs) -> bool:
+        """Whether isclose holds everywhere: a Python bool, read (one round trip)."""
+        return bool(self._isclose("allclose", other, args, kwargs, first=1).all())
+
+    def equal(self, other) -> bool:
+        """Whether other has self's shape and equal values, compared in the promoted dtype
+        (nan is unequal): a Python bool, read (one round trip) where the shapes match."""
+        other = self._tensor_operand("equal", other, "other")
+        return self.shape == other.shape and bool(self.eq(other).all())
+
     def __pos__(self) -> Tensor:
         return self
 
@@ -1732,6 +1871,7 @@ def _is_ints(value) -> bool:
 # kind: (torch's name for it, the check); a kind written with a trailing "?" also takes None
 _ARG_TYPES = {
     "int": ("int", _is_int),
+    "float": ("float", lambda v: _number(v) is not None or (isinstance(v, Tensor) and v.ndim == 0)),
     "bool": ("bool", lambda v: isinstance(v, bool | np.bool_)),
     "ints": ("tuple of ints", _is_ints),
 }
@@ -1762,6 +1902,8 @@ def _arguments(name: str, args: tuple, kwargs: dict, params: tuple, first: int =
             )
         if kind.startswith("int") and value is not None:
             value = int(value) if _is_int(value) else tuple(int(v) for v in value)
+        if kind.startswith("float") and value is not None:
+            value = float(value)  # a 0-d tensor's value is read
         values.append(bool(value) if kind == "bool" else value)
     if kwargs:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
