@@ -37,8 +37,10 @@ ones = on_default_session(factories.ones)
 ones_like = on_default_session(factories.ones_like)
 rand = on_default_session(factories.rand)
 rand_like = on_default_session(factories.rand_like)
+randint = on_default_session(factories.randint)
 randn = on_default_session(factories.randn)
 randn_like = on_default_session(factories.randn_like)
+randperm = on_default_session(factories.randperm)
 tensor = on_default_session(factories.tensor)
 zeros = on_default_session(factories.zeros)
 zeros_like = on_default_session(factories.zeros_like)
@@ -480,8 +482,10 @@ __all__ = [
     "pow",
     "rand",
     "rand_like",
+    "randint",
     "randn",
     "randn_like",
+    "randperm",
     "reciprocal",
     "relu",
     "reshape",

@@ -1397,26 +1397,52 @@ class Tensor:
                 f"uniform_ expects to return a [from, to) range, but found "
                 f"from={rules.c10_str(from_)} > to={rules.c10_str(to)}"
             )
-        return self._draw("uniform_", "check_uniform_bounds", generator, "rand", to - from_, from_)
+        return self._draw(
+            "uniform_",
+            generator,
+            lambda: self._session.rand(*self.shape, dtype=self.dtype) * (to - from_) + from_,
+            "check_uniform_bounds",
+        )
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
         """Values drawn from N(mean, std²) on the server, by the session's generator."""
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {rules.c10_str(std)}")
-        return self._draw("normal_", "normal_kernel_cpu", generator, "randn", std, mean)
+        return self._draw(
+            "normal_",
+            generator,
+            lambda: self._session.randn(*self.shape, dtype=self.dtype) * std + mean,
+            "normal_kernel_cpu",
+        )
 
-    def _draw(self, name: str, kernel: str, generator, factory: str, scale, shift) -> Tensor:
-        """self filled in place with `factory` (rand or randn) draws * scale + shift."""
+    def random_(self, *args, generator=None, **kwargs) -> Tensor:
+        """Integers drawn uniformly from [from, to) on the server, by the session's generator
+        (not torch's numbers): random_(), random_(to) or random_(from, to); without `to`, up
+        to the dtype's largest (2^24 for float32, 2^53 for float64, 2^63 - 1 for int64, 1 for
+        bool), as torch's."""
+        from . import factories
+
+        low, high = _random_arguments(args, kwargs)
+        return self._draw(
+            "random_",
+            generator,
+            lambda: factories.random_integers(  # the user's line, this, _draw, this lambda
+                self._session, self.shape, self._meta.dtype, low, high, False, stacklevel=5
+            ),
+        )
+
+    def _draw(self, name: str, generator, draws: Callable[[], Tensor], kernel: str = "") -> Tensor:
+        """self filled in place with `draws()`, made by the session's generator; `kernel`
+        names torch's refusal of a self that is not floating, where it has one."""
         if generator is not None:
             raise Unsupported("gradrpc: generator= is not supported (the session draws)")
-        if not rules.is_float(self._meta.dtype):
+        if kernel and not rules.is_float(self._meta.dtype):
             type_name = rules.TORCH_TYPE_NAME[self._meta.dtype]
             raise Unsupported(f"\"{kernel}\" not implemented for '{type_name}'")
         if self._check_history(False):
             raise Unsupported(f"gradrpc: {name} on a tensor with history is not supported yet")
         with no_grad():
-            draws = getattr(self._session, factory)(*self.shape, dtype=self.dtype)
-            return self._adopt(draws * scale + shift, name)
+            return self._adopt(draws(), name)
 
     def fill_(self, value) -> Tensor:
         """Every element set to `value`: a number (FillBackward2 on a tensor with history) or
@@ -1910,13 +1936,17 @@ def _arguments(name: str, args: tuple, kwargs: dict, params: tuple, first: int =
     return values
 
 
-def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
-    """torch's error for max() or min() arguments that match none of its overloads."""
+def got_arguments(args: tuple, kwargs: dict) -> str:
+    """The kinds of the arguments given, as torch's overload errors list them."""
     got = ", ".join(
         [type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
     )
-    if kwargs and not args:
-        got += ", "
+    return got + ", " if kwargs and not args else got
+
+
+def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
+    """torch's error for max() or min() arguments that match none of its overloads."""
+    got = got_arguments(args, kwargs)
     why = (
         "some of the keywords were incorrect: " + ", ".join(kwargs)
         if kwargs
@@ -1928,6 +1958,48 @@ def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
         f"{name}() received an invalid combination of arguments - got ({got}), but expected "
         f"one of:\n * ()\n      didn't match because {why}\n * (Tensor other)\n"
         f"      didn't match because {why}\n * (int dim, bool keepdim = False)\n"
+    )
+
+
+def int_argument(value) -> int | None:
+    """An int argument as torch's parser takes it (a Python or NumPy integer, or a 0-d
+    integer tensor, read), else None."""
+    if isinstance(value, Tensor) and value.ndim == 0 and not value.is_floating_point():
+        value = value.item()
+    return int(value) if _is_int(value) else None
+
+
+_RANDOM_SIGNATURES = (
+    "*, torch.Generator generator = None",
+    "int from, int to, *, torch.Generator generator = None",
+    "int to, *, torch.Generator generator = None",
+)
+
+
+def _random_arguments(args: tuple, kwargs: dict) -> tuple[int, int | None]:
+    """random_'s (from, to) from its three signatures: (), (to), (from, to); a `to` of None
+    stands for the dtype's largest."""
+    if len(args) > 2:
+        raise TypeError(f"random_() takes 2 positional arguments but {len(args)} were given")
+    keywords = dict(kwargs)
+    given = [*args, *([keywords.pop("to")] if "to" in keywords else [])]
+    ints = [int_argument(value) for value in given]
+    if not keywords:
+        if not given:
+            return 0, None
+        if len(given) == 1 and ints[0] is not None:
+            return 0, ints[0]
+        if len(given) == 2 and ints[0] is not None and (given[1] is None or ints[1] is not None):
+            return ints[0], ints[1]
+    lines = [f" * ({signature})\n" for signature in _RANDOM_SIGNATURES]
+    if len(args) == 2 and not kwargs:  # torch blames both on its first signature
+        marked = ", ".join(f"!{type(a).__name__}!" for a in args)
+        lines[0] += (
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n"
+        )
+    raise TypeError(
+        f"random_() received an invalid combination of arguments - got "
+        f"({got_arguments(args, kwargs)}), but expected one of:\n" + "".join(lines)
     )
 
 

@@ -3759,7 +3759,10 @@ _register(
 
 # ---------------------------------------------------------------- factories
 
-FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange", "linspace")
+FACTORIES = (
+    *("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange", "linspace"),
+    *("randint", "randperm"),
+)
 
 
 _FLOAT32_MAX = 3.4028234663852886e38
@@ -3812,14 +3815,110 @@ def check_linspace_bounds(start: float, end: float, dtype: str) -> None:
             raise DtypeMismatch(overflow)
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_MANTISSA_DIGITS = {"float32": 24, "float64": 53}
+
+
+def random_range(low: int, high: int | None, dtype: str) -> tuple[int, int]:
+    """torch's random_(from, to) as the inclusive range [low, high - 1] it draws integers
+    from; without `high`, up to the dtype's largest (2^24 for float32, 2^53 for float64,
+    2^63 - 1 for int64, 1 for bool), or the whole int64 range from -2^63; for a float dtype,
+    bounds beyond 2^digits moved as torch moves them (`_float_from`, `_float_to`). torch's
+    checks, in its order."""
+    digits = _MANTISSA_DIGITS.get(dtype)
+    if high is not None:
+        if not low < high:
+            raise ComputeError(
+                f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+            )
+        if digits:
+            low, high = _float_from(low, digits), _float_to(high, digits)
+            if not low < high:
+                raise ComputeError(
+                    "random_ expects 'from' casted to dtype to be less than 'to' casted to "
+                    f"dtype, but got from={low} >= to={high}"
+                )
+        last = high - 1
+    elif low == _INT64_MIN:
+        if dtype == "bool":
+            raise Unsupported("\"random_full_64_bits_range_kernel_cpu\" not implemented for 'Bool'")
+        return low, _INT64_MAX
+    elif digits:
+        low, last = _float_from(low, digits), 2**digits
+        if not low < last:
+            raise ComputeError(
+                "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' "
+                f"casted to dtype, but got from={low} > to_inc={last}"
+            )
+    else:
+        last = 1 if dtype == "bool" else _INT64_MAX
+    if dtype == "bool":
+        for name, bound in (("from", low), ("to - 1", last)):
+            if not 0 <= bound <= 1:
+                raise ComputeError(f"{name} is out of bounds for bool")
+    return low, last
+
+
+def _float_from(low: int, digits: int) -> int:
+    """torch's update_from for a float of `digits` significant bits: where low + 1 rounds to
+    below low, low moves to that float plus the spacing of floats at |low + 1| over 2."""
+    above = _rounded_to_bits(low + 1, digits)
+    return above + (1 << (abs(low + 1).bit_length() - digits)) if above < low else low
+
+
+def _float_to(high: int, digits: int) -> int:
+    """torch's update_to: where high - 1 rounds to high or above, high moves to that float
+    minus the spacing of floats at |high - 1| over 2."""
+    below = _rounded_to_bits(high - 1, digits)
+    return below - (1 << (abs(high - 1).bit_length() - digits)) if below >= high else high
+
+
+def _rounded_to_bits(value: int, digits: int) -> int:
+    """`value` rounded to `digits` significant bits, halves to even, as C++ converts an
+    int64 to a float of that precision."""
+    shift = abs(value).bit_length() - digits
+    if shift <= 0:
+        return value
+    quotient, remainder = divmod(abs(value), 1 << shift)
+    half = 1 << (shift - 1)
+    quotient += remainder > half or (remainder == half and quotient & 1)
+    return (quotient << shift) * (1 if value >= 0 else -1)
+
+
+def random_precision_warnings(low: int, high: int | None, dtype: str) -> list[str]:
+    """torch's warnings for a float dtype's random range (as random_range takes it) with a
+    bound beyond ±2^digits, where not every integer is a value of the dtype (none for the
+    whole int64 range)."""
+    if not is_float(dtype) or (high is None and low == _INT64_MIN):
+        return []
+    low, last = random_range(low, high, dtype)
+    digits = _MANTISSA_DIGITS[dtype]
+    return [
+        f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
+        f"{C_TYPE_NAME[dtype]} can support discrete uniform distribution only within this "
+        "range. This warning will become an error in version 1.7 release, please fix the "
+        "code in advance (Triggered internally at "
+        f"/__w/pytorch/pytorch/aten/src/ATen/native/DistributionTemplates.h:{line}.)"
+        for name, bound, line in (("from", low, 110), ("to - 1", last, 111))
+        if not -(2**digits) <= bound <= 2**digits
+    ]
+
+
 def c10_str(value: float) -> str:
     """A double as torch prints it in messages, C++'s six significant digits (inf, nan, 1,
     1.5, 1.23457, 1e+20)."""
     return f"{float(value):g}"
 
 
-def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: bool) -> TensorMeta:
-    """Validate a factory call and return its result's metadata."""
+def factory_meta(
+    factory: str,
+    shape: Sequence[int],
+    dtype: str,
+    requires_grad: bool,
+    bounds: tuple[int, int | None] = (0, None),
+) -> TensorMeta:
+    """Validate a factory call and return its result's metadata (`bounds`: randint's low and
+    high, as `random_range` takes them)."""
     if factory not in FACTORIES:
         raise InvalidValue(f"unknown factory '{factory}'; expected one of {', '.join(FACTORIES)}")
     if dtype not in DTYPES:
@@ -3827,9 +3926,9 @@ def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: 
     shape = tuple(int(s) for s in shape)
     if factory == "eye" and len(shape) != 2:
         raise InvalidValue("eye takes a shape of two dimensions [n, m]")
+    if factory in ("arange", "linspace", "randperm") and len(shape) != 1:
+        raise InvalidValue(f"{factory} takes a shape of one dimension [n]")
     if factory in ("arange", "linspace"):
-        if len(shape) != 1:
-            raise InvalidValue(f"{factory} takes a shape of one dimension [n]")
         if dtype == "bool":
             raise Unsupported(f"\"{factory}_cpu\" not implemented for 'Bool'")
         if factory == "linspace" and shape[0] < 0:
@@ -3845,6 +3944,10 @@ def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: 
     if factory in ("rand", "randn") and not is_float(dtype):
         name = "normal_" if factory == "randn" else "check_uniform_bounds"
         raise Unsupported(f"\"{name}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+    if factory == "randperm" and dtype == "bool":
+        raise Unsupported("\"randperm\" not implemented for 'Bool'")
+    if factory == "randint":
+        random_range(*bounds, dtype)
     check_requires_grad(dtype, requires_grad, "creation")
     return meta(shape, dtype)
 
