@@ -8,12 +8,11 @@ from collections.abc import Sequence
 
 import numpy as np
 from gradrpc.engine import rules
-from gradrpc.engine.errors import Unsupported
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from .dtypes import NUMPY, as_dtype, check_available, from_numpy_dtype
 from .session import DTYPE_TO_ENUM, encode
-from .tensor import Tensor, _is_ints, _sizes, got_arguments, int_argument
+from .tensor import Tensor, _is_ints, _sizes, got_arguments, int_argument, refuse_generator
 
 __all__ = [
     "arange",
@@ -270,10 +269,9 @@ def randint(
     elif not (matched and low is not None and high is not None and sized):
         raise _overloads_error("randint", args, {**keywords, **kwargs}, _RANDINT_SIGNATURES)
     _check_device(device)
-    if generator is not None:
-        raise Unsupported("gradrpc: generator= is not supported (the session draws)")
+    refuse_generator(generator)
     dtype = _dtype_name(dtype, "int64")
-    shape = _sizes((size,))  # the user's line: theirs, the module's wrapper, this, random_integers
+    shape = _sizes((size,))  # stacklevel 4: random_integers, this, the module's wrapper, user
     return random_integers(session, shape, dtype, low, high, requires_grad, stacklevel=4)
 
 
@@ -290,8 +288,7 @@ def randperm(
     if n is None:
         raise _argument_error("randperm", "n", "int", values["n"], None if kwargs else 1)
     _check_device(device)
-    if generator is not None:
-        raise Unsupported("gradrpc: generator= is not supported (the session draws)")
+    refuse_generator(generator)
     return _factory(session, "randperm", (n,), _dtype_name(dtype, "int64"), requires_grad)
 
 

@@ -1307,13 +1307,13 @@ class Tensor:
 
     def allclose(self, other, *args, **kwargs) -> bool:
         """Whether isclose holds everywhere: a Python bool, read (one round trip)."""
-        return bool(self._isclose("allclose", other, args, kwargs, first=1).all())
+        return self._isclose("allclose", other, args, kwargs, first=1).all().item()
 
     def equal(self, other) -> bool:
         """Whether other has self's shape and equal values, compared in the promoted dtype
         (nan is unequal): a Python bool, read (one round trip) where the shapes match."""
         other = self._tensor_operand("equal", other, "other")
-        return self.shape == other.shape and bool(self.eq(other).all())
+        return self.shape == other.shape and self.eq(other).all().item()
 
     def __pos__(self) -> Tensor:
         return self
@@ -1426,7 +1426,7 @@ class Tensor:
         return self._draw(
             "random_",
             generator,
-            lambda: factories.random_integers(  # the user's line, this, _draw, this lambda
+            lambda: factories.random_integers(  # stacklevel 5: it, this lambda, _draw, this, user
                 self._session, self.shape, self._meta.dtype, low, high, False, stacklevel=5
             ),
         )
@@ -1434,8 +1434,7 @@ class Tensor:
     def _draw(self, name: str, generator, draws: Callable[[], Tensor], kernel: str = "") -> Tensor:
         """self filled in place with `draws()`, made by the session's generator; `kernel`
         names torch's refusal of a self that is not floating, where it has one."""
-        if generator is not None:
-            raise Unsupported("gradrpc: generator= is not supported (the session draws)")
+        refuse_generator(generator)
         if kernel and not rules.is_float(self._meta.dtype):
             type_name = rules.TORCH_TYPE_NAME[self._meta.dtype]
             raise Unsupported(f"\"{kernel}\" not implemented for '{type_name}'")
@@ -1967,6 +1966,11 @@ def int_argument(value) -> int | None:
     if isinstance(value, Tensor) and value.ndim == 0 and not value.is_floating_point():
         value = value.item()
     return int(value) if _is_int(value) else None
+
+
+def refuse_generator(generator) -> None:
+    if generator is not None:
+        raise Unsupported("gradrpc: generator= is not supported (the session draws)")
 
 
 _RANDOM_SIGNATURES = (
