@@ -37,8 +37,10 @@ ones = on_default_session(factories.ones)
 ones_like = on_default_session(factories.ones_like)
 rand = on_default_session(factories.rand)
 rand_like = on_default_session(factories.rand_like)
+randint = on_default_session(factories.randint)
 randn = on_default_session(factories.randn)
 randn_like = on_default_session(factories.randn_like)
+randperm = on_default_session(factories.randperm)
 tensor = on_default_session(factories.tensor)
 zeros = on_default_session(factories.zeros)
 zeros_like = on_default_session(factories.zeros_like)
@@ -162,6 +164,52 @@ eq, ne, lt, le, gt, ge = (_comparison(op) for op in ("eq", "ne", "lt", "le", "gt
 not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
 
+def _bitwise(op: str):
+    def function(input, other) -> Tensor:
+        if isinstance(input, Tensor) and (_number(other) is not None or isinstance(other, Tensor)):
+            return input._bitwise(op, other)
+        if _number(input) is not None and isinstance(other, Tensor):
+            return other._call(op, [_number(input), other])
+        kinds = ", ".join(type(a).__name__ for a in (input, other))
+        marked = f"!{type(input).__name__}!, " + (
+            "Tensor" if isinstance(other, Tensor) else f"!{type(other).__name__}!"
+        )
+        raise TypeError(
+            f"{op}() received an invalid combination of arguments - got ({kinds}), but expected "
+            "one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+            " * (Number self, Tensor other)\n"
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n"
+            " * (Tensor input, Number other, *, Tensor out = None)\n"
+        )
+
+    function.__name__ = op
+    function.__doc__ = f"torch.{op}(input, other): either may be a number (int64 and bool only)."
+    return function
+
+
+bitwise_and, bitwise_or, bitwise_xor = map(_bitwise, ("bitwise_and", "bitwise_or", "bitwise_xor"))
+
+
+def _closeness(name: str):
+    def function(input, other, *args, **kwargs):
+        _check_input(name, input)
+        close = input._isclose(name, other, args, kwargs, first=2)
+        return close if name == "isclose" else close.all().item()
+
+    function.__name__ = name
+    function.__doc__ = f"torch.{name}(input, other, rtol=1e-05, atol=1e-08, equal_nan=False)"
+    return function
+
+
+isclose, allclose = _closeness("isclose"), _closeness("allclose")
+
+
+def equal(input, other) -> bool:
+    """torch.equal: the same shape and equal values (a Python bool, read)."""
+    _check_input("equal", input)
+    return input.equal(input._tensor_operand("equal", other, "other", position=2))
+
+
 def _joined(name: str, tensors, args: tuple, kwargs: dict) -> Tensor:
     """torch.cat / torch.stack: one op over all `tensors` (any session's first tensor)."""
     if not isinstance(tensors, list | tuple):
@@ -219,6 +267,9 @@ def _of_two_tensors(name: str):
 
 
 matmul = _of_two_tensors("matmul")
+logical_and = _of_two_tensors("logical_and")
+logical_or = _of_two_tensors("logical_or")
+logical_xor = _of_two_tensors("logical_xor")
 maximum = _of_two_tensors("maximum")
 minimum = _of_two_tensors("minimum")
 
@@ -253,6 +304,8 @@ square = _method("square")
 isnan = _method("isnan")
 isinf = _method("isinf")
 isfinite = _method("isfinite")
+logical_not = _method("logical_not")
+bitwise_not = _method("bitwise_not")
 mm = _method("mm")
 var = _method("var")
 norm = _method("norm")
@@ -325,6 +378,7 @@ __all__ = [
     "add",
     "addmm",
     "all",
+    "allclose",
     "amax",
     "amin",
     "any",
@@ -332,6 +386,10 @@ __all__ = [
     "argmax",
     "argmin",
     "autograd",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
     "bmm",
     "bool",
     "cat",
@@ -360,6 +418,7 @@ __all__ = [
     "empty_like",
     "enable_grad",
     "eq",
+    "equal",
     "exp",
     "eye",
     "flatten",
@@ -380,6 +439,7 @@ __all__ = [
     "int64",
     "is_grad_enabled",
     "is_tensor",
+    "isclose",
     "isfinite",
     "isinf",
     "isnan",
@@ -390,6 +450,10 @@ __all__ = [
     "linspace",
     "log",
     "log_softmax",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
     "long",
     "lt",
     "manual_seed",
@@ -418,8 +482,10 @@ __all__ = [
     "pow",
     "rand",
     "rand_like",
+    "randint",
     "randn",
     "randn_like",
+    "randperm",
     "reciprocal",
     "relu",
     "reshape",

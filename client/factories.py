@@ -12,7 +12,7 @@ from gradrpc.v1 import gradrpc_pb2 as pb
 
 from .dtypes import NUMPY, as_dtype, check_available, from_numpy_dtype
 from .session import DTYPE_TO_ENUM, encode
-from .tensor import Tensor, _sizes
+from .tensor import Tensor, _is_ints, _sizes, got_arguments, int_argument, refuse_generator
 
 __all__ = [
     "arange",
@@ -28,8 +28,10 @@ __all__ = [
     "ones_like",
     "rand",
     "rand_like",
+    "randint",
     "randn",
     "randn_like",
+    "randperm",
     "tensor",
     "zeros",
     "zeros_like",
@@ -137,8 +139,10 @@ def _factory(
     fill: float = 0.0,
     **fields,
 ) -> Tensor:
-    """Queue a FactoryOperation (`fields`: the rest of its fields, arange's start and step)."""
-    meta = rules.factory_meta(factory, shape, dtype, requires_grad)
+    """Queue a FactoryOperation (`fields`: the rest of its fields, arange's start and step,
+    randint's low and high)."""
+    bounds = (fields.get("low", 0), fields.get("high"))
+    meta = rules.factory_meta(factory, shape, dtype, requires_grad, bounds)
     handle = session.new_handle()
     op = pb.FactoryOperation(
         output=handle,
@@ -153,14 +157,14 @@ def _factory(
     return Tensor._make(session, handle, meta, requires_grad)
 
 
-_RANDOM_SIGNATURES = (
-    "tuple of ints size, *, torch.Generator generator, Tensor out = None, "
-    "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
-    "bool pin_memory = False, bool requires_grad = False",
-    "tuple of ints size, *, Tensor out = None, torch.dtype dtype = None, "
+_DRAW_KEYWORDS = (  # torch's random factories' keywords, with a generator and without
+    "*, torch.Generator generator, Tensor out = None, torch.dtype dtype = None, "
     "torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
     "bool requires_grad = False",
+    "*, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+    "torch.device device = None, bool pin_memory = False, bool requires_grad = False",
 )
+_RANDOM_SIGNATURES = tuple(f"tuple of ints size, {keywords}" for keywords in _DRAW_KEYWORDS)
 _NO_SIZE = {
     name: f"{name}() received an invalid combination of arguments - got (), but expected one of:\n"
     + "".join(f" * ({signature})\n" for signature in _RANDOM_SIGNATURES)
@@ -191,6 +195,101 @@ ones = _simple("ones")
 empty = _simple("empty")
 rand = _simple("rand")
 randn = _simple("randn")
+
+
+def random_integers(
+    session,
+    shape: Sequence[int],
+    dtype: str,
+    low: int,
+    high: int | None,
+    requires_grad: bool,
+    stacklevel: int,
+) -> Tensor:
+    """A "randint" factory: integers drawn from [low, high) as torch's random_(low, high)
+    draws them (see rules.random_range), with torch's warnings for a float range beyond the
+    integers the dtype holds, at the frame `stacklevel` up (the user's line)."""
+    out = _factory(
+        session,
+        "randint",
+        shape,
+        dtype,
+        requires_grad,
+        low=low,
+        **({} if high is None else {"high": high}),
+    )
+    for message in rules.random_precision_warnings(low, high, dtype):
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+    return out
+
+
+_RANDINT_SIGNATURES = tuple(
+    f"{bounds}, {signature}"
+    for bounds in ("int high", "int low, int high")
+    for signature in _RANDOM_SIGNATURES
+)
+
+
+def _argument_error(function: str, name: str, kind: str, value, position: int | None):
+    where = f" (position {position})" if position else ""
+    return TypeError(
+        f"{function}(): argument '{name}'{where} must be {kind}, not {type(value).__name__}"
+    )
+
+
+def _overloads_error(function: str, args: tuple, kwargs: dict, signatures: Sequence[str]):
+    return TypeError(
+        f"{function}() received an invalid combination of arguments - got "
+        f"({got_arguments(args, kwargs)}), but expected one of:\n"
+        + "".join(f" * ({signature})\n" for signature in signatures)
+    )
+
+
+def randint(
+    session, *args, generator=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
+    """torch.randint(low=0, high, size): integers drawn uniformly from [low, high) on the
+    server, by the session's generator (so not torch's numbers); int64 unless `dtype` says
+    otherwise."""
+    keywords = {k: kwargs.pop(k) for k in ("low", "high", "size") if k in kwargs}
+    names = ("high", "size") if len(args) + len(keywords) == 2 else ("low", "high", "size")
+    values = {**dict(zip(names, args, strict=False)), **keywords}
+    low, high = int_argument(values.get("low", 0)), int_argument(values.get("high"))
+    size = values.get("size")
+    sized = isinstance(size, Sequence) and _is_ints(size)
+    matched = not kwargs and len(args) <= len(names) and values.keys() == set(names)
+    if matched and len(names) == 2:  # one signature: torch names the argument that fails
+        for position, name, kind, fits in (
+            (1, "high", "int", high is not None),
+            (2, "size", "tuple of ints", sized),
+        ):
+            if not fits:
+                where = None if name in keywords else position
+                raise _argument_error("randint", name, kind, values[name], where)
+    elif not (matched and low is not None and high is not None and sized):
+        raise _overloads_error("randint", args, {**keywords, **kwargs}, _RANDINT_SIGNATURES)
+    _check_device(device)
+    refuse_generator(generator)
+    dtype = _dtype_name(dtype, "int64")
+    shape = _sizes((size,))  # stacklevel 4: random_integers, this, the module's wrapper, user
+    return random_integers(session, shape, dtype, low, high, requires_grad, stacklevel=4)
+
+
+def randperm(
+    session, *args, generator=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
+    """torch.randperm(n): a permutation of 0 to n - 1 drawn on the server by the session's
+    generator (not torch's); int64 unless `dtype` says otherwise."""
+    values = {**dict(zip(("n",), args, strict=False)), **kwargs}
+    if len(args) > 1 or values.keys() != {"n"}:
+        signatures = [f"int n, {keywords}" for keywords in _DRAW_KEYWORDS]
+        raise _overloads_error("randperm", args, kwargs, signatures)
+    n = int_argument(values["n"])
+    if n is None:
+        raise _argument_error("randperm", "n", "int", values["n"], None if kwargs else 1)
+    _check_device(device)
+    refuse_generator(generator)
+    return _factory(session, "randperm", (n,), _dtype_name(dtype, "int64"), requires_grad)
 
 
 def full(session, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

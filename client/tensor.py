@@ -1176,6 +1176,145 @@ class Tensor:
     def __ge__(self, other) -> Tensor:
         return self._reflected("ge", other, lambda o: self._call("ge", [self, o]))
 
+    # ------------------------------------------------------------ logical and bitwise ops
+
+    def _logical(self, op: str, other) -> Tensor:
+        return self._call(op, [self, self._tensor_operand(op, other, "other")])
+
+    def logical_and(self, other) -> Tensor:
+        return self._logical("logical_and", other)
+
+    def logical_or(self, other) -> Tensor:
+        return self._logical("logical_or", other)
+
+    def logical_xor(self, other) -> Tensor:
+        return self._logical("logical_xor", other)
+
+    def logical_not(self) -> Tensor:
+        return self._call("logical_not", [self])
+
+    def _logical_in_place(self, op: str, *other) -> Tensor:
+        """self.op_(...): the bool result written into self's dtype without recording, as
+        torch writes it (a leaf that requires grad is written, a tensor keeps its
+        grad_fn), with torch's checks of the write."""
+        operands = [self, *(self._tensor_operand(f"{op}_", o, "other") for o in other)]
+        with no_grad():
+            return self._adopt(self._call(op, operands), f"{op}_")
+
+    def logical_and_(self, other) -> Tensor:
+        return self._logical_in_place("logical_and", other)
+
+    def logical_or_(self, other) -> Tensor:
+        return self._logical_in_place("logical_or", other)
+
+    def logical_xor_(self, other) -> Tensor:
+        return self._logical_in_place("logical_xor", other)
+
+    def logical_not_(self) -> Tensor:
+        return self._logical_in_place("logical_not")
+
+    def _bitwise_operand(self, op: str, other):
+        """`other` of a bitwise method: a tensor or a number, else torch's TypeError."""
+        if _number(other) is None and not isinstance(other, Tensor):
+            raise _tensor_or_number_error(op, "{} other", [other])
+        return self._operand(op, other)
+
+    def _bitwise(self, op: str, other) -> Tensor:
+        return self._call(op, [self, self._bitwise_operand(op, other)])
+
+    def _bitwise_in_place(self, op: str, other) -> Tensor:
+        """self.op_(other), with torch's checks in its order: autograd's, the result's shape
+        against self's, its dtype's cast to self's, then the kernel's dtype."""
+        other = self._bitwise_operand(f"{op}_", other)
+        self._check_history(False)
+        operands = [self._meta, other._meta if isinstance(other, Tensor) else other]
+        shapes = [o.shape for o in operands if isinstance(o, TensorMeta)]
+        rules.check_broadcasts_into(self._meta.shape, rules.broadcast_shapes(*shapes))
+        _check_cast(rules.result_type(operands), self._meta.dtype)
+        return self._in_place_of(f"{op}_", lambda: self._call(op, [self, other]))
+
+    def bitwise_and(self, other) -> Tensor:
+        return self._bitwise("bitwise_and", other)
+
+    def bitwise_or(self, other) -> Tensor:
+        return self._bitwise("bitwise_or", other)
+
+    def bitwise_xor(self, other) -> Tensor:
+        return self._bitwise("bitwise_xor", other)
+
+    def bitwise_not(self) -> Tensor:
+        return self._call("bitwise_not", [self])
+
+    def bitwise_and_(self, other) -> Tensor:
+        return self._bitwise_in_place("bitwise_and", other)
+
+    def bitwise_or_(self, other) -> Tensor:
+        return self._bitwise_in_place("bitwise_or", other)
+
+    def bitwise_xor_(self, other) -> Tensor:
+        return self._bitwise_in_place("bitwise_xor", other)
+
+    def bitwise_not_(self) -> Tensor:
+        return self._in_place_of("bitwise_not_", self.bitwise_not)
+
+    # An operand that is neither a tensor nor a number gives NotImplemented, as in torch.
+    def __and__(self, other) -> Tensor:
+        return self._reflected("bitwise_and", other, lambda o: self._call("bitwise_and", [self, o]))
+
+    def __or__(self, other) -> Tensor:
+        return self._reflected("bitwise_or", other, lambda o: self._call("bitwise_or", [self, o]))
+
+    def __xor__(self, other) -> Tensor:
+        return self._reflected("bitwise_xor", other, lambda o: self._call("bitwise_xor", [self, o]))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def _augmented_bitwise(self, op: str, other) -> Tensor:
+        if _number(other) is None and not isinstance(other, Tensor):
+            return NotImplemented
+        return self._bitwise_in_place(op, other)
+
+    def __iand__(self, other) -> Tensor:
+        return self._augmented_bitwise("bitwise_and", other)
+
+    def __ior__(self, other) -> Tensor:
+        return self._augmented_bitwise("bitwise_or", other)
+
+    def __ixor__(self, other) -> Tensor:
+        return self._augmented_bitwise("bitwise_xor", other)
+
+    def __invert__(self) -> Tensor:
+        if rules.is_float(self._meta.dtype):
+            raise TypeError(
+                "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+            )
+        return self.bitwise_not()
+
+    # ------------------------------------------------------------ closeness
+
+    def _isclose(self, name: str, other, args: tuple, kwargs: dict, first: int) -> Tensor:
+        """isclose's arguments as torch's `name`() reads them (`first`: the position of
+        `other`), then the op."""
+        other = self._tensor_operand(name, other, "other", position=first)
+        params = (("rtol", "float"), ("atol", "float"), ("equal_nan", "bool"))
+        rtol, atol, equal_nan = _arguments(name, args, kwargs, params, first=first + 1)
+        attrs = {"rtol": 1e-05 if rtol is None else rtol, "atol": 1e-08 if atol is None else atol}
+        return self._call("isclose", [self, other], {**attrs, "equal_nan": equal_nan})
+
+    def isclose(self, other, *args, **kwargs) -> Tensor:
+        """torch.Tensor.isclose(other, rtol=1e-05, atol=1e-08, equal_nan=False)."""
+        return self._isclose("isclose", other, args, kwargs, first=1)
+
+    def allclose(self, other, *args, **kwargs) -> bool:
+        """Whether isclose holds everywhere: a Python bool, read (one round trip)."""
+        return self._isclose("allclose", other, args, kwargs, first=1).all().item()
+
+    def equal(self, other) -> bool:
+        """Whether other has self's shape and equal values, compared in the promoted dtype
+        (nan is unequal): a Python bool, read (one round trip) where the shapes match."""
+        other = self._tensor_operand("equal", other, "other")
+        return self.shape == other.shape and self.eq(other).all().item()
+
     def __pos__(self) -> Tensor:
         return self
 
@@ -1258,26 +1397,51 @@ class Tensor:
                 f"uniform_ expects to return a [from, to) range, but found "
                 f"from={rules.c10_str(from_)} > to={rules.c10_str(to)}"
             )
-        return self._draw("uniform_", "check_uniform_bounds", generator, "rand", to - from_, from_)
+        return self._draw(
+            "uniform_",
+            generator,
+            lambda: self._session.rand(*self.shape, dtype=self.dtype) * (to - from_) + from_,
+            "check_uniform_bounds",
+        )
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
         """Values drawn from N(mean, std²) on the server, by the session's generator."""
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {rules.c10_str(std)}")
-        return self._draw("normal_", "normal_kernel_cpu", generator, "randn", std, mean)
+        return self._draw(
+            "normal_",
+            generator,
+            lambda: self._session.randn(*self.shape, dtype=self.dtype) * std + mean,
+            "normal_kernel_cpu",
+        )
 
-    def _draw(self, name: str, kernel: str, generator, factory: str, scale, shift) -> Tensor:
-        """self filled in place with `factory` (rand or randn) draws * scale + shift."""
-        if generator is not None:
-            raise Unsupported("gradrpc: generator= is not supported (the session draws)")
-        if not rules.is_float(self._meta.dtype):
+    def random_(self, *args, generator=None, **kwargs) -> Tensor:
+        """Integers drawn uniformly from [from, to) on the server, by the session's generator
+        (not torch's numbers): random_(), random_(to) or random_(from, to); without `to`, up
+        to the dtype's largest (2^24 for float32, 2^53 for float64, 2^63 - 1 for int64, 1 for
+        bool), as torch's."""
+        from . import factories
+
+        low, high = _random_arguments(args, kwargs)
+        return self._draw(
+            "random_",
+            generator,
+            lambda: factories.random_integers(  # stacklevel 5: it, this lambda, _draw, this, user
+                self._session, self.shape, self._meta.dtype, low, high, False, stacklevel=5
+            ),
+        )
+
+    def _draw(self, name: str, generator, draws: Callable[[], Tensor], kernel: str = "") -> Tensor:
+        """self filled in place with `draws()`, made by the session's generator; `kernel`
+        names torch's refusal of a self that is not floating, where it has one."""
+        refuse_generator(generator)
+        if kernel and not rules.is_float(self._meta.dtype):
             type_name = rules.TORCH_TYPE_NAME[self._meta.dtype]
             raise Unsupported(f"\"{kernel}\" not implemented for '{type_name}'")
         if self._check_history(False):
             raise Unsupported(f"gradrpc: {name} on a tensor with history is not supported yet")
         with no_grad():
-            draws = getattr(self._session, factory)(*self.shape, dtype=self.dtype)
-            return self._adopt(draws * scale + shift, name)
+            return self._adopt(draws(), name)
 
     def fill_(self, value) -> Tensor:
         """Every element set to `value`: a number (FillBackward2 on a tensor with history) or
@@ -1791,6 +1955,7 @@ def _is_ints(value) -> bool:
 # kind: (torch's name for it, the check); a kind written with a trailing "?" also takes None
 _ARG_TYPES = {
     "int": ("int", _is_int),
+    "float": ("float", lambda v: _number(v) is not None or (isinstance(v, Tensor) and v.ndim == 0)),
     "bool": ("bool", lambda v: isinstance(v, bool | np.bool_)),
     "ints": ("tuple of ints", _is_ints),
 }
@@ -1821,19 +1986,25 @@ def _arguments(name: str, args: tuple, kwargs: dict, params: tuple, first: int =
             )
         if kind.startswith("int") and value is not None:
             value = int(value) if _is_int(value) else tuple(int(v) for v in value)
+        if kind.startswith("float") and value is not None:
+            value = float(value)  # a 0-d tensor's value is read
         values.append(bool(value) if kind == "bool" else value)
     if kwargs:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     return values
 
 
-def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
-    """torch's error for max() or min() arguments that match none of its overloads."""
+def got_arguments(args: tuple, kwargs: dict) -> str:
+    """The kinds of the arguments given, as torch's overload errors list them."""
     got = ", ".join(
         [type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
     )
-    if kwargs and not args:
-        got += ", "
+    return got + ", " if kwargs and not args else got
+
+
+def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
+    """torch's error for max() or min() arguments that match none of its overloads."""
+    got = got_arguments(args, kwargs)
     why = (
         "some of the keywords were incorrect: " + ", ".join(kwargs)
         if kwargs
@@ -1845,6 +2016,53 @@ def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
         f"{name}() received an invalid combination of arguments - got ({got}), but expected "
         f"one of:\n * ()\n      didn't match because {why}\n * (Tensor other)\n"
         f"      didn't match because {why}\n * (int dim, bool keepdim = False)\n"
+    )
+
+
+def int_argument(value) -> int | None:
+    """An int argument as torch's parser takes it (a Python or NumPy integer, or a 0-d
+    integer tensor, read), else None."""
+    if isinstance(value, Tensor) and value.ndim == 0 and not value.is_floating_point():
+        value = value.item()
+    return int(value) if _is_int(value) else None
+
+
+def refuse_generator(generator) -> None:
+    if generator is not None:
+        raise Unsupported("gradrpc: generator= is not supported (the session draws)")
+
+
+_RANDOM_SIGNATURES = (
+    "*, torch.Generator generator = None",
+    "int from, int to, *, torch.Generator generator = None",
+    "int to, *, torch.Generator generator = None",
+)
+
+
+def _random_arguments(args: tuple, kwargs: dict) -> tuple[int, int | None]:
+    """random_'s (from, to) from its three signatures: (), (to), (from, to); a `to` of None
+    stands for the dtype's largest."""
+    if len(args) > 2:
+        raise TypeError(f"random_() takes 2 positional arguments but {len(args)} were given")
+    keywords = dict(kwargs)
+    given = [*args, *([keywords.pop("to")] if "to" in keywords else [])]
+    ints = [int_argument(value) for value in given]
+    if not keywords:
+        if not given:
+            return 0, None
+        if len(given) == 1 and ints[0] is not None:
+            return 0, ints[0]
+        if len(given) == 2 and ints[0] is not None and (given[1] is None or ints[1] is not None):
+            return ints[0], ints[1]
+    lines = [f" * ({signature})\n" for signature in _RANDOM_SIGNATURES]
+    if len(args) == 2 and not kwargs:  # torch blames both on its first signature
+        marked = ", ".join(f"!{type(a).__name__}!" for a in args)
+        lines[0] += (
+            f"      didn't match because some of the arguments have invalid types: ({marked})\n"
+        )
+    raise TypeError(
+        f"random_() received an invalid combination of arguments - got "
+        f"({got_arguments(args, kwargs)}), but expected one of:\n" + "".join(lines)
     )
 
 

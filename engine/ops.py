@@ -233,6 +233,41 @@ for _name, _predicate in {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.i
     _op(_name, lambda n, g: (None,), own_dtype=("self",))(_predicate)
 
 
+# Logical and bitwise ops: NumPy's own loops; their bool and int64 results never require
+# grad, so there is no vjp to run. The logical ones take their inputs in the promoted dtype
+# (logical_not in its own), the bitwise ones in the result's.
+for _name, _function in {
+    "logical_and": np.logical_and,
+    "logical_or": np.logical_or,
+    "logical_xor": np.logical_xor,
+    "bitwise_and": np.bitwise_and,
+    "bitwise_or": np.bitwise_or,
+    "bitwise_xor": np.bitwise_xor,
+}.items():
+    _op(_name, lambda n, g: (None, None))(_function)
+_op("logical_not", lambda n, g: (None,), own_dtype=("self",))(np.logical_not)
+_op("bitwise_not", lambda n, g: (None,))(np.invert)
+
+
+@_op("isclose", lambda n, g: (None, None))
+def isclose(a, b, rtol, atol, equal_nan):
+    """a == b (nan == nan too with equal_nan), or |a - b| <= atol + rtol |b| where |a - b| is
+    finite, computed as torch's: the tolerance in the inputs' dtype (float32 for integers,
+    whose difference is compared in it, and for bools, converted first); none when both
+    tolerances are 0."""
+    close = a == b
+    if equal_nan and a.dtype.kind == "f":
+        close |= np.isnan(a) & np.isnan(b)
+    if rtol == 0 and atol == 0:
+        return close
+    if a.dtype.kind == "b":
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    tolerance = a.dtype.type if a.dtype.kind == "f" else np.float32
+    allowed = tolerance(atol) + np.abs(tolerance(rtol) * b.astype(tolerance))
+    actual = np.abs(a - b)
+    return close | (np.isfinite(actual) & (actual.astype(tolerance) <= allowed))
+
+
 def _extreme_of_two_vjp(smaller: bool):
     """The vjp of maximum, or of minimum (`smaller`), which is maximum's with the operands'
     roles swapped."""

@@ -597,16 +597,23 @@ for _name, _doc in _COMPARISONS.items():
 # ---- elementwise extremes: maximum and minimum of two tensors, clamp to number bounds
 
 
+def _two_tensors(name: str, operands: Sequence[Operand]) -> tuple[TensorMeta, TensorMeta]:
+    """The operands of a function of two tensors (input, other), with torch's error for a
+    number in either place."""
+    _check_operands(name, operands, 2)
+    for i, (o, arg) in enumerate(zip(operands, ("input", "other"), strict=True)):
+        if not isinstance(o, TensorMeta):
+            raise InvalidArgument(
+                f"{name}(): argument '{arg}' (position {i + 1}) must be Tensor, not "
+                f"{type(o).__name__}"
+            )
+    return operands[0], operands[1]
+
+
 def _extreme_of_two_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-        _check_operands(name, operands, 2)
-        for i, (o, arg) in enumerate(zip(operands, ("input", "other"), strict=True)):
-            if not isinstance(o, TensorMeta):
-                raise InvalidArgument(
-                    f"{name}(): argument '{arg}' (position {i + 1}) must be Tensor, not "
-                    f"{type(o).__name__}"
-                )
-        return meta(broadcast_shapes(*(t.shape for t in operands)), result_type(operands))
+        a, b = _two_tensors(name, operands)
+        return meta(broadcast_shapes(a.shape, b.shape), result_type(operands))
 
     return infer
 
@@ -871,6 +878,128 @@ for _name, _doc in {
             _nothing,
         )
     )
+
+
+# ---- logical and bitwise ops, closeness
+
+
+def _logical_of_two_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        a, b = _two_tensors(name, operands)
+        return meta(broadcast_shapes(a.shape, b.shape), "bool")
+
+    return infer
+
+
+for _name, _doc in {
+    "logical_and": "x and y",
+    "logical_or": "x or y",
+    "logical_xor": "x xor y",
+}.items():
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise {_doc} as bool, broadcasting, where a value is true when nonzero (nan "
+            "too) in the inputs' promoted dtype; inputs of any dtype; not differentiable.",
+            ("self", "other"),
+            (False, False),
+            _logical_of_two_infer(_name),
+            _named(""),
+            _nothing,
+            computes_in=lambda operands, out: result_type(operands),
+        )
+    )
+_register(
+    OpSpec(
+        "logical_not",
+        "torch.logical_not",
+        "Elementwise x == 0 as bool (nan is true, so its negation false); not differentiable.",
+        ("self",),
+        (False,),
+        _predicate_infer("logical_not"),
+        _named(""),
+        _nothing,
+    )
+)
+
+
+def _bitwise_infer(name: str, arity: int):
+    """Integers and bools in the operands' promoted dtype (a number takes part as torch's
+    wrapped scalar), broadcast; a floating one is torch's kernel refusal."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, arity)
+        tensors = _tensors(operands)
+        if not tensors:
+            raise InvalidArgument(f"{name}(): at least one input must be a Tensor")
+        shape = broadcast_shapes(*(t.shape for t in tensors))
+        dtype = result_type(operands)
+        if is_float(dtype):
+            raise Unsupported(f"\"{name}_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+        return meta(shape, dtype)
+
+    return infer
+
+
+for _name, _doc in {
+    "bitwise_and": "self & other",
+    "bitwise_or": "self | other",
+    "bitwise_xor": "self ^ other",
+    "bitwise_not": "~self (for bools, not self)",
+}.items():
+    _arity = 1 if _name == "bitwise_not" else 2
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise {_doc} of int64 or bool inputs, in their promoted dtype"
+            + (", broadcasting; either input may be a number" if _arity == 2 else "")
+            + "; not differentiable.",
+            ("self", "other")[:_arity],
+            (False,) * _arity,
+            _bitwise_infer(_name, _arity),
+            _named(""),
+            _nothing,
+            computes_in=lambda operands, out: out.dtype,
+        )
+    )
+
+
+def _isclose_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    a, b = _two_tensors("isclose", operands)
+    if a.dtype != b.dtype:
+        raise DtypeMismatch(f"{TORCH_TYPE_NAME[a.dtype]} did not match {TORCH_TYPE_NAME[b.dtype]}")
+    for tolerance in ("rtol", "atol"):
+        if not attrs[tolerance] >= 0:
+            raise ComputeError(
+                f"{tolerance} must be greater than or equal to zero, but got "
+                f"{c10_str(attrs[tolerance])}"
+            )
+    return meta(broadcast_shapes(a.shape, b.shape), "bool")
+
+
+_register(
+    OpSpec(
+        "isclose",
+        "torch.isclose",
+        "Elementwise self == other, or |self - other| <= atol + rtol |other| where the left "
+        "side is finite, as bool, broadcasting; with equal_nan two nans are close too. Inputs "
+        "of one dtype, computed in it (bools as float32; an int64 difference is compared in "
+        "float32, as torch's); not differentiable.",
+        ("self", "other"),
+        (False, False),
+        _isclose_infer,
+        _named(""),
+        _nothing,
+        (
+            Attr("rtol", "float", "The relative tolerance (not negative).", 1e-05),
+            Attr("atol", "float", "The absolute tolerance (not negative).", 1e-08),
+            Attr("equal_nan", "bool", "Whether two nans are close.", False),
+        ),
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
 
 
 # ---- activations (torch.nn.functional's, with their attributes)
@@ -3778,7 +3907,10 @@ _register(
 
 # ---------------------------------------------------------------- factories
 
-FACTORIES = ("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange", "linspace")
+FACTORIES = (
+    *("zeros", "ones", "full", "empty", "eye", "rand", "randn", "arange", "linspace"),
+    *("randint", "randperm"),
+)
 
 
 _FLOAT32_MAX = 3.4028234663852886e38
@@ -3831,17 +3963,110 @@ def check_linspace_bounds(start: float, end: float, dtype: str) -> None:
             raise DtypeMismatch(overflow)
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_MANTISSA_DIGITS = {"float32": 24, "float64": 53}
+
+
+def random_range(low: int, high: int | None, dtype: str) -> tuple[int, int]:
+    """torch's random_(from, to) as the inclusive range [low, high - 1] it draws integers
+    from; without `high`, up to the dtype's largest (2^24 for float32, 2^53 for float64,
+    2^63 - 1 for int64, 1 for bool), or the whole int64 range from -2^63; for a float dtype,
+    bounds beyond 2^digits moved as torch moves them (`_float_from`, `_float_to`). torch's
+    checks, in its order."""
+    digits = _MANTISSA_DIGITS.get(dtype)
+    if high is not None:
+        if not low < high:
+            raise ComputeError(
+                f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+            )
+        if digits:
+            low, high = _float_from(low, digits), _float_to(high, digits)
+            if not low < high:
+                raise ComputeError(
+                    "random_ expects 'from' casted to dtype to be less than 'to' casted to "
+                    f"dtype, but got from={low} >= to={high}"
+                )
+        last = high - 1
+    elif low == _INT64_MIN:
+        if dtype == "bool":
+            raise Unsupported("\"random_full_64_bits_range_kernel_cpu\" not implemented for 'Bool'")
+        return low, _INT64_MAX
+    elif digits:
+        low, last = _float_from(low, digits), 2**digits
+        if not low < last:
+            raise ComputeError(
+                "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' "
+                f"casted to dtype, but got from={low} > to_inc={last}"
+            )
+    else:
+        last = 1 if dtype == "bool" else _INT64_MAX
+    if dtype == "bool":
+        for name, bound in (("from", low), ("to - 1", last)):
+            if not 0 <= bound <= 1:
+                raise ComputeError(f"{name} is out of bounds for bool")
+    return low, last
+
+
+def _float_from(low: int, digits: int) -> int:
+    """torch's update_from for a float of `digits` significant bits: where low + 1 rounds to
+    below low, low moves to that float plus the spacing of floats at |low + 1| over 2."""
+    above = _rounded_to_bits(low + 1, digits)
+    return above + (1 << (abs(low + 1).bit_length() - digits)) if above < low else low
+
+
+def _float_to(high: int, digits: int) -> int:
+    """torch's update_to: where high - 1 rounds to high or above, high moves to that float
+    minus the spacing of floats at |high - 1| over 2."""
+    below = _rounded_to_bits(high - 1, digits)
+    return below - (1 << (abs(high - 1).bit_length() - digits)) if below >= high else high
+
+
+def _rounded_to_bits(value: int, digits: int) -> int:
+    """`value` rounded to `digits` significant bits, halves to even, as C++ converts an
+    int64 to a float of that precision."""
+    shift = abs(value).bit_length() - digits
+    if shift <= 0:
+        return value
+    quotient, remainder = divmod(abs(value), 1 << shift)
+    half = 1 << (shift - 1)
+    quotient += remainder > half or (remainder == half and quotient & 1)
+    return (quotient << shift) * (1 if value >= 0 else -1)
+
+
+def random_precision_warnings(low: int, high: int | None, dtype: str) -> list[str]:
+    """torch's warnings for a float dtype's random range (as random_range takes it) with a
+    bound beyond ±2^digits, where not every integer is a value of the dtype (none for the
+    whole int64 range)."""
+    if not is_float(dtype) or (high is None and low == _INT64_MIN):
+        return []
+    low, last = random_range(low, high, dtype)
+    digits = _MANTISSA_DIGITS[dtype]
+    return [
+        f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
+        f"{C_TYPE_NAME[dtype]} can support discrete uniform distribution only within this "
+        "range. This warning will become an error in version 1.7 release, please fix the "
+        "code in advance (Triggered internally at "
+        f"/__w/pytorch/pytorch/aten/src/ATen/native/DistributionTemplates.h:{line}.)"
+        for name, bound, line in (("from", low, 110), ("to - 1", last, 111))
+        if not -(2**digits) <= bound <= 2**digits
+    ]
+
+
 def c10_str(value: float) -> str:
-    """A number as torch prints it in messages (inf, nan, 1, 1.5)."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return str(int(value)) if value == int(value) else repr(value)
+    """A double as torch prints it in messages, C++'s six significant digits (inf, nan, 1,
+    1.5, 1.23457, 1e+20)."""
+    return f"{float(value):g}"
 
 
-def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: bool) -> TensorMeta:
-    """Validate a factory call and return its result's metadata."""
+def factory_meta(
+    factory: str,
+    shape: Sequence[int],
+    dtype: str,
+    requires_grad: bool,
+    bounds: tuple[int, int | None] = (0, None),
+) -> TensorMeta:
+    """Validate a factory call and return its result's metadata (`bounds`: randint's low and
+    high, as `random_range` takes them)."""
     if factory not in FACTORIES:
         raise InvalidValue(f"unknown factory '{factory}'; expected one of {', '.join(FACTORIES)}")
     if dtype not in DTYPES:
@@ -3849,9 +4074,9 @@ def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: 
     shape = tuple(int(s) for s in shape)
     if factory == "eye" and len(shape) != 2:
         raise InvalidValue("eye takes a shape of two dimensions [n, m]")
+    if factory in ("arange", "linspace", "randperm") and len(shape) != 1:
+        raise InvalidValue(f"{factory} takes a shape of one dimension [n]")
     if factory in ("arange", "linspace"):
-        if len(shape) != 1:
-            raise InvalidValue(f"{factory} takes a shape of one dimension [n]")
         if dtype == "bool":
             raise Unsupported(f"\"{factory}_cpu\" not implemented for 'Bool'")
         if factory == "linspace" and shape[0] < 0:
@@ -3867,6 +4092,10 @@ def factory_meta(factory: str, shape: Sequence[int], dtype: str, requires_grad: 
     if factory in ("rand", "randn") and not is_float(dtype):
         name = "normal_" if factory == "randn" else "check_uniform_bounds"
         raise Unsupported(f"\"{name}\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+    if factory == "randperm" and dtype == "bool":
+        raise Unsupported("\"randperm\" not implemented for 'Bool'")
+    if factory == "randint":
+        random_range(*bounds, dtype)
     check_requires_grad(dtype, requires_grad, "creation")
     return meta(shape, dtype)
 

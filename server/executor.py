@@ -130,7 +130,8 @@ def _upload(session: Session, op: pb.UploadOperation) -> None:
 
 def _factory(session: Session, op: pb.FactoryOperation) -> None:
     dtype = dtype_name(op.dtype)
-    meta = rules.factory_meta(op.factory, op.shape, dtype, op.requires_grad)
+    bounds = (op.low, op.high if op.HasField("high") else None)
+    meta = rules.factory_meta(op.factory, op.shape, dtype, op.requires_grad, bounds)
     check_shape(meta.shape, dtype)
     if op.factory == "full":
         overflow = rules.scalar_overflow(op.fill_value, dtype)
@@ -151,6 +152,12 @@ def _factory(session: Session, op: pb.FactoryOperation) -> None:
             data = session.rng.random(shape, dtype=np_dtype)
         case "randn":
             data = session.rng.standard_normal(shape, dtype=np_dtype)
+        case "randint":
+            low, last = rules.random_range(*bounds, dtype)
+            draws = session.rng.integers(low, last, shape, np.int64, endpoint=True)
+            data = draws.astype(np_dtype)
+        case "randperm":
+            data = session.rng.permutation(shape[0]).astype(np_dtype)
         case "arange":
             data = _arange(op.start, op.step, shape[0], np_dtype)
         case "linspace":

@@ -41,8 +41,11 @@ TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12,
 BINARY = ("add", "sub", "rsub", "mul", "div")
 UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos")
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
+LOGICAL = ("logical_and", "logical_or", "logical_xor")
+BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor")
 UNARY_DOMAIN = {"log": POS, "sqrt": POS, "reciprocal": POS}
 TIES = "ties"  # values drawn from three, so that maxima repeat
+ZEROS = "zeros"  # zeros common (nan among floats): truth values, equal pairs
 
 CASES: list[Case] = []
 for _op in BINARY:
@@ -224,6 +227,55 @@ for _op in COMPARISONS:  # int64 draws from 1..4: equal pairs are common
         C(_op, T((2, 3), dtype="bool", grad=False), T((2, 3), dtype="bool", grad=False)),
         C(_op, T((2, 3), dtype="bool", grad=False), 0.5),
     ]
+for _op in LOGICAL:
+    CASES += [
+        C(_op, T((3, 4), ZEROS), T((3, 4), ZEROS)),  # requires grad, yet no gradient
+        C(_op, T((3, 1, 4), ZEROS, grad=False), T((2, 4), ZEROS, grad=False)),
+        C(_op, T((), ZEROS), T((2, 3), ZEROS)),
+        C(_op, T((2, 3), ZEROS, "int64", grad=False), T((3,), dtype="bool", grad=False)),
+        C(_op, T((2, 3), ZEROS), T((2, 3), ZEROS, "int64", grad=False)),
+        C(_op, T((2, 3), ZEROS, "float64"), T((), ZEROS, "float32")),
+    ]
+CASES += [
+    C("logical_not", T((3, 4), ZEROS)),
+    C("logical_not", T((), ZEROS)),
+    C("logical_not", T((2, 3), ZEROS, "int64", grad=False)),
+]
+for _op in BITWISE:
+    CASES += [
+        C(_op, T((3, 4), ZEROS, "int64", grad=False), T((3, 4), dtype="int64", grad=False)),
+        C(_op, T((3, 1, 4), dtype="bool", grad=False), T((2, 4), dtype="bool", grad=False)),
+        C(_op, T((), dtype="int64", grad=False), T((2, 3), dtype="bool", grad=False)),
+        C(_op, T((2, 3), dtype="bool", grad=False), True),
+        C(_op, T((2, 3), dtype="bool", grad=False), 6),  # int64, as torch promotes it
+        C(_op, 5, T((2, 3), dtype="int64", grad=False)),
+        C(_op, T((2, 3), dtype="int64", grad=False), -(2**62) - 3),  # the high bits
+    ]
+CASES += [
+    C("bitwise_not", T((3, 4), ZEROS, "int64", grad=False)),
+    C("bitwise_not", T((), dtype="bool", grad=False)),
+    C("bitwise_not", T((2, 3), dtype="bool", grad=False)),
+]
+CASES += [
+    C("isclose", T((3, 4), ZEROS), T((3, 4), ZEROS)),
+    C("isclose", T((3, 4), ZEROS), T((3, 4), ZEROS), equal_nan=True),
+    C("isclose", T((3, 1, 4)), T((2, 4)), rtol=0.5),
+    C("isclose", T((2, 3)), T(()), rtol=0.0, atol=1.0),
+    C("isclose", T((2, 3), ZEROS), T((2, 3), ZEROS), rtol=0.0, atol=0.0),  # equality alone
+    C("isclose", T((2, 3), ZEROS, "int64", grad=False), T((3,), dtype="int64", grad=False), atol=1),
+    C(
+        "isclose",
+        T((2, 3), dtype="int64", grad=False),
+        T((2, 3), dtype="int64", grad=False),
+        rtol=0.4,
+    ),
+    C(
+        "isclose",
+        T((2, 3), dtype="bool", grad=False),
+        T((2, 3), dtype="bool", grad=False),
+        atol=0.5,
+    ),
+]
 CASES += [
     C("mm", T((3, 4)), T((4, 5))),
     C("mm", T((1, 4)), T((4, 1))),
@@ -701,6 +753,8 @@ TORCH: dict[str, Callable] = {
         torch.round(x) if decimals is None else torch.round(x, decimals=decimals)
     ),
     **{name: getattr(torch, name) for name in COMPARISONS},
+    **{name: getattr(torch, name) for name in (*LOGICAL, "logical_not", *BITWISE, "bitwise_not")},
+    "isclose": torch.isclose,
     "mm": torch.mm,
     "mv": torch.mv,
     "dot": torch.dot,
@@ -885,6 +939,9 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
         return rng.random(shape) < 0.5
     if operand.domain == INDEX:
         return rng.integers(-3, 3, shape).astype(np.int64)
+    if operand.domain == ZEROS:
+        choices = [0, 0, 1, 3] if dtype == "int64" else [0.0, -0.0, 1.5, -2.0, np.nan]
+        return np.asarray(rng.choice(choices, shape), dtype=dtype)
     if dtype == "int64":
         return rng.integers(1, 5, shape).astype(np.int64)
     if operand.domain == POS:
@@ -1255,11 +1312,61 @@ def _compare_outcome(case: Case, seed: int) -> None:
     _check_forward(Run(graph.call(case.op, ours, case.attrs), their_result, [], []))
 
 
-@pytest.mark.parametrize("op", [*BINARY, "pow"])
+@pytest.mark.parametrize("op", [*BINARY, "pow", *LOGICAL, *BITWISE, "isclose"])
 @pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
 def test_binary_dtype_promotion_matches_torch(op: str, a: str, b: str) -> None:
+    """Each pairing of dtypes, ranks and numbers: torch's result, or its error (a number where
+    torch takes only tensors, a floating bitwise operand, isclose's two dtypes)."""
     case = C(op, KINDS[a], KINDS[b])
     _compare_outcome(case, _seed(op, a, b))
+
+
+@pytest.mark.parametrize("op", ["logical_not", "bitwise_not"])
+@pytest.mark.parametrize("kind", [k for k, v in KINDS.items() if isinstance(v, T)])
+def test_unary_logical_and_bitwise_dtypes_match_torch(op: str, kind: str) -> None:
+    _compare_outcome(C(op, KINDS[kind]), _seed(op, kind))
+
+
+@pytest.mark.parametrize(
+    ("operands", "attrs"),
+    [
+        ((T((2, 3)), T((2, 3))), {"rtol": -1.0}),
+        ((T((2, 3)), T((2, 3))), {"atol": -0.5}),
+        ((T((2, 3)), T((2, 3))), {"atol": float("nan")}),
+        ((T((2, 3)), T((2, 3))), {"rtol": -1e20}),
+        ((T((2, 3)), T((2, 3), dtype="float64")), {"rtol": -1.0}),  # the dtypes first
+        ((T((2, 3)), T((3, 2))), {"rtol": -1.0}),  # the tolerances before the shapes
+        ((T((2, 3)), T((3, 2))), {}),
+    ],
+    ids=str,
+)
+def test_isclose_checks_match_torch(operands: tuple, attrs: dict) -> None:
+    _compare_outcome(C("isclose", *operands, **attrs), _seed("isclose", operands, attrs))
+
+
+@pytest.mark.parametrize("dtype", [*FLOATS, "int64"])
+def test_isclose_at_the_tolerance_matches_torch(dtype: str) -> None:
+    """Differences within an ulp or two of atol + rtol |other|: torch's verdict on each of
+    10,000 elements, the tolerance rounded in the inputs' dtype (float32 for int64), where
+    evaluating the inequality in float64 differs on some float32 ones."""
+    rng = np.random.default_rng(_seed("isclose", dtype))
+    n, rtol, atol = 10_000, 1e-3, 1e-4
+    if dtype == "int64":
+        other = rng.integers(-1000, 1000, n)
+        x = other + rng.integers(-12, 13, n)
+        rtol, atol = 0.01, 1.0
+    else:
+        other = (rng.standard_normal(n) * 10).astype(dtype)
+        ulps = 1 + rng.integers(-2, 3, n) * np.finfo(dtype).eps
+        x = (other + (atol + rtol * np.abs(other)) * rng.choice([-1, 1], n) * ulps).astype(dtype)
+    attrs = {"rtol": rtol, "atol": atol}
+    ours = graph.call("isclose", [graph.Tensor(x), graph.Tensor(other)], attrs).data
+    theirs = torch.isclose(torch.from_numpy(x), torch.from_numpy(other), **attrs).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+    assert 0.3 < theirs.mean() < 0.7  # the boundary is where the elements are
+    wide = other.astype(np.float64)
+    in_float64 = np.abs(x - wide) <= atol + rtol * np.abs(wide)
+    assert (in_float64 != theirs).any() == (dtype == "float32")
 
 
 @pytest.mark.parametrize("alpha", [2, -1, 0.5, True])
@@ -1330,6 +1437,10 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("softplus", T(SPECIAL.shape), beta=2.0),
         C("smooth_l1_loss", T(SPECIAL.shape), T(SPECIAL.shape), reduction="none"),
         C("huber_loss", T(SPECIAL.shape), T(SPECIAL.shape), reduction="none"),
+        *(C(op, T(SPECIAL.shape), T(SPECIAL.shape)) for op in (*LOGICAL, "isclose")),
+        C("logical_not", T(SPECIAL.shape)),
+        C("isclose", T(SPECIAL.shape), T(SPECIAL.shape), rtol=0.5, equal_nan=True),
+        C("isclose", T(SPECIAL.shape), T(SPECIAL.shape), rtol=float("inf")),
     ],
     ids=lambda c: c.id,
 )

@@ -537,6 +537,38 @@ def test_arange_factory(session):
     assert ints.tolist() == [2**53, 2**53 - 2**52, 0]
 
 
+def test_randint_and_randperm_factories(session):
+    """randint draws integers from [low, high) in the dtype, up to the dtype's largest
+    without high (the whole int64 range from -2^63); randperm a permutation of 0 to n - 1;
+    torch's range checks refuse an empty range and a bool one beyond [0, 1]."""
+    ints, floats, bools, whole, permutation = session.execute(
+        [
+            factory(1, "randint", [1000], pb.DATA_TYPE_INT64, low=-3, high=4),
+            factory(2, "randint", [1000], low=5),
+            factory(3, "randint", [1000], pb.DATA_TYPE_BOOL),
+            factory(4, "randint", [1000], pb.DATA_TYPE_INT64, low=-(2**63)),
+            factory(5, "randperm", [50], pb.DATA_TYPE_INT64),
+        ],
+        fetches=[1, 2, 3, 4, 5],
+    )
+    assert ints.dtype == np.int64 and set(ints.tolist()) == set(range(-3, 4))
+    assert floats.dtype == np.float32 and (floats == np.trunc(floats)).all()
+    assert floats.min() >= 5 and 2**23 < floats.max() <= 2**24
+    assert bools.dtype == np.bool_ and set(bools.tolist()) == {False, True}
+    assert whole.min() < -(2**61) and whole.max() > 2**61
+    assert sorted(permutation.tolist()) == list(range(50))
+    for op, code, reason in [
+        (factory(6, "randint", [2], low=5, high=5), Code.INVALID_ARGUMENT, "INVALID_COMPUTATION"),
+        (
+            factory(7, "randint", [2], pb.DATA_TYPE_BOOL, high=3),
+            Code.INVALID_ARGUMENT,
+            "INVALID_COMPUTATION",
+        ),
+        (factory(8, "randperm", [3], pb.DATA_TYPE_BOOL), Code.UNIMPLEMENTED, "UNSUPPORTED"),
+    ]:
+        expect_error(lambda op=op: session.execute([op]), code, reason)
+
+
 def test_linspace_factory(session):
     """steps numbers from start to end: start + i * step for the first half, end - (n - 1 -
     i) * step for the rest (so both ends are exact), in float64 truncated for int64; a bound

@@ -155,7 +155,7 @@ class UploadOperation(_message.Message):
     def __init__(self, output: _Optional[int] = ..., value: _Optional[_Union[TensorValue, _Mapping]] = ..., requires_grad: _Optional[bool] = ...) -> None: ...
 
 class FactoryOperation(_message.Message):
-    __slots__ = ("output", "factory", "shape", "dtype", "fill_value", "requires_grad", "start", "step", "end")
+    __slots__ = ("output", "factory", "shape", "dtype", "fill_value", "requires_grad", "start", "step", "end", "low", "high")
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     FACTORY_FIELD_NUMBER: _ClassVar[int]
     SHAPE_FIELD_NUMBER: _ClassVar[int]
@@ -165,6 +165,8 @@ class FactoryOperation(_message.Message):
     START_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    LOW_FIELD_NUMBER: _ClassVar[int]
+    HIGH_FIELD_NUMBER: _ClassVar[int]
     output: int
     factory: str
     shape: _containers.RepeatedScalarFieldContainer[int]
@@ -174,7 +176,9 @@ class FactoryOperation(_message.Message):
     start: float
     step: float
     end: float
-    def __init__(self, output: _Optional[int] = ..., factory: _Optional[str] = ..., shape: _Optional[_Iterable[int]] = ..., dtype: _Optional[_Union[DataType, str]] = ..., fill_value: _Optional[float] = ..., requires_grad: _Optional[bool] = ..., start: _Optional[float] = ..., step: _Optional[float] = ..., end: _Optional[float] = ...) -> None: ...
+    low: int
+    high: int
+    def __init__(self, output: _Optional[int] = ..., factory: _Optional[str] = ..., shape: _Optional[_Iterable[int]] = ..., dtype: _Optional[_Union[DataType, str]] = ..., fill_value: _Optional[float] = ..., requires_grad: _Optional[bool] = ..., start: _Optional[float] = ..., step: _Optional[float] = ..., end: _Optional[float] = ..., low: _Optional[int] = ..., high: _Optional[int] = ...) -> None: ...
 
 class Operand(_message.Message):
     __slots__ = ("handle", "float_value", "int_value", "bool_value")
