@@ -1109,9 +1109,9 @@ def _gathered(x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
     gather error for the first position out of range in row-major order."""
     if index.size == 0:
         return np.empty(index.shape, x.dtype)
-    dim %= max(x.ndim, 1)
-    x, flat_index = np.atleast_1d(x), np.atleast_1d(index)
-    x3, index3 = _three(x[_region(flat_index.shape, dim)], dim), _three(flat_index, dim)
+    dim, shape = dim % max(x.ndim, 1), index.shape
+    x, index = np.atleast_1d(x), np.atleast_1d(index)
+    x3, index3 = _three(x[_region(index.shape, dim)], dim), _three(index, dim)
     out = np.empty(index3.shape, x.dtype)
     bad = K.gather_along(x3, index3, out)
     if bad >= 0:
@@ -1119,7 +1119,7 @@ def _gathered(x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
             f"index {index3.reshape(-1)[bad]} is out of bounds for dimension {dim} with size "
             f"{x3.shape[1]}"
         )
-    return out.reshape(index.shape)
+    return out.reshape(shape)
 
 
 def _scattered_back(n, g: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, None]:
@@ -1175,7 +1175,7 @@ def index_select(x, index, dim):
     if x.ndim == 0:
         return np.array(x, copy=True)
     dim %= x.ndim
-    x3 = _c(x).reshape(_as_middle(x.shape, dim, 1))
+    x3 = _three(x, dim)
     out = np.empty((x3.shape[0], flat.size, x3.shape[2]), x.dtype)
     K.gather_middle(x3, flat, out)
     return out.reshape((*x.shape[:dim], flat.size, *x.shape[dim + 1 :]))
@@ -1216,7 +1216,7 @@ def _cumprod_vjp(n, g):
     dim = n.attrs["dim"] % max(y.ndim, 1)
     if y.ndim == 0 or y.shape[dim] == 1:  # torch returns g itself
         return (g,)
-    x3, y3, g3 = (_c(a).reshape(_as_middle(y.shape, dim, 1)) for a in (x, y, g))
+    x3, y3, g3 = (_three(a, dim) for a in (x, y, g))
     out = np.empty(y3.shape, y.dtype)
     K.cumprod_backward(x3, y3, g3, out)
     return (out.reshape(y.shape),)

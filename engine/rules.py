@@ -2526,7 +2526,6 @@ def _index_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
 
 
 _SORT_DIM = Attr("dim", "int", "The dimension to sort along (default -1, the last).", -1)
-_SORT_STABLE_DOC = "Keep equal elements in their order (torch's sort.stable overload)"
 _register(
     OpSpec(
         "argsort",
@@ -2545,7 +2544,7 @@ _register(
         (
             _SORT_DIM,
             Attr("descending", "bool", "Largest first (nan first).", False),
-            Attr("stable", "bool", f"{_SORT_STABLE_DOC}.", False),
+            Attr("stable", "bool", "Keep equal elements in their order.", False),
         ),
         computes_in=_in_own_dtype,
     )
@@ -2566,8 +2565,8 @@ _register(
             Attr(
                 "stable",
                 "bool",
-                f"{_SORT_STABLE_DOC}; names the node only: SortBackward1 when given, even "
-                "as false).",
+                "Names the node only: given (even as false), torch's sort.stable overload "
+                "(SortBackward1); absent, SortBackward0. The order is the indices'.",
             ),
         ),
         computes_in=_in_own_dtype,

@@ -1795,15 +1795,17 @@ _CUMPROD_ROWS = [
     [2.0, np.nan, 0.0, 3.0],
     [2.0, np.inf, 0.0, 3.0],
     [1e30, 1e30, 0.0, 2.0],
+    [np.inf, 0.1, 0.7, 0.3],
 ]
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("dim", [0, 1])
-def test_cumprod_gradient_with_zeros_matches_torch(dim: int, dtype: str) -> None:
+@pytest.mark.parametrize(("dim", "length"), [(0, 4), (1, 4), (1, 1)])
+def test_cumprod_gradient_with_zeros_matches_torch(dim: int, length: int, dtype: str) -> None:
     """torch's cumprod_backward divides by the input only before a row's first zero; at it,
-    the products after it up to the next zero; after it, nothing."""
-    data = np.array(_CUMPROD_ROWS, dtype)
+    the products after it up to the next zero; after it, nothing. Along a dim of one
+    element it passes the gradient on as it is (inf included)."""
+    data = np.array(_CUMPROD_ROWS, dtype)[:, :length] * 3
     data = data if dim == 1 else np.ascontiguousarray(data.T)
     upstream = np.random.default_rng(_seed("cumprod", dim, dtype)).standard_normal(data.shape)
     upstream = upstream.astype(dtype)
