@@ -1625,7 +1625,9 @@ class Tensor:
 
     def _gather(self, args: tuple, kwargs: dict, first: int) -> Tensor:
         params = (("dim", "int"), ("index", "Tensor"), ("sparse_grad", "bool"))
-        dim, index, sparse_grad = _arguments("gather", args, kwargs, params, first, 2, 2)
+        dim, index, sparse_grad = _arguments(
+            "gather", args, kwargs, params, first, required=2, positional=2
+        )
         if sparse_grad:
             raise Unsupported(
                 "gradrpc: sparse gradients (gather's sparse_grad=True) are not supported"

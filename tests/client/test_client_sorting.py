@@ -10,7 +10,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_raised_at_the_next_read, check_same
+from clientkit import check_error_at_line, check_raised_at_the_next_read, check_same, no_rpc
 
 NAN = float("nan")
 
@@ -439,3 +439,11 @@ def test_a_failed_gather_leaves_the_tensors_before_it_usable() -> None:
     expected = torch.arange(6.0).reshape(2, 3).requires_grad_()
     expected.cumsum(1).sum().backward()
     assert x.grad.tolist() == expected.grad.tolist()
+
+
+def test_sparse_gradients_are_not_supported(session) -> None:
+    """torch's gather(sparse_grad=True) gives a sparse gradient; gradrpc has no sparse
+    tensors, and says so at the line."""
+    x = gradrpc.ones(2, 3, requires_grad=True)
+    with no_rpc(session), pytest.raises(NotImplementedError, match=r"^gradrpc: .*sparse_grad"):
+        x.gather(1, gradrpc.tensor([[0], [2]]), sparse_grad=True)
