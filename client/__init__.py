@@ -18,7 +18,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
 from .session import Session, default_session
-from .tensor import Tensor, _apply, _arguments, _number, alpha_attrs
+from .tensor import Tensor, _apply, _arguments, _number, _sort_arguments, alpha_attrs
 
 float = float32
 double = float64
@@ -243,6 +243,49 @@ def stack(tensors, *args, **kwargs) -> Tensor:
     return _joined("stack", tensors, args, kwargs)
 
 
+def sort(input, *args, **kwargs):
+    """torch.sort(input, dim=-1, descending=False) or torch.sort(input, *, stable, dim=-1,
+    descending=False): input.sort(...), as a torch.return_types.sort."""
+    _check_input("sort", input)
+    return input._sort(args, kwargs, first=2)
+
+
+def argsort(input, *args, **kwargs) -> Tensor:
+    """torch.argsort: the indices of torch.sort with the same arguments."""
+    _check_input("argsort", input)
+    return input._argsort(*_sort_arguments("argsort", args, kwargs, first=2))
+
+
+def topk(input, *args, **kwargs):
+    """torch.topk(input, k, dim=-1, largest=True, sorted=True), a torch.return_types.topk."""
+    _check_input("topk", input)
+    return input._topk(args, kwargs, first=2)
+
+
+def gather(input, *args, **kwargs) -> Tensor:
+    """torch.gather(input, dim, index): input.gather(dim, index)."""
+    _check_input("gather", input)
+    return input._gather(args, kwargs, first=2)
+
+
+def index_select(input, *args, **kwargs) -> Tensor:
+    """torch.index_select(input, dim, index): input.index_select(dim, index)."""
+    _check_input("index_select", input)
+    return input._index_select(args, kwargs, first=2)
+
+
+def cumsum(input, *args, **kwargs) -> Tensor:
+    """torch.cumsum(input, dim, *, dtype=None): input.cumsum(dim, dtype=dtype)."""
+    _check_input("cumsum", input)
+    return input._cumulative("cumsum", args, kwargs, first=2)
+
+
+def cumprod(input, *args, **kwargs) -> Tensor:
+    """torch.cumprod(input, dim, *, dtype=None): input.cumprod(dim, dtype=dtype)."""
+    _check_input("cumprod", input)
+    return input._cumulative("cumprod", args, kwargs, first=2)
+
+
 def neg(input: Tensor) -> Tensor:
     return -input
 
@@ -385,6 +428,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "argsort",
     "autograd",
     "bitwise_and",
     "bitwise_not",
@@ -405,6 +449,8 @@ __all__ = [
     "connect",
     "cos",
     "cuda",
+    "cumprod",
+    "cumsum",
     "default_session",
     "detach",
     "device",
@@ -430,12 +476,14 @@ __all__ = [
     "from_numpy",
     "full",
     "full_like",
+    "gather",
     "ge",
     "get_printoptions",
     "greater",
     "greater_equal",
     "gt",
     "hsplit",
+    "index_select",
     "int64",
     "is_grad_enabled",
     "is_tensor",
@@ -497,6 +545,7 @@ __all__ = [
     "sign",
     "sin",
     "softmax",
+    "sort",
     "split",
     "split_with_sizes",
     "sqrt",
@@ -511,6 +560,7 @@ __all__ = [
     "tanh",
     "tensor",
     "tensor_split",
+    "topk",
     "transpose",
     "true_divide",
     "trunc",

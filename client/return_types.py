@@ -1,4 +1,5 @@
-"""torch.return_types: the named pairs that torch.max(x, dim) and torch.min(x, dim) return."""
+"""torch.return_types: the named pairs of values and indices that torch.max(x, dim),
+torch.min(x, dim), torch.sort and torch.topk return."""
 
 from __future__ import annotations
 
@@ -36,4 +37,12 @@ class max(_ValuesIndices):
 
 
 class min(_ValuesIndices):
+    __slots__ = ()
+
+
+class sort(_ValuesIndices):
+    __slots__ = ()
+
+
+class topk(_ValuesIndices):
     __slots__ = ()

@@ -20,7 +20,7 @@ from gradrpc.engine.errors import DtypeMismatch, InPlaceOnView, NoGradFn, Unsupp
 from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from . import indexing, printing, return_types
+from . import dtypes, indexing, printing, return_types
 from .dtypes import DTYPES, Size, as_dtype, check_available, device, float32, float64, int64
 from .grad_mode import is_grad_enabled, no_grad
 
@@ -1772,12 +1772,12 @@ class Tensor:
 
     def amax(self, *args, **kwargs) -> Tensor:
         """The largest element over all dims or `dim` (the gradient shared among ties)."""
-        dim, keepdim = _arguments("amax", args, kwargs, (("dim", "ints"), ("keepdim", "bool")))
+        dim, keepdim = _arguments("amax", args, kwargs, (("dim", "ints?"), ("keepdim", "bool")))
         return self._call("amax", [self], {"dim": dim, "keepdim": keepdim})
 
     def amin(self, *args, **kwargs) -> Tensor:
         """The smallest element over all dims or `dim` (the gradient shared among ties)."""
-        dim, keepdim = _arguments("amin", args, kwargs, (("dim", "ints"), ("keepdim", "bool")))
+        dim, keepdim = _arguments("amin", args, kwargs, (("dim", "ints?"), ("keepdim", "bool")))
         return self._call("amin", [self], {"dim": dim, "keepdim": keepdim})
 
     def argmax(self, *args, **kwargs) -> Tensor:
@@ -1799,6 +1799,113 @@ class Tensor:
         """Whether some element is nonzero, over all dims or `dim`, as bool."""
         dim, keepdim = _arguments("any", args, kwargs, (("dim", "ints?"), ("keepdim", "bool")))
         return self._call("any", [self], {"dim": dim, "keepdim": keepdim})
+
+    # ------------------------------------------------------------ sorting and selecting
+
+    def sort(self, *args, **kwargs):
+        """(values, indices) of self sorted along `dim` (default -1), nan largest, as a
+        torch.return_types.sort: x.sort(dim=-1, descending=False) (SortBackward0) or
+        x.sort(*, stable, dim=-1, descending=False) (SortBackward1). Ties come out in
+        torch's CPU order (see the op table's `argsort`)."""
+        return self._sort(args, kwargs, first=1)
+
+    def _sort(self, args: tuple, kwargs: dict, first: int):
+        dim, descending, stable = _sort_arguments("sort", args, kwargs, first)
+        indices = self._argsort(dim, descending, stable)
+        attrs = {"dim": dim} if stable is None else {"dim": dim, "stable": stable}
+        return return_types.sort((self._call("sort", [self, indices], attrs), indices))
+
+    def argsort(self, *args, **kwargs) -> Tensor:
+        """The indices of x.sort(...) with the same arguments."""
+        return self._argsort(*_sort_arguments("argsort", args, kwargs, first=1))
+
+    def _argsort(self, dim: int, descending: bool, stable: bool | None) -> Tensor:
+        attrs = {"dim": dim, "descending": descending, "stable": bool(stable)}
+        return self._call("argsort", [self], attrs)
+
+    def topk(self, *args, **kwargs):
+        """(values, indices) of the k largest (largest=False: smallest) elements along `dim`
+        (default -1), nan largest, as a torch.return_types.topk (TopkBackward0); sorted, or
+        in the order selected. Ties come out in torch's CPU order."""
+        return self._topk(args, kwargs, first=1)
+
+    def _topk(self, args: tuple, kwargs: dict, first: int):
+        params = (
+            ("k", "int"),
+            ("dim", "int", -1),
+            ("largest", "bool", True),
+            ("sorted", "bool", True),
+        )
+        k, dim, largest, in_order = _arguments("topk", args, kwargs, params, first, required=1)
+        attrs = {"k": k, "dim": dim, "largest": largest, "sorted": in_order}
+        indices = self._call("topk_indices", [self], attrs)
+        return return_types.topk((self._call("topk", [self, indices], {"dim": dim}), indices))
+
+    def gather(self, *args, **kwargs) -> Tensor:
+        """out[i][j] = self[index[i][j]][j] along dim 0, self[i][index[i][j]] along dim 1, and
+        so on (GatherBackward0; the gradient scatter-adds)."""
+        return self._gather(args, kwargs, first=1)
+
+    def _gather(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("dim", "int"), ("index", "Tensor"), ("sparse_grad", "bool"))
+        dim, index, sparse_grad = _arguments(
+            "gather", args, kwargs, params, first, required=2, positional=2
+        )
+        if sparse_grad:
+            raise Unsupported(
+                "gradrpc: sparse gradients (gather's sparse_grad=True) are not supported"
+            )
+        return self._call("gather", [self, self._coerce(index)], {"dim": dim})
+
+    def index_select(self, *args, **kwargs) -> Tensor:
+        """The slices of self along `dim` at the positions of a 1-d index, in its order
+        (IndexSelectBackward0; the gradient adds each slice back at its position)."""
+        return self._index_select(args, kwargs, first=1)
+
+    def _index_select(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("dim", "int"), ("index", "Tensor"))
+        dim, index = _arguments("index_select", args, kwargs, params, first, required=2)
+        return self._call("index_select", [self, self._coerce(index)], {"dim": dim})
+
+    # ------------------------------------------------------------ cumulative sums and products
+
+    def cumsum(self, *args, **kwargs) -> Tensor:
+        """The running sums along `dim`, in `dtype` if given (int64 for integers and bools;
+        CumsumBackward0)."""
+        return self._cumulative("cumsum", args, kwargs, first=1)
+
+    def cumprod(self, *args, **kwargs) -> Tensor:
+        """The running products along `dim`, in `dtype` if given (int64 for integers and
+        bools; CumprodBackward0, exact where self has zeros)."""
+        return self._cumulative("cumprod", args, kwargs, first=1)
+
+    def cumsum_(self, *args, **kwargs) -> Tensor:
+        return self._cumulative_in_place("cumsum", args, kwargs)
+
+    def cumprod_(self, *args, **kwargs) -> Tensor:
+        return self._cumulative_in_place("cumprod", args, kwargs)
+
+    def _cumulative_arguments(self, name: str, args: tuple, kwargs: dict, first: int) -> dict:
+        params = (("dim", "int"), ("dtype", "dtype?"))
+        dim, dtype = _arguments(name, args, kwargs, params, first, required=1, positional=1)
+        return {"dim": dim} if dtype is None else {"dim": dim, "dtype": dtype.name}
+
+    def _cumulative(self, name: str, args: tuple, kwargs: dict, first: int) -> Tensor:
+        return self._call(name, [self], self._cumulative_arguments(name, args, kwargs, first))
+
+    def _cumulative_in_place(self, name: str, args: tuple, kwargs: dict) -> Tensor:
+        """x.cumsum_(dim) / x.cumprod_(dim): computed in x's own dtype (torch's kernels have
+        none for bool), which a `dtype` must be."""
+        attrs = self._cumulative_arguments(f"{name}_", args, kwargs, first=1)
+        dtype = self._meta.dtype
+        if attrs.get("dtype", dtype) != dtype:
+            raise RuntimeError(
+                f"Bad in-place call: input tensor dtype {rules.C_TYPE_NAME[dtype]} and output "
+                f"tensor dtype {rules.C_TYPE_NAME[attrs['dtype']]} should match"
+            )
+        return self._in_place_of(
+            f"{name}_", lambda: self._call(name, [self], {**attrs, "dtype": dtype})
+        )
 
     def clamp(self, min=None, max=None) -> Tensor:
         """min(max(x, min), max) with number bounds (ClampBackward1) or tensor bounds
@@ -1958,28 +2065,51 @@ _ARG_TYPES = {
     "float": ("float", lambda v: _number(v) is not None or (isinstance(v, Tensor) and v.ndim == 0)),
     "bool": ("bool", lambda v: isinstance(v, bool | np.bool_)),
     "ints": ("tuple of ints", _is_ints),
+    "Tensor": ("Tensor", lambda v: isinstance(v, Tensor)),
+    "dtype": ("torch.dtype", lambda v: isinstance(v, dtypes.dtype)),
 }
 
 
-def _arguments(name: str, args: tuple, kwargs: dict, params: tuple, first: int = 1) -> list:
-    """Bind a method's arguments to `params` ((name, kind) pairs, each optional: None, or
-    False for a bool), with torch's errors for a wrong type or an unknown keyword; `first`
-    is the position torch counts the first of `args` as."""
-    if len(args) > len(params):
-        raise TypeError(
-            f"{name}() takes {len(params)} positional arguments but {len(args)} were given"
-        )
+def _arguments(
+    name: str,
+    args: tuple,
+    kwargs: dict,
+    params: tuple,
+    first: int = 1,
+    required: int = 0,
+    positional: int | None = None,
+) -> list:
+    """Bind a method's arguments to `params` as torch's argument parser does. Each param is
+    (name, kind) or (name, kind, default); the first `required` must be given, the others
+    default to None (False for a bool) unless stated; only the first `positional` (all by
+    default) may be given by position; None given for a kind without "?" is refused. torch's
+    TypeErrors for too many or missing arguments, a wrong type, or a repeated or unknown
+    keyword; `first` is the position torch counts the first of `args` as (2 for a
+    torch.<function> whose first argument is the input, which torch counts too)."""
+    shift = first - 1
+    most = len(params) if positional is None else positional
+    if len(args) > most:
+        raise TypeError(_extra_arguments(name, required + shift, most + shift, len(args) + shift))
     values = []
-    for position, (param, kind) in enumerate(params, start=1):
+    for position, (param, kind, *default) in enumerate(params, start=1):
         given = position <= len(args)
-        value = args[position - 1] if given else kwargs.pop(param, None)
         if given and param in kwargs:
             raise TypeError(f"{name}() got multiple values for argument '{param}'")
-        if value is None and kind == "bool":
-            value = False
+        if not given and param not in kwargs:
+            if position <= required:
+                missing = ", ".join(f'"{p[0]}"' for p in params[position - 1 : required])
+                count = required - position + 1
+                # torch's wording: "arguments" for one, "argument" for more
+                plural = "s" if count == 1 else ""
+                raise TypeError(
+                    f"{name}() missing {count} required positional argument{plural}: {missing}"
+                )
+            values.append(default[0] if default else False if kind == "bool" else None)
+            continue
+        value = args[position - 1] if given else kwargs.pop(param)
         type_name, check = _ARG_TYPES[kind.rstrip("?")]
-        if value is not None and not check(value):
-            where = f" (position {position + first - 1})" if given else ""
+        if not check(value) and not (value is None and kind.endswith("?")):
+            where = f" (position {position + shift})" if given else ""
             raise TypeError(
                 f"{name}(): argument '{param}'{where} must be {type_name}, "
                 f"not {type(value).__name__}"
@@ -1992,6 +2122,96 @@ def _arguments(name: str, args: tuple, kwargs: dict, params: tuple, first: int =
     if kwargs:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     return values
+
+
+def _extra_arguments(name: str, fewest: int, most: int, given: int) -> str:
+    """torch's error for more positional arguments than a signature takes."""
+    if fewest != most:
+        return f"{name}() takes from {fewest} to {most} positional arguments but {given} were given"
+    plural, verb = ("" if most == 1 else "s"), ("was" if given == 1 else "were")
+    return f"{name}() takes {most} positional argument{plural} but {given} {verb} given"
+
+
+def _sort_signatures(name: str, function: bool) -> list[tuple]:
+    """torch's two signatures of sort or argsort, the method's or the torch.<function>'s:
+    (params for _arguments, how many are required, how many may be positional, how many
+    arguments it takes with its input and `out`, the names it takes only by keyword, and
+    the signature as torch's errors print it)."""
+    lead = "Tensor input, " if function else ""
+    out = {"sort": "tuple of Tensors out = None", "argsort": "Tensor out = None"}[name]
+    plain_out = function and name == "sort"  # argsort's plain signature has no `out`
+    keyword = (("stable", "bool?" if name == "sort" else "bool"), ("dim", "int", -1))
+    keyword += (("descending", "bool"),)
+    return [
+        (
+            keyword,
+            1,
+            0,
+            3 + 2 * function,
+            {"stable", "dim", "descending", *(["out"] if function else [])},
+            f"({lead}*, bool stable, int dim = -1, bool descending = False"
+            + (f", {out})" if function else ")"),
+        ),
+        (
+            (("dim", "int", -1), ("descending", "bool")),
+            0,
+            2,
+            2 + function + plain_out,
+            {"out"} if plain_out else set(),
+            f"({lead}int dim = -1, bool descending = False"
+            + (f", *, {out})" if plain_out else ")"),
+        ),
+    ]
+
+
+def _sort_arguments(name: str, args: tuple, kwargs: dict, first: int) -> tuple:
+    """(dim, descending, stable) from the arguments of sort or argsort (`first` 2 for the
+    torch.<function>, whose input torch counts), by torch's two signatures: (dim=-1,
+    descending=False), where stable is None, or (*, stable, dim=-1, descending=False), where
+    it is a bool (sort's takes None, as False). torch's TypeErrors: the signature's own when
+    only one takes that many arguments, else the list of both."""
+    function = first == 2
+    signatures = _sort_signatures(name, function)
+    for params, required, positional, *_ in signatures:
+        try:
+            values = _arguments(name, args, dict(kwargs), params, first, required, positional)
+        except TypeError:
+            continue
+        if required:  # the keyword signature
+            stable, dim, descending = values
+            return dim, descending, bool(stable)
+        return (*values, None)
+    given = len(args) + len(kwargs) + function
+    plausible = [s for s in signatures if s[1] + function <= given <= s[3]]
+    if len(plausible) == 1:  # its own error
+        params, required, positional, *_ = plausible[0]
+        _arguments(name, args, dict(kwargs), params, first, required, positional)
+    positional = ["Tensor"] * function + [_type_name(a) for a in args]
+    keywords = [f"{k}={_type_name(v)}" for k, v in kwargs.items()]
+    got = ", ".join(positional + keywords) + (", " if keywords and not positional else "")
+    # torch marks every argument as wrong but a tensor input, its only one without a default
+    marked = ["Tensor"] * function + [f"!{_type_name(a)}!" for a in args]
+    marked += [f"{k}=!{_type_name(v)}!" for k, v in kwargs.items()]
+    lines = [f"{name}() received an invalid combination of arguments - got ({got}), but "]
+    lines[0] += "expected one of:"
+    why = "      didn't match because some of the"
+    for _, _, _, most, keyword_only, printed in signatures:
+        lines.append(f" * {printed}")
+        if given == most + printed.count("*"):  # torch counts the "*" as an argument here
+            wrong = [k for k in kwargs if k not in keyword_only]
+            if wrong:
+                lines.append(f"{why} keywords were incorrect: {', '.join(wrong)}")
+            else:
+                lines.append(f"{why} arguments have invalid types: ({', '.join(marked)})")
+    raise TypeError("\n".join(lines) + "\n")
+
+
+def _type_name(value) -> str:
+    """A value's type as torch's messages name it (module-qualified outside the builtins)."""
+    if isinstance(value, Tensor):
+        return "Tensor"
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def got_arguments(args: tuple, kwargs: dict) -> str:

@@ -1016,6 +1016,370 @@ def scatter_middle(values, positions, out, accumulate):
                     out[a, row, b] = values[a, p, b]
 
 
+@njit(
+    [f"int64({t}[:, :, ::1], int64[:, :, ::1], {t}[:, :, ::1])" for t in _MIDDLE_TYPES],
+    cache=True,
+    nogil=True,
+)
+def gather_along(x, index, out):
+    """out[a, j, b] = x[a, index[a, j, b], b]: torch's gather along the middle axis. Returns
+    the flat position in `index` of the first entry outside [0, x.shape[1]), or -1."""
+    n_a, n_j, n_b = index.shape
+    size = x.shape[1]
+    for a in range(n_a):
+        for j in range(n_j):
+            for b in range(n_b):
+                row = index[a, j, b]
+                if row < 0 or row >= size:
+                    return (a * n_j + j) * n_b + b
+                out[a, j, b] = x[a, row, b]
+    return -1
+
+
+@njit(
+    [f"void({t}[:, :, ::1], int64[:, :, ::1], {t}[:, :, ::1])" for t in _FLOATS],
+    cache=True,
+    nogil=True,
+)
+def scatter_add_along(values, index, out):
+    """out[a, index[a, j, b], b] += values[a, j, b], j increasing (gather_along's adjoint;
+    each element's sum in the order torch's scatter_add adds it)."""
+    n_a, n_j, n_b = index.shape
+    for a in range(n_a):
+        for j in range(n_j):
+            for b in range(n_b):
+                out[a, index[a, j, b], b] += values[a, j, b]
+
+
+# ---------------------------------------------------------------- cumulative products
+
+
+@njit(
+    [f"void({t}[:, :, ::1], {t}[:, :, ::1], {t}[:, :, ::1], {t}[:, :, ::1])" for t in _FLOATS],
+    cache=True,
+    nogil=True,
+)
+def cumprod_backward(x, y, g, out):
+    """torch's cumprod_backward of y = cumprod(x) along the middle axis, lane by lane, with
+    z the lane's first zero (n if none) and z' its next: for k < z, out[k] = (Σ_{k<=j<z}
+    y[j] g[j]) / x[k], the sum a float64 running sum from the end rounded at each step;
+    out[z] = (Σ_{z<=j<z'} g[j] Π_{z<i<=j} x[i]) y[z - 1] (no y factor for z = 0); 0 after z.
+    The products are rounded to x's dtype as torch's are."""
+    n_a, n, n_b = x.shape
+    rounded = np.empty(1, x.dtype)
+    for a in range(n_a):
+        for b in range(n_b):
+            z = 0
+            while z < n and x[a, z, b] != 0:
+                z += 1
+            total = 0.0
+            for k in range(n - 1, -1, -1):
+                if k < z:
+                    total += y[a, k, b] * g[a, k, b]
+                    rounded[0] = total
+                    out[a, k, b] = rounded[0] / x[a, k, b]
+                else:
+                    out[a, k, b] = 0
+            if z == n:
+                continue
+            product, total = 1.0, 0.0
+            for j in range(z, n):
+                if j > z:
+                    if x[a, j, b] == 0:
+                        break
+                    product *= x[a, j, b]
+                rounded[0] = product
+                total += rounded[0] * g[a, j, b]
+            rounded[0] = total
+            out[a, z, b] = rounded[0] * y[a, z - 1, b] if z > 0 else rounded[0]
+
+
+# ---------------------------------------------------------------- sorting
+# torch's CPU sort and topk order each row's (key, position) pairs with libstdc++'s
+# std::sort, std::stable_sort, std::nth_element and std::partial_sort. The unstable ones
+# leave equal keys in an order their algorithm decides, so these are ports of libstdc++'s,
+# step for step: introsort (median-of-three quicksort down to runs of 16, heapsort below
+# 2·log2(n) levels, then one insertion sort), introselect and heap selection. Keys move with
+# their positions in `order`; nan is larger than every number.
+
+
+@njit(cache=True, nogil=True)
+def _before(a, b, descending):
+    """Whether key a sorts before key b: torch's KeyValueCompAsc (nan last) or
+    KeyValueCompDesc (nan first)."""
+    if descending:
+        return (a != a and b == b) or a > b
+    return (a == a and b != b) or a < b
+
+
+@njit(cache=True, nogil=True)
+def _swap(keys, order, i, j):
+    keys[i], keys[j] = keys[j], keys[i]
+    order[i], order[j] = order[j], order[i]
+
+
+@njit(cache=True, nogil=True)
+def _move(keys, order, source, target):
+    keys[target] = keys[source]
+    order[target] = order[source]
+
+
+@njit(cache=True, nogil=True)
+def _linear_insert(keys, order, last, descending):
+    """__unguarded_linear_insert: the pair at `last` moved left past the keys it sorts before."""
+    key, position = keys[last], order[last]
+    j = last - 1
+    while _before(key, keys[j], descending):
+        _move(keys, order, j, j + 1)
+        j -= 1
+    keys[j + 1], order[j + 1] = key, position
+
+
+@njit(cache=True, nogil=True)
+def _insertion_sort(keys, order, first, last, descending):
+    """__insertion_sort of [first, last): stable."""
+    for i in range(first + 1, last):
+        if _before(keys[i], keys[first], descending):
+            key, position = keys[i], order[i]
+            for j in range(i, first, -1):
+                _move(keys, order, j - 1, j)
+            keys[first], order[first] = key, position
+        else:
+            _linear_insert(keys, order, i, descending)
+
+
+@njit(cache=True, nogil=True)
+def _partition_pivot(keys, order, first, last, descending):
+    """__unguarded_partition_pivot: the median of [first + 1], the middle and [last - 1]
+    moved to `first`, then [first + 1, last) split around it; returns the cut."""
+    a, b, c = first + 1, first + (last - first) // 2, last - 1
+    if _before(keys[a], keys[b], descending):
+        if _before(keys[b], keys[c], descending):
+            _swap(keys, order, first, b)
+        elif _before(keys[a], keys[c], descending):
+            _swap(keys, order, first, c)
+        else:
+            _swap(keys, order, first, a)
+    elif _before(keys[a], keys[c], descending):
+        _swap(keys, order, first, a)
+    elif _before(keys[b], keys[c], descending):
+        _swap(keys, order, first, c)
+    else:
+        _swap(keys, order, first, b)
+    low, high = first + 1, last
+    while True:
+        while _before(keys[low], keys[first], descending):
+            low += 1
+        high -= 1
+        while _before(keys[first], keys[high], descending):
+            high -= 1
+        if low >= high:
+            return low
+        _swap(keys, order, low, high)
+        low += 1
+
+
+@njit(cache=True, nogil=True)
+def _adjust_heap(keys, order, first, hole, length, key, position, descending):
+    """__adjust_heap then __push_heap: the (key, position) pair sifted into the max-heap
+    [first, first + length) from `hole`."""
+    top = child = hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if _before(keys[first + child], keys[first + child - 1], descending):
+            child -= 1
+        _move(keys, order, first + child, first + hole)
+        hole = child
+    if length % 2 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        _move(keys, order, first + child - 1, first + hole)
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and _before(keys[first + parent], key, descending):
+        _move(keys, order, first + parent, first + hole)
+        hole = parent
+        parent = (hole - 1) // 2
+    keys[first + hole], order[first + hole] = key, position
+
+
+@njit(cache=True, nogil=True)
+def _pop_heap(keys, order, first, last, result, descending):
+    """__pop_heap: the heap's top moved to `result`, whose pair is sifted into the heap."""
+    key, position = keys[result], order[result]
+    _move(keys, order, first, result)
+    _adjust_heap(keys, order, first, 0, last - first, key, position, descending)
+
+
+@njit(cache=True, nogil=True)
+def _heap_select(keys, order, first, middle, last, descending):
+    """__heap_select: [first, middle) made a heap of the middle - first pairs that sort
+    first in [first, last)."""
+    length = middle - first
+    if length >= 2:
+        parent = (length - 2) // 2
+        while True:
+            key, position = keys[first + parent], order[first + parent]
+            _adjust_heap(keys, order, first, parent, length, key, position, descending)
+            if parent == 0:
+                break
+            parent -= 1
+    for i in range(middle, last):
+        if _before(keys[i], keys[first], descending):
+            _pop_heap(keys, order, first, middle, i, descending)
+
+
+@njit(cache=True, nogil=True)
+def _sort_heap(keys, order, first, last, descending):
+    while last - first > 1:
+        last -= 1
+        _pop_heap(keys, order, first, last, last, descending)
+
+
+@njit(cache=True, nogil=True)
+def _log2(n):
+    """std::__lg: floor(log2(n)) for n > 0."""
+    k = 0
+    while n > 1:
+        n >>= 1
+        k += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _std_sort(keys, order, first, last, descending):
+    """std::sort of [first, last): __introsort_loop, its recursion on the right part kept on
+    a stack (the parts are disjoint, so the order they are sorted in changes nothing), then
+    __final_insertion_sort."""
+    if last - first < 2:
+        return
+    depth = 2 * _log2(last - first)
+    pending = np.empty((depth + 2, 3), np.int64)
+    pending[0, 0], pending[0, 1], pending[0, 2] = first, last, depth
+    count = 1
+    while count:
+        count -= 1
+        low, high, depth = pending[count, 0], pending[count, 1], pending[count, 2]
+        while high - low > 16:
+            if depth == 0:
+                _heap_select(keys, order, low, high, high, descending)
+                _sort_heap(keys, order, low, high, descending)
+                break
+            depth -= 1
+            cut = _partition_pivot(keys, order, low, high, descending)
+            pending[count, 0], pending[count, 1], pending[count, 2] = cut, high, depth
+            count += 1
+            high = cut
+    if last - first > 16:
+        _insertion_sort(keys, order, first, first + 16, descending)
+        for i in range(first + 16, last):
+            _linear_insert(keys, order, i, descending)
+    else:
+        _insertion_sort(keys, order, first, last, descending)
+
+
+@njit(cache=True, nogil=True)
+def _stable_sort(keys, order, key_buffer, order_buffer, descending):
+    """A stable sort (std::stable_sort's result, which stability fixes): insertion-sorted
+    runs of 16, merged pairwise, a pair from the right run taken first only when its key
+    sorts strictly before."""
+    n = keys.size
+    for start in range(0, n, 16):
+        _insertion_sort(keys, order, start, min(start + 16, n), descending)
+    source_keys, source_order, target_keys, target_order = keys, order, key_buffer, order_buffer
+    in_buffer = False
+    width = 16
+    while width < n:
+        for low in range(0, n, 2 * width):
+            middle, high = min(low + width, n), min(low + 2 * width, n)
+            i, j = low, middle
+            for k in range(low, high):
+                if j < high and (
+                    i >= middle or _before(source_keys[j], source_keys[i], descending)
+                ):
+                    target_keys[k], target_order[k] = source_keys[j], source_order[j]
+                    j += 1
+                else:
+                    target_keys[k], target_order[k] = source_keys[i], source_order[i]
+                    i += 1
+        source_keys, target_keys = target_keys, source_keys
+        source_order, target_order = target_order, source_order
+        in_buffer = not in_buffer
+        width *= 2
+    if in_buffer:
+        keys[:] = key_buffer
+        order[:] = order_buffer
+
+
+@njit(cache=True, nogil=True)
+def _nth_element(keys, order, nth, descending):
+    """std::nth_element (__introselect): the pair that sorts at `nth` put there, those that
+    sort before it before it."""
+    first, last = 0, keys.size
+    depth = 2 * _log2(last)
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(keys, order, first, nth + 1, last, descending)
+            _swap(keys, order, first, nth)
+            return
+        depth -= 1
+        cut = _partition_pivot(keys, order, first, last, descending)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _insertion_sort(keys, order, first, last, descending)
+
+
+_SORT_TYPES = ("float32", "float64", "int64", "uint8")  # bool keys are read as uint8
+
+
+@njit(
+    [f"void({t}[:, ::1], int64[:, ::1], boolean, boolean)" for t in _SORT_TYPES],
+    cache=True,
+    nogil=True,
+)
+def sort_rows(keys, order, descending, stable):
+    """Each row of `keys` sorted in place (ascending, or descending), `order` receiving each
+    key's original position in its row: std::stable_sort's order with `stable`, else
+    std::sort's."""
+    n_rows, n = keys.shape
+    key_buffer = np.empty(n if stable else 0, keys.dtype)
+    order_buffer = np.empty(n if stable else 0, np.int64)
+    for r in range(n_rows):
+        for i in range(n):
+            order[r, i] = i
+        if stable:
+            _stable_sort(keys[r], order[r], key_buffer, order_buffer, descending)
+        else:
+            _std_sort(keys[r], order[r], 0, n, descending)
+
+
+@njit(
+    [f"void({t}[:, ::1], int64[:, ::1], int64, boolean, boolean)" for t in _SORT_TYPES[:3]],
+    cache=True,
+    nogil=True,
+)
+def topk_rows(keys, order, k, largest, sort_selected):
+    """Each row of `keys` rearranged in place, `order` receiving the original positions, so
+    that its first k keys are its k largest (or smallest), as torch's topk leaves them:
+    std::partial_sort when 64·k <= n, else std::nth_element at k - 1, then with `sorted`
+    `sort_selected` std::sort of the k - 1 before it."""
+    n_rows, n = keys.shape
+    if k == 0:
+        return
+    for r in range(n_rows):
+        row_keys, row_order = keys[r], order[r]
+        for i in range(n):
+            row_order[i] = i
+        if 64 * k <= n:
+            _heap_select(row_keys, row_order, 0, k, n, largest)
+            _sort_heap(row_keys, row_order, 0, k, largest)
+            continue
+        _nth_element(row_keys, row_order, k - 1, largest)
+        if sort_selected:
+            _std_sort(row_keys, row_order, 0, k - 1, largest)
+
+
 # ---------------------------------------------------------------- matrix products
 
 

@@ -1073,6 +1073,193 @@ def _logical(reduce: Callable):
 _op("all", lambda n, g: (None,))(_logical(np.all))
 _op("any", lambda n, g: (None,))(_logical(np.any))
 
+# ---------------------------------------------------------------- sorting and selecting along a dim
+
+# From torch's GRAIN_SIZE elements, torch sorts a 1-d int64 tensor in ascending order with
+# fbgemm's radix sort, which is stable.
+RADIX_SORT_MIN_ELEMENTS = 32768
+
+
+def _rows(x: np.ndarray, dim: int) -> np.ndarray:
+    """A C-ordered copy of x with `dim` moved last, seen as (rows, size along dim)."""
+    moved = np.moveaxis(x, dim, -1)
+    return np.array(moved, order="C").reshape(prod(moved.shape[:-1]), x.shape[dim])
+
+
+def _from_rows(rows: np.ndarray, shape: tuple[int, ...], dim: int) -> np.ndarray:
+    """`_rows`' inverse, for rows of any length along dim."""
+    moved = (*shape[:dim], *shape[dim + 1 :], rows.shape[1])
+    return np.moveaxis(rows.reshape(moved), -1, dim)
+
+
+def _sort_keys(x: np.ndarray, dim: int) -> np.ndarray:
+    """The rows the sorting kernels rearrange (bools read as uint8)."""
+    return _rows(x.view(np.uint8) if x.dtype == np.bool_ else x, dim)
+
+
+@_op("argsort", lambda n, g: (None,))
+def argsort(x, dim, descending, stable):
+    """Where each element of the sorted x comes from along `dim` (see the op table and the
+    kernel for the order of ties)."""
+    if x.ndim == 0:
+        return np.zeros((), np.int64)
+    dim %= x.ndim
+    if x.strides[dim] == 0:  # torch returns the positions as they are
+        positions = np.arange(x.shape[dim]).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
+        return np.array(np.broadcast_to(positions, x.shape))
+    radix = (
+        x.ndim == 1 and x.dtype == np.int64 and not descending and x.size >= RADIX_SORT_MIN_ELEMENTS
+    )
+    keys = _sort_keys(x, dim)
+    order = np.empty(keys.shape, np.int64)
+    K.sort_rows(keys, order, descending, stable or radix)
+    return _from_rows(order, x.shape, dim)
+
+
+@_op("topk_indices", lambda n, g: (None,))
+def topk_indices(x, k, dim, largest, sorted):
+    """Where the k largest (smallest) elements along `dim` are, in torch's order."""
+    if x.ndim == 0:
+        return np.zeros((), np.int64)
+    dim %= x.ndim
+    keys = _sort_keys(x, dim)
+    order = np.empty(keys.shape, np.int64)
+    K.topk_rows(keys, order, k, largest, sorted)
+    return _from_rows(order[:, :k], x.shape, dim)
+
+
+def _region(index_shape: tuple[int, ...], dim: int) -> tuple[slice, ...]:
+    """The part of self a gather along `dim` with an index of this shape reads: all of
+    `dim`, the index's extent along every other dim."""
+    return tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(index_shape))
+
+
+def _three(a: np.ndarray, dim: int) -> np.ndarray:
+    """`a` C-ordered and seen as (before `dim`, along it, after it)."""
+    return _c(a).reshape(_as_middle(a.shape, dim, 1))
+
+
+def _gathered(x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+    """x's elements at `index` along `dim` (a 0-d tensor counting as 1-d), with torch's
+    gather error for the first position out of range in row-major order."""
+    if index.size == 0:
+        return np.empty(index.shape, x.dtype)
+    dim, shape = dim % max(x.ndim, 1), index.shape
+    x, index = np.atleast_1d(x), np.atleast_1d(index)
+    x3, index3 = _three(x[_region(index.shape, dim)], dim), _three(index, dim)
+    out = np.empty(index3.shape, x.dtype)
+    bad = K.gather_along(x3, index3, out)
+    if bad >= 0:
+        raise ComputeError(
+            f"index {index3.reshape(-1)[bad]} is out of bounds for dimension {dim} with size "
+            f"{x3.shape[1]}"
+        )
+    return out.reshape(shape)
+
+
+def _scattered_back(n, g: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, None]:
+    """The gradient of self's elements taken at `index` along dim: zeros of self's shape,
+    with g added at each position taken from (torch's scatter_add, in index order)."""
+    shape = n.inputs[0].shape
+    grad = np.zeros(shape, g.dtype)
+    if index.size:
+        dim = n.attrs["dim"] % max(len(shape), 1)
+        index = np.atleast_1d(index)
+        region = np.atleast_1d(grad)[_region(index.shape, dim)]
+        part = np.zeros(region.shape, g.dtype)
+        g3 = _three(g.reshape(index.shape), dim)
+        K.scatter_add_along(g3, _three(index, dim), _three(part, dim))
+        region[...] = part
+    return (grad, None)
+
+
+for _name, _input in (("sort", "indices"), ("topk", "indices"), ("gather", "index")):
+    _op(
+        _name,
+        lambda n, g, name=_input: _scattered_back(n, g, n.saved[name]),
+        own_dtype=(_input,),
+    )(lambda x, index, dim, stable=None: _gathered(x, index, dim))  # stable names the node
+
+
+def _index_select_vjp(n, g):
+    """torch's index_select_backward: zeros of self's shape, each slice of g added at the
+    position it was taken from (index_add, in index order)."""
+    shape, index = n.inputs[0].shape, n.saved["index"].reshape(-1)
+    if not shape:
+        return (g.reshape(()), None)
+    dim = n.attrs["dim"] % len(shape)
+    grad = np.zeros(_as_middle(shape, dim, 1), g.dtype)
+    K.scatter_middle(_c(g).reshape(grad.shape[0], index.size, grad.shape[2]), index, grad, True)
+    return (grad.reshape(shape), None)
+
+
+@_op("index_select", _index_select_vjp, own_dtype=("index",))
+def index_select(x, index, dim):
+    """x's slices at `index` along `dim`, with torch's CPU kernel's error for the first
+    index out of range (see the op table)."""
+    flat = _c(index.reshape(-1))
+    size = x.shape[dim] if x.ndim else 1
+    outside = (flat < 0) | (flat >= size)
+    if outside.any():
+        if x.ndim > 1 and (dim % x.ndim == 1 or x.size == 0):
+            raise ComputeError(
+                f"INDICES element is out of DATA bounds, id={flat[outside.argmax()]} "
+                f"axis_dim={size}"
+            )
+        raise InvalidIndex("index out of range in self")
+    if x.ndim == 0:
+        return np.array(x, copy=True)
+    dim %= x.ndim
+    x3 = _three(x, dim)
+    out = np.empty((x3.shape[0], flat.size, x3.shape[2]), x.dtype)
+    K.gather_middle(x3, flat, out)
+    return out.reshape((*x.shape[:dim], flat.size, *x.shape[dim + 1 :]))
+
+
+# ---------------------------------------------------------------- cumulative sums and products
+
+
+def _accumulated(accumulate: Callable, x: np.ndarray, dim: int) -> np.ndarray:
+    """np.cumsum or np.cumprod of x along `dim`: sequential, in a float64 (int64)
+    accumulator, each step rounded to x's dtype, as torch's CPU kernels."""
+    if x.ndim == 0:
+        return np.array(x, copy=True)
+    accumulator = np.float64 if x.dtype.kind == "f" else np.int64
+    with np.errstate(invalid="ignore", over="ignore"):  # inf · 0 is nan, as torch's
+        return accumulate(x, axis=dim % x.ndim, dtype=accumulator).astype(x.dtype, copy=False)
+
+
+def _in_self_dtype(n, g: np.ndarray) -> np.ndarray:
+    """g converted to self's dtype (torch's grad.to(self.scalar_type()))."""
+    return g.astype(NUMPY_DTYPES[n.inputs[0].dtype], copy=False)
+
+
+def _cumsum_vjp(n, g):
+    """torch's cumsum_backward: the running sum of g from the end, in self's dtype."""
+    g = _in_self_dtype(n, g)
+    if g.ndim == 0:
+        return (g,)
+    dim = n.attrs["dim"] % g.ndim
+    return (np.flip(_accumulated(np.cumsum, np.flip(g, dim), dim), dim),)
+
+
+def _cumprod_vjp(n, g):
+    """torch's cumprod_backward (see the kernel), g rounded to self's dtype first and the
+    rest computed in the result's."""
+    x, y = n.saved["self"], n.saved["result"]
+    g = _in_self_dtype(n, g).astype(y.dtype, copy=False)
+    dim = n.attrs["dim"] % max(y.ndim, 1)
+    if y.ndim == 0 or y.shape[dim] == 1:  # torch returns g itself
+        return (g,)
+    x3, y3, g3 = (_three(a, dim) for a in (x, y, g))
+    out = np.empty(y3.shape, y.dtype)
+    K.cumprod_backward(x3, y3, g3, out)
+    return (out.reshape(y.shape),)
+
+
+_op("cumsum", _cumsum_vjp)(lambda x, dim, dtype: _accumulated(np.cumsum, x, dim))
+_op("cumprod", _cumprod_vjp)(lambda x, dim, dtype: _accumulated(np.cumprod, x, dim))
+
 # ---------------------------------------------------------------- losses
 
 

@@ -275,6 +275,9 @@ class OpSpec:
     through the node. A `multi_output` view is one of several a torch function returns at
     once (unbind, split): torch refuses in-place writes to it, or to views of it, while
     recording, and its use once the storage it shares has been written to.
+    `refuses_integer_grad` marks an op that torch differentiates into any dtype: an integer
+    result (cumsum's `dtype`) of an input that requires grad while recording is torch's
+    "Autograd not support dtype" error rather than a result without history.
     """
 
     name: str
@@ -293,6 +296,7 @@ class OpSpec:
     refuses_grad_as: str = ""
     passes_gradient: Callable[[dict], bool] | None = None
     multi_output: bool = False  # one of the views a torch function returns together (split)
+    refuses_integer_grad: bool = False
 
     @property
     def arity(self) -> int:
@@ -353,6 +357,14 @@ def _self(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
 
 def _self_and_result(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
     return ("self", "result")
+
+
+def _indices(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    return ("indices",)
+
+
+def _index(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    return ("index",)
 
 
 def _tensors(operands: Sequence[Operand]) -> list[TensorMeta]:
@@ -1718,14 +1730,51 @@ def _is_dense(m: TensorMeta) -> bool:
     return contiguous_strides([m.shape[i] for i in order]) == tuple(m.strides[i] for i in order)
 
 
+def _infer_dense_strides(m: TensorMeta) -> tuple[int, ...]:
+    """torch's infer_dense_strides: contiguous strides laid out in the order of m's (a stable
+    insertion sort, the smaller stride inner, the smaller size first among equal strides;
+    a dim of stride 0 keeps its place)."""
+    if m.ndim < 2:
+        return (1,) * m.ndim
+
+    def should_swap(d0: int, d1: int) -> int:
+        s0, s1 = m.strides[d0], m.strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if m.shape[d0] > m.shape[d1] else 0
+
+    perm = list(range(m.ndim - 1, -1, -1))  # innermost first
+    for i in range(1, m.ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            swap = should_swap(perm[d0], perm[d1])
+            if swap > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif swap < 0:
+                break
+    strides, step = [0] * m.ndim, 1
+    for d in perm:
+        strides[d] = step
+        step *= max(m.shape[d], 1)
+    return tuple(strides)
+
+
+def preserved_strides(m: TensorMeta) -> tuple[int, ...]:
+    """The strides of torch's empty_like(m) (preserve_format): m's own where they cover
+    their storage once, else infer_dense_strides'."""
+    return m.strides if _is_dense(m) else _infer_dense_strides(m)
+
+
 def _to_copy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("_to_copy", operands, 1)
     x = _require_tensor("_to_copy", operands[0], 0)
     dtype = attrs["dtype"]
     if dtype not in DTYPES:
         raise InvalidValue(f"unknown dtype '{dtype}'")
-    strides = x.strides if _is_dense(x) else contiguous_strides(x.shape)
-    return TensorMeta(x.shape, dtype, strides)
+    return TensorMeta(x.shape, dtype, preserved_strides(x))
 
 
 _register(
@@ -2501,6 +2550,292 @@ for _name, _what in (("all", "all elements are"), ("any", "any element is")):
     )
 
 
+# ---- sorting and selecting along a dim: argsort, sort, topk; gather, index_select
+# torch.sort and torch.topk return values and indices: as max(x, dim), two ops here, the
+# int64 indices first (argsort, topk_indices), then the values, self's elements at those
+# indices (sort, topk), whose node saves the indices, as torch's does.
+
+
+def _ensure_size(m: TensorMeta, d: int) -> int:
+    """torch's ensure_nonempty_size: a 0-d tensor counts as one element along dim 0."""
+    return m.shape[d] if m.ndim else 1
+
+
+def _argsort_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("argsort", operands, 1)
+    x = _require_tensor("argsort", operands[0], 0)
+    normalize_dim(attrs["dim"], x.ndim)
+    return TensorMeta(x.shape, "int64", preserved_strides(x))
+
+
+def _check_topk_dtype(x: TensorMeta) -> None:
+    if x.dtype == "bool":
+        raise DtypeMismatch("topk does not support bool dtypes on CPU")
+
+
+def _topk_indices_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.topk's checks in its order: the dim, k within [0, size along it] (a 0-d tensor
+    has one element), then a bool input."""
+    _check_operands("topk_indices", operands, 1)
+    x = _require_tensor("topk", operands[0], 0)
+    dim, k = normalize_dim(attrs["dim"], x.ndim), attrs["k"]
+    if not 0 <= k <= _ensure_size(x, dim):
+        raise ComputeError("selected index k out of range")
+    _check_topk_dtype(x)
+    return meta((*x.shape[:dim], k, *x.shape[dim + 1 :]) if x.ndim else (), "int64")
+
+
+def _selected_values_infer(name: str):
+    """sort's and topk's values: self's elements at int64 `indices` along `dim`, shaped as
+    self but for at most self's size along it (what argsort or topk_indices returned)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        x, indices = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        dim = normalize_dim(attrs["dim"], x.ndim)
+        fits = indices.ndim == x.ndim and all(
+            i <= s if d == dim else i == s
+            for d, (i, s) in enumerate(zip(indices.shape, x.shape, strict=True))
+        )
+        if indices.dtype != "int64" or not fits:
+            raise InvalidArgument(
+                f"{name}(): indices must be int64, shaped as self {list(x.shape)} but for at "
+                f"most its size along dim, not {indices.dtype} of shape {list(indices.shape)}"
+            )
+        if name == "topk":
+            _check_topk_dtype(x)
+        if name == "sort":
+            return TensorMeta(x.shape, x.dtype, preserved_strides(x))
+        return meta(indices.shape, x.dtype)
+
+    return infer
+
+
+def _gather_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.gather's checks in its order: the dim, then, when the index has elements, its
+    dtype, its rank (0-d counting as 1-d) and its sizes (at most self's, but along dim).
+    The result has the index's shape, in self's dtype."""
+    _check_operands("gather", operands, 2)
+    x, index = (_require_tensor("gather", o, i) for i, o in enumerate(operands))
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if index.numel:
+        if index.dtype != "int64":
+            raise DtypeMismatch("gather(): Expected dtype int32/int64 for index")
+        if max(x.ndim, 1) != max(index.ndim, 1):
+            raise ShapeMismatch(
+                "Index tensor must have the same number of dimensions as input tensor"
+            )
+        for d in range(max(x.ndim, 1)):
+            if d != dim and _ensure_size(index, d) > _ensure_size(x, d):
+                raise ShapeMismatch(
+                    f"Size does not match at dimension {d} expected index {list(index.shape)} "
+                    f"to be no larger than self {list(x.shape)} apart from dimension {dim}"
+                )
+    return meta(index.shape, x.dtype)
+
+
+def _index_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.index_select's checks in its order: the dim, a vector index (0-d counts), one
+    index for a 0-d self, an integer index, and for a self of two or more dims without
+    elements a dim to select from when there is anything to select."""
+    _check_operands("index_select", operands, 2)
+    x, index = (_require_tensor("index_select", o, i) for i, o in enumerate(operands))
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if index.ndim > 1:
+        raise InvalidIndex("index_select(): Index is supposed to be a vector")
+    if x.ndim == 0 and index.numel != 1:
+        raise ShapeMismatch(
+            f"index_select(): Index to scalar can have only 1 value, got {index.numel} value(s)"
+        )
+    if index.dtype != "int64":
+        raise DtypeMismatch("index_select(): Expected dtype int32 or int64 for index")
+    if x.ndim > 1 and x.numel == 0 and index.numel and x.shape[dim] == 0:
+        raise ShapeMismatch("index_select(): self indexing axis dim should be positive")
+    return meta((*x.shape[:dim], index.numel, *x.shape[dim + 1 :]) if x.ndim else (), x.dtype)
+
+
+_SORT_DIM = Attr("dim", "int", "The dimension to sort along (default -1, the last).", -1)
+_register(
+    OpSpec(
+        "argsort",
+        "torch.argsort",
+        "The int64 position along `dim` of each element of the sorted input (nan largest), "
+        "in torch's order: equal elements stay in their order with `stable`; without it "
+        "they come out where torch's CPU sort (libstdc++'s std::sort, ported step for step) "
+        "puts them, except for the stable radix sort torch uses for an ascending 1-d int64 "
+        "input of 32,768 elements or more, and a dim of stride 0 (expanded), which torch "
+        "leaves in place. Strides as self's, as torch's. Not differentiable.",
+        ("self",),
+        (False,),
+        _argsort_infer,
+        _named(""),
+        _nothing,
+        (
+            _SORT_DIM,
+            Attr("descending", "bool", "Largest first (nan first).", False),
+            Attr("stable", "bool", "Keep equal elements in their order.", False),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "sort",
+        "torch.sort",
+        "The values of torch.sort: self's elements at `indices` (argsort's, for the same "
+        "`dim`) along `dim`. The gradient goes back to the positions they came from.",
+        ("self", "indices"),
+        (True, False),
+        _selected_values_infer("sort"),
+        lambda operands, attrs: "SortBackward0" if attrs.get("stable") is None else "SortBackward1",
+        _indices,
+        (
+            _SORT_DIM,
+            Attr(
+                "stable",
+                "bool",
+                "Names the node only: given (even as false), torch's sort.stable overload "
+                "(SortBackward1); absent, SortBackward0. The order is the indices'.",
+            ),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "topk_indices",
+        "torch.topk",
+        "The int64 positions along `dim` of the k largest (or smallest) elements, nan "
+        "largest, in torch's CPU order (libstdc++'s std::partial_sort when 64·k <= the size "
+        "along dim, else std::nth_element, then std::sort of the first k - 1 when `sorted`, "
+        "ported step for step, so ties come out as torch's). Not differentiable.",
+        ("self",),
+        (False,),
+        _topk_indices_infer,
+        _named(""),
+        _nothing,
+        (
+            Attr("k", "int", "How many elements.", optional=False),
+            Attr("dim", "int", "The dimension to select along (default -1, the last).", -1),
+            Attr("largest", "bool", "The largest (true, the default) or the smallest.", True),
+            Attr("sorted", "bool", "In sorted order (the default), or as selected.", True),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "topk",
+        "torch.topk",
+        "The values of torch.topk: self's elements at `indices` (topk_indices', for the "
+        "same `dim`) along `dim`. The gradient goes back to the positions they came from.",
+        ("self", "indices"),
+        (True, False),
+        _selected_values_infer("topk"),
+        _named("TopkBackward0"),
+        _indices,
+        (Attr("dim", "int", "The dimension selected along (default -1, the last).", -1),),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "gather",
+        "torch.gather",
+        "out[i][j][k] = self[index[i][j][k]][j][k] along dim 0 (and likewise along another "
+        "`dim`): the int64 index's shape, at most self's but along dim. An index outside "
+        "[0, size along dim) is INVALID_COMPUTATION with torch's message, naming the first "
+        "in row-major order. The gradient scatter-adds into zeros of self's shape.",
+        ("self", "index"),
+        (True, False),
+        _gather_infer,
+        _named("GatherBackward0"),
+        _index,
+        (Attr("dim", "int", "The dimension to gather along.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "index_select",
+        "torch.index_select",
+        "The slices of self at the positions a 1-d (or 0-d) int64 index names along `dim`, "
+        "in its order. An index out of range is torch's CPU kernel's error: along dim 1 of a "
+        "self of two or more dims, or of one without elements, INVALID_COMPUTATION ('INDICES "
+        "element is out of DATA bounds'), otherwise INVALID_INDEX ('index out of range in "
+        "self'). The gradient adds each slice back at its position (torch's index_add).",
+        ("self", "index"),
+        (True, False),
+        _index_select_infer,
+        _named("IndexSelectBackward0"),
+        _index,
+        (Attr("dim", "int", "The dimension to select along.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+# ---- cumulative sums and products
+
+
+def _cumulative_infer(name: str):
+    """cumsum's and cumprod's result: self's shape, in `dtype` (self is cast to it first)
+    or self's, int64 for integer and bool inputs; a bool result is UNSUPPORTED."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        normalize_dim(attrs["dim"], x.ndim)
+        dtype = attrs["dtype"] or (x.dtype if is_float(x.dtype) else "int64")
+        if dtype not in DTYPES:
+            raise InvalidValue(f"unknown dtype '{dtype}'")
+        if dtype == "bool":
+            raise Unsupported(f"\"{name}_out_cpu\" not implemented for 'Bool'")
+        return meta(x.shape, dtype)
+
+    return infer
+
+
+_CUMULATIVE_ATTRS = (
+    Attr("dim", "int", "The dimension to accumulate along.", optional=False),
+    Attr("dtype", "string", "Cast self to this dtype first; the result's dtype.", ""),
+)
+_register(
+    OpSpec(
+        "cumsum",
+        "torch.cumsum",
+        "The running sums along `dim`, each rounded from a float64 (int64) accumulator, as "
+        "torch's CPU kernel rounds them. The gradient is the reversed running sum of the "
+        "incoming one, in self's dtype.",
+        ("self",),
+        (True,),
+        _cumulative_infer("cumsum"),
+        _named("CumsumBackward0"),
+        _nothing,
+        _CUMULATIVE_ATTRS,
+        refuses_integer_grad=True,
+    )
+)
+_register(
+    OpSpec(
+        "cumprod",
+        "torch.cumprod",
+        "The running products along `dim`, each rounded from a float64 (int64) accumulator. "
+        "The gradient is torch's cumprod_backward, exact where self has zeros: before a "
+        "dimension's first zero the reversed running sum of result·g over self, at it the "
+        "products after it (up to the next zero) weighted by g, times the product before "
+        "it; after it 0.",
+        ("self",),
+        (True,),
+        _cumulative_infer("cumprod"),
+        _named("CumprodBackward0"),
+        _self_and_result,
+        _CUMULATIVE_ATTRS,
+        refuses_integer_grad=True,
+    )
+)
+
+
 # ---- losses
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -3192,10 +3527,6 @@ def _embedding_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     if weight.shape[0] == 0 and indices.numel:
         raise ShapeMismatch("index_select(): self indexing axis dim should be positive")
     return meta((*indices.shape, weight.shape[1]), weight.dtype)
-
-
-def _indices(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
-    return ("indices",)
 
 
 _register(
@@ -4325,7 +4656,7 @@ def gradient_needs(
 ) -> tuple[bool, ...]:
     """Which inputs a gradient flows to: recording is on, the input requires grad, the op
     differentiates it, and the result is floating (integer and bool results never require
-    grad, as in torch)."""
+    grad, as in torch; where the op `refuses_integer_grad`, such a result is torch's error)."""
     if not grad_enabled:
         return (False,) * len(requires_grad)
     differentiable = spec.differentiates(len(requires_grad))
@@ -4337,9 +4668,12 @@ def gradient_needs(
                     f"The function '{spec.refuses_grad_as}' is not differentiable with respect "
                     f"to argument '{name}'. This input cannot have requires_grad True."
                 )
+    needs = tuple([r and d for r, d in zip(requires_grad, differentiable, strict=True)])
     if not is_float(out.dtype):
+        if spec.refuses_integer_grad and any(needs):
+            raise DtypeMismatch(f"Autograd not support dtype: {TORCH_TYPE_NAME[out.dtype]}")
         return (False,) * len(requires_grad)
-    return tuple([r and d for r, d in zip(requires_grad, differentiable, strict=True)])
+    return needs
 
 
 _INFERRED: dict[tuple, tuple[OpSpec, dict, TensorMeta]] = {}

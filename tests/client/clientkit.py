@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import gradrpc
 import numpy as np
+import pytest
 import torch
 
 
@@ -142,6 +143,18 @@ def user_line(exc: BaseException, filename: str) -> int:
     return [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename][-1].lineno
 
 
+def check_raised_at_the_next_read(scenario: Callable, op: str) -> None:
+    """scenario(gradrpc) raises torch's error type and message when it reads, followed by the
+    note naming the failing op and the line of the scenario's file that queued it; the
+    session stays usable."""
+    expected = torch_error(scenario)
+    with pytest.raises(builtin_type(expected)) as raised:
+        scenario(gradrpc)
+    note = f"\n(gradrpc: raised by '{op}' queued at {scenario.__code__.co_filename}:"
+    assert str(raised.value).startswith(f"{expected}{note}"), (str(raised.value), str(expected))
+    assert (gradrpc.ones(2) * 3).sum().item() == 6.0
+
+
 def check_error_at_line(fn: Callable) -> BaseException:
     """`fn(gradrpc)` (a lambda) must raise what `fn(torch)` raises, with the same built-in
     type and exact message, at the lambda's line, without calling the server."""
@@ -165,6 +178,7 @@ __all__ = [
     "assert_same",
     "builtin_type",
     "check_error_at_line",
+    "check_raised_at_the_next_read",
     "check_same",
     "check_same_error",
     "describe",

@@ -13,7 +13,12 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import builtin_type, check_error_at_line, check_same, no_rpc, torch_error
+from clientkit import (
+    check_error_at_line,
+    check_raised_at_the_next_read,
+    check_same,
+    no_rpc,
+)
 
 DTYPES = ["float32", "float64"]
 TOLERANCE = {"float32": {"rtol": 1e-6, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-14}}
@@ -30,18 +35,6 @@ def _graph(node):
 
 def _weight(T, dtype: str, requires_grad: bool = True):
     return T.tensor(WEIGHT, dtype=getattr(T, dtype), requires_grad=requires_grad)
-
-
-def _check_raised_at_the_next_read(scenario, op: str) -> None:
-    """scenario(gradrpc) raises torch's error type and message when it reads, followed by the
-    note naming the failing op and this file's line that queued it; the session stays
-    usable."""
-    expected = torch_error(scenario)
-    with pytest.raises(builtin_type(expected)) as raised:
-        scenario(gradrpc)
-    note = f"\n(gradrpc: raised by '{op}' queued at {__file__}:"
-    assert str(raised.value).startswith(f"{expected}{note}"), (str(raised.value), str(expected))
-    assert (gradrpc.ones(2) * 3).sum().item() == 6.0
 
 
 # ---------------------------------------------------------------- values and gradients
@@ -131,7 +124,7 @@ def test_indices_changed_in_place_refuse_the_backward_as_torch() -> None:
         y.sum().backward()
         return w.grad.tolist()
 
-    _check_raised_at_the_next_read(scenario, "backward")
+    check_raised_at_the_next_read(scenario, "backward")
 
 
 # ---------------------------------------------------------------- max_norm
@@ -190,7 +183,7 @@ def test_max_norm_write_moves_the_weight_s_version_as_torch() -> None:
         saved.backward()
         return w.grad.tolist()
 
-    _check_raised_at_the_next_read(scenario, "backward")
+    check_raised_at_the_next_read(scenario, "backward")
 
 
 # ---------------------------------------------------------------- errors
@@ -311,7 +304,7 @@ AT_THE_NEXT_READ = {  # (the scenario, the op that fails)
 @pytest.mark.parametrize("name", AT_THE_NEXT_READ)
 def test_index_errors_match_torch_at_the_next_read(name: str) -> None:
     """torch's IndexError, raised where the values are read; the session stays usable."""
-    _check_raised_at_the_next_read(*AT_THE_NEXT_READ[name])
+    check_raised_at_the_next_read(*AT_THE_NEXT_READ[name])
 
 
 def test_an_index_error_leaves_earlier_work_and_the_session_usable(session) -> None:

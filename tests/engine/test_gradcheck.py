@@ -114,6 +114,21 @@ CASES += [
         dims=[0, 2],
     ),
 ]
+# sort's and topk's values at any positions (a gather); positions repeat in gather and
+# index_select, so their gradients add
+_POSITIONS = T((3, 5), "class", "int64", grad=False)
+CASES += [
+    C("sort", T((3, 5)), _POSITIONS),
+    C("topk", T((3, 6)), T((3, 2), "class", "int64", grad=False), dim=-1),
+    C("gather", T((3, 5)), T((2, 7), "class", "int64", grad=False), dim=1),
+    C("gather", T((5, 2, 3)), T((4, 2, 2), "class", "int64", grad=False), dim=0),
+    C("index_select", T((5, 3)), T((6,), "class", "int64", grad=False), dim=0),
+    C("index_select", T((2, 5, 2)), T((), "class", "int64", grad=False), dim=1),
+    C("cumsum", T((3, 4)), dim=1),
+    C("cumsum", T((2, 3, 4)), dim=0),
+    C("cumprod", T((3, 4)), dim=1),
+    C("cumprod", T((2, 3, 4)), dim=-2),
+]
 for _op in ("var", "std"):
     CASES += [C(_op, T((3, 4))), C(_op, T((2, 3, 4)), dim=[0, 2], keepdim=True, correction=0.0)]
 CASES += [

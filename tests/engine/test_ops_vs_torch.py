@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
-from opcases import INDEX, POS, C, Case, T
+from opcases import INDEX, POS, SORTED, C, Case, T
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -657,6 +657,55 @@ CASES += [
         count_include_pad=False,
     ),
 ]
+# Sorting: argsort and topk_indices against torch's order of ties (TIES draws from three
+# values; rows of more than 16 take std::sort's quicksort path, 64·k <= n topk's heap path);
+# sort and topk take torch's own indices (SORTED) and compare values and gradients. gather and
+# index_select take int64 positions in [1, 5) (see _sample), so repeats add their gradients.
+_POSITIONS = "int64"
+CASES += [
+    C("argsort", T((3, 20), TIES)),
+    C("argsort", T((3, 20), TIES), descending=True),
+    C("argsort", T((20, 3), TIES), dim=0, stable=True),
+    C("argsort", T((2, 17, 3), TIES), dim=1, descending=True, stable=True),
+    C("argsort", T((5,))),
+    C("argsort", T(())),
+    C("argsort", T((0, 3)), dim=0),
+    C("sort", T((3, 20)), T((3, 20), SORTED, _POSITIONS, grad=False)),
+    C("sort", T((4, 5)), T((4, 5), SORTED, _POSITIONS, grad=False), dim=0, stable=True),
+    C("sort", T((2, 3, 4)), T((2, 3, 4), SORTED, _POSITIONS, grad=False), dim=1, stable=False),
+    C("sort", T(()), T((), SORTED, _POSITIONS, grad=False)),
+    C("sort", T((2, 0)), T((2, 0), SORTED, _POSITIONS, grad=False)),
+    C("topk_indices", T((3, 20), TIES), k=5),
+    C("topk_indices", T((3, 200), TIES), k=3),
+    C("topk_indices", T((20, 3), TIES), k=4, dim=0, largest=False),
+    C("topk_indices", T((3, 20), TIES), k=7, sorted=False),
+    C("topk_indices", T((3, 4)), k=0),
+    C("topk_indices", T(()), k=1),
+    C("topk", T((3, 20)), T((3, 5), SORTED, _POSITIONS, grad=False)),
+    C("topk", T((4, 3)), T((2, 3), SORTED, _POSITIONS, grad=False), dim=0),
+    C("topk", T(()), T((), SORTED, _POSITIONS, grad=False)),
+    C("topk", T((3, 4)), T((3, 0), SORTED, _POSITIONS, grad=False)),
+    C("gather", T((3, 6)), T((3, 4), dtype=_POSITIONS, grad=False), dim=1),
+    C("gather", T((6, 4)), T((2, 3), dtype=_POSITIONS, grad=False), dim=0),  # a corner of self
+    C("gather", T((2, 6, 3)), T((2, 9, 3), dtype=_POSITIONS, grad=False), dim=-2),
+    C("gather", T((5,)), T((), dtype=_POSITIONS, grad=False), dim=0),
+    C("gather", T((5,)), T((0, 2), dtype=_POSITIONS, grad=False), dim=0),  # empty: unchecked
+    C("gather", T((3, 6), grad=False), T((3, 4), dtype=_POSITIONS, grad=False), dim=1),
+    C("index_select", T((6, 3)), T((4,), dtype=_POSITIONS, grad=False), dim=0),
+    C("index_select", T((3, 6)), T((7,), dtype=_POSITIONS, grad=False), dim=1),
+    C("index_select", T((2, 5, 3)), T((), dtype=_POSITIONS, grad=False), dim=-2),
+    C("index_select", T((5,)), T((0,), dtype=_POSITIONS, grad=False), dim=0),
+]
+for _op in ("cumsum", "cumprod"):
+    CASES += [
+        C(_op, T((3, 4)), dim=1),
+        C(_op, T((2, 3, 4)), dim=0),
+        C(_op, T((2, 3, 4)), dim=-2),
+        C(_op, T(()), dim=0),
+        C(_op, T((0, 3)), dim=0),
+        C(_op, T((3, 4)), dim=-1, dtype="float64"),
+        C(_op, T((3, 4), dtype="int64", grad=False), dim=1, dtype="float32"),
+    ]
 # constant_pad_nd: (before, after) pairs from the last dim; negative ones remove elements
 CASES += [
     C("constant_pad_nd", T((2, 3, 4)), pad=[1, 2]),
@@ -723,6 +772,17 @@ def _sum_or_mean(fn: Callable) -> Callable:
     return lambda x, dim, keepdim: (
         fn(x) if dim is None and not keepdim else fn(x, dim=dim, keepdim=keepdim)
     )
+
+
+def _checked_values(result, indices: torch.Tensor) -> torch.Tensor:
+    """The values of torch.sort's or torch.topk's result, once the case's SORTED indices are
+    checked to be the ones it returned."""
+    assert torch.equal(result.indices, indices)
+    return result.values
+
+
+def _cumulative(function: Callable) -> Callable:
+    return lambda x, dim, dtype: function(x, dim, dtype=getattr(torch, dtype) if dtype else None)
 
 
 # Each op's torch counterpart, called with the same operands (Python numbers included, as
@@ -823,6 +883,20 @@ TORCH: dict[str, Callable] = {
     "amin": torch.amin,
     "argmax": torch.argmax,
     "argmin": torch.argmin,
+    "argsort": lambda x, dim, descending, stable: torch.argsort(
+        x, dim=dim, descending=descending, stable=stable
+    ),
+    "sort": lambda x, indices, dim, stable=None: _checked_values(
+        torch.sort(x, dim) if stable is None else torch.sort(x, dim=dim, stable=stable), indices
+    ),
+    "topk_indices": lambda x, k, dim, largest, sorted: torch.topk(x, k, dim, largest, sorted)[1],
+    "topk": lambda x, indices, dim: _checked_values(
+        torch.topk(x, indices.shape[dim] if indices.ndim else 1, dim), indices
+    ),
+    "gather": lambda x, index, dim: torch.gather(x, dim, index),
+    "index_select": lambda x, index, dim: torch.index_select(x, dim, index),
+    "cumsum": _cumulative(torch.cumsum),
+    "cumprod": _cumulative(torch.cumprod),
     "all": lambda x, dim, keepdim: torch.all(x, dim=dim, keepdim=keepdim),
     "any": lambda x, dim, keepdim: torch.any(x, dim=dim, keepdim=keepdim),
     "maximum": torch.maximum,
@@ -965,6 +1039,17 @@ class Run:
     their_inputs: list[torch.Tensor]
 
 
+def _sorting_positions(case: Case, x: torch.Tensor, shape: tuple[int, ...]) -> np.ndarray:
+    """A SORTED operand: torch's own indices for sorting x along the case's dim, or for its
+    topk of the length `shape` has along it (bools, which topk refuses, as int64)."""
+    dim = case.attrs.get("dim", -1)
+    x = x.detach()
+    if case.op == "topk":
+        k = shape[dim] if shape else 1
+        return torch.topk(x.long() if x.dtype == torch.bool else x, k, dim).indices.numpy()
+    return torch.sort(x, dim).indices.numpy()
+
+
 def _operands(case: Case, dtype: str, seed: int) -> tuple[list, list, list, list]:
     """The case's operands for the engine and for torch, with the same values, and the ones
     that require grad."""
@@ -975,7 +1060,10 @@ def _operands(case: Case, dtype: str, seed: int) -> tuple[list, list, list, list
             ours.append(operand)
             theirs.append(operand)
             continue
-        data = _sample(rng, operand, dtype)
+        if operand.domain == SORTED:
+            data = _sorting_positions(case, theirs[0], operand.shape)
+        else:
+            data = _sample(rng, operand, dtype)
         grad = operand.grad and data.dtype.kind == "f"
         mine = graph.Tensor(data.copy(), requires_grad=grad)
         other = torch.tensor(data, requires_grad=grad)
@@ -1023,7 +1111,8 @@ def _check_forward(run: Run) -> None:
     ours, theirs = run.ours, run.theirs
     assert ours.meta.dtype == _dtype_name(theirs)
     assert ours.meta.shape == tuple(theirs.shape)
-    assert ours.meta.strides == theirs.stride()
+    if theirs.numel():  # (torch.tensor gives an empty array strides of 0, a view none)
+        assert ours.meta.strides == theirs.stride()
     assert ours.data.shape == ours.meta.shape
     _assert_close(ours.data, theirs, "forward")
     assert ours.requires_grad == theirs.requires_grad
@@ -1136,6 +1225,9 @@ def test_non_contiguous_operands_match_torch(case: Case) -> None:
             continue
         swapped = T(operand.shape[:-2] + operand.shape[:-3:-1], operand.domain, operand.dtype)
         data = _sample(rng, swapped if len(operand.shape) >= 2 else operand, "float64")
+        if operand.domain == SORTED:  # laid out as the others, transposed below
+            data = _sorting_positions(case, theirs[0], operand.shape)
+            data = np.ascontiguousarray(np.swapaxes(data, -1, -2) if data.ndim >= 2 else data)
         grad = operand.grad and data.dtype.kind == "f"
         mine = graph.Tensor(data.copy(), requires_grad=grad)
         other = torch.tensor(data, requires_grad=grad)
@@ -1396,7 +1488,9 @@ def test_integer_and_bool_inputs_match_torch(op: str, dtype: str) -> None:
     dtype as torch's, or torch's error."""
     case = next(c for c in CASES if c.op == op)
     operands = tuple(  # index positions stay positions
-        T(o.shape, o.domain, dtype, grad=False) if isinstance(o, T) and o.domain != INDEX else o
+        T(o.shape, o.domain, dtype, grad=False)
+        if isinstance(o, T) and o.domain not in (INDEX, SORTED)
+        else o
         for o in case.operands
     )
     _compare_outcome(Case(op, operands, case.attrs), _seed(op, dtype))
@@ -1432,6 +1526,11 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         *(C("linalg_vector_norm", T(SPECIAL.shape), ord=p) for p in (2.0, 1.0, 3.0, np.inf)),
         C("linalg_vector_norm", T((11,)), ord=-np.inf),  # no nan: 0 is the smallest |x|
         C("clamp_max_tensor", T(SPECIAL.shape), T(SPECIAL.shape)),
+        C("argsort", T(SPECIAL.shape)),
+        C("argsort", T(SPECIAL.shape), descending=True, stable=True),
+        C("topk_indices", T(SPECIAL.shape), k=4),
+        C("topk_indices", T(SPECIAL.shape), k=4, largest=False),
+        *(C(op, T(SPECIAL.shape), dim=0) for op in ("cumsum", "cumprod")),  # two zeros, ±0
         *(C(op, T(SPECIAL.shape)) for op in ("leaky_relu", "elu", "celu", "silu")),
         C("gelu", T(SPECIAL.shape), approximate="tanh"),
         C("softplus", T(SPECIAL.shape), beta=2.0),
@@ -1825,5 +1924,158 @@ def test_pool2d_errors_match_torch(op, shape, attrs, dtype) -> None:
         TORCH[op](torch.tensor(data), **full)
     with pytest.raises(GradError) as raised:
         graph.call(op, [graph.Tensor(data)], attrs)
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
+
+
+def _tie_heavy(rng: np.random.Generator, n: int, dtype: str) -> np.ndarray:
+    """n values drawn from a few (nan among them for floats), so that most are tied."""
+    values = [0, 1, 2, -1] if dtype != "bool" else [0, 1]
+    data = rng.choice(np.array(values), n).astype(dtype)
+    if dtype.startswith("float"):
+        data[rng.random(n) < 0.1] = np.nan
+    return data
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_order_of_ties_matches_torch(dtype: str) -> None:
+    """argsort and topk_indices give torch's indices exactly, ties and nans included, for
+    rows short enough for one insertion sort and long enough for quicksort (and topk's heap
+    selection, 64·k <= n), stable or not, ascending or descending, sorted or not."""
+    rng = np.random.default_rng(_seed("ties", dtype))
+    for n in (1, 2, 15, 16, 17, 33, 64, 100, 257, 1000):
+        data = _tie_heavy(rng, 3 * n, dtype).reshape(3, n)
+        x = graph.Tensor(data)
+        for descending, stable in itertools.product((False, True), repeat=2):
+            attrs = {"dim": 1, "descending": descending, "stable": stable}
+            ours = graph.call("argsort", [x], attrs).data
+            theirs = torch.argsort(torch.tensor(data), **attrs).numpy()
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"n={n} {attrs}")
+        if dtype == "bool":
+            continue
+        ks = {k for k in (0, 1, 2, n // 64, n // 2, n - 1, n) if 0 <= k <= n}
+        for k, largest, in_order in itertools.product(ks, (True, False), (True, False)):
+            attrs = {"k": k, "dim": 1, "largest": largest, "sorted": in_order}
+            ours = graph.call("topk_indices", [x], attrs).data
+            theirs = torch.topk(torch.tensor(data), k, 1, largest, in_order).indices.numpy()
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"n={n} {attrs}")
+
+
+@pytest.mark.parametrize("n", [32767, 32768])
+def test_long_1d_int64_ascending_sort_is_stable_as_torch_radix_sort(n: int) -> None:
+    """From 32,768 elements torch sorts a 1-d int64 tensor in ascending order with a stable
+    radix sort; below, or descending, with std::sort."""
+    data = np.random.default_rng(n).integers(0, 5, n)
+    for descending in (False, True):
+        ours = graph.call("argsort", [graph.Tensor(data)], {"descending": descending}).data
+        theirs = torch.argsort(torch.tensor(data), descending=descending).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_sort_along_an_expanded_dim_keeps_positions_as_torch() -> None:
+    """torch leaves a dim of stride 0 in place (its elements are one); std::sort of equal
+    keys would move them."""
+    x = graph.call("expand", [graph.Tensor(np.ones((3, 1)))], {"shape": [3, 40]})
+    theirs = torch.ones(3, 1).expand(3, 40)
+    for dim in (0, 1):
+        ours = graph.call("argsort", [x], {"dim": dim}).data
+        np.testing.assert_array_equal(ours, torch.argsort(theirs, dim).numpy())
+
+
+_CUMPROD_ROWS = [
+    [2.0, 3.0, 4.0, 0.5],
+    [2.0, 0.0, 4.0, 5.0],
+    [2.0, 0.0, 4.0, 0.0],
+    [0.0, 3.0, 4.0, 5.0],
+    [2.0, 3.0, 4.0, 0.0],
+    [0.0, 0.0, 0.0, 0.0],
+    [-0.0, 2.0, -3.0, 0.5],
+    [2.0, np.nan, 0.0, 3.0],
+    [2.0, np.inf, 0.0, 3.0],
+    [1e30, 1e30, 0.0, 2.0],
+    [np.inf, 0.1, 0.7, 0.3],
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize(("dim", "length"), [(0, 4), (1, 4), (1, 1)])
+def test_cumprod_gradient_with_zeros_matches_torch(dim: int, length: int, dtype: str) -> None:
+    """torch's cumprod_backward divides by the input only before a row's first zero; at it,
+    the products after it up to the next zero; after it, nothing. Along a dim of one
+    element it passes the gradient on as it is (inf included)."""
+    data = np.array(_CUMPROD_ROWS, dtype)[:, :length] * 3
+    data = data if dim == 1 else np.ascontiguousarray(data.T)
+    upstream = np.random.default_rng(_seed("cumprod", dim, dtype)).standard_normal(data.shape)
+    upstream = upstream.astype(dtype)
+    mine = graph.Tensor(data.copy(), requires_grad=True)
+    ours = graph.call("cumprod", [mine], {"dim": dim})
+    graph.run_backward([ours], [graph.Tensor(upstream)], retain_graph=False)
+    x = torch.tensor(data, requires_grad=True)
+    theirs = torch.cumprod(x, dim)
+    theirs.backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+    np.testing.assert_allclose(mine.grad.data, x.grad.numpy(), **TOLERANCE[dtype])
+
+
+_POSITION_ERRORS = [  # (op, self's shape, index, attrs): torch's checks in its order
+    ("gather", (3, 4), [[0, 9], [8, 0]], {"dim": 0}),  # the first in row-major order
+    ("gather", (3, 4), [[0, 1], [-1, 0]], {"dim": 1}),
+    ("gather", (3, 4), [[0, 1]], {"dim": 2}),
+    ("gather", (3, 4), [[0.0]], {"dim": 1}),
+    ("gather", (3, 4), [0, 1], {"dim": 1}),
+    ("gather", (3, 4), [[0], [1], [2], [0]], {"dim": 1}),
+    ("gather", (), [0, 1], {"dim": 0}),
+    ("gather", (0, 3), [[0, 0, 0]], {"dim": 0}),
+    ("index_select", (3, 4), [1, 3], {"dim": 2}),
+    ("index_select", (3, 4), [[1]], {"dim": 0}),
+    ("index_select", (), [0, 0], {"dim": 0}),
+    ("index_select", (3, 4), [1.0], {"dim": 0}),
+    ("index_select", (3, 4), [1, 5, 7], {"dim": 0}),
+    ("index_select", (3, 4), [1, 9, -1], {"dim": 1}),
+    ("index_select", (2, 3, 4), [-1], {"dim": -2}),
+    ("index_select", (2, 3, 4), [0, 4], {"dim": 2}),
+    ("index_select", (3,), [3], {"dim": 0}),
+    ("index_select", (), [1], {"dim": 0}),
+    ("index_select", (2, 0), [1, 5], {"dim": 0}),
+    ("index_select", (0, 3), [0], {"dim": 0}),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "index", "attrs"), _POSITION_ERRORS, ids=str)
+def test_gather_and_index_select_errors_match_torch(op, shape, index, attrs) -> None:
+    data = np.zeros(shape, np.float32)
+    positions = np.array(index)
+    with pytest.raises(Exception) as expected:
+        TORCH[op](torch.tensor(data), torch.tensor(positions), **attrs)
+    with pytest.raises(GradError) as raised:
+        graph.call(op, [graph.Tensor(data), graph.Tensor(positions)], attrs)
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
+
+
+_SORTING_ERRORS = [  # (op, self's shape, dtype, attrs, requires grad)
+    ("argsort", (3, 4), "float32", {"dim": 2}, False),
+    ("argsort", (), "float32", {"dim": 1}, False),
+    ("topk_indices", (3, 4), "float32", {"k": 5}, False),
+    ("topk_indices", (3, 4), "float32", {"k": -1}, False),
+    ("topk_indices", (), "float32", {"k": 2}, False),
+    ("topk_indices", (3, 4), "bool", {"k": 5, "dim": 2}, False),
+    ("topk_indices", (3, 4), "bool", {"k": 5}, False),
+    ("topk_indices", (3, 4), "bool", {"k": 0}, False),
+    ("cumsum", (3, 4), "float32", {"dim": -3}, False),
+    ("cumsum", (3, 4), "bool", {"dim": 0, "dtype": "bool"}, False),
+    ("cumprod", (3, 4), "float32", {"dim": 0, "dtype": "bool"}, False),
+    ("cumsum", (3, 4), "float32", {"dim": 0, "dtype": "int64"}, True),
+    ("cumprod", (3, 4), "float64", {"dim": 1, "dtype": "int64"}, True),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "dtype", "attrs", "grad"), _SORTING_ERRORS, ids=str)
+def test_sorting_and_cumulative_errors_match_torch(op, shape, dtype, attrs, grad) -> None:
+    data = np.zeros(shape, dtype)
+    with pytest.raises(Exception) as expected:
+        _torch_call(C(op, **attrs), [torch.tensor(data, requires_grad=grad)])
+    with pytest.raises(GradError) as raised:
+        graph.call(op, [graph.Tensor(data, requires_grad=grad)], attrs)
     assert type(raised.value).__name__ == type(expected.value).__name__
     assert str(raised.value) == str(expected.value)
