@@ -1000,17 +1000,12 @@ def conv3d(*args, **kwargs) -> Tensor:
 # ---------------------------------------------------------------- adaptive pooling
 
 
-def _output_size_ints(function: str, value) -> list[int]:
-    """torch's parser for an `output_size` of ints: an int, or a sequence of ints."""
-    where = f"{function}(): argument 'output_size' (position 2) must be tuple of ints"
+def _output_size_ints(function: str, value, dims: int) -> list[int]:
+    """torch's parser for an `output_size` of ints: an int (for each of `dims` dims), or a
+    sequence of ints."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return [value]
-    if not isinstance(value, list | tuple):
-        raise TypeError(f"{where}, not {type(value).__name__}")
-    for i, v in enumerate(value):
-        if not isinstance(v, int) or isinstance(v, bool):
-            raise TypeError(f"{where}, but found element of type {type(v).__name__} at pos {i}")
-    return list(value)
+        return [value] * dims
+    return _sizes(function, value, 2, "output_size")
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -1022,8 +1017,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
             raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
         defaults = input.shape[-len(output_size) :]
         output_size = [d if v is None else v for v, d in zip(output_size, defaults, strict=True)]
-    size = _output_size_ints("adaptive_avg_pool2d", output_size)
-    size = size * 2 if isinstance(output_size, int) else size
+    size = _output_size_ints("adaptive_avg_pool2d", output_size, 2)
     if size == [1, 1]:
         return input.mean((-1, -2), keepdim=True)
     return input._call("adaptive_avg_pool2d", [input], {"output_size": size})
@@ -1032,7 +1026,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """torch's adaptive_avg_pool1d: adaptive_avg_pool2d of input.unsqueeze(-2) to
     (1, output_size), squeezed back, on an (N, C, L) or (C, L) input."""
-    size = _output_size_ints("adaptive_avg_pool1d", output_size)
+    size = _output_size_ints("adaptive_avg_pool1d", output_size, 1)
     if input.ndim not in (2, 3):
         raise ShapeMismatch(
             f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
@@ -1062,12 +1056,7 @@ def _pad_arguments(input, pad, mode, value) -> list[int]:
         raise TypeError(
             f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
         )
-    where = "pad(): argument 'pad' (position 2) must be tuple of ints"
-    if not isinstance(pad, list | tuple):
-        raise TypeError(f"{where}, not {type(pad).__name__}")
-    for i, p in enumerate(pad):
-        if not isinstance(p, int) or isinstance(p, bool):
-            raise TypeError(f"{where}, but found element of type {type(p).__name__} at pos {i}")
+    pad = _sizes("pad", pad, 2, "pad")
     if not isinstance(mode, str):
         raise TypeError(
             f"pad(): argument 'mode' (position 3) must be str, not {type(mode).__name__}"
@@ -1076,7 +1065,7 @@ def _pad_arguments(input, pad, mode, value) -> list[int]:
         raise TypeError(
             f"pad(): argument 'value' (position 4) must be float, not {type(value).__name__}"
         )
-    return [int(p) for p in pad]
+    return pad
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable
 
 import gradrpc
@@ -174,6 +175,39 @@ def check_error_at_line(fn: Callable) -> BaseException:
     return actual
 
 
+def graph_of(node):
+    """A grad_fn and everything it reaches, by name: (name, [child or None, ...])."""
+    if node is None:
+        return None
+    return (node.name(), [graph_of(child) for child, _ in node.next_functions])
+
+
+def train_alike(
+    build: Callable, make_optimizer: Callable, make_loss: Callable, data: Callable, steps: int = 10
+) -> dict:
+    """`build(torch.nn)` and `build(gradrpc.nn)`, ours loaded with torch's initial weights,
+    each trained `steps` steps of make_optimizer(T, parameters) on make_loss(T)(model(x), y)
+    with (x, y) = data(T) (zero_grad, backward, step; the loss read each step):
+    {T: (model, losses, x)}."""
+    theirs = build(torch.nn)
+    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
+    runs = {}
+    for T in (torch, gradrpc):
+        model = theirs if T is torch else build(gradrpc.nn)
+        model.load_state_dict(state)
+        optimizer, loss_function = make_optimizer(T, model.parameters()), make_loss(T)
+        x, y = data(T)
+        losses = []
+        for _ in range(steps):
+            loss = loss_function(model(x), y)
+            losses.append(loss.item())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        runs[T] = model, losses, x
+    return runs
+
+
 __all__ = [
     "assert_same",
     "builtin_type",
@@ -182,8 +216,10 @@ __all__ = [
     "check_same",
     "check_same_error",
     "describe",
+    "graph_of",
     "no_rpc",
     "outcome",
     "torch_error",
+    "train_alike",
     "user_line",
 ]

@@ -11,15 +11,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same, torch_error
-
-
-def _graph(node):
-    """A node and everything behind it, by name: torch's graph as a nested tuple."""
-    if node is None:
-        return None
-    return (node.name(), tuple(_graph(n) for n, _ in node.next_functions))
-
+from clientkit import check_error_at_line, check_same, graph_of, torch_error
 
 SHAPES = [
     ((2, 3, 4), (4, 5)),  # folded into one mm
@@ -39,7 +31,7 @@ SHAPES = [
 
 @pytest.mark.parametrize(("a", "b"), SHAPES, ids=str)
 @pytest.mark.parametrize("grads", [(True, True), (True, False), (False, True)], ids=str)
-def test_matmul_matches_torch_with_its_graph(a, b, grads):
+def test_matmul_matches_torch_with_itsgraph_of(a, b, grads):
     rng = np.random.default_rng(len(a) * 10 + len(b))
     values = rng.standard_normal(a).astype(np.float32), rng.standard_normal(b).astype(np.float32)
     results = []
@@ -50,7 +42,7 @@ def test_matmul_matches_torch_with_its_graph(a, b, grads):
         weights = T.arange(1.0, 1.0 + out.numel()).reshape(out.shape)
         (out * weights).sum().backward()
         grads_out = [None if t.grad is None else t.grad.numpy() for t in (x, y)]
-        results.append((tuple(out.shape), _graph(out.grad_fn), out.detach().numpy(), grads_out))
+        results.append((tuple(out.shape), graph_of(out.grad_fn), out.detach().numpy(), grads_out))
     (shape, graph, value, grad), (our_shape, our_graph, our_value, our_grad) = results
     assert our_shape == shape
     assert our_graph == graph
@@ -74,7 +66,7 @@ def test_matmul_of_non_contiguous_operands_matches_torch(shape, layout):
         x = T.arange(1.0, 1.0 + np.prod(shape)).reshape(shape).requires_grad_()
         out = layout(x) @ T.arange(1.0, 9.0).reshape(4, 2)
         out.sum().backward()
-        return out, _graph(out.grad_fn), x.grad
+        return out, graph_of(out.grad_fn), x.grad
 
     check_same(scenario)
 
@@ -159,7 +151,7 @@ def test_zero_through_an_expanded_view_records_torchs_nodes_and_refuses_their_ba
 
     def nodes(T):
         _, h, view = scenario(T)
-        return h, _graph(h.grad_fn), _graph(view.grad_fn)
+        return h, graph_of(h.grad_fn), graph_of(view.grad_fn)
 
     check_same(nodes)
     expected = torch_error(lambda T: scenario(T)[1].sum().backward())

@@ -6,17 +6,11 @@ torch's errors at the line, and the idioms training code uses them in."""
 from __future__ import annotations
 
 import pytest
-from clientkit import check_error_at_line, check_same
+from clientkit import check_error_at_line, check_same, graph_of
 
 VALUES = [float("nan"), float("inf"), -float("inf"), 0.0, -0.0, 0.5, 1.5, 2.5, -2.5, -0.4]
 VALUES += [1.26, -7.75, 123.456, 1e-30, 2.675]
 OPS = ("floor", "ceil", "trunc", "round", "sign", "frac", "square")
-
-
-def _graph(node):
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -27,7 +21,7 @@ def test_function_method_and_gradient_match_torch(op: str, dtype: str) -> None:
         y = getattr(T, op)(x)
         z = getattr(x, op)()
         (y * T.arange(len(VALUES), dtype=y.dtype)).sum().backward()
-        return y, z, _graph(y.grad_fn), x.grad
+        return y, z, graph_of(y.grad_fn), x.grad
 
     check_same(scenario, rtol=0, atol=0)
 
@@ -93,7 +87,7 @@ def test_in_place_forms_match_torch(op: str) -> None:
         ints = T.tensor([3, -2, 0])
         if op not in ("frac", "round_decimals"):
             getattr(ints, f"{op}_")()
-        return x, _graph(x.grad_fn), leaf.grad, ints
+        return x, graph_of(x.grad_fn), leaf.grad, ints
 
     check_same(scenario, rtol=0, atol=0)
 

@@ -10,15 +10,15 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_raised_at_the_next_read, check_same, no_rpc
+from clientkit import (
+    check_error_at_line,
+    check_raised_at_the_next_read,
+    check_same,
+    graph_of,
+    no_rpc,
+)
 
 NAN = float("nan")
-
-
-def _graph(node):
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 def _ties(T, n: int = 40):
@@ -49,7 +49,7 @@ def test_sort_and_argsort_match_torch(n: int) -> None:
         ]
         total = sum((r[0] * T.arange(r[0].numel()).reshape(r[0].shape)).sum() for r in results[:7])
         total.backward()
-        return results, [_graph(r[0].grad_fn) for r in results[:7]], x.grad
+        return results, [graph_of(r[0].grad_fn) for r in results[:7]], x.grad
 
     check_same(scenario, rtol=0, atol=0)
 
@@ -231,7 +231,7 @@ def test_cumulative_sums_and_products_match_torch(name: str) -> None:
         getattr(scalar, name)(0).backward()
         return (
             results,
-            [_graph(r.grad_fn) for r in results],
+            [graph_of(r.grad_fn) for r in results],
             x.grad,
             scalar.grad,
             getattr(T.tensor([[3, -2], [4, 5]]), name)(0),
@@ -286,7 +286,7 @@ def test_cumulative_in_place_matches_torch(name: str) -> None:
         getattr(ints, f"{name}_")(0)
         with T.no_grad():
             getattr(leaf, f"{name}_")(dim=0)
-        return y, same is y, _graph(y.grad_fn), leaf, ints, ints.dtype
+        return y, same is y, graph_of(y.grad_fn), leaf, ints, ints.dtype
 
     check_same(scenario, rtol=1e-6, atol=0)
 

@@ -7,13 +7,12 @@ torch's warnings, torch's errors at the line, and short training loops."""
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
 
 import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same, torch_error
+from clientkit import check_error_at_line, check_same, graph_of, torch_error, train_alike
 
 # negative, zero, positive and large values; hardtanh's and relu6's bounds; softplus's
 # threshold (20: beta x equal to it is not above it) and beyond
@@ -22,13 +21,6 @@ VALUES += [20.0, 21.0, 30.0]
 GRAD_OUTPUT = np.linspace(-1.0, 2.0, len(VALUES)).tolist()
 DTYPES = ["float32", "float64"]
 TOLERANCE = {"float32": {"rtol": 1e-6, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-14}}
-
-
-def _graph(node):
-    """A grad_fn and everything it reaches, by name: (name, [(child...) or None, ...])."""
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 def _caught(fn):
@@ -74,7 +66,7 @@ def test_activation_values_gradients_and_grad_fn_match_torch(name: str, dtype: s
         x = T.tensor(VALUES, dtype=getattr(T, dtype), requires_grad=True)
         y = ACTIVATIONS[name](T.nn.functional, x)
         y.backward(T.tensor(GRAD_OUTPUT, dtype=getattr(T, dtype)))
-        return y, _graph(y.grad_fn), x.grad
+        return y, graph_of(y.grad_fn), x.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -124,7 +116,7 @@ def test_activation_modules_print_and_compute_as_torch_s(name: str) -> None:
         h = x * 1.5
         y = module(h)
         y.backward(T.tensor(GRAD_OUTPUT, dtype=T.float64))
-        return repr(module), str(module), y is h, y, _graph(y.grad_fn), x.grad
+        return repr(module), str(module), y is h, y, graph_of(y.grad_fn), x.grad
 
     check_same(scenario, **TOLERANCE["float64"])
 
@@ -195,7 +187,7 @@ def test_in_place_forms_record_torch_s_nodes(name: str, dtype: str) -> None:
         h = x * 1.5
         y = IN_PLACE[name](T.nn.functional, h)
         y.backward(T.tensor(GRAD_OUTPUT, dtype=getattr(T, dtype)))
-        return y is h, h, _graph(h.grad_fn), x.grad
+        return y is h, h, graph_of(h.grad_fn), x.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -208,7 +200,7 @@ def test_in_place_forms_through_a_view_record_torch_s_copy_slices(name: str) -> 
         view = h[2:-3:2]
         IN_PLACE[name](T.nn.functional, view)
         h.backward(T.tensor(GRAD_OUTPUT, dtype=T.float64))
-        return h, _graph(h.grad_fn), view.grad_fn.name(), x.grad
+        return h, graph_of(h.grad_fn), view.grad_fn.name(), x.grad
 
     check_same(scenario, **TOLERANCE["float64"])
 
@@ -253,7 +245,7 @@ def test_in_place_with_a_negative_slope_fails_at_backward_as_torch_s(name: str) 
         NEGATIVE_IN_PLACE[name](T.nn.functional, h)
         return h
 
-    check_same(lambda T: (forward(T), _graph(forward(T).grad_fn)))
+    check_same(lambda T: (forward(T), graph_of(forward(T).grad_fn)))
     _check_deferred_error(lambda T: forward(T).sum().backward(), "backward")
 
 
@@ -314,7 +306,7 @@ def test_loss_values_gradients_and_graph_match_torch(name: str, reduction: str, 
         loss = LOSSES[name](T, x, y, reduction)
         gradient = T.tensor(LOSS_GRAD if reduction == "none" else 0.5, dtype=getattr(T, dtype))
         loss.backward(gradient)
-        return loss, _graph(loss.grad_fn), x.grad, y.grad
+        return loss, graph_of(loss.grad_fn), x.grad, y.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -344,7 +336,7 @@ def test_binary_cross_entropy_matches_torch(weight_shape, reduction: str, dtype:
         module = T.nn.BCELoss(weight, reduction=reduction)
         return (
             loss,
-            _graph(loss.grad_fn),
+            graph_of(loss.grad_fn),
             x.grad,
             y.grad,
             module(x, y),
@@ -375,7 +367,7 @@ def test_bce_loss_after_sigmoid_matches_torch() -> None:
         x = T.tensor(INPUT, requires_grad=True)
         loss = T.nn.BCELoss()(T.nn.Sigmoid()(x), T.tensor(LABELS))
         loss.backward()
-        return loss, _graph(loss.grad_fn), x.grad
+        return loss, graph_of(loss.grad_fn), x.grad
 
     check_same(scenario, **TOLERANCE["float32"])
 
@@ -397,7 +389,7 @@ def test_losses_broadcast_with_torch_s_warning_and_expand_nodes(name: str, shape
         y = T.linspace(1, -1, int(np.prod(shapes[1]))).reshape(shapes[1]).requires_grad_()
         loss, caught = _caught(lambda: BROADCAST_LOSSES[name](T.nn.functional, x, y))
         loss.sum().backward()
-        return loss, _graph(loss.grad_fn), x.grad, y.grad, caught
+        return loss, graph_of(loss.grad_fn), x.grad, y.grad, caught
 
     check_same(scenario, **TOLERANCE["float32"])
 
@@ -630,21 +622,13 @@ def test_training_loop_losses_match_torch(name: str) -> None:
     """Five SGD steps from the same initial weights (torch's, loaded into ours)."""
     build, make_loss, data = TRAINING[name]
     torch.manual_seed(0)
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
-    losses = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        loss_function = make_loss(T)
-        optimizer = T.optim.SGD(model.parameters(), lr=0.2)
-        x, y = data(T, 1)
-        losses[T] = []
-        for _ in range(5):
-            loss = loss_function(model(x), y)
-            losses[T].append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.SGD(parameters, lr=0.2),
+        make_loss,
+        lambda T: data(T, 1),
+        steps=5,
+    )
+    losses = {T: run[1] for T, run in runs.items()}
     np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
     assert losses[torch][-1] < losses[torch][0]  # it trains

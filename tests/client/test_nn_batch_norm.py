@@ -6,13 +6,11 @@ tensors, inputs without elements, and training loops."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same
+from clientkit import check_error_at_line, check_same, graph_of, train_alike
 
 TOLERANCE = {"float32": {"rtol": 2e-5, "atol": 2e-6}, "float64": {"rtol": 1e-11, "atol": 1e-12}}
 SHAPES = {
@@ -22,13 +20,6 @@ SHAPES = {
     "(N, C, D, H, W)": (2, 3, 2, 2, 3),
     "(N, C, 1) of one channel": (4, 1, 1),
 }
-
-
-def _graph(node):
-    """A grad_fn and everything it reaches, by name."""
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 def _values(shape, seed, scale=3.0, shift=1.5):
@@ -60,7 +51,7 @@ def test_batch_norm_values_gradients_running_stats_and_graph_match_torch(
             x, *running, weight, bias, training=mode != "evaluation", momentum=0.2
         )
         y.backward(T.tensor(_values(shape, 5, 1.0, 0.0), dtype=kind))
-        return y, _graph(y.grad_fn), x.grad, w.grad, b.grad, mean, var
+        return y, graph_of(y.grad_fn), x.grad, w.grad, b.grad, mean, var
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -92,7 +83,7 @@ def test_batch_norm_of_an_input_without_elements_is_torch_s_composition(mode) ->
         y = T.nn.functional.batch_norm(x, mean, var, w, b, mode == "training")
         y.sum().backward()
         bare = T.nn.functional.batch_norm(T.ones(2, 0, 3), None, None, training=True)
-        return y, _graph(y.grad_fn), w.grad, b.grad, mean, bare
+        return y, graph_of(y.grad_fn), w.grad, b.grad, mean, bare
 
     check_same(scenario)
 
@@ -120,7 +111,7 @@ def test_batch_norm_modules_train_then_evaluate_as_torch_s(kind) -> None:
             repr(m),
             outputs,
             y,
-            _graph(y.grad_fn),
+            graph_of(y.grad_fn),
             x.grad,
             m.weight.grad,
             m.bias.grad,
@@ -365,23 +356,16 @@ def test_training_loop_with_batch_norm_matches_torch() -> None:
     def build(nn):
         return nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
 
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
     rng = np.random.default_rng(7)
     x, y = rng.standard_normal((16, 6)).tolist(), rng.standard_normal((16, 2)).tolist()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.SGD(parameters, lr=0.1, momentum=0.9),
+        lambda T: T.nn.functional.mse_loss,
+        lambda T: (T.tensor(x), T.tensor(y)),
+    )
     results = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        optimizer = T.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        inputs, targets = T.tensor(x), T.tensor(y)
-        losses = []
-        for _ in range(10):
-            loss = T.nn.functional.mse_loss(model(inputs), targets)
-            losses.append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    for T, (model, losses, inputs) in runs.items():
         model.eval()
         with T.no_grad():
             evaluated = model(inputs[:4]).tolist()
@@ -402,24 +386,16 @@ def test_image_training_loop_with_batch_norm_2d_matches_torch() -> None:
     def build(nn):
         return nn.Sequential(nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(18, 3))
 
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
     rng = np.random.default_rng(3)
     images = (rng.standard_normal((8, 2, 3, 3)) * 2 + 1).tolist()
     labels = rng.integers(0, 3, 8).tolist()
-    losses = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        optimizer = T.optim.Adam(model.parameters(), lr=0.01)
-        x, target = T.tensor(images), T.tensor(labels)
-        losses[T] = []
-        for _ in range(10):
-            loss = T.nn.functional.cross_entropy(model(x), target)
-            losses[T].append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.Adam(parameters, lr=0.01),
+        lambda T: T.nn.functional.cross_entropy,
+        lambda T: (T.tensor(images), T.tensor(labels)),
+    )
+    losses = {T: run[1] for T, run in runs.items()}
     np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
     assert losses[torch][-1] < losses[torch][0]
 

@@ -12,22 +12,14 @@ import re
 import subprocess
 import sys
 import warnings
-from collections import OrderedDict
 
 import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same, no_rpc
+from clientkit import check_error_at_line, check_same, graph_of, no_rpc, train_alike
 
 TOLERANCE = {"float32": {"rtol": 2e-5, "atol": 1e-5}, "float64": {"rtol": 1e-11, "atol": 1e-11}}
-
-
-def _graph(node):
-    """A grad_fn and everything it reaches, by name (None for an edge torch leaves empty)."""
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 def _values(shape, seed):
@@ -92,7 +84,7 @@ def test_conv_values_gradients_and_graph_match_torch(case, dtype, bias) -> None:
             warnings.simplefilter("ignore")  # torch warns once for an even 'same' kernel
             y = getattr(T.nn.functional, function)(x, w, b if bias else None, **kwargs)
         y.backward(T.tensor(_values(tuple(y.shape), 3), dtype=kind))
-        return y, _graph(y.grad_fn), x.grad, w.grad, b.grad
+        return y, graph_of(y.grad_fn), x.grad, w.grad, b.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -112,7 +104,7 @@ def test_conv_records_torchs_edges_and_gradients_only_where_needed(needs) -> Non
         y = T.nn.functional.conv2d(x, w, b, padding=1)
         if y.requires_grad:
             y.sum().backward()
-        return y, _graph(y.grad_fn), x.grad, w.grad, b.grad
+        return y, graph_of(y.grad_fn), x.grad, w.grad, b.grad
 
     check_same(scenario, **TOLERANCE["float32"])
 
@@ -126,7 +118,7 @@ def test_conv_graph_reaches_views_and_earlier_ops() -> None:
         w = T.tensor(_values((4, 3, 2, 2), 8), requires_grad=True)
         y = T.nn.functional.conv2d((x * 2).permute(0, 3, 1, 2), w * 0.5, stride=2)
         y.relu().sum().backward()
-        return y, _graph(y.grad_fn), x.grad, w.grad
+        return y, graph_of(y.grad_fn), x.grad, w.grad
 
     check_same(scenario, **TOLERANCE["float32"])
 
@@ -515,24 +507,15 @@ def test_training_loop_of_a_small_cnn_matches_torch() -> None:
             nn.Linear(6 * 4 * 4, 3),
         )
 
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
     rng = np.random.default_rng(5)
     x = rng.standard_normal((8, 1, 8, 8)).tolist()
     labels = rng.integers(0, 3, 8).tolist()
-    losses = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        optimizer = T.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        criterion = T.nn.CrossEntropyLoss()
-        inputs, targets = T.tensor(x), T.tensor(labels)
-        losses[T] = []
-        for _ in range(10):
-            loss = criterion(model(inputs), targets)
-            losses[T].append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.SGD(parameters, lr=0.1, momentum=0.9),
+        lambda T: T.nn.CrossEntropyLoss(),
+        lambda T: (T.tensor(x), T.tensor(labels)),
+    )
+    losses = {T: run[1] for T, run in runs.items()}
     np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
     assert losses[torch][-1] < losses[torch][0]

@@ -7,8 +7,6 @@ they depend on the indices' values, with the session usable afterwards."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import gradrpc
 import numpy as np
 import pytest
@@ -17,20 +15,15 @@ from clientkit import (
     check_error_at_line,
     check_raised_at_the_next_read,
     check_same,
+    graph_of,
     no_rpc,
+    train_alike,
 )
 
 DTYPES = ["float32", "float64"]
 TOLERANCE = {"float32": {"rtol": 1e-6, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-14}}
 WEIGHT = np.random.default_rng(7).standard_normal((6, 4)) * 2  # row norms about 2 to 6
 INDICES = [[1, 3, 3, 0], [5, 3, 1, 1]]  # 3 and 1 repeat; 2 and 4 never occur
-
-
-def _graph(node):
-    """A grad_fn and everything it reaches, by name: (name, [(child...) or None, ...])."""
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 def _weight(T, dtype: str, requires_grad: bool = True):
@@ -73,7 +66,7 @@ def test_lookup_values_gradients_and_graph_match_torch(name: str, dtype: str) ->
         y = LOOKUPS[name](T.nn.functional, T, w)
         upstream = np.linspace(-1.0, 2.0, y.numel()).reshape(tuple(y.shape))
         y.backward(T.tensor(upstream, dtype=getattr(T, dtype)))
-        return y, y.stride(), _graph(y.grad_fn), w.grad
+        return y, y.stride(), graph_of(y.grad_fn), w.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -95,7 +88,7 @@ def test_gradients_accumulate_over_two_lookups_as_torch() -> None:
         a = T.nn.functional.embedding(T.tensor([0, 2]), w, padding_idx=2)
         b = T.nn.functional.embedding(T.tensor([[2, 2], [5, 0]]), w, scale_grad_by_freq=True)
         (a.sum() * 2 + (b * b).sum()).backward()
-        return w.grad, _graph(b.grad_fn)
+        return w.grad, graph_of(b.grad_fn)
 
     check_same(scenario, **TOLERANCE["float64"])
 
@@ -155,7 +148,7 @@ def test_max_norm_renormalizes_the_rows_in_place_as_torch(name: str, dtype: str)
         w = _weight(T, dtype)
         y = T.nn.functional.embedding(T.tensor(INDICES), w, **RENORMS[name])
         y.backward(T.ones_like(y))
-        return y, _graph(y.grad_fn), w.detach().clone(), w.grad, w.is_leaf
+        return y, graph_of(y.grad_fn), w.detach().clone(), w.grad, w.is_leaf
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -391,7 +384,7 @@ def test_from_pretrained_freezes_and_shares_the_values_as_torch(freeze: bool) ->
         with T.no_grad():
             table[0] = 7.0
         y = emb(T.tensor([[0, 2, 5]]))
-        flags = (emb.weight.requires_grad, y.requires_grad, _graph(y.grad_fn))
+        flags = (emb.weight.requires_grad, y.requires_grad, graph_of(y.grad_fn))
         if freeze:
             return repr(emb), y, flags, emb.weight.grad
         y.sum().backward()
@@ -418,23 +411,15 @@ def test_training_loop_losses_match_torch(name: str) -> None:
     def build(nn):
         return nn.Sequential(nn.Embedding(12, 5, **TRAINING[name]), nn.Flatten(), nn.Linear(15, 4))
 
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
     tokens = torch.randint(0, 12, (16, 3))
     labels = torch.randint(0, 4, (16,))
-    losses = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        optimizer = T.optim.SGD(model.parameters(), lr=0.5)
-        loss_function = T.nn.CrossEntropyLoss()
-        x, y = (t if T is torch else gradrpc.tensor(t.numpy()) for t in (tokens, labels))
-        losses[T] = []
-        for _ in range(8):
-            loss = loss_function(model(x), y)
-            losses[T].append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.SGD(parameters, lr=0.5),
+        lambda T: T.nn.CrossEntropyLoss(),
+        lambda T: tuple(t if T is torch else gradrpc.tensor(t.numpy()) for t in (tokens, labels)),
+        steps=8,
+    )
+    losses = {T: run[1] for T, run in runs.items()}
     np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
     assert losses[torch][-1] < losses[torch][0]  # it trains

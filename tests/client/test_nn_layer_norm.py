@@ -5,13 +5,11 @@ line, the checks on saved tensors, and a training loop."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same
+from clientkit import check_error_at_line, check_same, graph_of, train_alike
 
 TOLERANCE = {"float32": {"rtol": 2e-5, "atol": 2e-6}, "float64": {"rtol": 1e-11, "atol": 1e-12}}
 SHAPES = {  # input shape, normalized_shape
@@ -21,13 +19,6 @@ SHAPES = {  # input shape, normalized_shape
     "one vector": ((7,), (7,)),
     "no rows": ((0, 4), (4,)),
 }
-
-
-def _graph(node):
-    """A grad_fn and everything it reaches, by name."""
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 def _values(shape, seed, scale=3.0, shift=1.5):
@@ -50,7 +41,7 @@ def test_layer_norm_values_gradients_and_graph_match_torch(case, dtype, affine) 
         bias = b if affine in ("weight and bias", "bias only") else None
         y = T.nn.functional.layer_norm(x, normalized, weight, bias)
         y.backward(T.tensor(_values(shape, 3, 1.0, 0.0), dtype=kind))
-        return y, _graph(y.grad_fn), x.grad, w.grad, b.grad
+        return y, graph_of(y.grad_fn), x.grad, w.grad, b.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -198,22 +189,14 @@ def test_training_loop_with_layer_norm_matches_torch() -> None:
     def build(nn):
         return nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.ReLU(), nn.Linear(8, 2))
 
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
     rng = np.random.default_rng(7)
     x, y = rng.standard_normal((16, 6)).tolist(), rng.standard_normal((16, 2)).tolist()
-    losses = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        optimizer = T.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        inputs, targets = T.tensor(x), T.tensor(y)
-        losses[T] = []
-        for _ in range(10):
-            loss = T.nn.functional.mse_loss(model(inputs), targets)
-            losses[T].append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.SGD(parameters, lr=0.1, momentum=0.9),
+        lambda T: T.nn.functional.mse_loss,
+        lambda T: (T.tensor(x), T.tensor(y)),
+    )
+    losses = {T: run[1] for T, run in runs.items()}
     np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
     assert losses[torch][-1] < losses[torch][0]

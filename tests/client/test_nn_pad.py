@@ -6,21 +6,13 @@ the modules' reprs, and a training loop of reflect-padded convolutions."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same
+from clientkit import check_error_at_line, check_same, graph_of, train_alike
 
 TOLERANCE = {"float32": {"rtol": 1e-6, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
-
-
-def _graph(node):
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 def _values(shape, seed):
@@ -53,7 +45,7 @@ def test_pad_values_gradients_and_graph_match_torch(case, mode, dtype) -> None:
         x = T.tensor(_values(shape, 0), dtype=kind, requires_grad=True)
         y = T.nn.functional.pad(x * 2, pad, mode=mode)
         y.backward(T.tensor(_values(tuple(y.shape), 1), dtype=kind))
-        return y, y.dtype, _graph(y.grad_fn), x.grad
+        return y, y.dtype, graph_of(y.grad_fn), x.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -76,7 +68,7 @@ def test_pad_constant_value_and_many_dims_match_torch() -> None:
         y = T.nn.functional.pad(x, (1, 0, 0, 2, 1, 1, 1, 0), value=-1.5)
         ints = T.nn.functional.pad(T.arange(6).view(2, 3), [1, 1], "constant", 2.7)
         y.sum().backward()
-        return y, _graph(y.grad_fn), ints, x.grad, T.nn.functional.pad(x, ())
+        return y, graph_of(y.grad_fn), ints, x.grad, T.nn.functional.pad(x, ())
 
     check_same(scenario)
 
@@ -206,7 +198,7 @@ def test_convolutions_padding_modes_match_torch(dims, mode) -> None:
         x = T.tensor(_values(shape, 7), requires_grad=True)
         y = m(x)
         y.backward(T.tensor(_values(tuple(y.shape), 8)))
-        return repr(m), y, _graph(y.grad_fn), x.grad, m.weight.grad, m.bias.grad
+        return repr(m), y, graph_of(y.grad_fn), x.grad, m.weight.grad, m.bias.grad
 
     check_same(scenario, rtol=1e-5, atol=1e-5)
 
@@ -222,7 +214,7 @@ def test_conv_with_same_padding_and_a_padding_mode_matches_torch() -> None:
         x = T.tensor(_values((1, 2, 5, 6), 9), requires_grad=True)
         y = m(x)
         y.sum().backward()
-        return repr(m), m._reversed_padding_repeated_twice, y, _graph(y.grad_fn), x.grad
+        return repr(m), m._reversed_padding_repeated_twice, y, graph_of(y.grad_fn), x.grad
 
     check_same(scenario, rtol=1e-5, atol=1e-5)
 
@@ -262,22 +254,14 @@ def test_training_loop_with_reflect_padded_convolutions_matches_torch() -> None:
             nn.Linear(2 * 8 * 8, 2),
         )
 
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
     rng = np.random.default_rng(10)
     x, y = rng.standard_normal((4, 1, 6, 6)).tolist(), rng.standard_normal((4, 2)).tolist()
-    losses = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        optimizer = T.optim.Adam(model.parameters(), lr=0.01)
-        inputs, targets = T.tensor(x), T.tensor(y)
-        losses[T] = []
-        for _ in range(10):
-            loss = T.nn.functional.mse_loss(model(inputs), targets)
-            losses[T].append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.Adam(parameters, lr=0.01),
+        lambda T: T.nn.functional.mse_loss,
+        lambda T: (T.tensor(x), T.tensor(y)),
+    )
+    losses = {T: run[1] for T, run in runs.items()}
     np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
     assert losses[torch][-1] < losses[torch][0]

@@ -7,21 +7,13 @@ with pooling."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same
+from clientkit import check_error_at_line, check_same, graph_of, train_alike
 
 TOLERANCE = {"float32": {"rtol": 1e-6, "atol": 1e-7}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
-
-
-def _graph(node):
-    if node is None:
-        return None
-    return (node.name(), [_graph(child) for child, _ in node.next_functions])
 
 
 def _values(shape, seed):
@@ -49,7 +41,7 @@ def test_max_pool2d_values_indices_gradients_and_graph_match_torch(case, dtype) 
         y = T.nn.functional.max_pool2d(x * 1, *args, **kwargs)
         values, indices = T.nn.functional.max_pool2d(x, *args, **kwargs, return_indices=True)
         y.backward(T.tensor(_values(tuple(y.shape), 1), dtype=kind))
-        return y, _graph(y.grad_fn), values, indices, x.grad
+        return y, graph_of(y.grad_fn), values, indices, x.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -79,7 +71,7 @@ def test_avg_pool2d_values_gradients_and_graph_match_torch(case, dtype) -> None:
         x = T.tensor(_values(shape, 2), dtype=kind, requires_grad=True)
         y = T.nn.functional.avg_pool2d(x, *args, **kwargs)
         y.backward(T.tensor(_values(tuple(y.shape), 3), dtype=kind))
-        return y, _graph(y.grad_fn), x.grad
+        return y, graph_of(y.grad_fn), x.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -223,25 +215,16 @@ def test_training_loop_of_a_cnn_with_pooling_matches_torch() -> None:
             nn.Linear(6 * 3 * 3, 3),
         )
 
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
     rng = np.random.default_rng(6)
     x = rng.standard_normal((8, 1, 10, 10)).tolist()
     labels = rng.integers(0, 3, 8).tolist()
-    losses = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        optimizer = T.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        criterion = T.nn.CrossEntropyLoss()
-        inputs, targets = T.tensor(x), T.tensor(labels)
-        losses[T] = []
-        for _ in range(10):
-            loss = criterion(model(inputs), targets)
-            losses[T].append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.SGD(parameters, lr=0.1, momentum=0.9),
+        lambda T: T.nn.CrossEntropyLoss(),
+        lambda T: (T.tensor(x), T.tensor(labels)),
+    )
+    losses = {T: run[1] for T, run in runs.items()}
     np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
     assert losses[torch][-1] < losses[torch][0]
 
@@ -267,7 +250,7 @@ def test_adaptive_avg_pool2d_values_gradients_and_graph_match_torch(case, dtype)
         x = T.tensor(_values(shape, 11), dtype=kind, requires_grad=True)
         y = T.nn.functional.adaptive_avg_pool2d(x * 1, size)
         y.backward(T.tensor(_values(tuple(y.shape), 12), dtype=kind))
-        return y, _graph(y.grad_fn), x.grad
+        return y, graph_of(y.grad_fn), x.grad
 
     check_same(scenario, **TOLERANCE[dtype])
 
@@ -279,7 +262,7 @@ def test_adaptive_avg_pool1d_matches_torch(size) -> None:
         y = T.nn.functional.adaptive_avg_pool1d(x, size)
         unbatched = T.nn.AdaptiveAvgPool1d(size)(x[0])
         (y.sum() + unbatched.sum()).backward()
-        return y, _graph(y.grad_fn), unbatched, x.grad
+        return y, graph_of(y.grad_fn), unbatched, x.grad
 
     check_same(scenario)
 
@@ -360,24 +343,15 @@ def test_training_loop_of_a_cnn_with_global_average_pooling_matches_torch() -> N
             nn.Linear(5, 3),
         )
 
-    theirs = build(torch.nn)
-    state = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
     rng = np.random.default_rng(15)
     x = rng.standard_normal((6, 2, 7, 9)).tolist()
     labels = rng.integers(0, 3, 6).tolist()
-    losses = {}
-    for T in (torch, gradrpc):
-        model = theirs if T is torch else build(gradrpc.nn)
-        model.load_state_dict(state)
-        optimizer = T.optim.Adam(model.parameters(), lr=0.01)
-        criterion = T.nn.CrossEntropyLoss()
-        inputs, targets = T.tensor(x), T.tensor(labels)
-        losses[T] = []
-        for _ in range(10):
-            loss = criterion(model(inputs), targets)
-            losses[T].append(loss.item())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    runs = train_alike(
+        build,
+        lambda T, parameters: T.optim.Adam(parameters, lr=0.01),
+        lambda T: T.nn.CrossEntropyLoss(),
+        lambda T: (T.tensor(x), T.tensor(labels)),
+    )
+    losses = {T: run[1] for T, run in runs.items()}
     np.testing.assert_allclose(losses[gradrpc], losses[torch], rtol=1e-5)
     assert losses[torch][-1] < losses[torch][0]
