@@ -732,6 +732,29 @@ def adaptive_avg_pool2d_backward(g, dx):
                         dx[p, h, w] += delta
 
 
+@njit(_sigs(f"void({_PLANES}, {_PLANES}, int64[:, :, ::1])"), cache=True, nogil=True)
+def adaptive_max_pool2d(x, out, indices):
+    """out[p, i, j] = the largest element of x[p] over row window i and column window j (nan
+    wins, the last nan; the first of ties), indices its h·W + w: torch's
+    cpu_adaptive_max_pool, which starts from -inf at the window's first element."""
+    planes, height, width = x.shape
+    for p in range(planes):
+        for i in range(out.shape[1]):
+            h0, h1 = _adaptive_window(i, out.shape[1], height)
+            for j in range(out.shape[2]):
+                w0, w1 = _adaptive_window(j, out.shape[2], width)
+                best = -np.inf
+                where = h0 * width + w0
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        v = x[p, h, w]
+                        if v > best or v != v:
+                            best = v
+                            where = h * width + w
+                out[p, i, j] = best
+                indices[p, i, j] = where
+
+
 # ---------------------------------------------------------------- optimizers
 
 _1D = "T[::1]"

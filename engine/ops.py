@@ -1921,3 +1921,40 @@ def adaptive_avg_pool2d(x, output_size):
     out = np.empty((planes.shape[0], *output_size), x.dtype)
     KN.adaptive_avg_pool2d(planes, out)
     return out.reshape(*x.shape[:-2], *output_size)
+
+
+def _adaptive_max_pool2d(x: np.ndarray, output_size) -> tuple[np.ndarray, np.ndarray]:
+    planes = _planes(x)
+    out = np.empty((planes.shape[0], *output_size), x.dtype)
+    indices = np.empty(out.shape, np.int64)
+    KN.adaptive_max_pool2d(planes, out, indices)
+    shape = (*x.shape[:-2], *output_size)
+    return out.reshape(shape), indices.reshape(shape)
+
+
+def _adaptive_max_pool2d_vjp(n, g):
+    x = n.saved["self"]
+    for dim in (g.ndim - 2, g.ndim - 1):
+        if g.shape[dim] == 0:  # torch's backward refuses an empty output plane
+            raise ShapeMismatch(
+                "adaptive_max_pool2d_backward(): Expected grad_output to have non-zero size for "
+                f"non-batch dimensions, but grad_output has sizes [{', '.join(map(str, g.shape))}]"
+                f" with dimension {dim} being empty"
+            )
+    _, indices = _adaptive_max_pool2d(x, n.attrs["output_size"])
+    dx = np.zeros(x.shape, g.dtype)
+    planes = dx.reshape(-1, x.shape[-2], x.shape[-1])
+    KN.max_pool2d_backward(_planes(g), indices.reshape(planes.shape[0], *g.shape[-2:]), planes)
+    return (dx,)
+
+
+@_op("adaptive_max_pool2d", _adaptive_max_pool2d_vjp)
+def adaptive_max_pool2d(x, output_size):
+    """Each adaptive window's largest element; the backward recomputes the indices from the
+    saved input."""
+    return _adaptive_max_pool2d(x, output_size)[0]
+
+
+@_op("adaptive_max_pool2d_indices", lambda n, g: (None,))
+def adaptive_max_pool2d_indices(x, output_size):
+    return _adaptive_max_pool2d(x, output_size)[1]

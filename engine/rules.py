@@ -4060,6 +4060,78 @@ _register(
 )
 
 
+# ---- adaptive_max_pool2d
+
+
+def _adaptive_max_pool2d_infer(
+    operands: Sequence[Operand], attrs: dict, op: str = "adaptive_max_pool2d"
+) -> TensorMeta:
+    """torch's checks in torch's order: a 3-D or 4-D input, non-empty but for its batch, two
+    output sizes, the output's allocation (no negative size), then the dtype (floats only)."""
+    _check_operands(op, operands, 1)
+    x = _require_tensor(op, operands[0], 0)
+    if x.ndim not in (3, 4):
+        raise ShapeMismatch(
+            f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {_sizes_text(x.shape)}"
+        )
+    for dim in range(1, x.ndim):
+        if x.shape[dim] == 0:
+            raise ShapeMismatch(
+                "adaptive_max_pool2d(): Expected input to have non-zero size for non-batch "
+                f"dimensions, but input has sizes {_sizes_text(x.shape)} with dimension {dim} "
+                "being empty"
+            )
+    size = attrs["output_size"]
+    if len(size) != 2:
+        raise ShapeMismatch("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+    shape = (*x.shape[:-2], *size)
+    negative = next((s for s in size if s < 0), None)
+    if negative is not None:
+        raise ShapeMismatch(
+            f"Trying to create tensor with negative dimension {negative}: {_sizes_text(shape)}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"adaptive_max_pool2d\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    return meta(shape, x.dtype if op == "adaptive_max_pool2d" else "int64")
+
+
+_register(
+    OpSpec(
+        "adaptive_max_pool2d",
+        "torch._C._nn.adaptive_max_pool2d",
+        "The largest element of each of output_size[0] x output_size[1] windows of a (C, H, "
+        "W) or (N, C, H, W) input, windows as adaptive_avg_pool2d's (nan wins, the last nan; "
+        "the first of ties). The gradient goes to the element chosen, summed where windows "
+        "overlap; the backward refuses an empty output plane, as torch's.",
+        ("self",),
+        (True,),
+        _adaptive_max_pool2d_infer,
+        _named("AdaptiveMaxPool2DBackward0"),
+        _self,
+        (Attr("output_size", "ints", "(oH, oW).", optional=False),),
+    )
+)
+_register(
+    OpSpec(
+        "adaptive_max_pool2d_indices",
+        "torch._C._nn.adaptive_max_pool2d",
+        "The int64 indices adaptive_max_pool2d returns beside its values: the position of each "
+        "window's chosen element within its (H, W) plane, h·W + w. Not differentiable.",
+        ("self",),
+        (False,),
+        lambda operands, attrs: _adaptive_max_pool2d_infer(
+            operands, attrs, "adaptive_max_pool2d_indices"
+        ),
+        _named(""),
+        _nothing,
+        SPECS["adaptive_max_pool2d"].attrs,
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+
+
 # ---- max_pool2d and avg_pool2d
 
 

@@ -1008,16 +1008,21 @@ def _output_size_ints(function: str, value, dims: int) -> list[int]:
     return _sizes(function, value, 2, "output_size")
 
 
+def _list_with_default(output_size, input: Tensor):
+    """torch's _list_with_default: None in `output_size` keeps the input's size there."""
+    if isinstance(output_size, int):
+        return output_size
+    if input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    defaults = input.shape[-len(output_size) :]
+    return [d if v is None else v for v, d in zip(output_size, defaults, strict=True)]
+
+
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """The mean over each of oH x oW windows of the last two dims, window i spanning rows
     [floor(i H / oH), ceil((i + 1) H / oH)) (AdaptiveAvgPool2DBackward0); None in
     `output_size` keeps the input's size. A 1x1 output is torch's mean(-1, -2, keepdim=True)."""
-    if not isinstance(output_size, int):
-        if input.ndim <= len(output_size):
-            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-        defaults = input.shape[-len(output_size) :]
-        output_size = [d if v is None else v for v, d in zip(output_size, defaults, strict=True)]
-    size = _output_size_ints("adaptive_avg_pool2d", output_size, 2)
+    size = _output_size_ints("adaptive_avg_pool2d", _list_with_default(output_size, input), 2)
     if size == [1, 1]:
         return input.mean((-1, -2), keepdim=True)
     return input._call("adaptive_avg_pool2d", [input], {"output_size": size})
@@ -1037,6 +1042,77 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
             f"adaptive_avg_pool1d() argument 'output_size' should contain one int (got {len(size)})"
         )
     return adaptive_avg_pool2d(input.unsqueeze(-2), [1, size[0]]).squeeze(-2)
+
+
+def _adaptive_max_pool2d_pair(input, output_size) -> tuple[Tensor, Tensor]:
+    size = _output_size_ints("adaptive_max_pool2d", _list_with_default(output_size, input), 2)
+    attrs = {"output_size": size}
+    return (
+        input._call("adaptive_max_pool2d", [input], attrs),
+        input._call("adaptive_max_pool2d_indices", [input], attrs),
+    )
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """adaptive_max_pool2d's values and the int64 position of each within its (H, W) plane."""
+    return _adaptive_max_pool2d_pair(input, output_size)
+
+
+def _adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+    """The largest element of each of oH x oW windows of the last two dims, windows as
+    adaptive_avg_pool2d's (AdaptiveMaxPool2DBackward0); None keeps the input's size."""
+    size = _output_size_ints("adaptive_max_pool2d", _list_with_default(output_size, input), 2)
+    return input._call("adaptive_max_pool2d", [input], {"output_size": size})
+
+
+def adaptive_max_pool2d(*args, **kwargs):
+    """adaptive_max_pool2d(input, output_size, return_indices=False), dispatched on
+    return_indices as torch's boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 2)
+    return (adaptive_max_pool2d_with_indices if flag else _adaptive_max_pool2d)(*args, **kwargs)
+
+
+def _adaptive_max_pool1d_pair(input, output_size) -> tuple[Tensor, Tensor]:
+    """torch.adaptive_max_pool1d: its checks, then adaptive_max_pool2d of input.unsqueeze(-2)
+    to (1, output_size), values and indices squeezed back."""
+    _pool_input("adaptive_max_pool1d", input)
+    size = _output_size_ints("adaptive_max_pool1d", output_size, 1)
+    if input.ndim not in (2, 3):
+        raise ShapeMismatch(
+            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
+            "#1 'self' (while checking arguments for adaptive_max_pool1d)"
+        )
+    if len(size) != 1:
+        raise ShapeMismatch(
+            f"adaptive_max_pool1d() argument 'output_size' should contain one int (got {len(size)})"
+        )
+    for dim in range(1, input.ndim):
+        if input.shape[dim] == 0:
+            raise ShapeMismatch(
+                "adaptive_max_pool1d(): Expected input to have non-zero size for non-batch "
+                f"dimensions, but input has sizes {list(input.shape)} with dimension {dim} being "
+                "empty"
+            )
+    values, indices = _adaptive_max_pool2d_pair(input.unsqueeze(-2), [1, size[0]])
+    return values.squeeze(-2), indices.squeeze(-2)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """adaptive_max_pool1d's values and the int64 position of each along the last dim."""
+    return _adaptive_max_pool1d_pair(input, output_size)
+
+
+def _adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+    """The largest element of each of output_size windows of the last dim of an (N, C, L) or
+    (C, L) input."""
+    return _adaptive_max_pool1d_pair(input, output_size)[0]
+
+
+def adaptive_max_pool1d(*args, **kwargs):
+    """adaptive_max_pool1d(input, output_size, return_indices=False), dispatched on
+    return_indices as torch's boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 2)
+    return (adaptive_max_pool1d_with_indices if flag else _adaptive_max_pool1d)(*args, **kwargs)
 
 
 # ---------------------------------------------------------------- padding
@@ -1143,9 +1219,9 @@ def _pad_circular(input: Tensor, pad: list[int]) -> Tensor:
 # ---------------------------------------------------------------- pooling
 
 
-def _pool_argument(function: str, name: str, value, position: int | None, kind: str):
-    """One argument as torch's parser reads it for max_pool2d and avg_pool2d: `ints` (an int
-    for two of it, or a sequence whose first element is an int), `bool`, `int?`; else its
+def _pool_argument(function: str, name: str, value, position: int | None, kind: str, size: int = 2):
+    """One argument as torch's parser reads it for the pooling functions: `ints` (an int for
+    `size` of it, or a sequence whose first element is an int), `bool`, `int?`; else its
     TypeError ((position n) when it was given by position)."""
     where = f"{function}(): argument '{name}'" + (f" (position {position})" if position else "")
     if kind == "bool":
@@ -1170,9 +1246,9 @@ def _pool_argument(function: str, name: str, value, position: int | None, kind: 
                         f"{type(value[0]).__name__} at pos 0"
                     ) from None
                 raise TypeError(f"{where} must be tuple of ints, not {_shown(value)}") from None
-        return _int_list(function, name, value, 2)
+        return _int_list(function, name, value, size)
     try:
-        return _int_list(function, name, value, 2)
+        return _int_list(function, name, value, size)
     except _Unmatched:
         raise TypeError(f"{where} must be tuple of ints, not {_shown(value)}") from None
 
@@ -1229,15 +1305,135 @@ def _max_pool2d(
     ]
 
 
+def _dispatch_flag(args: tuple, kwargs: dict, name: str, index: int):
+    """torch's boolean_dispatch: the flag argument, by keyword or at `index`, else False."""
+    return kwargs[name] if name in kwargs else (args[index] if len(args) > index else False)
+
+
 def max_pool2d(*args, **kwargs):
     """max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
     return_indices=False), dispatched on return_indices as torch's boolean_dispatch does."""
-    flag = (
-        kwargs["return_indices"]
-        if "return_indices" in kwargs
-        else (args[6] if len(args) > 6 else False)
-    )
+    flag = _dispatch_flag(args, kwargs, "return_indices", 6)
     return (max_pool2d_with_indices if flag else _max_pool2d)(*args, **kwargs)
+
+
+def _max_pool1d_arguments(function, input, kernel_size, stride, padding, dilation, ceil_mode):
+    """torch.max_pool1d's arguments as its parser reads them: [k], [s] (empty: none), [p],
+    [d], ceil_mode."""
+    _pool_input(function, input)
+    return (
+        _pool_argument(function, "kernel_size", kernel_size, 2, "ints", 1),
+        [] if stride is None else _pool_argument(function, "stride", stride, 3, "ints", 1),
+        _pool_argument(function, "padding", padding, 4, "ints", 1),
+        _pool_argument(function, "dilation", dilation, 5, "ints", 1),
+        _pool_argument(function, "ceil_mode", ceil_mode, 6, "bool"),
+    )
+
+
+def _as_pool2d(kernel, stride, padding, dilation) -> dict:
+    """A 1-d pooling's arguments for the 2-d op over input.unsqueeze(-2): windows 1 high."""
+    return {
+        "kernel_size": [1, kernel[0]],
+        "stride": [1, (stride or kernel)[0]],
+        "padding": [0, padding[0]],
+        "dilation": [1, dilation[0]],
+    }
+
+
+def _max_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The largest element of each (dilated) window of the last dim of an (N, C, L) or (C, L)
+    input: torch's checks (check_max_pool1d, in its order), then max_pool2d over
+    input.unsqueeze(-2), squeezed back (SqueezeBackward1 over MaxPool2DWithIndicesBackward0)."""
+    kernel, stride, padding, dilation, ceil_mode = _max_pool1d_arguments(
+        "max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    valid = input.ndim == 2 and input.shape[0] and input.shape[1]
+    if not (valid or (input.ndim == 3 and input.shape[1] and input.shape[2])):
+        raise ShapeMismatch(
+            "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
+            f"for input, but got:{list(input.shape)}"
+        )
+    for name, value, ok in (
+        ("kernel_size", kernel, "an int, list of ints or tuple of ints"),
+        ("stride", stride, "None, an int, list of ints, or tuple of ints"),
+        ("padding", padding, "an int, list of ints, or tuple of ints"),
+        ("dilation", dilation, "an int, list of ints or tuple of ints"),
+    ):
+        if len(value) != 1 and not (name == "stride" and not value):
+            raise ShapeMismatch(
+                f"max_pool1d() {name} must be {ok} of size 1 but got size {len(value)}"
+            )
+    (k,), (s,), (p,), (d,) = kernel, stride or kernel, padding, dilation
+    for name, value in (("kernel_size", k), ("stride", s)):
+        if value <= 0:
+            raise ShapeMismatch(f"max_pool1d() {name} must be greater than zero, but got {value}")
+    if p < 0:
+        raise ShapeMismatch(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise ShapeMismatch(
+            "max_pool1d() padding should be at most half of kernel size, but got "
+            f"padding={p} and kernel_size={k}"
+        )
+    if d <= 0:
+        raise ShapeMismatch(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    width = rules.pooling_output_size(input.shape[-1], k, p, s, d, ceil_mode)
+    if width <= 0:
+        raise ShapeMismatch(f"max_pool1d() Invalid computed output size: {width}")
+    if not rules.is_float(input._meta.dtype):
+        name = rules.TORCH_TYPE_NAME[input._meta.dtype]
+        raise Unsupported(f"\"max_pool1d_impl\" not implemented for '{name}'")
+    attrs = {**_as_pool2d(kernel, stride, padding, dilation), "ceil_mode": ceil_mode}
+    return input.unsqueeze(-2)._call("max_pool2d", [input.unsqueeze(-2)], attrs).squeeze(-2)
+
+
+def max_pool1d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """torch.max_pool1d_with_indices: its checks, then max_pool2d_with_indices over
+    input.unsqueeze(-2); values and indices (positions along the last dim) squeezed back."""
+    kernel, stride, padding, dilation, ceil_mode = _max_pool1d_arguments(
+        "max_pool1d_with_indices", input, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    if input.ndim not in (2, 3):
+        raise ShapeMismatch(
+            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
+            "#1 'self' (while checking arguments for max_pool1d)"
+        )
+    for name, value in (
+        ("kernel_size", kernel),
+        ("stride", stride or kernel),
+        ("padding", padding),
+        ("dilation", dilation),
+    ):
+        if len(value) != 1:
+            raise ShapeMismatch(
+                f"max_pool1d() argument '{name}' should contain one int (got {len(value)})"
+            )
+    attrs = {**_as_pool2d(kernel, stride, padding, dilation), "ceil_mode": ceil_mode}
+    planes = input.unsqueeze(-2)
+    values = planes._call("max_pool2d", [planes], attrs)
+    return values.squeeze(-2), planes._call("max_pool2d_indices", [planes], attrs).squeeze(-2)
+
+
+def max_pool1d(*args, **kwargs):
+    """max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False), dispatched on return_indices as torch's boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 6)
+    return (max_pool1d_with_indices if flag else _max_pool1d)(*args, **kwargs)
 
 
 _AVG_POOL_PARAMS = (
@@ -1251,40 +1447,88 @@ _AVG_POOL_PARAMS = (
 )
 
 
-def avg_pool2d(*args, **kwargs) -> Tensor:
-    """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-    count_include_pad=True, divisor_override=None): the mean of each window of a (C, H, W)
-    or (N, C, H, W) input (AvgPool2DBackward0), as torch's CPU kernel computes it."""
-    names = [name for name, _ in _AVG_POOL_PARAMS]
-    if len(args) > len(names):
-        raise TypeError(f"avg_pool2d() takes at most {len(names)} arguments ({len(args)} given)")
+def _bind_pool_arguments(
+    function: str, params: tuple, args: tuple, kwargs: dict, size: int
+) -> tuple[dict, list[str]]:
+    """The arguments given to a pooling function, read as torch's parser reads them (its
+    TypeErrors for unknown, repeated and mistyped arguments), and the required ones missing."""
+    names = [name for name, _ in params]
     for key in kwargs:
         if key not in names:
-            raise TypeError(f"avg_pool2d() got an unexpected keyword argument '{key}'")
+            raise TypeError(f"{function}() got an unexpected keyword argument '{key}'")
     bound = {}
-    for position, (name, kind) in enumerate(_AVG_POOL_PARAMS, start=1):
+    for position, (name, kind) in enumerate(params, start=1):
         given = position <= len(args)
         if given and name in kwargs:
-            raise TypeError(f"avg_pool2d() got multiple values for argument '{name}'")
+            raise TypeError(f"{function}() got multiple values for argument '{name}'")
         if not given and name not in kwargs:
             continue
         value = args[position - 1] if given else kwargs[name]
         where = position if given else None
         if name == "input":
-            _pool_input("avg_pool2d", value, where)
+            _pool_input(function, value, where)
         elif kind == "ints?":
             value = (
-                [] if value is None else _pool_argument("avg_pool2d", name, value, where, "ints")
+                [] if value is None else _pool_argument(function, name, value, where, "ints", size)
             )
         else:
-            value = _pool_argument("avg_pool2d", name, value, where, kind)
+            value = _pool_argument(function, name, value, where, kind, size)
         bound[name] = value
-    for name in ("input", "kernel_size"):
-        if name not in bound:
-            raise TypeError(
-                f"avg_pool2d() missing required argument '{name}' (pos {names.index(name) + 1})"
-            )
+    return bound, [name for name in ("input", "kernel_size") if name not in bound]
+
+
+def avg_pool2d(*args, **kwargs) -> Tensor:
+    """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None): the mean of each window of a (C, H, W)
+    or (N, C, H, W) input (AvgPool2DBackward0), as torch's CPU kernel computes it."""
+    if len(args) > len(_AVG_POOL_PARAMS):
+        raise TypeError(
+            f"avg_pool2d() takes at most {len(_AVG_POOL_PARAMS)} arguments ({len(args)} given)"
+        )
+    bound, missing = _bind_pool_arguments("avg_pool2d", _AVG_POOL_PARAMS, args, kwargs, 2)
+    if missing:
+        position = 1 if missing[0] == "input" else 2
+        raise TypeError(f"avg_pool2d() missing required argument '{missing[0]}' (pos {position})")
     input = bound.pop("input")
     if bound.get("divisor_override") is None:
         bound.pop("divisor_override", None)
     return input._call("avg_pool2d", [input], bound)
+
+
+def avg_pool1d(*args, **kwargs) -> Tensor:
+    """avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True): the mean of each window of the last dim of an (N, C, L) or (C, L)
+    input; torch's checks, then avg_pool2d over input.unsqueeze(-2), squeezed back
+    (SqueezeBackward1 over AvgPool2DBackward0)."""
+    params = _AVG_POOL_PARAMS[:-1]
+    if len(args) > len(params):
+        raise TypeError(
+            f"avg_pool1d() takes from 2 to {len(params)} positional arguments but {len(args)} "
+            "were given"
+        )
+    bound, missing = _bind_pool_arguments("avg_pool1d", params, args, kwargs, 1)
+    if missing:  # torch's wording, its plural included
+        plural = "s" if len(missing) == 1 else ""
+        names = ", ".join(f'"{name}"' for name in missing)
+        raise TypeError(
+            f"avg_pool1d() missing {len(missing)} required positional argument{plural}: {names}"
+        )
+    input = bound.pop("input")
+    if input.ndim not in (2, 3):
+        raise ShapeMismatch(
+            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
+            "#1 'self' (while checking arguments for avg_pool1d)"
+        )
+    kernel, stride = bound["kernel_size"], bound.get("stride") or bound["kernel_size"]
+    padding = bound.get("padding", [0])
+    for name, value in (("kernel_size", kernel), ("stride", stride), ("padding", padding)):
+        if len(value) != 1:
+            raise ShapeMismatch(
+                f"avg_pool1d() argument '{name}' should contain one int (got {len(value)})"
+            )
+    attrs = _as_pool2d(kernel, stride, padding, [1])
+    del attrs["dilation"]
+    attrs["ceil_mode"] = bound.get("ceil_mode", False)
+    attrs["count_include_pad"] = bound.get("count_include_pad", True)
+    planes = input.unsqueeze(-2)
+    return planes._call("avg_pool2d", [planes], attrs).squeeze(-2)

@@ -1727,6 +1727,21 @@ class _MaxPoolNd(Module):
         )
 
 
+class MaxPool1d(_MaxPoolNd):
+    """Max pooling over the last dim of (N, C, L) or (C, L) inputs (F.max_pool1d)."""
+
+    def forward(self, input: Tensor):
+        return F.max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
 class MaxPool2d(_MaxPoolNd):
     """Max pooling over the last two dims of (N, C, H, W) or (C, H, W) inputs
     (F.max_pool2d)."""
@@ -1746,6 +1761,36 @@ class MaxPool2d(_MaxPoolNd):
 class _AvgPoolNd(Module):
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """Average pooling over the last dim of (N, C, L) or (C, L) inputs (F.avg_pool1d); its
+    sizes are kept as 1-tuples, as torch's _single makes them."""
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+        )
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -1806,3 +1851,32 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """The mean over oH x oW windows of the last two dims of (N, C, H, W) or (C, H, W)
     inputs: AdaptiveAvgPool2d(1) is global average pooling."""
+
+
+class _AdaptiveMaxPoolNd(Module):
+    """F.adaptive_max_pool{1,2}d with a fixed output_size (None keeps the input's size)."""
+
+    _pool = staticmethod(F.adaptive_max_pool2d)
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor):
+        return type(self)._pool(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """The largest element of each of output_size windows of the last dim of (N, C, L) or
+    (C, L) inputs."""
+
+    _pool = staticmethod(F.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """The largest element of each of oH x oW windows of the last two dims of (N, C, H, W)
+    or (C, H, W) inputs."""

@@ -194,6 +194,7 @@ CASES += [
     C("convolution", T((1, 2, 3, 4, 3)), T((2, 2, 2, 2, 2)), T((2,)), padding=(1, 0, 1)),
     C("constant_pad_nd", T((2, 3, 4)), pad=[-1, 2, 1, 0], value=0.5),
     C("adaptive_avg_pool2d", T((1, 2, 5, 4)), output_size=[3, 3]),
+    C("adaptive_max_pool2d", T((1, 2, 5, 4)), output_size=[3, 3]),
     C("reflection_pad1d", T((2, 4)), padding=[3, -1]),
     C("reflection_pad2d", T((1, 2, 3, 4)), padding=[3, -1, 2, 1]),
     C("reflection_pad3d", T((1, 1, 3, 2, 3)), padding=[2, 1, -1, 1, 2, 1]),

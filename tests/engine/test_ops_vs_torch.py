@@ -722,6 +722,18 @@ CASES += [
     C("adaptive_avg_pool2d", T((1, 2, 8, 8)), output_size=[4, 1]),
     C("adaptive_avg_pool2d", T((0, 2, 3, 3)), output_size=[2, 2]),
 ]
+# adaptive_max_pool2d: the same windows; the first of ties, nan wins
+CASES += [
+    C("adaptive_max_pool2d", T((2, 3, 7, 5)), output_size=[3, 2]),
+    C("adaptive_max_pool2d", T((3, 7, 5)), output_size=[9, 6]),
+    C("adaptive_max_pool2d", T((1, 2, 6, 6), TIES), output_size=[4, 3]),
+    C("adaptive_max_pool2d", T((2, 2, 4, 5), ZEROS), output_size=[3, 3]),
+    C("adaptive_max_pool2d", T((0, 2, 3, 3)), output_size=[2, 2]),
+    C("adaptive_max_pool2d", T((2, 3, 3, 3), dtype="float64"), output_size=[2, 3]),
+    C("adaptive_max_pool2d_indices", T((2, 3, 7, 5), grad=False), output_size=[3, 2]),
+    C("adaptive_max_pool2d_indices", T((2, 6, 6), TIES, grad=False), output_size=[4, 4]),
+    C("adaptive_max_pool2d_indices", T((1, 2, 4, 5), ZEROS, grad=False), output_size=[3, 2]),
+]
 # reflection_pad{1,2,3}d, replication_pad{1,2,3}d: F.pad's 'reflect' and 'replicate' modes,
 # batched and unbatched, with negative paddings (which remove elements)
 for _kind in ("reflection", "replication"):
@@ -978,6 +990,12 @@ TORCH: dict[str, Callable] = {
     ),
     "constant_pad_nd": torch.constant_pad_nd,
     "adaptive_avg_pool2d": torch.ops.aten._adaptive_avg_pool2d,
+    "adaptive_max_pool2d": lambda x, output_size: torch._C._nn.adaptive_max_pool2d(x, output_size)[
+        0
+    ],
+    "adaptive_max_pool2d_indices": lambda x, output_size: torch._C._nn.adaptive_max_pool2d(
+        x, output_size
+    )[1],
     **{
         f"{kind}_pad{dims}d": getattr(torch._C._nn, f"{kind}_pad{dims}d")
         for kind in ("reflection", "replication")
@@ -1879,6 +1897,46 @@ def test_adaptive_avg_pool2d_errors_match_torch(shape, output_size, dtype) -> No
     with pytest.raises(GradError) as raised:
         graph.call("adaptive_avg_pool2d", [graph.Tensor(data)], {"output_size": output_size})
     assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("op", ["adaptive_max_pool2d", "adaptive_max_pool2d_indices"])
+@pytest.mark.parametrize(
+    ("shape", "output_size", "dtype"),
+    [
+        ((1, 2, 3, 3), [-1, 2], "float32"),
+        ((1, 2, 3, 3), [1, 2, 3], "float32"),
+        ((3, 3), [1, 2, 3], "float32"),
+        ((2, 1, 3, 3, 3), [2, 2], "float32"),
+        ((1, 0, 3, 3), [1, 2, 3], "float32"),
+        ((1, 2, 0, 3), [2, 2], "float32"),
+        ((2, 0, 3), [2, 2], "float32"),
+        ((1, 2, 3, 3), [2, 2], "int64"),
+        ((1, 2, 3, 3), [-2, 2], "int64"),
+        ((1, 2, 3, 3), [2, 2], "bool"),
+    ],
+    ids=str,
+)
+def test_adaptive_max_pool2d_errors_match_torch(op, shape, output_size, dtype) -> None:
+    data = np.ones(shape, dtype)
+    with pytest.raises((RuntimeError, NotImplementedError)) as expected:
+        torch._C._nn.adaptive_max_pool2d(torch.tensor(data), output_size)
+    with pytest.raises(GradError) as raised:
+        graph.call(op, [graph.Tensor(data)], {"output_size": output_size})
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
+
+
+def test_adaptive_max_pool2d_backward_refuses_an_empty_plane_as_torch() -> None:
+    data = np.ones((1, 2, 3, 3), np.float32)
+    x = torch.tensor(data, requires_grad=True)
+    with pytest.raises(RuntimeError) as expected:
+        torch._C._nn.adaptive_max_pool2d(x, [0, 2])[0].sum().backward()
+    leaf = graph.Tensor(data, requires_grad=True)
+    out = graph.call("adaptive_max_pool2d", [leaf], {"output_size": [0, 2]})
+    assert out.data.shape == (1, 2, 0, 2)
+    with pytest.raises(GradError) as raised:
+        graph.run_backward([graph.call("sum", [out], {})], [None], retain_graph=False)
     assert str(raised.value) == str(expected.value)
 
 
