@@ -364,6 +364,7 @@ transpose = _method("transpose")
 permute = _method("permute")
 reshape = _method("reshape")
 flatten = _method("flatten")
+unflatten = _method("unflatten")
 unsqueeze = _method("unsqueeze")
 squeeze = _method("squeeze")
 sum = _method("sum")
@@ -565,6 +566,7 @@ __all__ = [
     "true_divide",
     "trunc",
     "unbind",
+    "unflatten",
     "unsqueeze",
     "var",
     "vsplit",

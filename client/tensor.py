@@ -1628,6 +1628,31 @@ class Tensor:
         shape = self._meta.shape
         return self.reshape((*shape[:start], prod(shape[start : end + 1]), *shape[end + 1 :]))
 
+    def unflatten(self, dim: int, sizes) -> Tensor:
+        """A view with dim `dim` split into `sizes` (one -1 is inferred), as torch's
+        unflatten (ViewBackward0)."""
+        from .splitting import _sizes  # splitting builds on Tensor
+
+        sizes = _sizes("unflatten", sizes, 2, "sizes")
+        dim = rules.normalize_dim(dim, self.ndim)
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        size = self._meta.shape[dim]
+        if sizes.count(-1) > 1:
+            raise RuntimeError(
+                "unflatten got an unexpected error:\nonly one dimension can be inferred"
+            )
+        known = prod(s for s in sizes if s != -1)
+        if -1 in sizes and known != 0 and size % known == 0:
+            sizes[sizes.index(-1)] = size // known
+        if prod(sizes) != size or min(sizes) < 0:
+            raise RuntimeError(
+                f"unflatten: Provided sizes {sizes} "
+                f"don't multiply up to the size of dim {dim} ({size}) in the input tensor"
+            )
+        shape = self._meta.shape
+        return self.view((*shape[:dim], *sizes, *shape[dim + 1 :]))
+
     def clone(self) -> Tensor:
         return self._call("clone", [self])
 
