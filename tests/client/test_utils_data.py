@@ -146,6 +146,27 @@ def test_subsets_and_concatenations_load_as_torch_s():
     )
 
 
+def test_subclasses_of_the_generic_dataset_and_sampler_load_as_torch_s():
+    def make(T, data):
+        class Squares(data.Dataset[int]):
+            def __getitem__(self, i):
+                return i * i, T.tensor([float(i), -1.0])
+
+            def __len__(self):
+                return 6
+
+        class Evens(data.Sampler[int]):
+            def __iter__(self):
+                return iter(range(0, 6, 2))
+
+            def __len__(self):
+                return 3
+
+        return data.DataLoader(Squares(), batch_size=2, sampler=Evens())
+
+    check_same_batches(make)
+
+
 def test_without_batching_samples_are_converted_not_collated():
     check_same_batches(lambda T, data: data.DataLoader(tensor_dataset(T), batch_size=None))
 
