@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from gradrpc.engine import rules
 
-from . import autograd, factories, linalg, nn, optim, return_types
+from . import autograd, factories, linalg, nn, optim, return_types, utils
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -568,6 +568,7 @@ __all__ = [
     "unbind",
     "unflatten",
     "unsqueeze",
+    "utils",
     "var",
     "vsplit",
     "where",
