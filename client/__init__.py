@@ -567,6 +567,7 @@ __all__ = [
     "trunc",
     "unbind",
     "unflatten",
+    "unflatten",
     "unsqueeze",
     "utils",
     "var",
