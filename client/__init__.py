@@ -567,7 +567,6 @@ __all__ = [
     "trunc",
     "unbind",
     "unflatten",
-    "unflatten",
     "unsqueeze",
     "utils",
     "var",

@@ -711,13 +711,6 @@ def bce_with_logits_weighted(x, y, w, p):
     return ((1 - y) * x + ((p - 1) * y + 1) * (m + math.log(math.exp(-m) + math.exp(-x - m)))) * w
 
 
-@elementwise(1)
-def log_sigmoid(x):
-    """ln sigmoid(x) = -(m + ln(e^-m + e^(-x-m))) with m = max(-x, 0)"""
-    m = max(-x, 0)
-    return -(m + math.log(math.exp(-m) + math.exp(-x - m)))
-
-
 @elementwise(4)
 def bce_with_logits_backward(g, x, y, scale):
     """g scale (sigmoid(x) - y)"""
@@ -852,6 +845,107 @@ def softplus_backward(g, x, beta, threshold):
     """g where x beta > threshold, else g z / (z + 1), z = e^(x beta)"""
     z = _exp_scalar(x * beta)
     return g if x * beta > threshold else g * z / (z + 1)
+
+
+@njit(inline="always")
+def _clamp_0_6(x):
+    """min(max(x, 0), 6) as C++'s std::min and std::max take them (nan passes through)."""
+    zero, six = _rounded_like(x, 0.0), _rounded_like(x, 6.0)
+    x = zero if x < zero else x
+    return six if six < x else x
+
+
+@njit(inline="always")
+def _tanh_softplus(x):
+    """tanh(ln(1 + e^x)), in float64, rounded once to x's type."""
+    return _rounded_like(x, math.tanh(math.log1p(math.exp(float(x)))))
+
+
+@elementwise(1)
+def mish(x):
+    """x tanh(ln(1 + e^x))"""
+    return x * _tanh_softplus(x)
+
+
+@elementwise(2)
+def mish_backward(g, x):
+    """g (t + x σ(x) (1 - t²)), t = tanh(ln(1 + e^x))"""
+    t = _tanh_softplus(x)
+    return g * (t + x * _sigmoid_scalar(x) * (1 - t * t))
+
+
+@elementwise(1)
+def hardswish(x):
+    """x min(max(x + 3, 0), 6) / 6"""
+    return x * _clamp_0_6(x + 3) / 6
+
+
+@elementwise(2)
+def hardswish_backward(g, x):
+    """0 where x <= -3, g where x >= 3, else g (x / 3 + 1/2): torch's vectorized kernel (its
+    scalar loop, which takes a tensor's last few elements, gives -g/2 at -3 and 3g/2 at 3)"""
+    if x <= -3:
+        return _rounded_like(x, 0.0)
+    if x >= 3:
+        return g
+    return g * (x / 3 + _rounded_like(x, 0.5))
+
+
+@elementwise(1)
+def hardsigmoid(x):
+    """min(max(x + 3, 0), 6) / 6"""
+    return _clamp_0_6(x + 3) / 6
+
+
+_ONE_SIXTH_FLOAT32 = float(np.float32(1 / 6))  # torch's `1.0f / 6.0f`, in double too
+
+
+@elementwise(2)
+def hardsigmoid_backward(g, x):
+    """g (1/6 as a float32) where -3 < x < 3, else 0"""
+    return g * _rounded_like(x, _ONE_SIXTH_FLOAT32) if -3 < x < 3 else _rounded_like(x, 0.0)
+
+
+@elementwise(1)
+def log_sigmoid(x):
+    """min(x, 0) - ln(1 + e^-|x|)"""
+    zero = _rounded_like(x, 0.0)
+    smaller = zero if zero < x else x
+    return smaller - math.log1p(_exp_scalar(-abs(x)))
+
+
+@elementwise(2)
+def log_sigmoid_backward(g, x):
+    """g (1 - σ(x)), as torch's g (m - s z / (1 + z)), z = e^-|x|; m = s = 1 where x < 0,
+    else m = 0, s = -1"""
+    z = _exp_scalar(-abs(x))
+    if x < 0:
+        return g * (1 - z / (1 + z))
+    return g * (z / (1 + z))
+
+
+@elementwise(2)
+def hardshrink(x, lambd):
+    """0 where -lambd <= x <= lambd, else x"""
+    return _rounded_like(x, 0.0) if -lambd <= x <= lambd else x
+
+
+@elementwise(3)
+def shrink_backward(g, x, lambd):
+    """hardshrink's and softshrink's: g where x < -lambd or x > lambd, else 0 (so 0 where x
+    is nan, as torch's vectorized kernel has it; its scalar loop, which takes a tensor's last
+    few elements, passes g there)"""
+    return g if x < -lambd or x > lambd else _rounded_like(x, 0.0)
+
+
+@elementwise(2)
+def softshrink(x, lambd):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else x 0"""
+    if x > lambd:
+        return x - lambd
+    if x < -lambd:
+        return x + lambd
+    return x * 0
 
 
 @elementwise(4, _WITH_INTS)

@@ -447,6 +447,19 @@ def softplus(x, beta, threshold):
     return K.softplus(x, x.dtype.type(beta), x.dtype.type(threshold))
 
 
+for _name in ("mish", "hardswish", "hardsigmoid", "log_sigmoid"):
+    _forward, _backward = getattr(K, _name), getattr(K, f"{_name}_backward")
+    _op(_name, lambda n, g, backward=_backward: (backward(g, n.saved["self"]),))(_forward)
+
+
+def _shrink_vjp(n, g):
+    return (K.shrink_backward(g, n.saved["self"], g.dtype.type(n.attrs["lambd"])),)
+
+
+_op("hardshrink", _shrink_vjp)(lambda x, lambd: K.hardshrink(x, x.dtype.type(lambd)))
+_op("softshrink", _shrink_vjp)(lambda x, lambd: K.softshrink(x, x.dtype.type(lambd)))
+
+
 def _hardtanh_vjp(n, g):
     low, high = (_scalar(n.attrs[name], g.dtype) for name in ("min_val", "max_val"))
     return (K.hardtanh_backward(g, n.saved["self"], low, high),)

@@ -1023,7 +1023,14 @@ _ACTIVATION_KERNEL = {
     "gelu": "GeluKernelImpl",
     "silu": "silu_cpu",
     "softplus": "softplus_cpu",
+    "mish": "mish_cpu",
+    "hardswish": "hardswish_cpu",
+    "hardsigmoid": "hardsigmoid_cpu",
+    "log_sigmoid": "log_sigmoid_cpu",
+    "hardshrink": "hardshrink_cpu",
+    "softshrink": "softshrink_check",
 }
+_FLOAT_MAX_TEXT = {"float32": "3.40282e+38", "float64": "1.79769e+308"}  # C++'s << of max()
 _IN_PLACE_NEGATIVE_SLOPE = {
     "leaky_relu": (
         "In-place leakyReLu backward calculation is triggered with a negative slope which is "
@@ -1065,6 +1072,11 @@ def _activation_infer(name: str):
             raise ComputeError("approximate argument must be either none or tanh.")
         if name == "celu" and attrs["alpha"] == 0:
             raise ComputeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+        if name == "softshrink" and not 0 <= attrs["lambd"] <= float(_FLOAT_MAX_TEXT[x.dtype]):
+            raise ComputeError(
+                f"lambda must be in range [0, {_FLOAT_MAX_TEXT[x.dtype]}] for input dtype "
+                f"{TORCH_TYPE_NAME[x.dtype]}, but found {attrs['lambd']:g}"
+            )
         return meta(x.shape, x.dtype)
 
     return infer
@@ -1128,6 +1140,27 @@ _ACTIVATIONS = {
             Attr("threshold", "float", "Above it (beta x), the identity.", 20.0),
         ),
     ),
+    "mish": (_named("MishBackward0"), _self, "x tanh(ln(1 + e^x))", ()),
+    "hardswish": (_named("HardswishBackward0"), _self, "x min(max(x + 3, 0), 6) / 6", ()),
+    "hardsigmoid": (_named("HardsigmoidBackward0"), _self, "min(max(x + 3, 0), 6) / 6", ()),
+    "log_sigmoid": (
+        _named("LogSigmoidBackward0"),
+        _self,
+        "ln σ(x) = min(x, 0) - ln(1 + e^-|x|)",
+        (),
+    ),
+    "hardshrink": (
+        _named("HardshrinkBackward0"),
+        _self,
+        "0 where -lambd <= x <= lambd, else x",
+        (Attr("lambd", "float", "The half-width of the zeroed band.", 0.5),),
+    ),
+    "softshrink": (
+        _named("SoftshrinkBackward0"),
+        _self,
+        "x - lambd above lambd, x + lambd below -lambd, else 0 (x·0)",
+        (Attr("lambd", "float", "The half-width of the zeroed band (0 to the dtype's max).", 0.5),),
+    ),
     "hardtanh": (
         _named("HardtanhBackward0"),
         _self,
@@ -1143,7 +1176,9 @@ for _name, (_gfn, _saves, _doc, _attrs) in _ACTIVATIONS.items():
     _register(
         OpSpec(
             _name,
-            f"torch.nn.functional.{_name}",
+            "torch.nn.functional.logsigmoid"
+            if _name == "log_sigmoid"
+            else f"torch.nn.functional.{_name}",
             f"Elementwise {_doc}.",
             ("self",),
             (True,),

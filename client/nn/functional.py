@@ -171,6 +171,63 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return _activation(input, "hardtanh", {"min_val": 0.0, "max_val": 6.0}, inplace)
 
 
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x))."""
+    _check_input("mish_" if inplace else "mish", input)
+    return _activation(input, "mish", {}, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x min(max(x + 3, 0), 6) / 6."""
+    _check_input("hardswish_" if inplace else "hardswish", input)
+    return _activation(input, "hardswish", {}, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x + 3, 0), 6) / 6."""
+    _check_input("hardsigmoid_" if inplace else "hardsigmoid", input)
+    return _activation(input, "hardsigmoid", {}, inplace)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """ln σ(x)."""
+    _check_input("log_sigmoid", input)
+    return input._call("log_sigmoid", [input], {})
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x outside [-lambd, lambd], else 0."""
+    _check_input("hardshrink", input)
+    return input._call(
+        "hardshrink", [input], {"lambd": _number_argument("hardshrink", lambd, "lambd", 2)}
+    )
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x moved lambd toward 0, and 0 within [-lambd, lambd]."""
+    _check_input("softshrink", input)
+    return input._call(
+        "softshrink", [input], {"lambd": _number_argument("softshrink", lambd, "lambd", 2)}
+    )
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (|x| + 1), composed as torch composes it."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x), composed as torch composes it."""
+    return input - input.tanh()
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along `dim`, as torch composes it."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    return (-input).softmax(dim, dtype=dtype)
+
+
 def _reduction(size_average, reduce, reduction: str) -> str:
     """`reduction`, or the one the legacy `size_average` and `reduce` give (with torch's
     deprecation warning)."""

@@ -1,4 +1,5 @@
-"""nn's activations (LeakyReLU, ELU, SELU, CELU, GELU, SiLU, Softplus, Hardtanh, ReLU6) and
+"""nn's activations (LeakyReLU, ELU, SELU, CELU, GELU, SiLU, Softplus, Hardtanh, ReLU6, Mish,
+Hardswish, Hardsigmoid, LogSigmoid, Hardshrink, Softshrink, Softsign, Tanhshrink, Softmin) and
 losses (L1Loss, SmoothL1Loss, HuberLoss, BCELoss), as functions and as modules, against
 torch 2.13: values and input gradients in float32 and float64, the graphs recorded (in-place
 forms' ...Backward1 nodes included), reprs, reductions and the legacy size_average/reduce with
@@ -56,6 +57,18 @@ ACTIVATIONS = {
     "hardtanh -2 2.5": lambda F, x: F.hardtanh(x, -2, 2.5),
     "hardtanh equal bounds": lambda F, x: F.hardtanh(x, 0.5, 0.5),
     "relu6": lambda F, x: F.relu6(x),
+    "mish": lambda F, x: F.mish(x),
+    "hardswish": lambda F, x: F.hardswish(x),
+    "hardsigmoid": lambda F, x: F.hardsigmoid(x),
+    "logsigmoid": lambda F, x: F.logsigmoid(x),
+    "hardshrink": lambda F, x: F.hardshrink(x),
+    "hardshrink 2.5": lambda F, x: F.hardshrink(x, 2.5),
+    "softshrink": lambda F, x: F.softshrink(x),
+    "softshrink 2": lambda F, x: F.softshrink(x, lambd=2),
+    "softsign": lambda F, x: F.softsign(x),
+    "tanhshrink": lambda F, x: F.tanhshrink(x),
+    "softmin": lambda F, x: F.softmin(x.reshape(1, -1), dim=1),
+    "softmin dim 0": lambda F, x: F.softmin(x, 0),
 }
 
 
@@ -103,6 +116,17 @@ MODULES = {
     "Hardtanh -2 2 in place": lambda nn: nn.Hardtanh(-2, 2, inplace=True),
     "ReLU6": lambda nn: nn.ReLU6(),
     "ReLU6 in place": lambda nn: nn.ReLU6(inplace=True),
+    "Mish": lambda nn: nn.Mish(),
+    "Mish in place": lambda nn: nn.Mish(inplace=True),
+    "Hardswish": lambda nn: nn.Hardswish(),
+    "Hardswish in place": lambda nn: nn.Hardswish(True),
+    "Hardsigmoid in place": lambda nn: nn.Hardsigmoid(inplace=True),
+    "LogSigmoid": lambda nn: nn.LogSigmoid(),
+    "Hardshrink": lambda nn: nn.Hardshrink(),
+    "Softshrink 1.5": lambda nn: nn.Softshrink(1.5),
+    "Softsign": lambda nn: nn.Softsign(),
+    "Tanhshrink": lambda nn: nn.Tanhshrink(),
+    "Softmin": lambda nn: nn.Softmin(dim=0),
 }
 
 
@@ -173,6 +197,9 @@ IN_PLACE = {
     "silu": lambda F, h: F.silu(h, inplace=True),
     "hardtanh": lambda F, h: F.hardtanh(h, -2.0, 2.0, inplace=True),
     "relu6": lambda F, h: F.relu6(h, inplace=True),
+    "mish": lambda F, h: F.mish(h, inplace=True),
+    "hardswish": lambda F, h: F.hardswish(h, True),
+    "hardsigmoid": lambda F, h: F.hardsigmoid(h, inplace=True),
 }
 
 
@@ -444,6 +471,24 @@ def test_bce_out_of_range_fails_as_torch_s_when_read() -> None:
 # ---------------------------------------------------------------- errors at the line
 
 ERRORS = {
+    "mish int64": lambda T: T.nn.functional.mish(T.arange(3)),
+    "mish_ input": lambda T: T.nn.functional.mish(1.0, inplace=True),
+    "hardswish int64": lambda T: T.nn.functional.hardswish(T.arange(3)),
+    "hardswish bool": lambda T: T.nn.functional.hardswish(T.ones(2, dtype=T.bool)),
+    "hardswish input": lambda T: T.nn.functional.hardswish([1.0]),
+    "hardsigmoid int64": lambda T: T.nn.functional.hardsigmoid(T.arange(3)),
+    "logsigmoid int64": lambda T: T.nn.functional.logsigmoid(T.arange(3)),
+    "logsigmoid input": lambda T: T.nn.functional.logsigmoid(1.0),
+    "hardshrink int64": lambda T: T.nn.functional.hardshrink(T.arange(3)),
+    "hardshrink lambd str": lambda T: T.nn.functional.hardshrink(T.ones(2), "a"),
+    "softshrink int64": lambda T: T.nn.functional.softshrink(T.arange(3), -1.0),
+    "softshrink negative": lambda T: T.nn.functional.softshrink(T.ones(2), -1.0),
+    "softshrink double negative": lambda T: T.nn.functional.softshrink(
+        T.ones(2, dtype=T.float64), -0.5
+    ),
+    "softshrink inf": lambda T: T.nn.functional.softshrink(T.ones(2), float("inf")),
+    "softshrink over float32": lambda T: T.nn.functional.softshrink(T.ones(2), 3.5e38),
+    "softmin int64": lambda T: T.nn.functional.softmin(T.arange(3), 0),
     "leaky_relu slope str": lambda T: T.nn.functional.leaky_relu(T.ones(2), "a"),
     "leaky_relu_ slope None": lambda T: T.nn.functional.leaky_relu(T.ones(2), None, True),
     "leaky_relu input float": lambda T: T.nn.functional.leaky_relu(1.0),

@@ -229,6 +229,9 @@ CASES += [
     C("gelu", T((3, 4))),
     C("gelu", T((3, 4)), approximate="tanh"),
     C("silu", T((3, 4))),
+    *(C(op, T((3, 4))) for op in ("mish", "hardswish", "hardsigmoid", "log_sigmoid")),
+    C("hardshrink", T((3, 4)), lambd=0.1),
+    C("softshrink", T((3, 4)), lambd=0.1),
     C("softplus", T((3, 4)), beta=2.0),
     C("hardtanh", T((3, 4)), min_val=-0.5, max_val=1.0),
 ]

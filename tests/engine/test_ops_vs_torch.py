@@ -479,6 +479,14 @@ CASES += [
     C("softplus", T((3, 4))),
     C("softplus", T((3, 4)), beta=15.0),
     C("softplus", T((3, 4)), beta=-2.0, threshold=1.0),
+    *(C(op, T((3, 4))) for op in ("mish", "hardswish", "hardsigmoid", "log_sigmoid")),
+    *(C(op, T(())) for op in ("mish", "hardswish", "hardsigmoid", "log_sigmoid")),
+    C("hardshrink", T((3, 4))),
+    C("hardshrink", T((3, 4)), lambd=1.5),
+    C("hardshrink", T((3, 4)), lambd=-1.0),
+    C("softshrink", T((3, 4))),
+    C("softshrink", T((3, 4)), lambd=0.0),
+    C("softshrink", T((3, 4)), lambd=1.5),
     C("hardtanh", T((3, 4))),
     C("hardtanh", T((3, 4), TIES), min_val=-1.0, max_val=0.5),
     C("hardtanh", T((3, 4)), min_val=0.0, max_val=6.0),  # relu6
@@ -952,6 +960,12 @@ TORCH: dict[str, Callable] = {
     "silu": F.silu,
     "softplus": F.softplus,
     "hardtanh": F.hardtanh,
+    "mish": F.mish,
+    "hardswish": F.hardswish,
+    "hardsigmoid": F.hardsigmoid,
+    "log_sigmoid": F.logsigmoid,
+    "hardshrink": F.hardshrink,
+    "softshrink": F.softshrink,
     "addmm": torch.addmm,
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
@@ -1549,7 +1563,11 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("topk_indices", T(SPECIAL.shape), k=4),
         C("topk_indices", T(SPECIAL.shape), k=4, largest=False),
         *(C(op, T(SPECIAL.shape), dim=0) for op in ("cumsum", "cumprod")),  # two zeros, ±0
-        *(C(op, T(SPECIAL.shape)) for op in ("leaky_relu", "elu", "celu", "silu")),
+        *(
+            C(op, T(SPECIAL.shape))
+            for op in ("leaky_relu", "elu", "celu", "silu", "mish", "hardsigmoid")
+        ),
+        C("log_sigmoid", T(SPECIAL.shape)),
         C("gelu", T(SPECIAL.shape), approximate="tanh"),
         C("softplus", T(SPECIAL.shape), beta=2.0),
         C("smooth_l1_loss", T(SPECIAL.shape), T(SPECIAL.shape), reduction="none"),
@@ -1645,12 +1663,13 @@ def test_vector_norm_errors_match_torch(shape: tuple, dtype: str, attrs: dict) -
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("op", ["gelu", "hardtanh"])
+@pytest.mark.parametrize("op", ["gelu", "hardtanh", "hardshrink", "softshrink", "hardswish"])
 def test_special_values_through_torch_s_vectorized_kernels(op: str, dtype: str) -> None:
-    """gelu and hardtanh's backward treat nan and inf differently in torch's vectorized
-    kernels (two vectors a step) and in its scalar loop (the last few elements, or a whole
-    small tensor). Over 33 elements all but the last (a plain 1000) take the vectorized
-    path, whose results the engine's match: hardtanh's gradient is 0 at nan. One exception:
+    """gelu, hardtanh, hardshrink, softshrink and hardswish's backward treat nan and inf
+    differently in torch's vectorized kernels (two vectors a step) and in its scalar loop
+    (the last few elements, or a whole small tensor). Over 33 elements all but the last (a
+    plain 1000) take the vectorized path, whose results the engine's match: hardtanh's,
+    hardshrink's and softshrink's gradient is 0 at nan, hardswish's nan. One exception:
     float32 gelu(+inf) is nan there (its vectorized erf), where the engine gives +inf, the
     limit (torch's scalar loop and float64 give it too)."""
     data = np.tile(SPECIAL, 3).astype(dtype)
