@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from gradrpc.engine import rules
 
-from . import autograd, factories, linalg, nn, optim, return_types, utils
+from . import autograd, factories, linalg, nn, optim, return_types, serialization, utils
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
+from .serialization import load, save
 from .session import Session, default_session
 from .tensor import Tensor, _apply, _arguments, _number, _sort_arguments, alpha_attrs
 
@@ -497,6 +498,7 @@ __all__ = [
     "less_equal",
     "linalg",
     "linspace",
+    "load",
     "log",
     "log_softmax",
     "logical_and",
@@ -540,6 +542,8 @@ __all__ = [
     "reshape",
     "return_types",
     "round",
+    "save",
+    "serialization",
     "set_grad_enabled",
     "set_printoptions",
     "sigmoid",

@@ -1,5 +1,5 @@
-"""The module namespace bound to a session: `session.ones` creates on that session, and
-every other public name of `gradrpc` is shared as it is."""
+"""The module namespace bound to a session: `session.ones` creates on that session (and
+`session.load` loads onto it), and every other public name of `gradrpc` is shared as it is."""
 
 import functools
 
@@ -9,6 +9,10 @@ from . import factories
 def lookup(session, name: str):
     if name in factories.__all__:
         return functools.partial(getattr(factories, name), session)
+    if name == "load":  # loads onto this session
+        from . import serialization
+
+        return functools.partial(serialization.load, session=session)
     import gradrpc
 
     if not name.startswith("_") and name in gradrpc.__all__:
