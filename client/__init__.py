@@ -287,6 +287,41 @@ def cumprod(input, *args, **kwargs) -> Tensor:
     return input._cumulative("cumprod", args, kwargs, first=2)
 
 
+def flip(input, *args, **kwargs) -> Tensor:
+    """torch.flip(input, dims): dims a sequence (a single int refused, as torch's)."""
+    _check_input("flip", input)
+    (dims,) = _arguments("flip", args, kwargs, (("dims", "int list"),), first=2, required=1)
+    given = args[0] if args else kwargs.get("dims")
+    if isinstance(given, int):
+        where = " (position 2)" if args else ""
+        raise TypeError(f"flip(): argument 'dims'{where} must be tuple of ints, not int")
+    return input._flip(dims)
+
+
+def roll(input, *args, **kwargs) -> Tensor:
+    """torch.roll(input, shifts, dims=None): input.roll(shifts, dims)."""
+    _check_input("roll", input)
+    return input._roll(args, kwargs, first=2)
+
+
+def tril(input, *args, **kwargs) -> Tensor:
+    """torch.tril(input, diagonal=0): input.tril(diagonal)."""
+    _check_input("tril", input)
+    return input._triangle("tril", args, kwargs, first=2)
+
+
+def triu(input, *args, **kwargs) -> Tensor:
+    """torch.triu(input, diagonal=0): input.triu(diagonal)."""
+    _check_input("triu", input)
+    return input._triangle("triu", args, kwargs, first=2)
+
+
+def logsumexp(input, *args, **kwargs) -> Tensor:
+    """torch.logsumexp(input, dim, keepdim=False): input.logsumexp(dim, keepdim)."""
+    _check_input("logsumexp", input)
+    return input._logsumexp(args, kwargs, first=2)
+
+
 def neg(input: Tensor) -> Tensor:
     return -input
 
@@ -470,6 +505,7 @@ __all__ = [
     "exp",
     "eye",
     "flatten",
+    "flip",
     "float",
     "float32",
     "float64",
@@ -505,6 +541,7 @@ __all__ = [
     "logical_not",
     "logical_or",
     "logical_xor",
+    "logsumexp",
     "long",
     "lt",
     "manual_seed",
@@ -541,6 +578,7 @@ __all__ = [
     "relu",
     "reshape",
     "return_types",
+    "roll",
     "round",
     "save",
     "serialization",
@@ -567,6 +605,8 @@ __all__ = [
     "tensor_split",
     "topk",
     "transpose",
+    "tril",
+    "triu",
     "true_divide",
     "trunc",
     "unbind",

@@ -1892,6 +1892,61 @@ class Tensor:
         dim, index = _arguments("index_select", args, kwargs, params, first, required=2)
         return self._call("index_select", [self, self._coerce(index)], {"dim": dim})
 
+    # ------------------------------------------------------------ copies that rearrange
+
+    def repeat(self, *repeats, **kwargs) -> Tensor:
+        """self tiled `repeats` times along each dim, ints or one sequence, self's shape
+        padded with leading 1s (RepeatBackward0; the gradient sums the tiles)."""
+        repeats = _int_list_varargs("repeat", "repeats", repeats, kwargs)
+        return self._call("repeat", [self], {"repeats": repeats})
+
+    def flip(self, *dims, **kwargs) -> Tensor:
+        """self reversed along `dims`, ints or one sequence (FlipBackward0)."""
+        return self._flip(_int_list_varargs("flip", "dims", dims, kwargs))
+
+    def _flip(self, dims: tuple[int, ...]) -> Tensor:
+        return self._call("flip", [self], {"dims": dims})
+
+    def roll(self, *args, **kwargs) -> Tensor:
+        """self shifted cyclically by `shifts` along `dims`; with no dims, the flattened
+        tensor by one shift, the shape kept (RollBackward0)."""
+        return self._roll(args, kwargs, first=1)
+
+    def _roll(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("shifts", "int list"), ("dims", "int list", ()))
+        shifts, dims = _arguments("roll", args, kwargs, params, first, required=1)
+        return self._call("roll", [self], {"shifts": shifts, "dims": dims})
+
+    def tril(self, *args, **kwargs) -> Tensor:
+        """The lower triangle of each matrix (the last two dims), from the `diagonal`-th
+        diagonal, the rest 0 (TrilBackward0)."""
+        return self._triangle("tril", args, kwargs, first=1)
+
+    def triu(self, *args, **kwargs) -> Tensor:
+        """The upper triangle of each matrix (the last two dims), from the `diagonal`-th
+        diagonal, the rest 0 (TriuBackward0)."""
+        return self._triangle("triu", args, kwargs, first=1)
+
+    def tril_(self, *args, **kwargs) -> Tensor:
+        return self._in_place_of("tril_", lambda: self._triangle("tril_", args, kwargs, 1))
+
+    def triu_(self, *args, **kwargs) -> Tensor:
+        return self._in_place_of("triu_", lambda: self._triangle("triu_", args, kwargs, 1))
+
+    def _triangle(self, name: str, args: tuple, kwargs: dict, first: int) -> Tensor:
+        (diagonal,) = _arguments(name, args, kwargs, (("diagonal", "int", 0),), first)
+        return self._call(name.rstrip("_"), [self], {"diagonal": diagonal})
+
+    def logsumexp(self, *args, **kwargs) -> Tensor:
+        """ln Σ e^x over `dim` (an int or a sequence; an empty one: all dims), shifted by
+        the maximum as torch's; integers and bools give float32 (LogsumexpBackward0)."""
+        return self._logsumexp(args, kwargs, first=1)
+
+    def _logsumexp(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("dim", "int list"), ("keepdim", "bool"))
+        dim, keepdim = _arguments("logsumexp", args, kwargs, params, first, required=1)
+        return self._call("logsumexp", [self], {"dim": dim, "keepdim": keepdim})
+
     # ------------------------------------------------------------ cumulative sums and products
 
     def cumsum(self, *args, **kwargs) -> Tensor:
@@ -2107,7 +2162,8 @@ def _arguments(
     """Bind a method's arguments to `params` as torch's argument parser does. Each param is
     (name, kind) or (name, kind, default); the first `required` must be given, the others
     default to None (False for a bool) unless stated; only the first `positional` (all by
-    default) may be given by position; None given for a kind without "?" is refused. torch's
+    default) may be given by position; None given for a kind without "?" is refused; an
+    "int list" is an int or a sequence of ints, as a tuple. torch's
     TypeErrors for too many or missing arguments, a wrong type, or a repeated or unknown
     keyword; `first` is the position torch counts the first of `args` as (2 for a
     torch.<function> whose first argument is the input, which torch counts too)."""
@@ -2132,6 +2188,10 @@ def _arguments(
             values.append(default[0] if default else False if kind == "bool" else None)
             continue
         value = args[position - 1] if given else kwargs.pop(param)
+        if kind == "int list":  # torch's int[1]: one int, or a sequence of them
+            where = f" (position {position + shift})" if given else ""
+            values.append(_int_list(name, param, value, where))
+            continue
         type_name, check = _ARG_TYPES[kind.rstrip("?")]
         if not check(value) and not (value is None and kind.endswith("?")):
             where = f" (position {position + shift})" if given else ""
@@ -2147,6 +2207,49 @@ def _arguments(
     if kwargs:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     return values
+
+
+def _int_list(name: str, param: str, value, where: str) -> tuple[int, ...]:
+    """An int list argument as torch's parser reads one that also takes a single int
+    (torch's int[1]): an int, or a sequence of ints, with torch's TypeErrors."""
+    if _is_int(value):
+        return (int(value),)
+    if not isinstance(value, list | tuple):
+        raise TypeError(
+            f"{name}(): argument '{param}'{where} must be tuple of ints, not {type(value).__name__}"
+        )
+    for i, item in enumerate(value):
+        if not _is_int(item):
+            raise TypeError(
+                f"{name}(): argument '{param}'{where} must be tuple of ints, but found element "
+                f"of type {type(item).__name__} at pos {i}"
+            )
+    return tuple(int(v) for v in value)
+
+
+def _int_list_varargs(name: str, param: str, args: tuple, kwargs: dict) -> tuple[int, ...]:
+    """A method's int list given as ints (torch's varargs), one sequence, or by keyword
+    (where a single int is refused), with torch's TypeErrors."""
+    if kwargs.keys() - {param}:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if args and kwargs:
+        raise TypeError(f"{name}() got multiple values for argument '{param}'")
+    if not args and not kwargs:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "{param}"')
+    if kwargs:
+        value = kwargs[param]
+        if _is_int(value):
+            raise TypeError(f"{name}(): argument '{param}' must be tuple of ints, not int")
+        return _int_list(name, param, value, "")
+    if len(args) == 1:
+        return _int_list(name, param, args[0], " (position 1)")
+    for i, item in enumerate(args):
+        if not _is_int(item):
+            raise TypeError(
+                f"{name}(): argument '{param}' failed to unpack the object at pos {i + 1} with "
+                f'error "type must be tuple of ints,but got {type(item).__name__}"'
+            )
+    return tuple(int(v) for v in args)
 
 
 def _extra_arguments(name: str, fewest: int, most: int, given: int) -> str:

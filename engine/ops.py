@@ -1086,6 +1086,35 @@ def _logical(reduce: Callable):
 _op("all", lambda n, g: (None,))(_logical(np.all))
 _op("any", lambda n, g: (None,))(_logical(np.any))
 
+
+def _logsumexp_forward(x, dim, keepdim):
+    """torch's logsumexp: ln Σ e^(x - m) + m, m the maximum over the reduced dims (0 where it
+    is ±inf), the sum accumulated in float64."""
+    axes = _reduced_axes(x.ndim, dim)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if x.size:
+            shift = np.max(x, axis=tuple(axes), keepdims=True)
+            shift = np.where(np.isinf(shift), x.dtype.type(0), shift)
+            total = reduce_sum(np.exp(x - shift), axes)
+            out = np.log(total) + shift
+        else:
+            out = np.log(reduce_sum(np.exp(x), axes))
+    if keepdim:
+        return out
+    return out.reshape([s for i, s in enumerate(out.shape) if i not in axes])
+
+
+def _logsumexp_vjp(n, g):
+    """torch's logsumexp_backward: g e^(self - result), both with the reduced dims back."""
+    x, result = n.saved["self"], n.saved["result"]
+    shape = [1 if i in _reduced_axes(x.ndim, n.attrs["dim"]) else s for i, s in enumerate(x.shape)]
+    with np.errstate(invalid="ignore", over="ignore"):
+        return (g.reshape(shape) * np.exp(x - result.reshape(shape)),)
+
+
+_op("logsumexp", _logsumexp_vjp)(_logsumexp_forward)
+
+
 # ---------------------------------------------------------------- sorting and selecting along a dim
 
 # From torch's GRAIN_SIZE elements, torch sorts a 1-d int64 tensor in ascending order with
@@ -1227,6 +1256,19 @@ def index_select(x, index, dim):
     out = np.empty((x3.shape[0], flat.size, x3.shape[2]), x.dtype)
     K.gather_middle(x3, flat, out)
     return out.reshape((*x.shape[:dim], flat.size, *x.shape[dim + 1 :]))
+
+
+@_op("one_hot", lambda n, g: (None,))
+def one_hot(x, num_classes):
+    """int64 zeros with a last dim of num_classes and 1 at each of x's values, after
+    torch's checks of the values (a negative one first)."""
+    if x.size and x.min() < 0:
+        raise ComputeError("Class values must be non-negative.")
+    if x.size and x.max() >= num_classes:
+        raise ComputeError("Class values must be smaller than num_classes.")
+    out = np.zeros((x.size, num_classes), np.int64)
+    out[np.arange(x.size), x.reshape(-1)] = 1
+    return out.reshape((*x.shape, num_classes))
 
 
 # ---------------------------------------------------------------- cumulative sums and products
@@ -1839,6 +1881,52 @@ for _kind, _reflect in (("reflection", True), ("replication", False)):
     _forward, _vjp = _index_pad(_reflect)
     for _dims in (1, 2, 3):
         _op(f"{_kind}_pad{_dims}d", _vjp)(_forward)
+
+
+# ---------------------------------------------------------------- repeat, flip, roll, tril, triu
+
+
+def _repeat_vjp(n, g):
+    """torch's repeat_backward: g viewed as (repeat, size) pairs per dim, summed over the
+    repeats (and the leading dims repeat added); zeros when a repeat is 0."""
+    repeats, shape = n.attrs["repeats"], n.inputs[0].shape
+    if 0 in repeats:
+        return (np.zeros(shape, g.dtype),)
+    padded = (1,) * (len(repeats) - len(shape)) + tuple(shape)
+    split = [size for pair in zip(repeats, padded, strict=True) for size in pair]
+    summed = reduce_sum(g.reshape(split), list(range(0, len(split), 2)))
+    return (summed.reshape(shape),)
+
+
+@_op("repeat", _repeat_vjp)
+def repeat(x, repeats):
+    return np.ascontiguousarray(np.tile(x, repeats)) if repeats else np.array(x, copy=True)
+
+
+def _flipped(x, dims):
+    """x reversed along `dims`, copied in x's memory order (torch's empty_like)."""
+    return np.array(np.flip(x, [d % max(x.ndim, 1) for d in dims]) if x.ndim else x, order="K")
+
+
+_op("flip", lambda n, g: (_flipped(g, n.attrs["dims"]),))(_flipped)
+
+
+def _rolled(x, shifts, dims, sign=1):
+    """x shifted cyclically by `shifts` along `dims` (the flattened x with no dims)."""
+    if not dims:
+        return np.roll(x.reshape(-1), sign * shifts[0]).reshape(x.shape)
+    if x.ndim == 0:
+        return np.array(x, copy=True)
+    return np.ascontiguousarray(np.roll(x, [sign * s for s in shifts], [d % x.ndim for d in dims]))
+
+
+_op("roll", lambda n, g: (_rolled(g, n.attrs["shifts"], n.attrs["dims"], -1),))(_rolled)
+_op("tril", lambda n, g: (np.tril(g, n.attrs["diagonal"]),))(
+    lambda x, diagonal: np.tril(x, diagonal)
+)
+_op("triu", lambda n, g: (np.triu(g, n.attrs["diagonal"]),))(
+    lambda x, diagonal: np.triu(x, diagonal)
+)
 
 
 # ---------------------------------------------------------------- max_pool2d and avg_pool2d

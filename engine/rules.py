@@ -2382,6 +2382,43 @@ _register(
 )
 
 
+def _logsumexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.logsumexp: float input's dtype, the default float for integers and bools. No
+    dims reduce them all; of a tensor with elements and dims, without keepdim that is
+    torch's broadcast error (its maxima keep size-1 dims that nothing squeezes)."""
+    _check_operands("logsumexp", operands, 1)
+    x = _require_tensor("logsumexp", operands[0], 0)
+    dims, keepdim = reduced_dims(x, attrs["dim"]), attrs["keepdim"]
+    dtype = x.dtype if is_float(x.dtype) else DEFAULT_FLOAT
+    if not attrs["dim"] and not keepdim and x.ndim and x.numel:
+        raise ShapeMismatch(
+            f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * x.ndim)}]"
+        )
+    return meta(_keep_shape(x, dims, keepdim), dtype)
+
+
+_register(
+    OpSpec(
+        "logsumexp",
+        "torch.logsumexp",
+        "ln Σ e^x over `dim`, shifted by the maximum as torch's (a maximum of ±inf shifts "
+        "by 0: a row of -inf gives -inf, one with +inf gives inf). The gradient is "
+        "g e^(x - result).",
+        ("self",),
+        (True,),
+        _logsumexp_infer,
+        _named("LogsumexpBackward0"),
+        _self_and_result,
+        (
+            Attr(
+                "dim", "ints", "The dimensions to reduce; all of them when empty.", optional=False
+            ),
+            Attr("keepdim", "bool", "Keep reduced dimensions with size 1.", False),
+        ),
+    )
+)
+
+
 # ---- selecting reductions: max, min, amax, amin, argmax, argmin; logical all, any
 
 
@@ -2805,6 +2842,41 @@ _register(
         _named("IndexSelectBackward0"),
         _index,
         (Attr("dim", "int", "The dimension to select along.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+def _one_hot_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """F.one_hot's checks that need no values, in torch's order: an int64 input, then for
+    one without elements a positive num_classes. The client resolves num_classes=-1 from
+    the values before it asks."""
+    _check_operands("one_hot", operands, 1)
+    x = _require_tensor("one_hot", operands[0], 0)
+    classes = attrs["num_classes"]
+    if x.dtype != "int64":
+        raise DtypeMismatch("one_hot is only applicable to index tensor of type LongTensor.")
+    if x.numel == 0 and classes <= 0:
+        raise ShapeMismatch("Can not infer total number of classes from empty tensor.")
+    if classes < 0:
+        raise InvalidValue(f"one_hot(): num_classes must be non-negative, not {classes}")
+    return meta((*x.shape, classes), "int64")
+
+
+_register(
+    OpSpec(
+        "one_hot",
+        "torch.nn.functional.one_hot",
+        "int64 zeros of self's shape plus a last dim of `num_classes`, with 1 at each of "
+        "self's values. A negative value, or one not below num_classes, is "
+        "INVALID_COMPUTATION with torch's message (the negative one first). Not "
+        "differentiable.",
+        ("self",),
+        (False,),
+        _one_hot_infer,
+        _named(""),
+        _nothing,
+        (Attr("num_classes", "int", "The size of the last dim.", optional=False),),
         computes_in=_in_own_dtype,
     )
 )
@@ -3945,6 +4017,150 @@ _register(
         ),
     )
 )
+
+
+# ---- copies that rearrange elements: repeat, flip, roll, tril, triu
+
+
+def _repeat_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """Tensor.repeat's checks in its order: at least as many repeats as dims, then sizes
+    that are not negative (the input padded with leading 1s, times the repeats)."""
+    _check_operands("repeat", operands, 1)
+    x = _require_tensor("repeat", operands[0], 0)
+    repeats = tuple(attrs["repeats"])
+    if len(repeats) < x.ndim:
+        raise ShapeMismatch(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            "of tensor"
+        )
+    padded = (1,) * (len(repeats) - x.ndim) + x.shape
+    shape = tuple(s * r for s, r in zip(padded, repeats, strict=True))
+    for size in shape:
+        if size < 0:
+            raise ShapeMismatch(
+                f"Trying to create tensor with negative dimension {size}: "
+                f"[{', '.join(map(str, shape))}]"
+            )
+    return meta(shape, x.dtype)
+
+
+def distinct_dims(dims: Sequence[int], ndim: int) -> tuple[int, ...]:
+    """torch's dim_list_to_bitset: each dim wrapped in turn, a repeat an error when met."""
+    seen: list[int] = []
+    for d in dims:
+        d = normalize_dim(d, ndim)
+        if d in seen:
+            raise ShapeMismatch(f"dim {d} appears multiple times in the list of dims")
+        seen.append(d)
+    return tuple(seen)
+
+
+def _flip_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("flip", operands, 1)
+    x = _require_tensor("flip", operands[0], 0)
+    distinct_dims(attrs["dims"], x.ndim)
+    return TensorMeta(x.shape, x.dtype, preserved_strides(x))
+
+
+def _roll_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.roll's checks in its order: shifts given, one per dim (or one, with no dims:
+    the flattened tensor), then, for a tensor with elements, each dim in turn."""
+    _check_operands("roll", operands, 1)
+    x = _require_tensor("roll", operands[0], 0)
+    shifts, dims = attrs["shifts"], attrs["dims"]
+    if not shifts:
+        raise ShapeMismatch("`shifts` required")
+    if (dims or len(shifts) != 1) and len(shifts) != len(dims):
+        raise ShapeMismatch(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
+    for d in dims if x.numel else ():
+        size_dim(d, x.ndim)
+    return meta(x.shape, x.dtype)
+
+
+def _triangle_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        if x.ndim < 2:
+            raise ShapeMismatch(f"{name}: input tensor must have at least 2 dimensions")
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+_register(
+    OpSpec(
+        "repeat",
+        "torch.Tensor.repeat",
+        "self tiled `repeats` times along each dim (self's shape padded with leading 1s to "
+        "as many dims as repeats). The gradient sums the tiles (torch's repeat_backward).",
+        ("self",),
+        (True,),
+        _repeat_infer,
+        _named("RepeatBackward0"),
+        _nothing,
+        (Attr("repeats", "ints", "How many times to tile along each dim.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "flip",
+        "torch.flip",
+        "self with the order of its elements reversed along each of `dims` (strides as "
+        "self's, as torch's). The gradient is the incoming one flipped back.",
+        ("self",),
+        (True,),
+        _flip_infer,
+        _named("FlipBackward0"),
+        _nothing,
+        (Attr("dims", "ints", "The dims to reverse, each at most once.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "roll",
+        "torch.roll",
+        "self's elements shifted cyclically by shifts[i] along dims[i] (a dim named twice "
+        "shifts twice); with no dims, by the one shift over the flattened tensor, the shape "
+        "kept. The gradient is the incoming one rolled back.",
+        ("self",),
+        (True,),
+        _roll_infer,
+        _named("RollBackward0"),
+        _nothing,
+        (
+            Attr(
+                "shifts",
+                "ints",
+                "The shift along each dim (positive: towards the end).",
+                optional=False,
+            ),
+            Attr("dims", "ints", "The dims to roll along; none: the flattened tensor.", ()),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+for _name, _kept in (("tril", "on and below"), ("triu", "on and above")):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"self with the elements {_kept} the `diagonal`-th diagonal of each matrix (the "
+            "last two dims) kept, the others 0 (false). The gradient is the incoming one's "
+            "same triangle.",
+            ("self",),
+            (True,),
+            _triangle_infer(_name),
+            _named(f"{_name.capitalize()}Backward0"),
+            _nothing,
+            (Attr("diagonal", "int", "0 the main diagonal, > 0 above it, < 0 below it.", 0),),
+            computes_in=_in_own_dtype,
+        )
+    )
 
 
 # ---- reflection_pad{1,2,3}d and replication_pad{1,2,3}d (F.pad's 'reflect' and 'replicate')

@@ -8,7 +8,7 @@ import warnings
 from gradrpc.engine import rules
 from gradrpc.engine.errors import ComputeError, DtypeMismatch, ShapeMismatch, Unsupported
 
-from ..dtypes import int64
+from ..dtypes import DTYPES, int64
 from ..grad_mode import is_grad_enabled, no_grad
 from ..splitting import _sizes
 from ..tensor import _WARNED, Tensor, _number
@@ -780,6 +780,60 @@ def _scalar(op: str, tensor: Tensor, number: float) -> Tensor:
     node is AddBackward1, MulBackward1 or DivBackward1, where Python's `tensor * number`
     records MulBackward0)."""
     return tensor._call(op, [tensor, number], {"scalar_overload": True})
+
+
+# ---------------------------------------------------------------- one_hot, normalize, cosine
+
+
+def one_hot(*args, **kwargs) -> Tensor:
+    """F.one_hot(input, num_classes=-1): int64, a last dim of num_classes, 1 at each value.
+    num_classes=-1 (or not positive) reads the values' minimum and maximum (one round trip,
+    as torch synchronizes), so torch's errors come at this line; a given one checks the
+    values on the server, its errors raised at the next read."""
+    from ..tensor import _arguments
+
+    params = (("input", "Tensor"), ("num_classes", "int", -1))
+    input, num_classes = _arguments("one_hot", args, kwargs, params, required=1)
+    if input.dtype == int64 and input.numel() and num_classes <= 0:
+        with no_grad():
+            low, high = input.amin(), input.amax()
+        low, high = (int(v) for v in input._session.flush((low._handle, high._handle)))
+        if low < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if num_classes != -1:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+        num_classes = high + 1
+    return input._call("one_hot", [input], {"num_classes": num_classes})
+
+
+def normalize(input: Tensor, p: float = 2.0, dim=1, eps: float = 1e-12) -> Tensor:
+    """input / max(‖input‖_p over dim, eps), composed as torch's: norm, clamp_min, expand_as,
+    div (DivBackward0)."""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Σ (x1 / max(‖x1‖, eps)) (x2 / max(‖x2‖, eps)) over dim, composed as torch's C++: integer
+    inputs converted to the common float dtype, both expanded to the broadcast shape when
+    theirs differ, each 2-norm cloned and clamped in place without recording."""
+    from ..linalg import vector_norm
+
+    common = rules.result_type([x1._meta, x2._meta])
+    if not rules.is_float(common):
+        raise RuntimeError(
+            "expected common dtype to be floating point, yet common dtype is "
+            + rules.TORCH_TYPE_NAME[common]
+        )
+    x1, x2 = (x if rules.is_float(x._meta.dtype) else x.to(DTYPES[common]) for x in (x1, x2))
+    if x1.shape != x2.shape:
+        shape = rules.broadcast_shapes(x1.shape, x2.shape)
+        x1, x2 = x1.expand(shape), x2.expand(shape)
+    norms = [vector_norm(x, 2, dim, keepdim=True).clone() for x in (x1, x2)]
+    with no_grad():
+        for norm in norms:
+            norm.clamp_min_(eps)
+    return ((x1 / norms[0]) * (x2 / norms[1])).sum(dim)
 
 
 # ---------------------------------------------------------------- embedding

@@ -723,6 +723,41 @@ CASES += [
     C("constant_pad_nd", T((3,)), pad=[]),
     C("constant_pad_nd", T(()), pad=[]),
 ]
+# repeat, flip, roll, tril, triu: copies that rearrange (repeats, flips and rolls of each dim)
+CASES += [
+    C("repeat", T((2, 3)), repeats=[2, 3]),
+    C("repeat", T((2, 3)), repeats=[2, 1, 3]),  # a leading dim added
+    C("repeat", T((3,)), repeats=[1]),
+    C("repeat", T(()), repeats=[2, 2]),
+    C("repeat", T(()), repeats=[]),
+    C("repeat", T((2, 3)), repeats=[0, 2]),  # no elements: a zero gradient
+    C("flip", T((2, 3, 4)), dims=[0, 2]),
+    C("flip", T((2, 3, 4)), dims=[-1]),
+    C("flip", T((2, 3)), dims=[]),
+    C("flip", T(()), dims=[0]),
+    C("roll", T((2, 3, 4)), shifts=[1]),  # no dims: the flattened tensor
+    C("roll", T((2, 3, 4)), shifts=[-7], dims=[1]),
+    C("roll", T((2, 3, 4)), shifts=[1, 2], dims=[0, -1]),
+    C("roll", T((2, 3, 4)), shifts=[1, 1], dims=[2, 2]),  # a dim named twice rolls twice
+    C("roll", T(()), shifts=[3]),
+    C("roll", T((0, 3)), shifts=[1], dims=[1]),
+    C("roll", T((0, 3)), shifts=[1, 1], dims=[5, 7]),  # no elements: dims unchecked
+    *(C(op, T((3, 4)), diagonal=d) for op in ("tril", "triu") for d in (0, 1, -2, 5)),
+    *(C(op, T((2, 4, 3)), diagonal=-1) for op in ("tril", "triu")),
+]
+# logsumexp: shifted by the maximum; one_hot: int64 classes in [0, 5)
+CASES += [
+    C("logsumexp", T((3, 4)), dim=[1]),
+    C("logsumexp", T((2, 3, 4)), dim=[0, 2], keepdim=True),
+    C("logsumexp", T((2, 3)), dim=[], keepdim=True),
+    C("logsumexp", T(()), dim=[]),
+    C("logsumexp", T(()), dim=[0]),
+    C("logsumexp", T((0, 3)), dim=[0]),  # no elements: -inf
+    C("logsumexp", T((3, 4), dtype="int64", grad=False), dim=[1]),
+    C("one_hot", T((2, 3), "class", "int64", grad=False), num_classes=5),
+    C("one_hot", T((), "class", "int64", grad=False), num_classes=7),
+    C("one_hot", T((0,), "class", "int64", grad=False), num_classes=3),
+]
 # adaptive_avg_pool2d: windows [floor(i H / oH), ceil((i + 1) H / oH)), overlapping or not
 CASES += [
     C("adaptive_avg_pool2d", T((2, 3, 7, 5)), output_size=[3, 2]),
@@ -1003,6 +1038,13 @@ TORCH: dict[str, Callable] = {
         groups,
     ),
     "constant_pad_nd": torch.constant_pad_nd,
+    "repeat": lambda x, repeats: x.repeat(repeats),
+    "flip": torch.flip,
+    "roll": torch.roll,
+    "tril": torch.tril,
+    "triu": torch.triu,
+    "logsumexp": torch.logsumexp,
+    "one_hot": F.one_hot,
     "adaptive_avg_pool2d": torch.ops.aten._adaptive_avg_pool2d,
     "adaptive_max_pool2d": lambda x, output_size: torch._C._nn.adaptive_max_pool2d(x, output_size)[
         0
@@ -1563,6 +1605,7 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("topk_indices", T(SPECIAL.shape), k=4),
         C("topk_indices", T(SPECIAL.shape), k=4, largest=False),
         *(C(op, T(SPECIAL.shape), dim=0) for op in ("cumsum", "cumprod")),  # two zeros, ±0
+        C("logsumexp", T(SPECIAL.shape), dim=[0]),
         *(
             C(op, T(SPECIAL.shape))
             for op in ("leaky_relu", "elu", "celu", "silu", "mish", "hardsigmoid")
@@ -2156,3 +2199,58 @@ def test_sorting_and_cumulative_errors_match_torch(op, shape, dtype, attrs, grad
         graph.call(op, [graph.Tensor(data, requires_grad=grad)], attrs)
     assert type(raised.value).__name__ == type(expected.value).__name__
     assert str(raised.value) == str(expected.value)
+
+
+_REARRANGING_ERRORS = [  # (op, self's data, attrs): torch's checks in its order
+    ("repeat", np.zeros((2, 3)), {"repeats": [2]}),
+    ("repeat", np.zeros((2, 3)), {"repeats": [-1, 2]}),
+    ("repeat", np.zeros(2), {"repeats": [2, -1]}),
+    ("flip", np.zeros((2, 3)), {"dims": [0, 0, 5]}),
+    ("flip", np.zeros((2, 3)), {"dims": [5, 0, 0]}),
+    ("flip", np.zeros((2, 3)), {"dims": [-1, 1]}),
+    ("roll", np.zeros((2, 3)), {"shifts": []}),
+    ("roll", np.zeros((2, 3)), {"shifts": [1, 2]}),
+    ("roll", np.zeros((2, 3)), {"shifts": [1, 2], "dims": [0]}),
+    ("roll", np.zeros((2, 3)), {"shifts": [1], "dims": [2]}),
+    ("roll", np.zeros((2, 3)), {"shifts": [1, 1], "dims": [0, 7]}),
+    ("roll", np.zeros(()), {"shifts": [1], "dims": [0]}),
+    ("tril", np.zeros(3), {}),
+    ("triu", np.zeros(()), {"diagonal": 1}),
+    ("logsumexp", np.zeros((2, 3)), {"dim": []}),
+    ("logsumexp", np.zeros(3), {"dim": []}),
+    ("logsumexp", np.zeros((2, 3)), {"dim": [2]}),
+    ("logsumexp", np.zeros((2, 3)), {"dim": [0, -2]}),
+    ("one_hot", np.zeros(3), {"num_classes": 3}),
+    ("one_hot", np.zeros(0, np.int64), {"num_classes": 0}),
+    ("one_hot", np.array([0, -1, 7]), {"num_classes": 3}),  # the negative one first
+    ("one_hot", np.array([0, 1, 7]), {"num_classes": 3}),
+    ("one_hot", np.array([0, 1]), {"num_classes": 0}),
+]
+
+
+@pytest.mark.parametrize(("op", "data", "attrs"), _REARRANGING_ERRORS, ids=str)
+def test_rearranging_logsumexp_and_one_hot_errors_match_torch(op, data, attrs) -> None:
+    data = data.astype(np.float32) if data.dtype == np.float64 else data
+    with pytest.raises(Exception) as expected:
+        _torch_call(C(op, **attrs), [torch.tensor(data)])
+    with pytest.raises(GradError) as raised:
+        graph.call(op, [graph.Tensor(data)], attrs)
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_logsumexp_of_infinite_rows_matches_torch(dtype: str) -> None:
+    """A maximum of ±inf shifts by 0: -inf rows give -inf, rows with +inf give inf, nan
+    stays; the gradient of a finite row next to them is unaffected."""
+    inf, nan = np.inf, np.nan
+    rows = [[-inf, -inf, -inf], [inf, 1, 2], [inf, -inf, 0], [nan, 1, 2], [1e30, 1, -1e30]]
+    data = np.array([*rows, [0.5, -1, 2]], dtype)
+    mine = graph.Tensor(data.copy(), requires_grad=True)
+    ours = graph.call("logsumexp", [mine], {"dim": [1]})
+    graph.run_backward([ours], [graph.Tensor(np.ones(6, dtype))], retain_graph=False)
+    x = torch.tensor(data, requires_grad=True)
+    theirs = torch.logsumexp(x, 1)
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **TOLERANCE[dtype])
+    np.testing.assert_allclose(mine.grad.data, x.grad.numpy(), **TOLERANCE[dtype])
