@@ -1139,19 +1139,29 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return input._call("adaptive_avg_pool2d", [input], {"output_size": size})
 
 
+def _check_dim_range(function: str, input: Tensor) -> None:
+    """torch's checkDimRange for the 1-d poolings: a 2-D or 3-D input."""
+    if input.ndim not in (2, 3):
+        raise ShapeMismatch(
+            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
+            f"#1 'self' (while checking arguments for {function})"
+        )
+
+
+def _check_one_int(function: str, name: str, value: list[int]) -> None:
+    """torch's check1d: an `int[1]` argument holds one int."""
+    if len(value) != 1:
+        raise ShapeMismatch(
+            f"{function}() argument '{name}' should contain one int (got {len(value)})"
+        )
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """torch's adaptive_avg_pool1d: adaptive_avg_pool2d of input.unsqueeze(-2) to
     (1, output_size), squeezed back, on an (N, C, L) or (C, L) input."""
     size = _output_size_ints("adaptive_avg_pool1d", output_size, 1)
-    if input.ndim not in (2, 3):
-        raise ShapeMismatch(
-            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
-            "#1 'self' (while checking arguments for adaptive_avg_pool1d)"
-        )
-    if len(size) != 1:
-        raise ShapeMismatch(
-            f"adaptive_avg_pool1d() argument 'output_size' should contain one int (got {len(size)})"
-        )
+    _check_dim_range("adaptive_avg_pool1d", input)
+    _check_one_int("adaptive_avg_pool1d", "output_size", size)
     return adaptive_avg_pool2d(input.unsqueeze(-2), [1, size[0]]).squeeze(-2)
 
 
@@ -1188,15 +1198,8 @@ def _adaptive_max_pool1d_pair(input, output_size) -> tuple[Tensor, Tensor]:
     to (1, output_size), values and indices squeezed back."""
     _pool_input("adaptive_max_pool1d", input)
     size = _output_size_ints("adaptive_max_pool1d", output_size, 1)
-    if input.ndim not in (2, 3):
-        raise ShapeMismatch(
-            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
-            "#1 'self' (while checking arguments for adaptive_max_pool1d)"
-        )
-    if len(size) != 1:
-        raise ShapeMismatch(
-            f"adaptive_max_pool1d() argument 'output_size' should contain one int (got {len(size)})"
-        )
+    _check_dim_range("adaptive_max_pool1d", input)
+    _check_one_int("adaptive_max_pool1d", "output_size", size)
     for dim in range(1, input.ndim):
         if input.shape[dim] == 0:
             raise ShapeMismatch(
@@ -1519,21 +1522,14 @@ def max_pool1d_with_indices(
     kernel, stride, padding, dilation, ceil_mode = _max_pool1d_arguments(
         "max_pool1d_with_indices", input, kernel_size, stride, padding, dilation, ceil_mode
     )
-    if input.ndim not in (2, 3):
-        raise ShapeMismatch(
-            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
-            "#1 'self' (while checking arguments for max_pool1d)"
-        )
+    _check_dim_range("max_pool1d", input)
     for name, value in (
         ("kernel_size", kernel),
         ("stride", stride or kernel),
         ("padding", padding),
         ("dilation", dilation),
     ):
-        if len(value) != 1:
-            raise ShapeMismatch(
-                f"max_pool1d() argument '{name}' should contain one int (got {len(value)})"
-            )
+        _check_one_int("max_pool1d", name, value)
     attrs = {**_as_pool2d(kernel, stride, padding, dilation), "ceil_mode": ceil_mode}
     planes = input.unsqueeze(-2)
     values = planes._call("max_pool2d", [planes], attrs)
@@ -1625,18 +1621,11 @@ def avg_pool1d(*args, **kwargs) -> Tensor:
             f"avg_pool1d() missing {len(missing)} required positional argument{plural}: {names}"
         )
     input = bound.pop("input")
-    if input.ndim not in (2, 3):
-        raise ShapeMismatch(
-            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
-            "#1 'self' (while checking arguments for avg_pool1d)"
-        )
+    _check_dim_range("avg_pool1d", input)
     kernel, stride = bound["kernel_size"], bound.get("stride") or bound["kernel_size"]
     padding = bound.get("padding", [0])
     for name, value in (("kernel_size", kernel), ("stride", stride), ("padding", padding)):
-        if len(value) != 1:
-            raise ShapeMismatch(
-                f"avg_pool1d() argument '{name}' should contain one int (got {len(value)})"
-            )
+        _check_one_int("avg_pool1d", name, value)
     attrs = _as_pool2d(kernel, stride, padding, [1])
     del attrs["dilation"]
     attrs["ceil_mode"] = bound.get("ceil_mode", False)

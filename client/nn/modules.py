@@ -609,6 +609,15 @@ class Sequential(Module):
         return input
 
 
+def _abs_string_index(idx, length: int) -> str:
+    """The name ModuleList and ParameterList register element `idx` under (negative counts
+    from the end), or torch's IndexError."""
+    idx = operator.index(idx)
+    if not -length <= idx < length:
+        raise IndexError(f"index {idx} is out of range")
+    return str(idx % length)
+
+
 class ModuleList(Module):
     """Modules held in a list (named "0", "1", …); it has no forward of its own."""
 
@@ -618,10 +627,7 @@ class ModuleList(Module):
             self += modules
 
     def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
+        return _abs_string_index(idx, len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -796,10 +802,7 @@ class ParameterList(Module):
             self += values
 
     def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
+        return _abs_string_index(idx, len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

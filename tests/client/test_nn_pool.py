@@ -295,13 +295,14 @@ def test_adaptive_pooling_errors_match_torch_at_the_line(name: str) -> None:
     check_error_at_line(ADAPTIVE_ERRORS[name])
 
 
-def test_an_empty_adaptive_output_refuses_backward_as_torch() -> None:
+@pytest.mark.parametrize("pool", ["adaptive_avg_pool2d", "adaptive_max_pool2d"])
+def test_an_empty_adaptive_output_refuses_backward_as_torch(pool: str) -> None:
     """torch raises in backward(); gradrpc's backward is sent without waiting, so its error
     surfaces at the next read, the gradient's."""
 
     def scenario(T):
         x = T.ones(1, 2, 3, 3, requires_grad=True)
-        T.nn.functional.adaptive_avg_pool2d(x, (0, 2)).sum().backward()
+        getattr(T.nn.functional, pool)(x, (0, 2)).sum().backward()
         return x.grad.tolist()
 
     with pytest.raises(RuntimeError) as theirs:

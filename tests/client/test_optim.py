@@ -401,8 +401,13 @@ def test_state_dict_matches_torch(name: str, kwargs: dict) -> None:
     for index, state in other["state"].items():
         assert list(mine["state"][index]) == list(state)
         for key, value in state.items():
+            expected = value.numpy()
+            # float32 state after 3 steps: an element that nearly cancels (a momentum of
+            # differences) carries the rounding of its larger neighbours, so the absolute
+            # tolerance scales with the tensor's largest element
+            scale = float(np.abs(expected).max()) if expected.size else 0.0
             np.testing.assert_allclose(
-                mine["state"][index][key].numpy(), value.numpy(), rtol=2e-5, atol=1e-7
+                mine["state"][index][key].numpy(), expected, rtol=2e-5, atol=1e-7 + 2e-6 * scale
             )
 
 
