@@ -2002,15 +2002,20 @@ def avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, di
     return out.reshape(shape)
 
 
+def _refuse_an_empty_output_plane(op: str, g: np.ndarray) -> None:
+    """torch's adaptive pooling backwards refuse an output plane without elements."""
+    for dim in (g.ndim - 2, g.ndim - 1):
+        if g.shape[dim] == 0:
+            raise ShapeMismatch(
+                f"{op}_backward(): Expected grad_output to have non-zero size for non-batch "
+                f"dimensions, but grad_output has sizes [{', '.join(map(str, g.shape))}] with "
+                f"dimension {dim} being empty"
+            )
+
+
 def _adaptive_avg_pool2d_vjp(n, g):
     shape = n.inputs[0].shape
-    for dim in (g.ndim - 2, g.ndim - 1):
-        if g.shape[dim] == 0:  # torch's backward refuses an empty output plane
-            raise ShapeMismatch(
-                "adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for "
-                f"non-batch dimensions, but grad_output has sizes [{', '.join(map(str, g.shape))}]"
-                f" with dimension {dim} being empty"
-            )
+    _refuse_an_empty_output_plane("adaptive_avg_pool2d", g)
     dx = np.zeros(shape, g.dtype)
     KN.adaptive_avg_pool2d_backward(_planes(g), dx.reshape(-1, shape[-2], shape[-1]))
     return (dx,)
@@ -2035,13 +2040,7 @@ def _adaptive_max_pool2d(x: np.ndarray, output_size) -> tuple[np.ndarray, np.nda
 
 def _adaptive_max_pool2d_vjp(n, g):
     x = n.saved["self"]
-    for dim in (g.ndim - 2, g.ndim - 1):
-        if g.shape[dim] == 0:  # torch's backward refuses an empty output plane
-            raise ShapeMismatch(
-                "adaptive_max_pool2d_backward(): Expected grad_output to have non-zero size for "
-                f"non-batch dimensions, but grad_output has sizes [{', '.join(map(str, g.shape))}]"
-                f" with dimension {dim} being empty"
-            )
+    _refuse_an_empty_output_plane("adaptive_max_pool2d", g)
     _, indices = _adaptive_max_pool2d(x, n.attrs["output_size"])
     dx = np.zeros(x.shape, g.dtype)
     planes = dx.reshape(-1, x.shape[-2], x.shape[-1])
