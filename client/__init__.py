@@ -9,6 +9,8 @@ same namespace as this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gradrpc.engine import rules
 
 from . import autograd, factories, linalg, nn, optim, return_types, serialization, utils
@@ -244,47 +246,83 @@ def stack(tensors, *args, **kwargs) -> Tensor:
     return _joined("stack", tensors, args, kwargs)
 
 
-def sort(input, *args, **kwargs):
+def _check_input(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+
+
+def _on_input(name: str, doc: str, bind: Callable):
+    """torch.<name>(input, ...): `input` checked, then bind(input, args, kwargs, first=2),
+    the tensor method's binding with torch's argument positions counted from the input."""
+
+    def function(input, *args, **kwargs):
+        _check_input(name, input)
+        return bind(input, args, kwargs, 2)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+sort = _on_input(
+    "sort",
     """torch.sort(input, dim=-1, descending=False) or torch.sort(input, *, stable, dim=-1,
-    descending=False): input.sort(...), as a torch.return_types.sort."""
-    _check_input("sort", input)
-    return input._sort(args, kwargs, first=2)
+    descending=False): input.sort(...), as a torch.return_types.sort.""",
+    Tensor._sort,
+)
+topk = _on_input(
+    "topk",
+    """torch.topk(input, k, dim=-1, largest=True, sorted=True), a torch.return_types.topk.""",
+    Tensor._topk,
+)
+gather = _on_input(
+    "gather",
+    """torch.gather(input, dim, index): input.gather(dim, index).""",
+    Tensor._gather,
+)
+index_select = _on_input(
+    "index_select",
+    """torch.index_select(input, dim, index): input.index_select(dim, index).""",
+    Tensor._index_select,
+)
+cumsum = _on_input(
+    "cumsum",
+    """torch.cumsum(input, dim, *, dtype=None): input.cumsum(dim, dtype=dtype).""",
+    lambda t, *bound: t._cumulative("cumsum", *bound),
+)
+cumprod = _on_input(
+    "cumprod",
+    """torch.cumprod(input, dim, *, dtype=None): input.cumprod(dim, dtype=dtype).""",
+    lambda t, *bound: t._cumulative("cumprod", *bound),
+)
+roll = _on_input(
+    "roll",
+    """torch.roll(input, shifts, dims=None): input.roll(shifts, dims).""",
+    Tensor._roll,
+)
+tril = _on_input(
+    "tril",
+    """torch.tril(input, diagonal=0): input.tril(diagonal).""",
+    lambda t, *bound: t._triangle("tril", *bound),
+)
+triu = _on_input(
+    "triu",
+    """torch.triu(input, diagonal=0): input.triu(diagonal).""",
+    lambda t, *bound: t._triangle("triu", *bound),
+)
+logsumexp = _on_input(
+    "logsumexp",
+    """torch.logsumexp(input, dim, keepdim=False): input.logsumexp(dim, keepdim).""",
+    Tensor._logsumexp,
+)
 
 
 def argsort(input, *args, **kwargs) -> Tensor:
     """torch.argsort: the indices of torch.sort with the same arguments."""
     _check_input("argsort", input)
     return input._argsort(*_sort_arguments("argsort", args, kwargs, first=2))
-
-
-def topk(input, *args, **kwargs):
-    """torch.topk(input, k, dim=-1, largest=True, sorted=True), a torch.return_types.topk."""
-    _check_input("topk", input)
-    return input._topk(args, kwargs, first=2)
-
-
-def gather(input, *args, **kwargs) -> Tensor:
-    """torch.gather(input, dim, index): input.gather(dim, index)."""
-    _check_input("gather", input)
-    return input._gather(args, kwargs, first=2)
-
-
-def index_select(input, *args, **kwargs) -> Tensor:
-    """torch.index_select(input, dim, index): input.index_select(dim, index)."""
-    _check_input("index_select", input)
-    return input._index_select(args, kwargs, first=2)
-
-
-def cumsum(input, *args, **kwargs) -> Tensor:
-    """torch.cumsum(input, dim, *, dtype=None): input.cumsum(dim, dtype=dtype)."""
-    _check_input("cumsum", input)
-    return input._cumulative("cumsum", args, kwargs, first=2)
-
-
-def cumprod(input, *args, **kwargs) -> Tensor:
-    """torch.cumprod(input, dim, *, dtype=None): input.cumprod(dim, dtype=dtype)."""
-    _check_input("cumprod", input)
-    return input._cumulative("cumprod", args, kwargs, first=2)
 
 
 def flip(input, *args, **kwargs) -> Tensor:
@@ -298,39 +336,8 @@ def flip(input, *args, **kwargs) -> Tensor:
     return input._flip(dims)
 
 
-def roll(input, *args, **kwargs) -> Tensor:
-    """torch.roll(input, shifts, dims=None): input.roll(shifts, dims)."""
-    _check_input("roll", input)
-    return input._roll(args, kwargs, first=2)
-
-
-def tril(input, *args, **kwargs) -> Tensor:
-    """torch.tril(input, diagonal=0): input.tril(diagonal)."""
-    _check_input("tril", input)
-    return input._triangle("tril", args, kwargs, first=2)
-
-
-def triu(input, *args, **kwargs) -> Tensor:
-    """torch.triu(input, diagonal=0): input.triu(diagonal)."""
-    _check_input("triu", input)
-    return input._triangle("triu", args, kwargs, first=2)
-
-
-def logsumexp(input, *args, **kwargs) -> Tensor:
-    """torch.logsumexp(input, dim, keepdim=False): input.logsumexp(dim, keepdim)."""
-    _check_input("logsumexp", input)
-    return input._logsumexp(args, kwargs, first=2)
-
-
 def neg(input: Tensor) -> Tensor:
     return -input
-
-
-def _check_input(name: str, input) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
 
 
 def _of_two_tensors(name: str):

@@ -208,8 +208,17 @@ def train_alike(
     return runs
 
 
+def assert_trains_alike(runs: dict, rtol: float = 1e-5) -> None:
+    """train_alike's runs: gradrpc's losses are torch's within `rtol`, and torch's model
+    trains (its last loss below its first)."""
+    ours, theirs = runs[gradrpc][1], runs[torch][1]
+    np.testing.assert_allclose(ours, theirs, rtol=rtol)
+    assert theirs[-1] < theirs[0]
+
+
 __all__ = [
     "assert_same",
+    "assert_trains_alike",
     "builtin_type",
     "check_error_at_line",
     "check_raised_at_the_next_read",
