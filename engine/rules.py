@@ -4259,6 +4259,17 @@ for _kind, _reflect in (("reflection", True), ("replication", False)):
 # ---- adaptive_avg_pool2d
 
 
+def require_nonempty_dims(function: str, shape: Sequence[int], dims: Sequence[int]) -> None:
+    """The adaptive poolings' check that `dims` of the input (its non-batch dims) have
+    elements, with torch's message."""
+    for dim in dims:
+        if shape[dim] == 0:
+            raise ShapeMismatch(
+                f"{function}(): Expected input to have non-zero size for non-batch dimensions, "
+                f"but input has sizes {_sizes_text(shape)} with dimension {dim} being empty"
+            )
+
+
 def _adaptive_avg_pool2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch's checks in torch's order: two output sizes, none negative (the checks of
     adaptive_avg_pool2d, which calls this op for any output but 1x1), a 3-D or 4-D input with
@@ -4277,13 +4288,7 @@ def _adaptive_avg_pool2d_infer(operands: Sequence[Operand], attrs: dict) -> Tens
         raise ShapeMismatch(
             f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {_sizes_text(x.shape)}"
         )
-    for dim in (x.ndim - 2, x.ndim - 1):
-        if x.shape[dim] == 0:
-            raise ShapeMismatch(
-                "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
-                f"dimensions, but input has sizes {_sizes_text(x.shape)} with dimension {dim} "
-                "being empty"
-            )
+    require_nonempty_dims("adaptive_avg_pool2d", x.shape, (x.ndim - 2, x.ndim - 1))
     if not is_float(x.dtype):
         raise Unsupported(
             f"\"adaptive_avg_pool2d\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
@@ -4325,13 +4330,7 @@ def _adaptive_max_pool2d_infer(
         raise ShapeMismatch(
             f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {_sizes_text(x.shape)}"
         )
-    for dim in range(1, x.ndim):
-        if x.shape[dim] == 0:
-            raise ShapeMismatch(
-                "adaptive_max_pool2d(): Expected input to have non-zero size for non-batch "
-                f"dimensions, but input has sizes {_sizes_text(x.shape)} with dimension {dim} "
-                "being empty"
-            )
+    require_nonempty_dims("adaptive_max_pool2d", x.shape, range(1, x.ndim))
     size = attrs["output_size"]
     if len(size) != 2:
         raise ShapeMismatch("adaptive_max_pool2d(): internal error: output_size.size() must be 2")

@@ -1200,13 +1200,7 @@ def _adaptive_max_pool1d_pair(input, output_size) -> tuple[Tensor, Tensor]:
     size = _output_size_ints("adaptive_max_pool1d", output_size, 1)
     _check_dim_range("adaptive_max_pool1d", input)
     _check_one_int("adaptive_max_pool1d", "output_size", size)
-    for dim in range(1, input.ndim):
-        if input.shape[dim] == 0:
-            raise ShapeMismatch(
-                "adaptive_max_pool1d(): Expected input to have non-zero size for non-batch "
-                f"dimensions, but input has sizes {list(input.shape)} with dimension {dim} being "
-                "empty"
-            )
+    rules.require_nonempty_dims("adaptive_max_pool1d", input.shape, range(1, input.ndim))
     values, indices = _adaptive_max_pool2d_pair(input.unsqueeze(-2), [1, size[0]])
     return values.squeeze(-2), indices.squeeze(-2)
 
