@@ -370,6 +370,9 @@ def _method(name: str):
     return function
 
 
+prelu = _method("prelu")
+threshold = nn.functional.threshold
+threshold_ = nn.functional.threshold_
 exp = _method("exp")
 log = _method("log")
 sqrt = _method("sqrt")
@@ -575,6 +578,7 @@ __all__ = [
     "optim",
     "permute",
     "pow",
+    "prelu",
     "rand",
     "rand_like",
     "randint",
@@ -610,6 +614,8 @@ __all__ = [
     "tanh",
     "tensor",
     "tensor_split",
+    "threshold",
+    "threshold_",
     "topk",
     "transpose",
     "tril",

@@ -2027,6 +2027,12 @@ class Tensor:
         x = self if dtype is None else self.to(dtype)
         return x._call("log_softmax", [x], {"dim": int(dim)})
 
+    def prelu(self, weight: Tensor) -> Tensor:
+        """x where x > 0, else weight x (torch.nn.functional.prelu)."""
+        from .nn.functional import prelu  # the functional API builds on Tensor
+
+        return prelu(self, weight)
+
     # ------------------------------------------------------------ conversions
 
     def to(self, *args, **kwargs) -> Tensor:

@@ -955,6 +955,55 @@ def hardtanh_backward(g, x, lo, hi):
     return g if lo < x < hi else 0
 
 
+@elementwise(3, _WITH_INTS)
+def threshold(x, bound, value):
+    """value where x <= bound, else x (nan stays nan)"""
+    return value if x <= bound else x
+
+
+@elementwise(3)
+def threshold_backward(g, x, bound):
+    """0 where x <= bound, else g (so g where x is nan)"""
+    return _rounded_like(x, 0.0) if x <= bound else g
+
+
+@elementwise(2)
+def prelu(x, w):
+    """x where x > 0, else w x"""
+    return x if x > 0 else w * x
+
+
+@elementwise(3)
+def prelu_backward_self(g, x, w):
+    """g where x > 0, else w g"""
+    return g if x > 0 else w * g
+
+
+@elementwise(2)
+def prelu_backward_weight(g, x):
+    """0 where x > 0, else x g"""
+    return _rounded_like(x, 0.0) if x > 0 else x * g
+
+
+@elementwise(2)
+def glu(a, b):
+    """a (1 / (1 + e^-b)), as torch's glu kernel computes it"""
+    return a * (1 / (1 + _exp_scalar(-b)))
+
+
+@elementwise(3)
+def glu_backward_second(g, a, b):
+    """(1 - σ(b)) σ(b) a g, σ torch's sigmoid, as torch's glu_backward kernel computes it"""
+    s = _sigmoid_scalar(b)
+    return (1 - s) * s * a * g
+
+
+@elementwise(2)
+def glu_backward_first(g, b):
+    """σ(b) g"""
+    return _sigmoid_scalar(b) * g
+
+
 @elementwise(3)
 def smooth_l1(x, y, beta):
     """z² / (2 beta) where z = |x - y| < beta, else z - beta / 2"""

@@ -471,6 +471,44 @@ def hardtanh(x, min_val, max_val):
     return K.clamp(x, _scalar(min_val, x.dtype), _scalar(max_val, x.dtype))
 
 
+def _threshold_vjp(n, g):
+    return (K.threshold_backward(g, n.saved["self"], _scalar(n.attrs["threshold"], g.dtype)),)
+
+
+@_op("threshold", _threshold_vjp)
+def threshold(x, threshold, value, in_place):
+    """value where x <= threshold, both in x's dtype (an int64 x truncates them)."""
+    return K.threshold(x, _scalar(threshold, x.dtype), _scalar(value, x.dtype))
+
+
+def _prelu_kernel_vjp(n, g):
+    x, w = n.saved["self"], n.saved["weight"]
+    return (
+        _needs(n, 0, lambda: K.prelu_backward_self(g, x, w)),
+        _needs(n, 1, lambda: K.prelu_backward_weight(g, x)),
+    )
+
+
+_op("prelu_kernel", _prelu_kernel_vjp)(K.prelu)
+
+
+def _halves(x: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first and second halves of x along dim."""
+    first, second = np.split(x, 2, axis=dim)
+    return first, second
+
+
+def _glu_vjp(n, g):
+    dim = n.attrs["dim"] % g.ndim
+    a, b = _halves(n.saved["self"], dim)
+    return (np.concatenate([K.glu_backward_first(g, b), K.glu_backward_second(g, a, b)], dim),)
+
+
+@_op("glu", _glu_vjp)
+def glu(x, dim):
+    return K.glu(*_halves(x, dim % x.ndim))
+
+
 # ---------------------------------------------------------------- matrix products
 
 

@@ -1190,6 +1190,135 @@ for _name, (_gfn, _saves, _doc, _attrs) in _ACTIVATIONS.items():
     )
 
 
+def _threshold_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("threshold", operands, 1)
+    x = _require_tensor("threshold", operands[0], 0)
+    if x.dtype == "bool":
+        raise Unsupported("\"threshold_cpu\" not implemented for 'Bool'")
+    for number in ("threshold", "value"):
+        overflow = scalar_overflow(attrs[number], x.dtype)
+        if overflow:
+            raise DtypeMismatch(overflow)
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "threshold",
+        "torch.nn.functional.threshold",
+        "Elementwise value where x <= threshold, else x (both numbers taken in x's dtype, "
+        "integers truncated; nan stays nan); the gradient passes where x > threshold.",
+        ("self",),
+        (True,),
+        _threshold_infer,
+        lambda operands, attrs: f"ThresholdBackward{int(bool(attrs.get('in_place')))}",
+        _self,
+        (
+            Attr(
+                "threshold", "scalar", "The bound at and below which x is replaced.", optional=False
+            ),
+            Attr("value", "scalar", "What replaces x there.", optional=False),
+            Attr(
+                "in_place",
+                "bool",
+                "True for torch's threshold_, whose node is ThresholdBackward1 (it saves x "
+                "as it was).",
+                False,
+            ),
+        ),
+    )
+)
+
+
+def _require_same_prelu_dtype(x: TensorMeta, w: TensorMeta) -> None:
+    if x.dtype != w.dtype:
+        raise DtypeMismatch(
+            f"prelu: Type promoting not supported. Got {TORCH_TYPE_NAME[x.dtype]} and "
+            f"{TORCH_TYPE_NAME[w.dtype]}"
+        )
+
+
+def prelu_weight_shape(x: TensorMeta, w: TensorMeta) -> tuple[int, ...] | None:
+    """torch.prelu's checks, in its order, and the shape its weight is reshaped to so that
+    it broadcasts over x's dim 1 (None where the ranks already agree)."""
+    _require_same_prelu_dtype(x, w)
+    if w.numel != 1:
+        if x.ndim == 0:
+            raise ShapeMismatch("Not allow zero-dim input tensor.")
+        channels = x.shape[1] if x.ndim > 1 else 1
+        if channels != w.numel:
+            raise ShapeMismatch(
+                "Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {w.numel} and channel size = {channels}."
+            )
+    if w.ndim > 1:
+        raise ShapeMismatch(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {w.ndim}"
+        )
+    if x.ndim == w.ndim:
+        return None
+    return tuple(w.numel if i == 1 else 1 for i in range(x.ndim))
+
+
+def _prelu_kernel_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.prelu's dtype check and its kernel's; prelu's shape checks and the weight's
+    reshape to broadcast over dim 1 are the caller's (prelu_weight_shape)."""
+    x, w = _two_tensors("_prelu_kernel", operands)
+    _require_same_prelu_dtype(x, w)
+    if not is_float(x.dtype):
+        raise Unsupported(f"\"prelu_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    return meta(broadcast_shapes(x.shape, w.shape), x.dtype)
+
+
+_register(
+    OpSpec(
+        "prelu_kernel",
+        "torch._prelu_kernel",
+        "Elementwise x where x > 0, else weight x, broadcasting (torch.prelu's kernel, "
+        "its weight already shaped to broadcast over dim 1); the gradient is g or weight g "
+        "for x, 0 or x g for the weight.",
+        ("self", "weight"),
+        (True, True),
+        _prelu_kernel_infer,
+        _named("PreluKernelBackward0"),
+        lambda needs, attrs: ("self", "weight"),
+    )
+)
+
+
+def _glu_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("glu", operands, 1)
+    x = _require_tensor("glu", operands[0], 0)
+    if x.ndim == 0:
+        raise ComputeError("glu does not support scalars because halving size must be even")
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if x.shape[dim] % 2:
+        raise ComputeError(
+            f"Halving dimension must be even, but dimension {dim} is size {x.shape[dim]}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(f"\"glu_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    shape = list(x.shape)
+    shape[dim] //= 2
+    return meta(tuple(shape), x.dtype)
+
+
+_register(
+    OpSpec(
+        "glu",
+        "torch.nn.functional.glu",
+        "The gated linear unit a σ(b), a and b the first and second halves of x along dim; "
+        "the gradient is g σ(b) for a and g a σ(b) (1 - σ(b)) for b.",
+        ("self",),
+        (True,),
+        _glu_infer,
+        _named("GluBackward0"),
+        _self,
+        (Attr("dim", "int", "The dimension halved.", -1),),
+    )
+)
+
+
 # ---- matrix products
 
 

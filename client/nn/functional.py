@@ -171,6 +171,61 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return _activation(input, "hardtanh", {"min_val": 0.0, "max_val": 6.0}, inplace)
 
 
+def _scalar_argument(function: str, value, name: str, position: int):
+    """`value` as torch's parser takes a Number (bool, int and float kept as they are),
+    else its TypeError."""
+    number = _number(value)
+    if number is None or isinstance(number, complex):
+        raise TypeError(
+            f"{function}(): argument '{name}' (position {position}) must be Number, "
+            f"not {type(value).__name__}"
+        )
+    return number
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """value where x <= threshold, else x (threshold and value taken in x's dtype)."""
+    function = "threshold_" if inplace else "threshold"
+    _check_input(function, input)
+    attrs = {
+        "threshold": _scalar_argument(function, threshold, "threshold", 2),
+        "value": _scalar_argument(function, value, "value", 3),
+    }
+    if not inplace:
+        return input._call("threshold", [input], attrs)
+    in_place = {**attrs, "in_place": True}
+    return input._in_place_of("threshold_", lambda: input._call("threshold", [input], in_place))
+
+
+_threshold = threshold  # what threshold_, whose argument shadows the name, calls
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """threshold(input, threshold, value, inplace=True)."""
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else weight x, weight's elements along dim 1 (torch.prelu: the weight
+    reshaped to broadcast there, then torch's _prelu_kernel)."""
+    _check_input("prelu", input)
+    if not isinstance(weight, Tensor):
+        raise TypeError(
+            f"prelu(): argument 'weight' (position 2) must be Tensor, not {typename(weight)}"
+        )
+    shape = rules.prelu_weight_shape(input._meta, weight._meta)
+    if shape is not None:
+        weight = weight.reshape(shape)
+    return input._call("prelu_kernel", [input, weight], {})
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a σ(b), a and b the halves of input along dim."""
+    if input.dim() == 0:
+        raise ComputeError("glu does not support scalars because halving size must be even")
+    return input._call("glu", [input], {"dim": _parsed("glu", dim, "dim", 2, "int")})
+
+
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x tanh(softplus(x))."""
     _check_input("mish_" if inplace else "mish", input)

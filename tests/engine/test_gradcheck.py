@@ -242,6 +242,10 @@ CASES += [
     C("softshrink", T((3, 4)), lambd=0.1),
     C("softplus", T((3, 4)), beta=2.0),
     C("hardtanh", T((3, 4)), min_val=-0.5, max_val=1.0),
+    C("threshold", T((3, 4)), threshold=0.1, value=2.0),
+    C("prelu_kernel", T((2, 3, 4)), T((1, 3, 1))),
+    C("glu", T((3, 4)), dim=1),
+    C("glu", T((4, 3)), dim=0),
 ]
 
 

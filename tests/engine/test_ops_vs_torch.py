@@ -491,6 +491,22 @@ CASES += [
     C("hardtanh", T((3, 4), TIES), min_val=-1.0, max_val=0.5),
     C("hardtanh", T((3, 4)), min_val=0.0, max_val=6.0),  # relu6
     C("hardtanh", T((2, 3), dtype="int64", grad=False), min_val=1.5, max_val=3.7),
+    C("threshold", T((3, 4)), threshold=0.1, value=20.0),
+    C("threshold", T((3, 4), TIES), threshold=0.0, value=-2),
+    C("threshold", T((3, 4)), threshold=0.5, value=9.0, in_place=True),
+    C("threshold", T((2, 3), dtype="int64", grad=False), threshold=0.5, value=7.9),
+    C("threshold", T((2, 3), dtype="int64", grad=False), threshold=-1.5, value=True),
+    C("threshold", T(()), threshold=0.3, value=0.0),
+    C("prelu_kernel", T((2, 3, 4)), T((1, 3, 1))),
+    C("prelu_kernel", T((2, 3)), T(())),
+    C("prelu_kernel", T((3,)), T((1,))),
+    C("prelu_kernel", T(()), T(())),
+    C("prelu_kernel", T((2, 3), grad=False), T((1, 3))),
+    C("prelu_kernel", T((2, 3)), T((1, 3), grad=False)),
+    C("glu", T((3, 4))),
+    C("glu", T((4, 3)), dim=0),
+    C("glu", T((2, 6, 2)), dim=1),
+    C("glu", T((2, 0)), dim=0),
 ]
 # Neural-network ops. nll_loss's targets are int64 class indices in [1, 5) (see _sample), so
 # five classes keep them in range and ignore_index=2 drops some rows.
@@ -1001,6 +1017,13 @@ TORCH: dict[str, Callable] = {
     "log_sigmoid": F.logsigmoid,
     "hardshrink": F.hardshrink,
     "softshrink": F.softshrink,
+    "threshold": lambda x, threshold, value, in_place=False: (
+        torch.threshold_(x.clone(), threshold, value)
+        if in_place
+        else torch.threshold(x, threshold, value)
+    ),
+    "prelu_kernel": torch._prelu_kernel,
+    "glu": F.glu,
     "addmm": torch.addmm,
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
@@ -1611,6 +1634,8 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
             for op in ("leaky_relu", "elu", "celu", "silu", "mish", "hardsigmoid")
         ),
         C("log_sigmoid", T(SPECIAL.shape)),
+        C("threshold", T(SPECIAL.shape), threshold=0.0, value=-1.0),
+        C("prelu_kernel", T(SPECIAL.shape), T(SPECIAL.shape)),
         C("gelu", T(SPECIAL.shape), approximate="tanh"),
         C("softplus", T(SPECIAL.shape), beta=2.0),
         C("smooth_l1_loss", T(SPECIAL.shape), T(SPECIAL.shape), reduction="none"),
