@@ -341,6 +341,11 @@ ERRORS = {
     "LSTMCell hidden1 batch": lambda T: T.nn.LSTMCell(3, 4)(
         _x(T, 2, 3), (_x(T, 2, 4), _x(T, 1, 4))
     ),
+    "cell input dtype": lambda T: T.nn.RNNCell(3, 4)(_x(T, 2, 3, dtype=T.float64)),
+    "cell input dtype without bias": lambda T: T.nn.GRUCell(3, 4, bias=False)(
+        _x(T, 2, 3, dtype=T.float64)
+    ),
+    "cell weight dtype": lambda T: T.nn.LSTMCell(3, 4).double()(_x(T, 2, 3)),
     "cell unknown nonlinearity": lambda T: T.nn.RNNCell(3, 4, nonlinearity="sigmoid")(_x(T, 2, 3)),
 }
 
