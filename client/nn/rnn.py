@@ -199,8 +199,6 @@ class RNNBase(Module):
                 f"Convert input: input.to({weight_dtype}), or convert model: "
                 f"model.to({input.dtype})"
             )
-        if input.dim() != 3:
-            raise RuntimeError(f"input must have 3 dimensions, got {input.dim()}")
         if self.input_size != input.size(-1):
             raise RuntimeError(
                 "input.size(-1) must be equal to input_size. Expected "
