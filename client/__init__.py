@@ -383,6 +383,21 @@ tanh = _method("tanh")
 reciprocal = _method("reciprocal")
 sin = _method("sin")
 cos = _method("cos")
+rsqrt = _method("rsqrt")
+log1p = _method("log1p")
+expm1 = _method("expm1")
+log2 = _method("log2")
+log10 = _method("log10")
+erf = _method("erf")
+tan = _method("tan")
+asin = _method("asin")
+acos = _method("acos")
+atan = _method("atan")
+sinh = _method("sinh")
+cosh = _method("cosh")
+asinh = _method("asinh")
+acosh = _method("acosh")
+atanh = _method("atanh")
 floor = _method("floor")
 ceil = _method("ceil")
 trunc = _method("trunc")
@@ -465,6 +480,8 @@ __all__ = [
     "Size",
     "Tensor",
     "abs",
+    "acos",
+    "acosh",
     "add",
     "addmm",
     "all",
@@ -476,6 +493,10 @@ __all__ = [
     "argmax",
     "argmin",
     "argsort",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
     "autograd",
     "bitwise_and",
     "bitwise_not",
@@ -495,6 +516,7 @@ __all__ = [
     "concatenate",
     "connect",
     "cos",
+    "cosh",
     "cuda",
     "cumprod",
     "cumsum",
@@ -512,7 +534,9 @@ __all__ = [
     "enable_grad",
     "eq",
     "equal",
+    "erf",
     "exp",
+    "expm1",
     "eye",
     "flatten",
     "flip",
@@ -546,6 +570,9 @@ __all__ = [
     "linspace",
     "load",
     "log",
+    "log1p",
+    "log2",
+    "log10",
     "log_softmax",
     "logical_and",
     "logical_not",
@@ -591,6 +618,7 @@ __all__ = [
     "return_types",
     "roll",
     "round",
+    "rsqrt",
     "save",
     "serialization",
     "set_grad_enabled",
@@ -598,6 +626,7 @@ __all__ = [
     "sigmoid",
     "sign",
     "sin",
+    "sinh",
     "softmax",
     "sort",
     "split",
@@ -611,6 +640,7 @@ __all__ = [
     "subtract",
     "sum",
     "t",
+    "tan",
     "tanh",
     "tensor",
     "tensor_split",

@@ -2086,8 +2086,10 @@ def _unary_methods(op: str):
     def out_of_place(self) -> Tensor:
         return self._call(op, [self])
 
+    attrs = {"in_place": True} if op in rules.UNARY_WITHOUT_IN_PLACE_DERIVATIVE else {}
+
     def in_place(self) -> Tensor:
-        return self._in_place_of(f"{op}_", lambda: self._call(op, [self]))
+        return self._in_place_of(f"{op}_", lambda: self._call(op, [self], attrs))
 
     for method, name in ((out_of_place, op), (in_place, f"{op}_")):
         method.__name__ = method.__qualname__ = name
@@ -2125,6 +2127,8 @@ for _op in ("isnan", "isinf", "isfinite"):  # bool results: no in-place forms
     setattr(Tensor, _op, _unary_methods(_op)[0])
 for _op in (
     *("exp", "log", "sqrt", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos"),
+    *("rsqrt", "log1p", "expm1", "log2", "log10", "erf", "tan", "asin", "acos", "atan"),
+    *("sinh", "cosh", "asinh", "acosh", "atanh"),
     *("floor", "ceil", "trunc", "sign", "frac"),
 ):
     _forward, _in_place = _unary_methods(_op)

@@ -557,6 +557,126 @@ def cos(a):
     return _rounded_like(a, math.cos(np.float64(a)))
 
 
+# The other transcendental functions, each computed in float64 and rounded once to the dtype
+# (torch's float32 kernels are within an ulp of that); their domains' edges as C's libm.
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def log1p(a):
+    """ln(1 + a) (-inf at -1, nan below)"""
+    x = np.float64(a)
+    if x < -1:
+        return _rounded_like(a, math.nan)
+    if x == -1:
+        return _rounded_like(a, -math.inf)
+    return _rounded_like(a, math.log1p(x))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def expm1(a):
+    """e^a - 1"""
+    return _rounded_like(a, math.expm1(np.float64(a)))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def log2(a):
+    """log₂ a (-inf at 0, nan below)"""
+    x = np.float64(a)
+    if x < 0:
+        return _rounded_like(a, math.nan)
+    if x == 0:
+        return _rounded_like(a, -math.inf)
+    return _rounded_like(a, math.log2(x))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def log10(a):
+    """log₁₀ a (-inf at 0, nan below)"""
+    x = np.float64(a)
+    if x < 0:
+        return _rounded_like(a, math.nan)
+    if x == 0:
+        return _rounded_like(a, -math.inf)
+    return _rounded_like(a, math.log10(x))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def erf(a):
+    """2/√π ∫₀ᵃ e^(-t²) dt"""
+    return _rounded_like(a, math.erf(np.float64(a)))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def tan(a):
+    """tan a"""
+    return _rounded_like(a, math.tan(np.float64(a)))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def asin(a):
+    """arcsin a (nan outside [-1, 1])"""
+    x = np.float64(a)
+    return _rounded_like(a, math.asin(x) if -1 <= x <= 1 else math.nan)
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def acos(a):
+    """arccos a (nan outside [-1, 1])"""
+    x = np.float64(a)
+    return _rounded_like(a, math.acos(x) if -1 <= x <= 1 else math.nan)
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def atan(a):
+    """arctan a"""
+    return _rounded_like(a, math.atan(np.float64(a)))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def sinh(a):
+    """sinh a"""
+    return _rounded_like(a, math.sinh(np.float64(a)))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def cosh(a):
+    """cosh a"""
+    return _rounded_like(a, math.cosh(np.float64(a)))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def asinh(a):
+    """arsinh a"""
+    return _rounded_like(a, math.asinh(np.float64(a)))
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def acosh(a):
+    """arcosh a (nan below 1)"""
+    x = np.float64(a)
+    return _rounded_like(a, math.acosh(x) if x >= 1 else math.nan)
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def atanh(a):
+    """artanh a (±inf at ±1, nan beyond)"""
+    x = np.float64(a)
+    if x == 1 or x == -1:
+        return _rounded_like(a, math.copysign(math.inf, x))
+    return _rounded_like(a, math.atanh(x) if -1 < x < 1 else math.nan)
+
+
+@elementwise(1, parallel_from=config.PARALLEL_MIN_ELEMENTS_TRANSCENDENTAL)
+def rsqrt(a):
+    """1 / a^(1/2) (±inf at ±0, nan below 0)"""
+    x = np.float64(a)
+    if x < 0:
+        return _rounded_like(a, math.nan)
+    if x == 0:
+        return _rounded_like(a, math.copysign(math.inf, x))
+    return _rounded_like(a, 1 / math.sqrt(x))
+
+
 @elementwise(1)
 def reciprocal(a):
     """1 / a"""
@@ -647,6 +767,106 @@ def sin_backward(g, x):
 def cos_backward(g, x):
     """g (-sin(x)), sin rounded to the dtype first as torch's `grad * -self.sin()`"""
     return g * -_rounded_like(x, math.sin(np.float64(x)))
+
+
+# The backward formulas of torch's derivatives.yaml, each step rounded to the dtype as torch's
+# tensor arithmetic rounds it.
+
+
+@njit(error_model="numpy")
+def _rsqrt_of(v):
+    """1 / √v in v's dtype, rounded twice as torch's vectorized rsqrt (nan below 0)"""
+    return _rounded_like(v, 1.0) / math.sqrt(v) if v >= 0 else _rounded_like(v, math.nan)
+
+
+@elementwise(2)
+def log1p_backward(g, x):
+    """g / (x + 1)"""
+    return g / (x + _rounded_like(x, 1.0))
+
+
+@elementwise(2)
+def expm1_backward(g, r):
+    """g (r + 1), r = e^x - 1"""
+    return g * (r + _rounded_like(r, 1.0))
+
+
+@elementwise(2)
+def log2_backward(g, x):
+    """g / (x ln 2)"""
+    return g / (x * _rounded_like(x, 0.6931471805599453))
+
+
+@elementwise(2)
+def log10_backward(g, x):
+    """g / (x ln 10)"""
+    return g / (x * _rounded_like(x, 2.302585092994046))
+
+
+@elementwise(2)
+def erf_backward(g, x):
+    """2/√π e^(-x²) g"""
+    return _rounded_like(x, 1.1283791670955126) * _exp_scalar(-(x * x)) * g
+
+
+@elementwise(2)
+def tan_backward(g, r):
+    """g (1 + r²), r = tan x"""
+    return g * (_rounded_like(r, 1.0) + r * r)
+
+
+@elementwise(2)
+def asin_backward(g, x):
+    """g / √(1 - x²)"""
+    return g * _rsqrt_of(-x * x + _rounded_like(x, 1.0))
+
+
+@elementwise(2)
+def acos_backward(g, x):
+    """-g / √(1 - x²)"""
+    return g * -_rsqrt_of(-x * x + _rounded_like(x, 1.0))
+
+
+@elementwise(2)
+def atan_backward(g, x):
+    """g / (x² + 1)"""
+    return g / (x * x + _rounded_like(x, 1.0))
+
+
+@elementwise(2)
+def sinh_backward(g, x):
+    """g cosh(x), cosh rounded to the dtype first"""
+    return g * _rounded_like(x, math.cosh(np.float64(x)))
+
+
+@elementwise(2)
+def cosh_backward(g, x):
+    """g sinh(x), sinh rounded to the dtype first"""
+    return g * _rounded_like(x, math.sinh(np.float64(x)))
+
+
+@elementwise(2)
+def asinh_backward(g, x):
+    """g / √(x² + 1)"""
+    return g * _rsqrt_of(x * x + _rounded_like(x, 1.0))
+
+
+@elementwise(2)
+def acosh_backward(g, x):
+    """g / √(x² - 1)"""
+    return g * _rsqrt_of(x * x - _rounded_like(x, 1.0))
+
+
+@elementwise(2)
+def atanh_backward(g, x):
+    """g / (1 - x²), as torch's (g 1) / (1 - x²)"""
+    return g / (_rounded_like(x, 1.0) - x * x)
+
+
+@elementwise(2)
+def rsqrt_backward(g, r):
+    """-g r³ / 2, r = 1 / √x"""
+    return _rounded_like(r, -0.5) * g * (r * r * r)
 
 
 @elementwise(2)

@@ -19,7 +19,14 @@ import numpy as np
 from . import advanced_indexing, rules
 from . import kernels as K
 from . import kernels_nn as KN
-from .errors import ComputeError, DimensionOutOfRange, DtypeMismatch, InvalidIndex, ShapeMismatch
+from .errors import (
+    ComputeError,
+    DimensionOutOfRange,
+    DtypeMismatch,
+    InvalidIndex,
+    ShapeMismatch,
+    Unsupported,
+)
 from .rules import logical_dims
 
 NUMPY_DTYPES = {
@@ -369,6 +376,31 @@ _op("tanh", lambda n, g: (K.tanh_backward(g, n.saved["result"]),))(K.tanh)
 _op("reciprocal", lambda n, g: (K.reciprocal_backward(g, n.saved["result"]),))(K.reciprocal)
 _op("sin", lambda n, g: (K.sin_backward(g, n.saved["self"]),))(K.sin)
 _op("cos", lambda n, g: (K.cos_backward(g, n.saved["self"]),))(K.cos)
+for _name, _reads in (
+    *((name, "self") for name in ("log1p", "log2", "log10", "erf", "asin", "acos", "atan")),
+    *((name, "self") for name in ("sinh", "cosh")),
+    *((name, "result") for name in ("expm1", "tan", "rsqrt")),
+):
+    _backward = getattr(K, f"{_name}_backward")
+    _op(_name, lambda n, g, backward=_backward, reads=_reads: (backward(g, n.saved[reads]),))(
+        getattr(K, _name)
+    )
+
+
+def _register_without_in_place_derivative(name: str) -> None:
+    """asinh, acosh or atanh, whose in-place nodes' backward is torch's refusal."""
+    forward, backward = getattr(K, name), getattr(K, f"{name}_backward")
+
+    def vjp(n, g):
+        if n.attrs["in_place"]:
+            raise Unsupported(f"the derivative for 'inplace version of {name}' is not implemented.")
+        return (backward(g, n.saved["self"]),)
+
+    _op(name, vjp)(lambda x, in_place: forward(x))
+
+
+for _name in rules.UNARY_WITHOUT_IN_PLACE_DERIVATIVE:
+    _register_without_in_place_derivative(_name)
 
 
 # ---------------------------------------------------------------- activations

@@ -783,8 +783,40 @@ _UNARY = {
     "sin": ("SinBackward0", _self, True, "sin(x)"),
     "cos": ("CosBackward0", _self, True, "cos(x)"),
     "reciprocal": ("ReciprocalBackward0", _result, True, "1 / x"),
+    "rsqrt": ("RsqrtBackward0", _result, True, "1 / x^(1/2)"),
+    "log1p": ("Log1PBackward0", _self, True, "ln(1 + x)"),
+    "expm1": ("Expm1Backward0", _result, True, "e^x - 1"),
+    "log2": ("Log2Backward0", _self, True, "the base-2 logarithm of x"),
+    "log10": ("Log10Backward0", _self, True, "the base-10 logarithm of x"),
+    "erf": ("ErfBackward0", _self, True, "the error function 2/√π ∫₀ˣ e^(-t²) dt"),
+    "tan": ("TanBackward0", _result, True, "tan(x)"),
+    "asin": ("AsinBackward0", _self, True, "arcsin(x) (nan outside [-1, 1])"),
+    "acos": ("AcosBackward0", _self, True, "arccos(x) (nan outside [-1, 1])"),
+    "atan": ("AtanBackward0", _self, True, "arctan(x)"),
+    "sinh": ("SinhBackward0", _self, True, "sinh(x)"),
+    "cosh": ("CoshBackward0", _self, True, "cosh(x)"),
+    "asinh": ("AsinhBackward0", _self, True, "arsinh(x)"),
+    "acosh": ("AcoshBackward0", _self, True, "arcosh(x) (nan below 1)"),
+    "atanh": ("AtanhBackward0", _self, True, "artanh(x) (nan outside [-1, 1])"),
 }
+
+
+def _named_by_in_place(title: str) -> Callable[[Sequence[Operand], dict], str]:
+    """...Backward0, or Backward1 for torch's in-place form (the `in_place` attr)."""
+    return lambda operands, attrs: f"{title}Backward{int(bool(attrs.get('in_place')))}"
+
+
+# torch records their in-place forms as ...Backward1, whose backward is not implemented
+UNARY_WITHOUT_IN_PLACE_DERIVATIVE = ("asinh", "acosh", "atanh")
+_IN_PLACE = Attr(
+    "in_place",
+    "bool",
+    "True for torch's in-place form: ...Backward1, whose backward raises torch's "
+    "\"the derivative for 'inplace version of ...' is not implemented\" (UNSUPPORTED).",
+    False,
+)
 for _name, (_gfn, _saves, _float, _doc) in _UNARY.items():
+    _in_place_named_too = _name in UNARY_WITHOUT_IN_PLACE_DERIVATIVE
     _register(
         OpSpec(
             _name,
@@ -793,8 +825,11 @@ for _name, (_gfn, _saves, _float, _doc) in _UNARY.items():
             ("self",),
             (True,),
             _unary_infer(_name, _float),
-            _named(_gfn),
+            _named_by_in_place(_gfn.removesuffix("Backward0"))
+            if _in_place_named_too
+            else _named(_gfn),
             _saves,
+            (_IN_PLACE,) if _in_place_named_too else (),
         )
     )
 
@@ -1211,7 +1246,7 @@ _register(
         ("self",),
         (True,),
         _threshold_infer,
-        lambda operands, attrs: f"ThresholdBackward{int(bool(attrs.get('in_place')))}",
+        _named_by_in_place("Threshold"),
         _self,
         (
             Attr(

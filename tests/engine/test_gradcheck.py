@@ -50,6 +50,21 @@ for _op, _domain in (
     ("reciprocal", POS),
     ("sin", "any"),
     ("cos", "any"),
+    ("rsqrt", POS),
+    ("log1p", "unit"),
+    ("expm1", "any"),
+    ("log2", POS),
+    ("log10", POS),
+    ("erf", "any"),
+    ("tan", "unit"),
+    ("asin", "unit"),
+    ("acos", "unit"),
+    ("atan", "any"),
+    ("sinh", "any"),
+    ("cosh", "any"),
+    ("asinh", "any"),
+    ("acosh", "above one"),
+    ("atanh", "unit"),
 ):
     CASES += [C(_op, T((3, 4), _domain)), C(_op, T((), _domain))]
 CASES += [
@@ -260,6 +275,8 @@ def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
         values = rng.uniform(0.5, 2.0, operand.shape)
     elif operand.domain == "unit":
         values = rng.uniform(0.05, 0.95, operand.shape)
+    elif operand.domain == "above one":
+        values = rng.uniform(1.2, 3.0, operand.shape)
     else:
         values = rng.uniform(0.2, 2.0, operand.shape) * rng.choice([-1.0, 1.0], operand.shape)
     return np.asarray(values, dtype=np.float64)

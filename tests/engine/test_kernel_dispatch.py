@@ -16,7 +16,11 @@ ELEMENTWISE = [
     "sigmoid_backward", "tanh_backward", "reciprocal_backward", "div_backward_other",
     "pow_backward_base", "pow_backward_exponent", "bce_with_logits", "bce_with_logits_backward",
     "bce_with_logits_backward_target", "squared_error", "squared_error_backward", "sin", "cos",
-    "sin_backward", "cos_backward",
+    "sin_backward", "cos_backward", "rsqrt", "log1p", "expm1", "log2", "log10", "erf", "tan",
+    "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "rsqrt_backward",
+    "log1p_backward", "expm1_backward", "log2_backward", "log10_backward", "erf_backward",
+    "tan_backward", "asin_backward", "acos_backward", "atan_backward", "sinh_backward",
+    "cosh_backward", "asinh_backward", "acosh_backward", "atanh_backward",
 ]  # fmt: skip
 SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 88.7, -103.9, 0.5, 2.0, 3.0]
 CASES = [(name, dtype) for name in ELEMENTWISE for dtype in getattr(K, name).types]

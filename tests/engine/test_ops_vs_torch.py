@@ -40,10 +40,15 @@ TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12,
 
 BINARY = ("add", "sub", "rsub", "mul", "div")
 UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos")
+UNARY += ("rsqrt", "log1p", "expm1", "log2", "log10", "erf", "tan", "asin", "acos", "atan")
+UNARY += ("sinh", "cosh", "asinh", "acosh", "atanh")
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 LOGICAL = ("logical_and", "logical_or", "logical_xor")
 BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor")
-UNARY_DOMAIN = {"log": POS, "sqrt": POS, "reciprocal": POS}
+ABOVE_ONE = "above one"  # [1.2, 3]: acosh's domain
+UNARY_DOMAIN = {"log": POS, "sqrt": POS, "reciprocal": POS, "rsqrt": POS, "log2": POS}
+UNARY_DOMAIN |= {"log10": POS, "log1p": "unit", "asin": "unit", "acos": "unit", "atanh": "unit"}
+UNARY_DOMAIN |= {"acosh": ABOVE_ONE}
 TIES = "ties"  # values drawn from three, so that maxima repeat
 ZEROS = "zeros"  # zeros common (nan among floats): truth values, equal pairs
 
@@ -101,6 +106,11 @@ CASES += [
 for _op in UNARY:
     _domain = UNARY_DOMAIN.get(_op, "any")
     CASES += [C(_op, T((3, 4), _domain)), C(_op, T((), _domain))]
+# their in-place forms' nodes (...Backward1) compute, but refuse a backward
+CASES += [
+    C(_op, T((3, 4), UNARY_DOMAIN.get(_op, "any"), grad=False), in_place=True)
+    for _op in ("asinh", "acosh", "atanh")
+]
 ROUNDING = ("floor", "ceil", "trunc", "round", "sign", "frac")
 PREDICATES = ("isnan", "isinf", "isfinite")
 for _op in ROUNDING + PREDICATES:
@@ -880,6 +890,12 @@ TORCH: dict[str, Callable] = {
     "div": _overloaded("div"),
     "pow": torch.pow,
     **{name: getattr(torch, name) for name in UNARY + ROUNDING + PREDICATES},
+    **{
+        name: lambda x, in_place=False, name=name: (
+            getattr(torch, f"{name}_")(x.clone()) if in_place else getattr(torch, name)(x)
+        )
+        for name in ("asinh", "acosh", "atanh")
+    },
     "round": lambda x, decimals=None: (
         torch.round(x) if decimals is None else torch.round(x, decimals=decimals)
     ),
@@ -1121,6 +1137,8 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
         values = rng.choice([-1.0, 0.5, 2.0], shape)
     elif operand.domain == "unit":
         values = rng.uniform(0.05, 0.95, shape)
+    elif operand.domain == ABOVE_ONE:
+        values = rng.uniform(1.2, 3.0, shape)
     else:  # away from 0, where abs and relu have their kink
         values = rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
     return np.asarray(values, dtype=dtype)
