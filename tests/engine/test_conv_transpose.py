@@ -164,6 +164,21 @@ def test_an_empty_batch_gives_torchs_empty_result_and_zero_gradients(x, w, dtype
         )
 
 
+@pytest.mark.parametrize("transposed", [False, True])
+def test_the_empty_path_has_the_dtype_of_input_times_a_0d_weight(transposed) -> None:
+    """torch's Empty backend multiplies the input by weight[0]: a float32 input keeps float32
+    with a float64 weight (a 0-d operand does not promote within a category)."""
+    x, w = np.ones((0, 4, 5), np.float32), np.ones((4, 4, 3))
+    ours = graph.call(
+        "convolution", [graph.Tensor(x), graph.Tensor(w), 0], {"transposed": transposed}
+    )
+    theirs = torch.convolution(
+        torch.tensor(x), torch.tensor(w), None, **{**_full({}), "transposed": transposed}
+    )
+    assert ours.data.dtype == theirs.numpy().dtype == np.float32
+    assert ours.data.shape == tuple(theirs.shape)
+
+
 @pytest.mark.parametrize(("x", "w", "attrs"), [CASES[1], CASES[6], CASES[9], CASES[12]], ids=str)
 def test_gradient_matches_finite_differences(x, w, attrs) -> None:
     """Each input's gradient of L = Σ g · convolution(...) against central differences."""
