@@ -504,7 +504,11 @@ def im2col(x, kernel, out_size, stride, padding, dilation, cols):
                                     cf[_u(d + k)] = zero
 
 
-@njit(_sigs(f"void({_COLS}, {_GEOMETRY}, {_X5})"), cache=True, nogil=True)
+@njit(
+    _sigs(f"void({_COLS}, {_GEOMETRY}, {_X5})", ("float32", "float64", "int64")),
+    cache=True,
+    nogil=True,
+)
 def col2im(cols, kernel, out_size, stride, padding, dilation, dx):
     """The adjoint of im2col into a zeroed dx: each column element added to the input
     element it was read from (none for the padding), in im2col's order."""

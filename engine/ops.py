@@ -1761,33 +1761,44 @@ def embedding_renorm(weight, indices, max_norm, norm_type):
 @dataclass(frozen=True, slots=True)
 class _ConvGeometry:
     """A convolution's sizes over three spatial dims (1-d and 2-d ones with leading 1s), as
-    the im2col kernels take them, and its output's own spatial sizes."""
+    the im2col kernels take them: the image (a convolution's input, a transposed one's
+    output) and the grid of column positions (a convolution's output, a transposed one's
+    input); and the result's own spatial sizes."""
 
-    spatial: tuple[int, ...]  # the input's spatial sizes, three
+    image: tuple[int, ...]  # three
     kernel: np.ndarray
-    out_size: np.ndarray
+    grid: np.ndarray
     stride: np.ndarray
     padding: np.ndarray
     dilation: np.ndarray
-    out: tuple[int, ...]  # the output's spatial sizes, as many as the input has
+    out: tuple[int, ...]  # the result's spatial sizes, as many as the input has
 
 
-def _conv_geometry(x_shape, w_shape, stride, padding, dilation) -> _ConvGeometry:
+def _conv_geometry(x_shape, w_shape, attrs: dict) -> _ConvGeometry:
     dim = len(w_shape) - 2
-    stride, padding, dilation = (
-        rules.conv_param(v, name, dim)
-        for v, name in ((stride, "stride"), (padding, "padding"), (dilation, "dilation"))
+    stride, padding, dilation, output_padding = (
+        rules.conv_param(attrs[name], name, dim)
+        for name in ("stride", "padding", "dilation", "output_padding")
     )
-    out = rules.conv_output_size(x_shape[2:], w_shape[2:], stride, padding, dilation)
+    kernel = w_shape[2:]
+    if attrs["transposed"]:
+        grid = tuple(x_shape[2:])
+        image = rules.conv_transpose_output_size(
+            grid, kernel, stride, padding, dilation, output_padding
+        )
+        out = image
+    else:
+        image = tuple(x_shape[2:])
+        grid = out = rules.conv_output_size(image, kernel, stride, padding, dilation)
     lead = 3 - dim
 
     def three(values, fill: int) -> np.ndarray:
         return np.array((fill,) * lead + tuple(values), np.int64)
 
     return _ConvGeometry(
-        (1,) * lead + tuple(x_shape[2:]),
-        three(w_shape[2:], 1),
-        three(out, 1),
+        (1,) * lead + image,
+        three(kernel, 1),
+        three(grid, 1),
         three(stride, 1),
         three(padding, 0),
         three(dilation, 1),
@@ -1795,83 +1806,109 @@ def _conv_geometry(x_shape, w_shape, stride, padding, dilation) -> _ConvGeometry
     )
 
 
+def _is_pointwise(g: _ConvGeometry) -> bool:
+    """A 1x1 kernel with neither stride nor padding over an image of the grid's sizes: the
+    columns are the image itself."""
+    return not (
+        np.any(g.kernel != 1) or np.any(g.stride != 1) or np.any(g.padding != 0)
+    ) and g.image == tuple(g.grid)
+
+
 def _conv_columns(x: np.ndarray, geometry: _ConvGeometry, groups: int) -> np.ndarray:
-    """x's im2col columns, (N, groups, channels/groups · kernel taps, output positions)."""
+    """An image's im2col columns, (N, groups, channels/groups · kernel taps, positions)."""
     n, channels = x.shape[:2]
     g = geometry
-    if not (np.any(g.kernel != 1) or np.any(g.stride != 1) or np.any(g.padding != 0)):
-        return _c(x).reshape(n, groups, channels // groups, -1)  # 1x1: the input itself
+    if _is_pointwise(g):
+        return _c(x).reshape(n, groups, channels // groups, -1)
     rows = channels // groups * prod(geometry.kernel)
-    cols = np.empty((n, groups, rows, prod(geometry.out_size)), x.dtype)
-    x5 = _c(x).reshape(n, channels, *g.spatial)
-    KN.im2col(x5, g.kernel, g.out_size, g.stride, g.padding, g.dilation, cols)
+    cols = np.empty((n, groups, rows, prod(geometry.grid)), x.dtype)
+    x5 = _c(x).reshape(n, channels, *g.image)
+    KN.im2col(x5, g.kernel, g.grid, g.stride, g.padding, g.dilation, cols)
     return cols
 
 
+def _conv_image(cols: np.ndarray, geometry: _ConvGeometry, channels: int) -> np.ndarray:
+    """col2im: the (N, channels, *image) sums of the columns (N, groups, rows, positions)
+    over the image elements each was read from."""
+    g = geometry
+    batch = cols.shape[0]
+    if _is_pointwise(g):
+        return _c(cols).reshape(batch, channels, *g.image)
+    image = np.zeros((batch, channels, *g.image), cols.dtype)
+    KN.col2im(cols, g.kernel, g.grid, g.stride, g.padding, g.dilation, image)
+    return image
+
+
 def _convolution_vjp(n, g):
-    """torch's convolution_backward without transposition, per sample and group with the
-    output gradient g (O/groups, positions): dx = col2im(Wᵀ g), dW = Σ g colsᵀ over the
-    batch (the columns recomputed from the saved input), db = Σ g over the batch and the
-    positions (in float64, rounded once); each only where needed."""
+    """torch's convolution_backward, per sample and group. A convolution y = W cols(x): dx =
+    col2im(Wᵀ g), dW = Σ g cols(x)ᵀ over the batch (the columns recomputed from the saved
+    input). A transposed one y = col2im(Wᵀ x), its adjoint: dx = W cols(g), a convolution
+    of g, and dW = Σ x cols(g)ᵀ. db = Σ g over the batch and the positions (in float64,
+    rounded once); each only where needed."""
     needs_x, needs_w, needs_b = n.needs
     x, weight = n.saved["input"], n.saved["weight"]
     attrs = n.attrs
-    groups = attrs["groups"]
-    geometry = _conv_geometry(
-        x.shape, weight.shape, attrs["stride"], attrs["padding"], attrs["dilation"]
-    )
+    groups, transposed = attrs["groups"], attrs["transposed"]
+    geometry = _conv_geometry(x.shape, weight.shape, attrs)
     batch, channels = x.shape[:2]
-    out_channels = weight.shape[0]
+    out_channels = weight.shape[1] * groups if transposed else weight.shape[0]
     if batch == 0 or channels == 0:  # torch's Empty path: nothing reached the output
         return (
             np.zeros(x.shape, g.dtype) if needs_x else None,
             np.zeros(weight.shape, g.dtype) if needs_w else None,
             np.zeros(out_channels, g.dtype) if needs_b else None,
         )
-    positions = prod(geometry.out_size)
-    g4 = _c(g).reshape(batch, groups, out_channels // groups, positions)
     dx = dw = db = None
-    cols = None
-    if needs_w:
-        cols = _conv_columns(x, geometry, groups)
-        dw = np.matmul(g4, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
-    if needs_x:
-        w3 = _c(weight).reshape(groups, out_channels // groups, -1)
-        # the columns' buffer, when there is one of our own, takes their gradient (a fresh
-        # array of several MB costs its page faults)
-        reuse = cols is not None and not np.may_share_memory(cols, x)
-        dcols = np.matmul(w3.transpose(0, 2, 1), g4, out=cols if reuse else None)
-        dx5 = np.zeros((batch, channels, *geometry.spatial), g.dtype)
-        KN.col2im(
-            dcols,
-            geometry.kernel,
-            geometry.out_size,
-            geometry.stride,
-            geometry.padding,
-            geometry.dilation,
-            dx5,
-        )
-        dx = dx5.reshape(x.shape)
+    if transposed:
+        g_cols = _conv_columns(g, geometry, groups) if needs_x or needs_w else None
+        if needs_w:
+            x4 = _c(x).reshape(batch, groups, channels // groups, -1)
+            dw = np.matmul(x4, g_cols.transpose(0, 1, 3, 2)).sum(axis=0)
+            dw = dw.reshape(weight.shape)
+        if needs_x:
+            w3 = _c(weight).reshape(groups, channels // groups, -1)
+            dx = np.matmul(w3, g_cols).reshape(x.shape)
+    else:
+        g4 = _c(g).reshape(batch, groups, out_channels // groups, prod(geometry.grid))
+        cols = None
+        if needs_w:
+            cols = _conv_columns(x, geometry, groups)
+            dw = np.matmul(g4, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+        if needs_x:
+            w3 = _c(weight).reshape(groups, out_channels // groups, -1)
+            # the columns' buffer, when there is one of our own, takes their gradient (a fresh
+            # array of several MB costs its page faults)
+            reuse = cols is not None and not np.may_share_memory(cols, x)
+            dcols = np.matmul(w3.transpose(0, 2, 1), g4, out=cols if reuse else None)
+            dx = _conv_image(dcols, geometry, channels).reshape(x.shape)
     if needs_b:
         total = np.zeros(out_channels)
-        KN.conv_bias_grad(g4.reshape(batch, out_channels, positions), total)
+        KN.conv_bias_grad(_c(g).reshape(batch, out_channels, -1), total)
         db = total.astype(g.dtype)
     return dx, dw, db
 
 
 @_op("convolution", _convolution_vjp)
-def convolution(x, weight, bias, stride, padding, dilation, groups):
-    """Each sample's and group's (O/groups, rows) weight times its im2col columns
-    (rows, positions) through BLAS, straight into the (N, O, positions) result; then the bias
-    added."""
-    geometry = _conv_geometry(x.shape, weight.shape, stride, padding, dilation)
+def convolution(x, weight, bias, **attrs):
+    """A convolution: each sample's and group's (O/groups, rows) weight times its im2col
+    columns (rows, positions) through BLAS, straight into the (N, O, positions) result. A
+    transposed one: the weight's transpose times the input's (C/groups, positions) planes,
+    summed into the result by col2im. Then the bias added."""
+    groups, transposed = attrs["groups"], attrs["transposed"]
+    geometry = _conv_geometry(x.shape, weight.shape, attrs)
     batch, channels = x.shape[:2]
-    out_channels = weight.shape[0]
+    out_channels = weight.shape[1] * groups if transposed else weight.shape[0]
     if batch == 0 or channels == 0:  # torch's Empty path: an empty result
         return np.zeros((batch, out_channels if channels else 0, *geometry.out), x.dtype)
-    cols = _conv_columns(x, geometry, groups)
-    out = np.matmul(_c(weight).reshape(groups, out_channels // groups, -1), cols)
-    out = out.reshape(batch, out_channels, -1)
+    if transposed:
+        x4 = _c(x).reshape(batch, groups, channels // groups, -1)
+        w3 = _c(weight).reshape(groups, channels // groups, -1)
+        out = _conv_image(np.matmul(w3.transpose(0, 2, 1), x4), geometry, out_channels)
+        out = out.reshape(batch, out_channels, -1)
+    else:
+        cols = _conv_columns(x, geometry, groups)
+        out = np.matmul(_c(weight).reshape(groups, out_channels // groups, -1), cols)
+        out = out.reshape(batch, out_channels, -1)
     if bias.ndim:
         out += bias.reshape(1, out_channels, 1)
     return out.reshape(batch, out_channels, *geometry.out)

@@ -3890,9 +3890,9 @@ _TENSOR_TYPE = {
     "bool": "CPUBoolType",
 }
 _ONEDNN_FAILURE = (
-    "could not create a primitive descriptor for the convolution forward propagation "
-    "primitive. Run workload with environment variable ONEDNN_VERBOSE=all to get additional "
-    "diagnostic information."
+    "could not create a primitive descriptor for the {} forward propagation primitive. Run "
+    "workload with environment variable ONEDNN_VERBOSE=all to get additional diagnostic "
+    "information."
 )
 
 
@@ -3928,6 +3928,24 @@ def conv_output_size(
     )
 
 
+def conv_transpose_output_size(
+    input_shape: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    output_padding: Sequence[int],
+) -> tuple[int, ...]:
+    """Each spatial size of a transposed convolution's result (torch's
+    conv_input_size): the size whose convolution has the input's size, plus output_padding."""
+    return tuple(
+        (size - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for size, k, s, p, d, op in zip(
+            input_shape, kernel, stride, padding, dilation, output_padding, strict=True
+        )
+    )
+
+
 def _conv_uses_onednn(x: TensorMeta, w: TensorMeta, stride, dilation, groups: int) -> bool:
     """torch's ConvParams::use_mkldnn on a CPU build with oneDNN, for a float32 input (1-d
     convolutions seen as 2-d, as torch views them first), assuming torch runs on more than
@@ -3959,7 +3977,7 @@ def _conv_backend_checks(x: TensorMeta, w: TensorMeta, kernel, dilation, groups,
         if any(d <= 0 for d in dilation):
             raise ComputeError("non-positive dilation is not supported")
         if any(k <= 0 for k in kernel) or len(kernel) > 3:
-            raise ComputeError(_ONEDNN_FAILURE)
+            raise ComputeError(_ONEDNN_FAILURE.format("convolution"))
         return
     if len(kernel) == 1:  # seen as 2-d
         kernel, dilation = (1, *kernel), (1, *dilation)
@@ -3998,11 +4016,96 @@ def _conv_backend_checks(x: TensorMeta, w: TensorMeta, kernel, dilation, groups,
         )
 
 
+def _conv_transpose_backend_checks(
+    x: TensorMeta, w: TensorMeta, bias: TensorMeta | None, params: dict, out: Sequence[int]
+) -> None:
+    """The checks of the CPU kernel torch picks for a non-empty input of a transposed
+    convolution: oneDNN's for most float32 inputs whose output_padding stays under the
+    stride, else slow_conv_transpose2d's (1-d ones seen as 2-d) or slow_conv_transpose3d's,
+    each in its order; `out` is the result's spatial sizes."""
+    stride, dilation, output_padding = (
+        params["stride"],
+        params["dilation"],
+        params["output_padding"],
+    )
+    kernel = w.shape[2:]
+    big = any(o >= s for o, s in zip(output_padding, stride, strict=True))
+    if not big and _conv_uses_onednn(x, w, stride, dilation, params["groups"]):
+        for name, other in (("weight", w), ("bias", bias)):
+            if other is not None and other.dtype != x.dtype:
+                raise DtypeMismatch(
+                    f"Input type ({_TENSOR_TYPE[x.dtype]}) and {name} type "
+                    f"({_TENSOR_TYPE[other.dtype]}) should be the same or input should be a "
+                    f"MKLDNN tensor and {name} is a dense tensor"
+                )
+        if any(o <= 0 for o in out):
+            raise ComputeError("could not construct a memory descriptor using a format tag")
+        if any(d <= 0 for d in dilation) or w.numel == 0 or len(kernel) > 3:
+            raise ComputeError(_ONEDNN_FAILURE.format("deconvolution"))
+        return
+    if len(kernel) > 3:
+        raise ShapeMismatch("unsupported ConvNd parameters")
+    in_sizes = x.shape[2:]
+    weight_shape = w.shape
+    if len(kernel) == 1:  # seen as 2-d
+        kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
+        output_padding, in_sizes, out = (0, *output_padding), (1, *in_sizes), (1, *out)
+        weight_shape = (*w.shape[:2], 1, *w.shape[2:])
+    names = ("depth", "height", "width")[3 - len(kernel) :]
+
+    def listed(label: str, values: Sequence[int], sep: str = " ") -> str:
+        return sep.join(f"{label}_{n}: {v}" for n, v in zip(names, values, strict=True))
+
+    if len(kernel) == 2 and any(k <= 0 for k in kernel):
+        raise ComputeError(
+            f"kernel size should be greater than zero, but got {listed('kernel', kernel)}"
+        )
+    if any(d <= 0 for d in dilation):
+        raise ComputeError(
+            f"dilation should be greater than zero, but got {listed('dilation', dilation, ', ')}"
+        )
+    if not all(o < s or o < d for o, s, d in zip(output_padding, stride, dilation, strict=True)):
+        raise ComputeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            f"{listed('output_padding', output_padding)} {listed('stride', stride)} "
+            f"{listed('dilation', dilation)}"
+        )
+    if w.numel == 0:
+        described = (
+            "2D or 4D weight tensor expected, but got:"
+            if len(kernel) == 2
+            else "5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
+            "kernel_width) tensor expected for weight, but got:"
+        )
+        raise ShapeMismatch(f"non-empty {described} {_sizes_text(weight_shape)}")
+    if any(o < 1 for o in out):
+        raise ShapeMismatch(
+            f"Given input size per channel: ({' x '.join(map(str, in_sizes))}). Calculated "
+            f"output size per channel: ({' x '.join(map(str, out))}). Output size is too small"
+        )
+    if x.dtype == "bool":
+        raise Unsupported(
+            f"\"slow_conv_transpose{len(kernel)}d_out_cpu\" not implemented for 'Bool'"
+        )
+    for other in (w, bias) if len(kernel) == 3 else (w,):
+        if other is not None and other.dtype != x.dtype:
+            raise DtypeMismatch(
+                f"expected scalar type {TORCH_TYPE_NAME[x.dtype]} but found "
+                f"{TORCH_TYPE_NAME[other.dtype]}"
+            )
+    if bias is not None and promote_types(x.dtype, bias.dtype) != x.dtype:  # added in place
+        raise DtypeMismatch(
+            f"result type {TORCH_TYPE_NAME[bias.dtype]} can't be cast to the desired output "
+            f"type {TORCH_TYPE_NAME[x.dtype]}"
+        )
+
+
 def _convolution_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    """torch.nn.functional.conv1d/conv2d/conv3d's checks after their unbatched input is
-    given a batch dim, in torch's order: the bias's dtype (convNd's own check), then
-    torch.convolution's (the weight's rank, groups, the lengths of stride, padding and
-    dilation, check_shape_forward's), then those of the CPU kernel torch picks."""
+    """torch.nn.functional.conv1d/conv2d/conv3d's and conv_transpose1d/2d/3d's checks after
+    their unbatched input is given a batch dim, in torch's order: the bias's dtype (convNd's
+    own check; the transposed ones have none), then torch.convolution's (the weight's rank,
+    groups, the lengths of stride, padding, dilation and output_padding,
+    check_shape_forward's), then those of the CPU kernel torch picks."""
     _check_operands("convolution", operands, 3)
     x = _require_tensor("convolution", operands[0], 0)
     w = _require_tensor("convolution", operands[1], 1)
@@ -4013,7 +4116,8 @@ def _convolution_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
                 "convolution(): argument 2 (bias) must be Tensor, or the number 0 for none"
             )
         bias = None
-    if bias is not None and bias.dtype != x.dtype:
+    transposed = attrs["transposed"]
+    if bias is not None and not transposed and bias.dtype != x.dtype:
         raise DtypeMismatch(
             f"Input type ({C_TYPE_NAME[x.dtype]}) and bias type ({C_TYPE_NAME[bias.dtype]}) "
             "should be the same"
@@ -4024,11 +4128,16 @@ def _convolution_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     groups = attrs["groups"]
     if groups <= 0:
         raise ComputeError("non-positive groups is not supported")
-    stride = conv_param(attrs["stride"], "stride", dim)
-    padding = conv_param(attrs["padding"], "padding", dim)
-    dilation = conv_param(attrs["dilation"], "dilation", dim)
+    params = {
+        name: conv_param(attrs[name], name, dim)
+        for name in ("stride", "padding", "dilation", "output_padding")
+    }
+    params["groups"] = groups
+    stride, padding, dilation = params["stride"], params["padding"], params["dilation"]
     if any(p < 0 for p in padding):
         raise ComputeError("negative padding is not supported")
+    if any(p < 0 for p in params["output_padding"]):
+        raise ComputeError("negative output_padding is not supported")
     if any(s <= 0 for s in stride):
         raise ComputeError("non-positive stride is not supported")
     if any(d < 0 for d in dilation):
@@ -4040,49 +4149,63 @@ def _convolution_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
             f"{weight_sizes}, but got {x.ndim}-dimensional input of size "
             f"{_sizes_text(x.shape)} instead"
         )
-    out_channels = w.shape[0]
-    if out_channels < groups:
+    if w.shape[0] < groups:
         raise ShapeMismatch(
             f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
             f"but got weight of size {weight_sizes} instead"
         )
-    if out_channels % groups:
+    if w.shape[0] % groups:
         raise ShapeMismatch(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension "
             f"0, but got weight of size [{weight_sizes}] instead"
         )
-    channels = w.shape[1] * groups
+    if transposed:
+        channels, out_channels, given = w.shape[0], w.shape[1] * groups, "transposed=1"
+    else:
+        channels, out_channels, given = w.shape[1] * groups, w.shape[0], f"groups={groups}"
     if x.shape[1] != channels:
         raise ShapeMismatch(
-            f"Given groups={groups}, weight of size {weight_sizes}, expected input"
+            f"Given {given}, weight of size {weight_sizes}, expected input"
             f"{_sizes_text(x.shape)} to have {channels} channels, but got {x.shape[1]} "
             "channels instead"
         )
     if bias is not None and bias.shape != (out_channels,):
         raise ShapeMismatch(
-            f"Given weight of size {weight_sizes}, expected bias to be 1-dimensional with "
-            f"{out_channels} elements, but got bias of size {_sizes_text(bias.shape)} instead"
+            f"Given {'transposed=1, ' if transposed else ''}weight of size {weight_sizes}, "
+            f"expected bias to be 1-dimensional with {out_channels} elements, but got bias of "
+            f"size {_sizes_text(bias.shape)} instead"
         )
-    padded = [size + 2 * p for size, p in zip(x.shape[2:], padding, strict=True)]
-    spans = [d * (k - 1) + 1 for k, d in zip(w.shape[2:], dilation, strict=True)]
-    if any(p < s for p, s in zip(padded, spans, strict=True)):
-        raise ShapeMismatch(
-            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
-            f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than "
-            "actual input size"
+    if transposed:
+        spatial = conv_transpose_output_size(
+            x.shape[2:], w.shape[2:], stride, padding, dilation, params["output_padding"]
         )
-    spatial = conv_output_size(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    else:
+        padded = [size + 2 * p for size, p in zip(x.shape[2:], padding, strict=True)]
+        spans = [d * (k - 1) + 1 for k, d in zip(w.shape[2:], dilation, strict=True)]
+        if any(p < s for p, s in zip(padded, spans, strict=True)):
+            raise ShapeMismatch(
+                f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater "
+                "than actual input size"
+            )
+        spatial = conv_output_size(x.shape[2:], w.shape[2:], stride, padding, dilation)
     if x.shape[0] == 0 or x.shape[1] == 0:  # torch's Empty backend: input * weight[0]
-        return meta(
-            (x.shape[0], out_channels if x.shape[1] else 0, *spatial),
-            promote_types(x.dtype, w.dtype),
-        )
+        shape = (x.shape[0], out_channels if x.shape[1] else 0, *spatial)
+        for i, size in enumerate(shape):
+            if size < 0:
+                raise ShapeMismatch(
+                    f"invalid shape dimension {size} at index {i} of shape {_sizes_text(shape)}"
+                )
+        return meta(shape, result_type((x, meta((), w.dtype))))
     if x.numel == 0:
         raise ShapeMismatch(
             "Only zero batch or zero channel inputs are supported, but got input shape: "
             f"{_sizes_text(x.shape)}"
         )
-    _conv_backend_checks(x, w, w.shape[2:], dilation, groups, stride)  # (3 dims at most)
+    if transposed:
+        _conv_transpose_backend_checks(x, w, bias, params, spatial)
+    else:
+        _conv_backend_checks(x, w, w.shape[2:], dilation, groups, stride)  # (3 dims at most)
     return meta((x.shape[0], out_channels, *spatial), x.dtype)
 
 
@@ -4096,8 +4219,12 @@ _register(
         "input[n, g·C/groups + c, s·i + d·k - p] over the group g of o, zero outside the "
         "input. bias is a tensor of O elements, or the number 0 for none (torch's node has "
         "None for it). torch's checks in its order, the dtype ones as its CPU kernels make "
-        "them (see the op table in docs/protocol.md). An input with no batch or no channels "
-        "gives zeros (torch's Empty path, in the promoted dtype). Saves input and weight.",
+        "them (see the op table in docs/protocol.md). transposed: the adjoint of that "
+        "convolution as conv_transpose1d/2d/3d compute it, with an (C, O / groups, *kernel) "
+        "weight: out[n, g·O/groups + o, s·i + d·k - p] += weight[g·C/groups + c, o, k] "
+        "input[n, g·C/groups + c, i], its spatial sizes (size - 1)·s - 2p + d·(k - 1) + "
+        "output_padding + 1. An input with no batch or no channels gives zeros (torch's Empty "
+        "path: input times a 0-d weight's dtype). Saves input and weight.",
         ("input", "weight", "bias"),
         (True, True, True),
         _convolution_infer,
@@ -4107,6 +4234,13 @@ _register(
             Attr("stride", "ints", "One per spatial dim, or one for all.", (1,)),
             Attr("padding", "ints", "Zeros added on both sides, per spatial dim or one.", (0,)),
             Attr("dilation", "ints", "Spacing of the kernel's taps, per dim or one.", (1,)),
+            Attr("transposed", "bool", "The transposed convolution (the adjoint).", False),
+            Attr(
+                "output_padding",
+                "ints",
+                "Added to one side of a transposed result's sizes, per dim or one.",
+                (0,),
+            ),
             Attr("groups", "int", "Input and output channels split into this many groups.", 1),
         ),
     )

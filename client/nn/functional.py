@@ -1065,6 +1065,18 @@ def _sizes_text(sizes) -> str:
     return f"[{', '.join(str(s) for s in sizes)}]"
 
 
+def _batchify(function: str, spatial: int, input: Tensor) -> tuple[Tensor, bool]:
+    """torch's batchify: an input of `spatial` dims and channels, unbatched ones given a
+    batch dim (UnsqueezeBackward0); whether it had one."""
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ShapeMismatch(
+            f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to "
+            f"{function}, but got input of size: {_sizes_text(input.shape)}"
+        )
+    batched = input.ndim == spatial + 2
+    return (input if batched else input.unsqueeze(0)), batched
+
+
 def _convolution(function: str, spatial: int, args: tuple, kwargs: dict) -> Tensor:
     """torch's conv1d/conv2d/conv3d: the bias's dtype checked, an unbatched input given a
     batch dim (UnsqueezeBackward0, then SqueezeBackward1 on the result, as torch records
@@ -1079,14 +1091,7 @@ def _convolution(function: str, spatial: int, args: tuple, kwargs: dict) -> Tens
             f"Input type ({rules.C_TYPE_NAME[input._meta.dtype]}) and bias type "
             f"({rules.C_TYPE_NAME[bias._meta.dtype]}) should be the same"
         )
-    if input.ndim not in (spatial + 1, spatial + 2):
-        raise ShapeMismatch(
-            f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to "
-            f"{function}, but got input of size: {_sizes_text(input.shape)}"
-        )
-    batched = input.ndim == spatial + 2
-    if not batched:
-        input = input.unsqueeze(0)
+    input, batched = _batchify(function, spatial, input)
     if isinstance(padding, str):
         if padding == "same":
             input, padding = _same_padding(input, weight, stride, dilation, groups)
@@ -1161,6 +1166,63 @@ def conv3d(*args, **kwargs) -> Tensor:
     cross-correlation of an (N, C, D, H, W) or unbatched (C, D, H, W) input with an
     (O, C/groups, kD, kH, kW) weight; padding an int, a tuple, 'valid' or 'same'."""
     return _convolution("conv3d", 3, args, kwargs)
+
+
+_CONV_TRANSPOSE_PARAMS = (
+    ("input", None),
+    ("weight", "Tensor"),
+    ("bias", "Tensor?"),
+    ("stride", "ints"),
+    ("padding", "ints"),
+    ("output_padding", "ints"),
+    ("groups", "int"),
+    ("dilation", "ints"),
+)
+
+
+def _conv_transpose(function: str, spatial: int, args: tuple, kwargs: dict) -> Tensor:
+    """torch's conv_transpose1d/2d/3d: its parser's TypeErrors, an unbatched input given a
+    batch dim (UnsqueezeBackward0, then SqueezeBackward1 on the result), then one
+    convolution op with transposed set (ConvolutionBackward0)."""
+    params = _CONV_TRANSPOSE_PARAMS
+    if len(args) > len(params):
+        raise TypeError(
+            f"{function}() takes from 2 to {len(params)} positional arguments but {len(args)} "
+            "were given"
+        )
+    bound, missing = _bind_pool_arguments(
+        function, params, args, kwargs, spatial, ("input", "weight")
+    )
+    if missing:
+        raise _missing_arguments(function, missing)
+    input, batched = _batchify(function, spatial, bound.pop("input"))
+    operands = [input, bound.pop("weight"), bound.pop("bias", None)]
+    if operands[2] is None:
+        operands[2] = 0
+    out = input._call("convolution", operands, {**bound, "transposed": True})
+    return out if batched else out.squeeze(0)
+
+
+def conv_transpose1d(*args, **kwargs) -> Tensor:
+    """conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1): the transposed convolution (the adjoint of conv1d's) of an
+    (N, C, L) or unbatched (C, L) input with a (C, O/groups, K) weight."""
+    return _conv_transpose("conv_transpose1d", 1, args, kwargs)
+
+
+def conv_transpose2d(*args, **kwargs) -> Tensor:
+    """conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1): the transposed convolution (the adjoint of conv2d's) of an
+    (N, C, H, W) or unbatched (C, H, W) input with a (C, O/groups, kH, kW) weight."""
+    return _conv_transpose("conv_transpose2d", 2, args, kwargs)
+
+
+def conv_transpose3d(*args, **kwargs) -> Tensor:
+    """conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1): the transposed convolution (the adjoint of conv3d's) of an
+    (N, C, D, H, W) or unbatched (C, D, H, W) input with a (C, O/groups, kD, kH, kW)
+    weight."""
+    return _conv_transpose("conv_transpose3d", 3, args, kwargs)
 
 
 # ---------------------------------------------------------------- adaptive pooling
@@ -1383,16 +1445,21 @@ def _pad_circular(input: Tensor, pad: list[int]) -> Tensor:
 
 
 def _pool_argument(function: str, name: str, value, position: int | None, kind: str, size: int = 2):
-    """One argument as torch's parser reads it for the pooling functions: `ints` (an int for
-    `size` of it, or a sequence whose first element is an int), `bool`, `int?`; else its
-    TypeError ((position n) when it was given by position)."""
+    """One argument as torch's parser reads it for the pooling and transposed convolution
+    functions: `ints` (an int for `size` of it, or a sequence whose first element is an
+    int), `bool`, `int`, `int?`, `Tensor`, `Tensor?`; else its TypeError ((position n) when
+    it was given by position)."""
     where = f"{function}(): argument '{name}'" + (f" (position {position})" if position else "")
+    if kind in ("Tensor", "Tensor?"):
+        if isinstance(value, Tensor) or (value is None and kind == "Tensor?"):
+            return value
+        raise TypeError(f"{where} must be Tensor, not {_shown(value)}")
     if kind == "bool":
         if isinstance(value, bool):
             return value
         raise TypeError(f"{where} must be bool, not {_shown(value)}")
-    if kind == "int?":
-        if value is None:
+    if kind in ("int", "int?"):
+        if value is None and kind == "int?":
             return None
         try:
             return _index_int(value)
@@ -1604,7 +1671,12 @@ _AVG_POOL_PARAMS = (
 
 
 def _bind_pool_arguments(
-    function: str, params: tuple, args: tuple, kwargs: dict, size: int
+    function: str,
+    params: tuple,
+    args: tuple,
+    kwargs: dict,
+    size: int,
+    required: tuple[str, ...] = ("input", "kernel_size"),
 ) -> tuple[dict, list[str]]:
     """The arguments given to a pooling function, read as torch's parser reads them (its
     TypeErrors for unknown, repeated and mistyped arguments), and the required ones missing."""
@@ -1630,7 +1702,16 @@ def _bind_pool_arguments(
         else:
             value = _pool_argument(function, name, value, where, kind, size)
         bound[name] = value
-    return bound, [name for name in ("input", "kernel_size") if name not in bound]
+    return bound, [name for name in required if name not in bound]
+
+
+def _missing_arguments(function: str, missing: list[str]) -> TypeError:
+    """torch's error for required arguments not given, its plural included."""
+    plural = "s" if len(missing) == 1 else ""
+    names = ", ".join(f'"{name}"' for name in missing)
+    return TypeError(
+        f"{function}() missing {len(missing)} required positional argument{plural}: {names}"
+    )
 
 
 def avg_pool2d(*args, **kwargs) -> Tensor:
@@ -1663,12 +1744,8 @@ def avg_pool1d(*args, **kwargs) -> Tensor:
             "were given"
         )
     bound, missing = _bind_pool_arguments("avg_pool1d", params, args, kwargs, 1)
-    if missing:  # torch's wording, its plural included
-        plural = "s" if len(missing) == 1 else ""
-        names = ", ".join(f'"{name}"' for name in missing)
-        raise TypeError(
-            f"avg_pool1d() missing {len(missing)} required positional argument{plural}: {names}"
-        )
+    if missing:
+        raise _missing_arguments("avg_pool1d", missing)
     input = bound.pop("input")
     _check_dim_range("avg_pool1d", input)
     kernel, stride = bound["kernel_size"], bound.get("stride") or bound["kernel_size"]

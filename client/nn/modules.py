@@ -39,6 +39,9 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "CrossEntropyLoss",
     "Embedding",
     "Hardtanh",
@@ -1848,8 +1851,9 @@ def _reverse_repeat_tuple(t, n: int) -> tuple:
 
 
 class _ConvNd(Module):
-    """torch's _ConvNd without transposition: its checks (ValueErrors), attributes, weight
-    (out_channels, in_channels / groups, *kernel_size) and bias (out_channels), initialized
+    """torch's _ConvNd: its checks (ValueErrors), attributes, weight (out_channels,
+    in_channels / groups, *kernel_size), or (in_channels, out_channels / groups,
+    *kernel_size) when transposed, and bias (out_channels), initialized
     by reset_parameters as torch's: kaiming_uniform_(a=√5) for the weight, U(-1/√fan_in,
     1/√fan_in) for the bias, drawn on the server. A padding_mode other than 'zeros' pads the
     input with F.pad's mode of that name first, then convolves without padding, as torch's."""
@@ -1893,8 +1897,6 @@ class _ConvNd(Module):
                 f"padding_mode must be one of {valid_padding_modes}, but got "
                 f"padding_mode='{padding_mode}'"
             )
-        if transposed:
-            raise NotImplementedError("gradrpc: transposed convolutions are not supported")
         if device is not None:
             check_available(device)
         self.in_channels = in_channels
@@ -1921,7 +1923,10 @@ class _ConvNd(Module):
             self._reversed_padding_repeated_twice = _reverse_repeat_tuple(self.padding, 2)
         from ..session import default_session
 
-        shape = (out_channels, in_channels // groups, *kernel_size)
+        if transposed:
+            shape = (in_channels, out_channels // groups, *kernel_size)
+        else:
+            shape = (out_channels, in_channels // groups, *kernel_size)
         self.weight = Parameter(default_session().empty(*shape, dtype=dtype))
         if bias:
             self.bias = Parameter(default_session().empty(out_channels, dtype=dtype))
@@ -2020,6 +2025,115 @@ class Conv3d(_Conv):
     """A 3-d convolution over (N, C_in, D, H, W) or (C_in, D, H, W) inputs (F.conv3d)."""
 
     _conv = staticmethod(F.conv3d)
+    _expand = staticmethod(_triple)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """torch's ConvTranspose1d/2d/3d: each size argument an int (for every spatial dim) or a
+    tuple of them, expanded by the class's `_expand`; padding_mode 'zeros' only. forward
+    takes an optional output_size (the spatial sizes, or the whole shape), which picks the
+    output_padding within the sizes the stride allows."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        expand = type(self)._expand
+        super().__init__(
+            in_channels,
+            out_channels,
+            expand(kernel_size),
+            expand(stride),
+            expand(padding),
+            expand(dilation),
+            True,
+            expand(output_padding),
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
+
+    def _output_padding(self, input: Tensor, output_size) -> list[int]:
+        """torch's _output_padding: the module's own, or what makes the result output_size
+        (its ValueErrors for a size of the wrong length or out of range)."""
+        if output_size is None:
+            return list(self.output_padding)
+        dims = len(self.kernel_size)
+        non_spatial = 2 if input.dim() == dims + 2 else 1
+        if len(output_size) == non_spatial + dims:
+            output_size = output_size[non_spatial:]
+        if len(output_size) != dims:
+            raise ValueError(
+                f"ConvTranspose{dims}D: for {input.dim()}D input, output_size must have {dims} "
+                f"or {non_spatial + dims} elements (got {len(output_size)})"
+            )
+        min_sizes = [
+            (input.size(d + non_spatial) - 1) * self.stride[d]
+            - 2 * self.padding[d]
+            + self.dilation[d] * (self.kernel_size[d] - 1)
+            + 1
+            for d in range(dims)
+        ]
+        max_sizes = [low + stride - 1 for low, stride in zip(min_sizes, self.stride, strict=True)]
+        for size, low, high in zip(output_size, min_sizes, max_sizes, strict=True):
+            if size < low or size > high:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range "
+                    f"from {min_sizes} to {max_sizes} (for an input of {input.size()[2:]})"
+                )
+        return [size - low for size, low in zip(output_size, min_sizes, strict=True)]
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        if self.padding_mode != "zeros":
+            raise ValueError(f"Only `zeros` padding mode is supported for {type(self).__name__}")
+        return type(self)._conv(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(input, output_size),
+            self.groups,
+            self.dilation,
+        )
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """A 1-d transposed convolution over (N, C_in, L) or (C_in, L) inputs
+    (F.conv_transpose1d)."""
+
+    _conv = staticmethod(F.conv_transpose1d)
+    _expand = staticmethod(_single)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """A 2-d transposed convolution over (N, C_in, H, W) or (C_in, H, W) inputs
+    (F.conv_transpose2d)."""
+
+    _conv = staticmethod(F.conv_transpose2d)
+    _expand = staticmethod(_pair)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """A 3-d transposed convolution over (N, C_in, D, H, W) or (C_in, D, H, W) inputs
+    (F.conv_transpose3d)."""
+
+    _conv = staticmethod(F.conv_transpose3d)
     _expand = staticmethod(_triple)
 
 
