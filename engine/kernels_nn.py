@@ -291,9 +291,9 @@ _NGDL = "T[:, :, :, ::1]"
 _NG2 = "T[:, :, ::1]"
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _group_stats(x, n, g, eps, stats):
-    """stats[n, g] = (μ, ρ) of group g of sample n."""
+    """stats[n, g] = (μ, ρ) of group g of sample n (ρ = ∞ for σ² + eps = 0)."""
     channels, length = x.shape[2], x.shape[3]
     count = channels * length
     if count == 0:
