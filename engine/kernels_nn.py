@@ -281,6 +281,111 @@ def batch_norm_backward(g, x, mean, rstd, weight, training, dx, dw, db):
                     dx[i, c, j] = (g[i, c, j] - sh - (x[i, c, j] - mu) * kc) * sc
 
 
+# ---------------------------------------------------------------- group_norm
+# An (N, C, *) input seen as (N, G, D, L): G groups of D = C / G channels of L elements.
+# stats[n, g] holds the group's mean μ and ρ = 1/√(σ² + eps), in x's dtype, as torch keeps
+# them: μ and σ² (biased) summed in float64 and rounded once, ρ computed in float64 from the
+# rounded σ² and rounded (a group without elements: μ = 0 and ρ = nan, as torch's).
+
+_NGDL = "T[:, :, :, ::1]"
+_NG2 = "T[:, :, ::1]"
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _group_stats(x, n, g, eps, stats):
+    """stats[n, g] = (μ, ρ) of group g of sample n (ρ = ∞ for σ² + eps = 0)."""
+    channels, length = x.shape[2], x.shape[3]
+    count = channels * length
+    if count == 0:
+        stats[n, g, 0] = 0.0
+        stats[n, g, 1] = np.nan
+        return
+    total = 0.0
+    for d in range(channels):
+        for j in range(length):
+            total += x[n, g, d, j]
+    mean = total / count
+    squares = 0.0
+    for d in range(channels):
+        for j in range(length):
+            centred = x[n, g, d, j] - mean
+            squares += centred * centred
+    stats[n, g, 0] = mean
+    stats[n, g, 1] = squares / count
+    stats[n, g, 1] = 1.0 / math.sqrt(stats[n, g, 1] + eps)
+
+
+@njit(_sigs(f"void({_NGDL}, float64, {_NG2})"), cache=True, nogil=True)
+def group_norm_stats(x, eps, stats):
+    """stats of every group of every sample (the backward recomputes what the forward found)."""
+    for n in range(x.shape[0]):
+        for g in range(x.shape[1]):
+            _group_stats(x, n, g, eps, stats)
+
+
+@njit(
+    _sigs(f"void({_NGDL}, T[:, ::1], T[:, ::1], boolean, float64, {_NG2}, {_NGDL})"),
+    cache=True,
+    nogil=True,
+)
+def group_norm(x, weight, bias, affine, eps, stats, out):
+    """Per group, in x's dtype in torch's order: out = x s + (b - s μ) per channel with
+    s = ρ w when `affine` (a weight or a bias given), else (x - μ) ρ; fills stats. weight
+    and bias are (G, D)."""
+    samples, groups, channels, length = x.shape
+    for n in range(samples):
+        for g in range(groups):
+            _group_stats(x, n, g, eps, stats)
+            mean, rstd = stats[n, g, 0], stats[n, g, 1]
+            for d in range(channels):
+                if affine:
+                    scale = rstd * weight[g, d]
+                    shift = -scale * mean + bias[g, d]
+                    for j in range(length):
+                        out[n, g, d, j] = scale * x[n, g, d, j] + shift
+                else:
+                    for j in range(length):
+                        out[n, g, d, j] = (x[n, g, d, j] - mean) * rstd
+
+
+@njit(
+    _sigs(f"void({_NGDL}, {_NGDL}, T[:, ::1], {_NG2}, {_NGDL}, float64[:, ::1], float64[:, ::1])"),
+    cache=True,
+    nogil=True,
+)
+def group_norm_backward(g, x, weight, stats, dx, dw, db):
+    """torch's group-norm backward, summed in float64 and rounded once: per channel c of
+    sample n, S_c = Σ g x and B_c = Σ g; per group, with s = Σ_c S_c w_c and t = Σ_c B_c w_c,
+    dx = ρ w g + b x + c where b = (t μ - s) ρ³ / M and c = -b μ - t ρ / M (M = D L);
+    dw_c += (S_c - B_c μ) ρ and db_c += B_c over the samples (dw and db are (G, D) float64
+    accumulators; dx is skipped when it has no samples)."""
+    samples, groups, channels, length = x.shape
+    count = channels * length
+    for n in range(samples):
+        for grp in range(groups):
+            mean, rstd = float(stats[n, grp, 0]), float(stats[n, grp, 1])
+            s = 0.0
+            t = 0.0
+            for d in range(channels):
+                gx = 0.0
+                gs = 0.0
+                for j in range(length):
+                    gx += g[n, grp, d, j] * float(x[n, grp, d, j])
+                    gs += g[n, grp, d, j]
+                s += gx * weight[grp, d]
+                t += gs * weight[grp, d]
+                dw[grp, d] += (gx - gs * mean) * rstd
+                db[grp, d] += gs
+            if dx.shape[0] == 0 or count == 0:
+                continue
+            b = (t * mean - s) * rstd * rstd * rstd / count
+            c = -b * mean - t * rstd / count
+            for d in range(channels):
+                scale = rstd * weight[grp, d]
+                for j in range(length):
+                    dx[n, grp, d, j] = scale * float(g[n, grp, d, j]) + b * x[n, grp, d, j] + c
+
+
 # ---------------------------------------------------------------- softmax and log_softmax
 
 _3D = "T[:, :, ::1]"

@@ -1566,6 +1566,49 @@ def layer_norm(x, weight, bias, normalized_shape, eps):
     return out.reshape(x.shape)
 
 
+def _groups(x: np.ndarray, groups: int) -> np.ndarray:
+    """An (N, C, *) array as a C-contiguous (N, G, C / G, L)."""
+    return _c(x).reshape(x.shape[0], groups, x.shape[1] // groups, prod(x.shape[2:]))
+
+
+def _group_affine(param: np.ndarray, groups: int, channels: int) -> np.ndarray:
+    """A weight or bias as a contiguous (G, C / G) array."""
+    return _affine(param, channels).reshape(groups, -1)
+
+
+def _native_group_norm_vjp(n, g):
+    """torch's NativeGroupNormBackward0, whose CPU kernel fails when the bias needs a
+    gradient and there is no weight (torch 2.13 reads the absent weight's device)."""
+    groups, (needs_x, needs_w, needs_b) = n.attrs["num_groups"], n.needs
+    if needs_b and n.saved["weight"].ndim == 0:
+        raise ComputeError("tensor does not have a device")
+    x = _groups(n.saved["self"], groups)
+    channels = n.saved["self"].shape[1]
+    stats = np.empty((x.shape[0], groups, 2), x.dtype)
+    KN.group_norm_stats(x, n.attrs["eps"], stats)
+    weight = _group_affine(n.saved["weight"], groups, channels)
+    dx = np.empty(x.shape if needs_x else (0, *x.shape[1:]), x.dtype)
+    dw, db = np.zeros((2, groups, x.shape[2]))
+    KN.group_norm_backward(_groups(g, groups), x, weight, stats, dx, dw, db)
+    return (
+        dx.reshape(g.shape) if needs_x else None,
+        dw.astype(x.dtype).reshape(channels) if needs_w else None,
+        db.astype(x.dtype).reshape(channels) if needs_b else None,
+    )
+
+
+@_op("native_group_norm", _native_group_norm_vjp)
+def native_group_norm(x, weight, bias, num_groups, eps):
+    x4 = _groups(x, num_groups)
+    channels = x.shape[1]
+    out = np.empty_like(x4)
+    stats = np.empty((x4.shape[0], num_groups, 2), x4.dtype)
+    affine = weight.ndim > 0 or bias.ndim > 0  # the numbers 1 and 0 arrive as 0-d arrays
+    w, b = (_group_affine(p, num_groups, channels) for p in (weight, bias))
+    KN.group_norm(x4, w, b, affine, eps, stats, out)
+    return out.reshape(x.shape)
+
+
 def _channels(x: np.ndarray) -> np.ndarray:
     """An (N, C, *) array as a C-contiguous (N, C, L)."""
     return _c(x).reshape(x.shape[0], x.shape[1], prod(x.shape[2:]))

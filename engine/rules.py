@@ -3442,6 +3442,16 @@ for _name, _gfn, _doc in (
     )
 
 
+def _check_mixed_dtype(x: TensorMeta, params: Sequence[TensorMeta]) -> None:
+    """The mixed-dtype errors of torch's CPU normalizations: the first parameter given
+    decides whether dtypes are mixed (it is not of x's); then a parameter that is not float32
+    is refused, else x, which does not share their dtype."""
+    if params and params[0].dtype != x.dtype:
+        if any(p.dtype != "float32" for p in params):
+            raise DtypeMismatch("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        raise DtypeMismatch("mixed dtype (CPU): all inputs must share same datatype.")
+
+
 def _layer_norm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch's layer_norm checks in its order: mixed parameter dtypes (the first parameter
     given decides), normalized_shape, the parameters' shapes, the input's trailing shape, the
@@ -3451,11 +3461,7 @@ def _layer_norm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     named = zip(("weight", "bias"), operands[1:], strict=True)
     params = {n: p for n, p in named if isinstance(p, TensorMeta)}
     shape = tuple(attrs["normalized_shape"])
-    first = next(iter(params.values()), None)
-    if first is not None and first.dtype != x.dtype:
-        if any(p.dtype != "float32" for p in params.values()):
-            raise DtypeMismatch("mixed dtype (CPU): expect parameter to have scalar type of Float")
-        raise DtypeMismatch("mixed dtype (CPU): all inputs must share same datatype.")
+    _check_mixed_dtype(x, list(params.values()))
     if not shape:
         raise ShapeMismatch(
             "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
@@ -3506,6 +3512,74 @@ _register(
 )
 
 
+def _native_group_norm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.group_norm's checks in its order: an input of at least 2 dims (its dims 0 and 1
+    read), num_groups positive and dividing the channels, weight and bias vectors of C
+    elements (torch's bias message shows the weight's shape, [0] without one), the
+    mixed-dtype rule, a floating input, then the bias's dtype."""
+    _check_operands("native_group_norm", operands, 3)
+    x = _require_tensor("native_group_norm", operands[0], 0)
+    if x.ndim < 2:
+        raise DimensionOutOfRange(
+            "Dimension specified as 0 but tensor has no dimensions"
+            if x.ndim == 0
+            else "Dimension out of range (expected to be in range of [-1, 0], but got 1)"
+        )
+    groups, channels = attrs["num_groups"], x.shape[1]
+    if groups <= 0:
+        raise ComputeError(f"Expected num groups to be greater than 0, got {groups}")
+    if channels % groups:
+        raise ShapeMismatch(
+            "Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {list(x.shape)} and num_groups={groups}"
+        )
+    named = zip(("weight", "bias"), operands[1:], strict=True)
+    params = {n: p for n, p in named if isinstance(p, TensorMeta)}
+    weight_shape = list(params["weight"].shape) if "weight" in params else [0]
+    for name, p in params.items():
+        if p.ndim != 1 or p.numel != channels:
+            raise ShapeMismatch(
+                f"Expected {name} to be a vector of size equal to the number of channels in "
+                f"input, but got {name} of shape {weight_shape} and input of shape "
+                f"{list(x.shape)}"
+            )
+    _check_mixed_dtype(x, list(params.values()))
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"GroupNormKernelImpl\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    bias = params.get("bias")
+    if bias is not None and bias.dtype != x.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[x.dtype]} but found "
+            f"{TORCH_TYPE_NAME[bias.dtype]}"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "native_group_norm",
+        "torch.nn.functional.group_norm",
+        "An (N, C, *) input's channels split into num_groups groups of C / num_groups; each "
+        "sample's group normalized on its own, (x - μ) ρ with μ and ρ = 1/√(σ² + eps) (σ² "
+        "biased; summed in float64 and rounded once to x's dtype), then per channel c, x s + "
+        "(b - μ s) with s = ρ w, as torch's CPU kernel computes it. weight w and bias b are "
+        "tensors of C elements, or the numbers 1 and 0 in their place when absent (torch's "
+        "node always has the three inputs; without either, (x - μ) ρ).",
+        ("self", "weight", "bias"),
+        (True, True, True),
+        _native_group_norm_infer,
+        _named("NativeGroupNormBackward0"),
+        lambda needs, attrs: ("self", "weight"),
+        (
+            Attr("num_groups", "int", "The number of channel groups.", optional=False),
+            Attr("eps", "float", "Added to the variance.", 1e-5),
+        ),
+    )
+)
+
+
 _BATCH_NORM_PARAMETERS = ("weight", "bias", "running_mean", "running_var")
 
 
@@ -3534,10 +3608,7 @@ def _check_batch_norm(x: TensorMeta, params: dict[str, TensorMeta], training: bo
     if not is_float(x.dtype):
         raise Unsupported(f"\"batch_norm\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
     given = [params[n] for n in _BATCH_NORM_PARAMETERS if n in params]
-    if given and given[0].dtype != x.dtype:
-        if any(p.dtype != "float32" for p in given):
-            raise DtypeMismatch("mixed dtype (CPU): expect parameter to have scalar type of Float")
-        raise DtypeMismatch("mixed dtype (CPU): all inputs must share same datatype.")
+    _check_mixed_dtype(x, given)
     for p in given:
         if p.dtype != x.dtype:
             raise DtypeMismatch(

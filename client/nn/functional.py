@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import operator
 import warnings
+from math import prod
 
 from gradrpc.engine import rules
 from gradrpc.engine.errors import ComputeError, DtypeMismatch, ShapeMismatch, Unsupported
 
 from ..dtypes import DTYPES, int64
 from ..grad_mode import is_grad_enabled, no_grad
-from ..splitting import _sizes
+from ..splitting import _is_int, _sizes
 from ..tensor import _WARNED, Tensor, _number
 from .parameter import typename
 
@@ -592,6 +593,27 @@ def _check_call(op: str, operands: list, attrs: dict) -> None:
     rules.gradient_needs(spec, requires, out, is_grad_enabled())
 
 
+def _check_tensor_arguments(function: str, arguments) -> None:
+    """torch's TypeError for each (name, position, value) whose value is neither None nor a
+    tensor, in order."""
+    for name, position, value in arguments:
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                f"{function}(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(value).__name__}"
+            )
+
+
+def _norm_tensors(weight, bias, running_mean, running_var) -> tuple:
+    """(name, position, value) of torch.batch_norm's and torch.instance_norm's tensors."""
+    return (
+        ("weight", 2, weight),
+        ("bias", 3, bias),
+        ("running_mean", 4, running_mean),
+        ("running_var", 5, running_var),
+    )
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -614,18 +636,7 @@ def batch_norm(
     elif eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     _check_input("batch_norm", input)
-    tensors = (
-        ("weight", 2, weight),
-        ("bias", 3, bias),
-        ("running_mean", 4, running_mean),
-        ("running_var", 5, running_var),
-    )
-    for name, position, value in tensors:
-        if value is not None and not isinstance(value, Tensor):
-            raise TypeError(
-                f"batch_norm(): argument '{name}' (position {position}) must be Tensor, "
-                f"not {type(value).__name__}"
-            )
+    _check_tensor_arguments("batch_norm", _norm_tensors(weight, bias, running_mean, running_var))
     if not isinstance(training, bool):
         raise TypeError(
             "batch_norm(): argument 'training' (position 6) must be bool, not "
@@ -633,7 +644,13 @@ def batch_norm(
         )
     momentum = _number_argument("batch_norm", momentum, "momentum", 7, "float")
     eps = _number_argument("batch_norm", eps, "eps", 8, "float")
-    if input.numel() == 0:  # torch's own composition, unchecked
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    """torch.batch_norm once its arguments are parsed: the running statistics' update, then
+    the op (for an input without elements, torch's own composition, unchecked)."""
+    if input.numel() == 0:
         out = input.clone()
         if weight is not None:
             out = out * weight[0]
@@ -651,6 +668,84 @@ def batch_norm(
             for value, updated in zip(running, stats, strict=True):
                 value.copy_(updated if updated.shape == value.shape else updated.view_as(value))
     return input._call("batch_norm", operands, attrs)
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """(x - μ) / √(σ² + eps) w + b per sample and channel, composed as torch composes it:
+    x viewed as (1, N C, *), weight, bias and running statistics repeated N times, one
+    batch_norm (training with `use_input_stats`), the running statistics given back as the
+    mean over the batch of the repeated ones batch_norm updated, and the result viewed back
+    (ViewBackward0 over NativeBatchNormBackward0)."""
+    if use_input_stats:
+        size = input.size()
+        if prod(size[2:]) == 1:
+            raise ValueError(
+                f"Expected more than 1 spatial element when training, got input size {size}"
+            )
+    _check_input("instance_norm", input)
+    _check_tensor_arguments("instance_norm", _norm_tensors(weight, bias, running_mean, running_var))
+    if not isinstance(use_input_stats, bool):
+        raise TypeError(
+            "instance_norm(): argument 'use_input_stats' (position 6) must be bool, not "
+            f"{type(use_input_stats).__name__}"
+        )
+    momentum = _number_argument("instance_norm", momentum, "momentum", 7, "float")
+    eps = _number_argument("instance_norm", eps, "eps", 8, "float")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            "Expected running_mean and running_var to be defined when use_input_stats is false"
+        )
+    batch, channels = input.size(0), input.size(1)
+    weight, bias, mean, var = (
+        None if t is None else t.repeat(batch) for t in (weight, bias, running_mean, running_var)
+    )
+    flat = input.contiguous().view(1, batch * channels, *input.shape[2:])
+    out = _batch_norm(flat, mean, var, weight, bias, use_input_stats, momentum, eps)
+    with no_grad():
+        for running, repeated in ((running_mean, mean), (running_var, var)):
+            if running is not None:
+                running.copy_(repeated.view(batch, channels).mean(0))
+    return out.view(input.shape)
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """(x - μ) / √(σ² + eps) w + b over each sample's `num_groups` groups of channels: one
+    op, `NativeGroupNormBackward0`, whose three inputs are always there (the numbers 1 and 0
+    stand for an absent weight and bias), of the input made contiguous (CloneBackward0 when
+    it is not, as torch's)."""
+    if input.dim() < 2:
+        raise RuntimeError(
+            f"Expected at least 2 dimensions for input tensor but received {input.dim()}"
+        )
+    _verify_batch_size([input.size(0) * input.size(1) // num_groups, num_groups, *input.size()[2:]])
+    if not _is_int(num_groups):
+        raise TypeError(
+            "group_norm(): argument 'num_groups' (position 2) must be int, not "
+            f"{type(num_groups).__name__}"
+        )
+    _check_tensor_arguments("group_norm", (("weight", 3, weight), ("bias", 4, bias)))
+    eps = _number_argument("group_norm", eps, "eps", 5, "float")
+    operands = [input, 1 if weight is None else weight, 0 if bias is None else bias]
+    attrs = {"num_groups": operator.index(num_groups), "eps": eps}
+    if not input.is_contiguous():
+        _check_call("native_group_norm", operands, attrs)
+        operands[0] = input.contiguous()
+    return input._call("native_group_norm", operands, attrs)
 
 
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:

@@ -1036,11 +1036,56 @@ class LayerNorm(Module):
         )
 
 
-class _BatchNorm(Module):
-    """Batch normalization over dim 1 (torch's _NormBase and _BatchNorm): weight at ones and
-    bias at zeros when `affine`; with `track_running_stats`, the buffers running_mean (zeros),
-    running_var (ones) and num_batches_tracked (0), updated by each forward in training and
-    used in evaluation. All made on the server."""
+class GroupNorm(Module):
+    """(x - μ) / √(σ² + eps) w + b over each sample's `num_groups` groups of channels; w
+    starts at ones and b at zeros, made on the server (with `affine=False`, neither)."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if device is not None:
+            check_available(device)
+        if num_channels % num_groups != 0:
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        if affine and not _is_int(num_channels):  # torch's torch.empty(num_channels)
+            raise TypeError(
+                "empty(): argument 'size' (position 1) must be tuple of ints, not "
+                f"{type(num_channels).__name__}"
+            )
+        _affine_parameters(self, affine, bias, (num_channels,), dtype)
+
+    def reset_parameters(self) -> None:
+        _reset_affine(self)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class _NormBase(Module):
+    """torch's _NormBase: weight at ones and bias at zeros when `affine`; with
+    `track_running_stats`, the buffers running_mean (zeros), running_var (ones) and
+    num_batches_tracked (0). All made on the server."""
 
     _dims: tuple[int, ...] = ()
 
@@ -1059,7 +1104,7 @@ class _BatchNorm(Module):
         super().__init__()
         if device is not None:
             check_available(device)
-        if not _is_int(num_features):  # torch's torch.empty(num_features)
+        if (affine or track_running_stats) and not _is_int(num_features):  # torch.empty's
             raise TypeError(
                 "empty(): argument 'size' (position 1) must be tuple of ints, not "
                 f"{type(num_features).__name__}"
@@ -1095,6 +1140,18 @@ class _BatchNorm(Module):
             expected = " or ".join(f"{d}D" for d in self._dims)
             raise ValueError(f"expected {expected} input (got {input.dim()}D input)")
 
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
+    """Batch normalization over dim 1: the running statistics, where tracked, updated by each
+    forward in training and used in evaluation."""
+
     def forward(self, input: Tensor) -> Tensor:
         """torch's _BatchNorm.forward: count the batch and update the running statistics in
         training (momentum None: their cumulative average, which reads the count), normalize
@@ -1118,13 +1175,6 @@ class _BatchNorm(Module):
             self.eps,
         )
 
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
-        )
-
 
 class BatchNorm1d(_BatchNorm):
     _dims = (2, 3)
@@ -1136,6 +1186,75 @@ class BatchNorm2d(_BatchNorm):
 
 class BatchNorm3d(_BatchNorm):
     _dims = (5,)
+
+
+class _InstanceNorm(_NormBase):
+    """Instance normalization (torch's _InstanceNorm): each sample's channels normalized on
+    their own by F.instance_norm, with the batch's statistics in training or without tracked
+    running statistics, else the running ones (which a forward in training updates, without
+    counting batches); an input of one dim fewer is one unbatched sample."""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
+
+    def _apply_instance_norm(self, input: Tensor) -> Tensor:
+        return F.instance_norm(
+            input,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            self.momentum if self.momentum is not None else 0.0,
+            self.eps,
+        )
+
+    def forward(self, input: Tensor) -> Tensor:
+        """torch's checks: the input's dims, then its channels against num_features (an
+        error with affine parameters, else a warning)."""
+        self._check_input_dim(input)
+        unbatched = self._dims[0]
+        feature_dim = input.dim() - unbatched
+        if input.size(feature_dim) != self.num_features:
+            if self.affine:
+                raise ValueError(
+                    f"expected input's size at dim={feature_dim} to match num_features"
+                    f" ({self.num_features}), but got: {input.size(feature_dim)}."
+                )
+            warnings.warn(
+                f"input's size at dim={feature_dim} does not match num_features. "
+                "You can silence this warning by not passing in num_features, "
+                "which is not used because affine=False",
+                stacklevel=2,
+            )
+        if input.dim() == unbatched:
+            return self._apply_instance_norm(input.unsqueeze(0)).squeeze(0)
+        return self._apply_instance_norm(input)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    _dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    _dims = (4, 5)
 
 
 def _filled(shape: tuple[int, ...], value: float, dtype) -> Tensor:

@@ -185,6 +185,8 @@ CASES += [
     C("layer_norm", T((3, 4)), T((4,)), T((4,)), normalized_shape=(4,)),
     C("layer_norm", T((2, 2, 3)), T((2, 3)), T((2, 3)), normalized_shape=(2, 3), eps=0.1),
     C("layer_norm", T((3, 4)), 1, 0, normalized_shape=(4,)),
+    C("native_group_norm", T((2, 4, 3)), T((4,)), T((4,)), num_groups=2),
+    C("native_group_norm", T((3, 4)), 1, 0, num_groups=1, eps=0.1),
     C("batch_norm", T((4, 3)), T((3,)), T((3,)), training=True),
     C("batch_norm", T((2, 2, 3)), 1, 0, training=True, eps=0.1),
     C("batch_norm", T((3, 2)), T((2,)), T((2,)), *_STATS, training=False),

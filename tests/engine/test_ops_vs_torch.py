@@ -553,6 +553,18 @@ CASES += [
     C("layer_norm", T((0, 5)), T((5,)), T((5,)), normalized_shape=(5,)),
     C("layer_norm", T((2, 0)), T((0,)), T((0,)), normalized_shape=(0,)),
 ]
+# native_group_norm: the numbers 1 and 0 stand for an absent weight and bias (torch's backward
+# fails for a bias that needs a gradient without a weight: that bias gets none here)
+CASES += [
+    C("native_group_norm", T((2, 4, 3)), T((4,)), T((4,)), num_groups=2),
+    C("native_group_norm", T((3, 6)), T((6,)), T((6,)), num_groups=2, eps=1e-3),
+    C("native_group_norm", T((2, 6, 2, 3)), 1, 0, num_groups=6),
+    C("native_group_norm", T((2, 4, 2, 2, 2)), T((4,)), 0, num_groups=1),
+    C("native_group_norm", T((2, 4, 5)), 1, T((4,), grad=False), num_groups=2),
+    C("native_group_norm", T((3, 4, 3)), T((4,), grad=False), T((4,)), num_groups=4),
+    C("native_group_norm", T((0, 4, 3)), T((4,)), T((4,)), num_groups=2),
+    C("native_group_norm", T((2, 0, 3)), T((0,)), T((0,)), num_groups=2),
+]
 # batch_norm: the numbers 1 and 0 stand for an absent weight and bias; running statistics
 # (not differentiable) are used in evaluation and only checked in training
 _STATS = (T((3,), grad=False), T((3,), POS, grad=False))
@@ -1045,6 +1057,9 @@ TORCH: dict[str, Callable] = {
     "log_softmax": torch.log_softmax,
     "layer_norm": lambda x, w, b, normalized_shape, eps=1e-5: F.layer_norm(
         x, normalized_shape, *(p if isinstance(p, torch.Tensor) else None for p in (w, b)), eps
+    ),
+    "native_group_norm": lambda x, w, b, num_groups, eps: torch.group_norm(
+        x, num_groups, *(p if isinstance(p, torch.Tensor) else None for p in (w, b)), eps
     ),
     "batch_norm": lambda x, w, b, *running, training, eps: F.batch_norm(
         x,
