@@ -312,6 +312,11 @@ triu = _on_input(
     """torch.triu(input, diagonal=0): input.triu(diagonal).""",
     lambda t, *bound: t._triangle("triu", *bound),
 )
+diagonal = _on_input(
+    "diagonal",
+    """torch.diagonal(input, offset=0, dim1=0, dim2=1): input.diagonal(offset, dim1, dim2).""",
+    Tensor._diagonal,
+)
 logsumexp = _on_input(
     "logsumexp",
     """torch.logsumexp(input, dim, keepdim=False): input.logsumexp(dim, keepdim).""",
@@ -501,6 +506,7 @@ __all__ = [
     "default_session",
     "detach",
     "device",
+    "diagonal",
     "div",
     "divide",
     "dot",
