@@ -16,6 +16,7 @@ from gradrpc.engine import rules
 from . import autograd, factories, linalg, nn, optim, return_types, serialization, utils
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
+from .einsum import einsum
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
@@ -513,6 +514,7 @@ __all__ = [
     "double",
     "dsplit",
     "dtype",
+    "einsum",
     "empty",
     "empty_like",
     "enable_grad",
