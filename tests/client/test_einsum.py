@@ -114,6 +114,21 @@ def test_einsum_of_operands_of_which_some_require_grad():
                 np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
 
 
+def test_einsum_reshaping_a_product_of_a_pair_has_torch_s_values_and_gradients():
+    """A pair with nothing to sum is multiplied; the next pair reshapes that product, whose
+    layout torch takes from its inputs where gradrpc's is contiguous, so the reshape's node
+    can differ (README); values and gradients do not."""
+    rng = np.random.default_rng(5)
+    values = [rng.standard_normal(s).astype(np.float32) for s in [(1, 3, 3), (2, 3, 2), (2, 3)]]
+    results = []
+    for T in (torch, gradrpc):
+        operands, out = _run(T, "...cb,aca,ac", values)
+        (out * T.arange(1.0, 1.0 + out.numel()).reshape(out.shape)).sum().backward()
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in operands])
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-4)
+
+
 def test_einsum_of_non_contiguous_operands():
     """Transposed and expanded operands: torch's reshapes copy or view as their strides
     allow, which the graph shows."""
