@@ -16,6 +16,7 @@ from gradrpc.engine import rules
 from . import autograd, factories, linalg, nn, optim, return_types, serialization, utils
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
+from .einsum import einsum
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
@@ -312,6 +313,11 @@ triu = _on_input(
     """torch.triu(input, diagonal=0): input.triu(diagonal).""",
     lambda t, *bound: t._triangle("triu", *bound),
 )
+diagonal = _on_input(
+    "diagonal",
+    """torch.diagonal(input, offset=0, dim1=0, dim2=1): input.diagonal(offset, dim1, dim2).""",
+    Tensor._diagonal,
+)
 logsumexp = _on_input(
     "logsumexp",
     """torch.logsumexp(input, dim, keepdim=False): input.logsumexp(dim, keepdim).""",
@@ -523,12 +529,14 @@ __all__ = [
     "default_session",
     "detach",
     "device",
+    "diagonal",
     "div",
     "divide",
     "dot",
     "double",
     "dsplit",
     "dtype",
+    "einsum",
     "empty",
     "empty_like",
     "enable_grad",

@@ -1727,6 +1727,16 @@ class Tensor:
             return self._call("squeeze", [self], {"dims": [operator.index(d) for d in dim]})
         return self._call("squeeze", [self], {"dim": None if dim is None else int(dim)})
 
+    def diagonal(self, *args, **kwargs) -> Tensor:
+        """The `offset`-th diagonal of the matrices in dims `dim1` and `dim2`, which go
+        away, as the last dim (a view; DiagonalBackward0)."""
+        return self._diagonal(args, kwargs, first=1)
+
+    def _diagonal(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("offset", "int", 0), ("dim1", "int", 0), ("dim2", "int", 1))
+        offset, dim1, dim2 = _arguments("diagonal", args, kwargs, params, first)
+        return self._call("diagonal", [self], {"offset": offset, "dim1": dim1, "dim2": dim2})
+
     # ------------------------------------------------------------ reductions
 
     def sum(self, dim=None, keepdim: bool = False) -> Tensor:

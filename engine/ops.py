@@ -683,6 +683,31 @@ _op("unbind", _select_vjp)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)]
 _op("unbind", _select_vjp)(lambda x, dim, index: x[_on_axis(dim, x.ndim, index)])
 
 
+def _diagonal(x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """The `offset`-th diagonal of `x` in dims `dim1` and `dim2`, as the last dim: a writable
+    view of x (torch's diagonal is one, which in-place writes go through)."""
+    dim1, dim2 = dim1 % x.ndim, dim2 % x.ndim
+    shifted = dim2 if offset >= 0 else dim1
+    start = x[_on_axis(shifted, x.ndim, slice(abs(offset), None))]
+    length = max(min(start.shape[dim1], start.shape[dim2]), 0)
+    kept = [d for d in range(x.ndim) if d not in (dim1, dim2)]
+    return np.lib.stride_tricks.as_strided(
+        start,
+        (*(start.shape[d] for d in kept), length),
+        (*(start.strides[d] for d in kept), start.strides[dim1] + start.strides[dim2]),
+        writeable=x.flags.writeable,
+    )
+
+
+def _diagonal_vjp(n, g):
+    grad = np.zeros(n.inputs[0].shape, g.dtype)
+    _diagonal(grad, **n.attrs)[...] = g
+    return (grad,)
+
+
+_op("diagonal", _diagonal_vjp)(_diagonal)
+
+
 def _piece(ndim: int, dim: int, index: int, split_size=None, split_sizes=None) -> tuple:
     """The NumPy index of a split's piece `index`: split_size positions from index
     split_size on, or split_sizes[index] from the sum of the sizes before it."""

@@ -1738,6 +1738,30 @@ def _alias_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return _view_result(x, x.shape, x.strides)
 
 
+def diagonal_dims(attrs: dict, ndim: int) -> tuple[int, int]:
+    """torch.diagonal's two dims, wrapped, with its error for one named twice."""
+    dim1, dim2 = normalize_dim(attrs["dim1"], ndim), normalize_dim(attrs["dim2"], ndim)
+    if dim1 == dim2:
+        raise ShapeMismatch(
+            f"diagonal dimensions cannot be identical {attrs['dim1']}, {attrs['dim2']}"
+        )
+    return dim1, dim2
+
+
+def _diagonal_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("diagonal", operands, 1)
+    x = _require_tensor("diagonal", operands[0], 0)
+    dim1, dim2 = diagonal_dims(attrs, x.ndim)
+    offset = attrs["offset"]
+    length = max(min(x.shape[dim1] + min(offset, 0), x.shape[dim2] - max(offset, 0)), 0)
+    kept = [d for d in range(x.ndim) if d not in (dim1, dim2)]
+    return _view_result(
+        x,
+        (*(x.shape[d] for d in kept), length),
+        (*(x.strides[d] for d in kept), x.strides[dim1] + x.strides[dim2]),
+    )
+
+
 for _name, _torch, _infer, _gfn, _attrs, _doc in (
     (
         "select",
@@ -1777,6 +1801,19 @@ for _name, _torch, _infer, _gfn, _attrs, _doc in (
         "AliasBackward0",
         (),
         "x[...]: the same tensor (a view).",
+    ),
+    (
+        "diagonal",
+        "torch.diagonal",
+        _diagonal_infer,
+        "DiagonalBackward0",
+        (
+            Attr("offset", "int", "0 the main diagonal, > 0 above it, < 0 below it.", 0),
+            Attr("dim1", "int", "The dim of the diagonal's rows (default 0).", 0),
+            Attr("dim2", "int", "The dim of its columns (default 1).", 1),
+        ),
+        "The `offset`-th diagonal of the matrices in `dim1` and `dim2`, which go away; the "
+        "diagonal is the last dim (a view).",
     ),
 ):
     _register_shaping(_name, _torch, _doc, _infer, _gfn, _attrs, view=True)

@@ -89,6 +89,8 @@ CASES += [
     C("select", T((3, 4)), dim=1, index=-2),
     C("slice", T((5, 3)), dim=0, start=1, end=5, step=2),
     C("alias", T((3, 4))),
+    C("diagonal", T((3, 4)), offset=-1),
+    C("diagonal", T((2, 3, 4)), offset=1, dim1=2, dim2=1),
     C("unbind", T((3, 4)), dim=1, index=2),
     C("split", T((5, 4)), split_size=2, dim=0, index=2),
     C("split_with_sizes", T((3, 5)), split_sizes=[2, 3], dim=1, index=1),

@@ -129,6 +129,13 @@ CASES += [
     C("slice", T((4, 3))),
     C("alias", T((3, 4))),
     C("alias", T(())),
+    C("diagonal", T((3, 4))),
+    C("diagonal", T((3, 4)), offset=1),
+    C("diagonal", T((3, 4)), offset=-2),
+    C("diagonal", T((3, 4)), offset=9),  # empty
+    C("diagonal", T((2, 3, 4)), offset=1, dim1=2, dim2=0),
+    C("diagonal", T((2, 3, 4)), offset=-1, dim1=-1, dim2=1),
+    C("diagonal", T((0, 3))),
 ]
 CASES += [
     C("unbind", T((3, 4)), dim=0, index=2),
@@ -934,6 +941,7 @@ TORCH: dict[str, Callable] = {
     "select": torch.select,
     "slice": torch.ops.aten.slice,
     "alias": torch.ops.aten.alias,
+    "diagonal": torch.diagonal,
     "unbind": lambda x, dim, index: torch.unbind(x, dim)[index],
     "split": lambda x, split_size, index, dim=0: torch.split(x, split_size, dim)[index],
     "split_with_sizes": lambda x, split_sizes, dim, index: x.split_with_sizes(split_sizes, dim)[
@@ -2261,6 +2269,11 @@ _REARRANGING_ERRORS = [  # (op, self's data, attrs): torch's checks in its order
     ("flip", np.zeros((2, 3)), {"dims": [0, 0, 5]}),
     ("flip", np.zeros((2, 3)), {"dims": [5, 0, 0]}),
     ("flip", np.zeros((2, 3)), {"dims": [-1, 1]}),
+    ("diagonal", np.zeros((2, 3)), {"dim1": 0, "dim2": -2}),
+    ("diagonal", np.zeros((2, 3)), {"dim1": 2, "dim2": 0}),
+    ("diagonal", np.zeros((2, 3)), {"dim1": 0, "dim2": -3}),
+    ("diagonal", np.zeros(3), {}),
+    ("diagonal", np.zeros(()), {"dim1": 0, "dim2": -1}),
     ("roll", np.zeros((2, 3)), {"shifts": []}),
     ("roll", np.zeros((2, 3)), {"shifts": [1, 2]}),
     ("roll", np.zeros((2, 3)), {"shifts": [1, 2], "dims": [0]}),
