@@ -1390,7 +1390,11 @@ def _scatter_value_vjp(n, g):
 
 @_op("scatter_value", _scatter_value_vjp, own_dtype=("index",))
 def scatter_value(x, index, dim, value, reduce):
-    return _scattered(x, index, value, dim, reduce or "write")
+    _checked(x, index, value, dim)
+    overflow = index.size and rules.scalar_overflow(value, x.dtype.name)
+    if overflow:
+        raise DtypeMismatch(overflow)
+    return _scatter_into(np.array(x, copy=True), dim, index, value, reduce or "write")
 
 
 def _scatter_add_vjp(n, g):

@@ -2918,9 +2918,6 @@ def _scatter_value_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta
     dim = normalize_dim(attrs["dim"], x.ndim)
     _check_scatter(x, index, None, dim)
     _check_legacy_reduce(attrs)
-    overflow = index.numel and scalar_overflow(attrs["value"], x.dtype)
-    if overflow:
-        raise DtypeMismatch(overflow)
     return meta(x.shape, x.dtype)
 
 
@@ -2963,7 +2960,8 @@ _register(
         "scatter_value",
         "torch.scatter",
         "torch.scatter's value overload: `value` (in self's dtype) written at each position "
-        "the index names along `dim`. The gradient of self: g with those positions zeroed.",
+        "the index names along `dim`; one self's dtype cannot hold is torch's error, after "
+        "the index's. The gradient of self: g with those positions zeroed.",
         ("self", "index"),
         (True, False),
         _scatter_value_infer,
