@@ -1440,6 +1440,11 @@ def _scatter_reduce_vjp(n, g):
     x, index, src, result = (n.saved[k] for k in ("self", "index", "src", "result"))
     dim, reduce, include_self = n.attrs["dim"], n.attrs["reduce"], n.attrs["include_self"]
     one = g.dtype.type(1)
+    if reduce not in rules.SCATTER_REDUCTIONS:
+        raise ComputeError(
+            "Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got "
+            f"{reduce}."
+        )
     if reduce == "sum":
         self_grad, src_grad = g, _gathered_at(g, index, dim)
     elif reduce == "prod":
@@ -1482,6 +1487,7 @@ def _scatter_reduce_vjp(n, g):
 @_op("scatter_reduce", _scatter_reduce_vjp, own_dtype=("index",))
 def scatter_reduce(x, index, src, dim, reduce, include_self):
     _checked(x, index, src, dim)
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
     return _reduced(x, index, src, dim, reduce, include_self)
 
 

@@ -2857,8 +2857,11 @@ LEGACY_SCATTER_REDUCTIONS = ("add", "multiply")
 
 
 def _check_scatter(x: TensorMeta, index: TensorMeta, src: TensorMeta | None, dim: int) -> None:
-    """torch's checks of a scatter, in its order: the index's dtype, src's dtype, then (for
-    an index with elements) the ranks, self's sizes but along dim, src's sizes."""
+    """torch's checks of a scatter, in its order: the index's dtype, src's dtype, then for an
+    index with elements the ranks of index and self, the index's sizes against self's (but
+    along dim) and, if those fit, against src's (a dim src lacks is torch's IndexError,
+    sizes read as torch's ensure_nonempty_size reads them), src's rank, and only then the
+    sizes' verdict."""
     if index.numel and index.dtype != "int64":
         raise DtypeMismatch("scatter(): Expected dtype int32/int64 for index")
     if src is not None and src.dtype != x.dtype:
@@ -2868,12 +2871,17 @@ def _check_scatter(x: TensorMeta, index: TensorMeta, src: TensorMeta | None, dim
     rank = max(index.ndim, 1)
     if max(x.ndim, 1) != rank:
         raise ShapeMismatch("Index tensor must have the same number of dimensions as self tensor")
+    sizes = [_ensure_size(index, d) for d in range(rank)]
+    too_large = any(s > _ensure_size(x, d) for d, s in enumerate(sizes) if d != dim)
+    if not too_large and src is not None:
+        for d, size in enumerate(sizes):
+            if src.ndim:
+                normalize_dim(d, src.ndim)  # torch reads src.size(d)
+            if size > _ensure_size(src, d):
+                too_large = True
+                break
     if src is not None and max(src.ndim, 1) != rank:
         raise ShapeMismatch("Index tensor must have the same number of dimensions as src tensor")
-    sizes = [_ensure_size(index, d) for d in range(rank)]
-    too_large = any(s > _ensure_size(x, d) for d, s in enumerate(sizes) if d != dim) or (
-        src is not None and any(s > _ensure_size(src, d) for d, s in enumerate(sizes))
-    )
     if too_large:
         than_src = f" and to be no larger size than src {list(src.shape)}" if src else ""
         raise ShapeMismatch(
@@ -2900,7 +2908,7 @@ def _scatter_infer(name: str):
             _check_legacy_reduce(attrs)
         if name == "scatter_reduce":
             reduce = attrs["reduce"]
-            if reduce not in SCATTER_REDUCTIONS:
+            if reduce not in (*SCATTER_REDUCTIONS, "max", "min"):  # torch's unlisted aliases
                 raise ComputeError(
                     f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
                 )
@@ -2996,7 +3004,9 @@ _register(
         "torch.scatter_reduce",
         "self with src reduced into the positions the index names along `dim` ('sum', "
         "'prod', 'mean', 'amax' or 'amin'; nan wins amax and amin), with self's value "
-        "(`include_self`, the default) or without it; an integer mean rounds down. "
+        "(`include_self`, the default) or without it; an integer mean rounds down; torch's "
+        "unlisted 'max' and 'min' are amax and amin without a gradient (torch's backward "
+        "error). "
         "scatter's checks. The gradient is torch's scatter_reduce_backward: prod divides "
         "the product by each factor (a lone zero's gradient is the product of the others), "
         "amax and amin share it evenly among the ties.",

@@ -198,6 +198,13 @@ ERRORS = [
     ("scatter", (3, 4), [[0]], "float64", {"dim": 0}),
     ("scatter", (3, 4), [0, 1], (3, 4), {"dim": 0}),
     ("scatter", (3, 4), [[0, 1]], (), {"dim": 0}),
+    ("scatter", (3, 4), [[0]], (1,), {"dim": 0}),
+    ("scatter", (3, 4), [[0, 1, 2, 0]], (4,), {"dim": 0}),
+    ("scatter", (3, 4), [[0] * 5], (5, 6, 7), {"dim": 0}),
+    ("scatter", (3, 4), [[0] * 4], (5, 6, 7), {"dim": 0}),
+    ("scatter", (3,), [0, 0], (), {"dim": 0}),
+    ("scatter", (3,), [0, 0], (1, 6), {"dim": 0}),
+    ("scatter", (), [0], (1, 1), {"dim": 0}),
     ("scatter", (3, 4), [[0] * 4] * 4, (3, 4), {"dim": 0}),
     ("scatter", (3, 4), [[0] * 5], (3, 4), {"dim": 1}),
     ("scatter", (3, 4), [[0] * 4] * 2, (1, 4), {"dim": 0}),
@@ -222,6 +229,8 @@ ERRORS = [
     ("scatter_reduce", (3, 4), [[7] * 4], (3, 4), {"dim": 0, "reduce": "foo"}),
     ("scatter_reduce", (3, 4), [[0.0]], (3, 4), {"dim": 0, "reduce": "foo"}),
     ("scatter_reduce", (3, 4), [[7]], (3, 4), {"dim": 1, "reduce": "amax"}),
+    ("scatter_reduce", (3, 4), [[0]], (3, 4), {"dim": 0, "reduce": "Sum"}),
+    ("scatter_reduce", (3, 4), [[0]], (3, 4), {"dim": 0, "reduce": "add"}),
     ("scatter_reduce", (3, 4), [[7]], (3, 4), {"dim": 1, "reduce": "mean", "include_self": False}),
 ]
 
@@ -315,6 +324,25 @@ def test_src_larger_than_the_index_fails_the_backward_as_torch(op, attrs, index_
         [result], [graph.Tensor(upstream)], False, targets=[ours[2]], accumulate=False
     )
     np.testing.assert_array_equal(mine, other.numpy())
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["max", "min"])
+def test_max_and_min_are_amax_and_amin_without_a_gradient_as_torch(reduce, include_self):
+    """torch takes the unlisted 'max' and 'min' as amax and amin, and fails their backward."""
+    attrs = {"dim": 0, "reduce": reduce, "include_self": include_self}
+    x, index, src = np.array([1.0, 5.0, 2.0]), np.array([0, 0, 2]), np.array([3.0, 4.0, 9.0])
+    ours, theirs = _operands("scatter_reduce", x, index, src, grad=True)
+    result, expected = (
+        graph.call("scatter_reduce", ours, attrs),
+        _torch("scatter_reduce", *theirs, attrs),
+    )
+    np.testing.assert_array_equal(result.data, expected.detach().numpy())
+    with pytest.raises(RuntimeError) as theirs_raised:
+        expected.sum().backward()
+    with pytest.raises(GradError) as raised:
+        graph.run_backward([graph.call("sum", [result], {})], [None], False)
+    assert str(raised.value) == str(theirs_raised.value)
 
 
 @pytest.mark.parametrize("op", ["scatter", "scatter_value"])
