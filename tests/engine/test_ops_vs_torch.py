@@ -705,7 +705,7 @@ CASES += [
     C("index_select", T((5,)), T((0,), dtype=_POSITIONS, grad=False), dim=0),
 ]
 # scatter, scatter_add and scatter_reduce write into a self of 5 or more along dim (positions
-# in [1, 5), repeating); more in test_scatter.py.
+# in [1, 5), repeating); more in test_scatter_ops.py.
 _SCATTERED = T((3, 4), dtype=_POSITIONS, grad=False)
 CASES += [
     C("scatter", T((6, 4)), _SCATTERED, T((3, 4)), dim=0),
