@@ -19,7 +19,7 @@ from .dtypes import bool_ as bool
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
-from .scattering import bind_scatter_add, bind_scatter_reduce, scatter_function
+from .scattering import bind_index_put, bind_scatter_add, bind_scatter_reduce, scatter_function
 from .serialization import load, save
 from .session import Session, default_session
 from .tensor import Tensor, _apply, _arguments, _number, _sort_arguments, alpha_attrs
@@ -283,6 +283,11 @@ gather = _on_input(
     """torch.gather(input, dim, index): input.gather(dim, index).""",
     Tensor._gather,
 )
+index_put = _on_input(
+    "index_put",
+    """torch.index_put(input, indices, values, accumulate=False): input.index_put(...).""",
+    bind_index_put,
+)
 scatter = scatter_function
 scatter_add = _on_input(
     "scatter_add",
@@ -541,6 +546,7 @@ __all__ = [
     "greater_equal",
     "gt",
     "hsplit",
+    "index_put",
     "index_select",
     "int64",
     "is_grad_enabled",

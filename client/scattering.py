@@ -1,5 +1,6 @@
 """torch's scatter family on the client: Tensor.scatter, scatter_add and scatter_reduce, their
-in-place forms and torch.<name> functions, bound as torch's argument parser binds them.
+in-place forms and torch.<name> functions, bound as torch's argument parser binds them; and
+index_put (index_put_, torch.index_put), the scatter that advanced indexing names.
 
 scatter has four overloads, tried in torch's order: (dim, index, src), the same with the
 keyword-only legacy `reduce`, then (dim, index, value) with and without it; when none fits,
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import warnings
 
-from .tensor import _WARNED, Tensor, _arguments, _is_int, _number
+from . import dtypes
+from .tensor import _WARNED, Tensor, _arguments, _is_int, _number, _warn_if_expanded
 
 _DEPRECATED_REDUCE = (
     "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed "
@@ -179,3 +181,52 @@ def bind_scatter_reduce(
     attrs = {"dim": dim, "reduce": reduce, "include_self": include_self}
     operands, in_place_name = [t, index, src], name if in_place else None
     return _maybe_in_place(t, in_place_name, "scatter_reduce", operands, attrs, src.requires_grad)
+
+
+def bind_index_put(t: Tensor, args: tuple, kwargs: dict, first: int = 1, in_place: bool = False):
+    """t.index_put(indices, values, accumulate=False): t with values (of t's dtype, broadcast
+    to t[indices]'s shape) written, or added, at the positions a tuple of index tensors names
+    along t's leading dims (IndexPutBackward0); a bool mask stands for its nonzero positions
+    (read, one round trip). torch's checks in its order: the indices' count and dtypes, a
+    mask's shape, the indices' broadcast and the values' shape, then their dtype."""
+    name = "index_put_" if in_place else "index_put"
+    params = (("indices", "Tensors"), ("values", "Tensor"), ("accumulate", "bool", False))
+    indices, values, accumulate = _arguments(name, args, kwargs, params, first, required=2)
+    for i, index in enumerate(indices):
+        if not isinstance(index, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument {first - 1}, but got "
+                f"{type(index).__name__}"
+            )
+    if not indices:
+        raise RuntimeError("sym_strides() called on an undefined Tensor")
+    shape = t._meta.shape
+    count = sum(max(i.ndim, 1) if i.dtype is dtypes.bool_ else 1 for i in indices)
+    if count > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} (got {count})")
+    positions, dims = [], []
+    for index in indices:
+        d = len(dims)
+        if index.dtype is dtypes.bool_:
+            if index.ndim == 0:
+                raise NotImplementedError("gradrpc: index_put with a 0-d bool index")
+            for j, size in enumerate(index.shape):
+                if size != shape[d + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(index.shape)} at index {j} does not match "
+                        f"the shape of the indexed tensor {list(shape)} at index {d + j}"
+                    )
+            positions += index.nonzero(as_tuple=True)
+            dims += range(d, d + index.ndim)
+        elif index.dtype is dtypes.int64:
+            positions.append(t._coerce(index))
+            dims.append(d)
+        else:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    values = t._coerce(values)
+    attrs = {"dims": dims, "accumulate": accumulate}
+    if in_place:
+        _warn_if_expanded(t, "index_put_")
+    in_place_name = name if in_place else None
+    operands = [t, values, *positions]
+    return _maybe_in_place(t, in_place_name, "index_put", operands, attrs, values.requires_grad)

@@ -1882,6 +1882,18 @@ class Tensor:
             )
         return self._call("gather", [self, self._coerce(index)], {"dim": dim})
 
+    def index_put(self, *args, **kwargs) -> Tensor:
+        """self with values written (accumulate=True: added) at the positions a tuple of
+        index tensors names, as self[indices] = values writes them (IndexPutBackward0)."""
+        from .scattering import bind_index_put
+
+        return bind_index_put(self, args, kwargs)
+
+    def index_put_(self, *args, **kwargs) -> Tensor:
+        from .scattering import bind_index_put
+
+        return bind_index_put(self, args, kwargs, in_place=True)
+
     def scatter(self, *args, **kwargs) -> Tensor:
         """self with src[i][j] written at [index[i][j]][j] along dim 0, self's [i][index[i][j]]
         along dim 1, and so on (ScatterBackward0), or a number `value` (ScatterBackward1);
@@ -2184,6 +2196,7 @@ _ARG_TYPES = {
     "ints": ("tuple of ints", _is_ints),
     "Tensor": ("Tensor", lambda v: isinstance(v, Tensor)),
     "str": ("str", lambda v: isinstance(v, str)),
+    "Tensors": ("tuple of Tensors", lambda v: isinstance(v, tuple | list)),
     "dtype": ("torch.dtype", lambda v: isinstance(v, dtypes.dtype)),
 }
 

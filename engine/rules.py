@@ -2153,12 +2153,6 @@ def _index_put_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     x = _require_tensor("index_put", operands[0], 0)
     values = _require_tensor("index_put", operands[1], 1)
     result = _advanced_result("index_put", x, operands[2:], 2, attrs["dims"])
-    if values.dtype != x.dtype:
-        raise DtypeMismatch(
-            "Index put requires the source and destination dtypes match, got "
-            f"{TORCH_TYPE_NAME[x.dtype]} for the destination and {TORCH_TYPE_NAME[values.dtype]} "
-            "for the source."
-        )
     try:
         fits = broadcast_shapes(values.shape, result.shape) == result.shape
     except ShapeMismatch:
@@ -2167,6 +2161,12 @@ def _index_put_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise ShapeMismatch(
             f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
             f"indexing result of shape {list(result.shape)}"
+        )
+    if values.dtype != x.dtype:  # (torch checks the shapes first)
+        raise DtypeMismatch(
+            "Index put requires the source and destination dtypes match, got "
+            f"{TORCH_TYPE_NAME[x.dtype]} for the destination and {TORCH_TYPE_NAME[values.dtype]} "
+            "for the source."
         )
     return meta(x.shape, x.dtype)
 

@@ -1,8 +1,9 @@
-"""scatter, scatter_add and scatter_reduce (with scatter_, scatter_add_, scatter_reduce_ and the
-torch.<name> functions) through the client, against torch 2.13: values, dtypes, grad_fn names
-and gradients, the in-place forms' history, torch's argument binding and TypeErrors, its
-checks at the line, an index out of range at the next read, the legacy reduce's warning and
-failing backward, and a training idiom (a segment sum and mean by scatter_reduce)."""
+"""scatter, scatter_add, scatter_reduce and index_put (with scatter_, scatter_add_,
+scatter_reduce_, index_put_ and the torch.<name> functions) through the client, against torch
+2.13: values, dtypes, grad_fn names and gradients, the in-place forms' history, torch's argument
+binding and TypeErrors, its checks at the line, an index out of range at the next read, the
+legacy reduce's warning and failing backward, and a training idiom (a segment sum and mean by
+scatter_reduce)."""
 
 from __future__ import annotations
 
@@ -221,6 +222,45 @@ def test_segment_sum_and_mean_train_as_torch() -> None:
     check_same(scenario, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_index_put_matches_torch(accumulate: bool) -> None:
+    """Index tensors along the leading dims, a bool mask (read), a 0-d and a negative index,
+    values broadcast; IndexPutBackward0's gradients; index_put_ on a non-leaf and a view;
+    bools accumulate as or."""
+
+    def scenario(T):
+        x = T.arange(12.0).reshape(3, 4).requires_grad_()
+        values = T.tensor([[1.0, -2.0, 3.0, 0.5], [2.0, 2.0, 2.0, 2.0]], requires_grad=True)
+        rows = T.tensor([0, 2]) if not accumulate else T.tensor([1, 1])
+        results = [
+            x.index_put((rows,), values, accumulate),
+            T.index_put(x, [rows, T.tensor([-1, 0])], values[0, :2], accumulate=accumulate),
+            x.index_put((T.tensor([True, False, True]),), values[1], accumulate=accumulate),
+            x.index_put((T.tensor(1), T.tensor([[0, 3]])), values[:1, 1:3], accumulate),
+            x.index_put(indices=(x > 6.0,), values=T.tensor(-1.0), accumulate=accumulate),
+        ]
+        sum(r.sum() * (i + 1) for i, r in enumerate(results)).backward()
+        y = x * 2
+        y.index_put_((rows,), values, accumulate=accumulate)
+        z = x.clone()
+        z[1].index_put_((T.tensor([1, 2]),), values[0, :1], accumulate)
+        (y.sum() + (z * z).sum()).backward()
+        flags = T.tensor([True, False]).index_put((T.tensor([1, 1]),), T.tensor(True), accumulate)
+        return (
+            results,
+            [r.grad_fn.name() for r in results],
+            x.grad,
+            values.grad,
+            y,
+            z,
+            graph_of(y.grad_fn),
+            graph_of(z.grad_fn),
+            flags,
+        )
+
+    check_same(scenario, rtol=0, atol=0)
+
+
 ERRORS = {
     "scatter: no src or value": lambda T: T.ones(3).scatter(0, T.tensor([0])),
     "scatter: a str src": lambda T: T.ones(3).scatter(0, T.tensor([0]), "a"),
@@ -294,6 +334,37 @@ ERRORS = {
     "scatter_reduce_: a leaf that requires grad": lambda T: T.ones(
         3, requires_grad=True
     ).scatter_reduce_(0, T.tensor([0]), T.ones(1), "sum"),
+    "index_put: too many indices": lambda T: T.zeros(3, 4).index_put(
+        (T.tensor([0]),) * 3, T.ones(4)
+    ),
+    "index_put: a float index": lambda T: T.zeros(3, 4).index_put((T.tensor([0.0]),), T.ones(4)),
+    "index_put: values of another dtype": lambda T: T.zeros(3, 4).index_put(
+        (T.tensor([0]),), T.ones(4, dtype=T.float64)
+    ),
+    "index_put: values of another shape": lambda T: T.zeros(3, 4).index_put(
+        (T.tensor([0]),), T.ones(3, dtype=T.float64)
+    ),
+    "index_put: a mask of another shape": lambda T: T.zeros(3, 4).index_put(
+        (T.tensor([True, False]),), T.ones(4)
+    ),
+    "index_put: indices that do not broadcast": lambda T: T.zeros(3, 4).index_put(
+        (T.tensor([0, 1]), T.tensor([0, 1, 2])), T.ones(1)
+    ),
+    "index_put: a tensor for the tuple": lambda T: T.zeros(3, 4).index_put(
+        T.tensor([0]), T.ones(1)
+    ),
+    "index_put: None in the tuple": lambda T: T.zeros(3, 4).index_put((None,), T.ones(1)),
+    "torch.index_put: None in the tuple": lambda T: T.index_put(T.zeros(3), (None,), T.ones(1)),
+    "index_put: a number for values": lambda T: T.zeros(3).index_put((T.tensor([0]),), 1.0),
+    "index_put: an int accumulate": lambda T: T.zeros(3).index_put(
+        (T.tensor([0]),), T.ones(1), accumulate=1
+    ),
+    "index_put: no values": lambda T: T.zeros(3).index_put((T.tensor([0]),)),
+    "index_put: no indices": lambda T: T.zeros(3).index_put((), T.ones(1)),
+    "index_put: of a 0-d tensor": lambda T: T.tensor(1.0).index_put((T.tensor(0),), T.tensor(5.0)),
+    "index_put_: a leaf that requires grad": lambda T: T.zeros(3, requires_grad=True).index_put_(
+        (T.tensor([0]),), T.tensor(1.0)
+    ),
 }
 
 
@@ -330,6 +401,10 @@ INDEX_ERRORS = {  # positions the server checks: torch's error at the next read
             .tolist()
         ),
         "scatter_reduce",
+    ),
+    "index_put: an index out of range": (
+        lambda T: T.zeros(3, 4).index_put((T.tensor([5]),), T.ones(4), True).tolist(),
+        "index_put",
     ),
 }
 
