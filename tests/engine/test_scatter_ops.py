@@ -6,6 +6,7 @@ backward (a src larger than the index, the legacy reduce)."""
 
 from __future__ import annotations
 
+import warnings
 import zlib
 
 import numpy as np
@@ -58,7 +59,9 @@ def _torch(op: str, x, index, src, attrs: dict):
         return torch.scatter(x, dim, index, attrs["value"], **extra)
     if op == "scatter":
         extra = {"reduce": attrs["reduce"]} if attrs.get("reduce") else {}
-        return torch.scatter(x, dim, index, src, **extra)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the legacy reduce's deprecation
+            return torch.scatter(x, dim, index, src, **extra)
     if op == "scatter_add":
         return torch.scatter_add(x, dim, index, src)
     return torch.scatter_reduce(
