@@ -20,6 +20,7 @@ from .einsum import einsum
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
+from .scattering import bind_index_put, bind_scatter_add, bind_scatter_reduce, scatter_function
 from .serialization import load, save
 from .session import Session, default_session
 from .tensor import Tensor, _apply, _arguments, _number, _sort_arguments, alpha_attrs
@@ -282,6 +283,23 @@ gather = _on_input(
     "gather",
     """torch.gather(input, dim, index): input.gather(dim, index).""",
     Tensor._gather,
+)
+index_put = _on_input(
+    "index_put",
+    """torch.index_put(input, indices, values, accumulate=False): input.index_put(...).""",
+    bind_index_put,
+)
+scatter = scatter_function
+scatter_add = _on_input(
+    "scatter_add",
+    """torch.scatter_add(input, dim, index, src): input.scatter_add(dim, index, src).""",
+    bind_scatter_add,
+)
+scatter_reduce = _on_input(
+    "scatter_reduce",
+    """torch.scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    input.scatter_reduce(...).""",
+    bind_scatter_reduce,
 )
 index_select = _on_input(
     "index_select",
@@ -563,6 +581,7 @@ __all__ = [
     "greater_equal",
     "gt",
     "hsplit",
+    "index_put",
     "index_select",
     "int64",
     "is_grad_enabled",
@@ -628,6 +647,9 @@ __all__ = [
     "round",
     "rsqrt",
     "save",
+    "scatter",
+    "scatter_add",
+    "scatter_reduce",
     "serialization",
     "set_grad_enabled",
     "set_printoptions",

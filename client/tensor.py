@@ -1892,6 +1892,55 @@ class Tensor:
             )
         return self._call("gather", [self, self._coerce(index)], {"dim": dim})
 
+    def index_put(self, *args, **kwargs) -> Tensor:
+        """self with values written (accumulate=True: added) at the positions a tuple of
+        index tensors names, as self[indices] = values writes them (IndexPutBackward0)."""
+        from .scattering import bind_index_put
+
+        return bind_index_put(self, args, kwargs)
+
+    def index_put_(self, *args, **kwargs) -> Tensor:
+        from .scattering import bind_index_put
+
+        return bind_index_put(self, args, kwargs, in_place=True)
+
+    def scatter(self, *args, **kwargs) -> Tensor:
+        """self with src[i][j] written at [index[i][j]][j] along dim 0, self's [i][index[i][j]]
+        along dim 1, and so on (ScatterBackward0), or a number `value` (ScatterBackward1);
+        the legacy keyword `reduce` ('add' or 'multiply') combines instead."""
+        from .scattering import bind_scatter
+
+        return bind_scatter(self, args, kwargs)
+
+    def scatter_(self, *args, **kwargs) -> Tensor:
+        from .scattering import bind_scatter
+
+        return bind_scatter(self, args, kwargs, in_place=True)
+
+    def scatter_add(self, *args, **kwargs) -> Tensor:
+        """self with src added at the index's positions along dim (ScatterAddBackward0)."""
+        from .scattering import bind_scatter_add
+
+        return bind_scatter_add(self, args, kwargs)
+
+    def scatter_add_(self, *args, **kwargs) -> Tensor:
+        from .scattering import bind_scatter_add
+
+        return bind_scatter_add(self, args, kwargs, in_place=True)
+
+    def scatter_reduce(self, *args, **kwargs) -> Tensor:
+        """self with src reduced into the index's positions along dim by `reduce` ('sum',
+        'prod', 'mean', 'amax' or 'amin'), self's values included unless include_self=False
+        (ScatterReduceBackward0)."""
+        from .scattering import bind_scatter_reduce
+
+        return bind_scatter_reduce(self, args, kwargs)
+
+    def scatter_reduce_(self, *args, **kwargs) -> Tensor:
+        from .scattering import bind_scatter_reduce
+
+        return bind_scatter_reduce(self, args, kwargs, in_place=True)
+
     def index_select(self, *args, **kwargs) -> Tensor:
         """The slices of self along `dim` at the positions of a 1-d index, in its order
         (IndexSelectBackward0; the gradient adds each slice back at its position)."""
@@ -2166,6 +2215,8 @@ _ARG_TYPES = {
     "bool": ("bool", lambda v: isinstance(v, bool | np.bool_)),
     "ints": ("tuple of ints", _is_ints),
     "Tensor": ("Tensor", lambda v: isinstance(v, Tensor)),
+    "str": ("str", lambda v: isinstance(v, str)),
+    "Tensors": ("tuple of Tensors", lambda v: isinstance(v, tuple | list)),
     "dtype": ("torch.dtype", lambda v: isinstance(v, dtypes.dtype)),
 }
 

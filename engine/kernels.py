@@ -1414,6 +1414,34 @@ def scatter_add_along(values, index, out):
                 out[a, index[a, j, b], b] += values[a, j, b]
 
 
+@njit(
+    [f"void({t}[:, :, ::1], int64[:, :, ::1], {t}[:, :, ::1], int64)" for t in _MIDDLE_TYPES],
+    cache=True,
+    nogil=True,
+)
+def scatter_along(values, index, out, mode):
+    """out[a, index[a, j, b], b] combined with values[a, j, b], j increasing, as torch's CPU
+    scatter kernels do: mode 0 writes (the last write stays), 1 adds, 2 multiplies, 3 keeps
+    the larger and 4 the smaller (nan wins both). Bools take 3 and 4 for or and and."""
+    n_a, n_j, n_b = index.shape
+    for a in range(n_a):
+        for j in range(n_j):
+            for b in range(n_b):
+                row = index[a, j, b]
+                value = values[a, j, b]
+                if mode == 0:
+                    out[a, row, b] = value
+                elif mode == 1:
+                    out[a, row, b] += value
+                elif mode == 2:
+                    out[a, row, b] *= value
+                elif mode == 3:
+                    if value != value or out[a, row, b] < value:
+                        out[a, row, b] = value
+                elif value != value or value < out[a, row, b]:
+                    out[a, row, b] = value
+
+
 # ---------------------------------------------------------------- cumulative products
 
 

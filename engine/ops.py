@@ -1353,6 +1353,239 @@ def index_select(x, index, dim):
     return out.reshape((*x.shape[:dim], flat.size, *x.shape[dim + 1 :]))
 
 
+# ---- scatter, scatter_add, scatter_reduce (see the op table)
+
+_SCATTER_MODES = {"write": 0, "sum": 1, "add": 1, "prod": 2, "multiply": 2, "amax": 3, "amin": 4}
+_BOOL_MODES = {1: 3, 2: 4}  # a bool sum is an or (the larger), a product an and (the smaller)
+
+
+def _visit_order(index_shape: tuple[int, ...], dim: int, shapes: Sequence[tuple]) -> list[int]:
+    """The axes of the index in the order torch's CPU scatter kernel visits its entries: a
+    TensorIterator over the index's shape with `dim` squashed, whose innermost dims coalesce
+    where every operand (of these `shapes`, contiguous) allows; along the last dim, each
+    position's entries along dim in turn, otherwise along dim outside the innermost run."""
+    ndim = len(index_shape)
+    if dim == ndim - 1:
+        return [*(d for d in range(ndim) if d != dim), dim]
+    shape = (*index_shape[:dim], 1, *index_shape[dim + 1 :])  # dim squashed
+    strides = [rules.contiguous_strides(s) for s in shapes]
+    inner, extent, stride = [ndim - 1], shape[-1], [s[-1] for s in strides]
+    for d in range(ndim - 2, -1, -1):
+        if not (
+            extent == 1
+            or shape[d] == 1
+            or all(e * extent == s[d] for e, s in zip(stride, strides, strict=True))
+        ):
+            break
+        if extent == 1:
+            stride = [s[d] for s in strides]
+        inner.append(d)
+        extent *= shape[d]
+    inner = sorted(d for d in inner if d != dim)
+    return [*(d for d in range(ndim) if d != dim and d not in inner), dim, *inner]
+
+
+def _check_index(index: np.ndarray, dim: int, size: int, shapes: Sequence[tuple]) -> None:
+    """torch's error for the first index entry outside [0, size) in its order of visiting."""
+    outside = (index < 0) | (index >= size)
+    if outside.any():
+        order = _visit_order(index.shape, dim, shapes)
+        first = np.transpose(outside, order).reshape(-1).argmax()
+        bad = np.transpose(index, order).reshape(-1)[first]
+        raise ComputeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def _scatter_into(out: np.ndarray, dim: int, index: np.ndarray, values, mode: str) -> np.ndarray:
+    """`out` (modified in place, and returned) with `values` (index's region of an array,
+    or one number) combined at `index` along `dim` (see kernels.scatter_along); a 0-d
+    tensor counts as 1-d."""
+    if index.size == 0:
+        return out
+    dim %= max(out.ndim, 1)
+    index = np.atleast_1d(index)
+    region = np.atleast_1d(out)[_region(index.shape, dim)]
+    if isinstance(values, np.ndarray):
+        values = np.atleast_1d(values)[tuple(slice(0, s) for s in index.shape)]
+    values = np.broadcast_to(np.asarray(values, out.dtype), index.shape)
+    code = _SCATTER_MODES[mode]
+    code = _BOOL_MODES.get(code, code) if out.dtype == np.bool_ else code
+    part = _three(region, dim)
+    K.scatter_along(_three(values, dim), _three(index, dim), part, code)
+    region[...] = part.reshape(region.shape)
+    return out
+
+
+def _checked(x: np.ndarray, index: np.ndarray, values, dim: int) -> None:
+    """torch's index check of a scatter into x of `values` (an array, or one number)."""
+    if index.size:
+        arrays = (x, index, values) if isinstance(values, np.ndarray) else (x, index)
+        shapes = [np.atleast_1d(a).shape for a in arrays]
+        size = x.shape[dim] if x.ndim else 1
+        _check_index(np.atleast_1d(index), dim % max(x.ndim, 1), size, shapes)
+
+
+def _scattered(x, index, values, dim: int, mode: str) -> np.ndarray:
+    """A copy of x with values scattered into it, after torch's index check."""
+    _checked(x, index, values, dim)
+    return _scatter_into(np.array(x, copy=True), dim, index, values, mode)
+
+
+def _gathered_at(g: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+    """g.gather(dim, index) of positions known to be in range."""
+    if index.size == 0:
+        return np.empty(index.shape, g.dtype)
+    dim %= max(g.ndim, 1)
+    g1, index3 = np.atleast_1d(g), _three(np.atleast_1d(index), dim)
+    out = np.empty(index3.shape, g.dtype)
+    K.gather_along(_three(g1[_region(np.atleast_1d(index).shape, dim)], dim), index3, out)
+    return out.reshape(index.shape)
+
+
+def _check_gradient_shape(n, name: str, grad: np.ndarray) -> np.ndarray:
+    """torch's check of a node's gradient for src: src's shape, or one it broadcasts to."""
+    shape = n.inputs[2].shape
+    expandable = len(shape) <= grad.ndim and all(
+        s in (1, t) for s, t in zip(shape[::-1], grad.shape[::-1], strict=False)
+    )
+    if not expandable:
+        raise ComputeError(
+            f"Function {name} returned an invalid gradient at index 1 - got "
+            f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+        )
+    return grad
+
+
+def _unreduced(n) -> None:
+    if n.attrs["reduce"]:
+        raise ComputeError("derivative for aten::scatter is not implemented")
+
+
+def _scatter_vjp(n, g):
+    """self: g with the written positions zeroed; src: g at them (ScatterBackward0)."""
+    _unreduced(n)
+    index, dim = n.saved["index"], n.attrs["dim"]
+    self_grad = _scatter_into(np.array(g, copy=True), dim, index, 0, "write")
+    src_grad = None
+    if n.needs[2]:
+        src_grad = _check_gradient_shape(n, "ScatterBackward0", _gathered_at(g, index, dim))
+    return (self_grad, None, src_grad)
+
+
+@_op("scatter", _scatter_vjp, own_dtype=("index",))
+def scatter(x, index, src, dim, reduce):
+    return _scattered(x, index, src, dim, reduce or "write")
+
+
+def _scatter_value_vjp(n, g):
+    """self: g with the written positions zeroed (ScatterBackward1)."""
+    _unreduced(n)
+    index, dim = n.saved["index"], n.attrs["dim"]
+    return (_scatter_into(np.array(g, copy=True), dim, index, 0, "write"), None)
+
+
+@_op("scatter_value", _scatter_value_vjp, own_dtype=("index",))
+def scatter_value(x, index, dim, value, reduce):
+    _checked(x, index, value, dim)
+    overflow = index.size and rules.scalar_overflow(value, x.dtype.name)
+    if overflow:
+        raise DtypeMismatch(overflow)
+    return _scatter_into(np.array(x, copy=True), dim, index, value, reduce or "write")
+
+
+def _scatter_add_vjp(n, g):
+    src_grad = None
+    if n.needs[2]:
+        gathered = _gathered_at(g, n.saved["index"], n.attrs["dim"])
+        src_grad = _check_gradient_shape(n, "ScatterAddBackward0", gathered)
+    return (g, None, src_grad)
+
+
+@_op("scatter_add", _scatter_add_vjp, own_dtype=("index",))
+def scatter_add(x, index, src, dim):
+    return _scattered(x, index, src, dim, "sum")
+
+
+_SCATTER_INITIAL = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}
+
+
+def _reduced(x, index, src, dim: int, reduce: str, include_self: bool) -> np.ndarray:
+    """torch's scatter_reduce_two_cpu: without self, the positions written are first set to
+    the reduction's identity (an integer's extreme for amax and amin); a mean divides by the
+    count of values (itself included), 1 where none, rounding an integer's down."""
+    out = np.array(x, copy=True)
+    if not include_self:
+        initial = _SCATTER_INITIAL[reduce]
+        if out.dtype.kind in "ib" and not np.isfinite(initial):
+            info = np.iinfo(np.int64) if out.dtype.kind == "i" else None
+            initial = (info.min if initial < 0 else info.max) if info else initial > 0
+        _scatter_into(out, dim, index, initial, "write")
+    _scatter_into(out, dim, index, src, "sum" if reduce == "mean" else reduce)
+    if reduce == "mean":
+        count = _scatter_into(
+            np.full(out.shape, int(include_self), out.dtype), dim, index, 1, "sum"
+        )
+        count[count == 0] = 1
+        out = out // count if out.dtype.kind == "i" else out / count
+    return out
+
+
+def _scatter_reduce_vjp(n, g):
+    """torch's scatter_reduce_backward, step for step (its broadcasts of src against index
+    included)."""
+    x, index, src, result = (n.saved[k] for k in ("self", "index", "src", "result"))
+    dim, reduce, include_self = n.attrs["dim"], n.attrs["reduce"], n.attrs["include_self"]
+    one = g.dtype.type(1)
+    if reduce not in rules.SCATTER_REDUCTIONS:
+        raise ComputeError(
+            "Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got "
+            f"{reduce}."
+        )
+    if reduce == "sum":
+        self_grad, src_grad = g, _gathered_at(g, index, dim)
+    elif reduce == "prod":
+        masked_self = np.where(x == 0, one, x)
+        self_grad = g * _reduced(masked_self, index, src, dim, reduce, include_self) / masked_self
+        src_zero = src == 0
+        zeros = _scatter_into(np.zeros_like(x), dim, index, src_zero.astype(x.dtype), "sum")
+        rules.broadcast_shapes(src.shape, index.shape)
+        single_zero = src_zero & (_gathered_at(zeros, index, dim) == 1)
+        masked_src_result = _reduced(
+            x, index, np.where(single_zero, one, src), dim, reduce, include_self
+        )
+        src_grad = np.where(
+            single_zero,
+            _gathered_at(g * masked_src_result, index, dim),
+            _gathered_at(g * result, index, dim) / np.where(src_zero, one, src),
+        )
+    elif reduce == "mean":
+        count = _scatter_into(np.full(g.shape, int(include_self), g.dtype), dim, index, 1, "sum")
+        count[count == 0] = 1
+        self_grad = g / count
+        src_grad = _gathered_at(g, index, dim) / _gathered_at(count, index, dim)
+    else:
+        value = _gathered_at(result, index, dim)
+        rules.broadcast_shapes(src.shape, index.shape)
+        src_is_result = src == value
+        ties = _scatter_into(
+            (x == result).astype(g.dtype), dim, index, src_is_result.astype(g.dtype), "sum"
+        )
+        distributed = g / ties
+        self_grad = (x == result) * distributed
+        src_grad = src_is_result * _gathered_at(distributed, index, dim)
+    if not include_self:
+        self_grad = _scatter_into(np.array(self_grad, copy=True), dim, index, 0, "write")
+    if n.needs[2]:
+        src_grad = _check_gradient_shape(n, "ScatterReduceBackward0", src_grad)
+    return (self_grad, None, src_grad)
+
+
+@_op("scatter_reduce", _scatter_reduce_vjp, own_dtype=("index",))
+def scatter_reduce(x, index, src, dim, reduce, include_self):
+    _checked(x, index, src, dim)
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
+    return _reduced(x, index, src, dim, reduce, include_self)
+
+
 @_op("one_hot", lambda n, g: (None,))
 def one_hot(x, num_classes):
     """int64 zeros with a last dim of num_classes and 1 at each of x's values, after

@@ -2354,12 +2354,6 @@ def _index_put_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     x = _require_tensor("index_put", operands[0], 0)
     values = _require_tensor("index_put", operands[1], 1)
     result = _advanced_result("index_put", x, operands[2:], 2, attrs["dims"])
-    if values.dtype != x.dtype:
-        raise DtypeMismatch(
-            "Index put requires the source and destination dtypes match, got "
-            f"{TORCH_TYPE_NAME[x.dtype]} for the destination and {TORCH_TYPE_NAME[values.dtype]} "
-            "for the source."
-        )
     try:
         fits = broadcast_shapes(values.shape, result.shape) == result.shape
     except ShapeMismatch:
@@ -2368,6 +2362,12 @@ def _index_put_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise ShapeMismatch(
             f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
             f"indexing result of shape {list(result.shape)}"
+        )
+    if values.dtype != x.dtype:  # (torch checks the shapes first)
+        raise DtypeMismatch(
+            "Index put requires the source and destination dtypes match, got "
+            f"{TORCH_TYPE_NAME[x.dtype]} for the destination and {TORCH_TYPE_NAME[values.dtype]} "
+            "for the source."
         )
     return meta(x.shape, x.dtype)
 
@@ -3043,6 +3043,184 @@ _register(
         _named("IndexSelectBackward0"),
         _index,
         (Attr("dim", "int", "The dimension to select along.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+# ---- scatter, scatter_add, scatter_reduce: gather's adjoints, writing src along a dim
+# One shape rule for all (torch's scatter_gather_dtype_check and scatter_shape_check, every
+# message naming scatter()), then each op's own reduce check. An index outside [0, size
+# along dim) is the forward's error, in torch's order of visiting the index.
+
+SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+LEGACY_SCATTER_REDUCTIONS = ("add", "multiply")
+
+
+def _check_scatter(x: TensorMeta, index: TensorMeta, src: TensorMeta | None, dim: int) -> None:
+    """torch's checks of a scatter, in its order: the index's dtype, src's dtype, then for an
+    index with elements the ranks of index and self, the index's sizes against self's (but
+    along dim) and, if those fit, against src's (a dim src lacks is torch's IndexError,
+    sizes read as torch's ensure_nonempty_size reads them), src's rank, and only then the
+    sizes' verdict."""
+    if index.numel and index.dtype != "int64":
+        raise DtypeMismatch("scatter(): Expected dtype int32/int64 for index")
+    if src is not None and src.dtype != x.dtype:
+        raise DtypeMismatch("scatter(): Expected self.dtype to be equal to src.dtype")
+    if not index.numel:
+        return
+    rank = max(index.ndim, 1)
+    if max(x.ndim, 1) != rank:
+        raise ShapeMismatch("Index tensor must have the same number of dimensions as self tensor")
+    sizes = [_ensure_size(index, d) for d in range(rank)]
+    too_large = any(s > _ensure_size(x, d) for d, s in enumerate(sizes) if d != dim)
+    if not too_large and src is not None:
+        for d, size in enumerate(sizes):
+            if src.ndim:
+                normalize_dim(d, src.ndim)  # torch reads src.size(d)
+            if size > _ensure_size(src, d):
+                too_large = True
+                break
+    if src is not None and max(src.ndim, 1) != rank:
+        raise ShapeMismatch("Index tensor must have the same number of dimensions as src tensor")
+    if too_large:
+        than_src = f" and to be no larger size than src {list(src.shape)}" if src else ""
+        raise ShapeMismatch(
+            f"Expected index {list(index.shape)} to be no larger than self {list(x.shape)} "
+            f"apart from dimension {dim}{than_src}"
+        )
+
+
+def _check_legacy_reduce(attrs: dict) -> None:
+    if attrs["reduce"] and attrs["reduce"] not in LEGACY_SCATTER_REDUCTIONS:
+        raise ComputeError("reduce argument must be either add or multiply.")
+
+
+def _scatter_infer(name: str):
+    """The shape rule of scatter, scatter_add or scatter_reduce (self, index, src): self's
+    shape and dtype."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 3)
+        x, index, src = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        dim = normalize_dim(attrs["dim"], x.ndim)
+        _check_scatter(x, index, src, dim)
+        if name == "scatter":
+            _check_legacy_reduce(attrs)
+        if name == "scatter_reduce":
+            reduce = attrs["reduce"]
+            if reduce not in (*SCATTER_REDUCTIONS, "max", "min"):  # torch's unlisted aliases
+                raise ComputeError(
+                    f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+                )
+            if reduce == "mean" and x.dtype == "bool":
+                kernel = "scatter_gather_tensor_cpu_reduce_mean" if index.numel else "div_floor_cpu"
+                raise Unsupported(f"\"{kernel}\" not implemented for 'Bool'")
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+def _scatter_value_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("scatter_value", operands, 2)
+    x, index = (_require_tensor("scatter", o, i) for i, o in enumerate(operands))
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    _check_scatter(x, index, None, dim)
+    _check_legacy_reduce(attrs)
+    return meta(x.shape, x.dtype)
+
+
+def _legacy_or(name: str):
+    """A scatter's node: torch's NotImplemented one (whose backward fails) for the legacy
+    `reduce`."""
+    legacy = "torch::autograd::NotImplemented"
+    return lambda operands, attrs: legacy if attrs.get("reduce") else name
+
+
+_SCATTER_DIM = Attr("dim", "int", "The dimension to scatter along.", optional=False)
+_LEGACY_REDUCE = Attr(
+    "reduce",
+    "string",
+    "torch's legacy reduction: '' (default: write), 'add' or 'multiply' (in self's dtype; "
+    "for bools, or and and). torch records no derivative for it: the backward fails.",
+    "",
+)
+_register(
+    OpSpec(
+        "scatter",
+        "torch.scatter",
+        "self with self[index[i][j]][j] = src[i][j] along dim 0 (and likewise along another "
+        "`dim`); src's dtype is self's, the int64 index no larger than src and, but along "
+        "dim, than self. A position written twice keeps the last value in index order. An "
+        "index outside [0, size along dim) is INVALID_COMPUTATION with torch's message. The "
+        "gradient: g with the written positions zeroed for self, g gathered at index for "
+        "src (an index smaller than src is torch's backward error).",
+        ("self", "index", "src"),
+        (True, False, True),
+        _scatter_infer("scatter"),
+        _legacy_or("ScatterBackward0"),
+        _index,
+        (_SCATTER_DIM, _LEGACY_REDUCE),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "scatter_value",
+        "torch.scatter",
+        "torch.scatter's value overload: `value` (in self's dtype) written at each position "
+        "the index names along `dim`; one self's dtype cannot hold is torch's error, after "
+        "the index's. The gradient of self: g with those positions zeroed.",
+        ("self", "index"),
+        (True, False),
+        _scatter_value_infer,
+        _legacy_or("ScatterBackward1"),
+        _index,
+        (
+            _SCATTER_DIM,
+            Attr("value", "scalar", "The number written.", optional=False),
+            _LEGACY_REDUCE,
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "scatter_add",
+        "torch.scatter_add",
+        "self with src added at the positions the index names along `dim`, in index order "
+        "(scatter's checks; bools or). The gradient: g for self, g gathered at index for src.",
+        ("self", "index", "src"),
+        (True, False, True),
+        _scatter_infer("scatter_add"),
+        _named("ScatterAddBackward0"),
+        _index,
+        (_SCATTER_DIM,),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "scatter_reduce",
+        "torch.scatter_reduce",
+        "self with src reduced into the positions the index names along `dim` ('sum', "
+        "'prod', 'mean', 'amax' or 'amin'; nan wins amax and amin), with self's value "
+        "(`include_self`, the default) or without it; an integer mean rounds down; torch's "
+        "unlisted 'max' and 'min' are amax and amin without a gradient (torch's backward "
+        "error). "
+        "scatter's checks. The gradient is torch's scatter_reduce_backward: prod divides "
+        "the product by each factor (a lone zero's gradient is the product of the others), "
+        "amax and amin share it evenly among the ties.",
+        ("self", "index", "src"),
+        (True, False, True),
+        _scatter_infer("scatter_reduce"),
+        _named("ScatterReduceBackward0"),
+        lambda needs, attrs: ("self", "index", "src", "result"),
+        (
+            _SCATTER_DIM,
+            Attr("reduce", "string", "'sum', 'prod', 'mean', 'amax' or 'amin'.", optional=False),
+            Attr("include_self", "bool", "Whether self's values take part.", True),
+        ),
         computes_in=_in_own_dtype,
     )
 )

@@ -139,6 +139,24 @@ CASES += [
     C("topk", T((3, 6)), T((3, 2), "class", "int64", grad=False), dim=-1),
     C("gather", T((3, 5)), T((2, 7), "class", "int64", grad=False), dim=1),
     C("gather", T((5, 2, 3)), T((4, 2, 2), "class", "int64", grad=False), dim=0),
+    # scatter: one position per lane, since torch's gradient of an overwritten src element
+    # (g at its position) is not the derivative; the reductions take repeats
+    C("scatter", T((5, 3)), T((1, 3), "class", "int64", grad=False), T((1, 3)), dim=0),
+    C("scatter_value", T((3, 5)), T((3, 1), "class", "int64", grad=False), dim=1, value=2.0),
+    C("scatter_add", T((5, 3)), T((4, 2), "class", "int64", grad=False), T((4, 2)), dim=0),
+    *(
+        C(
+            "scatter_reduce",
+            T((5, 3)),
+            T((4, 3), "class", "int64", grad=False),
+            T((4, 3)),
+            dim=0,
+            reduce=r,
+            include_self=include,
+        )
+        for r in ("sum", "prod", "mean", "amax", "amin")
+        for include in (True, False)
+    ),
     C("index_select", T((5, 3)), T((6,), "class", "int64", grad=False), dim=0),
     C("index_select", T((2, 5, 2)), T((), "class", "int64", grad=False), dim=1),
     C("cumsum", T((3, 4)), dim=1),

@@ -749,6 +749,41 @@ CASES += [
     C("index_select", T((2, 5, 3)), T((), dtype=_POSITIONS, grad=False), dim=-2),
     C("index_select", T((5,)), T((0,), dtype=_POSITIONS, grad=False), dim=0),
 ]
+# scatter, scatter_add and scatter_reduce write into a self of 5 or more along dim (positions
+# in [1, 5), repeating); more in test_scatter_ops.py.
+_SCATTERED = T((3, 4), dtype=_POSITIONS, grad=False)
+CASES += [
+    C("scatter", T((6, 4)), _SCATTERED, T((3, 4)), dim=0),
+    C("scatter", T((2, 7, 3)), T((2, 4, 3), dtype=_POSITIONS, grad=False), T((2, 4, 3)), dim=-2),
+    C("scatter", T((3, 6)), T((2, 4), dtype=_POSITIONS, grad=False), T((3, 5), grad=False), dim=1),
+    C("scatter", T((6, 4), grad=False), _SCATTERED, T((3, 4), grad=False), dim=0, reduce="add"),
+    C("scatter", T((6,)), T((0,), dtype=_POSITIONS, grad=False), T((1,)), dim=0),
+    C("scatter_value", T((6, 4)), _SCATTERED, dim=0, value=2.5),
+    C("scatter_value", T((4, 6)), _SCATTERED, dim=1, value=-1),
+    C("scatter_add", T((6, 4)), _SCATTERED, T((3, 4)), dim=0),
+    C("scatter_add", T((3, 6)), T((2, 4), dtype=_POSITIONS, grad=False), T((2, 4)), dim=-1),
+    *(
+        C(
+            "scatter_reduce",
+            T((6, 4), TIES),
+            _SCATTERED,
+            T((3, 4), TIES),
+            dim=0,
+            reduce=r,
+            include_self=include,
+        )
+        for r in ("sum", "prod", "mean", "amax", "amin")
+        for include in (True, False)
+    ),
+    C(
+        "scatter_reduce",
+        T((3, 6)),
+        T((3, 2), dtype=_POSITIONS, grad=False),
+        T((3, 2)),
+        dim=1,
+        reduce="mean",
+    ),
+]
 for _op in ("cumsum", "cumprod"):
     CASES += [
         C(_op, T((3, 4)), dim=1),
@@ -1002,6 +1037,20 @@ TORCH: dict[str, Callable] = {
     ),
     "gather": lambda x, index, dim: torch.gather(x, dim, index),
     "index_select": lambda x, index, dim: torch.index_select(x, dim, index),
+    "scatter": lambda x, index, src, dim, reduce: (
+        torch.scatter(x, dim, index, src, reduce=reduce)
+        if reduce
+        else torch.scatter(x, dim, index, src)
+    ),
+    "scatter_value": lambda x, index, dim, value, reduce: (
+        torch.scatter(x, dim, index, value, reduce=reduce)
+        if reduce
+        else torch.scatter(x, dim, index, value)
+    ),
+    "scatter_add": lambda x, index, src, dim: torch.scatter_add(x, dim, index, src),
+    "scatter_reduce": lambda x, index, src, dim, reduce, include_self: torch.scatter_reduce(
+        x, dim, index, src, reduce, include_self=include_self
+    ),
     "cumsum": _cumulative(torch.cumsum),
     "cumprod": _cumulative(torch.cumprod),
     "all": lambda x, dim, keepdim: torch.all(x, dim=dim, keepdim=keepdim),
