@@ -394,8 +394,23 @@ def copy_(
     if not adopt_history:  # an in-place form that torch refuses there, the client refuses
         rules.check_no_internal_overlap(target.meta)
     rules.check_copy(target.meta, source.meta, source.requires_grad, grad_enabled)
-    target.data[...] = source.data.astype(target.data.dtype, copy=False)
+    _write(target, source.data)
     target.version.value += 1
+
+
+def _write(target: Tensor, values: np.ndarray) -> None:
+    """`values` into target's memory. Where target's elements share memory (an expanded view,
+    which only masked_fill_ and index_put_ write, as in torch), only the elements the op
+    changed are written, as torch's kernels write only those: an unchanged alias written
+    after a changed one would undo it."""
+    values = values.astype(target.data.dtype, copy=False)
+    if not rules.overlaps_itself(target.meta):
+        target.data[...] = values
+        return
+    old = target.data
+    values = np.broadcast_to(values, old.shape)
+    changed = ~((values == old) | ((values != values) & (old != old)))  # nan as nan is kept
+    old[changed] = values[changed]
 
 
 def _view_of_leaf(t: Tensor) -> bool:
@@ -430,7 +445,7 @@ def _adopt_history(target: Tensor, source: Tensor) -> None:
             saved["self"] = target.data.copy()
         _, _, meta, producer, _ = node.saved_versions[0]
         node.saved_versions[0] = (VersionCounter(), 0, meta, producer, None)
-    target.data[...] = source.data.astype(target.data.dtype, copy=False)
+    _write(target, source.data)
     target.version.value += 1
     if "result" in saved:
         saved["result"] = target.data

@@ -9,6 +9,8 @@ and views of leaves at the line."""
 
 from __future__ import annotations
 
+import warnings
+
 import gradrpc
 import pytest
 from clientkit import check_error_at_line, check_same, torch_error
@@ -347,3 +349,35 @@ def test_a_write_through_a_view_is_queued_under_the_user_s_op():
         names = [queued.name for queued in s._queue]
         assert "add_" in names and "copy_" in names
         assert not {"torch::autograd::CopySlices", "AsStridedBackward0"} & set(names)
+
+
+EXPANDED_WRITES = {
+    "masked_fill_ of one element": lambda T, e: e.masked_fill_(
+        T.tensor([[False, True, False, False], [False] * 4, [False] * 4]), 7.0
+    ),
+    "masked_fill_ of a column": lambda T, e: e.masked_fill_(
+        T.tensor([[False, False, True, False]] * 3), -1.0
+    ),
+    "index_put_ of one element": lambda T, e: e.index_put_(
+        (T.tensor([1]), T.tensor([2])), T.tensor(9.0)
+    ),
+    "index assignment of a row": lambda T, e: e.__setitem__(T.tensor([0]), 3.0),
+    "index assignment of nan": lambda T, e: e.__setitem__((0, 3), float("nan")),
+}
+
+
+@pytest.mark.parametrize("name", EXPANDED_WRITES)
+def test_writes_into_an_expanded_tensor_reach_every_alias(name):
+    """masked_fill_ and index_put_ may write an expanded tensor, whose rows share memory:
+    what they write shows in every row and in the tensor expanded, as torch's kernels write
+    only the elements they change (an unchanged alias written later would undo it)."""
+
+    def scenario(T):
+        base = T.tensor([[0.5, 1.5, 2.5, 3.5]])
+        expanded = base.expand(3, 4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's deprecation of masked_fill_ there
+            EXPANDED_WRITES[name](T, expanded)
+        return base, expanded
+
+    check_same(scenario)
