@@ -3391,6 +3391,7 @@ def _softmax_infer(name: str):
 for _name, _gfn, _doc in (
     ("softmax", "SoftmaxBackward0", "e^x / Σ e^x"),
     ("log_softmax", "LogSoftmaxBackward0", "x - ln Σ e^x"),
+    ("_safe_softmax", "SafeSoftmaxBackward0", "e^x / Σ e^x, 0 in the rows that are all -inf,"),
 ):
     _register(
         OpSpec(

@@ -81,6 +81,7 @@ from .modules import (
 )
 from .parameter import Parameter
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .transformer import MultiheadAttention, NonDynamicallyQuantizableLinear
 
 __all__ = [
     "CELU",
@@ -136,7 +137,9 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
+    "NonDynamicallyQuantizableLinear",
     "PReLU",
     "Parameter",
     "ParameterDict",
