@@ -17,7 +17,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, graph_of, no_rpc
+from clientkit import assert_trains_alike, check_error_at_line, graph_of, no_rpc, train_alike
 
 TOLERANCE = {"float32": {"rtol": 2e-5, "atol": 2e-6}, "float64": {"rtol": 1e-10, "atol": 1e-12}}
 
@@ -575,3 +575,384 @@ def test_mismatched_masks_warn_as_torch(session):
             "Support for mismatched key_padding_mask and attn_mask is deprecated. "
             "Use same type for both instead."
         ], (T, messages)
+
+
+# ---------------------------------------------------------------- Transformer layers
+
+D_MODEL, FEEDFORWARD = 8, 16
+
+
+def _silu(T):
+    return T.nn.functional.silu
+
+
+# (constructor keyword arguments; activation given as a builder of T; forward keyword
+# arguments: "causal" masks, "padding" key padding masks)
+LAYER_CASES = {
+    "defaults": ({}, {}),
+    "norm_first gelu": ({"norm_first": True, "activation": "gelu"}, {}),
+    "batch_first no bias": ({"batch_first": True, "bias": False}, {}),
+    "callable activation eps": ({"activation": _silu, "layer_norm_eps": 1e-3}, {}),
+    # a Module activation: the decoder's copies of the layer use relu, as torch's (its
+    # TransformerDecoderLayer.__setstate__ gives a state without `activation` relu)
+    "module activation": ({"activation": lambda T: T.nn.GELU(approximate="tanh")}, {}),
+    "causal": ({}, {"mask": "causal"}),
+    "causal hint": ({"batch_first": True}, {"mask": "causal", "is_causal": True}),
+    "padding": ({"norm_first": True}, {"padding": True}),
+    "causal and padding": ({"batch_first": True}, {"mask": "causal", "padding": True}),
+}
+
+
+def _layer_kwargs(T, kwargs: dict, dtype: str) -> dict:
+    given = {"dropout": 0.0, "dtype": getattr(T, dtype), **kwargs}
+    if callable(given.get("activation")):
+        given["activation"] = given["activation"](T)
+    return given
+
+
+def _sequence(T, length: int, batch_first: bool, unbatched: bool, dtype: str, seed: int):
+    shape = (length, D_MODEL) if unbatched else (length, BATCH, D_MODEL)
+    if batch_first and not unbatched:
+        shape = (BATCH, length, D_MODEL)
+    return T.tensor(_random(shape, dtype, seed), requires_grad=True)
+
+
+def _padding(T, unbatched: bool, length: int):
+    padded = np.zeros((BATCH, length), bool)
+    padded[0, -2:] = True
+    padded[2, -1] = True
+    return T.tensor(padded[1] if unbatched else padded)
+
+
+_nothing = contextlib.nullcontext
+
+
+@contextlib.contextmanager
+def _recorded_warnings(T):
+    """The messages of the warnings the block gives (a list, filled on exit)."""
+    messages = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield messages
+    messages.extend(str(w.message) for w in caught)
+
+
+def _check_alike(results: dict, dtype: str) -> None:
+    (t_output, t_grads), (g_output, g_grads) = results[torch], results[gradrpc]
+    assert g_output.grad_fn.name() == t_output.grad_fn.name()
+    _compare([t_output], [g_output], dtype, "output")
+    _compare(t_grads, g_grads, dtype, "gradients")
+
+
+def _backward(T, model, output, leaves, dtype):
+    (output * T.tensor(_random(tuple(output.shape), dtype, 5))).sum().backward()
+    return output, [p.grad for p in model.parameters()] + [x.grad for x in leaves]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("unbatched", [False, True], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("case", LAYER_CASES.values(), ids=LAYER_CASES.keys())
+def test_encoder_matches_torch(session, case, unbatched, dtype):
+    """A two-layer TransformerEncoder with a final LayerNorm (each layer a copy of the one
+    given, as torch's), torch's weights loaded."""
+    kwargs, forward_kwargs = case
+    batch_first = kwargs.get("batch_first", False)
+    models = {}
+    for T in (torch, gradrpc):
+        layer = T.nn.TransformerEncoderLayer(
+            D_MODEL, HEADS, FEEDFORWARD, **_layer_kwargs(T, kwargs, dtype)
+        )
+        norm = T.nn.LayerNorm(D_MODEL, dtype=getattr(T, dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # enable_nested_tensor's, tested below
+            models[T] = T.nn.TransformerEncoder(layer, 2, norm)
+    models[gradrpc].load_state_dict(models[torch].state_dict())
+    results, messages = {}, {}
+    for T, model in models.items():
+        src = _sequence(T, SOURCE, batch_first, unbatched, dtype, 0)
+        given = {}
+        if forward_kwargs.get("mask") == "causal":
+            given["mask"] = T.nn.Transformer.generate_square_subsequent_mask(
+                SOURCE, dtype=getattr(T, dtype)
+            )
+        if forward_kwargs.get("padding"):
+            given["src_key_padding_mask"] = _padding(T, unbatched, SOURCE)
+        if "is_causal" in forward_kwargs:
+            given["is_causal"] = forward_kwargs["is_causal"]
+        with _recorded_warnings(T) as caught, no_rpc() if T is gradrpc else _nothing():
+            output = model(src, **given)
+        results[T] = _backward(T, model, output, [src], dtype)
+        messages[T] = caught
+    _check_alike(results, dtype)
+    assert messages[gradrpc] == messages[torch]  # a float causal mask with a bool padding one
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("unbatched", [False, True], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("case", LAYER_CASES.values(), ids=LAYER_CASES.keys())
+def test_decoder_matches_torch(session, case, unbatched, dtype):
+    """A two-layer TransformerDecoder with a final LayerNorm over a memory that requires
+    grad; masks for the target's self-attention and padding of the memory too."""
+    kwargs, forward_kwargs = case
+    batch_first = kwargs.get("batch_first", False)
+    models = {}
+    for T in (torch, gradrpc):
+        layer = T.nn.TransformerDecoderLayer(
+            D_MODEL, HEADS, FEEDFORWARD, **_layer_kwargs(T, kwargs, dtype)
+        )
+        models[T] = T.nn.TransformerDecoder(layer, 2, T.nn.LayerNorm(D_MODEL).to(getattr(T, dtype)))
+    models[gradrpc].load_state_dict(models[torch].state_dict())
+    results, messages = {}, {}
+    for T, model in models.items():
+        tgt = _sequence(T, TARGET, batch_first, unbatched, dtype, 0)
+        memory = _sequence(T, SOURCE, batch_first, unbatched, dtype, 1)
+        given = {}
+        if forward_kwargs.get("mask") == "causal":
+            given["tgt_mask"] = T.nn.Transformer.generate_square_subsequent_mask(
+                TARGET, dtype=getattr(T, dtype)
+            )
+        if forward_kwargs.get("padding"):
+            given["tgt_key_padding_mask"] = _padding(T, unbatched, TARGET)
+            given["memory_key_padding_mask"] = _padding(T, unbatched, SOURCE)
+        if "is_causal" in forward_kwargs:
+            given["tgt_is_causal"] = forward_kwargs["is_causal"]
+        with _recorded_warnings(T) as caught, no_rpc() if T is gradrpc else _nothing():
+            output = model(tgt, memory, **given)
+        results[T] = _backward(T, model, output, [tgt, memory], dtype)
+        messages[T] = caught
+    _check_alike(results, dtype)
+    assert messages[gradrpc] == messages[torch]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"batch_first": True, "norm_first": True, "activation": "gelu", "bias": False}],
+    ids=["defaults", "batch_first norm_first gelu no bias"],
+)
+def test_transformer_matches_torch(session, kwargs, dtype):
+    """nn.Transformer with torch's weights: a causal target mask and padding of the source
+    (for the encoder and as the memory's padding)."""
+    models = {}
+    for T in (torch, gradrpc):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            models[T] = T.nn.Transformer(
+                D_MODEL, HEADS, 2, 2, FEEDFORWARD, 0.0, dtype=getattr(T, dtype), **kwargs
+            )
+    assert list(models[gradrpc].state_dict()) == list(models[torch].state_dict())
+    models[gradrpc].load_state_dict(models[torch].state_dict())
+    batch_first = kwargs.get("batch_first", False)
+    results = {}
+    for T, model in models.items():
+        src = _sequence(T, SOURCE, batch_first, False, dtype, 0)
+        tgt = _sequence(T, TARGET, batch_first, False, dtype, 1)
+        padding = _padding(T, False, SOURCE)
+        tgt_mask = model.generate_square_subsequent_mask(TARGET, dtype=getattr(T, dtype))
+        with no_rpc() if T is gradrpc else contextlib.nullcontext():
+            output = model(
+                src,
+                tgt,
+                tgt_mask=tgt_mask,
+                src_key_padding_mask=padding,
+                memory_key_padding_mask=padding,
+                tgt_is_causal=True,
+            )
+        results[T] = _backward(T, model, output, [src, tgt], dtype)
+    _check_alike(results, dtype)
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors is in prototype stage")
+def test_transformer_eval_without_grad_matches_torch(session):
+    """In eval without grad torch runs fused kernels (and, for a batch_first encoder with a
+    padding mask, nested tensors, which leave the padded positions 0): gradrpc's values
+    agree wherever a position is not padding."""
+    models = {}
+    for T in (torch, gradrpc):
+        layer = T.nn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, batch_first=True)
+        models[T] = T.nn.TransformerEncoder(layer, 2).eval()
+    models[gradrpc].load_state_dict(models[torch].state_dict())
+    x = _random((BATCH, SOURCE, D_MODEL), "float32", 0)
+    padded = np.zeros((BATCH, SOURCE), bool)
+    padded[0, -2:] = True
+    results = {}
+    for T, model in models.items():
+        with T.no_grad():
+            plain = model(T.tensor(x))
+            masked = model(T.tensor(x), src_key_padding_mask=T.tensor(padded))
+        results[T] = plain, masked
+    _compare([results[torch][0]], [results[gradrpc][0]], "float32", "eval")
+    t_masked, g_masked = results[torch][1].numpy(), _read(results[gradrpc][1])[0]
+    assert (t_masked[0, -2:] == 0).all() and (g_masked[0, -2:] != 0).all()
+    np.testing.assert_allclose(g_masked[~padded], t_masked[~padded], **TOLERANCE["float32"])
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+def test_layers_are_copies_with_the_same_initial_values(session):
+    """TransformerEncoder's layers are copies of the layer given (torch's deepcopy): the same
+    values, independent parameters; Transformer re-draws every matrix by xavier_uniform_."""
+    layer = gradrpc.nn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, batch_first=True)
+    encoder = gradrpc.nn.TransformerEncoder(layer, 2)
+    first, second = (dict(encoder.layers[i].named_parameters()) for i in range(2))
+    original = dict(layer.named_parameters())
+    assert first.keys() == second.keys() == original.keys()
+    assert all(first[k] is not second[k] and first[k] is not original[k] for k in first)
+    values = _read(*first.values(), *second.values(), *layer.parameters())
+    n = len(first)
+    for a, b, c in zip(values[:n], values[n : 2 * n], values[2 * n :], strict=True):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+    with gradrpc.no_grad():
+        encoder.layers[0].linear1.weight.add_(1.0)
+    after = _read(encoder.layers[1].linear1.weight, layer.linear1.weight)
+    assert np.array_equal(after[0], after[1])
+
+    model = gradrpc.nn.Transformer(D_MODEL, HEADS, 1, 1, FEEDFORWARD)
+    for name, value in zip(
+        [k for k, _ in model.named_parameters()], _read(*model.parameters()), strict=True
+    ):
+        if value.ndim > 1:
+            bound = math.sqrt(6 / sum(value.shape))
+            assert np.abs(value).max() <= bound and np.abs(value).max() > 0.7 * bound, name
+
+
+@pytest.mark.parametrize("dtype", [None, "float64"])
+def test_generate_square_subsequent_mask_as_torch(session, dtype):
+    expected = torch.nn.Transformer.generate_square_subsequent_mask(
+        4, dtype=dtype and getattr(torch, dtype)
+    )
+    actual = gradrpc.nn.Transformer.generate_square_subsequent_mask(
+        4, dtype=dtype and getattr(gradrpc, dtype)
+    )
+    assert str(actual) == str(expected)
+
+
+TRANSFORMER_REPRS = [
+    lambda nn: nn.TransformerEncoderLayer(8, 2, 16),
+    lambda nn: nn.TransformerEncoderLayer(8, 2, 16, activation=nn.GELU(), bias=False),
+    lambda nn: nn.TransformerDecoderLayer(8, 2, 16, dropout=0.2, layer_norm_eps=1e-3),
+    lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2, nn.LayerNorm(8)),
+    lambda nn: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16), 2),
+    lambda nn: nn.Transformer(8, 2, 1, 2, 16),
+]
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+@pytest.mark.parametrize("build", TRANSFORMER_REPRS)
+def test_transformer_repr_as_torch(session, build):
+    assert repr(build(gradrpc.nn)) == repr(build(torch.nn))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda nn: nn.TransformerEncoderLayer(8, 2, 16),
+        lambda nn: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, norm_first=True),
+        lambda nn: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, bias=False),
+        lambda nn: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, activation=nn.SiLU()),
+        lambda nn: nn.TransformerEncoderLayer(8, 1, 16, batch_first=True),
+        lambda nn: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True),
+        lambda nn: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, activation="gelu"),
+    ],
+    ids=["batch_first", "norm_first", "bias", "activation", "odd heads", "none", "gelu"],
+)
+def test_nested_tensor_warning_as_torch(session, build):
+    """torch's TransformerEncoder warns when enable_nested_tensor cannot take effect, naming
+    why; gradrpc keeps the flag and the warning (it never uses nested tensors)."""
+    messages = {}
+    for T in (torch, gradrpc):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            encoder = T.nn.TransformerEncoder(build(T.nn), 2)
+        messages[T] = [str(w.message) for w in caught], encoder.use_nested_tensor
+    assert messages[gradrpc] == messages[torch]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gradrpc.nn.TransformerEncoder(build(gradrpc.nn), 2, enable_nested_tensor=False)
+
+
+TRANSFORMER_ERRORS = {
+    "activation name": lambda T: T.nn.TransformerEncoderLayer(8, 2, activation="tanh"),
+    "decoder activation name": lambda T: T.nn.TransformerDecoderLayer(8, 2, activation="elu"),
+    "batch sizes": lambda T: T.nn.Transformer(8, 2, 1, 1, 16)(_z(T, 5, 2, 8), _z(T, 4, 3, 8)),
+    "batch_first batch sizes": lambda T: T.nn.Transformer(8, 2, 1, 1, 16, batch_first=True)(
+        _z(T, 2, 5, 8), _z(T, 3, 4, 8)
+    ),
+    "d_model": lambda T: T.nn.Transformer(8, 2, 1, 1, 16)(_z(T, 5, 2, 8), _z(T, 4, 2, 6)),
+    "int64 padding mask": lambda T: T.nn.TransformerEncoderLayer(8, 2, 16)(
+        _z(T, 5, 2, 8), src_key_padding_mask=_z(T, 2, 5, dtype=T.int64)
+    ),
+    "int64 mask": lambda T: T.nn.TransformerEncoder(T.nn.TransformerEncoderLayer(8, 2, 16), 1)(
+        _z(T, 5, 2, 8), mask=_z(T, 5, 5, dtype=T.int64)
+    ),
+}
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+@pytest.mark.parametrize("call", TRANSFORMER_ERRORS.values(), ids=TRANSFORMER_ERRORS.keys())
+def test_transformer_errors_as_torch(session, call):
+    check_error_at_line(call)
+
+
+def _classifier(nn):
+    """Sequences classified by a two-layer batch_first encoder, mean-pooled, then a linear
+    head."""
+
+    class Classifier(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            layer = nn.TransformerEncoderLayer(
+                D_MODEL, HEADS, FEEDFORWARD, dropout=0.0, batch_first=True, norm_first=True
+            )
+            self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+            self.head = nn.Linear(D_MODEL, 2)
+
+        def forward(self, x):
+            return self.head(self.encoder(x).mean(dim=1))
+
+    return Classifier()
+
+
+def _sequence_to_sequence(nn):
+    """nn.Transformer mapping a source sequence to a target one under a causal mask."""
+
+    class Translator(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = nn.Transformer(
+                D_MODEL, HEADS, 1, 1, FEEDFORWARD, dropout=0.0, activation="gelu"
+            )
+
+        def forward(self, pair):
+            src, tgt = pair
+            mask = self.transformer.generate_square_subsequent_mask(tgt.shape[0])
+            return self.transformer(src, tgt, tgt_mask=mask, tgt_is_causal=True)
+
+    return Translator()
+
+
+def test_encoder_classifier_trains_as_torch(session):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, SOURCE, D_MODEL)).astype(np.float32)
+    labels = (x[:, :, 0].sum(axis=1) > 0).astype(np.int64)
+    runs = train_alike(
+        _classifier,
+        lambda T, parameters: T.optim.Adam(parameters, lr=0.01),
+        lambda T: T.nn.CrossEntropyLoss(),
+        lambda T: (T.tensor(x), T.tensor(labels)),
+    )
+    assert_trains_alike(runs, rtol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+def test_transformer_trains_as_torch(session):
+    rng = np.random.default_rng(1)
+    src = rng.standard_normal((SOURCE, 4, D_MODEL)).astype(np.float32)
+    tgt = rng.standard_normal((TARGET, 4, D_MODEL)).astype(np.float32)
+    runs = train_alike(
+        _sequence_to_sequence,
+        lambda T, parameters: T.optim.SGD(parameters, lr=0.05, momentum=0.9),
+        lambda T: T.nn.MSELoss(),
+        lambda T: ((T.tensor(src), T.tensor(tgt)), T.tensor(tgt[::-1].copy())),
+    )
+    assert_trains_alike(runs, rtol=1e-4)
