@@ -1788,6 +1788,18 @@ _op(
 )(lambda x, dim: _along(KN.log_softmax, dim, x))
 
 
+@_op(
+    "_safe_softmax",
+    lambda n, g: (_along(KN.softmax_backward, n.attrs["dim"], g, n.saved["result"]),),
+)
+def _safe_softmax(x, dim):
+    """softmax, with zeros where a row along `dim` is all -inf (torch's _safe_softmax: the
+    saved result's zeros give those rows no gradient)."""
+    out = _along(KN.softmax, dim, x)
+    rows = np.all(x == -np.inf, axis=dim % x.ndim if x.ndim else None, keepdims=True)
+    return np.where(rows, out.dtype.type(0), out)
+
+
 def _norm_rows(x: np.ndarray, normalized_shape: Sequence[int]) -> np.ndarray:
     """`x` as C-contiguous rows of the trailing `normalized_shape` elements."""
     return _c(x).reshape(prod(x.shape[: x.ndim - len(normalized_shape)]), prod(normalized_shape))

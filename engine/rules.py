@@ -3631,7 +3631,10 @@ def _softmax_infer(name: str):
         x = _require_tensor(name, operands[0], 0)
         dim = normalize_dim(attrs["dim"], x.ndim)
         if not is_float(x.dtype):
-            kernel = f"{name}_lastdim_kernel_impl" if dim >= x.ndim - 1 else f"{name}_kernel_impl"
+            kernel = name.removeprefix("_safe_")  # _safe_softmax runs softmax's kernels
+            kernel = (
+                f"{kernel}_lastdim_kernel_impl" if dim >= x.ndim - 1 else f"{kernel}_kernel_impl"
+            )
             raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
         return meta(x.shape, x.dtype)
 
@@ -3641,6 +3644,7 @@ def _softmax_infer(name: str):
 for _name, _gfn, _doc in (
     ("softmax", "SoftmaxBackward0", "e^x / Σ e^x"),
     ("log_softmax", "LogSoftmaxBackward0", "x - ln Σ e^x"),
+    ("_safe_softmax", "SafeSoftmaxBackward0", "e^x / Σ e^x, 0 in the rows that are all -inf,"),
 ):
     _register(
         OpSpec(

@@ -13,6 +13,8 @@ from ..dtypes import DTYPES, int64
 from ..grad_mode import is_grad_enabled, no_grad
 from ..splitting import _is_int, _sizes
 from ..tensor import _WARNED, Tensor, _number
+from .attention import multi_head_attention_forward as multi_head_attention_forward
+from .attention import scaled_dot_product_attention as scaled_dot_product_attention
 from .parameter import typename
 
 

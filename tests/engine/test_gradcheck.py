@@ -201,6 +201,7 @@ CASES += [
     C("softmax", T((3, 4)), dim=1),
     C("softmax", T((2, 3, 4)), dim=1),
     C("log_softmax", T((3, 4)), dim=0),
+    C("_safe_softmax", T((2, 3, 4)), dim=-1),
     C("log_softmax", T((2, 3, 4)), dim=-1),
     C("layer_norm", T((3, 4)), T((4,)), T((4,)), normalized_shape=(4,)),
     C("layer_norm", T((2, 2, 3)), T((2, 3)), T((2, 3)), normalized_shape=(2, 3), eps=0.1),

@@ -539,7 +539,7 @@ CASES += [
     C("addmm", T((5,)), T((3, 4), grad=False), T((4, 5), grad=False)),
     C("addmm", T((1, 1)), T((1, 3)), T((3, 1)), alpha=-1.5),
 ]
-for _op in ("softmax", "log_softmax"):
+for _op in ("softmax", "log_softmax", "_safe_softmax"):
     CASES += [
         C(_op, T((3, 4)), dim=1),
         C(_op, T((3, 4)), dim=0),
@@ -1112,6 +1112,7 @@ TORCH: dict[str, Callable] = {
     "addmm": torch.addmm,
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
+    "_safe_softmax": torch._safe_softmax,
     "layer_norm": lambda x, w, b, normalized_shape, eps=1e-5: F.layer_norm(
         x, normalized_shape, *(p if isinstance(p, torch.Tensor) else None for p in (w, b)), eps
     ),
