@@ -979,6 +979,55 @@ _op("sum", lambda n, g: (_expand_reduced(n, g),))(_sum_forward)
 _op("mean", _mean_vjp)(_mean_forward)
 
 
+def _prod_forward(x, dim, keepdim, dtype):
+    """np.prod over every dim or `dim`, in a float64 (int64) accumulator, then rounded."""
+    axis = None if dim is None or x.ndim == 0 else dim % x.ndim
+    accumulator = np.float64 if x.dtype.kind == "f" else np.int64
+    out = np.prod(x, axis=axis, dtype=accumulator, keepdims=keepdim and axis is not None)
+    return np.asarray(out).astype(x.dtype, copy=False)
+
+
+def _prod_of_others(g: np.ndarray, x: np.ndarray, dim: int) -> np.ndarray:
+    """torch's prod_safe_zeros_backward: g times, at each element, the product of the others
+    along `dim` (the exclusive running products from the start and from the end)."""
+    if x.shape[dim] == 1:
+        return np.broadcast_to(g, x.shape)
+    ones = np.ones((*x.shape[:dim], 1, *x.shape[dim + 1 :]), x.dtype)
+    head = np.concatenate([ones, np.delete(x, -1, axis=dim)], axis=dim)
+    tail = np.concatenate([ones, np.flip(np.delete(x, 0, axis=dim), dim)], axis=dim)
+    before = _accumulated(np.cumprod, head, dim)
+    after = np.flip(_accumulated(np.cumprod, tail, dim), dim)
+    return g * (before * after)
+
+
+def _prod_vjp(n, g):
+    """torch's prod_backward, in the result's dtype: g·result/self where self has no zero
+    (anywhere, along a dim); else the product of the others, all zeros for two or more
+    zeros in a full product."""
+    y = n.saved["result"]
+    x = n.saved["self"].astype(y.dtype, copy=False)
+    g = g.astype(y.dtype, copy=False)
+    dim = n.attrs["dim"]
+    if x.ndim == 0:
+        return (g,)
+    if dim is not None:
+        dim %= x.ndim
+        if not n.attrs["keepdim"]:
+            g, y = np.expand_dims(g, dim), np.expand_dims(y, dim)
+    zeros = np.count_nonzero(x == 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if zeros == 0:
+            return (g * (y / x),)
+        if dim is not None:
+            return (_prod_of_others(g, x, dim),)
+        if zeros > 1:
+            return (np.zeros_like(x),)
+        return (_prod_of_others(g.reshape(1), x.reshape(-1), 0).reshape(x.shape),)
+
+
+_op("prod", _prod_vjp)(_prod_forward)
+
+
 def _deviations(x: np.ndarray, dim) -> tuple[np.ndarray, tuple[int, ...], int]:
     """x - mean over the reduced axes, in float64; the axes and their element count N."""
     axes = tuple(_reduced_axes(x.ndim, dim))

@@ -2485,6 +2485,44 @@ for _name, _base, _doc in (("sum", "Sum", "The sum"), ("mean", "Mean", "The arit
     )
 
 
+def _prod_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """prod's result: self's shape less `dim` (size 1 with keepdim; every dim when absent), in
+    `dtype` (self is cast to it first) or self's, int64 for integer and bool inputs."""
+    _check_operands("prod", operands, 1)
+    x = _require_tensor("prod", operands[0], 0)
+    dim = attrs.get("dim")
+    dtype = attrs.get("dtype") or (x.dtype if is_float(x.dtype) else "int64")
+    if dtype not in DTYPES:
+        raise InvalidValue(f"unknown dtype '{dtype}'")
+    if dim is None:
+        return meta((), dtype)
+    dims = (normalize_dim(dim, x.ndim) % max(x.ndim, 1),) if x.ndim else ()
+    return meta(_keep_shape(x, dims, bool(attrs.get("keepdim"))), dtype)
+
+
+_register(
+    OpSpec(
+        "prod",
+        "torch.prod",
+        "The product of the elements, over all of them (ProdBackward0) or along `dim` "
+        "(ProdBackward1), accumulated in float64 (int64). The gradient is torch's "
+        "prod_backward: g·result/self without zeros; with zeros, the product of the others "
+        "(exclusive running products from both ends), so a lone zero gets it and the rest 0.",
+        ("self",),
+        (True,),
+        _prod_infer,
+        lambda operands, attrs: f"ProdBackward{int(attrs.get('dim') is not None)}",
+        _self_and_result,
+        (
+            Attr("dim", "int", "The dimension to reduce; all of them when absent.", None),
+            Attr("keepdim", "bool", "Keep `dim` with size 1.", False),
+            Attr("dtype", "string", "Cast self to this dtype first; the result's dtype.", ""),
+        ),
+        refuses_integer_grad=True,
+    )
+)
+
+
 def _variance_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 1)

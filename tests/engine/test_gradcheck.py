@@ -161,6 +161,9 @@ CASES += [
     C("index_select", T((2, 5, 2)), T((), "class", "int64", grad=False), dim=1),
     C("cumsum", T((3, 4)), dim=1),
     C("cumsum", T((2, 3, 4)), dim=0),
+    C("prod", T((3, 4))),
+    C("prod", T((2, 3, 4)), dim=1),
+    C("prod", T((3, 4)), dim=0, keepdim=True),
     C("cumprod", T((3, 4)), dim=1),
     C("cumprod", T((2, 3, 4)), dim=-2),
 ]

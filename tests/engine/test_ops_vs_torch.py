@@ -784,6 +784,18 @@ CASES += [
         reduce="mean",
     ),
 ]
+CASES += [  # prod: full (ProdBackward0) and along a dim (ProdBackward1)
+    C("prod", T((3, 4))),
+    C("prod", T(())),
+    C("prod", T((2, 3, 4)), dim=1),
+    C("prod", T((2, 3, 4)), dim=-1, keepdim=True),
+    C("prod", T(()), dim=0),
+    C("prod", T((0, 3)), dim=0),
+    C("prod", T((0, 3))),
+    C("prod", T((3, 4)), dtype="float64"),
+    C("prod", T((3, 4)), dim=0, dtype="float64"),
+    C("prod", T((3, 4), dtype="int64", grad=False), dim=1, dtype="float32"),
+]
 for _op in ("cumsum", "cumprod"):
     CASES += [
         C(_op, T((3, 4)), dim=1),
@@ -1050,6 +1062,11 @@ TORCH: dict[str, Callable] = {
     "scatter_add": lambda x, index, src, dim: torch.scatter_add(x, dim, index, src),
     "scatter_reduce": lambda x, index, src, dim, reduce, include_self: torch.scatter_reduce(
         x, dim, index, src, reduce, include_self=include_self
+    ),
+    "prod": lambda x, dim, keepdim, dtype: (
+        torch.prod(x, dtype=getattr(torch, dtype) if dtype else None)
+        if dim is None
+        else torch.prod(x, dim, keepdim, dtype=getattr(torch, dtype) if dtype else None)
     ),
     "cumsum": _cumulative(torch.cumsum),
     "cumprod": _cumulative(torch.cumprod),
@@ -1711,6 +1728,7 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("topk_indices", T(SPECIAL.shape), k=4),
         C("topk_indices", T(SPECIAL.shape), k=4, largest=False),
         *(C(op, T(SPECIAL.shape), dim=0) for op in ("cumsum", "cumprod")),  # two zeros, ±0
+        C("prod", T(SPECIAL.shape), dim=0),  # two zeros: every gradient 0 or nan
         C("logsumexp", T(SPECIAL.shape), dim=[0]),
         *(
             C(op, T(SPECIAL.shape))
@@ -2297,6 +2315,9 @@ _SORTING_ERRORS = [  # (op, self's shape, dtype, attrs, requires grad)
     ("cumsum", (3, 4), "bool", {"dim": 0, "dtype": "bool"}, False),
     ("cumprod", (3, 4), "float32", {"dim": 0, "dtype": "bool"}, False),
     ("cumsum", (3, 4), "float32", {"dim": 0, "dtype": "int64"}, True),
+    ("prod", (3, 4), "float32", {"dim": 2}, False),
+    ("prod", (3, 4), "float32", {"dtype": "int64"}, True),
+    ("prod", (3, 4), "float32", {"dim": 0, "dtype": "bool"}, True),
     ("cumprod", (3, 4), "float64", {"dim": 1, "dtype": "int64"}, True),
 ]
 
