@@ -23,7 +23,15 @@ from .printing import get_printoptions, set_printoptions
 from .scattering import bind_index_put, bind_scatter_add, bind_scatter_reduce, scatter_function
 from .serialization import load, save
 from .session import Session, default_session
-from .tensor import Tensor, _apply, _arguments, _number, _sort_arguments, alpha_attrs
+from .tensor import (
+    Tensor,
+    _apply,
+    _arguments,
+    _number,
+    _sort_arguments,
+    alpha_attrs,
+    repeated_positions,
+)
 
 float = float32
 double = float64
@@ -316,6 +324,39 @@ cumprod = _on_input(
     """torch.cumprod(input, dim, *, dtype=None): input.cumprod(dim, dtype=dtype).""",
     lambda t, *bound: t._cumulative("cumprod", *bound),
 )
+prod = _on_input(
+    "prod",
+    """torch.prod(input, *, dtype=None) or torch.prod(input, dim, keepdim=False, *,
+    dtype=None): input.prod(...).""",
+    Tensor._prod,
+)
+narrow = _on_input(
+    "narrow",
+    """torch.narrow(input, dim, start, length): input.narrow(dim, start, length).""",
+    Tensor._narrow,
+)
+movedim = _on_input(
+    "movedim",
+    """torch.movedim(input, source, destination): input.movedim(source, destination).""",
+    lambda t, *bound: t._movedim("movedim", *bound),
+)
+moveaxis = _on_input(
+    "moveaxis",
+    """torch.moveaxis(input, source, destination): input.moveaxis(source, destination).""",
+    lambda t, *bound: t._movedim("moveaxis", *bound),
+)
+
+
+def repeat_interleave(input, *args, **kwargs):
+    """torch.repeat_interleave(input, repeats, dim=None, *, output_size=None):
+    input.repeat_interleave(...); torch.repeat_interleave(repeats), a 1-d int64 tensor of
+    counts alone: each position i repeated repeats[i] times (int64)."""
+    _check_input("repeat_interleave", input)
+    if args or kwargs:
+        return input._repeat_interleave(args, kwargs, 2)
+    return repeated_positions(input)
+
+
 roll = _on_input(
     "roll",
     """torch.roll(input, shifts, dims=None): input.roll(shifts, dims).""",
@@ -446,6 +487,9 @@ mv = _method("mv")
 dot = _method("dot")
 t = _method("t")
 transpose = _method("transpose")
+swapaxes = _method("swapaxes")
+swapdims = _method("swapdims")
+tile = _method("tile")
 permute = _method("permute")
 reshape = _method("reshape")
 flatten = _method("flatten")
@@ -616,9 +660,12 @@ __all__ = [
     "min",
     "minimum",
     "mm",
+    "moveaxis",
+    "movedim",
     "mul",
     "multiply",
     "mv",
+    "narrow",
     "ne",
     "neg",
     "nn",
@@ -633,6 +680,7 @@ __all__ = [
     "permute",
     "pow",
     "prelu",
+    "prod",
     "rand",
     "rand_like",
     "randint",
@@ -641,6 +689,7 @@ __all__ = [
     "randperm",
     "reciprocal",
     "relu",
+    "repeat_interleave",
     "reshape",
     "return_types",
     "roll",
@@ -669,6 +718,8 @@ __all__ = [
     "sub",
     "subtract",
     "sum",
+    "swapaxes",
+    "swapdims",
     "t",
     "tan",
     "tanh",
@@ -676,6 +727,7 @@ __all__ = [
     "tensor_split",
     "threshold",
     "threshold_",
+    "tile",
     "topk",
     "transpose",
     "tril",

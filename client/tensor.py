@@ -1588,6 +1588,48 @@ class Tensor:
             "permute", [self], {"dims": _sizes(_sized("permute", dims, keyword, "dims"))}
         )
 
+    def movedim(self, *args, **kwargs) -> Tensor:
+        """self with the dims `source` (an int or a sequence) moved to `destination`, the
+        others in their order (PermuteBackward0; a 0-d tensor's alias, AliasBackward0)."""
+        return self._movedim("movedim", args, kwargs, first=1)
+
+    def moveaxis(self, *args, **kwargs) -> Tensor:
+        """movedim."""
+        return self._movedim("moveaxis", args, kwargs, first=1)
+
+    def _movedim(self, name: str, args: tuple, kwargs: dict, first: int) -> Tensor:
+        if len(args) + len(kwargs) != 2 or kwargs.keys() - {"source", "destination"}:
+            raise TypeError(_movedim_overloads(name, self, args, kwargs, first))
+        params = (("source", "int list"), ("destination", "int list"))
+        source, destination = _arguments(name, args, kwargs, params, first, required=2)
+        if len(source) != len(destination):
+            raise RuntimeError(
+                "movedim: Invalid source or destination dims: source "
+                f"({list(source)} dims) should contain the same number of dims as destination "
+                f"({list(destination)} dims)"
+            )
+        moved = {}
+        for given, kind in ((source, "source"), (destination, "destination")):
+            dims = [rules.normalize_dim(d, self.ndim) for d in given]
+            if len(set(dims)) != len(dims):
+                raise RuntimeError(f"movedim: repeated dim in `{kind}` ({list(given)})")
+            moved[kind] = dims
+        if self.ndim == 0:
+            return self._call("alias", [self])
+        order = [None] * self.ndim
+        for s, d in zip(moved["source"], moved["destination"], strict=True):
+            order[d] = s
+        rest = iter(d for d in range(self.ndim) if d not in moved["source"])
+        return self.permute([next(rest) if d is None else d for d in order])
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """transpose(axis0, axis1) (TransposeBackward0)."""
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        """transpose(dim0, dim1) (TransposeBackward0)."""
+        return self.transpose(dim0, dim1)
+
     def view(self, *shape, **keyword) -> Tensor:
         return self._call("view", [self], {"shape": _sizes(_sized("view", shape, keyword, "size"))})
 
@@ -1652,6 +1694,46 @@ class Tensor:
             )
         shape = self._meta.shape
         return self.view((*shape[:dim], *sizes, *shape[dim + 1 :]))
+
+    def narrow(self, *args, **kwargs) -> Tensor:
+        """The `length` elements from `start` (negative: from the end; a 0-d integer tensor
+        is read) along `dim`: a view (SliceBackward0), with torch's checks."""
+        return self._narrow(args, kwargs, first=1)
+
+    def _narrow(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        if len(args) + len(kwargs) < 3:
+            signatures = [f"int dim, {kind} start, int length" for kind in ("Tensor", "int")]
+            raise TypeError(_overloads_error("narrow", self, args, kwargs, first, signatures))
+        start = args[1] if len(args) > 1 else kwargs.get("start")
+        if isinstance(start, Tensor):
+            if start.ndim != 0 or start.is_floating_point() or start.dtype == dtypes.bool_:
+                raise RuntimeError("start must be an 0-dim integral Tensor.")
+            start = start.item()
+            if len(args) > 1:
+                args = (args[0], start, *args[2:])
+            else:
+                kwargs = {**kwargs, "start": start}
+        elif start is not None and not _is_int(start):
+            raise TypeError(_narrow_overloads(self, args, kwargs, first))
+        params = (("dim", "int"), ("start", "int"), ("length", "int"))
+        dim, start, length = _arguments("narrow", args, dict(kwargs), params, first, required=3)
+        if self.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        size = self._meta.shape[rules.normalize_dim(dim, self.ndim)]
+        if not -size <= start <= size:
+            raise IndexError(
+                f"start out of range (expected to be in range of [{-size}, {size}], but got "
+                f"{start})"
+            )
+        start += size if start < 0 else 0
+        if start > size - length:
+            raise RuntimeError(
+                f"start ({start}) + length ({length}) exceeds dimension size ({size})."
+            )
+        attrs = {"dim": dim, "start": start, "end": start + length, "step": 1}
+        return self._call("slice", [self], attrs)
 
     def clone(self) -> Tensor:
         return self._call("clone", [self])
@@ -1744,6 +1826,30 @@ class Tensor:
 
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         return self._call("mean", [self], {"dim": dim, "keepdim": keepdim})
+
+    def prod(self, *args, **kwargs) -> Tensor:
+        """x.prod(*, dtype=None): the product of every element (ProdBackward0);
+        x.prod(dim, keepdim=False, *, dtype=None): along `dim` (ProdBackward1). In `dtype`
+        if given, else self's (int64 for integers and bools)."""
+        return self._prod(args, kwargs, first=1)
+
+    def _prod(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        dim = int_argument(args[0] if args else kwargs.get("dim"))
+        dtype = kwargs.get("dtype")
+        if args or "dim" in kwargs:
+            if dim is None:
+                raise TypeError(_prod_overloads(self, args, kwargs, first))
+            args, kwargs = (
+                ((dim, *args[1:]), dict(kwargs)) if args else (args, {**kwargs, "dim": dim})
+            )
+            params = (("dim", "int"), ("keepdim", "bool"), ("dtype", "dtype?"))
+            _, keepdim, dtype = _arguments("prod", args, dict(kwargs), params, first, 1, 2)
+            attrs = {"dim": dim, "keepdim": keepdim}
+        elif kwargs.keys() <= {"dtype"} and (dtype is None or isinstance(dtype, dtypes.dtype)):
+            attrs = {}
+        else:
+            raise TypeError(_prod_overloads(self, args, kwargs, first))
+        return self._call("prod", [self], {**attrs, "dtype": dtype.name if dtype else ""})
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
         """Σ (x - mean)² / (N - correction), correction 1 unless `unbiased` is False."""
@@ -1958,6 +2064,48 @@ class Tensor:
         padded with leading 1s (RepeatBackward0; the gradient sums the tiles)."""
         repeats = _int_list_varargs("repeat", "repeats", repeats, kwargs)
         return self._call("repeat", [self], {"repeats": repeats})
+
+    def tile(self, *dims, **kwargs) -> Tensor:
+        """repeat(dims), `dims` padded with leading 1s to self's rank (RepeatBackward0)."""
+        dims = _int_list_varargs("tile", "dims", dims, kwargs)
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+    def repeat_interleave(self, *args, **kwargs) -> Tensor:
+        """Each element (of the flattened tensor, or each slice along `dim`) `repeats` times
+        in a row: an int as torch's unsqueeze, expand, clone, view (ViewBackward0); a 1-d
+        int64 tensor of counts (one per slice, or one for all), read in one round trip, as
+        torch's index_select (IndexSelectBackward0)."""
+        return self._repeat_interleave(args, kwargs, first=1)
+
+    def _repeat_interleave(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        repeats = args[0] if args else kwargs.get("repeats")
+        if not isinstance(repeats, Tensor) and not _is_int(repeats):
+            raise TypeError(_repeat_interleave_overloads(self, args, kwargs, first))
+        kind = "Tensor" if isinstance(repeats, Tensor) else "int"
+        params = (("repeats", kind), ("dim", "int?"), ("output_size", "int?"))
+        repeats, dim, output_size = _arguments(
+            "repeat_interleave", args, dict(kwargs), params, first, required=1, positional=2
+        )
+        source = self.flatten() if dim is None else self
+        dim = rules.normalize_dim(0 if dim is None else dim, source.ndim)
+        size = source._meta.shape[dim] if source.ndim else 1
+        if kind == "int":
+            if repeats < 0:
+                raise RuntimeError("Repeats must be non-negative")
+            total = size * repeats
+        else:
+            counts = repeat_counts(repeats, size, dim)
+            total = int(counts.sum())
+        if output_size is not None and output_size != total:
+            raise RuntimeError(
+                f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}"
+            )
+        if kind != "int":
+            index = self._session.tensor(np.repeat(np.arange(size), counts))
+            return source.index_select(dim, index)
+        shape = list(source._meta.shape)
+        widened = source.unsqueeze(dim + 1).expand([*shape[: dim + 1], repeats, *shape[dim + 1 :]])
+        return widened.clone().flatten(dim, dim + 1)
 
     def flip(self, *dims, **kwargs) -> Tensor:
         """self reversed along `dims`, ints or one sequence (FlipBackward0)."""
@@ -2419,6 +2567,100 @@ def got_arguments(args: tuple, kwargs: dict) -> str:
         [type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
     )
     return got + ", " if kwargs and not args else got
+
+
+def repeat_counts(repeats: Tensor, size: int, dim: int) -> np.ndarray:
+    """repeat_interleave's tensor of counts, read, with torch's checks: 0-d or 1-d int64,
+    none negative, one per slice along `dim` (or one for all of them)."""
+    if repeats.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if repeats.is_floating_point():
+        kind = rules.TORCH_TYPE_NAME[repeats._meta.dtype]
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{kind}'")
+    if repeats.numel() not in (1, size):
+        raise RuntimeError(
+            "repeats must have the same size as input along dim, but got repeats.size(0) = "
+            f"{repeats.numel()} and input.size({dim}) = {size}"
+        )
+    counts = np.broadcast_to(np.asarray(repeats.numpy(), np.int64).reshape(-1), (size,))
+    if (counts < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    return counts
+
+
+def repeated_positions(repeats: Tensor) -> Tensor:
+    """torch.repeat_interleave(repeats): each position i of a 1-d tensor of counts,
+    repeats[i] times (int64)."""
+    if repeats.ndim != 1:
+        raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+    counts = repeat_counts(repeats, repeats.numel(), 0)
+    return repeats._session.tensor(np.repeat(np.arange(counts.size), counts))
+
+
+def _overloads_error(name: str, input: Tensor, args: tuple, kwargs: dict, first: int, signatures):
+    """torch's error for arguments that match none of `name`'s overloads (`signatures`,
+    each without the input), of the method or (`first` 2) the torch.<name> function."""
+    function = first == 2
+    given = got_arguments((input, *args) if function else args, kwargs)
+    prefix = "Tensor input, " if function else ""
+    listed = "".join(f" * ({prefix}{signature})\n" for signature in signatures)
+    return (
+        f"{name}() received an invalid combination of arguments - got ({given}), but expected "
+        f"one of:\n{listed}"
+    )
+
+
+def _movedim_overloads(name: str, input: Tensor, args: tuple, kwargs: dict, first: int) -> str:
+    signatures = ("int source, int destination", "tuple of ints source, tuple of ints destination")
+    return _overloads_error(name, input, args, kwargs, first, signatures)
+
+
+def _repeat_interleave_overloads(input: Tensor, args: tuple, kwargs: dict, first: int) -> str:
+    signatures = [
+        f"{kind} repeats, int dim = None, *, int output_size = None" for kind in ("Tensor", "int")
+    ]
+    return _overloads_error("repeat_interleave", input, args, kwargs, first, signatures)
+
+
+def _narrow_overloads(input: Tensor, args: tuple, kwargs: dict, first: int) -> str:
+    """torch's error for a start neither an int nor a tensor, each argument marked by its
+    overload's parser as torch's (positional arguments only; keywords as positions)."""
+    function = first == 2
+    given = [*((input,) if function else ()), *args]
+    lines = []
+    for start_kind in ("Tensor", "int"):
+        marks = [type(a).__name__ for a in given]
+        for position, kind in enumerate(("int", start_kind, "int"), start=len(given) - len(args)):
+            if position < len(given):
+                value = given[position]
+                fits = isinstance(value, Tensor) if kind == "Tensor" else _is_int(value)
+                marks[position] = marks[position] if fits else f"!{marks[position]}!"
+        for key, value in kwargs.items():
+            fits = _is_int(value) or (key == "start" and start_kind == "Tensor")
+            mark = f"{key}={type(value).__name__}"
+            marks.append(mark if fits else f"!{mark}!")
+        prefix = "Tensor input, " if function else ""
+        lines.append(
+            f" * ({prefix}int dim, {start_kind} start, int length)\n      didn't match because "
+            f"some of the arguments have invalid types: ({', '.join(marks)})\n"
+        )
+    return (
+        f"narrow() received an invalid combination of arguments - got "
+        f"({got_arguments(tuple(given), kwargs)}), but expected one of:\n{''.join(lines)}"
+    )
+
+
+def _prod_overloads(input: Tensor, args: tuple, kwargs: dict, first: int) -> str:
+    """torch's error for prod() arguments that match neither of its overloads, the method's
+    or (`first` 2) the torch.prod function's."""
+    function = first == 2
+    given = got_arguments((input, *args) if function else args, kwargs)
+    prefix, out = ("Tensor input, ", ", Tensor out = None") if function else ("", "")
+    return (
+        f"prod() received an invalid combination of arguments - got ({given}), but expected "
+        f"one of:\n * ({prefix}*, torch.dtype dtype = None)\n"
+        f" * ({prefix}int dim, bool keepdim = False, *, torch.dtype dtype = None{out})\n"
+    )
 
 
 def _extreme_overloads(name: str, args: tuple, kwargs: dict) -> str:
