@@ -41,14 +41,21 @@ def _random(shape, dtype: str, seed: int) -> np.ndarray:
 
 
 def _compare(theirs, ours, dtype: str, where: str) -> None:
-    """torch's tensors (None allowed) against gradrpc's, read in one round trip."""
+    """torch's tensors (None allowed) against gradrpc's, read in one round trip. The absolute
+    tolerance grows with each tensor's largest element: an element that nearly cancels
+    carries the rounding of its larger neighbours (the weights are torch's global RNG's, so
+    which elements do depends on the order tests run in)."""
     assert [t is None for t in theirs] == [o is None for o in ours], where
     present = [(t, o) for t, o in zip(theirs, ours, strict=True) if t is not None]
     values = _read(*(o for _, o in present))
+    rtol, atol = TOLERANCE[dtype]["rtol"], TOLERANCE[dtype]["atol"]
     for i, ((expected, _), actual) in enumerate(zip(present, values, strict=True)):
         expected = expected.detach().numpy()
         assert actual.dtype == expected.dtype and actual.shape == expected.shape, (where, i)
-        np.testing.assert_allclose(actual, expected, **TOLERANCE[dtype], err_msg=f"{where}[{i}]")
+        scale = float(np.nanmax(np.abs(expected), initial=0.0))
+        np.testing.assert_allclose(
+            actual, expected, rtol=rtol, atol=atol + rtol * scale, err_msg=f"{where}[{i}]"
+        )
 
 
 def _composed_graph(node):
