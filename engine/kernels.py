@@ -966,9 +966,10 @@ def div_backward_other(g, a, b):
 
 @elementwise(4)
 def atan2_backward(g, c, a, b):
-    """g c / (a² + b²), as torch orders it: (g c) (1 / (a a + b b)); ∂atan2(a, b)/∂a g with
-    c = b, ∂/∂b g with c = -a"""
-    return (g * c) * (1 / (a * a + b * b))
+    """g c / (a² + b²), as torch orders it: (g c) (1 / (a a + b b)), the reciprocal 0 where
+    a a + b b is 0; ∂atan2(a, b)/∂a g with c = b, ∂/∂b g with c = -a"""
+    squares = a * a + b * b
+    return (g * c) * (squares * 0 if squares == 0 else 1 / squares)
 
 
 @elementwise(3)

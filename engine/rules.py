@@ -672,7 +672,7 @@ _register(
         "torch.atan2",
         "Elementwise the angle of the point (other, self), in (-π, π], broadcasting; integers "
         "and bools give float32. The gradient: g other / (self² + other²) for self, "
-        "-g self / (self² + other²) for other.",
+        "-g self / (self² + other²) for other (0 where self² + other² is 0).",
         ("self", "other"),
         (True, True),
         _angle_infer("atan2"),
