@@ -437,6 +437,18 @@ def xlogy(input, other) -> Tensor:
     return _tensor_or_number_pair("xlogy", input, other)
 
 
+def addcmul(input, *args, **kwargs) -> Tensor:
+    """input + value tensor1 tensor2."""
+    _check_input("addcmul", input)
+    return input._pointwise("addcmul", args, kwargs, first=2)
+
+
+def addcdiv(input, *args, **kwargs) -> Tensor:
+    """input + value tensor1 / tensor2."""
+    _check_input("addcdiv", input)
+    return input._pointwise("addcdiv", args, kwargs, first=2)
+
+
 def lerp(input, end, weight) -> Tensor:
     """input + weight (end - input), weight a number or a tensor."""
     weight_fits = isinstance(weight, Tensor) or _number(weight) is not None
@@ -573,6 +585,8 @@ __all__ = [
     "acos",
     "acosh",
     "add",
+    "addcdiv",
+    "addcmul",
     "addmm",
     "all",
     "allclose",

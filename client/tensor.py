@@ -1892,6 +1892,36 @@ class Tensor:
         grad = any(isinstance(t, Tensor) and t._requires_grad for t in (end, weight))
         return self._in_place_of("lerp_", lambda: self.lerp(end, weight), grad)
 
+    def _pointwise(self, name: str, args: tuple, kwargs: dict, first: int = 1) -> Tensor:
+        """addcmul or addcdiv(tensor1, tensor2, *, value=1), bound as torch's parser does."""
+        if len(args) + len(kwargs.keys() & {"tensor1", "tensor2"}) < 2:
+            kinds = ", ".join(type(a).__name__ for a in args)
+            raise TypeError(
+                f"{name}() received an invalid combination of arguments - got ({kinds}), but "
+                "expected (Tensor tensor1, Tensor tensor2, *, Number value = 1)"
+            )
+        params = (("tensor1", "Tensor"), ("tensor2", "Tensor"), ("value", "Number", 1))
+        tensor1, tensor2, value = _arguments(name, args, kwargs, params, first, 2, 2)
+        operands = [self, self._coerce(tensor1), self._coerce(tensor2)]
+        return self._call(name, operands, {"value": _number(value)})
+
+    def addcmul(self, *args, **kwargs) -> Tensor:
+        """self + value tensor1 tensor2 (AddcmulBackward0)."""
+        return self._pointwise("addcmul", args, kwargs)
+
+    def addcdiv(self, *args, **kwargs) -> Tensor:
+        """self + value tensor1 / tensor2 (AddcdivBackward0); integer tensor1 and tensor2 are
+        torch's error."""
+        return self._pointwise("addcdiv", args, kwargs)
+
+    def addcmul_(self, *args, **kwargs) -> Tensor:
+        grad = any(isinstance(a, Tensor) and a._requires_grad for a in (*args, *kwargs.values()))
+        return self._in_place_of("addcmul_", lambda: self.addcmul(*args, **kwargs), grad)
+
+    def addcdiv_(self, *args, **kwargs) -> Tensor:
+        grad = any(isinstance(a, Tensor) and a._requires_grad for a in (*args, *kwargs.values()))
+        return self._in_place_of("addcdiv_", lambda: self.addcdiv(*args, **kwargs), grad)
+
     def __mod__(self, other) -> Tensor:
         return self._reflected("remainder", other, lambda o: self._call("remainder", [self, o]))
 
@@ -2313,6 +2343,7 @@ _ARG_TYPES = {
     "bool": ("bool", lambda v: isinstance(v, bool | np.bool_)),
     "ints": ("tuple of ints", _is_ints),
     "Tensor": ("Tensor", lambda v: isinstance(v, Tensor)),
+    "Number": ("Number", lambda v: _number(v) is not None),
     "str": ("str", lambda v: isinstance(v, str)),
     "Tensors": ("tuple of Tensors", lambda v: isinstance(v, tuple | list)),
     "dtype": ("torch.dtype", lambda v: isinstance(v, dtypes.dtype)),

@@ -743,6 +743,18 @@ def lerp(a, b, w):
     return fma(w - _rounded_like(w, 1.0), b - a, b)
 
 
+@elementwise(4, _WITH_INTS)
+def addcmul(x, a, b, value):
+    """x + value a b, as torch's loop orders it: (value a) b + x"""
+    return x + value * a * b
+
+
+@elementwise(4)
+def addcdiv(x, a, b, value):
+    """x + value a / b, as torch's loop orders it: (value a) / b + x"""
+    return x + value * a / b
+
+
 @elementwise(1)
 def reciprocal(a):
     """1 / a"""

@@ -371,6 +371,31 @@ def _lerp_tensor_vjp(n, g):
 _op("lerp_tensor", _lerp_tensor_vjp)(K.lerp)
 
 
+def _addcmul_vjp(n, g):
+    """g; g (tensor2 value); g (tensor1 value), as torch's."""
+    value = g.dtype.type(n.attrs["value"])
+    return (
+        g,
+        _needs(n, 1, lambda: K.mul(g, K.mul(n.saved["tensor2"], value))),
+        _needs(n, 2, lambda: K.mul(g, K.mul(n.saved["tensor1"], value))),
+    )
+
+
+def _addcdiv_vjp(n, g):
+    """g; g (value / tensor2); -g value tensor1 / (tensor2 tensor2), as torch's."""
+    value = g.dtype.type(n.attrs["value"])
+    b = n.saved["tensor2"]
+    return (
+        g,
+        _needs(n, 1, lambda: K.mul(g, K.div(value, b))),
+        _needs(n, 2, lambda: K.div(K.mul(K.mul(K.neg(g), value), n.saved["tensor1"]), K.mul(b, b))),
+    )
+
+
+_op("addcmul", _addcmul_vjp)(lambda x, a, b, value: K.addcmul(x, a, b, x.dtype.type(value)))
+_op("addcdiv", _addcdiv_vjp)(lambda x, a, b, value: K.addcdiv(x, a, b, x.dtype.type(value)))
+
+
 def _bounds(dtype: np.dtype, lower, upper) -> tuple:
     """clamp's bounds in `dtype`, an absent one as the dtype's extreme."""
     if dtype.kind == "f":

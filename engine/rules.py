@@ -842,6 +842,62 @@ _register(
 )
 
 
+def _pointwise_infer(name: str):
+    """addcmul or addcdiv: three tensors, broadcast, in their promoted dtype."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 3)
+        tensors = [_require_tensor(name, o, i) for i, o in enumerate(operands)]
+        dtype = result_type(tensors)
+        integral = [t.dtype in ("bool", "int64") for t in tensors[1:]]
+        if name == "addcdiv" and all(integral):
+            raise ComputeError(
+                "Integer division with addcdiv is no longer supported, and in a future  release "
+                "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+                "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+                "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+                "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+            )
+        if dtype == "bool":
+            raise Unsupported(f"\"{name}_cpu_out\" not implemented for 'Bool'")
+        return meta(broadcast_shapes(*(t.shape for t in tensors)), dtype)
+
+    return infer
+
+
+_VALUE = Attr("value", "scalar", "The factor of the product or quotient, in the result's dtype.", 1)
+_register(
+    OpSpec(
+        "addcmul",
+        "torch.addcmul",
+        "Elementwise self + value tensor1 tensor2, broadcasting, in the promoted dtype (value "
+        "cast to it; bools refused). The gradient: g, g tensor2 value, g tensor1 value.",
+        ("self", "tensor1", "tensor2"),
+        (True, True, True),
+        _pointwise_infer("addcmul"),
+        _named("AddcmulBackward0"),
+        lambda needs, attrs: ("tensor2",) * needs[1] + ("tensor1",) * needs[2],
+        (_VALUE,),
+    )
+)
+_register(
+    OpSpec(
+        "addcdiv",
+        "torch.addcdiv",
+        "Elementwise self + value tensor1 / tensor2, broadcasting, in the promoted dtype "
+        "(integer tensor1 and tensor2 refused with torch's message). The gradient: g, "
+        "g value / tensor2, -g value tensor1 / tensor2².",
+        ("self", "tensor1", "tensor2"),
+        (True, True, True),
+        _pointwise_infer("addcdiv"),
+        _named("AddcdivBackward0"),
+        lambda needs, attrs: ("tensor2",) * (needs[1] or needs[2]) + ("tensor1",) * needs[2],
+        (_VALUE,),
+    )
+)
+
+
 def _clamp_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 1)

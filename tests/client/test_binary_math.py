@@ -1,7 +1,8 @@
-"""atan2 (arctan2), hypot, remainder (and %), fmod, xlogy and lerp as functions, methods and
-in-place methods, against torch 2.13: values on special values (nan, ±inf, ±0), gradients and
-graphs, type promotion with tensors, 0-d tensors and Python numbers, integer results, and
-torch's errors (type and exact message) at the line or at the read that surfaces them."""
+"""atan2 (arctan2), hypot, remainder (and %), fmod, xlogy, lerp, addcmul and addcdiv as
+functions, methods and in-place methods, against torch 2.13: values on special values (nan,
+±inf, ±0), gradients and graphs, type promotion with tensors, 0-d tensors and Python numbers,
+integer results, and torch's errors (type and exact message) at the line or at the read that
+surfaces them."""
 
 from __future__ import annotations
 
@@ -198,6 +199,43 @@ def test_lerp_with_a_tensor_weight_matches_torch(dtype: str) -> None:
     check_same(scenario, rtol=1e-6, atol=0)
 
 
+@pytest.mark.parametrize("value", [None, 0.5, -2, True])
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+def test_addcmul_and_addcdiv_match_torch(op: str, value) -> None:
+    """Broadcast operands, the value keyword, gradients, the graph and the in-place form."""
+    keywords = {} if value is None else {"value": value}
+
+    def scenario(T):
+        x = T.tensor([[1.5, -2.0, 0.0], [0.25, float("inf"), -0.0]], requires_grad=True)
+        a = T.tensor([0.5, -4.0, 3.0], requires_grad=True)
+        b = T.tensor([[2.0], [-0.0]], requires_grad=True)
+        out = getattr(T, op)(x, a, b, **keywords)
+        (out * T.tensor([1.0, 2.0, 3.0])).sum().backward()
+        y = x * 1
+        getattr(y, f"{op}_")(a, b, **keywords)
+        return (
+            out,
+            getattr(x, op)(a, b, **keywords),
+            graph_of(out.grad_fn),
+            x.grad,
+            a.grad,
+            b.grad,
+            y,
+        )
+
+    check_same(scenario, rtol=1e-6, atol=0)
+
+
+def test_addcmul_of_integers_matches_torch() -> None:
+    """In int64, the value cast to an integer (truncated) as torch's."""
+
+    def scenario(T):
+        i = T.tensor([5, -7, 3])
+        return T.addcmul(i, i, i), T.addcmul(i, i, i, value=2), T.addcmul(i, i, i, value=1.7)
+
+    check_same(scenario)
+
+
 def test_arctan2_is_atan2() -> None:
     def scenario(T):
         x = T.tensor([1.0, -1.0])
@@ -266,6 +304,19 @@ ERRORS = [
     lambda T: T.ones(2).lerp(2.0, "a"),
     lambda T: T.ones(2).lerp(T.ones(3), 0.5),
     lambda T: T.ones(1).lerp_(T.ones(4), 0.5),
+    lambda T: T.addcdiv(T.ones(2), T.tensor([1, 2]), T.tensor([1, 2])),
+    lambda T: T.ones(2).addcdiv_(T.tensor([1, 2]), T.tensor([True, False])),
+    lambda T: T.addcmul(T.tensor([True]), T.tensor([True]), T.tensor([True])),
+    lambda T: T.ones(2).addcmul(2, T.ones(2)),
+    lambda T: T.addcmul(T.ones(2), T.ones(2), 2),
+    lambda T: T.addcmul(2, T.ones(2), T.ones(2)),
+    lambda T: T.ones(2).addcmul(T.ones(2), T.ones(2), 3),
+    lambda T: T.addcmul(T.ones(2), T.ones(2), T.ones(2), 3),
+    lambda T: T.ones(2).addcdiv(T.ones(2), T.ones(2), value="a"),
+    lambda T: T.ones(2).addcmul(T.ones(2), T.ones(2), value=None),
+    lambda T: T.ones(2).addcmul(T.ones(2)),
+    lambda T: T.ones(1).addcmul_(T.ones(2), T.ones(2)),
+    lambda T: T.addcmul(T.ones(2, 3), T.ones(4), T.ones(3)),
 ]
 
 

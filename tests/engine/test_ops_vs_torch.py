@@ -141,6 +141,22 @@ CASES += [
     C("lerp_tensor", T((3, 1, 4)), T((2, 4)), T((4,))),
     C("lerp_tensor", T((2, 3)), T(()), T((3, 1, 1))),
     C("lerp_tensor", T((2, 3), grad=False), T((2, 3)), T((2, 3), grad=False)),
+    *(
+        C(_op, *_operands, **_attrs)
+        for _op in ("addcmul", "addcdiv")
+        for _operands, _attrs in [
+            ((T((3, 4)), T((3, 4)), T((3, 4), POS)), {}),
+            ((T((3, 1, 4)), T((2, 4)), T((4,), POS)), {"value": 0.5}),
+            ((T(()), T((2, 3)), T((3, 1, 1), POS)), {"value": -2}),
+            ((T((2, 3), grad=False), T((2, 3)), T((2, 3), POS, grad=False)), {"value": True}),
+            ((T((2, 3), dtype="int64", grad=False), T((2, 3)), T((2, 3), POS)), {"value": 3}),
+        ]
+    ),
+    C(
+        "addcmul",
+        *(T((2, 3), dtype="int64", grad=False) for _ in range(3)),
+        value=1.7,
+    ),
 ]
 for _op in UNARY:
     _domain = UNARY_DOMAIN.get(_op, "any")
@@ -1097,6 +1113,8 @@ TORCH: dict[str, Callable] = {
     **{name: getattr(torch, name) for name in (*TWO_TENSOR_MATH, *MODULO, "xlogy")},
     "lerp": torch.lerp,
     "lerp_tensor": torch.lerp,
+    "addcmul": torch.addcmul,
+    "addcdiv": torch.addcdiv,
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "clamp": torch.clamp,
@@ -1776,6 +1794,7 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("lerp", T(SPECIAL.shape), T(SPECIAL.shape), weight=0.25),
         C("lerp", T(SPECIAL.shape), T(SPECIAL.shape), weight=0.75),
         C("lerp_tensor", T(SPECIAL.shape), T(SPECIAL.shape), T(SPECIAL.shape)),
+        *(C(op, *(T(SPECIAL.shape),) * 3, value=0.5) for op in ("addcmul", "addcdiv")),
     ],
     ids=lambda c: c.id,
 )
