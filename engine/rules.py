@@ -793,6 +793,7 @@ def _lerp_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         tensor_weight = name == "lerp_tensor"
         _check_operands(name, operands, 3 if tensor_weight else 2)
+        _check_scalars([attrs.get("weight")])
         x, *others = (_require_tensor("lerp", o, i) for i, o in enumerate(operands))
         for arg, o in zip(("end", "weight"), others, strict=False):
             if o.dtype != x.dtype:
@@ -847,6 +848,7 @@ def _pointwise_infer(name: str):
 
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 3)
+        _check_scalars([attrs["value"]])
         tensors = [_require_tensor(name, o, i) for i, o in enumerate(operands)]
         dtype = result_type(tensors)
         integral = [t.dtype in ("bool", "int64") for t in tensors[1:]]
