@@ -894,7 +894,7 @@ _register(
         (True, True, True),
         _pointwise_infer("addcdiv"),
         _named("AddcdivBackward0"),
-        lambda needs, attrs: ("tensor2",) * (needs[1] or needs[2]) + ("tensor1",) * needs[2],
+        lambda needs, attrs: ("tensor1", "tensor2"),  # even for self alone, as torch's
         (_VALUE,),
     )
 )

@@ -236,6 +236,32 @@ def test_addcmul_of_integers_matches_torch() -> None:
     check_same(scenario)
 
 
+@pytest.mark.parametrize("op", [*TWO_TENSORS, "lerp", "lerp_tensor", "addcmul", "addcdiv"])
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_a_second_backward_fails_where_torch_s_does(op: str, which: int) -> None:
+    """Each input alone requiring grad: the node keeps saved tensors (a second backward is
+    torch's error) exactly where torch's does."""
+
+    def scenario(T):
+        ts = [T.tensor([1.5, 2.0], requires_grad=i == which) for i in range(3)]
+        if op in TWO_TENSORS:
+            out = getattr(T, op)(ts[0], ts[1])
+        elif op == "lerp":
+            out = T.lerp(ts[0], ts[1], 0.3)
+        elif op == "lerp_tensor":
+            out = T.lerp(*ts)
+        else:
+            out = getattr(T, op)(*ts)
+        if not out.requires_grad:
+            return out
+        total = out.sum()
+        total.backward()
+        total.backward()
+        return [t.grad for t in ts]
+
+    check_same(scenario)
+
+
 def test_arctan2_is_atan2() -> None:
     def scenario(T):
         x = T.tensor([1.0, -1.0])
