@@ -423,6 +423,84 @@ logical_or = _of_two_tensors("logical_or")
 logical_xor = _of_two_tensors("logical_xor")
 maximum = _of_two_tensors("maximum")
 minimum = _of_two_tensors("minimum")
+atan2 = arctan2 = _of_two_tensors("atan2")
+hypot = _of_two_tensors("hypot")
+
+
+def _tensor_or_number_pair(name: str, input, other) -> Tensor:
+    """torch.{name}(input, other) of remainder, fmod or xlogy: a tensor and a tensor or a
+    number (fmod's input must be the tensor), with torch's error for other arguments."""
+    number_self = name != "fmod"
+    given = (input, other)
+    tensors = [isinstance(a, Tensor) for a in given]
+    numbers = [_number(a) is not None for a in given]
+    fits = tensors[0] and (tensors[1] or numbers[1])
+    fits = fits or (number_self and numbers[0] and tensors[1])
+    if not fits:
+        kinds = ", ".join(type(a).__name__ for a in given)
+        fits_number_self = (numbers[0], tensors[1])
+        marks = ", ".join(
+            type(a).__name__ if fits else f"!{type(a).__name__}!"
+            for a, fits in zip(given, fits_number_self, strict=True)
+        )
+        tail = ", *, Tensor out = None" if name == "xlogy" else ""
+        why = (
+            f"      didn't match because some of the arguments have invalid types: ({marks})\n"
+            if name == "remainder"
+            else ""
+        )
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got ({kinds}), but "
+            "expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+            + (f" * (Number self, Tensor other{tail})\n{why}" if number_self else "")
+            + " * (Tensor input, Number other, *, Tensor out = None)\n"
+        )
+    tensor = input if tensors[0] else other
+    operands = [a if isinstance(a, Tensor) else _number(a) for a in given]
+    for a in operands:
+        if isinstance(a, Tensor):
+            tensor._coerce(a)
+    return tensor._call(name, operands)
+
+
+def remainder(input, other) -> Tensor:
+    """input - other floor(input / other), the sign of other (input may be a number)."""
+    return _tensor_or_number_pair("remainder", input, other)
+
+
+def fmod(input, other) -> Tensor:
+    """input - other trunc(input / other), the sign of input."""
+    return _tensor_or_number_pair("fmod", input, other)
+
+
+def xlogy(input, other) -> Tensor:
+    """input ln(other), 0 where input is 0 (input may be a number)."""
+    return _tensor_or_number_pair("xlogy", input, other)
+
+
+def addcmul(input, *args, **kwargs) -> Tensor:
+    """input + value tensor1 tensor2."""
+    _check_input("addcmul", input)
+    return input._pointwise("addcmul", args, kwargs, first=2)
+
+
+def addcdiv(input, *args, **kwargs) -> Tensor:
+    """input + value tensor1 / tensor2."""
+    _check_input("addcdiv", input)
+    return input._pointwise("addcdiv", args, kwargs, first=2)
+
+
+def lerp(input, end, weight) -> Tensor:
+    """input + weight (end - input), weight a number or a tensor."""
+    weight_fits = isinstance(weight, Tensor) or _number(weight) is not None
+    if not isinstance(input, Tensor) or not isinstance(end, Tensor) or not weight_fits:
+        kinds = ", ".join(type(a).__name__ for a in (input, end, weight))
+        raise TypeError(
+            f"lerp() received an invalid combination of arguments - got ({kinds}), but expected "
+            "one of:\n * (Tensor input, Tensor end, Tensor weight, *, Tensor out = None)\n"
+            " * (Tensor input, Tensor end, Number weight, *, Tensor out = None)\n"
+        )
+    return input.lerp(end, weight)
 
 
 def _method(name: str):
@@ -551,6 +629,8 @@ __all__ = [
     "acos",
     "acosh",
     "add",
+    "addcdiv",
+    "addcmul",
     "addmm",
     "all",
     "allclose",
@@ -558,12 +638,14 @@ __all__ = [
     "amin",
     "any",
     "arange",
+    "arctan2",
     "argmax",
     "argmin",
     "argsort",
     "asin",
     "asinh",
     "atan",
+    "atan2",
     "atanh",
     "autograd",
     "bitwise_and",
@@ -614,6 +696,7 @@ __all__ = [
     "float32",
     "float64",
     "floor",
+    "fmod",
     "frac",
     "from_numpy",
     "full",
@@ -625,6 +708,7 @@ __all__ = [
     "greater_equal",
     "gt",
     "hsplit",
+    "hypot",
     "index_put",
     "index_select",
     "int64",
@@ -635,6 +719,7 @@ __all__ = [
     "isinf",
     "isnan",
     "le",
+    "lerp",
     "less",
     "less_equal",
     "linalg",
@@ -689,6 +774,7 @@ __all__ = [
     "randperm",
     "reciprocal",
     "relu",
+    "remainder",
     "repeat_interleave",
     "reshape",
     "return_types",
@@ -741,6 +827,7 @@ __all__ = [
     "var",
     "vsplit",
     "where",
+    "xlogy",
     "zeros",
     "zeros_like",
 ]

@@ -1911,6 +1911,134 @@ class Tensor:
     def minimum(self, other) -> Tensor:
         return self._call("minimum", [self, self._tensor_operand("minimum", other, "other")])
 
+    # ------------------------------------------------------------ atan2, hypot, remainder, ...
+
+    def atan2(self, other) -> Tensor:
+        """The angle of (other, self) in (-π, π] (Atan2Backward0); integers give float32."""
+        return self._call("atan2", [self, self._tensor_operand("atan2", other, "other")])
+
+    def hypot(self, other) -> Tensor:
+        """sqrt(self² + other²) of floating tensors (HypotBackward0)."""
+        return self._call("hypot", [self, self._tensor_operand("hypot", other, "other")])
+
+    def _number_or_tensor(self, op: str, other):
+        if _number(other) is None and not isinstance(other, Tensor):
+            raise _tensor_or_number_error(op, "{} other", [other])
+        return self._operand(op, other)
+
+    def remainder(self, other) -> Tensor:
+        """self - other floor(self / other), the sign of other as Python's %: a tensor other
+        (RemainderBackward1) or a number (RemainderBackward0)."""
+        return self._call("remainder", [self, self._number_or_tensor("remainder", other)])
+
+    def fmod(self, other) -> Tensor:
+        """self - other trunc(self / other), the sign of self as C's fmod (FmodBackward1 for
+        a tensor other, FmodBackward0 for a number)."""
+        return self._call("fmod", [self, self._number_or_tensor("fmod", other)])
+
+    def xlogy(self, other) -> Tensor:
+        """self ln(other), 0 where self is 0 (XlogyBackward0, or 2 for a number other)."""
+        return self._call("xlogy", [self, self._number_or_tensor("xlogy", other)])
+
+    def lerp(self, end, weight) -> Tensor:
+        """self + weight (end - self): a number weight (LerpBackward0) or a tensor one
+        (LerpBackward1), end and a tensor weight of self's dtype."""
+        if not isinstance(end, Tensor) or (
+            _number(weight) is None and not isinstance(weight, Tensor)
+        ):
+            kinds = [type(a).__name__ for a in (end, weight)]
+            # torch marks both where end is wrong, else weight where its signature wants
+            tensor_weight = isinstance(end, Tensor) and isinstance(weight, Tensor)
+            number_weight = isinstance(end, Tensor) and _number(weight) is not None
+            end_mark = kinds[0] if isinstance(end, Tensor) else f"!{kinds[0]}!"
+            why = "      didn't match because some of the arguments have invalid types: "
+            lines = [
+                f" * (Tensor end, {kind} weight)\n{why}({end_mark}, "
+                f"{kinds[1] if fits else f'!{kinds[1]}!'})\n"
+                for kind, fits in (("Tensor", tensor_weight), ("Number", number_weight))
+            ]
+            raise TypeError(
+                f"lerp() received an invalid combination of arguments - got ({', '.join(kinds)}), "
+                "but expected one of:\n" + "".join(lines)
+            )
+        end = self._coerce(end)
+        if isinstance(weight, Tensor):
+            return self._call("lerp_tensor", [self, end, self._coerce(weight)])
+        return self._call("lerp", [self, end], {"weight": _number(weight)})
+
+    arctan2 = atan2
+
+    def _tensor_in_place(self, op: str, other) -> Tensor:
+        other = self._tensor_operand(f"{op}_", other, "other")
+        return self._in_place_of(f"{op}_", lambda: getattr(self, op)(other), other._requires_grad)
+
+    def atan2_(self, other) -> Tensor:
+        return self._tensor_in_place("atan2", other)
+
+    arctan2_ = atan2_
+
+    def hypot_(self, other) -> Tensor:
+        return self._tensor_in_place("hypot", other)
+
+    def _number_or_tensor_in_place(self, op: str, other) -> Tensor:
+        other = self._number_or_tensor(f"{op}_", other)
+        grad = isinstance(other, Tensor) and other._requires_grad
+        return self._in_place_of(f"{op}_", lambda: getattr(self, op)(other), grad)
+
+    def remainder_(self, other) -> Tensor:
+        return self._number_or_tensor_in_place("remainder", other)
+
+    def fmod_(self, other) -> Tensor:
+        return self._number_or_tensor_in_place("fmod", other)
+
+    def xlogy_(self, other) -> Tensor:
+        return self._number_or_tensor_in_place("xlogy", other)
+
+    def lerp_(self, end, weight) -> Tensor:
+        grad = any(isinstance(t, Tensor) and t._requires_grad for t in (end, weight))
+        return self._in_place_of("lerp_", lambda: self.lerp(end, weight), grad)
+
+    def _pointwise(self, name: str, args: tuple, kwargs: dict, first: int = 1) -> Tensor:
+        """addcmul or addcdiv(tensor1, tensor2, *, value=1), bound as torch's parser does."""
+        if len(args) + len(kwargs.keys() & {"tensor1", "tensor2"}) < 2:
+            kinds = ", ".join(type(a).__name__ for a in args)
+            raise TypeError(
+                f"{name}() received an invalid combination of arguments - got ({kinds}), but "
+                "expected (Tensor tensor1, Tensor tensor2, *, Number value = 1)"
+            )
+        params = (("tensor1", "Tensor"), ("tensor2", "Tensor"), ("value", "Number", 1))
+        tensor1, tensor2, value = _arguments(name, args, kwargs, params, first, 2, 2)
+        operands = [self, self._coerce(tensor1), self._coerce(tensor2)]
+        return self._call(name, operands, {"value": _number(value)})
+
+    def addcmul(self, *args, **kwargs) -> Tensor:
+        """self + value tensor1 tensor2 (AddcmulBackward0)."""
+        return self._pointwise("addcmul", args, kwargs)
+
+    def addcdiv(self, *args, **kwargs) -> Tensor:
+        """self + value tensor1 / tensor2 (AddcdivBackward0); integer tensor1 and tensor2 are
+        torch's error."""
+        return self._pointwise("addcdiv", args, kwargs)
+
+    def addcmul_(self, *args, **kwargs) -> Tensor:
+        grad = any(isinstance(a, Tensor) and a._requires_grad for a in (*args, *kwargs.values()))
+        return self._in_place_of("addcmul_", lambda: self.addcmul(*args, **kwargs), grad)
+
+    def addcdiv_(self, *args, **kwargs) -> Tensor:
+        grad = any(isinstance(a, Tensor) and a._requires_grad for a in (*args, *kwargs.values()))
+        return self._in_place_of("addcdiv_", lambda: self.addcdiv(*args, **kwargs), grad)
+
+    def __mod__(self, other) -> Tensor:
+        return self._reflected("remainder", other, lambda o: self._call("remainder", [self, o]))
+
+    def __rmod__(self, other) -> Tensor:
+        return self._reflected("remainder", other, lambda o: self._call("remainder", [o, self]))
+
+    def __imod__(self, other) -> Tensor:
+        if _number(other) is None and not isinstance(other, Tensor):
+            return NotImplemented
+        return self.remainder_(other)
+
     def amax(self, *args, **kwargs) -> Tensor:
         """The largest element over all dims or `dim` (the gradient shared among ties)."""
         dim, keepdim = _arguments("amax", args, kwargs, (("dim", "ints?"), ("keepdim", "bool")))
@@ -2363,6 +2491,7 @@ _ARG_TYPES = {
     "bool": ("bool", lambda v: isinstance(v, bool | np.bool_)),
     "ints": ("tuple of ints", _is_ints),
     "Tensor": ("Tensor", lambda v: isinstance(v, Tensor)),
+    "Number": ("Number", lambda v: _number(v) is not None),
     "str": ("str", lambda v: isinstance(v, str)),
     "Tensors": ("tuple of Tensors", lambda v: isinstance(v, tuple | list)),
     "dtype": ("torch.dtype", lambda v: isinstance(v, dtypes.dtype)),
@@ -2738,7 +2867,7 @@ def _bound(name: str, param: str, value):
 
 # ---------------------------------------------------------------- queueing one op
 
-_SCALAR_ARGUMENT_OPS = frozenset({"pow", "rsub"})
+_SCALAR_ARGUMENT_OPS = frozenset({"pow", "rsub", "remainder", "fmod", "xlogy"})
 
 
 def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:

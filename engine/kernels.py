@@ -677,6 +677,84 @@ def rsqrt(a):
     return _rounded_like(a, 1 / math.sqrt(x))
 
 
+@elementwise(2)
+def atan2(a, b):
+    """the angle of the point (b, a), in (-π, π]"""
+    return math.atan2(a, b)
+
+
+@elementwise(2)
+def hypot(a, b):
+    """sqrt(a² + b²) without overflow or underflow on the way"""
+    return math.hypot(a, b)
+
+
+def _mod(a, b):
+    """a mod b truncated toward zero (the sign of a): C's fmod (exact), or % for integers."""
+    return np.fmod(a, b)
+
+
+@overload(_mod)
+def _mod_typed(a, b):
+    if a == types.float32:  # Numba's np.fmod gives a float64, the exact float32 value
+        return lambda a, b: np.float32(np.fmod(a, b))
+    if a == types.float64:
+        return lambda a, b: np.fmod(a, b)
+
+    def truncated(a, b):
+        r = a % b  # Python's floored modulo: the sign of b
+        return r - b if r != 0 and (r < 0) != (a < 0) else r
+
+    return truncated
+
+
+@elementwise(2, _WITH_INTS)
+def fmod(a, b):
+    """a - b trunc(a / b), the sign of a (the rule refuses integer division by zero)"""
+    return _mod(a, b)
+
+
+@elementwise(2, _WITH_INTS)
+def remainder(a, b):
+    """a - b floor(a / b), as torch's: fmod(a, b) moved by b where its sign is not b's (so
+    -0.0 stays -0.0, and -5 mod inf is inf)"""
+    r = _mod(a, b)
+    if r != 0 and (b < 0) != (r < 0):
+        r += b
+    return r
+
+
+@elementwise(2)
+def xlogy(x, y):
+    """x ln y: nan where y is nan, else 0 where x is 0"""
+    if y != y:
+        return y
+    if x == 0:
+        return x * 0
+    return x * math.log(y)
+
+
+@elementwise(3)
+def lerp(a, b, w):
+    """a + w (b - a), as torch's vectorized loop: fma(w, b - a, a) for |w| < 0.5, else
+    fma(w - 1, b - a, b)"""
+    if abs(w) < 0.5:
+        return fma(w, b - a, a)
+    return fma(w - _rounded_like(w, 1.0), b - a, b)
+
+
+@elementwise(4, _WITH_INTS)
+def addcmul(x, a, b, value):
+    """x + value a b, as torch's loop orders it: (value a) b + x"""
+    return x + value * a * b
+
+
+@elementwise(4)
+def addcdiv(x, a, b, value):
+    """x + value a / b, as torch's loop orders it: (value a) / b + x"""
+    return x + value * a / b
+
+
 @elementwise(1)
 def reciprocal(a):
     """1 / a"""
@@ -896,6 +974,52 @@ def clamp_backward(g, x, lo, hi):
 def div_backward_other(g, a, b):
     """-g a / b^2, as torch orders it: -g ((a / b) / b)"""
     return -g * ((a / b) / b)
+
+
+@elementwise(4)
+def atan2_backward(g, c, a, b):
+    """g c / (a² + b²), as torch orders it: (g c) (1 / (a a + b b)), the reciprocal 0 where
+    a a + b b is 0; ∂atan2(a, b)/∂a g with c = b, ∂/∂b g with c = -a"""
+    squares = a * a + b * b
+    return (g * c) * (squares * 0 if squares == 0 else 1 / squares)
+
+
+@elementwise(3)
+def floor_divide_backward(g, a, b):
+    """-g floor(a / b), the floor as torch's div(rounding_mode="floor"): (a - fmod(a, b)) / b,
+    one less where the remainder's sign is not b's, rounded to the nearest integer; a / b
+    for b = 0, and ±0 (the sign of a / b) for a zero quotient"""
+    if b == 0:
+        return -g * (a / b)
+    mod = _mod(a, b)
+    q = (a - mod) / b
+    if mod != 0 and (b < 0) != (mod < 0):
+        q -= 1
+    if q != 0:
+        floored = np.floor(q)
+        if q - floored > 0.5:
+            floored += 1
+    else:
+        floored = math.copysign(0.0, a / b)
+    return -g * floored
+
+
+@elementwise(3)
+def trunc_divide_backward(g, a, b):
+    """-g trunc(a / b), torch's div(rounding_mode="trunc")"""
+    return -g * np.trunc(a / b)
+
+
+@elementwise(3)
+def xlogy_backward_self(g, x, y):
+    """xlogy(g, y), and 0 where x = 0 and y <= 0, as torch's (its masked_fill)"""
+    if x == 0 and y <= 0:
+        return x * 0 + 0  # +0.0
+    if y != y:
+        return y
+    if g == 0:
+        return g * 0
+    return g * math.log(y)
 
 
 @elementwise(3)

@@ -294,6 +294,108 @@ _op("maximum", _extreme_of_two_vjp(smaller=False))(K.maximum)
 _op("minimum", _extreme_of_two_vjp(smaller=True))(K.minimum)
 
 
+# atan2, hypot, remainder, fmod, xlogy, lerp: their torch derivatives, in torch's order
+
+
+def _atan2_vjp(n, g):
+    a, b = n.saved["self"], n.saved["other"]
+    return (
+        _needs(n, 0, lambda: K.atan2_backward(g, b, a, b)),
+        _needs(n, 1, lambda: K.atan2_backward(g, K.neg(a), a, b)),
+    )
+
+
+_op("atan2", _atan2_vjp)(K.atan2)
+_op(
+    "hypot",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.div(K.mul(g, n.saved["self"]), n.saved["result"])),
+        _needs(n, 1, lambda: K.div(K.mul(g, n.saved["other"]), n.saved["result"])),
+    ),
+)(K.hypot)
+
+
+def _modulo(name: str, kernel: np.ufunc, quotient_backward: np.ufunc) -> None:
+    """remainder or fmod: the kernel, refusing an integer division by zero as torch's; the
+    gradient g for self, -g rounded(self / other) for a tensor other."""
+
+    def forward(a, b):
+        if a.dtype.kind == "i" and np.size(a) and np.size(b) and not np.all(b):
+            raise ComputeError("ZeroDivisionError")
+        return kernel(a, b)
+
+    def vjp(n, g):
+        if n.inputs[0] is None:  # a number self: torch's NotImplemented node
+            raise ComputeError(f"derivative for aten::{name} is not implemented")
+        return (
+            _needs(n, 0, lambda: g),
+            _needs(n, 1, lambda: quotient_backward(g, n.saved["self"], n.saved["other"])),
+        )
+
+    _op(name, vjp)(forward)
+
+
+_modulo("remainder", K.remainder, K.floor_divide_backward)
+_modulo("fmod", K.fmod, K.trunc_divide_backward)
+_op(
+    "xlogy",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.xlogy_backward_self(g, n.saved["self"], n.saved["other"])),
+        _needs(n, 1, lambda: K.div(K.mul(g, n.saved["self"]), n.saved["other"])),
+    ),
+)(K.xlogy)
+
+
+def _lerp_vjp(n, g):
+    """LerpBackward0: g (1 - weight) with 1 - weight in float64, then in g's dtype, as torch's
+    weight.toDouble(); g weight."""
+    weight = n.attrs["weight"]
+    return (
+        _needs(n, 0, lambda: K.mul(g, g.dtype.type(1 - float(weight)))),
+        _needs(n, 1, lambda: K.mul(g, g.dtype.type(weight))),
+    )
+
+
+_op("lerp", _lerp_vjp)(lambda a, b, weight: K.lerp(a, b, a.dtype.type(weight)))
+
+
+def _lerp_tensor_vjp(n, g):
+    x, end, weight = n.saved["self"], n.saved["end"], n.saved["weight"]
+    return (
+        _needs(n, 0, lambda: K.mul(g, K.sub(weight.dtype.type(1), weight))),
+        _needs(n, 1, lambda: K.mul(g, weight)),
+        _needs(n, 2, lambda: K.mul(g, K.sub(end, x))),
+    )
+
+
+_op("lerp_tensor", _lerp_tensor_vjp)(K.lerp)
+
+
+def _addcmul_vjp(n, g):
+    """g; g (tensor2 value); g (tensor1 value), as torch's."""
+    value = g.dtype.type(n.attrs["value"])
+    return (
+        g,
+        _needs(n, 1, lambda: K.mul(g, K.mul(n.saved["tensor2"], value))),
+        _needs(n, 2, lambda: K.mul(g, K.mul(n.saved["tensor1"], value))),
+    )
+
+
+def _addcdiv_vjp(n, g):
+    """g; g (value / tensor2); -g value tensor1 / (tensor2 tensor2), as torch's."""
+    value = g.dtype.type(n.attrs["value"])
+    b = n.saved["tensor2"]
+    return (
+        g,
+        _needs(n, 1, lambda: K.mul(g, K.div(value, b))),
+        _needs(n, 2, lambda: K.div(K.mul(K.mul(K.neg(g), value), n.saved["tensor1"]), K.mul(b, b))),
+    )
+
+
+_op("addcmul", _addcmul_vjp)(lambda x, a, b, value: K.addcmul(x, a, b, x.dtype.type(value)))
+_op("addcdiv", _addcdiv_vjp)(lambda x, a, b, value: K.addcdiv(x, a, b, x.dtype.type(value)))
+
+
 def _bounds(dtype: np.dtype, lower, upper) -> tuple:
     """clamp's bounds in `dtype`, an absent one as the dtype's extreme."""
     if dtype.kind == "f":

@@ -646,6 +646,260 @@ for _name, _title, _which in (("maximum", "Maximum", "larger"), ("minimum", "Min
     )
 
 
+# ---- elementwise functions of two: atan2, hypot, remainder, fmod, xlogy; lerp of three
+
+
+def _angle_infer(name: str):
+    """atan2 or hypot: two tensors, broadcast, in their promoted dtype (atan2 takes integers
+    and bools to float32; hypot refuses them, as torch's kernel)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        a, b = _two_tensors(name, operands)
+        shape = broadcast_shapes(a.shape, b.shape)
+        dtype = result_type(operands)
+        if not is_float(dtype):
+            if name == "hypot":
+                raise Unsupported(f"\"hypot_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+            dtype = DEFAULT_FLOAT
+        return meta(shape, dtype)
+
+    return infer
+
+
+_register(
+    OpSpec(
+        "atan2",
+        "torch.atan2",
+        "Elementwise the angle of the point (other, self), in (-π, π], broadcasting; integers "
+        "and bools give float32. The gradient: g other / (self² + other²) for self, "
+        "-g self / (self² + other²) for other (0 where self² + other² is 0).",
+        ("self", "other"),
+        (True, True),
+        _angle_infer("atan2"),
+        _named("Atan2Backward0"),
+        lambda needs, attrs: ("self", "other"),
+    )
+)
+_register(
+    OpSpec(
+        "hypot",
+        "torch.hypot",
+        "Elementwise sqrt(self² + other²) of floating tensors, broadcasting. The gradient: "
+        "g self / result for self, g other / result for other.",
+        ("self", "other"),
+        (True, True),
+        _angle_infer("hypot"),
+        _named("HypotBackward0"),
+        lambda needs, attrs: ("self", "other", "result"),
+    )
+)
+
+
+def _modulo_infer(name: str):
+    """remainder or fmod: a tensor and a tensor or a number (remainder's self may be the
+    number), in their promoted dtype; bools only with a number promoting them."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        tensors = _tensors(operands)
+        if not tensors or (name == "fmod" and not isinstance(operands[0], TensorMeta)):
+            kinds = ", ".join(
+                "Tensor" if isinstance(o, TensorMeta) else type(o).__name__ for o in operands
+            )
+            raise InvalidArgument(
+                f"{name}() received an invalid combination of arguments - got ({kinds}), but "
+                "expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                + " * (Number self, Tensor other)\n" * (name == "remainder")
+                + " * (Tensor input, Number other, *, Tensor out = None)\n"
+            )
+        dtype = result_type(operands)
+        if dtype == "bool":
+            raise Unsupported(f"\"{name}_cpu\" not implemented for 'Bool'")
+        return meta(broadcast_shapes(*(t.shape for t in tensors)), dtype)
+
+    return infer
+
+
+def _modulo_grad_fn(title: str):
+    """...Backward1 for a tensor divisor, ...Backward0 for a number; torch records no
+    derivative of remainder(number, tensor): its NotImplemented node."""
+
+    def grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+        if not isinstance(operands[0], TensorMeta):
+            return "torch::autograd::NotImplemented"
+        return f"{title}Backward1" if isinstance(operands[1], TensorMeta) else f"{title}Backward0"
+
+    return grad_fn
+
+
+for _name, _title, _rounding in (
+    ("remainder", "Remainder", "floor (the sign of other; Python's %)"),
+    ("fmod", "Fmod", "trunc (the sign of self; C's fmod)"),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise self - other {_rounding}(self / other), broadcasting, in the promoted "
+            "dtype; an integer division by zero is torch's ZeroDivisionError. The gradient: g "
+            f"for self, -g {_rounding.split()[0]}(self / other) for a tensor other"
+            + (
+                " (a number self records torch's NotImplemented node)."
+                if _name == "remainder"
+                else "."
+            ),
+            ("self", "other"),
+            (True, True),
+            _modulo_infer(_name),
+            _modulo_grad_fn(_title),
+            lambda needs, attrs: ("self", "other") if needs[1] else (),
+        )
+    )
+
+
+def _xlogy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("xlogy", operands, 2)
+    tensors = _tensors(operands)
+    if not tensors:
+        raise InvalidArgument("xlogy(): at least one input must be a Tensor")
+    dtype = result_type(operands)
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return meta(shape, dtype if is_float(dtype) else DEFAULT_FLOAT)
+
+
+def _xlogy_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    if not isinstance(operands[0], TensorMeta):
+        return "XlogyBackward1"
+    return "XlogyBackward0" if isinstance(operands[1], TensorMeta) else "XlogyBackward2"
+
+
+_register(
+    OpSpec(
+        "xlogy",
+        "torch.xlogy",
+        "Elementwise self ln(other): 0 where self is 0, nan where other is nan; either may be "
+        "a number; integers and bools give float32. The gradient: xlogy(g, other) for self (0 "
+        "where self is 0 and other <= 0), g self / other for other.",
+        ("self", "other"),
+        (True, True),
+        _xlogy_infer,
+        _xlogy_grad_fn,
+        lambda needs, attrs: ("self", "other"),
+    )
+)
+
+
+def _lerp_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        tensor_weight = name == "lerp_tensor"
+        _check_operands(name, operands, 3 if tensor_weight else 2)
+        _check_scalars([attrs.get("weight")])
+        x, *others = (_require_tensor("lerp", o, i) for i, o in enumerate(operands))
+        for arg, o in zip(("end", "weight"), others, strict=False):
+            if o.dtype != x.dtype:
+                raise DtypeMismatch(
+                    f"expected dtype {C_TYPE_NAME[x.dtype]} for `{arg}` but got dtype "
+                    f"{C_TYPE_NAME[o.dtype]}"
+                )
+        if not is_float(x.dtype):
+            kernel = "tensor" if tensor_weight else "scalar"
+            raise Unsupported(
+                f"\"lerp_kernel_{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+            )
+        return meta(broadcast_shapes(x.shape, *(o.shape for o in others)), x.dtype)
+
+    return infer
+
+
+_LERP_DOC = (
+    "Elementwise self + weight (end - self) of floating tensors of one dtype, broadcasting, "
+    "computed as torch's: fma(weight, end - self, self) for |weight| < 0.5, else "
+    "fma(weight - 1, end - self, end). The gradient: g (1 - weight) for self, g weight for end"
+)
+_register(
+    OpSpec(
+        "lerp",
+        "torch.lerp",
+        f"{_LERP_DOC}; `weight` is a number.",
+        ("self", "end"),
+        (True, True),
+        _lerp_infer("lerp"),
+        _named("LerpBackward0"),
+        _nothing,
+        (Attr("weight", "scalar", "The weight of end.", optional=False),),
+    )
+)
+_register(
+    OpSpec(
+        "lerp_tensor",
+        "torch.lerp",
+        f"{_LERP_DOC}, g (end - self) for weight, a tensor of self's dtype.",
+        ("self", "end", "weight"),
+        (True, True, True),
+        _lerp_infer("lerp_tensor"),
+        _named("LerpBackward1"),
+        lambda needs, attrs: ("self", "end", "weight"),
+    )
+)
+
+
+def _pointwise_infer(name: str):
+    """addcmul or addcdiv: three tensors, broadcast, in their promoted dtype."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 3)
+        _check_scalars([attrs["value"]])
+        tensors = [_require_tensor(name, o, i) for i, o in enumerate(operands)]
+        dtype = result_type(tensors)
+        integral = [t.dtype in ("bool", "int64") for t in tensors[1:]]
+        if name == "addcdiv" and all(integral):
+            raise ComputeError(
+                "Integer division with addcdiv is no longer supported, and in a future  release "
+                "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+                "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+                "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+                "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+            )
+        if dtype == "bool":
+            raise Unsupported(f"\"{name}_cpu_out\" not implemented for 'Bool'")
+        return meta(broadcast_shapes(*(t.shape for t in tensors)), dtype)
+
+    return infer
+
+
+_VALUE = Attr("value", "scalar", "The factor of the product or quotient, in the result's dtype.", 1)
+_register(
+    OpSpec(
+        "addcmul",
+        "torch.addcmul",
+        "Elementwise self + value tensor1 tensor2, broadcasting, in the promoted dtype (value "
+        "cast to it; bools refused). The gradient: g, g tensor2 value, g tensor1 value.",
+        ("self", "tensor1", "tensor2"),
+        (True, True, True),
+        _pointwise_infer("addcmul"),
+        _named("AddcmulBackward0"),
+        lambda needs, attrs: ("tensor2",) * needs[1] + ("tensor1",) * needs[2],
+        (_VALUE,),
+    )
+)
+_register(
+    OpSpec(
+        "addcdiv",
+        "torch.addcdiv",
+        "Elementwise self + value tensor1 / tensor2, broadcasting, in the promoted dtype "
+        "(integer tensor1 and tensor2 refused with torch's message). The gradient: g, "
+        "g value / tensor2, -g value tensor1 / tensor2².",
+        ("self", "tensor1", "tensor2"),
+        (True, True, True),
+        _pointwise_infer("addcdiv"),
+        _named("AddcdivBackward0"),
+        lambda needs, attrs: ("tensor1", "tensor2"),  # even for self alone, as torch's
+        (_VALUE,),
+    )
+)
+
+
 def _clamp_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 1)

@@ -30,6 +30,15 @@ for _op in ("add", "sub", "mul", "div"):
         C(_op, 1.5, T((2, 3), _den)),
     ]
 CASES += [
+    *(C(_op, T((3, 1, 4)), T((2, 4))) for _op in ("atan2", "hypot")),
+    *(C(_op, T((3, 1, 4), "unit"), T((2, 4), POS)) for _op in ("remainder", "fmod", "xlogy")),
+    *(C(_op, T((2, 3), "unit"), 1.5) for _op in ("remainder", "fmod", "xlogy")),
+    C("xlogy", 1.5, T((2, 3), POS)),
+    C("lerp", T((3, 1, 4)), T((2, 4)), weight=0.3),
+    C("lerp", T((2, 3)), T(()), weight=0.7),
+    C("lerp_tensor", T((3, 1, 4)), T((2, 4)), T((4,), "unit")),
+    C("addcmul", T((3, 1, 4)), T((2, 4)), T((4,)), value=0.5),
+    C("addcdiv", T((3, 1, 4)), T((2, 4)), T((4,), POS), value=-1.5),
     C("rsub", T((3, 1, 4)), T((2, 4))),
     C("rsub", T((2, 3)), 2.5),
     C("pow", T((3, 1, 4), POS), T((2, 4))),

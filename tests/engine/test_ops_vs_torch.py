@@ -103,6 +103,61 @@ CASES += [
     C("pow", 0.7, T((3,))),
     C("pow", T((2, 3), POS, grad=False), T((2, 3))),
 ]
+# atan2, hypot, remainder, fmod, xlogy, lerp: divisors and logarithms' arguments positive
+TWO_TENSOR_MATH = ("atan2", "hypot")
+MODULO = ("remainder", "fmod")
+for _op in (*TWO_TENSOR_MATH, *MODULO, "xlogy"):
+    _den = "any" if _op in TWO_TENSOR_MATH else POS
+    CASES += [
+        C(_op, T((3, 4)), T((3, 4), _den)),
+        C(_op, T((3, 1, 4)), T((2, 4), _den)),
+        C(_op, T(()), T((2, 3), _den)),
+        C(_op, T((2, 3)), T((), _den)),
+        C(_op, T((2, 3), grad=False), T((2, 3), _den)),
+        C(_op, T((2, 3)), T((2, 3), _den, grad=False)),
+    ]
+    if _op not in TWO_TENSOR_MATH:
+        CASES += [C(_op, T((2, 3)), 1.5), C(_op, T((2, 3)), 2)]
+CASES += [
+    C("remainder", 1.5, T((2, 3), POS, grad=False)),
+    C("remainder", 2, T((2, 3), dtype="int64", grad=False)),
+    C("xlogy", 1.5, T((2, 3), POS)),
+    C("xlogy", 0, T((2, 3), POS)),
+    C("xlogy", T((2, 3), ZEROS), T((2, 3), ZEROS)),
+    *(
+        C(_op, T((2, 3), dtype="int64", grad=False), _other)
+        for _op in (*MODULO, "atan2", "xlogy")
+        for _other in (T((3,), dtype="int64", grad=False), 3)
+        if not (_op == "atan2" and _other == 3)
+    ),
+    C("remainder", T((2, 3), "any", "int64", grad=False), -3),
+    C("fmod", T((2, 3), dtype="bool", grad=False), 2),
+    C("lerp", T((3, 4)), T((3, 4)), weight=0.3),
+    C("lerp", T((3, 1, 4)), T((2, 4)), weight=0.7),
+    C("lerp", T(()), T((2, 3)), weight=-1.5),
+    C("lerp", T((2, 3), grad=False), T((2, 3)), weight=True),
+    C("lerp", T((2, 3)), T((2, 3), grad=False), weight=2),
+    C("lerp_tensor", T((3, 4)), T((3, 4)), T((3, 4), "unit")),
+    C("lerp_tensor", T((3, 1, 4)), T((2, 4)), T((4,))),
+    C("lerp_tensor", T((2, 3)), T(()), T((3, 1, 1))),
+    C("lerp_tensor", T((2, 3), grad=False), T((2, 3)), T((2, 3), grad=False)),
+    *(
+        C(_op, *_operands, **_attrs)
+        for _op in ("addcmul", "addcdiv")
+        for _operands, _attrs in [
+            ((T((3, 4)), T((3, 4)), T((3, 4), POS)), {}),
+            ((T((3, 1, 4)), T((2, 4)), T((4,), POS)), {"value": 0.5}),
+            ((T(()), T((2, 3)), T((3, 1, 1), POS)), {"value": -2}),
+            ((T((2, 3), grad=False), T((2, 3)), T((2, 3), POS, grad=False)), {"value": True}),
+            ((T((2, 3), dtype="int64", grad=False), T((2, 3)), T((2, 3), POS)), {"value": 3}),
+        ]
+    ),
+    C(
+        "addcmul",
+        *(T((2, 3), dtype="int64", grad=False) for _ in range(3)),
+        value=1.7,
+    ),
+]
 for _op in UNARY:
     _domain = UNARY_DOMAIN.get(_op, "any")
     CASES += [C(_op, T((3, 4), _domain)), C(_op, T((), _domain))]
@@ -1072,6 +1127,11 @@ TORCH: dict[str, Callable] = {
     "cumprod": _cumulative(torch.cumprod),
     "all": lambda x, dim, keepdim: torch.all(x, dim=dim, keepdim=keepdim),
     "any": lambda x, dim, keepdim: torch.any(x, dim=dim, keepdim=keepdim),
+    **{name: getattr(torch, name) for name in (*TWO_TENSOR_MATH, *MODULO, "xlogy")},
+    "lerp": torch.lerp,
+    "lerp_tensor": torch.lerp,
+    "addcmul": torch.addcmul,
+    "addcdiv": torch.addcdiv,
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "clamp": torch.clamp,
@@ -1601,7 +1661,9 @@ def _compare_outcome(case: Case, seed: int) -> None:
     _check_forward(Run(graph.call(case.op, ours, case.attrs), their_result, [], []))
 
 
-@pytest.mark.parametrize("op", [*BINARY, "pow", *LOGICAL, *BITWISE, "isclose"])
+@pytest.mark.parametrize(
+    "op", [*BINARY, "pow", *LOGICAL, *BITWISE, "isclose", *TWO_TENSOR_MATH, *MODULO, "xlogy"]
+)
 @pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
 def test_binary_dtype_promotion_matches_torch(op: str, a: str, b: str) -> None:
     """Each pairing of dtypes, ranks and numbers: torch's result, or its error (a number where
@@ -1745,6 +1807,12 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1.0, -1.0, 50.0, 
         C("logical_not", T(SPECIAL.shape)),
         C("isclose", T(SPECIAL.shape), T(SPECIAL.shape), rtol=0.5, equal_nan=True),
         C("isclose", T(SPECIAL.shape), T(SPECIAL.shape), rtol=float("inf")),
+        *(C(op, T(SPECIAL.shape), T(SPECIAL.shape)) for op in (*TWO_TENSOR_MATH, *MODULO, "xlogy")),
+        *(C(op, T(SPECIAL.shape), 0.0) for op in (*MODULO, "xlogy")),
+        C("lerp", T(SPECIAL.shape), T(SPECIAL.shape), weight=0.25),
+        C("lerp", T(SPECIAL.shape), T(SPECIAL.shape), weight=0.75),
+        C("lerp_tensor", T(SPECIAL.shape), T(SPECIAL.shape), T(SPECIAL.shape)),
+        *(C(op, *(T(SPECIAL.shape),) * 3, value=0.5) for op in ("addcmul", "addcdiv")),
     ],
     ids=lambda c: c.id,
 )
