@@ -1151,6 +1151,56 @@ def radam_step(
         param[i] = p - u
 
 
+@njit(_sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, boolean)"), cache=True, nogil=True)
+def rprop_step(
+    param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize
+):
+    """One torch.optim.Rprop step, in place on param, prev and step_size:
+        d = ±grad, s = sign(d prev) (0 for nan, as torch's sign)
+        s = etaplus where s > 0, then etaminus where s < 0, then 1 where s == 0
+        step_size = clamp(step_size s, step_size_min, step_size_max)
+        d = 0 where s == etaminus
+        param = param - sign(d) step_size, prev = d
+    in torch's order, each comparison in the parameter's dtype.
+    """
+    one = param.dtype.type(1)
+    zero = param.dtype.type(0)
+    for i in range(param.size):
+        d = -grad[i] if maximize else grad[i]
+        product = d * prev[i]
+        s = one if product > 0 else (-one if product < 0 else zero)
+        if s > 0:
+            s = etaplus
+        if s < 0:
+            s = etaminus
+        if s == 0:
+            s = one
+        size = step_size[i] * s
+        size = step_size_min if size < step_size_min else size
+        size = step_size_max if size > step_size_max else size
+        step_size[i] = size
+        if s == etaminus:
+            d = zero
+        direction = one if d > 0 else (-one if d < 0 else zero)
+        param[i] = fma(-direction, size, param[i])
+        prev[i] = d
+
+
+@njit(_sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, T, boolean, boolean)"), cache=True, nogil=True)
+def asgd_step(param, grad, ax, decay, neg_eta, weight_decay, mu, average, maximize):
+    """One torch.optim.ASGD step, in place on param and ax:
+        d = ±grad (+ weight_decay param)
+        param = param (1 - lambd eta), then param + (-eta) d
+        ax = ax + (param - ax) mu when mu != 1 (`average`), else param
+    (add with alpha a fused multiply-add).
+    """
+    for i in range(param.size):
+        d = _direction(grad[i], param[i], weight_decay, maximize)
+        p = fma(d, neg_eta, param[i] * decay)
+        param[i] = p
+        ax[i] = ax[i] + (p - ax[i]) * mu if average else p
+
+
 @njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, boolean)"),
     cache=True,

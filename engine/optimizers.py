@@ -87,6 +87,26 @@ OPTIMIZER_OPTIONS: dict[str, dict[str, tuple[str, object]]] = {
         "maximize": ("bool", False),
         "step": ("int", None),
     },
+    "rprop": {
+        "lr": ("float", 1e-2),  # the step sizes' start: the client fills them with it
+        "etaminus": ("float", 0.5),
+        "etaplus": ("float", 1.2),
+        "step_size_min": ("float", 1e-6),
+        "step_size_max": ("float", 50.0),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
+    "asgd": {
+        "lr": ("float", 1e-2),
+        "lambd": ("float", 1e-4),
+        "weight_decay": ("float", 0.0),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+        # torch's float32 0-d state tensors eta (the step's learning rate) and mu (the
+        # averaging weight), before this step updates them: kept by the client; no default
+        "eta": ("float", None),
+        "mu": ("float", None),
+    },
     "adadelta": {
         "lr": ("float", 1.0),
         "rho": ("float", 0.9),
@@ -104,6 +124,8 @@ _KERNELS = {
     "nadam": kernels_nn.nadam_step,
     "radam": kernels_nn.radam_step,
     "adadelta": kernels_nn.adadelta_step,
+    "rprop": kernels_nn.rprop_step,
+    "asgd": kernels_nn.asgd_step,
 }
 
 
@@ -115,10 +137,10 @@ def optimizer_state_count(algorithm: str, options: dict) -> int:
         return 1 + (options["momentum"] > 0) + bool(options["centered"])
     if algorithm == "adam":  # exp_avg, exp_avg_sq, max_exp_avg_sq
         return 3 if options["amsgrad"] else 2
-    if algorithm == "adagrad":  # sum
+    if algorithm in ("adagrad", "asgd"):  # Adagrad's sum, ASGD's ax
         return 1
     # Adamax's exp_avg and exp_inf, NAdam's and RAdam's exp_avg and exp_avg_sq, Adadelta's
-    # square_avg and acc_delta
+    # square_avg and acc_delta, Rprop's prev and step_size
     return 2
 
 
@@ -136,7 +158,8 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
     if options["step"] is None or options["step"] < 1:
         raise InvalidValue(f"{algorithm}: option 'step' must be 1 or more, got {options['step']}")
     # torch's constructor checks, for clients that skip them
-    checks = [("lr", "learning rate"), ("weight_decay", "weight_decay value")]
+    checks = [("lr", "learning rate")]
+    checks += [("weight_decay", "weight_decay value")] * ("weight_decay" in options)
     checks += {
         "sgd": [("momentum", "momentum value")],
         "adam": [("eps", "epsilon value")],
@@ -150,6 +173,8 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
         "nadam": [("eps", "epsilon value"), ("momentum_decay", "momentum_decay value")],
         "radam": [("eps", "epsilon value")],
         "adadelta": [("eps", "epsilon value")],
+        "rprop": [],
+        "asgd": [],
     }[algorithm]
     for name, what in checks:
         if not options[name] >= 0.0:
@@ -166,6 +191,12 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
         for index, name in enumerate(("beta1", "beta2")):
             if not 0.0 <= options[name] < 1.0:
                 raise InvalidValue(f"Invalid beta parameter at index {index}: {options[name]}")
+    if algorithm == "rprop" and not 0.0 < options["etaminus"] < 1.0 < options["etaplus"]:
+        raise InvalidValue(f"Invalid eta values: {options['etaminus']}, {options['etaplus']}")
+    if algorithm == "asgd":
+        for name in ("eta", "mu"):
+            if options[name] is None:
+                raise InvalidValue(f"asgd: option '{name}' must be given")
     if algorithm == "nadam":
         product = options["mu_product"]
         if product is None:
@@ -272,7 +303,9 @@ def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
     1 - beta1, beta1, beta2 and 1 - beta2, then NAdam's 1 - beta2^step, eps, -lr (1 - mu_t) /
     (1 - mu_product), -lr mu_{t+1} / (1 - mu_product mu_{t+1}) and maximize, RAdam's
     1 - beta1^step, lr, sqrt(1 - beta2^step), eps, the rectification term, maximize and whether
-    to rectify (rho_t > 5); Adadelta's -lr, rho, 1 - rho, eps, weight decay and maximize."""
+    to rectify (rho_t > 5); Adadelta's -lr, rho, 1 - rho, eps, weight decay and maximize;
+    Rprop's etaminus, etaplus, step_size_min, step_size_max and maximize; ASGD's decay factor
+    1 - lambd eta, -eta, weight decay, mu, whether to average (mu != 1) and maximize."""
     step = float(options["step"])
     maximize = bool(options["maximize"])
     if algorithm == "sgd":
@@ -300,6 +333,24 @@ def _update_scalars(algorithm: str, options: dict, dtype: type) -> tuple:
     if algorithm == "adagrad":
         clr = options["lr"] / (1 + (step - 1) * options["lr_decay"])
         return (dtype(-clr), dtype(options["eps"]), dtype(options["weight_decay"]), maximize)
+    if algorithm == "rprop":
+        return (
+            dtype(options["etaminus"]),
+            dtype(options["etaplus"]),
+            dtype(options["step_size_min"]),
+            dtype(options["step_size_max"]),
+            maximize,
+        )
+    if algorithm == "asgd":
+        eta, mu = options["eta"], options["mu"]
+        return (
+            dtype(1 - options["lambd"] * eta),
+            dtype(-eta),
+            dtype(options["weight_decay"]),
+            dtype(mu),
+            mu != 1,
+            maximize,
+        )
     if algorithm == "adadelta":
         return (
             dtype(-options["lr"]),

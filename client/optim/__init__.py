@@ -1,5 +1,5 @@
-"""`gradrpc.optim`: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam
-and Adadelta, stepping on the server.
+"""`gradrpc.optim`: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam,
+Adadelta, Rprop and ASGD, stepping on the server.
 
 A step queues one OptimizerStepOperation per parameter group, over the group's parameters
 that have a gradient (the client knows which from its mirror of the graph): the server
@@ -8,7 +8,7 @@ optimizer state never travel. State tensors (momentum buffers, moments, Adagrad'
 ordinary server tensors, created on first use (Adagrad's at construction, as torch's).
 `optimizer.state[p]` holds torch's keys and kinds of values; `step` is a float32 0-d tensor
 whose count the client keeps, so a step sends nothing for it but its number, and so is
-NAdam's `mu_product`, whose value each step sends. Constructor signatures, defaults,
+NAdam's `mu_product` and ASGD's `eta` and `mu`, whose values each step sends. Constructor signatures, defaults,
 validation errors, `param_groups`, `zero_grad` and `state_dict` are torch's.
 """
 
@@ -27,6 +27,7 @@ from ..nn.parameter import typename
 from ..tensor import Tensor
 
 __all__ = [
+    "ASGD",
     "SGD",
     "Adadelta",
     "Adagrad",
@@ -37,6 +38,7 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "Rprop",
 ]
 
 
@@ -123,23 +125,36 @@ class _MuProduct(_ClientScalar):
         self._value = self._before
 
 
+class _Replaced(_MuProduct):
+    """ASGD's `eta` and `mu`: 0-d tensors (float32, or the parameter's dtype once loaded from
+    a tensor) that each step overwrites with a new value, rounded to their dtype as torch's
+    copy_ rounds it. An undo puts back the value before the latest step."""
+
+    __slots__ = ()
+
+    def _advance(self, value: float) -> None:
+        kind = np.dtype(self._meta.dtype).type
+        self._before, self._value = self._value, float(kind(value))
+
+
 def _loaded_scalar(p: Tensor, key: str, value):
-    """A loaded `step` or `mu_product` (a number or 0-d tensor) as p's: this session's as
-    they are (torch keeps a loaded tensor too), others copied. A step count stays float32;
-    torch casts a mu_product tensor to p's dtype, a number to float32."""
+    """A loaded `step`, `mu_product`, `eta` or `mu` (a number or 0-d tensor) as p's: this
+    session's as they are (torch keeps a loaded tensor too), others copied. A step count stays
+    float32; torch casts the others' tensors to p's dtype, numbers to float32."""
     if key == "step":
         if value is None or (isinstance(value, _StepCount) and value._session is p._session):
             return value
         return _StepCount.of(p._session, int(value))
     dtype = p._meta.dtype if isinstance(value, Tensor) or hasattr(value, "__array__") else "float32"
+    kind = _MuProduct if key == "mu_product" else _Replaced
     if isinstance(value, _MuProduct):
-        if value._session is p._session and value._meta.dtype == dtype:
+        if value._session is p._session and value._meta.dtype == dtype and type(value) is kind:
             return value
         value = value._value
-    return _MuProduct.of(p._session, float(value), dtype)
+    return kind.of(p._session, float(value), dtype)
 
 
-_CLIENT_KEPT = ("step", "mu_product")  # the state keys of _ClientScalars
+_CLIENT_KEPT = ("step", "mu_product", "eta", "mu")  # the state keys of _ClientScalars
 
 
 class _UndoStep:
@@ -275,9 +290,9 @@ class Optimizer:
         count._advance()
         return {"step": count._value}
 
-    def _new_state(self, p: Tensor, key: str) -> Tensor:
-        """A state value for p's first step, as torch makes it: a step count of 0, a
-        mu_product of 1, or zeros like p."""
+    def _new_state(self, p: Tensor, key: str, group: dict) -> Tensor:
+        """A state value for p (of `group`)'s first step, as torch makes it: a step count of 0,
+        a mu_product of 1, or zeros like p."""
         if key == "step":
             return _StepCount.of(p._session, 0)
         if key == "mu_product":
@@ -315,7 +330,7 @@ class Optimizer:
             state = self.state[p] if keys else {}  # SGD without momentum keeps none, as torch's
             made = any(state.get(key) is None for key in keys)
             if made:
-                state.update({key: self._new_state(p, key) for key in keys})
+                state.update({key: self._new_state(p, key, group) for key in keys})
             kept = [state[key] for key in keys if key in _CLIENT_KEPT]
             # what the operation sends of the client-kept scalars: the step's number, the count
             # (SGD's kernel asks only whether the buffer is new), NAdam's mu_product
@@ -668,13 +683,15 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self.state[p].update({key: self._new_state(p, key) for key in ("step", "sum")})
+                self.state[p].update(
+                    {key: self._new_state(p, key, group) for key in ("step", "sum")}
+                )
 
-    def _new_state(self, p: Tensor, key: str) -> Tensor:
+    def _new_state(self, p: Tensor, key: str, group: dict) -> Tensor:
         """`sum` is filled with the constructor's initial_accumulator_value (torch's
         defaults', whatever the group says)."""
         if key != "sum":
-            return super()._new_state(p, key)
+            return super()._new_state(p, key, group)
         return factories.full_like(p._session, p, self.defaults["initial_accumulator_value"])
 
     def _state_keys(self, group: dict) -> tuple[str, ...]:
@@ -824,6 +841,126 @@ class RAdam(Optimizer):
 
     def _state_keys(self, group: dict) -> tuple[str, ...]:
         return ("step", "exp_avg", "exp_avg_sq")
+
+
+class Rprop(Optimizer):
+    """Rprop, the resilient backpropagation algorithm, with maximize (torch.optim.Rprop): each
+    element's step size grows by etas[1] while its gradient keeps its sign and shrinks by
+    etas[0] when the sign flips, within step_sizes; the parameter moves by its step size
+    against the gradient's sign. Its step sizes start at the group's lr."""
+
+    algorithm = "rprop"
+    bool_options = ("maximize",)
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-2,
+        etas: tuple[float, float] = (0.5, 1.2),
+        step_sizes: tuple[float, float] = (1e-6, 50),
+        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        if not 0.0 <= _check_number("lr", lr):
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+        defaults = {
+            "lr": lr,
+            "etas": etas,
+            "step_sizes": step_sizes,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "prev", "step_size")
+
+    def _new_state(self, p: Tensor, key: str, group: dict) -> Tensor:
+        """`step_size` is filled with the group's lr, as torch's."""
+        if key != "step_size":
+            return super()._new_state(p, key, group)
+        return factories.full_like(p._session, p, _check_number("lr", group["lr"]))
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        (etaminus, etaplus), (smallest, largest) = group["etas"], group["step_sizes"]
+        return {
+            **super()._options(group),
+            "etaminus": _float(etaminus),
+            "etaplus": _float(etaplus),
+            "step_size_min": _float(smallest),
+            "step_size_max": _float(largest),
+        }
+
+
+class ASGD(Optimizer):
+    """Averaged stochastic gradient descent, with weight decay and maximize
+    (torch.optim.ASGD). Its `eta` (the step's learning rate, lr / (1 + lambd lr t)^alpha)
+    and `mu` (the averaging weight, 1 / max(1, t - t0)) are float32 0-d tensors kept by the
+    client, as the step count is, and sent with each step; `ax`, the average, stays on the
+    server."""
+
+    algorithm = "asgd"
+    float_options = ("lambd", "weight_decay")
+    bool_options = ("maximize",)
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-2,
+        lambd: float = 1e-4,
+        alpha: float = 0.75,
+        t0: float = 1e6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
+        if not 0.0 <= _check_number("lr", lr):
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "lambd": lambd,
+            "alpha": alpha,
+            "t0": t0,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "eta", "mu", "ax")
+
+    def _new_state(self, p: Tensor, key: str, group: dict) -> Tensor:
+        """`eta` starts at the group's lr, `mu` at 1 (float32, as torch's)."""
+        if key == "eta":
+            return _Replaced.of(p._session, _check_number("lr", group["lr"]))
+        if key == "mu":
+            return _Replaced.of(p._session, 1.0)
+        return super()._new_state(p, key, group)
+
+    def _advance(self, group: dict, state: dict) -> dict:
+        """The count one up; the operation sends it with eta and mu as they are, which then
+        become torch's for the next step."""
+        sent = super()._advance(group, state)
+        eta, mu = state["eta"], state["mu"]
+        sent.update(eta=eta._value, mu=mu._value)
+        lr, step = _check_number("lr", group["lr"]), sent["step"]
+        eta._advance(lr / ((1 + group["lambd"] * lr * step) ** group["alpha"]))
+        mu._advance(1 / max(1, step - group["t0"]))
+        return sent
 
 
 class Adadelta(Optimizer):
