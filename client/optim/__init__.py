@@ -7,9 +7,10 @@ updates them in place with a fused kernel pass per parameter, so parameters, gra
 optimizer state never travel. State tensors (momentum buffers, moments, Adagrad's sums) are
 ordinary server tensors, created on first use (Adagrad's at construction, as torch's).
 `optimizer.state[p]` holds torch's keys and kinds of values; `step` is a float32 0-d tensor
-whose count the client keeps, so a step sends nothing for it but its number, and so is
-NAdam's `mu_product` and ASGD's `eta` and `mu`, whose values each step sends. Constructor signatures, defaults,
-validation errors, `param_groups`, `zero_grad` and `state_dict` are torch's.
+whose count the client keeps, so a step sends nothing for it but its number, and so are
+NAdam's `mu_product` and ASGD's `eta` and `mu`, whose values each step sends. Constructor
+signatures, defaults, validation errors, `param_groups`, `zero_grad` and `state_dict` are
+torch's.
 """
 
 from __future__ import annotations
@@ -127,14 +128,15 @@ class _MuProduct(_ClientScalar):
 
 class _Replaced(_MuProduct):
     """ASGD's `eta` and `mu`: 0-d tensors (float32, or the parameter's dtype once loaded from
-    a tensor) that each step overwrites with a new value, rounded to their dtype as torch's
-    copy_ rounds it. An undo puts back the value before the latest step."""
+    a tensor) that each step overwrites with a new value, rounded to float32 (torch's
+    `as_tensor` of a number) and then to their dtype (its `copy_`). An undo puts back the
+    value before the latest step."""
 
     __slots__ = ()
 
     def _advance(self, value: float) -> None:
         kind = np.dtype(self._meta.dtype).type
-        self._before, self._value = self._value, float(kind(value))
+        self._before, self._value = self._value, float(kind(np.float32(value)))
 
 
 def _loaded_scalar(p: Tensor, key: str, value):
@@ -864,7 +866,7 @@ class Rprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if not 0.0 <= _check_number("lr", lr):
+        if not _check_number("lr", lr) >= 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
@@ -923,9 +925,9 @@ class ASGD(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        if not 0.0 <= _check_number("lr", lr):
+        if not _check_number("lr", lr) >= 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
+        if not weight_decay >= 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {
             "lr": lr,
