@@ -107,6 +107,16 @@ OPTIMIZER_OPTIONS: dict[str, dict[str, tuple[str, object]]] = {
         "eta": ("float", None),
         "mu": ("float", None),
     },
+    "adafactor": {
+        "lr": ("float", 1e-2),
+        "beta2_decay": ("float", -0.8),
+        "eps1": ("float", None),  # none: the first parameter's dtype's machine epsilon
+        "eps2": ("float", 1e-3),
+        "d": ("float", 1.0),
+        "weight_decay": ("float", 0.0),
+        "maximize": ("bool", False),
+        "step": ("int", None),
+    },
     "adadelta": {
         "lr": ("float", 1.0),
         "rho": ("float", 0.9),
@@ -175,6 +185,7 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
         "adadelta": [("eps", "epsilon value")],
         "rprop": [],
         "asgd": [],
+        "adafactor": [],
     }[algorithm]
     for name, what in checks:
         if not options[name] >= 0.0:
@@ -193,6 +204,8 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
                 raise InvalidValue(f"Invalid beta parameter at index {index}: {options[name]}")
     if algorithm == "rprop" and not 0.0 < options["etaminus"] < 1.0 < options["etaplus"]:
         raise InvalidValue(f"Invalid eta values: {options['etaminus']}, {options['etaplus']}")
+    if algorithm == "adafactor":
+        _check_adafactor(options)
     if algorithm == "asgd":
         for name in ("eta", "mu"):
             if options[name] is None:
@@ -204,6 +217,108 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
         if product == 1 or product * _nadam_mu(options, options["step"] + 1) == 1:
             raise InvalidValue(f"nadam: a mu_product of {product} makes the step divide by zero")
     return options
+
+
+def _check_adafactor(options: dict) -> None:
+    """torch's Adafactor constructor checks past lr and weight_decay, with its messages."""
+    if not options["beta2_decay"] <= 0.0:
+        raise InvalidValue(f"beta2_decay should be <= 0 but is: {options['beta2_decay']}")
+    if options["eps1"] is not None and not options["eps1"] >= 0.0:
+        raise InvalidValue(f"epsilon1 should be >= 0 but is: {options['eps1']}")
+    if not options["eps2"] >= 0.0:
+        raise InvalidValue(f"epsilon2 should be >= 0 but is: {options['eps2']}")
+    if not options["d"] >= 1.0:
+        raise InvalidValue(f"Clipping threshold d should be >= 1 but is: {options['d']}")
+
+
+def _adafactor_state_shapes(shape: tuple) -> list[tuple]:
+    """Adafactor's state of a parameter of `shape`: row_var (the last dim 1) and col_var (the
+    second to last 1) for a matrix or more, else variance (its shape)."""
+    if len(shape) > 1:
+        return [(*shape[:-1], 1), (*shape[:-2], 1, shape[-1])]
+    return [shape]
+
+
+def _adafactor_step(params: Sequence[Tensor], state: Sequence[Tensor], options: dict) -> None:
+    """torch.optim.Adafactor's single-tensor step, in NumPy in the parameter's dtype, with its
+    norms (of the parameter, of each row and column of the gradient and of the update) summed
+    in float64 and its Python scalars in float64: within rounding of torch's, not its bits."""
+    shapes = [_adafactor_state_shapes(p.meta.shape) for p in params]
+    if len(state) != sum(len(each) for each in shapes):
+        raise InvalidValue(
+            f"adafactor takes 2 state tensors per parameter of 2 or more dims, else 1: "
+            f"{sum(len(each) for each in shapes)} for these {len(params)} parameter(s), "
+            f"got {len(state)}"
+        )
+    states, start = [], 0
+    for i, (p, wanted) in enumerate(zip(params, shapes, strict=True)):
+        if not rules.is_float(p.dtype):
+            raise rules.DtypeMismatch(
+                f"parameter {i} has dtype {p.dtype}; only floating tensors can be optimized"
+            )
+        if not p.is_leaf:
+            raise InvalidValue("can't optimize a non-leaf Tensor")
+        if p.grad is None:
+            raise GradNotSet(f"parameter {i} has no .grad (it is None)")
+        _check_like("the gradient", p.grad, p, i)
+        mine = list(state[start : start + len(wanted)])
+        start += len(wanted)
+        for s, shape in zip(mine, wanted, strict=True):
+            if s.dtype != p.dtype or s.meta.shape != shape:
+                raise rules.ShapeMismatch(
+                    f"a state tensor of parameter {i} has shape {rules.size_repr(s.meta.shape)} "
+                    f"and dtype {s.dtype}; it must have shape {rules.size_repr(shape)} and the "
+                    f"parameter's dtype {p.dtype}"
+                )
+            if s is p or s is p.grad:
+                raise InvalidValue(f"a state tensor of parameter {i} is its parameter or gradient")
+        states.append(mine)
+    step, lr, eps1 = float(options["step"]), options["lr"], options["eps1"]
+    one_minus_beta2 = step ** options["beta2_decay"]
+    rho = min(lr, 1 / (step**0.5))
+    for p, mine in zip(params, states, strict=True):
+        data, kind = p.data, p.data.dtype.type
+        if eps1 is None:  # torch's loop keeps the first parameter's
+            eps1 = float(np.finfo(kind).eps)
+        weight = kind(one_minus_beta2)
+        grad = -p.grad.data if options["maximize"] else p.grad.data
+        alpha = max(options["eps2"], _norm(data) / (data.size**0.5)) * rho
+        if options["weight_decay"] != 0:
+            data *= kind(1 - lr * options["weight_decay"])
+        if grad.ndim > 1:
+            row_var, col_var = (s.data for s in mine)
+            row_mean = np.square(_norm(grad, -1, kind)) / kind(grad.shape[-1])
+            row_var[...] = _lerp(row_var, row_mean, weight)
+            col_mean = np.square(_norm(grad, -2, kind)) / kind(grad.shape[-2])
+            col_var[...] = _lerp(col_var, col_mean, weight)
+            estimate = np.matmul(row_var, col_var)
+            estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), kind(eps1))
+        else:
+            (variance,) = (s.data for s in mine)
+            variance[...] = _lerp(variance, grad * grad, weight)
+            estimate = variance.copy()
+        update = (kind(1) / np.sqrt(np.maximum(estimate, kind(eps1 * eps1)))) * grad
+        denom = max(1.0, _norm(update) / ((update.size**0.5) * options["d"]))
+        data += update * kind(-alpha / denom)
+        for tensor in (p, *mine):
+            tensor.version.value += 1
+
+
+def _norm(array: np.ndarray, axis: int | None = None, kind: type | None = None):
+    """The 2-norm summed in float64: a Python float of the whole array, or along `axis`
+    (kept) rounded to `kind`."""
+    squares = np.square(array, dtype=np.float64)
+    if axis is None:
+        return float(np.sqrt(squares.sum()))
+    return np.sqrt(squares.sum(axis=axis, keepdims=True)).astype(kind)
+
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight) -> np.ndarray:
+    """torch's lerp with a number weight: start + w (end - start) for |w| < 0.5, else
+    end - (end - start)(1 - w)."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (type(weight)(1) - weight)
 
 
 def _nadam_mu(options: dict, step: float) -> float:
@@ -242,6 +357,9 @@ def optimizer_step(
     (grouped by parameter), one fused kernel pass per parameter. Everything is checked
     before anything changes."""
     options = _optimizer_options(algorithm, options)
+    if algorithm == "adafactor":
+        _adafactor_step(params, state, options)
+        return
     per_param = optimizer_state_count(algorithm, options)
     if len(state) != per_param * len(params):
         raise InvalidValue(

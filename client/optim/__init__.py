@@ -1,5 +1,5 @@
 """`gradrpc.optim`: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam,
-Adadelta, Rprop and ASGD, stepping on the server.
+Adadelta, Rprop, ASGD and Adafactor, stepping on the server.
 
 A step queues one OptimizerStepOperation per parameter group, over the group's parameters
 that have a gradient (the client knows which from its mirror of the graph): the server
@@ -31,6 +31,7 @@ __all__ = [
     "ASGD",
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -274,6 +275,10 @@ class Optimizer:
         operation's order."""
         raise NotImplementedError
 
+    def _param_state_keys(self, group: dict, p: Tensor) -> tuple[str, ...]:
+        """The keys of p's state: the group's (Adafactor's depend on p's dims)."""
+        return self._state_keys(group)
+
     def _options(self, group: dict) -> dict[str, dict]:
         """The operation's options from `group`: lr (a 1-element tensor taken as its number),
         betas as beta1 and beta2 where the optimizer has them, then `float_options` and
@@ -324,10 +329,9 @@ class Optimizer:
         params = [p for p in group["params"] if p._grad is not None]
         if not params:
             return None
-        keys = self._state_keys(group)
-        names = [key for key in keys if key not in _CLIENT_KEPT]
         batches: dict[tuple, tuple[list[Tensor], _UndoStep]] = {}
         for p in params:
+            keys = self._param_state_keys(group, p)
             p._session.check_usable(p._handle)
             state = self.state[p] if keys else {}  # SGD without momentum keeps none, as torch's
             made = any(state.get(key) is None for key in keys)
@@ -351,7 +355,12 @@ class Optimizer:
             operation = {
                 "algorithm": self.algorithm,
                 "params": [p._handle for p in members],
-                "state": [self.state[p][name]._handle for p in members for name in names],
+                "state": [
+                    self.state[p][key]._handle
+                    for p in members
+                    for key in self._param_state_keys(group, p)
+                    if key not in _CLIENT_KEPT
+                ],
                 "options": {
                     **options,
                     **{k: {"int_value": v} if k == "step" else _float(v) for k, v in sent},
@@ -963,6 +972,75 @@ class ASGD(Optimizer):
         eta._advance(lr / ((1 + group["lambd"] * lr * step) ** group["alpha"]))
         mu._advance(1 / max(1, step - group["t0"]))
         return sent
+
+
+class Adafactor(Optimizer):
+    """Adafactor, with weight decay and maximize (torch.optim.Adafactor): the second moment of
+    a parameter of 2 or more dims kept factored, as a row and a column mean (`row_var`,
+    `col_var`), of other parameters whole (`variance`); the step is relative to the
+    parameter's norm and clipped by d. The server computes the norms itself: a step reads
+    nothing."""
+
+    algorithm = "adafactor"
+    float_options = ("beta2_decay", "d", "weight_decay")
+    bool_options = ("maximize",)
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-2,
+        beta2_decay: float = -0.8,
+        eps: tuple[float | None, float] = (None, 1e-3),
+        d: float = 1.0,
+        weight_decay: float = 0.0,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+    ) -> None:
+        if not _check_number("lr", lr) >= 0.0:
+            raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
+        if not beta2_decay <= 0.0:
+            raise ValueError(f"beta2_decay should be <= 0 but is: {beta2_decay}")
+        if eps[0] is not None and not eps[0] >= 0.0:
+            raise ValueError(f"epsilon1 should be >= 0 but is: {eps[0]}")
+        if not eps[1] >= 0.0:
+            raise ValueError(f"epsilon2 should be >= 0 but is: {eps[1]}")
+        if not d >= 1.0:
+            raise ValueError(f"Clipping threshold d should be >= 1 but is: {d}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"weight_decay should be >= 0 but is: {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "beta2_decay": beta2_decay,
+            "eps": eps,
+            "d": d,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("step", "row_var", "col_var", "variance")
+
+    def _param_state_keys(self, group: dict, p: Tensor) -> tuple[str, ...]:
+        return ("step", "row_var", "col_var") if p.dim() > 1 else ("step", "variance")
+
+    def _new_state(self, p: Tensor, key: str, group: dict) -> Tensor:
+        """row_var: zeros of p's shape with its last dim 1; col_var: with its second to last
+        1 (as torch's)."""
+        if key not in ("row_var", "col_var"):
+            return super()._new_state(p, key, group)
+        shape = list(p.shape)
+        shape[-1 if key == "row_var" else -2] = 1
+        return factories.full(p._session, shape, 0.0, dtype=p.dtype)
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        eps1, eps2 = group["eps"]
+        options = {**super()._options(group), "eps2": _float(eps2)}
+        if eps1 is not None:
+            options["eps1"] = _float(eps1)
+        return options
 
 
 class Adadelta(Optimizer):

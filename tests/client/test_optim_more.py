@@ -1,8 +1,9 @@
-"""`gradrpc.optim.Rprop` and `gradrpc.optim.ASGD` against torch.optim 2.13: parameters and
-state bit for bit after every step over their options, in float32 and float64 (a loss whose
-gradients both libraries compute exactly, so any difference is the optimizer's); state_dict
-both ways (ours loaded into torch's optimizer, torch's into ours) and the run resumed; reprs;
-constructor errors with torch's type and wording at the line; and a training loop."""
+"""`gradrpc.optim.Rprop`, `ASGD` and `Adafactor` against torch.optim 2.13: parameters and
+state after every step over their options, in float32 and float64 (a loss whose gradients
+both libraries compute exactly, so any difference is the optimizer's), Rprop's and ASGD's bit
+for bit, Adafactor's within rounding (its norms sum in another order); state_dict both ways
+(ours loaded into torch's optimizer, torch's into ours) and the run resumed; reprs;
+constructor errors with torch's type and wording at the line; and training loops."""
 
 from __future__ import annotations
 
@@ -24,19 +25,24 @@ CONFIGS = [
     ("ASGD", {"lr": 0.02, "lambd": 0.01, "t0": 0, "weight_decay": 0.1, "maximize": True}),
     ("ASGD", {"lr": 0.1, "alpha": 1.5, "t0": 10.5, "weight_decay": 0.3}),
 ]
+ADAFACTOR_CONFIGS = [
+    {},
+    {"lr": 0.1, "beta2_decay": -0.5, "eps": (1e-4, 1e-2), "d": 2.0},
+    {"lr": 0.05, "weight_decay": 0.1, "maximize": True},
+    {"beta2_decay": 0.0, "eps": (None, 0.5), "d": 1.0},  # beta2 0: the latest gradient only
+]
+# an Adafactor trajectory's tolerance per dtype: torch sums its norms in another order
+ADAFACTOR_RTOL = {"float32": 2e-5, "float64": 1e-12}
 IDS = [f"{name}{kwargs}" for name, kwargs in CONFIGS]
 DTYPES = ["float32", "float64"]
 
 
-def _start(dtype: str):
+def _start(dtype: str, shapes=((4, 3), (5,))):
     """Initial weights and the targets of the loss sum((w - c)^2) per library: its gradient
     2 (w - c) is exact in both."""
     rng = np.random.default_rng(7)
-    w = rng.standard_normal((4, 3)).astype(dtype)
-    b = rng.standard_normal(5).astype(dtype)
-    c = rng.standard_normal((4, 3)).astype(dtype)
-    d = rng.standard_normal(5).astype(dtype)
-    return [w, b], [c, d]
+    values = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+    return values, [rng.standard_normal(shape).astype(dtype) for shape in shapes]
 
 
 def _params(lib, values):
@@ -50,8 +56,8 @@ def _step(lib, params, targets, optimizer) -> None:
     optimizer.step()
 
 
-def _run(name: str, kwargs: dict, dtype: str):
-    values, targets = _start(dtype)
+def _run(name: str, kwargs: dict, dtype: str, shapes=((4, 3), (5,))):
+    values, targets = _start(dtype, shapes)
     runs = {}
     for lib in (torch, gradrpc):
         params = _params(lib, values)
@@ -59,8 +65,9 @@ def _run(name: str, kwargs: dict, dtype: str):
     return runs, targets
 
 
-def _assert_same_state(ours, theirs) -> None:
-    """The same state keys in the same order, each value equal bit for bit, in its dtype."""
+def _assert_same_state(ours, theirs, rtol: float = 0.0) -> None:
+    """The same state keys in the same order, each value of the same shape and dtype and equal
+    (bit for bit unless `rtol`)."""
     mine, other = ours.state_dict(), theirs.state_dict()
     assert mine["param_groups"] == other["param_groups"]
     assert mine["state"].keys() == other["state"].keys()
@@ -69,12 +76,20 @@ def _assert_same_state(ours, theirs) -> None:
         for key, value in state.items():
             got = mine["state"][index][key]
             assert str(got.dtype) == str(value.dtype), key
-            np.testing.assert_array_equal(got.numpy(), value.numpy(), err_msg=key)
+            assert tuple(got.shape) == tuple(value.shape), key
+            _assert_close(got.numpy(), value.numpy(), rtol, key)
 
 
-def _assert_same_params(ours, theirs) -> None:
+def _assert_same_params(ours, theirs, rtol: float = 0.0) -> None:
     for mine, other in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(mine.detach().numpy(), other.detach().numpy())
+        _assert_close(mine.detach().numpy(), other.detach().numpy(), rtol)
+
+
+def _assert_close(actual: np.ndarray, expected: np.ndarray, rtol: float, what: str = "") -> None:
+    """Equal, or within rtol of the tensor's largest element (an element that nearly cancels
+    carries the rounding of its larger neighbours)."""
+    scale = float(np.abs(expected).max()) if expected.size else 0.0
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale, err_msg=what)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -89,7 +104,66 @@ def test_steps_are_torch_bit_for_bit(name: str, kwargs: dict, dtype: str) -> Non
             _assert_same_state(runs[gradrpc][1], runs[torch][1])
 
 
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS, ids=IDS)
+ADAFACTOR_SHAPES = ((4, 3), (2, 3, 5), (1, 6), (5,), ())  # factored from 2 dims on
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kwargs", ADAFACTOR_CONFIGS, ids=str)
+def test_adafactor_steps_are_torch_within_rounding(kwargs: dict, dtype: str) -> None:
+    """Matrices and a 3-d tensor factored (row_var, col_var), a vector and a 0-d tensor not
+    (variance): parameters and state as torch's after every step, within rounding."""
+    runs, targets = _run("Adafactor", kwargs, dtype, ADAFACTOR_SHAPES)
+    rtol = ADAFACTOR_RTOL[dtype]
+    for step in range(STEPS):
+        for lib, (params, optimizer) in runs.items():
+            _step(lib, params, targets, optimizer)
+        _assert_same_params(runs[gradrpc][0], runs[torch][0], rtol)
+        if step in (0, 1, STEPS - 1):
+            _assert_same_state(runs[gradrpc][1], runs[torch][1], rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("source", ["own", "torch", "ours into torch"])
+def test_adafactor_load_state_dict_resumes_as_torch_does(source: str, dtype: str) -> None:
+    kwargs = ADAFACTOR_CONFIGS[1]
+    runs, targets = _run("Adafactor", kwargs, dtype, ADAFACTOR_SHAPES)
+    for _ in range(5):
+        for lib, (params, optimizer) in runs.items():
+            _step(lib, params, targets, optimizer)
+    saved_ours, saved_theirs = runs[gradrpc][1].state_dict(), runs[torch][1].state_dict()
+    resumed = {lib: lib.optim.Adafactor(runs[lib][0], lr=0.5) for lib in runs}
+    resumed[gradrpc].load_state_dict(saved_theirs if source == "torch" else saved_ours)
+    resumed[torch].load_state_dict(
+        _as_torch(saved_ours) if source == "ours into torch" else saved_theirs
+    )
+    assert repr(resumed[gradrpc]) == repr(resumed[torch])
+    rtol = ADAFACTOR_RTOL[dtype]
+    _assert_same_state(resumed[gradrpc], resumed[torch], rtol)
+    for _ in range(8):
+        for lib in runs:
+            _step(lib, runs[lib][0], targets, resumed[lib])
+        _assert_same_params(runs[gradrpc][0], runs[torch][0], 2 * rtol)
+    _assert_same_state(resumed[gradrpc], resumed[torch], 2 * rtol)
+
+
+def test_adafactor_step_reads_nothing(session) -> None:
+    """The norms the step needs are the server's: a step makes no round trip."""
+    runs, targets = _run("Adafactor", {}, "float32", ADAFACTOR_SHAPES)
+    params, optimizer = runs[gradrpc]
+    session.flush()
+    with no_rpc():
+        _step(gradrpc, params, targets, optimizer)
+        _step(gradrpc, params, targets, optimizer)
+    for _ in range(2):
+        _step(torch, runs[torch][0], targets, runs[torch][1])
+    _assert_same_params(params, runs[torch][0], ADAFACTOR_RTOL["float32"])
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    CONFIGS + [("Adafactor", kwargs) for kwargs in ADAFACTOR_CONFIGS],
+    ids=IDS + [f"Adafactor{kwargs}" for kwargs in ADAFACTOR_CONFIGS],
+)
 def test_repr_matches_torch(name: str, kwargs: dict) -> None:
     runs, _ = _run(name, kwargs, "float32")
     assert repr(runs[gradrpc][1]) == repr(runs[torch][1])
@@ -131,9 +205,10 @@ def test_load_state_dict_resumes_as_torch_does(name, kwargs, source: str, dtype:
 
 
 def test_state_dict_holds_torch_keys_before_and_after_a_step() -> None:
-    """No state before the first step; then Rprop's step, prev, step_size and ASGD's step,
-    eta, mu, ax, the 0-d ones float32 (ASGD's eta the group's lr, as torch starts it)."""
-    for name in ("Rprop", "ASGD"):
+    """No state before the first step; then Rprop's step, prev, step_size, ASGD's step, eta,
+    mu, ax and Adafactor's step, row_var, col_var (a matrix) or variance (a vector), the 0-d
+    ones float32 (ASGD's eta the group's lr, as torch starts it)."""
+    for name in ("Rprop", "ASGD", "Adafactor"):
         runs, targets = _run(name, {"lr": 0.3}, "float64")
         assert runs[gradrpc][1].state_dict()["state"] == runs[torch][1].state_dict()["state"] == {}
         for lib, (params, optimizer) in runs.items():
@@ -167,6 +242,13 @@ ERRORS = [
     lambda T: T.optim.ASGD([T.zeros(2, requires_grad=True)], weight_decay=-1),
     lambda T: T.optim.ASGD([T.zeros(2, requires_grad=True)], lr=T.tensor([0.1, 0.2])),
     lambda T: T.optim.ASGD([]),
+    lambda T: T.optim.Adafactor([T.zeros(2, requires_grad=True)], lr=-1),
+    lambda T: T.optim.Adafactor([T.zeros(2, requires_grad=True)], lr=T.tensor([0.1, 0.2])),
+    lambda T: T.optim.Adafactor([T.zeros(2, requires_grad=True)], beta2_decay=0.5),
+    lambda T: T.optim.Adafactor([T.zeros(2, requires_grad=True)], eps=(-1e-3, 1e-3)),
+    lambda T: T.optim.Adafactor([T.zeros(2, requires_grad=True)], eps=(None, -1.0)),
+    lambda T: T.optim.Adafactor([T.zeros(2, requires_grad=True)], d=0.5),
+    lambda T: T.optim.Adafactor([T.zeros(2, requires_grad=True)], weight_decay=-0.1),
 ]
 
 
@@ -180,8 +262,9 @@ def test_constructor_errors_are_torch_at_the_line(index: int) -> None:
     [
         lambda T, params: T.optim.Rprop(params, lr=0.01),
         lambda T, params: T.optim.ASGD(params, lr=0.05, t0=2),
+        lambda T, params: T.optim.Adafactor(params, lr=0.05),
     ],
-    ids=["Rprop", "ASGD"],
+    ids=["Rprop", "ASGD", "Adafactor"],
 )
 def test_a_training_loop_trains_as_torch(make) -> None:
     def data(T):
