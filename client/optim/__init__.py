@@ -1,5 +1,5 @@
 """`gradrpc.optim`: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam,
-Adadelta, Rprop, ASGD and Adafactor, stepping on the server.
+Adadelta, Rprop, ASGD and Adafactor, stepping on the server, and LBFGS (`lbfgs`).
 
 A step queues one OptimizerStepOperation per parameter group, over the group's parameters
 that have a gradient (the client knows which from its mirror of the graph): the server
@@ -29,6 +29,7 @@ from ..tensor import Tensor
 
 __all__ = [
     "ASGD",
+    "LBFGS",
     "SGD",
     "Adadelta",
     "Adafactor",
@@ -438,7 +439,10 @@ class Optimizer:
 
 def _state_tensor(p: Tensor, value):
     """A loaded state value for parameter `p`: a tensor of p's session in p's dtype (this
-    session's tensors as they are, or converted; anything array-like uploaded)."""
+    session's tensors as they are, or converted; anything array-like uploaded; lists, as
+    LBFGS's history, element by element)."""
+    if isinstance(value, list):
+        return [_state_tensor(p, item) for item in value]
     if isinstance(value, Tensor):
         if value._session is p._session:
             return value.to(p.dtype)
@@ -1088,3 +1092,4 @@ class Adadelta(Optimizer):
 
 
 from . import lr_scheduler  # noqa: E402, F401
+from .lbfgs import LBFGS  # noqa: E402
