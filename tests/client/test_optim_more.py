@@ -1,9 +1,10 @@
-"""`gradrpc.optim.Rprop`, `ASGD` and `Adafactor` against torch.optim 2.13: parameters and
-state after every step over their options, in float32 and float64 (a loss whose gradients
-both libraries compute exactly, so any difference is the optimizer's), Rprop's and ASGD's bit
-for bit, Adafactor's within rounding (its norms sum in another order); state_dict both ways
-(ours loaded into torch's optimizer, torch's into ours) and the run resumed; reprs;
-constructor errors with torch's type and wording at the line; and training loops."""
+"""`gradrpc.optim.Rprop`, `ASGD`, `Adafactor` and `LBFGS` against torch.optim 2.13:
+parameters and state after every step over their options, in float32 and float64 (a loss
+whose gradients both libraries compute exactly, so any difference is the optimizer's),
+Rprop's and ASGD's bit for bit, Adafactor's within rounding (its norms sum in another order);
+LBFGS's losses, evaluation counts, parameters and history; state_dict both ways (ours loaded
+into torch's optimizer, torch's into ours) and the run resumed; a step the server refuses;
+reprs; constructor errors with torch's type and wording at the line; and training loops."""
 
 from __future__ import annotations
 
@@ -229,6 +230,35 @@ def test_asgd_step_sends_eta_and_mu_and_no_values(session) -> None:
             float(np.float32(0.01 / (1 + 1e-4 * 0.01 * 2) ** 0.75)),
             1.0,
         )
+
+
+def _refused_step(lib, params, optimizer) -> None:
+    """A step whose backward fails: torch raises at backward(); gradrpc's server refuses the
+    backward and the step queued after it, and the next read raises."""
+    features = lib.tensor(np.ones(5, params[1].detach().numpy().dtype))
+    loss = ((features * params[1]).sum() - 1.0) ** 2
+    features.add_(1)  # modifies what mul saved for backward
+    optimizer.zero_grad()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+        optimizer.step()
+        features.sum().item()
+
+
+@pytest.mark.parametrize("refused", [1, 3], ids=["first step", "third step"])
+@pytest.mark.parametrize(("name", "kwargs"), [CONFIGS[1], CONFIGS[5]], ids=str)
+def test_a_step_the_server_refuses_leaves_the_state_torch_has(name, kwargs, refused) -> None:
+    """The state made for a refused first step is dropped; a later refused step puts the
+    step count and ASGD's eta and mu back: the run goes on bit for bit as torch's."""
+    runs, targets = _run(name, kwargs, "float32")
+    for step in range(1, 7):
+        for lib, (params, optimizer) in runs.items():
+            if step == refused:
+                _refused_step(lib, params, optimizer)
+            else:
+                _step(lib, params, targets, optimizer)
+        _assert_same_state(runs[gradrpc][1], runs[torch][1])
+    _assert_same_params(runs[gradrpc][0], runs[torch][0])
 
 
 ERRORS = [
