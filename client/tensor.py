@@ -2882,7 +2882,9 @@ def _node(op: str, spec, operands: Sequence, metas: list, attrs: dict, needs, ou
     # is never differentiated (nll_loss's target, index's indices).
     scalar_argument = op in _SCALAR_ARGUMENT_OPS or attrs.get("scalar_overload")
     differentiable = spec.differentiates(len(operands))
-    operand_edges = tuple(_edge(o) if need else None for o, need in zip(operands, needs, strict=True))
+    operand_edges = tuple(
+        _edge(o) if need else None for o, need in zip(operands, needs, strict=True)
+    )
     edges = tuple(
         (edge, 0)
         for o, edge, differentiated in zip(operands, operand_edges, differentiable, strict=True)

@@ -10,6 +10,7 @@ run these rules in the same order, so their graphs cannot drift apart. Pure Pyth
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -179,7 +180,7 @@ def _mse_vjp(b, n, g):
     if n.attrs["reduction"] != "none":
         shape = rules.broadcast_shapes(x.shape, y.shape)
         g = b.call("expand", [g], {"shape": list(shape)})
-    scale = 2.0 / rules.numel(x.shape) if n.attrs["reduction"] == "mean" else 2.0
+    scale = 2.0 / math.prod(x.shape) if n.attrs["reduction"] == "mean" else 2.0
     grad = _mul(b, _mul(b, b.call("sub", [n.saved(0), n.saved(1)], {}), scale), g)
     return (grad if n.needs[0] else None, _neg(b, grad) if n.needs[1] else None)
 
@@ -213,7 +214,7 @@ def _sum_vjp(b, n, g):
 def _mean_vjp(b, n, g):
     x = n.operands[0]
     dims = rules.reduced_dims(x, n.attrs.get("dim"))
-    count = rules.numel(tuple(x.shape[d] for d in dims))
+    count = math.prod(x.shape[d] for d in dims)
     return (_div(b, _expanded(b, g, x, n.attrs), count),)
 
 
