@@ -132,10 +132,9 @@ def _pow_vjp(b, n, g):
 
 
 def _div_vjp(b, n, g):
-    x, y = n.operands
     grad_self = _div(b, g, n.saved(1)) if n.needs[0] else None
     grad_other = None
-    if isinstance(y, rules.TensorMeta) and n.needs[1]:
+    if isinstance(n.operands[1], rules.TensorMeta) and n.needs[1]:
         other = n.saved(1)
         grad_other = _neg(b, _mul(b, g, _div(b, n.saved(0), _mul(b, other, other))))
     return (grad_self, grad_other)
