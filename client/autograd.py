@@ -253,8 +253,8 @@ def _bound(session, grad: Tensor, handle: int) -> Tensor:
     return Tensor._make(session, handle, grad._meta, grad._requires_grad, grad._grad_fn)
 
 
-def _bind_grads(session, mirror: _Mirror, leaf_grads: dict, reached: dict, targets) -> None:
-    """After a create_graph backward: each .grad it sets, as a proxy with its history."""
+def _stored_grads(mirror: _Mirror, leaf_grads: dict, reached: dict, targets) -> list:
+    """(tensor, its .grad on the mirror) for each .grad a create_graph backward sets."""
     kept = [
         (node.variable, grad)
         for node, grad in leaf_grads.items()
@@ -263,18 +263,23 @@ def _bind_grads(session, mirror: _Mirror, leaf_grads: dict, reached: dict, targe
     for node, grad in reached.items():
         if node._retained is not None and (tensor := node._retained()) is not None:
             kept.append((tensor, grad))
+    stored = []
     for tensor, grad in kept:
-        previous = tensor._grad
-        if previous is True or (previous is not None and not isinstance(previous, Tensor)):
-            previous = Tensor.grad.fget(tensor)
-        stored = higher_order.stored(mirror, previous, grad)
+        previous = Tensor.grad.fget(tensor) if tensor._grad is True else tensor._grad
+        stored.append((tensor, higher_order.stored(mirror, previous, grad)))
+    return stored
+
+
+def _bind_grads(session, stored: list) -> None:
+    """After a create_graph backward: each .grad it set, as a proxy with its history."""
+    for tensor, grad in stored:
         handle = session.new_handle()
         session.enqueue(
             "grad",
             pb.Operation(bind_grad=pb.BindGradOperation(tensor=tensor._handle, output=handle)),
             handle,
         )
-        tensor._grad = _bound(session, stored, handle)
+        tensor._grad = _bound(session, grad, handle)
 
 
 # ---------------------------------------------------------------- the API
@@ -310,8 +315,9 @@ def backward(
     _check_engine_call(outputs, grads, inputs_tuple, accumulate=True)
     _, needed, targets = _plan(outputs, inputs_tuple, accumulate=True)
     if create_graph:
-        warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
         mirror, leaf_grads, _, reached = _mirror_pass(outputs, grads, inputs_tuple, True)
+        stored = _stored_grads(mirror, leaf_grads, reached, targets)
+        warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
     session = outputs[0]._session
     operation = {
         "roots": [o._handle for o in outputs],
@@ -324,7 +330,7 @@ def backward(
     undo = _record(needed, targets, retain, accumulate=True)
     session.enqueue_fields("backward", "backward", operation, undo=undo)
     if create_graph:
-        _bind_grads(session, mirror, leaf_grads, reached, targets)
+        _bind_grads(session, stored)
 
 
 def grad(

@@ -206,6 +206,32 @@ def _reshape_vjp(b, n, g):
     return (_reshaped(b, g, n.operands[0].shape),)
 
 
+def _placed(b, g, x: rules.TensorMeta, dim: int, before: int, after: int):
+    """A part's gradient `g` (x's shape but along `dim`) placed in zeros of x's shape."""
+    pad = [0, 0] * (len(x.shape) - 1 - dim) + [before, after]
+    return b.call("constant_pad_nd", [g], {"pad": pad})
+
+
+def _select_vjp(b, n, g):
+    x = n.operands[0]
+    dim = n.attrs["dim"] % len(x.shape)
+    index = n.attrs["index"] % x.shape[dim]
+    part = b.call("unsqueeze", [g], {"dim": dim})
+    return (_placed(b, part, x, dim, index, x.shape[dim] - index - 1),)
+
+
+def _sliced(attrs: dict, x: rules.TensorMeta) -> tuple[int, range]:
+    dim = attrs["dim"] % len(x.shape)
+    return dim, range(x.shape[dim])[attrs["start"] : attrs["end"] : attrs["step"]]
+
+
+def _slice_vjp(b, n, g):
+    x = n.operands[0]
+    dim, kept = _sliced(n.attrs, x)
+    before = kept.start if kept else 0
+    return (_placed(b, g, x, dim, before, x.shape[dim] - before - len(kept)),)
+
+
 def _sum_vjp(b, n, g):
     return (_expanded(b, g, n.operands[0], n.attrs),)
 
@@ -230,6 +256,7 @@ VJPS: dict[str, Callable] = {
     "neg": lambda b, n, g: (_neg(b, g),),
     "exp": _elementwise(lambda b, n: n.result()),
     "log": lambda b, n, g: (_div(b, g, n.saved(0)),),
+    "reciprocal": lambda b, n, g: (_mul(b, _neg(b, g), _mul(b, n.result(), n.result())),),
     "sqrt": lambda b, n, g: (_div(b, g, _mul(b, n.result(), 2)),),
     "sin": _elementwise(lambda b, n: b.call("cos", [n.saved(0)], {})),
     "cos": _elementwise(lambda b, n: _neg(b, b.call("sin", [n.saved(0)], {}))),
@@ -262,9 +289,16 @@ VJPS: dict[str, Callable] = {
     "squeeze_": _reshape_vjp,
     "expand": lambda b, n, g: (sum_to(b, g, n.operands[0].shape),),
     "clone": lambda b, n, g: (g,),
+    "select": _select_vjp,
+    "slice": _slice_vjp,
     "mse_loss": _mse_vjp,
     "softmax": _softmax_vjp,
     "log_softmax": _log_softmax_vjp,
+}
+
+# the ops whose rules cover some of their uses only
+_COVERS: dict[str, Callable[[NodeView], bool]] = {
+    "slice": lambda n: _sliced(n.attrs, n.operands[0])[1].step == 1,
 }
 
 
@@ -275,7 +309,7 @@ def check(adapter: Adapter, nodes) -> None:
     """torch-style refusal, before anything runs, of a node these rules cannot differentiate."""
     for node in nodes:
         view = adapter.view(node)
-        if view is None or view.op not in VJPS:
+        if view is None or view.op not in VJPS or not _COVERS.get(view.op, bool)(view):
             raise unsupported(adapter.name(node))
 
 

@@ -64,6 +64,15 @@ CASES = [
     ("unsqueeze", "unsqueeze", [_r(3)], {"dim": 0}, lambda a: a.unsqueeze(0)),
     ("squeeze", "squeeze", [_r(3, 1)], {"dim": 1}, lambda a: a.squeeze(1)),
     ("clone", "clone", [_r(3)], {}, torch.clone),
+    ("reciprocal", "reciprocal", [_positive(3)], {}, torch.reciprocal),
+    ("select", "select", [_r(2, 4)], {"dim": 1, "index": -2}, lambda a: a[:, -2]),
+    (
+        "slice",
+        "slice",
+        [_r(3, 5)],
+        {"dim": -1, "start": 1, "end": 4, "step": 1},
+        lambda a: a[:, 1:4],
+    ),
     (
         "mse_loss",
         "mse_loss",
@@ -170,6 +179,13 @@ def test_unsupported_op_refuses_before_anything_runs():
     assert x.grad is None
     graph.run_backward([y], [None], False)  # the graph was left as it was
     assert x.grad is not None
+
+
+def test_a_strided_slice_refuses():
+    x = graph.Tensor(np.arange(6.0), requires_grad=True)
+    y = graph.call("sum", [graph.call("slice", [x], {"dim": 0, "start": 0, "step": 2})], {})
+    with pytest.raises(Unsupported, match="create_graph through SliceBackward0"):
+        graph.run_backward([y], [None], False, create_graph=True)
 
 
 def test_freed_graph_refuses_a_create_graph_pass():
