@@ -23,7 +23,7 @@ from gradrpc.engine.errors import (
 )
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from .tensor import AccumulateGrad, Node, Tensor, _edge, _mirror_call
+from .tensor import _WARNED, AccumulateGrad, Node, Tensor, _edge, _mirror_call
 
 __all__ = ["backward", "grad"]
 
@@ -317,7 +317,9 @@ def backward(
     if create_graph:
         mirror, leaf_grads, _, reached = _mirror_pass(outputs, grads, inputs_tuple, True)
         stored = _stored_grads(mirror, leaf_grads, reached, targets)
-        warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
+        if "create_graph" not in _WARNED:  # torch warns once a process
+            _WARNED.add("create_graph")
+            warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
     session = outputs[0]._session
     operation = {
         "roots": [o._handle for o in outputs],

@@ -376,6 +376,8 @@ def run(
             if target_keys is not None and edge not in target_keys and edge not in needed:
                 continue
             g = sum_to(backend, g, operand.shape)
+            if backend.meta(g).dtype != operand.dtype:  # as the engine casts a gradient
+                g = backend.call("_to_copy", [g], {"dtype": operand.dtype})
             add(node_grads if adapter.is_node(edge) else leaf_grads, edge, g)
     return leaf_grads, captured, executed, reached
 

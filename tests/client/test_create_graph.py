@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from clientkit import check_same, graph_of, no_rpc
+from gradrpc.tensor import _WARNED
 
 X = [0.5, 1.5, -0.7]
 
@@ -67,6 +68,55 @@ def test_grad_of_grad_values_match_torch(session, fn):
     assert g.requires_grad and g.grad_fn is not None
 
 
+def test_a_gradient_takes_its_input_s_dtype(session):
+    def run(T):
+        x = T.tensor(X, requires_grad=True)
+        c = T.tensor(X, dtype=T.float64)
+        (g,) = T.autograd.grad((x * c * x).sum(), x, create_graph=True)
+        (h,) = T.autograd.grad(g.sum(), x)
+        return g, h
+
+    check_same(run)
+
+
+def test_third_derivative(session):
+    def run(T):
+        x = T.tensor(X, requires_grad=True)
+        (g,) = T.autograd.grad((x**4).sum(), x, create_graph=True)
+        (h,) = T.autograd.grad(g.sum(), x, create_graph=True)
+        (k,) = T.autograd.grad(h.sum(), x)
+        return g, h, k
+
+    check_same(run)
+
+
+def test_a_grad_output_that_requires_grad_joins_the_graph(session):
+    """The double-vjp trick: the derivative of a vjp with respect to its vector is a jvp."""
+
+    def run(T):
+        x = T.tensor(X, requires_grad=True)
+        v = T.zeros(3, requires_grad=True)
+        y = x.sin() * x
+        (vjp,) = T.autograd.grad(y, x, grad_outputs=v, create_graph=True)
+        (jvp,) = T.autograd.grad(vjp, v, grad_outputs=T.tensor([1.0, 2.0, 3.0]))
+        return vjp, jvp
+
+    check_same(run)
+
+
+def test_backward_inputs_keeps_a_non_leaf_gradient_with_history(session):
+    def run(T):
+        x = T.tensor(X, requires_grad=True)
+        h = x * x
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (h.exp()).sum().backward(create_graph=True, inputs=[h])
+        (k,) = T.autograd.grad(h.grad.sum(), x)
+        return h.grad, k, x.grad
+
+    check_same(run)
+
+
 def test_first_gradient_graph_is_torch_s(session):
     graphs = {}
     for T in (torch, gradrpc):
@@ -76,11 +126,22 @@ def test_first_gradient_graph_is_torch_s(session):
     assert graphs[gradrpc] == graphs[torch]
 
 
+def test_backward_with_create_graph_warns_once_as_torch(session):
+    _WARNED.discard("create_graph")  # as in a fresh process
+    x = gradrpc.tensor(X, requires_grad=True)
+    with pytest.warns(UserWarning, match="create a reference cycle between the parameter"):
+        x.exp().sum().backward(create_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.exp().sum().backward(create_graph=True)
+
+
 def test_backward_with_create_graph_gives_grad_a_history(session):
     values = {}
     for T in (torch, gradrpc):
         x = T.tensor(X, requires_grad=True)
-        with pytest.warns(UserWarning, match="create a reference cycle"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             (x.exp() * x).sum().backward(create_graph=True)
         # torch copies the first gradient (CopyBackwards); gradrpc clones it
         copied = "torch::autograd::CopyBackwards" if T is torch else "CloneBackward0"
