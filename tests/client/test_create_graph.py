@@ -117,6 +117,51 @@ def test_backward_inputs_keeps_a_non_leaf_gradient_with_history(session):
     check_same(run)
 
 
+def _client_names(node) -> list:
+    """The names a grad_fn reaches, depth first, skipping absent edges."""
+    if node is None:
+        return []
+    names = [node.name()]
+    for child, _ in node.next_functions:
+        names += _client_names(child)
+    return names
+
+
+def _server_names(edge) -> list:
+    if edge is None:
+        return []
+    if not hasattr(edge, "edges"):  # a leaf
+        return ["torch::autograd::AccumulateGrad"]
+    names = [edge.name]
+    for child in edge.edges:
+        names += _server_names(child)
+    return names
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x, w: (x.unsqueeze(0) @ w).tanh().sum() * (x * x).sum(),
+        lambda x, w: gradrpc.nn.functional.mse_loss((w.t() @ x).sigmoid(), x[:2] * 2),
+        lambda x, w: (w @ w.t()).softmax(1)[0, 1] + (x.exp() / (x * x + 1)).mean(),
+        lambda x, w: gradrpc.log_softmax(w[:, 1:] ** 2.5, 0).sum() - x.sqrt().relu().sum(),
+    ],
+)
+def test_the_mirror_predicts_the_server_s_graph(session, fn):
+    from gradrpc import session as sessions
+
+    if sessions._embedded is None:
+        pytest.skip("the server's graph is visible only in an embedded server")
+    x = gradrpc.tensor([0.5, 1.5, 0.7], requires_grad=True)
+    w = gradrpc.tensor([[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]], requires_grad=True)
+    grads = gradrpc.autograd.grad(fn(x, w), [x, w], create_graph=True)
+    session.flush()
+    held = sessions._embedded.store.get(session.id)
+    for g in grads:
+        assert _client_names(g.grad_fn) == _server_names(held.get(g._handle).grad_fn)
+        assert len(_client_names(g.grad_fn)) > 3
+
+
 def test_first_gradient_graph_is_torch_s(session):
     graphs = {}
     for T in (torch, gradrpc):
