@@ -14,7 +14,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 
-from gradrpc.engine import rules, traversal
+from gradrpc.engine import higher_order, rules, traversal
 from gradrpc.engine.errors import (
     GRAPH_FREED_MESSAGE,
     GraphFreed,
@@ -23,7 +23,7 @@ from gradrpc.engine.errors import (
 )
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from .tensor import AccumulateGrad, Node, Tensor, _edge
+from .tensor import _WARNED, AccumulateGrad, Node, Tensor, _edge, _mirror_call
 
 __all__ = ["backward", "grad"]
 
@@ -168,6 +168,120 @@ def _record(
     return undo
 
 
+# ---------------------------------------------------------------- create_graph, on the mirror
+
+_CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using autograd.grad "
+    "when creating the graph to avoid this. If you have to use this function, make sure to "
+    "reset the .grad fields of your parameters to None after use to break the cycle and avoid "
+    "the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)"
+)
+
+
+class _Mirror:
+    """higher_order's backend and adapter on the client's mirror: its tensors have no
+    handle, only the metadata and grad_fn of what the server computes."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def call(self, op: str, operands, attrs: dict) -> Tensor:
+        return _mirror_call(self.session, op, operands, attrs)
+
+    @staticmethod
+    def meta(t: Tensor):
+        return t._meta
+
+    @staticmethod
+    def edges(node: Node) -> tuple:
+        if node._forward is None:
+            return () if node._passes_nothing else tuple(e for e, _ in node.next_functions)
+        return node._forward[4]
+
+    @staticmethod
+    def is_node(edge) -> bool:
+        return not isinstance(edge, AccumulateGrad)
+
+    @staticmethod
+    def order(node: Node) -> int:
+        return node._sequence
+
+    @staticmethod
+    def name(node: Node) -> str:
+        return node._name
+
+    def view(self, node: Node) -> higher_order.NodeView | None:
+        if node._forward is None:
+            return None
+        op, attrs, operands, needs, edges, out_meta = node._forward
+
+        def saved(i: int):
+            edge, operand = edges[i], operands[i]
+            if not isinstance(operand, rules.TensorMeta):
+                return operand
+            if isinstance(edge, AccumulateGrad):
+                return edge.variable
+            return Tensor._make(self.session, 0, operand, edge is not None, edge)
+
+        def result() -> Tensor:
+            return Tensor._make(self.session, 0, out_meta, True, node)
+
+        return higher_order.NodeView(op, attrs, operands, needs, saved, result)
+
+
+def _mirror_pass(outputs: Sequence[Tensor], grads: Sequence, inputs: Sequence[Tensor], accumulate):
+    """Predict a create_graph pass on the mirror (raising torch-style for an op it cannot
+    differentiate, before anything is queued): (the mirror, leaf gradients, captured target
+    gradients, each reached node's gradient)."""
+    mirror = _Mirror(outputs[0]._session)
+    seeds = []
+    for out, given in zip(outputs, grads, strict=True):
+        usable = given is not None and given._meta.dtype == out._meta.dtype
+        seed = given if usable else Tensor._make(mirror.session, 0, out._meta)
+        seeds.append((_root(out), seed))
+    targets = {_root(t) for t in inputs} if inputs else None
+    roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    leaf_grads, captured, _, reached = higher_order.run(
+        mirror, mirror, seeds, roots, targets, accumulate
+    )
+    return mirror, leaf_grads, captured, reached
+
+
+def _bound(session, grad: Tensor, handle: int) -> Tensor:
+    """The proxy of a create_graph gradient the server binds to `handle`."""
+    return Tensor._make(session, handle, grad._meta, grad._requires_grad, grad._grad_fn)
+
+
+def _stored_grads(mirror: _Mirror, leaf_grads: dict, reached: dict, targets) -> list:
+    """(tensor, its .grad on the mirror) for each .grad a create_graph backward sets."""
+    kept = [
+        (node.variable, grad)
+        for node, grad in leaf_grads.items()
+        if node.variable._requires_grad and (targets is None or node in targets)
+    ]
+    for node, grad in reached.items():
+        if node._retained is not None and (tensor := node._retained()) is not None:
+            kept.append((tensor, grad))
+    stored = []
+    for tensor, grad in kept:
+        previous = Tensor.grad.fget(tensor) if tensor._grad is True else tensor._grad
+        stored.append((tensor, higher_order.stored(mirror, previous, grad)))
+    return stored
+
+
+def _bind_grads(session, stored: list) -> None:
+    """After a create_graph backward: each .grad it set, as a proxy with its history."""
+    for tensor, grad in stored:
+        handle = session.new_handle()
+        session.enqueue(
+            "grad",
+            pb.Operation(bind_grad=pb.BindGradOperation(tensor=tensor._handle, output=handle)),
+            handle,
+        )
+        tensor._grad = _bound(session, grad, handle)
+
+
 # ---------------------------------------------------------------- the API
 
 
@@ -197,13 +311,15 @@ def backward(
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     outputs = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
     grads = _make_grads(outputs, _tensor_or_tensors_to_tuple(grad_tensors, len(outputs)))
-    if create_graph:
-        raise Unsupported(
-            "gradrpc: create_graph=True (higher-order gradients) is not supported yet"
-        )
-    retain = bool(retain_graph)
+    retain = create_graph if retain_graph is None else bool(retain_graph)
     _check_engine_call(outputs, grads, inputs_tuple, accumulate=True)
     _, needed, targets = _plan(outputs, inputs_tuple, accumulate=True)
+    if create_graph:
+        mirror, leaf_grads, _, reached = _mirror_pass(outputs, grads, inputs_tuple, True)
+        stored = _stored_grads(mirror, leaf_grads, reached, targets)
+        if "create_graph" not in _WARNED:  # torch warns once a process
+            _WARNED.add("create_graph")
+            warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
     session = outputs[0]._session
     operation = {
         "roots": [o._handle for o in outputs],
@@ -211,8 +327,12 @@ def backward(
         "retain_graph": retain,
         "inputs": [t._handle for t in inputs_tuple],
     }
+    if create_graph:
+        operation["create_graph"] = True
     undo = _record(needed, targets, retain, accumulate=True)
     session.enqueue_fields("backward", "backward", operation, undo=undo)
+    if create_graph:
+        _bind_grads(session, stored)
 
 
 def grad(
@@ -247,21 +367,31 @@ def grad(
             stacklevel=2,
         )
     grads = _make_grads(outs, _tensor_or_tensors_to_tuple(grad_outputs, len(outs)))
-    if create_graph or is_grads_batched:
-        raise Unsupported("gradrpc: create_graph and is_grads_batched are not supported yet")
-    retain = bool(retain_graph)
+    if is_grads_batched:
+        raise Unsupported("gradrpc: is_grads_batched is not supported yet")
+    retain = create_graph if retain_graph is None else bool(retain_graph)
     _check_engine_call(outs, grads, ins, accumulate=False)
     nodes, needed, targets = _plan(outs, ins, accumulate=False)
     reached = set(nodes)
     for i, t in enumerate(ins):
         rules.check_used(i, _root(t) in reached, allow_unused)
     session = outs[0]._session
+    if create_graph:
+        _, leaf_grads, captured, _ = _mirror_pass(outs, grads, ins, False)
+        predicted = [
+            leaf_grads.get(key) if isinstance(key, AccumulateGrad) else captured.get(key)
+            for key in map(_root, ins)
+        ]
     handles = [session.new_handle() for _ in ins]  # unused ones stay unbound on the server
     results = [
-        Tensor._make(session, h, rules.meta(t._meta.shape, t._meta.dtype))
+        (
+            _bound(session, predicted[i], h)
+            if create_graph
+            else Tensor._make(session, h, rules.meta(t._meta.shape, t._meta.dtype))
+        )
         if _root(t) in reached
         else None
-        for h, t in zip(handles, ins, strict=True)
+        for i, (h, t) in enumerate(zip(handles, ins, strict=True))
     ]
     operation = pb.GradOperation(
         outputs=[o._handle for o in outs],
@@ -270,6 +400,7 @@ def grad(
         retain_graph=retain,
         allow_unused=bool(allow_unused),
         results=handles,
+        create_graph=create_graph,
     )
     undo = _record(needed, targets, retain, accumulate=False)
     session.enqueue("grad", pb.Operation(grad=operation), outputs=handles, undo=undo)

@@ -31,10 +31,12 @@ _WARNED: set[str] = set()  # torch's warn-once warnings already given
 class Node:
     """A backward node as torch shows it (`tensor.grad_fn`): its name and next_functions.
     `_passes_nothing` marks a node whose backward gives its inputs no gradient (the op
-    table's `passes_gradient`): a pass reaches nothing through it."""
+    table's `passes_gradient`): a pass reaches nothing through it. `_forward` is what a
+    create_graph pass reads of an op's node (see `_mirror_call`)."""
 
     __slots__ = (
         "__weakref__",
+        "_forward",
         "_freed",
         "_has_saved",
         "_name",
@@ -52,6 +54,7 @@ class Node:
         self._passes_nothing = False
         self._retained: weakref.ref | None = None
         self._sequence = next(_sequence)
+        self._forward: tuple | None = None
 
     def name(self) -> str:
         return self._name
@@ -2870,6 +2873,43 @@ def _bound(name: str, param: str, value):
 _SCALAR_ARGUMENT_OPS = frozenset({"pow", "rsub", "remainder", "fmod", "xlogy"})
 
 
+def _node(op: str, spec, operands: Sequence, metas: list, attrs: dict, needs, out_meta) -> Node:
+    """The mirror of the node the server records for `op` (some input needs a gradient)."""
+    name = spec.grad_fn(metas, attrs)
+    # torch's pow and rsub take a Python number as a Scalar argument, not as an input:
+    # their node has no edge for it (mul, add, sub and div wrap it as a tensor input,
+    # unless called as their Scalar overload). Nor has a node an edge for an input that
+    # is never differentiated (nll_loss's target, index's indices).
+    scalar_argument = op in _SCALAR_ARGUMENT_OPS or attrs.get("scalar_overload")
+    differentiable = spec.differentiates(len(operands))
+    operand_edges = tuple(
+        _edge(o) if need else None for o, need in zip(operands, needs, strict=True)
+    )
+    edges = tuple(
+        (edge, 0)
+        for o, edge, differentiated in zip(operands, operand_edges, differentiable, strict=True)
+        if differentiated and (isinstance(o, Tensor) or not scalar_argument)
+    )
+    # torch's C++-only nodes are named with their namespace; their class is not
+    saves = bool(spec.saves(needs, attrs))
+    node = node_class(name.rpartition("::")[2])(name, edges, saves)
+    if spec.passes_gradient is not None and not spec.passes_gradient(attrs):
+        node._passes_nothing = True
+    node._forward = (op, attrs, tuple(metas), tuple(needs), operand_edges, out_meta)
+    return node
+
+
+def _mirror_call(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
+    """`op` applied on the mirror only, while recording: a result without a handle whose
+    grad_fn is the node the server records (how a create_graph pass predicts its graph)."""
+    metas = [o._meta if isinstance(o, Tensor) else o for o in operands]
+    spec, full_attrs, out_meta = rules.infer(op, metas, attrs)
+    requires = [isinstance(o, Tensor) and o._requires_grad for o in operands]
+    needs = rules.gradient_needs(spec, requires, out_meta, True)
+    node = _node(op, spec, operands, metas, full_attrs, needs, out_meta) if any(needs) else None
+    return Tensor._make(session, 0, out_meta, node is not None, node)
+
+
 def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
     """Validate `op` with its rule, queue it, and return its result's proxy (with grad_fn)."""
     metas = [o._meta if isinstance(o, Tensor) else o for o in operands]
@@ -2889,23 +2929,7 @@ def _apply(session, op: str, operands: Sequence, attrs: dict) -> Tensor:
     needs = rules.gradient_needs(spec, requires, out_meta, grad_on)
     node = None
     if any(needs):  # before a handle is taken: reading an input's grad_fn may raise
-        name = spec.grad_fn(metas, full_attrs)
-        # torch's pow and rsub take a Python number as a Scalar argument, not as an input:
-        # their node has no edge for it (mul, add, sub and div wrap it as a tensor input,
-        # unless called as their Scalar overload). Nor has a node an edge for an input that
-        # is never differentiated (nll_loss's target, index's indices).
-        scalar_argument = op in _SCALAR_ARGUMENT_OPS or full_attrs.get("scalar_overload")
-        differentiable = spec.differentiates(len(operands))
-        edges = tuple(
-            (_edge(o) if need else None, 0)
-            for o, need, differentiated in zip(operands, needs, differentiable, strict=True)
-            if differentiated and (isinstance(o, Tensor) or not scalar_argument)
-        )
-        # torch's C++-only nodes are named with their namespace; their class is not
-        saves = bool(spec.saves(needs, full_attrs))
-        node = node_class(name.rpartition("::")[2])(name, edges, saves)
-        if spec.passes_gradient is not None and not spec.passes_gradient(full_attrs):
-            node._passes_nothing = True
+        node = _node(op, spec, operands, metas, full_attrs, needs, out_meta)
     handle = session.new_handle()
     out = Tensor._make(session, handle, out_meta, node is not None, node)
     if spec.view:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba.core.runtime._nrt_python import _MemInfo  # what Numba-allocated arrays own
 
-from . import rules, traversal
+from . import higher_order, rules, traversal
 from .errors import (
     GRAPH_FREED_MESSAGE,
     GraphFreed,
@@ -657,12 +657,14 @@ def run_backward(
     targets: Sequence[Tensor] | None = None,
     allow_unused: bool = True,
     accumulate: bool = True,
-) -> list[np.ndarray | None]:
+    create_graph: bool = False,
+) -> list[np.ndarray | Tensor | None]:
     """Differentiate `roots` (seeded with `grad_outputs`, None meaning ones).
 
     With `accumulate`, add the gradients into the .grad of the leaves that require grad
     (only `targets` if given), as torch.autograd.backward does; otherwise return the
-    gradient of each target, as torch.autograd.grad does.
+    gradient of each target, as torch.autograd.grad does. With `create_graph` the gradients
+    are tensors with the history of their computation (see `higher_order`).
     """
     seeds: list[tuple[Tensor, np.ndarray]] = []
     for i, root in enumerate(roots):
@@ -685,6 +687,10 @@ def run_backward(
             else:
                 rules.check_differentiated(t.requires_grad)
 
+    if create_graph:
+        return _run_create_graph(
+            seeds, grad_outputs, retain_graph, targets, allow_unused, accumulate
+        )
     root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
     dependencies = traversal.count_dependencies(root_nodes, _edges, _is_node)
     target_keys = None
@@ -715,6 +721,112 @@ def run_backward(
         g = leaf_grads.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
         rules.check_used(i, g is not None, allow_unused)
         results.append(None if g is None else _fresh(g, t.data.dtype))
+    return results
+
+
+_OP_NAMES = {id(impl): name for name, impl in OPS.items()}
+
+
+class _Engine:
+    """higher_order's backend and adapter on the engine's tensors and nodes."""
+
+    @staticmethod
+    def call(op: str, operands: Sequence, attrs: dict) -> Tensor:
+        return call(op, operands, attrs)
+
+    @staticmethod
+    def meta(t: Tensor) -> TensorMeta:
+        return t.meta
+
+    @staticmethod
+    def edges(node: Node) -> tuple:
+        return node.edges
+
+    @staticmethod
+    def is_node(edge) -> bool:
+        return isinstance(edge, Node)
+
+    @staticmethod
+    def order(node: Node) -> int:
+        return node.sequence
+
+    @staticmethod
+    def name(node: Node) -> str:
+        return node.name
+
+    @staticmethod
+    def view(node: Node) -> higher_order.NodeView | None:
+        """The node as a vjp reads it: a saved input is a new tensor on its data with the
+        input's history (its grad_fn, or the leaf itself), as torch unpacks a saved tensor."""
+        op = _OP_NAMES.get(id(node.impl))
+        if op is None:
+            return None
+        if node.freed and node.has_saved_tensors:
+            raise GraphFreed(GRAPH_FREED_MESSAGE)
+        _check_versions(node)
+        names = rules.SPECS[op].input_names(len(node.inputs))
+        operands = tuple(
+            m if m is not None else node.saved[name].item()
+            for m, name in zip(node.inputs, names, strict=True)
+        )
+
+        def saved(i: int):
+            if node.inputs[i] is None:
+                return operands[i]
+            edge, data = node.edges[i], node.saved[names[i]]
+            if isinstance(edge, Tensor):
+                return edge
+            meta = node.inputs[i] if node.inputs[i].dtype == data.dtype.name else None
+            return Tensor(data, meta, requires_grad=edge is not None, grad_fn=edge)
+
+        def result() -> Tensor:
+            return Tensor(node.saved["result"], requires_grad=True, grad_fn=node)
+
+        return higher_order.NodeView(op, node.attrs, operands, node.needs, saved, result)
+
+
+def _run_create_graph(
+    seeds: list[tuple[Tensor, np.ndarray]],
+    grad_outputs: Sequence[Tensor | None],
+    retain_graph: bool,
+    targets: Sequence[Tensor] | None,
+    allow_unused: bool,
+    accumulate: bool,
+) -> list[Tensor | None]:
+    """run_backward with create_graph: the gradients are tensors with history (a given
+    grad_output that requires grad takes part in it); .grad fields are replaced, never
+    written in place."""
+    graph_seeds = []
+    for i, (root, seed) in enumerate(seeds):
+        given = grad_outputs[i] if i < len(grad_outputs) else None
+        usable = given is not None and given.data.dtype == seed.dtype
+        graph_seeds.append((root.grad_fn or root, given if usable else Tensor(seed)))
+    target_keys = None
+    if targets is not None:
+        target_keys = {t.grad_fn if t.grad_fn is not None else t for t in targets}
+    root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
+    leaf_grads, captured, executed, reached = higher_order.run(
+        _Engine, _Engine, graph_seeds, root_nodes, target_keys, accumulate
+    )
+    if not retain_graph:
+        for node in executed:
+            node.freed = True
+            if node.has_saved_tensors:
+                node.saved = None
+            node.saved_versions = []
+    for node, grad in reached.items():
+        if node.retained is not None and (kept := node.retained()) is not None:
+            kept.grad = higher_order.stored(_Engine, kept.grad, grad)
+    if accumulate:
+        for leaf, grad in leaf_grads.items():
+            if leaf.requires_grad and (target_keys is None or leaf in target_keys):
+                leaf.grad = higher_order.stored(_Engine, leaf.grad, grad)
+        return []
+    results: list[Tensor | None] = []
+    for i, t in enumerate(targets or ()):
+        g = leaf_grads.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
+        rules.check_used(i, g is not None, allow_unused)
+        results.append(g)
     return results
 
 

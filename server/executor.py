@@ -231,6 +231,7 @@ def _backward(session: Session, op: pb.BackwardOperation) -> None:
         _handles(session, op.grad_outputs),
         op.retain_graph,
         targets=_handles(session, op.inputs) or None,
+        create_graph=op.create_graph,
     )
 
 
@@ -248,10 +249,11 @@ def _grad(session: Session, op: pb.GradOperation) -> None:
         targets=_handles(session, op.inputs),
         allow_unused=op.allow_unused,
         accumulate=False,
+        create_graph=op.create_graph,
     )
     for handle, grad in zip(op.results, grads, strict=True):
         if grad is not None:
-            session.bind(handle, Tensor(grad))
+            session.bind(handle, grad if isinstance(grad, Tensor) else Tensor(grad))
 
 
 def _bind_grad(session: Session, op: pb.BindGradOperation) -> None:

@@ -225,6 +225,7 @@ PURE_ENGINE = {
     "gradrpc.engine.rules",
     "gradrpc.engine.errors",
     "gradrpc.engine.traversal",
+    "gradrpc.engine.higher_order",
     "gradrpc.engine.advanced_indexing",  # NumPy only
 }
 

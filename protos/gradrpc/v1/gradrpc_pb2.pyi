@@ -234,32 +234,36 @@ class CallOperation(_message.Message):
     def __init__(self, op: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[Operand, _Mapping]]] = ..., attrs: _Optional[_Mapping[str, AttrValue]] = ..., output: _Optional[int] = ..., no_grad: _Optional[bool] = ...) -> None: ...
 
 class BackwardOperation(_message.Message):
-    __slots__ = ("roots", "grad_outputs", "retain_graph", "inputs")
+    __slots__ = ("roots", "grad_outputs", "retain_graph", "inputs", "create_graph")
     ROOTS_FIELD_NUMBER: _ClassVar[int]
     GRAD_OUTPUTS_FIELD_NUMBER: _ClassVar[int]
     RETAIN_GRAPH_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_GRAPH_FIELD_NUMBER: _ClassVar[int]
     roots: _containers.RepeatedScalarFieldContainer[int]
     grad_outputs: _containers.RepeatedScalarFieldContainer[int]
     retain_graph: bool
     inputs: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, roots: _Optional[_Iterable[int]] = ..., grad_outputs: _Optional[_Iterable[int]] = ..., retain_graph: _Optional[bool] = ..., inputs: _Optional[_Iterable[int]] = ...) -> None: ...
+    create_graph: bool
+    def __init__(self, roots: _Optional[_Iterable[int]] = ..., grad_outputs: _Optional[_Iterable[int]] = ..., retain_graph: _Optional[bool] = ..., inputs: _Optional[_Iterable[int]] = ..., create_graph: _Optional[bool] = ...) -> None: ...
 
 class GradOperation(_message.Message):
-    __slots__ = ("outputs", "inputs", "grad_outputs", "retain_graph", "allow_unused", "results")
+    __slots__ = ("outputs", "inputs", "grad_outputs", "retain_graph", "allow_unused", "results", "create_graph")
     OUTPUTS_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     GRAD_OUTPUTS_FIELD_NUMBER: _ClassVar[int]
     RETAIN_GRAPH_FIELD_NUMBER: _ClassVar[int]
     ALLOW_UNUSED_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_GRAPH_FIELD_NUMBER: _ClassVar[int]
     outputs: _containers.RepeatedScalarFieldContainer[int]
     inputs: _containers.RepeatedScalarFieldContainer[int]
     grad_outputs: _containers.RepeatedScalarFieldContainer[int]
     retain_graph: bool
     allow_unused: bool
     results: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, outputs: _Optional[_Iterable[int]] = ..., inputs: _Optional[_Iterable[int]] = ..., grad_outputs: _Optional[_Iterable[int]] = ..., retain_graph: _Optional[bool] = ..., allow_unused: _Optional[bool] = ..., results: _Optional[_Iterable[int]] = ...) -> None: ...
+    create_graph: bool
+    def __init__(self, outputs: _Optional[_Iterable[int]] = ..., inputs: _Optional[_Iterable[int]] = ..., grad_outputs: _Optional[_Iterable[int]] = ..., retain_graph: _Optional[bool] = ..., allow_unused: _Optional[bool] = ..., results: _Optional[_Iterable[int]] = ..., create_graph: _Optional[bool] = ...) -> None: ...
 
 class BindGradOperation(_message.Message):
     __slots__ = ("tensor", "output")
