@@ -1856,6 +1856,19 @@ _op("huber_loss", _pointwise_loss_vjp(K.huber_backward, "delta"))(
 )
 
 
+def _soft_margin_vjp(n, g):
+    """torch's soft_margin_loss_backward: -norm y z / (1 + z) g with z = exp(-y x)."""
+    x, y = n.saved["self"], n.saved["target"].astype(g.dtype, copy=False)
+    z = np.exp(-y * x)
+    grad = (y * z) * -_numel_scale(n, g.dtype)
+    return (grad / (z + 1) * g, None)
+
+
+@_op("soft_margin_loss", _soft_margin_vjp)
+def soft_margin_loss(x, y, reduction):
+    return _reduce(np.log1p(np.exp(np.negative(x) * y)), reduction)
+
+
 def _bce_vjp(n, g):
     """torch's binary_cross_entropy_backward (x) and _target_backward (y): each times the
     weight, and over N for a mean."""

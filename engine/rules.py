@@ -3736,6 +3736,47 @@ for _name, _title, _doc, _attr in (
     )
 
 
+def _soft_margin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """soft_margin_loss's checks, as torch computes it in place in an input-shaped result:
+    -x, times the target (which broadcasts into x's shape), exp, log1p."""
+    name = "soft_margin_loss"
+    _check_operands(name, operands, 2)
+    x, target = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+    if attrs["reduction"] not in REDUCTIONS:
+        raise InvalidValue(f"{attrs['reduction']} is not a valid value for reduction")
+    if x.dtype == "bool":
+        raise DtypeMismatch(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    check_broadcasts_into(x.shape, target.shape)
+    if not is_float(x.dtype):
+        common = result_type([x, target])
+        raise DtypeMismatch(
+            f"result type {TORCH_TYPE_NAME[common if is_float(common) else 'float32']} can't "
+            f"be cast to the desired output type {TORCH_TYPE_NAME[x.dtype]}"
+        )
+    return meta(x.shape if attrs["reduction"] == "none" else (), x.dtype)
+
+
+_register(
+    OpSpec(
+        "soft_margin_loss",
+        "torch.nn.functional.soft_margin_loss",
+        "log(1 + exp(-y x)) elementwise, the target y broadcasting into x's shape, then "
+        "reduced. The target gets no gradient: requiring one while recording is "
+        "NOT_DIFFERENTIABLE.",
+        ("self", "target"),
+        (True, False),
+        _soft_margin_infer,
+        _named("SoftMarginLossBackward0"),
+        lambda needs, attrs: ("self", "target"),
+        _REDUCTION_ATTR,
+        refuses_grad_as="soft_margin_loss",
+    )
+)
+
+
 def _bce_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """binary_cross_entropy's checks: a target of the input's size and dtype (floating), a
     weight that broadcasts to the input's shape."""

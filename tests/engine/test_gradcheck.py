@@ -273,6 +273,7 @@ for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("smooth_l1_loss", T((3, 1)), T((4,)), reduction=_reduction, beta=5.0),
         C("huber_loss", T((3, 1)), T((4,)), reduction=_reduction, delta=5.0),
+        C("soft_margin_loss", T((3, 4)), T((4,), grad=False), reduction=_reduction),
         C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
     ]
 CASES += [

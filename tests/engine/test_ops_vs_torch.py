@@ -509,6 +509,8 @@ for _reduction in ("mean", "sum", "none"):
         C("smooth_l1_loss", T((3, 1)), T((4,)), reduction=_reduction, beta=0.5),
         C("huber_loss", T((3, 4)), T((3, 4)), reduction=_reduction, delta=0.7),
         C("huber_loss", T((3, 1)), T((4,)), reduction=_reduction),
+        C("soft_margin_loss", T((3, 4)), T((3, 4), grad=False), reduction=_reduction),
+        C("soft_margin_loss", T((3, 4)), T((4,), grad=False), reduction=_reduction),
         C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
         C(
             "binary_cross_entropy",
@@ -1146,6 +1148,7 @@ TORCH: dict[str, Callable] = {
     "std": torch.std,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "mse_loss": F.mse_loss,
+    "soft_margin_loss": lambda x, y, reduction="mean": F.soft_margin_loss(x, y, reduction=reduction),
     # as F's wrappers call the native ops: on broadcast operands (the native backward of a
     # mean divides by the unbroadcast input's size); smooth_l1_loss with beta 0 too (F's is
     # l1_loss then); in-place forms on a clone record ...Backward1
