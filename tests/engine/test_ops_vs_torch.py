@@ -1148,7 +1148,9 @@ TORCH: dict[str, Callable] = {
     "std": torch.std,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "mse_loss": F.mse_loss,
-    "soft_margin_loss": lambda x, y, reduction="mean": F.soft_margin_loss(x, y, reduction=reduction),
+    "soft_margin_loss": lambda x, y, reduction="mean": F.soft_margin_loss(
+        x, y, reduction=reduction
+    ),
     # as F's wrappers call the native ops: on broadcast operands (the native backward of a
     # mean divides by the unbroadcast input's size); smooth_l1_loss with beta 0 too (F's is
     # l1_loss then); in-place forms on a clone record ...Backward1
