@@ -159,7 +159,7 @@ def add(a, b, alpha=1, scalar_overload=False):  # scalar_overload names the node
 
 
 @_op("sub", lambda n, g: (g, _needs(n, 1, lambda: _times_alpha(K.neg(g), n.attrs["alpha"]))))
-def sub(a, b, alpha=1):
+def sub(a, b, alpha=1, scalar_overload=False):  # scalar_overload names the node only
     return K.sub(a, b) if alpha == 1 else _add_scaled(a, b, -alpha)
 
 
@@ -1173,9 +1173,10 @@ def _sign(x: np.ndarray) -> np.ndarray:
     return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
 
 
-def _vector_norm(x, ord, dim, keepdim, dtype) -> np.ndarray:
+def _vector_norm(x, ord, dim, keepdim, dtype, norm_overload=False) -> np.ndarray:
     """(Σ |x|^ord)^(1/ord) over the reduced axes, summed in float64 and rounded once; ord 0
-    counts the nonzero elements, ±inf selects the largest or smallest |x| (nan propagating)."""
+    counts the nonzero elements, ±inf selects the largest or smallest |x| (nan propagating);
+    norm_overload names the node only."""
     axes = _reduced_axes(x.ndim, dim)
     if abs(ord) == np.inf:
         pick = np.max if ord > 0 else np.min

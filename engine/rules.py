@@ -482,9 +482,9 @@ def _div_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
 
 
 def _scalar_overload_grad_fn(name: str):
-    """torch's `add.Tensor`/`mul.Tensor`/`div.Tensor` node (Python's `x * 2` wraps the number
-    as a tensor), or with `scalar_overload` the `.Scalar` overload's node, which torch's C++
-    compositions (cross_entropy's label smoothing, say) record."""
+    """torch's `add.Tensor`/`sub.Tensor`/`mul.Tensor`/`div.Tensor` node (Python's `x * 2`
+    wraps the number as a tensor), or with `scalar_overload` the `.Scalar` overload's node,
+    which torch's C++ compositions (cross_entropy's label smoothing, say) record."""
 
     def grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
         return f"{name}Backward1" if attrs.get("scalar_overload") else f"{name}Backward0"
@@ -519,7 +519,7 @@ _BINARY = {
     ),
     "sub": (
         "torch.sub",
-        _named("SubBackward0"),
+        _scalar_overload_grad_fn("Sub"),
         _nothing,
         (True, True),
         False,
@@ -556,7 +556,7 @@ for _name, (_torch, _gfn, _saves, _diff, _float, _doc) in _BINARY.items():
             _gfn,
             _saves,
             (_ALPHA,) * (_name in ("add", "sub", "rsub"))
-            + (_SCALAR_OVERLOAD,) * (_name in ("add", "mul", "div")),
+            + (_SCALAR_OVERLOAD,) * (_name in ("add", "sub", "mul", "div")),
             # a bool sum reaches add's forward as bool, so that it takes alpha as a bool
             (lambda operands, out: out.dtype) if _name == "add" else computes_in_result_dtype,
         )
@@ -2862,13 +2862,22 @@ _register(
         ("self",),
         (True,),
         _vector_norm_infer,
-        _named("LinalgVectorNormBackward0"),
+        lambda operands, attrs: (
+            "NormBackward1" if attrs.get("norm_overload") else "LinalgVectorNormBackward0"
+        ),
         _self_and_result,
         (
             Attr("ord", "float", "The order p of the norm.", 2.0),
             _REDUCE_ATTRS[0],
             _REDUCE_ATTRS[1],
             Attr("dtype", "string", "Cast the input to this dtype first; the result's dtype.", ""),
+            Attr(
+                "norm_overload",
+                "bool",
+                "The node is NormBackward1, as torch's C++ at::norm(self, p, dim, keepdim) "
+                "records (pairwise_distance); the same gradient.",
+                False,
+            ),
         ),
         passes_gradient=lambda attrs: attrs["ord"] != 0,
     )

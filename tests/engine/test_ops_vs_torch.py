@@ -70,7 +70,7 @@ for _op in BINARY:
         C(_op, T((2, 3)), T((2, 3), _den, grad=False)),
         C(_op, T((2, 3), grad=False), T((2, 3), _den)),
     ]
-for _op in ("add", "mul", "div"):  # the Scalar overloads: AddBackward1, MulBackward1, ...
+for _op in ("add", "sub", "mul", "div"):  # the Scalar overloads: AddBackward1, ...
     CASES += [
         C(_op, T((2, 3)), 2.5, scalar_overload=True),
         C(_op, T((2, 3)), 3, scalar_overload=True),
@@ -418,6 +418,8 @@ CASES += [
     C("linalg_vector_norm", T((2, 3, 4), TIES), ord=np.inf, dim=[0, 2], keepdim=True),
     C("linalg_vector_norm", T((2, 3, 4)), dim=[1]),
     C("linalg_vector_norm", T((2, 3, 4)), ord=3.0, dim=[-1], keepdim=True),
+    C("linalg_vector_norm", T((2, 3, 4)), ord=3.0, dim=[-1], norm_overload=True),
+    C("linalg_vector_norm", T((3, 4)), ord=1.0, dim=[1], keepdim=True, norm_overload=True),
     C("linalg_vector_norm", T((2, 3)), dim=[], keepdim=True),
     C("linalg_vector_norm", T((2, 3)), dtype="float64"),
     C("linalg_vector_norm", T(()), ord=3.0, dtype="float64"),
@@ -1142,8 +1144,13 @@ TORCH: dict[str, Callable] = {
     "sum": _sum_or_mean(torch.sum),
     "mean": _sum_or_mean(torch.mean),
     "var": torch.var,
-    "linalg_vector_norm": lambda x, ord, dim, keepdim, dtype: torch.linalg.vector_norm(
-        x, ord, dim, keepdim, dtype=getattr(torch, dtype) if dtype else None
+    # norm_overload: aten's norm.ScalarOpt_dim (NormBackward1), the same values and gradient
+    "linalg_vector_norm": lambda x, ord, dim, keepdim, dtype, norm_overload: (
+        torch.ops.aten.norm.ScalarOpt_dim(x, ord, dim, keepdim)
+        if norm_overload
+        else torch.linalg.vector_norm(
+            x, ord, dim, keepdim, dtype=getattr(torch, dtype) if dtype else None
+        )
     ),
     "std": torch.std,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
