@@ -4305,6 +4305,73 @@ def _nll_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return meta(shape, x.dtype)
 
 
+def _shape_list(shape: tuple[int, ...]) -> str:
+    return f"[{', '.join(map(str, shape))}]"
+
+
+def _multi_margin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """multi_margin_loss's checks, in torch's order: a non-empty vector or (N, C) matrix,
+    a target of N class indices, one weight per class, then the dtypes."""
+    name = "multi_margin_loss"
+    _check_operands(name, operands, 3, optional=1)
+    x, target, *weight = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+    if attrs["reduction"] not in REDUCTIONS:
+        raise InvalidValue(f"{attrs['reduction']} is not a valid value for reduction")
+    if attrs["p"] not in (1, 2):
+        raise InvalidValue("only p == 1 and p == 2 supported")
+    if not (x.ndim == 0 or (x.ndim in (1, 2) and x.shape[-1] != 0)):
+        raise ShapeMismatch(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            + _shape_list(x.shape)
+        )
+    frames, classes = (x.shape[0], x.shape[1]) if x.ndim == 2 else (1, x.numel)
+    if target.ndim > 1 or target.numel != frames:
+        raise ShapeMismatch(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{frames}], but got "
+            f"{_shape_list(target.shape)}. Input has shape {_shape_list(x.shape)}."
+        )
+    if weight and (weight[0].ndim > 1 or weight[0].numel != classes):
+        raise ShapeMismatch(
+            f"inconsistent weight size, expected {classes} but got {_shape_list(weight[0].shape)}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"multi_margin_loss_cpu_kernel\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    for operand, dtype in ((target, "int64"), *((w, x.dtype) for w in weight)):
+        if operand.dtype != dtype:
+            raise DtypeMismatch(
+                f"expected scalar type {TORCH_TYPE_NAME[dtype]} but found "
+                f"{TORCH_TYPE_NAME[operand.dtype]}"
+            )
+    return meta(target.shape if attrs["reduction"] == "none" else (), x.dtype)
+
+
+_register(
+    OpSpec(
+        "multi_margin_loss",
+        "torch.nn.functional.multi_margin_loss",
+        "Σ_{d != y} w_y max(0, margin - x[y] + x[d])^p / C per sample of an (N, C) or (C,) "
+        "input and int64 class indices y (one out of range is INVALID_COMPUTATION), then "
+        "reduced (the mean over the N samples). The optional weight w, one per class, gets no "
+        "gradient: requiring one while recording is NOT_DIFFERENTIABLE.",
+        ("self", "target", "weight"),
+        (True, False, False),
+        _multi_margin_infer,
+        _named("MultiMarginLossBackward0"),
+        _loss_saves,
+        (
+            *_REDUCTION_ATTR,
+            Attr("p", "int", "The power of the margin's excess: 1 or 2.", 1),
+            Attr("margin", "float", "The margin.", 1.0),
+        ),
+        optional_inputs=1,
+        refuses_grad_as="multi_margin_loss",
+    )
+)
+
+
 _NLL_ATTRS = (
     *_REDUCTION_ATTR,
     Attr("ignore_index", "int", "A target value that contributes nothing.", -100),

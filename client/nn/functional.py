@@ -1201,6 +1201,30 @@ def multilabel_soft_margin_loss(
     raise ValueError(reduction + " is not valid")
 
 
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Σ_{d != y} w_y max(0, margin - x[y] + x[d])^p / C per sample, reduced: torch's own op
+    (MultiMarginLossBackward0); the weight gets no gradient."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    operands = [input, input._coerce(target)]
+    if weight is not None:
+        if weight.dim() != 1:
+            raise ValueError("weight must be one-dimensional")
+        operands.append(input._coerce(weight))
+    attrs = {"reduction": reduction, "p": int(p), "margin": float(margin)}
+    return input._call("multi_margin_loss", operands, attrs)
+
+
 # ---------------------------------------------------------------- one_hot, normalize, cosine
 
 

@@ -21,6 +21,7 @@ import torch.nn.functional as TF
 from clientkit import (
     assert_trains_alike,
     check_error_at_line,
+    check_raised_at_the_next_read,
     check_same_error,
     graph_of,
     train_alike,
@@ -205,6 +206,21 @@ def test_multilabel_soft_margin_loss(dtype: str, reduction: str) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_loss(dtype: str, reduction: str, p: int) -> None:
+    x = _r(6, 5).detach()
+    x[0, 1] = math.nan  # torch's `z > 0` counts nothing for nan
+    tensors = {"input": x.requires_grad_(), "target": torch.tensor([0, 4, 2, 2, 1, 3])}
+    _check(lambda F: F.multi_margin_loss, tensors, dtype, reduction=reduction, p=p)
+    tensors["weight"] = torch.rand(5, dtype=torch.float64)
+    _check(lambda F: F.multi_margin_loss, tensors, dtype, reduction=reduction, p=p, margin=0.3)
+    for target in (torch.tensor(3), torch.tensor([3])):  # a (C,) input: the target's shape
+        tensors = {"input": _r(5), "target": target}
+        _check(lambda F: F.multi_margin_loss, tensors, dtype, reduction=reduction, p=p)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(
     "shapes, kwargs",
     [
@@ -280,6 +296,7 @@ MODULES = {
     "GaussianNLLLoss": ((), {"full": True, "reduction": "sum"}, 3),
     "TripletMarginLoss": ((), {"margin": 0.5, "p": 1.0, "swap": True}, 3),
     "MultiLabelSoftMarginLoss": ((), {"reduction": "sum"}, 2),
+    "MultiMarginLoss": ((2, 0.5), {"reduction": "none"}, 2),
     "PairwiseDistance": ((), {"p": 3.0, "keepdim": True}, 2),
     "CosineSimilarity": ((), {"dim": 0, "eps": 1e-3}, 2),
 }
@@ -298,6 +315,8 @@ def test_module_matches_torch(name: str) -> None:
         inputs[-1] = _signs(4, 3)
     if name == "CosineEmbeddingLoss":
         inputs[-1] = _signs(4)
+    if name == "MultiMarginLoss":
+        inputs[-1] = torch.tensor([2, 0, 1, 1])
     expected = theirs(*inputs)
     mine = [_ours(t) for t in inputs]
     actual = ours(*mine)
@@ -375,12 +394,57 @@ ERRORS = {
         T.ones(3, 2), T.ones(3, 2), reduction="x"
     ),
     "TripletMarginLoss margin": lambda T: T.nn.TripletMarginLoss(margin=-1.0),
+    "multi_margin p": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4), T.tensor([0, 1, 2]), p=3
+    ),
+    "multi_margin weight dim": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4), T.tensor([0, 1, 2]), weight=T.ones(1, 4)
+    ),
+    "multi_margin weight size": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4), T.tensor([0, 1, 2]), weight=T.ones(3)
+    ),
+    "multi_margin weight dtype": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4), T.tensor([0, 1, 2]), weight=T.ones(4, dtype=T.float64)
+    ),
+    "multi_margin weight grad": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4), T.tensor([0, 1, 2]), weight=T.ones(4, requires_grad=True)
+    ),
+    "multi_margin empty": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 0), T.tensor([0, 1, 2])
+    ),
+    "multi_margin 3-d": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(2, 3, 4), T.tensor([0, 1])
+    ),
+    "multi_margin target size": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4), T.tensor([0, 1])
+    ),
+    "multi_margin 2-d target": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(4), T.tensor([[1]])
+    ),
+    "multi_margin float target": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4), T.tensor([0.0, 1.0, 2.0])
+    ),
+    "multi_margin integral input": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4, dtype=T.long), T.tensor([0, 1, 2])
+    ),
+    "multi_margin reduction": lambda T: T.nn.functional.multi_margin_loss(
+        T.ones(3, 4), T.tensor([0, 1, 2]), reduction="x"
+    ),
+    "MultiMarginLoss p": lambda T: T.nn.MultiMarginLoss(p=3),
+    "MultiMarginLoss weight": lambda T: T.nn.MultiMarginLoss(weight=T.ones(2, 2)),
 }
 
 
 @pytest.mark.parametrize("call", ERRORS.values(), ids=ERRORS.keys())
 def test_error_at_the_line(call) -> None:
     check_error_at_line(call)
+
+
+def test_multi_margin_loss_target_out_of_range_at_the_next_read() -> None:
+    check_raised_at_the_next_read(
+        lambda T: T.nn.functional.multi_margin_loss(T.ones(3, 4), T.tensor([0, 4, 1])).item(),
+        "multi_margin_loss",
+    )
 
 
 @pytest.mark.parametrize(

@@ -505,6 +505,8 @@ CASES += [
     C("mse_loss", T(()), T((3,))),
     C("mse_loss", T((3, 2)), T((3, 2), grad=False)),
 ]
+_TARGETS = T((6,), "class", "int64", grad=False)  # multi_margin_loss's class indices
+_TARGET = T((), "class", "int64", grad=False)
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("smooth_l1_loss", T((3, 4)), T((3, 4)), reduction=_reduction),
@@ -513,6 +515,9 @@ for _reduction in ("mean", "sum", "none"):
         C("huber_loss", T((3, 1)), T((4,)), reduction=_reduction),
         C("soft_margin_loss", T((3, 4)), T((3, 4), grad=False), reduction=_reduction),
         C("soft_margin_loss", T((3, 4)), T((4,), grad=False), reduction=_reduction),
+        C("multi_margin_loss", T((6, 5)), _TARGETS, reduction=_reduction),
+        C("multi_margin_loss", T((6, 5)), _TARGETS, T((5,), POS, grad=False), p=2, margin=0.5),
+        C("multi_margin_loss", T((5,)), _TARGET, reduction=_reduction, margin=2.0),
         C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
         C(
             "binary_cross_entropy",
@@ -1155,6 +1160,9 @@ TORCH: dict[str, Callable] = {
     "std": torch.std,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "mse_loss": F.mse_loss,
+    "multi_margin_loss": lambda x, y, weight=None, reduction="mean", p=1, margin=1.0: (
+        F.multi_margin_loss(x, y, p, margin, weight, reduction=reduction)
+    ),
     "soft_margin_loss": lambda x, y, reduction="mean": F.soft_margin_loss(
         x, y, reduction=reduction
     ),
