@@ -1121,10 +1121,15 @@ def gaussian_nll_loss(
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = var * input.new_ones(input.shape)
-    else:
-        var = input._coerce(var)
-        if bool((var < 0).any()):
-            raise ValueError("var has negative entry/entries")
+    elif not isinstance(var, Tensor):  # torch.any(var < 0) of a Python int's bool
+        raise TypeError(
+            f"any() received an invalid combination of arguments - got ({type(var < 0).__name__}"
+            "), but expected one of:\n * (Tensor input, *, Tensor out = None)\n * (Tensor "
+            "input, tuple of ints dim = None, bool keepdim = False, *, Tensor out = None)\n * "
+            "(Tensor input, int dim, bool keepdim = False, *, Tensor out = None)\n"
+        )
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
     if var.size() != input.size():
         if input.size()[:-1] == var.size():
             var = var.unsqueeze(-1)

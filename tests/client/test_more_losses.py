@@ -383,6 +383,8 @@ ERRORS = {
     "gaussian negative var": lambda T: T.nn.functional.gaussian_nll_loss(
         T.ones(3), T.ones(3), -1.0
     ),
+    "gaussian int var": lambda T: T.nn.functional.gaussian_nll_loss(T.ones(3), T.ones(3), 1),
+    "gaussian list var": lambda T: T.nn.functional.gaussian_nll_loss(T.ones(3), T.ones(3), [1.0]),
     "pairwise shapes": lambda T: T.nn.functional.pairwise_distance(T.ones(3, 2), T.ones(4, 2)),
     "triplet dims": lambda T: T.nn.functional.triplet_margin_loss(
         T.ones(3, 2), T.ones(3, 2), T.ones(2)
