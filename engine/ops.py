@@ -159,7 +159,7 @@ def add(a, b, alpha=1, scalar_overload=False):  # scalar_overload names the node
 
 
 @_op("sub", lambda n, g: (g, _needs(n, 1, lambda: _times_alpha(K.neg(g), n.attrs["alpha"]))))
-def sub(a, b, alpha=1):
+def sub(a, b, alpha=1, scalar_overload=False):  # scalar_overload names the node only
     return K.sub(a, b) if alpha == 1 else _add_scaled(a, b, -alpha)
 
 
@@ -1173,9 +1173,10 @@ def _sign(x: np.ndarray) -> np.ndarray:
     return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
 
 
-def _vector_norm(x, ord, dim, keepdim, dtype) -> np.ndarray:
+def _vector_norm(x, ord, dim, keepdim, dtype, norm_overload=False) -> np.ndarray:
     """(Σ |x|^ord)^(1/ord) over the reduced axes, summed in float64 and rounded once; ord 0
-    counts the nonzero elements, ±inf selects the largest or smallest |x| (nan propagating)."""
+    counts the nonzero elements, ±inf selects the largest or smallest |x| (nan propagating);
+    norm_overload names the node only."""
     axes = _reduced_axes(x.ndim, dim)
     if abs(ord) == np.inf:
         pick = np.max if ord > 0 else np.min
@@ -1856,6 +1857,19 @@ _op("huber_loss", _pointwise_loss_vjp(K.huber_backward, "delta"))(
 )
 
 
+def _soft_margin_vjp(n, g):
+    """torch's soft_margin_loss_backward: -norm y z / (1 + z) g with z = exp(-y x)."""
+    x, y = n.saved["self"], n.saved["target"].astype(g.dtype, copy=False)
+    z = np.exp(-y * x)
+    grad = (y * z) * -_numel_scale(n, g.dtype)
+    return (grad / (z + 1) * g, None)
+
+
+@_op("soft_margin_loss", _soft_margin_vjp)
+def soft_margin_loss(x, y, reduction):
+    return _reduce(np.log1p(np.exp(np.negative(x) * y)), reduction)
+
+
 def _bce_vjp(n, g):
     """torch's binary_cross_entropy_backward (x) and _target_backward (y): each times the
     weight, and over N for a mean."""
@@ -2173,6 +2187,63 @@ for _name in ("nll_loss", "nll_loss2d"):
         ),
         own_dtype=("target",),
     )(_nll_loss_forward)
+
+
+def _multi_margin_terms(x, target, weight, p: int, margin: float):
+    """Per sample and class: z = margin - x[y] + x[d] where positive and d is not the target
+    y, the (N, C) rows, the targets (checked) and the per-sample weight w[y] (or None)."""
+    classes = x.shape[-1] if x.ndim else 1
+    rows, targets = x.reshape(-1, classes), target.reshape(-1).astype(np.int64, copy=False)
+    bad = (targets < 0) | (targets >= classes)
+    if bad.any():
+        raise ComputeError("target out of range")
+    frames = np.arange(targets.size)
+    z = (x.dtype.type(margin) - rows[frames, targets][:, None]) + rows
+    z[frames, targets] = 0
+    z = np.where(z > 0, z, x.dtype.type(0))  # as torch's `z > 0`: nan counts nothing
+    scale = None if weight is None else weight.reshape(-1)[targets][:, None]
+    return rows, targets, z, scale
+
+
+@_op(
+    "multi_margin_loss",
+    lambda n, g: (
+        _needs(n, 0, lambda: _multi_margin_backward(n, g)),
+        *[None] * (len(n.needs) - 1),
+    ),
+    own_dtype=("target",),
+)
+def multi_margin_loss(x, target, weight=None, *, reduction, p, margin):
+    rows, _, z, scale = _multi_margin_terms(x, target, weight, p, margin)
+    h = z if p == 1 else z * z
+    if scale is not None:
+        h = h * scale
+    losses = h.sum(axis=1, dtype=x.dtype) / x.dtype.type(rows.shape[1])
+    if reduction == "none":
+        return losses.reshape(target.shape)
+    total = float(np.sum(losses, dtype=np.float64))
+    if reduction == "mean":
+        total = total / losses.size if losses.size else 0.0
+    return np.asarray(total, dtype=x.dtype)
+
+
+def _multi_margin_backward(n, g):
+    """torch's multi_margin_loss_backward: g_d = s (1, or 2z for p 2) w_y where z > 0,
+    the target's the negated sum of the others', times the upstream gradient; s is
+    1 / (N C) for a mean, else 1 / C."""
+    x, reduction = n.saved["self"], n.attrs["reduction"]
+    rows, targets, z, scale = _multi_margin_terms(
+        x, n.saved["target"], n.saved.get("weight"), n.attrs["p"], n.attrs["margin"]
+    )
+    frames, classes = rows.shape
+    step = x.dtype.type(1.0 / (frames * classes) if reduction == "mean" else 1.0 / classes)
+    h = (z > 0) * step if n.attrs["p"] == 1 else 2 * step * z
+    h = h.astype(x.dtype, copy=False)
+    if scale is not None:
+        h = h * scale
+    h[np.arange(frames), targets] = -h.sum(axis=1)
+    upstream = np.asarray(g, x.dtype).reshape(-1, 1) if reduction == "none" else g
+    return (h * upstream).reshape(x.shape)
 
 
 # ---------------------------------------------------------------- embedding

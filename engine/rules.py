@@ -482,9 +482,9 @@ def _div_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
 
 
 def _scalar_overload_grad_fn(name: str):
-    """torch's `add.Tensor`/`mul.Tensor`/`div.Tensor` node (Python's `x * 2` wraps the number
-    as a tensor), or with `scalar_overload` the `.Scalar` overload's node, which torch's C++
-    compositions (cross_entropy's label smoothing, say) record."""
+    """torch's `add.Tensor`/`sub.Tensor`/`mul.Tensor`/`div.Tensor` node (Python's `x * 2`
+    wraps the number as a tensor), or with `scalar_overload` the `.Scalar` overload's node,
+    which torch's C++ compositions (cross_entropy's label smoothing, say) record."""
 
     def grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
         return f"{name}Backward1" if attrs.get("scalar_overload") else f"{name}Backward0"
@@ -519,7 +519,7 @@ _BINARY = {
     ),
     "sub": (
         "torch.sub",
-        _named("SubBackward0"),
+        _scalar_overload_grad_fn("Sub"),
         _nothing,
         (True, True),
         False,
@@ -556,7 +556,7 @@ for _name, (_torch, _gfn, _saves, _diff, _float, _doc) in _BINARY.items():
             _gfn,
             _saves,
             (_ALPHA,) * (_name in ("add", "sub", "rsub"))
-            + (_SCALAR_OVERLOAD,) * (_name in ("add", "mul", "div")),
+            + (_SCALAR_OVERLOAD,) * (_name in ("add", "sub", "mul", "div")),
             # a bool sum reaches add's forward as bool, so that it takes alpha as a bool
             (lambda operands, out: out.dtype) if _name == "add" else computes_in_result_dtype,
         )
@@ -2862,13 +2862,22 @@ _register(
         ("self",),
         (True,),
         _vector_norm_infer,
-        _named("LinalgVectorNormBackward0"),
+        lambda operands, attrs: (
+            "NormBackward1" if attrs.get("norm_overload") else "LinalgVectorNormBackward0"
+        ),
         _self_and_result,
         (
             Attr("ord", "float", "The order p of the norm.", 2.0),
             _REDUCE_ATTRS[0],
             _REDUCE_ATTRS[1],
             Attr("dtype", "string", "Cast the input to this dtype first; the result's dtype.", ""),
+            Attr(
+                "norm_overload",
+                "bool",
+                "The node is NormBackward1, as torch's C++ at::norm(self, p, dim, keepdim) "
+                "records (pairwise_distance); the same gradient.",
+                False,
+            ),
         ),
         passes_gradient=lambda attrs: attrs["ord"] != 0,
     )
@@ -3736,6 +3745,47 @@ for _name, _title, _doc, _attr in (
     )
 
 
+def _soft_margin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """soft_margin_loss's checks, as torch computes it in place in an input-shaped result:
+    -x, times the target (which broadcasts into x's shape), exp, log1p."""
+    name = "soft_margin_loss"
+    _check_operands(name, operands, 2)
+    x, target = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+    if attrs["reduction"] not in REDUCTIONS:
+        raise InvalidValue(f"{attrs['reduction']} is not a valid value for reduction")
+    if x.dtype == "bool":
+        raise DtypeMismatch(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    check_broadcasts_into(x.shape, target.shape)
+    if not is_float(x.dtype):
+        common = result_type([x, target])
+        raise DtypeMismatch(
+            f"result type {TORCH_TYPE_NAME[common if is_float(common) else 'float32']} can't "
+            f"be cast to the desired output type {TORCH_TYPE_NAME[x.dtype]}"
+        )
+    return meta(x.shape if attrs["reduction"] == "none" else (), x.dtype)
+
+
+_register(
+    OpSpec(
+        "soft_margin_loss",
+        "torch.nn.functional.soft_margin_loss",
+        "log(1 + exp(-y x)) elementwise, the target y broadcasting into x's shape, then "
+        "reduced. The target gets no gradient: requiring one while recording is "
+        "NOT_DIFFERENTIABLE.",
+        ("self", "target"),
+        (True, False),
+        _soft_margin_infer,
+        _named("SoftMarginLossBackward0"),
+        lambda needs, attrs: ("self", "target"),
+        _REDUCTION_ATTR,
+        refuses_grad_as="soft_margin_loss",
+    )
+)
+
+
 def _bce_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """binary_cross_entropy's checks: a target of the input's size and dtype (floating), a
     weight that broadcasts to the input's shape."""
@@ -4253,6 +4303,73 @@ def _nll_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         )
     shape = (x.shape[0],) if reduction == "none" and x.ndim == 2 else ()
     return meta(shape, x.dtype)
+
+
+def _shape_list(shape: tuple[int, ...]) -> str:
+    return f"[{', '.join(map(str, shape))}]"
+
+
+def _multi_margin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """multi_margin_loss's checks, in torch's order: a non-empty vector or (N, C) matrix,
+    a target of N class indices, one weight per class, then the dtypes."""
+    name = "multi_margin_loss"
+    _check_operands(name, operands, 3, optional=1)
+    x, target, *weight = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+    if attrs["reduction"] not in REDUCTIONS:
+        raise InvalidValue(f"{attrs['reduction']} is not a valid value for reduction")
+    if attrs["p"] not in (1, 2):
+        raise InvalidValue("only p == 1 and p == 2 supported")
+    if not (x.ndim == 0 or (x.ndim in (1, 2) and x.shape[-1] != 0)):
+        raise ShapeMismatch(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            + _shape_list(x.shape)
+        )
+    frames, classes = (x.shape[0], x.shape[1]) if x.ndim == 2 else (1, x.numel)
+    if target.ndim > 1 or target.numel != frames:
+        raise ShapeMismatch(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{frames}], but got "
+            f"{_shape_list(target.shape)}. Input has shape {_shape_list(x.shape)}."
+        )
+    if weight and (weight[0].ndim > 1 or weight[0].numel != classes):
+        raise ShapeMismatch(
+            f"inconsistent weight size, expected {classes} but got {_shape_list(weight[0].shape)}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"multi_margin_loss_cpu_kernel\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    for operand, dtype in ((target, "int64"), *((w, x.dtype) for w in weight)):
+        if operand.dtype != dtype:
+            raise DtypeMismatch(
+                f"expected scalar type {TORCH_TYPE_NAME[dtype]} but found "
+                f"{TORCH_TYPE_NAME[operand.dtype]}"
+            )
+    return meta(target.shape if attrs["reduction"] == "none" else (), x.dtype)
+
+
+_register(
+    OpSpec(
+        "multi_margin_loss",
+        "torch.nn.functional.multi_margin_loss",
+        "Σ_{d != y} w_y max(0, margin - x[y] + x[d])^p / C per sample of an (N, C) or (C,) "
+        "input and int64 class indices y (one out of range is INVALID_COMPUTATION), then "
+        "reduced (the mean over the N samples). The optional weight w, one per class, gets no "
+        "gradient: requiring one while recording is NOT_DIFFERENTIABLE.",
+        ("self", "target", "weight"),
+        (True, False, False),
+        _multi_margin_infer,
+        _named("MultiMarginLossBackward0"),
+        _loss_saves,
+        (
+            *_REDUCTION_ATTR,
+            Attr("p", "int", "The power of the margin's excess: 1 or 2.", 1),
+            Attr("margin", "float", "The margin.", 1.0),
+        ),
+        optional_inputs=1,
+        refuses_grad_as="multi_margin_loss",
+    )
+)
 
 
 _NLL_ATTRS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 from math import prod
@@ -934,6 +935,301 @@ def _scalar(op: str, tensor: Tensor, number: float) -> Tensor:
     return tensor._call(op, [tensor, number], {"scalar_overload": True})
 
 
+# ---------------------------------------------------------------- losses torch composes
+
+
+def _apply_loss_reduction(loss: Tensor, reduction: str) -> Tensor:
+    """torch's apply_loss_reduction: loss.mean(), loss.sum() or the loss itself."""
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _scalar_minus(number: float, tensor: Tensor) -> Tensor:
+    """`number - tensor` as ATen's C++ operator computes it: a tensor like `tensor` filled with
+    `number`, then sub_ (SubBackward0, no edge to the filled one)."""
+    return tensor.new_zeros(tensor.shape).fill_(number).sub_(tensor)
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Σ y (ln y - x) for log-probabilities x, composed as torch's: xlogy(y, y) - y x, or
+    exp(y) (y - x) for a log target; 'batchmean' divides the sum by the batch size."""
+    if size_average is not None or reduce is not None:
+        reduced_as = _reduction(size_average, reduce, reduction)
+    else:
+        if reduction == "mean":
+            warnings.warn(
+                "reduction: 'mean' divides the total loss by both the batch size and the "
+                "support size.'batchmean' divides only by the batch size, and aligns with the "
+                "KL div math definition.'mean' will be changed to behave the same as "
+                "'batchmean' in the next major release.",
+                stacklevel=2,
+            )
+        reduced_as = "sum" if reduction == "batchmean" else _check_reduction(reduction)
+    target = input._coerce(target)
+    if not (rules.is_float(input._meta.dtype) and rules.is_float(target._meta.dtype)):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        output = target.exp() * (target - input)
+    else:
+        output = target.xlogy(target) - target * input
+    reduced = _apply_loss_reduction(output, reduced_as)
+    if reduction == "batchmean" and input.ndim != 0:
+        return reduced / input.size()[0]
+    return reduced
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """max(0, -y (x1 - x2) + margin), reduced, composed as torch's."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} "
+        )
+    target = input1._coerce(target)
+    unclamped = _scalar("add", -target * (input1 - input2), margin)
+    return _apply_loss_reduction(unclamped.clamp_min_(0), reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor,
+    target: Tensor,
+    margin: float = 1.0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """x where y is 1, max(0, margin - x) where y is -1 (both where y is neither), reduced,
+    composed as torch's."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    target = input._coerce(target)
+    zeros = input.new_zeros(input.shape)
+    margin_clamp = _scalar_minus(margin, input).clamp_min_(0)
+    output_margin = margin_clamp.where(target != 1, zeros)
+    output_self = input.where(target != -1, zeros)
+    return _apply_loss_reduction(output_margin + output_self, reduction)
+
+
+def soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """ln(1 + e^(-y x)), reduced: torch's own op (SoftMarginLossBackward0); the target gets
+    no gradient."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    return input._call("soft_margin_loss", [input, input._coerce(target)], {"reduction": reduction})
+
+
+_COSINE_EPSILON = 1e-12
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """1 - cos(x1, x2) where y is 1, max(0, cos(x1, x2) - margin) where y is -1, reduced;
+    cos = Σ x1 x2 / sqrt((Σ x1² + ε)(Σ x2² + ε)), composed as torch's."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    target = input1._coerce(target)
+    targ_dim = target.ndim
+    if targ_dim not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    sizes = f"{list(input1.shape)} and {list(input2.shape)}."
+    if targ_dim == 1 and not input1.ndim == input2.ndim == 2:
+        raise RuntimeError(
+            f"1D target tensor expects 2D input tensors, but found inputs with sizes {sizes}"
+        )
+    if targ_dim == 0 and not input1.ndim == input2.ndim == 1:
+        raise RuntimeError(
+            f"0D target tensor expects 1D input tensors, but found inputs with sizes {sizes}"
+        )
+    prod_sum = (input1 * input2).sum(targ_dim)
+    mag_square1 = _scalar("add", (input1 * input1).sum(targ_dim), _COSINE_EPSILON)
+    mag_square2 = _scalar("add", (input2 * input2).sum(targ_dim), _COSINE_EPSILON)
+    cos = prod_sum / (mag_square1 * mag_square2).sqrt_()
+    zeros = cos.new_zeros(cos.shape)
+    pos = _scalar_minus(1, cos)
+    neg = _scalar("sub", cos, margin).clamp_min_(0)
+    output = pos.where(target == 1, zeros) + neg.where(target == -1, zeros)
+    return _apply_loss_reduction(output, reduction)
+
+
+def poisson_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    log_input: bool = True,
+    full: bool = False,
+    size_average=None,
+    eps: float = 1e-8,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """e^x - y x for a log input x, else x - y ln(x + eps); `full` adds Stirling's
+    y ln y - y + ½ ln(2π y) where y > 1; reduced, composed as torch's."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    target = input._coerce(target)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * _scalar("add", input, eps).log()
+    if full:
+        stirling = (
+            target * target.log()
+            - target
+            + _scalar("mul", _scalar("mul", target, 2 * math.pi).log(), 0.5)
+        )
+        loss += stirling.masked_fill(target <= 1, 0)
+    return _apply_loss_reduction(loss, reduction)
+
+
+def gaussian_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    var,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """½ (ln max(var, eps) + (x - y)² / max(var, eps)), plus ½ ln 2π when `full`, reduced,
+    as torch's Python computes it (var clamped in place without recording; a var one dim
+    short of the input is unsqueezed)."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * input.new_ones(input.shape)
+    elif not isinstance(var, Tensor):  # torch.any(var < 0) of a Python int's bool
+        raise TypeError(
+            f"any() received an invalid combination of arguments - got ({type(var < 0).__name__}"
+            "), but expected one of:\n * (Tensor input, *, Tensor out = None)\n * (Tensor "
+            "input, tuple of ints dim = None, bool keepdim = False, *, Tensor out = None)\n * "
+            "(Tensor input, int dim, bool keepdim = False, *, Tensor out = None)\n"
+        )
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.size() != input.size():
+        if input.size()[:-1] == var.size():
+            var = var.unsqueeze(-1)
+        elif not (
+            input.ndim == var.ndim
+            and sum(y for x, y in zip(input.size(), var.size(), strict=True) if x != y) == 1
+        ):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss += 0.5 * math.log(2 * math.pi)
+    return _apply_loss_reduction(loss, reduction)
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with d the pairwise distance (with `swap`,
+    d(a, n) is min(d(a, n), d(p, n))), reduced, composed as torch's."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs"
+        )
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = dist_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    output = (_scalar("add", dist_pos, margin) - dist_neg).clamp_min(0)
+    return _apply_loss_reduction(output, reduction)
+
+
+def multilabel_soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-(y ln σ(x) + (1 - y) ln σ(-x)), weighted, averaged over the class (last) dim, then
+    reduced, as torch's Python computes it."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(dim=class_dim) / input.size(class_dim)
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(reduction + " is not valid")
+
+
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Σ_{d != y} w_y max(0, margin - x[y] + x[d])^p / C per sample, reduced: torch's own op
+    (MultiMarginLossBackward0); the weight gets no gradient."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    operands = [input, input._coerce(target)]
+    if weight is not None:
+        if weight.dim() != 1:
+            raise ValueError("weight must be one-dimensional")
+        operands.append(input._coerce(weight))
+    attrs = {"reduction": reduction, "p": int(p), "margin": float(margin)}
+    return input._call("multi_margin_loss", operands, attrs)
+
+
 # ---------------------------------------------------------------- one_hot, normalize, cosine
 
 
@@ -986,6 +1282,16 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         for norm in norms:
             norm.clamp_min_(eps)
     return ((x1 / norms[0]) * (x2 / norms[1])).sum(dim)
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """‖x1 - x2 + eps‖_p over the last dim of the broadcast, composed as torch's: sub, add
+    (AddBackward1), norm (NormBackward1)."""
+    difference = _scalar("add", x1 - x2, eps)
+    attrs = {"ord": float(p), "dim": [max(x1.ndim, x2.ndim) - 1], "keepdim": bool(keepdim)}
+    return difference._call("linalg_vector_norm", [difference], {**attrs, "norm_overload": True})
 
 
 # ---------------------------------------------------------------- embedding

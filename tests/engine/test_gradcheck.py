@@ -273,6 +273,15 @@ for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("smooth_l1_loss", T((3, 1)), T((4,)), reduction=_reduction, beta=5.0),
         C("huber_loss", T((3, 1)), T((4,)), reduction=_reduction, delta=5.0),
+        C("soft_margin_loss", T((3, 4)), T((4,), grad=False), reduction=_reduction),
+        C(
+            "multi_margin_loss",
+            T((6, 5)),
+            T((6,), "class", "int64", grad=False),
+            T((5,), "pos", grad=False),
+            reduction=_reduction,
+            p=2,
+        ),
         C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
     ]
 CASES += [

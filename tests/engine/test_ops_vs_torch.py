@@ -70,7 +70,7 @@ for _op in BINARY:
         C(_op, T((2, 3)), T((2, 3), _den, grad=False)),
         C(_op, T((2, 3), grad=False), T((2, 3), _den)),
     ]
-for _op in ("add", "mul", "div"):  # the Scalar overloads: AddBackward1, MulBackward1, ...
+for _op in ("add", "sub", "mul", "div"):  # the Scalar overloads: AddBackward1, ...
     CASES += [
         C(_op, T((2, 3)), 2.5, scalar_overload=True),
         C(_op, T((2, 3)), 3, scalar_overload=True),
@@ -418,6 +418,8 @@ CASES += [
     C("linalg_vector_norm", T((2, 3, 4), TIES), ord=np.inf, dim=[0, 2], keepdim=True),
     C("linalg_vector_norm", T((2, 3, 4)), dim=[1]),
     C("linalg_vector_norm", T((2, 3, 4)), ord=3.0, dim=[-1], keepdim=True),
+    C("linalg_vector_norm", T((2, 3, 4)), ord=3.0, dim=[-1], norm_overload=True),
+    C("linalg_vector_norm", T((3, 4)), ord=1.0, dim=[1], keepdim=True, norm_overload=True),
     C("linalg_vector_norm", T((2, 3)), dim=[], keepdim=True),
     C("linalg_vector_norm", T((2, 3)), dtype="float64"),
     C("linalg_vector_norm", T(()), ord=3.0, dtype="float64"),
@@ -503,12 +505,19 @@ CASES += [
     C("mse_loss", T(()), T((3,))),
     C("mse_loss", T((3, 2)), T((3, 2), grad=False)),
 ]
+_TARGETS = T((6,), "class", "int64", grad=False)  # multi_margin_loss's class indices
+_TARGET = T((), "class", "int64", grad=False)
 for _reduction in ("mean", "sum", "none"):
     CASES += [
         C("smooth_l1_loss", T((3, 4)), T((3, 4)), reduction=_reduction),
         C("smooth_l1_loss", T((3, 1)), T((4,)), reduction=_reduction, beta=0.5),
         C("huber_loss", T((3, 4)), T((3, 4)), reduction=_reduction, delta=0.7),
         C("huber_loss", T((3, 1)), T((4,)), reduction=_reduction),
+        C("soft_margin_loss", T((3, 4)), T((3, 4), grad=False), reduction=_reduction),
+        C("soft_margin_loss", T((3, 4)), T((4,), grad=False), reduction=_reduction),
+        C("multi_margin_loss", T((6, 5)), _TARGETS, reduction=_reduction),
+        C("multi_margin_loss", T((6, 5)), _TARGETS, T((5,), POS, grad=False), p=2, margin=0.5),
+        C("multi_margin_loss", T((5,)), _TARGET, reduction=_reduction, margin=2.0),
         C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
         C(
             "binary_cross_entropy",
@@ -1140,12 +1149,23 @@ TORCH: dict[str, Callable] = {
     "sum": _sum_or_mean(torch.sum),
     "mean": _sum_or_mean(torch.mean),
     "var": torch.var,
-    "linalg_vector_norm": lambda x, ord, dim, keepdim, dtype: torch.linalg.vector_norm(
-        x, ord, dim, keepdim, dtype=getattr(torch, dtype) if dtype else None
+    # norm_overload: aten's norm.ScalarOpt_dim (NormBackward1), the same values and gradient
+    "linalg_vector_norm": lambda x, ord, dim, keepdim, dtype, norm_overload: (
+        torch.ops.aten.norm.ScalarOpt_dim(x, ord, dim, keepdim)
+        if norm_overload
+        else torch.linalg.vector_norm(
+            x, ord, dim, keepdim, dtype=getattr(torch, dtype) if dtype else None
+        )
     ),
     "std": torch.std,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
     "mse_loss": F.mse_loss,
+    "multi_margin_loss": lambda x, y, weight=None, reduction="mean", p=1, margin=1.0: (
+        F.multi_margin_loss(x, y, p, margin, weight, reduction=reduction)
+    ),
+    "soft_margin_loss": lambda x, y, reduction="mean": F.soft_margin_loss(
+        x, y, reduction=reduction
+    ),
     # as F's wrappers call the native ops: on broadcast operands (the native backward of a
     # mean divides by the unbroadcast input's size); smooth_l1_loss with beta 0 too (F's is
     # l1_loss then); in-place forms on a clone record ...Backward1

@@ -491,6 +491,7 @@ def test_list_ops(stub):
         "batch_norm": (5, 2),
         "binary_cross_entropy": (3, 1),
         "binary_cross_entropy_with_logits": (4, 2),
+        "multi_margin_loss": (3, 1),
         "nll_loss": (3, 1),
         "nll_loss2d": (3, 1),
     }
