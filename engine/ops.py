@@ -810,6 +810,73 @@ def _diagonal_vjp(n, g):
 _op("diagonal", _diagonal_vjp)(_diagonal)
 
 
+# ---- trace, diag_embed, diagonal_copy, linalg_cross, block_diag
+
+
+def _trace_vjp(n, g):
+    grad = np.zeros(n.inputs[0].shape, g.dtype)
+    _diagonal(grad, 0, 0, 1)[...] = g
+    return (grad,)
+
+
+_op("trace", _trace_vjp)(lambda x: np.asarray(np.trace(x), x.dtype))
+
+
+@_op("diag_embed", lambda n, g: (np.array(_diagonal(g, **n.attrs)),))
+def diag_embed(x, offset, dim1, dim2):
+    size = x.shape[-1] + abs(offset)
+    shape = list(x.shape[:-1])
+    ndim = x.ndim + 1
+    for dim in sorted((dim1 % ndim, dim2 % ndim)):
+        shape.insert(dim, size)
+    out = np.zeros(shape, x.dtype)
+    _diagonal(out, offset, dim1, dim2)[...] = x
+    return out
+
+
+_op("diagonal_copy", _diagonal_vjp)(lambda x, **attrs: np.array(_diagonal(x, **attrs)))
+
+
+def _cross(a, b, dim):
+    return np.ascontiguousarray(np.cross(a, b, axis=dim % max(a.ndim, b.ndim)))
+
+
+def _linalg_cross_vjp(n, g):
+    self, other = n.saved["self"], n.saved["other"]
+    dim = n.attrs["dim"]
+    return (
+        _cross(other, g, dim) if n.needs[0] else None,
+        _cross(g, self, dim) if n.needs[1] else None,
+    )
+
+
+_op("linalg_cross", _linalg_cross_vjp)(lambda a, b, dim: _cross(a, b, dim))
+
+
+def _blocks(tensors):
+    """Each input's (rows, columns) block of torch.block_diag, from its shape."""
+    return [(1, 1) if len(s) == 0 else (1, s[0]) if len(s) == 1 else s for s in tensors]
+
+
+def _block_diag_vjp(n, g):
+    grads, row, column = [], 0, 0
+    for meta, (rows, columns) in zip(n.inputs, _blocks([m.shape for m in n.inputs]), strict=True):
+        grads.append(g[row : row + rows, column : column + columns].reshape(meta.shape))
+        row, column = row + rows, column + columns
+    return tuple(grads)
+
+
+@_op("block_diag", _block_diag_vjp)
+def block_diag(*tensors):
+    blocks = _blocks([t.shape for t in tensors])
+    out = np.zeros((sum(r for r, _ in blocks), sum(c for _, c in blocks)), tensors[0].dtype)
+    row = column = 0
+    for t, (rows, columns) in zip(tensors, blocks, strict=True):
+        out[row : row + rows, column : column + columns] = t.reshape(rows, columns)
+        row, column = row + rows, column + columns
+    return out
+
+
 def _piece(ndim: int, dim: int, index: int, split_size=None, split_sizes=None) -> tuple:
     """The NumPy index of a split's piece `index`: split_size positions from index
     split_size on, or split_sizes[index] from the sum of the sizes before it."""

@@ -5043,6 +5043,157 @@ for _name, _kept in (("tril", "on and below"), ("triu", "on and above")):
     )
 
 
+# ---- trace, diag_embed, diagonal_copy, linalg_cross, block_diag: torch's own nodes
+
+
+def _trace_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("trace", operands, 1)
+    x = _require_tensor("trace", operands[0], 0)
+    if x.ndim != 2:
+        raise ShapeMismatch(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype == "bool":
+        raise Unsupported("\"trace\" not implemented for 'Bool'")
+    return meta((), x.dtype)
+
+
+def _diag_embed_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("diag_embed", operands, 1)
+    x = _require_tensor("diag_embed", operands[0], 0)
+    dim1, dim2 = diagonal_dims(attrs, x.ndim + 1)
+    size = x.shape[-1] + abs(attrs["offset"])
+    shape = list(x.shape[:-1])
+    for dim in sorted((dim1, dim2)):
+        shape.insert(dim, size)
+    return meta(shape, x.dtype)
+
+
+def _diagonal_copy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    view = _diagonal_infer(operands, attrs)
+    return meta(view.shape, view.dtype)
+
+
+def _linalg_cross_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    a, b = _two_tensors("linalg_cross", operands)
+    if a.ndim != b.ndim:
+        raise ShapeMismatch("linalg.cross: inputs must have the same number of dimensions.")
+    if a.dtype != b.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[a.dtype]} but found {TORCH_TYPE_NAME[b.dtype]}"
+        )
+    shape = broadcast_shapes(a.shape, b.shape)
+    dim = normalize_dim(attrs["dim"], len(shape))
+    if a.shape[dim] != 3 or b.shape[dim] != 3:
+        raise ShapeMismatch(
+            f"linalg.cross: inputs dimension {attrs['dim']} must have length 3. Got "
+            f"{a.shape[dim]} and {b.shape[dim]}"
+        )
+    if a.dtype == "bool":
+        raise Unsupported("\"cross\" not implemented for 'Bool'")
+    return meta(shape, a.dtype)
+
+
+def _block_diag_shape(tensors: Sequence[TensorMeta]) -> tuple[int, int]:
+    """The (rows, columns) of torch.block_diag: 0-d inputs count as 1x1, 1-d ones as 1xn."""
+    blocks = [
+        (1, 1) if t.ndim == 0 else (1, t.shape[0]) if t.ndim == 1 else t.shape for t in tensors
+    ]
+    return sum(r for r, _ in blocks), sum(c for _, c in blocks)
+
+
+def _block_diag_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    tensors = [_require_tensor("block_diag", t, i) for i, t in enumerate(operands)]
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise ShapeMismatch(
+                "torch.block_diag: Input tensors must have 2 or fewer dimensions. Input "
+                f"{i} has {t.ndim} dimensions"
+            )
+    return meta(_block_diag_shape(tensors), result_type(tensors))
+
+
+_DIAGONAL_ATTRS = (
+    Attr("offset", "int", "0 the main diagonal, > 0 above it, < 0 below it.", 0),
+    Attr("dim1", "int", "The dim of the diagonal's rows (default 0).", 0),
+    Attr("dim2", "int", "The dim of its columns (default 1).", 1),
+)
+_register(
+    OpSpec(
+        "trace",
+        "torch.trace",
+        "The sum of a matrix's main diagonal, in self's dtype (no bool). The gradient is the "
+        "incoming one on the diagonal, 0 elsewhere.",
+        ("self",),
+        (True,),
+        _trace_infer,
+        _named("TraceBackward0"),
+        _nothing,
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "diag_embed",
+        "torch.diag_embed",
+        "A tensor whose `offset`-th diagonals in dims `dim1` and `dim2` hold self's last dim, "
+        "0 elsewhere. The gradient is the incoming one's diagonal.",
+        ("self",),
+        (True,),
+        _diag_embed_infer,
+        _named("DiagEmbedBackward0"),
+        _nothing,
+        (
+            Attr("offset", "int", "0 the main diagonal, > 0 above it, < 0 below it.", 0),
+            Attr("dim1", "int", "The dim of the diagonals' rows (default -2).", -2),
+            Attr("dim2", "int", "The dim of their columns (default -1).", -1),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "diagonal_copy",
+        "torch.diagonal_copy",
+        "torch.diagonal as a contiguous copy (torch.diag of a matrix). The gradient is the "
+        "incoming one on that diagonal, 0 elsewhere.",
+        ("self",),
+        (True,),
+        _diagonal_copy_infer,
+        _named("DiagonalBackward0_copy"),
+        _nothing,
+        _DIAGONAL_ATTRS,
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "linalg_cross",
+        "torch.linalg.cross",
+        "The cross product of 3-vectors along `dim`, broadcasting; both inputs of one dtype "
+        "(no bool). The gradient: other × g for self, g × self for other.",
+        ("self", "other"),
+        (True, True),
+        _linalg_cross_infer,
+        _named("LinalgCrossBackward0"),
+        lambda needs, attrs: ("self", "other"),
+        (Attr("dim", "int", "The dim of length 3 (default -1).", -1),),
+    )
+)
+_register(
+    OpSpec(
+        "block_diag",
+        "torch.block_diag",
+        "The inputs (0-d as 1x1, 1-d as one row) along the diagonal of a matrix, 0 elsewhere, "
+        "in the promoted dtype. Each gets its block of the gradient.",
+        ("tensors",),
+        (True,),
+        _block_diag_infer,
+        _named("BlockDiagBackward0"),
+        _nothing,
+        variadic=True,
+    )
+)
+
+
 # ---- reflection_pad{1,2,3}d and replication_pad{1,2,3}d (F.pad's 'reflect' and 'replicate')
 
 _SPATIAL = ("W", "H", "D")  # the padded dims' names, pad's order: the last dim first
