@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from gradrpc.engine import rules
 
-from . import autograd, factories, linalg, nn, optim, return_types, serialization, utils
+from . import autograd, combining, factories, linalg, nn, optim, return_types, serialization, utils
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
 from .einsum import einsum
@@ -377,6 +377,70 @@ diagonal = _on_input(
     """torch.diagonal(input, offset=0, dim1=0, dim2=1): input.diagonal(offset, dim1, dim2).""",
     Tensor._diagonal,
 )
+diag = _on_input(
+    "diag",
+    """torch.diag(input, diagonal=0): input.diag(diagonal).""",
+    combining.diag,
+)
+diag_embed = _on_input(
+    "diag_embed",
+    """torch.diag_embed(input, offset=0, dim1=-2, dim2=-1): input.diag_embed(...).""",
+    combining.diag_embed,
+)
+broadcast_to = _on_input(
+    "broadcast_to",
+    """torch.broadcast_to(input, size): input.expand(size).""",
+    Tensor._broadcast_to,
+)
+cross = _on_input(
+    "cross",
+    """torch.cross(input, other, dim=None): input.cross(other, dim).""",
+    combining.cross,
+)
+
+
+def trace(input) -> Tensor:
+    """The sum of a matrix's main diagonal (TraceBackward0)."""
+    _check_input("trace", input)
+    return input.trace()
+
+
+def outer(input, vec2) -> Tensor:
+    """input ⊗ vec2 of two vectors (torch.ger too)."""
+    _check_input("outer", input)
+    return combining.outer(input, vec2)
+
+
+ger = outer
+
+
+def inner(input, other) -> Tensor:
+    """Σ over the last dims of input other."""
+    _check_input("inner", input)
+    return combining.inner(input, other)
+
+
+def kron(input, other) -> Tensor:
+    """The Kronecker product."""
+    _check_input("kron", input)
+    return combining.kron(input, other)
+
+
+def block_diag(*tensors) -> Tensor:
+    """The tensors (0-d as 1x1, 1-d as a row) along a matrix's diagonal (BlockDiagBackward0);
+    none: an empty 1x0 float32 tensor."""
+    joined = combining.block_diag(*tensors)
+    return empty(1, 0) if joined is None else joined
+
+
+tensordot = combining.tensordot
+hstack = combining.hstack
+vstack = combining.vstack
+row_stack = combining.row_stack
+dstack = combining.dstack
+column_stack = combining.column_stack
+meshgrid = combining.meshgrid
+cartesian_prod = combining.cartesian_prod
 logsumexp = _on_input(
     "logsumexp",
     """torch.logsumexp(input, dim, keepdim=False): input.logsumexp(dim, keepdim).""",
@@ -652,8 +716,11 @@ __all__ = [
     "bitwise_not",
     "bitwise_or",
     "bitwise_xor",
+    "block_diag",
     "bmm",
     "bool",
+    "broadcast_to",
+    "cartesian_prod",
     "cat",
     "ceil",
     "chunk",
@@ -662,23 +729,28 @@ __all__ = [
     "clamp_min",
     "clip",
     "clone",
+    "column_stack",
     "concat",
     "concatenate",
     "connect",
     "cos",
     "cosh",
+    "cross",
     "cuda",
     "cumprod",
     "cumsum",
     "default_session",
     "detach",
     "device",
+    "diag",
+    "diag_embed",
     "diagonal",
     "div",
     "divide",
     "dot",
     "double",
     "dsplit",
+    "dstack",
     "dtype",
     "einsum",
     "empty",
@@ -703,14 +775,17 @@ __all__ = [
     "full_like",
     "gather",
     "ge",
+    "ger",
     "get_printoptions",
     "greater",
     "greater_equal",
     "gt",
     "hsplit",
+    "hstack",
     "hypot",
     "index_put",
     "index_select",
+    "inner",
     "int64",
     "is_grad_enabled",
     "is_tensor",
@@ -718,6 +793,7 @@ __all__ = [
     "isfinite",
     "isinf",
     "isnan",
+    "kron",
     "le",
     "lerp",
     "less",
@@ -742,6 +818,7 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "meshgrid",
     "min",
     "minimum",
     "mm",
@@ -762,6 +839,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "outer",
     "permute",
     "pow",
     "prelu",
@@ -780,6 +858,7 @@ __all__ = [
     "return_types",
     "roll",
     "round",
+    "row_stack",
     "rsqrt",
     "save",
     "scatter",
@@ -811,10 +890,12 @@ __all__ = [
     "tanh",
     "tensor",
     "tensor_split",
+    "tensordot",
     "threshold",
     "threshold_",
     "tile",
     "topk",
+    "trace",
     "transpose",
     "tril",
     "triu",
@@ -826,6 +907,7 @@ __all__ = [
     "utils",
     "var",
     "vsplit",
+    "vstack",
     "where",
     "xlogy",
     "zeros",

@@ -1819,6 +1819,60 @@ class Tensor:
         offset, dim1, dim2 = _arguments("diagonal", args, kwargs, params, first)
         return self._call("diagonal", [self], {"offset": offset, "dim1": dim1, "dim2": dim2})
 
+    def diag(self, *args, **kwargs) -> Tensor:
+        """A vector on a matrix's `diagonal`-th diagonal (DiagEmbedBackward0), or a matrix's
+        `diagonal`-th diagonal, copied (DiagonalBackward0_copy)."""
+        from .combining import diag  # combining builds on Tensor
+
+        return diag(self, args, kwargs, first=1)
+
+    def diag_embed(self, *args, **kwargs) -> Tensor:
+        """A tensor with self's last dim on the `offset`-th diagonals of dims `dim1` and
+        `dim2` (defaults 0, -2, -1), 0 elsewhere (DiagEmbedBackward0)."""
+        from .combining import diag_embed
+
+        return diag_embed(self, args, kwargs, first=1)
+
+    def trace(self) -> Tensor:
+        """The sum of a matrix's main diagonal (TraceBackward0)."""
+        return self._call("trace")
+
+    def outer(self, vec2) -> Tensor:
+        """self ⊗ vec2 of two vectors: self.reshape(n, 1) * vec2, as torch's."""
+        from .combining import outer
+
+        return outer(self, vec2, position=1)
+
+    ger = outer
+
+    def inner(self, other) -> Tensor:
+        """Σ over the last dims of self other (tensordot's nodes, as torch's)."""
+        from .combining import inner
+
+        return inner(self, other, position=1)
+
+    def kron(self, other) -> Tensor:
+        """The Kronecker product, as torch's views and product."""
+        from .combining import kron
+
+        return kron(self, other, position=1)
+
+    def cross(self, *args, **kwargs) -> Tensor:
+        """The cross product along `dim` (default: the first dim of size 3, with torch's
+        deprecation warning) (LinalgCrossBackward0)."""
+        from .combining import cross
+
+        return cross(self, args, kwargs, first=1)
+
+    def broadcast_to(self, *args, **kwargs) -> Tensor:
+        """self.expand(size) (ExpandBackward0)."""
+        return self._broadcast_to(args, kwargs, first=1)
+
+    def _broadcast_to(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("size", "ints"),)
+        (size,) = _arguments("broadcast_to", args, kwargs, params, first, required=1)
+        return self.expand(size)
+
     # ------------------------------------------------------------ reductions
 
     def sum(self, dim=None, keepdim: bool = False) -> Tensor:

@@ -1,0 +1,234 @@
+"""torch's functions that combine or rearrange whole tensors (outer and ger, inner, tensordot,
+kron, trace, diag, diag_embed, cross and linalg.cross, broadcast_to, hstack, vstack,
+row_stack, dstack, column_stack, meshgrid, cartesian_prod, block_diag) as functions and
+methods, against torch 2.13: values, dtypes, graphs (the nodes torch's compositions record),
+gradients, and torch's errors (type and exact message) at the line."""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+import gradrpc
+import numpy as np
+import pytest
+import torch
+from clientkit import check_error_at_line, check_same, graph_of
+
+_WARNED = importlib.import_module("gradrpc.tensor")._WARNED  # torch's warn-once warnings given
+
+RNG = np.random.default_rng(7)
+
+
+def _data(*shape: int) -> list:
+    return RNG.uniform(-2, 2, shape).round(3).tolist()
+
+
+def _grad_scenario(build, shapes, dtype="float32"):
+    """build(T, *leaves) from leaves of `shapes` that require grad: the result, its graph,
+    and each leaf's gradient for a weighted sum of the result."""
+    data = [_data(*shape) for shape in shapes]
+
+    def scenario(T):
+        leaves = [T.tensor(d, dtype=getattr(T, dtype), requires_grad=True) for d in data]
+        out = build(T, *leaves)
+        outs = out if isinstance(out, tuple) else (out,)
+        total = sum((o * T.arange(o.numel(), dtype=o.dtype).reshape(o.shape)).sum() for o in outs)
+        total.backward()
+        return [*outs, *(graph_of(o.grad_fn) for o in outs), *(x.grad for x in leaves)]
+
+    return scenario
+
+
+CASES = [
+    ("outer", lambda T, a, b: T.outer(a, b), [(3,), (4,)]),
+    ("ger", lambda T, a, b: T.ger(a, b), [(3,), (2,)]),
+    ("Tensor.outer", lambda T, a, b: a.outer(b), [(3,), (4,)]),
+    ("Tensor.ger", lambda T, a, b: a.ger(b), [(1,), (4,)]),
+    ("inner vectors", lambda T, a, b: T.inner(a, b), [(3,), (3,)]),
+    ("inner matrices", lambda T, a, b: T.inner(a, b), [(2, 3), (4, 3)]),
+    ("inner vector matrix", lambda T, a, b: a.inner(b), [(3,), (4, 3)]),
+    ("inner 0-d", lambda T, a, b: T.inner(a, b), [(), (4, 3)]),
+    ("inner 3-d", lambda T, a, b: T.inner(a, b), [(2, 2, 3), (3,)]),
+    ("tensordot 1", lambda T, a, b: T.tensordot(a, b, dims=1), [(2, 3), (3, 4)]),
+    ("tensordot 2", lambda T, a, b: T.tensordot(a, b), [(2, 3, 4), (3, 4, 5)]),
+    ("tensordot 0", lambda T, a, b: T.tensordot(a, b, dims=0), [(2, 3), (4,)]),
+    ("tensordot lists", lambda T, a, b: T.tensordot(a, b, ([1, 0], [0, 1])), [(3, 4, 2), (4, 3)]),
+    ("tensordot tuples", lambda T, a, b: T.tensordot(a, b, dims=((0,), (1,))), [(3, 2), (4, 3)]),
+    ("tensordot no free dims", lambda T, a, b: T.tensordot(a, b, 2), [(3, 4), (3, 4)]),
+    ("tensordot vectors", lambda T, a, b: T.tensordot(a, b, 1), [(3,), (3,)]),
+    ("tensordot broadcast dim", lambda T, a, b: T.tensordot(a, b, 1), [(2, 1), (1, 4)]),
+    ("kron", lambda T, a, b: T.kron(a, b), [(2, 3), (3, 2)]),
+    ("kron ranks", lambda T, a, b: a.kron(b), [(2,), (2, 3, 2)]),
+    ("kron 0-d", lambda T, a, b: T.kron(a, b), [(), (3,)]),
+    ("trace", lambda T, a: T.trace(a), [(3, 4)]),
+    ("Tensor.trace", lambda T, a: a.trace(), [(4, 2)]),
+    ("diag vector", lambda T, a: T.diag(a), [(3,)]),
+    ("diag vector offset", lambda T, a: a.diag(2), [(3,)]),
+    ("diag vector below", lambda T, a: T.diag(a, diagonal=-1), [(2,)]),
+    ("diag matrix", lambda T, a: T.diag(a), [(3, 4)]),
+    ("diag matrix offset", lambda T, a: a.diag(-1), [(3, 4)]),
+    ("diag_embed", lambda T, a: T.diag_embed(a), [(2, 3)]),
+    ("diag_embed dims", lambda T, a: a.diag_embed(1, 0, 2), [(2, 3)]),
+    ("diag_embed keywords", lambda T, a: T.diag_embed(a, offset=-1, dim1=-1, dim2=0), [(2, 3)]),
+    ("cross", lambda T, a, b: T.cross(a, b, dim=1), [(2, 3), (2, 3)]),
+    ("Tensor.cross", lambda T, a, b: a.cross(b, 0), [(3, 2), (3, 1)]),
+    ("linalg.cross", lambda T, a, b: T.linalg.cross(a, b), [(4, 3), (1, 3)]),
+    ("linalg.cross dim", lambda T, a, b: T.linalg.cross(a, b, dim=0), [(3, 2), (3, 2)]),
+    ("broadcast_to", lambda T, a: T.broadcast_to(a, (2, 3)), [(3,)]),
+    ("Tensor.broadcast_to", lambda T, a: a.broadcast_to((4, 2, -1)), [(2, 1)]),
+    ("hstack vectors", lambda T, a, b: T.hstack([a, b]), [(3,), (2,)]),
+    ("hstack matrices", lambda T, a, b: T.hstack((a, b)), [(2, 3), (2, 1)]),
+    ("hstack 0-d", lambda T, a, b: T.hstack([a, b]), [(), (2,)]),
+    ("vstack", lambda T, a, b: T.vstack([a, b]), [(3,), (2, 3)]),
+    ("vstack 0-d", lambda T, a, b: T.vstack([a, b]), [(), ()]),
+    ("row_stack", lambda T, a, b: T.row_stack([a, b]), [(3,), (3,)]),
+    ("dstack", lambda T, a, b, c: T.dstack([a, b, c]), [(3,), (1, 3), (1, 3, 2)]),
+    ("dstack 0-d", lambda T, a: T.dstack([a]), [()]),
+    ("column_stack", lambda T, a, b, c: T.column_stack([a, b, c]), [(3,), (3, 2), (3,)]),
+    ("column_stack 0-d", lambda T, a, b: T.column_stack([a, b]), [(), ()]),
+    ("meshgrid ij", lambda T, a, b: T.meshgrid(a, b, indexing="ij"), [(3,), (4,)]),
+    ("meshgrid xy", lambda T, a, b, c: T.meshgrid([a, b, c], indexing="xy"), [(3,), (2,), ()]),
+    ("meshgrid one", lambda T, a: T.meshgrid((a,), indexing="xy"), [(3,)]),
+    ("cartesian_prod", lambda T, a, b: T.cartesian_prod(a, b), [(3,), (2,)]),
+    ("cartesian_prod three", lambda T, a, b, c: T.cartesian_prod(a, b, c), [(2,), (1,), (3,)]),
+    ("block_diag", lambda T, a, b, c: T.block_diag(a, b, c), [(2, 3), (3,), ()]),
+    ("block_diag empty blocks", lambda T, a, b: T.block_diag(a, b), [(2, 0), (0, 3)]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "build", "shapes"), CASES, ids=[c[0] for c in CASES])
+def test_values_graphs_and_gradients_match_torch(name, build, shapes, dtype) -> None:
+    check_same(_grad_scenario(build, shapes, dtype), rtol=1e-5, atol=1e-5)
+
+
+def test_integer_and_mixed_dtypes_match_torch() -> None:
+    """Promotion where torch promotes (outer, kron, block_diag: int64 with float32), int64
+    results where torch keeps them (trace, diag, cross), bool blocks."""
+
+    def scenario(T):
+        i = T.tensor([[1, 2, 3], [4, 5, 6]])
+        f = T.tensor([0.5, -1.5])
+        b = T.tensor([True, False])
+        return [
+            T.outer(i[0], f),
+            T.kron(i, f),
+            T.trace(i),
+            T.diag(i[1], 1),
+            T.diag(i, 1),
+            T.linalg.cross(i, i.flip(1)),
+            T.block_diag(i, f, b),
+            T.block_diag(b),
+            T.block_diag(),
+            T.hstack([i[0], f.long()]),
+            T.cartesian_prod(i[0], i[1]),
+            T.meshgrid(b, b, indexing="ij"),
+            T.inner(i, i),
+            T.tensordot(i, i, ([0], [0])),
+        ]
+
+    check_same(scenario)
+
+
+def test_a_lone_vector_is_its_own_cartesian_product() -> None:
+    def scenario(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        return T.cartesian_prod(x) is x
+
+    check_same(scenario)
+
+
+def test_cross_without_dim_warns_once_as_torch() -> None:
+    """torch.cross without dim takes input's first dim of size 3, with torch's deprecation
+    warning, given once a process (torch's TORCH_WARN_ONCE)."""
+    _WARNED.discard("cross dim")
+    x = [[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]]
+    y = [[-1.0, 0.5, 2.0], [3.0, 1.0, -2.0]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        theirs = torch.cross(torch.tensor(x), torch.tensor(y))
+        ours = gradrpc.cross(gradrpc.tensor(x), gradrpc.tensor(y))
+        gradrpc.tensor(x).cross(gradrpc.tensor(y))
+    ours_warned = [str(w.message) for w in caught if w.filename == __file__]
+    assert ours_warned[-1] == (
+        "Using torch.cross without specifying the dim arg is deprecated.\n"
+        "Please either pass the dim explicitly or simply use torch.linalg.cross.\n"
+        "The default value of dim will change to agree with that of linalg.cross in a future "
+        "release. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+        "Cross.cpp:63.)"
+    )
+    assert sum("torch.cross" in m for m in ours_warned) <= 2  # torch's own, once, and ours
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_meshgrid_without_indexing_warns_and_is_ij() -> None:
+    _WARNED.discard("meshgrid indexing")
+    with pytest.warns(UserWarning) as ours:
+        grids = gradrpc.meshgrid(gradrpc.tensor([1.0, 2.0]), gradrpc.tensor([3.0, 4.0, 5.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = torch.meshgrid(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0, 5.0]))
+    assert str(ours[0].message) == (
+        "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+        "argument. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+        "TensorShape.cpp:4215.)"
+    )
+    for g, e in zip(grids, expected, strict=True):
+        np.testing.assert_array_equal(g.numpy(), e.numpy())
+
+
+ERRORS = [
+    lambda T: T.outer(T.ones(3), T.ones(2, 2)),
+    lambda T: T.outer(T.ones(2, 2), T.ones(3)),
+    lambda T: T.outer(T.ones(3), 3),
+    lambda T: T.ones(3).outer(3),
+    lambda T: T.ger(T.ones(3, 1), T.ones(2)),
+    lambda T: T.inner(T.ones(3), T.ones(4)),
+    lambda T: T.inner(T.ones(3), 2),
+    lambda T: T.tensordot(T.ones(2, 3), T.ones(4, 5), dims=1),
+    lambda T: T.tensordot(T.ones(2, 3), T.ones(4, 5), dims=-1),
+    lambda T: T.tensordot(T.ones(2, 3), T.ones(3, 5), dims=([1], [0, 1])),
+    lambda T: T.tensordot(T.ones(3), T.ones(3, dtype=T.float64), dims=1),
+    lambda T: T.tensordot(T.ones(3, 2), T.ones(4, 3), dims=(0, 1)),
+    lambda T: T.tensordot(T.ones(3, 2), T.ones(4, 3), dims=([0], 1)),
+    lambda T: T.kron(T.ones(3), 2),
+    lambda T: T.ones(3).kron(2),
+    lambda T: T.trace(T.ones(3)),
+    lambda T: T.trace(T.ones(2, 3, 4)),
+    lambda T: T.trace(T.ones(2, 2, dtype=T.bool)),
+    lambda T: T.diag(T.ones(2, 3, 4)),
+    lambda T: T.diag(T.tensor(1.0)),
+    lambda T: T.ones(3).diag(1.0),
+    lambda T: T.diag_embed(T.ones(3), 0, 0, 0),
+    lambda T: T.diag_embed(T.ones(3), dim1=0, dim2=5),
+    lambda T: T.diag_embed(T.tensor(1.0)),
+    lambda T: T.cross(T.ones(2, 4), T.ones(2, 4)),
+    lambda T: T.cross(T.ones(2, 3), T.ones(2, 3), dim=0),
+    lambda T: T.ones(2, 3).cross(T.ones(2, 3), dim=2),
+    lambda T: T.linalg.cross(T.ones(2, 4), T.ones(2, 4)),
+    lambda T: T.linalg.cross(T.ones(2, 3), T.ones(3)),
+    lambda T: T.linalg.cross(T.ones(2, 3), T.ones(4, 3)),
+    lambda T: T.linalg.cross(T.ones(3), T.ones(3, dtype=T.float64)),
+    lambda T: T.linalg.cross(T.ones(3, dtype=T.bool), T.ones(3, dtype=T.bool)),
+    lambda T: T.linalg.cross(1, T.ones(3)),
+    lambda T: T.broadcast_to(T.ones(3), (2, 4)),
+    lambda T: T.broadcast_to(T.ones(3), 3.0),
+    lambda T: T.ones(3).broadcast_to(3.0),
+    lambda T: T.hstack([]),
+    lambda T: T.vstack(T.ones(3)),
+    lambda T: T.dstack([T.ones(3), 2]),
+    lambda T: T.column_stack([T.ones(2, 3), T.ones(3)]),
+    lambda T: T.meshgrid(indexing="ij"),
+    lambda T: T.meshgrid(T.ones(2), indexing="foo"),
+    lambda T: T.cartesian_prod(T.ones(2, 2)),
+    lambda T: T.block_diag(T.ones(2, 2, 2)),
+    lambda T: T.block_diag(1),
+]
+
+
+@pytest.mark.parametrize("fn", ERRORS, ids=range(len(ERRORS)))
+def test_errors_match_torch_at_the_line(fn) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_error_at_line(fn)
