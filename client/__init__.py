@@ -55,6 +55,8 @@ randn = on_default_session(factories.randn)
 randn_like = on_default_session(factories.randn_like)
 randperm = on_default_session(factories.randperm)
 tensor = on_default_session(factories.tensor)
+tril_indices = on_default_session(factories.tril_indices)
+triu_indices = on_default_session(factories.triu_indices)
 zeros = on_default_session(factories.zeros)
 zeros_like = on_default_session(factories.zeros_like)
 
@@ -433,6 +435,22 @@ def block_diag(*tensors) -> Tensor:
     return empty(1, 0) if joined is None else joined
 
 
+def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along `dim`."""
+    _check_input("diff", input)
+    return combining.diff(input, n, dim, prepend, append)
+
+
+def fliplr(input) -> Tensor:
+    _check_input("fliplr", input)
+    return combining.fliplr(input)
+
+
+def flipud(input) -> Tensor:
+    _check_input("flipud", input)
+    return combining.flipud(input)
+
+
 tensordot = combining.tensordot
 hstack = combining.hstack
 vstack = combining.vstack
@@ -745,6 +763,7 @@ __all__ = [
     "diag",
     "diag_embed",
     "diagonal",
+    "diff",
     "div",
     "divide",
     "dot",
@@ -764,6 +783,8 @@ __all__ = [
     "eye",
     "flatten",
     "flip",
+    "fliplr",
+    "flipud",
     "float",
     "float32",
     "float64",
@@ -898,7 +919,9 @@ __all__ = [
     "trace",
     "transpose",
     "tril",
+    "tril_indices",
     "triu",
+    "triu_indices",
     "true_divide",
     "trunc",
     "unbind",

@@ -1,6 +1,7 @@
 """torch's functions that combine or rearrange whole tensors, composed from the client's ops as
 aten composes them, so that the same nodes record: outer, inner, tensordot, kron, cross,
-diag, broadcast_to, the h/v/d/column stacks, meshgrid, cartesian_prod and block_diag. trace,
+diag, broadcast_to, the h/v/d/column stacks, meshgrid, cartesian_prod, block_diag, diff,
+fliplr and flipud. trace,
 diag_embed, diagonal_copy (torch.diag of a matrix), linalg_cross and block_diag are engine ops:
 torch records a node of their own."""
 
@@ -158,6 +159,47 @@ def diag_embed(input: Tensor, args: tuple, kwargs: dict, first: int) -> Tensor:
     params = (("offset", "int", 0), ("dim1", "int", -2), ("dim2", "int", -1))
     offset, dim1, dim2 = _arguments("diag_embed", args, kwargs, params, first)
     return input._call("diag_embed", [input], {"offset": offset, "dim1": dim1, "dim2": dim2})
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along `dim` (prepend and append joined on first): each
+    pass the tensor narrowed from 1 minus narrowed to its length - 1 (logical_xor for bool),
+    as aten's diff; n = 0 a copy."""
+    for param, value in (("prepend", prepend), ("append", append)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                f"diff(): argument '{param}' must be Tensor, not {type(value).__name__}"
+            )
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    parts = [input._coerce(t) for t in (prepend, input, append) if t is not None]
+    if any(t.ndim != input.ndim for t in parts):
+        raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+    result = parts[0]._call("cat", parts, {"dim": dim}) if len(parts) > 1 else input
+    if n == 0:
+        return result.new_empty(result.shape).copy_(result)
+    length = result.shape[dim]
+    for _ in range(min(n, length)):
+        later, earlier = result.narrow(dim, 1, length - 1), result.narrow(dim, 0, length - 1)
+        result = later.logical_xor(earlier) if result._meta.dtype == "bool" else later - earlier
+        length -= 1
+    return result
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """input reversed along dim 1 (FlipBackward0)."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return input._flip((1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """input reversed along dim 0 (FlipBackward0)."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return input._flip((0,))
 
 
 def _tensor_list(name: str, tensors) -> list[Tensor]:

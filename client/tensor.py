@@ -1864,6 +1864,23 @@ class Tensor:
 
         return cross(self, args, kwargs, first=1)
 
+    def diff(self, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+        """The n-th forward difference along `dim`, as torch composes it (SubBackward0 of
+        two SliceBackward0)."""
+        from .combining import diff
+
+        return diff(self, n, dim, prepend, append)
+
+    def fliplr(self) -> Tensor:
+        from .combining import fliplr
+
+        return fliplr(self)
+
+    def flipud(self) -> Tensor:
+        from .combining import flipud
+
+        return flipud(self)
+
     def broadcast_to(self, *args, **kwargs) -> Tensor:
         """self.expand(size) (ExpandBackward0)."""
         return self._broadcast_to(args, kwargs, first=1)

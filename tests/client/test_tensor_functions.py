@@ -1,6 +1,7 @@
 """torch's functions that combine or rearrange whole tensors (outer and ger, inner, tensordot,
 kron, trace, diag, diag_embed, cross and linalg.cross, broadcast_to, hstack, vstack,
-row_stack, dstack, column_stack, meshgrid, cartesian_prod, block_diag) as functions and
+row_stack, dstack, column_stack, meshgrid, cartesian_prod, block_diag, diff, fliplr, flipud,
+tril_indices, triu_indices) as functions and
 methods, against torch 2.13: values, dtypes, graphs (the nodes torch's compositions record),
 gradients, and torch's errors (type and exact message) at the line."""
 
@@ -94,6 +95,15 @@ CASES = [
     ("cartesian_prod three", lambda T, a, b, c: T.cartesian_prod(a, b, c), [(2,), (1,), (3,)]),
     ("block_diag", lambda T, a, b, c: T.block_diag(a, b, c), [(2, 3), (3,), ()]),
     ("block_diag empty blocks", lambda T, a, b: T.block_diag(a, b), [(2, 0), (0, 3)]),
+    ("diff", lambda T, a: T.diff(a), [(3, 4)]),
+    ("Tensor.diff", lambda T, a: a.diff(n=2, dim=0), [(4, 2)]),
+    ("diff past the length", lambda T, a: T.diff(a, 5), [(3,)]),
+    ("diff none", lambda T, a: T.diff(a, 0), [(3,)]),
+    ("diff prepend", lambda T, a, b: T.diff(a, prepend=b), [(3, 4), (3, 1)]),
+    ("diff append", lambda T, a, b: T.diff(a, dim=0, append=b), [(3, 4), (2, 4)]),
+    ("diff both", lambda T, a, b, c: T.diff(a, 2, prepend=b, append=c), [(4,), (2,), (1,)]),
+    ("fliplr", lambda T, a: T.fliplr(a), [(3, 4, 2)]),
+    ("flipud", lambda T, a: a.flipud(), [(3,)]),
 ]
 
 
@@ -126,6 +136,14 @@ def test_integer_and_mixed_dtypes_match_torch() -> None:
             T.meshgrid(b, b, indexing="ij"),
             T.inner(i, i),
             T.tensordot(i, i, ([0], [0])),
+            T.diff(i),
+            T.diff(b),
+            T.diff(i[0], append=f),
+            T.tril_indices(3, 4),
+            T.tril_indices(4, 3, -1),
+            T.triu_indices(3, 4, 1),
+            T.triu_indices(0, 2),
+            T.tril_indices(3, 3, offset=9),
         ]
 
     check_same(scenario)
@@ -224,6 +242,16 @@ ERRORS = [
     lambda T: T.cartesian_prod(T.ones(2, 2)),
     lambda T: T.block_diag(T.ones(2, 2, 2)),
     lambda T: T.block_diag(1),
+    lambda T: T.diff(T.tensor(1.0)),
+    lambda T: T.diff(T.ones(3), n=-1),
+    lambda T: T.diff(T.ones(3, 4), prepend=T.ones(4)),
+    lambda T: T.diff(T.ones(3), prepend=1.0),
+    lambda T: T.fliplr(T.ones(3)),
+    lambda T: T.flipud(T.tensor(1.0)),
+    lambda T: T.tril_indices(-1, 3),
+    lambda T: T.triu_indices(3, -1),
+    lambda T: T.tril_indices(3.0, 4),
+    lambda T: T.triu_indices(3, 4, dtype=T.float32),
 ]
 
 
