@@ -239,6 +239,68 @@ _op("frac", lambda n, g: (g,))(lambda x: x - np.trunc(x))
 for _name, _predicate in {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}.items():
     _op(_name, lambda n, g: (None,), own_dtype=("self",))(_predicate)
 
+# ---- logit, sinc, nan_to_num, signbit, logaddexp
+
+
+def _logit(x, eps):
+    if eps is not None:
+        x = np.clip(x, x.dtype.type(eps), x.dtype.type(1 - eps))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x / (1 - x))
+
+
+def _logit_vjp(n, g):
+    x, eps = n.saved["self"], n.attrs["eps"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = g / (x * (1 - x))
+    if eps is None:
+        return (np.where((x < 0) | (x > 1), x.dtype.type(np.nan), grad),)
+    return (np.where((x < eps) | (x > 1 - eps), x.dtype.type(0), grad),)
+
+
+_op("logit", _logit_vjp)(_logit)
+
+
+def _sinc(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi_x = x * x.dtype.type(np.pi)
+        return np.where(x == 0, x.dtype.type(1), np.sin(pi_x) / pi_x)
+
+
+def _sinc_vjp(n, g):
+    x = n.saved["self"]
+    pi = x.dtype.type(np.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = (pi * x * np.cos(pi * x) - np.sin(pi * x)) / (pi * x * x)
+    return (g * np.where(x == 0, x.dtype.type(0), grad),)
+
+
+_op("sinc", _sinc_vjp)(_sinc)
+
+
+@_op("nan_to_num", lambda n, g: (g * np.isfinite(n.saved["self"]),))
+def nan_to_num(x, nan, posinf, neginf):
+    if x.dtype.kind != "f":
+        return np.array(x, copy=True)
+    return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+_op("signbit", lambda n, g: (None,))(
+    lambda x: np.zeros(x.shape, bool) if x.dtype.kind == "b" else np.signbit(x)
+)
+
+
+def _logaddexp_vjp(n, g):
+    a, b = n.saved["self"], n.saved["other"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (
+            _needs(n, 0, lambda: g / (1 + np.exp(b - a))),
+            _needs(n, 1, lambda: g / (1 + np.exp(a - b))),
+        )
+
+
+_op("logaddexp", _logaddexp_vjp)(np.logaddexp)
+
 
 # Logical and bitwise ops: NumPy's own loops; their bool and int64 results never require
 # grad, so there is no vjp to run. The logical ones take their inputs in the promoted dtype
@@ -810,6 +872,19 @@ def _diagonal_vjp(n, g):
 _op("diagonal", _diagonal_vjp)(_diagonal)
 
 
+def _rot90(x, k, dims):
+    """x rotated k quarter turns in the plane of `dims`: torch's flips, then for an odd k its
+    transpose (a view of the flipped copy, torch's strides)."""
+    k, dim0, dim1 = rules.rot90_dims(k, dims, x.ndim)
+    if k == 0:
+        return np.array(x, order="C", copy=True)
+    if k == 2:
+        return _flipped(x, (dim0, dim1))
+    return np.swapaxes(_flipped(x, (dim1 if k == 1 else dim0,)), dim0, dim1)
+
+
+_op("rot90", lambda n, g: (_rot90(g, -n.attrs["k"], n.attrs["dims"]),))(_rot90)
+
 # ---- trace, diag_embed, diagonal_copy, linalg_cross, block_diag
 
 
@@ -1146,6 +1221,18 @@ def _mean_vjp(n, g):
 
 _op("sum", lambda n, g: (_expand_reduced(n, g),))(_sum_forward)
 _op("mean", _mean_vjp)(_mean_forward)
+
+
+def _nansum(x, dim, keepdim, dtype):
+    return _sum_forward(np.where(np.isnan(x), x.dtype.type(0), x), dim, keepdim)
+
+
+def _nansum_vjp(n, g):
+    x = n.saved["self"]
+    return (_expand_reduced(n, g) * ~np.isnan(x),)
+
+
+_op("nansum", _nansum_vjp)(_nansum)
 
 
 def _prod_forward(x, dim, keepdim, dtype):

@@ -1181,6 +1181,115 @@ for _name, _doc in {
     )
 
 
+# ---- logit, sinc, nan_to_num, signbit, logaddexp: elementwise, torch's own nodes
+
+
+def _float_unary_infer(name: str):
+    """A unary op whose integer and bool inputs give float32."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        return meta(x.shape, x.dtype if is_float(x.dtype) else DEFAULT_FLOAT)
+
+    return infer
+
+
+def _same_dtype_unary_infer(name: str, result: str | None = None):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        return meta(x.shape, result or x.dtype)
+
+    return infer
+
+
+def _logaddexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    a, b = _two_tensors("logaddexp", operands)
+    dtype = result_type(operands)
+    if not is_float(dtype):
+        raise Unsupported(f"\"logaddexp_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+    return meta(broadcast_shapes(a.shape, b.shape), dtype)
+
+
+_register(
+    OpSpec(
+        "logit",
+        "torch.logit",
+        "Elementwise ln(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given; "
+        "integers and bools give float32. The gradient: g / (x (1 - x)), nan outside [0, 1] "
+        "(0 outside [eps, 1 - eps] with eps).",
+        ("self",),
+        (True,),
+        _float_unary_infer("logit"),
+        _named("LogitBackward0"),
+        _self,
+        (Attr("eps", "float", "The clamping margin; none: no clamping.", None),),
+    )
+)
+_register(
+    OpSpec(
+        "sinc",
+        "torch.sinc",
+        "Elementwise sin(πx) / (πx), 1 at 0; integers and bools give float32. The gradient: "
+        "g (πx cos(πx) - sin(πx)) / (πx²), 0 at 0.",
+        ("self",),
+        (True,),
+        _float_unary_infer("sinc"),
+        _named("SincBackward0"),
+        _self,
+    )
+)
+_register(
+    OpSpec(
+        "nan_to_num",
+        "torch.nan_to_num",
+        "Elementwise nan, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default "
+        "0 and the dtype's largest and lowest finite values); integers and bools as they are. "
+        "The gradient passes where x is finite.",
+        ("self",),
+        (True,),
+        _same_dtype_unary_infer("nan_to_num"),
+        _named("NanToNumBackward0"),
+        _self,
+        (
+            Attr("nan", "float", "What replaces nan (default 0).", 0.0),
+            Attr("posinf", "float", "What replaces +inf (default: the largest finite).", None),
+            Attr("neginf", "float", "What replaces -inf (default: the lowest finite).", None),
+        ),
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+_register(
+    OpSpec(
+        "signbit",
+        "torch.signbit",
+        "Elementwise whether x's sign bit is set (-0.0 and negative nan too; False for bools). "
+        "A bool result: not differentiable.",
+        ("self",),
+        (False,),
+        _same_dtype_unary_infer("signbit", "bool"),
+        _named(""),
+        _nothing,
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+_register(
+    OpSpec(
+        "logaddexp",
+        "torch.logaddexp",
+        "Elementwise ln(e^self + e^other), broadcasting, in the promoted floating dtype "
+        "(integers and bools refused). The gradients: g / (1 + e^(other - self)) and "
+        "g / (1 + e^(self - other)).",
+        ("self", "other"),
+        (True, True),
+        _logaddexp_infer,
+        _named("LogaddexpBackward0"),
+        lambda needs, attrs: ("self", "other"),
+    )
+)
+
+
 # ---- logical and bitwise ops, closeness
 
 
@@ -2737,6 +2846,33 @@ for _name, _base, _doc in (("sum", "Sum", "The sum"), ("mean", "Mean", "The arit
             _REDUCE_ATTRS,
         )
     )
+
+
+def _nansum_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("nansum", operands, 1)
+    x = _require_tensor("nansum", operands[0], 0)
+    dims = reduced_dims(x, attrs.get("dim"))
+    dtype = attrs.get("dtype") or (x.dtype if is_float(x.dtype) else "int64")
+    if dtype not in DTYPES:
+        raise InvalidValue(f"unknown dtype '{dtype}'")
+    return meta(_keep_shape(x, dims, bool(attrs.get("keepdim"))), dtype)
+
+
+_register(
+    OpSpec(
+        "nansum",
+        "torch.nansum",
+        "The sum of the elements that are not nan, over all or the given dimensions, in "
+        "`dtype` (self cast to it first) or self's, int64 for integer and bool inputs. The "
+        "gradient passes to the elements that are not nan.",
+        ("self",),
+        (True,),
+        _nansum_infer,
+        _named("NansumBackward0"),
+        _self,
+        (*_REDUCE_ATTRS, Attr("dtype", "string", "The result's dtype (default: self's).", "")),
+    )
+)
 
 
 def _prod_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
@@ -5041,6 +5177,56 @@ for _name, _kept in (("tril", "on and below"), ("triu", "on and above")):
             computes_in=_in_own_dtype,
         )
     )
+
+
+def rot90_dims(k: int, dims: Sequence[int], ndim: int) -> tuple[int, int, int]:
+    """torch.rot90's checks in its order; (k mod 4, dim0, dim1) wrapped."""
+    if len(dims) != 2:
+        raise ShapeMismatch(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if ndim < 2:
+        raise ShapeMismatch(f"expected total dims >= 2, but got total dims = {ndim}")
+    dim0, dim1 = normalize_dim(dims[0], ndim), normalize_dim(dims[1], ndim)
+    if dim0 == dim1:
+        raise ShapeMismatch(
+            f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}"
+        )
+    return k % 4, dim0, dim1
+
+
+def _rot90_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's rot90: a contiguous clone for k = 0 mod 4, else flips, and for an odd k the
+    two dims transposed (strides swapped)."""
+    _check_operands("rot90", operands, 1)
+    x = _require_tensor("rot90", operands[0], 0)
+    k, dim0, dim1 = rot90_dims(attrs["k"], attrs["dims"], x.ndim)
+    if k == 0:
+        return meta(x.shape, x.dtype)
+    shape, strides = list(x.shape), list(preserved_strides(x))
+    if k % 2:
+        shape[dim0], shape[dim1] = shape[dim1], shape[dim0]
+        strides[dim0], strides[dim1] = strides[dim1], strides[dim0]
+    return TensorMeta(tuple(shape), x.dtype, tuple(strides))
+
+
+_register(
+    OpSpec(
+        "rot90",
+        "torch.rot90",
+        "self rotated k times by 90° in the plane of `dims`, from the first towards the "
+        "second (as torch: flips and a transpose, its strides). The gradient is the incoming "
+        "one rotated back.",
+        ("self",),
+        (True,),
+        _rot90_infer,
+        _named("Rot90Backward0"),
+        _nothing,
+        (
+            Attr("k", "int", "The number of quarter turns (default 1).", 1),
+            Attr("dims", "ints", "The plane's two dims (default [0, 1]).", (0, 1)),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
 
 
 # ---- trace, diag_embed, diagonal_copy, linalg_cross, block_diag: torch's own nodes
