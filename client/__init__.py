@@ -459,6 +459,31 @@ dstack = combining.dstack
 column_stack = combining.column_stack
 meshgrid = combining.meshgrid
 cartesian_prod = combining.cartesian_prod
+logit = _on_input(
+    "logit",
+    """torch.logit(input, eps=None): input.logit(eps).""",
+    Tensor._logit,
+)
+nan_to_num = _on_input(
+    "nan_to_num",
+    """torch.nan_to_num(input, nan=0.0, posinf=None, neginf=None): input.nan_to_num(...).""",
+    Tensor._nan_to_num,
+)
+nansum = _on_input(
+    "nansum",
+    """torch.nansum(input, dim=None, keepdim=False, *, dtype=None): input.nansum(...).""",
+    Tensor._nansum,
+)
+nanmean = _on_input(
+    "nanmean",
+    """torch.nanmean(input, dim=None, keepdim=False, *, dtype=None): input.nanmean(...).""",
+    Tensor._nanmean,
+)
+rot90 = _on_input(
+    "rot90",
+    """torch.rot90(input, k=1, dims=[0, 1]): input.rot90(k, dims).""",
+    Tensor._rot90,
+)
 logsumexp = _on_input(
     "logsumexp",
     """torch.logsumexp(input, dim, keepdim=False): input.logsumexp(dim, keepdim).""",
@@ -506,6 +531,7 @@ logical_xor = _of_two_tensors("logical_xor")
 maximum = _of_two_tensors("maximum")
 minimum = _of_two_tensors("minimum")
 atan2 = arctan2 = _of_two_tensors("atan2")
+logaddexp = _of_two_tensors("logaddexp")
 hypot = _of_two_tensors("hypot")
 
 
@@ -633,6 +659,8 @@ square = _method("square")
 isnan = _method("isnan")
 isinf = _method("isinf")
 isfinite = _method("isfinite")
+signbit = _method("signbit")
+sinc = _method("sinc")
 logical_not = _method("logical_not")
 bitwise_not = _method("bitwise_not")
 mm = _method("mm")
@@ -827,10 +855,12 @@ __all__ = [
     "log2",
     "log10",
     "log_softmax",
+    "logaddexp",
     "logical_and",
     "logical_not",
     "logical_or",
     "logical_xor",
+    "logit",
     "logsumexp",
     "long",
     "lt",
@@ -848,6 +878,9 @@ __all__ = [
     "mul",
     "multiply",
     "mv",
+    "nan_to_num",
+    "nanmean",
+    "nansum",
     "narrow",
     "ne",
     "neg",
@@ -878,6 +911,7 @@ __all__ = [
     "reshape",
     "return_types",
     "roll",
+    "rot90",
     "round",
     "row_stack",
     "rsqrt",
@@ -890,7 +924,9 @@ __all__ = [
     "set_printoptions",
     "sigmoid",
     "sign",
+    "signbit",
     "sin",
+    "sinc",
     "sinh",
     "softmax",
     "sort",

@@ -1992,6 +1992,87 @@ class Tensor:
         """sqrt(self² + other²) of floating tensors (HypotBackward0)."""
         return self._call("hypot", [self, self._tensor_operand("hypot", other, "other")])
 
+    def logaddexp(self, other) -> Tensor:
+        """ln(e^self + e^other) (LogaddexpBackward0)."""
+        return self._call("logaddexp", [self, self._tensor_operand("logaddexp", other, "other")])
+
+    def logit(self, *args, **kwargs) -> Tensor:
+        """ln(x / (1 - x)), x clamped to [eps, 1 - eps] with eps (LogitBackward0)."""
+        return self._logit(args, kwargs, first=1)
+
+    def _logit(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        (eps,) = _arguments("logit", args, kwargs, (("eps", "float?"),), first)
+        return self._call("logit", [self], {"eps": eps})
+
+    def logit_(self, *args, **kwargs) -> Tensor:
+        return self._in_place_of("logit_", lambda: self._logit(args, kwargs, first=1))
+
+    def sinc(self) -> Tensor:
+        """sin(πx) / (πx), 1 at 0 (SincBackward0)."""
+        return self._call("sinc")
+
+    def sinc_(self) -> Tensor:
+        return self._in_place_of("sinc_", self.sinc)
+
+    def nan_to_num(self, *args, **kwargs) -> Tensor:
+        """nan, +inf and -inf replaced by nan (0), posinf and neginf (the dtype's extremes)
+        (NanToNumBackward0)."""
+        return self._nan_to_num(args, kwargs, first=1)
+
+    def _nan_to_num(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("nan", "float?"), ("posinf", "float?"), ("neginf", "float?"))
+        nan, posinf, neginf = _arguments("nan_to_num", args, kwargs, params, first)
+        attrs = {"nan": 0.0 if nan is None else nan, "posinf": posinf, "neginf": neginf}
+        return self._call("nan_to_num", [self], attrs)
+
+    def nan_to_num_(self, *args, **kwargs) -> Tensor:
+        return self._in_place_of("nan_to_num_", lambda: self._nan_to_num(args, kwargs, 1))
+
+    def signbit(self) -> Tensor:
+        """Whether each element's sign bit is set (-0.0 too), as bools."""
+        return self._call("signbit")
+
+    def nansum(self, *args, **kwargs) -> Tensor:
+        """The sum of the elements that are not nan (NansumBackward0)."""
+        return self._nansum(args, kwargs, first=1)
+
+    def _nan_reduction_arguments(self, name: str, args: tuple, kwargs: dict, first: int):
+        params = (("dim", "int list", None), ("keepdim", "bool"), ("dtype", "dtype?"))
+        dim, keepdim, dtype = _arguments(name, args, kwargs, params, first, positional=2)
+        return {"dim": dim if dim is None else list(dim), "keepdim": keepdim}, dtype
+
+    def _nansum(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        attrs, dtype = self._nan_reduction_arguments("nansum", args, kwargs, first)
+        return self._call("nansum", [self], {**attrs, "dtype": dtype.name if dtype else ""})
+
+    def nanmean(self, *args, **kwargs) -> Tensor:
+        """The mean of the elements that are not nan: nansum / their count, as torch's."""
+        return self._nanmean(args, kwargs, first=1)
+
+    def _nanmean(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        if not self.is_floating_point():
+            raise RuntimeError(
+                "nanmean(): expected input to have floating point or complex dtype but got "
+                f"{rules.TORCH_TYPE_NAME[self._meta.dtype]}"
+            )
+        attrs, dtype = self._nan_reduction_arguments("nanmean", args, kwargs, first)
+        if dtype is not None and not dtype.is_floating_point:
+            raise RuntimeError(
+                "nanmean(): could not infer output dtype. Optional dtype must be either a "
+                f"floating point or complex dtype. Got: {rules.TORCH_TYPE_NAME[dtype.name]}"
+            )
+        total = self._call("nansum", [self], {**attrs, "dtype": dtype.name if dtype else ""})
+        return total / self.isnan().logical_not().sum(**attrs)
+
+    def rot90(self, *args, **kwargs) -> Tensor:
+        """self rotated k quarter turns in the plane of dims (Rot90Backward0)."""
+        return self._rot90(args, kwargs, first=1)
+
+    def _rot90(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("k", "int", 1), ("dims", "ints", (0, 1)))
+        k, dims = _arguments("rot90", args, kwargs, params, first)
+        return self._call("rot90", [self], {"k": k, "dims": list(dims)})
+
     def _number_or_tensor(self, op: str, other):
         if _number(other) is None and not isinstance(other, Tensor):
             raise _tensor_or_number_error(op, "{} other", [other])
