@@ -1772,6 +1772,31 @@ class Tensor:
             requires_grad=requires_grad,
         )
 
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """A new leaf holding a copy of `data`, in `dtype` or self's, on self's session."""
+        from . import factories  # factories builds on Tensor
+
+        dtype = self.dtype if dtype is None else dtype
+        if isinstance(data, Tensor):
+            warnings.warn(
+                "To copy construct from a tensor, it is recommended to use "
+                "sourceTensor.detach().clone() or "
+                "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                "tensor.new_tensor(sourceTensor).",
+                UserWarning,
+                stacklevel=2,
+            )
+            copy = self._coerce(data).detach().clone().to(dtype)
+            return copy.requires_grad_(requires_grad) if requires_grad else copy
+        return factories.tensor(self._session, data, dtype, device, requires_grad)
+
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def element_size(self) -> int:
+        """The bytes one element takes: 1 for bool, 4 for float32, 8 for int64 and float64."""
+        return np.dtype(self._meta.dtype).itemsize
+
     def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         """An uninitialized (here zero-filled) tensor of `size`, in this tensor's dtype."""
         return self._new("empty", size, dtype, device, requires_grad)

@@ -206,6 +206,32 @@ def test_in_place_forms_match_torch() -> None:
     check_error_at_line(lambda T: T.ones(2, requires_grad=True).sinc_())
 
 
+def test_new_tensor_ndimension_and_element_size_match_torch() -> None:
+    def scenario(T):
+        x = T.ones(2, 3, dtype=T.float64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copied = x.new_tensor(T.ones(2, requires_grad=True) * 2, requires_grad=True)
+        return [
+            x.new_tensor([1, 2]),
+            x.new_tensor([[1.5], [2.0]], dtype=T.float32),
+            x.new_tensor(3, requires_grad=True),
+            T.tensor([True]).new_tensor([0, 1]),
+            copied,
+            x.ndimension(),
+            T.tensor(1).ndimension(),
+            [T.ones(1, dtype=d).element_size() for d in (T.bool, T.int64, T.float32, T.float64)],
+        ]
+
+    check_same(scenario)
+    check_error_at_line(lambda T: T.ones(2, dtype=T.int64).new_tensor([1], requires_grad=True))
+
+
+def test_new_tensor_of_a_tensor_warns_as_torch() -> None:
+    with pytest.warns(UserWarning, match=r"rather than tensor.new_tensor\(sourceTensor\)"):
+        gradrpc.ones(2).new_tensor(gradrpc.ones(2))
+
+
 def test_a_lone_vector_is_its_own_cartesian_product() -> None:
     def scenario(T):
         x = T.tensor([1.0, 2.0], requires_grad=True)
