@@ -508,6 +508,18 @@ def flip(input, *args, **kwargs) -> Tensor:
     return input._flip(dims)
 
 
+def take(input, index) -> Tensor:
+    """input's elements, flattened, at index's positions."""
+    _check_input("take", input)
+    return input._call("take", [input, input._tensor_operand("take", index, "index", 2)])
+
+
+def masked_select(input, mask) -> Tensor:
+    """input's elements where mask is true, as a vector (one round trip to count them)."""
+    _check_input("masked_select", input)
+    return input._masked_select(mask, position=2)
+
+
 def neg(input: Tensor) -> Tensor:
     return -input
 
@@ -865,6 +877,7 @@ __all__ = [
     "long",
     "lt",
     "manual_seed",
+    "masked_select",
     "matmul",
     "max",
     "maximum",
@@ -943,6 +956,7 @@ __all__ = [
     "swapaxes",
     "swapdims",
     "t",
+    "take",
     "tan",
     "tanh",
     "tensor",

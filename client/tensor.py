@@ -2352,6 +2352,25 @@ class Tensor:
 
         return bind_scatter_reduce(self, args, kwargs, in_place=True)
 
+    def take(self, index) -> Tensor:
+        """self's elements, flattened, at index's positions, in index's shape
+        (TakeBackward0)."""
+        return self._call("take", [self, self._tensor_operand("take", index, "index")])
+
+    def masked_select(self, mask) -> Tensor:
+        """self's elements where mask is true, both broadcast, as a vector
+        (MaskedSelectBackward0): the mask's count is read first, one round trip."""
+        return self._masked_select(mask, position=1)
+
+    def _masked_select(self, mask, position: int) -> Tensor:
+        mask = self._tensor_operand("masked_select", mask, "mask", position)
+        if mask._meta.dtype != "bool":
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        shape = rules.broadcast_shapes(mask._meta.shape, self._meta.shape)  # torch's order
+        with no_grad():
+            count = int(mask.expand(shape).sum().item())
+        return self._call("masked_select", [self, mask], {"count": count})
+
     def index_select(self, *args, **kwargs) -> Tensor:
         """The slices of self along `dim` at the positions of a 1-d index, in its order
         (IndexSelectBackward0; the gradient adds each slice back at its position)."""

@@ -24,6 +24,7 @@ from .errors import (
     DimensionOutOfRange,
     DtypeMismatch,
     InvalidIndex,
+    InvalidValue,
     ShapeMismatch,
     Unsupported,
 )
@@ -1656,6 +1657,45 @@ def index_select(x, index, dim):
     out = np.empty((x3.shape[0], flat.size, x3.shape[2]), x.dtype)
     K.gather_middle(x3, flat, out)
     return out.reshape((*x.shape[:dim], flat.size, *x.shape[dim + 1 :]))
+
+
+@_op("take", lambda n, g: (_take_vjp(n, g), None), own_dtype=("index",))
+def take(x, index):
+    """x's elements, flattened, at `index`, with torch's error for the first out of range."""
+    flat = index.reshape(-1)
+    outside = (flat < -x.size) | (flat >= x.size)
+    if outside.any():
+        raise InvalidIndex(
+            f"out of range: tried to access index {flat[outside.argmax()]} on a tensor of "
+            f"{x.size} elements."
+        )
+    return x.reshape(-1)[flat].reshape(index.shape)
+
+
+def _take_vjp(n, g):
+    grad = np.zeros(prod(n.inputs[0].shape), g.dtype)
+    np.add.at(grad, n.saved["index"].reshape(-1), g.reshape(-1))
+    return grad.reshape(n.inputs[0].shape)
+
+
+def _masked_select_vjp(n, g):
+    """g put back at the selected positions of the broadcast shape (the graph sums it to
+    self's)."""
+    mask = n.saved["mask"]
+    grad = np.zeros(rules.broadcast_shapes(n.inputs[0].shape, mask.shape), g.dtype)
+    grad[np.broadcast_to(mask, grad.shape)] = g
+    return (grad, None)
+
+
+@_op("masked_select", _masked_select_vjp, own_dtype=("mask",))
+def masked_select(x, mask, count):
+    x, mask = np.broadcast_arrays(x, mask)
+    selected = x[mask]
+    if selected.size != count:
+        raise InvalidValue(
+            f"masked_select: the mask selects {selected.size} elements, not count={count}"
+        )
+    return selected
 
 
 # ---- scatter, scatter_add, scatter_reduce (see the op table)

@@ -3355,6 +3355,64 @@ def _index_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return meta((*x.shape[:dim], index.numel, *x.shape[dim + 1 :]) if x.ndim else (), x.dtype)
 
 
+def _take_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("take", operands, 2)
+    x, index = (_require_tensor("take", o, i) for i, o in enumerate(operands))
+    if index.dtype != "int64":
+        raise DtypeMismatch(
+            f"take(): Expected a long tensor for index, but got {TORCH_TYPE_NAME[index.dtype]}"
+        )
+    if x.numel == 0 and index.numel:
+        raise InvalidIndex("take(): tried to take from an empty tensor")
+    return meta(index.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "take",
+        "torch.take",
+        "self's elements, as if flattened, at the int64 positions of index (negative ones "
+        "count from the end), in index's shape; one out of range is INVALID_INDEX (torch's "
+        "'out of range: tried to access index 12 on a tensor of 12 elements.'). The gradient "
+        "adds each element back at its position.",
+        ("self", "index"),
+        (True, False),
+        _take_infer,
+        _named("TakeBackward0"),
+        _index,
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+def _masked_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("masked_select", operands, 2)
+    x, mask = (_require_tensor("masked_select", o, i) for i, o in enumerate(operands))
+    if mask.dtype != "bool":
+        raise DtypeMismatch("masked_select: expected BoolTensor for mask")
+    broadcast_shapes(mask.shape, x.shape)  # torch's order, for its error
+    return meta((attrs["count"],), x.dtype)
+
+
+_register(
+    OpSpec(
+        "masked_select",
+        "torch.masked_select",
+        "self's elements where the bool mask is true, self and mask broadcast, as a vector of "
+        "`count` elements (clients read the mask to count them, as torch synchronizes); a "
+        "count that is not the mask's is INVALID_VALUE. The gradient goes back to those "
+        "positions.",
+        ("self", "mask"),
+        (True, False),
+        _masked_select_infer,
+        _named("MaskedSelectBackward0"),
+        lambda needs, attrs: ("mask",),
+        (Attr("count", "int", "How many elements the broadcast mask selects.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
 _SORT_DIM = Attr("dim", "int", "The dimension to sort along (default -1, the last).", -1)
 _register(
     OpSpec(

@@ -2,7 +2,7 @@
 kron, trace, diag, diag_embed, cross and linalg.cross, broadcast_to, hstack, vstack,
 row_stack, dstack, column_stack, meshgrid, cartesian_prod, block_diag, diff, fliplr, flipud,
 tril_indices, triu_indices, logit, sinc, nan_to_num, signbit, logaddexp, nansum, nanmean,
-rot90) as functions and
+rot90, take, masked_select, new_tensor, ndimension, element_size) as functions and
 methods, against torch 2.13: values, dtypes, graphs (the nodes torch's compositions record),
 gradients, and torch's errors (type and exact message) at the line."""
 
@@ -15,7 +15,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same, graph_of
+from clientkit import check_error_at_line, check_raised_at_the_next_read, check_same, graph_of
 
 _WARNED = importlib.import_module("gradrpc.tensor")._WARNED  # torch's warn-once warnings given
 
@@ -124,6 +124,20 @@ CASES = [
     ("rot90 k", lambda T, a: a.rot90(-1, [2, 0]), [(2, 3, 4)]),
     ("rot90 half", lambda T, a: T.rot90(a, 2, dims=(1, 0)), [(3, 4)]),
     ("rot90 none", lambda T, a: T.rot90(a, k=4), [(3, 4)]),
+    ("take", lambda T, a: T.take(a, T.tensor([[0, -1], [5, 5]])), [(3, 4)]),
+    ("Tensor.take", lambda T, a: a.take(T.tensor(2)), [(2, 3)]),
+    ("masked_select", lambda T, a: T.masked_select(a, a > 0), [(3, 4)]),
+    (
+        "masked_select broadcast",
+        lambda T, a: a.masked_select(T.tensor([True, False, True])),
+        [(2, 3)],
+    ),
+    (
+        "masked_select wider mask",
+        lambda T, a: T.masked_select(a, T.tensor([[True], [False]])),
+        [(3,)],
+    ),
+    ("masked_select none", lambda T, a: a.masked_select(a > 9), [(3,)]),
     ("fliplr", lambda T, a: T.fliplr(a), [(3, 4, 2)]),
     ("flipud", lambda T, a: a.flipud(), [(3,)]),
 ]
@@ -230,6 +244,21 @@ def test_new_tensor_ndimension_and_element_size_match_torch() -> None:
 def test_new_tensor_of_a_tensor_warns_as_torch() -> None:
     with pytest.warns(UserWarning, match=r"rather than tensor.new_tensor\(sourceTensor\)"):
         gradrpc.ones(2).new_tensor(gradrpc.ones(2))
+
+
+def test_take_out_of_range_raises_torch_s_error_at_the_next_read() -> None:
+    check_raised_at_the_next_read(
+        lambda T: T.take(T.ones(3, 4), T.tensor([1, 12])).sum().item(), "take"
+    )
+
+
+def test_masked_select_reads_the_mask_once() -> None:
+    x = gradrpc.tensor([[1.0, -2.0], [3.0, -4.0]])
+    mask = x > 0
+    gradrpc.default_session().flush()
+    before = gradrpc.default_session().rpc_count
+    x.masked_select(mask)
+    assert gradrpc.default_session().rpc_count == before + 1
 
 
 def test_a_lone_vector_is_its_own_cartesian_product() -> None:
@@ -343,6 +372,13 @@ ERRORS = [
     lambda T: T.sinc(2.0),
     lambda T: T.signbit(2),
     lambda T: T.tensor([1, 2]).logit_(),
+    lambda T: T.take(T.ones(2), [1]),
+    lambda T: T.ones(2).take(1),
+    lambda T: T.take(T.ones(2), T.tensor([1.0])),
+    lambda T: T.take(T.ones(0), T.tensor([0])),
+    lambda T: T.masked_select(T.ones(2), T.ones(2)),
+    lambda T: T.ones(2).masked_select([True, False]),
+    lambda T: T.masked_select(T.ones(2), T.ones(3, dtype=T.bool)),
     lambda T: T.diff(T.tensor(1.0)),
     lambda T: T.diff(T.ones(3), n=-1),
     lambda T: T.diff(T.ones(3, 4), prepend=T.ones(4)),

@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 import pytest
 from gradrpc.engine import graph, rules
-from opcases import INDEX, POS, C, Case, T
+from opcases import CHECKER, INDEX, POS, C, Case, T
 
 EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-6
@@ -256,6 +256,8 @@ CASES += [
     C("logaddexp", T((3, 1, 4)), T((2, 4))),
     C("nansum", T((2, 3, 4)), dim=[0, 2], keepdim=True),
     C("rot90", T((2, 3, 4)), k=-1, dims=[1, -1]),
+    C("take", T((3, 4)), T((2, 3), INDEX, grad=False)),
+    C("masked_select", T((2, 1)), T((3,), CHECKER, "bool", grad=False), count=4),
     C("trace", T((3, 4))),
     C("diag_embed", T((2, 3)), offset=-1, dim1=0, dim2=2),
     C("diagonal_copy", T((3, 4)), offset=1),
@@ -312,6 +314,8 @@ CASES += [
 
 
 def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
+    if operand.domain == CHECKER:
+        return (np.arange(int(np.prod(operand.shape))) % 2 == 0).reshape(operand.shape)
     if operand.dtype == "bool":
         return rng.random(operand.shape) < 0.5
     if operand.domain == "class":

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
-from opcases import INDEX, POS, SORTED, C, Case, T
+from opcases import CHECKER, INDEX, POS, SORTED, C, Case, T
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -892,6 +892,16 @@ CASES += [
     *(C(op, T((3, 4)), diagonal=d) for op in ("tril", "triu") for d in (0, 1, -2, 5)),
     *(C(op, T((2, 4, 3)), diagonal=-1) for op in ("tril", "triu")),
 ]
+# take (positions in [-3, 3)), masked_select (a checker mask: a known count)
+CASES += [
+    C("take", T((3, 4)), T((2, 3), INDEX, grad=False)),
+    C("take", T((5,)), T((), INDEX, grad=False)),
+    C("take", T((2, 3)), T((0,), INDEX, grad=False)),
+    C("masked_select", T((3, 4)), T((3, 4), CHECKER, "bool", grad=False), count=6),
+    C("masked_select", T((3, 4)), T((4,), CHECKER, "bool", grad=False), count=6),
+    C("masked_select", T(()), T((2, 2), CHECKER, "bool", grad=False), count=2),
+    C("masked_select", T((2, 1)), T((3,), CHECKER, "bool", grad=False), count=4),
+]
 # logit, sinc, nan_to_num, signbit, logaddexp, nansum, rot90
 CASES += [
     C("logit", T((3, 4), "unit")),
@@ -1283,6 +1293,8 @@ TORCH: dict[str, Callable] = {
         x, dim, keepdim, dtype=TORCH_DTYPES[dtype] if dtype else None
     ),
     "rot90": torch.rot90,
+    "take": torch.take,
+    "masked_select": lambda x, mask, count: torch.masked_select(x, mask),
     "trace": torch.trace,
     "diag_embed": torch.diag_embed,
     "diagonal_copy": torch.diagonal_copy,
@@ -1328,6 +1340,8 @@ def _seed(*parts: object) -> int:
 def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
     dtype = operand.dtype or dtype
     shape = operand.shape
+    if operand.domain == CHECKER:
+        return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
     if dtype == "bool":
         return rng.random(shape) < 0.5
     if operand.domain == INDEX:
