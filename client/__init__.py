@@ -316,6 +316,11 @@ index_select = _on_input(
     """torch.index_select(input, dim, index): input.index_select(dim, index).""",
     Tensor._index_select,
 )
+index_add = _on_input(
+    "index_add",
+    """torch.index_add(input, dim, index, source, *, alpha=1): input.index_add(...).""",
+    Tensor._index_add,
+)
 cumsum = _on_input(
     "cumsum",
     """torch.cumsum(input, dim, *, dtype=None): input.cumsum(dim, dtype=dtype).""",
@@ -844,6 +849,7 @@ __all__ = [
     "hsplit",
     "hstack",
     "hypot",
+    "index_add",
     "index_put",
     "index_select",
     "inner",

@@ -2352,6 +2352,24 @@ class Tensor:
 
         return bind_scatter_reduce(self, args, kwargs, in_place=True)
 
+    def index_add(self, *args, **kwargs) -> Tensor:
+        """self with alpha source's slices along dim added at index's positions
+        (IndexAddBackward0)."""
+        return self._index_add(args, kwargs, first=1)
+
+    def _index_add(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("dim", "int"), ("index", "Tensor"), ("source", "Tensor"), ("alpha", "Number", 1))
+        dim, index, source, alpha = _arguments(
+            "index_add", args, kwargs, params, first, required=3, positional=3
+        )
+        operands = [self, self._coerce(index), self._coerce(source)]
+        return self._call("index_add", operands, {"dim": dim, "alpha": _number(alpha)})
+
+    def index_add_(self, *args, **kwargs) -> Tensor:
+        source = args[2] if len(args) > 2 else kwargs.get("source")
+        grad = isinstance(source, Tensor) and source._requires_grad
+        return self._in_place_of("index_add_", lambda: self._index_add(args, kwargs, 1), grad)
+
     def take(self, index) -> Tensor:
         """self's elements, flattened, at index's positions, in index's shape
         (TakeBackward0)."""

@@ -1659,6 +1659,43 @@ def index_select(x, index, dim):
     return out.reshape((*x.shape[:dim], flat.size, *x.shape[dim + 1 :]))
 
 
+def _index_add_vjp(n, g):
+    source_shape = n.inputs[2].shape
+    grad_source = None
+    if n.needs[2]:
+        index = n.saved["index"].reshape(-1)
+        picked = np.take(g, index, axis=n.attrs["dim"] % g.ndim) if g.ndim else g
+        grad_source = _times_alpha(
+            np.ascontiguousarray(picked).reshape(source_shape), n.attrs["alpha"]
+        )
+    return (g if n.needs[0] else None, None, grad_source)
+
+
+@_op("index_add", _index_add_vjp, own_dtype=("index",))
+def index_add(x, index, source, dim, alpha):
+    """x with alpha source's slices added at index along dim; torch's errors for the first
+    position out of range (no negative ones): its 1-d kernel's, or its slicing's."""
+    flat = index.reshape(-1)
+    size = x.shape[dim % x.ndim] if x.ndim else 1
+    outside = (flat < 0) | (flat >= size)
+    if outside.any():
+        if x.ndim <= 1:
+            raise InvalidIndex("index out of range in self")
+        raise ComputeError(
+            f"index {flat[outside.argmax()]} is out of bounds for dimension {dim % x.ndim} "
+            f"with size {size}"
+        )
+    out = np.array(x, copy=True)
+    scaled = source if alpha == 1 else source * _scalar(alpha, source.dtype)
+    if x.ndim == 0:
+        return (out + scaled.reshape(())).astype(x.dtype)
+    moved_source = np.moveaxis(
+        scaled.reshape((1,) * (x.ndim - scaled.ndim) + scaled.shape), dim % x.ndim, 0
+    )
+    np.add.at(np.moveaxis(out, dim % x.ndim, 0), flat, moved_source)
+    return out
+
+
 @_op("take", lambda n, g: (_take_vjp(n, g), None), own_dtype=("index",))
 def take(x, index):
     """x's elements, flattened, at `index`, with torch's error for the first out of range."""

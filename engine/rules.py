@@ -3355,6 +3355,67 @@ def _index_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return meta((*x.shape[:dim], index.numel, *x.shape[dim + 1 :]) if x.ndim else (), x.dtype)
 
 
+def _index_add_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's index_add checks in its order: the dim, a vector index of int64, self's
+    dtype in source, one index per source slice, source's shape but for dim."""
+    _check_operands("index_add", operands, 3)
+    x, index, source = (_require_tensor("index_add", o, i) for i, o in enumerate(operands))
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if index.ndim > 1:
+        raise InvalidIndex(
+            "index_add_(): Index is supposed to be a vector, but got dim: "
+            f"{index.ndim} with type: {TORCH_TYPE_NAME[index.dtype]} and size: "
+            f"{list(index.shape)}"
+        )
+    if index.dtype != "int64":
+        raise DtypeMismatch(
+            "index_add_(): Expected dtype int32/int64 for index but got: "
+            f"{TORCH_TYPE_NAME[index.dtype]}"
+        )
+    if x.dtype != source.dtype:
+        raise DtypeMismatch(
+            f"index_add_(): self ({TORCH_TYPE_NAME[x.dtype]}) and source "
+            f"({TORCH_TYPE_NAME[source.dtype]}) must have the same scalar type"
+        )
+    slices = source.shape[dim] if source.ndim else 1
+    if index.numel != slices:
+        raise ShapeMismatch(
+            f"index_add_(): Number of indices ({index.numel}) should be equal to "
+            f"source.size(dim): ({slices}), for dim: {dim}"
+        )
+    kept_x, kept_source = list(x.shape), list(source.shape)
+    if x.ndim and source.ndim:
+        del kept_x[dim], kept_source[dim]
+    if kept_x != kept_source:
+        raise ShapeMismatch(
+            "source tensor shape must match self tensor shape, excluding the specified "
+            f"dimension. Got self.shape = {list(x.shape)} source.shape = {list(source.shape)}"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "index_add",
+        "torch.Tensor.index_add",
+        "self with alpha source's slices along `dim` added at the int64 positions of index "
+        "(repeats add up); a position out of range (negative ones too) is torch's error at "
+        "the next read: INVALID_INDEX for a self of at most 1 dim, else INVALID_COMPUTATION "
+        "('index 5 is out of bounds for dimension 0 with size 3'). The gradients: g "
+        "for self, alpha g's slices at index for source.",
+        ("self", "index", "source"),
+        (True, False, True),
+        _index_add_infer,
+        _named("IndexAddBackward0"),
+        lambda needs, attrs: ("index",) if needs[2] else (),
+        (
+            Attr("dim", "int", "The dimension to add along.", optional=False),
+            Attr("alpha", "scalar", "The factor of source (default 1).", 1),
+        ),
+    )
+)
+
+
 def _take_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("take", operands, 2)
     x, index = (_require_tensor("take", o, i) for i, o in enumerate(operands))

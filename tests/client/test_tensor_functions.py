@@ -2,7 +2,7 @@
 kron, trace, diag, diag_embed, cross and linalg.cross, broadcast_to, hstack, vstack,
 row_stack, dstack, column_stack, meshgrid, cartesian_prod, block_diag, diff, fliplr, flipud,
 tril_indices, triu_indices, logit, sinc, nan_to_num, signbit, logaddexp, nansum, nanmean,
-rot90, take, masked_select, new_tensor, ndimension, element_size) as functions and
+rot90, take, masked_select, index_add, new_tensor, ndimension, element_size) as functions and
 methods, against torch 2.13: values, dtypes, graphs (the nodes torch's compositions record),
 gradients, and torch's errors (type and exact message) at the line."""
 
@@ -138,6 +138,13 @@ CASES = [
         [(3,)],
     ),
     ("masked_select none", lambda T, a: a.masked_select(a > 9), [(3,)]),
+    ("index_add", lambda T, a, b: a.index_add(0, T.tensor([2, 0, 2]), b), [(3, 4), (3, 4)]),
+    (
+        "index_add alpha",
+        lambda T, a, b: T.index_add(a, 1, T.tensor([1]), b, alpha=-2.5),
+        [(2, 3), (2, 1)],
+    ),
+    ("index_add vector", lambda T, a, b: a.index_add(-1, T.tensor(1), b), [(3,), (1,)]),
     ("fliplr", lambda T, a: T.fliplr(a), [(3, 4, 2)]),
     ("flipud", lambda T, a: a.flipud(), [(3,)]),
 ]
@@ -250,6 +257,29 @@ def test_take_out_of_range_raises_torch_s_error_at_the_next_read() -> None:
     check_raised_at_the_next_read(
         lambda T: T.take(T.ones(3, 4), T.tensor([1, 12])).sum().item(), "take"
     )
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 2)])
+@pytest.mark.parametrize("position", [3, -1])
+def test_index_add_out_of_range_raises_torch_s_error_at_the_next_read(shape, position) -> None:
+    source = (1, *shape[1:])
+    check_raised_at_the_next_read(
+        lambda T: T.zeros(shape).index_add(0, T.tensor([position]), T.ones(source)).sum().item(),
+        "index_add",
+    )
+
+
+def test_index_add_in_place_and_integers_match_torch() -> None:
+    def scenario(T):
+        x = T.ones(3, 2, requires_grad=True)
+        source = T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = x * 1
+        y.index_add_(0, T.tensor([1, 1]), source, alpha=3)
+        y.sum().backward()
+        ints = T.tensor([1, 2, 3]).index_add(0, T.tensor([0, 0]), T.tensor([5, 7]), alpha=2)
+        return [y, graph_of(y.grad_fn), x.grad, source.grad, ints]
+
+    check_same(scenario)
 
 
 def test_masked_select_reads_the_mask_once() -> None:
@@ -379,6 +409,18 @@ ERRORS = [
     lambda T: T.masked_select(T.ones(2), T.ones(2)),
     lambda T: T.ones(2).masked_select([True, False]),
     lambda T: T.masked_select(T.ones(2), T.ones(3, dtype=T.bool)),
+    lambda T: T.ones(3, 4).index_add(0, T.tensor([0]), T.ones(1, 4), 2),
+    lambda T: T.ones(3, 4).index_add(0, T.tensor([0]), T.ones(1, 4), alpha="a"),
+    lambda T: T.ones(3, 4).index_add(0.5, T.tensor([0]), T.ones(1, 4)),
+    lambda T: T.index_add(T.ones(3, 4), 0, [0], T.ones(1, 4)),
+    lambda T: T.ones(3, 4).index_add(0, T.tensor([0])),
+    lambda T: T.ones(3, 4).index_add(2, T.tensor([0]), T.ones(1, 4)),
+    lambda T: T.ones(3, 4).index_add(0, T.tensor([[0]]), T.ones(1, 4)),
+    lambda T: T.ones(3, 4).index_add(0, T.tensor([0.0]), T.ones(1, 4)),
+    lambda T: T.ones(3, 4).index_add(0, T.tensor([0]), T.ones(1, 4, dtype=T.float64)),
+    lambda T: T.ones(3, 4).index_add(0, T.tensor([0, 1]), T.ones(3, 4)),
+    lambda T: T.ones(3, 4).index_add(0, T.tensor([0]), T.ones(1, 5)),
+    lambda T: T.ones(3).index_add(0, T.tensor(1), T.tensor(3.0)),
     lambda T: T.diff(T.tensor(1.0)),
     lambda T: T.diff(T.ones(3), n=-1),
     lambda T: T.diff(T.ones(3, 4), prepend=T.ones(4)),

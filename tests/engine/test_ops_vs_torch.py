@@ -894,6 +894,9 @@ CASES += [
 ]
 # take (positions in [-3, 3)), masked_select (a checker mask: a known count)
 CASES += [
+    C("index_add", T((5, 3)), T((4,), "class", "int64", grad=False), T((4, 3)), dim=0),
+    C("index_add", T((2, 5)), T((3,), "class", "int64", grad=False), T((2, 3)), dim=-1, alpha=2.5),
+    C("index_add", T((5,)), T((2,), "class", "int64", grad=False), T((2,), grad=False), dim=0),
     C("take", T((3, 4)), T((2, 3), INDEX, grad=False)),
     C("take", T((5,)), T((), INDEX, grad=False)),
     C("take", T((2, 3)), T((0,), INDEX, grad=False)),
@@ -1293,6 +1296,7 @@ TORCH: dict[str, Callable] = {
         x, dim, keepdim, dtype=TORCH_DTYPES[dtype] if dtype else None
     ),
     "rot90": torch.rot90,
+    "index_add": lambda x, index, source, dim, alpha: x.index_add(dim, index, source, alpha=alpha),
     "take": torch.take,
     "masked_select": lambda x, mask, count: torch.masked_select(x, mask),
     "trace": torch.trace,
