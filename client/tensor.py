@@ -1844,6 +1844,13 @@ class Tensor:
         offset, dim1, dim2 = _arguments("diagonal", args, kwargs, params, first)
         return self._call("diagonal", [self], {"offset": offset, "dim1": dim1, "dim2": dim2})
 
+    def unfold(self, *args, **kwargs) -> Tensor:
+        """The windows of `size` elements `step` apart along `dimension`, as a new last dim
+        (a view; UnfoldBackward0)."""
+        params = (("dimension", "int"), ("size", "int"), ("step", "int"))
+        dimension, size, step = _arguments("unfold", args, kwargs, params, required=3)
+        return self._call("unfold", [self], {"dimension": dimension, "size": size, "step": step})
+
     def diag(self, *args, **kwargs) -> Tensor:
         """A vector on a matrix's `diagonal`-th diagonal (DiagEmbedBackward0), or a matrix's
         `diagonal`-th diagonal, copied (DiagonalBackward0_copy)."""

@@ -873,6 +873,37 @@ def _diagonal_vjp(n, g):
 _op("diagonal", _diagonal_vjp)(_diagonal)
 
 
+def _unfold(x: np.ndarray, dimension: int, size: int, step: int) -> np.ndarray:
+    """x's windows as a writable view of x (torch's unfold is one)."""
+    meta = rules.meta(x.shape, x.dtype.name)
+    shape, _ = rules.unfold_layout(meta, {"dimension": dimension, "size": size, "step": step})
+    if not x.ndim:
+        return x.reshape(1)[:size]
+    dim = dimension % x.ndim
+    strides = list(x.strides)
+    strides[dim] *= step
+    return np.lib.stride_tricks.as_strided(
+        x, shape, (*strides, x.strides[dim]), writeable=x.flags.writeable
+    )
+
+
+def _unfold_vjp(n, g):
+    """Each window of g added back where it was taken (overlapping windows sum)."""
+    shape = n.inputs[0].shape
+    grad = np.zeros(shape, g.dtype)
+    if not shape:
+        return (g.sum(dtype=g.dtype).reshape(()),)
+    dim, size, step = n.attrs["dimension"] % len(shape), n.attrs["size"], n.attrs["step"]
+    moved = np.moveaxis(grad, dim, 0)
+    windows = np.moveaxis(g, dim, 0)  # (windows, ..., size)
+    for w in range(windows.shape[0]):
+        moved[w * step : w * step + size] += np.moveaxis(windows[w], -1, 0)
+    return (grad,)
+
+
+_op("unfold", _unfold_vjp)(_unfold)
+
+
 def _rot90(x, k, dims):
     """x rotated k quarter turns in the plane of `dims`: torch's flips, then for an odd k its
     transpose (a view of the flipped copy, torch's strides)."""

@@ -5298,6 +5298,50 @@ for _name, _kept in (("tril", "on and below"), ("triu", "on and above")):
     )
 
 
+def unfold_layout(x: TensorMeta, attrs: dict) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """torch's unfold checks in its order; the view's shape and strides: dim's windows, then
+    each window's `size` elements as the last dim."""
+    dim = normalize_dim(attrs["dimension"], x.ndim)
+    size, step = attrs["size"], attrs["step"]
+    largest = x.shape[dim] if x.ndim else 1
+    if size > largest:
+        raise ShapeMismatch(
+            f"maximum size for tensor at dimension {dim} is {largest} but size is {size}"
+        )
+    if size < 0:
+        raise ShapeMismatch(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise ShapeMismatch(f"step is {step} but must be > 0")
+    if not x.ndim:
+        return (size,), (1,)
+    shape, strides = list(x.shape), list(x.strides)
+    shape[dim] = (x.shape[dim] - size) // step + 1
+    strides[dim] = step * x.strides[dim]
+    return (*shape, size), (*strides, x.strides[dim])
+
+
+def _unfold_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("unfold", operands, 1)
+    x = _require_tensor("unfold", operands[0], 0)
+    return _view_result(x, *unfold_layout(x, attrs))
+
+
+_register_shaping(
+    "unfold",
+    "torch.Tensor.unfold",
+    "The windows of `size` elements `step` apart along `dimension`, as a new last dim (a "
+    "view). The gradient adds each window's back (overlaps sum).",
+    _unfold_infer,
+    "UnfoldBackward0",
+    (
+        Attr("dimension", "int", "The dim to slide along.", optional=False),
+        Attr("size", "int", "The window's length.", optional=False),
+        Attr("step", "int", "The distance between windows' starts.", optional=False),
+    ),
+    view=True,
+)
+
+
 def rot90_dims(k: int, dims: Sequence[int], ndim: int) -> tuple[int, int, int]:
     """torch.rot90's checks in its order; (k mod 4, dim0, dim1) wrapped."""
     if len(dims) != 2:

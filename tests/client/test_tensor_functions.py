@@ -2,9 +2,9 @@
 kron, trace, diag, diag_embed, cross and linalg.cross, broadcast_to, hstack, vstack,
 row_stack, dstack, column_stack, meshgrid, cartesian_prod, block_diag, diff, fliplr, flipud,
 tril_indices, triu_indices, logit, sinc, nan_to_num, signbit, logaddexp, nansum, nanmean,
-rot90, take, masked_select, index_add, new_tensor, ndimension, element_size) as functions and
-methods, against torch 2.13: values, dtypes, graphs (the nodes torch's compositions record),
-gradients, and torch's errors (type and exact message) at the line."""
+rot90, take, masked_select, index_add, unfold, new_tensor, ndimension, element_size) as
+functions and methods, against torch 2.13: values, dtypes, graphs (the nodes torch's
+compositions record), gradients, and torch's errors (type and exact message) at the line."""
 
 from __future__ import annotations
 
@@ -145,6 +145,10 @@ CASES = [
         [(2, 3), (2, 1)],
     ),
     ("index_add vector", lambda T, a, b: a.index_add(-1, T.tensor(1), b), [(3,), (1,)]),
+    ("unfold", lambda T, a: a.unfold(1, 2, 1), [(3, 4)]),
+    ("unfold steps", lambda T, a: a.unfold(dimension=0, size=2, step=2) * 2, [(5, 2)]),
+    ("unfold 0-d", lambda T, a: a.unfold(0, 1, 1), [()]),
+    ("unfold of a transpose", lambda T, a: a.t().unfold(-1, 3, 2), [(5, 3)]),
     ("fliplr", lambda T, a: T.fliplr(a), [(3, 4, 2)]),
     ("flipud", lambda T, a: a.flipud(), [(3,)]),
 ]
@@ -278,6 +282,16 @@ def test_index_add_in_place_and_integers_match_torch() -> None:
         y.sum().backward()
         ints = T.tensor([1, 2, 3]).index_add(0, T.tensor([0, 0]), T.tensor([5, 7]), alpha=2)
         return [y, graph_of(y.grad_fn), x.grad, source.grad, ints]
+
+    check_same(scenario)
+
+
+def test_unfold_is_a_view_as_torch_s() -> None:
+    def scenario(T):
+        x = T.arange(8.0).reshape(2, 4)
+        windows = x.unfold(1, 2, 2)
+        windows[0, 1, 0] = -1.0
+        return [x, windows, windows.stride(), windows.is_contiguous(), windows._base is x]
 
     check_same(scenario)
 
@@ -421,6 +435,12 @@ ERRORS = [
     lambda T: T.ones(3, 4).index_add(0, T.tensor([0, 1]), T.ones(3, 4)),
     lambda T: T.ones(3, 4).index_add(0, T.tensor([0]), T.ones(1, 5)),
     lambda T: T.ones(3).index_add(0, T.tensor(1), T.tensor(3.0)),
+    lambda T: T.ones(3, 4).unfold(1, 5, 1),
+    lambda T: T.ones(3, 4).unfold(1, 2, 0),
+    lambda T: T.ones(3, 4).unfold(1, -1, 1),
+    lambda T: T.ones(3, 4).unfold(2, 2, 1),
+    lambda T: T.ones(3, 4).unfold(1, 2, 1.5),
+    lambda T: T.ones(3, 4).unfold(1, 2),
     lambda T: T.diff(T.tensor(1.0)),
     lambda T: T.diff(T.ones(3), n=-1),
     lambda T: T.diff(T.ones(3, 4), prepend=T.ones(4)),

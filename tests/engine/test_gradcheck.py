@@ -257,6 +257,7 @@ CASES += [
     C("nansum", T((2, 3, 4)), dim=[0, 2], keepdim=True),
     C("rot90", T((2, 3, 4)), k=-1, dims=[1, -1]),
     C("index_add", T((5, 3)), T((4,), "class", "int64", grad=False), T((4, 3)), dim=0, alpha=-2),
+    C("unfold", T((2, 5, 3)), dimension=1, size=3, step=1),
     C("take", T((3, 4)), T((2, 3), INDEX, grad=False)),
     C("masked_select", T((2, 1)), T((3,), CHECKER, "bool", grad=False), count=4),
     C("trace", T((3, 4))),
