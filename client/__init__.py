@@ -321,6 +321,11 @@ index_add = _on_input(
     """torch.index_add(input, dim, index, source, *, alpha=1): input.index_add(...).""",
     Tensor._index_add,
 )
+index_copy = _on_input(
+    "index_copy",
+    """torch.index_copy(input, dim, index, source): input.index_copy(dim, index, source).""",
+    Tensor._index_copy,
+)
 cumsum = _on_input(
     "cumsum",
     """torch.cumsum(input, dim, *, dtype=None): input.cumsum(dim, dtype=dtype).""",
@@ -850,6 +855,7 @@ __all__ = [
     "hstack",
     "hypot",
     "index_add",
+    "index_copy",
     "index_put",
     "index_select",
     "inner",

@@ -2377,6 +2377,22 @@ class Tensor:
         grad = isinstance(source, Tensor) and source._requires_grad
         return self._in_place_of("index_add_", lambda: self._index_add(args, kwargs, 1), grad)
 
+    def index_copy(self, *args, **kwargs) -> Tensor:
+        """self with source's slices along dim written at index's positions
+        (IndexCopyBackward0)."""
+        return self._index_copy(args, kwargs, first=1)
+
+    def _index_copy(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("dim", "int"), ("index", "Tensor"), ("source", "Tensor"))
+        dim, index, source = _arguments("index_copy", args, kwargs, params, first, required=3)
+        operands = [self, self._coerce(index), self._coerce(source)]
+        return self._call("index_copy", operands, {"dim": dim})
+
+    def index_copy_(self, *args, **kwargs) -> Tensor:
+        source = args[2] if len(args) > 2 else kwargs.get("source")
+        grad = isinstance(source, Tensor) and source._requires_grad
+        return self._in_place_of("index_copy_", lambda: self._index_copy(args, kwargs, 1), grad)
+
     def take(self, index) -> Tensor:
         """self's elements, flattened, at index's positions, in index's shape
         (TakeBackward0)."""

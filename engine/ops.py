@@ -1727,6 +1727,41 @@ def index_add(x, index, source, dim, alpha):
     return out
 
 
+def _index_copy_vjp(n, g):
+    index, dim = n.saved["index"].reshape(-1), n.attrs["dim"]
+    grad_self = grad_source = None
+    if n.needs[0]:
+        grad_self = np.array(g, copy=True)
+        if g.ndim:
+            np.moveaxis(grad_self, dim % g.ndim, 0)[index] = 0
+        else:
+            grad_self[...] = 0
+    if n.needs[2]:
+        picked = np.take(g, index, axis=dim % g.ndim) if g.ndim else g
+        grad_source = np.ascontiguousarray(picked).reshape(n.inputs[2].shape)
+    return (grad_self, None, grad_source)
+
+
+@_op("index_copy", _index_copy_vjp, own_dtype=("index",))
+def index_copy(x, index, source, dim):
+    """x with source's slices written at index along dim (the last of repeats wins)."""
+    flat = index.reshape(-1)
+    size = x.shape[dim % x.ndim] if x.ndim else 1
+    outside = (flat < 0) | (flat >= size)
+    if outside.any():
+        raise InvalidIndex(
+            f"index_copy_(): index {flat[outside.argmax()]} is out of bounds for dimension "
+            f"{dim % max(x.ndim, 1)} with size {size}"
+        )
+    out = np.array(x, copy=True)
+    if x.ndim == 0:
+        out[...] = source.reshape(())
+        return out
+    slices = np.moveaxis(source.reshape(source.shape or (1,)), dim % x.ndim, 0)
+    np.moveaxis(out, dim % x.ndim, 0)[flat] = slices
+    return out
+
+
 @_op("take", lambda n, g: (_take_vjp(n, g), None), own_dtype=("index",))
 def take(x, index):
     """x's elements, flattened, at `index`, with torch's error for the first out of range."""

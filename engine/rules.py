@@ -3416,6 +3416,70 @@ _register(
 )
 
 
+def _index_copy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's index_copy checks in its order: the dim, the index's rank, a scalar source's
+    one index, matching ranks, the index's dtype, source's dtype, the slices' shapes, one
+    index per slice."""
+    _check_operands("index_copy", operands, 3)
+    x, index, source = (_require_tensor("index_copy", o, i) for i, o in enumerate(operands))
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if index.ndim > 1:
+        raise InvalidIndex(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
+    if source.ndim == 0 and index.numel != 1:
+        raise InvalidIndex(
+            "index_copy_(): When source is scalar, index should have one element (got "
+            f"{index.numel})"
+        )
+    if source.ndim != x.ndim and source.ndim and x.ndim:
+        raise InvalidIndex(
+            "index_copy_(): When source and destination are not scalars, their "
+            f"dimensionality must match. Source dimensionality ({source.ndim}), destination "
+            f"dimensionality ({x.ndim})"
+        )
+    if index.dtype != "int64":
+        raise DtypeMismatch(
+            "index_copy_(): Expected a long tensor for index, but got "
+            f"{TORCH_TYPE_NAME[index.dtype]}"
+        )
+    if x.dtype != source.dtype:
+        raise DtypeMismatch(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{TORCH_TYPE_NAME[x.dtype]} and (source) {TORCH_TYPE_NAME[source.dtype]}"
+        )
+    sliced_x = [s for i, s in enumerate(x.shape) if i != dim]
+    sliced_source = [s for i, s in enumerate(source.shape) if i != dim]
+    if sliced_x != sliced_source:
+        raise ShapeMismatch(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+            f"slice shape: {' '.join(map(str, sliced_x))} at dimension {dim} and source slice "
+            f"shape: {' '.join(map(str, sliced_source))} at dimension 0."
+        )
+    if source.ndim and index.numel != source.shape[dim]:
+        raise InvalidIndex(
+            f"index_copy_(): Number of indices ({index.numel}) should be equal to "
+            f"source.size(dim) ({source.shape[dim]})"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "index_copy",
+        "torch.Tensor.index_copy",
+        "self with source's slices along `dim` written at the int64 positions of index (the "
+        "last of repeats wins); a position out of range (negative ones too) is INVALID_INDEX "
+        "at the next read. The gradients: g with those slices zeroed for self, g's slices at "
+        "index for source.",
+        ("self", "index", "source"),
+        (True, False, True),
+        _index_copy_infer,
+        _named("IndexCopyBackward0"),
+        _index,
+        (Attr("dim", "int", "The dimension to copy along.", optional=False),),
+    )
+)
+
+
 def _take_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("take", operands, 2)
     x, index = (_require_tensor("take", o, i) for i, o in enumerate(operands))

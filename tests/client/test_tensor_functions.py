@@ -2,7 +2,7 @@
 kron, trace, diag, diag_embed, cross and linalg.cross, broadcast_to, hstack, vstack,
 row_stack, dstack, column_stack, meshgrid, cartesian_prod, block_diag, diff, fliplr, flipud,
 tril_indices, triu_indices, logit, sinc, nan_to_num, signbit, logaddexp, nansum, nanmean,
-rot90, take, masked_select, index_add, unfold, new_tensor, ndimension, element_size) as
+rot90, take, masked_select, index_add, index_copy, unfold, new_tensor, ndimension, element_size) as
 functions and methods, against torch 2.13: values, dtypes, graphs (the nodes torch's
 compositions record), gradients, and torch's errors (type and exact message) at the line."""
 
@@ -149,6 +149,9 @@ CASES = [
     ("unfold steps", lambda T, a: a.unfold(dimension=0, size=2, step=2) * 2, [(5, 2)]),
     ("unfold 0-d", lambda T, a: a.unfold(0, 1, 1), [()]),
     ("unfold of a transpose", lambda T, a: a.t().unfold(-1, 3, 2), [(5, 3)]),
+    ("index_copy", lambda T, a, b: a.index_copy(0, T.tensor([2, 0]), b), [(3, 4), (2, 4)]),
+    ("index_copy dim", lambda T, a, b: T.index_copy(a, -1, T.tensor([1]), b), [(2, 3), (2, 1)]),
+    ("index_copy scalar", lambda T, a, b: a.index_copy(0, T.tensor(1), b), [(3,), ()]),
     ("fliplr", lambda T, a: T.fliplr(a), [(3, 4, 2)]),
     ("flipud", lambda T, a: a.flipud(), [(3,)]),
 ]
@@ -271,6 +274,26 @@ def test_index_add_out_of_range_raises_torch_s_error_at_the_next_read(shape, pos
         lambda T: T.zeros(shape).index_add(0, T.tensor([position]), T.ones(source)).sum().item(),
         "index_add",
     )
+
+
+@pytest.mark.parametrize("position", [3, -1])
+def test_index_copy_out_of_range_raises_torch_s_error_at_the_next_read(position) -> None:
+    check_raised_at_the_next_read(
+        lambda T: T.zeros(3, 2).index_copy(0, T.tensor([position]), T.ones(1, 2)).sum().item(),
+        "index_copy",
+    )
+
+
+def test_index_copy_in_place_and_repeats_match_torch() -> None:
+    def scenario(T):
+        x = T.ones(3, 2, requires_grad=True)
+        source = T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = x * 1
+        y.index_copy_(0, T.tensor([1, 1]), source)
+        (y * T.arange(6.0).reshape(3, 2)).sum().backward()
+        return [y, graph_of(y.grad_fn), x.grad, source.grad]
+
+    check_same(scenario)
 
 
 def test_index_add_in_place_and_integers_match_torch() -> None:
@@ -441,6 +464,15 @@ ERRORS = [
     lambda T: T.ones(3, 4).unfold(2, 2, 1),
     lambda T: T.ones(3, 4).unfold(1, 2, 1.5),
     lambda T: T.ones(3, 4).unfold(1, 2),
+    lambda T: T.ones(3, 4).index_copy(2, T.tensor([0]), T.ones(1, 4)),
+    lambda T: T.ones(3, 4).index_copy(0, T.tensor([[0]]), T.ones(1, 4)),
+    lambda T: T.ones(3, 4).index_copy(0, T.tensor([0.0]), T.ones(1, 4)),
+    lambda T: T.ones(3, 4).index_copy(0, T.tensor([0]), T.ones(1, 4, dtype=T.float64)),
+    lambda T: T.ones(3, 4).index_copy(0, T.tensor([0, 1]), T.ones(3, 4)),
+    lambda T: T.ones(3, 4, 5).index_copy(1, T.tensor([0]), T.ones(3, 1, 6)),
+    lambda T: T.ones(3, 4, 5).index_copy(1, T.tensor([0]), T.ones(3, 1)),
+    lambda T: T.ones(3).index_copy(0, T.tensor([0, 1]), T.tensor(2.0)),
+    lambda T: T.ones(3, 4).index_copy(0, [0], T.ones(1, 4)),
     lambda T: T.diff(T.tensor(1.0)),
     lambda T: T.diff(T.ones(3), n=-1),
     lambda T: T.diff(T.ones(3, 4), prepend=T.ones(4)),
