@@ -326,6 +326,11 @@ index_copy = _on_input(
     """torch.index_copy(input, dim, index, source): input.index_copy(dim, index, source).""",
     Tensor._index_copy,
 )
+index_fill = _on_input(
+    "index_fill",
+    """torch.index_fill(input, dim, index, value): input.index_fill(dim, index, value).""",
+    Tensor._index_fill,
+)
 cumsum = _on_input(
     "cumsum",
     """torch.cumsum(input, dim, *, dtype=None): input.cumsum(dim, dtype=dtype).""",
@@ -856,6 +861,7 @@ __all__ = [
     "hypot",
     "index_add",
     "index_copy",
+    "index_fill",
     "index_put",
     "index_select",
     "inner",

@@ -2393,6 +2393,33 @@ class Tensor:
         grad = isinstance(source, Tensor) and source._requires_grad
         return self._in_place_of("index_copy_", lambda: self._index_copy(args, kwargs, 1), grad)
 
+    def index_fill(self, *args, **kwargs) -> Tensor:
+        """self with its slices along dim at index's positions set to value, a number
+        (IndexFillBackward0) or a 0-d tensor (IndexFillBackward1)."""
+        return self._index_fill(args, kwargs, first=1)
+
+    def _index_fill(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        value = args[2] if len(args) > 2 else kwargs.get("value")
+        given = (*args, None, None)[:2]
+        misfits = (given[0] is not None and not _is_int(given[0])) or (
+            given[1] is not None and not isinstance(given[1], Tensor)
+        )
+        if misfits or (not isinstance(value, Tensor) and _number(value) is None):
+            raise TypeError(_index_fill_overloads(self, args, kwargs, first))
+        kind = "Tensor" if isinstance(value, Tensor) else "Number"
+        params = (("dim", "int"), ("index", "Tensor"), ("value", kind))
+        dim, index, value = _arguments("index_fill", args, kwargs, params, first, required=3)
+        if kind == "Number":
+            attrs = {"dim": dim, "value": _number(value)}
+            return self._call("index_fill", [self, self._coerce(index)], attrs)
+        operands = [self, self._coerce(index), self._coerce(value)]
+        return self._call("index_fill_tensor", operands, {"dim": dim})
+
+    def index_fill_(self, *args, **kwargs) -> Tensor:
+        value = args[2] if len(args) > 2 else kwargs.get("value")
+        grad = isinstance(value, Tensor) and value._requires_grad
+        return self._in_place_of("index_fill_", lambda: self._index_fill(args, kwargs, 1), grad)
+
     def take(self, index) -> Tensor:
         """self's elements, flattened, at index's positions, in index's shape
         (TakeBackward0)."""
@@ -3013,6 +3040,30 @@ def _narrow_overloads(input: Tensor, args: tuple, kwargs: dict, first: int) -> s
     return (
         f"narrow() received an invalid combination of arguments - got "
         f"({got_arguments(tuple(given), kwargs)}), but expected one of:\n{''.join(lines)}"
+    )
+
+
+def _index_fill_overloads(input: Tensor, args: tuple, kwargs: dict, first: int) -> str:
+    """torch's error for a value neither a tensor nor a number, each argument marked by its
+    overload's parser as torch's (the value, always; the others where they do not fit)."""
+    given = [*((input,) if first == 2 else ()), *args]
+    kinds = ("int", "Tensor", "value")
+    marks = [type(a).__name__ for a in given]
+    for position, kind in enumerate(kinds, start=len(given) - len(args)):
+        if position < len(given):
+            value = given[position]
+            fits = {"int": _is_int(value), "Tensor": isinstance(value, Tensor)}.get(kind, False)
+            marks[position] = marks[position] if fits else f"!{marks[position]}!"
+    marks += [f"!{key}={type(value).__name__}!" for key, value in kwargs.items()]
+    prefix = "Tensor input, " if first == 2 else ""
+    lines = "".join(
+        f" * ({prefix}int dim, Tensor index, {kind} value)\n      didn't match because some "
+        f"of the arguments have invalid types: ({', '.join(marks)})\n"
+        for kind in ("Tensor", "Number")
+    )
+    return (
+        "index_fill() received an invalid combination of arguments - got "
+        f"({got_arguments(tuple(given), kwargs)}), but expected one of:\n{lines}"
     )
 
 

@@ -1762,6 +1762,42 @@ def index_copy(x, index, source, dim):
     return out
 
 
+def _index_fill_mask(shape: tuple[int, ...], index: np.ndarray, dim: int) -> np.ndarray:
+    """Where index_fill writes: its slices along dim, with torch's error for the first
+    position out of range."""
+    flat = index.reshape(-1)
+    size = shape[dim % len(shape)] if shape else 1
+    outside = (flat < -size) | (flat >= size)
+    if outside.any():
+        raise InvalidIndex(
+            f"index {flat[outside.argmax()]} is out of bounds for dimension "
+            f"{dim % max(len(shape), 1)} with size {size}"
+        )
+    mask = np.zeros(shape or (1,), bool)
+    np.moveaxis(mask, dim % max(len(shape), 1), 0)[flat] = True
+    return mask.reshape(shape)
+
+
+def _index_fill_vjp(n, g):
+    mask = _index_fill_mask(g.shape, n.saved["index"], n.attrs["dim"])
+    grads = (_needs(n, 0, lambda: np.where(mask, 0, g).astype(g.dtype)), None)
+    if len(n.inputs) == 3:
+        grads += (_needs(n, 2, lambda: np.where(mask, g, 0).astype(g.dtype)),)
+    return grads
+
+
+_op("index_fill", _index_fill_vjp, own_dtype=("index",))(
+    lambda x, index, dim, value: np.where(
+        _index_fill_mask(x.shape, index, dim), np.array(value).astype(x.dtype), x
+    )
+)
+_op("index_fill_tensor", _index_fill_vjp, own_dtype=("index", "value"))(
+    lambda x, index, value, dim: np.where(
+        _index_fill_mask(x.shape, index, dim), value.astype(x.dtype), x
+    )
+)
+
+
 @_op("take", lambda n, g: (_take_vjp(n, g), None), own_dtype=("index",))
 def take(x, index):
     """x's elements, flattened, at `index`, with torch's error for the first out of range."""

@@ -3480,6 +3480,73 @@ _register(
 )
 
 
+def _index_fill_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's index_fill checks in its order: the index's dtype, the dim (a 0-d self as
+    1-d), a vector or scalar index."""
+    x, index = (_require_tensor("index_fill", o, i) for i, o in enumerate(operands[:2]))
+    if index.dtype != "int64":
+        raise InvalidIndex("index_fill_(): Expected dtype int64 for index.")
+    normalize_dim(attrs["dim"], max(x.ndim, 1))
+    if index.ndim > 1:
+        raise ShapeMismatch("Index has to be a vector/scalar")
+    return meta(x.shape, x.dtype)
+
+
+def _index_fill_tensor_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("index_fill_tensor", operands, 3)
+    value = _require_tensor("index_fill_tensor", operands[2], 2)
+    if value.ndim:
+        raise ShapeMismatch(
+            "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
+    return _index_fill_infer(operands, attrs)
+
+
+_INDEX_FILL_DOC = (
+    "self with its slices along `dim` at the int64 positions of index (negative ones from "
+    "the end) set to {value}, converted to self's dtype; a position out of range is "
+    "INVALID_INDEX at the next read (torch's 'index 5 is out of bounds for dimension 0 with "
+    "size 3'). The gradient: g with those slices zeroed for self{grad}."
+)
+_register(
+    OpSpec(
+        "index_fill",
+        "torch.Tensor.index_fill",
+        _INDEX_FILL_DOC.format(value="the number `value`", grad=""),
+        ("self", "index"),
+        (True, False),
+        lambda operands, attrs: (
+            _check_operands("index_fill", operands, 2) or _index_fill_infer(operands, attrs)
+        ),
+        _named("IndexFillBackward0"),
+        _index,
+        (
+            Attr("dim", "int", "The dimension to fill along.", optional=False),
+            Attr("value", "scalar", "The value.", optional=False),
+        ),
+        computes_in=lambda operands, out: out.dtype,
+    )
+)
+_register(
+    OpSpec(
+        "index_fill_tensor",
+        "torch.Tensor.index_fill",
+        _INDEX_FILL_DOC.format(
+            value="the 0-d tensor `value`",
+            grad=", the sum of g over those slices for value",
+        ),
+        ("self", "index", "value"),
+        (True, False, True),
+        _index_fill_tensor_infer,
+        _named("IndexFillBackward1"),
+        _index,
+        (Attr("dim", "int", "The dimension to fill along.", optional=False),),
+        computes_in=lambda operands, out: out.dtype,
+    )
+)
+
+
 def _take_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("take", operands, 2)
     x, index = (_require_tensor("take", o, i) for i, o in enumerate(operands))

@@ -2,9 +2,10 @@
 kron, trace, diag, diag_embed, cross and linalg.cross, broadcast_to, hstack, vstack,
 row_stack, dstack, column_stack, meshgrid, cartesian_prod, block_diag, diff, fliplr, flipud,
 tril_indices, triu_indices, logit, sinc, nan_to_num, signbit, logaddexp, nansum, nanmean,
-rot90, take, masked_select, index_add, index_copy, unfold, new_tensor, ndimension, element_size) as
-functions and methods, against torch 2.13: values, dtypes, graphs (the nodes torch's
-compositions record), gradients, and torch's errors (type and exact message) at the line."""
+rot90, take, masked_select, index_add, index_copy, index_fill, unfold, new_tensor,
+ndimension, element_size) as functions and methods, against torch 2.13: values, dtypes,
+graphs (the nodes torch's compositions record), gradients, and torch's errors (type and exact
+message) at the line."""
 
 from __future__ import annotations
 
@@ -152,6 +153,9 @@ CASES = [
     ("index_copy", lambda T, a, b: a.index_copy(0, T.tensor([2, 0]), b), [(3, 4), (2, 4)]),
     ("index_copy dim", lambda T, a, b: T.index_copy(a, -1, T.tensor([1]), b), [(2, 3), (2, 1)]),
     ("index_copy scalar", lambda T, a, b: a.index_copy(0, T.tensor(1), b), [(3,), ()]),
+    ("index_fill", lambda T, a: a.index_fill(0, T.tensor([2, -1]), 1.5), [(3, 4)]),
+    ("index_fill dim", lambda T, a: T.index_fill(a, -1, T.tensor(1), -2), [(2, 3)]),
+    ("index_fill tensor", lambda T, a, v: a.index_fill(0, T.tensor([0, 2]), v * 2), [(3, 2), ()]),
     ("fliplr", lambda T, a: T.fliplr(a), [(3, 4, 2)]),
     ("flipud", lambda T, a: a.flipud(), [(3,)]),
 ]
@@ -292,6 +296,28 @@ def test_index_copy_in_place_and_repeats_match_torch() -> None:
         y.index_copy_(0, T.tensor([1, 1]), source)
         (y * T.arange(6.0).reshape(3, 2)).sum().backward()
         return [y, graph_of(y.grad_fn), x.grad, source.grad]
+
+    check_same(scenario)
+
+
+@pytest.mark.parametrize("position", [3, -4])
+def test_index_fill_out_of_range_raises_torch_s_error_at_the_next_read(position) -> None:
+    check_raised_at_the_next_read(
+        lambda T: T.zeros(3, 2).index_fill(0, T.tensor([position]), 1.0).sum().item(),
+        "index_fill",
+    )
+
+
+def test_index_fill_in_place_and_integers_match_torch() -> None:
+    def scenario(T):
+        x = T.ones(3, 2, requires_grad=True)
+        value = T.tensor(2.5, requires_grad=True)
+        y, z = x * 1, x * 2
+        y.index_fill_(1, T.tensor([0]), value)
+        z.index_fill_(0, T.tensor([1, 1]), -1.0)
+        (y * T.arange(6.0).reshape(3, 2) + z).sum().backward()
+        ints = T.tensor([1, 2, 3]).index_fill(0, T.tensor([0]), T.tensor(7.9))
+        return [y, z, graph_of(y.grad_fn), graph_of(z.grad_fn), x.grad, value.grad, ints]
 
     check_same(scenario)
 
@@ -473,6 +499,13 @@ ERRORS = [
     lambda T: T.ones(3, 4, 5).index_copy(1, T.tensor([0]), T.ones(3, 1)),
     lambda T: T.ones(3).index_copy(0, T.tensor([0, 1]), T.tensor(2.0)),
     lambda T: T.ones(3, 4).index_copy(0, [0], T.ones(1, 4)),
+    lambda T: T.ones(3, 4).index_fill(2, T.tensor([0]), 1.0),
+    lambda T: T.ones(3, 4).index_fill(0, T.tensor([[0]]), 1.0),
+    lambda T: T.ones(3, 4).index_fill(0, T.tensor([0.0]), 1.0),
+    lambda T: T.ones(3, 4).index_fill(0, T.tensor([0]), T.ones(2)),
+    lambda T: T.ones(3, 4).index_fill(0, T.tensor([0]), "a"),
+    lambda T: T.index_fill(T.ones(3, 4), 0, T.tensor([0]), "a"),
+    lambda T: T.ones(3, 4).index_fill(0.5, T.tensor([0]), 1.0),
     lambda T: T.diff(T.tensor(1.0)),
     lambda T: T.diff(T.ones(3), n=-1),
     lambda T: T.diff(T.ones(3, 4), prepend=T.ones(4)),

@@ -259,6 +259,8 @@ CASES += [
     C("index_add", T((5, 3)), T((4,), "class", "int64", grad=False), T((4, 3)), dim=0, alpha=-2),
     C("unfold", T((2, 5, 3)), dimension=1, size=3, step=1),
     C("index_copy", T((5, 3)), T((2,), "class", "int64", grad=False), T((2, 3)), dim=0),
+    C("index_fill", T((3, 4)), T((2,), INDEX, grad=False), dim=1, value=1.5),
+    C("index_fill_tensor", T((5, 4)), T((2,), "class", "int64", grad=False), T(()), dim=0),
     C("take", T((3, 4)), T((2, 3), INDEX, grad=False)),
     C("masked_select", T((2, 1)), T((3,), CHECKER, "bool", grad=False), count=4),
     C("trace", T((3, 4))),
