@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from gradrpc.engine import rules
 
-from . import autograd, factories, linalg, nn, optim, return_types, serialization, utils
+from . import autograd, combining, factories, linalg, nn, optim, return_types, serialization, utils
 from .dtypes import Size, device, dtype, float32, float64, int64
 from .dtypes import bool_ as bool
 from .einsum import einsum
@@ -55,6 +55,8 @@ randn = on_default_session(factories.randn)
 randn_like = on_default_session(factories.randn_like)
 randperm = on_default_session(factories.randperm)
 tensor = on_default_session(factories.tensor)
+tril_indices = on_default_session(factories.tril_indices)
+triu_indices = on_default_session(factories.triu_indices)
 zeros = on_default_session(factories.zeros)
 zeros_like = on_default_session(factories.zeros_like)
 
@@ -314,6 +316,21 @@ index_select = _on_input(
     """torch.index_select(input, dim, index): input.index_select(dim, index).""",
     Tensor._index_select,
 )
+index_add = _on_input(
+    "index_add",
+    """torch.index_add(input, dim, index, source, *, alpha=1): input.index_add(...).""",
+    Tensor._index_add,
+)
+index_copy = _on_input(
+    "index_copy",
+    """torch.index_copy(input, dim, index, source): input.index_copy(dim, index, source).""",
+    Tensor._index_copy,
+)
+index_fill = _on_input(
+    "index_fill",
+    """torch.index_fill(input, dim, index, value): input.index_fill(dim, index, value).""",
+    Tensor._index_fill,
+)
 cumsum = _on_input(
     "cumsum",
     """torch.cumsum(input, dim, *, dtype=None): input.cumsum(dim, dtype=dtype).""",
@@ -377,6 +394,111 @@ diagonal = _on_input(
     """torch.diagonal(input, offset=0, dim1=0, dim2=1): input.diagonal(offset, dim1, dim2).""",
     Tensor._diagonal,
 )
+diag = _on_input(
+    "diag",
+    """torch.diag(input, diagonal=0): input.diag(diagonal).""",
+    combining.diag,
+)
+diag_embed = _on_input(
+    "diag_embed",
+    """torch.diag_embed(input, offset=0, dim1=-2, dim2=-1): input.diag_embed(...).""",
+    combining.diag_embed,
+)
+broadcast_to = _on_input(
+    "broadcast_to",
+    """torch.broadcast_to(input, size): input.expand(size).""",
+    Tensor._broadcast_to,
+)
+cross = _on_input(
+    "cross",
+    """torch.cross(input, other, dim=None): input.cross(other, dim).""",
+    combining.cross,
+)
+
+
+def trace(input) -> Tensor:
+    """The sum of a matrix's main diagonal (TraceBackward0)."""
+    _check_input("trace", input)
+    return input.trace()
+
+
+def outer(input, vec2) -> Tensor:
+    """input ⊗ vec2 of two vectors (torch.ger too)."""
+    _check_input("outer", input)
+    return combining.outer(input, vec2)
+
+
+ger = outer
+
+
+def inner(input, other) -> Tensor:
+    """Σ over the last dims of input other."""
+    _check_input("inner", input)
+    return combining.inner(input, other)
+
+
+def kron(input, other) -> Tensor:
+    """The Kronecker product."""
+    _check_input("kron", input)
+    return combining.kron(input, other)
+
+
+def block_diag(*tensors) -> Tensor:
+    """The tensors (0-d as 1x1, 1-d as a row) along a matrix's diagonal (BlockDiagBackward0);
+    none: an empty 1x0 float32 tensor."""
+    joined = combining.block_diag(*tensors)
+    return empty(1, 0) if joined is None else joined
+
+
+def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along `dim`."""
+    _check_input("diff", input)
+    return combining.diff(input, n, dim, prepend, append)
+
+
+def fliplr(input) -> Tensor:
+    _check_input("fliplr", input)
+    return combining.fliplr(input)
+
+
+def flipud(input) -> Tensor:
+    _check_input("flipud", input)
+    return combining.flipud(input)
+
+
+tensordot = combining.tensordot
+hstack = combining.hstack
+vstack = combining.vstack
+row_stack = combining.row_stack
+dstack = combining.dstack
+column_stack = combining.column_stack
+meshgrid = combining.meshgrid
+cartesian_prod = combining.cartesian_prod
+logit = _on_input(
+    "logit",
+    """torch.logit(input, eps=None): input.logit(eps).""",
+    Tensor._logit,
+)
+nan_to_num = _on_input(
+    "nan_to_num",
+    """torch.nan_to_num(input, nan=0.0, posinf=None, neginf=None): input.nan_to_num(...).""",
+    Tensor._nan_to_num,
+)
+nansum = _on_input(
+    "nansum",
+    """torch.nansum(input, dim=None, keepdim=False, *, dtype=None): input.nansum(...).""",
+    Tensor._nansum,
+)
+nanmean = _on_input(
+    "nanmean",
+    """torch.nanmean(input, dim=None, keepdim=False, *, dtype=None): input.nanmean(...).""",
+    Tensor._nanmean,
+)
+rot90 = _on_input(
+    "rot90",
+    """torch.rot90(input, k=1, dims=[0, 1]): input.rot90(k, dims).""",
+    Tensor._rot90,
+)
 logsumexp = _on_input(
     "logsumexp",
     """torch.logsumexp(input, dim, keepdim=False): input.logsumexp(dim, keepdim).""",
@@ -399,6 +521,18 @@ def flip(input, *args, **kwargs) -> Tensor:
         where = " (position 2)" if args else ""
         raise TypeError(f"flip(): argument 'dims'{where} must be tuple of ints, not int")
     return input._flip(dims)
+
+
+def take(input, index) -> Tensor:
+    """input's elements, flattened, at index's positions."""
+    _check_input("take", input)
+    return input._call("take", [input, input._tensor_operand("take", index, "index", 2)])
+
+
+def masked_select(input, mask) -> Tensor:
+    """input's elements where mask is true, as a vector (one round trip to count them)."""
+    _check_input("masked_select", input)
+    return input._masked_select(mask, position=2)
 
 
 def neg(input: Tensor) -> Tensor:
@@ -424,6 +558,7 @@ logical_xor = _of_two_tensors("logical_xor")
 maximum = _of_two_tensors("maximum")
 minimum = _of_two_tensors("minimum")
 atan2 = arctan2 = _of_two_tensors("atan2")
+logaddexp = _of_two_tensors("logaddexp")
 hypot = _of_two_tensors("hypot")
 
 
@@ -551,6 +686,8 @@ square = _method("square")
 isnan = _method("isnan")
 isinf = _method("isinf")
 isfinite = _method("isfinite")
+signbit = _method("signbit")
+sinc = _method("sinc")
 logical_not = _method("logical_not")
 bitwise_not = _method("bitwise_not")
 mm = _method("mm")
@@ -652,8 +789,11 @@ __all__ = [
     "bitwise_not",
     "bitwise_or",
     "bitwise_xor",
+    "block_diag",
     "bmm",
     "bool",
+    "broadcast_to",
+    "cartesian_prod",
     "cat",
     "ceil",
     "chunk",
@@ -662,23 +802,29 @@ __all__ = [
     "clamp_min",
     "clip",
     "clone",
+    "column_stack",
     "concat",
     "concatenate",
     "connect",
     "cos",
     "cosh",
+    "cross",
     "cuda",
     "cumprod",
     "cumsum",
     "default_session",
     "detach",
     "device",
+    "diag",
+    "diag_embed",
     "diagonal",
+    "diff",
     "div",
     "divide",
     "dot",
     "double",
     "dsplit",
+    "dstack",
     "dtype",
     "einsum",
     "empty",
@@ -692,6 +838,8 @@ __all__ = [
     "eye",
     "flatten",
     "flip",
+    "fliplr",
+    "flipud",
     "float",
     "float32",
     "float64",
@@ -703,14 +851,20 @@ __all__ = [
     "full_like",
     "gather",
     "ge",
+    "ger",
     "get_printoptions",
     "greater",
     "greater_equal",
     "gt",
     "hsplit",
+    "hstack",
     "hypot",
+    "index_add",
+    "index_copy",
+    "index_fill",
     "index_put",
     "index_select",
+    "inner",
     "int64",
     "is_grad_enabled",
     "is_tensor",
@@ -718,6 +872,7 @@ __all__ = [
     "isfinite",
     "isinf",
     "isnan",
+    "kron",
     "le",
     "lerp",
     "less",
@@ -730,18 +885,22 @@ __all__ = [
     "log2",
     "log10",
     "log_softmax",
+    "logaddexp",
     "logical_and",
     "logical_not",
     "logical_or",
     "logical_xor",
+    "logit",
     "logsumexp",
     "long",
     "lt",
     "manual_seed",
+    "masked_select",
     "matmul",
     "max",
     "maximum",
     "mean",
+    "meshgrid",
     "min",
     "minimum",
     "mm",
@@ -750,6 +909,9 @@ __all__ = [
     "mul",
     "multiply",
     "mv",
+    "nan_to_num",
+    "nanmean",
+    "nansum",
     "narrow",
     "ne",
     "neg",
@@ -762,6 +924,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "outer",
     "permute",
     "pow",
     "prelu",
@@ -779,7 +942,9 @@ __all__ = [
     "reshape",
     "return_types",
     "roll",
+    "rot90",
     "round",
+    "row_stack",
     "rsqrt",
     "save",
     "scatter",
@@ -790,7 +955,9 @@ __all__ = [
     "set_printoptions",
     "sigmoid",
     "sign",
+    "signbit",
     "sin",
+    "sinc",
     "sinh",
     "softmax",
     "sort",
@@ -807,17 +974,22 @@ __all__ = [
     "swapaxes",
     "swapdims",
     "t",
+    "take",
     "tan",
     "tanh",
     "tensor",
     "tensor_split",
+    "tensordot",
     "threshold",
     "threshold_",
     "tile",
     "topk",
+    "trace",
     "transpose",
     "tril",
+    "tril_indices",
     "triu",
+    "triu_indices",
     "true_divide",
     "trunc",
     "unbind",
@@ -826,6 +998,7 @@ __all__ = [
     "utils",
     "var",
     "vsplit",
+    "vstack",
     "where",
     "xlogy",
     "zeros",

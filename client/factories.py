@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from gradrpc.engine import rules
+from gradrpc.engine.errors import Unsupported
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from .dtypes import NUMPY, as_dtype, check_available, from_numpy_dtype
@@ -318,6 +319,39 @@ def eye(
     """The n x m identity matrix."""
     _check_device(device)
     return _factory(session, "eye", (n, n if m is None else m), _dtype_name(dtype), requires_grad)
+
+
+def _triangle_indices(name: str, row, col, offset, dtype, device) -> np.ndarray:
+    for param, position, value in (("row", 1, row), ("col", 2, col), ("offset", 3, offset)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(
+                f"{name}(): argument '{param}' (position {position}) must be int, not "
+                f"{type(value).__name__}"
+            )
+    _check_device(device)
+    dtype = _dtype_name(dtype) if dtype is not None else "int64"
+    if dtype != "int64":
+        raise Unsupported(f"\"{name}\" not implemented for '{rules.TORCH_TYPE_NAME[dtype]}'")
+    for param, value in (("row", row), ("col", col)):
+        if value < 0:
+            raise RuntimeError(f"{param} must be non-negative, got{value}")
+    if name == "tril_indices":
+        return np.stack(np.tril_indices(row, offset, col)).astype(np.int64)
+    return np.stack(np.triu_indices(row, offset, col)).astype(np.int64)
+
+
+def tril_indices(session, row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+    """The (row, column) positions of a row x col matrix's lower triangle from the
+    `offset`-th diagonal, row by row: an int64 tensor of 2 rows."""
+    array = _triangle_indices("tril_indices", row, col, offset, dtype, device)
+    return _upload(session, array, False)
+
+
+def triu_indices(session, row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+    """The (row, column) positions of a row x col matrix's upper triangle from the
+    `offset`-th diagonal, row by row: an int64 tensor of 2 rows."""
+    array = _triangle_indices("triu_indices", row, col, offset, dtype, device)
+    return _upload(session, array, False)
 
 
 _ARANGE_SIGNATURES = (

@@ -1,7 +1,8 @@
-"""torch.linalg's norms: `vector_norm` (one op, `LinalgVectorNormBackward0`), and `norm` and
-`matrix_norm` where they are vector norms (the Frobenius norm, and `norm` without an order
-or over one dim). The other matrix norms need singular values or sums of rows and are not
-supported: they raise NotImplementedError."""
+"""torch.linalg's cross product (one op, `LinalgCrossBackward0`) and norms: `vector_norm`
+(one op, `LinalgVectorNormBackward0`), and `norm` and `matrix_norm` where they are vector
+norms (the Frobenius norm, and `norm` without an order or over one dim). The other matrix
+norms need singular values or sums of rows and are not supported: they raise
+NotImplementedError."""
 
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ def _matrix_norm(A: Tensor, ord, dims: list, keepdim: bool, dtype) -> Tensor:
     if ord != "fro":
         raise Unsupported(f"gradrpc: the matrix norm of order {ord!r} is not supported")
     return vector_norm(A, 2, dims, keepdim, dtype=dtype)
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """The cross product of 3-vectors along `dim`, broadcasting (LinalgCrossBackward0)."""
+    for position, (param, value) in enumerate((("input", input), ("other", other)), start=1):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"linalg_cross(): argument '{param}' (position {position}) must be Tensor, "
+                f"not {type(value).__name__}"
+            )
+    if not _is_int(dim):
+        raise TypeError(f"linalg_cross(): argument 'dim' must be int, not {type(dim).__name__}")
+    return input._call("linalg_cross", [input, input._coerce(other)], {"dim": int(dim)})
 
 
 def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -1775,6 +1775,31 @@ class Tensor:
             requires_grad=requires_grad,
         )
 
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """A new leaf holding a copy of `data`, in `dtype` or self's, on self's session."""
+        from . import factories  # factories builds on Tensor
+
+        dtype = self.dtype if dtype is None else dtype
+        if isinstance(data, Tensor):
+            warnings.warn(
+                "To copy construct from a tensor, it is recommended to use "
+                "sourceTensor.detach().clone() or "
+                "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                "tensor.new_tensor(sourceTensor).",
+                UserWarning,
+                stacklevel=2,
+            )
+            copy = self._coerce(data).detach().clone().to(dtype)
+            return copy.requires_grad_(requires_grad) if requires_grad else copy
+        return factories.tensor(self._session, data, dtype, device, requires_grad)
+
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def element_size(self) -> int:
+        """The bytes one element takes: 1 for bool, 4 for float32, 8 for int64 and float64."""
+        return np.dtype(self._meta.dtype).itemsize
+
     def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         """An uninitialized (here zero-filled) tensor of `size`, in this tensor's dtype."""
         return self._new("empty", size, dtype, device, requires_grad)
@@ -1821,6 +1846,84 @@ class Tensor:
         params = (("offset", "int", 0), ("dim1", "int", 0), ("dim2", "int", 1))
         offset, dim1, dim2 = _arguments("diagonal", args, kwargs, params, first)
         return self._call("diagonal", [self], {"offset": offset, "dim1": dim1, "dim2": dim2})
+
+    def unfold(self, *args, **kwargs) -> Tensor:
+        """The windows of `size` elements `step` apart along `dimension`, as a new last dim
+        (a view; UnfoldBackward0)."""
+        params = (("dimension", "int"), ("size", "int"), ("step", "int"))
+        dimension, size, step = _arguments("unfold", args, kwargs, params, required=3)
+        return self._call("unfold", [self], {"dimension": dimension, "size": size, "step": step})
+
+    def diag(self, *args, **kwargs) -> Tensor:
+        """A vector on a matrix's `diagonal`-th diagonal (DiagEmbedBackward0), or a matrix's
+        `diagonal`-th diagonal, copied (DiagonalBackward0_copy)."""
+        from .combining import diag  # combining builds on Tensor
+
+        return diag(self, args, kwargs, first=1)
+
+    def diag_embed(self, *args, **kwargs) -> Tensor:
+        """A tensor with self's last dim on the `offset`-th diagonals of dims `dim1` and
+        `dim2` (defaults 0, -2, -1), 0 elsewhere (DiagEmbedBackward0)."""
+        from .combining import diag_embed
+
+        return diag_embed(self, args, kwargs, first=1)
+
+    def trace(self) -> Tensor:
+        """The sum of a matrix's main diagonal (TraceBackward0)."""
+        return self._call("trace")
+
+    def outer(self, vec2) -> Tensor:
+        """self ⊗ vec2 of two vectors: self.reshape(n, 1) * vec2, as torch's."""
+        from .combining import outer
+
+        return outer(self, vec2, position=1)
+
+    ger = outer
+
+    def inner(self, other) -> Tensor:
+        """Σ over the last dims of self other (tensordot's nodes, as torch's)."""
+        from .combining import inner
+
+        return inner(self, other, position=1)
+
+    def kron(self, other) -> Tensor:
+        """The Kronecker product, as torch's views and product."""
+        from .combining import kron
+
+        return kron(self, other, position=1)
+
+    def cross(self, *args, **kwargs) -> Tensor:
+        """The cross product along `dim` (default: the first dim of size 3, with torch's
+        deprecation warning) (LinalgCrossBackward0)."""
+        from .combining import cross
+
+        return cross(self, args, kwargs, first=1)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+        """The n-th forward difference along `dim`, as torch composes it (SubBackward0 of
+        two SliceBackward0)."""
+        from .combining import diff
+
+        return diff(self, n, dim, prepend, append)
+
+    def fliplr(self) -> Tensor:
+        from .combining import fliplr
+
+        return fliplr(self)
+
+    def flipud(self) -> Tensor:
+        from .combining import flipud
+
+        return flipud(self)
+
+    def broadcast_to(self, *args, **kwargs) -> Tensor:
+        """self.expand(size) (ExpandBackward0)."""
+        return self._broadcast_to(args, kwargs, first=1)
+
+    def _broadcast_to(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("size", "ints"),)
+        (size,) = _arguments("broadcast_to", args, kwargs, params, first, required=1)
+        return self.expand(size)
 
     # ------------------------------------------------------------ reductions
 
@@ -1923,6 +2026,87 @@ class Tensor:
     def hypot(self, other) -> Tensor:
         """sqrt(self² + other²) of floating tensors (HypotBackward0)."""
         return self._call("hypot", [self, self._tensor_operand("hypot", other, "other")])
+
+    def logaddexp(self, other) -> Tensor:
+        """ln(e^self + e^other) (LogaddexpBackward0)."""
+        return self._call("logaddexp", [self, self._tensor_operand("logaddexp", other, "other")])
+
+    def logit(self, *args, **kwargs) -> Tensor:
+        """ln(x / (1 - x)), x clamped to [eps, 1 - eps] with eps (LogitBackward0)."""
+        return self._logit(args, kwargs, first=1)
+
+    def _logit(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        (eps,) = _arguments("logit", args, kwargs, (("eps", "float?"),), first)
+        return self._call("logit", [self], {"eps": eps})
+
+    def logit_(self, *args, **kwargs) -> Tensor:
+        return self._in_place_of("logit_", lambda: self._logit(args, kwargs, first=1))
+
+    def sinc(self) -> Tensor:
+        """sin(πx) / (πx), 1 at 0 (SincBackward0)."""
+        return self._call("sinc")
+
+    def sinc_(self) -> Tensor:
+        return self._in_place_of("sinc_", self.sinc)
+
+    def nan_to_num(self, *args, **kwargs) -> Tensor:
+        """nan, +inf and -inf replaced by nan (0), posinf and neginf (the dtype's extremes)
+        (NanToNumBackward0)."""
+        return self._nan_to_num(args, kwargs, first=1)
+
+    def _nan_to_num(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("nan", "float?"), ("posinf", "float?"), ("neginf", "float?"))
+        nan, posinf, neginf = _arguments("nan_to_num", args, kwargs, params, first)
+        attrs = {"nan": 0.0 if nan is None else nan, "posinf": posinf, "neginf": neginf}
+        return self._call("nan_to_num", [self], attrs)
+
+    def nan_to_num_(self, *args, **kwargs) -> Tensor:
+        return self._in_place_of("nan_to_num_", lambda: self._nan_to_num(args, kwargs, 1))
+
+    def signbit(self) -> Tensor:
+        """Whether each element's sign bit is set (-0.0 too), as bools."""
+        return self._call("signbit")
+
+    def nansum(self, *args, **kwargs) -> Tensor:
+        """The sum of the elements that are not nan (NansumBackward0)."""
+        return self._nansum(args, kwargs, first=1)
+
+    def _nan_reduction_arguments(self, name: str, args: tuple, kwargs: dict, first: int):
+        params = (("dim", "int list", None), ("keepdim", "bool"), ("dtype", "dtype?"))
+        dim, keepdim, dtype = _arguments(name, args, kwargs, params, first, positional=2)
+        return {"dim": dim if dim is None else list(dim), "keepdim": keepdim}, dtype
+
+    def _nansum(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        attrs, dtype = self._nan_reduction_arguments("nansum", args, kwargs, first)
+        return self._call("nansum", [self], {**attrs, "dtype": dtype.name if dtype else ""})
+
+    def nanmean(self, *args, **kwargs) -> Tensor:
+        """The mean of the elements that are not nan: nansum / their count, as torch's."""
+        return self._nanmean(args, kwargs, first=1)
+
+    def _nanmean(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        if not self.is_floating_point():
+            raise RuntimeError(
+                "nanmean(): expected input to have floating point or complex dtype but got "
+                f"{rules.TORCH_TYPE_NAME[self._meta.dtype]}"
+            )
+        attrs, dtype = self._nan_reduction_arguments("nanmean", args, kwargs, first)
+        if dtype is not None and not dtype.is_floating_point:
+            raise RuntimeError(
+                "nanmean(): could not infer output dtype. Optional dtype must be either a "
+                f"floating point or complex dtype. Got: {rules.TORCH_TYPE_NAME[dtype.name]}"
+            )
+        total = self._call("nansum", [self], {**attrs, "dtype": dtype.name if dtype else ""})
+        return total / self.isnan().logical_not().sum(**attrs)
+
+    def rot90(self, *args, **kwargs) -> Tensor:
+        """self rotated k quarter turns in the plane of dims (Rot90Backward0)."""
+        return self._rot90(args, kwargs, first=1)
+
+    def _rot90(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("k", "int", 1), ("dims", "ints", (0, 1)))
+        k, dims = _arguments("rot90", args, kwargs, params, first)
+        return self._call("rot90", [self], {"k": k, "dims": list(dims)})
 
     def _number_or_tensor(self, op: str, other):
         if _number(other) is None and not isinstance(other, Tensor):
@@ -2177,6 +2361,86 @@ class Tensor:
         from .scattering import bind_scatter_reduce
 
         return bind_scatter_reduce(self, args, kwargs, in_place=True)
+
+    def index_add(self, *args, **kwargs) -> Tensor:
+        """self with alpha source's slices along dim added at index's positions
+        (IndexAddBackward0)."""
+        return self._index_add(args, kwargs, first=1)
+
+    def _index_add(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("dim", "int"), ("index", "Tensor"), ("source", "Tensor"), ("alpha", "Number", 1))
+        dim, index, source, alpha = _arguments(
+            "index_add", args, kwargs, params, first, required=3, positional=3
+        )
+        operands = [self, self._coerce(index), self._coerce(source)]
+        return self._call("index_add", operands, {"dim": dim, "alpha": _number(alpha)})
+
+    def index_add_(self, *args, **kwargs) -> Tensor:
+        source = args[2] if len(args) > 2 else kwargs.get("source")
+        grad = isinstance(source, Tensor) and source._requires_grad
+        return self._in_place_of("index_add_", lambda: self._index_add(args, kwargs, 1), grad)
+
+    def index_copy(self, *args, **kwargs) -> Tensor:
+        """self with source's slices along dim written at index's positions
+        (IndexCopyBackward0)."""
+        return self._index_copy(args, kwargs, first=1)
+
+    def _index_copy(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        params = (("dim", "int"), ("index", "Tensor"), ("source", "Tensor"))
+        dim, index, source = _arguments("index_copy", args, kwargs, params, first, required=3)
+        operands = [self, self._coerce(index), self._coerce(source)]
+        return self._call("index_copy", operands, {"dim": dim})
+
+    def index_copy_(self, *args, **kwargs) -> Tensor:
+        source = args[2] if len(args) > 2 else kwargs.get("source")
+        grad = isinstance(source, Tensor) and source._requires_grad
+        return self._in_place_of("index_copy_", lambda: self._index_copy(args, kwargs, 1), grad)
+
+    def index_fill(self, *args, **kwargs) -> Tensor:
+        """self with its slices along dim at index's positions set to value, a number
+        (IndexFillBackward0) or a 0-d tensor (IndexFillBackward1)."""
+        return self._index_fill(args, kwargs, first=1)
+
+    def _index_fill(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        value = args[2] if len(args) > 2 else kwargs.get("value")
+        given = (*args, None, None)[:2]
+        misfits = (given[0] is not None and not _is_int(given[0])) or (
+            given[1] is not None and not isinstance(given[1], Tensor)
+        )
+        if misfits or (not isinstance(value, Tensor) and _number(value) is None):
+            raise TypeError(_index_fill_overloads(self, args, kwargs, first))
+        kind = "Tensor" if isinstance(value, Tensor) else "Number"
+        params = (("dim", "int"), ("index", "Tensor"), ("value", kind))
+        dim, index, value = _arguments("index_fill", args, kwargs, params, first, required=3)
+        if kind == "Number":
+            attrs = {"dim": dim, "value": _number(value)}
+            return self._call("index_fill", [self, self._coerce(index)], attrs)
+        operands = [self, self._coerce(index), self._coerce(value)]
+        return self._call("index_fill_tensor", operands, {"dim": dim})
+
+    def index_fill_(self, *args, **kwargs) -> Tensor:
+        value = args[2] if len(args) > 2 else kwargs.get("value")
+        grad = isinstance(value, Tensor) and value._requires_grad
+        return self._in_place_of("index_fill_", lambda: self._index_fill(args, kwargs, 1), grad)
+
+    def take(self, index) -> Tensor:
+        """self's elements, flattened, at index's positions, in index's shape
+        (TakeBackward0)."""
+        return self._call("take", [self, self._tensor_operand("take", index, "index")])
+
+    def masked_select(self, mask) -> Tensor:
+        """self's elements where mask is true, both broadcast, as a vector
+        (MaskedSelectBackward0): the mask's count is read first, one round trip."""
+        return self._masked_select(mask, position=1)
+
+    def _masked_select(self, mask, position: int) -> Tensor:
+        mask = self._tensor_operand("masked_select", mask, "mask", position)
+        if mask._meta.dtype != "bool":
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        shape = rules.broadcast_shapes(mask._meta.shape, self._meta.shape)  # torch's order
+        with no_grad():
+            count = int(mask.expand(shape).sum().item())
+        return self._call("masked_select", [self, mask], {"count": count})
 
     def index_select(self, *args, **kwargs) -> Tensor:
         """The slices of self along `dim` at the positions of a 1-d index, in its order
@@ -2779,6 +3043,30 @@ def _narrow_overloads(input: Tensor, args: tuple, kwargs: dict, first: int) -> s
     return (
         f"narrow() received an invalid combination of arguments - got "
         f"({got_arguments(tuple(given), kwargs)}), but expected one of:\n{''.join(lines)}"
+    )
+
+
+def _index_fill_overloads(input: Tensor, args: tuple, kwargs: dict, first: int) -> str:
+    """torch's error for a value neither a tensor nor a number, each argument marked by its
+    overload's parser as torch's (the value, always; the others where they do not fit)."""
+    given = [*((input,) if first == 2 else ()), *args]
+    kinds = ("int", "Tensor", "value")
+    marks = [type(a).__name__ for a in given]
+    for position, kind in enumerate(kinds, start=len(given) - len(args)):
+        if position < len(given):
+            value = given[position]
+            fits = {"int": _is_int(value), "Tensor": isinstance(value, Tensor)}.get(kind, False)
+            marks[position] = marks[position] if fits else f"!{marks[position]}!"
+    marks += [f"!{key}={type(value).__name__}!" for key, value in kwargs.items()]
+    prefix = "Tensor input, " if first == 2 else ""
+    lines = "".join(
+        f" * ({prefix}int dim, Tensor index, {kind} value)\n      didn't match because some "
+        f"of the arguments have invalid types: ({', '.join(marks)})\n"
+        for kind in ("Tensor", "Number")
+    )
+    return (
+        "index_fill() received an invalid combination of arguments - got "
+        f"({got_arguments(tuple(given), kwargs)}), but expected one of:\n{lines}"
     )
 
 

@@ -24,6 +24,7 @@ from .errors import (
     DimensionOutOfRange,
     DtypeMismatch,
     InvalidIndex,
+    InvalidValue,
     ShapeMismatch,
     Unsupported,
 )
@@ -238,6 +239,68 @@ _op("frac", lambda n, g: (g,))(lambda x: x - np.trunc(x))
 # The floating-point predicates: NumPy's loops; integers and bools are always finite.
 for _name, _predicate in {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}.items():
     _op(_name, lambda n, g: (None,), own_dtype=("self",))(_predicate)
+
+# ---- logit, sinc, nan_to_num, signbit, logaddexp
+
+
+def _logit(x, eps):
+    if eps is not None:
+        x = np.clip(x, x.dtype.type(eps), x.dtype.type(1 - eps))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x / (1 - x))
+
+
+def _logit_vjp(n, g):
+    x, eps = n.saved["self"], n.attrs["eps"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = g / (x * (1 - x))
+    if eps is None:
+        return (np.where((x < 0) | (x > 1), x.dtype.type(np.nan), grad),)
+    return (np.where((x < eps) | (x > 1 - eps), x.dtype.type(0), grad),)
+
+
+_op("logit", _logit_vjp)(_logit)
+
+
+def _sinc(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi_x = x * x.dtype.type(np.pi)
+        return np.where(x == 0, x.dtype.type(1), np.sin(pi_x) / pi_x)
+
+
+def _sinc_vjp(n, g):
+    x = n.saved["self"]
+    pi = x.dtype.type(np.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = (pi * x * np.cos(pi * x) - np.sin(pi * x)) / (pi * x * x)
+    return (g * np.where(x == 0, x.dtype.type(0), grad),)
+
+
+_op("sinc", _sinc_vjp)(_sinc)
+
+
+@_op("nan_to_num", lambda n, g: (g * np.isfinite(n.saved["self"]),))
+def nan_to_num(x, nan, posinf, neginf):
+    if x.dtype.kind != "f":
+        return np.array(x, copy=True)
+    return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+_op("signbit", lambda n, g: (None,))(
+    lambda x: np.zeros(x.shape, bool) if x.dtype.kind == "b" else np.signbit(x)
+)
+
+
+def _logaddexp_vjp(n, g):
+    a, b = n.saved["self"], n.saved["other"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (
+            _needs(n, 0, lambda: g / (1 + np.exp(b - a))),
+            _needs(n, 1, lambda: g / (1 + np.exp(a - b))),
+        )
+
+
+_op("logaddexp", _logaddexp_vjp)(np.logaddexp)
 
 
 # Logical and bitwise ops: NumPy's own loops; their bool and int64 results never require
@@ -810,6 +873,117 @@ def _diagonal_vjp(n, g):
 _op("diagonal", _diagonal_vjp)(_diagonal)
 
 
+def _unfold(x: np.ndarray, dimension: int, size: int, step: int) -> np.ndarray:
+    """x's windows as a writable view of x (torch's unfold is one)."""
+    meta = rules.meta(x.shape, x.dtype.name)
+    shape, _ = rules.unfold_layout(meta, {"dimension": dimension, "size": size, "step": step})
+    if not x.ndim:
+        return x.reshape(1)[:size]
+    dim = dimension % x.ndim
+    strides = list(x.strides)
+    strides[dim] *= step
+    return np.lib.stride_tricks.as_strided(
+        x, shape, (*strides, x.strides[dim]), writeable=x.flags.writeable
+    )
+
+
+def _unfold_vjp(n, g):
+    """Each window of g added back where it was taken (overlapping windows sum)."""
+    shape = n.inputs[0].shape
+    grad = np.zeros(shape, g.dtype)
+    if not shape:
+        return (g.sum(dtype=g.dtype).reshape(()),)
+    dim, size, step = n.attrs["dimension"] % len(shape), n.attrs["size"], n.attrs["step"]
+    moved = np.moveaxis(grad, dim, 0)
+    windows = np.moveaxis(g, dim, 0)  # (windows, ..., size)
+    for w in range(windows.shape[0]):
+        moved[w * step : w * step + size] += np.moveaxis(windows[w], -1, 0)
+    return (grad,)
+
+
+_op("unfold", _unfold_vjp)(_unfold)
+
+
+def _rot90(x, k, dims):
+    """x rotated k quarter turns in the plane of `dims`: torch's flips, then for an odd k its
+    transpose (a view of the flipped copy, torch's strides)."""
+    k, dim0, dim1 = rules.rot90_dims(k, dims, x.ndim)
+    if k == 0:
+        return np.array(x, order="C", copy=True)
+    if k == 2:
+        return _flipped(x, (dim0, dim1))
+    return np.swapaxes(_flipped(x, (dim1 if k == 1 else dim0,)), dim0, dim1)
+
+
+_op("rot90", lambda n, g: (_rot90(g, -n.attrs["k"], n.attrs["dims"]),))(_rot90)
+
+# ---- trace, diag_embed, diagonal_copy, linalg_cross, block_diag
+
+
+def _trace_vjp(n, g):
+    grad = np.zeros(n.inputs[0].shape, g.dtype)
+    _diagonal(grad, 0, 0, 1)[...] = g
+    return (grad,)
+
+
+_op("trace", _trace_vjp)(lambda x: np.asarray(np.trace(x), x.dtype))
+
+
+@_op("diag_embed", lambda n, g: (np.array(_diagonal(g, **n.attrs)),))
+def diag_embed(x, offset, dim1, dim2):
+    size = x.shape[-1] + abs(offset)
+    shape = list(x.shape[:-1])
+    ndim = x.ndim + 1
+    for dim in sorted((dim1 % ndim, dim2 % ndim)):
+        shape.insert(dim, size)
+    out = np.zeros(shape, x.dtype)
+    _diagonal(out, offset, dim1, dim2)[...] = x
+    return out
+
+
+_op("diagonal_copy", _diagonal_vjp)(lambda x, **attrs: np.array(_diagonal(x, **attrs)))
+
+
+def _cross(a, b, dim):
+    return np.ascontiguousarray(np.cross(a, b, axis=dim % max(a.ndim, b.ndim)))
+
+
+def _linalg_cross_vjp(n, g):
+    self, other = n.saved["self"], n.saved["other"]
+    dim = n.attrs["dim"]
+    return (
+        _cross(other, g, dim) if n.needs[0] else None,
+        _cross(g, self, dim) if n.needs[1] else None,
+    )
+
+
+_op("linalg_cross", _linalg_cross_vjp)(lambda a, b, dim: _cross(a, b, dim))
+
+
+def _blocks(tensors):
+    """Each input's (rows, columns) block of torch.block_diag, from its shape."""
+    return [(1, 1) if len(s) == 0 else (1, s[0]) if len(s) == 1 else s for s in tensors]
+
+
+def _block_diag_vjp(n, g):
+    grads, row, column = [], 0, 0
+    for meta, (rows, columns) in zip(n.inputs, _blocks([m.shape for m in n.inputs]), strict=True):
+        grads.append(g[row : row + rows, column : column + columns].reshape(meta.shape))
+        row, column = row + rows, column + columns
+    return tuple(grads)
+
+
+@_op("block_diag", _block_diag_vjp)
+def block_diag(*tensors):
+    blocks = _blocks([t.shape for t in tensors])
+    out = np.zeros((sum(r for r, _ in blocks), sum(c for _, c in blocks)), tensors[0].dtype)
+    row = column = 0
+    for t, (rows, columns) in zip(tensors, blocks, strict=True):
+        out[row : row + rows, column : column + columns] = t.reshape(rows, columns)
+        row, column = row + rows, column + columns
+    return out
+
+
 def _piece(ndim: int, dim: int, index: int, split_size=None, split_sizes=None) -> tuple:
     """The NumPy index of a split's piece `index`: split_size positions from index
     split_size on, or split_sizes[index] from the sum of the sizes before it."""
@@ -1079,6 +1253,18 @@ def _mean_vjp(n, g):
 
 _op("sum", lambda n, g: (_expand_reduced(n, g),))(_sum_forward)
 _op("mean", _mean_vjp)(_mean_forward)
+
+
+def _nansum(x, dim, keepdim, dtype):
+    return _sum_forward(np.where(np.isnan(x), x.dtype.type(0), x), dim, keepdim)
+
+
+def _nansum_vjp(n, g):
+    x = n.saved["self"]
+    return (_expand_reduced(n, g) * ~np.isnan(x),)
+
+
+_op("nansum", _nansum_vjp)(_nansum)
 
 
 def _prod_forward(x, dim, keepdim, dtype):
@@ -1503,6 +1689,153 @@ def index_select(x, index, dim):
     out = np.empty((x3.shape[0], flat.size, x3.shape[2]), x.dtype)
     K.gather_middle(x3, flat, out)
     return out.reshape((*x.shape[:dim], flat.size, *x.shape[dim + 1 :]))
+
+
+def _index_add_vjp(n, g):
+    source_shape = n.inputs[2].shape
+    grad_source = None
+    if n.needs[2]:
+        index = n.saved["index"].reshape(-1)
+        picked = np.take(g, index, axis=n.attrs["dim"] % g.ndim) if g.ndim else g
+        grad_source = _times_alpha(
+            np.ascontiguousarray(picked).reshape(source_shape), n.attrs["alpha"]
+        )
+    return (g if n.needs[0] else None, None, grad_source)
+
+
+@_op("index_add", _index_add_vjp, own_dtype=("index",))
+def index_add(x, index, source, dim, alpha):
+    """x with alpha source's slices added at index along dim; torch's errors for the first
+    position out of range (no negative ones): its 1-d kernel's, or its slicing's."""
+    flat = index.reshape(-1)
+    size = x.shape[dim % x.ndim] if x.ndim else 1
+    outside = (flat < 0) | (flat >= size)
+    if outside.any():
+        if x.ndim <= 1:
+            raise InvalidIndex("index out of range in self")
+        raise ComputeError(
+            f"index {flat[outside.argmax()]} is out of bounds for dimension {dim % x.ndim} "
+            f"with size {size}"
+        )
+    out = np.array(x, copy=True)
+    scaled = source if alpha == 1 else source * _scalar(alpha, source.dtype)
+    if x.ndim == 0:
+        return (out + scaled.reshape(())).astype(x.dtype)
+    moved_source = np.moveaxis(
+        scaled.reshape((1,) * (x.ndim - scaled.ndim) + scaled.shape), dim % x.ndim, 0
+    )
+    np.add.at(np.moveaxis(out, dim % x.ndim, 0), flat, moved_source)
+    return out
+
+
+def _index_copy_vjp(n, g):
+    index, dim = n.saved["index"].reshape(-1), n.attrs["dim"]
+    grad_self = grad_source = None
+    if n.needs[0]:
+        grad_self = np.array(g, copy=True)
+        if g.ndim:
+            np.moveaxis(grad_self, dim % g.ndim, 0)[index] = 0
+        else:
+            grad_self[...] = 0
+    if n.needs[2]:
+        picked = np.take(g, index, axis=dim % g.ndim) if g.ndim else g
+        grad_source = np.ascontiguousarray(picked).reshape(n.inputs[2].shape)
+    return (grad_self, None, grad_source)
+
+
+@_op("index_copy", _index_copy_vjp, own_dtype=("index",))
+def index_copy(x, index, source, dim):
+    """x with source's slices written at index along dim (the last of repeats wins)."""
+    flat = index.reshape(-1)
+    size = x.shape[dim % x.ndim] if x.ndim else 1
+    outside = (flat < 0) | (flat >= size)
+    if outside.any():
+        raise InvalidIndex(
+            f"index_copy_(): index {flat[outside.argmax()]} is out of bounds for dimension "
+            f"{dim % max(x.ndim, 1)} with size {size}"
+        )
+    out = np.array(x, copy=True)
+    if x.ndim == 0:
+        out[...] = source.reshape(())
+        return out
+    slices = np.moveaxis(source.reshape(source.shape or (1,)), dim % x.ndim, 0)
+    np.moveaxis(out, dim % x.ndim, 0)[flat] = slices
+    return out
+
+
+def _index_fill_mask(shape: tuple[int, ...], index: np.ndarray, dim: int) -> np.ndarray:
+    """Where index_fill writes: its slices along dim, with torch's error for the first
+    position out of range."""
+    flat = index.reshape(-1)
+    size = shape[dim % len(shape)] if shape else 1
+    outside = (flat < -size) | (flat >= size)
+    if outside.any():
+        raise InvalidIndex(
+            f"index {flat[outside.argmax()]} is out of bounds for dimension "
+            f"{dim % max(len(shape), 1)} with size {size}"
+        )
+    mask = np.zeros(shape or (1,), bool)
+    np.moveaxis(mask, dim % max(len(shape), 1), 0)[flat] = True
+    return mask.reshape(shape)
+
+
+def _index_fill_vjp(n, g):
+    mask = _index_fill_mask(g.shape, n.saved["index"], n.attrs["dim"])
+    grads = (_needs(n, 0, lambda: np.where(mask, 0, g).astype(g.dtype)), None)
+    if len(n.inputs) == 3:
+        grads += (_needs(n, 2, lambda: np.where(mask, g, 0).astype(g.dtype)),)
+    return grads
+
+
+_op("index_fill", _index_fill_vjp, own_dtype=("index",))(
+    lambda x, index, dim, value: np.where(
+        _index_fill_mask(x.shape, index, dim), np.array(value).astype(x.dtype), x
+    )
+)
+_op("index_fill_tensor", _index_fill_vjp, own_dtype=("index", "value"))(
+    lambda x, index, value, dim: np.where(
+        _index_fill_mask(x.shape, index, dim), value.astype(x.dtype), x
+    )
+)
+
+
+@_op("take", lambda n, g: (_take_vjp(n, g), None), own_dtype=("index",))
+def take(x, index):
+    """x's elements, flattened, at `index`, with torch's error for the first out of range."""
+    flat = index.reshape(-1)
+    outside = (flat < -x.size) | (flat >= x.size)
+    if outside.any():
+        raise InvalidIndex(
+            f"out of range: tried to access index {flat[outside.argmax()]} on a tensor of "
+            f"{x.size} elements."
+        )
+    return x.reshape(-1)[flat].reshape(index.shape)
+
+
+def _take_vjp(n, g):
+    grad = np.zeros(prod(n.inputs[0].shape), g.dtype)
+    np.add.at(grad, n.saved["index"].reshape(-1), g.reshape(-1))
+    return grad.reshape(n.inputs[0].shape)
+
+
+def _masked_select_vjp(n, g):
+    """g put back at the selected positions of the broadcast shape (the graph sums it to
+    self's)."""
+    mask = n.saved["mask"]
+    grad = np.zeros(rules.broadcast_shapes(n.inputs[0].shape, mask.shape), g.dtype)
+    grad[np.broadcast_to(mask, grad.shape)] = g
+    return (grad, None)
+
+
+@_op("masked_select", _masked_select_vjp, own_dtype=("mask",))
+def masked_select(x, mask, count):
+    x, mask = np.broadcast_arrays(x, mask)
+    selected = x[mask]
+    if selected.size != count:
+        raise InvalidValue(
+            f"masked_select: the mask selects {selected.size} elements, not count={count}"
+        )
+    return selected
 
 
 # ---- scatter, scatter_add, scatter_reduce (see the op table)

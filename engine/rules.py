@@ -1181,6 +1181,115 @@ for _name, _doc in {
     )
 
 
+# ---- logit, sinc, nan_to_num, signbit, logaddexp: elementwise, torch's own nodes
+
+
+def _float_unary_infer(name: str):
+    """A unary op whose integer and bool inputs give float32."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        return meta(x.shape, x.dtype if is_float(x.dtype) else DEFAULT_FLOAT)
+
+    return infer
+
+
+def _same_dtype_unary_infer(name: str, result: str | None = None):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        return meta(x.shape, result or x.dtype)
+
+    return infer
+
+
+def _logaddexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    a, b = _two_tensors("logaddexp", operands)
+    dtype = result_type(operands)
+    if not is_float(dtype):
+        raise Unsupported(f"\"logaddexp_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+    return meta(broadcast_shapes(a.shape, b.shape), dtype)
+
+
+_register(
+    OpSpec(
+        "logit",
+        "torch.logit",
+        "Elementwise ln(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given; "
+        "integers and bools give float32. The gradient: g / (x (1 - x)), nan outside [0, 1] "
+        "(0 outside [eps, 1 - eps] with eps).",
+        ("self",),
+        (True,),
+        _float_unary_infer("logit"),
+        _named("LogitBackward0"),
+        _self,
+        (Attr("eps", "float", "The clamping margin; none: no clamping.", None),),
+    )
+)
+_register(
+    OpSpec(
+        "sinc",
+        "torch.sinc",
+        "Elementwise sin(πx) / (πx), 1 at 0; integers and bools give float32. The gradient: "
+        "g (πx cos(πx) - sin(πx)) / (πx²), 0 at 0.",
+        ("self",),
+        (True,),
+        _float_unary_infer("sinc"),
+        _named("SincBackward0"),
+        _self,
+    )
+)
+_register(
+    OpSpec(
+        "nan_to_num",
+        "torch.nan_to_num",
+        "Elementwise nan, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default "
+        "0 and the dtype's largest and lowest finite values); integers and bools as they are. "
+        "The gradient passes where x is finite.",
+        ("self",),
+        (True,),
+        _same_dtype_unary_infer("nan_to_num"),
+        _named("NanToNumBackward0"),
+        _self,
+        (
+            Attr("nan", "float", "What replaces nan (default 0).", 0.0),
+            Attr("posinf", "float", "What replaces +inf (default: the largest finite).", None),
+            Attr("neginf", "float", "What replaces -inf (default: the lowest finite).", None),
+        ),
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+_register(
+    OpSpec(
+        "signbit",
+        "torch.signbit",
+        "Elementwise whether x's sign bit is set (-0.0 and negative nan too; False for bools). "
+        "A bool result: not differentiable.",
+        ("self",),
+        (False,),
+        _same_dtype_unary_infer("signbit", "bool"),
+        _named(""),
+        _nothing,
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+_register(
+    OpSpec(
+        "logaddexp",
+        "torch.logaddexp",
+        "Elementwise ln(e^self + e^other), broadcasting, in the promoted floating dtype "
+        "(integers and bools refused). The gradients: g / (1 + e^(other - self)) and "
+        "g / (1 + e^(self - other)).",
+        ("self", "other"),
+        (True, True),
+        _logaddexp_infer,
+        _named("LogaddexpBackward0"),
+        lambda needs, attrs: ("self", "other"),
+    )
+)
+
+
 # ---- logical and bitwise ops, closeness
 
 
@@ -2739,6 +2848,33 @@ for _name, _base, _doc in (("sum", "Sum", "The sum"), ("mean", "Mean", "The arit
     )
 
 
+def _nansum_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("nansum", operands, 1)
+    x = _require_tensor("nansum", operands[0], 0)
+    dims = reduced_dims(x, attrs.get("dim"))
+    dtype = attrs.get("dtype") or (x.dtype if is_float(x.dtype) else "int64")
+    if dtype not in DTYPES:
+        raise InvalidValue(f"unknown dtype '{dtype}'")
+    return meta(_keep_shape(x, dims, bool(attrs.get("keepdim"))), dtype)
+
+
+_register(
+    OpSpec(
+        "nansum",
+        "torch.nansum",
+        "The sum of the elements that are not nan, over all or the given dimensions, in "
+        "`dtype` (self cast to it first) or self's, int64 for integer and bool inputs. The "
+        "gradient passes to the elements that are not nan.",
+        ("self",),
+        (True,),
+        _nansum_infer,
+        _named("NansumBackward0"),
+        _self,
+        (*_REDUCE_ATTRS, Attr("dtype", "string", "The result's dtype (default: self's).", "")),
+    )
+)
+
+
 def _prod_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """prod's result: self's shape less `dim` (size 1 with keepdim; every dim when absent), in
     `dtype` (self is cast to it first) or self's, int64 for integer and bool inputs."""
@@ -3226,6 +3362,256 @@ def _index_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     if x.ndim > 1 and x.numel == 0 and index.numel and x.shape[dim] == 0:
         raise ShapeMismatch("index_select(): self indexing axis dim should be positive")
     return meta((*x.shape[:dim], index.numel, *x.shape[dim + 1 :]) if x.ndim else (), x.dtype)
+
+
+def _index_add_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's index_add checks in its order: the dim, a vector index of int64, self's
+    dtype in source, one index per source slice, source's shape but for dim."""
+    _check_operands("index_add", operands, 3)
+    x, index, source = (_require_tensor("index_add", o, i) for i, o in enumerate(operands))
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if index.ndim > 1:
+        raise InvalidIndex(
+            "index_add_(): Index is supposed to be a vector, but got dim: "
+            f"{index.ndim} with type: {TORCH_TYPE_NAME[index.dtype]} and size: "
+            f"{list(index.shape)}"
+        )
+    if index.dtype != "int64":
+        raise DtypeMismatch(
+            "index_add_(): Expected dtype int32/int64 for index but got: "
+            f"{TORCH_TYPE_NAME[index.dtype]}"
+        )
+    if x.dtype != source.dtype:
+        raise DtypeMismatch(
+            f"index_add_(): self ({TORCH_TYPE_NAME[x.dtype]}) and source "
+            f"({TORCH_TYPE_NAME[source.dtype]}) must have the same scalar type"
+        )
+    slices = source.shape[dim] if source.ndim else 1
+    if index.numel != slices:
+        raise ShapeMismatch(
+            f"index_add_(): Number of indices ({index.numel}) should be equal to "
+            f"source.size(dim): ({slices}), for dim: {dim}"
+        )
+    kept_x, kept_source = list(x.shape), list(source.shape)
+    if x.ndim and source.ndim:
+        del kept_x[dim], kept_source[dim]
+    if kept_x != kept_source:
+        raise ShapeMismatch(
+            "source tensor shape must match self tensor shape, excluding the specified "
+            f"dimension. Got self.shape = {list(x.shape)} source.shape = {list(source.shape)}"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "index_add",
+        "torch.Tensor.index_add",
+        "self with alpha source's slices along `dim` added at the int64 positions of index "
+        "(repeats add up); a position out of range (negative ones too) is torch's error at "
+        "the next read: INVALID_INDEX for a self of at most 1 dim, else INVALID_COMPUTATION "
+        "('index 5 is out of bounds for dimension 0 with size 3'). The gradients: g "
+        "for self, alpha g's slices at index for source.",
+        ("self", "index", "source"),
+        (True, False, True),
+        _index_add_infer,
+        _named("IndexAddBackward0"),
+        lambda needs, attrs: ("index",) if needs[2] else (),
+        (
+            Attr("dim", "int", "The dimension to add along.", optional=False),
+            Attr("alpha", "scalar", "The factor of source (default 1).", 1),
+        ),
+    )
+)
+
+
+def _index_copy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's index_copy checks in its order: the dim, the index's rank, a scalar source's
+    one index, matching ranks, the index's dtype, source's dtype, the slices' shapes, one
+    index per slice."""
+    _check_operands("index_copy", operands, 3)
+    x, index, source = (_require_tensor("index_copy", o, i) for i, o in enumerate(operands))
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if index.ndim > 1:
+        raise InvalidIndex(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
+    if source.ndim == 0 and index.numel != 1:
+        raise InvalidIndex(
+            "index_copy_(): When source is scalar, index should have one element (got "
+            f"{index.numel})"
+        )
+    if source.ndim != x.ndim and source.ndim and x.ndim:
+        raise InvalidIndex(
+            "index_copy_(): When source and destination are not scalars, their "
+            f"dimensionality must match. Source dimensionality ({source.ndim}), destination "
+            f"dimensionality ({x.ndim})"
+        )
+    if index.dtype != "int64":
+        raise DtypeMismatch(
+            "index_copy_(): Expected a long tensor for index, but got "
+            f"{TORCH_TYPE_NAME[index.dtype]}"
+        )
+    if x.dtype != source.dtype:
+        raise DtypeMismatch(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{TORCH_TYPE_NAME[x.dtype]} and (source) {TORCH_TYPE_NAME[source.dtype]}"
+        )
+    sliced_x = [s for i, s in enumerate(x.shape) if i != dim]
+    sliced_source = [s for i, s in enumerate(source.shape) if i != dim]
+    if sliced_x != sliced_source:
+        raise ShapeMismatch(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+            f"slice shape: {' '.join(map(str, sliced_x))} at dimension {dim} and source slice "
+            f"shape: {' '.join(map(str, sliced_source))} at dimension 0."
+        )
+    if source.ndim and index.numel != source.shape[dim]:
+        raise InvalidIndex(
+            f"index_copy_(): Number of indices ({index.numel}) should be equal to "
+            f"source.size(dim) ({source.shape[dim]})"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "index_copy",
+        "torch.Tensor.index_copy",
+        "self with source's slices along `dim` written at the int64 positions of index (the "
+        "last of repeats wins); a position out of range (negative ones too) is INVALID_INDEX "
+        "at the next read. The gradients: g with those slices zeroed for self, g's slices at "
+        "index for source.",
+        ("self", "index", "source"),
+        (True, False, True),
+        _index_copy_infer,
+        _named("IndexCopyBackward0"),
+        _index,
+        (Attr("dim", "int", "The dimension to copy along.", optional=False),),
+    )
+)
+
+
+def _index_fill_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's index_fill checks in its order: the index's dtype, the dim (a 0-d self as
+    1-d), a vector or scalar index."""
+    x, index = (_require_tensor("index_fill", o, i) for i, o in enumerate(operands[:2]))
+    if index.dtype != "int64":
+        raise InvalidIndex("index_fill_(): Expected dtype int64 for index.")
+    normalize_dim(attrs["dim"], max(x.ndim, 1))
+    if index.ndim > 1:
+        raise ShapeMismatch("Index has to be a vector/scalar")
+    return meta(x.shape, x.dtype)
+
+
+def _index_fill_tensor_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("index_fill_tensor", operands, 3)
+    value = _require_tensor("index_fill_tensor", operands[2], 2)
+    if value.ndim:
+        raise ShapeMismatch(
+            "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
+    return _index_fill_infer(operands, attrs)
+
+
+_INDEX_FILL_DOC = (
+    "self with its slices along `dim` at the int64 positions of index (negative ones from "
+    "the end) set to {value}, converted to self's dtype; a position out of range is "
+    "INVALID_INDEX at the next read (torch's 'index 5 is out of bounds for dimension 0 with "
+    "size 3'). The gradient: g with those slices zeroed for self{grad}."
+)
+_register(
+    OpSpec(
+        "index_fill",
+        "torch.Tensor.index_fill",
+        _INDEX_FILL_DOC.format(value="the number `value`", grad=""),
+        ("self", "index"),
+        (True, False),
+        lambda operands, attrs: (
+            _check_operands("index_fill", operands, 2) or _index_fill_infer(operands, attrs)
+        ),
+        _named("IndexFillBackward0"),
+        _index,
+        (
+            Attr("dim", "int", "The dimension to fill along.", optional=False),
+            Attr("value", "scalar", "The value.", optional=False),
+        ),
+        computes_in=lambda operands, out: out.dtype,
+    )
+)
+_register(
+    OpSpec(
+        "index_fill_tensor",
+        "torch.Tensor.index_fill",
+        _INDEX_FILL_DOC.format(
+            value="the 0-d tensor `value`",
+            grad=", the sum of g over those slices for value",
+        ),
+        ("self", "index", "value"),
+        (True, False, True),
+        _index_fill_tensor_infer,
+        _named("IndexFillBackward1"),
+        _index,
+        (Attr("dim", "int", "The dimension to fill along.", optional=False),),
+        computes_in=lambda operands, out: out.dtype,
+    )
+)
+
+
+def _take_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("take", operands, 2)
+    x, index = (_require_tensor("take", o, i) for i, o in enumerate(operands))
+    if index.dtype != "int64":
+        raise DtypeMismatch(
+            f"take(): Expected a long tensor for index, but got {TORCH_TYPE_NAME[index.dtype]}"
+        )
+    if x.numel == 0 and index.numel:
+        raise InvalidIndex("take(): tried to take from an empty tensor")
+    return meta(index.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "take",
+        "torch.take",
+        "self's elements, as if flattened, at the int64 positions of index (negative ones "
+        "count from the end), in index's shape; one out of range is INVALID_INDEX (torch's "
+        "'out of range: tried to access index 12 on a tensor of 12 elements.'). The gradient "
+        "adds each element back at its position.",
+        ("self", "index"),
+        (True, False),
+        _take_infer,
+        _named("TakeBackward0"),
+        _index,
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+def _masked_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("masked_select", operands, 2)
+    x, mask = (_require_tensor("masked_select", o, i) for i, o in enumerate(operands))
+    if mask.dtype != "bool":
+        raise DtypeMismatch("masked_select: expected BoolTensor for mask")
+    broadcast_shapes(mask.shape, x.shape)  # torch's order, for its error
+    return meta((attrs["count"],), x.dtype)
+
+
+_register(
+    OpSpec(
+        "masked_select",
+        "torch.masked_select",
+        "self's elements where the bool mask is true, self and mask broadcast, as a vector of "
+        "`count` elements (clients read the mask to count them, as torch synchronizes); a "
+        "count that is not the mask's is INVALID_VALUE. The gradient goes back to those "
+        "positions.",
+        ("self", "mask"),
+        (True, False),
+        _masked_select_infer,
+        _named("MaskedSelectBackward0"),
+        lambda needs, attrs: ("mask",),
+        (Attr("count", "int", "How many elements the broadcast mask selects.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
 
 
 _SORT_DIM = Attr("dim", "int", "The dimension to sort along (default -1, the last).", -1)
@@ -5158,6 +5544,251 @@ for _name, _kept in (("tril", "on and below"), ("triu", "on and above")):
             computes_in=_in_own_dtype,
         )
     )
+
+
+def unfold_layout(x: TensorMeta, attrs: dict) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """torch's unfold checks in its order; the view's shape and strides: dim's windows, then
+    each window's `size` elements as the last dim."""
+    dim = normalize_dim(attrs["dimension"], x.ndim)
+    size, step = attrs["size"], attrs["step"]
+    largest = x.shape[dim] if x.ndim else 1
+    if size > largest:
+        raise ShapeMismatch(
+            f"maximum size for tensor at dimension {dim} is {largest} but size is {size}"
+        )
+    if size < 0:
+        raise ShapeMismatch(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise ShapeMismatch(f"step is {step} but must be > 0")
+    if not x.ndim:
+        return (size,), (1,)
+    shape, strides = list(x.shape), list(x.strides)
+    shape[dim] = (x.shape[dim] - size) // step + 1
+    strides[dim] = step * x.strides[dim]
+    return (*shape, size), (*strides, x.strides[dim])
+
+
+def _unfold_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("unfold", operands, 1)
+    x = _require_tensor("unfold", operands[0], 0)
+    return _view_result(x, *unfold_layout(x, attrs))
+
+
+_register_shaping(
+    "unfold",
+    "torch.Tensor.unfold",
+    "The windows of `size` elements `step` apart along `dimension`, as a new last dim (a "
+    "view). The gradient adds each window's back (overlaps sum).",
+    _unfold_infer,
+    "UnfoldBackward0",
+    (
+        Attr("dimension", "int", "The dim to slide along.", optional=False),
+        Attr("size", "int", "The window's length.", optional=False),
+        Attr("step", "int", "The distance between windows' starts.", optional=False),
+    ),
+    view=True,
+)
+
+
+def rot90_dims(k: int, dims: Sequence[int], ndim: int) -> tuple[int, int, int]:
+    """torch.rot90's checks in its order; (k mod 4, dim0, dim1) wrapped."""
+    if len(dims) != 2:
+        raise ShapeMismatch(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if ndim < 2:
+        raise ShapeMismatch(f"expected total dims >= 2, but got total dims = {ndim}")
+    dim0, dim1 = normalize_dim(dims[0], ndim), normalize_dim(dims[1], ndim)
+    if dim0 == dim1:
+        raise ShapeMismatch(
+            f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}"
+        )
+    return k % 4, dim0, dim1
+
+
+def _rot90_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's rot90: a contiguous clone for k = 0 mod 4, else flips, and for an odd k the
+    two dims transposed (strides swapped)."""
+    _check_operands("rot90", operands, 1)
+    x = _require_tensor("rot90", operands[0], 0)
+    k, dim0, dim1 = rot90_dims(attrs["k"], attrs["dims"], x.ndim)
+    if k == 0:
+        return meta(x.shape, x.dtype)
+    shape, strides = list(x.shape), list(preserved_strides(x))
+    if k % 2:
+        shape[dim0], shape[dim1] = shape[dim1], shape[dim0]
+        strides[dim0], strides[dim1] = strides[dim1], strides[dim0]
+    return TensorMeta(tuple(shape), x.dtype, tuple(strides))
+
+
+_register(
+    OpSpec(
+        "rot90",
+        "torch.rot90",
+        "self rotated k times by 90° in the plane of `dims`, from the first towards the "
+        "second (as torch: flips and a transpose, its strides). The gradient is the incoming "
+        "one rotated back.",
+        ("self",),
+        (True,),
+        _rot90_infer,
+        _named("Rot90Backward0"),
+        _nothing,
+        (
+            Attr("k", "int", "The number of quarter turns (default 1).", 1),
+            Attr("dims", "ints", "The plane's two dims (default [0, 1]).", (0, 1)),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+# ---- trace, diag_embed, diagonal_copy, linalg_cross, block_diag: torch's own nodes
+
+
+def _trace_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("trace", operands, 1)
+    x = _require_tensor("trace", operands[0], 0)
+    if x.ndim != 2:
+        raise ShapeMismatch(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype == "bool":
+        raise Unsupported("\"trace\" not implemented for 'Bool'")
+    return meta((), x.dtype)
+
+
+def _diag_embed_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("diag_embed", operands, 1)
+    x = _require_tensor("diag_embed", operands[0], 0)
+    dim1, dim2 = diagonal_dims(attrs, x.ndim + 1)
+    size = x.shape[-1] + abs(attrs["offset"])
+    shape = list(x.shape[:-1])
+    for dim in sorted((dim1, dim2)):
+        shape.insert(dim, size)
+    return meta(shape, x.dtype)
+
+
+def _diagonal_copy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    view = _diagonal_infer(operands, attrs)
+    return meta(view.shape, view.dtype)
+
+
+def _linalg_cross_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    a, b = _two_tensors("linalg_cross", operands)
+    if a.ndim != b.ndim:
+        raise ShapeMismatch("linalg.cross: inputs must have the same number of dimensions.")
+    if a.dtype != b.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[a.dtype]} but found {TORCH_TYPE_NAME[b.dtype]}"
+        )
+    shape = broadcast_shapes(a.shape, b.shape)
+    dim = normalize_dim(attrs["dim"], len(shape))
+    if a.shape[dim] != 3 or b.shape[dim] != 3:
+        raise ShapeMismatch(
+            f"linalg.cross: inputs dimension {attrs['dim']} must have length 3. Got "
+            f"{a.shape[dim]} and {b.shape[dim]}"
+        )
+    if a.dtype == "bool":
+        raise Unsupported("\"cross\" not implemented for 'Bool'")
+    return meta(shape, a.dtype)
+
+
+def _block_diag_shape(tensors: Sequence[TensorMeta]) -> tuple[int, int]:
+    """The (rows, columns) of torch.block_diag: 0-d inputs count as 1x1, 1-d ones as 1xn."""
+    blocks = [
+        (1, 1) if t.ndim == 0 else (1, t.shape[0]) if t.ndim == 1 else t.shape for t in tensors
+    ]
+    return sum(r for r, _ in blocks), sum(c for _, c in blocks)
+
+
+def _block_diag_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    tensors = [_require_tensor("block_diag", t, i) for i, t in enumerate(operands)]
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise ShapeMismatch(
+                "torch.block_diag: Input tensors must have 2 or fewer dimensions. Input "
+                f"{i} has {t.ndim} dimensions"
+            )
+    return meta(_block_diag_shape(tensors), result_type(tensors))
+
+
+_DIAGONAL_ATTRS = (
+    Attr("offset", "int", "0 the main diagonal, > 0 above it, < 0 below it.", 0),
+    Attr("dim1", "int", "The dim of the diagonal's rows (default 0).", 0),
+    Attr("dim2", "int", "The dim of its columns (default 1).", 1),
+)
+_register(
+    OpSpec(
+        "trace",
+        "torch.trace",
+        "The sum of a matrix's main diagonal, in self's dtype (no bool). The gradient is the "
+        "incoming one on the diagonal, 0 elsewhere.",
+        ("self",),
+        (True,),
+        _trace_infer,
+        _named("TraceBackward0"),
+        _nothing,
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "diag_embed",
+        "torch.diag_embed",
+        "A tensor whose `offset`-th diagonals in dims `dim1` and `dim2` hold self's last dim, "
+        "0 elsewhere. The gradient is the incoming one's diagonal.",
+        ("self",),
+        (True,),
+        _diag_embed_infer,
+        _named("DiagEmbedBackward0"),
+        _nothing,
+        (
+            Attr("offset", "int", "0 the main diagonal, > 0 above it, < 0 below it.", 0),
+            Attr("dim1", "int", "The dim of the diagonals' rows (default -2).", -2),
+            Attr("dim2", "int", "The dim of their columns (default -1).", -1),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "diagonal_copy",
+        "torch.diagonal_copy",
+        "torch.diagonal as a contiguous copy (torch.diag of a matrix). The gradient is the "
+        "incoming one on that diagonal, 0 elsewhere.",
+        ("self",),
+        (True,),
+        _diagonal_copy_infer,
+        _named("DiagonalBackward0_copy"),
+        _nothing,
+        _DIAGONAL_ATTRS,
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "linalg_cross",
+        "torch.linalg.cross",
+        "The cross product of 3-vectors along `dim`, broadcasting; both inputs of one dtype "
+        "(no bool). The gradient: other × g for self, g × self for other.",
+        ("self", "other"),
+        (True, True),
+        _linalg_cross_infer,
+        _named("LinalgCrossBackward0"),
+        lambda needs, attrs: ("self", "other"),
+        (Attr("dim", "int", "The dim of length 3 (default -1).", -1),),
+    )
+)
+_register(
+    OpSpec(
+        "block_diag",
+        "torch.block_diag",
+        "The inputs (0-d as 1x1, 1-d as one row) along the diagonal of a matrix, 0 elsewhere, "
+        "in the promoted dtype. Each gets its block of the gradient.",
+        ("tensors",),
+        (True,),
+        _block_diag_infer,
+        _named("BlockDiagBackward0"),
+        _nothing,
+        variadic=True,
+    )
+)
 
 
 # ---- reflection_pad{1,2,3}d and replication_pad{1,2,3}d (F.pad's 'reflect' and 'replicate')

@@ -15,7 +15,8 @@ class T:
     domain: str = "any"  # "any": |x| in [0.2, 2]; "pos": [0.5, 2]; "unit": [0.05, 0.95];
     # "class": int64 class indices in [0, 5), never differentiated; INDEX: int64 positions
     # in [-3, 3), valid for a dim of 3 or more (repeats are common); SORTED: torch's own
-    # sort (topk, for a case of topk) indices of the case's first operand along its dim
+    # sort (topk, for a case of topk) indices of the case's first operand along its dim;
+    # CHECKER: a bool mask true at the even flat positions
     dtype: str | None = None
     grad: bool = True
 
@@ -43,3 +44,4 @@ def C(op: str, *operands, **attrs) -> Case:
 POS = "pos"
 INDEX = "index"
 SORTED = "sorted"
+CHECKER = "checker"  # a bool mask true at every other element (flattened): a known count

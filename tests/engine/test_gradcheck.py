@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 import pytest
 from gradrpc.engine import graph, rules
-from opcases import INDEX, POS, C, Case, T
+from opcases import CHECKER, INDEX, POS, C, Case, T
 
 EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-6
@@ -249,6 +249,25 @@ CASES += [
     C("roll", T((2, 3)), shifts=[4]),
     C("tril", T((3, 4)), diagonal=1),
     C("triu", T((2, 3, 4)), diagonal=-1),
+    C("logit", T((3, 4), "unit")),
+    C("logit", T((3, 4), "unit"), eps=0.2),
+    C("sinc", T((3, 4))),
+    C("nan_to_num", T((3, 4))),
+    C("logaddexp", T((3, 1, 4)), T((2, 4))),
+    C("nansum", T((2, 3, 4)), dim=[0, 2], keepdim=True),
+    C("rot90", T((2, 3, 4)), k=-1, dims=[1, -1]),
+    C("index_add", T((5, 3)), T((4,), "class", "int64", grad=False), T((4, 3)), dim=0, alpha=-2),
+    C("unfold", T((2, 5, 3)), dimension=1, size=3, step=1),
+    C("index_copy", T((5, 3)), T((2,), "class", "int64", grad=False), T((2, 3)), dim=0),
+    C("index_fill", T((3, 4)), T((2,), INDEX, grad=False), dim=1, value=1.5),
+    C("index_fill_tensor", T((5, 4)), T((2,), "class", "int64", grad=False), T(()), dim=0),
+    C("take", T((3, 4)), T((2, 3), INDEX, grad=False)),
+    C("masked_select", T((2, 1)), T((3,), CHECKER, "bool", grad=False), count=4),
+    C("trace", T((3, 4))),
+    C("diag_embed", T((2, 3)), offset=-1, dim1=0, dim2=2),
+    C("diagonal_copy", T((3, 4)), offset=1),
+    C("linalg_cross", T((2, 3)), T((1, 3))),
+    C("block_diag", T((2, 3)), T((3,)), T(())),
     C("logsumexp", T((3, 4)), dim=[1]),
     C("logsumexp", T((2, 3, 4)), dim=[0, 2], keepdim=True),
     C("adaptive_avg_pool2d", T((1, 2, 5, 4)), output_size=[3, 3]),
@@ -309,6 +328,8 @@ CASES += [
 
 
 def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
+    if operand.domain == CHECKER:
+        return (np.arange(int(np.prod(operand.shape))) % 2 == 0).reshape(operand.shape)
     if operand.dtype == "bool":
         return rng.random(operand.shape) < 0.5
     if operand.domain == "class":

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
-from opcases import INDEX, POS, SORTED, C, Case, T
+from opcases import CHECKER, INDEX, POS, SORTED, C, Case, T
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -901,6 +901,81 @@ CASES += [
     *(C(op, T((3, 4)), diagonal=d) for op in ("tril", "triu") for d in (0, 1, -2, 5)),
     *(C(op, T((2, 4, 3)), diagonal=-1) for op in ("tril", "triu")),
 ]
+# take (positions in [-3, 3)), masked_select (a checker mask: a known count)
+CASES += [
+    C("index_add", T((5, 3)), T((4,), "class", "int64", grad=False), T((4, 3)), dim=0),
+    C("index_add", T((2, 5)), T((3,), "class", "int64", grad=False), T((2, 3)), dim=-1, alpha=2.5),
+    C("index_add", T((5,)), T((2,), "class", "int64", grad=False), T((2,), grad=False), dim=0),
+    C("unfold", T((3, 4)), dimension=1, size=2, step=1),
+    C("unfold", T((5, 2)), dimension=0, size=2, step=2),
+    C("unfold", T((2, 5, 3)), dimension=-2, size=3, step=1),
+    C("unfold", T((3, 4)), dimension=1, size=0, step=3),
+    C("unfold", T(()), dimension=0, size=1, step=1),
+    C("index_copy", T((5, 3)), T((4,), "class", "int64", grad=False), T((4, 3)), dim=0),
+    C("index_copy", T((2, 5)), T((3,), "class", "int64", grad=False), T((2, 3)), dim=-1),
+    C("index_copy", T((5,)), T((), "class", "int64", grad=False), T(()), dim=0),
+    C("index_fill", T((3, 4)), T((4,), INDEX, grad=False), dim=0, value=1.5),
+    C("index_fill", T((2, 5)), T((), INDEX, grad=False), dim=-1, value=-2),
+    # (torch's backward of a tensor value refuses negative positions: index_select's)
+    C("index_fill_tensor", T((3, 5)), T((2,), "class", "int64", grad=False), T(()), dim=1),
+    C("take", T((3, 4)), T((2, 3), INDEX, grad=False)),
+    C("take", T((5,)), T((), INDEX, grad=False)),
+    C("take", T((2, 3)), T((0,), INDEX, grad=False)),
+    C("masked_select", T((3, 4)), T((3, 4), CHECKER, "bool", grad=False), count=6),
+    C("masked_select", T((3, 4)), T((4,), CHECKER, "bool", grad=False), count=6),
+    C("masked_select", T(()), T((2, 2), CHECKER, "bool", grad=False), count=2),
+    C("masked_select", T((2, 1)), T((3,), CHECKER, "bool", grad=False), count=4),
+]
+# logit, sinc, nan_to_num, signbit, logaddexp, nansum, rot90
+CASES += [
+    C("logit", T((3, 4), "unit")),
+    C("logit", T((3, 4), "unit"), eps=0.2),
+    C("logit", T((2, 3), "class", dtype="int64", grad=False)),
+    C("sinc", T((3, 4))),
+    C("sinc", T((2, 3), "class", dtype="int64", grad=False)),
+    C("nan_to_num", T((3, 4))),
+    C("nan_to_num", T((3, 4)), nan=1.5, posinf=2.0, neginf=-3.0),
+    C("nan_to_num", T((2, 3), "class", dtype="int64", grad=False), nan=1.0),
+    C("signbit", T((3, 4), grad=False)),
+    C("signbit", T((2, 3), "class", dtype="int64", grad=False)),
+    C("logaddexp", T((3, 4)), T((3, 4))),
+    C("logaddexp", T((3, 1, 4)), T((2, 4))),
+    C("logaddexp", T(()), T((2, 3))),
+    C("nansum", T((3, 4))),
+    C("nansum", T((2, 3, 4)), dim=[0, 2], keepdim=True),
+    C("nansum", T((2, 3)), dim=[1], dtype="float64"),
+    C("nansum", T((2, 3), "class", dtype="int64", grad=False), dim=[0]),
+    C("rot90", T((3, 4))),
+    C("rot90", T((2, 3, 4)), k=2, dims=[2, 0]),
+    C("rot90", T((2, 3, 4)), k=-1, dims=[1, -1]),
+    C("rot90", T((3, 4)), k=4),
+    C("rot90", T((3, 4)), k=7, dims=[1, 0]),
+]
+# trace, diag_embed, diagonal_copy, linalg_cross, block_diag: torch's own nodes
+CASES += [
+    C("trace", T((3, 4))),
+    C("trace", T((4, 2))),
+    C("trace", T((0, 3))),
+    C("trace", T((2, 3), "class", dtype="int64", grad=False)),
+    C("diag_embed", T((3,))),
+    C("diag_embed", T((2, 3)), offset=1),
+    C("diag_embed", T((2, 3)), offset=-2, dim1=0, dim2=2),
+    C("diag_embed", T((2, 3)), dim1=-1, dim2=0),
+    C("diagonal_copy", T((3, 4))),
+    C("diagonal_copy", T((3, 4)), offset=2),
+    C("diagonal_copy", T((2, 3, 4)), offset=-1, dim1=2, dim2=0),
+    C("linalg_cross", T((4, 3)), T((4, 3))),
+    C("linalg_cross", T((3, 2)), T((3, 1)), dim=0),
+    C("linalg_cross", T((1, 3)), T((4, 3))),
+    C(
+        "linalg_cross",
+        T((2, 3), "class", dtype="int64", grad=False),
+        T((2, 3), "class", dtype="int64", grad=False),
+    ),
+    C("block_diag", T((2, 3)), T((3,)), T(()), T((2, 2), grad=False)),
+    C("block_diag", T((2, 0)), T((0, 3))),
+    C("block_diag", T((2, 2))),
+]
 # logsumexp: shifted by the maximum; one_hot: int64 classes in [0, 5)
 CASES += [
     C("logsumexp", T((3, 4)), dim=[1]),
@@ -1244,6 +1319,27 @@ TORCH: dict[str, Callable] = {
     "roll": torch.roll,
     "tril": torch.tril,
     "triu": torch.triu,
+    "logit": torch.logit,
+    "sinc": torch.sinc,
+    "nan_to_num": torch.nan_to_num,
+    "signbit": torch.signbit,
+    "logaddexp": torch.logaddexp,
+    "nansum": lambda x, dim=None, keepdim=False, dtype="": torch.nansum(
+        x, dim, keepdim, dtype=TORCH_DTYPES[dtype] if dtype else None
+    ),
+    "rot90": torch.rot90,
+    "index_add": lambda x, index, source, dim, alpha: x.index_add(dim, index, source, alpha=alpha),
+    "unfold": lambda x, dimension, size, step: x.unfold(dimension, size, step),
+    "index_copy": lambda x, index, source, dim: x.index_copy(dim, index, source),
+    "index_fill": lambda x, index, dim, value: x.index_fill(dim, index, value),
+    "index_fill_tensor": lambda x, index, value, dim: x.index_fill(dim, index, value),
+    "take": torch.take,
+    "masked_select": lambda x, mask, count: torch.masked_select(x, mask),
+    "trace": torch.trace,
+    "diag_embed": torch.diag_embed,
+    "diagonal_copy": torch.diagonal_copy,
+    "linalg_cross": torch.linalg.cross,
+    "block_diag": torch.block_diag,
     "logsumexp": torch.logsumexp,
     "one_hot": F.one_hot,
     "adaptive_avg_pool2d": torch.ops.aten._adaptive_avg_pool2d,
@@ -1284,6 +1380,8 @@ def _seed(*parts: object) -> int:
 def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
     dtype = operand.dtype or dtype
     shape = operand.shape
+    if operand.domain == CHECKER:
+        return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
     if dtype == "bool":
         return rng.random(shape) < 0.5
     if operand.domain == INDEX:
@@ -2441,6 +2539,26 @@ _REARRANGING_ERRORS = [  # (op, self's data, attrs): torch's checks in its order
     ("roll", np.zeros(()), {"shifts": [1], "dims": [0]}),
     ("tril", np.zeros(3), {}),
     ("triu", np.zeros(()), {"diagonal": 1}),
+    ("rot90", np.zeros((2, 3)), {"dims": [0]}),
+    ("rot90", np.zeros(3), {}),
+    ("rot90", np.zeros((2, 3, 4)), {"dims": [1, 1]}),
+    ("rot90", np.zeros((2, 3, 4)), {"dims": [0, 3]}),
+    ("rot90", np.zeros((2, 3, 4)), {"dims": [-4, 0]}),
+    ("rot90", np.zeros((2, 3, 4)), {"dims": [-1, 2]}),
+    ("rot90", np.zeros((2, 3, 4)), {"dims": [5, 5]}),
+    ("nansum", np.zeros((2, 3)), {"dim": [2]}),
+    ("unfold", np.zeros((3, 4)), {"dimension": 1, "size": 5, "step": 1}),
+    ("unfold", np.zeros((3, 4)), {"dimension": 1, "size": -1, "step": 1}),
+    ("unfold", np.zeros((3, 4)), {"dimension": 1, "size": 2, "step": 0}),
+    ("unfold", np.zeros((3, 4)), {"dimension": 2, "size": 2, "step": 1}),
+    ("unfold", np.zeros(()), {"dimension": 0, "size": 2, "step": 1}),
+    ("trace", np.zeros(3), {}),
+    ("trace", np.zeros((2, 3, 4)), {}),
+    ("trace", np.zeros((2, 2), bool), {}),
+    ("diag_embed", np.zeros(3), {"dim1": 0, "dim2": -2}),
+    ("diag_embed", np.zeros(3), {"dim1": 0, "dim2": 5}),
+    ("diag_embed", np.zeros(()), {}),
+    ("diagonal_copy", np.zeros((2, 3)), {"dim1": 0, "dim2": -2}),
     ("logsumexp", np.zeros((2, 3)), {"dim": []}),
     ("logsumexp", np.zeros(3), {"dim": []}),
     ("logsumexp", np.zeros((2, 3)), {"dim": [2]}),

@@ -473,14 +473,20 @@ def test_list_ops(stub):
     assert (table["gt"].grad_fn, list(table["gt"].differentiable)) == ("", [False, False])
     for op in ops:
         assert op.doc
-        backward_names = (*(f"Backward{i}" for i in range(5)), "::CopyBackwards")
+        backward_names = (*(f"Backward{i}" for i in range(5)), "Backward0_copy", "::CopyBackwards")
         assert op.grad_fn.endswith(backward_names) or (
             op.grad_fn == "" and not any(op.differentiable)
         )
         assert len(op.differentiable) == op.arity >= 1
         types = ("int", "float", "bool", "string", "ints", "scalar")
         assert all(a.type in types and a.doc for a in op.attrs)
-    assert [o.name for o in ops if o.variadic] == ["cat", "index", "index_put", "stack"]
+    assert [o.name for o in ops if o.variadic] == [
+        "block_diag",
+        "cat",
+        "index",
+        "index_put",
+        "stack",
+    ]
     assert (table["cat"].arity, list(table["cat"].differentiable)) == (1, [True])
     index_put = table["index_put"]
     assert (index_put.arity, list(index_put.differentiable)) == (3, [True, True, False])
