@@ -2573,6 +2573,116 @@ def avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, di
     return out.reshape(shape)
 
 
+def _scale_step(in_size: int, out_size: int, scale, kind):
+    """torch's compute_scales_value in `kind`: 1 / scale for a scale given above 0, else
+    in_size / out_size."""
+    if scale is not None and scale > 0:
+        return kind(1.0 / scale)
+    return kind(in_size) / kind(out_size)
+
+
+def _nearest_indices(in_size: int, out_size: int, scale, dtype, generic: bool) -> np.ndarray:
+    """The input index each output takes: torch's nearest_idx (float32 scale, identity and
+    halving shortcuts), or its generic kernel's (the scale in `dtype`, no shortcuts)."""
+    i = np.arange(out_size)
+    if not generic and out_size == in_size:
+        return i
+    if not generic and out_size == 2 * in_size:
+        return i >> 1
+    kind = np.dtype(dtype).type if generic else np.float32
+    step = _scale_step(in_size, out_size, scale, kind)
+    source = np.floor((step * i.astype(kind)).astype(np.float32))
+    return np.minimum(source.astype(np.int64), in_size - 1)
+
+
+def _volumes(x: np.ndarray, dims: int) -> np.ndarray:
+    """An (N, C, *spatial) array as C-contiguous (planes, D, H, W), missing dims of size 1."""
+    return _c(x).reshape(-1, *(1,) * (3 - dims), *x.shape[2:])
+
+
+def _upsample_nearest_indices(
+    shape, attrs: dict, dims: int, dtype, generic: bool
+) -> list[np.ndarray]:
+    out = attrs["output_size"]
+    scales = rules.upsample_scales(attrs, dims)
+    found = [_nearest_indices(shape[2 + k], out[k], scales[k], dtype, generic) for k in range(dims)]
+    return [np.zeros(1, np.int64)] * (3 - dims) + found
+
+
+def _upsample_nearest(dims: int):
+    def vjp(n, g):
+        shape, attrs = n.inputs[0].shape, n.attrs
+        dx = np.zeros(shape, g.dtype)
+        indices = _upsample_nearest_indices(shape, attrs, dims, g.dtype, generic=False)
+        KN.upsample_nearest_backward(_volumes(g, dims), *indices, _volumes(dx, dims))
+        return (dx,)
+
+    def forward(x, output_size, **scales):
+        attrs = {"output_size": output_size, **scales}
+        generic = rules.upsample_kernel_name("nearest", output_size).startswith("compute")
+        indices = _upsample_nearest_indices(x.shape, attrs, dims, x.dtype, generic)
+        out = np.empty((*x.shape[:2], *output_size), x.dtype)
+        KN.upsample_nearest(_volumes(x, dims), *indices, _volumes(out, dims))
+        return out
+
+    forward.__doc__ = f"F.interpolate's 'nearest' over {dims} spatial dim(s) (see the op table)."
+    return _op(f"upsample_nearest{dims}d", vjp)(forward)
+
+
+for _dims in (1, 2, 3):
+    _upsample_nearest(_dims)
+
+
+def _linear_neighbours(in_size: int, out_size: int, align_corners: bool, scale, dtype):
+    """Each output's two source indices and their weights, in `dtype` (see the kernel); an
+    output of the input's size takes each input with weights 1 and 0."""
+    i = np.arange(out_size)
+    if out_size == in_size:
+        return i, i.copy(), np.ones(out_size, dtype), np.zeros(out_size, dtype)
+    kind = np.dtype(dtype).type
+    if align_corners:
+        step = kind(in_size - 1) / kind(out_size - 1) if out_size > 1 else kind(0)
+    else:
+        step = _scale_step(in_size, out_size, scale, kind)
+    first, second = np.empty(out_size, np.int64), np.empty(out_size, np.int64)
+    near, far = np.empty(out_size, dtype), np.empty(out_size, dtype)
+    KN.linear_neighbours(step, in_size, align_corners, first, second, near, far)
+    return first, second, near, far
+
+
+def _bilinear_neighbours(shape, attrs: dict, dtype) -> list[np.ndarray]:
+    scales = rules.upsample_scales(attrs, 2)
+    return [
+        part
+        for k in range(2)
+        for part in _linear_neighbours(
+            shape[2 + k], attrs["output_size"][k], attrs["align_corners"], scales[k], dtype
+        )
+    ]
+
+
+def _upsample_bilinear2d_vjp(n, g):
+    shape = n.inputs[0].shape
+    dx = np.zeros(shape, g.dtype)
+    KN.upsample_bilinear2d_backward(
+        _planes(g), *_bilinear_neighbours(shape, n.attrs, g.dtype), _planes(dx)
+    )
+    return (dx,)
+
+
+@_op("upsample_bilinear2d", _upsample_bilinear2d_vjp)
+def upsample_bilinear2d(x, output_size, align_corners, scales_h, scales_w):
+    """F.interpolate's 'bilinear' (see the op table)."""
+    attrs = dict(output_size=output_size, align_corners=align_corners)
+    attrs.update(scales_h=scales_h, scales_w=scales_w)
+    summed = sum(output_size) <= 128
+    out = np.empty((*x.shape[:2], *output_size), x.dtype)
+    neighbours = _bilinear_neighbours(x.shape, attrs, x.dtype)
+    lanes = 32 // x.itemsize  # torch's 256-bit vectors
+    KN.upsample_bilinear2d(_planes(x), *neighbours, summed, x.shape[1], lanes, _planes(out))
+    return out
+
+
 def _refuse_an_empty_output_plane(op: str, g: np.ndarray) -> None:
     """torch's adaptive pooling backwards refuse an output plane without elements."""
     for dim in (g.ndim - 2, g.ndim - 1):

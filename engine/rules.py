@@ -5136,6 +5136,109 @@ for _kind, _reflect in (("reflection", True), ("replication", False)):
         )
 
 
+# ---- upsample_nearest{1,2,3}d and upsample_bilinear2d (F.interpolate's 'nearest' and 'bilinear')
+
+
+def upsample_scale_names(dims: int) -> tuple[str, ...]:
+    """torch's names of the scale arguments of its {dims}-d upsampling ops."""
+    return ("scales",) if dims == 1 else ("scales_d", "scales_h", "scales_w")[3 - dims :]
+
+
+def upsample_scales(attrs: dict, dims: int) -> list[float | None]:
+    """The op's scale attributes, the first spatial dim first (None: from the sizes)."""
+    return [attrs[name] for name in upsample_scale_names(dims)]
+
+
+def upsample_kernel_name(mode: str, output_size: Sequence[int]) -> str:
+    """The CPU kernel torch dispatches to, which names its dtype error: its channels-last one
+    for a 2-d output of at most 128 rows plus columns, else the generic one."""
+    if len(output_size) == 2 and sum(output_size) <= 128:
+        return f"upsample_{mode}2d_channels_last"
+    return f"compute_indices_weights_{'nearest' if mode == 'nearest' else 'linear'}"
+
+
+def _upsample_infer(name: str, dims: int, mode: str):
+    """torch's checks for upsample_{mode}{dims}d in torch's order: a (dims+2)-D input, spatial
+    input and output sizes above 0, a non-batch part with elements, then the dtype (floats)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        out = attrs["output_size"]
+        if len(out) != dims:
+            raise ShapeMismatch(
+                f"It is expected output_size equals to {dims}, but got size {len(out)}"
+            )
+        if x.ndim != dims + 2:
+            raise ShapeMismatch(
+                f"It is expected input_size equals to {dims + 2}, but got size {x.ndim}"
+            )
+        spatial = x.shape[2:]
+        if any(s <= 0 for s in spatial) or any(o <= 0 for o in out):
+            names = _SPATIAL[:dims][::-1]
+
+            def sizes(values):
+                text = ", ".join(f"{n}: {v}" for n, v in zip(names, values, strict=True))
+                return f"({text})"
+
+            joint = " and output " if dims == 1 else " output "
+            raise ShapeMismatch(
+                "Input and output sizes should be greater than 0, but got input "
+                f"{sizes(spatial)}{joint}{sizes(out)}"
+            )
+        if prod(x.shape[1:]) == 0:
+            raise ShapeMismatch(
+                f"Non-empty {dims + 2}D data tensor expected but got a tensor with sizes "
+                f"{_sizes_text(x.shape)}"
+            )
+        if not is_float(x.dtype):
+            kernel = upsample_kernel_name(mode, out)
+            raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+        return meta((*x.shape[:2], *out), x.dtype)
+
+    return infer
+
+
+_UPSAMPLE_DOCS = {
+    "nearest": "output i takes input min(floor(i * scale), size - 1), scale a float32 "
+    "1 / scales or size / output_size (torch's nearest_idx; an output of the input's size or "
+    "twice it takes i or i // 2; the generic kernel (1-d, 3-d, 2-d outputs over 128 rows "
+    "plus columns) has no such shortcuts and float64 scales for float64). The gradient sums "
+    "the output gradient into the input element each output took, by nearest_idx.",
+    "bilinear": "each output is the two-by-two neighbours' blend at source index "
+    "scale * (i + 0.5) - 0.5 clamped at 0 (align_corners: i * (size - 1) / (output_size - "
+    "1)), torch's area_pixel_compute_source_index; outputs of at most 128 rows plus columns "
+    "sum the four products of the weights, larger ones blend rows of column blends, as "
+    "torch's two CPU kernels. The gradient spreads each output gradient over the four.",
+}
+
+for _dims, _mode in ((1, "nearest"), (2, "nearest"), (3, "nearest"), (2, "bilinear")):
+    _name = f"upsample_{_mode}{_dims}d"
+    _attrs = [Attr("output_size", "ints", f"The {_dims} output sizes.", optional=False)]
+    if _mode == "bilinear":
+        _attrs.append(
+            Attr("align_corners", "bool", "Align the corner pixels' centres.", optional=False)
+        )
+    _attrs += [
+        Attr(scale, "float", "The scale factor given for this dim (absent: from the sizes).")
+        for scale in upsample_scale_names(_dims)
+    ]
+    _register(
+        OpSpec(
+            _name,
+            f"torch._C._nn.{_name}",
+            f"F.interpolate(self, mode='{_mode}') of an (N, C, {_dims} spatial dims) input: "
+            + _UPSAMPLE_DOCS[_mode],
+            ("self",),
+            (True,),
+            _upsample_infer(_name, _dims, _mode),
+            _named(f"Upsample{_mode.capitalize()}{_dims}DBackward0"),
+            _nothing,
+            tuple(_attrs),
+        )
+    )
+
+
 # ---- adaptive_avg_pool2d
 
 

@@ -905,6 +905,35 @@ CASES += [
     C("one_hot", T((), "class", "int64", grad=False), num_classes=7),
     C("one_hot", T((0,), "class", "int64", grad=False), num_classes=3),
 ]
+# upsample_nearest{1,2,3}d, upsample_bilinear2d: F.interpolate's 'nearest' and 'bilinear', by
+# output size or scale (nearest_idx's shortcuts, the generic kernel past 128 rows plus columns,
+# channels-last vectors and their tail, align_corners), down and up
+CASES += [
+    C("upsample_nearest1d", T((2, 3, 5)), output_size=[12]),
+    C("upsample_nearest1d", T((2, 3, 5)), output_size=[5], scales=1.1),
+    C("upsample_nearest2d", T((2, 3, 5, 7)), output_size=[9, 4]),
+    C("upsample_nearest2d", T((1, 2, 3, 5)), output_size=[6, 5], scales_h=2.1, scales_w=1.1),
+    C("upsample_nearest2d", T((1, 2, 6, 7)), output_size=[10, 11], scales_h=1.7, scales_w=1.7),
+    C("upsample_nearest2d", T((1, 1, 40, 50)), output_size=[100, 55], scales_w=1.1),
+    C("upsample_nearest2d", T((0, 2, 3, 3)), output_size=[2, 2]),
+    C("upsample_nearest3d", T((1, 2, 3, 4, 5)), output_size=[6, 2, 7]),
+    C("upsample_nearest3d", T((1, 2, 3, 4, 5)), output_size=[3, 4, 5], scales_d=1.1),
+    C("upsample_bilinear2d", T((2, 3, 5, 7)), output_size=[9, 11], align_corners=False),
+    C("upsample_bilinear2d", T((2, 3, 5, 7)), output_size=[9, 11], align_corners=True),
+    C("upsample_bilinear2d", T((1, 9, 6, 6)), output_size=[15, 5], align_corners=False),
+    C("upsample_bilinear2d", T((2, 16, 4, 5)), output_size=[3, 8], align_corners=True),
+    C("upsample_bilinear2d", T((1, 2, 40, 70)), output_size=[100, 30], align_corners=False),
+    C("upsample_bilinear2d", T((1, 2, 40, 70)), output_size=[68, 119], align_corners=True),
+    C(
+        "upsample_bilinear2d",
+        T((1, 2, 5, 6)),
+        output_size=[12, 5],
+        align_corners=False,
+        scales_h=2.5,
+        scales_w=0.9,
+    ),
+    C("upsample_bilinear2d", T((1, 2, 1, 5)), output_size=[1, 1], align_corners=True),
+]
 # adaptive_avg_pool2d: windows [floor(i H / oH), ceil((i + 1) H / oH)), overlapping or not
 CASES += [
     C("adaptive_avg_pool2d", T((2, 3, 7, 5)), output_size=[3, 2]),
@@ -1226,6 +1255,15 @@ TORCH: dict[str, Callable] = {
     "triu": torch.triu,
     "logsumexp": torch.logsumexp,
     "one_hot": F.one_hot,
+    **{
+        name: getattr(torch._C._nn, name)
+        for name in (
+            "upsample_nearest1d",
+            "upsample_nearest2d",
+            "upsample_nearest3d",
+            "upsample_bilinear2d",
+        )
+    },
     "adaptive_avg_pool2d": torch.ops.aten._adaptive_avg_pool2d,
     "adaptive_max_pool2d": lambda x, output_size: torch._C._nn.adaptive_max_pool2d(x, output_size)[
         0
