@@ -2683,6 +2683,56 @@ def upsample_bilinear2d(x, output_size, align_corners, scales_h, scales_w):
     return out
 
 
+def _shuffled(x: np.ndarray, r: int) -> np.ndarray:
+    """pixel_shuffle: (*, C r², H, W) to (*, C, H r, W r), a new C-contiguous array."""
+    *batch, c, h, w = x.shape
+    split = x.reshape(*batch, c // (r * r), r, r, h, w)
+    moved = np.moveaxis(split, (-4, -3), (-3, -1))  # (*, C, H, r, W, r)
+    return np.ascontiguousarray(moved).reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def _unshuffled(x: np.ndarray, r: int) -> np.ndarray:
+    """pixel_unshuffle: (*, C, H r, W r) to (*, C r², H, W), a new C-contiguous array; torch's
+    copy of an input without elements, in its own shape."""
+    *batch, c, h, w = x.shape
+    if x.size == 0:
+        return x.copy()
+    split = x.reshape(*batch, c, h // r, r, w // r, r)
+    moved = np.moveaxis(split, (-3, -1), (-4, -3))  # (*, C, r, r, H, W)
+    return np.ascontiguousarray(moved).reshape(*batch, c * r * r, h // r, w // r)
+
+
+def _pixel_shuffle_vjp(op: str, factor: str, inverse: Callable):
+    """The gradient is the inverse op of the output's, with that op's checks; torch refuses
+    a result that does not fit the input (an empty pixel_unshuffle keeps its shape)."""
+
+    def vjp(n, g):
+        inverse_op = "pixel_unshuffle" if op == "pixel_shuffle" else "pixel_shuffle"
+        inverse_factor = "downscale_factor" if op == "pixel_shuffle" else "upscale_factor"
+        r = n.attrs[factor]
+        rules.infer(inverse_op, [rules.meta(g.shape, str(g.dtype))], {inverse_factor: r})
+        dx, shape = inverse(g, r), n.inputs[0].shape
+        if dx.shape != shape:
+            raise ComputeError(
+                f"Function {rules.SPECS[op].grad_fn([], {})} returned an invalid gradient at "
+                f"index 0 - got {list(dx.shape)} but expected shape compatible with "
+                f"{list(shape)}"
+            )
+        return (dx,)
+
+    return vjp
+
+
+@_op("pixel_shuffle", _pixel_shuffle_vjp("pixel_shuffle", "upscale_factor", _unshuffled))
+def pixel_shuffle(x, upscale_factor):
+    return _shuffled(x, upscale_factor)
+
+
+@_op("pixel_unshuffle", _pixel_shuffle_vjp("pixel_unshuffle", "downscale_factor", _shuffled))
+def pixel_unshuffle(x, downscale_factor):
+    return _unshuffled(x, downscale_factor)
+
+
 def _refuse_an_empty_output_plane(op: str, g: np.ndarray) -> None:
     """torch's adaptive pooling backwards refuse an output plane without elements."""
     for dim in (g.ndim - 2, g.ndim - 1):

@@ -5239,6 +5239,70 @@ for _dims, _mode in ((1, "nearest"), (2, "nearest"), (3, "nearest"), (2, "biline
     )
 
 
+# ---- pixel_shuffle and pixel_unshuffle
+
+
+def _pixel_shuffle_infer(name: str, shuffle: bool):
+    """torch's checks in its order: at least 3 dims, a positive factor, then the channels
+    divisible by its square (shuffle) or the height, then the width, divisible by it."""
+    factor_name = "upscale_factor" if shuffle else "downscale_factor"
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        r = attrs[factor_name]
+        if x.ndim < 3:
+            raise ShapeMismatch(
+                f"{name} expects input to have at least 3 dimensions, but got input with "
+                f"{x.ndim} dimension(s)"
+            )
+        if r <= 0:
+            raise ShapeMismatch(f"{name} expects a positive {factor_name}, but got {r}")
+        *batch, c, h, w = x.shape
+        if shuffle:
+            if c % (r * r):
+                raise ShapeMismatch(
+                    "pixel_shuffle expects its input's 'channel' dimension to be divisible by "
+                    f"the square of upscale_factor, but input.size(-3)={c} is not divisible "
+                    f"by {r * r}"
+                )
+            return meta((*batch, c // (r * r), h * r, w * r), x.dtype)
+        for dim, size, what in ((-2, h, "height"), (-1, w, "width")):
+            if size % r:
+                raise ShapeMismatch(
+                    f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but "
+                    f"input.size({dim})={size} is not divisible by {r}"
+                )
+        if 0 in x.shape:
+            return meta(x.shape, x.dtype)  # torch's copy of an input without elements
+        return meta((*batch, c * r * r, h // r, w // r), x.dtype)
+
+    return infer
+
+
+for _name, _shuffle in (("pixel_shuffle", True), ("pixel_unshuffle", False)):
+    _factor = "upscale_factor" if _shuffle else "downscale_factor"
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            (
+                "(*, C r², H, W) to (*, C, H r, W r): output [c, h r + i, w r + j] is input "
+                "[c r² + i r + j, h, w]. The gradient is pixel_unshuffle of the output's."
+                if _shuffle
+                else "(*, C, H r, W r) to (*, C r², H, W), pixel_shuffle's inverse. The "
+                "gradient is pixel_shuffle of the output's."
+            ),
+            ("self",),
+            (True,),
+            _pixel_shuffle_infer(_name, _shuffle),
+            _named(f"{_name.title().replace('_', '')}Backward0"),
+            _nothing,
+            (Attr(_factor, "int", "r, above 0.", optional=False),),
+        )
+    )
+
+
 # ---- adaptive_avg_pool2d
 
 

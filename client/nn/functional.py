@@ -1470,6 +1470,21 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r², H, W) to (*, C, H r, W r): each channel group of r² becomes r x r blocks
+    (PixelShuffleBackward0)."""
+    _check_input("pixel_shuffle", input)
+    r = _parsed("pixel_shuffle", upscale_factor, "upscale_factor", 2, "int")
+    return input._call("pixel_shuffle", [input], {"upscale_factor": r})
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) to (*, C r², H, W), pixel_shuffle's inverse (PixelUnshuffleBackward0)."""
+    _check_input("pixel_unshuffle", input)
+    r = _parsed("pixel_unshuffle", downscale_factor, "downscale_factor", 2, "int")
+    return input._call("pixel_unshuffle", [input], {"downscale_factor": r})
+
+
 def _output_size_ints(function: str, value, dims: int) -> list[int]:
     """torch's parser for an `output_size` of ints: an int (for each of `dims` dims), or a
     sequence of ints."""

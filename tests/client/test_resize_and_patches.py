@@ -1,8 +1,9 @@
 """F.interpolate ('nearest' on 3-D to 5-D inputs, 'bilinear' with and without align_corners,
 'area'), its deprecated aliases and nn.Upsample / UpsamplingNearest2d /
-UpsamplingBilinear2d against torch 2.13: values bit for bit and gradients in float32 and
-float64 by size or scale_factor (recompute_scale_factor too), the graphs, torch's errors at
-the line and its warnings, the modules' reprs, and a training loop through upsampling."""
+UpsamplingBilinear2d, and F.pixel_shuffle / pixel_unshuffle (torch.* too) with
+nn.PixelShuffle / PixelUnshuffle, against torch 2.13: values bit for bit and gradients in
+float32 and float64 (by size or scale_factor, recompute_scale_factor too), the graphs,
+torch's errors at the line and its warnings, the modules' reprs, and training loops."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ import warnings
 import gradrpc
 import numpy as np
 import pytest
-from clientkit import assert_trains_alike, check_error_at_line, check_same, graph_of, train_alike
+from clientkit import (
+    assert_trains_alike,
+    check_error_at_line,
+    check_raised_at_the_next_read,
+    check_same,
+    graph_of,
+    train_alike,
+)
 
 EXACT = {"rtol": 0, "atol": 0}
 
@@ -215,3 +223,112 @@ def test_a_model_with_upsampling_trains_like_torch() -> None:
 def test_unsupported_modes_say_so() -> None:
     with pytest.raises(NotImplementedError, match="mode 'bicubic'"):
         gradrpc.nn.functional.interpolate(gradrpc.ones(1, 2, 3, 4), size=2, mode="bicubic")
+
+
+SHUFFLES = {
+    "shuffle by 2": ("pixel_shuffle", (2, 8, 3, 4), 2),
+    "shuffle by 3, unbatched": ("pixel_shuffle", (9, 2, 3), 3),
+    "shuffle by 1": ("pixel_shuffle", (1, 4, 2, 3), 1),
+    "shuffle with two batch dims": ("pixel_shuffle", (2, 3, 4, 2, 2), 2),
+    "unshuffle by 2": ("pixel_unshuffle", (2, 2, 6, 4), 2),
+    "unshuffle by 3, two batch dims": ("pixel_unshuffle", (3, 2, 1, 6, 9), 3),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", SHUFFLES)
+def test_pixel_shuffles_values_gradients_and_graph_match_torch(case, dtype) -> None:
+    name, shape, factor = SHUFFLES[case]
+
+    def scenario(T):
+        kind = getattr(T, dtype)
+        x = T.tensor(_values(shape, 8), dtype=kind, requires_grad=True)
+        y = getattr(T.nn.functional, name)(x * 1, factor)
+        y.backward(T.tensor(_values(tuple(y.shape), 9), dtype=kind))
+        again = getattr(T, name)(x.detach(), factor)
+        return y, graph_of(y.grad_fn), x.grad, again
+
+    check_same(scenario, **EXACT)
+
+
+def test_pixel_shuffles_keep_integer_and_bool_dtypes_like_torch() -> None:
+    def scenario(T):
+        x = T.arange(24).reshape(1, 4, 2, 3)
+        shuffled = T.nn.functional.pixel_shuffle(x, 2)
+        back = T.nn.functional.pixel_unshuffle(shuffled, 2)
+        return shuffled, back, T.pixel_shuffle(x > 5, 2)
+
+    check_same(scenario, **EXACT)
+
+
+def test_empty_pixel_shuffles_and_their_backward_match_torch() -> None:
+    """torch's pixel_unshuffle copies an input without elements in its own shape, so the
+    backward of an empty pixel_shuffle fails, as torch's does."""
+
+    def scenario(T):
+        return T.nn.functional.pixel_unshuffle(T.ones(0, 1, 4, 4), 2).shape
+
+    check_same(scenario)
+
+    def backward(T):
+        x = T.ones(0, 4, 2, 2, requires_grad=True)
+        T.nn.functional.pixel_shuffle(x, 2).sum().backward()
+        return x.grad.tolist()
+
+    check_raised_at_the_next_read(backward, "backward")
+
+
+@pytest.mark.parametrize(
+    "build", [lambda nn: nn.PixelShuffle(2), lambda nn: nn.PixelUnshuffle(2)], ids=["up", "down"]
+)
+def test_pixel_shuffle_modules_reprs_values_and_gradients_match_torch(build) -> None:
+    def scenario(T):
+        module = build(T.nn)
+        x = T.tensor(_values((2, 4, 4, 6), 10), requires_grad=True)
+        y = module(x)
+        y.backward(T.tensor(_values(tuple(y.shape), 11)))
+        return repr(module), y, graph_of(y.grad_fn), x.grad
+
+    check_same(scenario, **EXACT)
+
+
+SHUFFLE_ERRORS = {
+    "shuffle of a 2-D input": lambda T: T.nn.functional.pixel_shuffle(T.ones(2, 3), 2),
+    "shuffle of a 2-D input by 0": lambda T: T.nn.functional.pixel_shuffle(T.ones(2, 3), 0),
+    "shuffle by 0": lambda T: T.nn.functional.pixel_shuffle(T.ones(1, 8, 3, 4), 0),
+    "shuffle by -2": lambda T: T.nn.functional.pixel_shuffle(T.ones(1, 8, 3, 4), -2),
+    "shuffle of channels not a square's multiple": lambda T: T.nn.functional.pixel_shuffle(
+        T.ones(2, 3, 4), 2
+    ),
+    "shuffle by a float": lambda T: T.nn.functional.pixel_shuffle(T.ones(1, 4, 3, 4), 2.0),
+    "shuffle of a list": lambda T: T.pixel_shuffle([1.0], 2),
+    "unshuffle of a 2-D input": lambda T: T.nn.functional.pixel_unshuffle(T.ones(2, 3), 2),
+    "unshuffle of an odd height": lambda T: T.nn.functional.pixel_unshuffle(T.ones(1, 2, 3, 4), 2),
+    "unshuffle of an odd width": lambda T: T.nn.functional.pixel_unshuffle(T.ones(1, 2, 4, 3), 2),
+    "unshuffle by 0": lambda T: T.nn.functional.pixel_unshuffle(T.ones(1, 2, 4, 4), 0),
+    "unshuffle of an empty odd height": lambda T: T.nn.functional.pixel_unshuffle(
+        T.ones(0, 1, 3, 4), 2
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SHUFFLE_ERRORS)
+def test_pixel_shuffle_errors_match_torch_at_the_line(case) -> None:
+    check_error_at_line(SHUFFLE_ERRORS[case])
+
+
+def test_a_model_with_pixel_shuffles_trains_like_torch() -> None:
+    def build(nn):
+        return nn.Sequential(
+            nn.PixelUnshuffle(2),
+            nn.Conv2d(4, 8, 3, padding=1),
+            nn.Tanh(),
+            nn.PixelShuffle(2),
+            nn.Conv2d(2, 1, 1),
+        )
+
+    def data(T):
+        return T.tensor(_values((3, 1, 6, 6), 12)), T.tensor(_values((3, 1, 6, 6), 13))
+
+    runs = train_alike(build, lambda T, p: T.optim.SGD(p, lr=0.1), lambda T: T.nn.MSELoss(), data)
+    assert_trains_alike(runs)

@@ -256,6 +256,8 @@ CASES += [
     C("upsample_nearest3d", T((1, 1, 2, 3, 2)), output_size=[3, 5, 4]),
     C("upsample_bilinear2d", T((1, 2, 3, 4)), output_size=[5, 7], align_corners=False),
     C("upsample_bilinear2d", T((1, 2, 4, 3)), output_size=[3, 5], align_corners=True),
+    C("pixel_shuffle", T((1, 8, 2, 3)), upscale_factor=2),
+    C("pixel_unshuffle", T((2, 1, 4, 6)), downscale_factor=2),
     C("adaptive_avg_pool2d", T((1, 2, 5, 4)), output_size=[3, 3]),
     C("adaptive_max_pool2d", T((1, 2, 5, 4)), output_size=[3, 3]),
     C("reflection_pad1d", T((2, 4)), padding=[3, -1]),

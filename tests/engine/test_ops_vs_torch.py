@@ -934,6 +934,18 @@ CASES += [
     ),
     C("upsample_bilinear2d", T((1, 2, 1, 5)), output_size=[1, 1], align_corners=True),
 ]
+# pixel_shuffle, pixel_unshuffle: channels to and from r x r blocks, any batch dims
+CASES += [
+    C("pixel_shuffle", T((2, 8, 3, 4)), upscale_factor=2),
+    C("pixel_shuffle", T((9, 2, 3)), upscale_factor=3),
+    C("pixel_shuffle", T((2, 3, 4, 2, 2)), upscale_factor=1),
+    C("pixel_shuffle", T((0, 4, 2, 2), grad=False), upscale_factor=2),
+    C("pixel_unshuffle", T((0, 1, 4, 4), grad=False), downscale_factor=2),
+    C("pixel_shuffle", T((1, 4, 2, 3), dtype="int64", grad=False), upscale_factor=2),
+    C("pixel_unshuffle", T((2, 2, 6, 4)), downscale_factor=2),
+    C("pixel_unshuffle", T((3, 2, 1, 6, 9)), downscale_factor=3),
+    C("pixel_unshuffle", T((1, 6, 9), dtype="int64", grad=False), downscale_factor=3),
+]
 # adaptive_avg_pool2d: windows [floor(i H / oH), ceil((i + 1) H / oH)), overlapping or not
 CASES += [
     C("adaptive_avg_pool2d", T((2, 3, 7, 5)), output_size=[3, 2]),
@@ -1264,6 +1276,8 @@ TORCH: dict[str, Callable] = {
             "upsample_bilinear2d",
         )
     },
+    "pixel_shuffle": torch.pixel_shuffle,
+    "pixel_unshuffle": torch.pixel_unshuffle,
     "adaptive_avg_pool2d": torch.ops.aten._adaptive_avg_pool2d,
     "adaptive_max_pool2d": lambda x, output_size: torch._C._nn.adaptive_max_pool2d(x, output_size)[
         0
