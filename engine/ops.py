@@ -2733,6 +2733,75 @@ def pixel_unshuffle(x, downscale_factor):
     return _unshuffled(x, downscale_factor)
 
 
+def _patch_geometry(attrs: dict, blocks: Sequence[int]) -> list[np.ndarray]:
+    """The convolution kernels' (depth, height, width) geometry of a 2-d unfold or fold."""
+    kernel, dilation = attrs["kernel_size"], attrs["dilation"]
+    return [
+        np.array(values, np.int64)
+        for values in (
+            (1, *kernel),
+            (1, *blocks),
+            (1, *attrs["stride"]),
+            (0, *attrs["padding"]),
+            (1, *dilation),
+        )
+    ]
+
+
+def _unfolded(x: np.ndarray, attrs: dict) -> np.ndarray:
+    """im2col of a (C, H, W) or (N, C, H, W) array (bool through int64)."""
+    source = x.astype(np.int64) if x.dtype == np.bool_ else _c(x)
+    batched = source.reshape(-1, *source.shape[-3:])
+    n, c, h, w = batched.shape
+    k = attrs["kernel_size"]
+    blocks = [
+        rules.patch_blocks(
+            (h, w)[i], k[i], attrs["dilation"][i], attrs["padding"][i], attrs["stride"][i]
+        )
+        for i in range(2)
+    ]
+    cols = np.empty((n, 1, c * k[0] * k[1], blocks[0] * blocks[1]), source.dtype)
+    KN.im2col(batched.reshape(n, c, 1, h, w), *_patch_geometry(attrs, blocks), cols)
+    rows = (c * k[0] * k[1], blocks[0] * blocks[1])
+    return cols.reshape(*x.shape[:-3], *rows).astype(x.dtype, copy=False)
+
+
+def _folded(cols: np.ndarray, attrs: dict) -> np.ndarray:
+    """col2im of a (C kH kW, L) or (N, C kH kW, L) array into (*, C, oH, oW), zeros first."""
+    source = cols.astype(np.int64) if cols.dtype == np.bool_ else _c(cols)
+    batched = source.reshape(-1, 1, *source.shape[-2:])
+    k, (oh, ow) = attrs["kernel_size"], attrs["output_size"]
+    c = batched.shape[2] // (k[0] * k[1])
+    blocks = [
+        rules.patch_blocks(
+            (oh, ow)[i], k[i], attrs["dilation"][i], attrs["padding"][i], attrs["stride"][i]
+        )
+        for i in range(2)
+    ]
+    image = np.zeros((batched.shape[0], c, 1, oh, ow), source.dtype)
+    KN.col2im(batched, *_patch_geometry(attrs, blocks), image)
+    return image.reshape(*cols.shape[:-2], c, oh, ow).astype(cols.dtype, copy=False)
+
+
+def _im2col_vjp(n, g):
+    shape = n.inputs[0].shape
+    return (_folded(g, {**n.attrs, "output_size": shape[-2:]}),)
+
+
+@_op("im2col", _im2col_vjp)
+def im2col(x, kernel_size, dilation, padding, stride):
+    """F.unfold (see the op table)."""
+    attrs = dict(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    return _unfolded(x, attrs)
+
+
+@_op("col2im", lambda n, g: (_unfolded(g, n.attrs),))
+def col2im(x, output_size, kernel_size, dilation, padding, stride):
+    """F.fold (see the op table)."""
+    attrs = dict(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    return _folded(x, {**attrs, "output_size": output_size})
+
+
 def _refuse_an_empty_output_plane(op: str, g: np.ndarray) -> None:
     """torch's adaptive pooling backwards refuse an output plane without elements."""
     for dim in (g.ndim - 2, g.ndim - 1):

@@ -5303,6 +5303,154 @@ for _name, _shuffle in (("pixel_shuffle", True), ("pixel_unshuffle", False)):
     )
 
 
+# ---- im2col and col2im (F.unfold and F.fold)
+
+
+def _patch_params(name: str, attrs: dict, order: Sequence[str]) -> dict:
+    """im2col's or col2im's two-int parameters, with torch's length and then value checks in
+    `order` (which differs between the two)."""
+    names = ("output_size",) * (name == "col2im") + ("kernel_size", "dilation", "padding", "stride")
+    for key in names:
+        if len(attrs[key]) != 2:
+            raise ShapeMismatch(f"It is expected {key} equals to 2, but got size {len(attrs[key])}")
+    checks = {
+        "kernel_size": (lambda v: v > 0, "kernel size should be greater than zero", "kernel"),
+        "dilation": (lambda v: v > 0, "dilation should be greater than zero", "dilation"),
+        "padding": (lambda v: v >= 0, "padding should be non-negative", "pad"),
+        "stride": (lambda v: v > 0, "stride should be greater than zero", "stride"),
+    }
+    for key in order:
+        valid, words, short = checks[key]
+        h, w = attrs[key]
+        if not (valid(h) and valid(w)):
+            raise ShapeMismatch(f"{words}, but got {short}_height: {h} {short}_width: {w}")
+    return {key: tuple(attrs[key]) for key in names}
+
+
+def patch_blocks(size: int, kernel: int, dilation: int, padding: int, stride: int) -> int:
+    """The number of sliding blocks along a dim: floor((size + 2p - d (k - 1) - 1) / s) + 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _require_rank_of(x: TensorMeta, dims: int) -> None:
+    """torch reads sizes up to dim `dims` before its rank check: a smaller tensor's IndexError."""
+    if x.ndim <= dims:
+        raise DimensionOutOfRange(
+            f"Dimension out of range (expected to be in range of [{-max(x.ndim, 1)}, "
+            f"{max(x.ndim, 1) - 1}], but got {dims})"
+        )
+
+
+def _im2col_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's im2col checks in its order: the parameters' lengths, kernel, dilation, padding
+    and stride values, a (C, H, W) or (N, C, H, W) input with elements but in the batch, at
+    least one block each way, then the dtype (no int64)."""
+    _check_operands("im2col", operands, 1)
+    x = _require_tensor("im2col", operands[0], 0)
+    p = _patch_params("im2col", attrs, ("kernel_size", "dilation", "padding", "stride"))
+    _require_rank_of(x, 2)
+    if not (
+        (x.ndim == 3 and x.shape[0] and x.shape[1] and x.shape[2])
+        or (x.ndim == 4 and x.shape[1] and x.shape[2] and x.shape[3])
+    ):
+        raise ShapeMismatch(
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+            f"non-zero dimensions for input, but got: {_sizes_text(x.shape)}"
+        )
+    h, w = x.shape[-2:]
+    k, d, pad, s = p["kernel_size"], p["dilation"], p["padding"], p["stride"]
+    blocks = [patch_blocks((h, w)[i], k[i], d[i], pad[i], s[i]) for i in range(2)]
+    if blocks[0] < 1 or blocks[1] < 1:
+        raise ShapeMismatch(
+            f"Given input with spatial size ({h}, {w}), kernel_size=({k[0]}, {k[1]}), "
+            f"dilation=({d[0]}, {d[1]}), padding=({pad[0]}, {pad[1]}), calculated shape of "
+            f"the array of sliding blocks as ({blocks[0]}, {blocks[1]}), but its components "
+            "must be at least one."
+        )
+    if x.dtype == "int64":
+        raise Unsupported("\"im2col_out_cpu\" not implemented for 'Long'")
+    c = x.shape[-3]
+    return meta((*x.shape[:-3], c * k[0] * k[1], blocks[0] * blocks[1]), x.dtype)
+
+
+def _col2im_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's col2im checks in its order: the parameters' lengths, kernel, stride, dilation
+    and padding values, a (C k², L) or (N, C k², L) input with elements but in the batch, its
+    rows divisible by the kernel's size, L the number of blocks, then the dtype (no int64)."""
+    _check_operands("col2im", operands, 1)
+    x = _require_tensor("col2im", operands[0], 0)
+    p = _patch_params("col2im", attrs, ("kernel_size", "stride", "dilation", "padding"))
+    _require_rank_of(x, 1)
+    if not (
+        (x.ndim == 2 and x.shape[0] and x.shape[1]) or (x.ndim == 3 and x.shape[1] and x.shape[2])
+    ):
+        raise ShapeMismatch(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+            f"non-zero dimensions for input, but got: {_sizes_text(x.shape)}"
+        )
+    out, k, d = p["output_size"], p["kernel_size"], p["dilation"]
+    pad, s = p["padding"], p["stride"]
+    batch_dim = 0 if x.ndim == 3 else -1
+    rows, length = x.shape[batch_dim + 1], x.shape[batch_dim + 2]
+    if rows % (k[0] * k[1]):
+        raise ShapeMismatch(
+            f"Expected size of input's dimension {batch_dim + 2} to be divisible by the product "
+            f"of kernel_size, but got input.size({batch_dim + 2})={rows} and "
+            f"kernel_size=({k[0]}, {k[1]})."
+        )
+    blocks = [patch_blocks(out[i], k[i], d[i], pad[i], s[i]) for i in range(2)]
+    if length != blocks[0] * blocks[1]:
+        raise ShapeMismatch(
+            f"Given output_size=({out[0]}, {out[1]}), kernel_size=({k[0]}, {k[1]}), "
+            f"dilation=({d[0]}, {d[1]}), padding=({pad[0]}, {pad[1]}), stride=({s[0]}, "
+            f"{s[1]}), expected size of input's dimension {batch_dim + 3} to match the "
+            f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
+            f"{blocks[0] * blocks[1]}, but got input.size({batch_dim + 3})={length}."
+        )
+    if x.dtype == "int64":
+        raise Unsupported("\"col2im_out_cpu\" not implemented for 'Long'")
+    return meta((*x.shape[:-2], rows // (k[0] * k[1]), *out), x.dtype)
+
+
+_PATCH_ATTRS = (
+    Attr("kernel_size", "ints", "(kH, kW).", optional=False),
+    Attr("dilation", "ints", "(dH, dW), the kernel taps' spacing.", optional=False),
+    Attr("padding", "ints", "(pH, pW) zeros on both sides.", optional=False),
+    Attr("stride", "ints", "(sH, sW) between blocks.", optional=False),
+)
+
+_register(
+    OpSpec(
+        "im2col",
+        "torch._C._nn.im2col",
+        "F.unfold: the sliding kH x kW blocks of a (C, H, W) or (N, C, H, W) input as "
+        "columns, (*, C kH kW, L): row (c, i, j), column (bh, bw) is input [c, bh sH - pH + "
+        "i dH, bw sW - pW + j dW], 0 in the padding. The gradient is col2im of the output's.",
+        ("self",),
+        (True,),
+        _im2col_infer,
+        _named("Im2ColBackward0"),
+        _nothing,
+        _PATCH_ATTRS,
+    )
+)
+_register(
+    OpSpec(
+        "col2im",
+        "torch._C._nn.col2im",
+        "F.fold: im2col's adjoint, (*, C kH kW, L) columns summed into a (*, C, oH, oW) "
+        "output at the elements im2col would read them from, in im2col's order. The "
+        "gradient is im2col of the output's.",
+        ("self",),
+        (True,),
+        _col2im_infer,
+        _named("Col2ImBackward0"),
+        _nothing,
+        (Attr("output_size", "ints", "(oH, oW).", optional=False), *_PATCH_ATTRS),
+    )
+)
+
+
 # ---- adaptive_avg_pool2d
 
 

@@ -946,6 +946,18 @@ CASES += [
     C("pixel_unshuffle", T((3, 2, 1, 6, 9)), downscale_factor=3),
     C("pixel_unshuffle", T((1, 6, 9), dtype="int64", grad=False), downscale_factor=3),
 ]
+# im2col, col2im: F.unfold and F.fold, batched and not, with padding, dilation and stride
+_PATCHES = dict(kernel_size=[2, 3], dilation=[1, 2], padding=[1, 0], stride=[2, 1])
+_PLAIN_PATCHES = dict(kernel_size=[2, 2], dilation=[1, 1], padding=[0, 0], stride=[1, 1])
+CASES += [
+    C("im2col", T((2, 3, 5, 6)), **_PATCHES),
+    C("im2col", T((3, 4, 5)), **_PLAIN_PATCHES),
+    C("im2col", T((0, 2, 3, 3)), **_PLAIN_PATCHES),
+    C("im2col", T((1, 2, 3, 3), dtype="bool", grad=False), **_PLAIN_PATCHES),
+    C("col2im", T((2, 12, 6)), output_size=[5, 6], **_PATCHES),
+    C("col2im", T((8, 12)), output_size=[4, 5], **_PLAIN_PATCHES),
+    C("col2im", T((1, 4, 9), dtype="bool", grad=False), output_size=[4, 4], **_PLAIN_PATCHES),
+]
 # adaptive_avg_pool2d: windows [floor(i H / oH), ceil((i + 1) H / oH)), overlapping or not
 CASES += [
     C("adaptive_avg_pool2d", T((2, 3, 7, 5)), output_size=[3, 2]),
@@ -1276,6 +1288,8 @@ TORCH: dict[str, Callable] = {
             "upsample_bilinear2d",
         )
     },
+    "im2col": torch._C._nn.im2col,
+    "col2im": torch._C._nn.col2im,
     "pixel_shuffle": torch.pixel_shuffle,
     "pixel_unshuffle": torch.pixel_unshuffle,
     "adaptive_avg_pool2d": torch.ops.aten._adaptive_avg_pool2d,
