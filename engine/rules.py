@@ -5332,15 +5332,6 @@ def patch_blocks(size: int, kernel: int, dilation: int, padding: int, stride: in
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _require_rank_of(x: TensorMeta, dims: int) -> None:
-    """torch reads sizes up to dim `dims` before its rank check: a smaller tensor's IndexError."""
-    if x.ndim <= dims:
-        raise DimensionOutOfRange(
-            f"Dimension out of range (expected to be in range of [{-max(x.ndim, 1)}, "
-            f"{max(x.ndim, 1) - 1}], but got {dims})"
-        )
-
-
 def _im2col_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch's im2col checks in its order: the parameters' lengths, kernel, dilation, padding
     and stride values, a (C, H, W) or (N, C, H, W) input with elements but in the batch, at
@@ -5348,7 +5339,11 @@ def _im2col_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("im2col", operands, 1)
     x = _require_tensor("im2col", operands[0], 0)
     p = _patch_params("im2col", attrs, ("kernel_size", "dilation", "padding", "stride"))
-    _require_rank_of(x, 2)
+    if 0 < x.ndim < 3:  # torch reads sizes 1 and 2 before its rank check
+        raise DimensionOutOfRange(
+            f"Dimension out of range (expected to be in range of [{-x.ndim}, {x.ndim - 1}], "
+            f"but got {x.ndim})"
+        )
     if not (
         (x.ndim == 3 and x.shape[0] and x.shape[1] and x.shape[2])
         or (x.ndim == 4 and x.shape[1] and x.shape[2] and x.shape[3])
@@ -5380,7 +5375,6 @@ def _col2im_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("col2im", operands, 1)
     x = _require_tensor("col2im", operands[0], 0)
     p = _patch_params("col2im", attrs, ("kernel_size", "stride", "dilation", "padding"))
-    _require_rank_of(x, 1)
     if not (
         (x.ndim == 2 and x.shape[0] and x.shape[1]) or (x.ndim == 3 and x.shape[1] and x.shape[2])
     ):
@@ -5394,8 +5388,8 @@ def _col2im_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     rows, length = x.shape[batch_dim + 1], x.shape[batch_dim + 2]
     if rows % (k[0] * k[1]):
         raise ShapeMismatch(
-            f"Expected size of input's dimension {batch_dim + 2} to be divisible by the product "
-            f"of kernel_size, but got input.size({batch_dim + 2})={rows} and "
+            "Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={rows} and "
             f"kernel_size=({k[0]}, {k[1]})."
         )
     blocks = [patch_blocks(out[i], k[i], d[i], pad[i], s[i]) for i in range(2)]
@@ -5403,9 +5397,9 @@ def _col2im_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise ShapeMismatch(
             f"Given output_size=({out[0]}, {out[1]}), kernel_size=({k[0]}, {k[1]}), "
             f"dilation=({d[0]}, {d[1]}), padding=({pad[0]}, {pad[1]}), stride=({s[0]}, "
-            f"{s[1]}), expected size of input's dimension {batch_dim + 3} to match the "
-            f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
-            f"{blocks[0] * blocks[1]}, but got input.size({batch_dim + 3})={length}."
+            f"{s[1]}), expected size of input's dimension 2 to match the calculated number "
+            f"of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+            f"input.size(2)={length}."
         )
     if x.dtype == "int64":
         raise Unsupported("\"col2im_out_cpu\" not implemented for 'Long'")

@@ -1485,6 +1485,48 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     return input._call("pixel_unshuffle", [input], {"downscale_factor": r})
 
 
+def _pair(value) -> tuple:
+    """torch's _pair: an iterable as a tuple, anything else twice."""
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return (value, value)
+
+
+def _patch_attrs(function: str, first: int, **values) -> dict:
+    """unfold's and fold's two-int arguments as torch's parser takes them (positions from
+    `first`), with its TypeError for a non-int."""
+    return {
+        name: _sizes(function, _pair(value), first + i, name)
+        for i, (name, value) in enumerate(values.items())
+    }
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """The sliding kH x kW blocks of a (N, C, H, W) or (C, H, W) input as columns, (*, C kH
+    kW, L) (torch's im2col: Im2ColBackward0)."""
+    _check_input("im2col", input)
+    attrs = _patch_attrs(
+        "im2col", 2, kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride
+    )
+    return input._call("im2col", [input], attrs)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """unfold's adjoint: (*, C kH kW, L) columns summed into (*, C, oH, oW) blocks (torch's
+    col2im: Col2ImBackward0)."""
+    _check_input("col2im", input)
+    attrs = _patch_attrs(
+        "col2im",
+        2,
+        output_size=output_size,
+        kernel_size=kernel_size,
+        dilation=dilation,
+        padding=padding,
+        stride=stride,
+    )
+    return input._call("col2im", [input], attrs)
+
+
 def _output_size_ints(function: str, value, dims: int) -> list[int]:
     """torch's parser for an `output_size` of ints: an int (for each of `dims` dims), or a
     sequence of ints."""

@@ -332,3 +332,125 @@ def test_a_model_with_pixel_shuffles_trains_like_torch() -> None:
 
     runs = train_alike(build, lambda T, p: T.optim.SGD(p, lr=0.1), lambda T: T.nn.MSELoss(), data)
     assert_trains_alike(runs)
+
+
+PATCHES = {
+    "unfold 2x2": ("unfold", (2, 3, 5, 6), (2,), {}),
+    "unfold with everything": (
+        "unfold",
+        (2, 3, 5, 6),
+        ((2, 3),),
+        {"dilation": (1, 2), "padding": (1, 0), "stride": (2, 1)},
+    ),
+    "unfold unbatched": ("unfold", (3, 4, 5), (3,), {"padding": 1, "stride": 2}),
+    "fold 2x2": ("fold", (2, 12, 20), ((5, 6), 2), {}),
+    "fold overlapping with everything": (
+        "fold",
+        (2, 12, 6),
+        ((5, 6), (2, 3)),
+        {"dilation": (1, 2), "padding": (1, 0), "stride": (2, 1)},
+    ),
+    "fold unbatched": ("fold", (8, 12), ((4, 5), 2), {}),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", PATCHES)
+def test_unfold_and_fold_values_gradients_and_graph_match_torch(case, dtype) -> None:
+    name, shape, args, kwargs = PATCHES[case]
+
+    def scenario(T):
+        kind = getattr(T, dtype)
+        x = T.tensor(_values(shape, 14), dtype=kind, requires_grad=True)
+        y = getattr(T.nn.functional, name)(x * 1, *args, **kwargs)
+        y.backward(T.tensor(_values(tuple(y.shape), 15), dtype=kind))
+        return y, graph_of(y.grad_fn), x.grad
+
+    check_same(scenario, **EXACT)
+
+
+def test_fold_of_unfold_counts_each_element_s_blocks_like_torch() -> None:
+    def scenario(T):
+        x = T.ones(1, 2, 5, 5, dtype=T.float64)
+        patches = T.nn.functional.unfold(x, 3, padding=1)
+        return T.nn.functional.fold(patches, (5, 5), 3, padding=1), T.nn.functional.unfold(x > 0, 2)
+
+    check_same(scenario, **EXACT)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda nn: nn.Unfold(2),
+        lambda nn: nn.Unfold((2, 3), dilation=2, padding=1, stride=(1, 2)),
+        lambda nn: nn.Fold((4, 5), 2),
+        lambda nn: nn.Fold(output_size=(4, 6), kernel_size=(2, 3), stride=(2, 3)),
+    ],
+    ids=["Unfold", "Unfold with everything", "Fold", "Fold strided"],
+)
+def test_unfold_and_fold_modules_reprs_values_and_gradients_match_torch(build) -> None:
+    def scenario(T):
+        module = build(T.nn)
+        shape = (2, 3, 5, 6) if isinstance(module, T.nn.Unfold) else (2, 12, 12)
+        if isinstance(module, T.nn.Fold) and module.output_size == (4, 6):
+            shape = (2, 18, 4)
+        x = T.tensor(_values(shape, 16), requires_grad=True)
+        y = module(x)
+        y.backward(T.tensor(_values(tuple(y.shape), 17)))
+        return repr(module), y, graph_of(y.grad_fn), x.grad
+
+    check_same(scenario, **EXACT)
+
+
+PATCH_ERRORS = {
+    "unfold of a 5-D input": lambda T: T.nn.functional.unfold(T.ones(2, 3, 5, 6, 1), 2),
+    "unfold of a 2-D input": lambda T: T.nn.functional.unfold(T.ones(5, 6), 2),
+    "unfold of a 1-D input": lambda T: T.nn.functional.unfold(T.ones(5), 2),
+    "unfold kernel 0": lambda T: T.nn.functional.unfold(T.ones(2, 3, 5, 6), 0),
+    "unfold stride 0": lambda T: T.nn.functional.unfold(T.ones(2, 3, 5, 6), 2, stride=0),
+    "unfold dilation 0 and stride 0": lambda T: T.nn.functional.unfold(
+        T.ones(2, 3, 5, 6), 2, dilation=0, stride=0
+    ),
+    "unfold negative padding": lambda T: T.nn.functional.unfold(T.ones(2, 3, 5, 6), 2, padding=-1),
+    "unfold kernel too large": lambda T: T.nn.functional.unfold(T.ones(2, 3, 5, 6), 7),
+    "unfold three kernel sizes": lambda T: T.nn.functional.unfold(T.ones(2, 3, 5, 6), (2, 3, 4)),
+    "unfold without channels": lambda T: T.nn.functional.unfold(T.ones(2, 0, 5, 6), 2),
+    "unfold of int64": lambda T: T.nn.functional.unfold(T.ones(2, 3, 5, 6, dtype=T.int64), 2),
+    "unfold by a float": lambda T: T.nn.functional.unfold(T.ones(1, 2, 3, 3), 2.0),
+    "unfold of a string": lambda T: T.nn.functional.unfold("a", 2),
+    "fold rows not a kernel multiple": lambda T: T.nn.functional.fold(T.ones(2, 12, 20), (5, 6), 3),
+    "fold of the wrong length": lambda T: T.nn.functional.fold(T.ones(2, 12, 19), (5, 6), 2),
+    "fold unbatched rows": lambda T: T.nn.functional.fold(T.ones(2, 12), (5, 6), 2),
+    "fold kernel 0": lambda T: T.nn.functional.fold(T.ones(2, 12, 20), (5, 6), 0),
+    "fold stride 0 and dilation 0": lambda T: T.nn.functional.fold(
+        T.ones(2, 12, 20), (5, 6), 2, dilation=0, stride=0
+    ),
+    "fold into nothing": lambda T: T.nn.functional.fold(T.ones(2, 4, 1), (1, 1), 2),
+    "fold of a 1-D input": lambda T: T.nn.functional.fold(T.ones(3), (5, 6), 2),
+    "fold of a 4-D input": lambda T: T.nn.functional.fold(T.ones(2, 3, 4, 5), (5, 6), 2),
+    "fold of int64": lambda T: T.nn.functional.fold(T.ones(2, 12, 20, dtype=T.int64), (5, 6), 2),
+    "fold by a float size": lambda T: T.nn.functional.fold(T.ones(1, 4, 4), 3.0, 2),
+}
+
+
+@pytest.mark.parametrize("case", PATCH_ERRORS)
+def test_unfold_and_fold_errors_match_torch_at_the_line(case) -> None:
+    check_error_at_line(PATCH_ERRORS[case])
+
+
+def test_a_model_with_unfold_and_fold_trains_like_torch() -> None:
+    def build(nn):
+        return nn.Sequential(
+            nn.Unfold(2, stride=2),
+            nn.Unflatten(1, (4, 2)),
+            nn.Flatten(1, 2),
+            nn.Tanh(),
+            nn.Fold((4, 4), 2, stride=2),
+            nn.Conv2d(2, 1, 3, padding=1),
+        )
+
+    def data(T):
+        return T.tensor(_values((3, 2, 4, 4), 18)), T.tensor(_values((3, 1, 4, 4), 19))
+
+    runs = train_alike(build, lambda T, p: T.optim.SGD(p, lr=0.1), lambda T: T.nn.MSELoss(), data)
+    assert_trains_alike(runs)
