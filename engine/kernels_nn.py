@@ -850,6 +850,23 @@ def linear_neighbours(step, in_size, align_corners, first, second, near, far):
         near[i], far[i] = one - lam, lam
 
 
+@njit(_sigs(f"void(T[:, ::1], {_BLEND}, T[:, ::1])"), cache=True, nogil=True)
+def upsample_linear1d(x, w0, w1, wl0, wl1, out):
+    """out[p, j] = fma(x[p, w0[j]], wl0[j], x[p, w1[j]]·wl1[j]), torch's generic kernel."""
+    for p in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[p, j] = fma(x[p, w0[j]], wl0[j], x[p, w1[j]] * wl1[j])
+
+
+@njit(_sigs(f"void(T[:, ::1], {_BLEND}, T[:, ::1])"), cache=True, nogil=True)
+def upsample_linear1d_backward(g, w0, w1, wl0, wl1, dx):
+    """dx (zeroed) += wl·g[p, j] at both neighbours, fused, outputs in order."""
+    for p in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            dx[p, w0[j]] = fma(wl0[j], g[p, j], dx[p, w0[j]])
+            dx[p, w1[j]] = fma(wl1[j], g[p, j], dx[p, w1[j]])
+
+
 @njit(
     _sigs(f"void({_PLANES}, {_BLEND}, {_BLEND}, boolean, int64, int64, {_PLANES})"),
     cache=True,

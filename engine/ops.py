@@ -2661,6 +2661,34 @@ def _bilinear_neighbours(shape, attrs: dict, dtype) -> list[np.ndarray]:
     ]
 
 
+def _line_neighbours(shape, attrs: dict, dtype) -> tuple[np.ndarray, ...]:
+    return _linear_neighbours(
+        shape[-1], attrs["output_size"][0], attrs["align_corners"], attrs["scales"], dtype
+    )
+
+
+def _upsample_linear1d_vjp(n, g):
+    shape = n.inputs[0].shape
+    dx = np.zeros(shape, g.dtype)
+    neighbours = _line_neighbours(shape, n.attrs, g.dtype)
+    KN.upsample_linear1d_backward(
+        _c(g).reshape(-1, g.shape[-1]), *neighbours, dx.reshape(-1, shape[-1])
+    )
+    return (dx,)
+
+
+@_op("upsample_linear1d", _upsample_linear1d_vjp)
+def upsample_linear1d(x, output_size, align_corners, scales):
+    """F.interpolate's 'linear' (see the op table)."""
+    attrs = dict(output_size=output_size, align_corners=align_corners, scales=scales)
+    out = np.empty((*x.shape[:2], *output_size), x.dtype)
+    neighbours = _line_neighbours(x.shape, attrs, x.dtype)
+    KN.upsample_linear1d(
+        _c(x).reshape(-1, x.shape[-1]), *neighbours, out.reshape(-1, out.shape[-1])
+    )
+    return out
+
+
 def _upsample_bilinear2d_vjp(n, g):
     shape = n.inputs[0].shape
     dx = np.zeros(shape, g.dtype)

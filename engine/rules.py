@@ -5205,6 +5205,9 @@ _UPSAMPLE_DOCS = {
     "twice it takes i or i // 2; the generic kernel (1-d, 3-d, 2-d outputs over 128 rows "
     "plus columns) has no such shortcuts and float64 scales for float64). The gradient sums "
     "the output gradient into the input element each output took, by nearest_idx.",
+    "linear": "each output blends its two neighbours at source index scale * (i + 0.5) - 0.5 "
+    "clamped at 0 (align_corners: i * (size - 1) / (output_size - 1)), as fma(x0, w0, x1 "
+    "* w1), torch's generic kernel. The gradient adds w * g into the two, fused.",
     "bilinear": "each output is the two-by-two neighbours' blend at source index "
     "scale * (i + 0.5) - 0.5 clamped at 0 (align_corners: i * (size - 1) / (output_size - "
     "1)), torch's area_pixel_compute_source_index; outputs of at most 128 rows plus columns "
@@ -5212,10 +5215,16 @@ _UPSAMPLE_DOCS = {
     "torch's two CPU kernels. The gradient spreads each output gradient over the four.",
 }
 
-for _dims, _mode in ((1, "nearest"), (2, "nearest"), (3, "nearest"), (2, "bilinear")):
+for _dims, _mode in (
+    (1, "nearest"),
+    (2, "nearest"),
+    (3, "nearest"),
+    (1, "linear"),
+    (2, "bilinear"),
+):
     _name = f"upsample_{_mode}{_dims}d"
     _attrs = [Attr("output_size", "ints", f"The {_dims} output sizes.", optional=False)]
-    if _mode == "bilinear":
+    if _mode != "nearest":
         _attrs.append(
             Attr("align_corners", "bool", "Align the corner pixels' centres.", optional=False)
         )

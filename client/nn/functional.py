@@ -1328,7 +1328,13 @@ def conv_transpose3d(*args, **kwargs) -> Tensor:
 _INTERPOLATE_MODES = (
     "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 )
-_UPSAMPLE_OPS = {(3, "nearest"): 1, (4, "nearest"): 2, (5, "nearest"): 3, (4, "bilinear"): 2}
+_UPSAMPLE_OPS = {
+    (3, "nearest"): 1,
+    (4, "nearest"): 2,
+    (5, "nearest"): 3,
+    (3, "linear"): 1,
+    (4, "bilinear"): 2,
+}
 
 
 def _interpolate_sizes(input: Tensor, size, scale_factor, dim: int):
@@ -1385,7 +1391,8 @@ def interpolate(
     antialias: bool = False,
 ) -> Tensor:
     """torch's interpolate: its checks in its order, then 'nearest' (1-d to 3-d:
-    UpsampleNearest{1,2,3}DBackward0), 'bilinear' (UpsampleBilinear2DBackward0) or 'area'
+    UpsampleNearest{1,2,3}DBackward0), 'linear' (UpsampleLinear1DBackward0), 'bilinear'
+    (UpsampleBilinear2DBackward0) or 'area'
     (adaptive_avg_pool1d/2d). With recompute_scale_factor, the output size is
     floor(size · scale) and the kernel derives its scale from the sizes; otherwise it
     takes 1 / scale_factor."""
@@ -1425,7 +1432,7 @@ def interpolate(
             raise NotImplementedError(
                 f"gradrpc: interpolate's mode '{mode}' (on a {input.ndim}-D input"
                 f"{', with antialias' if antialias else ''}) is not supported yet; 'nearest' "
-                "(3-D to 5-D), 'bilinear' (4-D) and 'area' (3-D and 4-D) are"
+                "(3-D to 5-D), 'linear' (3-D), 'bilinear' (4-D) and 'area' (3-D and 4-D) are"
             )
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
@@ -1434,7 +1441,7 @@ def interpolate(
     if output_size is None:
         output_size = [_scaled_size(input.shape[i + 2], scale_factors[i]) for i in range(dim)]
     attrs = {"output_size": list(output_size)}
-    if mode == "bilinear":
+    if mode != "nearest":
         attrs["align_corners"] = bool(align_corners)
     if scale_factors is not None:
         names = rules.upsample_scale_names(dims)

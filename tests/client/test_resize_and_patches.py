@@ -1,4 +1,5 @@
-"""F.interpolate ('nearest' on 3-D to 5-D inputs, 'bilinear' with and without align_corners,
+"""F.interpolate ('nearest' on 3-D to 5-D inputs, 'linear' and 'bilinear' with and without
+align_corners,
 'area'), its deprecated aliases and nn.Upsample / UpsamplingNearest2d /
 UpsamplingBilinear2d, and F.pixel_shuffle / pixel_unshuffle (torch.* too) with
 nn.PixelShuffle / PixelUnshuffle, against torch 2.13: values bit for bit and gradients in
@@ -43,6 +44,9 @@ RESIZES = {
     "nearest 2-d past 128 rows plus columns": ((1, 1, 40, 50), {"scale_factor": (2.5, 1.1)}),
     "nearest 3-d by size": ((1, 2, 3, 4, 5), {"size": (6, 2, 7)}),
     "nearest 3-d by scale": ((1, 2, 3, 4, 5), {"scale_factor": 1.5}),
+    "linear by size": ((2, 3, 7), {"size": 11, "mode": "linear"}),
+    "linear align_corners": ((2, 9, 40), {"size": 150, "mode": "linear", "align_corners": True}),
+    "linear by scale": ((1, 2, 6), {"scale_factor": 1.7, "mode": "linear"}),
     "bilinear by size": ((2, 3, 5, 7), {"size": (9, 11), "mode": "bilinear"}),
     "bilinear align_corners": (
         (2, 3, 5, 7),
@@ -160,6 +164,12 @@ ERRORS = {
     "a 2-D input": lambda T: T.nn.functional.interpolate(T.ones(3, 4), size=2),
     "bilinear of a 3-D input": lambda T: T.nn.functional.interpolate(
         T.ones(1, 2, 3), size=2, mode="bilinear"
+    ),
+    "linear of a 4-D input": lambda T: T.nn.functional.interpolate(
+        T.ones(1, 2, 3, 4), size=2, mode="linear"
+    ),
+    "int64 linear": lambda T: T.nn.functional.interpolate(
+        T.ones(1, 2, 3, dtype=T.int64), size=2, mode="linear"
     ),
     "bilinear of a 5-D input": lambda T: T.nn.functional.interpolate(
         T.ones(1, 2, 3, 3, 3), size=2, mode="bilinear"

@@ -254,6 +254,8 @@ CASES += [
     C("upsample_nearest1d", T((1, 2, 3)), output_size=[7]),
     C("upsample_nearest2d", T((1, 2, 3, 4)), output_size=[5, 3]),
     C("upsample_nearest3d", T((1, 1, 2, 3, 2)), output_size=[3, 5, 4]),
+    C("upsample_linear1d", T((1, 2, 4)), output_size=[7], align_corners=False),
+    C("upsample_linear1d", T((2, 1, 5)), output_size=[3], align_corners=True),
     C("upsample_bilinear2d", T((1, 2, 3, 4)), output_size=[5, 7], align_corners=False),
     C("upsample_bilinear2d", T((1, 2, 4, 3)), output_size=[3, 5], align_corners=True),
     C(

@@ -918,6 +918,10 @@ CASES += [
     C("upsample_nearest2d", T((0, 2, 3, 3)), output_size=[2, 2]),
     C("upsample_nearest3d", T((1, 2, 3, 4, 5)), output_size=[6, 2, 7]),
     C("upsample_nearest3d", T((1, 2, 3, 4, 5)), output_size=[3, 4, 5], scales_d=1.1),
+    C("upsample_linear1d", T((2, 3, 7)), output_size=[11], align_corners=False),
+    C("upsample_linear1d", T((2, 9, 40)), output_size=[150], align_corners=True),
+    C("upsample_linear1d", T((1, 2, 6)), output_size=[10], align_corners=False, scales=1.7),
+    C("upsample_linear1d", T((1, 2, 6)), output_size=[6], align_corners=False),
     C("upsample_bilinear2d", T((2, 3, 5, 7)), output_size=[9, 11], align_corners=False),
     C("upsample_bilinear2d", T((2, 3, 5, 7)), output_size=[9, 11], align_corners=True),
     C("upsample_bilinear2d", T((1, 9, 6, 6)), output_size=[15, 5], align_corners=False),
@@ -1285,6 +1289,7 @@ TORCH: dict[str, Callable] = {
             "upsample_nearest1d",
             "upsample_nearest2d",
             "upsample_nearest3d",
+            "upsample_linear1d",
             "upsample_bilinear2d",
         )
     },
