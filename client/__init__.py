@@ -649,6 +649,8 @@ def _method(name: str):
 
 
 prelu = _method("prelu")
+pixel_shuffle = nn.functional.pixel_shuffle
+pixel_unshuffle = nn.functional.pixel_unshuffle
 threshold = nn.functional.threshold
 threshold_ = nn.functional.threshold_
 exp = _method("exp")
@@ -926,6 +928,8 @@ __all__ = [
     "optim",
     "outer",
     "permute",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "pow",
     "prelu",
     "prod",

@@ -803,6 +803,120 @@ def avg_pool2d_backward(g, kh, kw, dh, dw, ph, pw, include_pad, divisor, dx):
                         dx[p, h, w] += delta
 
 
+# ---------------------------------------------------------------- upsampling
+
+_VOLUMES = "T[:, :, :, ::1]"
+_INDEX = "int64[::1]"
+
+
+@njit(_sigs(f"void({_VOLUMES}, {_INDEX}, {_INDEX}, {_INDEX}, {_VOLUMES})"), cache=True, nogil=True)
+def upsample_nearest(x, d, h, w, out):
+    """out[p, i, j, k] = x[p, d[i], h[j], w[k]]."""
+    for p in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                for k in range(out.shape[3]):
+                    out[p, i, j, k] = x[p, d[i], h[j], w[k]]
+
+
+@njit(_sigs(f"void({_VOLUMES}, {_INDEX}, {_INDEX}, {_INDEX}, {_VOLUMES})"), cache=True, nogil=True)
+def upsample_nearest_backward(g, d, h, w, dx):
+    """dx (zeroed)[p, d[i], h[j], w[k]] += g[p, i, j, k], outputs in order."""
+    for p in range(g.shape[0]):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                for k in range(g.shape[3]):
+                    dx[p, d[i], h[j], w[k]] += g[p, i, j, k]
+
+
+_BLEND = "int64[::1], int64[::1], T[::1], T[::1]"
+
+
+@njit(_sigs(f"void(T, int64, boolean, {_BLEND})"), cache=True, nogil=True)
+def linear_neighbours(step, in_size, align_corners, first, second, near, far):
+    """Output i's two source indices and weights: torch's area_pixel_compute_source_index and
+    guard_index_and_lambda as its compiler fuses them. The source is fma(step, i + 0.5, -0.5)
+    clamped at 0 (align_corners: step i); first = min(floorf(source), size - 1), second the
+    next unless first is the last; far = clamp(source - first, 0, 1), near = 1 - far."""
+    one, half = near.dtype.type(1), near.dtype.type(0.5)
+    for i in range(first.shape[0]):
+        if align_corners:
+            source = step * near.dtype.type(i)
+        else:
+            source = max(fma(step, near.dtype.type(i) + half, -half), near.dtype.type(0))
+        index = min(math.floor(np.float32(source)), in_size - 1)
+        lam = min(max(source - near.dtype.type(index), near.dtype.type(0)), one)
+        first[i], second[i] = index, index + (1 if index < in_size - 1 else 0)
+        near[i], far[i] = one - lam, lam
+
+
+@njit(_sigs(f"void(T[:, ::1], {_BLEND}, T[:, ::1])"), cache=True, nogil=True)
+def upsample_linear1d(x, w0, w1, wl0, wl1, out):
+    """out[p, j] = fma(x[p, w0[j]], wl0[j], x[p, w1[j]]·wl1[j]), torch's generic kernel."""
+    for p in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[p, j] = fma(x[p, w0[j]], wl0[j], x[p, w1[j]] * wl1[j])
+
+
+@njit(_sigs(f"void(T[:, ::1], {_BLEND}, T[:, ::1])"), cache=True, nogil=True)
+def upsample_linear1d_backward(g, w0, w1, wl0, wl1, dx):
+    """dx (zeroed) += wl·g[p, j] at both neighbours, fused, outputs in order."""
+    for p in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            dx[p, w0[j]] = fma(wl0[j], g[p, j], dx[p, w0[j]])
+            dx[p, w1[j]] = fma(wl1[j], g[p, j], dx[p, w1[j]])
+
+
+@njit(
+    _sigs(f"void({_PLANES}, {_BLEND}, {_BLEND}, boolean, int64, int64, {_PLANES})"),
+    cache=True,
+    nogil=True,
+)
+def upsample_bilinear2d(x, h0, h1, hl0, hl1, w0, w1, wl0, wl1, summed, channels, lanes, out):
+    """out[p, i, j] blends x[p] at rows h0[i], h1[i] (weights hl0, hl1) and columns w0[j],
+    w1[j] (wl0, wl1) with torch's fused multiply-adds. Summed (its channels-last kernel):
+    the four products x_rc·(hl_r·wl_c) of w_rc = hl_r·wl_c; the channels its vectors of
+    `lanes` cover (all but channels % lanes) as fma(x00, w00, fma(x01, w01, fma(x11, w11,
+    x10·w10))), the rest as fma(x11, w11, fma(x10, w10, fma(x00, w00, x01·w01))). Else (its
+    generic kernel) the column blends of the two rows, fma(x_r0, wl0, x_r1·wl1), blended by
+    fma(top, hl0, bottom·hl1)."""
+    vectorized = channels - channels % lanes
+    for p in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            a, b = h0[i], h1[i]
+            for j in range(out.shape[2]):
+                c, e = w0[j], w1[j]
+                if summed:
+                    w00, w01 = hl0[i] * wl0[j], hl0[i] * wl1[j]
+                    w10, w11 = hl1[i] * wl0[j], hl1[i] * wl1[j]
+                    if p % channels < vectorized:
+                        total = fma(x[p, b, e], w11, x[p, b, c] * w10)
+                        out[p, i, j] = fma(x[p, a, c], w00, fma(x[p, a, e], w01, total))
+                    else:
+                        total = fma(x[p, b, c], w10, fma(x[p, a, c], w00, x[p, a, e] * w01))
+                        out[p, i, j] = fma(x[p, b, e], w11, total)
+                else:
+                    top = fma(x[p, a, c], wl0[j], x[p, a, e] * wl1[j])
+                    bottom = fma(x[p, b, c], wl0[j], x[p, b, e] * wl1[j])
+                    out[p, i, j] = fma(top, hl0[i], bottom * hl1[i])
+
+
+@njit(_sigs(f"void({_PLANES}, {_BLEND}, {_BLEND}, {_PLANES})"), cache=True, nogil=True)
+def upsample_bilinear2d_backward(g, h0, h1, hl0, hl1, w0, w1, wl0, wl1, dx):
+    """dx (zeroed) += (hl·wl)·g[p, i, j] at each of the four neighbours, fused, outputs in
+    order."""
+    for p in range(g.shape[0]):
+        for i in range(g.shape[1]):
+            a, b = h0[i], h1[i]
+            for j in range(g.shape[2]):
+                c, e = w0[j], w1[j]
+                v = g[p, i, j]
+                dx[p, a, c] = fma(hl0[i] * wl0[j], v, dx[p, a, c])
+                dx[p, a, e] = fma(hl0[i] * wl1[j], v, dx[p, a, e])
+                dx[p, b, c] = fma(hl1[i] * wl0[j], v, dx[p, b, c])
+                dx[p, b, e] = fma(hl1[i] * wl1[j], v, dx[p, b, e])
+
+
 @njit(inline="always")
 def _adaptive_window(o, out_size, in_size):
     """torch's adaptive window [floor(o in / out), ceil((o + 1) in / out))."""

@@ -2977,6 +2977,263 @@ def avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, di
     return out.reshape(shape)
 
 
+def _scale_step(in_size: int, out_size: int, scale, kind):
+    """torch's compute_scales_value in `kind`: 1 / scale for a scale given above 0, else
+    in_size / out_size."""
+    if scale is not None and scale > 0:
+        return kind(1.0 / scale)
+    return kind(in_size) / kind(out_size)
+
+
+def _nearest_indices(in_size: int, out_size: int, scale, dtype, generic: bool) -> np.ndarray:
+    """The input index each output takes: torch's nearest_idx (float32 scale, identity and
+    halving shortcuts), or its generic kernel's (the scale in `dtype`, no shortcuts)."""
+    i = np.arange(out_size)
+    if not generic and out_size == in_size:
+        return i
+    if not generic and out_size == 2 * in_size:
+        return i >> 1
+    kind = np.dtype(dtype).type if generic else np.float32
+    step = _scale_step(in_size, out_size, scale, kind)
+    source = np.floor((step * i.astype(kind)).astype(np.float32))
+    return np.minimum(source.astype(np.int64), in_size - 1)
+
+
+def _volumes(x: np.ndarray, dims: int) -> np.ndarray:
+    """An (N, C, *spatial) array as C-contiguous (planes, D, H, W), missing dims of size 1."""
+    return _c(x).reshape(-1, *(1,) * (3 - dims), *x.shape[2:])
+
+
+def _upsample_nearest_indices(
+    shape, attrs: dict, dims: int, dtype, generic: bool
+) -> list[np.ndarray]:
+    out = attrs["output_size"]
+    scales = rules.upsample_scales(attrs, dims)
+    found = [_nearest_indices(shape[2 + k], out[k], scales[k], dtype, generic) for k in range(dims)]
+    return [np.zeros(1, np.int64)] * (3 - dims) + found
+
+
+def _upsample_nearest(dims: int):
+    def vjp(n, g):
+        shape, attrs = n.inputs[0].shape, n.attrs
+        dx = np.zeros(shape, g.dtype)
+        indices = _upsample_nearest_indices(shape, attrs, dims, g.dtype, generic=False)
+        KN.upsample_nearest_backward(_volumes(g, dims), *indices, _volumes(dx, dims))
+        return (dx,)
+
+    def forward(x, output_size, **scales):
+        attrs = {"output_size": output_size, **scales}
+        generic = rules.upsample_kernel_name("nearest", output_size).startswith("compute")
+        indices = _upsample_nearest_indices(x.shape, attrs, dims, x.dtype, generic)
+        out = np.empty((*x.shape[:2], *output_size), x.dtype)
+        KN.upsample_nearest(_volumes(x, dims), *indices, _volumes(out, dims))
+        return out
+
+    forward.__doc__ = f"F.interpolate's 'nearest' over {dims} spatial dim(s) (see the op table)."
+    return _op(f"upsample_nearest{dims}d", vjp)(forward)
+
+
+for _dims in (1, 2, 3):
+    _upsample_nearest(_dims)
+
+
+def _linear_neighbours(in_size: int, out_size: int, align_corners: bool, scale, dtype):
+    """Each output's two source indices and their weights, in `dtype` (see the kernel); an
+    output of the input's size takes each input with weights 1 and 0."""
+    i = np.arange(out_size)
+    if out_size == in_size:
+        return i, i.copy(), np.ones(out_size, dtype), np.zeros(out_size, dtype)
+    kind = np.dtype(dtype).type
+    if align_corners:
+        step = kind(in_size - 1) / kind(out_size - 1) if out_size > 1 else kind(0)
+    else:
+        step = _scale_step(in_size, out_size, scale, kind)
+    first, second = np.empty(out_size, np.int64), np.empty(out_size, np.int64)
+    near, far = np.empty(out_size, dtype), np.empty(out_size, dtype)
+    KN.linear_neighbours(step, in_size, align_corners, first, second, near, far)
+    return first, second, near, far
+
+
+def _bilinear_neighbours(shape, attrs: dict, dtype) -> list[np.ndarray]:
+    scales = rules.upsample_scales(attrs, 2)
+    return [
+        part
+        for k in range(2)
+        for part in _linear_neighbours(
+            shape[2 + k], attrs["output_size"][k], attrs["align_corners"], scales[k], dtype
+        )
+    ]
+
+
+def _line_neighbours(shape, attrs: dict, dtype) -> tuple[np.ndarray, ...]:
+    return _linear_neighbours(
+        shape[-1], attrs["output_size"][0], attrs["align_corners"], attrs["scales"], dtype
+    )
+
+
+def _upsample_linear1d_vjp(n, g):
+    shape = n.inputs[0].shape
+    dx = np.zeros(shape, g.dtype)
+    neighbours = _line_neighbours(shape, n.attrs, g.dtype)
+    KN.upsample_linear1d_backward(
+        _c(g).reshape(-1, g.shape[-1]), *neighbours, dx.reshape(-1, shape[-1])
+    )
+    return (dx,)
+
+
+@_op("upsample_linear1d", _upsample_linear1d_vjp)
+def upsample_linear1d(x, output_size, align_corners, scales):
+    """F.interpolate's 'linear' (see the op table)."""
+    attrs = dict(output_size=output_size, align_corners=align_corners, scales=scales)
+    out = np.empty((*x.shape[:2], *output_size), x.dtype)
+    neighbours = _line_neighbours(x.shape, attrs, x.dtype)
+    KN.upsample_linear1d(
+        _c(x).reshape(-1, x.shape[-1]), *neighbours, out.reshape(-1, out.shape[-1])
+    )
+    return out
+
+
+def _upsample_bilinear2d_vjp(n, g):
+    shape = n.inputs[0].shape
+    dx = np.zeros(shape, g.dtype)
+    KN.upsample_bilinear2d_backward(
+        _planes(g), *_bilinear_neighbours(shape, n.attrs, g.dtype), _planes(dx)
+    )
+    return (dx,)
+
+
+@_op("upsample_bilinear2d", _upsample_bilinear2d_vjp)
+def upsample_bilinear2d(x, output_size, align_corners, scales_h, scales_w):
+    """F.interpolate's 'bilinear' (see the op table)."""
+    attrs = dict(output_size=output_size, align_corners=align_corners)
+    attrs.update(scales_h=scales_h, scales_w=scales_w)
+    summed = sum(output_size) <= 128
+    out = np.empty((*x.shape[:2], *output_size), x.dtype)
+    neighbours = _bilinear_neighbours(x.shape, attrs, x.dtype)
+    lanes = 32 // x.itemsize  # torch's 256-bit vectors
+    KN.upsample_bilinear2d(_planes(x), *neighbours, summed, x.shape[1], lanes, _planes(out))
+    return out
+
+
+def _shuffled(x: np.ndarray, r: int) -> np.ndarray:
+    """pixel_shuffle: (*, C r², H, W) to (*, C, H r, W r), a new C-contiguous array."""
+    *batch, c, h, w = x.shape
+    split = x.reshape(*batch, c // (r * r), r, r, h, w)
+    moved = np.moveaxis(split, (-4, -3), (-3, -1))  # (*, C, H, r, W, r)
+    return np.ascontiguousarray(moved).reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def _unshuffled(x: np.ndarray, r: int) -> np.ndarray:
+    """pixel_unshuffle: (*, C, H r, W r) to (*, C r², H, W), a new C-contiguous array; torch's
+    copy of an input without elements, in its own shape."""
+    *batch, c, h, w = x.shape
+    if x.size == 0:
+        return x.copy()
+    split = x.reshape(*batch, c, h // r, r, w // r, r)
+    moved = np.moveaxis(split, (-3, -1), (-4, -3))  # (*, C, r, r, H, W)
+    return np.ascontiguousarray(moved).reshape(*batch, c * r * r, h // r, w // r)
+
+
+def _pixel_shuffle_vjp(op: str, factor: str, inverse: Callable):
+    """The gradient is the inverse op of the output's, with that op's checks; torch refuses
+    a result that does not fit the input (an empty pixel_unshuffle keeps its shape)."""
+
+    def vjp(n, g):
+        inverse_op = "pixel_unshuffle" if op == "pixel_shuffle" else "pixel_shuffle"
+        inverse_factor = "downscale_factor" if op == "pixel_shuffle" else "upscale_factor"
+        r = n.attrs[factor]
+        rules.infer(inverse_op, [rules.meta(g.shape, str(g.dtype))], {inverse_factor: r})
+        dx, shape = inverse(g, r), n.inputs[0].shape
+        if dx.shape != shape:
+            raise ComputeError(
+                f"Function {rules.SPECS[op].grad_fn([], {})} returned an invalid gradient at "
+                f"index 0 - got {list(dx.shape)} but expected shape compatible with "
+                f"{list(shape)}"
+            )
+        return (dx,)
+
+    return vjp
+
+
+@_op("pixel_shuffle", _pixel_shuffle_vjp("pixel_shuffle", "upscale_factor", _unshuffled))
+def pixel_shuffle(x, upscale_factor):
+    return _shuffled(x, upscale_factor)
+
+
+@_op("pixel_unshuffle", _pixel_shuffle_vjp("pixel_unshuffle", "downscale_factor", _shuffled))
+def pixel_unshuffle(x, downscale_factor):
+    return _unshuffled(x, downscale_factor)
+
+
+def _patch_geometry(attrs: dict, blocks: Sequence[int]) -> list[np.ndarray]:
+    """The convolution kernels' (depth, height, width) geometry of a 2-d unfold or fold."""
+    kernel, dilation = attrs["kernel_size"], attrs["dilation"]
+    return [
+        np.array(values, np.int64)
+        for values in (
+            (1, *kernel),
+            (1, *blocks),
+            (1, *attrs["stride"]),
+            (0, *attrs["padding"]),
+            (1, *dilation),
+        )
+    ]
+
+
+def _unfolded(x: np.ndarray, attrs: dict) -> np.ndarray:
+    """im2col of a (C, H, W) or (N, C, H, W) array (bool through int64)."""
+    source = x.astype(np.int64) if x.dtype == np.bool_ else _c(x)
+    batched = source.reshape(-1, *source.shape[-3:])
+    n, c, h, w = batched.shape
+    k = attrs["kernel_size"]
+    blocks = [
+        rules.patch_blocks(
+            (h, w)[i], k[i], attrs["dilation"][i], attrs["padding"][i], attrs["stride"][i]
+        )
+        for i in range(2)
+    ]
+    cols = np.empty((n, 1, c * k[0] * k[1], blocks[0] * blocks[1]), source.dtype)
+    KN.im2col(batched.reshape(n, c, 1, h, w), *_patch_geometry(attrs, blocks), cols)
+    rows = (c * k[0] * k[1], blocks[0] * blocks[1])
+    return cols.reshape(*x.shape[:-3], *rows).astype(x.dtype, copy=False)
+
+
+def _folded(cols: np.ndarray, attrs: dict) -> np.ndarray:
+    """col2im of a (C kH kW, L) or (N, C kH kW, L) array into (*, C, oH, oW), zeros first."""
+    source = cols.astype(np.int64) if cols.dtype == np.bool_ else _c(cols)
+    batched = source.reshape(-1, 1, *source.shape[-2:])
+    k, (oh, ow) = attrs["kernel_size"], attrs["output_size"]
+    c = batched.shape[2] // (k[0] * k[1])
+    blocks = [
+        rules.patch_blocks(
+            (oh, ow)[i], k[i], attrs["dilation"][i], attrs["padding"][i], attrs["stride"][i]
+        )
+        for i in range(2)
+    ]
+    image = np.zeros((batched.shape[0], c, 1, oh, ow), source.dtype)
+    KN.col2im(batched, *_patch_geometry(attrs, blocks), image)
+    return image.reshape(*cols.shape[:-2], c, oh, ow).astype(cols.dtype, copy=False)
+
+
+def _im2col_vjp(n, g):
+    shape = n.inputs[0].shape
+    return (_folded(g, {**n.attrs, "output_size": shape[-2:]}),)
+
+
+@_op("im2col", _im2col_vjp)
+def im2col(x, kernel_size, dilation, padding, stride):
+    """F.unfold (see the op table)."""
+    attrs = dict(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    return _unfolded(x, attrs)
+
+
+@_op("col2im", lambda n, g: (_unfolded(g, n.attrs),))
+def col2im(x, output_size, kernel_size, dilation, padding, stride):
+    """F.fold (see the op table)."""
+    attrs = dict(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    return _folded(x, {**attrs, "output_size": output_size})
+
+
 def _refuse_an_empty_output_plane(op: str, g: np.ndarray) -> None:
     """torch's adaptive pooling backwards refuse an output plane without elements."""
     for dim in (g.ndim - 2, g.ndim - 1):

@@ -5884,6 +5884,324 @@ for _kind, _reflect in (("reflection", True), ("replication", False)):
         )
 
 
+# ---- upsample_nearest{1,2,3}d and upsample_bilinear2d (F.interpolate's 'nearest' and 'bilinear')
+
+
+def upsample_scale_names(dims: int) -> tuple[str, ...]:
+    """torch's names of the scale arguments of its {dims}-d upsampling ops."""
+    return ("scales",) if dims == 1 else ("scales_d", "scales_h", "scales_w")[3 - dims :]
+
+
+def upsample_scales(attrs: dict, dims: int) -> list[float | None]:
+    """The op's scale attributes, the first spatial dim first (None: from the sizes)."""
+    return [attrs[name] for name in upsample_scale_names(dims)]
+
+
+def upsample_kernel_name(mode: str, output_size: Sequence[int]) -> str:
+    """The CPU kernel torch dispatches to, which names its dtype error: its channels-last one
+    for a 2-d output of at most 128 rows plus columns, else the generic one."""
+    if len(output_size) == 2 and sum(output_size) <= 128:
+        return f"upsample_{mode}2d_channels_last"
+    return f"compute_indices_weights_{'nearest' if mode == 'nearest' else 'linear'}"
+
+
+def _upsample_infer(name: str, dims: int, mode: str):
+    """torch's checks for upsample_{mode}{dims}d in torch's order: a (dims+2)-D input, spatial
+    input and output sizes above 0, a non-batch part with elements, then the dtype (floats)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        out = attrs["output_size"]
+        if len(out) != dims:
+            raise ShapeMismatch(
+                f"It is expected output_size equals to {dims}, but got size {len(out)}"
+            )
+        if x.ndim != dims + 2:
+            raise ShapeMismatch(
+                f"It is expected input_size equals to {dims + 2}, but got size {x.ndim}"
+            )
+        spatial = x.shape[2:]
+        if any(s <= 0 for s in spatial) or any(o <= 0 for o in out):
+            names = _SPATIAL[:dims][::-1]
+
+            def sizes(values):
+                text = ", ".join(f"{n}: {v}" for n, v in zip(names, values, strict=True))
+                return f"({text})"
+
+            joint = " and output " if dims == 1 else " output "
+            raise ShapeMismatch(
+                "Input and output sizes should be greater than 0, but got input "
+                f"{sizes(spatial)}{joint}{sizes(out)}"
+            )
+        if prod(x.shape[1:]) == 0:
+            raise ShapeMismatch(
+                f"Non-empty {dims + 2}D data tensor expected but got a tensor with sizes "
+                f"{_sizes_text(x.shape)}"
+            )
+        if not is_float(x.dtype):
+            kernel = upsample_kernel_name(mode, out)
+            raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+        return meta((*x.shape[:2], *out), x.dtype)
+
+    return infer
+
+
+_UPSAMPLE_DOCS = {
+    "nearest": "output i takes input min(floor(i * scale), size - 1), scale a float32 "
+    "1 / scales or size / output_size (torch's nearest_idx; an output of the input's size or "
+    "twice it takes i or i // 2; the generic kernel (1-d, 3-d, 2-d outputs over 128 rows "
+    "plus columns) has no such shortcuts and float64 scales for float64). The gradient sums "
+    "the output gradient into the input element each output took, by nearest_idx.",
+    "linear": "each output blends its two neighbours at source index scale * (i + 0.5) - 0.5 "
+    "clamped at 0 (align_corners: i * (size - 1) / (output_size - 1)), as fma(x0, w0, x1 "
+    "* w1), torch's generic kernel. The gradient adds w * g into the two, fused.",
+    "bilinear": "each output is the two-by-two neighbours' blend at source index "
+    "scale * (i + 0.5) - 0.5 clamped at 0 (align_corners: i * (size - 1) / (output_size - "
+    "1)), torch's area_pixel_compute_source_index; outputs of at most 128 rows plus columns "
+    "sum the four products of the weights, larger ones blend rows of column blends, as "
+    "torch's two CPU kernels. The gradient spreads each output gradient over the four.",
+}
+
+for _dims, _mode in (
+    (1, "nearest"),
+    (2, "nearest"),
+    (3, "nearest"),
+    (1, "linear"),
+    (2, "bilinear"),
+):
+    _name = f"upsample_{_mode}{_dims}d"
+    _attrs = [Attr("output_size", "ints", f"The {_dims} output sizes.", optional=False)]
+    if _mode != "nearest":
+        _attrs.append(
+            Attr("align_corners", "bool", "Align the corner pixels' centres.", optional=False)
+        )
+    _attrs += [
+        Attr(scale, "float", "The scale factor given for this dim (absent: from the sizes).")
+        for scale in upsample_scale_names(_dims)
+    ]
+    _register(
+        OpSpec(
+            _name,
+            f"torch._C._nn.{_name}",
+            f"F.interpolate(self, mode='{_mode}') of an (N, C, {_dims} spatial dims) input: "
+            + _UPSAMPLE_DOCS[_mode],
+            ("self",),
+            (True,),
+            _upsample_infer(_name, _dims, _mode),
+            _named(f"Upsample{_mode.capitalize()}{_dims}DBackward0"),
+            _nothing,
+            tuple(_attrs),
+        )
+    )
+
+
+# ---- pixel_shuffle and pixel_unshuffle
+
+
+def _pixel_shuffle_infer(name: str, shuffle: bool):
+    """torch's checks in its order: at least 3 dims, a positive factor, then the channels
+    divisible by its square (shuffle) or the height, then the width, divisible by it."""
+    factor_name = "upscale_factor" if shuffle else "downscale_factor"
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        r = attrs[factor_name]
+        if x.ndim < 3:
+            raise ShapeMismatch(
+                f"{name} expects input to have at least 3 dimensions, but got input with "
+                f"{x.ndim} dimension(s)"
+            )
+        if r <= 0:
+            raise ShapeMismatch(f"{name} expects a positive {factor_name}, but got {r}")
+        *batch, c, h, w = x.shape
+        if shuffle:
+            if c % (r * r):
+                raise ShapeMismatch(
+                    "pixel_shuffle expects its input's 'channel' dimension to be divisible by "
+                    f"the square of upscale_factor, but input.size(-3)={c} is not divisible "
+                    f"by {r * r}"
+                )
+            return meta((*batch, c // (r * r), h * r, w * r), x.dtype)
+        for dim, size, what in ((-2, h, "height"), (-1, w, "width")):
+            if size % r:
+                raise ShapeMismatch(
+                    f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but "
+                    f"input.size({dim})={size} is not divisible by {r}"
+                )
+        if 0 in x.shape:
+            return meta(x.shape, x.dtype)  # torch's copy of an input without elements
+        return meta((*batch, c * r * r, h // r, w // r), x.dtype)
+
+    return infer
+
+
+for _name, _shuffle in (("pixel_shuffle", True), ("pixel_unshuffle", False)):
+    _factor = "upscale_factor" if _shuffle else "downscale_factor"
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            (
+                "(*, C r², H, W) to (*, C, H r, W r): output [c, h r + i, w r + j] is input "
+                "[c r² + i r + j, h, w]. The gradient is pixel_unshuffle of the output's."
+                if _shuffle
+                else "(*, C, H r, W r) to (*, C r², H, W), pixel_shuffle's inverse. The "
+                "gradient is pixel_shuffle of the output's."
+            ),
+            ("self",),
+            (True,),
+            _pixel_shuffle_infer(_name, _shuffle),
+            _named(f"{_name.title().replace('_', '')}Backward0"),
+            _nothing,
+            (Attr(_factor, "int", "r, above 0.", optional=False),),
+        )
+    )
+
+
+# ---- im2col and col2im (F.unfold and F.fold)
+
+
+def _patch_params(name: str, attrs: dict, order: Sequence[str]) -> dict:
+    """im2col's or col2im's two-int parameters, with torch's length and then value checks in
+    `order` (which differs between the two)."""
+    names = ("output_size",) * (name == "col2im") + ("kernel_size", "dilation", "padding", "stride")
+    for key in names:
+        if len(attrs[key]) != 2:
+            raise ShapeMismatch(f"It is expected {key} equals to 2, but got size {len(attrs[key])}")
+    checks = {
+        "kernel_size": (lambda v: v > 0, "kernel size should be greater than zero", "kernel"),
+        "dilation": (lambda v: v > 0, "dilation should be greater than zero", "dilation"),
+        "padding": (lambda v: v >= 0, "padding should be non-negative", "pad"),
+        "stride": (lambda v: v > 0, "stride should be greater than zero", "stride"),
+    }
+    for key in order:
+        valid, words, short = checks[key]
+        h, w = attrs[key]
+        if not (valid(h) and valid(w)):
+            raise ShapeMismatch(f"{words}, but got {short}_height: {h} {short}_width: {w}")
+    return {key: tuple(attrs[key]) for key in names}
+
+
+def patch_blocks(size: int, kernel: int, dilation: int, padding: int, stride: int) -> int:
+    """The number of sliding blocks along a dim: floor((size + 2p - d (k - 1) - 1) / s) + 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _im2col_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's im2col checks in its order: the parameters' lengths, kernel, dilation, padding
+    and stride values, a (C, H, W) or (N, C, H, W) input with elements but in the batch, at
+    least one block each way, then the dtype (no int64)."""
+    _check_operands("im2col", operands, 1)
+    x = _require_tensor("im2col", operands[0], 0)
+    p = _patch_params("im2col", attrs, ("kernel_size", "dilation", "padding", "stride"))
+    if 0 < x.ndim < 3:  # torch reads sizes 1 and 2 before its rank check
+        raise DimensionOutOfRange(
+            f"Dimension out of range (expected to be in range of [{-x.ndim}, {x.ndim - 1}], "
+            f"but got {x.ndim})"
+        )
+    if not (
+        (x.ndim == 3 and x.shape[0] and x.shape[1] and x.shape[2])
+        or (x.ndim == 4 and x.shape[1] and x.shape[2] and x.shape[3])
+    ):
+        raise ShapeMismatch(
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+            f"non-zero dimensions for input, but got: {_sizes_text(x.shape)}"
+        )
+    h, w = x.shape[-2:]
+    k, d, pad, s = p["kernel_size"], p["dilation"], p["padding"], p["stride"]
+    blocks = [patch_blocks((h, w)[i], k[i], d[i], pad[i], s[i]) for i in range(2)]
+    if blocks[0] < 1 or blocks[1] < 1:
+        raise ShapeMismatch(
+            f"Given input with spatial size ({h}, {w}), kernel_size=({k[0]}, {k[1]}), "
+            f"dilation=({d[0]}, {d[1]}), padding=({pad[0]}, {pad[1]}), calculated shape of "
+            f"the array of sliding blocks as ({blocks[0]}, {blocks[1]}), but its components "
+            "must be at least one."
+        )
+    if x.dtype == "int64":
+        raise Unsupported("\"im2col_out_cpu\" not implemented for 'Long'")
+    c = x.shape[-3]
+    return meta((*x.shape[:-3], c * k[0] * k[1], blocks[0] * blocks[1]), x.dtype)
+
+
+def _col2im_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's col2im checks in its order: the parameters' lengths, kernel, stride, dilation
+    and padding values, a (C k², L) or (N, C k², L) input with elements but in the batch, its
+    rows divisible by the kernel's size, L the number of blocks, then the dtype (no int64)."""
+    _check_operands("col2im", operands, 1)
+    x = _require_tensor("col2im", operands[0], 0)
+    p = _patch_params("col2im", attrs, ("kernel_size", "stride", "dilation", "padding"))
+    if not (
+        (x.ndim == 2 and x.shape[0] and x.shape[1]) or (x.ndim == 3 and x.shape[1] and x.shape[2])
+    ):
+        raise ShapeMismatch(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+            f"non-zero dimensions for input, but got: {_sizes_text(x.shape)}"
+        )
+    out, k, d = p["output_size"], p["kernel_size"], p["dilation"]
+    pad, s = p["padding"], p["stride"]
+    batch_dim = 0 if x.ndim == 3 else -1
+    rows, length = x.shape[batch_dim + 1], x.shape[batch_dim + 2]
+    if rows % (k[0] * k[1]):
+        raise ShapeMismatch(
+            "Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={rows} and "
+            f"kernel_size=({k[0]}, {k[1]})."
+        )
+    blocks = [patch_blocks(out[i], k[i], d[i], pad[i], s[i]) for i in range(2)]
+    if length != blocks[0] * blocks[1]:
+        raise ShapeMismatch(
+            f"Given output_size=({out[0]}, {out[1]}), kernel_size=({k[0]}, {k[1]}), "
+            f"dilation=({d[0]}, {d[1]}), padding=({pad[0]}, {pad[1]}), stride=({s[0]}, "
+            f"{s[1]}), expected size of input's dimension 2 to match the calculated number "
+            f"of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+            f"input.size(2)={length}."
+        )
+    if x.dtype == "int64":
+        raise Unsupported("\"col2im_out_cpu\" not implemented for 'Long'")
+    return meta((*x.shape[:-2], rows // (k[0] * k[1]), *out), x.dtype)
+
+
+_PATCH_ATTRS = (
+    Attr("kernel_size", "ints", "(kH, kW).", optional=False),
+    Attr("dilation", "ints", "(dH, dW), the kernel taps' spacing.", optional=False),
+    Attr("padding", "ints", "(pH, pW) zeros on both sides.", optional=False),
+    Attr("stride", "ints", "(sH, sW) between blocks.", optional=False),
+)
+
+_register(
+    OpSpec(
+        "im2col",
+        "torch._C._nn.im2col",
+        "F.unfold: the sliding kH x kW blocks of a (C, H, W) or (N, C, H, W) input as "
+        "columns, (*, C kH kW, L): row (c, i, j), column (bh, bw) is input [c, bh sH - pH + "
+        "i dH, bw sW - pW + j dW], 0 in the padding. The gradient is col2im of the output's.",
+        ("self",),
+        (True,),
+        _im2col_infer,
+        _named("Im2ColBackward0"),
+        _nothing,
+        _PATCH_ATTRS,
+    )
+)
+_register(
+    OpSpec(
+        "col2im",
+        "torch._C._nn.col2im",
+        "F.fold: im2col's adjoint, (*, C kH kW, L) columns summed into a (*, C, oH, oW) "
+        "output at the elements im2col would read them from, in im2col's order. The "
+        "gradient is im2col of the output's.",
+        ("self",),
+        (True,),
+        _col2im_infer,
+        _named("Col2ImBackward0"),
+        _nothing,
+        (Attr("output_size", "ints", "(oH, oW).", optional=False), *_PATCH_ATTRS),
+    )
+)
+
+
 # ---- adaptive_avg_pool2d
 
 

@@ -1631,6 +1631,215 @@ def conv_transpose3d(*args, **kwargs) -> Tensor:
 # ---------------------------------------------------------------- adaptive pooling
 
 
+_INTERPOLATE_MODES = (
+    "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+)
+_UPSAMPLE_OPS = {
+    (3, "nearest"): 1,
+    (4, "nearest"): 2,
+    (5, "nearest"): 3,
+    (3, "linear"): 1,
+    (4, "bilinear"): 2,
+}
+
+
+def _interpolate_sizes(input: Tensor, size, scale_factor, dim: int):
+    """torch's interpolate: exactly one of size and scale_factor, as one entry per spatial
+    dim; returns (output_size, scale_factors), one of them None."""
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if not isinstance(size, list | tuple):
+            return [size for _ in range(dim)], None
+        if len(size) != dim:
+            raise ValueError(
+                "Input and output must have the same number of spatial dimensions, but got "
+                f"input with spatial dimensions of {list(input.shape[2:])} and output size of "
+                f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                "output size in (o1, o2, ...,oK) format."
+            )
+        if not all(isinstance(s, int) for s in size):
+            raise TypeError(
+                "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                "Tuple[int, int, int], but got size with types "
+                f"{[type(s) for s in size]}"
+            )
+        return size, None
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if not isinstance(scale_factor, list | tuple):
+        return None, [scale_factor for _ in range(dim)]
+    if len(scale_factor) != dim:
+        raise ValueError(
+            "Input and scale_factor must have the same number of spatial dimensions, but got "
+            f"input with spatial dimensions of {list(input.shape[2:])} and scale_factor of "
+            f"shape {scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+            "format and scale_factor in (s1, s2, ...,sK) format."
+        )
+    return None, scale_factor
+
+
+def _scaled_size(size: int, factor: float) -> int:
+    """torch's compute_output_size: size · factor in float64, truncated to int64."""
+    value = float(size) * float(factor)
+    if not -(2.0**63) <= value < 2.0**63:
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    return int(value)
+
+
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """torch's interpolate: its checks in its order, then 'nearest' (1-d to 3-d:
+    UpsampleNearest{1,2,3}DBackward0), 'linear' (UpsampleLinear1DBackward0), 'bilinear'
+    (UpsampleBilinear2DBackward0) or 'area'
+    (adaptive_avg_pool1d/2d). With recompute_scale_factor, the output size is
+    floor(size · scale) and the kernel derives its scale from the sizes; otherwise it
+    takes 1 / scale_factor."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError(
+                "align_corners option can only be set with the interpolating modes: "
+                "linear | bilinear | bicubic | trilinear"
+            )
+    elif align_corners is None:
+        align_corners = False
+    dim = input.ndim - 2
+    output_size, scale_factors = _interpolate_sizes(input, size, scale_factor, dim)
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor:
+        output_size = [int(input.shape[i + 2] * scale_factors[i]) for i in range(dim)]
+        scale_factors = None
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
+            "requires a 4-D tensor as input"
+        )
+    if mode == "area" and input.ndim in (3, 4):
+        pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
+        return pool(input, output_size)
+    dims = _UPSAMPLE_OPS.get((input.ndim, mode))
+    if dims is None or antialias:
+        if input.ndim in (3, 4, 5) and mode in _INTERPOLATE_MODES.split(" | "):
+            needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
+            if needs not in (None, input.ndim):
+                raise NotImplementedError(
+                    f"Got {input.ndim}D input, but {mode} mode needs {needs}D input"
+                )
+            raise NotImplementedError(
+                f"gradrpc: interpolate's mode '{mode}' (on a {input.ndim}-D input"
+                f"{', with antialias' if antialias else ''}) is not supported yet; 'nearest' "
+                "(3-D to 5-D), 'linear' (3-D), 'bilinear' (4-D) and 'area' (3-D and 4-D) are"
+            )
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
+            f"the modes: {_INTERPOLATE_MODES} (got {mode})"
+        )
+    if output_size is None:
+        output_size = [_scaled_size(input.shape[i + 2], scale_factors[i]) for i in range(dim)]
+    attrs = {"output_size": list(output_size)}
+    if mode != "nearest":
+        attrs["align_corners"] = bool(align_corners)
+    if scale_factors is not None:
+        names = rules.upsample_scale_names(dims)
+        attrs.update({name: float(s) for name, s in zip(names, scale_factors, strict=True)})
+    return input._call(f"upsample_{mode}{dims}d", [input], attrs)
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated torch alias of interpolate (with torch's warning)."""
+    warnings.warn(
+        "`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated torch alias of interpolate(mode='nearest') (with torch's warning)."""
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated torch alias of interpolate(mode='bilinear', align_corners=True) (with
+    torch's warning)."""
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r², H, W) to (*, C, H r, W r): each channel group of r² becomes r x r blocks
+    (PixelShuffleBackward0)."""
+    _check_input("pixel_shuffle", input)
+    r = _parsed("pixel_shuffle", upscale_factor, "upscale_factor", 2, "int")
+    return input._call("pixel_shuffle", [input], {"upscale_factor": r})
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) to (*, C r², H, W), pixel_shuffle's inverse (PixelUnshuffleBackward0)."""
+    _check_input("pixel_unshuffle", input)
+    r = _parsed("pixel_unshuffle", downscale_factor, "downscale_factor", 2, "int")
+    return input._call("pixel_unshuffle", [input], {"downscale_factor": r})
+
+
+def _pair(value) -> tuple:
+    """torch's _pair: an iterable as a tuple, anything else twice."""
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return (value, value)
+
+
+def _patch_attrs(function: str, first: int, **values) -> dict:
+    """unfold's and fold's two-int arguments as torch's parser takes them (positions from
+    `first`), with its TypeError for a non-int."""
+    return {
+        name: _sizes(function, _pair(value), first + i, name)
+        for i, (name, value) in enumerate(values.items())
+    }
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """The sliding kH x kW blocks of a (N, C, H, W) or (C, H, W) input as columns, (*, C kH
+    kW, L) (torch's im2col: Im2ColBackward0)."""
+    _check_input("im2col", input)
+    attrs = _patch_attrs(
+        "im2col", 2, kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride
+    )
+    return input._call("im2col", [input], attrs)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """unfold's adjoint: (*, C kH kW, L) columns summed into (*, C, oH, oW) blocks (torch's
+    col2im: Col2ImBackward0)."""
+    _check_input("col2im", input)
+    attrs = _patch_attrs(
+        "col2im",
+        2,
+        output_size=output_size,
+        kernel_size=kernel_size,
+        dilation=dilation,
+        padding=padding,
+        stride=stride,
+    )
+    return input._call("col2im", [input], attrs)
+
+
 def _output_size_ints(function: str, value, dims: int) -> list[int]:
     """torch's parser for an `output_size` of ints: an int (for each of `dims` dims), or a
     sequence of ints."""

@@ -989,6 +989,63 @@ CASES += [
     C("one_hot", T((), "class", "int64", grad=False), num_classes=7),
     C("one_hot", T((0,), "class", "int64", grad=False), num_classes=3),
 ]
+# upsample_nearest{1,2,3}d, upsample_bilinear2d: F.interpolate's 'nearest' and 'bilinear', by
+# output size or scale (nearest_idx's shortcuts, the generic kernel past 128 rows plus columns,
+# channels-last vectors and their tail, align_corners), down and up
+CASES += [
+    C("upsample_nearest1d", T((2, 3, 5)), output_size=[12]),
+    C("upsample_nearest1d", T((2, 3, 5)), output_size=[5], scales=1.1),
+    C("upsample_nearest2d", T((2, 3, 5, 7)), output_size=[9, 4]),
+    C("upsample_nearest2d", T((1, 2, 3, 5)), output_size=[6, 5], scales_h=2.1, scales_w=1.1),
+    C("upsample_nearest2d", T((1, 2, 6, 7)), output_size=[10, 11], scales_h=1.7, scales_w=1.7),
+    C("upsample_nearest2d", T((1, 1, 40, 50)), output_size=[100, 55], scales_w=1.1),
+    C("upsample_nearest2d", T((0, 2, 3, 3)), output_size=[2, 2]),
+    C("upsample_nearest3d", T((1, 2, 3, 4, 5)), output_size=[6, 2, 7]),
+    C("upsample_nearest3d", T((1, 2, 3, 4, 5)), output_size=[3, 4, 5], scales_d=1.1),
+    C("upsample_linear1d", T((2, 3, 7)), output_size=[11], align_corners=False),
+    C("upsample_linear1d", T((2, 9, 40)), output_size=[150], align_corners=True),
+    C("upsample_linear1d", T((1, 2, 6)), output_size=[10], align_corners=False, scales=1.7),
+    C("upsample_linear1d", T((1, 2, 6)), output_size=[6], align_corners=False),
+    C("upsample_bilinear2d", T((2, 3, 5, 7)), output_size=[9, 11], align_corners=False),
+    C("upsample_bilinear2d", T((2, 3, 5, 7)), output_size=[9, 11], align_corners=True),
+    C("upsample_bilinear2d", T((1, 9, 6, 6)), output_size=[15, 5], align_corners=False),
+    C("upsample_bilinear2d", T((2, 16, 4, 5)), output_size=[3, 8], align_corners=True),
+    C("upsample_bilinear2d", T((1, 2, 40, 70)), output_size=[100, 30], align_corners=False),
+    C("upsample_bilinear2d", T((1, 2, 40, 70)), output_size=[68, 119], align_corners=True),
+    C(
+        "upsample_bilinear2d",
+        T((1, 2, 5, 6)),
+        output_size=[12, 5],
+        align_corners=False,
+        scales_h=2.5,
+        scales_w=0.9,
+    ),
+    C("upsample_bilinear2d", T((1, 2, 1, 5)), output_size=[1, 1], align_corners=True),
+]
+# pixel_shuffle, pixel_unshuffle: channels to and from r x r blocks, any batch dims
+CASES += [
+    C("pixel_shuffle", T((2, 8, 3, 4)), upscale_factor=2),
+    C("pixel_shuffle", T((9, 2, 3)), upscale_factor=3),
+    C("pixel_shuffle", T((2, 3, 4, 2, 2)), upscale_factor=1),
+    C("pixel_shuffle", T((0, 4, 2, 2), grad=False), upscale_factor=2),
+    C("pixel_unshuffle", T((0, 1, 4, 4), grad=False), downscale_factor=2),
+    C("pixel_shuffle", T((1, 4, 2, 3), dtype="int64", grad=False), upscale_factor=2),
+    C("pixel_unshuffle", T((2, 2, 6, 4)), downscale_factor=2),
+    C("pixel_unshuffle", T((3, 2, 1, 6, 9)), downscale_factor=3),
+    C("pixel_unshuffle", T((1, 6, 9), dtype="int64", grad=False), downscale_factor=3),
+]
+# im2col, col2im: F.unfold and F.fold, batched and not, with padding, dilation and stride
+_PATCHES = dict(kernel_size=[2, 3], dilation=[1, 2], padding=[1, 0], stride=[2, 1])
+_PLAIN_PATCHES = dict(kernel_size=[2, 2], dilation=[1, 1], padding=[0, 0], stride=[1, 1])
+CASES += [
+    C("im2col", T((2, 3, 5, 6)), **_PATCHES),
+    C("im2col", T((3, 4, 5)), **_PLAIN_PATCHES),
+    C("im2col", T((0, 2, 3, 3)), **_PLAIN_PATCHES),
+    C("im2col", T((1, 2, 3, 3), dtype="bool", grad=False), **_PLAIN_PATCHES),
+    C("col2im", T((2, 12, 6)), output_size=[5, 6], **_PATCHES),
+    C("col2im", T((8, 12)), output_size=[4, 5], **_PLAIN_PATCHES),
+    C("col2im", T((1, 4, 9), dtype="bool", grad=False), output_size=[4, 4], **_PLAIN_PATCHES),
+]
 # adaptive_avg_pool2d: windows [floor(i H / oH), ceil((i + 1) H / oH)), overlapping or not
 CASES += [
     C("adaptive_avg_pool2d", T((2, 3, 7, 5)), output_size=[3, 2]),
@@ -1342,6 +1399,20 @@ TORCH: dict[str, Callable] = {
     "block_diag": torch.block_diag,
     "logsumexp": torch.logsumexp,
     "one_hot": F.one_hot,
+    **{
+        name: getattr(torch._C._nn, name)
+        for name in (
+            "upsample_nearest1d",
+            "upsample_nearest2d",
+            "upsample_nearest3d",
+            "upsample_linear1d",
+            "upsample_bilinear2d",
+        )
+    },
+    "im2col": torch._C._nn.im2col,
+    "col2im": torch._C._nn.col2im,
+    "pixel_shuffle": torch.pixel_shuffle,
+    "pixel_unshuffle": torch.pixel_unshuffle,
     "adaptive_avg_pool2d": torch.ops.aten._adaptive_avg_pool2d,
     "adaptive_max_pool2d": lambda x, output_size: torch._C._nn.adaptive_max_pool2d(x, output_size)[
         0
