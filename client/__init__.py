@@ -227,16 +227,7 @@ def equal(input, other) -> bool:
 
 def _joined(name: str, tensors, args: tuple, kwargs: dict) -> Tensor:
     """torch.cat / torch.stack: one op over all `tensors` (any session's first tensor)."""
-    if not isinstance(tensors, list | tuple):
-        raise TypeError(
-            f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-            f"{type(tensors).__name__}"
-        )
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(
-                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
-            )
+    combining.check_tensor_sequence(name, tensors)
     (dim,) = _arguments(name, args, kwargs, (("dim", "int?"),), first=2)
     dim = 0 if dim is None else dim
     if not tensors:  # the rule has torch's error for it

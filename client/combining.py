@@ -202,7 +202,8 @@ def flipud(input: Tensor) -> Tensor:
     return input._flip((0,))
 
 
-def _tensor_list(name: str, tensors) -> list[Tensor]:
+def check_tensor_sequence(name: str, tensors) -> None:
+    """torch's TypeErrors for a `tensors` argument that is not a sequence of tensors."""
     if not isinstance(tensors, list | tuple):
         raise TypeError(
             f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
@@ -213,6 +214,10 @@ def _tensor_list(name: str, tensors) -> list[Tensor]:
             raise TypeError(
                 f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
             )
+
+
+def _tensor_list(name: str, tensors) -> list[Tensor]:
+    check_tensor_sequence(name, tensors)
     if not tensors:
         raise RuntimeError(f"{name} expects a non-empty TensorList")
     return list(tensors)
