@@ -4425,17 +4425,20 @@ def _layer_norm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
             f"Given normalized_shape={list(shape)}, expected input with shape "
             f"[*{''.join(f', {s}' for s in shape)}], but got input of size{list(x.shape)}"
         )
+    _require_norm_kernel_dtypes("LayerNormKernelImpl", x, params.get("bias"))
+    return meta(x.shape, x.dtype)
+
+
+def _require_norm_kernel_dtypes(kernel: str, x: TensorMeta, bias: TensorMeta | None) -> None:
+    """layer_norm's and group_norm's last checks: a floating input (named by torch's
+    `kernel`), then a bias of the input's dtype."""
     if not is_float(x.dtype):
-        raise Unsupported(
-            f"\"LayerNormKernelImpl\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
-        )
-    bias = params.get("bias")
+        raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
     if bias is not None and bias.dtype != x.dtype:
         raise DtypeMismatch(
             f"expected scalar type {TORCH_TYPE_NAME[x.dtype]} but found "
             f"{TORCH_TYPE_NAME[bias.dtype]}"
         )
-    return meta(x.shape, x.dtype)
 
 
 _register(
@@ -4491,16 +4494,7 @@ def _native_group_norm_infer(operands: Sequence[Operand], attrs: dict) -> Tensor
                 f"{list(x.shape)}"
             )
     _check_mixed_dtype(x, list(params.values()))
-    if not is_float(x.dtype):
-        raise Unsupported(
-            f"\"GroupNormKernelImpl\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
-        )
-    bias = params.get("bias")
-    if bias is not None and bias.dtype != x.dtype:
-        raise DtypeMismatch(
-            f"expected scalar type {TORCH_TYPE_NAME[x.dtype]} but found "
-            f"{TORCH_TYPE_NAME[bias.dtype]}"
-        )
+    _require_norm_kernel_dtypes("GroupNormKernelImpl", x, params.get("bias"))
     return meta(x.shape, x.dtype)
 
 
