@@ -607,13 +607,23 @@ def _check_tensor_arguments(function: str, arguments) -> None:
             )
 
 
-def _norm_tensors(weight, bias, running_mean, running_var) -> tuple:
-    """(name, position, value) of torch.batch_norm's and torch.instance_norm's tensors."""
+def _norm_arguments(
+    function: str, input, tensors: tuple, flag_name: str, flag, momentum, eps
+) -> tuple[float, float]:
+    """torch.batch_norm's and torch.instance_norm's argument checks in their order: the
+    input, the (weight, bias, running_mean, running_var) tensors, the bool `flag` at
+    position 6; then momentum and eps as floats."""
+    _check_input(function, input)
+    names = ("weight", "bias", "running_mean", "running_var")
+    _check_tensor_arguments(function, zip(names, range(2, 6), tensors, strict=True))
+    if not isinstance(flag, bool):
+        raise TypeError(
+            f"{function}(): argument '{flag_name}' (position 6) must be bool, not "
+            f"{type(flag).__name__}"
+        )
     return (
-        ("weight", 2, weight),
-        ("bias", 3, bias),
-        ("running_mean", 4, running_mean),
-        ("running_var", 5, running_var),
+        _number_argument(function, momentum, "momentum", 7, "float"),
+        _number_argument(function, eps, "eps", 8, "float"),
     )
 
 
@@ -638,15 +648,10 @@ def batch_norm(
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     elif eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    _check_input("batch_norm", input)
-    _check_tensor_arguments("batch_norm", _norm_tensors(weight, bias, running_mean, running_var))
-    if not isinstance(training, bool):
-        raise TypeError(
-            "batch_norm(): argument 'training' (position 6) must be bool, not "
-            f"{type(training).__name__}"
-        )
-    momentum = _number_argument("batch_norm", momentum, "momentum", 7, "float")
-    eps = _number_argument("batch_norm", eps, "eps", 8, "float")
+    momentum, eps = _norm_arguments(
+        "batch_norm", input, (weight, bias, running_mean, running_var), "training", training,
+        momentum, eps,
+    )  # fmt: skip
     return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
@@ -694,15 +699,10 @@ def instance_norm(
             raise ValueError(
                 f"Expected more than 1 spatial element when training, got input size {size}"
             )
-    _check_input("instance_norm", input)
-    _check_tensor_arguments("instance_norm", _norm_tensors(weight, bias, running_mean, running_var))
-    if not isinstance(use_input_stats, bool):
-        raise TypeError(
-            "instance_norm(): argument 'use_input_stats' (position 6) must be bool, not "
-            f"{type(use_input_stats).__name__}"
-        )
-    momentum = _number_argument("instance_norm", momentum, "momentum", 7, "float")
-    eps = _number_argument("instance_norm", eps, "eps", 8, "float")
+    momentum, eps = _norm_arguments(
+        "instance_norm", input, (weight, bias, running_mean, running_var), "use_input_stats",
+        use_input_stats, momentum, eps,
+    )  # fmt: skip
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError(
             "Expected running_mean and running_var to be defined when use_input_stats is false"
