@@ -76,16 +76,6 @@ def _safe_softmax(x: Tensor, dim: int) -> Tensor:
     return x._call("_safe_softmax", [x], {"dim": dim})
 
 
-def _repeat_interleave(x: Tensor, repeats: int, dim: int) -> Tensor:
-    """x.repeat_interleave(repeats, dim) for an int, as aten composes it: unsqueeze, expand,
-    clone, view."""
-    dim %= x.ndim
-    shape = list(x.shape)
-    expanded = x.unsqueeze(dim + 1).expand(*shape[: dim + 1], repeats, *shape[dim + 1 :])
-    shape[dim] *= repeats
-    return expanded.clone().view(*shape)
-
-
 def _grouped(query: Tensor, key: Tensor, value: Tensor, enable_gqa: bool):
     """Key and value with their heads (dim -3) repeated to the query's, as torch's
     pre_process_group_query_attention_input."""
@@ -97,8 +87,8 @@ def _grouped(query: Tensor, key: Tensor, value: Tensor, enable_gqa: bool):
     if heads == key.shape[-3] == value.shape[-3]:
         return key, value
     return (
-        _repeat_interleave(key, heads // key.shape[-3], -3),
-        _repeat_interleave(value, heads // value.shape[-3], -3),
+        key.repeat_interleave(heads // key.shape[-3], -3),
+        value.repeat_interleave(heads // value.shape[-3], -3),
     )
 
 
