@@ -145,6 +145,17 @@ def _dims_named(item, is_tensor) -> int:
     return 1
 
 
+def check_mask_shape(mask_shape, sizes, dim: int) -> None:
+    """torch's IndexError for a bool mask, indexing from `dim`, whose shape is not that of
+    the indexed dims of a tensor of `sizes`."""
+    for j, size in enumerate(mask_shape):
+        if size != sizes[dim + j]:
+            raise IndexError(
+                f"The shape of the mask {list(mask_shape)} at index {j} does not match the "
+                f"shape of the indexed tensor {list(sizes)} at index {dim + j}"
+            )
+
+
 def _masks_as_positions(advanced: list, sizes: list[int]) -> list[tuple[int, object]]:
     """Each bool mask replaced by the positions of its True elements, one int64 index per
     dimension it covers, after torch's check of its shape against the indexed tensor's."""
@@ -153,12 +164,7 @@ def _masks_as_positions(advanced: list, sizes: list[int]) -> list[tuple[int, obj
         if not (isinstance(item, np.ndarray) and item.dtype == np.bool_):
             out.append((dim, item))
             continue
-        for j, size in enumerate(item.shape):
-            if size != sizes[dim + j]:
-                raise IndexError(
-                    f"The shape of the mask {list(item.shape)} at index {j} does not match the "
-                    f"shape of the indexed tensor {sizes} at index {dim + j}"
-                )
+        check_mask_shape(item.shape, sizes, dim)
         out += [(dim + j, positions) for j, positions in enumerate(np.nonzero(item))]
     return out
 

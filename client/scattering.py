@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 
 from . import dtypes
+from .indexing import check_mask_shape
 from .tensor import _WARNED, Tensor, _arguments, _is_int, _number, _warn_if_expanded
 
 _DEPRECATED_REDUCE = (
@@ -210,12 +211,7 @@ def bind_index_put(t: Tensor, args: tuple, kwargs: dict, first: int = 1, in_plac
         if index.dtype is dtypes.bool_:
             if index.ndim == 0:
                 raise NotImplementedError("gradrpc: index_put with a 0-d bool index")
-            for j, size in enumerate(index.shape):
-                if size != shape[d + j]:
-                    raise IndexError(
-                        f"The shape of the mask {list(index.shape)} at index {j} does not match "
-                        f"the shape of the indexed tensor {list(shape)} at index {d + j}"
-                    )
+            check_mask_shape(index.shape, shape, d)
             positions += index.nonzero(as_tuple=True)
             dims += range(d, d + index.ndim)
         elif index.dtype is dtypes.int64:
