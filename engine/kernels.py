@@ -3,12 +3,13 @@
 Elementwise kernels are NumPy ufuncs (`elementwise`): each scalar function is compiled into
 one inner loop per dtype, a `@cfunc` cached on disk (`cache=True`), and NumPy calls those
 loops, so broadcasting, type resolution, `out=` and the release of the GIL are NumPy's, at
-NumPy's own dispatch cost. Importing loads each loop from the cache in about a millisecond;
-Numba's `@vectorize` would rebuild every loop's wrapper with LLVM at each start (about 40 ms
-a signature). The other kernels are `@njit(nogil=True)` with explicit signatures, so
-importing compiles them (or loads them from the cache) at server start-up rather than on a
-user's first request, and sessions on different threads run in parallel. No fastmath:
-results must match torch and finite differences. Matrix products call BLAS through `np.dot`.
+NumPy's own dispatch cost. Loading a loop from the cache takes a few milliseconds; Numba's
+`@vectorize` would rebuild every loop's wrapper with LLVM at each load (about 40 ms a
+signature). The other kernels are `nogil=True` (sessions on different threads run in
+parallel) with explicit signatures (`lazy_njit`), so that a call with other types is an error
+rather than a new compilation. Every kernel is built at its first use (`OnFirstUse`), so
+importing the engine builds none. No fastmath: results must match torch and finite
+differences. Matrix products call BLAS through `np.dot`.
 
 Large inputs can run in parallel: where `config` enables it, the hot elementwise kernels are
 `SizeDispatch` objects that call the ufunc or, from a size measured per kernel, a `prange`
@@ -20,6 +21,7 @@ vectorizes (Numba has no SIMD float32 exp without Intel SVML): `exp` in float32,
 
 import functools
 import math
+import threading
 from types import FunctionType
 
 import numpy as np
@@ -162,6 +164,67 @@ def _loop_signature(dtype: str):
     )
 
 
+# ---------------------------------------------------------------- kernels built on first use
+# Loading a kernel from Numba's cache costs about 3 ms a signature (LLVM links its object code
+# into the process), so importing all of the engine's kernels loaded would take over a second of
+# every start. Instead each kernel (an `elementwise` ufunc, a `lazy_njit` function) is an
+# `OnFirstUse` until its first call or attribute access builds it; the defining module's names
+# are then rebound to the kernel itself, so later calls through them reach it directly. (Numba
+# types a kernel's call to another through the callee's `_numba_type_`, an attribute, so that
+# builds the callee too.) `build_all` builds every kernel: the container image runs it
+# (`gradrpc-server --build-kernels`), so that its Numba cache holds them all.
+
+_BUILD_LOCK = threading.RLock()  # sessions on several threads build a kernel once
+_ON_FIRST_USE: list["OnFirstUse"] = []
+
+
+class OnFirstUse:
+    """A kernel not built yet: `kernel()` builds it (once), calls and attributes reach it."""
+
+    __slots__ = ("__name__", "_build", "_built", "_namespace")
+
+    def __init__(self, function: FunctionType, build):
+        self.__name__ = function.__name__
+        self._build = build
+        self._built = None
+        self._namespace = function.__globals__
+        _ON_FIRST_USE.append(self)
+
+    def kernel(self):
+        """The built kernel, building it on the first call."""
+        if self._built is None:
+            with _BUILD_LOCK:
+                if self._built is None:
+                    built = self._build()
+                    for name, value in list(self._namespace.items()):
+                        if value is self:
+                            self._namespace[name] = built
+                    self._built = built
+        return self._built
+
+    def __call__(self, *args, **kwargs):
+        return self.kernel()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.kernel(), name)
+
+    def __repr__(self) -> str:
+        return f"<gradrpc kernel {self.__name__}, built on first use>"
+
+
+def built(kernel):
+    """`kernel` itself, or the kernel an `OnFirstUse` stands for (built now)."""
+    return kernel.kernel() if isinstance(kernel, OnFirstUse) else kernel
+
+
+def build_all() -> int:
+    """Build every kernel of the modules imported so far (from Numba's cache where it holds
+    them, else compiling them into it); the number built."""
+    for kernel in list(_ON_FIRST_USE):
+        kernel.kernel()
+    return len(_ON_FIRST_USE)
+
+
 # kernel (ufunc) -> its scalar function, arity and dtypes, for `parallel_loop`
 _SCALARS: dict[np.ufunc, tuple] = {}
 
@@ -191,7 +254,17 @@ def elementwise(arity: int, dtypes: tuple[str, ...] = _FLOATS, parallel_from: in
             return ufunc
         return SizeDispatch(ufunc, parallel_from)
 
-    return build
+    return lambda function: OnFirstUse(function, lambda: build(function))
+
+
+def lazy_njit(signatures, **options):
+    """`njit(signatures, cache=True, nogil=True, **options)`, compiled (or loaded from Numba's
+    cache) at its first call instead of at import. With `signatures` None, Numba's own lazy
+    dispatcher."""
+    options = {"cache": True, "nogil": True, **options}
+    if signatures is None:
+        return njit(**options)
+    return lambda function: OnFirstUse(function, lambda: njit(signatures, **options)(function))
 
 
 @functools.cache
@@ -1392,7 +1465,7 @@ _SUM_ALL_SIGNATURES = [
 ]
 
 
-@njit(_SUM_ALL_SIGNATURES, cache=True, nogil=True)
+@lazy_njit(_SUM_ALL_SIGNATURES)
 def _sum_all_serial(x, acc):
     """acc + Σ x, accumulated in acc's type (float64 for floats, so float32 sums round once)."""
     for i in range(x.size):
@@ -1400,11 +1473,10 @@ def _sum_all_serial(x, acc):
     return acc
 
 
-# Compiled (loaded) at import only where `config` runs it; otherwise lazily, if ever called.
-@njit(
+# With its signatures (so `build_all` builds it) only where `config` runs it; otherwise Numba's
+# lazy dispatcher, compiled if ever called.
+@lazy_njit(
     _SUM_ALL_SIGNATURES if config.PARALLEL_MIN_ELEMENTS < config.NEVER else None,
-    cache=True,
-    nogil=True,
     parallel=True,
 )
 def _sum_all_parallel(x, acc):
@@ -1423,14 +1495,12 @@ def sum_all(x, acc):
     return _sum_all_serial(x, acc)
 
 
-@njit(
+@lazy_njit(
     [
         "void(float32[:, :, ::1], float64[:, ::1])",
         "void(float64[:, :, ::1], float64[:, ::1])",
         "void(int64[:, :, ::1], int64[:, ::1])",
     ],
-    cache=True,
-    nogil=True,
 )
 def sum_middle(x, acc):
     """acc[a, b] += Σ_r x[a, r, b]: the sum over one axis of an array seen as (A, R, B)."""
@@ -1444,10 +1514,8 @@ def sum_middle(x, acc):
 _MIDDLE_TYPES = ("float32", "float64", "int64", "boolean")
 
 
-@njit(
+@lazy_njit(
     [f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1])" for t in _MIDDLE_TYPES],
-    cache=True,
-    nogil=True,
 )
 def gather_middle(x, positions, out):
     """out[a, p, b] = x[a, positions[p], b]: advanced indexing's rows, gathered."""
@@ -1459,10 +1527,8 @@ def gather_middle(x, positions, out):
                 out[a, p, b] = x[a, row, b]
 
 
-@njit(
+@lazy_njit(
     [f"void({t}[:, :, ::1], int64[::1], {t}[:, :, ::1], boolean)" for t in _MIDDLE_TYPES],
-    cache=True,
-    nogil=True,
 )
 def scatter_middle(values, positions, out, accumulate):
     """out[a, positions[p], b] = values[a, p, b] in order (a repeated position keeps the last
@@ -1478,10 +1544,8 @@ def scatter_middle(values, positions, out, accumulate):
                     out[a, row, b] = values[a, p, b]
 
 
-@njit(
+@lazy_njit(
     [f"int64({t}[:, :, ::1], int64[:, :, ::1], {t}[:, :, ::1])" for t in _MIDDLE_TYPES],
-    cache=True,
-    nogil=True,
 )
 def gather_along(x, index, out):
     """out[a, j, b] = x[a, index[a, j, b], b]: torch's gather along the middle axis. Returns
@@ -1498,10 +1562,8 @@ def gather_along(x, index, out):
     return -1
 
 
-@njit(
+@lazy_njit(
     [f"void({t}[:, :, ::1], int64[:, :, ::1], {t}[:, :, ::1])" for t in _FLOATS],
-    cache=True,
-    nogil=True,
 )
 def scatter_add_along(values, index, out):
     """out[a, index[a, j, b], b] += values[a, j, b], j increasing (gather_along's adjoint;
@@ -1513,10 +1575,8 @@ def scatter_add_along(values, index, out):
                 out[a, index[a, j, b], b] += values[a, j, b]
 
 
-@njit(
+@lazy_njit(
     [f"void({t}[:, :, ::1], int64[:, :, ::1], {t}[:, :, ::1], int64)" for t in _MIDDLE_TYPES],
-    cache=True,
-    nogil=True,
 )
 def scatter_along(values, index, out, mode):
     """out[a, index[a, j, b], b] combined with values[a, j, b], j increasing, as torch's CPU
@@ -1544,10 +1604,8 @@ def scatter_along(values, index, out, mode):
 # ---------------------------------------------------------------- cumulative products
 
 
-@njit(
+@lazy_njit(
     [f"void({t}[:, :, ::1], {t}[:, :, ::1], {t}[:, :, ::1], {t}[:, :, ::1])" for t in _FLOATS],
-    cache=True,
-    nogil=True,
 )
 def cumprod_backward(x, y, g, out):
     """torch's cumprod_backward of y = cumprod(x) along the middle axis, lane by lane, with
@@ -1823,10 +1881,8 @@ def _nth_element(keys, order, nth, descending):
 _SORT_TYPES = ("float32", "float64", "int64", "uint8")  # bool keys are read as uint8
 
 
-@njit(
+@lazy_njit(
     [f"void({t}[:, ::1], int64[:, ::1], boolean, boolean)" for t in _SORT_TYPES],
-    cache=True,
-    nogil=True,
 )
 def sort_rows(keys, order, descending, stable):
     """Each row of `keys` sorted in place (ascending, or descending), `order` receiving each
@@ -1844,10 +1900,8 @@ def sort_rows(keys, order, descending, stable):
             _std_sort(keys[r], order[r], 0, n, descending)
 
 
-@njit(
+@lazy_njit(
     [f"void({t}[:, ::1], int64[:, ::1], int64, boolean, boolean)" for t in _SORT_TYPES[:3]],
-    cache=True,
-    nogil=True,
 )
 def topk_rows(keys, order, k, largest, sort_selected):
     """Each row of `keys` rearranged in place, `order` receiving the original positions, so
@@ -1882,13 +1936,13 @@ def _mm_sigs() -> list[str]:
     return sigs
 
 
-@njit(_mm_sigs(), cache=True, nogil=True)
+@lazy_njit(_mm_sigs())
 def mm(a, b):
     """a @ b through BLAS gemm; C- or Fortran-ordered inputs (transposes) need no copy."""
     return np.dot(a, b)
 
 
-@njit(["int64[:, ::1](int64[:, :], int64[:, :])"], cache=True, nogil=True)
+@lazy_njit(["int64[:, ::1](int64[:, :], int64[:, :])"])
 def mm_int(a, b):
     """out[i, j] = Σ_k a[i, k] b[k, j] for integers."""
     n, k = a.shape
@@ -1910,26 +1964,22 @@ def _mv_sigs() -> list[str]:
     ]
 
 
-@njit(_mv_sigs(), cache=True, nogil=True)
+@lazy_njit(_mv_sigs())
 def mv(a, v):
     """a @ v through BLAS gemv."""
     return np.dot(a, v)
 
 
-@njit(
+@lazy_njit(
     ["float32(float32[::1], float32[::1])", "float64(float64[::1], float64[::1])"],
-    cache=True,
-    nogil=True,
 )
 def dot(a, b):
     """Σ_i a_i b_i through BLAS dot."""
     return np.dot(a, b)
 
 
-@njit(
+@lazy_njit(
     ["float32[:, ::1](float32[::1], float32[::1])", "float64[:, ::1](float64[::1], float64[::1])"],
-    cache=True,
-    nogil=True,
 )
 def outer(u, v):
     """out[i, j] = u_i v_j"""

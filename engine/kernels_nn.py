@@ -2,8 +2,8 @@
 its math.
 
 As in `kernels`: elementwise kernels are `kernels.elementwise` ufuncs; the others have
-explicit float32/float64 signatures (so importing compiles them, or loads them from Numba's
-on-disk cache), `cache=True`, `nogil=True`, no fastmath. Softmax-type
+explicit float32/float64 signatures (`kernels.lazy_njit`: built at the first call, from Numba's
+on-disk cache where it holds them), `cache=True`, `nogil=True`, no fastmath. Softmax-type
 kernels see their input as (outer, n, inner), the reduced dimension in the middle, and are
 fused: one kernel computes a whole forward or backward, stably (the row maximum is
 subtracted before exponentiating). Optimizer kernels update a parameter and its state in
@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .kernels import elementwise, fma
+from .kernels import elementwise, fma, lazy_njit
 
 _WITH_INTS = ("float32", "float64", "int64")
 
@@ -70,7 +70,7 @@ def _row_stats(x, r, eps, stats):
     stats[r, 1] = 1.0 / math.sqrt(stats[r, 1] + eps)
 
 
-@njit(_sigs(f"void({_ROWS}, float64, {_ROWS})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_ROWS}, float64, {_ROWS})"))
 def layer_norm_stats(x, eps, stats):
     """stats of every row of x (the backward recomputes what the forward found)."""
     if x.shape[1] == 0:
@@ -79,7 +79,7 @@ def layer_norm_stats(x, eps, stats):
         _row_stats(x, r, eps, stats)
 
 
-@njit(_sigs(f"void({_ROWS}, T[::1], T[::1], float64, {_ROWS}, {_ROWS})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_ROWS}, T[::1], T[::1], float64, {_ROWS}, {_ROWS})"))
 def layer_norm(x, weight, bias, eps, stats, out):
     """out = (x - μ) ρ w + b per row, in x's dtype in torch's order; fills stats."""
     n_rows, n = x.shape
@@ -92,10 +92,8 @@ def layer_norm(x, weight, bias, eps, stats, out):
             out[r, j] = (x[r, j] - mean) * rstd * weight[j] + bias[j]
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_ROWS}, {_ROWS}, T[::1], {_ROWS}, {_ROWS}, float64[::1], float64[::1])"),
-    cache=True,
-    nogil=True,
 )
 def layer_norm_backward(g, x, weight, stats, dx, dw, db):
     """torch's layer-norm backward, summed in float64 and rounded once: per row, with
@@ -190,7 +188,7 @@ def _row_gradient_sums(g, x, i, c, mu):
     return s0 + s1, d0 + d1
 
 
-@njit(_sigs(f"void({_NCL}, T[::1], T[::1])"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_NCL}, T[::1], T[::1])"))
 def batch_norm_stats(x, mean, var_sum):
     """Per channel, as torch's CPU kernel: μ = Σ x / M summed in float64 and rounded to x's
     dtype, then Σ (x - μ)², each square formed in x's dtype, summed in float64 and rounded."""
@@ -214,7 +212,7 @@ def batch_norm_stats(x, mean, var_sum):
         var_sum[c] = total[c]
 
 
-@njit(_sigs(f"void({_NCL}, T[::1], T[::1], T[::1], T[::1], {_NCL})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_NCL}, T[::1], T[::1], T[::1], T[::1], {_NCL})"))
 def batch_norm(x, mean, rstd, weight, bias, out):
     """out = x α + β per channel, α = ρ w and β = b - μ α, all in x's dtype (torch's order)."""
     n, channels, length = x.shape
@@ -231,10 +229,8 @@ def batch_norm(x, mean, rstd, weight, bias, out):
                 out[i, c, j] = x[i, c, j] * a + b
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_NCL}, {_NCL}, T[::1], T[::1], T[::1], boolean, {_NCL}, T[::1], T[::1])"),
-    cache=True,
-    nogil=True,
 )
 def batch_norm_backward(g, x, mean, rstd, weight, training, dx, dw, db):
     """torch's batch-norm backward per channel, in float64 rounded once: with S = Σ g and
@@ -315,7 +311,7 @@ def _group_stats(x, n, g, eps, stats):
     stats[n, g, 1] = 1.0 / math.sqrt(stats[n, g, 1] + eps)
 
 
-@njit(_sigs(f"void({_NGDL}, float64, {_NG2})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_NGDL}, float64, {_NG2})"))
 def group_norm_stats(x, eps, stats):
     """stats of every group of every sample (the backward recomputes what the forward found)."""
     for n in range(x.shape[0]):
@@ -323,10 +319,8 @@ def group_norm_stats(x, eps, stats):
             _group_stats(x, n, g, eps, stats)
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_NGDL}, T[:, ::1], T[:, ::1], boolean, float64, {_NG2}, {_NGDL})"),
-    cache=True,
-    nogil=True,
 )
 def group_norm(x, weight, bias, affine, eps, stats, out):
     """Per group, in x's dtype in torch's order: out = x s + (b - s μ) per channel with
@@ -348,10 +342,8 @@ def group_norm(x, weight, bias, affine, eps, stats, out):
                         out[n, g, d, j] = (x[n, g, d, j] - mean) * rstd
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_NGDL}, {_NGDL}, T[:, ::1], {_NG2}, {_NGDL}, float64[:, ::1], float64[:, ::1])"),
-    cache=True,
-    nogil=True,
 )
 def group_norm_backward(g, x, weight, stats, dx, dw, db):
     """torch's group-norm backward, summed in float64 and rounded once: per channel c of
@@ -401,7 +393,7 @@ def _line_max(x, a, b):
     return m
 
 
-@njit(_sigs(f"void({_3D}, {_3D})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_3D}, {_3D})"))
 def softmax(x, out):
     """out[a, :, b] = e^(x - m) / Σ e^(x - m), m = max x[a, :, b]; accumulated in float64."""
     n_a, n, n_b = x.shape
@@ -417,7 +409,7 @@ def softmax(x, out):
                 out[a, i, b] = out[a, i, b] / total
 
 
-@njit(_sigs(f"void({_3D}, {_3D})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_3D}, {_3D})"))
 def log_softmax(x, out):
     """out[a, :, b] = (x - m) - ln Σ e^(x - m), m = max x[a, :, b]; accumulated in float64."""
     n_a, n, n_b = x.shape
@@ -436,7 +428,7 @@ def log_softmax(x, out):
                 out[a, i, b] = (x[a, i, b] - m) - log_total
 
 
-@njit(_sigs(f"void({_3D}, {_3D}, {_3D})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_3D}, {_3D}, {_3D})"))
 def softmax_backward(g, y, out):
     """out = y (g - Σ g y) over the middle axis (y the softmax)."""
     n_a, n, n_b = y.shape
@@ -449,7 +441,7 @@ def softmax_backward(g, y, out):
                 out[a, i, b] = y[a, i, b] * (g[a, i, b] - dot)
 
 
-@njit(_sigs(f"void({_3D}, {_3D}, {_3D})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_3D}, {_3D}, {_3D})"))
 def log_softmax_backward(g, y, out):
     """out = g - e^y Σ g over the middle axis (y the log-softmax)."""
     n_a, n, n_b = y.shape
@@ -465,7 +457,7 @@ def log_softmax_backward(g, y, out):
 # ---------------------------------------------------------------- nll_loss
 
 
-@njit(_sigs("int64(T[:, ::1], int64[::1], T[::1], int64, T[::1])"), cache=True, nogil=True)
+@lazy_njit(_sigs("int64(T[:, ::1], int64[::1], T[::1], int64, T[::1])"))
 def nll_loss(x, target, weight, ignore_index, losses):
     """losses[n] = -weight[target[n]] x[n, target[n]] (0 where target[n] = ignore_index).
     Returns the index of the first target outside [0, C), or -1 when all are valid."""
@@ -481,7 +473,7 @@ def nll_loss(x, target, weight, ignore_index, losses):
     return -1
 
 
-@njit(_sigs("void(T[::1], int64[::1], T[::1], int64, T[:, ::1])"), cache=True, nogil=True)
+@lazy_njit(_sigs("void(T[::1], int64[::1], T[::1], int64, T[:, ::1])"))
 def nll_loss_backward(g, target, weight, ignore_index, out):
     """out[n, target[n]] = -weight[target[n]] g[n] (out zero elsewhere and on ignored rows);
     `g` holds one upstream gradient per row, already scaled by the reduction."""
@@ -494,10 +486,8 @@ def nll_loss_backward(g, target, weight, ignore_index, out):
 # ---------------------------------------------------------------- embedding
 
 
-@njit(
+@lazy_njit(
     _sigs("int64(T[:, ::1], int64[::1], T[:, ::1])", ("float32", "float64", "int64", "boolean")),
-    cache=True,
-    nogil=True,
 )
 def embedding(weight, indices, out):
     """out[i, :] = weight[indices[i], :]. Returns the position of the first index outside
@@ -511,7 +501,7 @@ def embedding(weight, indices, out):
     return -1
 
 
-@njit(_sigs("void(T[:, ::1], int64[::1], int64, boolean, T[:, ::1])"), cache=True, nogil=True)
+@lazy_njit(_sigs("void(T[:, ::1], int64[::1], int64, boolean, T[:, ::1])"))
 def embedding_backward(g, indices, padding_idx, scale_grad_by_freq, out):
     """torch's embedding_dense_backward into a zeroed `out`: for each i in order whose
     index k = indices[i] is not padding_idx, out[k] = fma(g[i], s, out[k]) with s = 1, or
@@ -558,10 +548,8 @@ def _valid_range(size, length, step, offset):
     return min(lo, hi), hi
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_X5}, {_GEOMETRY}, {_COLS})", ("float32", "float64", "int64")),
-    cache=True,
-    nogil=True,
 )
 def im2col(x, kernel, out_size, stride, padding, dilation, cols):
     """cols[n, g, (c, a, b, e), (i, j, k)] = x[n, g·Cg + c, i·sd - pd + a·dd, j·sh - ph + b·dh,
@@ -609,10 +597,8 @@ def im2col(x, kernel, out_size, stride, padding, dilation, cols):
                                     cf[_u(d + k)] = zero
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_COLS}, {_GEOMETRY}, {_X5})", ("float32", "float64", "int64")),
-    cache=True,
-    nogil=True,
 )
 def col2im(cols, kernel, out_size, stride, padding, dilation, dx):
     """The adjoint of im2col into a zeroed dx: each column element added to the input
@@ -654,7 +640,7 @@ def col2im(cols, kernel, out_size, stride, padding, dilation, dx):
                                         df[_u(dst + k * sw)] += cf[_u(d + k)]
 
 
-@njit(_sigs("void(T[:, :, ::1], float64[::1])"), cache=True, nogil=True)
+@lazy_njit(_sigs("void(T[:, :, ::1], float64[::1])"))
 def conv_bias_grad(g, out):
     """out[o] += Σ g[n, o, l] over the batch and the positions, in float64 (four running
     sums a row, so that the additions overlap)."""
@@ -683,10 +669,8 @@ _PLANES = "T[:, :, ::1]"
 _POOL = "int64, int64, int64, int64, int64, int64"
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_PLANES}, {_POOL}, int64, int64, {_PLANES}, int64[:, :, ::1])", _WITH_INTS),
-    cache=True,
-    nogil=True,
 )
 def max_pool2d(x, kh, kw, dh, dw, ph, pw, lh, lw, out, indices):
     """out = the largest element of each window (nan wins, the last nan), indices its
@@ -716,7 +700,7 @@ def max_pool2d(x, kh, kw, dh, dw, ph, pw, lh, lw, out, indices):
                 indices[p, i, j] = where
 
 
-@njit(_sigs(f"void({_PLANES}, int64[:, :, ::1], {_PLANES})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_PLANES}, int64[:, :, ::1], {_PLANES})"))
 def max_pool2d_backward(g, indices, dx):
     """dx[p].flat[indices[p, i, j]] += g[p, i, j] into a zeroed dx."""
     planes, width = dx.shape[0], dx.shape[2]
@@ -746,14 +730,12 @@ def _avg_window(i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, diviso
     return h0, h1, w0, w1, factor
 
 
-@njit(
+@lazy_njit(
     _sigs(
         f"void({_PLANES}, int64, int64, int64, int64, int64, int64, boolean, int64, boolean, "
         f"{_PLANES})",
         _WITH_INTS,
     ),
-    cache=True,
-    nogil=True,
 )
 def avg_pool2d(x, kh, kw, dh, dw, ph, pw, include_pad, divisor, integral, out):
     """out = each window's sum, in x's dtype in the window's order, divided by its factor
@@ -780,10 +762,8 @@ def avg_pool2d(x, kh, kw, dh, dw, ph, pw, include_pad, divisor, integral, out):
                     out[p, i, j] = total / x.dtype.type(factor)
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_PLANES}, int64, int64, int64, int64, int64, int64, boolean, int64, {_PLANES})"),
-    cache=True,
-    nogil=True,
 )
 def avg_pool2d_backward(g, kh, kw, dh, dw, ph, pw, include_pad, divisor, dx):
     """Each output gradient divided by its window's factor, added to the window's elements
@@ -809,7 +789,7 @@ _VOLUMES = "T[:, :, :, ::1]"
 _INDEX = "int64[::1]"
 
 
-@njit(_sigs(f"void({_VOLUMES}, {_INDEX}, {_INDEX}, {_INDEX}, {_VOLUMES})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_INDEX}, {_INDEX}, {_INDEX}, {_VOLUMES})"))
 def upsample_nearest(x, d, h, w, out):
     """out[p, i, j, k] = x[p, d[i], h[j], w[k]]."""
     for p in range(out.shape[0]):
@@ -819,7 +799,7 @@ def upsample_nearest(x, d, h, w, out):
                     out[p, i, j, k] = x[p, d[i], h[j], w[k]]
 
 
-@njit(_sigs(f"void({_VOLUMES}, {_INDEX}, {_INDEX}, {_INDEX}, {_VOLUMES})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_INDEX}, {_INDEX}, {_INDEX}, {_VOLUMES})"))
 def upsample_nearest_backward(g, d, h, w, dx):
     """dx (zeroed)[p, d[i], h[j], w[k]] += g[p, i, j, k], outputs in order."""
     for p in range(g.shape[0]):
@@ -832,7 +812,7 @@ def upsample_nearest_backward(g, d, h, w, dx):
 _BLEND = "int64[::1], int64[::1], T[::1], T[::1]"
 
 
-@njit(_sigs(f"void(T, int64, boolean, {_BLEND})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void(T, int64, boolean, {_BLEND})"))
 def linear_neighbours(step, in_size, align_corners, first, second, near, far):
     """Output i's two source indices and weights: torch's area_pixel_compute_source_index and
     guard_index_and_lambda as its compiler fuses them. The source is fma(step, i + 0.5, -0.5)
@@ -850,7 +830,7 @@ def linear_neighbours(step, in_size, align_corners, first, second, near, far):
         near[i], far[i] = one - lam, lam
 
 
-@njit(_sigs(f"void(T[:, ::1], {_BLEND}, T[:, ::1])"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void(T[:, ::1], {_BLEND}, T[:, ::1])"))
 def upsample_linear1d(x, w0, w1, wl0, wl1, out):
     """out[p, j] = fma(x[p, w0[j]], wl0[j], x[p, w1[j]]·wl1[j]), torch's generic kernel."""
     for p in range(out.shape[0]):
@@ -858,7 +838,7 @@ def upsample_linear1d(x, w0, w1, wl0, wl1, out):
             out[p, j] = fma(x[p, w0[j]], wl0[j], x[p, w1[j]] * wl1[j])
 
 
-@njit(_sigs(f"void(T[:, ::1], {_BLEND}, T[:, ::1])"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void(T[:, ::1], {_BLEND}, T[:, ::1])"))
 def upsample_linear1d_backward(g, w0, w1, wl0, wl1, dx):
     """dx (zeroed) += wl·g[p, j] at both neighbours, fused, outputs in order."""
     for p in range(g.shape[0]):
@@ -867,10 +847,8 @@ def upsample_linear1d_backward(g, w0, w1, wl0, wl1, dx):
             dx[p, w1[j]] = fma(wl1[j], g[p, j], dx[p, w1[j]])
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_PLANES}, {_BLEND}, {_BLEND}, boolean, int64, int64, {_PLANES})"),
-    cache=True,
-    nogil=True,
 )
 def upsample_bilinear2d(x, h0, h1, hl0, hl1, w0, w1, wl0, wl1, summed, channels, lanes, out):
     """out[p, i, j] blends x[p] at rows h0[i], h1[i] (weights hl0, hl1) and columns w0[j],
@@ -901,7 +879,7 @@ def upsample_bilinear2d(x, h0, h1, hl0, hl1, w0, w1, wl0, wl1, summed, channels,
                     out[p, i, j] = fma(top, hl0[i], bottom * hl1[i])
 
 
-@njit(_sigs(f"void({_PLANES}, {_BLEND}, {_BLEND}, {_PLANES})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_PLANES}, {_BLEND}, {_BLEND}, {_PLANES})"))
 def upsample_bilinear2d_backward(g, h0, h1, hl0, hl1, w0, w1, wl0, wl1, dx):
     """dx (zeroed) += (hl·wl)·g[p, i, j] at each of the four neighbours, fused, outputs in
     order."""
@@ -923,7 +901,7 @@ def _adaptive_window(o, out_size, in_size):
     return (o * in_size) // out_size, -((-(o + 1) * in_size) // out_size)
 
 
-@njit(_sigs(f"void({_PLANES}, {_PLANES})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_PLANES}, {_PLANES})"))
 def adaptive_avg_pool2d(x, out):
     """out[p, i, j] = Σ of x[p] over row window i and column window j, summed in x's dtype
     in the window's order, / kh / kw: torch's cpu_adaptive_avg_pool."""
@@ -940,7 +918,7 @@ def adaptive_avg_pool2d(x, out):
                 out[p, i, j] = total / x.dtype.type(h1 - h0) / x.dtype.type(w1 - w0)
 
 
-@njit(_sigs(f"void({_PLANES}, {_PLANES})"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_PLANES}, {_PLANES})"))
 def adaptive_avg_pool2d_backward(g, dx):
     """dx (zeroed) += g[p, i, j] / kh / kw over each window, windows in output order."""
     planes, height, width = dx.shape
@@ -955,7 +933,7 @@ def adaptive_avg_pool2d_backward(g, dx):
                         dx[p, h, w] += delta
 
 
-@njit(_sigs(f"void({_PLANES}, {_PLANES}, int64[:, :, ::1])"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_PLANES}, {_PLANES}, int64[:, :, ::1])"))
 def adaptive_max_pool2d(x, out, indices):
     """out[p, i, j] = the largest element of x[p] over row window i and column window j (nan
     wins, the last nan; the first of ties), indices its h·W + w: torch's
@@ -997,10 +975,8 @@ def _second_moment(v, d, beta2, one_minus_beta2):
     return fma(one_minus_beta2 * d, d, v * beta2)
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, T, boolean, boolean, boolean)"),
-    cache=True,
-    nogil=True,
 )
 def sgd_step(
     param, grad, buf, neg_lr, momentum, one_minus_dampening, weight_decay, nesterov, maximize, first
@@ -1032,10 +1008,8 @@ def _lerp(start, end, weight, one_minus_weight):
     return fma(start - end, one_minus_weight, end)
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, T, boolean, boolean)"),
-    cache=True,
-    nogil=True,
 )
 def adam_step(
     param,
@@ -1078,10 +1052,8 @@ def adam_step(
         param[i] = p + neg_step_size * m / denom
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, boolean)"),
-    cache=True,
-    nogil=True,
 )
 def rmsprop_step(
     param,
@@ -1128,7 +1100,7 @@ def rmsprop_step(
             param[i] = param[i] + neg_lr * d / avg
 
 
-@njit(_sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, boolean)"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, boolean)"))
 def adagrad_step(param, grad, state_sum, neg_clr, eps, weight_decay, maximize):
     """One torch.optim.Adagrad step, in place on param and state_sum:
         d = ±grad (+ weight_decay param)
@@ -1143,10 +1115,8 @@ def adagrad_step(param, grad, state_sum, neg_clr, eps, weight_decay, maximize):
         param[i] = param[i] + neg_clr * d / (math.sqrt(s) + eps)
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, boolean)"),
-    cache=True,
-    nogil=True,
 )
 def adamax_step(
     param,
@@ -1179,10 +1149,8 @@ def adamax_step(
         param[i] = param[i] + neg_clr * m / u
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, T, T, boolean)"),
-    cache=True,
-    nogil=True,
 )
 def nadam_step(
     param,
@@ -1220,10 +1188,8 @@ def nadam_step(
         param[i] = p + exp_avg_coef * m / denom
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, T, T, T, T, boolean, boolean)"),
-    cache=True,
-    nogil=True,
 )
 def radam_step(
     param,
@@ -1265,7 +1231,7 @@ def radam_step(
         param[i] = p - u
 
 
-@njit(_sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, boolean)"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, boolean)"))
 def rprop_step(
     param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize
 ):
@@ -1300,7 +1266,7 @@ def rprop_step(
         prev[i] = d
 
 
-@njit(_sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, T, boolean, boolean)"), cache=True, nogil=True)
+@lazy_njit(_sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, T, boolean, boolean)"))
 def asgd_step(param, grad, ax, decay, neg_eta, weight_decay, mu, average, maximize):
     """One torch.optim.ASGD step, in place on param and ax:
         d = ±grad (+ weight_decay param)
@@ -1315,10 +1281,8 @@ def asgd_step(param, grad, ax, decay, neg_eta, weight_decay, mu, average, maximi
         ax[i] = ax[i] + (p - ax[i]) * mu if average else p
 
 
-@njit(
+@lazy_njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, boolean)"),
-    cache=True,
-    nogil=True,
 )
 def adadelta_step(
     param, grad, square_avg, acc_delta, neg_lr, rho, weight, eps, weight_decay, maximize

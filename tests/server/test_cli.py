@@ -173,7 +173,7 @@ def test_flags_override_environment(monkeypatch):
     monkeypatch.setenv("GRADRPC_PORT", "1234")
     monkeypatch.setenv("GRADRPC_KEEP_ALIVE", "5")
     monkeypatch.setenv("GRADRPC_LOG_LEVEL", "debug")
-    config, level, _ = parse_config(["--keep-alive", "9", "--max-workers", "3"])
+    config, level, _, _ = parse_config(["--keep-alive", "9", "--max-workers", "3"])
     assert (config.port, config.keep_alive, config.max_workers, level) == (1234, 9.0, 3, "DEBUG")
     assert config.grace == ServerConfig().grace
 

@@ -169,7 +169,7 @@ def test_every_variable_set_is_one_gradrpc_server_accepts(monkeypatch):
     # And each value is valid: the CLI parses the image's and compose's settings.
     image_only = {k: v for k, v in image_env().items() if k.startswith("GRADRPC_")}
     for env in (image_only, server_env()):
-        config, _, log_format = effective_config(monkeypatch, env)
+        config, _, log_format, _ = effective_config(monkeypatch, env)
         assert (config.host, log_format) == ("0.0.0.0", "json")
 
 
@@ -177,7 +177,7 @@ def test_ports_agree(monkeypatch):
     exposed = {int(p) for p in only(final(), "EXPOSE").split()}
     published = {container_port(p) for p in compose()["server"]["ports"]}
     for env in ({k: v for k, v in image_env().items() if k.startswith("GRADRPC_")}, server_env()):
-        config, _, _ = effective_config(monkeypatch, env)
+        config = effective_config(monkeypatch, env).config
         assert exposed == published == {config.port, config.metrics_port}
     host, port = compose()["seed-example"]["environment"]["GRADRPC_ADDRESS"].split(":")
     assert (host, int(port)) == ("server", config.port)
@@ -201,10 +201,10 @@ def test_shutdown_gets_more_time_than_the_server_grace(monkeypatch):
     assert only(final(), "STOPSIGNAL") == "SIGTERM"
     server = compose()["server"]
     assert server.get("stop_signal", "SIGTERM") == "SIGTERM"
-    config, _, _ = effective_config(monkeypatch, server_env())
+    config = effective_config(monkeypatch, server_env()).config
     assert seconds(server["stop_grace_period"]) > config.grace
     image_only = {k: v for k, v in image_env().items() if k.startswith("GRADRPC_")}
-    config, _, _ = effective_config(monkeypatch, image_only)
+    config = effective_config(monkeypatch, image_only).config
     assert config.grace < DOCKER_STOP_TIMEOUT  # plain `docker stop` leaves it its grace
 
 
@@ -384,9 +384,38 @@ def image_cache(environment) -> str:
     (warm_up,) = [a for k, a in stage[user_at:] if k == "RUN"]
     done = _run(warm_up, environment)
     assert done.returncode == 0, done.stderr
+    assert re.search(r"gradrpc-server: \d+ kernels built in", done.stderr), done.stderr
     cache = Path(environment["NUMBA_CACHE_DIR"])
     assert list(cache.rglob("*.nbi")), "the warm-up cached no kernel"
     return str(cache)
+
+
+EVERY_KERNEL = """
+import numba.core.ccallback as ccallback
+import numba.core.dispatcher as dispatcher
+
+compiled = []
+compile_core = dispatcher._FunctionCompiler._compile_core
+compile_loop = ccallback.CFunc._compile_uncached
+dispatcher._FunctionCompiler._compile_core = lambda self, *args: (
+    compiled.append(self.py_func.__qualname__) or compile_core(self, *args)
+)
+ccallback.CFunc._compile_uncached = lambda self: (
+    compiled.append(self._pyfunc.__qualname__) or compile_loop(self)
+)
+from gradrpc.engine import kernels, ops, optimizers
+
+print(kernels.build_all(), compiled)
+"""
+
+
+def test_the_build_warm_up_caches_every_kernel(environment, image_cache):
+    """From the image's cache, building every kernel compiles none: whichever op a client
+    calls first, the server loads its kernel instead of compiling it."""
+    done = _run([sys.executable, "-c", EVERY_KERNEL], environment)
+    assert done.returncode == 0, done.stderr
+    count, compiled = done.stdout.split(" ", 1)
+    assert (int(count) > 150, compiled.strip()) == (True, "[]")
 
 
 def test_the_container_serves_is_healthy_runs_the_seed_example_and_stops_cleanly(

@@ -216,7 +216,7 @@ def test_a_busy_metrics_port_is_an_error():
 def test_only_the_cli_serves_metrics_by_default(monkeypatch):
     for key in [k for k in os.environ if k.startswith("GRADRPC_")]:
         monkeypatch.delenv(key)
-    config, _, _ = parse_config([])
+    config = parse_config([]).config
     assert config.metrics_port == METRICS_PORT == 9464
     assert ServerConfig().metrics_port == 0  # servers built in code, tests included
     embedded = start_embedded()
