@@ -65,11 +65,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_command(port: int) -> list[str]:
+def server_executable() -> list[str]:
+    """`gradrpc-server`, this environment's."""
     script = Path(sys.executable).parent / "gradrpc-server"
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "gradrpc.server.main"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "gradrpc.server.main"]
+
+
+def server_command(port: int) -> list[str]:
     flags = ["--host", "127.0.0.1", "--port", str(port), "--metrics-port", "0"]
-    return [*base, *flags, "--log-level", "WARNING"]
+    return [*server_executable(), *flags, "--log-level", "WARNING"]
 
 
 def check_healthy(channel, timeout: float = 300.0) -> None:

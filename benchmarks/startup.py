@@ -1,5 +1,7 @@
 """B4: `gradrpc-server` start to its first answers, with Numba's cache warm and with an empty
-one (NUMBA_CACHE_DIR pointed at a fresh temporary folder).
+one (NUMBA_CACHE_DIR pointed at a fresh temporary folder); and `gradrpc-server --build-kernels`
+into an empty cache, which compiles every kernel (the server builds each at its first use, so
+an empty cache costs a first start only `add`'s compilation, and each op's first call its own).
 
 Each start is timed twice from the moment the process is spawned: to the first answered
 health check, then to the first answered Execute that runs a real op (CreateSession, then
@@ -10,8 +12,10 @@ client that starts trying before the server listens connects up to a backoff ste
 
 from __future__ import annotations
 
+import os
 import secrets
 import statistics
+import subprocess
 import time
 
 import numpy as np
@@ -22,6 +26,7 @@ from .common import (
     Settings,
     check_healthy,
     remove_dir,
+    server_executable,
     temp_cache_dir,
 )
 
@@ -87,6 +92,22 @@ def _start_once(env=None, timeout: float = 300.0) -> tuple[float, float]:
         server.stop()
 
 
+def _build_all_cold() -> float:
+    """Seconds `gradrpc-server --build-kernels` takes to compile every kernel into an empty
+    cache."""
+    cache = temp_cache_dir()
+    try:
+        started = time.perf_counter()
+        subprocess.run(
+            [*server_executable(), "--build-kernels"],
+            env={**os.environ, "NUMBA_CACHE_DIR": cache},
+            check=True,
+        )
+        return time.perf_counter() - started
+    finally:
+        remove_dir(cache)
+
+
 def run_b4(settings: Settings, server: ServerProcess, result: Result) -> None:
     import gradrpc.engine.ops  # noqa: F401  (fills the in-tree cache, so "warm" is warm)
 
@@ -103,7 +124,8 @@ def run_b4(settings: Settings, server: ServerProcess, result: Result) -> None:
             cold_health, cold_op = _start_once({"NUMBA_CACHE_DIR": cache})
         finally:
             remove_dir(cache)
-        data.update(cold_op_s=cold_op, cold_health_s=cold_health)
+        build_all = _build_all_cold()
+        data.update(cold_op_s=cold_op, cold_health_s=cold_health, cold_build_all_s=build_all)
         result.row(
             "B4",
             "… first Execute, empty Numba cache (NUMBA_CACHE_DIR=temp)",
@@ -111,4 +133,5 @@ def run_b4(settings: Settings, server: ServerProcess, result: Result) -> None:
             "s",
             note=f"first health answer {cold_health:.1f} s",
         )
+        result.row("B4", "`gradrpc-server --build-kernels`, empty Numba cache", build_all, "s")
     result.data["B4"] = data

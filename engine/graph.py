@@ -33,7 +33,7 @@ from .errors import (
     InvalidValue,
     TensorModified,
 )
-from .ops import NUMPY_DTYPES, OPS, OpImpl, reduce_sum, sum_to_shape
+from .ops import NUMPY_DTYPES, OpImpl, op_impl, reduce_sum, sum_to_shape
 from .rules import TensorMeta
 
 TORCH_TENSOR_TYPE = {
@@ -196,7 +196,7 @@ class _CallPlan:
 
     def __init__(self, op: str, metas: list, attrs: dict, requires: list, grad_enabled: bool):
         spec, self.attrs, self.out_meta = rules.infer(op, metas, attrs)
-        self.impl = impl = OPS[op]
+        self.impl = impl = op_impl(op)
         self.is_view = spec.view
         self.multi_output = spec.multi_output
         self.out_dtype = NUMPY_DTYPES[self.out_meta.dtype]
@@ -724,9 +724,6 @@ def run_backward(
     return results
 
 
-_OP_NAMES = {id(impl): name for name, impl in OPS.items()}
-
-
 class _Engine:
     """higher_order's backend and adapter on the engine's tensors and nodes."""
 
@@ -758,7 +755,7 @@ class _Engine:
     def view(node: Node) -> higher_order.NodeView | None:
         """The node as a vjp reads it: a saved input is a new tensor on its data with the
         input's history (its grad_fn, or the leaf itself), as torch unpacks a saved tensor."""
-        op = _OP_NAMES.get(id(node.impl))
+        op = node.impl.op
         if op is None:
             return None
         if node.freed and node.has_saved_tensors:

@@ -11,7 +11,7 @@ sums each one back to its input's shape, once, centrally (`sum_to_shape`).
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
 import numpy as np
@@ -44,21 +44,32 @@ class OpImpl:
     (the op table's views, and `in_place` ones), `in_place` when it stands for torch's input
     itself changed in place (squeeze_, as torch.matmul applies it to a fresh result):
     storage shared, yet no view. `own_dtype` names the inputs passed in their own dtype
-    rather than the computing one (nll_loss's int64 class indices)."""
+    rather than the computing one (nll_loss's int64 class indices). `op` is the op table's
+    name (None for the graph's own nodes)."""
 
     forward: Callable[..., np.ndarray]
     vjp: Callable[..., tuple[np.ndarray | None, ...]]
     view: bool = False
     in_place: bool = False
     own_dtype: tuple[str, ...] = ()
+    op: str | None = None
 
 
 OPS: dict[str, OpImpl] = {}
 
 
+def op_impl(name: str) -> OpImpl:
+    """OPS[name], its forward built if it is a kernel not built yet (the op's first call)."""
+    impl = OPS[name]
+    if isinstance(impl.forward, K.OnFirstUse):
+        impl = OPS[name] = replace(impl, forward=impl.forward.kernel())
+    return impl
+
+
 def _op(name: str, vjp: Callable, in_place: bool = False, own_dtype: tuple[str, ...] = ()):
     def register(forward: Callable) -> Callable:
-        OPS[name] = OpImpl(forward, vjp, rules.SPECS[name].view or in_place, in_place, own_dtype)
+        view = rules.SPECS[name].view or in_place
+        OPS[name] = OpImpl(forward, vjp, view, in_place, own_dtype, name)
         return forward
 
     return register

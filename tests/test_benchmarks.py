@@ -27,3 +27,21 @@ def test_quick_b2_b5_writes_expected_json(tmp_path):
     assert {"ops", "ops_per_second", "rpcs"} <= data["B5"].keys()
     assert {row["bench"] for row in data["rows"]} == {"B2", "B5"}
     assert "B2" in done.stdout and "ops/s" in done.stdout
+
+
+def test_quick_b3_b4_writes_expected_json(tmp_path):
+    """B3 times the engine's kernels themselves (built on first use), B4 starts real servers."""
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "B3,B4", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(out.read_text())
+    assert data["errors"] == {}
+    assert len(data["B3"]["kernels"]) == 4
+    assert {"warm_op_s", "warm_health_s"} <= data["B4"].keys()
+    assert {row["bench"] for row in data["rows"]} == {"B3", "B4"}

@@ -75,6 +75,19 @@ print(json.dumps(counts))
 """
 
 
+OP_TABLE = """
+import numpy as np
+from gradrpc.engine import graph, kernels, ops
+
+counts["before"] = type(ops.OPS["relu"].forward).__name__
+x = graph.Tensor(np.array([-1.0, 2.0], np.float32), requires_grad=True)
+counts["relu"] = graph.call("relu", [x], {}).data.tolist()
+counts["after"] = type(ops.OPS["relu"].forward).__name__
+counts["op"] = ops.OPS["relu"].op
+print(json.dumps(counts))
+"""
+
+
 def _child(script: str) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", COUNTING + script],
@@ -105,6 +118,14 @@ def test_build_all_loads_every_kernel_from_a_warm_cache_and_rebinds_every_name()
     assert counts["compiled"] == [] and counts["ufunc_wrappers"] == 0
     assert counts["count"] == counts["registered"] > 150
     assert counts["left"] == []
+
+
+def test_an_op_s_first_call_leaves_its_table_entry_holding_the_built_kernel():
+    """The op table binds some forwards to kernels directly (relu's is the kernel): after the
+    op's first call its entry holds the kernel itself, not the stand-in that built it."""
+    counts = _child(OP_TABLE)
+    assert counts["before"] == "OnFirstUse"
+    assert (counts["relu"], counts["after"], counts["op"]) == ([0.0, 2.0], "ufunc", "relu")
 
 
 # Two kernels, the second calling the first: building `twice_plus_one` must build `plus_one`
