@@ -10,6 +10,7 @@ PackPaddedSequenceBackward0 or CopySlices); values and gradients are torch's.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -48,13 +49,13 @@ def _known_tensor(values, session=None) -> Tensor:
 def _ints(*items) -> list[tuple[int, ...] | None]:
     """Each item's integers: a sequence's own, a tensor's remembered values, or its values
     read from the server (all the unknown ones in one round trip); None stays None."""
-    unknown = [
-        t for t in items if isinstance(t, Tensor) and id(t) not in _KNOWN and t.numel() > 0
-    ]
+    unknown = [t for t in items if isinstance(t, Tensor) and id(t) not in _KNOWN and t.numel() > 0]
     read = {}
     if unknown:
         values = unknown[0]._session.flush(tuple(t._handle for t in unknown))
-        read = {id(t): tuple(int(v) for v in np.ravel(a)) for t, a in zip(unknown, values)}
+        read = {
+            id(t): tuple(int(v) for v in np.ravel(a)) for t, a in zip(unknown, values, strict=True)
+        }
     result = []
     for item in items:
         if item is None:
@@ -173,16 +174,14 @@ def pack_padded_sequence(
             "Length of all samples has to be greater than 0, but found an element in 'lengths' "
             "that is <= 0"
         )
-    if any(a < b for a, b in zip(lengths, lengths[1:])):
+    if any(a < b for a, b in itertools.pairwise(lengths)):
         raise RuntimeError(
             "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. "
             "You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to "
             "sidestep this requirement if you do not need ONNX exportability."
         )
     if lengths[0] > steps:
-        raise RuntimeError(
-            f"Expected sequence length to be at most {steps}, but got {lengths[0]}"
-        )
+        raise RuntimeError(f"Expected sequence length to be at most {steps}, but got {lengths[0]}")
     batch_sizes = [sum(1 for n in lengths if n > t) for t in range(lengths[0])]
     rows = [
         b * steps + t if batch_first else t * batch + b
@@ -191,9 +190,7 @@ def pack_padded_sequence(
     ]
     flat = input.reshape(steps * batch, *input.shape[2:])
     data = flat.index_select(0, _known_tensor(rows, input._session))
-    return PackedSequence(
-        data, _known_tensor(batch_sizes, input._session), sorted_indices, None
-    )
+    return PackedSequence(data, _known_tensor(batch_sizes, input._session), sorted_indices, None)
 
 
 def pad_packed_sequence(
@@ -215,26 +212,22 @@ def pad_packed_sequence(
             )
         max_seq_length = total_length
     data = sequence.data
-    batch = sizes[0]
-    order = unsorted if unsorted is not None else tuple(range(batch))
-    lengths = [sum(1 for size in sizes if size > b) for b in range(batch)]
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-    padding_row = offsets[-1]
-
-    def row(t: int, b: int) -> int:
-        return offsets[t] + b if t < len(sizes) and b < sizes[t] else padding_row
-
-    if batch_first:
-        rows = [row(t, b) for b in order for t in range(max_seq_length)]
-        shape = (batch, max_seq_length)
-    else:
-        rows = [row(t, b) for t in range(max_seq_length) for b in order]
-        shape = (max_seq_length, batch)
     rest = tuple(data.shape[1:])
-    padding = data.new_full((1, *rest), padding_value)
-    extended = data._call("cat", [data, padding], {"dim": 0})
-    padded = extended.index_select(0, _known_tensor(rows, data._session)).view(*shape, *rest)
-    return padded, _known_tensor([lengths[b] for b in order], data._session)
+    output = data.new_full((max_seq_length, sizes[0], *rest), padding_value)
+    offset = first = 0
+    for step in range(1, len(sizes) + 1):  # blocks of steps with the same batch size
+        if step == len(sizes) or sizes[step] != sizes[first]:
+            count = sizes[first] * (step - first)
+            block = data[offset : offset + count].view(step - first, sizes[first], *rest)
+            output[first:step, : sizes[first]].copy_(block)
+            offset, first = offset + count, step
+    lengths = [sum(1 for size in sizes if size > b) for b in range(sizes[0])]
+    if batch_first:
+        output = output.transpose(0, 1)
+    if sequence.unsorted_indices is None:
+        return output, _known_tensor(lengths, data._session)
+    output = output.index_select(0 if batch_first else 1, sequence.unsorted_indices)
+    return output, _known_tensor([lengths[b] for b in unsorted], data._session)
 
 
 def _check_copy(slot: tuple[int, ...], shape: tuple[int, ...]) -> None:
@@ -277,17 +270,15 @@ def pad_sequence(
     first = sequences[0]
     rest = tuple(first.shape[1:])
     longest = max(s.size(0) for s in sequences)
-    padded = []
-    for s in sequences:
-        _check_copy((s.size(0), *rest), tuple(s.shape))
-        s = s.to(first.dtype).expand(s.size(0), *rest)
-        missing = longest - s.size(0)
-        if missing:
-            filler = first.new_full((missing, *rest), padding_value)
-            pieces = [s, filler] if padding_side == "right" else [filler, s]
-            s = s._call("cat", pieces, {"dim": 0})
-        padded.append(s)
-    return first._call("stack", padded, {"dim": 0 if batch_first else 1})
+    shape = (len(sequences), longest) if batch_first else (longest, len(sequences))
+    output = first.new_full((*shape, *rest), padding_value)
+    for i, s in enumerate(sequences):
+        length = s.size(0)
+        _check_copy((length, *rest), tuple(s.shape))
+        start = 0 if padding_side == "right" else longest - length
+        rows = slice(start, start + length)
+        (output[i, rows] if batch_first else output[rows, i]).copy_(s)
+    return output
 
 
 def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False) -> list[Tensor]:
@@ -295,12 +286,10 @@ def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False)
     (lengths,) = _ints(lengths)
     if not batch_first:
         padded_sequences = padded_sequences.transpose(0, 1)
-    if padded_sequences.size(0) != len(lengths):
-        raise ValueError(
-            f"zip() argument 2 is {'shorter' if len(lengths) < padded_sequences.size(0) else 'longer'}"
-            " than argument 1"
-        )
-    return [seq[:length] for seq, length in zip(padded_sequences.unbind(0), lengths)]
+    return [
+        seq[_known_tensor(range(length), seq._session)]
+        for seq, length in zip(padded_sequences.unbind(0), lengths, strict=True)
+    ]
 
 
 def pack_sequence(sequences, enforce_sorted: bool = True) -> PackedSequence:
