@@ -10,7 +10,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_same, no_rpc
+from clientkit import check_same, graph_of, no_rpc
 
 LENGTHS = [  # (lengths, enforce_sorted)
     ([5, 3, 3, 1], True),
@@ -43,9 +43,36 @@ def test_pack_then_pad_as_torch(session, lengths, enforce_sorted, batch_first, a
         )
         weights = T.arange(padded.numel(), dtype=T.float64).reshape(padded.shape)
         (padded * weights).sum().backward()
-        return [*_fields(packed)[1:], packed.data.detach(), padded, out_lengths, x.grad]
+        return [*_fields(packed)[1:], packed.data, padded, out_lengths, x.grad]
 
     check_same(run)
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_graphs_as_torch(session, enforce_sorted, batch_first):
+    def graphs(T):
+        x = _padded(T, 4, 3, 2, batch_first)
+        rnn = T.nn.utils.rnn
+        lengths = [4, 3, 1] if enforce_sorted else [3, 4, 1]
+        packed = rnn.pack_padded_sequence(x, lengths, batch_first, enforce_sorted)
+        padded, lengths = rnn.pad_packed_sequence(packed, batch_first)
+        found = [graph_of(packed.data.grad_fn), graph_of(padded.grad_fn)]
+        sequences = rnn.unpad_sequence(padded, lengths, batch_first)  # torch: transpose_
+        repadded = rnn.pad_sequence(sequences, batch_first, padding_side="left")
+        return found + [graph_of(t.grad_fn) for t in (*sequences, repadded)]
+
+    assert graphs(gradrpc) == [_composed(g) for g in graphs(torch)]
+
+
+def _composed(graph):
+    """torch's graph with its in-place transpose_ (TransposeBackward1: unpad_sequence
+    without batch_first) as gradrpc's transpose (TransposeBackward0)."""
+    if graph is None:
+        return None
+    name, children = graph
+    name = "TransposeBackward0" if name == "TransposeBackward1" else name
+    return (name, [_composed(child) for child in children])
 
 
 def test_packing_reads_nothing(session):

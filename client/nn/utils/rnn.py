@@ -3,9 +3,9 @@
 Lengths, batch sizes and sort orders are small integer lists the client knows: it computes
 them itself (from a list of lengths, or from an int64 tensor it reads once) and uploads them as
 int64 tensors, remembering their values, so that packing, padding, unpacking and running an RNN
-over a PackedSequence queue their operations without reading anything back. Packing and
-padding each gather rows with one index_select (IndexSelectBackward0 where torch records
-PackPaddedSequenceBackward0 or CopySlices); values and gradients are torch's.
+over a PackedSequence queue their operations without reading anything back. Packing is one
+operation (PackPaddedSequenceBackward0); padding copies into a filled tensor as torch's does
+(CopySlices); values, gradients and grad_fn names are torch's.
 """
 
 from __future__ import annotations
@@ -183,13 +183,11 @@ def pack_padded_sequence(
     if lengths[0] > steps:
         raise RuntimeError(f"Expected sequence length to be at most {steps}, but got {lengths[0]}")
     batch_sizes = [sum(1 for n in lengths if n > t) for t in range(lengths[0])]
-    rows = [
-        b * steps + t if batch_first else t * batch + b
-        for t, size in enumerate(batch_sizes)
-        for b in range(size)
-    ]
-    flat = input.reshape(steps * batch, *input.shape[2:])
-    data = flat.index_select(0, _known_tensor(rows, input._session))
+    data = input._call(
+        "pack_padded_sequence",
+        [input, _known_tensor(lengths, input._session)],
+        {"total": sum(lengths), "batch_first": bool(batch_first)},
+    )
     return PackedSequence(data, _known_tensor(batch_sizes, input._session), sorted_indices, None)
 
 
