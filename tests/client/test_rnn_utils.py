@@ -102,6 +102,10 @@ def test_packed_sequence_as_torch(session):
             packed.float() is packed,
             packed.double().data,
             packed.to(T.float64).sorted_indices,
+            packed.to("cpu") is packed,
+            packed.cpu() is packed,
+            packed.is_cuda,
+            repr(packed._replace(data=packed.data * 2)),
             repr(made),
             repr(T.nn.utils.rnn.PackedSequence((packed.data, packed.batch_sizes))),
             T.nn.utils.rnn.invert_permutation(T.tensor([2, 0, 3, 1])),
@@ -164,6 +168,8 @@ ERRORS = [
     lambda T: T.nn.utils.rnn.pad_sequence([T.zeros(2), T.zeros(3, 4)]),
     lambda T: T.nn.utils.rnn.unpad_sequence(T.zeros(3, 2), T.tensor([1, 2, 3])),
     lambda T: T.nn.utils.rnn.PackedSequence(T.zeros(3)),
+    lambda T: T.nn.utils.rnn.pack_sequence([T.zeros(2)]).cuda(),
+    lambda T: T.nn.utils.rnn.pack_padded_sequence(T.zeros(3, 2), T.tensor([3.0, 2.0])).cuda(),
     lambda T: T.nn.RNN(2, 3)(T.nn.utils.rnn.pack_sequence([T.zeros(2, 3)])),
     lambda T: T.nn.GRU(2, 3)(T.nn.utils.rnn.pack_sequence([T.zeros(2, 2)]), T.zeros(1, 2, 3)),
 ]
@@ -227,11 +233,13 @@ def test_layer_over_packed_sequence_as_torch(session, mode, kwargs, lengths, enf
         if given:
             grads += [h.grad for h in (hx if mode == "LSTM" else (hx,))]
         fields = [output.batch_sizes, output.sorted_indices, output.unsorted_indices]
+        names = [t.grad_fn.name() for t in (output.data, *states)]
         states = [s.detach() for s in states]
-        return [output.data.detach(), padded.detach(), *states, *fields, *grads]
+        return [output.data.detach(), padded.detach(), *states, *fields, *grads], names
 
-    expected = run(torch, theirs)
-    actual = run(gradrpc, ours)
+    expected, their_names = run(torch, theirs)
+    actual, our_names = run(gradrpc, ours)
+    assert our_names == their_names
     assert len(actual) == len(expected)
     for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
         if e is None:
