@@ -1702,6 +1702,48 @@ def index_select(x, index, dim):
     return out.reshape((*x.shape[:dim], flat.size, *x.shape[dim + 1 :]))
 
 
+def _packed_rows(shape: tuple[int, ...], lengths: np.ndarray, batch_first: bool) -> np.ndarray:
+    """The padded input's rows (its first two dims flattened) that make the packed data, step
+    by step; torch's checks of the lengths."""
+    steps, batch = (shape[1], shape[0]) if batch_first else shape[:2]
+    lengths = lengths.reshape(-1)
+    if lengths[-1] <= 0:
+        raise ComputeError(
+            "Length of all samples has to be greater than 0, but found an element in 'lengths' "
+            "that is <= 0"
+        )
+    if (np.diff(lengths) > 0).any():
+        raise ComputeError(
+            "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. "
+            "You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to "
+            "sidestep this requirement if you do not need ONNX exportability."
+        )
+    if lengths[0] > steps:
+        raise ComputeError(f"Expected sequence length to be at most {steps}, but got {lengths[0]}")
+    t, b = np.nonzero(np.arange(lengths[0])[:, None] < lengths[None, :])  # step-major
+    return b * steps + t if batch_first else t * batch + b
+
+
+def _pack_padded_sequence_vjp(n, g):
+    """Zeros of the padded input's shape, each packed row's gradient at its place."""
+    shape = n.inputs[0].shape
+    rows = _packed_rows(shape, n.saved["lengths"], n.attrs.get("batch_first", False))
+    grad = np.zeros((shape[0] * shape[1], *shape[2:]), g.dtype)
+    grad[rows] = g
+    return (grad.reshape(shape), None)
+
+
+@_op("pack_padded_sequence", _pack_padded_sequence_vjp, own_dtype=("lengths",))
+def pack_padded_sequence(x, lengths, total, batch_first=False):
+    """The rows of x (its first two dims flattened) that pack its sequences of `lengths`."""
+    rows = _packed_rows(x.shape, lengths, batch_first)
+    if rows.size != total:
+        raise ComputeError(
+            f"pack_padded_sequence(): the lengths add up to {rows.size}, not {total}"
+        )
+    return index_select(x.reshape(x.shape[0] * x.shape[1], *x.shape[2:]), rows, 0)
+
+
 def _index_add_vjp(n, g):
     source_shape = n.inputs[2].shape
     grad_source = None

@@ -3364,6 +3364,27 @@ def _index_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return meta((*x.shape[:dim], index.numel, *x.shape[dim + 1 :]) if x.ndim else (), x.dtype)
 
 
+def _pack_padded_sequence_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """A padded self of two or more dims and a 1-d int64 `lengths`, one per sequence; the
+    result's rows are the lengths' sum, `total` (the client knows the lengths)."""
+    _check_operands("pack_padded_sequence", operands, 2)
+    x, lengths = (_require_tensor("pack_padded_sequence", o, i) for i, o in enumerate(operands))
+    if lengths.ndim != 1 or lengths.dtype != "int64":
+        raise DtypeMismatch(
+            "'lengths' argument should be a 1D CPU int64 tensor, but got "
+            f"{lengths.ndim}D cpu {TORCH_TYPE_NAME[lengths.dtype]} tensor"
+        )
+    if x.ndim < 2 or x.numel == 0:
+        raise ShapeMismatch("Cannot pack empty tensors.")
+    batch = x.shape[0] if attrs.get("batch_first") else x.shape[1]
+    if lengths.numel != batch:
+        raise ShapeMismatch(
+            f"Expected `len(lengths)` to be equal to batch_size, but got {lengths.numel} "
+            f"(batch_size={batch})"
+        )
+    return meta((attrs["total"], *x.shape[2:]), x.dtype)
+
+
 def _index_add_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch's index_add checks in its order: the dim, a vector index of int64, self's
     dtype in source, one index per source slice, source's shape but for dim."""
@@ -3730,6 +3751,28 @@ _register(
         _named("IndexSelectBackward0"),
         _index,
         (Attr("dim", "int", "The dimension to select along.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+
+_register(
+    OpSpec(
+        "pack_padded_sequence",
+        "torch.nn.utils.rnn.pack_padded_sequence",
+        "A PackedSequence's data from a padded self (time × batch × ..., batch × time × ... "
+        "with batch_first) and the sequences' lengths, positive and in decreasing order: "
+        "step t's rows, for the sequences longer than t, after step t - 1's; `total` rows, "
+        "the lengths' sum. Lengths that are not are INVALID_COMPUTATION with torch's "
+        "message. The gradient puts each row back at its place in the padded input.",
+        ("self", "lengths"),
+        (True, False),
+        _pack_padded_sequence_infer,
+        _named("PackPaddedSequenceBackward0"),
+        lambda needs, attrs: ("lengths",),
+        (
+            Attr("total", "int", "The lengths' sum: the rows of the result.", optional=False),
+            Attr("batch_first", "bool", "Whether self is batch × time × ....", False),
+        ),
         computes_in=_in_own_dtype,
     )
 )

@@ -21,6 +21,7 @@ from . import functional as F
 from . import init
 from .modules import Module
 from .parameter import Parameter
+from .utils.rnn import PackedSequence, _ints
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -42,6 +43,38 @@ def _reset_uniform(module: Module) -> None:
 
 def _joined(name: str, tensors: list[Tensor], dim: int) -> Tensor:
     return tensors[0]._call(name, tensors, {"dim": dim})
+
+
+def _mini_batch(input: Tensor, batch_sizes, batch_first: bool) -> int:
+    """The batch size: a packed input's first batch size, else the batch dim's."""
+    if batch_sizes is not None:
+        return _ints(batch_sizes)[0][0]
+    return input.size(0) if batch_first else input.size(1)
+
+
+def _rows(state, start: int, stop: int):
+    """Rows start:stop of a state (each of an LSTM's (h, c))."""
+    if isinstance(state, tuple):
+        return tuple(s[start:stop] for s in state)
+    return state[start:stop]
+
+
+def _stacked_rows(states: list):
+    """States joined along the batch (cat of the rows, an LSTM's h and c apart)."""
+    if len(states) == 1:
+        return states[0]
+    if isinstance(states[0], tuple):
+        return tuple(_joined("cat", list(parts), 0) for parts in zip(*states, strict=True))
+    return _joined("cat", states, 0)
+
+
+def _permuted(hx, permutation):
+    """torch's permute_hidden: hx (each of (h, c)) reordered along the batch dim."""
+    if permutation is None:
+        return hx
+    if isinstance(hx, tuple):
+        return tuple(h.index_select(1, permutation) for h in hx)
+    return hx.index_select(1, permutation)
 
 
 # ---------------------------------------------------------------- one time step
@@ -199,6 +232,11 @@ class RNNBase(Module):
                 f"Convert input: input.to({weight_dtype}), or convert model: "
                 f"model.to({input.dtype})"
             )
+        expected_input_dim = 2 if batch_sizes is not None else 3
+        if input.dim() != expected_input_dim:
+            raise RuntimeError(
+                f"input must have {expected_input_dim} dimensions, got {input.dim()}"
+            )
         if self.input_size != input.size(-1):
             raise RuntimeError(
                 "input.size(-1) must be equal to input_size. Expected "
@@ -206,7 +244,7 @@ class RNNBase(Module):
             )
 
     def get_expected_hidden_size(self, input: Tensor, batch_sizes=None) -> tuple[int, int, int]:
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = _mini_batch(input, batch_sizes, self.batch_first)
         num_directions = 2 if self.bidirectional else 1
         size = self.proj_size if self.proj_size > 0 else self.hidden_size
         return (self.num_layers * num_directions, mini_batch, size)
@@ -239,12 +277,7 @@ class RNNBase(Module):
 
     def _batched_input(self, input) -> tuple[Tensor, bool]:
         """The input with a batch dim (added at batch_first's place for a 2-D input), and
-        whether it had one; refusing a PackedSequence and other than 2 or 3 dims."""
-        if hasattr(input, "batch_sizes"):
-            raise NotImplementedError(
-                f"gradrpc: {type(self).__name__} does not take a PackedSequence; pass a padded "
-                "tensor"
-            )
+        whether it had one; refusing other than 2 or 3 dims."""
         if input.dim() not in (2, 3):
             tensor = " tensor" if self.mode.startswith("RNN") else ""
             name = "RNN" if self.mode.startswith("RNN") else self.mode
@@ -268,6 +301,88 @@ class RNNBase(Module):
             return _gru_step(gates_in, state, weights["w_hh_t"], weights["b_hh"])
         return _rnn_step(self.mode, gates_in, state, weights["w_hh_t"], weights["b_hh"])
 
+    def _weights(self, layer: int, direction: int) -> tuple[Tensor, Tensor | None, dict]:
+        """A layer's and direction's W_ih, b_ih and the step's weights."""
+        suffix = f"_l{layer}" + ("_reverse" if direction else "")
+        w_hr = getattr(self, "weight_hr" + suffix, None)
+        weights = {
+            "w_hh_t": getattr(self, "weight_hh" + suffix).t(),
+            "b_hh": getattr(self, "bias_hh" + suffix, None),
+            "w_hr_t": None if w_hr is None else w_hr.t(),
+        }
+        return getattr(self, "weight_ih" + suffix), getattr(self, "bias_ih" + suffix, None), weights
+
+    def _run_packed(self, data: Tensor, sizes: tuple[int, ...], initial: list):
+        """The layers over packed `data` (batch_sizes `sizes`), as torch's packed layers run:
+        step t advances the first sizes[t] states; forwards, a state leaves as its sequence
+        ends, backwards it joins as its sequence begins. Returns the last layer's packed
+        output and the final states (layer-major, as `initial`)."""
+        num_directions = 2 if self.bidirectional else 1
+        finals = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(num_directions):
+                w_ih, b_ih, weights = self._weights(layer, direction)
+                gates_in = F.linear(data, w_ih, b_ih).split(list(sizes), 0)
+                state = initial[layer * num_directions + direction]
+                steps = []
+                if direction == 0:
+                    ended, current = [], sizes[0]
+                    for size, x in zip(sizes, gates_in, strict=True):
+                        if size < current:
+                            ended.append(_rows(state, size, current))
+                            state, current = _rows(state, 0, size), size
+                        state = self._step(x, state, weights)
+                        steps.append(state[0] if self.mode == "LSTM" else state)
+                    final = _stacked_rows([state, *reversed(ended)])
+                else:
+                    whole, current = state, sizes[-1]
+                    state = _rows(whole, 0, current)
+                    for size, x in zip(reversed(sizes), reversed(gates_in), strict=True):
+                        if size > current:
+                            state = _stacked_rows([state, _rows(whole, current, size)])
+                            current = size
+                        state = self._step(x, state, weights)
+                        steps.append(state[0] if self.mode == "LSTM" else state)
+                    steps.reverse()
+                    final = state
+                outputs.append(_joined("cat", steps, 0))
+                finals.append(final)
+            data = outputs[0] if num_directions == 1 else _joined("cat", outputs, 1)
+            if self.dropout != 0 and self.training and layer < self.num_layers - 1:
+                data = F.dropout(data, self.dropout, True)
+        return data, finals
+
+    def _forward_packed(self, packed: PackedSequence, hx):
+        """forward over a PackedSequence: hx (zeros when None) reordered into the sorted
+        order, and the final states back into the original order; a PackedSequence out."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        (sizes,) = _ints(batch_sizes)
+        num_directions = 2 if self.bidirectional else 1
+        real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
+        if hx is None:
+            shape = (self.num_layers * num_directions, sizes[0], real_hidden_size)
+            hx = data.new_zeros(shape)
+            if self.mode == "LSTM":
+                hx = (hx, data.new_zeros((*shape[:2], self.hidden_size)))
+        else:
+            hx = _permuted(hx, sorted_indices)
+        self.check_forward_args(data, hx, batch_sizes)
+        if self.mode == "LSTM":
+            initial = list(zip(hx[0].unbind(0), hx[1].unbind(0), strict=True))
+        else:
+            initial = list(hx.unbind(0))
+        output, finals = self._run_packed(data, sizes, initial)
+        if self.mode == "LSTM":
+            hidden = (
+                _joined("stack", [h for h, _ in finals], 0),
+                _joined("stack", [c for _, c in finals], 0),
+            )
+        else:
+            hidden = _joined("stack", finals, 0)
+        output = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return output, _permuted(hidden, unsorted_indices)
+
     def _run(self, input: Tensor, initial: list) -> tuple[Tensor, list]:
         """The layers over `input` (batch_first's layout), from one initial state per layer
         and direction (layer-major; (h, c) pairs for an LSTM): the last layer's output in the
@@ -279,18 +394,8 @@ class RNNBase(Module):
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(num_directions):
-                suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                w_hr = getattr(self, "weight_hr" + suffix, None)
-                weights = {
-                    "w_hh_t": getattr(self, "weight_hh" + suffix).t(),
-                    "b_hh": getattr(self, "bias_hh" + suffix, None),
-                    "w_hr_t": None if w_hr is None else w_hr.t(),
-                }
-                gates_in = F.linear(
-                    sequence,
-                    getattr(self, "weight_ih" + suffix),
-                    getattr(self, "bias_ih" + suffix, None),
-                ).unbind(0)
+                w_ih, b_ih, weights = self._weights(layer, direction)
+                gates_in = F.linear(sequence, w_ih, b_ih).unbind(0)
                 state = initial[layer * num_directions + direction]
                 steps = []
                 for x in reversed(gates_in) if direction else gates_in:
@@ -307,6 +412,8 @@ class RNNBase(Module):
 
     def _forward_single_state(self, input, hx):
         """RNN's and GRU's forward: (output, h_n)."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         input, is_batched = self._batched_input(input)
         if hx is not None:
             if not is_batched and hx.dim() != 2:
@@ -377,7 +484,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input: Tensor, batch_sizes=None) -> tuple[int, int, int]:
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = _mini_batch(input, batch_sizes, self.batch_first)
         num_directions = 2 if self.bidirectional else 1
         return (self.num_layers * num_directions, mini_batch, self.hidden_size)
 
@@ -395,6 +502,8 @@ class LSTM(RNNBase):
         )
 
     def forward(self, input: Tensor, hx=None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         input, is_batched = self._batched_input(input)
         if hx is None:
             real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size

@@ -355,12 +355,6 @@ def test_errors_as_torch(session, call):
     check_error_at_line(call)
 
 
-def test_packed_sequence_refused(session):
-    packed = torch.nn.utils.rnn.pack_padded_sequence(torch.zeros(5, 2, 3), [5, 3])
-    with pytest.raises(NotImplementedError, match="gradrpc: LSTM does not take a PackedSequence"):
-        gradrpc.nn.LSTM(3, 4)(packed)
-
-
 def _sequence_model(nn, recurrent: str):
     """A classifier of sequences: a two-layer recurrent layer, then a linear head on the last
     step's output."""

@@ -16,7 +16,8 @@ class T:
     # "class": int64 class indices in [0, 5), never differentiated; INDEX: int64 positions
     # in [-3, 3), valid for a dim of 3 or more (repeats are common); SORTED: torch's own
     # sort (topk, for a case of topk) indices of the case's first operand along its dim;
-    # CHECKER: a bool mask true at the even flat positions
+    # CHECKER: a bool mask true at the even flat positions; LENGTHS: int64 sequence lengths
+    # 3, 3, 2, 2, 1, 1, ... (at least 1), positive and decreasing
     dtype: str | None = None
     grad: bool = True
 
@@ -45,3 +46,9 @@ POS = "pos"
 INDEX = "index"
 SORTED = "sorted"
 CHECKER = "checker"  # a bool mask true at every other element (flattened): a known count
+LENGTHS = "lengths"  # sequence lengths for packing: 3, 3, 2, 2, 1, 1, ... (sum known)
+
+
+def lengths(count: int) -> list[int]:
+    """The LENGTHS operand's values for `count` sequences."""
+    return [max(3 - i // 2, 1) for i in range(count)]

@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 import pytest
 from gradrpc.engine import graph, rules
-from opcases import CHECKER, INDEX, POS, C, Case, T
+from opcases import CHECKER, INDEX, LENGTHS, POS, C, Case, T, lengths
 
 EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-6
@@ -262,6 +262,13 @@ CASES += [
     C("index_fill", T((3, 4)), T((2,), INDEX, grad=False), dim=1, value=1.5),
     C("index_fill_tensor", T((5, 4)), T((2,), "class", "int64", grad=False), T(()), dim=0),
     C("take", T((3, 4)), T((2, 3), INDEX, grad=False)),
+    C(
+        "pack_padded_sequence",
+        T((2, 4, 3)),
+        T((2,), LENGTHS, "int64", grad=False),
+        total=sum(lengths(2)),
+        batch_first=True,
+    ),
     C("masked_select", T((2, 1)), T((3,), CHECKER, "bool", grad=False), count=4),
     C("trace", T((3, 4))),
     C("diag_embed", T((2, 3)), offset=-1, dim1=0, dim2=2),
@@ -356,6 +363,8 @@ CASES += [
 def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
     if operand.domain == CHECKER:
         return (np.arange(int(np.prod(operand.shape))) % 2 == 0).reshape(operand.shape)
+    if operand.domain == LENGTHS:
+        return np.array(lengths(operand.shape[0]), dtype=np.int64)
     if operand.dtype == "bool":
         return rng.random(operand.shape) < 0.5
     if operand.domain == "class":

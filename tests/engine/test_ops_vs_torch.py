@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
-from opcases import CHECKER, INDEX, POS, SORTED, C, Case, T
+from opcases import CHECKER, INDEX, LENGTHS, POS, SORTED, C, Case, T, lengths
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -812,6 +812,14 @@ CASES += [
     C("index_select", T((3, 6)), T((7,), dtype=_POSITIONS, grad=False), dim=1),
     C("index_select", T((2, 5, 3)), T((), dtype=_POSITIONS, grad=False), dim=-2),
     C("index_select", T((5,)), T((0,), dtype=_POSITIONS, grad=False), dim=0),
+    C("pack_padded_sequence", T((4, 3, 2)), T((3,), LENGTHS, "int64", grad=False), total=8),
+    C(
+        "pack_padded_sequence",
+        T((5, 3)),
+        T((5,), LENGTHS, "int64", grad=False),
+        total=sum(lengths(5)),
+        batch_first=True,
+    ),
 ]
 # scatter, scatter_add and scatter_reduce write into a self of 5 or more along dim (positions
 # in [1, 5), repeating); more in test_scatter_ops.py.
@@ -1245,6 +1253,9 @@ TORCH: dict[str, Callable] = {
     ),
     "gather": lambda x, index, dim: torch.gather(x, dim, index),
     "index_select": lambda x, index, dim: torch.index_select(x, dim, index),
+    "pack_padded_sequence": lambda x, lengths, total, batch_first=False: (
+        torch._pack_padded_sequence(x, lengths, batch_first)[0]
+    ),
     "scatter": lambda x, index, src, dim, reduce: (
         torch.scatter(x, dim, index, src, reduce=reduce)
         if reduce
@@ -1453,6 +1464,8 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
     shape = operand.shape
     if operand.domain == CHECKER:
         return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
+    if operand.domain == LENGTHS:
+        return np.array(lengths(operand.shape[0]), dtype=np.int64)
     if dtype == "bool":
         return rng.random(shape) < 0.5
     if operand.domain == INDEX:

@@ -9,12 +9,13 @@ import types
 import warnings
 from collections.abc import Iterable
 
-from .. import factories
-from ..grad_mode import no_grad
-from ..linalg import vector_norm
-from ..session import default_session
-from ..tensor import Tensor
-from .parameter import typename
+from ... import factories
+from ...grad_mode import no_grad
+from ...linalg import vector_norm
+from ...session import default_session
+from ...tensor import Tensor
+from ..parameter import typename
+from . import rnn  # noqa: F401  (torch.nn.utils.rnn)
 
 
 def _tensors(tensors) -> list[Tensor]:
@@ -109,7 +110,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """The parameters flattened and joined into one vector (CatBackward0)."""
     flat = [p.view(-1) for p in parameters]
     if not flat:  # torch.cat's own error for an empty list
-        from .. import cat
+        from ... import cat
 
         return cat(flat)
     return flat[0]._call("cat", flat, {"dim": 0})
