@@ -7,6 +7,7 @@ import operator
 import warnings
 from math import prod
 
+import numpy as np
 from gradrpc.engine import rules
 from gradrpc.engine.errors import ComputeError, DtypeMismatch, ShapeMismatch, Unsupported
 
@@ -575,6 +576,64 @@ def layer_norm(
     eps = _number_argument("layer_norm", eps, "eps", 5, "float")
     attrs = {"normalized_shape": shape, "eps": eps}
     return input._call("layer_norm", [input, *affine], attrs)
+
+
+_C_TYPE_NAME = {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool"}
+
+
+def rms_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
+    """x / √(mean(x²) + eps) w over the trailing `normalized_shape` dims, composed as torch
+    composes it on the CPU: x * rsqrt(x.pow(2).mean(dims, keepdim=True) + eps), times w when
+    given, cast back to x's dtype (MulBackward0 over RsqrtBackward0, AddBackward1,
+    MeanBackward1, PowBackward0). eps=None is the machine epsilon of x's dtype. A weight of
+    another dtype warns once, as torch does."""
+    _check_input("rms_norm", input)
+    shape = _sizes("rms_norm", normalized_shape, 2, "normalized_shape")
+    _check_tensor_arguments("rms_norm", (("weight", 3, weight),))
+    if eps is not None:
+        eps = _number_argument("rms_norm", eps, "eps", 4, "float")
+    if not shape:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+            "one element, but got normalized_shape = []"
+        )
+    if weight is not None and tuple(weight.shape) != tuple(shape):
+        raise RuntimeError(
+            "Expected weight to be of same shape as normalized_shape, but got weight of shape "
+            f"{list(weight.shape)} and normalized_shape = {shape}"
+        )
+    if input.ndim < len(shape):
+        raise ValueError(
+            f"Input tensor must have at least {len(shape)} dimensions, but got {input.ndim}"
+        )
+    if list(input.shape[input.ndim - len(shape) :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={shape}, expected input with shape "
+            f"[*{', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
+        )
+    if weight is not None and weight.dtype != input.dtype and "rms_norm_dtypes" not in _WARNED:
+        _WARNED.add("rms_norm_dtypes")
+        warnings.warn(
+            "Mismatch dtype between input and weight: input dtype = "
+            f"{_C_TYPE_NAME[input._meta.dtype]}, weight dtype = {_C_TYPE_NAME[weight._meta.dtype]}"
+            ", Cannot dispatch to fused implementation. (Triggered internally at "
+            "/__w/pytorch/pytorch/aten/src/ATen/native/layer_norm.cpp:346.)",
+            UserWarning,
+            stacklevel=2,
+        )
+    if not rules.is_float(input._meta.dtype):
+        raise NotImplementedError(
+            f"\"rms_norm\" not implemented for '{rules.TORCH_TYPE_NAME[input._meta.dtype]}'"
+        )
+    if eps is None:
+        eps = float(np.finfo(input._meta.dtype).eps)
+    dims = tuple(range(input.ndim - 1, input.ndim - 1 - len(shape), -1))
+    out = input * _scalar("add", input.pow(2).mean(dims, keepdim=True), eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    return out if out.dtype == input.dtype else out.to(input.dtype)
 
 
 def _verify_batch_size(size) -> None:
