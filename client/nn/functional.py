@@ -34,21 +34,130 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     (MulBackward0, as torch's CPU dropout records it); the input itself when p is 0, outside
     training or for no elements. The draws are the session's, not torch's."""
     _check_dropout_probability(p)
+    return _dropout(input, p, training, inplace, None, alpha=False)
+
+
+_SELU_SATURATION = 1.7580993408473766  # -SELU(-inf), the value alpha dropout drops to
+
+
+def _dropout(
+    input: Tensor, p: float, training: bool, inplace: bool, drawn: int | None, alpha: bool
+):
+    """torch's _dropout_impl on the CPU: the input itself when p is 0, outside training or
+    for no elements; input * 0 when p is 1; else input * noise, where noise is bernoulli(1 - p)
+    drawn on the server without history (one draw per element, or with `drawn` dims one per
+    index of the leading `drawn` dims, torch's feature noise) and divided by 1 - p; with
+    `alpha` the noise is scaled by a = 1 / √((α² p + 1)(1 - p)) instead and
+    (noise - 1) α a + α a p added after (AddBackward0 over MulBackward0), which keeps a SELU
+    network's zero mean and unit variance."""
     if p == 0 or not training or input.numel() == 0:
         return input
+    if p == 1:
+        with no_grad():
+            zero = input._session.zeros((), dtype=input.dtype)
+        return input.mul_(zero) if inplace else input * zero
+    if drawn is not None and input.ndim < drawn:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not rules.is_float(input._meta.dtype):
         raise RuntimeError(
             "result type Float can't be cast to the desired output type "
             f"{rules.TORCH_TYPE_NAME[input._meta.dtype]}"
         )
     keep = 1.0 - p
+    shape = tuple(input.shape)
+    if drawn is not None:
+        shape = (*shape[:drawn], *[1] * (len(shape) - drawn))
     with no_grad():
-        if keep == 0:
-            noise = input._session.zeros(*input.shape, dtype=input.dtype)
+        noise = (input._session.rand(*shape, dtype=input.dtype) < keep).to(input.dtype)
+        if alpha:
+            a = 1.0 / math.sqrt((_SELU_SATURATION**2 * p + 1) * keep)
+            shift = (noise - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p
+            noise = noise * a
         else:
-            draws = input._session.rand(*input.shape, dtype=input.dtype)
-            noise = (draws < keep).to(input.dtype) / keep
-    return input.mul_(noise) if inplace else input * noise
+            noise = noise / keep
+    out = input.mul_(noise) if inplace else input * noise
+    return out.add_(shift) if alpha else out
+
+
+def _feature_dropout(input: Tensor, p, training, inplace, batched: bool) -> Tensor:
+    """torch's feature dropout, of an input without a batch dim through unsqueeze(0) and
+    squeeze(0) (in place, such an input is dropped through its (C, 1, ...) noise directly:
+    MulBackward0 where torch records SqueezeBackward4 of its in-place reshapes)."""
+    if batched:
+        return _dropout(input, p, training, inplace, 2, alpha=False)
+    if inplace:
+        return _dropout(input, p, training, True, 1, alpha=False)
+    return _dropout(input.unsqueeze(0), p, training, False, 2, alpha=False).squeeze(0)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zeroes whole channels (input[n, c], or input[c] without a batch dim) with probability
+    p while training, scaling the rest by 1/(1-p); for 2D or 3D inputs."""
+    _check_dropout_probability(p)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note "
+            "that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs)."
+        )
+    return _feature_dropout(input, p, training, inplace, batched=input.dim() == 3)
+
+
+def _warn_feature_dropout_rank(function: str, ndim: int, spatial: int) -> None:
+    warnings.warn(
+        f"{function}: Received a {ndim}-D input to {function}, which is deprecated and will "
+        "result in an error in a future release. To retain the behavior and silence this "
+        f"warning, please use dropout instead. Note that {function} exists to provide "
+        f"channel-wise dropout on inputs with {spatial} spatial dimensions, a channel "
+        f"dimension, and an optional batch dimension (i.e. {spatial + 1}D or {spatial + 2}D "
+        "inputs).",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zeroes whole channels (input[n, c]) with probability p while training, scaling the
+    rest by 1/(1-p). As torch's, a 3D input is taken as (N, C, L), with torch's warnings."""
+    _check_dropout_probability(p)
+    if input.dim() not in (3, 4):
+        _warn_feature_dropout_rank("dropout2d", input.dim(), 2)
+    if input.dim() == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret "
+            "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
+            "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _feature_dropout(input, p, training, inplace, batched=True)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zeroes whole channels (input[n, c], or input[c] without a batch dim) with probability
+    p while training, scaling the rest by 1/(1-p); other than 4D or 5D inputs warn."""
+    _check_dropout_probability(p)
+    if input.dim() not in (4, 5):
+        _warn_feature_dropout_rank("dropout3d", input.dim(), 3)
+    return _feature_dropout(input, p, training, inplace, batched=input.dim() == 5)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Sets each element to SELU's saturation -α' with probability p while training, then
+    scales and shifts all so that the mean and variance stay those of a SELU network."""
+    _check_dropout_probability(p)
+    return _dropout(input, p, training, inplace, None, alpha=True)
+
+
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+):
+    """alpha_dropout with one draw per channel (input[n, c]) instead of per element."""
+    _check_dropout_probability(p)
+    return _dropout(input, p, training, inplace, 2, alpha=True)
 
 
 def sigmoid(input: Tensor) -> Tensor:
