@@ -745,6 +745,42 @@ def rms_norm(
     return out if out.dtype == input.dtype else out.to(input.dtype)
 
 
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """x / (k + α/n Σ x²)^β, the sum over n = `size` neighbouring channels (dim 1), composed
+    as torch composes it: x², padded along the channels, averaged by avg_pool2d over (size, 1)
+    windows, then mul, add, pow and div. For inputs of 4 or more dims torch pools the
+    (N, 1, C, H, rest) view with avg_pool3d over (size, 1, 1); here the (N, 1, C, H · rest)
+    view is pooled by avg_pool2d over (size, 1), which gives the same values
+    (AvgPool2DBackward0 where torch records AvgPool3DBackward0)."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(
+            "Expected 3D or higher dimensionality                          input "
+            f"(got {dim} dimensions)"
+        )
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.size()
+        div = div.view(sizes[0], 1, sizes[1], -1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        if size <= 0:  # avg_pool3d's check
+            raise RuntimeError(
+                f"kernel size should be greater than zero, but got kT: {size} kH: 1 kW: 1"
+            )
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+        div = div.view(sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div
+
+
 def _verify_batch_size(size) -> None:
     """torch's: training needs more than one value per channel."""
     values = size[0]

@@ -1072,6 +1072,20 @@ class RMSNorm(Module):
         )
 
 
+class LocalResponseNorm(Module):
+    """x / (k + α/n Σ x²)^β, the sum over n = `size` neighbouring channels (dim 1)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 class GroupNorm(Module):
     """(x - μ) / √(σ² + eps) w + b over each sample's `num_groups` groups of channels; w
     starts at ones and b at zeros, made on the server (with `affine=False`, neither)."""
