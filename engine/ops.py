@@ -689,6 +689,24 @@ def _prelu_kernel_vjp(n, g):
 _op("prelu_kernel", _prelu_kernel_vjp)(K.prelu)
 
 
+def _rrelu_slope(attrs: dict, dtype) -> np.generic:
+    return _scalar((attrs["lower"] + attrs["upper"]) / 2, dtype)
+
+
+def _rrelu_with_noise_vjp(n, g):
+    if n.attrs["training"]:
+        return (K.mul(g, n.saved["noise"]), None)
+    return (K.leaky_relu_backward(g, _saved_x(n), _rrelu_slope(n.attrs, g.dtype)), None)
+
+
+@_op("rrelu_with_noise", _rrelu_with_noise_vjp)
+def rrelu_with_noise(x, noise, lower, upper, training, self_is_result):
+    """x noise in training; leaky_relu of slope (lower + upper) / 2 outside it."""
+    if training:
+        return K.mul(x, noise)
+    return K.leaky_relu(x, _rrelu_slope({"lower": lower, "upper": upper}, x.dtype))
+
+
 def _halves(x: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
     """The first and second halves of x along dim."""
     first, second = np.split(x, 2, axis=dim)

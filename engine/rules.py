@@ -1684,6 +1684,47 @@ _register(
 )
 
 
+def _rrelu_with_noise_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.rrelu's checks: lower <= upper, then a floating input (named by the kernel
+    torch runs: rrelu_with_noise_out_cpu in training, leaky_relu_cpu outside it); the noise,
+    a tensor in training, is one of x's shape and dtype where it is a tensor."""
+    _check_operands("rrelu_with_noise", operands, 2)
+    x = _require_tensor("rrelu_with_noise", operands[0], 0)
+    if attrs["lower"] > attrs["upper"]:
+        raise ComputeError("Lower bound should be less than or equal to the upper bound")
+    if not is_float(x.dtype):
+        kernel = "rrelu_with_noise_out_cpu" if attrs["training"] else "leaky_relu_cpu"
+        raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    noise = operands[1]
+    if attrs["training"]:
+        noise = _require_tensor("rrelu_with_noise", noise, 1)
+    if isinstance(noise, TensorMeta) and (noise.shape, noise.dtype) != (x.shape, x.dtype):
+        raise ShapeMismatch("rrelu_with_noise: the noise must be a tensor like the input")
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "rrelu_with_noise",
+        "torch.rrelu",
+        "Randomized leaky ReLU: in training, x noise, the noise drawn by the caller (1 where "
+        "x > 0, else U(lower, upper)), with gradient g noise; outside training, leaky_relu "
+        "with slope (lower + upper) / 2 (the noise operand, then any number, unused).",
+        ("self", "noise"),
+        (True, False),
+        _rrelu_with_noise_infer,
+        _in_place_named("RreluWithNoise"),
+        lambda needs, attrs: (*_self_or_result(needs, attrs), "noise"),
+        (
+            Attr("lower", "float", "The least slope drawn.", 1.0 / 8),
+            Attr("upper", "float", "The largest slope drawn.", 1.0 / 3),
+            Attr("training", "bool", "Whether to apply the drawn noise.", False),
+            _SELF_IS_RESULT,
+        ),
+    )
+)
+
+
 def _glu_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("glu", operands, 1)
     x = _require_tensor("glu", operands[0], 0)

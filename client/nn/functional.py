@@ -208,6 +208,36 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     return _activation(input, "leaky_relu", {"negative_slope": slope}, inplace, self_is_result=True)
 
 
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Randomized leaky ReLU, torch's rrelu_with_noise op (RreluWithNoiseBackward0, or
+    ...Backward1 in place): in training x where x > 0, else x r with r ~ U(lower, upper)
+    drawn per element on the server (the session's draws, not torch's), the gradient 1 or r;
+    outside training leaky_relu with slope (lower + upper) / 2."""
+    function = "rrelu_" if inplace else "rrelu"
+    _check_input(function, input)
+    lower = _number_argument(function, lower, "lower", 2)
+    upper = _number_argument(function, upper, "upper", 3)
+    attrs = {"lower": lower, "upper": upper, "training": bool(training)}
+    noise = 1.0
+    if training:
+        _check_call("rrelu_with_noise", [input, input], attrs)
+        with no_grad():
+            draws = input._session.rand(*input.shape, dtype=input.dtype)
+            noise = (draws * (upper - lower) + lower).masked_fill(input > 0, 1.0)
+    if not inplace:
+        return input._call("rrelu_with_noise", [input, noise], attrs)
+    attrs["self_is_result"] = True
+    return input._in_place_of(
+        "rrelu_", lambda: input._call("rrelu_with_noise", [input, noise], attrs)
+    )
+
+
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, else alpha (e^x - 1)."""
     function = "elu_" if inplace else "elu"

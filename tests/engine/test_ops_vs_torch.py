@@ -584,6 +584,9 @@ CASES += [
     C("prelu_kernel", T(()), T(())),
     C("prelu_kernel", T((2, 3), grad=False), T((1, 3))),
     C("prelu_kernel", T((2, 3)), T((1, 3), grad=False)),
+    C("rrelu_with_noise", T((3, 4)), 1.0),
+    C("rrelu_with_noise", T((3, 4), TIES), 0, lower=0.2, upper=0.6),
+    C("rrelu_with_noise", T((2, 3)), 1.0, lower=0.1, upper=0.3, self_is_result=True),
     C("glu", T((3, 4))),
     C("glu", T((4, 3)), dim=0),
     C("glu", T((2, 6, 2)), dim=1),
@@ -1337,6 +1340,9 @@ TORCH: dict[str, Callable] = {
         else torch.threshold(x, threshold, value)
     ),
     "prelu_kernel": torch._prelu_kernel,
+    "rrelu_with_noise": lambda x, noise, lower, upper, training, self_is_result: (
+        torch._C._nn.rrelu_with_noise_ if self_is_result else torch._C._nn.rrelu_with_noise
+    )(x.clone() if self_is_result else x, torch.empty_like(x), lower, upper, training),
     "glu": F.glu,
     "addmm": torch.addmm,
     "softmax": torch.softmax,
