@@ -689,6 +689,21 @@ def _prelu_kernel_vjp(n, g):
 _op("prelu_kernel", _prelu_kernel_vjp)(K.prelu)
 
 
+def _trilinear_vjp(n, g):
+    x1, w, x2 = n.saved["self"], n.saved["weight"], n.saved["other"]
+    return (
+        _needs(n, 0, lambda: np.einsum("bo,oij,bj->bi", g, w, x2, optimize=True)),
+        _needs(n, 1, lambda: np.einsum("bo,bi,bj->oij", g, x1, x2, optimize=True)),
+        _needs(n, 2, lambda: np.einsum("bo,oij,bi->bj", g, w, x1, optimize=True)),
+    )
+
+
+@_op("trilinear", _trilinear_vjp)
+def trilinear(x1, w, x2):
+    """Σ_ij x1[b, i] w[o, i, j] x2[b, j], through NumPy's einsum (BLAS contractions)."""
+    return np.einsum("bi,oij,bj->bo", x1, w, x2, optimize=True)
+
+
 def _rrelu_slope(attrs: dict, dtype) -> np.generic:
     return _scalar((attrs["lower"] + attrs["upper"]) / 2, dtype)
 

@@ -1725,6 +1725,38 @@ _register(
 )
 
 
+def _trilinear_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """Matrices x1 (B, I) and x2 (B, J) and a weight (O, I, J) of one dtype, not bool, as
+    torch's (torch.bilinear's checks, with its words, are the caller's)."""
+    _check_operands("_trilinear", operands, 3)
+    x1, w, x2 = (_require_tensor("_trilinear", o, i) for i, o in enumerate(operands))
+    if not (x1.ndim == x2.ndim == 2 and w.ndim == 3):
+        raise ShapeMismatch("_trilinear: expected matrices and a 3-D weight")
+    if x1.shape[0] != x2.shape[0] or (x1.shape[1], x2.shape[1]) != w.shape[1:]:
+        raise ShapeMismatch("_trilinear: sizes do not match")
+    if not x1.dtype == w.dtype == x2.dtype:
+        raise DtypeMismatch("_trilinear: expected tensors of one dtype")
+    if x1.dtype == "bool":
+        raise Unsupported("\"bmm\" not implemented for 'Bool'")
+    return meta((x1.shape[0], w.shape[0]), x1.dtype)
+
+
+_register(
+    OpSpec(
+        "trilinear",
+        "torch._trilinear",
+        "out[b, o] = Σ_ij x1[b, i] w[o, i, j] x2[b, j]: torch._trilinear as torch.bilinear "
+        "calls it (expand1 [1, 3], expand2 [0], expand3 [1, 2], sumdim [2, 3]) on its inputs "
+        "flattened to matrices.",
+        ("self", "weight", "other"),
+        (True, True, True),
+        _trilinear_infer,
+        _named("TrilinearBackward0"),
+        lambda needs, attrs: ("self", "weight", "other"),
+    )
+)
+
+
 def _glu_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("glu", operands, 1)
     x = _require_tensor("glu", operands[0], 0)

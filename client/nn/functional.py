@@ -692,6 +692,54 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out.view(*batch, out.shape[-1])
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y[..., o] = Σ_ij x1[..., i] A[o, i, j] x2[..., j] + b[o], as torch composes it: both
+    inputs reshaped to matrices, one `trilinear` op (TrilinearBackward0), the result
+    reshaped back, then + bias (AddBackward0)."""
+    for name, position, value in (("input1", 1, input1), ("input2", 2, input2)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"bilinear(): argument '{name}' (position {position}) must be Tensor, not "
+                f"{type(value).__name__}"
+            )
+    _check_tensor_arguments("bilinear", (("weight", 3, weight), ("bias", 4, bias)))
+    if not isinstance(weight, Tensor):
+        raise TypeError("bilinear(): argument 'weight' (position 3) must be Tensor, not NoneType")
+    tensors = (("input1", input1), ("input2", input2), ("weight", weight), ("bias", bias))
+    dtypes = [(name, t._meta.dtype) for name, t in tensors if t is not None]
+    if len({dtype for _, dtype in dtypes}) > 1:
+        raise RuntimeError(
+            "All tensors must have the same dtype, got "
+            + ", ".join(f"{name}: {_C_TYPE_NAME[dtype]}" for name, dtype in dtypes)
+        )
+    if input1.dim() != input2.dim():
+        raise RuntimeError(
+            f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}"
+        )
+    for i in range(input1.dim() - 1):
+        if input1.size(i) != input2.size(i):
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {i}: got "
+                f"{input1.size(i)} and {input2.size(i)}"
+            )
+    for name, value, dim in (("input1", input1, 1), ("input2", input2, 2)):
+        if value.size(-1) != weight.size(dim):
+            raise RuntimeError(
+                f"bilinear(): {name} size does not match weight size: got {value.size(-1)} "
+                f"but expected {weight.size(dim)}"
+            )
+    if bias is not None and bias.size(0) != weight.size(0):
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got {bias.size(0)} but "
+            f"expected {weight.size(0)}"
+        )
+    output_size = (*input1.shape[:-1], weight.size(0))
+    matrix1 = input1.reshape(-1, input1.size(-1))
+    matrix2 = input2.reshape(-1, input2.size(-1))
+    output = input1._call("trilinear", [matrix1, weight, matrix2], {}).reshape(output_size)
+    return output if bias is None else output + bias
+
+
 def layer_norm(
     input: Tensor,
     normalized_shape,

@@ -984,6 +984,45 @@ class Linear(Module):
         )
 
 
+class Bilinear(Module):
+    """y = x1ᵀ A x2 + b, A of (out_features, in1_features, in2_features); A and b start
+    U(-1/√in1, 1/√in1), drawn on the server, as torch's."""
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        if device is not None:
+            check_available(device)
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        if in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got (in1_features={in1_features})")
+        bound = 1 / math.sqrt(in1_features)
+        shape = (out_features, in1_features, in2_features)
+        self.weight = Parameter(_uniform(shape, bound, dtype))
+        if bias:
+            self.bias = Parameter(_uniform((out_features,), bound, dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
 def _affine_parameters(module: Module, affine: bool, bias: bool, shape, dtype) -> None:
     """A normalization's weight (ones) and bias (zeros) of `shape`, made on the server, or
     None for those it has not."""
