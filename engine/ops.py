@@ -700,6 +700,39 @@ def _prelu_kernel_vjp(n, g):
 _op("prelu_kernel", _prelu_kernel_vjp)(K.prelu)
 
 
+def _trilinear_vjp(n, g):
+    x1, w, x2 = n.saved["self"], n.saved["weight"], n.saved["other"]
+    return (
+        _needs(n, 0, lambda: np.einsum("bo,oij,bj->bi", g, w, x2, optimize=True)),
+        _needs(n, 1, lambda: np.einsum("bo,bi,bj->oij", g, x1, x2, optimize=True)),
+        _needs(n, 2, lambda: np.einsum("bo,oij,bi->bj", g, w, x1, optimize=True)),
+    )
+
+
+@_op("trilinear", _trilinear_vjp)
+def trilinear(x1, w, x2):
+    """Σ_ij x1[b, i] w[o, i, j] x2[b, j], through NumPy's einsum (BLAS contractions)."""
+    return np.einsum("bi,oij,bj->bo", x1, w, x2, optimize=True)
+
+
+def _rrelu_slope(attrs: dict, dtype) -> np.generic:
+    return _scalar((attrs["lower"] + attrs["upper"]) / 2, dtype)
+
+
+def _rrelu_with_noise_vjp(n, g):
+    if n.attrs["training"]:
+        return (K.mul(g, n.saved["noise"]), None)
+    return (K.leaky_relu_backward(g, _saved_x(n), _rrelu_slope(n.attrs, g.dtype)), None)
+
+
+@_op("rrelu_with_noise", _rrelu_with_noise_vjp)
+def rrelu_with_noise(x, noise, lower, upper, training, self_is_result):
+    """x noise in training; leaky_relu of slope (lower + upper) / 2 outside it."""
+    if training:
+        return K.mul(x, noise)
+    return K.leaky_relu(x, _rrelu_slope({"lower": lower, "upper": upper}, x.dtype))
+
+
 def _halves(x: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
     """The first and second halves of x along dim."""
     first, second = np.split(x, 2, axis=dim)

@@ -1684,6 +1684,79 @@ _register(
 )
 
 
+def _rrelu_with_noise_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.rrelu's checks: lower <= upper, then a floating input (named by the kernel
+    torch runs: rrelu_with_noise_out_cpu in training, leaky_relu_cpu outside it); the noise,
+    a tensor in training, is one of x's shape and dtype where it is a tensor."""
+    _check_operands("rrelu_with_noise", operands, 2)
+    x = _require_tensor("rrelu_with_noise", operands[0], 0)
+    if attrs["lower"] > attrs["upper"]:
+        raise ComputeError("Lower bound should be less than or equal to the upper bound")
+    if not is_float(x.dtype):
+        kernel = "rrelu_with_noise_out_cpu" if attrs["training"] else "leaky_relu_cpu"
+        raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    noise = operands[1]
+    if attrs["training"]:
+        noise = _require_tensor("rrelu_with_noise", noise, 1)
+    if isinstance(noise, TensorMeta) and (noise.shape, noise.dtype) != (x.shape, x.dtype):
+        raise ShapeMismatch("rrelu_with_noise: the noise must be a tensor like the input")
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "rrelu_with_noise",
+        "torch.rrelu",
+        "Randomized leaky ReLU: in training, x noise, the noise drawn by the caller (1 where "
+        "x > 0, else U(lower, upper)), with gradient g noise; outside training, leaky_relu "
+        "with slope (lower + upper) / 2 (the noise operand, then any number, unused).",
+        ("self", "noise"),
+        (True, False),
+        _rrelu_with_noise_infer,
+        _in_place_named("RreluWithNoise"),
+        lambda needs, attrs: (*_self_or_result(needs, attrs), "noise"),
+        (
+            Attr("lower", "float", "The least slope drawn.", 1.0 / 8),
+            Attr("upper", "float", "The largest slope drawn.", 1.0 / 3),
+            Attr("training", "bool", "Whether to apply the drawn noise.", False),
+            _SELF_IS_RESULT,
+        ),
+    )
+)
+
+
+def _trilinear_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """Matrices x1 (B, I) and x2 (B, J) and a weight (O, I, J) of one dtype, not bool, as
+    torch's (torch.bilinear's checks, with its words, are the caller's)."""
+    _check_operands("_trilinear", operands, 3)
+    x1, w, x2 = (_require_tensor("_trilinear", o, i) for i, o in enumerate(operands))
+    if not (x1.ndim == x2.ndim == 2 and w.ndim == 3):
+        raise ShapeMismatch("_trilinear: expected matrices and a 3-D weight")
+    if x1.shape[0] != x2.shape[0] or (x1.shape[1], x2.shape[1]) != w.shape[1:]:
+        raise ShapeMismatch("_trilinear: sizes do not match")
+    if not x1.dtype == w.dtype == x2.dtype:
+        raise DtypeMismatch("_trilinear: expected tensors of one dtype")
+    if x1.dtype == "bool":
+        raise Unsupported("\"bmm\" not implemented for 'Bool'")
+    return meta((x1.shape[0], w.shape[0]), x1.dtype)
+
+
+_register(
+    OpSpec(
+        "trilinear",
+        "torch._trilinear",
+        "out[b, o] = Σ_ij x1[b, i] w[o, i, j] x2[b, j]: torch._trilinear as torch.bilinear "
+        "calls it (expand1 [1, 3], expand2 [0], expand3 [1, 2], sumdim [2, 3]) on its inputs "
+        "flattened to matrices.",
+        ("self", "weight", "other"),
+        (True, True, True),
+        _trilinear_infer,
+        _named("TrilinearBackward0"),
+        lambda needs, attrs: ("self", "weight", "other"),
+    )
+)
+
+
 def _glu_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("glu", operands, 1)
     x = _require_tensor("glu", operands[0], 0)

@@ -7,6 +7,7 @@ import operator
 import warnings
 from math import prod
 
+import numpy as np
 from gradrpc.engine import rules
 from gradrpc.engine.errors import ComputeError, DtypeMismatch, ShapeMismatch, Unsupported
 
@@ -33,21 +34,130 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     (MulBackward0, as torch's CPU dropout records it); the input itself when p is 0, outside
     training or for no elements. The draws are the session's, not torch's."""
     _check_dropout_probability(p)
+    return _dropout(input, p, training, inplace, None, alpha=False)
+
+
+_SELU_SATURATION = 1.7580993408473766  # -SELU(-inf), the value alpha dropout drops to
+
+
+def _dropout(
+    input: Tensor, p: float, training: bool, inplace: bool, drawn: int | None, alpha: bool
+):
+    """torch's _dropout_impl on the CPU: the input itself when p is 0, outside training or
+    for no elements; input * 0 when p is 1; else input * noise, where noise is bernoulli(1 - p)
+    drawn on the server without history (one draw per element, or with `drawn` dims one per
+    index of the leading `drawn` dims, torch's feature noise) and divided by 1 - p; with
+    `alpha` the noise is scaled by a = 1 / √((α² p + 1)(1 - p)) instead and
+    (noise - 1) α a + α a p added after (AddBackward0 over MulBackward0), which keeps a SELU
+    network's zero mean and unit variance."""
     if p == 0 or not training or input.numel() == 0:
         return input
+    if p == 1:
+        with no_grad():
+            zero = input._session.zeros((), dtype=input.dtype)
+        return input.mul_(zero) if inplace else input * zero
+    if drawn is not None and input.ndim < drawn:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not rules.is_float(input._meta.dtype):
         raise RuntimeError(
             "result type Float can't be cast to the desired output type "
             f"{rules.TORCH_TYPE_NAME[input._meta.dtype]}"
         )
     keep = 1.0 - p
+    shape = tuple(input.shape)
+    if drawn is not None:
+        shape = (*shape[:drawn], *[1] * (len(shape) - drawn))
     with no_grad():
-        if keep == 0:
-            noise = input._session.zeros(*input.shape, dtype=input.dtype)
+        noise = (input._session.rand(*shape, dtype=input.dtype) < keep).to(input.dtype)
+        if alpha:
+            a = 1.0 / math.sqrt((_SELU_SATURATION**2 * p + 1) * keep)
+            shift = (noise - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p
+            noise = noise * a
         else:
-            draws = input._session.rand(*input.shape, dtype=input.dtype)
-            noise = (draws < keep).to(input.dtype) / keep
-    return input.mul_(noise) if inplace else input * noise
+            noise = noise / keep
+    out = input.mul_(noise) if inplace else input * noise
+    return out.add_(shift) if alpha else out
+
+
+def _feature_dropout(input: Tensor, p, training, inplace, batched: bool) -> Tensor:
+    """torch's feature dropout, of an input without a batch dim through unsqueeze(0) and
+    squeeze(0) (in place, such an input is dropped through its (C, 1, ...) noise directly:
+    MulBackward0 where torch records SqueezeBackward4 of its in-place reshapes)."""
+    if batched:
+        return _dropout(input, p, training, inplace, 2, alpha=False)
+    if inplace:
+        return _dropout(input, p, training, True, 1, alpha=False)
+    return _dropout(input.unsqueeze(0), p, training, False, 2, alpha=False).squeeze(0)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zeroes whole channels (input[n, c], or input[c] without a batch dim) with probability
+    p while training, scaling the rest by 1/(1-p); for 2D or 3D inputs."""
+    _check_dropout_probability(p)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note "
+            "that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs)."
+        )
+    return _feature_dropout(input, p, training, inplace, batched=input.dim() == 3)
+
+
+def _warn_feature_dropout_rank(function: str, ndim: int, spatial: int) -> None:
+    warnings.warn(
+        f"{function}: Received a {ndim}-D input to {function}, which is deprecated and will "
+        "result in an error in a future release. To retain the behavior and silence this "
+        f"warning, please use dropout instead. Note that {function} exists to provide "
+        f"channel-wise dropout on inputs with {spatial} spatial dimensions, a channel "
+        f"dimension, and an optional batch dimension (i.e. {spatial + 1}D or {spatial + 2}D "
+        "inputs).",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zeroes whole channels (input[n, c]) with probability p while training, scaling the
+    rest by 1/(1-p). As torch's, a 3D input is taken as (N, C, L), with torch's warnings."""
+    _check_dropout_probability(p)
+    if input.dim() not in (3, 4):
+        _warn_feature_dropout_rank("dropout2d", input.dim(), 2)
+    if input.dim() == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret "
+            "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
+            "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _feature_dropout(input, p, training, inplace, batched=True)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zeroes whole channels (input[n, c], or input[c] without a batch dim) with probability
+    p while training, scaling the rest by 1/(1-p); other than 4D or 5D inputs warn."""
+    _check_dropout_probability(p)
+    if input.dim() not in (4, 5):
+        _warn_feature_dropout_rank("dropout3d", input.dim(), 3)
+    return _feature_dropout(input, p, training, inplace, batched=input.dim() == 5)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Sets each element to SELU's saturation -α' with probability p while training, then
+    scales and shifts all so that the mean and variance stay those of a SELU network."""
+    _check_dropout_probability(p)
+    return _dropout(input, p, training, inplace, None, alpha=True)
+
+
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+):
+    """alpha_dropout with one draw per channel (input[n, c]) instead of per element."""
+    _check_dropout_probability(p)
+    return _dropout(input, p, training, inplace, 2, alpha=True)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -96,6 +206,36 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     _check_input(function, input)
     slope = _number_argument(function, negative_slope, "negative_slope", 2)
     return _activation(input, "leaky_relu", {"negative_slope": slope}, inplace, self_is_result=True)
+
+
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Randomized leaky ReLU, torch's rrelu_with_noise op (RreluWithNoiseBackward0, or
+    ...Backward1 in place): in training x where x > 0, else x r with r ~ U(lower, upper)
+    drawn per element on the server (the session's draws, not torch's), the gradient 1 or r;
+    outside training leaky_relu with slope (lower + upper) / 2."""
+    function = "rrelu_" if inplace else "rrelu"
+    _check_input(function, input)
+    lower = _number_argument(function, lower, "lower", 2)
+    upper = _number_argument(function, upper, "upper", 3)
+    attrs = {"lower": lower, "upper": upper, "training": bool(training)}
+    noise = 1.0
+    if training:
+        _check_call("rrelu_with_noise", [input, input], attrs)
+        with no_grad():
+            draws = input._session.rand(*input.shape, dtype=input.dtype)
+            noise = (draws * (upper - lower) + lower).masked_fill(input > 0, 1.0)
+    if not inplace:
+        return input._call("rrelu_with_noise", [input, noise], attrs)
+    attrs["self_is_result"] = True
+    return input._in_place_of(
+        "rrelu_", lambda: input._call("rrelu_with_noise", [input, noise], attrs)
+    )
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -552,6 +692,54 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out.view(*batch, out.shape[-1])
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y[..., o] = Σ_ij x1[..., i] A[o, i, j] x2[..., j] + b[o], as torch composes it: both
+    inputs reshaped to matrices, one `trilinear` op (TrilinearBackward0), the result
+    reshaped back, then + bias (AddBackward0)."""
+    for name, position, value in (("input1", 1, input1), ("input2", 2, input2)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"bilinear(): argument '{name}' (position {position}) must be Tensor, not "
+                f"{type(value).__name__}"
+            )
+    _check_tensor_arguments("bilinear", (("weight", 3, weight), ("bias", 4, bias)))
+    if not isinstance(weight, Tensor):
+        raise TypeError("bilinear(): argument 'weight' (position 3) must be Tensor, not NoneType")
+    tensors = (("input1", input1), ("input2", input2), ("weight", weight), ("bias", bias))
+    dtypes = [(name, t._meta.dtype) for name, t in tensors if t is not None]
+    if len({dtype for _, dtype in dtypes}) > 1:
+        raise RuntimeError(
+            "All tensors must have the same dtype, got "
+            + ", ".join(f"{name}: {_C_TYPE_NAME[dtype]}" for name, dtype in dtypes)
+        )
+    if input1.dim() != input2.dim():
+        raise RuntimeError(
+            f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}"
+        )
+    for i in range(input1.dim() - 1):
+        if input1.size(i) != input2.size(i):
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {i}: got "
+                f"{input1.size(i)} and {input2.size(i)}"
+            )
+    for name, value, dim in (("input1", input1, 1), ("input2", input2, 2)):
+        if value.size(-1) != weight.size(dim):
+            raise RuntimeError(
+                f"bilinear(): {name} size does not match weight size: got {value.size(-1)} "
+                f"but expected {weight.size(dim)}"
+            )
+    if bias is not None and bias.size(0) != weight.size(0):
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got {bias.size(0)} but "
+            f"expected {weight.size(0)}"
+        )
+    output_size = (*input1.shape[:-1], weight.size(0))
+    matrix1 = input1.reshape(-1, input1.size(-1))
+    matrix2 = input2.reshape(-1, input2.size(-1))
+    output = input1._call("trilinear", [matrix1, weight, matrix2], {}).reshape(output_size)
+    return output if bias is None else output + bias
+
+
 def layer_norm(
     input: Tensor,
     normalized_shape,
@@ -575,6 +763,100 @@ def layer_norm(
     eps = _number_argument("layer_norm", eps, "eps", 5, "float")
     attrs = {"normalized_shape": shape, "eps": eps}
     return input._call("layer_norm", [input, *affine], attrs)
+
+
+_C_TYPE_NAME = {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool"}
+
+
+def rms_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
+    """x / √(mean(x²) + eps) w over the trailing `normalized_shape` dims, composed as torch
+    composes it on the CPU: x * rsqrt(x.pow(2).mean(dims, keepdim=True) + eps), times w when
+    given, cast back to x's dtype (MulBackward0 over RsqrtBackward0, AddBackward1,
+    MeanBackward1, PowBackward0). eps=None is the machine epsilon of x's dtype. A weight of
+    another dtype warns once, as torch does."""
+    _check_input("rms_norm", input)
+    shape = _sizes("rms_norm", normalized_shape, 2, "normalized_shape")
+    _check_tensor_arguments("rms_norm", (("weight", 3, weight),))
+    if eps is not None:
+        eps = _number_argument("rms_norm", eps, "eps", 4, "float")
+    if not shape:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+            "one element, but got normalized_shape = []"
+        )
+    if weight is not None and tuple(weight.shape) != tuple(shape):
+        raise RuntimeError(
+            "Expected weight to be of same shape as normalized_shape, but got weight of shape "
+            f"{list(weight.shape)} and normalized_shape = {shape}"
+        )
+    if input.ndim < len(shape):
+        raise ValueError(
+            f"Input tensor must have at least {len(shape)} dimensions, but got {input.ndim}"
+        )
+    if list(input.shape[input.ndim - len(shape) :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={shape}, expected input with shape "
+            f"[*{', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
+        )
+    if weight is not None and weight.dtype != input.dtype and "rms_norm_dtypes" not in _WARNED:
+        _WARNED.add("rms_norm_dtypes")
+        warnings.warn(
+            "Mismatch dtype between input and weight: input dtype = "
+            f"{_C_TYPE_NAME[input._meta.dtype]}, weight dtype = {_C_TYPE_NAME[weight._meta.dtype]}"
+            ", Cannot dispatch to fused implementation. (Triggered internally at "
+            "/__w/pytorch/pytorch/aten/src/ATen/native/layer_norm.cpp:346.)",
+            UserWarning,
+            stacklevel=2,
+        )
+    if not rules.is_float(input._meta.dtype):
+        raise NotImplementedError(
+            f"\"rms_norm\" not implemented for '{rules.TORCH_TYPE_NAME[input._meta.dtype]}'"
+        )
+    if eps is None:
+        eps = float(np.finfo(input._meta.dtype).eps)
+    dims = tuple(range(input.ndim - 1, input.ndim - 1 - len(shape), -1))
+    out = input * _scalar("add", input.pow(2).mean(dims, keepdim=True), eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    return out if out.dtype == input.dtype else out.to(input.dtype)
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """x / (k + α/n Σ x²)^β, the sum over n = `size` neighbouring channels (dim 1), composed
+    as torch composes it: x², padded along the channels, averaged by avg_pool2d over (size, 1)
+    windows, then mul, add, pow and div. For inputs of 4 or more dims torch pools the
+    (N, 1, C, H, rest) view with avg_pool3d over (size, 1, 1); here the (N, 1, C, H · rest)
+    view is pooled by avg_pool2d over (size, 1), which gives the same values
+    (AvgPool2DBackward0 where torch records AvgPool3DBackward0)."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(
+            "Expected 3D or higher dimensionality                          input "
+            f"(got {dim} dimensions)"
+        )
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.size()
+        div = div.view(sizes[0], 1, sizes[1], -1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        if size <= 0:  # avg_pool3d's check
+            raise RuntimeError(
+                f"kernel size should be greater than zero, but got kT: {size} kH: 1 kW: 1"
+            )
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+        div = div.view(sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div
 
 
 def _verify_batch_size(size) -> None:

@@ -355,6 +355,9 @@ CASES += [
     C("hardtanh", T((3, 4)), min_val=-0.5, max_val=1.0),
     C("threshold", T((3, 4)), threshold=0.1, value=2.0),
     C("prelu_kernel", T((2, 3, 4)), T((1, 3, 1))),
+    C("trilinear", T((3, 2)), T((4, 2, 3)), T((3, 3))),
+    C("rrelu_with_noise", T((3, 4)), 1.0, lower=0.1, upper=0.3),
+    C("rrelu_with_noise", T((3, 4)), T((3, 4), grad=False), training=True),
     C("glu", T((3, 4)), dim=1),
     C("glu", T((4, 3)), dim=0),
 ]

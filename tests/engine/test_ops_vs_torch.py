@@ -584,6 +584,17 @@ CASES += [
     C("prelu_kernel", T(()), T(())),
     C("prelu_kernel", T((2, 3), grad=False), T((1, 3))),
     C("prelu_kernel", T((2, 3)), T((1, 3), grad=False)),
+    C("rrelu_with_noise", T((3, 4)), 1.0),
+    C("rrelu_with_noise", T((3, 4), TIES), 0, lower=0.2, upper=0.6),
+    C("rrelu_with_noise", T((2, 3)), 1.0, lower=0.1, upper=0.3, self_is_result=True),
+    C("trilinear", T((4, 3)), T((5, 3, 2)), T((4, 2))),
+    C(
+        "trilinear",
+        T((1, 2), dtype="float64"),
+        T((3, 2, 4), dtype="float64"),
+        T((1, 4), dtype="float64"),
+    ),
+    C("trilinear", T((0, 3)), T((2, 3, 2)), T((0, 2))),
     C("glu", T((3, 4))),
     C("glu", T((4, 3)), dim=0),
     C("glu", T((2, 6, 2)), dim=1),
@@ -1348,6 +1359,10 @@ TORCH: dict[str, Callable] = {
         else torch.threshold(x, threshold, value)
     ),
     "prelu_kernel": torch._prelu_kernel,
+    "rrelu_with_noise": lambda x, noise, lower, upper, training, self_is_result: (
+        torch._C._nn.rrelu_with_noise_ if self_is_result else torch._C._nn.rrelu_with_noise
+    )(x.clone() if self_is_result else x, torch.empty_like(x), lower, upper, training),
+    "trilinear": lambda x1, w, x2: torch._trilinear(x1, w, x2, [1, 3], [0], [1, 2], [2, 3]),
     "glu": F.glu,
     "addmm": torch.addmm,
     "softmax": torch.softmax,
