@@ -483,6 +483,66 @@ def nll_loss_backward(g, target, weight, ignore_index, out):
             out[n, t] = -weight[t] * g[n]
 
 
+# ---------------------------------------------------------------- multilabel_margin_loss
+
+
+@njit(cache=True, nogil=True)
+def _mark_targets(target_row, is_target):
+    """is_target[c] true for each class c of the row before its first negative value."""
+    is_target[:] = False
+    for k in range(target_row.size):
+        if target_row[k] < 0:
+            break
+        is_target[target_row[k]] = True
+
+
+@lazy_njit(_sigs("float64(T[:, ::1], int64[:, ::1], T[::1])"))
+def multilabel_margin_loss(x, target, sums):
+    """sums[n] = Σ_j Σ_{d not a target} max(0, 1 - x[n, j] + x[n, d]) over the targets j of
+    row n (those before its first negative value), each term in the dtype, summed in
+    float64 and rounded to the dtype, as torch's loop sums. Returns Σ_n sums[n] in float64
+    (torch's reduced sum, in order)."""
+    n_rows, dim = x.shape
+    one = x.dtype.type(1)
+    is_target = np.zeros(dim, np.bool_)
+    total = 0.0
+    for n in range(n_rows):
+        _mark_targets(target[n], is_target)
+        row = 0.0
+        for k in range(dim):
+            j = target[n, k]
+            if j < 0:
+                break
+            for d in range(dim):
+                if not is_target[d]:
+                    z = one - x[n, j] + x[n, d]
+                    if z > 0:
+                        row += z
+        sums[n] = row
+        total += sums[n]
+    return total
+
+
+@lazy_njit(_sigs("void(T[:, ::1], int64[:, ::1], T, T[:, ::1])"))
+def multilabel_margin_loss_backward(x, target, step, out):
+    """torch's multilabel_margin_loss_backward into a zeroed `out`: for each target j and
+    non-target d of a row (in torch's order) with 1 - x[j] + x[d] > 0, out[j] -= step and
+    out[d] += step."""
+    n_rows, dim = x.shape
+    one = x.dtype.type(1)
+    is_target = np.zeros(dim, np.bool_)
+    for n in range(n_rows):
+        _mark_targets(target[n], is_target)
+        for k in range(dim):
+            j = target[n, k]
+            if j < 0:
+                break
+            for d in range(dim):
+                if not is_target[d] and one - x[n, j] + x[n, d] > 0:
+                    out[n, j] -= step
+                    out[n, d] += step
+
+
 # ---------------------------------------------------------------- embedding
 
 

@@ -2579,6 +2579,44 @@ def _multi_margin_backward(n, g):
     return (h * upstream).reshape(x.shape)
 
 
+def _multilabel_rows(x, target):
+    """The (N, C) rows and int64 targets of a (C,), 0-d or (N, C) input, the targets
+    checked against [-1, C) as torch checks them."""
+    dim = x.shape[-1] if x.ndim else 1
+    rows, targets = _c(x.reshape(-1, dim)), _c(target.reshape(-1, dim))
+    if targets.size and (targets.min() < -1 or targets.max() >= dim):
+        raise ComputeError("argument #2 'target' is out of range")
+    return rows, targets
+
+
+def _multilabel_margin_vjp(n, g):
+    """torch's multilabel_margin_loss_backward: ±step per violated (target, non-target)
+    pair, step 1 / (N C) for a mean, else 1 / C, then times the upstream gradient."""
+    x, reduction = n.saved["self"], n.attrs["reduction"]
+    rows, targets = _multilabel_rows(x, n.saved["target"])
+    frames, dim = rows.shape
+    step = x.dtype.type(1.0 / (frames * dim) if reduction == "mean" else 1.0 / dim)
+    out = np.zeros(rows.shape, x.dtype)
+    KN.multilabel_margin_loss_backward(rows, targets, step, out)
+    upstream = np.asarray(g, x.dtype)
+    out *= upstream.reshape(-1, 1) if upstream.ndim else upstream
+    return (out.reshape(x.shape), None)
+
+
+@_op("multilabel_margin_loss", _multilabel_margin_vjp, own_dtype=("target",))
+def multilabel_margin_loss(x, target, *, reduction):
+    rows, targets = _multilabel_rows(x, target)
+    frames, dim = rows.shape
+    sums = np.empty(frames, x.dtype)
+    total = KN.multilabel_margin_loss(rows, targets, sums)
+    if reduction == "none" and x.ndim == 2:
+        return sums / x.dtype.type(dim)
+    total /= dim
+    if reduction == "mean":
+        total = total / frames if frames else np.nan
+    return np.asarray(total, dtype=x.dtype)
+
+
 # ---------------------------------------------------------------- embedding
 
 

@@ -4752,6 +4752,57 @@ _register(
 )
 
 
+def _multilabel_margin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """multilabel_margin_loss's checks, in torch's order: a non-empty vector or (N, C)
+    matrix, a target of its shape, then the dtypes. A 0-d or 1-d input gives a 0-d result
+    whatever the reduction, as torch's does."""
+    name = "multilabel_margin_loss"
+    _check_operands(name, operands, 2)
+    x, target = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+    if attrs["reduction"] not in REDUCTIONS:
+        raise InvalidValue(f"{attrs['reduction']} is not a valid value for reduction")
+    if not (x.ndim == 0 or (x.ndim in (1, 2) and x.shape[-1] != 0)):
+        raise ShapeMismatch(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            + _shape_list(x.shape)
+        )
+    fits = target.ndim <= 1 and target.numel == x.numel if x.ndim <= 1 else target.shape == x.shape
+    if not fits:
+        raise ShapeMismatch(
+            f"inconsistent target size: {_shape_list(target.shape)} for input of size: "
+            f"{_shape_list(x.shape)}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            '"multilabel_margin_loss_forward_out_frame" not implemented for '
+            f"'{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    if target.dtype != "int64":
+        raise DtypeMismatch(f"expected scalar type Long but found {TORCH_TYPE_NAME[target.dtype]}")
+    batched = attrs["reduction"] == "none" and x.ndim == 2
+    return meta((x.shape[0],) if batched else (), x.dtype)
+
+
+_register(
+    OpSpec(
+        "multilabel_margin_loss",
+        "torch.nn.functional.multilabel_margin_loss",
+        "Σ_{j} Σ_{d not a target} max(0, 1 - x[j] + x[d]) / C per sample of an (N, C) or (C,) "
+        "input, j over the sample's int64 target classes: its target row up to the first "
+        "negative value (the inner sums in float64, rounded to the dtype per sample). A "
+        "target value outside [-1, C) is INVALID_COMPUTATION. Reduced as torch reduces it "
+        "(the mean over the N samples; nan for no samples); a 0-d or 1-d input gives a 0-d "
+        "result even unreduced. The target is not differentiable.",
+        ("self", "target"),
+        (True, False),
+        _multilabel_margin_infer,
+        _named("MultilabelMarginLossBackward0"),
+        lambda needs, attrs: ("self", "target"),
+        _REDUCTION_ATTR,
+    )
+)
+
+
 _NLL_ATTRS = (
     *_REDUCTION_ATTR,
     Attr("ignore_index", "int", "A target value that contributes nothing.", -100),

@@ -1206,6 +1206,22 @@ def multilabel_soft_margin_loss(
     raise ValueError(reduction + " is not valid")
 
 
+def multilabel_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Σ_j Σ_{d not a target} max(0, 1 - x[j] + x[d]) / C per sample, j over its int64
+    target classes (its target row up to the first -1), reduced: torch's own op
+    (MultilabelMarginLossBackward0). A target out of range is torch's RuntimeError at the
+    next read."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    operands = [input, input._coerce(target)]
+    return input._call("multilabel_margin_loss", operands, {"reduction": reduction})
+
+
 def multi_margin_loss(
     input: Tensor,
     target: Tensor,

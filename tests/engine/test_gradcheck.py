@@ -327,6 +327,12 @@ for _reduction in ("mean", "sum", "none"):
             reduction=_reduction,
             p=2,
         ),
+        C(
+            "multilabel_margin_loss",
+            T((4, 5)),
+            T((4, 5), "class", "int64", grad=False),
+            reduction=_reduction,
+        ),
         C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
     ]
 CASES += [

@@ -518,6 +518,18 @@ for _reduction in ("mean", "sum", "none"):
         C("multi_margin_loss", T((6, 5)), _TARGETS, reduction=_reduction),
         C("multi_margin_loss", T((6, 5)), _TARGETS, T((5,), POS, grad=False), p=2, margin=0.5),
         C("multi_margin_loss", T((5,)), _TARGET, reduction=_reduction, margin=2.0),
+        C(
+            "multilabel_margin_loss",
+            T((4, 5)),
+            T((4, 5), "class", "int64", grad=False),
+            reduction=_reduction,
+        ),
+        C(
+            "multilabel_margin_loss",
+            T((5,)),
+            T((5,), "class", "int64", grad=False),
+            reduction=_reduction,
+        ),
         C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
         C(
             "binary_cross_entropy",
@@ -1294,6 +1306,9 @@ TORCH: dict[str, Callable] = {
     "mse_loss": F.mse_loss,
     "multi_margin_loss": lambda x, y, weight=None, reduction="mean", p=1, margin=1.0: (
         F.multi_margin_loss(x, y, p, margin, weight, reduction=reduction)
+    ),
+    "multilabel_margin_loss": lambda x, y, reduction="mean": F.multilabel_margin_loss(
+        x, y, reduction=reduction
     ),
     "soft_margin_loss": lambda x, y, reduction="mean": F.soft_margin_loss(
         x, y, reduction=reduction
