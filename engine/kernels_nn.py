@@ -561,6 +561,94 @@ def embedding(weight, indices, out):
     return -1
 
 
+@lazy_njit(
+    _sigs(
+        "void(T[:, ::1], int64[::1], int64[::1], int64[::1], T[::1], boolean, boolean, int64, "
+        "int64, T[:, ::1], int64[:, ::1])"
+    )
+)
+def embedding_bag(
+    weight, indices, starts, ends, sample_weights, weighted, fused, mode, padding_idx, out, arg
+):
+    """Into a zeroed `out` and an `arg` of -1s: per bag b, the rows weight[indices[k]] for k
+    in [starts[b], ends[b]) whose index is not padding_idx, summed in order (times
+    sample_weights[k] when weighted, fused into one rounding when `fused`), then for mode 1
+    divided by their count; for mode 2 their elementwise max instead (the first of equal
+    values; a later value replaces it only when greater), its row index in arg[b, d]."""
+    dim = weight.shape[1]
+    for b in range(starts.size):
+        count = 0
+        for k in range(starts[b], ends[b]):
+            j = indices[k]
+            if j == padding_idx:
+                continue
+            if mode == 2:
+                for d in range(dim):
+                    if count == 0 or weight[j, d] > out[b, d]:
+                        out[b, d] = weight[j, d]
+                        arg[b, d] = j
+            elif weighted and fused:
+                for d in range(dim):
+                    out[b, d] = fma(sample_weights[k], weight[j, d], out[b, d])
+            elif weighted:
+                for d in range(dim):
+                    out[b, d] = out[b, d] + sample_weights[k] * weight[j, d]
+            else:
+                for d in range(dim):
+                    out[b, d] += weight[j, d]
+            count += 1
+        if mode == 1 and count > 0:
+            size = out.dtype.type(count)
+            for d in range(dim):
+                out[b, d] /= size
+
+
+@lazy_njit(
+    _sigs(
+        "void(T[:, ::1], int64[::1], int64[::1], int64[::1], T[::1], boolean, boolean, int64, "
+        "boolean, int64[::1], T[:, ::1])"
+    )
+)
+def embedding_bag_backward(
+    g, indices, starts, ends, sample_weights, weighted, mean, padding_idx, by_freq, freq, out
+):
+    """torch's _embedding_bag_dense_backward (sum and mean) into a zeroed `out`: for each k
+    of bag b in order whose index j is not padding_idx, out[j] += s g[b], s = 1 (or
+    sample_weights[k]), divided by freq[j] with `by_freq`, by the bag's count of rows for a
+    mean."""
+    one = out.dtype.type(1)
+    for b in range(starts.size):
+        size = 0
+        for k in range(starts[b], ends[b]):
+            size += indices[k] != padding_idx
+        for k in range(starts[b], ends[b]):
+            j = indices[k]
+            if j == padding_idx:
+                continue
+            scale = sample_weights[k] if weighted else one
+            if by_freq:
+                scale = scale / out.dtype.type(freq[j])
+            if mean:
+                scale = scale / out.dtype.type(size)
+            for d in range(out.shape[1]):
+                out[j, d] += scale * g[b, d]
+
+
+@lazy_njit(_sigs("void(T[:, ::1], T[:, ::1], int64[::1], int64[::1], int64[::1], int64, T[::1])"))
+def embedding_bag_sample_weights_backward(g, weight, indices, starts, ends, padding_idx, out):
+    """Into a zeroed `out`: out[k] = g[b] · weight[indices[k]] for each k of bag b whose index
+    is not padding_idx."""
+    for b in range(starts.size):
+        for k in range(starts[b], ends[b]):
+            j = indices[k]
+            if j == padding_idx:
+                continue
+            total = out.dtype.type(0)
+            for d in range(weight.shape[1]):
+                total += g[b, d] * weight[j, d]
+            out[k] = total
+
+
 @lazy_njit(_sigs("void(T[:, ::1], int64[::1], int64, boolean, T[:, ::1])"))
 def embedding_backward(g, indices, padding_idx, scale_grad_by_freq, out):
     """torch's embedding_dense_backward into a zeroed `out`: for each i in order whose

@@ -4966,6 +4966,129 @@ _register(
 )
 
 
+def _is_number_zero(operand: Operand) -> bool:
+    """The number 0 that stands for a left-out tensor input with an edge of its own."""
+    return type(operand) in (int, float) and operand == 0
+
+
+_TORCH_TENSOR_TYPE = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "int64": "torch.LongTensor",
+    "bool": "CPUBoolType",
+}
+EMBEDDING_BAG_MODES = ("sum", "mean", "max")
+
+
+def _embedding_bag_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.embedding_bag's checks in its order: integer indices and offsets, a floating
+    weight, per_sample_weights of the weight's type, at least one offset with
+    include_last_offset, padding_idx a row or -1 (none). The result is (bags, embedding_dim):
+    one bag per offset, less the last with include_last_offset. per_sample_weights may be the
+    number 0 for none (torch's node has an edge for it either way)."""
+    name = "embedding_bag"
+    _check_operands(name, operands, 4)
+    weight, indices, offsets = (_require_tensor(name, o, i) for i, o in enumerate(operands[:3]))
+    weights = [] if _is_number_zero(operands[3]) else [_require_tensor(name, operands[3], 3)]
+    if attrs["mode"] not in EMBEDDING_BAG_MODES:
+        raise InvalidValue("mode has to be one of sum, mean or max")
+    if weight.ndim != 2:
+        raise ShapeMismatch(
+            f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}"
+        )
+    if indices.ndim != 1 or offsets.ndim != 1:
+        raise ShapeMismatch("embedding_bag: indices and offsets have to be 1-D")
+    for index in (indices, offsets):
+        if index.dtype not in ("int64", "bool"):
+            _check_index_tensor(index, 1, name)
+    if not is_float(weight.dtype):
+        raise DtypeMismatch(
+            "Expected tensor for argument #1 'weight' to have one of the following scalar "
+            f"types: Half, BFloat16, Float, Double; but got {_TORCH_TENSOR_TYPE[weight.dtype]} "
+            "instead (while checking arguments for embedding_bag)"
+        )
+    if weights:
+        if attrs["mode"] != "sum":
+            raise Unsupported("embedding_bag: per_sample_weights is only supported for mode='sum'")
+        if weights[0].shape != indices.shape:
+            raise ShapeMismatch(
+                f"embedding_bag: per_sample_weights {_shape_list(weights[0].shape)} must have "
+                f"the shape of the indices {_shape_list(indices.shape)}"
+            )
+        if weights[0].dtype != weight.dtype:
+            raise DtypeMismatch(
+                "Expected tensor for argument #1 'weight' to have the same type as tensor for "
+                "argument #1 'per_sample_weights'; but type "
+                f"{_TORCH_TENSOR_TYPE[weight.dtype]} does not equal "
+                f"{_TORCH_TENSOR_TYPE[weights[0].dtype]} (while checking arguments for "
+                "embedding_bag)"
+            )
+    if attrs["include_last_offset"] and not offsets.numel:
+        raise ShapeMismatch("include_last_offset: number of offset should be at least 1")
+    rows, padding_idx = weight.shape[0], attrs["padding_idx"]
+    if not -1 <= padding_idx < rows:
+        raise ShapeMismatch(
+            f"padding_idx must be within the number of embeddings, -{rows} through "
+            f"{rows - 1}, but got {padding_idx}"
+        )
+    bags = offsets.numel - bool(attrs["include_last_offset"])
+    return meta((bags, weight.shape[1]), weight.dtype)
+
+
+def _embedding_bag_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    """The indices and offsets (and the per-sample weights); the weight for max (whose
+    arg-maxima the backward finds again) and for the per-sample weights' gradient."""
+    saved = ("indices", "offsets", "per_sample_weights")
+    if attrs["mode"] == "max" or needs[3]:
+        saved += ("weight",)
+    return saved
+
+
+_register(
+    OpSpec(
+        "embedding_bag",
+        "torch.embedding_bag",
+        "Per bag b, the rows weight[indices[k]] for k in [offsets[b], offsets[b + 1]) (the "
+        "last bag up to the end of indices, or with include_last_offset up to the last "
+        "offset, which starts no bag), rows whose index is padding_idx left out: summed in "
+        "order (with per_sample_weights, each row times its weight first, fused into the "
+        "sum for float32 without padding_idx, as torch's kernel fuses it), their mean (the "
+        "sum divided by the "
+        "rows counted), or their elementwise max (the first of equal maxima; nan only as the "
+        "first value); an empty bag gives zeros. offsets[0] other than 0, an offset past "
+        "the end of indices or offsets decreasing, and an index outside [0, num_embeddings), "
+        "are INVALID_COMPUTATION with torch's messages. Gradients: the weight's as torch's "
+        "_embedding_bag_backward (each row's bag gradient, times its per-sample weight, "
+        "divided by the bag's count for mean and with scale_grad_by_freq by what torch "
+        "divides by: for the u-th smallest distinct index, the count of the u-th smallest "
+        "index; for max, to each arg-maximum), and the per-sample weights' "
+        "(the bag gradient · the row; the number 0 for none). The indices and offsets are "
+        "not differentiable.",
+        ("weight", "indices", "offsets", "per_sample_weights"),
+        (True, False, False, True),
+        _embedding_bag_infer,
+        _named("EmbeddingBagBackward0"),
+        _embedding_bag_saves,
+        (
+            Attr("mode", "string", "'sum', 'mean' (default) or 'max'.", "mean"),
+            Attr(
+                "scale_grad_by_freq",
+                "bool",
+                "Divide each row's weight gradient by its index's count in indices.",
+                False,
+            ),
+            Attr(
+                "include_last_offset",
+                "bool",
+                "The last offset ends the last bag instead of starting one.",
+                False,
+            ),
+            Attr("padding_idx", "int", "Rows of this index count for nothing (-1: none).", -1),
+        ),
+    )
+)
+
+
 def _embedding_renorm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch.embedding_renorm_'s checks in its order: a 2-d weight, integer indices, and a
     floating weight (torch's norm refuses others, as soon as there is a row to measure)."""

@@ -1379,6 +1379,99 @@ def embedding(
     return weight._call("embedding", [weight, weight._coerce(input)], attrs)
 
 
+def embedding_bag(
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Tensor:
+    """Each bag's rows of weight summed, averaged or maxed: torch.embedding_bag
+    (EmbeddingBagBackward0), after torch.nn.functional's own steps and checks: a 2-D input is
+    bags of its row length (offsets built for it), a 1-D one bags starting at `offsets`;
+    padding_idx checked against the rows and made non-negative; with max_norm, the rows
+    input names renormalized in place first, as embedding does."""
+    if weight.dtype == int64 and input.is_floating_point():
+        warnings.warn(
+            "Argument order of nn.functional.embedding_bag was changed. "
+            "Usage `embedding_bag(weight, input, ...)` is deprecated, "
+            "and should now be `embedding_bag(input, weight, ...)`.",
+            stacklevel=2,
+        )
+        weight, input = input, weight
+    if per_sample_weights is not None and input.size() != per_sample_weights.size():
+        raise ValueError(
+            f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, "
+            f"then it must have the same shape as the input ({input.shape})"
+        )
+    if weight.dim() != 2:
+        raise ValueError(
+            f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}"
+        )
+    if input.dim() == 2:
+        if offsets is not None:
+            shown = "<class 'torch.Tensor'>" if isinstance(offsets, Tensor) else str(type(offsets))
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a "
+                "mini-batch of fixed length sequences. However, found offsets of type "
+                f"{shown}"
+            )
+        offsets = input._session.arange(0, input.numel(), input.size(1), dtype=input.dtype)
+        include_last_offset = False
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(
+            f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}"
+        )
+    if mode not in rules.EMBEDDING_BAG_MODES:
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if max_norm is not None:
+        _embedding_renorm_(weight.detach(), input, max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. "
+            "per_sample_weights is only supported for mode='sum' "
+            f"(got mode='{mode}'). Please open a feature request on GitHub."
+        )
+    if sparse:
+        raise NotImplementedError(
+            "gradrpc: embedding_bag with sparse=True is not supported (gradrpc has no sparse "
+            "tensors); use sparse=False, whose gradient is the same as a dense tensor"
+        )
+    rows = weight.size(0)
+    if padding_idx is not None and not -rows <= padding_idx < rows:
+        raise RuntimeError(
+            f"padding_idx must be within the number of embeddings, -{rows} through "
+            f"{rows - 1}, but got {padding_idx}"
+        )
+    attrs = {
+        "mode": mode,
+        "scale_grad_by_freq": bool(scale_grad_by_freq),
+        "include_last_offset": bool(include_last_offset),
+        "padding_idx": -1 if padding_idx is None else padding_idx % rows,
+    }
+    sample_weights = 0 if per_sample_weights is None else weight._coerce(per_sample_weights)
+    operands = [weight, weight._coerce(input), weight._coerce(offsets), sample_weights]
+    return weight._call("embedding_bag", operands, attrs)
+
+
 def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
     """torch.embedding_renorm_(weight, input, max_norm, norm_type): the renormalized rows
     (the embedding_renorm op) written back into weight in place, one write."""

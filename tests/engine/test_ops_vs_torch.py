@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
-from opcases import CHECKER, INDEX, POS, SORTED, C, Case, T
+from opcases import BAG_OFFSETS, CHECKER, INDEX, POS, SORTED, C, Case, T
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -687,6 +687,8 @@ for _reduction in ("mean", "sum", "none"):
         ),
     ]
 CASES += [C("nll_loss2d", T((1, 5, 1, 4)), T((1, 1, 4), dtype="int64", grad=False))]
+_BAG_OFFSETS = T((4,), BAG_OFFSETS, "int64", grad=False)
+_BAG = T((7,), dtype="int64", grad=False)
 # embedding: int64 indices in [1, 5) (see _sample) of a weight of six rows, so indices repeat
 # and rows 0 and 5 get no gradient; padding_idx and scale_grad_by_freq as torch defines them.
 _ROWS = T((3, 4), dtype="int64", grad=False)
@@ -701,6 +703,9 @@ CASES += [
     C("embedding", T((6, 3)), _ROWS, padding_idx=-3),  # torch.embedding takes any padding_idx
     C("embedding", T((6, 3), grad=False), _ROWS),
     C("embedding", T((6, 0)), _ROWS),
+    *(C("embedding_bag", T((6, 3)), _BAG, _BAG_OFFSETS, 0, mode=m) for m in ("sum", "mean", "max")),
+    C("embedding_bag", T((6, 3)), _BAG, _BAG_OFFSETS, T((7,)), mode="sum", padding_idx=2),
+    C("embedding_bag", T((6, 3)), _BAG, _BAG_OFFSETS, 0, mode="mean", scale_grad_by_freq=True),
     C("embedding_renorm", T((6, 3)), _ROWS, max_norm=1.0),
     C("embedding_renorm", T((6, 3)), _ROWS, max_norm=2.5),
     C("embedding_renorm", T((6, 3)), _ROWS, max_norm=1.5, norm_type=1.0),
@@ -1378,6 +1383,17 @@ TORCH: dict[str, Callable] = {
     # non-contiguous input ("grad_input must be contiguous"), where the engine's takes it
     "nll_loss2d": lambda x, *rest, **attrs: F.nll_loss(x.contiguous(), *rest, **attrs),
     "embedding": torch.embedding,
+    "embedding_bag": lambda weight, indices, offsets, psw, **attrs: torch.embedding_bag(
+        weight,
+        indices,
+        offsets,
+        attrs["scale_grad_by_freq"],
+        {"sum": 0, "mean": 1, "max": 2}[attrs["mode"]],
+        False,
+        None if isinstance(psw, int) else psw,
+        attrs["include_last_offset"],
+        attrs["padding_idx"] if attrs["padding_idx"] >= 0 else None,
+    )[0],
     # torch's renorm works in place: the rows it leaves, as the op returns them
     "embedding_renorm": lambda weight, indices, max_norm, norm_type: torch.embedding_renorm_(
         weight.detach().clone(), indices, max_norm, norm_type
@@ -1472,6 +1488,8 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
         return rng.random(shape) < 0.5
     if operand.domain == INDEX:
         return rng.integers(-3, 3, shape).astype(np.int64)
+    if operand.domain == BAG_OFFSETS:
+        return np.array([0, 2, 2, 5], np.int64)
     if operand.domain == ZEROS:
         choices = [0, 0, 1, 3] if dtype == "int64" else [0.0, -0.0, 1.5, -2.0, np.nan]
         return np.asarray(rng.choice(choices, shape), dtype=dtype)
@@ -1952,7 +1970,7 @@ def test_integer_and_bool_inputs_match_torch(op: str, dtype: str) -> None:
     case = next(c for c in CASES if c.op == op)
     operands = tuple(  # index positions stay positions
         T(o.shape, o.domain, dtype, grad=False)
-        if isinstance(o, T) and o.domain not in (INDEX, SORTED)
+        if isinstance(o, T) and o.domain not in (INDEX, SORTED, BAG_OFFSETS)
         else o
         for o in case.operands
     )
