@@ -483,6 +483,129 @@ def nll_loss_backward(g, target, weight, ignore_index, out):
             out[n, t] = -weight[t] * g[n]
 
 
+# ---------------------------------------------------------------- ctc_loss
+
+
+@njit(cache=True, nogil=True)
+def _prime(targets, start, s, blank):
+    """The s-th label of the blank-interleaved target: blank at even s."""
+    return blank if s % 2 == 0 else targets[start + s // 2]
+
+
+@njit(cache=True, nogil=True)
+def _log_add3(a, b, c, neginf, zero):
+    """log(e^a + e^b + e^c) as torch's CPU ctc kernel computes it (the maximum, or 0 when
+    all are -inf, subtracted)."""
+    m = a
+    if b > m:
+        m = b
+    if c > m:
+        m = c
+    if m == neginf:
+        m = zero
+    return math.log(math.exp(a - m) + math.exp(b - m) + math.exp(c - m)) + m
+
+
+@njit(cache=True, nogil=True)
+def _ctc_alpha(lp, n, targets, start, length, steps, blank, alpha):
+    """torch's log-alpha recursion for sample n over its first `steps` steps."""
+    neginf = lp.dtype.type(-np.inf)
+    alpha[0, :] = neginf
+    alpha[0, 0] = lp[0, n, blank]
+    if length > 0:
+        alpha[0, 1] = lp[0, n, targets[start]]
+    for t in range(1, steps):
+        for s in range(2 * length + 1):
+            label = _prime(targets, start, s, blank)
+            a1 = alpha[t - 1, s]
+            a2 = alpha[t - 1, s - 1] if s > 0 else neginf
+            a3 = neginf
+            if s > 1 and _prime(targets, start, s - 2, blank) != label:
+                a3 = alpha[t - 1, s - 2]
+            alpha[t, s] = _log_add3(a1, a2, a3, neginf, lp.dtype.type(0)) + lp[t, n, label]
+
+
+@lazy_njit(
+    _sigs("void(T[:, :, ::1], int64[::1], int64[::1], int64[::1], int64[::1], int64, T[::1])")
+)
+def ctc_loss(lp, targets, starts, input_lengths, target_lengths, blank, nll):
+    """nll[n] = -log p(target n | its first input_lengths[n] steps), torch's CPU forward:
+    the log-alpha recursion, then the log-sum of the last two alphas."""
+    neginf = lp.dtype.type(-np.inf)
+    longest = 0
+    for n in range(target_lengths.size):
+        longest = max(longest, target_lengths[n])
+    alpha = np.empty((lp.shape[0], 2 * longest + 1), lp.dtype)
+    for n in range(nll.size):
+        steps, length = input_lengths[n], target_lengths[n]
+        if steps == 0:  # no alignment; -0 for an empty target, as torch gives
+            nll[n] = -lp.dtype.type(0) if length == 0 else lp.dtype.type(np.inf)
+            continue
+        _ctc_alpha(lp, n, targets, starts[n], length, steps, blank, alpha)
+        if length == 0:
+            nll[n] = -alpha[steps - 1, 0]
+            continue
+        l1, l2 = alpha[steps - 1, 2 * length], alpha[steps - 1, 2 * length - 1]
+        m = max(l1, l2)
+        if m == neginf:
+            m = lp.dtype.type(0)
+        nll[n] = -(math.log(math.exp(l1 - m) + math.exp(l2 - m)) + m)
+
+
+@lazy_njit(
+    _sigs(
+        "void(T[:, :, ::1], int64[::1], int64[::1], int64[::1], int64[::1], int64, T[::1], "
+        "T[::1], boolean, T[:, :, ::1])"
+    )
+)
+def ctc_loss_backward(
+    lp, targets, starts, input_lengths, target_lengths, blank, nll, g, zero_infinity, out
+):
+    """torch's CPU ctc_loss backward into `out` (zeros): per sample, log-alpha and log-beta,
+    Σ αβ per label in log space, then (exp(lp) - exp(Σ + nll - lp)) g[n] over its steps."""
+    neginf = lp.dtype.type(-np.inf)
+    longest = 0
+    for n in range(target_lengths.size):
+        longest = max(longest, target_lengths[n])
+    alpha = np.empty((lp.shape[0], 2 * longest + 1), lp.dtype)
+    beta = np.empty((lp.shape[0], 2 * longest + 1), lp.dtype)
+    collected = np.empty((lp.shape[0], lp.shape[2]), lp.dtype)
+    for n in range(nll.size):
+        steps, length, start = input_lengths[n], target_lengths[n], starts[n]
+        if (zero_infinity and nll[n] == np.inf) or steps == 0:
+            continue
+        _ctc_alpha(lp, n, targets, start, length, steps, blank, alpha)
+        beta[:, :] = neginf
+        collected[:, :] = neginf
+        last = steps - 1
+        beta[last, 2 * length] = lp[last, n, blank]
+        collected[last, blank] = alpha[last, 2 * length] + beta[last, 2 * length]
+        if length > 0:
+            label = _prime(targets, start, 2 * length - 1, blank)
+            beta[last, 2 * length - 1] = lp[last, n, label]
+            collected[last, label] = alpha[last, 2 * length - 1] + beta[last, 2 * length - 1]
+        for t in range(steps - 2, -1, -1):
+            for s in range(2 * length, -1, -1):
+                label = _prime(targets, start, s, blank)
+                b1 = beta[t + 1, s]
+                b2 = beta[t + 1, s + 1] if s < 2 * length else neginf
+                b3 = neginf
+                if s < 2 * length - 1 and _prime(targets, start, s + 2, blank) != label:
+                    b3 = beta[t + 1, s + 2]
+                beta[t, s] = _log_add3(b1, b2, b3, neginf, lp.dtype.type(0)) + lp[t, n, label]
+                both = alpha[t, s] + beta[t, s]
+                total = collected[t, label]
+                if total == neginf:
+                    collected[t, label] = both
+                else:
+                    m = max(total, both)
+                    collected[t, label] = math.log(math.exp(total - m) + math.exp(both - m)) + m
+        for t in range(steps):
+            for c in range(lp.shape[2]):
+                x = lp[t, n, c]
+                out[t, n, c] = (math.exp(x) - math.exp(collected[t, c] + nll[n] - x)) * g[n]
+
+
 # ---------------------------------------------------------------- multilabel_margin_loss
 
 

@@ -2617,6 +2617,47 @@ def multilabel_margin_loss(x, target, *, reduction):
     return np.asarray(total, dtype=x.dtype)
 
 
+def _ctc_targets(targets, target_lengths):
+    """The targets flat as int64 and where each sample's start in them."""
+    flat = _c(targets.reshape(-1).astype(np.int64))
+    lengths = np.asarray(target_lengths, np.int64)
+    if targets.ndim == 2:
+        starts = np.arange(lengths.size, dtype=np.int64) * targets.shape[1]
+    else:
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return flat, _c(starts), _c(lengths)
+
+
+def _ctc_loss_vjp(n, g):
+    """torch's ctc_loss backward (see the kernel)."""
+    lp = _c(n.saved["log_probs"])
+    targets, starts, lengths = _ctc_targets(n.saved["targets"], n.attrs["target_lengths"])
+    out = np.zeros(lp.shape, lp.dtype)
+    KN.ctc_loss_backward(
+        lp,
+        targets,
+        starts,
+        _c(np.asarray(n.attrs["input_lengths"], np.int64)),
+        lengths,
+        n.attrs["blank"],
+        _c(n.saved["result"]),
+        _c(np.asarray(g, lp.dtype).reshape(-1)),
+        n.attrs["zero_infinity"],
+        out,
+    )
+    return (out, None)
+
+
+@_op("ctc_loss", _ctc_loss_vjp, own_dtype=("targets",))
+def ctc_loss(log_probs, targets, *, input_lengths, target_lengths, blank, zero_infinity):
+    flat, starts, lengths = _ctc_targets(targets, target_lengths)
+    nll = np.empty(log_probs.shape[1], log_probs.dtype)
+    KN.ctc_loss(
+        _c(log_probs), flat, starts, _c(np.asarray(input_lengths, np.int64)), lengths, blank, nll
+    )
+    return nll
+
+
 # ---------------------------------------------------------------- embedding
 
 

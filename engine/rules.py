@@ -4803,6 +4803,93 @@ _register(
 )
 
 
+_CTC_CHECKED = " (while checking arguments for ctc_loss_allocate_outputs)"
+
+
+def _ctc_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's ctc_loss checks in its order: (T, N, C) log-probabilities, targets (N, S)
+    padded or 1-D concatenated, the blank a class, one input and one target length per
+    sample, each within its bounds. The result is each sample's negative log-likelihood."""
+    name = "ctc_loss"
+    _check_operands(name, operands, 2)
+    log_probs, targets = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+    if log_probs.ndim != 3:
+        raise ShapeMismatch(
+            f"Expected 3-dimensional tensor, but got {log_probs.ndim}-dimensional tensor for "
+            "argument #1 'log_probs'" + _CTC_CHECKED
+        )
+    if not is_float(log_probs.dtype):
+        raise Unsupported(
+            f"\"ctc_loss_cpu\" not implemented for '{TORCH_TYPE_NAME[log_probs.dtype]}'"
+        )
+    if not 1 <= targets.ndim <= 2:
+        raise ShapeMismatch(
+            f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional tensor for "
+            "argument #2 'targets'" + _CTC_CHECKED
+        )
+    steps, batch, classes = log_probs.shape
+    if not 0 <= attrs["blank"] < classes:
+        raise ShapeMismatch("blank must be in label range")
+    input_lengths, target_lengths = attrs["input_lengths"], attrs["target_lengths"]
+    if len(input_lengths) != batch:
+        raise ShapeMismatch("input_lengths must be of size batch_size")
+    if len(target_lengths) != batch:
+        raise ShapeMismatch("target_lengths must be of size batch_size")
+    for length in target_lengths:
+        if length < 0:
+            raise ShapeMismatch(
+                f"Expected target_lengths to have value at least 0, but got value {length}"
+                + _CTC_CHECKED
+            )
+    size, dim = (sum(target_lengths), 0) if targets.ndim == 1 else (batch, 0)
+    if targets.shape[dim] != size:
+        raise ShapeMismatch(
+            f"Expected tensor to have size {size} at dimension 0, but got size "
+            f"{targets.shape[0]} for argument #2 'targets'" + _CTC_CHECKED
+        )
+    longest = max(target_lengths, default=0)
+    if targets.ndim == 2 and targets.shape[1] < longest:
+        raise ShapeMismatch(
+            f"Expected tensor to have size at least {longest} at dimension 1, but got size "
+            f"{targets.shape[1]} for argument #2 'targets'" + _CTC_CHECKED
+        )
+    for length in input_lengths:
+        if not 0 <= length <= steps:
+            bound = "least 0" if length < 0 else f"most {steps}"
+            raise ShapeMismatch(
+                f"Expected input_lengths to have value at {bound}, but got value {length}"
+                + _CTC_CHECKED
+            )
+    return meta((batch,), log_probs.dtype)
+
+
+_register(
+    OpSpec(
+        "ctc_loss",
+        "torch._ctc_loss",
+        "Each sample's connectionist temporal classification loss: -log Σ over the "
+        "alignments of its target (targets[n, :target_lengths[n]] padded, or its run of the "
+        "concatenated 1-D targets) with its first input_lengths[n] steps of the (T, N, C) "
+        "log-probabilities, blank the class between labels; computed as torch's CPU kernel "
+        "computes it (log-space alpha recursion in the dtype). The gradient is torch's "
+        "(exp(lp) - exp(log αβ + nll - lp)) × the sample's upstream gradient, zero past its "
+        "input length, and zero for an infinite loss with zero_infinity. The targets "
+        "(any dtype, read as int64) are not differentiable.",
+        ("log_probs", "targets"),
+        (True, False),
+        _ctc_loss_infer,
+        _named("CtcLossBackward0"),
+        lambda needs, attrs: ("log_probs", "targets", "result"),
+        (
+            Attr("input_lengths", "ints", "The number of steps of each sample.", optional=False),
+            Attr("target_lengths", "ints", "The target length of each sample.", optional=False),
+            Attr("blank", "int", "The blank class.", 0),
+            Attr("zero_infinity", "bool", "An infinite loss gets a zero gradient.", False),
+        ),
+    )
+)
+
+
 _NLL_ATTRS = (
     *_REDUCTION_ATTR,
     Attr("ignore_index", "int", "A target value that contributes nothing.", -100),

@@ -506,6 +506,26 @@ CASES += [
     C("mse_loss", T((3, 2)), T((3, 2), grad=False)),
 ]
 _TARGETS = T((6,), "class", "int64", grad=False)  # multi_margin_loss's class indices
+_CTC = {"input_lengths": [5, 3], "target_lengths": [2, 1]}  # ctc_loss of (5, 2, 6) inputs
+CASES += [
+    C("ctc_loss", T((5, 2, 6)), T((2, 2), "class", "int64", grad=False), **_CTC),
+    C("ctc_loss", T((5, 2, 6)), T((3,), "class", "int64", grad=False), **_CTC, blank=5),
+    C(
+        "ctc_loss",
+        T((5, 2, 6)),
+        T((2, 2), "class", "int64", grad=False),
+        **_CTC,
+        zero_infinity=True,
+    ),
+    C(
+        "ctc_loss",
+        T((1, 1, 6)),
+        T((1, 2), "class", "int64", grad=False),
+        input_lengths=[1],
+        target_lengths=[2],
+        zero_infinity=True,
+    ),
+]
 _TARGET = T((), "class", "int64", grad=False)
 for _reduction in ("mean", "sum", "none"):
     CASES += [
@@ -1311,6 +1331,11 @@ TORCH: dict[str, Callable] = {
     "mse_loss": F.mse_loss,
     "multi_margin_loss": lambda x, y, weight=None, reduction="mean", p=1, margin=1.0: (
         F.multi_margin_loss(x, y, p, margin, weight, reduction=reduction)
+    ),
+    "ctc_loss": lambda x, t, input_lengths, target_lengths, blank, zero_infinity: (
+        torch.ops.aten._ctc_loss(x, t.long(), input_lengths, target_lengths, blank, zero_infinity)[
+            0
+        ]
     ),
     "multilabel_margin_loss": lambda x, y, reduction="mean": F.multilabel_margin_loss(
         x, y, reduction=reduction
