@@ -1206,6 +1206,59 @@ def multilabel_soft_margin_loss(
     raise ValueError(reduction + " is not valid")
 
 
+def _ctc_lengths(log_probs: Tensor, input_lengths, target_lengths) -> tuple[list, list]:
+    """The lengths as lists of ints: sequences as they are, tensors (integral, as torch
+    requires) read in one round trip."""
+    tensors = [v for v in (input_lengths, target_lengths) if isinstance(v, Tensor)]
+    for value, name in ((input_lengths, "input_lengths"), (target_lengths, "target_lengths")):
+        if isinstance(value, Tensor) and value.dtype != int64:
+            raise RuntimeError(f"{name} must be integral")
+    fetched = iter(log_probs._session.flush(tuple(t._handle for t in tensors)) if tensors else ())
+    return tuple(
+        [int(v) for v in next(fetched).reshape(-1).tolist()]
+        if isinstance(value, Tensor)
+        else [operator.index(v) for v in value]
+        for value in (input_lengths, target_lengths)
+    )
+
+
+def ctc_loss(
+    log_probs: Tensor,
+    targets: Tensor,
+    input_lengths,
+    target_lengths,
+    blank: int = 0,
+    reduction: str = "mean",
+    zero_infinity: bool = False,
+) -> Tensor:
+    """The connectionist temporal classification loss, composed as torch.ctc_loss composes
+    it: each sample's negative log-likelihood (torch's own op, CtcLossBackward0, on (T, N, C)
+    log-probabilities; an unbatched (T, C) input unsqueezed to a batch of one), infinite
+    losses replaced by 0 through where with zero_infinity, then reduced: 'mean' divides each
+    loss by its target length (at least 1) before the mean, 'sum' sums, 'none' keeps them.
+    Lengths given as tensors are read (one round trip), as torch reads them."""
+    reduction = _check_reduction(reduction)
+    batched = log_probs.dim() == 3
+    lengths = _ctc_lengths(log_probs, input_lengths, target_lengths)
+    attrs = {
+        "input_lengths": lengths[0],
+        "target_lengths": lengths[1],
+        "blank": operator.index(blank),
+        "zero_infinity": bool(zero_infinity),
+    }
+    log_probs_ = log_probs if batched else log_probs.unsqueeze(1)
+    losses = log_probs_._call("ctc_loss", [log_probs_, log_probs_._coerce(targets)], attrs)
+    if zero_infinity:
+        zero = losses._session.zeros((), dtype=losses.dtype)
+        losses = zero.where(losses == math.inf, losses)
+    if reduction == "mean":
+        divisors = [float(max(length, 1)) for length in lengths[1]]
+        return (losses / losses._session.tensor(divisors, dtype=losses.dtype)).mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses if batched else losses.squeeze(0)
+
+
 def multilabel_margin_loss(
     input: Tensor,
     target: Tensor,
