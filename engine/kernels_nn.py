@@ -483,6 +483,189 @@ def nll_loss_backward(g, target, weight, ignore_index, out):
             out[n, t] = -weight[t] * g[n]
 
 
+# ---------------------------------------------------------------- ctc_loss
+
+
+@njit(cache=True, nogil=True)
+def _prime(targets, start, s, blank):
+    """The s-th label of the blank-interleaved target: blank at even s."""
+    return blank if s % 2 == 0 else targets[start + s // 2]
+
+
+@njit(cache=True, nogil=True)
+def _log_add3(a, b, c, neginf, zero):
+    """log(e^a + e^b + e^c) as torch's CPU ctc kernel computes it (the maximum, or 0 when
+    all are -inf, subtracted)."""
+    m = a
+    if b > m:
+        m = b
+    if c > m:
+        m = c
+    if m == neginf:
+        m = zero
+    return math.log(math.exp(a - m) + math.exp(b - m) + math.exp(c - m)) + m
+
+
+@njit(cache=True, nogil=True)
+def _ctc_alpha(lp, n, targets, start, length, steps, blank, alpha):
+    """torch's log-alpha recursion for sample n over its first `steps` steps."""
+    neginf = lp.dtype.type(-np.inf)
+    alpha[0, :] = neginf
+    alpha[0, 0] = lp[0, n, blank]
+    if length > 0:
+        alpha[0, 1] = lp[0, n, targets[start]]
+    for t in range(1, steps):
+        for s in range(2 * length + 1):
+            label = _prime(targets, start, s, blank)
+            a1 = alpha[t - 1, s]
+            a2 = alpha[t - 1, s - 1] if s > 0 else neginf
+            a3 = neginf
+            if s > 1 and _prime(targets, start, s - 2, blank) != label:
+                a3 = alpha[t - 1, s - 2]
+            alpha[t, s] = _log_add3(a1, a2, a3, neginf, lp.dtype.type(0)) + lp[t, n, label]
+
+
+@lazy_njit(
+    _sigs("void(T[:, :, ::1], int64[::1], int64[::1], int64[::1], int64[::1], int64, T[::1])")
+)
+def ctc_loss(lp, targets, starts, input_lengths, target_lengths, blank, nll):
+    """nll[n] = -log p(target n | its first input_lengths[n] steps), torch's CPU forward:
+    the log-alpha recursion, then the log-sum of the last two alphas."""
+    neginf = lp.dtype.type(-np.inf)
+    longest = 0
+    for n in range(target_lengths.size):
+        longest = max(longest, target_lengths[n])
+    alpha = np.empty((lp.shape[0], 2 * longest + 1), lp.dtype)
+    for n in range(nll.size):
+        steps, length = input_lengths[n], target_lengths[n]
+        if steps == 0:  # no alignment; -0 for an empty target, as torch gives
+            nll[n] = -lp.dtype.type(0) if length == 0 else lp.dtype.type(np.inf)
+            continue
+        _ctc_alpha(lp, n, targets, starts[n], length, steps, blank, alpha)
+        if length == 0:
+            nll[n] = -alpha[steps - 1, 0]
+            continue
+        l1, l2 = alpha[steps - 1, 2 * length], alpha[steps - 1, 2 * length - 1]
+        m = max(l1, l2)
+        if m == neginf:
+            m = lp.dtype.type(0)
+        nll[n] = -(math.log(math.exp(l1 - m) + math.exp(l2 - m)) + m)
+
+
+@lazy_njit(
+    _sigs(
+        "void(T[:, :, ::1], int64[::1], int64[::1], int64[::1], int64[::1], int64, T[::1], "
+        "T[::1], boolean, T[:, :, ::1])"
+    )
+)
+def ctc_loss_backward(
+    lp, targets, starts, input_lengths, target_lengths, blank, nll, g, zero_infinity, out
+):
+    """torch's CPU ctc_loss backward into `out` (zeros): per sample, log-alpha and log-beta,
+    Σ αβ per label in log space, then (exp(lp) - exp(Σ + nll - lp)) g[n] over its steps."""
+    neginf = lp.dtype.type(-np.inf)
+    longest = 0
+    for n in range(target_lengths.size):
+        longest = max(longest, target_lengths[n])
+    alpha = np.empty((lp.shape[0], 2 * longest + 1), lp.dtype)
+    beta = np.empty((lp.shape[0], 2 * longest + 1), lp.dtype)
+    collected = np.empty((lp.shape[0], lp.shape[2]), lp.dtype)
+    for n in range(nll.size):
+        steps, length, start = input_lengths[n], target_lengths[n], starts[n]
+        if (zero_infinity and nll[n] == np.inf) or steps == 0:
+            continue
+        _ctc_alpha(lp, n, targets, start, length, steps, blank, alpha)
+        beta[:, :] = neginf
+        collected[:, :] = neginf
+        last = steps - 1
+        beta[last, 2 * length] = lp[last, n, blank]
+        collected[last, blank] = alpha[last, 2 * length] + beta[last, 2 * length]
+        if length > 0:
+            label = _prime(targets, start, 2 * length - 1, blank)
+            beta[last, 2 * length - 1] = lp[last, n, label]
+            collected[last, label] = alpha[last, 2 * length - 1] + beta[last, 2 * length - 1]
+        for t in range(steps - 2, -1, -1):
+            for s in range(2 * length, -1, -1):
+                label = _prime(targets, start, s, blank)
+                b1 = beta[t + 1, s]
+                b2 = beta[t + 1, s + 1] if s < 2 * length else neginf
+                b3 = neginf
+                if s < 2 * length - 1 and _prime(targets, start, s + 2, blank) != label:
+                    b3 = beta[t + 1, s + 2]
+                beta[t, s] = _log_add3(b1, b2, b3, neginf, lp.dtype.type(0)) + lp[t, n, label]
+                both = alpha[t, s] + beta[t, s]
+                total = collected[t, label]
+                if total == neginf:
+                    collected[t, label] = both
+                else:
+                    m = max(total, both)
+                    collected[t, label] = math.log(math.exp(total - m) + math.exp(both - m)) + m
+        for t in range(steps):
+            for c in range(lp.shape[2]):
+                x = lp[t, n, c]
+                out[t, n, c] = (math.exp(x) - math.exp(collected[t, c] + nll[n] - x)) * g[n]
+
+
+# ---------------------------------------------------------------- multilabel_margin_loss
+
+
+@njit(cache=True, nogil=True)
+def _mark_targets(target_row, is_target):
+    """is_target[c] true for each class c of the row before its first negative value."""
+    is_target[:] = False
+    for k in range(target_row.size):
+        if target_row[k] < 0:
+            break
+        is_target[target_row[k]] = True
+
+
+@lazy_njit(_sigs("float64(T[:, ::1], int64[:, ::1], T[::1])"))
+def multilabel_margin_loss(x, target, sums):
+    """sums[n] = Σ_j Σ_{d not a target} max(0, 1 - x[n, j] + x[n, d]) over the targets j of
+    row n (those before its first negative value), each term in the dtype, summed in
+    float64 and rounded to the dtype, as torch's loop sums. Returns Σ_n sums[n] in float64
+    (torch's reduced sum, in order)."""
+    n_rows, dim = x.shape
+    one = x.dtype.type(1)
+    is_target = np.zeros(dim, np.bool_)
+    total = 0.0
+    for n in range(n_rows):
+        _mark_targets(target[n], is_target)
+        row = 0.0
+        for k in range(dim):
+            j = target[n, k]
+            if j < 0:
+                break
+            for d in range(dim):
+                if not is_target[d]:
+                    z = one - x[n, j] + x[n, d]
+                    if z > 0:
+                        row += z
+        sums[n] = row
+        total += sums[n]
+    return total
+
+
+@lazy_njit(_sigs("void(T[:, ::1], int64[:, ::1], T, T[:, ::1])"))
+def multilabel_margin_loss_backward(x, target, step, out):
+    """torch's multilabel_margin_loss_backward into a zeroed `out`: for each target j and
+    non-target d of a row (in torch's order) with 1 - x[j] + x[d] > 0, out[j] -= step and
+    out[d] += step."""
+    n_rows, dim = x.shape
+    one = x.dtype.type(1)
+    is_target = np.zeros(dim, np.bool_)
+    for n in range(n_rows):
+        _mark_targets(target[n], is_target)
+        for k in range(dim):
+            j = target[n, k]
+            if j < 0:
+                break
+            for d in range(dim):
+                if not is_target[d] and one - x[n, j] + x[n, d] > 0:
+                    out[n, j] -= step
+                    out[n, d] += step
+
+
 # ---------------------------------------------------------------- embedding
 
 
@@ -499,6 +682,94 @@ def embedding(weight, indices, out):
             return i
         out[i, :] = weight[k, :]
     return -1
+
+
+@lazy_njit(
+    _sigs(
+        "void(T[:, ::1], int64[::1], int64[::1], int64[::1], T[::1], boolean, boolean, int64, "
+        "int64, T[:, ::1], int64[:, ::1])"
+    )
+)
+def embedding_bag(
+    weight, indices, starts, ends, sample_weights, weighted, fused, mode, padding_idx, out, arg
+):
+    """Into a zeroed `out` and an `arg` of -1s: per bag b, the rows weight[indices[k]] for k
+    in [starts[b], ends[b]) whose index is not padding_idx, summed in order (times
+    sample_weights[k] when weighted, fused into one rounding when `fused`), then for mode 1
+    divided by their count; for mode 2 their elementwise max instead (the first of equal
+    values; a later value replaces it only when greater), its row index in arg[b, d]."""
+    dim = weight.shape[1]
+    for b in range(starts.size):
+        count = 0
+        for k in range(starts[b], ends[b]):
+            j = indices[k]
+            if j == padding_idx:
+                continue
+            if mode == 2:
+                for d in range(dim):
+                    if count == 0 or weight[j, d] > out[b, d]:
+                        out[b, d] = weight[j, d]
+                        arg[b, d] = j
+            elif weighted and fused:
+                for d in range(dim):
+                    out[b, d] = fma(sample_weights[k], weight[j, d], out[b, d])
+            elif weighted:
+                for d in range(dim):
+                    out[b, d] = out[b, d] + sample_weights[k] * weight[j, d]
+            else:
+                for d in range(dim):
+                    out[b, d] += weight[j, d]
+            count += 1
+        if mode == 1 and count > 0:
+            size = out.dtype.type(count)
+            for d in range(dim):
+                out[b, d] /= size
+
+
+@lazy_njit(
+    _sigs(
+        "void(T[:, ::1], int64[::1], int64[::1], int64[::1], T[::1], boolean, boolean, int64, "
+        "boolean, int64[::1], T[:, ::1])"
+    )
+)
+def embedding_bag_backward(
+    g, indices, starts, ends, sample_weights, weighted, mean, padding_idx, by_freq, freq, out
+):
+    """torch's _embedding_bag_dense_backward (sum and mean) into a zeroed `out`: for each k
+    of bag b in order whose index j is not padding_idx, out[j] += s g[b], s = 1 (or
+    sample_weights[k]), divided by freq[j] with `by_freq`, by the bag's count of rows for a
+    mean."""
+    one = out.dtype.type(1)
+    for b in range(starts.size):
+        size = 0
+        for k in range(starts[b], ends[b]):
+            size += indices[k] != padding_idx
+        for k in range(starts[b], ends[b]):
+            j = indices[k]
+            if j == padding_idx:
+                continue
+            scale = sample_weights[k] if weighted else one
+            if by_freq:
+                scale = scale / out.dtype.type(freq[j])
+            if mean:
+                scale = scale / out.dtype.type(size)
+            for d in range(out.shape[1]):
+                out[j, d] += scale * g[b, d]
+
+
+@lazy_njit(_sigs("void(T[:, ::1], T[:, ::1], int64[::1], int64[::1], int64[::1], int64, T[::1])"))
+def embedding_bag_sample_weights_backward(g, weight, indices, starts, ends, padding_idx, out):
+    """Into a zeroed `out`: out[k] = g[b] · weight[indices[k]] for each k of bag b whose index
+    is not padding_idx."""
+    for b in range(starts.size):
+        for k in range(starts[b], ends[b]):
+            j = indices[k]
+            if j == padding_idx:
+                continue
+            total = out.dtype.type(0)
+            for d in range(weight.shape[1]):
+                total += g[b, d] * weight[j, d]
+            out[k] = total
 
 
 @lazy_njit(_sigs("void(T[:, ::1], int64[::1], int64, boolean, T[:, ::1])"))

@@ -2665,6 +2665,85 @@ def _multi_margin_backward(n, g):
     return (h * upstream).reshape(x.shape)
 
 
+def _multilabel_rows(x, target):
+    """The (N, C) rows and int64 targets of a (C,), 0-d or (N, C) input, the targets
+    checked against [-1, C) as torch checks them."""
+    dim = x.shape[-1] if x.ndim else 1
+    rows, targets = _c(x.reshape(-1, dim)), _c(target.reshape(-1, dim))
+    if targets.size and (targets.min() < -1 or targets.max() >= dim):
+        raise ComputeError("argument #2 'target' is out of range")
+    return rows, targets
+
+
+def _multilabel_margin_vjp(n, g):
+    """torch's multilabel_margin_loss_backward: ±step per violated (target, non-target)
+    pair, step 1 / (N C) for a mean, else 1 / C, then times the upstream gradient."""
+    x, reduction = n.saved["self"], n.attrs["reduction"]
+    rows, targets = _multilabel_rows(x, n.saved["target"])
+    frames, dim = rows.shape
+    step = x.dtype.type(1.0 / (frames * dim) if reduction == "mean" else 1.0 / dim)
+    out = np.zeros(rows.shape, x.dtype)
+    KN.multilabel_margin_loss_backward(rows, targets, step, out)
+    upstream = np.asarray(g, x.dtype)
+    out *= upstream.reshape(-1, 1) if upstream.ndim else upstream
+    return (out.reshape(x.shape), None)
+
+
+@_op("multilabel_margin_loss", _multilabel_margin_vjp, own_dtype=("target",))
+def multilabel_margin_loss(x, target, *, reduction):
+    rows, targets = _multilabel_rows(x, target)
+    frames, dim = rows.shape
+    sums = np.empty(frames, x.dtype)
+    total = KN.multilabel_margin_loss(rows, targets, sums)
+    if reduction == "none" and x.ndim == 2:
+        return sums / x.dtype.type(dim)
+    total /= dim
+    if reduction == "mean":
+        total = total / frames if frames else np.nan
+    return np.asarray(total, dtype=x.dtype)
+
+
+def _ctc_targets(targets, target_lengths):
+    """The targets flat as int64 and where each sample's start in them."""
+    flat = _c(targets.reshape(-1).astype(np.int64))
+    lengths = np.asarray(target_lengths, np.int64)
+    if targets.ndim == 2:
+        starts = np.arange(lengths.size, dtype=np.int64) * targets.shape[1]
+    else:
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return flat, _c(starts), _c(lengths)
+
+
+def _ctc_loss_vjp(n, g):
+    """torch's ctc_loss backward (see the kernel)."""
+    lp = _c(n.saved["log_probs"])
+    targets, starts, lengths = _ctc_targets(n.saved["targets"], n.attrs["target_lengths"])
+    out = np.zeros(lp.shape, lp.dtype)
+    KN.ctc_loss_backward(
+        lp,
+        targets,
+        starts,
+        _c(np.asarray(n.attrs["input_lengths"], np.int64)),
+        lengths,
+        n.attrs["blank"],
+        _c(n.saved["result"]),
+        _c(np.asarray(g, lp.dtype).reshape(-1)),
+        n.attrs["zero_infinity"],
+        out,
+    )
+    return (out, None)
+
+
+@_op("ctc_loss", _ctc_loss_vjp, own_dtype=("targets",))
+def ctc_loss(log_probs, targets, *, input_lengths, target_lengths, blank, zero_infinity):
+    flat, starts, lengths = _ctc_targets(targets, target_lengths)
+    nll = np.empty(log_probs.shape[1], log_probs.dtype)
+    KN.ctc_loss(
+        _c(log_probs), flat, starts, _c(np.asarray(input_lengths, np.int64)), lengths, blank, nll
+    )
+    return nll
+
+
 # ---------------------------------------------------------------- embedding
 
 
@@ -2687,6 +2766,151 @@ def embedding(weight, indices, padding_idx, scale_grad_by_freq):
     if KN.embedding(_c(weight), flat, out) >= 0:
         raise InvalidIndex("index out of range in self")
     return out.reshape((*indices.shape, weight.shape[1]))
+
+
+_BAG_MODES = {"sum": 0, "mean": 1, "max": 2}
+
+
+def _bags(indices, offsets, include_last_offset: bool, rows: int):
+    """The int64 indices and each bag's [start, end), checked as torch checks them."""
+    indices, offsets = _c(indices.astype(np.int64)), offsets.astype(np.int64)
+    n = indices.size
+    if offsets.size and offsets[0] != 0:
+        raise ComputeError(
+            "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
+            f"from position 0. However, got {offsets[0]}\n[ torch.LongTensor{{}} ]"
+        )
+    if offsets.size and offsets[-1] > n:
+        raise ComputeError(
+            f"offsets[-1] can not be greater than input's length {n} but got offsets[-1] of "
+            f"{offsets[-1]}"
+        )
+    if (np.diff(offsets) < 0).any():
+        raise ComputeError(
+            "Expected i < index_size to be true, but got false.  (Could this error message be "
+            "improved?  If so, please report an enhancement request to PyTorch.)"
+        )
+    outside = np.flatnonzero((indices < 0) | (indices >= rows))
+    if outside.size:
+        k = outside[0]
+        raise ComputeError(
+            f"Index {k} of input takes value {indices[k]} which is not in the valid range "
+            f"[0, {rows})"
+        )
+    bags = offsets.size - include_last_offset
+    starts = _c(offsets[:bags])
+    ends = _c(offsets[1 : bags + 1] if include_last_offset else np.append(offsets[1:], n))
+    return indices, starts, ends
+
+
+def _sample_weights(weights, dtype):
+    """The per-sample weights flat, or none (the number 0) as an empty array."""
+    return _c(weights.reshape(-1)) if isinstance(weights, np.ndarray) else np.empty(0, dtype)
+
+
+def _embedding_bag_max_rows(n, weight, indices, starts, ends):
+    """The row index of each bag's maximum, per column (-1 for an empty bag)."""
+    out = np.zeros((starts.size, weight.shape[1]), weight.dtype)
+    arg = np.full(out.shape, -1, np.int64)
+    empty = np.empty(0, weight.dtype)
+    KN.embedding_bag(
+        _c(weight), indices, starts, ends, empty, False, False, 2, n.attrs["padding_idx"], out, arg
+    )
+    return arg
+
+
+def _embedding_bag_weight_grad(n, g):
+    rows, dim = n.inputs[0].shape
+    indices, starts, ends = _bags(
+        n.saved["indices"], n.saved["offsets"], n.attrs["include_last_offset"], rows
+    )
+    g = _c(np.asarray(g))
+    out = np.zeros((rows, dim), g.dtype)
+    if n.attrs["mode"] == "max":
+        arg = _embedding_bag_max_rows(n, n.saved["weight"], indices, starts, ends)
+        found = arg >= 0
+        np.add.at(out, (arg[found], np.nonzero(found)[1]), g[found])
+        return out
+    weights = n.saved["per_sample_weights"]
+    KN.embedding_bag_backward(
+        g,
+        indices,
+        starts,
+        ends,
+        _sample_weights(weights, g.dtype),
+        isinstance(weights, np.ndarray),
+        n.attrs["mode"] == "mean",
+        n.attrs["padding_idx"],
+        n.attrs["scale_grad_by_freq"],
+        _embedding_bag_frequencies(indices, rows),
+        out,
+    )
+    return out
+
+
+def _embedding_bag_frequencies(indices, rows: int):
+    """What torch's embedding_bag backward divides a row's gradient by with
+    scale_grad_by_freq: for the u-th smallest distinct index, the count of the u-th smallest
+    index (its own count when counts before it are 1; torch reads the sorted indices at the
+    distinct index's ordinal, not at its first position)."""
+    freq = np.ones(rows, np.int64)
+    counts = np.bincount(indices, minlength=rows)
+    distinct = np.unique(indices)
+    freq[distinct] = counts[np.sort(indices)[: distinct.size]]
+    return freq
+
+
+def _embedding_bag_sample_weights_grad(n, g):
+    weight = n.saved["weight"]
+    indices, starts, ends = _bags(
+        n.saved["indices"], n.saved["offsets"], n.attrs["include_last_offset"], weight.shape[0]
+    )
+    out = np.zeros(indices.size, g.dtype)
+    KN.embedding_bag_sample_weights_backward(
+        _c(np.asarray(g)), _c(weight), indices, starts, ends, n.attrs["padding_idx"], out
+    )
+    return out
+
+
+@_op(
+    "embedding_bag",
+    lambda n, g: (
+        _needs(n, 0, lambda: _embedding_bag_weight_grad(n, g)),
+        None,
+        None,
+        _needs(n, 3, lambda: _embedding_bag_sample_weights_grad(n, g)),
+    ),
+    own_dtype=("indices", "offsets"),
+)
+def embedding_bag(
+    weight,
+    indices,
+    offsets,
+    per_sample_weights,
+    *,
+    mode,
+    scale_grad_by_freq,
+    include_last_offset,
+    padding_idx,
+):
+    """Each bag's rows summed, averaged or maxed (see the kernel and the op table)."""
+    indices, starts, ends = _bags(indices, offsets, include_last_offset, weight.shape[0])
+    out = np.zeros((starts.size, weight.shape[1]), weight.dtype)
+    arg = np.full(out.shape, -1, np.int64)
+    KN.embedding_bag(
+        _c(weight),
+        indices,
+        starts,
+        ends,
+        _sample_weights(per_sample_weights, weight.dtype),
+        isinstance(per_sample_weights, np.ndarray),
+        weight.dtype == np.float32 and padding_idx < 0,
+        _BAG_MODES[mode],
+        padding_idx,
+        out,
+        arg,
+    )
+    return out
 
 
 @_op("embedding_renorm", lambda n, g: (None, None), own_dtype=("indices",))

@@ -4868,6 +4868,144 @@ _register(
 )
 
 
+def _multilabel_margin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """multilabel_margin_loss's checks, in torch's order: a non-empty vector or (N, C)
+    matrix, a target of its shape, then the dtypes. A 0-d or 1-d input gives a 0-d result
+    whatever the reduction, as torch's does."""
+    name = "multilabel_margin_loss"
+    _check_operands(name, operands, 2)
+    x, target = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+    if attrs["reduction"] not in REDUCTIONS:
+        raise InvalidValue(f"{attrs['reduction']} is not a valid value for reduction")
+    if not (x.ndim == 0 or (x.ndim in (1, 2) and x.shape[-1] != 0)):
+        raise ShapeMismatch(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            + _shape_list(x.shape)
+        )
+    fits = target.ndim <= 1 and target.numel == x.numel if x.ndim <= 1 else target.shape == x.shape
+    if not fits:
+        raise ShapeMismatch(
+            f"inconsistent target size: {_shape_list(target.shape)} for input of size: "
+            f"{_shape_list(x.shape)}"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(
+            '"multilabel_margin_loss_forward_out_frame" not implemented for '
+            f"'{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    if target.dtype != "int64":
+        raise DtypeMismatch(f"expected scalar type Long but found {TORCH_TYPE_NAME[target.dtype]}")
+    batched = attrs["reduction"] == "none" and x.ndim == 2
+    return meta((x.shape[0],) if batched else (), x.dtype)
+
+
+_register(
+    OpSpec(
+        "multilabel_margin_loss",
+        "torch.nn.functional.multilabel_margin_loss",
+        "Σ_{j} Σ_{d not a target} max(0, 1 - x[j] + x[d]) / C per sample of an (N, C) or (C,) "
+        "input, j over the sample's int64 target classes: its target row up to the first "
+        "negative value (the inner sums in float64, rounded to the dtype per sample). A "
+        "target value outside [-1, C) is INVALID_COMPUTATION. Reduced as torch reduces it "
+        "(the mean over the N samples; nan for no samples); a 0-d or 1-d input gives a 0-d "
+        "result even unreduced. The target is not differentiable.",
+        ("self", "target"),
+        (True, False),
+        _multilabel_margin_infer,
+        _named("MultilabelMarginLossBackward0"),
+        lambda needs, attrs: ("self", "target"),
+        _REDUCTION_ATTR,
+    )
+)
+
+
+_CTC_CHECKED = " (while checking arguments for ctc_loss_allocate_outputs)"
+
+
+def _ctc_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch's ctc_loss checks in its order: (T, N, C) log-probabilities, targets (N, S)
+    padded or 1-D concatenated, the blank a class, one input and one target length per
+    sample, each within its bounds. The result is each sample's negative log-likelihood."""
+    name = "ctc_loss"
+    _check_operands(name, operands, 2)
+    log_probs, targets = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+    if log_probs.ndim != 3:
+        raise ShapeMismatch(
+            f"Expected 3-dimensional tensor, but got {log_probs.ndim}-dimensional tensor for "
+            "argument #1 'log_probs'" + _CTC_CHECKED
+        )
+    if not is_float(log_probs.dtype):
+        raise Unsupported(
+            f"\"ctc_loss_cpu\" not implemented for '{TORCH_TYPE_NAME[log_probs.dtype]}'"
+        )
+    if not 1 <= targets.ndim <= 2:
+        raise ShapeMismatch(
+            f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional tensor for "
+            "argument #2 'targets'" + _CTC_CHECKED
+        )
+    steps, batch, classes = log_probs.shape
+    if not 0 <= attrs["blank"] < classes:
+        raise ShapeMismatch("blank must be in label range")
+    input_lengths, target_lengths = attrs["input_lengths"], attrs["target_lengths"]
+    if len(input_lengths) != batch:
+        raise ShapeMismatch("input_lengths must be of size batch_size")
+    if len(target_lengths) != batch:
+        raise ShapeMismatch("target_lengths must be of size batch_size")
+    for length in target_lengths:
+        if length < 0:
+            raise ShapeMismatch(
+                f"Expected target_lengths to have value at least 0, but got value {length}"
+                + _CTC_CHECKED
+            )
+    size, dim = (sum(target_lengths), 0) if targets.ndim == 1 else (batch, 0)
+    if targets.shape[dim] != size:
+        raise ShapeMismatch(
+            f"Expected tensor to have size {size} at dimension 0, but got size "
+            f"{targets.shape[0]} for argument #2 'targets'" + _CTC_CHECKED
+        )
+    longest = max(target_lengths, default=0)
+    if targets.ndim == 2 and targets.shape[1] < longest:
+        raise ShapeMismatch(
+            f"Expected tensor to have size at least {longest} at dimension 1, but got size "
+            f"{targets.shape[1]} for argument #2 'targets'" + _CTC_CHECKED
+        )
+    for length in input_lengths:
+        if not 0 <= length <= steps:
+            bound = "least 0" if length < 0 else f"most {steps}"
+            raise ShapeMismatch(
+                f"Expected input_lengths to have value at {bound}, but got value {length}"
+                + _CTC_CHECKED
+            )
+    return meta((batch,), log_probs.dtype)
+
+
+_register(
+    OpSpec(
+        "ctc_loss",
+        "torch._ctc_loss",
+        "Each sample's connectionist temporal classification loss: -log Σ over the "
+        "alignments of its target (targets[n, :target_lengths[n]] padded, or its run of the "
+        "concatenated 1-D targets) with its first input_lengths[n] steps of the (T, N, C) "
+        "log-probabilities, blank the class between labels; computed as torch's CPU kernel "
+        "computes it (log-space alpha recursion in the dtype). The gradient is torch's "
+        "(exp(lp) - exp(log αβ + nll - lp)) × the sample's upstream gradient, zero past its "
+        "input length, and zero for an infinite loss with zero_infinity. The targets "
+        "(any dtype, read as int64) are not differentiable.",
+        ("log_probs", "targets"),
+        (True, False),
+        _ctc_loss_infer,
+        _named("CtcLossBackward0"),
+        lambda needs, attrs: ("log_probs", "targets", "result"),
+        (
+            Attr("input_lengths", "ints", "The number of steps of each sample.", optional=False),
+            Attr("target_lengths", "ints", "The target length of each sample.", optional=False),
+            Attr("blank", "int", "The blank class.", 0),
+            Attr("zero_infinity", "bool", "An infinite loss gets a zero gradient.", False),
+        ),
+    )
+)
+
+
 _NLL_ATTRS = (
     *_REDUCTION_ATTR,
     Attr("ignore_index", "int", "A target value that contributes nothing.", -100),
@@ -5026,6 +5164,129 @@ _register(
                 "Divide each row's gradient by its index's count in indices.",
                 False,
             ),
+        ),
+    )
+)
+
+
+def _is_number_zero(operand: Operand) -> bool:
+    """The number 0 that stands for a left-out tensor input with an edge of its own."""
+    return type(operand) in (int, float) and operand == 0
+
+
+_TORCH_TENSOR_TYPE = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "int64": "torch.LongTensor",
+    "bool": "CPUBoolType",
+}
+EMBEDDING_BAG_MODES = ("sum", "mean", "max")
+
+
+def _embedding_bag_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.embedding_bag's checks in its order: integer indices and offsets, a floating
+    weight, per_sample_weights of the weight's type, at least one offset with
+    include_last_offset, padding_idx a row or -1 (none). The result is (bags, embedding_dim):
+    one bag per offset, less the last with include_last_offset. per_sample_weights may be the
+    number 0 for none (torch's node has an edge for it either way)."""
+    name = "embedding_bag"
+    _check_operands(name, operands, 4)
+    weight, indices, offsets = (_require_tensor(name, o, i) for i, o in enumerate(operands[:3]))
+    weights = [] if _is_number_zero(operands[3]) else [_require_tensor(name, operands[3], 3)]
+    if attrs["mode"] not in EMBEDDING_BAG_MODES:
+        raise InvalidValue("mode has to be one of sum, mean or max")
+    if weight.ndim != 2:
+        raise ShapeMismatch(
+            f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}"
+        )
+    if indices.ndim != 1 or offsets.ndim != 1:
+        raise ShapeMismatch("embedding_bag: indices and offsets have to be 1-D")
+    for index in (indices, offsets):
+        if index.dtype not in ("int64", "bool"):
+            _check_index_tensor(index, 1, name)
+    if not is_float(weight.dtype):
+        raise DtypeMismatch(
+            "Expected tensor for argument #1 'weight' to have one of the following scalar "
+            f"types: Half, BFloat16, Float, Double; but got {_TORCH_TENSOR_TYPE[weight.dtype]} "
+            "instead (while checking arguments for embedding_bag)"
+        )
+    if weights:
+        if attrs["mode"] != "sum":
+            raise Unsupported("embedding_bag: per_sample_weights is only supported for mode='sum'")
+        if weights[0].shape != indices.shape:
+            raise ShapeMismatch(
+                f"embedding_bag: per_sample_weights {_shape_list(weights[0].shape)} must have "
+                f"the shape of the indices {_shape_list(indices.shape)}"
+            )
+        if weights[0].dtype != weight.dtype:
+            raise DtypeMismatch(
+                "Expected tensor for argument #1 'weight' to have the same type as tensor for "
+                "argument #1 'per_sample_weights'; but type "
+                f"{_TORCH_TENSOR_TYPE[weight.dtype]} does not equal "
+                f"{_TORCH_TENSOR_TYPE[weights[0].dtype]} (while checking arguments for "
+                "embedding_bag)"
+            )
+    if attrs["include_last_offset"] and not offsets.numel:
+        raise ShapeMismatch("include_last_offset: number of offset should be at least 1")
+    rows, padding_idx = weight.shape[0], attrs["padding_idx"]
+    if not -1 <= padding_idx < rows:
+        raise ShapeMismatch(
+            f"padding_idx must be within the number of embeddings, -{rows} through "
+            f"{rows - 1}, but got {padding_idx}"
+        )
+    bags = offsets.numel - bool(attrs["include_last_offset"])
+    return meta((bags, weight.shape[1]), weight.dtype)
+
+
+def _embedding_bag_saves(needs: tuple[bool, ...], attrs: dict) -> tuple[str, ...]:
+    """The indices and offsets (and the per-sample weights); the weight for max (whose
+    arg-maxima the backward finds again) and for the per-sample weights' gradient."""
+    saved = ("indices", "offsets", "per_sample_weights")
+    if attrs["mode"] == "max" or needs[3]:
+        saved += ("weight",)
+    return saved
+
+
+_register(
+    OpSpec(
+        "embedding_bag",
+        "torch.embedding_bag",
+        "Per bag b, the rows weight[indices[k]] for k in [offsets[b], offsets[b + 1]) (the "
+        "last bag up to the end of indices, or with include_last_offset up to the last "
+        "offset, which starts no bag), rows whose index is padding_idx left out: summed in "
+        "order (with per_sample_weights, each row times its weight first, fused into the "
+        "sum for float32 without padding_idx, as torch's kernel fuses it), their mean (the "
+        "sum divided by the "
+        "rows counted), or their elementwise max (the first of equal maxima; nan only as the "
+        "first value); an empty bag gives zeros. offsets[0] other than 0, an offset past "
+        "the end of indices or offsets decreasing, and an index outside [0, num_embeddings), "
+        "are INVALID_COMPUTATION with torch's messages. Gradients: the weight's as torch's "
+        "_embedding_bag_backward (each row's bag gradient, times its per-sample weight, "
+        "divided by the bag's count for mean and with scale_grad_by_freq by what torch "
+        "divides by: for the u-th smallest distinct index, the count of the u-th smallest "
+        "index; for max, to each arg-maximum), and the per-sample weights' "
+        "(the bag gradient · the row; the number 0 for none). The indices and offsets are "
+        "not differentiable.",
+        ("weight", "indices", "offsets", "per_sample_weights"),
+        (True, False, False, True),
+        _embedding_bag_infer,
+        _named("EmbeddingBagBackward0"),
+        _embedding_bag_saves,
+        (
+            Attr("mode", "string", "'sum', 'mean' (default) or 'max'.", "mean"),
+            Attr(
+                "scale_grad_by_freq",
+                "bool",
+                "Divide each row's weight gradient by its index's count in indices.",
+                False,
+            ),
+            Attr(
+                "include_last_offset",
+                "bool",
+                "The last offset ends the last bag instead of starting one.",
+                False,
+            ),
+            Attr("padding_idx", "int", "Rows of this index count for nothing (-1: none).", -1),
         ),
     )
 )

@@ -1488,6 +1488,75 @@ def multilabel_soft_margin_loss(
     raise ValueError(reduction + " is not valid")
 
 
+def _ctc_lengths(log_probs: Tensor, input_lengths, target_lengths) -> tuple[list, list]:
+    """The lengths as lists of ints: sequences as they are, tensors (integral, as torch
+    requires) read in one round trip."""
+    tensors = [v for v in (input_lengths, target_lengths) if isinstance(v, Tensor)]
+    for value, name in ((input_lengths, "input_lengths"), (target_lengths, "target_lengths")):
+        if isinstance(value, Tensor) and value.dtype != int64:
+            raise RuntimeError(f"{name} must be integral")
+    fetched = iter(log_probs._session.flush(tuple(t._handle for t in tensors)) if tensors else ())
+    return tuple(
+        [int(v) for v in next(fetched).reshape(-1).tolist()]
+        if isinstance(value, Tensor)
+        else [operator.index(v) for v in value]
+        for value in (input_lengths, target_lengths)
+    )
+
+
+def ctc_loss(
+    log_probs: Tensor,
+    targets: Tensor,
+    input_lengths,
+    target_lengths,
+    blank: int = 0,
+    reduction: str = "mean",
+    zero_infinity: bool = False,
+) -> Tensor:
+    """The connectionist temporal classification loss, composed as torch.ctc_loss composes
+    it: each sample's negative log-likelihood (torch's own op, CtcLossBackward0, on (T, N, C)
+    log-probabilities; an unbatched (T, C) input unsqueezed to a batch of one), infinite
+    losses replaced by 0 through where with zero_infinity, then reduced: 'mean' divides each
+    loss by its target length (at least 1) before the mean, 'sum' sums, 'none' keeps them.
+    Lengths given as tensors are read (one round trip), as torch reads them."""
+    reduction = _check_reduction(reduction)
+    batched = log_probs.dim() == 3
+    lengths = _ctc_lengths(log_probs, input_lengths, target_lengths)
+    attrs = {
+        "input_lengths": lengths[0],
+        "target_lengths": lengths[1],
+        "blank": operator.index(blank),
+        "zero_infinity": bool(zero_infinity),
+    }
+    log_probs_ = log_probs if batched else log_probs.unsqueeze(1)
+    losses = log_probs_._call("ctc_loss", [log_probs_, log_probs_._coerce(targets)], attrs)
+    if zero_infinity:
+        zero = losses._session.zeros((), dtype=losses.dtype)
+        losses = zero.where(losses == math.inf, losses)
+    if reduction == "mean":
+        divisors = [float(max(length, 1)) for length in lengths[1]]
+        return (losses / losses._session.tensor(divisors, dtype=losses.dtype)).mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses if batched else losses.squeeze(0)
+
+
+def multilabel_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Σ_j Σ_{d not a target} max(0, 1 - x[j] + x[d]) / C per sample, j over its int64
+    target classes (its target row up to the first -1), reduced: torch's own op
+    (MultilabelMarginLossBackward0). A target out of range is torch's RuntimeError at the
+    next read."""
+    reduction = _checked_reduction(size_average, reduce, reduction)
+    operands = [input, input._coerce(target)]
+    return input._call("multilabel_margin_loss", operands, {"reduction": reduction})
+
+
 def multi_margin_loss(
     input: Tensor,
     target: Tensor,
@@ -1643,6 +1712,99 @@ def embedding(
             "tensors); use sparse=False, whose gradient is the same as a dense tensor"
         )
     return weight._call("embedding", [weight, weight._coerce(input)], attrs)
+
+
+def embedding_bag(
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Tensor:
+    """Each bag's rows of weight summed, averaged or maxed: torch.embedding_bag
+    (EmbeddingBagBackward0), after torch.nn.functional's own steps and checks: a 2-D input is
+    bags of its row length (offsets built for it), a 1-D one bags starting at `offsets`;
+    padding_idx checked against the rows and made non-negative; with max_norm, the rows
+    input names renormalized in place first, as embedding does."""
+    if weight.dtype == int64 and input.is_floating_point():
+        warnings.warn(
+            "Argument order of nn.functional.embedding_bag was changed. "
+            "Usage `embedding_bag(weight, input, ...)` is deprecated, "
+            "and should now be `embedding_bag(input, weight, ...)`.",
+            stacklevel=2,
+        )
+        weight, input = input, weight
+    if per_sample_weights is not None and input.size() != per_sample_weights.size():
+        raise ValueError(
+            f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, "
+            f"then it must have the same shape as the input ({input.shape})"
+        )
+    if weight.dim() != 2:
+        raise ValueError(
+            f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}"
+        )
+    if input.dim() == 2:
+        if offsets is not None:
+            shown = "<class 'torch.Tensor'>" if isinstance(offsets, Tensor) else str(type(offsets))
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a "
+                "mini-batch of fixed length sequences. However, found offsets of type "
+                f"{shown}"
+            )
+        offsets = input._session.arange(0, input.numel(), input.size(1), dtype=input.dtype)
+        include_last_offset = False
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(
+            f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}"
+        )
+    if mode not in rules.EMBEDDING_BAG_MODES:
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if max_norm is not None:
+        _embedding_renorm_(weight.detach(), input, max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. "
+            "per_sample_weights is only supported for mode='sum' "
+            f"(got mode='{mode}'). Please open a feature request on GitHub."
+        )
+    if sparse:
+        raise NotImplementedError(
+            "gradrpc: embedding_bag with sparse=True is not supported (gradrpc has no sparse "
+            "tensors); use sparse=False, whose gradient is the same as a dense tensor"
+        )
+    rows = weight.size(0)
+    if padding_idx is not None and not -rows <= padding_idx < rows:
+        raise RuntimeError(
+            f"padding_idx must be within the number of embeddings, -{rows} through "
+            f"{rows - 1}, but got {padding_idx}"
+        )
+    attrs = {
+        "mode": mode,
+        "scale_grad_by_freq": bool(scale_grad_by_freq),
+        "include_last_offset": bool(include_last_offset),
+        "padding_idx": -1 if padding_idx is None else padding_idx % rows,
+    }
+    sample_weights = 0 if per_sample_weights is None else weight._coerce(per_sample_weights)
+    operands = [weight, weight._coerce(input), weight._coerce(offsets), sample_weights]
+    return weight._call("embedding_bag", operands, attrs)
 
 
 def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:

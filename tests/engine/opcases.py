@@ -45,6 +45,7 @@ def C(op: str, *operands, **attrs) -> Case:
 POS = "pos"
 INDEX = "index"
 SORTED = "sorted"
+BAG_OFFSETS = "bag offsets"  # embedding_bag's int64 offsets [0, 2, 2, 5], for 7 indices or more
 CHECKER = "checker"  # a bool mask true at every other element (flattened): a known count
 LENGTHS = "lengths"  # sequence lengths for packing: 3, 3, 2, 2, 1, 1, ... (sum known)
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
-from opcases import CHECKER, INDEX, LENGTHS, POS, SORTED, C, Case, T, lengths
+from opcases import BAG_OFFSETS, CHECKER, INDEX, LENGTHS, POS, SORTED, C, Case, T, lengths
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -506,6 +506,26 @@ CASES += [
     C("mse_loss", T((3, 2)), T((3, 2), grad=False)),
 ]
 _TARGETS = T((6,), "class", "int64", grad=False)  # multi_margin_loss's class indices
+_CTC = {"input_lengths": [5, 3], "target_lengths": [2, 1]}  # ctc_loss of (5, 2, 6) inputs
+CASES += [
+    C("ctc_loss", T((5, 2, 6)), T((2, 2), "class", "int64", grad=False), **_CTC),
+    C("ctc_loss", T((5, 2, 6)), T((3,), "class", "int64", grad=False), **_CTC, blank=5),
+    C(
+        "ctc_loss",
+        T((5, 2, 6)),
+        T((2, 2), "class", "int64", grad=False),
+        **_CTC,
+        zero_infinity=True,
+    ),
+    C(
+        "ctc_loss",
+        T((1, 1, 6)),
+        T((1, 2), "class", "int64", grad=False),
+        input_lengths=[1],
+        target_lengths=[2],
+        zero_infinity=True,
+    ),
+]
 _TARGET = T((), "class", "int64", grad=False)
 for _reduction in ("mean", "sum", "none"):
     CASES += [
@@ -518,6 +538,18 @@ for _reduction in ("mean", "sum", "none"):
         C("multi_margin_loss", T((6, 5)), _TARGETS, reduction=_reduction),
         C("multi_margin_loss", T((6, 5)), _TARGETS, T((5,), POS, grad=False), p=2, margin=0.5),
         C("multi_margin_loss", T((5,)), _TARGET, reduction=_reduction, margin=2.0),
+        C(
+            "multilabel_margin_loss",
+            T((4, 5)),
+            T((4, 5), "class", "int64", grad=False),
+            reduction=_reduction,
+        ),
+        C(
+            "multilabel_margin_loss",
+            T((5,)),
+            T((5,), "class", "int64", grad=False),
+            reduction=_reduction,
+        ),
         C("binary_cross_entropy", T((3, 4), "unit"), T((3, 4), "unit"), reduction=_reduction),
         C(
             "binary_cross_entropy",
@@ -686,6 +718,8 @@ for _reduction in ("mean", "sum", "none"):
         ),
     ]
 CASES += [C("nll_loss2d", T((1, 5, 1, 4)), T((1, 1, 4), dtype="int64", grad=False))]
+_BAG_OFFSETS = T((4,), BAG_OFFSETS, "int64", grad=False)
+_BAG = T((7,), dtype="int64", grad=False)
 # embedding: int64 indices in [1, 5) (see _sample) of a weight of six rows, so indices repeat
 # and rows 0 and 5 get no gradient; padding_idx and scale_grad_by_freq as torch defines them.
 _ROWS = T((3, 4), dtype="int64", grad=False)
@@ -700,6 +734,9 @@ CASES += [
     C("embedding", T((6, 3)), _ROWS, padding_idx=-3),  # torch.embedding takes any padding_idx
     C("embedding", T((6, 3), grad=False), _ROWS),
     C("embedding", T((6, 0)), _ROWS),
+    *(C("embedding_bag", T((6, 3)), _BAG, _BAG_OFFSETS, 0, mode=m) for m in ("sum", "mean", "max")),
+    C("embedding_bag", T((6, 3)), _BAG, _BAG_OFFSETS, T((7,)), mode="sum", padding_idx=2),
+    C("embedding_bag", T((6, 3)), _BAG, _BAG_OFFSETS, 0, mode="mean", scale_grad_by_freq=True),
     C("embedding_renorm", T((6, 3)), _ROWS, max_norm=1.0),
     C("embedding_renorm", T((6, 3)), _ROWS, max_norm=2.5),
     C("embedding_renorm", T((6, 3)), _ROWS, max_norm=1.5, norm_type=1.0),
@@ -1317,6 +1354,14 @@ TORCH: dict[str, Callable] = {
     "multi_margin_loss": lambda x, y, weight=None, reduction="mean", p=1, margin=1.0: (
         F.multi_margin_loss(x, y, p, margin, weight, reduction=reduction)
     ),
+    "ctc_loss": lambda x, t, input_lengths, target_lengths, blank, zero_infinity: (
+        torch.ops.aten._ctc_loss(x, t.long(), input_lengths, target_lengths, blank, zero_infinity)[
+            0
+        ]
+    ),
+    "multilabel_margin_loss": lambda x, y, reduction="mean": F.multilabel_margin_loss(
+        x, y, reduction=reduction
+    ),
     "soft_margin_loss": lambda x, y, reduction="mean": F.soft_margin_loss(
         x, y, reduction=reduction
     ),
@@ -1389,6 +1434,17 @@ TORCH: dict[str, Callable] = {
     # non-contiguous input ("grad_input must be contiguous"), where the engine's takes it
     "nll_loss2d": lambda x, *rest, **attrs: F.nll_loss(x.contiguous(), *rest, **attrs),
     "embedding": torch.embedding,
+    "embedding_bag": lambda weight, indices, offsets, psw, **attrs: torch.embedding_bag(
+        weight,
+        indices,
+        offsets,
+        attrs["scale_grad_by_freq"],
+        {"sum": 0, "mean": 1, "max": 2}[attrs["mode"]],
+        False,
+        None if isinstance(psw, int) else psw,
+        attrs["include_last_offset"],
+        attrs["padding_idx"] if attrs["padding_idx"] >= 0 else None,
+    )[0],
     # torch's renorm works in place: the rows it leaves, as the op returns them
     "embedding_renorm": lambda weight, indices, max_norm, norm_type: torch.embedding_renorm_(
         weight.detach().clone(), indices, max_norm, norm_type
@@ -1485,6 +1541,8 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
         return rng.random(shape) < 0.5
     if operand.domain == INDEX:
         return rng.integers(-3, 3, shape).astype(np.int64)
+    if operand.domain == BAG_OFFSETS:
+        return np.array([0, 2, 2, 5], np.int64)
     if operand.domain == ZEROS:
         choices = [0, 0, 1, 3] if dtype == "int64" else [0.0, -0.0, 1.5, -2.0, np.nan]
         return np.asarray(rng.choice(choices, shape), dtype=dtype)
@@ -1965,7 +2023,7 @@ def test_integer_and_bool_inputs_match_torch(op: str, dtype: str) -> None:
     case = next(c for c in CASES if c.op == op)
     operands = tuple(  # index positions stay positions
         T(o.shape, o.domain, dtype, grad=False)
-        if isinstance(o, T) and o.domain not in (INDEX, SORTED)
+        if isinstance(o, T) and o.domain not in (INDEX, SORTED, BAG_OFFSETS)
         else o
         for o in case.operands
     )
