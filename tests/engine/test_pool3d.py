@@ -1,0 +1,178 @@
+"""The 3-d poolings (max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d) against
+torch: exact bits (values, gradients, indices), nan and -inf windows, int64 inputs, and
+torch's errors in its order with its types and words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from gradrpc.engine import graph
+from gradrpc.engine.errors import GradError
+
+_RNG_SEED = 3
+TORCH = {
+    "max_pool3d": torch.max_pool3d,
+    "max_pool3d_indices": lambda x, **attrs: torch._C._nn.max_pool3d_with_indices(x, **attrs)[1],
+    "avg_pool3d": torch._C._nn.avg_pool3d,
+    "adaptive_avg_pool3d": torch._C._nn.adaptive_avg_pool3d,
+    "adaptive_max_pool3d": lambda x, output_size: torch._C._nn.adaptive_max_pool3d(x, output_size)[
+        0
+    ],
+    "adaptive_max_pool3d_indices": lambda x, output_size: torch._C._nn.adaptive_max_pool3d(
+        x, output_size
+    )[1],
+}
+
+
+def _data(shape, dtype="float32", seed=_RNG_SEED) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def _ours_and_torch(op: str, data: np.ndarray, attrs: dict):
+    """The op's output and its input's gradient (for a fixed output gradient), from the engine
+    and from torch."""
+    leaf = graph.Tensor(data, requires_grad=True)
+    out = graph.call(op, [leaf], attrs)
+    g = _data(out.data.shape, data.dtype, seed=7)
+    graph.run_backward([out], [graph.Tensor(g)], retain_graph=False)
+    x = torch.tensor(data, requires_grad=True)
+    expected = TORCH[op](x, **attrs)
+    expected.backward(torch.tensor(g))
+    return (out.data, leaf.grad.data), (expected.detach().numpy(), x.grad.numpy())
+
+
+_WINDOWS = [
+    (
+        "max_pool3d",
+        (2, 3, 5, 6, 7),
+        {"kernel_size": [3, 2, 3], "stride": [2, 1, 2], "padding": [1]},
+    ),
+    ("max_pool3d", (3, 6, 5, 7), {"kernel_size": [2], "dilation": [2, 1, 3], "ceil_mode": True}),
+    ("avg_pool3d", (2, 3, 5, 6, 7), {"kernel_size": [3], "stride": [2], "padding": [1]}),
+    (
+        "avg_pool3d",
+        (3, 6, 5, 7),
+        {"kernel_size": [3, 2, 3], "padding": [1], "ceil_mode": True, "count_include_pad": False},
+    ),
+    ("avg_pool3d", (1, 2, 5, 5, 5), {"kernel_size": [2], "stride": [3], "divisor_override": 3}),
+    ("adaptive_avg_pool3d", (2, 3, 7, 5, 9), {"output_size": [3, 4, 5]}),
+    ("adaptive_avg_pool3d", (3, 5, 4, 6), {"output_size": [7, 3, 9]}),
+    ("adaptive_max_pool3d", (2, 3, 7, 5, 9), {"output_size": [3, 4, 5]}),
+    ("adaptive_max_pool3d", (3, 5, 4, 6), {"output_size": [7, 3, 9]}),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "attrs"), _WINDOWS, ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_values_and_gradients_are_torch_s_bits(op, shape, attrs, dtype) -> None:
+    ours, theirs = _ours_and_torch(op, _data(shape, dtype), attrs)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("op", "attrs"),
+    [
+        ("max_pool3d_indices", {"kernel_size": [2], "padding": [1]}),
+        ("adaptive_max_pool3d_indices", {"output_size": [2, 3, 2]}),
+    ],
+)
+def test_indices_of_nan_and_minus_inf_windows_are_torch_s(op, attrs) -> None:
+    """nan wins (the last one); a window of -inf gives its first element, as torch's."""
+    data = np.full((1, 2, 3, 4, 4), -np.inf, np.float32)
+    data[0, 1, 1:, 2:, 1] = np.nan
+    data[0, 1, 0, 0, 3] = 1.0
+    ours = graph.call(op, [graph.Tensor(data)], attrs).data
+    np.testing.assert_array_equal(ours, TORCH[op](torch.tensor(data), **attrs).numpy())
+
+
+@pytest.mark.parametrize(
+    ("op", "attrs"),
+    [
+        ("max_pool3d", {"kernel_size": [2], "stride": [1], "padding": [1]}),
+        ("avg_pool3d", {"kernel_size": [3], "stride": [2], "padding": [1]}),
+        ("avg_pool3d", {"kernel_size": [2], "count_include_pad": False, "divisor_override": -3}),
+    ],
+)
+def test_int64_inputs_match_torch(op, attrs) -> None:
+    """max_pool3d and avg_pool3d take int64 (avg_pool3d divides truncating)."""
+    data = np.random.default_rng(5).integers(-50, 50, (2, 2, 4, 5, 5))
+    ours = graph.call(op, [graph.Tensor(data)], attrs).data
+    expected = TORCH[op](torch.tensor(data), **attrs).numpy()
+    assert ours.dtype == expected.dtype
+    np.testing.assert_array_equal(ours, expected)
+
+
+_ERRORS = [
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2, 2]}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "stride": [1, 1]}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "padding": [1, 1]}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "dilation": [1, 1]}),
+    ("avg_pool3d", (1, 2, 4, 4), {"kernel_size": [2, 2]}),
+    ("avg_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "stride": [1, 1]}),
+    ("avg_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "padding": [1, 1]}),
+    ("max_pool3d", (2, 4, 4), {"kernel_size": [2]}),
+    ("avg_pool3d", (1, 1, 2, 4, 4, 4), {"kernel_size": [2]}),
+    ("avg_pool3d", (2, 4, 4), {"kernel_size": [2], "divisor_override": 0}),
+    ("avg_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "stride": [0], "divisor_override": 0}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "stride": [0]}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "padding": [-1]}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "padding": [2]}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2, 0, 2], "stride": [1]}),
+    ("avg_pool3d", (1, 2, 4, 4), {"kernel_size": [0], "stride": [1]}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "stride": [-1]}),
+    ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "dilation": [0]}),
+    ("max_pool3d", (2, 0, 3, 4, 5), {"kernel_size": [7]}),
+    ("avg_pool3d", (2, 3, 0, 5), {"kernel_size": [2]}),
+    ("avg_pool3d", (1, 4, 5, 6), {"kernel_size": [5], "padding": [2]}),
+    ("max_pool3d", (1, 4, 5, 6), {"kernel_size": [2], "padding": [1, 2, 1], "dilation": [3]}),
+    ("max_pool3d", (1, 4, 5, 6), {"kernel_size": [5]}),
+    ("avg_pool3d", (1, 4, 5, 6), {"kernel_size": [4], "stride": [9]}),
+    ("max_pool3d", (0, 2, 4, 4, 4), {"kernel_size": [2]}),
+    ("avg_pool3d", (0, 2, 4, 4, 4), {"kernel_size": [2]}),
+    ("adaptive_avg_pool3d", (1, 2, 3, 3), {"output_size": [2, 2]}),
+    ("adaptive_avg_pool3d", (3, 4, 5), {"output_size": [2, -1, -3]}),
+    ("adaptive_avg_pool3d", (3, 4, 5), {"output_size": [2, 2, 2]}),
+    ("adaptive_avg_pool3d", (2, 0, 3, 4, 5), {"output_size": [2, 2, 2]}),
+    ("adaptive_avg_pool3d", (3, 4, 0, 5), {"output_size": [2, 2, 2]}),
+    ("adaptive_avg_pool3d", (0, 3, 4, 5), {"output_size": [2, 2, 2]}),
+    ("adaptive_max_pool3d", (3, 4, 5), {"output_size": [2, 2]}),
+    ("adaptive_max_pool3d", (2, 0, 3, 4, 5), {"output_size": [2, 2]}),
+    ("adaptive_max_pool3d", (2, 3, 4, 0, 5), {"output_size": [2, 2, 2]}),
+    ("adaptive_max_pool3d", (2, 3, 4, 5), {"output_size": [2, 2]}),
+    ("adaptive_max_pool3d", (2, 3, 4, 5), {"output_size": [2, -1, 2]}),
+    ("adaptive_max_pool3d", (0, 3, 4, 5), {"output_size": [2, 2, 2]}),
+]
+
+
+@pytest.mark.parametrize(("op", "shape", "attrs"), _ERRORS, ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_errors_match_torch(op, shape, attrs, dtype) -> None:
+    """torch's checks in its order (the dtype last), or the same result where none refuses."""
+    data = np.ones(shape, dtype)
+    try:
+        expected = TORCH[op](torch.tensor(data), **attrs)
+    except (RuntimeError, NotImplementedError) as error:
+        with pytest.raises(GradError) as raised:
+            graph.call(op, [graph.Tensor(data)], attrs)
+        assert type(raised.value).__name__ == type(error).__name__
+        assert str(raised.value) == str(error)
+    else:
+        ours = graph.call(op, [graph.Tensor(data)], attrs).data
+        assert ours.dtype == expected.numpy().dtype
+        np.testing.assert_array_equal(ours, expected.numpy())
+
+
+@pytest.mark.parametrize("op", ["adaptive_avg_pool3d", "adaptive_max_pool3d"])
+def test_adaptive_backward_refuses_an_empty_volume_as_torch(op) -> None:
+    data = np.ones((1, 2, 3, 3, 3), np.float32)
+    x = torch.tensor(data, requires_grad=True)
+    with pytest.raises(RuntimeError) as expected:
+        TORCH[op](x, output_size=[2, 0, 2]).sum().backward()
+    out = graph.call(op, [graph.Tensor(data, requires_grad=True)], {"output_size": [2, 0, 2]})
+    assert out.data.shape == (1, 2, 2, 0, 2)
+    with pytest.raises(GradError) as raised:
+        graph.run_backward([graph.call("sum", [out], {})], [None], retain_graph=False)
+    assert str(raised.value) == str(expected.value)
