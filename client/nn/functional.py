@@ -1724,9 +1724,9 @@ def interpolate(
             "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
             "requires a 4-D tensor as input"
         )
-    if mode == "area" and input.ndim in (3, 4):
-        pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
-        return pool(input, output_size)
+    if mode == "area" and input.ndim in (3, 4, 5):
+        pools = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}
+        return pools[input.ndim](input, output_size)
     dims = _UPSAMPLE_OPS.get((input.ndim, mode))
     if dims is None or antialias:
         if input.ndim in (3, 4, 5) and mode in _INTERPOLATE_MODES.split(" | "):
@@ -1952,6 +1952,41 @@ def adaptive_max_pool1d(*args, **kwargs):
     return (adaptive_max_pool1d_with_indices if flag else _adaptive_max_pool1d)(*args, **kwargs)
 
 
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """The mean over each of oD x oH x oW windows of the last three dims, windows as
+    adaptive_avg_pool2d's (AdaptiveAvgPool3DBackward0); None in `output_size` keeps the
+    input's size. A 1x1x1 output is torch's mean((-1, -2, -3), keepdim=True)."""
+    size = _output_size_ints("adaptive_avg_pool3d", _list_with_default(output_size, input), 3)
+    if size == [1, 1, 1]:
+        return input.mean((-1, -2, -3), keepdim=True)
+    return input._call("adaptive_avg_pool3d", [input], {"output_size": size})
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """adaptive_max_pool3d's values and the int64 position of each within its (D, H, W)
+    volume."""
+    size = _output_size_ints("adaptive_max_pool3d", _list_with_default(output_size, input), 3)
+    attrs = {"output_size": size}
+    return (
+        input._call("adaptive_max_pool3d", [input], attrs),
+        input._call("adaptive_max_pool3d_indices", [input], attrs),
+    )
+
+
+def _adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+    """The largest element of each of oD x oH x oW windows of the last three dims
+    (AdaptiveMaxPool3DBackward0); None keeps the input's size."""
+    size = _output_size_ints("adaptive_max_pool3d", _list_with_default(output_size, input), 3)
+    return input._call("adaptive_max_pool3d", [input], {"output_size": size})
+
+
+def adaptive_max_pool3d(*args, **kwargs):
+    """adaptive_max_pool3d(input, output_size, return_indices=False), dispatched on
+    return_indices as torch's boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 2)
+    return (adaptive_max_pool3d_with_indices if flag else _adaptive_max_pool3d)(*args, **kwargs)
+
+
 # ---------------------------------------------------------------- padding
 
 _PAD_OPS = {"reflect": "reflection", "replicate": "replication"}
@@ -2103,16 +2138,23 @@ def _pool_input(function: str, input, position: int | None = 1) -> None:
         )
 
 
-def _max_pool2d_call(function: str, input, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool_call(
+    function: str, op: str, input, kernel_size, stride, padding, dilation, ceil_mode
+) -> tuple[Tensor, dict]:
+    """max_pool2d's or max_pool3d's (`op`) values, and its attributes as torch's parser
+    reads them for `function`."""
     _pool_input(function, input)
+    size = 3 if op == "max_pool3d" else 2
     attrs = {
-        "kernel_size": _pool_argument(function, "kernel_size", kernel_size, 2, "ints"),
-        "stride": [] if stride is None else _pool_argument(function, "stride", stride, 3, "ints"),
-        "padding": _pool_argument(function, "padding", padding, 4, "ints"),
-        "dilation": _pool_argument(function, "dilation", dilation, 5, "ints"),
+        "kernel_size": _pool_argument(function, "kernel_size", kernel_size, 2, "ints", size),
+        "stride": []
+        if stride is None
+        else _pool_argument(function, "stride", stride, 3, "ints", size),
+        "padding": _pool_argument(function, "padding", padding, 4, "ints", size),
+        "dilation": _pool_argument(function, "dilation", dilation, 5, "ints", size),
         "ceil_mode": _pool_argument(function, "ceil_mode", ceil_mode, 6, "bool"),
     }
-    return input._call("max_pool2d", [input], attrs), attrs
+    return input._call(op, [input], attrs), attrs
 
 
 def max_pool2d_with_indices(
@@ -2125,8 +2167,15 @@ def max_pool2d_with_indices(
     return_indices: bool = False,
 ):
     """max_pool2d's values and the int64 position of each within its (H, W) plane."""
-    out, attrs = _max_pool2d_call(
-        "max_pool2d_with_indices", input, kernel_size, stride, padding, dilation, ceil_mode
+    out, attrs = _max_pool_call(
+        "max_pool2d_with_indices",
+        "max_pool2d",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
     )
     return out, input._call("max_pool2d_indices", [input], attrs)
 
@@ -2142,9 +2191,8 @@ def _max_pool2d(
 ) -> Tensor:
     """The largest element of each window of a (C, H, W) or (N, C, H, W) input (torch's
     max_pool2d_with_indices, MaxPool2DWithIndicesBackward0)."""
-    return _max_pool2d_call("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)[
-        0
-    ]
+    args = (input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool_call("max_pool2d", "max_pool2d", *args)[0]
 
 
 def _dispatch_flag(args: tuple, kwargs: dict, name: str, index: int):
@@ -2370,3 +2418,58 @@ def avg_pool1d(*args, **kwargs) -> Tensor:
     attrs["count_include_pad"] = bound.get("count_include_pad", True)
     planes = input.unsqueeze(-2)
     return planes._call("avg_pool2d", [planes], attrs).squeeze(-2)
+
+
+def max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """max_pool3d's values and the int64 position of each within its (D, H, W) volume."""
+    args = (input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, attrs = _max_pool_call("max_pool3d_with_indices", "max_pool3d", *args)
+    return out, input._call("max_pool3d_indices", [input], attrs)
+
+
+def _max_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The largest element of each window of a (C, D, H, W) or (N, C, D, H, W) input
+    (torch's max_pool3d_with_indices, MaxPool3DWithIndicesBackward0)."""
+    args = (input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool_call("max_pool3d", "max_pool3d", *args)[0]
+
+
+def max_pool3d(*args, **kwargs):
+    """max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False), dispatched on return_indices as torch's boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 6)
+    return (max_pool3d_with_indices if flag else _max_pool3d)(*args, **kwargs)
+
+
+def avg_pool3d(*args, **kwargs) -> Tensor:
+    """avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None): the mean of each window of a (C, D, H, W)
+    or (N, C, D, H, W) input (AvgPool3DBackward0), as torch's CPU kernel computes it."""
+    if len(args) > len(_AVG_POOL_PARAMS):
+        raise TypeError(
+            f"avg_pool3d() takes from 2 to {len(_AVG_POOL_PARAMS)} positional arguments but "
+            f"{len(args)} were given"
+        )
+    bound, missing = _bind_pool_arguments("avg_pool3d", _AVG_POOL_PARAMS, args, kwargs, 3)
+    if missing:
+        raise _missing_arguments("avg_pool3d", missing)
+    input = bound.pop("input")
+    if bound.get("divisor_override") is None:
+        bound.pop("divisor_override", None)
+    return input._call("avg_pool3d", [input], bound)

@@ -31,6 +31,7 @@ __all__ = [
     "GELU",
     "SELU",
     "AvgPool2d",
+    "AvgPool3d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -51,6 +52,7 @@ __all__ = [
     "Linear",
     "MSELoss",
     "MaxPool2d",
+    "MaxPool3d",
     "Module",
     "ReLU",
     "ReLU6",
@@ -2500,6 +2502,22 @@ class MaxPool2d(_MaxPoolNd):
         )
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Max pooling over the last three dims of (N, C, D, H, W) or (C, D, H, W) inputs
+    (F.max_pool3d)."""
+
+    def forward(self, input: Tensor):
+        return F.max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
 class _AvgPoolNd(Module):
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -2535,9 +2553,10 @@ class AvgPool1d(_AvgPoolNd):
         )
 
 
-class AvgPool2d(_AvgPoolNd):
-    """Average pooling over the last two dims of (N, C, H, W) or (C, H, W) inputs
-    (F.avg_pool2d)."""
+class _AvgPoolWithDivisor(_AvgPoolNd):
+    """AvgPool2d and AvgPool3d: their arguments kept as given, and divisor_override."""
+
+    _pool = staticmethod(F.avg_pool2d)
 
     def __init__(
         self,
@@ -2557,7 +2576,7 @@ class AvgPool2d(_AvgPoolNd):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(
+        return type(self)._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -2566,6 +2585,18 @@ class AvgPool2d(_AvgPoolNd):
             self.count_include_pad,
             self.divisor_override,
         )
+
+
+class AvgPool2d(_AvgPoolWithDivisor):
+    """Average pooling over the last two dims of (N, C, H, W) or (C, H, W) inputs
+    (F.avg_pool2d)."""
+
+
+class AvgPool3d(_AvgPoolWithDivisor):
+    """Average pooling over the last three dims of (N, C, D, H, W) or (C, D, H, W) inputs
+    (F.avg_pool3d)."""
+
+    _pool = staticmethod(F.avg_pool3d)
 
 
 class Upsample(Module):
@@ -2695,7 +2726,7 @@ class PixelUnshuffle(Module):
 
 
 class _AdaptiveAvgPoolNd(Module):
-    """F.adaptive_avg_pool{1,2}d with a fixed output_size (None keeps the input's size)."""
+    """F.adaptive_avg_pool{1,2,3}d with a fixed output_size (None keeps the input's size)."""
 
     _pool = staticmethod(F.adaptive_avg_pool2d)
 
@@ -2721,8 +2752,15 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     inputs: AdaptiveAvgPool2d(1) is global average pooling."""
 
 
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """The mean over oD x oH x oW windows of the last three dims of (N, C, D, H, W) or
+    (C, D, H, W) inputs."""
+
+    _pool = staticmethod(F.adaptive_avg_pool3d)
+
+
 class _AdaptiveMaxPoolNd(Module):
-    """F.adaptive_max_pool{1,2}d with a fixed output_size (None keeps the input's size)."""
+    """F.adaptive_max_pool{1,2,3}d with a fixed output_size (None keeps the input's size)."""
 
     _pool = staticmethod(F.adaptive_max_pool2d)
 
@@ -2748,3 +2786,10 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """The largest element of each of oH x oW windows of the last two dims of (N, C, H, W)
     or (C, H, W) inputs."""
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """The largest element of each of oD x oH x oW windows of the last three dims of
+    (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    _pool = staticmethod(F.adaptive_max_pool3d)
