@@ -2473,3 +2473,40 @@ def avg_pool3d(*args, **kwargs) -> Tensor:
     if bound.get("divisor_override") is None:
         bound.pop("divisor_override", None)
     return input._call("avg_pool3d", [input], bound)
+
+
+def _lp_pool(pool, max_pool, window: int, input, norm_type, kernel_size, stride, ceil_mode):
+    """torch's lp_pool1d/2d/3d composition: max_pool of |x| (of -|x|, negated) for a norm_type
+    of ±inf; else (sign(a) * relu(|a|)) * window ** (1 / p), a = pool(x ** p), `window` the
+    kernel's size (PowBackward0 over MulBackward0 over the sign, relu and pooling nodes)."""
+    if isinstance(norm_type, int | float):
+        if norm_type == math.inf:
+            return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        if norm_type == -math.inf:
+            return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (out.sign() * relu(out.abs())).mul(window).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm of each window of the last dim: torch's composition of avg_pool1d."""
+    args = (input, norm_type, kernel_size, stride, ceil_mode)
+    return _lp_pool(avg_pool1d, max_pool1d, kernel_size, *args)
+
+
+def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm of each window of the last two dims: torch's composition of avg_pool2d."""
+    kw, kh = _pair(kernel_size)
+    args = (input, norm_type, kernel_size, stride, ceil_mode)
+    return _lp_pool(avg_pool2d, max_pool2d, kw * kh, *args)
+
+
+def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm of each window of the last three dims: torch's composition of
+    avg_pool3d."""
+    kd, kw, kh = tuple(kernel_size) if isinstance(kernel_size, list | tuple) else (kernel_size,) * 3
+    args = (input, norm_type, kernel_size, stride, ceil_mode)
+    return _lp_pool(avg_pool3d, max_pool3d, kd * kw * kh, *args)

@@ -2599,6 +2599,47 @@ class AvgPool3d(_AvgPoolWithDivisor):
     _pool = staticmethod(F.avg_pool3d)
 
 
+class _LPPoolNd(Module):
+    """F.lp_pool{1,2,3}d with a fixed norm_type (passed as a float, as torch's modules do),
+    kernel_size, stride and ceil_mode."""
+
+    _pool = staticmethod(F.lp_pool1d)
+
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input: Tensor) -> Tensor:
+        pool = type(self)._pool
+        return pool(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            "norm_type={norm_type}, kernel_size={kernel_size}, stride={stride}, "
+            "ceil_mode={ceil_mode}".format(**self.__dict__)
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """The p-norm of each window of the last dim of (N, C, L) or (C, L) inputs."""
+
+
+class LPPool2d(_LPPoolNd):
+    """The p-norm of each window of the last two dims of (N, C, H, W) or (C, H, W) inputs."""
+
+    _pool = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """The p-norm of each window of the last three dims of (N, C, D, H, W) or (C, D, H, W)
+    inputs."""
+
+    _pool = staticmethod(F.lp_pool3d)
+
+
 class Upsample(Module):
     """F.interpolate with a fixed size or scale_factor (a number or tuple stored as floats),
     mode, align_corners and recompute_scale_factor."""
