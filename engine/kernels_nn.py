@@ -725,6 +725,22 @@ def max_pool_backward(g, indices, dx):
             dx[p, indices[p, m]] += g[p, m]
 
 
+@lazy_njit(_sigs("int64(T[:, ::1], int64[:, ::1], T[:, ::1])"))
+def max_unpool(x, indices, out):
+    """out[p, indices[p, m]] = x[p, m] into a zeroed out, in order (the last of repeated
+    indices wins): max_pool_backward's placement without the sum. Returns -1, or the flat
+    position p·M + m of the first index outside its plane (torch's error, nothing placed
+    after it)."""
+    size = out.shape[1]
+    for p in range(x.shape[0]):
+        for m in range(x.shape[1]):
+            k = indices[p, m]
+            if k < 0 or k >= size:
+                return p * x.shape[1] + m
+            out[p, k] = x[p, m]
+    return -1
+
+
 @njit(inline="always")
 def _avg_span(o, kernel, stride, pad, size):
     """cpu_avg_pool's window along one dim: [start, stop) within the input, and its length

@@ -2975,6 +2975,42 @@ _max_pool_op("max_pool2d")
 _max_pool_op("max_pool3d")
 
 
+def _max_unpool_op(op: str) -> None:
+    """Registers max_unpool{2,3}d: each input element placed at its index in a zeroed plane
+    (torch's cpu_max_unpool); the gradient gathers the output gradient at the indices."""
+    spatial = _spatial(op)
+
+    def forward(x, indices, output_size, **_):
+        out = np.zeros((*x.shape[: x.ndim - spatial], *output_size), x.dtype)
+        if not out.size:
+            return out
+        flat_x, flat_indices = _flat_volumes(x, spatial), _flat_volumes(indices, spatial)
+        bad = KN.max_unpool(flat_x, flat_indices, _flat_volumes(out, spatial))
+        if bad >= 0:
+            raise ComputeError(
+                f"Found an invalid max index: {flat_indices.flat[bad]} (output volumes are of "
+                f"size {'x'.join(map(str, output_size))})"
+            )
+        return out
+
+    def vjp(n, g):
+        indices, layout = n.saved["indices"], n.inputs[1]
+        rows = layout.shape[: layout.ndim - spatial]
+        if layout.numel and rules.view_strides(layout, (*rows, layout.numel // prod(rows))) is None:
+            raise ShapeMismatch(  # torch's max_pool_double_backward views the indices
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            )
+        flat = np.take_along_axis(_flat_volumes(g, spatial), _flat_volumes(indices, spatial), 1)
+        return (flat.reshape(indices.shape), None)
+
+    _op(op, vjp, own_dtype=("indices",))(forward)
+
+
+_max_unpool_op("max_unpool2d")
+_max_unpool_op("max_unpool3d")
+
+
 def _avg_pool_args(op: str, attrs: dict) -> tuple:
     kernel, stride, padding, _ = _pool_window(op, attrs)
     divisor = attrs["divisor_override"]

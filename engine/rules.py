@@ -6694,6 +6694,107 @@ _register(
 )
 
 
+# ---- max_unpool2d and max_unpool3d
+
+
+def _max_unpool_infer(operands: Sequence[Operand], attrs: dict, spatial: int) -> TensorMeta:
+    """torch's max_unpooling2d/3d checks in its order: int64 indices, the sizes of the lists,
+    the rank, indices of the input's shape, non-empty non-batch dims, (3-d) positive strides,
+    a non-negative output size, then the dtype (floats only, unless the output is empty, which
+    torch never hands to its kernel)."""
+    op = f"max_unpool{spatial}d"
+    _check_operands(op, operands, 2)
+    x, indices = (_require_tensor(op, o, i) for i, o in enumerate(operands))
+    size = attrs["output_size"]
+    names = ("depth, height, width", "three") if spatial == 3 else ("height, width", "two")
+    if indices.dtype != "int64":
+        got = "" if spatial == 3 else f" but got: {TORCH_TYPE_NAME[indices.dtype]}"
+        raise DtypeMismatch(f"elements in indices should be type int64{got}")
+    if spatial == 2 and len(size) != 2:
+        raise ShapeMismatch(
+            f"There should be exactly two elements (height, width) in output_size, but got "
+            f"{len(size)} elements."
+        )
+    if x.ndim not in (spatial + 1, spatial + 2):
+        raise ShapeMismatch(
+            f"Input to max_unpooling{spatial}d should be a {spatial + 1}d or {spatial + 2}d "
+            f"Tensor, but got a tensor with {x.ndim} dimensions."
+        )
+    if spatial == 3:
+        for name in ("output_size", "stride", "padding"):
+            if len(attrs[name]) != 3:
+                colon = "" if name == "output_size" else ":"
+                raise ShapeMismatch(
+                    f"There should be exactly three elements ({names[0]}) in {name}, but "
+                    f"got{colon} {len(attrs[name])} elements."
+                )
+    if x.shape != indices.shape:
+        raise ShapeMismatch(
+            "Expected shape of indices to be same as that of the input tensor "
+            f"({_sizes_text(x.shape)}) but got indices tensor with shape: "
+            f"{_sizes_text(indices.shape)}"
+        )
+    for dim in range(1, x.ndim):
+        if x.shape[dim] == 0:
+            raise ShapeMismatch(
+                f"max_unpooling{spatial}d_forward_out_cpu(): Expected input to have non-zero "
+                f"size for non-batch dimensions, but got {_sizes_text(x.shape)} with dimension "
+                f"{dim} being empty."
+            )
+    if spatial == 3 and min(attrs["stride"]) <= 0:
+        raise ComputeError(
+            f"strides should be greater than zero, but got stride: {_sizes_text(attrs['stride'])}"
+        )
+    if min(size) < 0:
+        raise ComputeError(
+            f"max_unpooling{spatial}d(): output_size must contain non-negative spatial "
+            f"dimensions, but got output_size=({', '.join(map(str, size))})"
+        )
+    shape = (*x.shape[:-spatial], *size)
+    if not is_float(x.dtype) and prod(shape):
+        raise Unsupported(f"\"{op}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    return meta(shape, x.dtype)
+
+
+_MAX_UNPOOL_DOC = (
+    "The inverse of max_pool{n}d with return_indices: a zeroed output of output_size{dims} "
+    "per plane, output[..., indices[i]] = input[i] along each plane's flattened elements (the "
+    "last of repeated indices wins); an index outside the plane is torch's 'Found an invalid "
+    "max index' error. The gradient is the output gradient at the indices. The indices are "
+    "not differentiable."
+)
+_register(
+    OpSpec(
+        "max_unpool2d",
+        "torch._C._nn.max_unpool2d",
+        _MAX_UNPOOL_DOC.format(n=2, dims=" (oH, oW)"),
+        ("self", "indices"),
+        (True, False),
+        lambda operands, attrs: _max_unpool_infer(operands, attrs, 2),
+        _named("MaxUnpool2DBackward0"),
+        _indices,
+        (Attr("output_size", "ints", "(oH, oW).", optional=False),),
+    )
+)
+_register(
+    OpSpec(
+        "max_unpool3d",
+        "torch._C._nn.max_unpool3d",
+        _MAX_UNPOOL_DOC.format(n=3, dims=" (oD, oH, oW)"),
+        ("self", "indices"),
+        (True, False),
+        lambda operands, attrs: _max_unpool_infer(operands, attrs, 3),
+        _named("MaxUnpool3DBackward0"),
+        _indices,
+        (
+            Attr("output_size", "ints", "(oD, oH, oW).", optional=False),
+            Attr("stride", "ints", "(dD, dH, dW): checked positive, as torch's.", optional=False),
+            Attr("padding", "ints", "(padD, padH, padW): unused, as torch's.", optional=False),
+        ),
+    )
+)
+
+
 # ---------------------------------------------------------------- factories
 
 FACTORIES = (

@@ -316,6 +316,22 @@ CASES += [
     C("avg_pool3d", T((1, 1, 3, 4, 4)), kernel_size=[2, 3, 3], stride=[1], divisor_override=2),
     C("adaptive_avg_pool3d", T((1, 2, 3, 5, 4)), output_size=[2, 3, 3]),
     C("adaptive_max_pool3d", T((1, 2, 3, 5, 4)), output_size=[2, 3, 3]),
+    # max_unpool: one index per plane, since torch's gradient of an overwritten element (g at
+    # its index) is not the derivative
+    C(
+        "max_unpool2d",
+        T((2, 3, 1, 1)),
+        T((2, 3, 1, 1), "class", "int64", grad=False),
+        output_size=[2, 3],
+    ),
+    C(
+        "max_unpool3d",
+        T((2, 1, 1, 1)),
+        T((2, 1, 1, 1), "class", "int64", grad=False),
+        output_size=[1, 2, 3],
+        stride=[1, 1, 1],
+        padding=[0, 0, 0],
+    ),
 ]
 for _reduction in ("mean", "sum", "none"):
     CASES += [

@@ -1092,6 +1092,44 @@ CASES += [
         count_include_pad=False,
     ),
 ]
+# max_unpool2d and max_unpool3d: torch's own sort indices of (.., 1, L) inputs, distinct in each
+# plane (torch's CPU kernel writes repeated indices from several threads, in no fixed order)
+CASES += [
+    C(
+        "max_unpool2d",
+        T((2, 3, 1, 4)),
+        T((2, 3, 1, 4), SORTED, _POSITIONS, grad=False),
+        output_size=[2, 3],
+    ),
+    C(
+        "max_unpool2d",
+        T((3, 1, 5)),
+        T((3, 1, 5), SORTED, _POSITIONS, grad=False),
+        output_size=[5, 1],
+    ),
+    C(
+        "max_unpool2d",
+        T((0, 3, 1, 2)),
+        T((0, 3, 1, 2), SORTED, _POSITIONS, grad=False),
+        output_size=[2, 3],
+    ),
+    C(
+        "max_unpool3d",
+        T((3, 1, 1, 4)),
+        T((3, 1, 1, 4), SORTED, _POSITIONS, grad=False),
+        output_size=[1, 2, 3],
+        stride=[1, 1, 1],
+        padding=[0, 0, 0],
+    ),
+    C(
+        "max_unpool3d",
+        T((2, 3, 1, 1, 6)),
+        T((2, 3, 1, 1, 6), SORTED, _POSITIONS, grad=False),
+        output_size=[2, 2, 2],
+        stride=[2, 1, 1],
+        padding=[0, 1, 0],
+    ),
+]
 # adaptive_avg_pool3d and adaptive_max_pool3d: adaptive windows along each of three dims
 CASES += [
     C(op, T(x), output_size=size)
@@ -1504,6 +1542,8 @@ TORCH: dict[str, Callable] = {
     "adaptive_max_pool3d_indices": lambda x, output_size: torch._C._nn.adaptive_max_pool3d(
         x, output_size
     )[1],
+    "max_unpool2d": torch._C._nn.max_unpool2d,
+    "max_unpool3d": torch._C._nn.max_unpool3d,
 }
 
 

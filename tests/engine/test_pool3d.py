@@ -1,6 +1,6 @@
-"""The 3-d poolings (max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d) against
-torch: exact bits (values, gradients, indices), nan and -inf windows, int64 inputs, and
-torch's errors in its order with its types and words."""
+"""The 3-d poolings (max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d) and
+max_unpool2d/3d against torch: exact bits (values, gradients, indices), nan and -inf windows,
+int64 inputs, and torch's errors in its order with its types and words."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ TORCH = {
     "adaptive_max_pool3d_indices": lambda x, output_size: torch._C._nn.adaptive_max_pool3d(
         x, output_size
     )[1],
+    "max_unpool2d": torch._C._nn.max_unpool2d,
+    "max_unpool3d": torch._C._nn.max_unpool3d,
 }
 
 
@@ -176,3 +178,124 @@ def test_adaptive_backward_refuses_an_empty_volume_as_torch(op) -> None:
     with pytest.raises(GradError) as raised:
         graph.run_backward([graph.call("sum", [out], {})], [None], retain_graph=False)
     assert str(raised.value) == str(expected.value)
+
+
+def _pooled(spatial: int, shape, kernel) -> tuple[np.ndarray, np.ndarray]:
+    """torch's max pooling of random data: values and their (distinct) indices."""
+    pool = (
+        torch._C._nn.max_pool2d_with_indices
+        if spatial == 2
+        else torch._C._nn.max_pool3d_with_indices
+    )
+    values, indices = pool(torch.tensor(_data(shape)), kernel)
+    return values.numpy(), indices.numpy()
+
+
+@pytest.mark.parametrize(
+    ("op", "shape", "kernel", "attrs"),
+    [
+        ("max_unpool2d", (2, 3, 6, 8), [2, 2], {"output_size": [6, 8]}),
+        ("max_unpool2d", (3, 7, 5), [3, 2], {"output_size": [8, 5]}),
+        (
+            "max_unpool3d",
+            (2, 2, 4, 6, 5),
+            [2, 3, 2],
+            {"output_size": [4, 6, 5], "stride": [2, 3, 2], "padding": [0, 0, 0]},
+        ),
+        (
+            "max_unpool3d",
+            (2, 5, 4, 6),
+            [2, 2, 2],
+            {"output_size": [5, 5, 7], "stride": [2, 2, 2], "padding": [1, 0, 0]},
+        ),
+    ],
+    ids=str,
+)
+def test_max_unpool_of_max_pool_is_torch_s(op, shape, kernel, attrs) -> None:
+    values, indices = _pooled(int(op[-2]), shape, kernel)
+    leaf = graph.Tensor(values, requires_grad=True)
+    out = graph.call(op, [leaf, graph.Tensor(indices)], attrs)
+    g = _data(out.data.shape, seed=9)
+    graph.run_backward([out], [graph.Tensor(g)], retain_graph=False)
+    x = torch.tensor(values, requires_grad=True)
+    expected = TORCH[op](x, torch.tensor(indices), **attrs)
+    expected.backward(torch.tensor(g))
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    np.testing.assert_array_equal(leaf.grad.data, x.grad.numpy())
+
+
+@pytest.mark.parametrize("index", [24, -1, 100])
+def test_an_invalid_unpool_index_is_torch_s_error(index: int) -> None:
+    """One index outside its plane (torch's threads report whichever they meet last)."""
+    values, indices = _pooled(2, (1, 2, 4, 6), [2, 2])
+    indices[0, 1, 1, 0] = index
+    with pytest.raises(RuntimeError) as expected:
+        TORCH["max_unpool2d"](torch.tensor(values), torch.tensor(indices), [4, 6])
+    with pytest.raises(GradError) as raised:
+        graph.call(
+            "max_unpool2d", [graph.Tensor(values), graph.Tensor(indices)], {"output_size": [4, 6]}
+        )
+    assert type(raised.value).__name__ == type(expected.value).__name__
+    assert str(raised.value) == str(expected.value)
+
+
+def test_unpool_backward_refuses_transposed_indices_as_torch() -> None:
+    """torch's backward views the indices as (N, C, H·W), which a transposed plane refuses."""
+    values, indices = _pooled(2, (1, 2, 6, 4), [2, 2])
+    values, indices = (
+        np.ascontiguousarray(values.swapaxes(-1, -2)),
+        np.ascontiguousarray(indices.swapaxes(-1, -2)),
+    )
+    x = torch.tensor(values, requires_grad=True)
+    with pytest.raises(RuntimeError) as expected:
+        TORCH["max_unpool2d"](
+            x.transpose(-1, -2), torch.tensor(indices).transpose(-1, -2), [6, 4]
+        ).sum().backward()
+    leaf = graph.Tensor(values, requires_grad=True)
+    swap = {"dim0": -1, "dim1": -2}
+    operands = [graph.call("transpose", [t], swap) for t in (leaf, graph.Tensor(indices))]
+    out = graph.call("max_unpool2d", operands, {"output_size": [6, 4]})
+    with pytest.raises(GradError) as raised:
+        graph.run_backward([graph.call("sum", [out], {})], [None], retain_graph=False)
+    assert str(raised.value) == str(expected.value)
+
+
+_UNPOOL_ERRORS = [
+    ("max_unpool2d", (2, 3, 2, 2), "float32", {"output_size": [4, 4]}),
+    ("max_unpool2d", (2, 3, 2, 2), "int64", {"output_size": [4, 4, 1]}),
+    ("max_unpool2d", (3, 2, 2), "int64", {"output_size": [4, 4]}),
+    ("max_unpool2d", (2, 2), "int64", {"output_size": [4, 4]}),
+    ("max_unpool2d", (2, 0, 2, 2), "int64", {"output_size": [4, 4]}),
+    ("max_unpool2d", (2, 3, 2, 2), "int64", {"output_size": [-1, 4]}),
+    ("max_unpool2d", (2, 3, 2, 2), "int64", {"output_size": [0, 4]}),
+    ("max_unpool3d", (2, 3, 2, 2), "float32", {"output_size": [1, 4, 4]}),
+    ("max_unpool3d", (3, 2, 2), "int64", {"output_size": [1, 4, 4]}),
+    ("max_unpool3d", (2, 3, 2, 2), "int64", {"output_size": [4, 4]}),
+    ("max_unpool3d", (2, 3, 2, 2), "int64", {"stride": [1]}),
+    ("max_unpool3d", (2, 3, 2, 2), "int64", {"padding": [0, 0]}),
+    ("max_unpool3d", (1, 2, 3, 2, 2), "int64", {}),
+    ("max_unpool3d", (1, 2, 0, 2, 2), "int64", {}),
+    ("max_unpool3d", (2, 3, 2, 2), "int64", {"stride": [1, 0, 1]}),
+    ("max_unpool3d", (2, 3, 2, 2), "int64", {"output_size": [1, -4, 4], "stride": [1, 0, 1]}),
+    ("max_unpool3d", (2, 3, 2, 2), "int64", {"output_size": [1, -4, 4]}),
+]
+
+
+@pytest.mark.parametrize(("op", "index_shape", "index_dtype", "attrs"), _UNPOOL_ERRORS, ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_unpool_errors_match_torch(op, index_shape, index_dtype, attrs, dtype) -> None:
+    """torch's checks in its order (the dtype last, and only for a non-empty output)."""
+    data = np.ones((2, 3, 2, 2), dtype)
+    indices = np.zeros(index_shape, index_dtype)
+    if op == "max_unpool3d":
+        attrs = {"output_size": [1, 4, 4], "stride": [1, 1, 1], "padding": [0, 0, 0], **attrs}
+    try:
+        expected = TORCH[op](torch.tensor(data), torch.tensor(indices), **attrs)
+    except (RuntimeError, NotImplementedError) as error:
+        with pytest.raises(GradError) as raised:
+            graph.call(op, [graph.Tensor(data), graph.Tensor(indices)], attrs)
+        assert type(raised.value).__name__ == type(error).__name__
+        assert str(raised.value) == str(error)
+    else:
+        ours = graph.call(op, [graph.Tensor(data), graph.Tensor(indices)], attrs).data
+        np.testing.assert_array_equal(ours, expected.numpy())
