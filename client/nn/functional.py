@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import operator
 import warnings
+from collections.abc import Iterable
 from math import prod
 
 from gradrpc.engine import rules
@@ -2392,34 +2393,6 @@ def avg_pool2d(*args, **kwargs) -> Tensor:
     return input._call("avg_pool2d", [input], bound)
 
 
-def avg_pool1d(*args, **kwargs) -> Tensor:
-    """avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-    count_include_pad=True): the mean of each window of the last dim of an (N, C, L) or (C, L)
-    input; torch's checks, then avg_pool2d over input.unsqueeze(-2), squeezed back
-    (SqueezeBackward1 over AvgPool2DBackward0)."""
-    params = _AVG_POOL_PARAMS[:-1]
-    if len(args) > len(params):
-        raise TypeError(
-            f"avg_pool1d() takes from 2 to {len(params)} positional arguments but {len(args)} "
-            "were given"
-        )
-    bound, missing = _bind_pool_arguments("avg_pool1d", params, args, kwargs, 1)
-    if missing:
-        raise _missing_arguments("avg_pool1d", missing)
-    input = bound.pop("input")
-    _check_dim_range("avg_pool1d", input)
-    kernel, stride = bound["kernel_size"], bound.get("stride") or bound["kernel_size"]
-    padding = bound.get("padding", [0])
-    for name, value in (("kernel_size", kernel), ("stride", stride), ("padding", padding)):
-        _check_one_int("avg_pool1d", name, value)
-    attrs = _as_pool2d(kernel, stride, padding, [1])
-    del attrs["dilation"]
-    attrs["ceil_mode"] = bound.get("ceil_mode", False)
-    attrs["count_include_pad"] = bound.get("count_include_pad", True)
-    planes = input.unsqueeze(-2)
-    return planes._call("avg_pool2d", [planes], attrs).squeeze(-2)
-
-
 def max_pool3d_with_indices(
     input: Tensor,
     kernel_size,
@@ -2475,6 +2448,11 @@ def avg_pool3d(*args, **kwargs) -> Tensor:
     return input._call("avg_pool3d", [input], bound)
 
 
+def _ntuple(value, n: int) -> tuple:
+    """torch's _single, _pair and _triple: an iterable as a tuple, anything else n times."""
+    return tuple(value) if isinstance(value, Iterable) else (value,) * n
+
+
 def _lp_pool(pool, max_pool, window: int, input, norm_type, kernel_size, stride, ceil_mode):
     """torch's lp_pool1d/2d/3d composition: max_pool of |x| (of -|x|, negated) for a norm_type
     of ±inf; else (sign(a) * relu(|a|)) * window ** (1 / p), a = pool(x ** p), `window` the
@@ -2499,7 +2477,7 @@ def lp_pool1d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: boo
 
 def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
     """The p-norm of each window of the last two dims: torch's composition of avg_pool2d."""
-    kw, kh = _pair(kernel_size)
+    kw, kh = _ntuple(kernel_size, 2)
     args = (input, norm_type, kernel_size, stride, ceil_mode)
     return _lp_pool(avg_pool2d, max_pool2d, kw * kh, *args)
 
@@ -2507,6 +2485,119 @@ def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: boo
 def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
     """The p-norm of each window of the last three dims: torch's composition of
     avg_pool3d."""
-    kd, kw, kh = tuple(kernel_size) if isinstance(kernel_size, list | tuple) else (kernel_size,) * 3
+    kd, kw, kh = _ntuple(kernel_size, 3)
     args = (input, norm_type, kernel_size, stride, ceil_mode)
     return _lp_pool(avg_pool3d, max_pool3d, kd * kw * kh, *args)
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size) -> list[int]:
+    """torch's _unpool_output_size: the size max pooling came from, (in - 1) stride + kernel
+    - 2 padding per dim, or the `output_size` given (its last dims), which must be within a
+    stride of it; none negative."""
+    input_size = input.size()
+    dims = len(kernel_size)
+    default_size = [
+        (input_size[-dims + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+        for d in range(dims)
+    ]
+    if output_size is None:
+        ret = default_size
+    else:
+        if len(output_size) == dims + 2:
+            output_size = output_size[2:]
+        if len(output_size) != dims:
+            raise ValueError(
+                f"output_size should be a sequence containing {dims} or {dims + 2} elements, "
+                f"but it has a length of '{len(output_size)}'"
+            )
+        for d in range(dims):
+            min_size, max_size = default_size[d] - stride[d], default_size[d] + stride[d]
+            if not (min_size < output_size[d] < max_size):
+                raise ValueError(
+                    f'invalid output_size "{output_size}" (dim {d} must be between {min_size} '
+                    f"and {max_size})"
+                )
+        ret = output_size
+    for d in range(dims):
+        if ret[d] < 0:
+            raise ValueError(
+                "max_unpooling: output_size must contain non-negative spatial dimensions, but "
+                f"got output_size[{d}]={ret[d]}"
+            )
+    return ret
+
+
+def _max_unpool(op: str, input, indices, output_size, *stride_and_padding) -> Tensor:
+    """torch._C._nn.max_unpool2d/3d (3-d: with stride and padding): its parser's TypeErrors,
+    then the op."""
+    _pool_input(op, input)
+    indices = _pool_argument(op, "indices", indices, 2, "Tensor")
+    names = ("output_size", "stride", "padding")
+    attrs = {
+        name: _pool_argument(op, name, value, position, "ints", int(op[-2]))
+        for position, (name, value) in enumerate(
+            zip(names, (output_size, *stride_and_padding), strict=False), start=3
+        )
+    }
+    return input._call(op, [input, indices], attrs)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool1d's partial inverse: torch's max_unpool2d of input.unsqueeze(-1) and
+    indices.unsqueeze(-1) to (output_size, 1), squeezed back (SqueezeBackward1 over
+    MaxUnpool2DBackward0)."""
+    kernel_size = _ntuple(kernel_size, 1)
+    stride = _ntuple(stride, 1) if stride is not None else kernel_size
+    padding = _ntuple(padding, 1)
+    size = [*_unpool_output_size(input, kernel_size, stride, padding, output_size), 1]
+    planes = input.unsqueeze(-1)
+    return _max_unpool("max_unpool2d", planes, indices.unsqueeze(-1), size).squeeze(-1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool2d's partial inverse: each value put at its index in a zeroed (…, oH, oW)
+    plane (MaxUnpool2DBackward0); the output size is the pooled input's, or `output_size`."""
+    kernel_size = _ntuple(kernel_size, 2)
+    stride = _ntuple(stride, 2) if stride is not None else kernel_size
+    padding = _ntuple(padding, 2)
+    size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    return _max_unpool("max_unpool2d", input, indices, size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool3d's partial inverse: each value put at its index in a zeroed (…, oD, oH, oW)
+    volume (MaxUnpool3DBackward0); the output size is the pooled input's, or
+    `output_size`."""
+    kernel_size = _ntuple(kernel_size, 3)
+    stride = _ntuple(stride, 3) if stride is not None else kernel_size
+    padding = _ntuple(padding, 3)
+    size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    return _max_unpool("max_unpool3d", input, indices, size, stride, padding)
+
+
+def avg_pool1d(*args, **kwargs) -> Tensor:
+    """avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True): the mean of each window of the last dim of an (N, C, L) or (C, L)
+    input; torch's checks, then avg_pool2d over input.unsqueeze(-2), squeezed back
+    (SqueezeBackward1 over AvgPool2DBackward0)."""
+    params = _AVG_POOL_PARAMS[:-1]
+    if len(args) > len(params):
+        raise TypeError(
+            f"avg_pool1d() takes from 2 to {len(params)} positional arguments but {len(args)} "
+            "were given"
+        )
+    bound, missing = _bind_pool_arguments("avg_pool1d", params, args, kwargs, 1)
+    if missing:
+        raise _missing_arguments("avg_pool1d", missing)
+    input = bound.pop("input")
+    _check_dim_range("avg_pool1d", input)
+    kernel, stride = bound["kernel_size"], bound.get("stride") or bound["kernel_size"]
+    padding = bound.get("padding", [0])
+    for name, value in (("kernel_size", kernel), ("stride", stride), ("padding", padding)):
+        _check_one_int("avg_pool1d", name, value)
+    attrs = _as_pool2d(kernel, stride, padding, [1])
+    del attrs["dilation"]
+    attrs["ceil_mode"] = bound.get("ceil_mode", False)
+    attrs["count_include_pad"] = bound.get("count_include_pad", True)
+    planes = input.unsqueeze(-2)
+    return planes._call("avg_pool2d", [planes], attrs).squeeze(-2)

@@ -2599,6 +2599,47 @@ class AvgPool3d(_AvgPoolWithDivisor):
     _pool = staticmethod(F.avg_pool3d)
 
 
+class _MaxUnpoolNd(Module):
+    """F.max_unpool{1,2,3}d with a fixed kernel_size, stride (None: the kernel size) and
+    padding, kept as tuples as torch's _single, _pair and _triple make them."""
+
+    _unpool = staticmethod(F.max_unpool1d)
+    _expand = staticmethod(_single)
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        expand = type(self)._expand
+        self.kernel_size = expand(kernel_size)
+        self.stride = expand(stride if (stride is not None) else kernel_size)
+        self.padding = expand(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        unpool = type(self)._unpool
+        return unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """MaxPool1d's partial inverse on (N, C, L) or (C, L) inputs and their indices."""
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """MaxPool2d's partial inverse on (N, C, H, W) or (C, H, W) inputs and their indices."""
+
+    _unpool = staticmethod(F.max_unpool2d)
+    _expand = staticmethod(_pair)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """MaxPool3d's partial inverse on (N, C, D, H, W) or (C, D, H, W) inputs and their
+    indices."""
+
+    _unpool = staticmethod(F.max_unpool3d)
+    _expand = staticmethod(_triple)
+
+
 class _LPPoolNd(Module):
     """F.lp_pool{1,2,3}d with a fixed norm_type (passed as a float, as torch's modules do),
     kernel_size, stride and ceil_mode."""
