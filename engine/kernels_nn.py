@@ -694,24 +694,29 @@ def max_pool(x, kernel, stride, padding, dilation, out, indices):
     """out = the largest element of each window (nan wins, the last nan), indices its
     (d·H + h)·W + w (the first of ties). Windows are never empty (torch's padding check)."""
     planes, depth, height, width = x.shape
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    sd, sh, sw = stride[0], stride[1], stride[2]
+    pd, ph, pw = padding[0], padding[1], padding[2]
+    ld, lh, lw = dilation[0], dilation[1], dilation[2]
+    xf = x.ravel()
     for p in range(planes):
+        base = p * depth * height * width
         for i in range(out.shape[1]):
-            d0, d1 = _dilated_window(i, kernel[0], stride[0], padding[0], dilation[0], depth)
+            d0, d1 = _dilated_window(i, kd, sd, pd, ld, depth)
             for j in range(out.shape[2]):
-                h0, h1 = _dilated_window(j, kernel[1], stride[1], padding[1], dilation[1], height)
+                h0, h1 = _dilated_window(j, kh, sh, ph, lh, height)
                 for k in range(out.shape[3]):
-                    w0, w1 = _dilated_window(
-                        k, kernel[2], stride[2], padding[2], dilation[2], width
-                    )
-                    best = x[p, d0, h0, w0]  # what beats torch's -inf first (or is it, or nan)
+                    w0, w1 = _dilated_window(k, kw, sw, pw, lw, width)
                     where = (d0 * height + h0) * width + w0
-                    for d in range(d0, d1, dilation[0]):
-                        for h in range(h0, h1, dilation[1]):
-                            for w in range(w0, w1, dilation[2]):
-                                v = x[p, d, h, w]
+                    best = xf[_u(base + where)]  # what beats torch's -inf first (or nan)
+                    for d in range(d0, d1, ld):
+                        for h in range(h0, h1, lh):
+                            row = (d * height + h) * width
+                            for w in range(w0, w1, lw):
+                                v = xf[_u(base + row + w)]
                                 if v > best or v != v:
                                     best = v
-                                    where = (d * height + h) * width + w
+                                    where = row + w
                     out[p, i, j, k] = best
                     indices[p, i, j, k] = where
 
@@ -750,22 +755,16 @@ def _avg_span(o, kernel, stride, pad, size):
     return max(start, 0), min(stop, size), stop - start
 
 
-@njit(cache=True, nogil=True)
-def _avg_window(i, j, k, kernel, stride, padding, shape, include_pad, divisor):
-    """cpu_avg_pool's window [d0, d1) x [h0, h1) x [w0, w1) and its divide factor (0:
-    empty)."""
-    d0, d1, padded_d = _avg_span(i, kernel[0], stride[0], padding[0], shape[1])
-    h0, h1, padded_h = _avg_span(j, kernel[1], stride[1], padding[1], shape[2])
-    w0, w1, padded_w = _avg_span(k, kernel[2], stride[2], padding[2], shape[3])
+@njit(inline="always")
+def _avg_factor(d0, d1, padded_d, h0, h1, padded_h, w0, w1, padded_w, include_pad, divisor):
+    """cpu_avg_pool's divide factor of a window (0: the window is empty)."""
     if d0 >= d1 or h0 >= h1 or w0 >= w1:
-        return d0, d1, h0, h1, w0, w1, 0
+        return 0
     if divisor != 0:
-        factor = divisor
-    elif include_pad:
-        factor = padded_d * padded_h * padded_w
-    else:
-        factor = (d1 - d0) * (h1 - h0) * (w1 - w0)
-    return d0, d1, h0, h1, w0, w1, factor
+        return divisor
+    if include_pad:
+        return padded_d * padded_h * padded_w
+    return (d1 - d0) * (h1 - h0) * (w1 - w0)
 
 
 @lazy_njit(
@@ -778,12 +777,21 @@ def avg_pool(x, kernel, stride, padding, include_pad, divisor, integral, out):
     """out = each window's sum, in x's dtype in the window's order, divided by its factor
     (divisor when not 0); an integer sum divided truncating, as C++ divides."""
     zero = x.dtype.type(0)
-    for p in range(x.shape[0]):
+    planes, depth, height, width = x.shape
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    sd, sh, sw = stride[0], stride[1], stride[2]
+    pd, ph, pw = padding[0], padding[1], padding[2]
+    xf = x.ravel()
+    for p in range(planes):
+        base = p * depth * height * width
         for i in range(out.shape[1]):
+            d0, d1, padded_d = _avg_span(i, kd, sd, pd, depth)
             for j in range(out.shape[2]):
+                h0, h1, padded_h = _avg_span(j, kh, sh, ph, height)
                 for k in range(out.shape[3]):
-                    d0, d1, h0, h1, w0, w1, factor = _avg_window(
-                        i, j, k, kernel, stride, padding, x.shape, include_pad, divisor
+                    w0, w1, padded_w = _avg_span(k, kw, sw, pw, width)
+                    factor = _avg_factor(
+                        d0, d1, padded_d, h0, h1, padded_h, w0, w1, padded_w, include_pad, divisor
                     )
                     if factor == 0:
                         out[p, i, j, k] = zero
@@ -791,8 +799,9 @@ def avg_pool(x, kernel, stride, padding, include_pad, divisor, integral, out):
                     total = zero
                     for d in range(d0, d1):
                         for h in range(h0, h1):
+                            row = base + (d * height + h) * width
                             for w in range(w0, w1):
-                                total += x[p, d, h, w]
+                                total += xf[_u(row + w)]
                     if integral:
                         q = abs(total) // abs(factor)
                         out[p, i, j, k] = q if (total < 0) == (factor < 0) else -q
@@ -806,20 +815,30 @@ def avg_pool(x, kernel, stride, padding, include_pad, divisor, integral, out):
 def avg_pool_backward(g, kernel, stride, padding, include_pad, divisor, dx):
     """Each output gradient divided by its window's factor, added to the window's elements
     (dx zeroed)."""
-    for p in range(g.shape[0]):
+    planes, depth, height, width = dx.shape
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    sd, sh, sw = stride[0], stride[1], stride[2]
+    pd, ph, pw = padding[0], padding[1], padding[2]
+    dxf = dx.ravel()
+    for p in range(planes):
+        base = p * depth * height * width
         for i in range(g.shape[1]):
+            d0, d1, padded_d = _avg_span(i, kd, sd, pd, depth)
             for j in range(g.shape[2]):
+                h0, h1, padded_h = _avg_span(j, kh, sh, ph, height)
                 for k in range(g.shape[3]):
-                    d0, d1, h0, h1, w0, w1, factor = _avg_window(
-                        i, j, k, kernel, stride, padding, dx.shape, include_pad, divisor
+                    w0, w1, padded_w = _avg_span(k, kw, sw, pw, width)
+                    factor = _avg_factor(
+                        d0, d1, padded_d, h0, h1, padded_h, w0, w1, padded_w, include_pad, divisor
                     )
                     if factor == 0:
                         continue
                     delta = g[p, i, j, k] / g.dtype.type(factor)
                     for d in range(d0, d1):
                         for h in range(h0, h1):
+                            row = base + (d * height + h) * width
                             for w in range(w0, w1):
-                                dx[p, d, h, w] += delta
+                                dxf[_u(row + w)] += delta
 
 
 # ---------------------------------------------------------------- upsampling
