@@ -805,8 +805,8 @@ def avg_pool(x, kernel, stride, padding, include_pad, divisor, integral, out):
                     if integral:
                         q = abs(total) // abs(factor)
                         out[p, i, j, k] = q if (total < 0) == (factor < 0) else -q
-                    else:
-                        out[p, i, j, k] = total / x.dtype.type(factor)
+                    else:  # added to torch's zeroed output: a -0 quotient is +0
+                        out[p, i, j, k] = zero + total / x.dtype.type(factor)
 
 
 @lazy_njit(

@@ -107,6 +107,18 @@ def test_int64_inputs_match_torch(op, attrs) -> None:
     np.testing.assert_array_equal(ours, expected)
 
 
+@pytest.mark.parametrize("op", ["avg_pool2d", "avg_pool3d"])
+def test_a_mean_that_underflows_to_minus_zero_is_plus_zero_as_torch_s(op) -> None:
+    """torch adds each quotient to a zeroed output, which turns -0 into +0."""
+    spatial = int(op[-2])
+    data = np.full((1, 1, *(2,) * spatial), -1.4e-45, np.float32)
+    attrs = {"kernel_size": [2], "divisor_override": 1000}
+    ours = graph.call(op, [graph.Tensor(data)], attrs).data
+    expected = getattr(torch._C._nn, op)(torch.tensor(data), **attrs).numpy()
+    np.testing.assert_array_equal(np.signbit(ours), np.signbit(expected))
+    np.testing.assert_array_equal(ours, expected)
+
+
 _ERRORS = [
     ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2, 2]}),
     ("max_pool3d", (1, 2, 4, 4), {"kernel_size": [2], "stride": [1, 1]}),
