@@ -2375,22 +2375,29 @@ def _missing_arguments(function: str, missing: list[str]) -> TypeError:
     )
 
 
+def _avg_pool(function: str, spatial: int, args: tuple, kwargs: dict) -> Tensor:
+    """avg_pool2d or avg_pool3d as torch's parser reads its arguments: its TypeErrors (one
+    for too many, one naming the required arguments not given by position when any is
+    missing), then the op."""
+    if len(args) > len(_AVG_POOL_PARAMS):
+        raise TypeError(
+            f"{function}() takes from 2 to {len(_AVG_POOL_PARAMS)} positional arguments but "
+            f"{len(args)} were given"
+        )
+    bound, missing = _bind_pool_arguments(function, _AVG_POOL_PARAMS, args, kwargs, spatial)
+    if missing:
+        raise _missing_arguments(function, ["input", "kernel_size"][len(args) :])
+    input = bound.pop("input")
+    if bound.get("divisor_override") is None:
+        bound.pop("divisor_override", None)
+    return input._call(function, [input], bound)
+
+
 def avg_pool2d(*args, **kwargs) -> Tensor:
     """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     count_include_pad=True, divisor_override=None): the mean of each window of a (C, H, W)
     or (N, C, H, W) input (AvgPool2DBackward0), as torch's CPU kernel computes it."""
-    if len(args) > len(_AVG_POOL_PARAMS):
-        raise TypeError(
-            f"avg_pool2d() takes at most {len(_AVG_POOL_PARAMS)} arguments ({len(args)} given)"
-        )
-    bound, missing = _bind_pool_arguments("avg_pool2d", _AVG_POOL_PARAMS, args, kwargs, 2)
-    if missing:
-        position = 1 if missing[0] == "input" else 2
-        raise TypeError(f"avg_pool2d() missing required argument '{missing[0]}' (pos {position})")
-    input = bound.pop("input")
-    if bound.get("divisor_override") is None:
-        bound.pop("divisor_override", None)
-    return input._call("avg_pool2d", [input], bound)
+    return _avg_pool("avg_pool2d", 2, args, kwargs)
 
 
 def max_pool3d_with_indices(
@@ -2434,18 +2441,7 @@ def avg_pool3d(*args, **kwargs) -> Tensor:
     """avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     count_include_pad=True, divisor_override=None): the mean of each window of a (C, D, H, W)
     or (N, C, D, H, W) input (AvgPool3DBackward0), as torch's CPU kernel computes it."""
-    if len(args) > len(_AVG_POOL_PARAMS):
-        raise TypeError(
-            f"avg_pool3d() takes from 2 to {len(_AVG_POOL_PARAMS)} positional arguments but "
-            f"{len(args)} were given"
-        )
-    bound, missing = _bind_pool_arguments("avg_pool3d", _AVG_POOL_PARAMS, args, kwargs, 3)
-    if missing:
-        raise _missing_arguments("avg_pool3d", missing)
-    input = bound.pop("input")
-    if bound.get("divisor_override") is None:
-        bound.pop("divisor_override", None)
-    return input._call("avg_pool3d", [input], bound)
+    return _avg_pool("avg_pool3d", 3, args, kwargs)
 
 
 def _ntuple(value, n: int) -> tuple:

@@ -208,6 +208,12 @@ ERRORS = {
     "avg too many arguments": lambda T: T.nn.functional.avg_pool3d(
         T.ones(1, 4, 4, 4), 2, 2, 0, False, True, None, 5
     ),
+    "avg kernel by keyword, no input": lambda T: T.nn.functional.avg_pool3d(kernel_size=2),
+    "avg2d too many arguments": lambda T: T.nn.functional.avg_pool2d(
+        T.ones(1, 4, 4), 2, 2, 0, False, True, None, 5
+    ),
+    "avg2d missing kernel": lambda T: T.nn.functional.avg_pool2d(T.ones(1, 4, 4)),
+    "avg2d kernel by keyword, no input": lambda T: T.nn.functional.avg_pool2d(kernel_size=2),
     "avg unknown keyword": lambda T: T.nn.functional.avg_pool3d(T.ones(1, 4, 4, 4), 2, foo=1),
     "max too many arguments": lambda T: T.nn.functional.max_pool3d(
         T.ones(1, 4, 4, 4), 2, 2, 0, 1, False, False, 7
