@@ -932,131 +932,188 @@ def conv_bias_grad(g, out):
             out[o] += (s0 + s1) + (s2 + s3)
 
 
-# ---------------------------------------------------------------- max_pool2d and avg_pool2d
-# Planes (P, H, W), P = N·C, C-contiguous; each output element from its window, in torch's
-# CPU kernels' order (cpu_max_pool, cpu_avg_pool and their backward).
+# ---------------------------------------------------------------- max and average pooling
+# Volumes (P, D, H, W), P = N·C, C-contiguous (a 2-d pooling's have D = 1); `kernel`, `stride`,
+# `padding` and `dilation` hold their (D, H, W) values. Each output element from its window,
+# in torch's CPU kernels' order (cpu_max_pool, cpu_avg_pool, avg_pool3d_out_frame and their
+# backward).
 
 _PLANES = "T[:, :, ::1]"
-_POOL = "int64, int64, int64, int64, int64, int64"
+_VOLUMES = "T[:, :, :, ::1]"
+_TRIPLE = "int64[::1]"
 
 
-@lazy_njit(
-    _sigs(f"void({_PLANES}, {_POOL}, int64, int64, {_PLANES}, int64[:, :, ::1])", _WITH_INTS),
-)
-def max_pool2d(x, kh, kw, dh, dw, ph, pw, lh, lw, out, indices):
-    """out = the largest element of each window (nan wins, the last nan), indices its
-    h·W + w (the first of ties). Windows are never empty (torch's padding check)."""
-    planes, height, width = x.shape
-    out_h, out_w = out.shape[1], out.shape[2]
-    for p in range(planes):
-        for i in range(out_h):
-            h0 = i * dh - ph
-            h1 = min(h0 + (kh - 1) * lh + 1, height)
-            while h0 < 0:
-                h0 += lh
-            for j in range(out_w):
-                w0 = j * dw - pw
-                w1 = min(w0 + (kw - 1) * lw + 1, width)
-                while w0 < 0:
-                    w0 += lw
-                best = x[p, h0, w0]  # what beats torch's -inf first (or is it, or nan)
-                where = h0 * width + w0
-                for h in range(h0, h1, lh):
-                    for w in range(w0, w1, lw):
-                        v = x[p, h, w]
-                        if v > best or v != v:
-                            best = v
-                            where = h * width + w
-                out[p, i, j] = best
-                indices[p, i, j] = where
-
-
-@lazy_njit(_sigs(f"void({_PLANES}, int64[:, :, ::1], {_PLANES})"))
-def max_pool2d_backward(g, indices, dx):
-    """dx[p].flat[indices[p, i, j]] += g[p, i, j] into a zeroed dx."""
-    planes, width = dx.shape[0], dx.shape[2]
-    for p in range(planes):
-        for i in range(g.shape[1]):
-            for j in range(g.shape[2]):
-                k = indices[p, i, j]
-                dx[p, k // width, k % width] += g[p, i, j]
-
-
-@njit(cache=True, nogil=True)
-def _avg_window(i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor):
-    """cpu_avg_pool's window [h0, h1) x [w0, w1) and its divide factor (0: empty)."""
-    h0, w0 = i * dh - ph, j * dw - pw
-    h1, w1 = min(h0 + kh, height + ph), min(w0 + kw, width + pw)
-    pool_size = (h1 - h0) * (w1 - w0)
-    h0, w0 = max(h0, 0), max(w0, 0)
-    h1, w1 = min(h1, height), min(w1, width)
-    if h0 >= h1 or w0 >= w1:
-        return h0, h1, w0, w1, 0
-    if divisor != 0:
-        factor = divisor
-    elif include_pad:
-        factor = pool_size
-    else:
-        factor = (h1 - h0) * (w1 - w0)
-    return h0, h1, w0, w1, factor
+@njit(inline="always")
+def _dilated_window(o, kernel, stride, pad, dilation, size):
+    """cpu_max_pool's window along one dim: [start, stop) by dilation, its start moved past
+    the padding."""
+    start = o * stride - pad
+    stop = min(start + (kernel - 1) * dilation + 1, size)
+    while start < 0:
+        start += dilation
+    return start, stop
 
 
 @lazy_njit(
     _sigs(
-        f"void({_PLANES}, int64, int64, int64, int64, int64, int64, boolean, int64, boolean, "
-        f"{_PLANES})",
+        f"void({_VOLUMES}, {_TRIPLE}, {_TRIPLE}, {_TRIPLE}, {_TRIPLE}, {_VOLUMES}, "
+        "int64[:, :, :, ::1])",
         _WITH_INTS,
     ),
 )
-def avg_pool2d(x, kh, kw, dh, dw, ph, pw, include_pad, divisor, integral, out):
-    """out = each window's sum, in x's dtype in the window's order, divided by its factor
-    (divisor when not 0); an integer sum divided truncating, as C++ divides."""
-    planes, height, width = x.shape
-    zero = x.dtype.type(0)
+def max_pool(x, kernel, stride, padding, dilation, out, indices):
+    """out = the largest element of each window (nan wins, the last nan), indices its
+    (d·H + h)·W + w (the first of ties). Windows are never empty (torch's padding check)."""
+    planes, depth, height, width = x.shape
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    sd, sh, sw = stride[0], stride[1], stride[2]
+    pd, ph, pw = padding[0], padding[1], padding[2]
+    ld, lh, lw = dilation[0], dilation[1], dilation[2]
+    xf = x.ravel()
     for p in range(planes):
+        base = p * depth * height * width
         for i in range(out.shape[1]):
+            d0, d1 = _dilated_window(i, kd, sd, pd, ld, depth)
             for j in range(out.shape[2]):
-                h0, h1, w0, w1, factor = _avg_window(
-                    i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor
-                )
-                if factor == 0:
-                    out[p, i, j] = zero
-                    continue
-                total = zero
-                for h in range(h0, h1):
-                    for w in range(w0, w1):
-                        total += x[p, h, w]
-                if integral:
-                    q = abs(total) // abs(factor)
-                    out[p, i, j] = q if (total < 0) == (factor < 0) else -q
-                else:
-                    out[p, i, j] = total / x.dtype.type(factor)
+                h0, h1 = _dilated_window(j, kh, sh, ph, lh, height)
+                for k in range(out.shape[3]):
+                    w0, w1 = _dilated_window(k, kw, sw, pw, lw, width)
+                    where = (d0 * height + h0) * width + w0
+                    best = xf[_u(base + where)]  # what beats torch's -inf first (or nan)
+                    for d in range(d0, d1, ld):
+                        for h in range(h0, h1, lh):
+                            row = (d * height + h) * width
+                            for w in range(w0, w1, lw):
+                                v = xf[_u(base + row + w)]
+                                if v > best or v != v:
+                                    best = v
+                                    where = row + w
+                    out[p, i, j, k] = best
+                    indices[p, i, j, k] = where
+
+
+@lazy_njit(_sigs("void(T[:, ::1], int64[:, ::1], T[:, ::1])"))
+def max_pool_backward(g, indices, dx):
+    """dx[p, indices[p, m]] += g[p, m] into a zeroed dx, outputs in order: the backward of
+    every max pooling (each plane's outputs and inputs flattened)."""
+    for p in range(g.shape[0]):
+        for m in range(g.shape[1]):
+            dx[p, indices[p, m]] += g[p, m]
+
+
+@lazy_njit(_sigs("int64(T[:, ::1], int64[:, ::1], T[:, ::1])"))
+def max_unpool(x, indices, out):
+    """out[p, indices[p, m]] = x[p, m] into a zeroed out, in order (the last of repeated
+    indices wins): max_pool_backward's placement without the sum. Returns -1, or the flat
+    position p·M + m of the first index outside its plane (torch's error, nothing placed
+    after it)."""
+    size = out.shape[1]
+    for p in range(x.shape[0]):
+        for m in range(x.shape[1]):
+            k = indices[p, m]
+            if k < 0 or k >= size:
+                return p * x.shape[1] + m
+            out[p, k] = x[p, m]
+    return -1
+
+
+@njit(inline="always")
+def _avg_span(o, kernel, stride, pad, size):
+    """cpu_avg_pool's window along one dim: [start, stop) within the input, and its length
+    counting the padding."""
+    start = o * stride - pad
+    stop = min(start + kernel, size + pad)
+    return max(start, 0), min(stop, size), stop - start
+
+
+@njit(inline="always")
+def _avg_factor(d0, d1, padded_d, h0, h1, padded_h, w0, w1, padded_w, include_pad, divisor):
+    """cpu_avg_pool's divide factor of a window (0: the window is empty)."""
+    if d0 >= d1 or h0 >= h1 or w0 >= w1:
+        return 0
+    if divisor != 0:
+        return divisor
+    if include_pad:
+        return padded_d * padded_h * padded_w
+    return (d1 - d0) * (h1 - h0) * (w1 - w0)
 
 
 @lazy_njit(
-    _sigs(f"void({_PLANES}, int64, int64, int64, int64, int64, int64, boolean, int64, {_PLANES})"),
+    _sigs(
+        f"void({_VOLUMES}, {_TRIPLE}, {_TRIPLE}, {_TRIPLE}, boolean, int64, boolean, {_VOLUMES})",
+        _WITH_INTS,
+    ),
 )
-def avg_pool2d_backward(g, kh, kw, dh, dw, ph, pw, include_pad, divisor, dx):
+def avg_pool(x, kernel, stride, padding, include_pad, divisor, integral, out):
+    """out = each window's sum, in x's dtype in the window's order, divided by its factor
+    (divisor when not 0); an integer sum divided truncating, as C++ divides."""
+    zero = x.dtype.type(0)
+    planes, depth, height, width = x.shape
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    sd, sh, sw = stride[0], stride[1], stride[2]
+    pd, ph, pw = padding[0], padding[1], padding[2]
+    xf = x.ravel()
+    for p in range(planes):
+        base = p * depth * height * width
+        for i in range(out.shape[1]):
+            d0, d1, padded_d = _avg_span(i, kd, sd, pd, depth)
+            for j in range(out.shape[2]):
+                h0, h1, padded_h = _avg_span(j, kh, sh, ph, height)
+                for k in range(out.shape[3]):
+                    w0, w1, padded_w = _avg_span(k, kw, sw, pw, width)
+                    factor = _avg_factor(
+                        d0, d1, padded_d, h0, h1, padded_h, w0, w1, padded_w, include_pad, divisor
+                    )
+                    if factor == 0:
+                        out[p, i, j, k] = zero
+                        continue
+                    total = zero
+                    for d in range(d0, d1):
+                        for h in range(h0, h1):
+                            row = base + (d * height + h) * width
+                            for w in range(w0, w1):
+                                total += xf[_u(row + w)]
+                    if integral:
+                        q = abs(total) // abs(factor)
+                        out[p, i, j, k] = q if (total < 0) == (factor < 0) else -q
+                    else:  # added to torch's zeroed output: a -0 quotient is +0
+                        out[p, i, j, k] = zero + total / x.dtype.type(factor)
+
+
+@lazy_njit(
+    _sigs(f"void({_VOLUMES}, {_TRIPLE}, {_TRIPLE}, {_TRIPLE}, boolean, int64, {_VOLUMES})"),
+)
+def avg_pool_backward(g, kernel, stride, padding, include_pad, divisor, dx):
     """Each output gradient divided by its window's factor, added to the window's elements
     (dx zeroed)."""
-    planes, height, width = dx.shape
+    planes, depth, height, width = dx.shape
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    sd, sh, sw = stride[0], stride[1], stride[2]
+    pd, ph, pw = padding[0], padding[1], padding[2]
+    dxf = dx.ravel()
     for p in range(planes):
+        base = p * depth * height * width
         for i in range(g.shape[1]):
+            d0, d1, padded_d = _avg_span(i, kd, sd, pd, depth)
             for j in range(g.shape[2]):
-                h0, h1, w0, w1, factor = _avg_window(
-                    i, j, dh, dw, ph, pw, kh, kw, height, width, include_pad, divisor
-                )
-                if factor == 0:
-                    continue
-                delta = g[p, i, j] / g.dtype.type(factor)
-                for h in range(h0, h1):
-                    for w in range(w0, w1):
-                        dx[p, h, w] += delta
+                h0, h1, padded_h = _avg_span(j, kh, sh, ph, height)
+                for k in range(g.shape[3]):
+                    w0, w1, padded_w = _avg_span(k, kw, sw, pw, width)
+                    factor = _avg_factor(
+                        d0, d1, padded_d, h0, h1, padded_h, w0, w1, padded_w, include_pad, divisor
+                    )
+                    if factor == 0:
+                        continue
+                    delta = g[p, i, j, k] / g.dtype.type(factor)
+                    for d in range(d0, d1):
+                        for h in range(h0, h1):
+                            row = base + (d * height + h) * width
+                            for w in range(w0, w1):
+                                dxf[_u(row + w)] += delta
 
 
 # ---------------------------------------------------------------- upsampling
 
-_VOLUMES = "T[:, :, :, ::1]"
 _INDEX = "int64[::1]"
 
 
@@ -1172,59 +1229,72 @@ def _adaptive_window(o, out_size, in_size):
     return (o * in_size) // out_size, -((-(o + 1) * in_size) // out_size)
 
 
-@lazy_njit(_sigs(f"void({_PLANES}, {_PLANES})"))
-def adaptive_avg_pool2d(x, out):
-    """out[p, i, j] = Σ of x[p] over row window i and column window j, summed in x's dtype
-    in the window's order, / kh / kw: torch's cpu_adaptive_avg_pool."""
-    planes, height, width = x.shape
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_VOLUMES})"))
+def adaptive_avg_pool(x, out):
+    """out[p, i, j, k] = Σ of x[p] over depth window i, row window j and column window k,
+    summed in x's dtype in the window's order, / kd / kh / kw: torch's cpu_adaptive_avg_pool
+    (a 2-d pooling's kd is 1)."""
+    planes, depth, height, width = x.shape
     for p in range(planes):
         for i in range(out.shape[1]):
-            h0, h1 = _adaptive_window(i, out.shape[1], height)
+            d0, d1 = _adaptive_window(i, out.shape[1], depth)
             for j in range(out.shape[2]):
-                w0, w1 = _adaptive_window(j, out.shape[2], width)
-                total = x.dtype.type(0)
-                for h in range(h0, h1):
-                    for w in range(w0, w1):
-                        total += x[p, h, w]
-                out[p, i, j] = total / x.dtype.type(h1 - h0) / x.dtype.type(w1 - w0)
+                h0, h1 = _adaptive_window(j, out.shape[2], height)
+                for k in range(out.shape[3]):
+                    w0, w1 = _adaptive_window(k, out.shape[3], width)
+                    total = x.dtype.type(0)
+                    for d in range(d0, d1):
+                        for h in range(h0, h1):
+                            for w in range(w0, w1):
+                                total += x[p, d, h, w]
+                    cast = x.dtype.type
+                    out[p, i, j, k] = total / cast(d1 - d0) / cast(h1 - h0) / cast(w1 - w0)
 
 
-@lazy_njit(_sigs(f"void({_PLANES}, {_PLANES})"))
-def adaptive_avg_pool2d_backward(g, dx):
-    """dx (zeroed) += g[p, i, j] / kh / kw over each window, windows in output order."""
-    planes, height, width = dx.shape
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_VOLUMES})"))
+def adaptive_avg_pool_backward(g, dx):
+    """dx (zeroed) += g[p, i, j, k] / kd / kh / kw over each window, windows in output
+    order."""
+    planes, depth, height, width = dx.shape
     for p in range(planes):
         for i in range(g.shape[1]):
-            h0, h1 = _adaptive_window(i, g.shape[1], height)
+            d0, d1 = _adaptive_window(i, g.shape[1], depth)
             for j in range(g.shape[2]):
-                w0, w1 = _adaptive_window(j, g.shape[2], width)
-                delta = g[p, i, j] / g.dtype.type(h1 - h0) / g.dtype.type(w1 - w0)
-                for h in range(h0, h1):
-                    for w in range(w0, w1):
-                        dx[p, h, w] += delta
+                h0, h1 = _adaptive_window(j, g.shape[2], height)
+                for k in range(g.shape[3]):
+                    w0, w1 = _adaptive_window(k, g.shape[3], width)
+                    cast = g.dtype.type
+                    delta = g[p, i, j, k] / cast(d1 - d0) / cast(h1 - h0) / cast(w1 - w0)
+                    for d in range(d0, d1):
+                        for h in range(h0, h1):
+                            for w in range(w0, w1):
+                                dx[p, d, h, w] += delta
 
 
-@lazy_njit(_sigs(f"void({_PLANES}, {_PLANES}, int64[:, :, ::1])"))
-def adaptive_max_pool2d(x, out, indices):
-    """out[p, i, j] = the largest element of x[p] over row window i and column window j (nan
-    wins, the last nan; the first of ties), indices its h·W + w: torch's
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_VOLUMES}, int64[:, :, :, ::1])"))
+def adaptive_max_pool(x, out, indices):
+    """out[p, i, j, k] = the largest element of x[p] over its depth, row and column windows
+    (nan wins, the last nan; the first of ties), indices its (d·H + h)·W + w: torch's
     cpu_adaptive_max_pool, which starts from -inf at the window's first element."""
-    planes, height, width = x.shape
+    planes, depth, height, width = x.shape
     for p in range(planes):
         for i in range(out.shape[1]):
-            h0, h1 = _adaptive_window(i, out.shape[1], height)
+            d0, d1 = _adaptive_window(i, out.shape[1], depth)
             for j in range(out.shape[2]):
-                w0, w1 = _adaptive_window(j, out.shape[2], width)
-                best = -np.inf
-                where = h0 * width + w0
-                for h in range(h0, h1):
-                    for w in range(w0, w1):
-                        v = x[p, h, w]
-                        if v > best or v != v:
-                            best = v
-                            where = h * width + w
-                out[p, i, j] = best
-                indices[p, i, j] = where
+                h0, h1 = _adaptive_window(j, out.shape[2], height)
+                for k in range(out.shape[3]):
+                    w0, w1 = _adaptive_window(k, out.shape[3], width)
+                    best = -np.inf
+                    where = (d0 * height + h0) * width + w0
+                    for d in range(d0, d1):
+                        for h in range(h0, h1):
+                            for w in range(w0, w1):
+                                v = x[p, d, h, w]
+                                if v > best or v != v:
+                                    best = v
+                                    where = (d * height + h) * width + w
+                    out[p, i, j, k] = best
+                    indices[p, i, j, k] = where
 
 
 # ---------------------------------------------------------------- optimizers

@@ -3214,7 +3214,7 @@ _op("triu", lambda n, g: (np.triu(g, n.attrs["diagonal"]),))(
 )
 
 
-# ---------------------------------------------------------------- max_pool2d and avg_pool2d
+# ---------------------------------------------------------------- max and average pooling
 
 
 def _planes(x: np.ndarray) -> np.ndarray:
@@ -3222,69 +3222,137 @@ def _planes(x: np.ndarray) -> np.ndarray:
     return _c(x).reshape(-1, x.shape[-2], x.shape[-1])
 
 
-def _max_pool2d(x: np.ndarray, attrs: dict) -> tuple[np.ndarray, np.ndarray]:
-    (kh, kw), (dh, dw), (ph, pw), (lh, lw) = rules.pool2d_params("max_pool2d", attrs)
-    shape = rules.infer("max_pool2d", [rules.meta(x.shape, str(x.dtype))], attrs)[2].shape
-    planes = _planes(x)
-    out = np.empty((planes.shape[0], *shape[-2:]), x.dtype)
-    indices = np.empty(out.shape, np.int64)
-    KN.max_pool2d(planes, kh, kw, dh, dw, ph, pw, lh, lw, out, indices)
-    return out.reshape(shape), indices.reshape(shape)
+def _pool_volumes(x: np.ndarray, spatial: int) -> np.ndarray:
+    """A pooling's array (batch dims, then `spatial` dims, 2 or 3) as C-contiguous
+    (P, D, H, W) volumes, D = 1 for a 2-d pooling (a view of a C-contiguous x)."""
+    batch, tail = x.shape[: x.ndim - spatial], x.shape[x.ndim - spatial :]
+    return _c(x).reshape(prod(batch), *(1,) * (3 - spatial), *tail)
 
 
-def _max_pool2d_vjp(n, g):
-    x = n.saved["self"]
-    _, indices = _max_pool2d(x, n.attrs)
-    dx = np.zeros(x.shape, g.dtype)
-    planes = dx.reshape(-1, x.shape[-2], x.shape[-1])
-    KN.max_pool2d_backward(_planes(g), indices.reshape(planes.shape[0], *g.shape[-2:]), planes)
-    return (dx,)
+def _flat_volumes(x: np.ndarray, spatial: int) -> np.ndarray:
+    """A pooling's array as C-contiguous (P, elements of a volume)."""
+    return _c(x).reshape(prod(x.shape[: x.ndim - spatial]), prod(x.shape[x.ndim - spatial :]))
 
 
-@_op("max_pool2d", _max_pool2d_vjp)
-def max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode):
-    """Each window's largest element (torch's cpu_max_pool); the backward recomputes the
-    indices from the saved input."""
-    attrs = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    return _max_pool2d(x, {**attrs, "ceil_mode": ceil_mode})[0]
+def _spatial(op: str) -> int:
+    return 3 if "3d" in op else 2
 
 
-@_op("max_pool2d_indices", lambda n, g: (None,))
-def max_pool2d_indices(x, kernel_size, stride, padding, dilation, ceil_mode):
-    attrs = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    return _max_pool2d(x, {**attrs, "ceil_mode": ceil_mode})[1]
+def _pool_window(op: str, attrs: dict) -> tuple[np.ndarray, ...]:
+    """The kernel, stride, padding and dilation of max_pool2d/3d or avg_pool2d/3d as the
+    kernels' (D, H, W) arrays (a 2-d pooling's depth: one element)."""
+    depth = ((1,), (1,), (0,), (1,)) if _spatial(op) == 2 else ((),) * 4
+    params = rules.pool_params(op, attrs)
+    return tuple(np.array((*d, *p), np.int64) for d, p in zip(depth, params, strict=True))
 
 
-def _avg_pool2d_args(attrs: dict) -> tuple:
-    (kh, kw), (dh, dw), (ph, pw), _ = rules.pool2d_params("avg_pool2d", attrs)
-    divisor = attrs["divisor_override"]
-    return kh, kw, dh, dw, ph, pw, bool(attrs["count_include_pad"]), divisor or 0
-
-
-def _avg_pool2d_vjp(n, g):
-    shape = n.inputs[0].shape
-    dx = np.zeros(shape, g.dtype)
-    planes = dx.reshape(-1, shape[-2], shape[-1])
-    KN.avg_pool2d_backward(_planes(g), *_avg_pool2d_args(n.attrs), planes)
-    return (dx,)
-
-
-@_op("avg_pool2d", _avg_pool2d_vjp)
-def avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    """Each window's mean as torch's cpu_avg_pool computes it (see the op table)."""
-    attrs = dict(
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad,
-        divisor_override=divisor_override,
+def _max_pool(x: np.ndarray, op: str, attrs: dict) -> tuple[np.ndarray, np.ndarray]:
+    """max_pool2d/3d's values and indices (torch's cpu_max_pool)."""
+    shape = rules.infer(op, [rules.meta(x.shape, str(x.dtype))], attrs)[2].shape
+    out, indices = np.empty(shape, x.dtype), np.empty(shape, np.int64)
+    spatial = _spatial(op)
+    window = _pool_window(op, attrs)
+    KN.max_pool(
+        _pool_volumes(x, spatial),
+        *window,
+        _pool_volumes(out, spatial),
+        _pool_volumes(indices, spatial),
     )
-    shape = rules.infer("avg_pool2d", [rules.meta(x.shape, str(x.dtype))], attrs)[2].shape
-    planes = _planes(x)
-    out = np.empty((planes.shape[0], *shape[-2:]), x.dtype)
-    KN.avg_pool2d(planes, *_avg_pool2d_args(attrs), x.dtype.kind == "i", out)
-    return out.reshape(shape)
+    return out, indices
+
+
+def _scatter_to_maxima(x: np.ndarray, indices: np.ndarray, g: np.ndarray, spatial: int):
+    """The gradient of a max pooling: each output's gradient added to its chosen input."""
+    dx = np.zeros(x.shape, g.dtype)
+    flat = _flat_volumes(indices, spatial)
+    KN.max_pool_backward(_flat_volumes(g, spatial), flat, _flat_volumes(dx, spatial))
+    return dx
+
+
+def _max_pool_op(op: str) -> None:
+    """Registers max_pool{2,3}d (the backward recomputes the indices from the saved input)
+    and max_pool{2,3}d_indices."""
+
+    def vjp(n, g):
+        x = n.saved["self"]
+        return (_scatter_to_maxima(x, _max_pool(x, op, n.attrs)[1], g, _spatial(op)),)
+
+    _op(op, vjp)(lambda x, **attrs: _max_pool(x, op, attrs)[0])
+    _op(f"{op}_indices", lambda n, g: (None,))(lambda x, **attrs: _max_pool(x, op, attrs)[1])
+
+
+_max_pool_op("max_pool2d")
+_max_pool_op("max_pool3d")
+
+
+def _max_unpool_op(op: str) -> None:
+    """Registers max_unpool{2,3}d: each input element placed at its index in a zeroed plane
+    (torch's cpu_max_unpool); the gradient gathers the output gradient at the indices."""
+    spatial = _spatial(op)
+
+    def forward(x, indices, output_size, **_):
+        out = np.zeros((*x.shape[: x.ndim - spatial], *output_size), x.dtype)
+        if not out.size:
+            return out
+        flat_x, flat_indices = _flat_volumes(x, spatial), _flat_volumes(indices, spatial)
+        bad = KN.max_unpool(flat_x, flat_indices, _flat_volumes(out, spatial))
+        if bad >= 0:
+            raise ComputeError(
+                f"Found an invalid max index: {flat_indices.flat[bad]} (output volumes are of "
+                f"size {'x'.join(map(str, output_size))})"
+            )
+        return out
+
+    def vjp(n, g):
+        indices, layout = n.saved["indices"], n.inputs[1]
+        rows = layout.shape[: layout.ndim - spatial]
+        if layout.numel and rules.view_strides(layout, (*rows, layout.numel // prod(rows))) is None:
+            raise ShapeMismatch(  # torch's max_pool_double_backward views the indices
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            )
+        flat = np.take_along_axis(_flat_volumes(g, spatial), _flat_volumes(indices, spatial), 1)
+        return (flat.reshape(indices.shape), None)
+
+    _op(op, vjp, own_dtype=("indices",))(forward)
+
+
+_max_unpool_op("max_unpool2d")
+_max_unpool_op("max_unpool3d")
+
+
+def _avg_pool_args(op: str, attrs: dict) -> tuple:
+    kernel, stride, padding, _ = _pool_window(op, attrs)
+    divisor = attrs["divisor_override"]
+    return kernel, stride, padding, bool(attrs["count_include_pad"]), divisor or 0
+
+
+def _avg_pool_op(op: str) -> None:
+    """Registers avg_pool{2,3}d: each window's mean as torch's CPU kernels compute it (see
+    the op table)."""
+    spatial = _spatial(op)
+
+    def vjp(n, g):
+        dx = np.zeros(n.inputs[0].shape, g.dtype)
+        KN.avg_pool_backward(
+            _pool_volumes(g, spatial), *_avg_pool_args(op, n.attrs), _pool_volumes(dx, spatial)
+        )
+        return (dx,)
+
+    def forward(x, **attrs):
+        out = np.empty(
+            rules.infer(op, [rules.meta(x.shape, str(x.dtype))], attrs)[2].shape, x.dtype
+        )
+        integral = x.dtype.kind == "i"
+        args = _avg_pool_args(op, attrs)
+        KN.avg_pool(_pool_volumes(x, spatial), *args, integral, _pool_volumes(out, spatial))
+        return out
+
+    _op(op, vjp)(forward)
+
+
+_avg_pool_op("avg_pool2d")
+_avg_pool_op("avg_pool3d")
 
 
 def _scale_step(in_size: int, out_size: int, scale, kind):
@@ -3545,8 +3613,8 @@ def col2im(x, output_size, kernel_size, dilation, padding, stride):
 
 
 def _refuse_an_empty_output_plane(op: str, g: np.ndarray) -> None:
-    """torch's adaptive pooling backwards refuse an output plane without elements."""
-    for dim in (g.ndim - 2, g.ndim - 1):
+    """torch's adaptive pooling backwards refuse an output plane (volume) without elements."""
+    for dim in range(g.ndim - _spatial(op), g.ndim):
         if g.shape[dim] == 0:
             raise ShapeMismatch(
                 f"{op}_backward(): Expected grad_output to have non-zero size for non-batch "
@@ -3555,48 +3623,53 @@ def _refuse_an_empty_output_plane(op: str, g: np.ndarray) -> None:
             )
 
 
-def _adaptive_avg_pool2d_vjp(n, g):
-    shape = n.inputs[0].shape
-    _refuse_an_empty_output_plane("adaptive_avg_pool2d", g)
-    dx = np.zeros(shape, g.dtype)
-    KN.adaptive_avg_pool2d_backward(_planes(g), dx.reshape(-1, shape[-2], shape[-1]))
-    return (dx,)
+def _adaptive_avg_pool_op(op: str) -> None:
+    """Registers adaptive_avg_pool{2,3}d (torch's cpu_adaptive_avg_pool and its backward)."""
+    spatial = _spatial(op)
+
+    def vjp(n, g):
+        _refuse_an_empty_output_plane(op, g)
+        dx = np.zeros(n.inputs[0].shape, g.dtype)
+        KN.adaptive_avg_pool_backward(_pool_volumes(g, spatial), _pool_volumes(dx, spatial))
+        return (dx,)
+
+    def forward(x, output_size):
+        out = np.empty((*x.shape[: x.ndim - spatial], *output_size), x.dtype)
+        KN.adaptive_avg_pool(_pool_volumes(x, spatial), _pool_volumes(out, spatial))
+        return out
+
+    _op(op, vjp)(forward)
 
 
-@_op("adaptive_avg_pool2d", _adaptive_avg_pool2d_vjp)
-def adaptive_avg_pool2d(x, output_size):
-    planes = _planes(x)
-    out = np.empty((planes.shape[0], *output_size), x.dtype)
-    KN.adaptive_avg_pool2d(planes, out)
-    return out.reshape(*x.shape[:-2], *output_size)
+_adaptive_avg_pool_op("adaptive_avg_pool2d")
+_adaptive_avg_pool_op("adaptive_avg_pool3d")
 
 
-def _adaptive_max_pool2d(x: np.ndarray, output_size) -> tuple[np.ndarray, np.ndarray]:
-    planes = _planes(x)
-    out = np.empty((planes.shape[0], *output_size), x.dtype)
-    indices = np.empty(out.shape, np.int64)
-    KN.adaptive_max_pool2d(planes, out, indices)
-    shape = (*x.shape[:-2], *output_size)
-    return out.reshape(shape), indices.reshape(shape)
+def _adaptive_max_pool(x: np.ndarray, op: str, output_size) -> tuple[np.ndarray, np.ndarray]:
+    spatial = _spatial(op)
+    shape = (*x.shape[: x.ndim - spatial], *output_size)
+    out, indices = np.empty(shape, x.dtype), np.empty(shape, np.int64)
+    KN.adaptive_max_pool(
+        _pool_volumes(x, spatial), _pool_volumes(out, spatial), _pool_volumes(indices, spatial)
+    )
+    return out, indices
 
 
-def _adaptive_max_pool2d_vjp(n, g):
-    x = n.saved["self"]
-    _refuse_an_empty_output_plane("adaptive_max_pool2d", g)
-    _, indices = _adaptive_max_pool2d(x, n.attrs["output_size"])
-    dx = np.zeros(x.shape, g.dtype)
-    planes = dx.reshape(-1, x.shape[-2], x.shape[-1])
-    KN.max_pool2d_backward(_planes(g), indices.reshape(planes.shape[0], *g.shape[-2:]), planes)
-    return (dx,)
+def _adaptive_max_pool_op(op: str) -> None:
+    """Registers adaptive_max_pool{2,3}d (the backward recomputes the indices from the saved
+    input) and adaptive_max_pool{2,3}d_indices."""
+
+    def vjp(n, g):
+        x = n.saved["self"]
+        _refuse_an_empty_output_plane(op, g)
+        indices = _adaptive_max_pool(x, op, n.attrs["output_size"])[1]
+        return (_scatter_to_maxima(x, indices, g, _spatial(op)),)
+
+    _op(op, vjp)(lambda x, output_size: _adaptive_max_pool(x, op, output_size)[0])
+    _op(f"{op}_indices", lambda n, g: (None,))(
+        lambda x, output_size: _adaptive_max_pool(x, op, output_size)[1]
+    )
 
 
-@_op("adaptive_max_pool2d", _adaptive_max_pool2d_vjp)
-def adaptive_max_pool2d(x, output_size):
-    """Each adaptive window's largest element; the backward recomputes the indices from the
-    saved input."""
-    return _adaptive_max_pool2d(x, output_size)[0]
-
-
-@_op("adaptive_max_pool2d_indices", lambda n, g: (None,))
-def adaptive_max_pool2d_indices(x, output_size):
-    return _adaptive_max_pool2d(x, output_size)[1]
+_adaptive_max_pool_op("adaptive_max_pool2d")
+_adaptive_max_pool_op("adaptive_max_pool3d")

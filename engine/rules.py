@@ -6587,30 +6587,35 @@ def require_nonempty_dims(function: str, shape: Sequence[int], dims: Sequence[in
             )
 
 
-def _adaptive_avg_pool2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    """torch's checks in torch's order: two output sizes, none negative (the checks of
-    adaptive_avg_pool2d, which calls this op for any output but 1x1), a 3-D or 4-D input with
-    a non-empty plane, then the dtype (floats only)."""
-    _check_operands("adaptive_avg_pool2d", operands, 1)
-    x = _require_tensor("adaptive_avg_pool2d", operands[0], 0)
+def _adaptive_avg_pool_infer(
+    operands: Sequence[Operand], attrs: dict, spatial: int = 2
+) -> TensorMeta:
+    """torch's checks in torch's order for adaptive_avg_pool2d/3d (`spatial` dims): that many
+    output sizes, none negative (the checks of adaptive_avg_pool2d/3d, which call this op for
+    any output but all ones), an input of that many dims plus one or two with a non-empty
+    plane (3-d: non-empty but for its batch), then the dtype (floats only)."""
+    name = f"adaptive_avg_pool{spatial}d"
+    _check_operands(name, operands, 1)
+    x = _require_tensor(name, operands[0], 0)
     size = attrs["output_size"]
-    if len(size) != 2:
-        raise ShapeMismatch("adaptive_avg_pool2d: output_size must be 2")
-    if size[0] < 0 or size[1] < 0:
+    if len(size) != spatial:
+        raise ShapeMismatch(f"{name}: output_size must be {spatial}")
+    if min(size) < 0:
+        received = ", ".join(map(str, size[:2])) + "".join(f",{s}" for s in size[2:])
         raise ShapeMismatch(
-            "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
-            f"but received {{{size[0]}, {size[1]}}}"
+            f"{name}: elements of output_size must be greater than or equal to 0 "
+            f"but received {{{received}}}"
         )
-    if x.ndim not in (3, 4):
+    if x.ndim not in (spatial + 1, spatial + 2):
         raise ShapeMismatch(
-            f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {_sizes_text(x.shape)}"
+            f"{name}(): Expected {spatial + 1}D or {spatial + 2}D tensor, but got "
+            f"{_sizes_text(x.shape)}"
         )
-    require_nonempty_dims("adaptive_avg_pool2d", x.shape, (x.ndim - 2, x.ndim - 1))
+    require_nonempty_dims(name, x.shape, range(1 if spatial == 3 else x.ndim - 2, x.ndim))
     if not is_float(x.dtype):
-        raise Unsupported(
-            f"\"adaptive_avg_pool2d\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
-        )
-    return meta((*x.shape[:-2], *size), x.dtype)
+        kernel = name if spatial == 2 else f"{name}_cpu"
+        raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    return meta((*x.shape[:-spatial], *size), x.dtype)
 
 
 _register(
@@ -6625,7 +6630,7 @@ _register(
         "which the client does.)",
         ("self",),
         (True,),
-        _adaptive_avg_pool2d_infer,
+        _adaptive_avg_pool_infer,
         _named("AdaptiveAvgPool2DBackward0"),
         _self,
         (Attr("output_size", "ints", "(oH, oW).", optional=False),),
@@ -6636,32 +6641,35 @@ _register(
 # ---- adaptive_max_pool2d
 
 
-def _adaptive_max_pool2d_infer(
+def _adaptive_max_pool_infer(
     operands: Sequence[Operand], attrs: dict, op: str = "adaptive_max_pool2d"
 ) -> TensorMeta:
-    """torch's checks in torch's order: a 3-D or 4-D input, non-empty but for its batch, two
-    output sizes, the output's allocation (no negative size), then the dtype (floats only)."""
+    """torch's checks in torch's order for adaptive_max_pool2d/3d (and their indices): an
+    input of the spatial dims plus one or two, non-empty but for its batch, as many output
+    sizes, the output's allocation (no negative size), then the dtype (floats only)."""
+    spatial = 3 if "3d" in op else 2
+    name = f"adaptive_max_pool{spatial}d"
     _check_operands(op, operands, 1)
     x = _require_tensor(op, operands[0], 0)
-    if x.ndim not in (3, 4):
+    if x.ndim not in (spatial + 1, spatial + 2):
         raise ShapeMismatch(
-            f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {_sizes_text(x.shape)}"
+            f"{name}(): Expected {spatial + 1}D or {spatial + 2}D tensor, but got: "
+            f"{_sizes_text(x.shape)}"
         )
-    require_nonempty_dims("adaptive_max_pool2d", x.shape, range(1, x.ndim))
+    require_nonempty_dims(name, x.shape, range(1, x.ndim))
     size = attrs["output_size"]
-    if len(size) != 2:
-        raise ShapeMismatch("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
-    shape = (*x.shape[:-2], *size)
+    if len(size) != spatial:
+        raise ShapeMismatch(f"{name}(): internal error: output_size.size() must be {spatial}")
+    shape = (*x.shape[:-spatial], *size)
     negative = next((s for s in size if s < 0), None)
     if negative is not None:
         raise ShapeMismatch(
             f"Trying to create tensor with negative dimension {negative}: {_sizes_text(shape)}"
         )
     if not is_float(x.dtype):
-        raise Unsupported(
-            f"\"adaptive_max_pool2d\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
-        )
-    return meta(shape, x.dtype if op == "adaptive_max_pool2d" else "int64")
+        kernel = name if spatial == 2 else f"{name}_cpu"
+        raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    return meta(shape, "int64" if op.endswith("_indices") else x.dtype)
 
 
 _register(
@@ -6674,7 +6682,7 @@ _register(
         "overlap; the backward refuses an empty output plane, as torch's.",
         ("self",),
         (True,),
-        _adaptive_max_pool2d_infer,
+        _adaptive_max_pool_infer,
         _named("AdaptiveMaxPool2DBackward0"),
         _self,
         (Attr("output_size", "ints", "(oH, oW).", optional=False),),
@@ -6688,7 +6696,7 @@ _register(
         "window's chosen element within its (H, W) plane, h·W + w. Not differentiable.",
         ("self",),
         (False,),
-        lambda operands, attrs: _adaptive_max_pool2d_infer(
+        lambda operands, attrs: _adaptive_max_pool_infer(
             operands, attrs, "adaptive_max_pool2d_indices"
         ),
         _named(""),
@@ -6698,6 +6706,55 @@ _register(
     )
 )
 
+_register(
+    OpSpec(
+        "adaptive_avg_pool3d",
+        "torch._C._nn.adaptive_avg_pool3d",
+        "adaptive_avg_pool2d over the last three dims of a (C, D, H, W) or (N, C, D, H, W) "
+        "input: the mean of each of oD x oH x oW windows, summed in the input's dtype, divided "
+        "by the window's depth, height, then width. (torch's adaptive_avg_pool3d computes a "
+        "1x1x1 output as mean(-1, -2, -3, keepdim=True) instead, which the client does.)",
+        ("self",),
+        (True,),
+        lambda operands, attrs: _adaptive_avg_pool_infer(operands, attrs, 3),
+        _named("AdaptiveAvgPool3DBackward0"),
+        _self,
+        (Attr("output_size", "ints", "(oD, oH, oW).", optional=False),),
+    )
+)
+_register(
+    OpSpec(
+        "adaptive_max_pool3d",
+        "torch._C._nn.adaptive_max_pool3d",
+        "adaptive_max_pool2d over the last three dims of a (C, D, H, W) or (N, C, D, H, W) "
+        "input: the largest element of each of oD x oH x oW windows (nan wins, the last nan; "
+        "the first of ties); the gradient goes to the element chosen.",
+        ("self",),
+        (True,),
+        lambda operands, attrs: _adaptive_max_pool_infer(operands, attrs, "adaptive_max_pool3d"),
+        _named("AdaptiveMaxPool3DBackward0"),
+        _self,
+        (Attr("output_size", "ints", "(oD, oH, oW).", optional=False),),
+    )
+)
+_register(
+    OpSpec(
+        "adaptive_max_pool3d_indices",
+        "torch._C._nn.adaptive_max_pool3d",
+        "The int64 indices adaptive_max_pool3d returns beside its values: the position of each "
+        "window's chosen element within its (D, H, W) volume, (d·H + h)·W + w. Not "
+        "differentiable.",
+        ("self",),
+        (False,),
+        lambda operands, attrs: _adaptive_max_pool_infer(
+            operands, attrs, "adaptive_max_pool3d_indices"
+        ),
+        _named(""),
+        _nothing,
+        SPECS["adaptive_max_pool3d"].attrs,
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
 
 # ---- max_pool2d and avg_pool2d
 
@@ -6729,32 +6786,42 @@ def pooling_output_size(
     return out
 
 
-def pool2d_params(name: str, attrs: dict) -> tuple[tuple[int, int], ...]:
-    """(kH, kW), (dH, dW), (padH, padW), (dilationH, dilationW) as torch's max_pool2d and
-    avg_pool2d read their lists (an empty stride is the kernel size), with their errors."""
+def pool_params(name: str, attrs: dict) -> tuple[tuple[int, ...], ...]:
+    """The kernel, stride, padding and dilation (one per spatial dim, two or three) as torch's
+    max_pool2d/3d and avg_pool2d/3d read their lists (an empty stride is the kernel size; no
+    dilation list is 1), with their errors."""
+    dims = 3 if name.endswith("3d") else 2
+    count = ("two", "three")[dims - 2]
+    either = "" if name == "avg_pool3d" else "either "
+
+    def each(values: Sequence[int]) -> tuple[int, ...]:
+        return tuple(values) if len(values) == dims else (values[0],) * dims
+
     kernel, stride, padding = attrs["kernel_size"], attrs["stride"], attrs["padding"]
-    if len(kernel) not in (1, 2):
+    if len(kernel) not in (1, dims):
         raise ShapeMismatch(
-            f"{name}: kernel_size must either be a single int, or a tuple of two ints"
+            f"{name}: kernel_size must {either}be a single int, or a tuple of {count} ints"
         )
-    kh, kw = kernel[0], kernel[-1]
-    if len(stride) not in (0, 1, 2):
+    if len(stride) not in (0, 1, dims):
         raise ShapeMismatch(
-            f"{name}: stride must either be omitted, a single int, or a tuple of two ints"
+            f"{name}: stride must {either}be omitted, a single int, or a tuple of {count} ints"
         )
-    dh, dw = (kh, kw) if not stride else (stride[0], stride[-1])
-    if len(padding) not in (1, 2):
-        raise ShapeMismatch(f"{name}: padding must either be a single int, or a tuple of two ints")
+    if len(padding) not in (1, dims):
+        raise ShapeMismatch(
+            f"{name}: padding must {either}be a single int, or a tuple of {count} ints"
+        )
     dilation = attrs.get("dilation", (1,))
-    if len(dilation) not in (1, 2):
-        raise ShapeMismatch(f"{name}: dilation must be either a single int, or a tuple of two ints")
-    return (kh, kw), (dh, dw), (padding[0], padding[-1]), (dilation[0], dilation[-1])
+    if len(dilation) not in (1, dims):
+        raise ShapeMismatch(
+            f"{name}: dilation must be either a single int, or a tuple of {count} ints"
+        )
+    return each(kernel), each(stride or kernel), each(padding), each(dilation)
 
 
 def _pool2d_infer(name: str, x: TensorMeta, attrs: dict) -> TensorMeta:
     """The rest of torch's checks, in its order: the output sizes, pool2d_shape_check, then
     the dtype its kernel dispatches on."""
-    (kh, kw), (dh, dw), (ph, pw), (lh, lw) = pool2d_params(name, attrs)
+    (kh, kw), (dh, dw), (ph, pw), (lh, lw) = pool_params(name, attrs)
     planes = x.shape[x.ndim - 3]
     height, width = x.shape[-2], x.shape[-1]
     ceil = attrs["ceil_mode"]
@@ -6792,7 +6859,7 @@ def _pool2d_infer(name: str, x: TensorMeta, attrs: dict) -> TensorMeta:
 def _max_pool2d_infer(operands: Sequence[Operand], attrs: dict, op: str = "max_pool2d"):
     _check_operands(op, operands, 1)
     x = _require_tensor(op, operands[0], 0)
-    pool2d_params("max_pool2d", attrs)
+    pool_params("max_pool2d", attrs)
     if x.ndim not in (3, 4):
         raise ShapeMismatch("non-empty 3D or 4D (batch mode) tensor expected for input")
     out = _pool2d_infer("max_pool2d", x, attrs)
@@ -6802,7 +6869,7 @@ def _max_pool2d_infer(operands: Sequence[Operand], attrs: dict, op: str = "max_p
 def _avg_pool2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("avg_pool2d", operands, 1)
     x = _require_tensor("avg_pool2d", operands[0], 0)
-    pool2d_params("avg_pool2d", attrs)
+    pool_params("avg_pool2d", attrs)
     if attrs["divisor_override"] is not None and attrs["divisor_override"] == 0:
         raise ComputeError("divisor must be not zero")
     size_dim(-3, x.ndim)
@@ -6870,6 +6937,236 @@ _register(
             Attr(
                 "divisor_override", "int", "Divide every sum by this (absent: none; 0 is refused)."
             ),
+        ),
+    )
+)
+
+
+# ---- max_pool3d and avg_pool3d
+
+
+def _pool3d_infer(name: str, operands: Sequence[Operand], attrs: dict, op: str) -> TensorMeta:
+    """torch's checks for max_pool3d and avg_pool3d in its order: the lists' lengths, the
+    rank, a zero divisor, the output sizes, then pool3d_shape_check's (kernel, stride,
+    dilation, empty non-batch dims, avg_pool3d's input at least the kernel, the padding, the
+    output size), then the dtype its kernel dispatches on."""
+    _check_operands(op, operands, 1)
+    x = _require_tensor(op, operands[0], 0)
+    (kt, kh, kw), (dt, dh, dw), (pt, ph, pw), (lt, lh, lw) = pool_params(name, attrs)
+    if x.ndim not in (4, 5):
+        raise ShapeMismatch("non-empty 4D or 5D (batch mode) tensor expected for input")
+    if attrs.get("divisor_override") == 0:
+        raise ComputeError("divisor must be not zero")
+    ceil = attrs["ceil_mode"]
+    planes, (time, height, width) = x.shape[-4], x.shape[-3:]
+    out_t = pooling_output_size(time, kt, pt, dt, lt, ceil)
+    out_h = pooling_output_size(height, kh, ph, dh, lh, ceil)
+    out_w = pooling_output_size(width, kw, pw, dw, lw, ceil)
+    if min(kt, kh, kw) <= 0:
+        raise ComputeError(
+            f"kernel size should be greater than zero, but got kT: {kt} kH: {kh} kW: {kw}"
+        )
+    if min(dt, dh, dw) <= 0:
+        raise ComputeError(
+            f"stride should be greater than zero, but got dT: {dt} dH: {dh} dW: {dw}"
+        )
+    if min(lt, lh, lw) <= 0:
+        raise ComputeError(
+            "dilation should be greater than zero, but got "
+            f"dilationT: {lt} dilationH: {lh} dilationW: {lw}"
+        )
+    function = (
+        "avg_pool3d()" if name == "avg_pool3d" else "max_pool3d_with_indices_out_cpu_template()"
+    )
+    for size in x.shape[x.ndim - 4 :]:
+        if size == 0:
+            raise ShapeMismatch(
+                f"{function}: Expected input's non-batch dimensions to have positive length, "
+                f"but input has a shape of {_sizes_text(x.shape)} and non-batch dimension 0 "
+                "has length zero!"
+            )
+    if name == "avg_pool3d" and (time < kt or height < kh or width < kw):
+        raise ComputeError(
+            f"input image (T: {time} H: {height} W: {width}) smaller than kernel size "
+            f"(kT: {kt} kH: {kh} kW: {kw})"
+        )
+    if _trunc_div(kt, 2) < pt or _trunc_div(kw, 2) < pw or _trunc_div(kh, 2) < ph:
+        raise ComputeError(
+            "pad should be smaller than or equal to half of kernel size, but got "
+            f"kT: {kt} kW: {kw} kH: {kh} padT: {pt} padW: {pw} padH: {ph}"
+        )
+    if min(out_t, out_h, out_w) < 1:
+        raise ShapeMismatch(
+            f"Given input size: ({planes}x{time}x{height}x{width}). Calculated output size: "
+            f"({planes}x{out_t}x{out_h}x{out_w}). Output size is too small"
+        )
+    if x.dtype == "bool":
+        kernel = "avg_pool3d_out_frame" if name == "avg_pool3d" else "max_pool3d"
+        raise Unsupported(f"\"{kernel}\" not implemented for 'Bool'")
+    return meta(
+        (*x.shape[:-3], out_t, out_h, out_w), "int64" if op.endswith("_indices") else x.dtype
+    )
+
+
+_POOL3D_ATTRS = (
+    Attr("kernel_size", "ints", "(kT, kH, kW), or one for all.", optional=False),
+    Attr("stride", "ints", "(dT, dH, dW), one for all, or none: the kernel size.", ()),
+    Attr("padding", "ints", "Implicit padding on both sides, (padT, padH, padW) or one.", (0,)),
+)
+_register(
+    OpSpec(
+        "max_pool3d",
+        "torch.nn.functional.max_pool3d",
+        "max_pool2d over the last three dims of a (C, D, H, W) or (N, C, D, H, W) input "
+        "(torch's max_pool3d_with_indices): each (dilated) window's largest element, padding "
+        "counting as -inf, nan the largest (the last one). The gradient goes to the element "
+        "chosen (the first of ties), summed where windows overlap. torch's checks in its order.",
+        ("self",),
+        (True,),
+        lambda operands, attrs: _pool3d_infer("max_pool3d", operands, attrs, "max_pool3d"),
+        _named("MaxPool3DWithIndicesBackward0"),
+        _self,
+        (
+            *_POOL3D_ATTRS,
+            Attr("dilation", "ints", "Spacing of a window's elements, (dT, dH, dW) or one.", (1,)),
+            Attr("ceil_mode", "bool", "Round the output size up (windows may overhang).", False),
+        ),
+    )
+)
+_register(
+    OpSpec(
+        "max_pool3d_indices",
+        "torch.nn.functional.max_pool3d",
+        "The int64 indices that max_pool3d's return_indices gives: the position of each "
+        "window's chosen element within its (D, H, W) volume, (d·H + h)·W + w. Not "
+        "differentiable.",
+        ("self",),
+        (False,),
+        lambda operands, attrs: _pool3d_infer("max_pool3d", operands, attrs, "max_pool3d_indices"),
+        _named(""),
+        _nothing,
+        SPECS["max_pool3d"].attrs,
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+_register(
+    OpSpec(
+        "avg_pool3d",
+        "torch.nn.functional.avg_pool3d",
+        "avg_pool2d over the last three dims of a (C, D, H, W) or (N, C, D, H, W) input: each "
+        "window summed in the input's dtype in its order and divided by divisor_override, else "
+        "its size counting the padding (count_include_pad) or not; an int64 input divides "
+        "truncating, as torch. Each gradient element is the output gradient divided the same "
+        "way, added to the window's elements. torch's checks in its order.",
+        ("self",),
+        (True,),
+        lambda operands, attrs: _pool3d_infer("avg_pool3d", operands, attrs, "avg_pool3d"),
+        _named("AvgPool3DBackward0"),
+        _self,
+        (
+            *_POOL3D_ATTRS,
+            *SPECS["avg_pool2d"].attrs[3:],
+        ),
+    )
+)
+
+
+# ---- max_unpool2d and max_unpool3d
+
+
+def _max_unpool_infer(operands: Sequence[Operand], attrs: dict, spatial: int) -> TensorMeta:
+    """torch's max_unpooling2d/3d checks in its order: int64 indices, the sizes of the lists,
+    the rank, indices of the input's shape, non-empty non-batch dims, (3-d) positive strides,
+    a non-negative output size, then the dtype (floats only, unless the output is empty, which
+    torch never hands to its kernel)."""
+    op = f"max_unpool{spatial}d"
+    _check_operands(op, operands, 2)
+    x, indices = (_require_tensor(op, o, i) for i, o in enumerate(operands))
+    size = attrs["output_size"]
+    names = ("depth, height, width", "three") if spatial == 3 else ("height, width", "two")
+    if indices.dtype != "int64":
+        got = "" if spatial == 3 else f" but got: {TORCH_TYPE_NAME[indices.dtype]}"
+        raise DtypeMismatch(f"elements in indices should be type int64{got}")
+    if spatial == 2 and len(size) != 2:
+        raise ShapeMismatch(
+            f"There should be exactly two elements (height, width) in output_size, but got "
+            f"{len(size)} elements."
+        )
+    if x.ndim not in (spatial + 1, spatial + 2):
+        raise ShapeMismatch(
+            f"Input to max_unpooling{spatial}d should be a {spatial + 1}d or {spatial + 2}d "
+            f"Tensor, but got a tensor with {x.ndim} dimensions."
+        )
+    if spatial == 3:
+        for name in ("output_size", "stride", "padding"):
+            if len(attrs[name]) != 3:
+                colon = "" if name == "output_size" else ":"
+                raise ShapeMismatch(
+                    f"There should be exactly three elements ({names[0]}) in {name}, but "
+                    f"got{colon} {len(attrs[name])} elements."
+                )
+    if x.shape != indices.shape:
+        raise ShapeMismatch(
+            "Expected shape of indices to be same as that of the input tensor "
+            f"({_sizes_text(x.shape)}) but got indices tensor with shape: "
+            f"{_sizes_text(indices.shape)}"
+        )
+    for dim in range(1, x.ndim):
+        if x.shape[dim] == 0:
+            raise ShapeMismatch(
+                f"max_unpooling{spatial}d_forward_out_cpu(): Expected input to have non-zero "
+                f"size for non-batch dimensions, but got {_sizes_text(x.shape)} with dimension "
+                f"{dim} being empty."
+            )
+    if spatial == 3 and min(attrs["stride"]) <= 0:
+        raise ComputeError(
+            f"strides should be greater than zero, but got stride: {_sizes_text(attrs['stride'])}"
+        )
+    if min(size) < 0:
+        raise ComputeError(
+            f"max_unpooling{spatial}d(): output_size must contain non-negative spatial "
+            f"dimensions, but got output_size=({', '.join(map(str, size))})"
+        )
+    shape = (*x.shape[:-spatial], *size)
+    if not is_float(x.dtype) and prod(shape):
+        raise Unsupported(f"\"{op}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    return meta(shape, x.dtype)
+
+
+_MAX_UNPOOL_DOC = (
+    "The inverse of max_pool{n}d with return_indices: a zeroed output of output_size{dims} "
+    "per plane, output[..., indices[i]] = input[i] along each plane's flattened elements (the "
+    "last of repeated indices wins); an index outside the plane is torch's 'Found an invalid "
+    "max index' error. The gradient is the output gradient at the indices. The indices are "
+    "not differentiable."
+)
+_register(
+    OpSpec(
+        "max_unpool2d",
+        "torch._C._nn.max_unpool2d",
+        _MAX_UNPOOL_DOC.format(n=2, dims=" (oH, oW)"),
+        ("self", "indices"),
+        (True, False),
+        lambda operands, attrs: _max_unpool_infer(operands, attrs, 2),
+        _named("MaxUnpool2DBackward0"),
+        _indices,
+        (Attr("output_size", "ints", "(oH, oW).", optional=False),),
+    )
+)
+_register(
+    OpSpec(
+        "max_unpool3d",
+        "torch._C._nn.max_unpool3d",
+        _MAX_UNPOOL_DOC.format(n=3, dims=" (oD, oH, oW)"),
+        ("self", "indices"),
+        (True, False),
+        lambda operands, attrs: _max_unpool_infer(operands, attrs, 3),
+        _named("MaxUnpool3DBackward0"),
+        _indices,
+        (
+            Attr("output_size", "ints", "(oD, oH, oW).", optional=False),
+            Attr("stride", "ints", "(dD, dH, dW): checked positive, as torch's.", optional=False),
+            Attr("padding", "ints", "(padD, padH, padW): unused, as torch's.", optional=False),
         ),
     )
 )

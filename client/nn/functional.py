@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import operator
 import warnings
+from collections.abc import Iterable
 from math import prod
 
 import numpy as np
@@ -2168,9 +2169,9 @@ def interpolate(
             "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
             "requires a 4-D tensor as input"
         )
-    if mode == "area" and input.ndim in (3, 4):
-        pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
-        return pool(input, output_size)
+    if mode == "area" and input.ndim in (3, 4, 5):
+        pools = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}
+        return pools[input.ndim](input, output_size)
     dims = _UPSAMPLE_OPS.get((input.ndim, mode))
     if dims is None or antialias:
         if input.ndim in (3, 4, 5) and mode in _INTERPOLATE_MODES.split(" | "):
@@ -2396,6 +2397,41 @@ def adaptive_max_pool1d(*args, **kwargs):
     return (adaptive_max_pool1d_with_indices if flag else _adaptive_max_pool1d)(*args, **kwargs)
 
 
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """The mean over each of oD x oH x oW windows of the last three dims, windows as
+    adaptive_avg_pool2d's (AdaptiveAvgPool3DBackward0); None in `output_size` keeps the
+    input's size. A 1x1x1 output is torch's mean((-1, -2, -3), keepdim=True)."""
+    size = _output_size_ints("adaptive_avg_pool3d", _list_with_default(output_size, input), 3)
+    if size == [1, 1, 1]:
+        return input.mean((-1, -2, -3), keepdim=True)
+    return input._call("adaptive_avg_pool3d", [input], {"output_size": size})
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """adaptive_max_pool3d's values and the int64 position of each within its (D, H, W)
+    volume."""
+    size = _output_size_ints("adaptive_max_pool3d", _list_with_default(output_size, input), 3)
+    attrs = {"output_size": size}
+    return (
+        input._call("adaptive_max_pool3d", [input], attrs),
+        input._call("adaptive_max_pool3d_indices", [input], attrs),
+    )
+
+
+def _adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+    """The largest element of each of oD x oH x oW windows of the last three dims
+    (AdaptiveMaxPool3DBackward0); None keeps the input's size."""
+    size = _output_size_ints("adaptive_max_pool3d", _list_with_default(output_size, input), 3)
+    return input._call("adaptive_max_pool3d", [input], {"output_size": size})
+
+
+def adaptive_max_pool3d(*args, **kwargs):
+    """adaptive_max_pool3d(input, output_size, return_indices=False), dispatched on
+    return_indices as torch's boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 2)
+    return (adaptive_max_pool3d_with_indices if flag else _adaptive_max_pool3d)(*args, **kwargs)
+
+
 # ---------------------------------------------------------------- padding
 
 _PAD_OPS = {"reflect": "reflection", "replicate": "replication"}
@@ -2547,16 +2583,23 @@ def _pool_input(function: str, input, position: int | None = 1) -> None:
         )
 
 
-def _max_pool2d_call(function: str, input, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool_call(
+    function: str, op: str, input, kernel_size, stride, padding, dilation, ceil_mode
+) -> tuple[Tensor, dict]:
+    """max_pool2d's or max_pool3d's (`op`) values, and its attributes as torch's parser
+    reads them for `function`."""
     _pool_input(function, input)
+    size = 3 if op == "max_pool3d" else 2
     attrs = {
-        "kernel_size": _pool_argument(function, "kernel_size", kernel_size, 2, "ints"),
-        "stride": [] if stride is None else _pool_argument(function, "stride", stride, 3, "ints"),
-        "padding": _pool_argument(function, "padding", padding, 4, "ints"),
-        "dilation": _pool_argument(function, "dilation", dilation, 5, "ints"),
+        "kernel_size": _pool_argument(function, "kernel_size", kernel_size, 2, "ints", size),
+        "stride": []
+        if stride is None
+        else _pool_argument(function, "stride", stride, 3, "ints", size),
+        "padding": _pool_argument(function, "padding", padding, 4, "ints", size),
+        "dilation": _pool_argument(function, "dilation", dilation, 5, "ints", size),
         "ceil_mode": _pool_argument(function, "ceil_mode", ceil_mode, 6, "bool"),
     }
-    return input._call("max_pool2d", [input], attrs), attrs
+    return input._call(op, [input], attrs), attrs
 
 
 def max_pool2d_with_indices(
@@ -2569,8 +2612,15 @@ def max_pool2d_with_indices(
     return_indices: bool = False,
 ):
     """max_pool2d's values and the int64 position of each within its (H, W) plane."""
-    out, attrs = _max_pool2d_call(
-        "max_pool2d_with_indices", input, kernel_size, stride, padding, dilation, ceil_mode
+    out, attrs = _max_pool_call(
+        "max_pool2d_with_indices",
+        "max_pool2d",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
     )
     return out, input._call("max_pool2d_indices", [input], attrs)
 
@@ -2586,9 +2636,8 @@ def _max_pool2d(
 ) -> Tensor:
     """The largest element of each window of a (C, H, W) or (N, C, H, W) input (torch's
     max_pool2d_with_indices, MaxPool2DWithIndicesBackward0)."""
-    return _max_pool2d_call("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)[
-        0
-    ]
+    args = (input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool_call("max_pool2d", "max_pool2d", *args)[0]
 
 
 def _dispatch_flag(args: tuple, kwargs: dict, name: str, index: int):
@@ -2770,22 +2819,200 @@ def _missing_arguments(function: str, missing: list[str]) -> TypeError:
     )
 
 
+def _avg_pool(function: str, spatial: int, args: tuple, kwargs: dict) -> Tensor:
+    """avg_pool2d or avg_pool3d as torch's parser reads its arguments: its TypeErrors (one
+    for too many, one naming the required arguments not given by position when any is
+    missing), then the op."""
+    if len(args) > len(_AVG_POOL_PARAMS):
+        raise TypeError(
+            f"{function}() takes from 2 to {len(_AVG_POOL_PARAMS)} positional arguments but "
+            f"{len(args)} were given"
+        )
+    bound, missing = _bind_pool_arguments(function, _AVG_POOL_PARAMS, args, kwargs, spatial)
+    if missing:
+        raise _missing_arguments(function, ["input", "kernel_size"][len(args) :])
+    input = bound.pop("input")
+    if bound.get("divisor_override") is None:
+        bound.pop("divisor_override", None)
+    return input._call(function, [input], bound)
+
+
 def avg_pool2d(*args, **kwargs) -> Tensor:
     """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     count_include_pad=True, divisor_override=None): the mean of each window of a (C, H, W)
     or (N, C, H, W) input (AvgPool2DBackward0), as torch's CPU kernel computes it."""
-    if len(args) > len(_AVG_POOL_PARAMS):
-        raise TypeError(
-            f"avg_pool2d() takes at most {len(_AVG_POOL_PARAMS)} arguments ({len(args)} given)"
+    return _avg_pool("avg_pool2d", 2, args, kwargs)
+
+
+def max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """max_pool3d's values and the int64 position of each within its (D, H, W) volume."""
+    args = (input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, attrs = _max_pool_call("max_pool3d_with_indices", "max_pool3d", *args)
+    return out, input._call("max_pool3d_indices", [input], attrs)
+
+
+def _max_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The largest element of each window of a (C, D, H, W) or (N, C, D, H, W) input
+    (torch's max_pool3d_with_indices, MaxPool3DWithIndicesBackward0)."""
+    args = (input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool_call("max_pool3d", "max_pool3d", *args)[0]
+
+
+def max_pool3d(*args, **kwargs):
+    """max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False), dispatched on return_indices as torch's boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 6)
+    return (max_pool3d_with_indices if flag else _max_pool3d)(*args, **kwargs)
+
+
+def avg_pool3d(*args, **kwargs) -> Tensor:
+    """avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None): the mean of each window of a (C, D, H, W)
+    or (N, C, D, H, W) input (AvgPool3DBackward0), as torch's CPU kernel computes it."""
+    return _avg_pool("avg_pool3d", 3, args, kwargs)
+
+
+def _ntuple(value, n: int) -> tuple:
+    """torch's _single, _pair and _triple: an iterable as a tuple, anything else n times."""
+    return tuple(value) if isinstance(value, Iterable) else (value,) * n
+
+
+def _lp_pool(pool, max_pool, window: int, input, norm_type, kernel_size, stride, ceil_mode):
+    """torch's lp_pool1d/2d/3d composition: max_pool of |x| (of -|x|, negated) for a norm_type
+    of ±inf; else (sign(a) * relu(|a|)) * window ** (1 / p), a = pool(x ** p), `window` the
+    kernel's size (PowBackward0 over MulBackward0 over the sign, relu and pooling nodes)."""
+    if isinstance(norm_type, int | float):
+        if norm_type == math.inf:
+            return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        if norm_type == -math.inf:
+            return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (out.sign() * relu(out.abs())).mul(window).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm of each window of the last dim: torch's composition of avg_pool1d."""
+    args = (input, norm_type, kernel_size, stride, ceil_mode)
+    return _lp_pool(avg_pool1d, max_pool1d, kernel_size, *args)
+
+
+def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm of each window of the last two dims: torch's composition of avg_pool2d."""
+    kw, kh = _ntuple(kernel_size, 2)
+    args = (input, norm_type, kernel_size, stride, ceil_mode)
+    return _lp_pool(avg_pool2d, max_pool2d, kw * kh, *args)
+
+
+def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm of each window of the last three dims: torch's composition of
+    avg_pool3d."""
+    kd, kw, kh = _ntuple(kernel_size, 3)
+    args = (input, norm_type, kernel_size, stride, ceil_mode)
+    return _lp_pool(avg_pool3d, max_pool3d, kd * kw * kh, *args)
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size) -> list[int]:
+    """torch's _unpool_output_size: the size max pooling came from, (in - 1) stride + kernel
+    - 2 padding per dim, or the `output_size` given (its last dims), which must be within a
+    stride of it; none negative."""
+    input_size = input.size()
+    dims = len(kernel_size)
+    default_size = [
+        (input_size[-dims + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+        for d in range(dims)
+    ]
+    if output_size is None:
+        ret = default_size
+    else:
+        if len(output_size) == dims + 2:
+            output_size = output_size[2:]
+        if len(output_size) != dims:
+            raise ValueError(
+                f"output_size should be a sequence containing {dims} or {dims + 2} elements, "
+                f"but it has a length of '{len(output_size)}'"
+            )
+        for d in range(dims):
+            min_size, max_size = default_size[d] - stride[d], default_size[d] + stride[d]
+            if not (min_size < output_size[d] < max_size):
+                raise ValueError(
+                    f'invalid output_size "{output_size}" (dim {d} must be between {min_size} '
+                    f"and {max_size})"
+                )
+        ret = output_size
+    for d in range(dims):
+        if ret[d] < 0:
+            raise ValueError(
+                "max_unpooling: output_size must contain non-negative spatial dimensions, but "
+                f"got output_size[{d}]={ret[d]}"
+            )
+    return ret
+
+
+def _max_unpool(op: str, input, indices, output_size, *stride_and_padding) -> Tensor:
+    """torch._C._nn.max_unpool2d/3d (3-d: with stride and padding): its parser's TypeErrors,
+    then the op."""
+    _pool_input(op, input)
+    indices = _pool_argument(op, "indices", indices, 2, "Tensor")
+    names = ("output_size", "stride", "padding")
+    attrs = {
+        name: _pool_argument(op, name, value, position, "ints", int(op[-2]))
+        for position, (name, value) in enumerate(
+            zip(names, (output_size, *stride_and_padding), strict=False), start=3
         )
-    bound, missing = _bind_pool_arguments("avg_pool2d", _AVG_POOL_PARAMS, args, kwargs, 2)
-    if missing:
-        position = 1 if missing[0] == "input" else 2
-        raise TypeError(f"avg_pool2d() missing required argument '{missing[0]}' (pos {position})")
-    input = bound.pop("input")
-    if bound.get("divisor_override") is None:
-        bound.pop("divisor_override", None)
-    return input._call("avg_pool2d", [input], bound)
+    }
+    return input._call(op, [input, indices], attrs)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool1d's partial inverse: torch's max_unpool2d of input.unsqueeze(-1) and
+    indices.unsqueeze(-1) to (output_size, 1), squeezed back (SqueezeBackward1 over
+    MaxUnpool2DBackward0)."""
+    kernel_size = _ntuple(kernel_size, 1)
+    stride = _ntuple(stride, 1) if stride is not None else kernel_size
+    padding = _ntuple(padding, 1)
+    size = [*_unpool_output_size(input, kernel_size, stride, padding, output_size), 1]
+    planes = input.unsqueeze(-1)
+    return _max_unpool("max_unpool2d", planes, indices.unsqueeze(-1), size).squeeze(-1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool2d's partial inverse: each value put at its index in a zeroed (…, oH, oW)
+    plane (MaxUnpool2DBackward0); the output size is the pooled input's, or `output_size`."""
+    kernel_size = _ntuple(kernel_size, 2)
+    stride = _ntuple(stride, 2) if stride is not None else kernel_size
+    padding = _ntuple(padding, 2)
+    size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    return _max_unpool("max_unpool2d", input, indices, size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool3d's partial inverse: each value put at its index in a zeroed (…, oD, oH, oW)
+    volume (MaxUnpool3DBackward0); the output size is the pooled input's, or
+    `output_size`."""
+    kernel_size = _ntuple(kernel_size, 3)
+    stride = _ntuple(stride, 3) if stride is not None else kernel_size
+    padding = _ntuple(padding, 3)
+    size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    return _max_unpool("max_unpool3d", input, indices, size, stride, padding)
 
 
 def avg_pool1d(*args, **kwargs) -> Tensor:

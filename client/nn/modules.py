@@ -32,6 +32,7 @@ __all__ = [
     "GELU",
     "SELU",
     "AvgPool2d",
+    "AvgPool3d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -52,6 +53,7 @@ __all__ = [
     "Linear",
     "MSELoss",
     "MaxPool2d",
+    "MaxPool3d",
     "Module",
     "ReLU",
     "ReLU6",
@@ -2790,6 +2792,22 @@ class MaxPool2d(_MaxPoolNd):
         )
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Max pooling over the last three dims of (N, C, D, H, W) or (C, D, H, W) inputs
+    (F.max_pool3d)."""
+
+    def forward(self, input: Tensor):
+        return F.max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
 class _AvgPoolNd(Module):
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -2825,9 +2843,10 @@ class AvgPool1d(_AvgPoolNd):
         )
 
 
-class AvgPool2d(_AvgPoolNd):
-    """Average pooling over the last two dims of (N, C, H, W) or (C, H, W) inputs
-    (F.avg_pool2d)."""
+class _AvgPoolWithDivisor(_AvgPoolNd):
+    """AvgPool2d and AvgPool3d: their arguments kept as given, and divisor_override."""
+
+    _pool = staticmethod(F.avg_pool2d)
 
     def __init__(
         self,
@@ -2847,7 +2866,7 @@ class AvgPool2d(_AvgPoolNd):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(
+        return type(self)._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -2856,6 +2875,100 @@ class AvgPool2d(_AvgPoolNd):
             self.count_include_pad,
             self.divisor_override,
         )
+
+
+class AvgPool2d(_AvgPoolWithDivisor):
+    """Average pooling over the last two dims of (N, C, H, W) or (C, H, W) inputs
+    (F.avg_pool2d)."""
+
+
+class AvgPool3d(_AvgPoolWithDivisor):
+    """Average pooling over the last three dims of (N, C, D, H, W) or (C, D, H, W) inputs
+    (F.avg_pool3d)."""
+
+    _pool = staticmethod(F.avg_pool3d)
+
+
+class _MaxUnpoolNd(Module):
+    """F.max_unpool{1,2,3}d with a fixed kernel_size, stride (None: the kernel size) and
+    padding, kept as tuples as torch's _single, _pair and _triple make them."""
+
+    _unpool = staticmethod(F.max_unpool1d)
+    _expand = staticmethod(_single)
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        expand = type(self)._expand
+        self.kernel_size = expand(kernel_size)
+        self.stride = expand(stride if (stride is not None) else kernel_size)
+        self.padding = expand(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        unpool = type(self)._unpool
+        return unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """MaxPool1d's partial inverse on (N, C, L) or (C, L) inputs and their indices."""
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """MaxPool2d's partial inverse on (N, C, H, W) or (C, H, W) inputs and their indices."""
+
+    _unpool = staticmethod(F.max_unpool2d)
+    _expand = staticmethod(_pair)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """MaxPool3d's partial inverse on (N, C, D, H, W) or (C, D, H, W) inputs and their
+    indices."""
+
+    _unpool = staticmethod(F.max_unpool3d)
+    _expand = staticmethod(_triple)
+
+
+class _LPPoolNd(Module):
+    """F.lp_pool{1,2,3}d with a fixed norm_type (passed as a float, as torch's modules do),
+    kernel_size, stride and ceil_mode."""
+
+    _pool = staticmethod(F.lp_pool1d)
+
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input: Tensor) -> Tensor:
+        pool = type(self)._pool
+        return pool(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            "norm_type={norm_type}, kernel_size={kernel_size}, stride={stride}, "
+            "ceil_mode={ceil_mode}".format(**self.__dict__)
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """The p-norm of each window of the last dim of (N, C, L) or (C, L) inputs."""
+
+
+class LPPool2d(_LPPoolNd):
+    """The p-norm of each window of the last two dims of (N, C, H, W) or (C, H, W) inputs."""
+
+    _pool = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """The p-norm of each window of the last three dims of (N, C, D, H, W) or (C, D, H, W)
+    inputs."""
+
+    _pool = staticmethod(F.lp_pool3d)
 
 
 class Upsample(Module):
@@ -2985,7 +3098,7 @@ class PixelUnshuffle(Module):
 
 
 class _AdaptiveAvgPoolNd(Module):
-    """F.adaptive_avg_pool{1,2}d with a fixed output_size (None keeps the input's size)."""
+    """F.adaptive_avg_pool{1,2,3}d with a fixed output_size (None keeps the input's size)."""
 
     _pool = staticmethod(F.adaptive_avg_pool2d)
 
@@ -3011,8 +3124,15 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     inputs: AdaptiveAvgPool2d(1) is global average pooling."""
 
 
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """The mean over oD x oH x oW windows of the last three dims of (N, C, D, H, W) or
+    (C, D, H, W) inputs."""
+
+    _pool = staticmethod(F.adaptive_avg_pool3d)
+
+
 class _AdaptiveMaxPoolNd(Module):
-    """F.adaptive_max_pool{1,2}d with a fixed output_size (None keeps the input's size)."""
+    """F.adaptive_max_pool{1,2,3}d with a fixed output_size (None keeps the input's size)."""
 
     _pool = staticmethod(F.adaptive_max_pool2d)
 
@@ -3038,3 +3158,10 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """The largest element of each of oH x oW windows of the last two dims of (N, C, H, W)
     or (C, H, W) inputs."""
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """The largest element of each of oD x oH x oW windows of the last three dims of
+    (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    _pool = staticmethod(F.adaptive_max_pool3d)

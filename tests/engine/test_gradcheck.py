@@ -333,6 +333,29 @@ CASES += [
     C("avg_pool2d", T((1, 2, 5, 5)), kernel_size=[3], stride=[2], padding=[1], ceil_mode=True),
     C("avg_pool2d", T((2, 5, 4)), kernel_size=[2], padding=[1], count_include_pad=False),
     C("avg_pool2d", T((1, 1, 4, 4)), kernel_size=[3], stride=[1], divisor_override=2),
+    C("max_pool3d", T((1, 1, 4, 5, 5)), kernel_size=[3], stride=[2], padding=[1], ceil_mode=True),
+    C("max_pool3d", T((2, 5, 4, 6)), kernel_size=[2, 2, 3], dilation=[2, 1, 1]),
+    C("avg_pool3d", T((1, 1, 4, 5, 5)), kernel_size=[3], stride=[2], padding=[1], ceil_mode=True),
+    C("avg_pool3d", T((2, 3, 4, 3)), kernel_size=[2], padding=[1], count_include_pad=False),
+    C("avg_pool3d", T((1, 1, 3, 4, 4)), kernel_size=[2, 3, 3], stride=[1], divisor_override=2),
+    C("adaptive_avg_pool3d", T((1, 2, 3, 5, 4)), output_size=[2, 3, 3]),
+    C("adaptive_max_pool3d", T((1, 2, 3, 5, 4)), output_size=[2, 3, 3]),
+    # max_unpool: one index per plane, since torch's gradient of an overwritten element (g at
+    # its index) is not the derivative
+    C(
+        "max_unpool2d",
+        T((2, 3, 1, 1)),
+        T((2, 3, 1, 1), "class", "int64", grad=False),
+        output_size=[2, 3],
+    ),
+    C(
+        "max_unpool3d",
+        T((2, 1, 1, 1)),
+        T((2, 1, 1, 1), "class", "int64", grad=False),
+        output_size=[1, 2, 3],
+        stride=[1, 1, 1],
+        padding=[0, 0, 0],
+    ),
 ]
 for _reduction in ("mean", "sum", "none"):
     CASES += [

@@ -1102,6 +1102,110 @@ CASES += [
     C("col2im", T((8, 12)), output_size=[4, 5], **_PLAIN_PATCHES),
     C("col2im", T((1, 4, 9), dtype="bool", grad=False), output_size=[4, 4], **_PLAIN_PATCHES),
 ]
+# max_pool3d and avg_pool3d over (C, D, H, W) and (N, C, D, H, W) inputs
+_POOLS_3D = [
+    ((2, 2, 4, 5, 6), {"kernel_size": [2]}),
+    ((2, 5, 6, 5), {"kernel_size": [3, 2, 2], "stride": [2], "padding": [1, 1, 0]}),
+    ((1, 2, 5, 7, 6), {"kernel_size": [3], "stride": [2, 1, 2], "padding": [1], "ceil_mode": True}),
+    ((0, 2, 4, 4, 4), {"kernel_size": [2]}),
+]
+CASES += [C(op, T(x), **attrs) for op in ("max_pool3d", "avg_pool3d") for x, attrs in _POOLS_3D]
+CASES += [
+    C("max_pool3d", T((1, 2, 7, 6, 8)), kernel_size=[2, 3, 2], dilation=[3, 1, 2], padding=[1]),
+    C("max_pool3d", T((1, 2, 4, 5, 5), TIES), kernel_size=[3], stride=[1]),  # ties: the first
+    C("max_pool3d_indices", T((2, 2, 4, 6, 6), grad=False), kernel_size=[2]),
+    C("max_pool3d_indices", T((2, 5, 6, 7), TIES, grad=False), kernel_size=[3], padding=[1]),
+    C(
+        "max_pool3d_indices",
+        T((1, 2, 7, 6, 8), grad=False),
+        kernel_size=[2, 3, 2],
+        stride=[2],
+        dilation=[2, 1, 3],
+        ceil_mode=True,
+    ),
+    C(
+        "avg_pool3d",
+        T((2, 1, 5, 5, 5)),
+        kernel_size=[3],
+        stride=[2],
+        padding=[1],
+        count_include_pad=False,
+    ),
+    C(
+        "avg_pool3d",
+        T((2, 5, 6, 5)),
+        kernel_size=[3, 2, 3],
+        padding=[1],
+        ceil_mode=True,
+        divisor_override=7,
+    ),
+    C(
+        "avg_pool3d",
+        T((1, 1, 5, 5, 5)),
+        kernel_size=[2],
+        stride=[3],
+        ceil_mode=True,
+        count_include_pad=False,
+    ),
+]
+# max_unpool2d and max_unpool3d: torch's own sort indices of (.., 1, L) inputs, distinct in each
+# plane (torch's CPU kernel writes repeated indices from several threads, in no fixed order)
+CASES += [
+    C(
+        "max_unpool2d",
+        T((2, 3, 1, 4)),
+        T((2, 3, 1, 4), SORTED, _POSITIONS, grad=False),
+        output_size=[2, 3],
+    ),
+    C(
+        "max_unpool2d",
+        T((3, 1, 5)),
+        T((3, 1, 5), SORTED, _POSITIONS, grad=False),
+        output_size=[5, 1],
+    ),
+    C(
+        "max_unpool2d",
+        T((0, 3, 1, 2)),
+        T((0, 3, 1, 2), SORTED, _POSITIONS, grad=False),
+        output_size=[2, 3],
+    ),
+    C(
+        "max_unpool3d",
+        T((3, 1, 1, 4)),
+        T((3, 1, 1, 4), SORTED, _POSITIONS, grad=False),
+        output_size=[1, 2, 3],
+        stride=[1, 1, 1],
+        padding=[0, 0, 0],
+    ),
+    C(
+        "max_unpool3d",
+        T((2, 3, 1, 1, 6)),
+        T((2, 3, 1, 1, 6), SORTED, _POSITIONS, grad=False),
+        output_size=[2, 2, 2],
+        stride=[2, 1, 1],
+        padding=[0, 1, 0],
+    ),
+]
+# adaptive_avg_pool3d and adaptive_max_pool3d: adaptive windows along each of three dims
+CASES += [
+    C(op, T(x), output_size=size)
+    for op in ("adaptive_avg_pool3d", "adaptive_max_pool3d")
+    for x, size in (
+        ((2, 2, 5, 7, 4), [3, 2, 3]),
+        ((2, 3, 5, 4), [4, 6, 5]),
+        ((0, 2, 3, 3, 3), [2, 2, 2]),
+    )
+]
+CASES += [  # an empty output (its backward refuses, as torch's)
+    C(op, T((1, 2, 4, 4, 4), grad=False), output_size=[0, 2, 1])
+    for op in ("adaptive_avg_pool3d", "adaptive_max_pool3d")
+]
+CASES += [
+    C("adaptive_max_pool3d", T((1, 2, 4, 6, 6), TIES), output_size=[3, 4, 3]),
+    C("adaptive_max_pool3d_indices", T((2, 2, 5, 7, 4), grad=False), output_size=[3, 2, 3]),
+    C("adaptive_max_pool3d_indices", T((2, 4, 6, 6), TIES, grad=False), output_size=[2, 4, 4]),
+    C("adaptive_max_pool3d_indices", T((1, 2, 3, 4, 5), ZEROS, grad=False), output_size=[2, 3, 2]),
+]
 # adaptive_avg_pool2d: windows [floor(i H / oH), ceil((i + 1) H / oH)), overlapping or not
 CASES += [
     C("adaptive_avg_pool2d", T((2, 3, 7, 5)), output_size=[3, 2]),
@@ -1510,6 +1614,18 @@ TORCH: dict[str, Callable] = {
     "max_pool2d": torch.max_pool2d,
     "max_pool2d_indices": lambda x, **attrs: torch._C._nn.max_pool2d_with_indices(x, **attrs)[1],
     "avg_pool2d": torch._C._nn.avg_pool2d,
+    "max_pool3d": torch.max_pool3d,
+    "max_pool3d_indices": lambda x, **attrs: torch._C._nn.max_pool3d_with_indices(x, **attrs)[1],
+    "avg_pool3d": torch._C._nn.avg_pool3d,
+    "adaptive_avg_pool3d": torch._C._nn.adaptive_avg_pool3d,
+    "adaptive_max_pool3d": lambda x, output_size: torch._C._nn.adaptive_max_pool3d(x, output_size)[
+        0
+    ],
+    "adaptive_max_pool3d_indices": lambda x, output_size: torch._C._nn.adaptive_max_pool3d(
+        x, output_size
+    )[1],
+    "max_unpool2d": torch._C._nn.max_unpool2d,
+    "max_unpool3d": torch._C._nn.max_unpool3d,
 }
 
 
