@@ -828,11 +828,9 @@ def local_response_norm(
     input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
 ) -> Tensor:
     """x / (k + α/n Σ x²)^β, the sum over n = `size` neighbouring channels (dim 1), composed
-    as torch composes it: x², padded along the channels, averaged by avg_pool2d over (size, 1)
-    windows, then mul, add, pow and div. For inputs of 4 or more dims torch pools the
-    (N, 1, C, H, rest) view with avg_pool3d over (size, 1, 1); here the (N, 1, C, H · rest)
-    view is pooled by avg_pool2d over (size, 1), which gives the same values
-    (AvgPool2DBackward0 where torch records AvgPool3DBackward0)."""
+    as torch composes it: x², padded along the channels, averaged over (size, 1) windows by
+    avg_pool2d (over (size, 1, 1) windows of the (N, 1, C, H, rest) view by avg_pool3d for
+    inputs of 4 or more dims), then mul, add, pow and div."""
     dim = input.dim()
     if dim < 3:
         raise ValueError(
@@ -848,13 +846,9 @@ def local_response_norm(
         div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
     else:
         sizes = input.size()
-        div = div.view(sizes[0], 1, sizes[1], -1)
-        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
-        if size <= 0:  # avg_pool3d's check
-            raise RuntimeError(
-                f"kernel size should be greater than zero, but got kT: {size} kH: 1 kW: 1"
-            )
-        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
         div = div.view(sizes)
     div = div.mul(alpha).add(k).pow(beta)
     return input / div
