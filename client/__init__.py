@@ -280,6 +280,23 @@ topk = _on_input(
     """torch.topk(input, k, dim=-1, largest=True, sorted=True), a torch.return_types.topk.""",
     Tensor._topk,
 )
+median = _on_input(
+    "median",
+    """torch.median(input) or torch.median(input, dim, keepdim=False), a
+    torch.return_types.median: input.median(...).""",
+    lambda input, args, kwargs, first: input._median("median", args, kwargs, first),
+)
+nanmedian = _on_input(
+    "nanmedian",
+    """torch.nanmedian(input) or torch.nanmedian(input, dim, keepdim=False), a
+    torch.return_types.nanmedian: input.nanmedian(...).""",
+    lambda input, args, kwargs, first: input._median("nanmedian", args, kwargs, first),
+)
+mode = _on_input(
+    "mode",
+    """torch.mode(input, dim=-1, keepdim=False), a torch.return_types.mode.""",
+    Tensor._mode,
+)
 gather = _on_input(
     "gather",
     """torch.gather(input, dim, index): input.gather(dim, index).""",
@@ -687,6 +704,30 @@ mm = _method("mm")
 var = _method("var")
 norm = _method("norm")
 std = _method("std")
+
+
+def _statistic_mean(name: str, input, dim, unbiased, keepdim, correction) -> tuple:
+    _check_input(f"{name}_mean", input)
+    if not input.is_floating_point():
+        raise RuntimeError(f"{name}_mean only support floating point and complex dtypes")
+    statistic = input._variance(name, dim, unbiased, keepdim, correction, f"{name}_mean")
+    if dim is True or dim is False:  # the unbiased overload
+        dim = None
+    return statistic, input.mean(dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
+    """(input.std(...), input.mean(dim, keepdim)) with std's arguments. torch records one
+    node for both (StdMeanBackward0); here each has its own (StdBackward0, MeanBackward)."""
+    return _statistic_mean("std", input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
+    """(input.var(...), input.mean(dim, keepdim)), as std_mean (VarBackward0, MeanBackward
+    where torch records VarMeanBackward0)."""
+    return _statistic_mean("var", input, dim, unbiased, keepdim, correction)
+
+
 bmm = _method("bmm")
 addmm = _method("addmm")
 softmax = _method("softmax")
@@ -893,10 +934,12 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "median",
     "meshgrid",
     "min",
     "minimum",
     "mm",
+    "mode",
     "moveaxis",
     "movedim",
     "mul",
@@ -904,6 +947,7 @@ __all__ = [
     "mv",
     "nan_to_num",
     "nanmean",
+    "nanmedian",
     "nansum",
     "narrow",
     "ne",
@@ -963,6 +1007,7 @@ __all__ = [
     "squeeze",
     "stack",
     "std",
+    "std_mean",
     "sub",
     "subtract",
     "sum",
@@ -992,6 +1037,7 @@ __all__ = [
     "unsqueeze",
     "utils",
     "var",
+    "var_mean",
     "vsplit",
     "vstack",
     "where",

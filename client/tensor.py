@@ -1965,18 +1965,28 @@ class Tensor:
         """The square root of `var` with the same arguments."""
         return self._variance("std", dim, unbiased, keepdim, correction)
 
-    def _variance(self, name: str, dim, unbiased, keepdim: bool, correction) -> Tensor:
+    def _variance(
+        self, name: str, dim, unbiased, keepdim: bool, correction, function: str = ""
+    ) -> Tensor:
+        """var or std; `function` names torch.std_mean or torch.var_mean in the errors and
+        the warning when they call it."""
         if isinstance(dim, bool):  # torch's var(bool unbiased) overload
             dim, unbiased = None, dim
         if unbiased is not None and correction is not None:
             kinds = {"dim": type(dim).__name__, "correction": type(correction).__name__}
-            raise TypeError(_VARIANCE_SIGNATURES.format(name=name, **kinds))
+            message = _VARIANCE_SIGNATURES.format(name=function or name, **kinds)
+            if function:  # torch.<function>'s signatures name the input
+                message = message.replace("got (", "got (Tensor, ").replace(
+                    " * (", " * (Tensor input, "
+                )
+            raise TypeError(message)
         if correction is None:
             correction = 0 if unbiased is False else 1
         dims = rules.reduced_dims(self._meta, dim)
         count = prod(self._meta.shape[d] for d in dims)
         if count - correction <= 0:
-            warnings.warn(_DEGREES_OF_FREEDOM.format(name=name), UserWarning, stacklevel=3)
+            message = _DEGREES_OF_FREEDOM.format(name=function or name)
+            warnings.warn(message, UserWarning, stacklevel=4 if function else 3)
         attrs = {"dim": dim, "correction": float(correction), "keepdim": bool(keepdim)}
         return self._call(name, [self], attrs)
 
@@ -2296,6 +2306,39 @@ class Tensor:
         attrs = {"k": k, "dim": dim, "largest": largest, "sorted": in_order}
         indices = self._call("topk_indices", [self], attrs)
         return return_types.topk((self._call("topk", [self, indices], {"dim": dim}), indices))
+
+    def median(self, *args, **kwargs):
+        """x.median(): the lower median of every element, nan if any is nan (MedianBackward0);
+        x.median(dim, keepdim=False): its values and indices along `dim`, as a
+        torch.return_types.median (MedianBackward1), the index torch's CPU kernel picks."""
+        return self._median("median", args, kwargs, first=1)
+
+    def nanmedian(self, *args, **kwargs):
+        """x.median(...) with the nans left out (NanmedianBackward0 and 1)."""
+        return self._median("nanmedian", args, kwargs, first=1)
+
+    def _median(self, name: str, args: tuple, kwargs: dict, first: int):
+        ignore_nan = name == "nanmedian"
+        if not args and not kwargs:
+            return self._call("median", [self], {"ignore_nan": ignore_nan})
+        params = (("dim", "int"), ("keepdim", "bool"))
+        dim, keepdim = _arguments(name, args, kwargs, params, first, required=1)
+        attrs = {"dim": dim, "keepdim": keepdim, "ignore_nan": ignore_nan}
+        indices = self._call("median_indices", [self], attrs)
+        values = self._call("median_dim", [self, indices], attrs)
+        return getattr(return_types, name)((values, indices))
+
+    def mode(self, *args, **kwargs):
+        """The most frequent value along `dim` (default -1; the smallest among equally
+        frequent ones) and its index, as a torch.return_types.mode (ModeBackward0)."""
+        return self._mode(args, kwargs, first=1)
+
+    def _mode(self, args: tuple, kwargs: dict, first: int):
+        params = (("dim", "int", -1), ("keepdim", "bool"))
+        dim, keepdim = _arguments("mode", args, kwargs, params, first)
+        attrs = {"dim": dim, "keepdim": keepdim}
+        indices = self._call("mode_indices", [self], attrs)
+        return return_types.mode((self._call("mode", [self, indices], attrs), indices))
 
     def gather(self, *args, **kwargs) -> Tensor:
         """out[i][j] = self[index[i][j]][j] along dim 0, self[i][index[i][j]] along dim 1, and

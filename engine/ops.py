@@ -1656,6 +1656,118 @@ for _name, _input in (("sort", "indices"), ("topk", "indices"), ("gather", "inde
     )(lambda x, index, dim, stable=None: _gathered(x, index, dim))  # stable names the node
 
 
+# ---------------------------------------------------------------- median, nanmedian, mode
+
+
+def _median_all(x, ignore_nan):
+    """The element that sorts at (N - 1) // 2 (nan if any is nan, unless `ignore_nan`, which
+    leaves the nans out); nan for no elements (an integer dtype's smallest value, as torch's
+    nan cast)."""
+    flat = x.reshape(-1)
+    if ignore_nan and flat.dtype.kind == "f":
+        flat = flat[~np.isnan(flat)]
+    if flat.size == 0 or (flat.dtype.kind == "f" and np.isnan(flat).any()):
+        fill = np.nan if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        return np.array(fill, x.dtype)
+    return np.array(np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2], x.dtype)
+
+
+_op("median", _extremum_all_vjp)(_median_all)
+
+
+def _kept_index(index: np.ndarray, shape: tuple[int, ...], dim: int) -> np.ndarray:
+    """`index` (one per row along `dim`, rows as `_rows` lays them out) shaped as the input
+    with `dim` kept as size 1."""
+    return np.expand_dims(index.reshape((*shape[:dim], *shape[dim + 1 :])), dim)
+
+
+def _all_equivalent_first(n: int) -> int:
+    """Where std::nth_element at 0 leaves the first of n equivalent elements: torch's
+    nanmedian index of a row of nans, which its comparator never orders."""
+    order = np.arange(n, dtype=np.int64)
+    K._nth_element(np.zeros(n), order, 0, False)
+    return int(order[0])
+
+
+def _median_positions(x: np.ndarray, dim: int, ignore_nan: bool) -> np.ndarray:
+    """Per row along `dim`: the first nan (without `ignore_nan`), else the element at
+    (count - 1) // 2 sorted by (value, position), nans last: torch's nth_element, whose
+    comparator breaks ties by position, leaves exactly that one there."""
+    rows = _rows(x, dim)
+    n = rows.shape[1]
+    nan = np.isnan(rows) if rows.dtype.kind == "f" else np.zeros(rows.shape, bool)
+    count = n - nan.sum(axis=1)
+    order = np.argsort(rows, axis=1, kind="stable")
+    at = (count - 1) // 2 if ignore_nan else np.full(len(rows), (n - 1) // 2)
+    picked = np.take_along_axis(order, np.maximum(at, 0)[:, None], 1)[:, 0]
+    if ignore_nan:
+        picked[count == 0] = _all_equivalent_first(n)
+    else:
+        has_nan = nan.any(axis=1)
+        picked[has_nan] = nan[has_nan].argmax(axis=1)
+    return picked
+
+
+def _mode_positions(x: np.ndarray, dim: int) -> np.ndarray:
+    """Per row along `dim`, torch's CPU mode: std::sort of the row by a < b, then the last
+    position of the first run of the greatest length (nan never equal, so each nan a run of 1)."""
+    keys = _sort_keys(x, dim)
+    order = np.empty(keys.shape, np.int64)
+    K.sort_rows_by_less(keys, order)
+    n = keys.shape[1]
+    ends = np.ones(keys.shape, bool)
+    ends[:, :-1] = keys[:, :-1] != keys[:, 1:]
+    starts = np.ones(keys.shape, bool)
+    starts[:, 1:] = ends[:, :-1]
+    position = np.arange(n)
+    run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    lengths = np.where(ends, position - run_start + 1, 0)
+    return np.take_along_axis(order, lengths.argmax(axis=1)[:, None], 1)[:, 0]
+
+
+def _positions_op(positions: Callable):
+    def forward(x, dim, keepdim, **options):
+        if x.ndim == 0:
+            return np.zeros((), np.int64)
+        dim %= x.ndim
+        if x.size:
+            index = _kept_index(positions(x, dim, **options), x.shape, dim)
+        else:  # no rows to pick from (the dim itself has elements)
+            index = np.zeros([1 if d == dim else s for d, s in enumerate(x.shape)], np.int64)
+        return index if keepdim else np.squeeze(index, dim)
+
+    return forward
+
+
+def _order_values(x, indices, dim, keepdim, ignore_nan=False):
+    """self's elements at `indices` along `dim` (kept as size 1 or not)."""
+    if x.ndim == 0:
+        return np.array(x, copy=True)
+    dim %= x.ndim
+    kept = indices if keepdim else np.expand_dims(indices, dim)
+    values = np.take_along_axis(x, kept, dim)
+    return values if keepdim else np.squeeze(values, dim)
+
+
+def _order_values_vjp(n, g):
+    """g at the positions the values came from, zeros elsewhere."""
+    shape, indices = n.inputs[0].shape, n.saved["indices"]
+    if not shape:
+        return (g.reshape(()), None)
+    dim = n.attrs["dim"] % len(shape)
+    grad = np.zeros(shape, g.dtype)
+    if not n.attrs["keepdim"]:
+        g, indices = np.expand_dims(g, dim), np.expand_dims(indices, dim)
+    np.put_along_axis(grad, indices, g, dim)
+    return (grad, None)
+
+
+_op("median_indices", lambda n, g: (None,))(_positions_op(_median_positions))
+_op("mode_indices", lambda n, g: (None,))(_positions_op(_mode_positions))
+for _name in ("median_dim", "mode"):
+    _op(_name, _order_values_vjp, own_dtype=("indices",))(_order_values)
+
+
 def _index_select_vjp(n, g):
     """torch's index_select_backward: zeros of self's shape, each slice of g added at the
     position it was taken from (index_add, in index order)."""

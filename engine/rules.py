@@ -3260,6 +3260,159 @@ for _name, _what in (("all", "all elements are"), ("any", "any element is")):
     )
 
 
+# ---- order statistics: median, nanmedian, mode
+# torch.median(x, dim), torch.nanmedian(x, dim) and torch.mode(x, dim) return values and
+# indices: as sort's, two ops each, the int64 indices first (median_indices, mode_indices),
+# then the values, self's elements at those indices (median_dim, mode), whose node saves
+# the indices. torch.median(x) and torch.nanmedian(x) of the whole tensor are one op.
+
+
+def _check_median_dtype(x: TensorMeta, kernel: str) -> None:
+    if x.dtype == "bool":
+        raise Unsupported(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def _median_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("median", operands, 1)
+    x = _require_tensor("median", operands[0], 0)
+    _check_median_dtype(x, "median_cpu")
+    return meta((), x.dtype)
+
+
+def _order_statistic_shape(name: str, x: TensorMeta, attrs: dict) -> tuple[int, ...]:
+    """torch's checks for median(x, dim) or mode(x, dim): the dim, then its size (not 0)."""
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if x.ndim and x.shape[dim] == 0:
+        raise DimensionOutOfRange(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    return _keep_shape(x, [dim] if x.ndim else [], attrs["keepdim"])
+
+
+def _order_indices_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(f"{name}_indices", operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        if name == "median":
+            _check_median_dtype(x, "median_out")
+        return meta(_order_statistic_shape(name, x, attrs), "int64")
+
+    return infer
+
+
+def _order_values_infer(name: str):
+    """median_dim's and mode's values: self's elements at int64 `indices` (median_indices'
+    or mode_indices', for the same `dim` and `keepdim`)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        x, indices = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        if name == "median_dim":
+            _check_median_dtype(x, "median_out")
+        shape = _order_statistic_shape(name.removesuffix("_dim"), x, attrs)
+        if indices.dtype != "int64" or indices.shape != shape:
+            raise InvalidArgument(
+                f"{name}(): indices must be int64 of shape {list(shape)}, not {indices.dtype} of "
+                f"shape {list(indices.shape)}"
+            )
+        return meta(shape, x.dtype)
+
+    return infer
+
+
+_ORDER_DIM = Attr("dim", "int", "The dimension to reduce.", optional=False)
+_IGNORE_NAN = Attr(
+    "ignore_nan", "bool", "torch.nanmedian (nan left out), else torch.median.", False
+)
+
+
+def _median_node(order: int):
+    def name(operands: Sequence[Operand], attrs: dict) -> str:
+        return f"{'Nanmedian' if attrs.get('ignore_nan') else 'Median'}Backward{order}"
+
+    return name
+
+
+_register(
+    OpSpec(
+        "median",
+        "torch.median",
+        "The lower median of every element, the one that sorts at (N - 1) // 2 (nan if any is "
+        "nan; with `ignore_nan`, torch.nanmedian, of the elements that are not nan). The "
+        "gradient is shared evenly by the elements equal to it (the nans for nan).",
+        ("self",),
+        (True,),
+        _median_infer,
+        _median_node(0),
+        _self_and_result,
+        (_IGNORE_NAN,),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "median_indices",
+        "torch.median",
+        "The int64 position along `dim` of the lower median, as torch's CPU kernel picks it: "
+        "the first nan if any is nan (without `ignore_nan`), else the element at (N - 1) // 2 "
+        "once sorted by value then position (nans last). Not differentiable.",
+        ("self",),
+        (False,),
+        _order_indices_infer("median"),
+        _named(""),
+        _nothing,
+        (_ORDER_DIM, _KEEPDIM, _IGNORE_NAN),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "median_dim",
+        "torch.median",
+        "The values of torch.median(x, dim) (or torch.nanmedian with `ignore_nan`): self's "
+        "elements at `indices` (median_indices', for the same `dim` and `keepdim`). The "
+        "gradient goes back to the positions they came from.",
+        ("self", "indices"),
+        (True, False),
+        _order_values_infer("median_dim"),
+        _median_node(1),
+        _indices,
+        (_ORDER_DIM, _KEEPDIM, _IGNORE_NAN),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "mode_indices",
+        "torch.mode",
+        "The int64 position along `dim` of the most frequent value (the smallest among "
+        "equally frequent ones), as torch's CPU kernel picks it: the last of its run once "
+        "sorted by libstdc++'s std::sort with a < b (ported step for step; a nan, never "
+        "equal, is a run of its own, left where that sort leaves it). Not differentiable.",
+        ("self",),
+        (False,),
+        _order_indices_infer("mode"),
+        _named(""),
+        _nothing,
+        (_ORDER_DIM, _KEEPDIM),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "mode",
+        "torch.mode",
+        "The values of torch.mode(x, dim): self's elements at `indices` (mode_indices', for "
+        "the same `dim` and `keepdim`). The gradient goes back to the positions they came from.",
+        ("self", "indices"),
+        (True, False),
+        _order_values_infer("mode"),
+        _named("ModeBackward0"),
+        _indices,
+        (_ORDER_DIM, _KEEPDIM),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
 # ---- sorting and selecting along a dim: argsort, sort, topk; gather, index_select
 # torch.sort and torch.topk return values and indices: as max(x, dim), two ops here, the
 # int64 indices first (argsort, topk_indices), then the values, self's elements at those

@@ -146,6 +146,10 @@ _POSITIONS = T((3, 5), "class", "int64", grad=False)
 CASES += [
     C("sort", T((3, 5)), _POSITIONS),
     C("topk", T((3, 6)), T((3, 2), "class", "int64", grad=False), dim=-1),
+    C("median_dim", T((3, 5)), T((3,), "class", "int64", grad=False), dim=1),
+    C("mode", T((5, 3)), T((1, 3), "class", "int64", grad=False), dim=0, keepdim=True),
+    C("median", T((3, 4))),
+    C("median", T((5,)), ignore_nan=True),
     C("gather", T((3, 5)), T((2, 7), "class", "int64", grad=False), dim=1),
     C("gather", T((5, 2, 3)), T((4, 2, 2), "class", "int64", grad=False), dim=0),
     # scatter: one position per lane, since torch's gradient of an overwritten src element

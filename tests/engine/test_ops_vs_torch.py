@@ -792,6 +792,27 @@ CASES += [
     C("sort", T((2, 3, 4)), T((2, 3, 4), SORTED, _POSITIONS, grad=False), dim=1, stable=False),
     C("sort", T(()), T((), SORTED, _POSITIONS, grad=False)),
     C("sort", T((2, 0)), T((2, 0), SORTED, _POSITIONS, grad=False)),
+    # median, nanmedian and mode: torch's indices among ties (and nans, for the client's
+    # tests); the values ops take torch's own indices (SORTED)
+    C("median", T((3, 4), TIES)),
+    C("median", T((4, 5)), ignore_nan=True),
+    C("median", T(())),
+    C("median_indices", T((3, 20), TIES), dim=1),
+    C("median_indices", T((20, 3), TIES), dim=0, keepdim=True, ignore_nan=True),
+    C("median_indices", T(()), dim=0),
+    C("median_dim", T((3, 20), TIES), T((3,), SORTED, _POSITIONS, grad=False), dim=1),
+    C(
+        "median_dim",
+        T((4, 5)),
+        T((1, 5), SORTED, _POSITIONS, grad=False),
+        dim=0,
+        keepdim=True,
+        ignore_nan=True,
+    ),
+    C("mode_indices", T((3, 20), TIES), dim=1),
+    C("mode_indices", T((2, 30, 3), TIES), dim=1, keepdim=True),
+    C("mode", T((3, 20), TIES), T((3,), SORTED, _POSITIONS, grad=False), dim=-1),
+    C("mode", T((5, 2), TIES), T((1, 2), SORTED, _POSITIONS, grad=False), dim=0, keepdim=True),
     C("topk_indices", T((3, 20), TIES), k=5),
     C("topk_indices", T((3, 200), TIES), k=3),
     C("topk_indices", T((20, 3), TIES), k=4, dim=0, largest=False),
@@ -1124,6 +1145,10 @@ def _checked_values(result, indices: torch.Tensor) -> torch.Tensor:
     return result.values
 
 
+def _median_function(ignore_nan: bool) -> Callable:
+    return torch.nanmedian if ignore_nan else torch.median
+
+
 def _cumulative(function: Callable) -> Callable:
     return lambda x, dim, dtype: function(x, dim, dtype=getattr(torch, dtype) if dtype else None)
 
@@ -1239,6 +1264,15 @@ TORCH: dict[str, Callable] = {
     "sort": lambda x, indices, dim, stable=None: _checked_values(
         torch.sort(x, dim) if stable is None else torch.sort(x, dim=dim, stable=stable), indices
     ),
+    "median": lambda x, ignore_nan: _median_function(ignore_nan)(x),
+    "median_indices": lambda x, dim, keepdim, ignore_nan: (
+        _median_function(ignore_nan)(x, dim, keepdim).indices
+    ),
+    "median_dim": lambda x, indices, dim, keepdim, ignore_nan: _checked_values(
+        _median_function(ignore_nan)(x, dim, keepdim), indices
+    ),
+    "mode_indices": lambda x, dim, keepdim: torch.mode(x, dim, keepdim).indices,
+    "mode": lambda x, indices, dim, keepdim: _checked_values(torch.mode(x, dim, keepdim), indices),
     "topk_indices": lambda x, k, dim, largest, sorted: torch.topk(x, k, dim, largest, sorted)[1],
     "topk": lambda x, indices, dim: _checked_values(
         torch.topk(x, indices.shape[dim] if indices.ndim else 1, dim), indices
@@ -1486,13 +1520,20 @@ class Run:
 
 
 def _sorting_positions(case: Case, x: torch.Tensor, shape: tuple[int, ...]) -> np.ndarray:
-    """A SORTED operand: torch's own indices for sorting x along the case's dim, or for its
-    topk of the length `shape` has along it (bools, which topk refuses, as int64)."""
+    """A SORTED operand: torch's own indices for sorting x along the case's dim, for its
+    topk of the length `shape` has along it, or for its median, nanmedian or mode along it
+    (bools, which topk and median refuse, as int64)."""
     dim = case.attrs.get("dim", -1)
     x = x.detach()
     if case.op == "topk":
         k = shape[dim] if shape else 1
         return torch.topk(x.long() if x.dtype == torch.bool else x, k, dim).indices.numpy()
+    keepdim = case.attrs.get("keepdim", False)
+    if case.op == "median_dim":
+        function = _median_function(case.attrs.get("ignore_nan", False))
+        return function(x.long() if x.dtype == torch.bool else x, dim, keepdim).indices.numpy()
+    if case.op == "mode":
+        return torch.mode(x, dim, keepdim).indices.numpy()
     return torch.sort(x, dim).indices.numpy()
 
 

@@ -1,0 +1,170 @@
+"""median, nanmedian, mode, std_mean and var_mean against torch: values, the indices torch's
+CPU kernels pick among ties and nans, the return types, the nodes (MedianBackward0 and 1,
+NanmedianBackward0 and 1, ModeBackward0) with their gradients, and torch's errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import gradrpc
+import numpy as np
+import pytest
+import torch
+from clientkit import check_error_at_line, check_same
+
+NAN = float("nan")
+ROWS = [[3.0, 1, 1, 2, 2, 5], [NAN, 1, 2, NAN, 0, 0], [4, 4, 4, 4, 4, 4], [NAN] * 6]
+
+CASES = {
+    "median of all": lambda T, x: x.median(),
+    "median of all, a nan": lambda T, x: T.median(x),
+    "nanmedian of all": lambda T, x: T.nanmedian(x),
+    "median of a row": lambda T, x: x[0].median(),
+    "median of all nans": lambda T, x: x[3].median(),
+    "nanmedian of all nans": lambda T, x: x[3].nanmedian(),
+    "median along dim 1": lambda T, x: T.median(x, 1),
+    "median along dim 0, keepdim": lambda T, x: x.median(0, keepdim=True),
+    "median dim=-1 by keyword": lambda T, x: T.median(x, dim=-1),
+    "nanmedian along dim 1": lambda T, x: T.nanmedian(x, 1),
+    "nanmedian along dim 0, keepdim": lambda T, x: x.nanmedian(0, True),
+    "mode, default dim": lambda T, x: T.mode(x),
+    "mode along dim 0, keepdim": lambda T, x: x.mode(0, keepdim=True),
+    "mode of a row": lambda T, x: x[0].mode(),
+    "median of a 0-d tensor": lambda T, x: x[0, 0].median(0),
+    "mode of a 0-d tensor": lambda T, x: T.mode(x[0, 0]),
+    "median of a 3-d view": lambda T, x: x[:3].reshape(3, 2, 3).transpose(0, 2).median(1),
+    "nanmedian of a 3-d view": lambda T, x: x.reshape(4, 3, 2).nanmedian(0),
+    "mode of a 3-d view": lambda T, x: x.reshape(2, 2, 6).mode(1, True),
+    "median of float64": lambda T, x: x.double().median(1),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_matches_torch(name):
+    def scenario(T):
+        x = T.tensor(ROWS, requires_grad=True)
+        r = CASES[name](T, x)
+        values = r if isinstance(r, T.Tensor) else r.values
+        weights = T.arange(1.0, 1.0 + values.numel()).reshape(values.shape)
+        (values * weights).nansum().backward()
+        kind = type(r).__name__, getattr(r, "_fields", None)
+        return r, x.grad, kind, None if isinstance(r, T.Tensor) else repr(r)
+
+    check_same(scenario)
+
+
+INTEGER_CASES = {
+    "median of int64": lambda T, x: (x.median(), x.median(1), x.nanmedian(0)),
+    "mode of int64": lambda T, x: x.mode(0),
+    "mode of bool": lambda T, x: (x > 2).mode(1, keepdim=True),
+    "median of empty rows": lambda T, x: x[:0].median(1),
+    "mode of empty rows": lambda T, x: x[:, :0].mode(0),
+}
+
+
+@pytest.mark.parametrize("name", INTEGER_CASES)
+def test_integers_and_empty_match_torch(name):
+    check_same(
+        lambda T: INTEGER_CASES[name](T, T.tensor([[4, 1, 4, 2], [3, 3, 1, 1], [2, 9, 9, 2]]))
+    )
+
+
+def test_empty_median_of_all_matches_torch():
+    check_same(lambda T: (T.ones(0).median(), T.ones(2, 0).nanmedian()))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_indices_among_ties_match_torch(seed):
+    """Many ties and nans: the indices are exactly torch's (rows of nans of every length)."""
+    rng = np.random.default_rng(seed)
+    data = rng.integers(0, 4, (40, int(rng.integers(1, 70)))).astype(np.float64)
+    if seed % 2:
+        data[data == 3] = np.nan
+    data[:3] = np.nan
+    data[3, :] = 1.0
+
+    def scenario(T):
+        x = T.tensor(data.tolist(), dtype=T.float32)
+        found = [
+            x.median(1),
+            x.nanmedian(1),
+            x.median(0),
+            x.nanmedian(0),
+            x.median(),
+            x.nanmedian(),
+        ]
+        return found + ([x.mode(1), x.mode(0)] if seed % 2 == 0 else [])
+
+    check_same(scenario)
+
+
+STATISTIC_MEAN = {
+    "std_mean of all": lambda T, x: T.std_mean(x),
+    "var_mean along a dim": lambda T, x: T.var_mean(x, 1),
+    "std_mean, dims and keepdim": lambda T, x: T.std_mean(x, (0, 2), keepdim=True),
+    "var_mean, correction 0": lambda T, x: T.var_mean(x, dim=-1, correction=0),
+    "std_mean, unbiased False": lambda T, x: T.std_mean(x, 0, False),
+    "var_mean, the unbiased overload": lambda T, x: T.var_mean(x, False),
+    "std_mean keepdim of all": lambda T, x: T.std_mean(x, keepdim=True),
+}
+
+
+@pytest.mark.parametrize("name", STATISTIC_MEAN)
+def test_statistic_and_mean_match_torch_but_for_the_node(name):
+    """Values, shapes and gradients as torch's; torch records one StdMeanBackward0 or
+    VarMeanBackward0 for both results, gradrpc a node for each (see the README), whose
+    gradients, added, round differently in float32 where they nearly cancel."""
+
+    def scenario(T):
+        x = (T.arange(1.0, 25.0).reshape(2, 3, 4) ** 1.5).requires_grad_()
+        statistic, mean = STATISTIC_MEAN[name](T, x)
+        (statistic * 2 + mean * 3).sum().backward()
+        values = [t.detach() for t in (statistic, mean)]
+        return type((statistic, mean)).__name__, values, x.grad
+
+    check_same(scenario, rtol=1e-5, atol=1e-4)
+    x = gradrpc.ones(3, requires_grad=True)
+    names = [t.grad_fn.name() for t in (*gradrpc.std_mean(x), *gradrpc.var_mean(x, 0))]
+    assert names == ["StdBackward0", "MeanBackward0", "VarBackward0", "MeanBackward1"]
+
+
+def test_statistic_mean_warns_as_torch_when_n_is_at_most_the_correction():
+    def scenario(T):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = T.std_mean(T.ones(1))
+        return [t.detach() for t in result], [str(w.message) for w in caught]
+
+    check_same(scenario)
+
+
+ERRORS = {
+    "median of bool": lambda T: T.median(T.tensor([True, False])),
+    "median of bool along a dim": lambda T: T.tensor([True, False]).median(0),
+    "nanmedian of bool": lambda T: T.tensor([True]).nanmedian(),
+    "median of an empty dim": lambda T: T.ones(2, 0).median(-1),
+    "nanmedian of an empty dim": lambda T: T.nanmedian(T.ones(2, 0), 1),
+    "mode of an empty dim": lambda T: T.ones(2, 0).mode(),
+    "median dim out of range": lambda T: T.ones(2, 3).median(2),
+    "mode dim out of range": lambda T: T.mode(T.ones(2, 3), -3),
+    "median dim None": lambda T: T.ones(3).median(dim=None),
+    "median dim a str": lambda T: T.median(T.ones(3), "a"),
+    "median too many arguments": lambda T: T.median(T.ones(3), 0, True, 1),
+    "std_mean of int64": lambda T: T.std_mean(T.ones(3, dtype=T.int64)),
+    "var_mean of int64 along a dim": lambda T: T.var_mean(T.ones(3, dtype=T.int64), 0),
+    "std_mean, unbiased and correction": lambda T: T.std_mean(T.ones(3), 0, True, correction=1),
+}
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_errors_match_torch_at_the_line(name):
+    check_error_at_line(ERRORS[name])
+
+
+def test_return_types_print_as_torch():
+    def scenario(T):
+        x = T.tensor([[2.0, 1.0, 2.0], [0.0, 5.0, 5.0]])
+        return [repr(r) for r in (x.median(1), x.nanmedian(0), x.mode(1))]
+
+    check_same(scenario)
+    assert torch.return_types.median.__name__ == gradrpc.return_types.median.__name__
