@@ -704,6 +704,8 @@ mm = _method("mm")
 var = _method("var")
 norm = _method("norm")
 std = _method("std")
+quantile = _method("quantile")
+nanquantile = _method("nanquantile")
 
 
 def _statistic_mean(name: str, input, dim, unbiased, keepdim, correction) -> tuple:
@@ -948,6 +950,7 @@ __all__ = [
     "nan_to_num",
     "nanmean",
     "nanmedian",
+    "nanquantile",
     "nansum",
     "narrow",
     "ne",
@@ -968,6 +971,7 @@ __all__ = [
     "pow",
     "prelu",
     "prod",
+    "quantile",
     "rand",
     "rand_like",
     "randint",

@@ -243,6 +243,8 @@ _VARIANCE_SIGNATURES = (
     " * (tuple of ints dim = None, *, Number correction = None, bool keepdim = False)\n"
     " * (bool unbiased = True)\n"
 )
+_QUANTILE_ROUNDING = {"lower": "floor", "higher": "ceil", "nearest": "round"}
+_QUANTILE_INTERPOLATIONS = ("linear", "midpoint", *_QUANTILE_ROUNDING)
 _DEGREES_OF_FREEDOM = (
     "{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
     "reduction factor (input numel divided by output numel). (Triggered internally at "
@@ -2339,6 +2341,65 @@ class Tensor:
         attrs = {"dim": dim, "keepdim": keepdim}
         indices = self._call("mode_indices", [self], attrs)
         return return_types.mode((self._call("mode", [self, indices], attrs), indices))
+
+    def quantile(self, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):
+        """The q-th quantiles (q a number or a 0-d or 1-d tensor in [0, 1]) of every element
+        or along `dim`, nan if any is nan, interpolated between the sorted elements around
+        rank q (N - 1) by `interpolation` (linear, lower, higher, midpoint or nearest),
+        composed as torch composes it (sort, gather, lerp_, squeeze_)."""
+        return self._quantile(False, q, dim, keepdim, interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):
+        """x.quantile(...) of the elements that are not nan (nan where all are)."""
+        return self._quantile(True, q, dim, keepdim, interpolation)
+
+    def _quantile(self, ignore_nan: bool, q, dim, keepdim: bool, interpolation: str) -> Tensor:
+        if not isinstance(q, Tensor):
+            if not 0 <= q <= 1:
+                raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+            q = self.new_tensor(q)
+        if self._meta.numel == 0:
+            raise RuntimeError("quantile() input tensor must be non-empty")
+        if q.dim() > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        if self._meta.dtype not in ("float32", "float64"):
+            raise RuntimeError("quantile() input tensor must be either float or double dtype")
+        if q._meta.dtype != self._meta.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        if interpolation not in _QUANTILE_INTERPOLATIONS:
+            raise RuntimeError(
+                "quantile() interpolation must be one of linear, lower, higher, midpoint or "
+                f"nearest, but got {interpolation}"
+            )
+        shape = self._meta.shape
+        if dim is None:
+            kept = [1] * len(shape) if keepdim else []
+            ordered = self.flatten()
+        else:
+            dim = rules.normalize_dim(dim, len(shape))
+            kept = [1 if d == dim else s for d, s in enumerate(shape) if keepdim or d != dim]
+            ordered = self.unsqueeze(-1).transpose(dim, -1)
+        if not q.ge(0).logical_and(q.le(1)).all().item():
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+        ordered = ordered.sort().values.view([*kept, ordered.shape[-1]])
+        if ignore_nan:  # ranks among the elements that are not nan (0 where all are)
+            ranks = q * (ordered.isnan().logical_not().sum(-1, True) - 1)
+            ranks = ranks.masked_fill(ranks < 0, 0)
+        else:  # a nan sorts last: rank it there
+            last = ordered.shape[-1] - 1
+            ranks = (q * last).where(ordered.isnan().any(-1, True).logical_not(), last)
+        if interpolation in _QUANTILE_ROUNDING:
+            ranks = getattr(ranks, _QUANTILE_ROUNDING[interpolation])()
+        below = ranks.long()
+        values = ordered.gather(-1, below)
+        if interpolation in ("linear", "midpoint"):
+            weights = (
+                ranks.new_full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
+            )
+            values.lerp_(ordered.gather(-1, ranks.ceil().long()), weights)
+        if q.dim():
+            values = values.unsqueeze(0).transpose(0, -1)
+        return values._call("squeeze_", attrs={"dim": -1})
 
     def gather(self, *args, **kwargs) -> Tensor:
         """out[i][j] = self[index[i][j]][j] along dim 0, self[i][index[i][j]] along dim 1, and

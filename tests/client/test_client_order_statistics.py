@@ -10,7 +10,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same
+from clientkit import check_error_at_line, check_same, graph_of
 
 NAN = float("nan")
 ROWS = [[3.0, 1, 1, 2, 2, 5], [NAN, 1, 2, NAN, 0, 0], [4, 4, 4, 4, 4, 4], [NAN] * 6]
@@ -168,3 +168,63 @@ def test_return_types_print_as_torch():
 
     check_same(scenario)
     assert torch.return_types.median.__name__ == gradrpc.return_types.median.__name__
+
+
+QUANTILES = {
+    "of all": lambda T, x, how: T.quantile(x, 0.3, interpolation=how),
+    "of a row without nan": lambda T, x, how: x[2].quantile(0.37, interpolation=how),
+    "a 1-d q along dim 1, keepdim": lambda T, x, how: x.quantile(
+        T.tensor([0.25, 0.5, 1.0]), dim=1, keepdim=True, interpolation=how
+    ),
+    "nanquantile along dim 1": lambda T, x, how: x.nanquantile(0.4, 1, interpolation=how),
+    "nanquantile of all, a 1-d q": lambda T, x, how: T.nanquantile(
+        x, T.tensor([0.0, 0.1, 0.9]), interpolation=how
+    ),
+    "nanquantile along dim 0, keepdim": lambda T, x, how: T.nanquantile(
+        x, 0.5, dim=0, keepdim=True, interpolation=how
+    ),
+    "keepdim of all": lambda T, x, how: x[2:].quantile(0.6, keepdim=True, interpolation=how),
+    "float64 along dim -1": lambda T, x, how: x.double()[::2].quantile(0.55, -1, interpolation=how),
+    "a 0-d input": lambda T, x, how: x[0, 0].quantile(0.5, interpolation=how),
+}
+
+
+@pytest.mark.parametrize("how", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("name", QUANTILES)
+def test_quantile_matches_torch(name, how):
+    def scenario(T):
+        x = T.tensor([*ROWS[:2], [4.0, 6, 1, 0, 2, 9]], requires_grad=True)
+        r = QUANTILES[name](T, x, how)
+        (r * T.arange(1.0, 1.0 + r.numel()).reshape(r.shape)).nansum().backward()
+        return r, x.grad
+
+    check_same(scenario, rtol=1e-5, atol=1e-6)
+
+
+def test_quantile_records_torch_graph_for_a_number_q():
+    """sort, view, gather, lerp_ and squeeze_ as torch's composition records them; a 1-d q
+    moves its dim first with out-of-place unsqueeze and transpose where torch's are in place
+    (UnsqueezeBackward1, TransposeBackward1), under the same SqueezeBackward4."""
+
+    def scenario(T):
+        x = T.tensor([[3.0, 1, 2], [0, 5, 4]], requires_grad=True)
+        return graph_of(T.quantile(x, 0.5, dim=0).grad_fn), graph_of(x.quantile(0.2).grad_fn)
+
+    check_same(scenario)
+
+
+QUANTILE_ERRORS = {
+    "q above 1": lambda T: T.quantile(T.ones(3), 1.5),
+    "q values outside [0, 1]": lambda T: T.nanquantile(T.ones(3), T.tensor([0.5, 2.0])),
+    "q of another dtype": lambda T: T.ones(3).quantile(T.tensor([0.5], dtype=T.float64)),
+    "an unknown interpolation": lambda T: T.quantile(T.ones(3), 0.5, interpolation="foo"),
+    "an empty input": lambda T: T.nanquantile(T.ones(0), 0.5),
+    "an int64 input": lambda T: T.quantile(T.ones(3, dtype=T.int64), 0.5),
+    "a 2-d q": lambda T: T.ones(3).quantile(T.ones(2, 2)),
+    "a dim out of range": lambda T: T.quantile(T.ones(2, 3), 0.5, dim=2),
+}
+
+
+@pytest.mark.parametrize("name", QUANTILE_ERRORS)
+def test_quantile_errors_match_torch(name):
+    check_same(QUANTILE_ERRORS[name])
