@@ -570,6 +570,12 @@ logaddexp = _of_two_tensors("logaddexp")
 hypot = _of_two_tensors("hypot")
 
 
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """torch.heaviside(input, values): input.heaviside(values)."""
+    _check_input("heaviside", input)
+    return input.heaviside(input._tensor_operand("heaviside", values, "values", position=2))
+
+
 def _tensor_or_number_pair(name: str, input, other) -> Tensor:
     """torch.{name}(input, other) of remainder, fmod or xlogy: a tensor and a tensor or a
     number (fmod's input must be the tensor), with torch's error for other arguments."""
@@ -892,6 +898,7 @@ __all__ = [
     "greater",
     "greater_equal",
     "gt",
+    "heaviside",
     "hsplit",
     "hstack",
     "hypot",

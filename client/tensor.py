@@ -2039,6 +2039,17 @@ class Tensor:
         """sqrt(self² + other²) of floating tensors (HypotBackward0)."""
         return self._call("hypot", [self, self._tensor_operand("hypot", other, "other")])
 
+    def heaviside(self, values) -> Tensor:
+        """0 where self < 0, `values` where self == 0, 1 where self > 0 (torch records no
+        derivative: its NotImplemented node, whose backward fails)."""
+        return self._call("heaviside", [self, self._tensor_operand("heaviside", values, "values")])
+
+    def heaviside_(self, values) -> Tensor:
+        values = self._tensor_operand("heaviside_", values, "values")
+        return self._in_place_of(
+            "heaviside_", lambda: self.heaviside(values), values._requires_grad
+        )
+
     def logaddexp(self, other) -> Tensor:
         """ln(e^self + e^other) (LogaddexpBackward0)."""
         return self._call("logaddexp", [self, self._tensor_operand("logaddexp", other, "other")])

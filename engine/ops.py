@@ -378,6 +378,16 @@ _op(
 )(K.hypot)
 
 
+def _heaviside_vjp(n, g):
+    raise ComputeError("derivative for aten::heaviside is not implemented")
+
+
+@_op("heaviside", _heaviside_vjp)
+def heaviside(x, values):
+    """values where x == 0, else whether x > 0, in x's dtype."""
+    return np.where(x == 0, values, x > 0).astype(x.dtype, copy=False)
+
+
 def _modulo(name: str, kernel: np.ufunc, quotient_backward: np.ufunc) -> None:
     """remainder or fmod: the kernel, refusing an integer division by zero as torch's; the
     gradient g for self, -g rounded(self / other) for a tensor other."""

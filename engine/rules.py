@@ -695,6 +695,30 @@ _register(
 )
 
 
+def _heaviside_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.heaviside's checks in its order: one dtype for both, then their broadcast."""
+    a, b = _two_tensors("heaviside", operands)
+    if a.dtype != b.dtype:
+        raise DtypeMismatch("heaviside is not yet implemented for tensors with different dtypes.")
+    return meta(broadcast_shapes(a.shape, b.shape), a.dtype)
+
+
+_register(
+    OpSpec(
+        "heaviside",
+        "torch.heaviside",
+        "Elementwise 0 where self < 0 (or nan), `values` where self == 0, 1 where self > 0, "
+        "broadcasting, self and values of one dtype. torch records no derivative for it: its "
+        "NotImplemented node, whose backward fails.",
+        ("self", "values"),
+        (True, True),
+        _heaviside_infer,
+        _named("torch::autograd::NotImplemented"),
+        _nothing,
+    )
+)
+
+
 def _modulo_infer(name: str):
     """remainder or fmod: a tensor and a tensor or a number (remainder's self may be the
     number), in their promoted dtype; bools only with a number promoting them."""

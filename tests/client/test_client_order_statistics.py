@@ -10,7 +10,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same, graph_of
+from clientkit import check_error_at_line, check_raised_at_the_next_read, check_same, graph_of
 
 NAN = float("nan")
 ROWS = [[3.0, 1, 1, 2, 2, 5], [NAN, 1, 2, NAN, 0, 0], [4, 4, 4, 4, 4, 4], [NAN] * 6]
@@ -228,3 +228,42 @@ QUANTILE_ERRORS = {
 @pytest.mark.parametrize("name", QUANTILE_ERRORS)
 def test_quantile_errors_match_torch(name):
     check_same(QUANTILE_ERRORS[name])
+
+
+HEAVISIDE = {
+    "floats, a 0-d values": lambda T: T.heaviside(T.tensor([-1.0, 0, 2, NAN, -0.0]), T.tensor(0.5)),
+    "broadcast": lambda T: T.tensor([[0.0], [3.0]]).heaviside(T.tensor([7.0, -1.0])),
+    "int64": lambda T: T.heaviside(T.tensor([1, 0, -2]), T.tensor([7])),
+    "bool": lambda T: T.heaviside(T.tensor([True, False]), T.tensor(True)),
+    "in place": lambda T: T.tensor([0.0, -3.0]).heaviside_(T.tensor([4.0, 4.0])),
+    "its NotImplemented node": lambda T: (
+        T.heaviside(T.tensor([0.0, 2.0], requires_grad=True), T.tensor(0.5)).grad_fn
+    ),
+}
+
+
+@pytest.mark.parametrize("name", HEAVISIDE)
+def test_heaviside_matches_torch(name):
+    check_same(HEAVISIDE[name])
+
+
+def test_heaviside_backward_fails_as_torch_at_the_next_read():
+    def backward(T):
+        x = T.tensor([0.0, 2.0], requires_grad=True)
+        T.heaviside(x, T.tensor(0.5)).sum().backward()
+        return x.grad.tolist()
+
+    check_raised_at_the_next_read(backward, "backward")
+
+
+HEAVISIDE_ERRORS = {
+    "different dtypes": lambda T: T.heaviside(T.tensor([1.0, 0]), T.tensor([7])),
+    "a number values": lambda T: T.heaviside(T.tensor([1.0, 0]), 0.5),
+    "a method's number values": lambda T: T.tensor([1.0, 0]).heaviside(0.5),
+    "shapes that do not broadcast": lambda T: T.ones(2).heaviside(T.ones(3)),
+}
+
+
+@pytest.mark.parametrize("name", HEAVISIDE_ERRORS)
+def test_heaviside_errors_match_torch_at_the_line(name):
+    check_error_at_line(HEAVISIDE_ERRORS[name])

@@ -118,6 +118,11 @@ for _op in (*TWO_TENSOR_MATH, *MODULO, "xlogy"):
     ]
     if _op not in TWO_TENSOR_MATH:
         CASES += [C(_op, T((2, 3)), 1.5), C(_op, T((2, 3)), 2)]
+# heaviside: torch records no derivative (the client's tests check its backward fails)
+CASES += [
+    C("heaviside", T((3, 4), grad=False), T((4,), grad=False)),
+    C("heaviside", T((3, 5), "class", "int64", grad=False), T((5,), "class", "int64", grad=False)),
+]
 CASES += [
     C("remainder", 1.5, T((2, 3), POS, grad=False)),
     C("remainder", 2, T((2, 3), dtype="int64", grad=False)),
@@ -1176,6 +1181,7 @@ TORCH: dict[str, Callable] = {
     "mul": _overloaded("mul"),
     "div": _overloaded("div"),
     "pow": torch.pow,
+    "heaviside": torch.heaviside,
     **{name: getattr(torch, name) for name in UNARY + ROUNDING + PREDICATES},
     **{
         name: lambda x, in_place=False, name=name: (
