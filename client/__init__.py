@@ -711,6 +711,7 @@ var = _method("var")
 norm = _method("norm")
 std = _method("std")
 quantile = _method("quantile")
+bincount = _method("bincount")
 nanquantile = _method("nanquantile")
 
 
@@ -827,6 +828,7 @@ __all__ = [
     "atan2",
     "atanh",
     "autograd",
+    "bincount",
     "bitwise_and",
     "bitwise_not",
     "bitwise_or",

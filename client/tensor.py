@@ -2412,6 +2412,30 @@ class Tensor:
             values = values.unsqueeze(0).transpose(0, -1)
         return values._call("squeeze_", attrs={"dim": -1})
 
+    def bincount(self, weights=None, minlength: int = 0) -> Tensor:
+        """How often each value of the 1-d int64 self occurs (with `weights`: their sum per
+        value), in max(self) + 1 bins, at least minlength: the values' extremes are read
+        first, one round trip, as torch synchronizes."""
+        if self._meta.dtype != "int64":
+            kind = rules.TORCH_TYPE_NAME[self._meta.dtype]
+            raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{kind}'")
+        if minlength < 0:
+            raise RuntimeError("minlength should be >= 0")
+        if self.dim() == 1 and self._meta.numel == 0:
+            return self.new_zeros(minlength)
+        length = minlength
+        if self.dim() == 1:
+            with no_grad():
+                low, high = self.amin(), self.amax()
+            low, high = (int(v) for v in self._session.flush((low._handle, high._handle)))
+            if low < 0:
+                raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+            length = max(high + 1, minlength)
+        if weights is None:
+            return self._call("bincount", [self], {"length": length})
+        weights = self._tensor_operand("bincount", weights, "weights")
+        return self._call("bincount_weighted", [self, weights], {"length": length})
+
     def gather(self, *args, **kwargs) -> Tensor:
         """out[i][j] = self[index[i][j]][j] along dim 0, self[i][index[i][j]] along dim 1, and
         so on (GatherBackward0; the gradient scatter-adds)."""

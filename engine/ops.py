@@ -2206,6 +2206,37 @@ def one_hot(x, num_classes):
     return out.reshape((*x.shape, num_classes))
 
 
+def _counted(x: np.ndarray, length: int, weights: np.ndarray | None, dtype) -> np.ndarray:
+    """x counted (weights summed) into `length` bins, after torch's check of the values."""
+    if x.size and x.min() < 0:
+        raise ComputeError("bincount only supports 1-d non-negative integral inputs.")
+    if x.size and x.max() >= length:
+        raise ComputeError(f"bincount(): a value {x.max()} is not below the length {length}")
+    if weights is None:
+        return np.bincount(x, minlength=length).astype(dtype)
+    out = np.zeros(length, dtype)
+    np.add.at(out, x, weights.astype(dtype))  # in order, in the result's dtype, as torch's
+    return out
+
+
+@_op("bincount", lambda n, g: (None,))
+def bincount(x, length):
+    """How often each value in [0, length) occurs in x."""
+    return _counted(x, length, None, np.int64)
+
+
+def _bincount_weighted_vjp(n, g):
+    raise ComputeError("derivative for aten::bincount is not implemented")
+
+
+@_op("bincount_weighted", _bincount_weighted_vjp, own_dtype=("weights",))
+def bincount_weighted(x, weights, length):
+    """The weights of each value's occurrences summed (int64 zeros for an empty x)."""
+    if x.size == 0:
+        return np.zeros(length, np.int64)
+    return _counted(x, length, weights, np.float32 if weights.dtype == np.float32 else np.float64)
+
+
 # ---------------------------------------------------------------- cumulative sums and products
 
 

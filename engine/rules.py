@@ -4125,6 +4125,65 @@ _register(
 )
 
 
+def _bincount_infer(name: str):
+    """torch.bincount's checks that need no values, in its order: an integer self, a
+    non-negative length, a 1-d self, weights of its length. The client resolves the length
+    from the values (max(self) + 1, at least minlength) before it asks."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2 if name == "bincount_weighted" else 1)
+        x = _require_tensor("bincount", operands[0], 0)
+        if x.dtype != "int64":
+            raise Unsupported(f"\"bincount_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+        if attrs["length"] < 0:
+            raise ShapeMismatch("minlength should be >= 0")
+        if x.ndim != 1:
+            raise ShapeMismatch("bincount only supports 1-d non-negative integral inputs.")
+        if name == "bincount" or x.numel == 0:  # torch counts no elements as int64 zeros
+            return meta((attrs["length"],), "int64")
+        weights = _require_tensor(name, operands[1], 1)
+        if weights.shape != x.shape:
+            raise ShapeMismatch("weights should be 1-d and have the same length as input")
+        return meta((attrs["length"],), "float32" if weights.dtype == "float32" else "float64")
+
+    return infer
+
+
+_BINCOUNT_LENGTH = Attr("length", "int", "The number of bins.", optional=False)
+_register(
+    OpSpec(
+        "bincount",
+        "torch.bincount",
+        "How many times each value in [0, length) occurs in the 1-d int64 self, as int64. A "
+        "negative value, or one not below length, is INVALID_COMPUTATION. Not differentiable.",
+        ("self",),
+        (False,),
+        _bincount_infer("bincount"),
+        _named(""),
+        _nothing,
+        (_BINCOUNT_LENGTH,),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "bincount_weighted",
+        "torch.bincount",
+        "torch.bincount with weights: the sum of the weights of each value's occurrences, "
+        "in order, in float32 for float32 weights, else in float64, as torch's (an "
+        "empty self gives int64 zeros, as torch's). torch records no derivative for the "
+        "weights: its NotImplemented node, whose backward fails.",
+        ("self", "weights"),
+        (False, True),
+        _bincount_infer("bincount_weighted"),
+        _named("torch::autograd::NotImplemented"),
+        _nothing,
+        (_BINCOUNT_LENGTH,),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
 # ---- cumulative sums and products
 
 

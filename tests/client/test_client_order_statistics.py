@@ -267,3 +267,53 @@ HEAVISIDE_ERRORS = {
 @pytest.mark.parametrize("name", HEAVISIDE_ERRORS)
 def test_heaviside_errors_match_torch_at_the_line(name):
     check_error_at_line(HEAVISIDE_ERRORS[name])
+
+
+BINCOUNT = {
+    "counts": lambda T: T.bincount(T.tensor([1, 1, 3])),
+    "minlength": lambda T: T.tensor([0, 2]).bincount(None, 4),
+    "minlength below the values": lambda T: T.bincount(T.tensor([1, 5, 5]), minlength=2),
+    "float32 weights": lambda T: T.bincount(T.tensor([1, 1, 3]), T.tensor([0.1, 0.7, 2.0]), 6),
+    "float64 weights": lambda T: T.tensor([2, 0, 2]).bincount(T.tensor([0.5, 1, 2]).double()),
+    "int64 weights": lambda T: T.bincount(T.tensor([1, 1, 3]), T.tensor([1, 1, 2])),
+    "bool weights": lambda T: T.bincount(T.tensor([1, 1, 3]), T.tensor([True, False, True])),
+    "empty": lambda T: T.bincount(T.tensor([], dtype=T.int64)),
+    "empty with weights": lambda T: T.bincount(
+        T.tensor([], dtype=T.int64), T.tensor([]), minlength=3
+    ),
+    "weights that require grad": lambda T: T.bincount(
+        T.tensor([1, 3]), T.tensor([1.0, 2], requires_grad=True)
+    ),
+    "many float32 weights, summed in order": lambda T: T.bincount(
+        T.arange(1000) % 7, T.linspace(0.1, 3.3, 1000)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BINCOUNT)
+def test_bincount_matches_torch(name):
+    check_same(BINCOUNT[name], rtol=0, atol=0)
+
+
+BINCOUNT_ERRORS = {
+    "a negative value": lambda T: T.bincount(T.tensor([-1, 2])),
+    "floats": lambda T: T.bincount(T.tensor([1.0])),
+    "bools": lambda T: T.tensor([True]).bincount(),
+    "2-d": lambda T: T.bincount(T.tensor([[1]])),
+    "a negative minlength": lambda T: T.bincount(T.tensor([1]), minlength=-1),
+    "weights of another length": lambda T: T.bincount(T.tensor([1, 2]), T.tensor([1.0])),
+}
+
+
+@pytest.mark.parametrize("name", BINCOUNT_ERRORS)
+def test_bincount_errors_match_torch_at_the_line(name):
+    check_same(BINCOUNT_ERRORS[name])
+
+
+def test_bincount_backward_fails_as_torch_at_the_next_read():
+    def backward(T):
+        weights = T.tensor([1.0, 2.0], requires_grad=True)
+        T.bincount(T.tensor([1, 3]), weights).sum().backward()
+        return weights.grad.tolist()
+
+    check_raised_at_the_next_read(backward, "backward")

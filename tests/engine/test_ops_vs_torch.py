@@ -118,6 +118,11 @@ for _op in (*TWO_TENSOR_MATH, *MODULO, "xlogy"):
     ]
     if _op not in TWO_TENSOR_MATH:
         CASES += [C(_op, T((2, 3)), 1.5), C(_op, T((2, 3)), 2)]
+# bincount: values in [0, 5) into at least as many bins as torch makes of them
+CASES += [
+    C("bincount", T((6,), "class", "int64", grad=False), length=5),
+    C("bincount_weighted", T((6,), "class", "int64", grad=False), T((6,), grad=False), length=7),
+]
 # heaviside: torch records no derivative (the client's tests check its backward fails)
 CASES += [
     C("heaviside", T((3, 4), grad=False), T((4,), grad=False)),
@@ -1182,6 +1187,8 @@ TORCH: dict[str, Callable] = {
     "div": _overloaded("div"),
     "pow": torch.pow,
     "heaviside": torch.heaviside,
+    "bincount": lambda x, length: torch.bincount(x, minlength=length),
+    "bincount_weighted": lambda x, weights, length: torch.bincount(x, weights, length),
     **{name: getattr(torch, name) for name in UNARY + ROUNDING + PREDICATES},
     **{
         name: lambda x, in_place=False, name=name: (
