@@ -9,6 +9,7 @@ same namespace as this module.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 
 from gradrpc.engine import rules
@@ -576,6 +577,67 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     return input.heaviside(input._tensor_operand("heaviside", values, "values", position=2))
 
 
+_SEARCH_SIGNATURES = {
+    "searchsorted": (
+        "Tensor sorted_sequence, {} input, *, bool out_int32 = False, bool right = False, str "
+        "side = None, Tensor sorter = None, Tensor out = None"
+    ),
+    "bucketize": "{} input, Tensor boundaries, *, bool out_int32 = False, bool right = False",
+}
+
+
+def _searched(name: str, boundaries, values, right: bool, out_int32: bool) -> Tensor:
+    """searchsorted's and bucketize's common path: torch's TypeError for arguments of other
+    kinds, a number as a 0-d tensor (int64 or float64, as torch's scalar_to_tensor), then
+    the op."""
+    pair = (boundaries, values) if name == "searchsorted" else (values, boundaries)
+    number = _number(values)
+    if not isinstance(boundaries, Tensor) or (number is None and not isinstance(values, Tensor)):
+        kinds = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in pair)
+        signature = _SEARCH_SIGNATURES[name]
+        tails = (", Tensor out = None" if name == "bucketize" else "", "")
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got ({kinds}), but "
+            f"expected one of:\n * ({signature.format('Tensor')}{tails[0]})\n"
+            f" * ({signature.format('Number').replace(' input', ' self', 1)}{tails[1]})\n"
+        )
+    if out_int32:
+        raise NotImplementedError(f"gradrpc: {name}(out_int32=True) is not supported")
+    if number is not None:
+        dtype = float64 if isinstance(number, builtins.float) else int64
+        values = boundaries.new_tensor(number, dtype=dtype)
+    return boundaries._call("searchsorted", [boundaries, values], {"right": builtins.bool(right)})
+
+
+def searchsorted(
+    sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None
+) -> Tensor:
+    """For each value, the index in the innermost dim of `sorted_sequence` where inserting it
+    keeps the order: the first such (`right` or side='right': the last), int64, by torch's
+    binary search. `sorter` and `out_int32` are not supported."""
+    if side is not None and side not in ("left", "right"):
+        raise RuntimeError(
+            f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}"
+        )
+    if side == "left" and right:
+        raise RuntimeError(
+            "torch.searchsorted(): side and right can't be set to opposites, got side of left "
+            "while right was True"
+        )
+    if sorter is not None:
+        raise NotImplementedError("gradrpc: searchsorted(sorter=...) is not supported")
+    return _searched("searchsorted", sorted_sequence, values, right or side == "right", out_int32)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor:
+    """torch.searchsorted(boundaries, input, right=right) for 1-d boundaries."""
+    if isinstance(boundaries, Tensor) and boundaries.dim() != 1:
+        raise RuntimeError(
+            f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})"
+        )
+    return _searched("bucketize", boundaries, input, right, out_int32)
+
+
 def _tensor_or_number_pair(name: str, input, other) -> Tensor:
     """torch.{name}(input, other) of remainder, fmod or xlogy: a tensor and a tensor or a
     number (fmod's input must be the tensor), with torch's error for other arguments."""
@@ -837,6 +899,7 @@ __all__ = [
     "bmm",
     "bool",
     "broadcast_to",
+    "bucketize",
     "cartesian_prod",
     "cat",
     "ceil",
@@ -1002,6 +1065,7 @@ __all__ = [
     "scatter",
     "scatter_add",
     "scatter_reduce",
+    "searchsorted",
     "serialization",
     "set_grad_enabled",
     "set_printoptions",

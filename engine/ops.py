@@ -2237,6 +2237,27 @@ def bincount_weighted(x, weights, length):
     return _counted(x, length, weights, np.float32 if weights.dtype == np.float32 else np.float64)
 
 
+@_op("searchsorted", lambda n, g: (None, None))
+def searchsorted(boundaries, x, right):
+    """torch's cus_lower_bound (cus_upper_bound with `right`) for every element at once: the
+    same halvings, so a nan boundary leads the search where torch's leads it."""
+    n = boundaries.shape[-1]
+    if n == 0 or x.size == 0:
+        return np.zeros(x.shape, np.int64)
+    rows = boundaries.reshape(-1, n) if boundaries.ndim > 1 else boundaries.reshape(1, n)
+    values = x.reshape(len(rows), -1) if boundaries.ndim > 1 else x.reshape(1, -1)
+    start = np.zeros(values.shape, np.int64)
+    end = np.full(values.shape, n, np.int64)
+    with np.errstate(invalid="ignore"):
+        while (active := start < end).any():
+            middle = start + ((end - start) >> 1)
+            boundary = np.take_along_axis(rows, np.minimum(middle, n - 1), 1)
+            onward = ~(boundary > values) if right else ~(boundary >= values)
+            start = np.where(active & onward, middle + 1, start)
+            end = np.where(active & ~onward, middle, end)
+    return start.reshape(x.shape)
+
+
 # ---------------------------------------------------------------- cumulative sums and products
 
 

@@ -4184,6 +4184,52 @@ _register(
 )
 
 
+def _searchsorted_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.searchsorted's checks in its order: a 0-d self only with 1-d boundaries, 1-d
+    or more boundaries, whose leading dims are self's; then the promoted dtype (not bool)."""
+    _check_operands("searchsorted", operands, 2)
+    boundaries, x = (_require_tensor("searchsorted", o, i) for i, o in enumerate(operands))
+    where = "torch.searchsorted(): "
+    if x.ndim == 0 and boundaries.ndim > 1:
+        raise ShapeMismatch(
+            f"{where}input value can be a scalar only when boundaries tensor dimension is 1, "
+            f"but we got boundaries tensor dim({boundaries.ndim}) and input value's "
+            f"dim({x.ndim}) numel({x.numel})"
+        )
+    if boundaries.ndim == 0:
+        raise ShapeMismatch(
+            f"{where}boundaries tensor should have positive dimension, but got 0 dimension"
+        )
+    if boundaries.ndim > 1 and (boundaries.ndim != x.ndim or boundaries.shape[:-1] != x.shape[:-1]):
+        raise ShapeMismatch(
+            f"{where}boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+            "boundaries tensor and input value tensor must match, but we got boundaries "
+            f"tensor {list(boundaries.shape)} and input value tensor {list(x.shape)}"
+        )
+    if result_type(operands) == "bool":
+        raise Unsupported("\"searchsorted_out_cpu\" not implemented for 'Bool'")
+    return meta(x.shape, "int64")
+
+
+_register(
+    OpSpec(
+        "searchsorted",
+        "torch.searchsorted",
+        "For each element of self, the index in `sorted_sequence` (1-d, or per row: its "
+        "leading dims self's) where it would be inserted: the first position whose boundary "
+        "is >= it (`right`: >), by torch's binary search, compared in the promoted dtype (a "
+        "nan compares as torch's comparisons leave it). int64, not differentiable.",
+        ("sorted_sequence", "self"),
+        (False, False),
+        _searchsorted_infer,
+        _named(""),
+        _nothing,
+        (Attr("right", "bool", "The last position instead of the first among equals.", False),),
+        computes_in=lambda operands, out: result_type(operands),
+    )
+)
+
+
 # ---- cumulative sums and products
 
 

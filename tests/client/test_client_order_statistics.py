@@ -317,3 +317,75 @@ def test_bincount_backward_fails_as_torch_at_the_next_read():
         return weights.grad.tolist()
 
     check_raised_at_the_next_read(backward, "backward")
+
+
+SEARCHES = {
+    "searchsorted": lambda T, s, v: T.searchsorted(s, v),
+    "right": lambda T, s, v: T.searchsorted(s, v, right=True),
+    "side right": lambda T, s, v: T.searchsorted(s, v, side="right"),
+    "side left": lambda T, s, v: T.searchsorted(s, v, side="left"),
+    "a number": lambda T, s, v: (T.searchsorted(s, 5.0), T.searchsorted(s, 5, right=True)),
+    "int64 boundaries, a float number": lambda T, s, v: T.searchsorted(s.long(), 2.5),
+    "int64 values": lambda T, s, v: T.searchsorted(s, v.long()),
+    "bool values": lambda T, s, v: T.searchsorted(s, v > 5),
+    "per row": lambda T, s, v: T.searchsorted(T.stack([s, s * 2]), v),
+    "nan boundaries and values": lambda T, s, v: T.searchsorted(
+        T.tensor([[1.0, 3, 5], [2, 4, NAN]]), T.tensor([[3.0, NAN], [4, 9]])
+    ),
+    "nan, right": lambda T, s, v: T.searchsorted(
+        T.tensor([[1.0, NAN, 5], [2, 4, NAN]]), T.tensor([[3.0, NAN], [4, 9]]), right=True
+    ),
+    "bucketize": lambda T, s, v: T.bucketize(v, s),
+    "bucketize right, a number": lambda T, s, v: (
+        T.bucketize(v, s, right=True),
+        T.bucketize(5, s, right=True),
+    ),
+    "empty boundaries": lambda T, s, v: T.searchsorted(s[:0], v),
+    "values that require grad": lambda T, s, v: T.searchsorted(s, v.requires_grad_()),
+}
+
+
+@pytest.mark.parametrize("name", SEARCHES)
+def test_searchsorted_and_bucketize_match_torch(name):
+    def scenario(T):
+        boundaries = T.tensor([1.0, 3, 5, 5, 7, 9])[[0, 1, 2, 4, 5]]
+        return SEARCHES[name](T, boundaries, T.tensor([[3.0, 6, 9, 0.5], [5, 5.5, 10, 1]]))
+
+    check_same(scenario, rtol=0, atol=0)
+
+
+def test_searchsorted_matches_torch_on_random_ties():
+    rng = np.random.default_rng(0)
+    boundaries = np.sort(rng.integers(0, 6, (3, 40)), axis=1).astype(np.float32)
+    values = rng.integers(-1, 7, (3, 25)).astype(np.float32)
+
+    def scenario(T):
+        s, v = T.tensor(boundaries.tolist()), T.tensor(values.tolist())
+        return [T.searchsorted(s, v, right=right) for right in (False, True)]
+
+    check_same(scenario, rtol=0, atol=0)
+
+
+SEARCH_ERRORS = {
+    "an unknown side": lambda T: T.searchsorted(T.ones(3), T.ones(2), side="foo"),
+    "opposite side and right": lambda T: T.searchsorted(
+        T.ones(3), T.ones(2), right=True, side="left"
+    ),
+    "leading dims that differ": lambda T: T.searchsorted(T.ones(2, 3), T.ones(3, 2)),
+    "a 0-d value for 2-d boundaries": lambda T: T.searchsorted(T.ones(2, 3), T.tensor(1.0)),
+    "a number for 2-d boundaries": lambda T: T.searchsorted(T.ones(2, 3), 1.0),
+    "0-d boundaries": lambda T: T.searchsorted(T.tensor(1.0), T.ones(2)),
+    "bool boundaries and values": lambda T: T.searchsorted(
+        T.tensor([True, False]), T.tensor([True])
+    ),
+    "a list of values": lambda T: T.searchsorted(T.ones(3), [1.0]),
+    "a list of boundaries": lambda T: T.searchsorted([1.0], T.ones(3)),
+    "bucketize, a list of boundaries": lambda T: T.bucketize(T.ones(3), [1.0]),
+    "bucketize, 2-d boundaries": lambda T: T.bucketize(T.ones(3), T.ones(2, 2)),
+    "bucketize, 0-d boundaries": lambda T: T.bucketize(T.ones(2), T.tensor(3.0)),
+}
+
+
+@pytest.mark.parametrize("name", SEARCH_ERRORS)
+def test_search_errors_match_torch_at_the_line(name):
+    check_error_at_line(SEARCH_ERRORS[name])

@@ -123,6 +123,11 @@ CASES += [
     C("bincount", T((6,), "class", "int64", grad=False), length=5),
     C("bincount_weighted", T((6,), "class", "int64", grad=False), T((6,), grad=False), length=7),
 ]
+# searchsorted: unsorted boundaries too, where only torch's own halvings give its answers
+CASES += [
+    C("searchsorted", T((7,), "class", "int64", grad=False), T((2, 3), grad=False), right=True),
+    C("searchsorted", T((2, 5), "class", "int64", grad=False), T((2, 4), "class", "int64")),
+]
 # heaviside: torch records no derivative (the client's tests check its backward fails)
 CASES += [
     C("heaviside", T((3, 4), grad=False), T((4,), grad=False)),
@@ -1187,6 +1192,7 @@ TORCH: dict[str, Callable] = {
     "div": _overloaded("div"),
     "pow": torch.pow,
     "heaviside": torch.heaviside,
+    "searchsorted": lambda boundaries, x, right: torch.searchsorted(boundaries, x, right=right),
     "bincount": lambda x, length: torch.bincount(x, minlength=length),
     "bincount_weighted": lambda x, weights, length: torch.bincount(x, weights, length),
     **{name: getattr(torch, name) for name in UNARY + ROUNDING + PREDICATES},
