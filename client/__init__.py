@@ -774,6 +774,8 @@ norm = _method("norm")
 std = _method("std")
 quantile = _method("quantile")
 bincount = _method("bincount")
+unique = _method("unique")
+unique_consecutive = _method("unique_consecutive")
 nanquantile = _method("nanquantile")
 
 
@@ -1111,6 +1113,8 @@ __all__ = [
     "trunc",
     "unbind",
     "unflatten",
+    "unique",
+    "unique_consecutive",
     "unsqueeze",
     "utils",
     "var",

@@ -2436,6 +2436,45 @@ class Tensor:
         weights = self._tensor_operand("bincount", weights, "weights")
         return self._call("bincount_weighted", [self, weights], {"length": length})
 
+    def unique(
+        self,
+        sorted: bool = True,
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim=None,
+    ):
+        """The distinct elements, sorted (nan last, each nan distinct; `sorted` False gives
+        the same, as torch's CPU kernel), with each element's index among them and each
+        one's count when asked: the values are read first, one round trip, as torch
+        synchronizes (Unique2Backward0, whose backward fails as torch's)."""
+        return self._unique(False, return_inverse, return_counts, dim)
+
+    def unique_consecutive(
+        self, return_inverse: bool = False, return_counts: bool = False, dim=None
+    ):
+        """The first element of each run of equal neighbours, in order, with inverse and
+        counts as unique's (UniqueConsecutiveBackward0)."""
+        return self._unique(True, return_inverse, return_counts, dim)
+
+    def _unique(self, consecutive: bool, return_inverse: bool, return_counts: bool, dim):
+        if dim is not None:
+            raise NotImplementedError("gradrpc: unique(dim=...) is not supported")
+        flat = self._session.flush((self._handle,))[0].reshape(-1)
+        order = np.arange(flat.size) if consecutive else np.argsort(flat, kind="stable")
+        ordered = flat[order]
+        first = np.ones(flat.shape, bool)
+        first[1:] = ordered[1:] != ordered[:-1]  # nan never equal
+        attrs = {"count": int(first.sum()), "consecutive": consecutive}
+        found = [self._call("unique", [self], attrs)]
+        if return_inverse:
+            inverse = np.empty(flat.shape, np.int64)
+            inverse[order] = np.cumsum(first) - 1
+            found.append(self.new_tensor(inverse.reshape(self.shape).tolist(), dtype=dtypes.int64))
+        if return_counts:
+            counts = np.diff(np.append(np.flatnonzero(first), flat.size))
+            found.append(self.new_tensor(counts.tolist(), dtype=dtypes.int64))
+        return found[0] if len(found) == 1 else tuple(found)
+
     def gather(self, *args, **kwargs) -> Tensor:
         """out[i][j] = self[index[i][j]][j] along dim 0, self[i][index[i][j]] along dim 1, and
         so on (GatherBackward0; the gradient scatter-adds)."""

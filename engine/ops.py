@@ -2258,6 +2258,24 @@ def searchsorted(boundaries, x, right):
     return start.reshape(x.shape)
 
 
+def _unique_vjp(n, g):
+    name = "unique_consecutive" if n.attrs["consecutive"] else "_unique2"
+    raise Unsupported(f"the derivative for '{name}' is not implemented.")
+
+
+@_op("unique", _unique_vjp)
+def unique(x, count, consecutive):
+    """The first element of each run of equal neighbours, of x flattened (sorted stably
+    first unless `consecutive`; nan never equal), checked to be `count` of them."""
+    flat = x.reshape(-1) if consecutive else np.sort(x.reshape(-1), kind="stable")
+    first = np.ones(flat.shape, bool)
+    first[1:] = flat[1:] != flat[:-1]
+    values = flat[first]
+    if values.size != count:
+        raise ComputeError(f"unique(): {values.size} distinct elements, not {count}")
+    return values
+
+
 # ---------------------------------------------------------------- cumulative sums and products
 
 

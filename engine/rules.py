@@ -4230,6 +4230,40 @@ _register(
 )
 
 
+def _unique_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("unique", operands, 1)
+    x = _require_tensor("unique", operands[0], 0)
+    if attrs["count"] < 0:
+        raise InvalidValue(f"unique(): count must be non-negative, not {attrs['count']}")
+    return meta((attrs["count"],), x.dtype)
+
+
+_register(
+    OpSpec(
+        "unique",
+        "torch.unique",
+        "The distinct elements of the flattened self, sorted (nan last, each nan distinct, "
+        "-0.0 and 0.0 one, the first in a stable sort kept); with `consecutive`, "
+        "torch.unique_consecutive: the first of each run of equal neighbours, in order. The "
+        "client reads how many there are first (`count`; another is INVALID_COMPUTATION). "
+        "torch records no derivative: Unique2Backward0 (UniqueConsecutiveBackward0), whose "
+        "backward is UNSUPPORTED.",
+        ("self",),
+        (True,),
+        _unique_infer,
+        lambda operands, attrs: (
+            "UniqueConsecutiveBackward0" if attrs.get("consecutive") else "Unique2Backward0"
+        ),
+        _nothing,
+        (
+            Attr("count", "int", "How many distinct elements (runs) there are.", optional=False),
+            Attr("consecutive", "bool", "torch.unique_consecutive.", False),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
 # ---- cumulative sums and products
 
 

@@ -389,3 +389,41 @@ SEARCH_ERRORS = {
 @pytest.mark.parametrize("name", SEARCH_ERRORS)
 def test_search_errors_match_torch_at_the_line(name):
     check_error_at_line(SEARCH_ERRORS[name])
+
+
+UNIQUE = {
+    "unique": lambda T, x: T.unique(x),
+    "inverse and counts": lambda T, x: T.unique(x, return_inverse=True, return_counts=True),
+    "counts alone": lambda T, x: x.unique(return_counts=True),
+    "inverse alone, not sorted": lambda T, x: x.unique(sorted=False, return_inverse=True),
+    "0.0 before -0.0": lambda T, x: T.unique(x.flip(0), return_inverse=True),
+    "2-d int64": lambda T, x: T.unique(
+        T.tensor([[2, 1], [2, 1], [0, 5]]), return_inverse=True, return_counts=True
+    ),
+    "not sorted, int64": lambda T, x: T.unique(T.tensor([5, 3, 5, 1]), sorted=False),
+    "bool": lambda T, x: T.unique(T.tensor([True, False, True]), return_counts=True),
+    "0-d": lambda T, x: T.unique(T.tensor(3.0), return_inverse=True, return_counts=True),
+    "empty": lambda T, x: T.unique(T.ones(0), return_inverse=True, return_counts=True),
+    "consecutive": lambda T, x: T.unique_consecutive(x, return_inverse=True, return_counts=True),
+    "consecutive int64": lambda T, x: T.tensor([1, 1, 2, 2, 3, 1, 1, 2]).unique_consecutive(),
+    "consecutive counts": lambda T, x: x.reshape(2, 4).unique_consecutive(return_counts=True),
+}
+
+
+@pytest.mark.parametrize("name", UNIQUE)
+def test_unique_matches_torch(name):
+    def scenario(T):
+        x = T.tensor([3.0, 1, NAN, 1, -0.0, 0.0, NAN, 2], requires_grad=True)
+        return UNIQUE[name](T, x)
+
+    check_same(scenario, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("function", ["unique", "unique_consecutive"])
+def test_unique_backward_fails_as_torch_at_the_next_read(function):
+    def backward(T):
+        x = T.tensor([3.0, 1.0], requires_grad=True)
+        getattr(T, function)(x).sum().backward()
+        return x.grad.tolist()
+
+    check_raised_at_the_next_read(backward, "backward")

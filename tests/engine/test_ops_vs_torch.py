@@ -128,6 +128,11 @@ CASES += [
     C("searchsorted", T((7,), "class", "int64", grad=False), T((2, 3), grad=False), right=True),
     C("searchsorted", T((2, 5), "class", "int64", grad=False), T((2, 4), "class", "int64")),
 ]
+# unique: the client reads the count first; CHECKER masks have two values in six runs
+CASES += [
+    C("unique", T((2, 3), CHECKER, grad=False), count=2),
+    C("unique", T((6,), CHECKER, grad=False), count=6, consecutive=True),
+]
 # heaviside: torch records no derivative (the client's tests check its backward fails)
 CASES += [
     C("heaviside", T((3, 4), grad=False), T((4,), grad=False)),
@@ -1192,6 +1197,9 @@ TORCH: dict[str, Callable] = {
     "div": _overloaded("div"),
     "pow": torch.pow,
     "heaviside": torch.heaviside,
+    "unique": lambda x, count, consecutive: (
+        torch.unique_consecutive(x) if consecutive else torch.unique(x)
+    ),
     "searchsorted": lambda boundaries, x, right: torch.searchsorted(boundaries, x, right=right),
     "bincount": lambda x, length: torch.bincount(x, minlength=length),
     "bincount_weighted": lambda x, weights, length: torch.bincount(x, weights, length),
