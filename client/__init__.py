@@ -577,6 +577,28 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     return input.heaviside(input._tensor_operand("heaviside", values, "values", position=2))
 
 
+_CDIST_MODES = (
+    "use_mm_for_euclid_dist_if_necessary",
+    "use_mm_for_euclid_dist",
+    "donot_use_mm_for_euclid_dist",
+)
+
+
+def cdist(x1: Tensor, x2: Tensor, p=2.0, compute_mode=_CDIST_MODES[0]) -> Tensor:
+    """The p-norm distance between each row of x1 (..., P, M) and each of x2 (..., R, M),
+    batch dims broadcast (CdistBackward0). Always torch's direct path: where torch takes its
+    matrix-product path for p = 2 (more than 25 rows, or compute_mode says so) it records
+    EuclideanDistBackward0 and a view, with values that differ in the last bits."""
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    if not isinstance(x1, Tensor):
+        raise TypeError(
+            f"cdist(): argument 'x1' (position 1) must be Tensor, not {type(x1).__name__}"
+        )
+    x2 = x1._tensor_operand("cdist", x2, "x2", position=2)
+    return x1._call("cdist", [x1, x2], {"p": builtins.float(p)})
+
+
 _SEARCH_SIGNATURES = {
     "searchsorted": (
         "Tensor sorted_sequence, {} input, *, bool out_int32 = False, bool right = False, str "
@@ -904,6 +926,7 @@ __all__ = [
     "bucketize",
     "cartesian_prod",
     "cat",
+    "cdist",
     "ceil",
     "chunk",
     "clamp",

@@ -2276,6 +2276,57 @@ def unique(x, count, consecutive):
     return values
 
 
+def _cdist_forward(x1, x2, p):
+    """Each pair of rows' p-norm distance, from their differences in float64."""
+    diff = np.abs(x1[..., :, None, :].astype(np.float64) - x2[..., None, :, :])
+    if p == 0:
+        out = np.count_nonzero(diff, axis=-1).astype(np.float64)
+    elif p == 1:
+        out = diff.sum(-1)
+    elif p == 2:
+        out = np.sqrt(np.square(diff).sum(-1))
+    elif np.isinf(p):
+        out = diff.max(-1, initial=0.0)
+    else:
+        out = np.power(np.power(diff, p).sum(-1), 1.0 / p)
+    return out.astype(x1.dtype)
+
+
+def _cdist_grad(g, x1, x2, dist, p):
+    """torch's _cdist_backward for x1: Σ over x2's rows of g times the derivative of the
+    distance, 0 where the distance is 0 (x2's is this with the roles swapped)."""
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    g, dist = g[..., None], dist[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p == 0:
+            term = np.zeros(diff.shape, g.dtype)
+        elif p == 1:
+            term = g * np.sign(diff)
+        elif p == 2:
+            term = g * diff / dist
+        elif np.isinf(p):
+            term = g * np.sign(diff) * (np.abs(diff) == dist)
+        elif p < 2:
+            term = np.sign(diff) * np.power(np.abs(diff), p - 1) * g / np.power(dist, p - 1)
+        else:
+            term = diff * np.power(np.abs(diff), p - 2) * g / np.power(dist, p - 1)
+    term = np.where(dist == 0, 0, term)
+    return term.sum(-2).astype(x1.dtype)
+
+
+def _cdist_vjp(n, g):
+    x1, x2, dist, p = n.saved["x1"], n.saved["x2"], n.saved["result"], n.attrs["p"]
+    g = np.broadcast_to(g, dist.shape)
+    g_t, dist_t = np.swapaxes(g, -1, -2), np.swapaxes(dist, -1, -2)
+    return (
+        _needs(n, 0, lambda: _cdist_grad(g, x1, x2, dist, p)),
+        _needs(n, 1, lambda: _cdist_grad(g_t, x2, x1, dist_t, p)),
+    )
+
+
+_op("cdist", _cdist_vjp)(_cdist_forward)
+
+
 # ---------------------------------------------------------------- cumulative sums and products
 
 

@@ -4264,6 +4264,53 @@ _register(
 )
 
 
+def _cdist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.cdist's checks in its order: two or more dims each, as many columns, floating
+    dtypes, a non-negative p, one dtype; the batch dims broadcast."""
+    _check_operands("cdist", operands, 2)
+    x1, x2 = (_require_tensor("cdist", o, i) for i, o in enumerate(operands))
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise ShapeMismatch(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ShapeMismatch(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    for name, x in (("X1", x1), ("X2", x2)):
+        if not is_float(x.dtype):
+            raise DtypeMismatch(
+                f"cdist only supports floating-point dtypes, {name} got: {TORCH_TYPE_NAME[x.dtype]}"
+            )
+    if not attrs["p"] >= 0:
+        raise ShapeMismatch("cdist only supports non-negative p values")
+    if x1.dtype != x2.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[x1.dtype]} but found "
+            f"{TORCH_TYPE_NAME[x2.dtype]}"
+        )
+    batch = broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+    return meta((*batch, x1.shape[-2], x2.shape[-2]), x1.dtype)
+
+
+_register(
+    OpSpec(
+        "cdist",
+        "torch.cdist",
+        "The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, "
+        "M), batch dims broadcast: (Σ |x1 - x2|^p)^(1/p), p 0 counting the differing "
+        "columns, inf the largest difference; accumulated in float64 and rounded once. "
+        "torch's direct path (CdistBackward0, saving x1, x2 and the result); the gradient is "
+        "torch's _cdist_backward, 0 where a distance is 0.",
+        ("x1", "x2"),
+        (True, True),
+        _cdist_infer,
+        _named("CdistBackward0"),
+        lambda needs, attrs: ("x1", "x2", "result"),
+        (Attr("p", "float", "The norm's order (>= 0; inf allowed).", 2.0),),
+    )
+)
+
+
 # ---- cumulative sums and products
 
 

@@ -427,3 +427,65 @@ def test_unique_backward_fails_as_torch_at_the_next_read(function):
         return x.grad.tolist()
 
     check_raised_at_the_next_read(backward, "backward")
+
+
+CDIST = {
+    "p=2": lambda T, a, b: T.cdist(a, b),
+    "p=1": lambda T, a, b: T.cdist(a, b, p=1),
+    "p=0": lambda T, a, b: T.cdist(a, b, 0),
+    "p=inf": lambda T, a, b: T.cdist(a, b, float("inf")),
+    "p=3": lambda T, a, b: T.cdist(a, b, p=3.0),
+    "p=1.5": lambda T, a, b: T.cdist(a, b, p=1.5),
+    "p=0.5": lambda T, a, b: T.cdist(a, b, p=0.5),
+    "a zero distance": lambda T, a, b: T.cdist(a, T.cat([b, a[:1]])),
+    "batched": lambda T, a, b: T.cdist(a.reshape(2, 2, 3), b[:4].reshape(2, 2, 3), p=1.0),
+    "broadcast batch": lambda T, a, b: T.cdist(a.reshape(2, 2, 3), b, p=2.0),
+    "float64": lambda T, a, b: T.cdist(a.double(), b.double(), 2.5),
+    "never the mm path": lambda T, a, b: T.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist"),
+}
+
+
+@pytest.mark.parametrize("name", CDIST)
+def test_cdist_matches_torch(name):
+    rng = np.random.default_rng(3)
+    left, right = rng.normal(size=(4, 3)).tolist(), rng.normal(size=(5, 3)).tolist()
+
+    def scenario(T):
+        a, b = T.tensor(left, requires_grad=True), T.tensor(right, requires_grad=True)
+        r = CDIST[name](T, a, b)
+        (r * T.arange(1.0, 1.0 + r.numel()).reshape(r.shape)).sum().backward()
+        return r, a.grad, b.grad
+
+    check_same(scenario, rtol=1e-5, atol=1e-5)
+
+
+def test_cdist_of_many_rows_matches_torch_values_not_its_mm_path_nodes():
+    """torch computes p=2 with more than 25 rows by its matrix-product path
+    (EuclideanDistBackward0 under a view); gradrpc by the direct one, within rounding."""
+
+    def scenario(T):
+        a = T.linspace(-1, 1, 90).reshape(30, 3).requires_grad_()
+        r = T.cdist(a, a[:7] * 0.5)
+        (r * r).sum().backward()
+        return r.detach(), a.grad
+
+    check_same(scenario, rtol=1e-4, atol=1e-4)
+
+
+CDIST_ERRORS = {
+    "1-d": lambda T: T.cdist(T.ones(3), T.ones(2, 3)),
+    "columns": lambda T: T.cdist(T.ones(2, 4), T.ones(2, 3), p=-1),
+    "int64": lambda T: T.cdist(T.ones(2, 3, dtype=T.int64), T.ones(2, 3), p=-1),
+    "int64 x2": lambda T: T.cdist(T.ones(2, 3), T.ones(2, 3, dtype=T.int64)),
+    "negative p": lambda T: T.cdist(T.ones(2, 3), T.ones(2, 3), p=-1),
+    "dtypes": lambda T: T.cdist(T.ones(2, 3), T.ones(2, 3, dtype=T.float64), p=1),
+    "batches": lambda T: T.cdist(T.ones(2, 3, 4), T.ones(3, 5, 4)),
+    "compute_mode": lambda T: T.cdist(T.ones(2, 3), T.ones(2, 3), compute_mode="x"),
+    "a list x1": lambda T: T.cdist([1.0], T.ones(2, 2)),
+    "a list x2": lambda T: T.cdist(T.ones(2, 2), [1.0]),
+}
+
+
+@pytest.mark.parametrize("name", CDIST_ERRORS)
+def test_cdist_errors_match_torch_at_the_line(name):
+    check_error_at_line(CDIST_ERRORS[name])

@@ -133,6 +133,11 @@ CASES += [
     C("unique", T((2, 3), CHECKER, grad=False), count=2),
     C("unique", T((6,), CHECKER, grad=False), count=6, consecutive=True),
 ]
+# cdist: every kind of p, batches broadcast
+CASES += [
+    C("cdist", T((4, 3)), T((5, 3))),
+    *(C("cdist", T((2, 3, 2)), T((4, 2)), p=_p) for _p in (0.0, 1.0, 1.5, 3.0, np.inf)),
+]
 # heaviside: torch records no derivative (the client's tests check its backward fails)
 CASES += [
     C("heaviside", T((3, 4), grad=False), T((4,), grad=False)),
@@ -1197,6 +1202,7 @@ TORCH: dict[str, Callable] = {
     "div": _overloaded("div"),
     "pow": torch.pow,
     "heaviside": torch.heaviside,
+    "cdist": lambda x1, x2, p: torch.cdist(x1, x2, p),
     "unique": lambda x, count, consecutive: (
         torch.unique_consecutive(x) if consecutive else torch.unique(x)
     ),
