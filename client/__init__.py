@@ -796,6 +796,7 @@ norm = _method("norm")
 std = _method("std")
 quantile = _method("quantile")
 bincount = _method("bincount")
+histc = _method("histc")
 unique = _method("unique")
 unique_consecutive = _method("unique_consecutive")
 nanquantile = _method("nanquantile")
@@ -989,6 +990,7 @@ __all__ = [
     "greater_equal",
     "gt",
     "heaviside",
+    "histc",
     "hsplit",
     "hstack",
     "hypot",

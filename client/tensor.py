@@ -2436,6 +2436,12 @@ class Tensor:
         weights = self._tensor_operand("bincount", weights, "weights")
         return self._call("bincount_weighted", [self, weights], {"length": length})
 
+    def histc(self, bins: int = 100, min=0, max=0) -> Tensor:
+        """A histogram of the elements in `bins` equal bins over [min, max] (the data's
+        extremes where min == max), in self's dtype, without history. A range the data gives
+        that is not finite is torch's error at the next read."""
+        return self._call("histc", [self], {"bins": bins, "min": float(min), "max": float(max)})
+
     def unique(
         self,
         sorted: bool = True,

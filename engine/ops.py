@@ -2327,6 +2327,26 @@ def _cdist_vjp(n, g):
 _op("cdist", _cdist_vjp)(_cdist_forward)
 
 
+@_op("histc", lambda n, g: (None,))
+def histc(x, bins, min, max):
+    """torch's histogram kernel for histc: each element within the edges counted in bin
+    (x - left) · bins / (right - left), computed in x's dtype, the right edge in the last."""
+    flat = x.reshape(-1)
+    low, high = min, max
+    if low == high and flat.size:
+        low, high = float(flat.min()), float(flat.max())
+    if low == high:
+        low, high = low - 1, high + 1
+    if error := rules.histc_range_error(low, high):
+        raise ComputeError(error)
+    left, right = x.dtype.type(low), x.dtype.type(high)
+    with np.errstate(invalid="ignore"):
+        inside = flat[(flat >= left) & (flat <= right)]
+    position = ((inside - left) * x.dtype.type(bins) / (right - left)).astype(np.int64)
+    position[position == bins] = bins - 1
+    return np.bincount(position, minlength=bins).astype(x.dtype)
+
+
 # ---------------------------------------------------------------- cumulative sums and products
 
 

@@ -4311,6 +4311,55 @@ _register(
 )
 
 
+def histc_range_error(low: float, high: float) -> str | None:
+    """torch.histc's complaint about a range (its edges as C++ prints doubles), or None."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"torch.histc: range of [{low:g}, {high:g}] is not finite"
+    if low > high:
+        return "torch.histc: max must be larger than min"
+    return None
+
+
+def _histc_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.histc's checks in its order: bins, the dtype, then a given range (min == max
+    takes the data's extremes, checked as the forward finds them)."""
+    _check_operands("histc", operands, 1)
+    x = _require_tensor("histc", operands[0], 0)
+    if attrs["bins"] <= 0:
+        raise ShapeMismatch(
+            f"torch.histogram(): bins must be > 0, but got {attrs['bins']} for dimension 0"
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(f"\"histogram_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    if attrs["min"] != attrs["max"] and (error := histc_range_error(attrs["min"], attrs["max"])):
+        raise ShapeMismatch(error)
+    return meta((attrs["bins"],), x.dtype)
+
+
+_register(
+    OpSpec(
+        "histc",
+        "torch.histc",
+        "A histogram of self's elements in `bins` equal bins over [min, max] (the data's "
+        "extremes where min == max, widened by 1 each way where those are equal too); "
+        "elements outside (and nan) are left out, max falls in the last bin; each bin found "
+        "as (x - min) · bins / (max - min) in self's dtype, as torch's kernel. A non-finite "
+        "range of the data is INVALID_COMPUTATION. Not differentiable.",
+        ("self",),
+        (False,),
+        _histc_infer,
+        _named(""),
+        _nothing,
+        (
+            Attr("bins", "int", "The number of bins.", 100),
+            Attr("min", "float", "The lower edge.", 0.0),
+            Attr("max", "float", "The upper edge.", 0.0),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
 # ---- cumulative sums and products
 
 

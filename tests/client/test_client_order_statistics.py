@@ -489,3 +489,49 @@ CDIST_ERRORS = {
 @pytest.mark.parametrize("name", CDIST_ERRORS)
 def test_cdist_errors_match_torch_at_the_line(name):
     check_error_at_line(CDIST_ERRORS[name])
+
+
+HISTC = {
+    "a given range": lambda T, x: T.histc(x, bins=4, min=0, max=4),
+    "the data's range": lambda T, x: T.histc(x, 4),
+    "equal bounds take the data's": lambda T, x: x.histc(5, 3, 3),
+    "one value": lambda T, x: T.histc(T.tensor([2.0, 2.0]), 3),
+    "one value, given": lambda T, x: T.histc(T.tensor([1.0]), 2, 1, 1),
+    "elements outside": lambda T, x: x.histc(5, 1, 3),
+    "the right edge": lambda T, x: T.histc(T.tensor([0.0, 1, 2, 3]), 3, 0, 3),
+    "float64 rounding": lambda T, x: T.histc(T.tensor([0.1, 0.2, 0.3]).double(), 3, 0.1, 0.3),
+    "float32 rounding": lambda T, x: T.histc(T.linspace(0, 1, 101), 7, 0.1, 0.9),
+    "nan left out": lambda T, x: T.histc(T.tensor([1.0, NAN]), 2, 0, 3),
+    "empty": lambda T, x: T.histc(T.ones(0), 3),
+    "2-d, default bins": lambda T, x: T.histc(x.reshape(1, 7).expand(2, 7)),
+}
+
+
+@pytest.mark.parametrize("name", HISTC)
+def test_histc_matches_torch(name):
+    check_same(
+        lambda T: HISTC[name](T, T.tensor([1.0, 2, 1, 4, 2.5, 0.5, 7], requires_grad=True)),
+        rtol=0,
+        atol=0,
+    )
+
+
+HISTC_ERRORS = {
+    "no bins": lambda T: T.histc(T.ones(3), 0, 3, 1),
+    "int64": lambda T: T.histc(T.tensor([1, 2]), 3),
+    "bins before the dtype": lambda T: T.histc(T.ones(3, dtype=T.int64), -1),
+    "min above max": lambda T: T.histc(T.ones(3), 3, 3, 1),
+    "an infinite max": lambda T: T.ones(3).histc(3, 0, float("inf")),
+    "a nan max": lambda T: T.histc(T.ones(3), 3, 0.1, NAN),
+}
+
+
+@pytest.mark.parametrize("name", HISTC_ERRORS)
+def test_histc_errors_match_torch_at_the_line(name):
+    check_error_at_line(HISTC_ERRORS[name])
+
+
+def test_histc_of_infinite_data_fails_as_torch_at_the_next_read():
+    check_raised_at_the_next_read(
+        lambda T: T.histc(T.tensor([1.0, float("inf")]), 3).tolist(), "histc"
+    )

@@ -138,6 +138,11 @@ CASES += [
     C("cdist", T((4, 3)), T((5, 3))),
     *(C("cdist", T((2, 3, 2)), T((4, 2)), p=_p) for _p in (0.0, 1.0, 1.5, 3.0, np.inf)),
 ]
+# histc: a given range, and the data's
+CASES += [
+    C("histc", T((3, 4), grad=False), bins=5, min=-1.0, max=1.5),
+    C("histc", T((7,), grad=False), bins=4),
+]
 # heaviside: torch records no derivative (the client's tests check its backward fails)
 CASES += [
     C("heaviside", T((3, 4), grad=False), T((4,), grad=False)),
@@ -1202,6 +1207,7 @@ TORCH: dict[str, Callable] = {
     "div": _overloaded("div"),
     "pow": torch.pow,
     "heaviside": torch.heaviside,
+    "histc": lambda x, bins, min, max: torch.histc(x, bins, min, max),
     "cdist": lambda x1, x2, p: torch.cdist(x1, x2, p),
     "unique": lambda x, count, consecutive: (
         torch.unique_consecutive(x) if consecutive else torch.unique(x)
