@@ -4329,8 +4329,9 @@ def _histc_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise ShapeMismatch(
             f"torch.histogram(): bins must be > 0, but got {attrs['bins']} for dimension 0"
         )
-    if not is_float(x.dtype):
-        raise Unsupported(f"\"histogram_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    if not is_float(x.dtype):  # torch's bin edges refuse bools before its histogram does
+        kernel = "linspace_cpu" if x.dtype == "bool" else "histogram_cpu"
+        raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
     if attrs["min"] != attrs["max"] and (error := histc_range_error(attrs["min"], attrs["max"])):
         raise ShapeMismatch(error)
     return meta((attrs["bins"],), x.dtype)
