@@ -10,6 +10,7 @@ same namespace as this module.
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Callable
 
 from gradrpc.engine import rules
@@ -586,9 +587,9 @@ _CDIST_MODES = (
 
 def cdist(x1: Tensor, x2: Tensor, p=2.0, compute_mode=_CDIST_MODES[0]) -> Tensor:
     """The p-norm distance between each row of x1 (..., P, M) and each of x2 (..., R, M),
-    batch dims broadcast (CdistBackward0). Always torch's direct path: where torch takes its
-    matrix-product path for p = 2 (more than 25 rows, or compute_mode says so) it records
-    EuclideanDistBackward0 and a view, with values that differ in the last bits."""
+    batch dims broadcast: torch's direct path (CdistBackward0), or for p = 2 with more than
+    25 rows (or compute_mode's say) its matrix-product path (EuclideanDistBackward0 under a
+    view)."""
     if compute_mode not in _CDIST_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     if not isinstance(x1, Tensor):
@@ -596,7 +597,31 @@ def cdist(x1: Tensor, x2: Tensor, p=2.0, compute_mode=_CDIST_MODES[0]) -> Tensor
             f"cdist(): argument 'x1' (position 1) must be Tensor, not {type(x1).__name__}"
         )
     x2 = x1._tensor_operand("cdist", x2, "x2", position=2)
-    return x1._call("cdist", [x1, x2], {"p": builtins.float(p)})
+    rows = (x1.shape[-2], x2.shape[-2]) if x1.dim() >= 2 and x2.dim() >= 2 else (0, 0)
+    by_product = compute_mode == _CDIST_MODES[1] or (
+        compute_mode == _CDIST_MODES[0] and builtins.max(rows) > 25
+    )
+    if p != 2 or not by_product or not x1.numel() or not x2.numel():
+        return x1._call("cdist", [x1, x2], {"p": builtins.float(p)})
+    return _euclidean_dist(x1, x2)
+
+
+def _euclidean_dist(x1: Tensor, x2: Tensor) -> Tensor:
+    """torch's cdist_impl for p = 2 by a matrix product: the batches expanded and flattened
+    (unless there is one), _euclidean_dist, then a view of the result."""
+    if x1.dtype != x2.dtype and x1.is_floating_point() and x2.is_floating_point():
+        names = [rules.TORCH_TYPE_NAME[t._meta.dtype].lower() for t in (x1, x2)]
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}"
+        )
+    rules.SPECS["cdist"].infer([x1._meta, x2._meta], {"p": 2.0})  # torch.cdist's checks first
+    batch = rules.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2]))
+    count = math.prod(batch)
+    if count != 1:
+        x1 = x1.expand(*batch, *x1.shape[-2:]).contiguous().view(count, *x1.shape[-2:])
+        x2 = x2.expand(*batch, *x2.shape[-2:]).contiguous().view(count, *x2.shape[-2:])
+    dist = x1._call("euclidean_dist", [x1, x2])
+    return dist.view(*batch, x1.shape[-2], x2.shape[-2])
 
 
 _SEARCH_SIGNATURES = {

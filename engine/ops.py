@@ -2327,6 +2327,31 @@ def _cdist_vjp(n, g):
 _op("cdist", _cdist_vjp)(_cdist_forward)
 
 
+@_op(
+    "euclidean_dist",
+    lambda n, g: _euclidean_dist_vjp(n.saved["x1"], n.saved["x2"], n.saved["result"], g, n),
+)
+def euclidean_dist(x1, x2):
+    """torch's _euclidean_dist: one product of the rows padded with their squared norms."""
+    one = x1.dtype.type(1)
+    x1_norm = np.square(x1).sum(-1, keepdims=True, dtype=x1.dtype)
+    x2_norm = np.square(x2).sum(-1, keepdims=True, dtype=x2.dtype)
+    x1_ = np.concatenate([x1 * x1.dtype.type(-2), x1_norm, np.full_like(x1_norm, one)], -1)
+    x2_ = np.concatenate([x2, np.full_like(x2_norm, one), x2_norm], -1)
+    return np.sqrt(np.maximum(np.matmul(x1_, np.swapaxes(x2_, -1, -2)), 0))
+
+
+def _euclidean_dist_vjp(x1, x2, result, g, n):
+    """torch's _euclidean_dist_backward (a subgradient of 0 where a distance is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(result == 0, 0, g / result).astype(g.dtype)
+    ratio_t = np.swapaxes(ratio, -1, -2)
+    return (
+        _needs(n, 0, lambda: x1 * ratio.sum(-1, keepdims=True) - np.matmul(ratio, x2)),
+        _needs(n, 1, lambda: x2 * ratio_t.sum(-1, keepdims=True) - np.matmul(ratio_t, x1)),
+    )
+
+
 @_op("histc", lambda n, g: (None,))
 def histc(x, bins, min, max):
     """torch's histogram kernel for histc: each element within the edges counted in bin

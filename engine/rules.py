@@ -4292,6 +4292,16 @@ def _cdist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     return meta((*batch, x1.shape[-2], x2.shape[-2]), x1.dtype)
 
 
+def _euclidean_dist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """cdist's checks (p 2; torch.cdist makes them before it takes this path), but integer
+    and bool inputs, which torch._euclidean_dist itself refuses by its squared norms'
+    dtype."""
+    _check_operands("euclidean_dist", operands, 2)
+    if not all(is_float(o.dtype) for o in _tensors(operands)):
+        raise DtypeMismatch("result type Float can't be cast to the desired output type Long")
+    return _cdist_infer(operands, {"p": 2.0})
+
+
 _register(
     OpSpec(
         "cdist",
@@ -4307,6 +4317,22 @@ _register(
         _named("CdistBackward0"),
         lambda needs, attrs: ("x1", "x2", "result"),
         (Attr("p", "float", "The norm's order (>= 0; inf allowed).", 2.0),),
+    )
+)
+
+_register(
+    OpSpec(
+        "euclidean_dist",
+        "torch._euclidean_dist",
+        "torch.cdist's matrix-product path for p = 2 (EuclideanDistBackward0, saving x1, x2 "
+        "and the result): sqrt(max([-2 x1, |x1|², 1] · [x2, 1, |x2|²]ᵀ, 0)) in the inputs' "
+        "dtype, as torch computes it. The gradient is torch's _euclidean_dist_backward: with "
+        "r = g / result (0 where it is 0), x1 Σ r - r x2 and x2 Σ rᵀ - rᵀ x1.",
+        ("x1", "x2"),
+        (True, True),
+        _euclidean_dist_infer,
+        _named("EuclideanDistBackward0"),
+        lambda needs, attrs: ("x1", "x2", "result"),
     )
 )
 

@@ -459,15 +459,28 @@ def test_cdist_matches_torch(name):
     check_same(scenario, rtol=1e-5, atol=1e-5)
 
 
-def test_cdist_of_many_rows_matches_torch_values_not_its_mm_path_nodes():
-    """torch computes p=2 with more than 25 rows by its matrix-product path
-    (EuclideanDistBackward0 under a view); gradrpc by the direct one, within rounding."""
+MATRIX_PRODUCT_PATH = {
+    "more than 25 rows": lambda T, a, b: T.cdist(a, b),
+    "more than 25 rows of x2": lambda T, a, b: T.cdist(b[:3], a),
+    "asked for": lambda T, a, b: T.cdist(b, b[:4], compute_mode="use_mm_for_euclid_dist"),
+    "batched, broadcast": lambda T, a, b: T.cdist(a.reshape(2, 15, 3), b),
+    "one batch": lambda T, a, b: T.cdist(a.unsqueeze(0), b),
+    "refused": lambda T, a, b: T.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist"),
+    "p=1 never": lambda T, a, b: T.cdist(a, b, p=1),
+}
+
+
+@pytest.mark.parametrize("name", MATRIX_PRODUCT_PATH)
+def test_cdist_takes_torch_matrix_product_path_where_torch_does(name):
+    """p = 2 with more than 25 rows (or compute_mode's say): EuclideanDistBackward0 under a
+    view, torch's values within rounding, its gradients and graph."""
 
     def scenario(T):
         a = T.linspace(-1, 1, 90).reshape(30, 3).requires_grad_()
-        r = T.cdist(a, a[:7] * 0.5)
-        (r * r).sum().backward()
-        return r.detach(), a.grad
+        b = (T.linspace(0, 2, 21).reshape(7, 3) ** 2).requires_grad_()
+        r = MATRIX_PRODUCT_PATH[name](T, a, b)
+        (r * r.detach()).sum().backward()
+        return r, a.grad, b.grad, graph_of(r.grad_fn)
 
     check_same(scenario, rtol=1e-4, atol=1e-4)
 
@@ -481,6 +494,10 @@ CDIST_ERRORS = {
     "dtypes": lambda T: T.cdist(T.ones(2, 3), T.ones(2, 3, dtype=T.float64), p=1),
     "batches": lambda T: T.cdist(T.ones(2, 3, 4), T.ones(3, 5, 4)),
     "compute_mode": lambda T: T.cdist(T.ones(2, 3), T.ones(2, 3), compute_mode="x"),
+    "int64, many rows": lambda T: T.cdist(T.ones(30, 3, dtype=T.int64), T.ones(2, 3)),
+    "columns, many rows": lambda T: T.cdist(T.ones(30, 3), T.ones(2, 4)),
+    "dtypes, many rows": lambda T: T.cdist(T.ones(30, 3), T.ones(2, 3, dtype=T.float64)),
+    "dtypes, many rows of x2": lambda T: T.cdist(T.ones(2, 3).double(), T.ones(26, 3)),
     "a list x1": lambda T: T.cdist([1.0], T.ones(2, 2)),
     "a list x2": lambda T: T.cdist(T.ones(2, 2), [1.0]),
 }

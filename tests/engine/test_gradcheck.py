@@ -149,6 +149,7 @@ CASES += [
     C("median_dim", T((3, 5)), T((3,), "class", "int64", grad=False), dim=1),
     C("mode", T((5, 3)), T((1, 3), "class", "int64", grad=False), dim=0, keepdim=True),
     *(C("cdist", T((3, 2)), T((2, 4, 2)), p=_p) for _p in (1.5, 2.0, 3.0)),
+    C("euclidean_dist", T((3, 2)), T((2, 4, 2))),
     C("median", T((3, 4))),
     C("median", T((5,)), ignore_nan=True),
     C("gather", T((3, 5)), T((2, 7), "class", "int64", grad=False), dim=1),

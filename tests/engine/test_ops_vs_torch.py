@@ -136,6 +136,8 @@ CASES += [
 # cdist: every kind of p, batches broadcast
 CASES += [
     C("cdist", T((4, 3)), T((5, 3))),
+    C("euclidean_dist", T((4, 3)), T((5, 3))),
+    C("euclidean_dist", T((2, 3, 2)), T((4, 2))),
     *(C("cdist", T((2, 3, 2)), T((4, 2)), p=_p) for _p in (0.0, 1.0, 1.5, 3.0, np.inf)),
 ]
 # histc: a given range, and the data's
@@ -1210,6 +1212,7 @@ TORCH: dict[str, Callable] = {
     "heaviside": torch.heaviside,
     "histc": lambda x, bins, min, max: torch.histc(x, bins, min, max),
     "cdist": lambda x1, x2, p: torch.cdist(x1, x2, p),
+    "euclidean_dist": torch._euclidean_dist,
     "unique": lambda x, count, consecutive: (
         torch.unique_consecutive(x) if consecutive else torch.unique(x)
     ),
