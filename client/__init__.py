@@ -9,6 +9,8 @@ same namespace as this module.
 
 from __future__ import annotations
 
+import builtins
+import math
 from collections.abc import Callable
 
 from gradrpc.engine import rules
@@ -279,6 +281,23 @@ topk = _on_input(
     "topk",
     """torch.topk(input, k, dim=-1, largest=True, sorted=True), a torch.return_types.topk.""",
     Tensor._topk,
+)
+median = _on_input(
+    "median",
+    """torch.median(input) or torch.median(input, dim, keepdim=False), a
+    torch.return_types.median: input.median(...).""",
+    lambda input, args, kwargs, first: input._median("median", args, kwargs, first),
+)
+nanmedian = _on_input(
+    "nanmedian",
+    """torch.nanmedian(input) or torch.nanmedian(input, dim, keepdim=False), a
+    torch.return_types.nanmedian: input.nanmedian(...).""",
+    lambda input, args, kwargs, first: input._median("nanmedian", args, kwargs, first),
+)
+mode = _on_input(
+    "mode",
+    """torch.mode(input, dim=-1, keepdim=False), a torch.return_types.mode.""",
+    Tensor._mode,
 )
 gather = _on_input(
     "gather",
@@ -553,6 +572,119 @@ logaddexp = _of_two_tensors("logaddexp")
 hypot = _of_two_tensors("hypot")
 
 
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """torch.heaviside(input, values): input.heaviside(values)."""
+    _check_input("heaviside", input)
+    return input.heaviside(input._tensor_operand("heaviside", values, "values", position=2))
+
+
+_CDIST_MODES = (
+    "use_mm_for_euclid_dist_if_necessary",
+    "use_mm_for_euclid_dist",
+    "donot_use_mm_for_euclid_dist",
+)
+
+
+def cdist(x1: Tensor, x2: Tensor, p=2.0, compute_mode=_CDIST_MODES[0]) -> Tensor:
+    """The p-norm distance between each row of x1 (..., P, M) and each of x2 (..., R, M),
+    batch dims broadcast: torch's direct path (CdistBackward0), or for p = 2 with more than
+    25 rows (or compute_mode's say) its matrix-product path (EuclideanDistBackward0 under a
+    view)."""
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    if not isinstance(x1, Tensor):
+        raise TypeError(
+            f"cdist(): argument 'x1' (position 1) must be Tensor, not {type(x1).__name__}"
+        )
+    x2 = x1._tensor_operand("cdist", x2, "x2", position=2)
+    rows = (x1.shape[-2], x2.shape[-2]) if x1.dim() >= 2 and x2.dim() >= 2 else (0, 0)
+    by_product = compute_mode == _CDIST_MODES[1] or (
+        compute_mode == _CDIST_MODES[0] and builtins.max(rows) > 25
+    )
+    if p != 2 or not by_product or not x1.numel() or not x2.numel():
+        return x1._call("cdist", [x1, x2], {"p": builtins.float(p)})
+    return _euclidean_dist(x1, x2)
+
+
+def _euclidean_dist(x1: Tensor, x2: Tensor) -> Tensor:
+    """torch's cdist_impl for p = 2 by a matrix product: the batches expanded and flattened
+    (unless there is one), _euclidean_dist, then a view of the result."""
+    if x1.dtype != x2.dtype and x1.is_floating_point() and x2.is_floating_point():
+        names = [rules.TORCH_TYPE_NAME[t._meta.dtype].lower() for t in (x1, x2)]
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}"
+        )
+    rules.SPECS["cdist"].infer([x1._meta, x2._meta], {"p": 2.0})  # torch.cdist's checks first
+    batch = rules.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2]))
+    count = math.prod(batch)
+    if count != 1:
+        x1 = x1.expand(*batch, *x1.shape[-2:]).contiguous().view(count, *x1.shape[-2:])
+        x2 = x2.expand(*batch, *x2.shape[-2:]).contiguous().view(count, *x2.shape[-2:])
+    dist = x1._call("euclidean_dist", [x1, x2])
+    return dist.view(*batch, x1.shape[-2], x2.shape[-2])
+
+
+_SEARCH_SIGNATURES = {
+    "searchsorted": (
+        "Tensor sorted_sequence, {} input, *, bool out_int32 = False, bool right = False, str "
+        "side = None, Tensor sorter = None, Tensor out = None"
+    ),
+    "bucketize": "{} input, Tensor boundaries, *, bool out_int32 = False, bool right = False",
+}
+
+
+def _searched(name: str, boundaries, values, right: bool, out_int32: bool) -> Tensor:
+    """searchsorted's and bucketize's common path: torch's TypeError for arguments of other
+    kinds, a number as a 0-d tensor (int64 or float64, as torch's scalar_to_tensor), then
+    the op."""
+    pair = (boundaries, values) if name == "searchsorted" else (values, boundaries)
+    number = _number(values)
+    if not isinstance(boundaries, Tensor) or (number is None and not isinstance(values, Tensor)):
+        kinds = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in pair)
+        signature = _SEARCH_SIGNATURES[name]
+        tails = (", Tensor out = None" if name == "bucketize" else "", "")
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got ({kinds}), but "
+            f"expected one of:\n * ({signature.format('Tensor')}{tails[0]})\n"
+            f" * ({signature.format('Number').replace(' input', ' self', 1)}{tails[1]})\n"
+        )
+    if out_int32:
+        raise NotImplementedError(f"gradrpc: {name}(out_int32=True) is not supported")
+    if number is not None:
+        dtype = float64 if isinstance(number, builtins.float) else int64
+        values = boundaries.new_tensor(number, dtype=dtype)
+    return boundaries._call("searchsorted", [boundaries, values], {"right": builtins.bool(right)})
+
+
+def searchsorted(
+    sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None
+) -> Tensor:
+    """For each value, the index in the innermost dim of `sorted_sequence` where inserting it
+    keeps the order: the first such (`right` or side='right': the last), int64, by torch's
+    binary search. `sorter` and `out_int32` are not supported."""
+    if side is not None and side not in ("left", "right"):
+        raise RuntimeError(
+            f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}"
+        )
+    if side == "left" and right:
+        raise RuntimeError(
+            "torch.searchsorted(): side and right can't be set to opposites, got side of left "
+            "while right was True"
+        )
+    if sorter is not None:
+        raise NotImplementedError("gradrpc: searchsorted(sorter=...) is not supported")
+    return _searched("searchsorted", sorted_sequence, values, right or side == "right", out_int32)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor:
+    """torch.searchsorted(boundaries, input, right=right) for 1-d boundaries."""
+    if isinstance(boundaries, Tensor) and boundaries.dim() != 1:
+        raise RuntimeError(
+            f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})"
+        )
+    return _searched("bucketize", boundaries, input, right, out_int32)
+
+
 def _tensor_or_number_pair(name: str, input, other) -> Tensor:
     """torch.{name}(input, other) of remainder, fmod or xlogy: a tensor and a tensor or a
     number (fmod's input must be the tensor), with torch's error for other arguments."""
@@ -687,6 +819,36 @@ mm = _method("mm")
 var = _method("var")
 norm = _method("norm")
 std = _method("std")
+quantile = _method("quantile")
+bincount = _method("bincount")
+histc = _method("histc")
+unique = _method("unique")
+unique_consecutive = _method("unique_consecutive")
+nanquantile = _method("nanquantile")
+
+
+def _statistic_mean(name: str, input, dim, unbiased, keepdim, correction) -> tuple:
+    _check_input(f"{name}_mean", input)
+    if not input.is_floating_point():
+        raise RuntimeError(f"{name}_mean only support floating point and complex dtypes")
+    statistic = input._variance(name, dim, unbiased, keepdim, correction, f"{name}_mean")
+    if dim is True or dim is False:  # the unbiased overload
+        dim = None
+    return statistic, input.mean(dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
+    """(input.std(...), input.mean(dim, keepdim)) with std's arguments. torch records one
+    node for both (StdMeanBackward0); here each has its own (StdBackward0, MeanBackward)."""
+    return _statistic_mean("std", input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
+    """(input.var(...), input.mean(dim, keepdim)), as std_mean (VarBackward0, MeanBackward
+    where torch records VarMeanBackward0)."""
+    return _statistic_mean("var", input, dim, unbiased, keepdim, correction)
+
+
 bmm = _method("bmm")
 addmm = _method("addmm")
 softmax = _method("softmax")
@@ -778,6 +940,7 @@ __all__ = [
     "atan2",
     "atanh",
     "autograd",
+    "bincount",
     "bitwise_and",
     "bitwise_not",
     "bitwise_or",
@@ -786,8 +949,10 @@ __all__ = [
     "bmm",
     "bool",
     "broadcast_to",
+    "bucketize",
     "cartesian_prod",
     "cat",
+    "cdist",
     "ceil",
     "chunk",
     "clamp",
@@ -849,6 +1014,8 @@ __all__ = [
     "greater",
     "greater_equal",
     "gt",
+    "heaviside",
+    "histc",
     "hsplit",
     "hstack",
     "hypot",
@@ -893,10 +1060,12 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "median",
     "meshgrid",
     "min",
     "minimum",
     "mm",
+    "mode",
     "moveaxis",
     "movedim",
     "mul",
@@ -904,6 +1073,8 @@ __all__ = [
     "mv",
     "nan_to_num",
     "nanmean",
+    "nanmedian",
+    "nanquantile",
     "nansum",
     "narrow",
     "ne",
@@ -924,6 +1095,7 @@ __all__ = [
     "pow",
     "prelu",
     "prod",
+    "quantile",
     "rand",
     "rand_like",
     "randint",
@@ -945,6 +1117,7 @@ __all__ = [
     "scatter",
     "scatter_add",
     "scatter_reduce",
+    "searchsorted",
     "serialization",
     "set_grad_enabled",
     "set_printoptions",
@@ -963,6 +1136,7 @@ __all__ = [
     "squeeze",
     "stack",
     "std",
+    "std_mean",
     "sub",
     "subtract",
     "sum",
@@ -989,9 +1163,12 @@ __all__ = [
     "trunc",
     "unbind",
     "unflatten",
+    "unique",
+    "unique_consecutive",
     "unsqueeze",
     "utils",
     "var",
+    "var_mean",
     "vsplit",
     "vstack",
     "where",

@@ -1,5 +1,6 @@
 """torch.return_types: the named pairs of values and indices that torch.max(x, dim),
-torch.min(x, dim), torch.sort and torch.topk return."""
+torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian and torch.mode
+return."""
 
 from __future__ import annotations
 
@@ -37,6 +38,18 @@ class max(_ValuesIndices):
 
 
 class min(_ValuesIndices):
+    __slots__ = ()
+
+
+class median(_ValuesIndices):
+    __slots__ = ()
+
+
+class nanmedian(_ValuesIndices):
+    __slots__ = ()
+
+
+class mode(_ValuesIndices):
     __slots__ = ()
 
 

@@ -243,6 +243,8 @@ _VARIANCE_SIGNATURES = (
     " * (tuple of ints dim = None, *, Number correction = None, bool keepdim = False)\n"
     " * (bool unbiased = True)\n"
 )
+_QUANTILE_ROUNDING = {"lower": "floor", "higher": "ceil", "nearest": "round"}
+_QUANTILE_INTERPOLATIONS = ("linear", "midpoint", *_QUANTILE_ROUNDING)
 _DEGREES_OF_FREEDOM = (
     "{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
     "reduction factor (input numel divided by output numel). (Triggered internally at "
@@ -1965,18 +1967,28 @@ class Tensor:
         """The square root of `var` with the same arguments."""
         return self._variance("std", dim, unbiased, keepdim, correction)
 
-    def _variance(self, name: str, dim, unbiased, keepdim: bool, correction) -> Tensor:
+    def _variance(
+        self, name: str, dim, unbiased, keepdim: bool, correction, function: str = ""
+    ) -> Tensor:
+        """var or std; `function` names torch.std_mean or torch.var_mean in the errors and
+        the warning when they call it."""
         if isinstance(dim, bool):  # torch's var(bool unbiased) overload
             dim, unbiased = None, dim
         if unbiased is not None and correction is not None:
             kinds = {"dim": type(dim).__name__, "correction": type(correction).__name__}
-            raise TypeError(_VARIANCE_SIGNATURES.format(name=name, **kinds))
+            message = _VARIANCE_SIGNATURES.format(name=function or name, **kinds)
+            if function:  # torch.<function>'s signatures name the input
+                message = message.replace("got (", "got (Tensor, ").replace(
+                    " * (", " * (Tensor input, "
+                )
+            raise TypeError(message)
         if correction is None:
             correction = 0 if unbiased is False else 1
         dims = rules.reduced_dims(self._meta, dim)
         count = prod(self._meta.shape[d] for d in dims)
         if count - correction <= 0:
-            warnings.warn(_DEGREES_OF_FREEDOM.format(name=name), UserWarning, stacklevel=3)
+            message = _DEGREES_OF_FREEDOM.format(name=function or name)
+            warnings.warn(message, UserWarning, stacklevel=4 if function else 3)
         attrs = {"dim": dim, "correction": float(correction), "keepdim": bool(keepdim)}
         return self._call(name, [self], attrs)
 
@@ -2026,6 +2038,17 @@ class Tensor:
     def hypot(self, other) -> Tensor:
         """sqrt(self² + other²) of floating tensors (HypotBackward0)."""
         return self._call("hypot", [self, self._tensor_operand("hypot", other, "other")])
+
+    def heaviside(self, values) -> Tensor:
+        """0 where self < 0, `values` where self == 0, 1 where self > 0 (torch records no
+        derivative: its NotImplemented node, whose backward fails)."""
+        return self._call("heaviside", [self, self._tensor_operand("heaviside", values, "values")])
+
+    def heaviside_(self, values) -> Tensor:
+        values = self._tensor_operand("heaviside_", values, "values")
+        return self._in_place_of(
+            "heaviside_", lambda: self.heaviside(values), values._requires_grad
+        )
 
     def logaddexp(self, other) -> Tensor:
         """ln(e^self + e^other) (LogaddexpBackward0)."""
@@ -2296,6 +2319,167 @@ class Tensor:
         attrs = {"k": k, "dim": dim, "largest": largest, "sorted": in_order}
         indices = self._call("topk_indices", [self], attrs)
         return return_types.topk((self._call("topk", [self, indices], {"dim": dim}), indices))
+
+    def median(self, *args, **kwargs):
+        """x.median(): the lower median of every element, nan if any is nan (MedianBackward0);
+        x.median(dim, keepdim=False): its values and indices along `dim`, as a
+        torch.return_types.median (MedianBackward1), the index torch's CPU kernel picks."""
+        return self._median("median", args, kwargs, first=1)
+
+    def nanmedian(self, *args, **kwargs):
+        """x.median(...) with the nans left out (NanmedianBackward0 and 1)."""
+        return self._median("nanmedian", args, kwargs, first=1)
+
+    def _median(self, name: str, args: tuple, kwargs: dict, first: int):
+        ignore_nan = name == "nanmedian"
+        if not args and not kwargs:
+            return self._call("median", [self], {"ignore_nan": ignore_nan})
+        params = (("dim", "int"), ("keepdim", "bool"))
+        dim, keepdim = _arguments(name, args, kwargs, params, first, required=1)
+        attrs = {"dim": dim, "keepdim": keepdim, "ignore_nan": ignore_nan}
+        indices = self._call("median_indices", [self], attrs)
+        values = self._call("median_dim", [self, indices], attrs)
+        return getattr(return_types, name)((values, indices))
+
+    def mode(self, *args, **kwargs):
+        """The most frequent value along `dim` (default -1; the smallest among equally
+        frequent ones) and its index, as a torch.return_types.mode (ModeBackward0)."""
+        return self._mode(args, kwargs, first=1)
+
+    def _mode(self, args: tuple, kwargs: dict, first: int):
+        params = (("dim", "int", -1), ("keepdim", "bool"))
+        dim, keepdim = _arguments("mode", args, kwargs, params, first)
+        attrs = {"dim": dim, "keepdim": keepdim}
+        indices = self._call("mode_indices", [self], attrs)
+        return return_types.mode((self._call("mode", [self, indices], attrs), indices))
+
+    def quantile(self, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):
+        """The q-th quantiles (q a number or a 0-d or 1-d tensor in [0, 1]) of every element
+        or along `dim`, nan if any is nan, interpolated between the sorted elements around
+        rank q (N - 1) by `interpolation` (linear, lower, higher, midpoint or nearest),
+        composed as torch composes it (sort, gather, lerp_, squeeze_)."""
+        return self._quantile(False, q, dim, keepdim, interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):
+        """x.quantile(...) of the elements that are not nan (nan where all are)."""
+        return self._quantile(True, q, dim, keepdim, interpolation)
+
+    def _quantile(self, ignore_nan: bool, q, dim, keepdim: bool, interpolation: str) -> Tensor:
+        if not isinstance(q, Tensor):
+            if not 0 <= q <= 1:
+                raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+            q = self.new_tensor(q)
+        if self._meta.numel == 0:
+            raise RuntimeError("quantile() input tensor must be non-empty")
+        if q.dim() > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        if self._meta.dtype not in ("float32", "float64"):
+            raise RuntimeError("quantile() input tensor must be either float or double dtype")
+        if q._meta.dtype != self._meta.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        if interpolation not in _QUANTILE_INTERPOLATIONS:
+            raise RuntimeError(
+                "quantile() interpolation must be one of linear, lower, higher, midpoint or "
+                f"nearest, but got {interpolation}"
+            )
+        shape = self._meta.shape
+        if dim is None:
+            kept = [1] * len(shape) if keepdim else []
+            ordered = self.flatten()
+        else:
+            dim = rules.normalize_dim(dim, len(shape))
+            kept = [1 if d == dim else s for d, s in enumerate(shape) if keepdim or d != dim]
+            ordered = self.unsqueeze(-1).transpose(dim, -1)
+        if not q.ge(0).logical_and(q.le(1)).all().item():
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+        ordered = ordered.sort().values.view([*kept, ordered.shape[-1]])
+        if ignore_nan:  # ranks among the elements that are not nan (0 where all are)
+            ranks = q * (ordered.isnan().logical_not().sum(-1, True) - 1)
+            ranks = ranks.masked_fill(ranks < 0, 0)
+        else:  # a nan sorts last: rank it there
+            last = ordered.shape[-1] - 1
+            ranks = (q * last).where(ordered.isnan().any(-1, True).logical_not(), last)
+        if interpolation in _QUANTILE_ROUNDING:
+            ranks = getattr(ranks, _QUANTILE_ROUNDING[interpolation])()
+        below = ranks.long()
+        values = ordered.gather(-1, below)
+        if interpolation in ("linear", "midpoint"):
+            weights = (
+                ranks.new_full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
+            )
+            values.lerp_(ordered.gather(-1, ranks.ceil().long()), weights)
+        if q.dim():
+            values = values.unsqueeze(0).transpose(0, -1)
+        return values._call("squeeze_", attrs={"dim": -1})
+
+    def bincount(self, weights=None, minlength: int = 0) -> Tensor:
+        """How often each value of the 1-d int64 self occurs (with `weights`: their sum per
+        value), in max(self) + 1 bins, at least minlength: the values' extremes are read
+        first, one round trip, as torch synchronizes."""
+        if self._meta.dtype != "int64":
+            kind = rules.TORCH_TYPE_NAME[self._meta.dtype]
+            raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{kind}'")
+        if minlength < 0:
+            raise RuntimeError("minlength should be >= 0")
+        if self.dim() == 1 and self._meta.numel == 0:
+            return self.new_zeros(minlength)
+        length = minlength
+        if self.dim() == 1:
+            with no_grad():
+                low, high = self.amin(), self.amax()
+            low, high = (int(v) for v in self._session.flush((low._handle, high._handle)))
+            if low < 0:
+                raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+            length = max(high + 1, minlength)
+        if weights is None:
+            return self._call("bincount", [self], {"length": length})
+        weights = self._tensor_operand("bincount", weights, "weights")
+        return self._call("bincount_weighted", [self, weights], {"length": length})
+
+    def histc(self, bins: int = 100, min=0, max=0) -> Tensor:
+        """A histogram of the elements in `bins` equal bins over [min, max] (the data's
+        extremes where min == max), in self's dtype, without history. A range the data gives
+        that is not finite is torch's error at the next read."""
+        return self._call("histc", [self], {"bins": bins, "min": float(min), "max": float(max)})
+
+    def unique(
+        self,
+        sorted: bool = True,
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim=None,
+    ):
+        """The distinct elements, sorted (nan last, each nan distinct; `sorted` False gives
+        the same, as torch's CPU kernel), with each element's index among them and each
+        one's count when asked: the values are read first, one round trip, as torch
+        synchronizes (Unique2Backward0, whose backward fails as torch's)."""
+        return self._unique(False, return_inverse, return_counts, dim)
+
+    def unique_consecutive(
+        self, return_inverse: bool = False, return_counts: bool = False, dim=None
+    ):
+        """The first element of each run of equal neighbours, in order, with inverse and
+        counts as unique's (UniqueConsecutiveBackward0)."""
+        return self._unique(True, return_inverse, return_counts, dim)
+
+    def _unique(self, consecutive: bool, return_inverse: bool, return_counts: bool, dim):
+        if dim is not None:
+            raise NotImplementedError("gradrpc: unique(dim=...) is not supported")
+        flat = self._session.flush((self._handle,))[0].reshape(-1)
+        order = np.arange(flat.size) if consecutive else np.argsort(flat, kind="stable")
+        ordered = flat[order]
+        first = np.ones(flat.shape, bool)
+        first[1:] = ordered[1:] != ordered[:-1]  # nan never equal
+        attrs = {"count": int(first.sum()), "consecutive": consecutive}
+        found = [self._call("unique", [self], attrs)]
+        if return_inverse:
+            inverse = np.empty(flat.shape, np.int64)
+            inverse[order] = np.cumsum(first) - 1
+            found.append(self.new_tensor(inverse.reshape(self.shape).tolist(), dtype=dtypes.int64))
+        if return_counts:
+            counts = np.diff(np.append(np.flatnonzero(first), flat.size))
+            found.append(self.new_tensor(counts.tolist(), dtype=dtypes.int64))
+        return found[0] if len(found) == 1 else tuple(found)
 
     def gather(self, *args, **kwargs) -> Tensor:
         """out[i][j] = self[index[i][j]][j] along dim 0, self[i][index[i][j]] along dim 1, and

@@ -1654,7 +1654,10 @@ def cumprod_backward(x, y, g, out):
 @njit(cache=True, nogil=True)
 def _before(a, b, descending):
     """Whether key a sorts before key b: torch's KeyValueCompAsc (nan last) or
-    KeyValueCompDesc (nan first)."""
+    KeyValueCompDesc (nan first); `descending` None: std::less, a < b, which orders no nan
+    (torch's mode)."""
+    if descending is None:
+        return a < b
     if descending:
         return (a != a and b == b) or a > b
     return (a == a and b != b) or a < b
@@ -1898,6 +1901,17 @@ def sort_rows(keys, order, descending, stable):
             _stable_sort(keys[r], order[r], key_buffer, order_buffer, descending)
         else:
             _std_sort(keys[r], order[r], 0, n, descending)
+
+
+@lazy_njit([f"void({t}[:, ::1], int64[:, ::1])" for t in _SORT_TYPES])
+def sort_rows_by_less(keys, order):
+    """Each row of `keys` sorted in place by std::sort with std::less, as torch's mode sorts:
+    a nan, neither less nor greater than any key, stays where the algorithm leaves it."""
+    n_rows, n = keys.shape
+    for r in range(n_rows):
+        for i in range(n):
+            order[r, i] = i
+        _std_sort(keys[r], order[r], 0, n, None)
 
 
 @lazy_njit(

@@ -389,6 +389,16 @@ _op(
 )(K.hypot)
 
 
+def _heaviside_vjp(n, g):
+    raise ComputeError("derivative for aten::heaviside is not implemented")
+
+
+@_op("heaviside", _heaviside_vjp)
+def heaviside(x, values):
+    """values where x == 0, else whether x > 0, in x's dtype."""
+    return np.where(x == 0, values, x > 0).astype(x.dtype, copy=False)
+
+
 def _modulo(name: str, kernel: np.ufunc, quotient_backward: np.ufunc) -> None:
     """remainder or fmod: the kernel, refusing an integer division by zero as torch's; the
     gradient g for self, -g rounded(self / other) for a tensor other."""
@@ -1700,6 +1710,118 @@ for _name, _input in (("sort", "indices"), ("topk", "indices"), ("gather", "inde
     )(lambda x, index, dim, stable=None: _gathered(x, index, dim))  # stable names the node
 
 
+# ---------------------------------------------------------------- median, nanmedian, mode
+
+
+def _median_all(x, ignore_nan):
+    """The element that sorts at (N - 1) // 2 (nan if any is nan, unless `ignore_nan`, which
+    leaves the nans out); nan for no elements (an integer dtype's smallest value, as torch's
+    nan cast)."""
+    flat = x.reshape(-1)
+    if ignore_nan and flat.dtype.kind == "f":
+        flat = flat[~np.isnan(flat)]
+    if flat.size == 0 or (flat.dtype.kind == "f" and np.isnan(flat).any()):
+        fill = np.nan if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        return np.array(fill, x.dtype)
+    return np.array(np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2], x.dtype)
+
+
+_op("median", _extremum_all_vjp)(_median_all)
+
+
+def _kept_index(index: np.ndarray, shape: tuple[int, ...], dim: int) -> np.ndarray:
+    """`index` (one per row along `dim`, rows as `_rows` lays them out) shaped as the input
+    with `dim` kept as size 1."""
+    return np.expand_dims(index.reshape((*shape[:dim], *shape[dim + 1 :])), dim)
+
+
+def _all_equivalent_first(n: int) -> int:
+    """Where std::nth_element at 0 leaves the first of n equivalent elements: torch's
+    nanmedian index of a row of nans, which its comparator never orders."""
+    order = np.arange(n, dtype=np.int64)
+    K._nth_element(np.zeros(n), order, 0, False)
+    return int(order[0])
+
+
+def _median_positions(x: np.ndarray, dim: int, ignore_nan: bool) -> np.ndarray:
+    """Per row along `dim`: the first nan (without `ignore_nan`), else the element at
+    (count - 1) // 2 sorted by (value, position), nans last: torch's nth_element, whose
+    comparator breaks ties by position, leaves exactly that one there."""
+    rows = _rows(x, dim)
+    n = rows.shape[1]
+    nan = np.isnan(rows) if rows.dtype.kind == "f" else np.zeros(rows.shape, bool)
+    count = n - nan.sum(axis=1)
+    order = np.argsort(rows, axis=1, kind="stable")
+    at = (count - 1) // 2 if ignore_nan else np.full(len(rows), (n - 1) // 2)
+    picked = np.take_along_axis(order, np.maximum(at, 0)[:, None], 1)[:, 0]
+    if ignore_nan:
+        picked[count == 0] = _all_equivalent_first(n)
+    else:
+        has_nan = nan.any(axis=1)
+        picked[has_nan] = nan[has_nan].argmax(axis=1)
+    return picked
+
+
+def _mode_positions(x: np.ndarray, dim: int) -> np.ndarray:
+    """Per row along `dim`, torch's CPU mode: std::sort of the row by a < b, then the last
+    position of the first run of the greatest length (nan never equal, so each nan a run of 1)."""
+    keys = _sort_keys(x, dim)
+    order = np.empty(keys.shape, np.int64)
+    K.sort_rows_by_less(keys, order)
+    n = keys.shape[1]
+    ends = np.ones(keys.shape, bool)
+    ends[:, :-1] = keys[:, :-1] != keys[:, 1:]
+    starts = np.ones(keys.shape, bool)
+    starts[:, 1:] = ends[:, :-1]
+    position = np.arange(n)
+    run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    lengths = np.where(ends, position - run_start + 1, 0)
+    return np.take_along_axis(order, lengths.argmax(axis=1)[:, None], 1)[:, 0]
+
+
+def _positions_op(positions: Callable):
+    def forward(x, dim, keepdim, **options):
+        if x.ndim == 0:
+            return np.zeros((), np.int64)
+        dim %= x.ndim
+        if x.size:
+            index = _kept_index(positions(x, dim, **options), x.shape, dim)
+        else:  # no rows to pick from (the dim itself has elements)
+            index = np.zeros([1 if d == dim else s for d, s in enumerate(x.shape)], np.int64)
+        return index if keepdim else np.squeeze(index, dim)
+
+    return forward
+
+
+def _order_values(x, indices, dim, keepdim, ignore_nan=False):
+    """self's elements at `indices` along `dim` (kept as size 1 or not)."""
+    if x.ndim == 0:
+        return np.array(x, copy=True)
+    dim %= x.ndim
+    kept = indices if keepdim else np.expand_dims(indices, dim)
+    values = np.take_along_axis(x, kept, dim)
+    return values if keepdim else np.squeeze(values, dim)
+
+
+def _order_values_vjp(n, g):
+    """g at the positions the values came from, zeros elsewhere."""
+    shape, indices = n.inputs[0].shape, n.saved["indices"]
+    if not shape:
+        return (g.reshape(()), None)
+    dim = n.attrs["dim"] % len(shape)
+    grad = np.zeros(shape, g.dtype)
+    if not n.attrs["keepdim"]:
+        g, indices = np.expand_dims(g, dim), np.expand_dims(indices, dim)
+    np.put_along_axis(grad, indices, g, dim)
+    return (grad, None)
+
+
+_op("median_indices", lambda n, g: (None,))(_positions_op(_median_positions))
+_op("mode_indices", lambda n, g: (None,))(_positions_op(_mode_positions))
+for _name in ("median_dim", "mode"):
+    _op(_name, _order_values_vjp, own_dtype=("indices",))(_order_values)
+
+
 def _index_select_vjp(n, g):
     """torch's index_select_backward: zeros of self's shape, each slice of g added at the
     position it was taken from (index_add, in index order)."""
@@ -2168,6 +2290,172 @@ def one_hot(x, num_classes):
     out = np.zeros((x.size, num_classes), np.int64)
     out[np.arange(x.size), x.reshape(-1)] = 1
     return out.reshape((*x.shape, num_classes))
+
+
+def _counted(x: np.ndarray, length: int, weights: np.ndarray | None, dtype) -> np.ndarray:
+    """x counted (weights summed) into `length` bins, after torch's check of the values."""
+    if x.size and x.min() < 0:
+        raise ComputeError("bincount only supports 1-d non-negative integral inputs.")
+    if x.size and x.max() >= length:
+        raise ComputeError(f"bincount(): a value {x.max()} is not below the length {length}")
+    if weights is None:
+        return np.bincount(x, minlength=length).astype(dtype)
+    out = np.zeros(length, dtype)
+    np.add.at(out, x, weights.astype(dtype))  # in order, in the result's dtype, as torch's
+    return out
+
+
+@_op("bincount", lambda n, g: (None,))
+def bincount(x, length):
+    """How often each value in [0, length) occurs in x."""
+    return _counted(x, length, None, np.int64)
+
+
+def _bincount_weighted_vjp(n, g):
+    raise ComputeError("derivative for aten::bincount is not implemented")
+
+
+@_op("bincount_weighted", _bincount_weighted_vjp, own_dtype=("weights",))
+def bincount_weighted(x, weights, length):
+    """The weights of each value's occurrences summed (int64 zeros for an empty x)."""
+    if x.size == 0:
+        return np.zeros(length, np.int64)
+    return _counted(x, length, weights, np.float32 if weights.dtype == np.float32 else np.float64)
+
+
+@_op("searchsorted", lambda n, g: (None, None))
+def searchsorted(boundaries, x, right):
+    """torch's cus_lower_bound (cus_upper_bound with `right`) for every element at once: the
+    same halvings, so a nan boundary leads the search where torch's leads it."""
+    n = boundaries.shape[-1]
+    if n == 0 or x.size == 0:
+        return np.zeros(x.shape, np.int64)
+    rows = boundaries.reshape(-1, n) if boundaries.ndim > 1 else boundaries.reshape(1, n)
+    values = x.reshape(len(rows), -1) if boundaries.ndim > 1 else x.reshape(1, -1)
+    start = np.zeros(values.shape, np.int64)
+    end = np.full(values.shape, n, np.int64)
+    with np.errstate(invalid="ignore"):
+        while (active := start < end).any():
+            middle = start + ((end - start) >> 1)
+            boundary = np.take_along_axis(rows, np.minimum(middle, n - 1), 1)
+            onward = ~(boundary > values) if right else ~(boundary >= values)
+            start = np.where(active & onward, middle + 1, start)
+            end = np.where(active & ~onward, middle, end)
+    return start.reshape(x.shape)
+
+
+def _unique_vjp(n, g):
+    name = "unique_consecutive" if n.attrs["consecutive"] else "_unique2"
+    raise Unsupported(f"the derivative for '{name}' is not implemented.")
+
+
+@_op("unique", _unique_vjp)
+def unique(x, count, consecutive):
+    """The first element of each run of equal neighbours, of x flattened (sorted stably
+    first unless `consecutive`; nan never equal), checked to be `count` of them."""
+    flat = x.reshape(-1) if consecutive else np.sort(x.reshape(-1), kind="stable")
+    first = np.ones(flat.shape, bool)
+    first[1:] = flat[1:] != flat[:-1]
+    values = flat[first]
+    if values.size != count:
+        raise ComputeError(f"unique(): {values.size} distinct elements, not {count}")
+    return values
+
+
+def _cdist_forward(x1, x2, p):
+    """Each pair of rows' p-norm distance, from their differences in float64."""
+    diff = np.abs(x1[..., :, None, :].astype(np.float64) - x2[..., None, :, :])
+    if p == 0:
+        out = np.count_nonzero(diff, axis=-1).astype(np.float64)
+    elif p == 1:
+        out = diff.sum(-1)
+    elif p == 2:
+        out = np.sqrt(np.square(diff).sum(-1))
+    elif np.isinf(p):
+        out = diff.max(-1, initial=0.0)
+    else:
+        out = np.power(np.power(diff, p).sum(-1), 1.0 / p)
+    return out.astype(x1.dtype)
+
+
+def _cdist_grad(g, x1, x2, dist, p):
+    """torch's _cdist_backward for x1: Σ over x2's rows of g times the derivative of the
+    distance, 0 where the distance is 0 (x2's is this with the roles swapped)."""
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    g, dist = g[..., None], dist[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p == 0:
+            term = np.zeros(diff.shape, g.dtype)
+        elif p == 1:
+            term = g * np.sign(diff)
+        elif p == 2:
+            term = g * diff / dist
+        elif np.isinf(p):
+            term = g * np.sign(diff) * (np.abs(diff) == dist)
+        elif p < 2:
+            term = np.sign(diff) * np.power(np.abs(diff), p - 1) * g / np.power(dist, p - 1)
+        else:
+            term = diff * np.power(np.abs(diff), p - 2) * g / np.power(dist, p - 1)
+    term = np.where(dist == 0, 0, term)
+    return term.sum(-2).astype(x1.dtype)
+
+
+def _cdist_vjp(n, g):
+    x1, x2, dist, p = n.saved["x1"], n.saved["x2"], n.saved["result"], n.attrs["p"]
+    g = np.broadcast_to(g, dist.shape)
+    g_t, dist_t = np.swapaxes(g, -1, -2), np.swapaxes(dist, -1, -2)
+    return (
+        _needs(n, 0, lambda: _cdist_grad(g, x1, x2, dist, p)),
+        _needs(n, 1, lambda: _cdist_grad(g_t, x2, x1, dist_t, p)),
+    )
+
+
+_op("cdist", _cdist_vjp)(_cdist_forward)
+
+
+@_op(
+    "euclidean_dist",
+    lambda n, g: _euclidean_dist_vjp(n.saved["x1"], n.saved["x2"], n.saved["result"], g, n),
+)
+def euclidean_dist(x1, x2):
+    """torch's _euclidean_dist: one product of the rows padded with their squared norms."""
+    one = x1.dtype.type(1)
+    x1_norm = np.square(x1).sum(-1, keepdims=True, dtype=x1.dtype)
+    x2_norm = np.square(x2).sum(-1, keepdims=True, dtype=x2.dtype)
+    x1_ = np.concatenate([x1 * x1.dtype.type(-2), x1_norm, np.full_like(x1_norm, one)], -1)
+    x2_ = np.concatenate([x2, np.full_like(x2_norm, one), x2_norm], -1)
+    return np.sqrt(np.maximum(np.matmul(x1_, np.swapaxes(x2_, -1, -2)), 0))
+
+
+def _euclidean_dist_vjp(x1, x2, result, g, n):
+    """torch's _euclidean_dist_backward (a subgradient of 0 where a distance is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(result == 0, 0, g / result).astype(g.dtype)
+    ratio_t = np.swapaxes(ratio, -1, -2)
+    return (
+        _needs(n, 0, lambda: x1 * ratio.sum(-1, keepdims=True) - np.matmul(ratio, x2)),
+        _needs(n, 1, lambda: x2 * ratio_t.sum(-1, keepdims=True) - np.matmul(ratio_t, x1)),
+    )
+
+
+@_op("histc", lambda n, g: (None,))
+def histc(x, bins, min, max):
+    """torch's histogram kernel for histc: each element within the edges counted in bin
+    (x - left) · bins / (right - left), computed in x's dtype, the right edge in the last."""
+    flat = x.reshape(-1)
+    low, high = min, max
+    if low == high and flat.size:
+        low, high = float(flat.min()), float(flat.max())
+    if low == high:
+        low, high = low - 1, high + 1
+    if error := rules.histc_range_error(low, high):
+        raise ComputeError(error)
+    left, right = x.dtype.type(low), x.dtype.type(high)
+    with np.errstate(invalid="ignore"):
+        inside = flat[(flat >= left) & (flat <= right)]
+    position = ((inside - left) * x.dtype.type(bins) / (right - left)).astype(np.int64)
+    position[position == bins] = bins - 1
+    return np.bincount(position, minlength=bins).astype(x.dtype)
 
 
 # ---------------------------------------------------------------- cumulative sums and products

@@ -695,6 +695,30 @@ _register(
 )
 
 
+def _heaviside_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.heaviside's checks in its order: one dtype for both, then their broadcast."""
+    a, b = _two_tensors("heaviside", operands)
+    if a.dtype != b.dtype:
+        raise DtypeMismatch("heaviside is not yet implemented for tensors with different dtypes.")
+    return meta(broadcast_shapes(a.shape, b.shape), a.dtype)
+
+
+_register(
+    OpSpec(
+        "heaviside",
+        "torch.heaviside",
+        "Elementwise 0 where self < 0 (or nan), `values` where self == 0, 1 where self > 0, "
+        "broadcasting, self and values of one dtype. torch records no derivative for it: its "
+        "NotImplemented node, whose backward fails.",
+        ("self", "values"),
+        (True, True),
+        _heaviside_infer,
+        _named("torch::autograd::NotImplemented"),
+        _nothing,
+    )
+)
+
+
 def _modulo_infer(name: str):
     """remainder or fmod: a tensor and a tensor or a number (remainder's self may be the
     number), in their promoted dtype; bools only with a number promoting them."""
@@ -3333,6 +3357,159 @@ for _name, _what in (("all", "all elements are"), ("any", "any element is")):
     )
 
 
+# ---- order statistics: median, nanmedian, mode
+# torch.median(x, dim), torch.nanmedian(x, dim) and torch.mode(x, dim) return values and
+# indices: as sort's, two ops each, the int64 indices first (median_indices, mode_indices),
+# then the values, self's elements at those indices (median_dim, mode), whose node saves
+# the indices. torch.median(x) and torch.nanmedian(x) of the whole tensor are one op.
+
+
+def _check_median_dtype(x: TensorMeta, kernel: str) -> None:
+    if x.dtype == "bool":
+        raise Unsupported(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def _median_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("median", operands, 1)
+    x = _require_tensor("median", operands[0], 0)
+    _check_median_dtype(x, "median_cpu")
+    return meta((), x.dtype)
+
+
+def _order_statistic_shape(name: str, x: TensorMeta, attrs: dict) -> tuple[int, ...]:
+    """torch's checks for median(x, dim) or mode(x, dim): the dim, then its size (not 0)."""
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    if x.ndim and x.shape[dim] == 0:
+        raise DimensionOutOfRange(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    return _keep_shape(x, [dim] if x.ndim else [], attrs["keepdim"])
+
+
+def _order_indices_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(f"{name}_indices", operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        if name == "median":
+            _check_median_dtype(x, "median_out")
+        return meta(_order_statistic_shape(name, x, attrs), "int64")
+
+    return infer
+
+
+def _order_values_infer(name: str):
+    """median_dim's and mode's values: self's elements at int64 `indices` (median_indices'
+    or mode_indices', for the same `dim` and `keepdim`)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        x, indices = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        if name == "median_dim":
+            _check_median_dtype(x, "median_out")
+        shape = _order_statistic_shape(name.removesuffix("_dim"), x, attrs)
+        if indices.dtype != "int64" or indices.shape != shape:
+            raise InvalidArgument(
+                f"{name}(): indices must be int64 of shape {list(shape)}, not {indices.dtype} of "
+                f"shape {list(indices.shape)}"
+            )
+        return meta(shape, x.dtype)
+
+    return infer
+
+
+_ORDER_DIM = Attr("dim", "int", "The dimension to reduce.", optional=False)
+_IGNORE_NAN = Attr(
+    "ignore_nan", "bool", "torch.nanmedian (nan left out), else torch.median.", False
+)
+
+
+def _median_node(order: int):
+    def name(operands: Sequence[Operand], attrs: dict) -> str:
+        return f"{'Nanmedian' if attrs.get('ignore_nan') else 'Median'}Backward{order}"
+
+    return name
+
+
+_register(
+    OpSpec(
+        "median",
+        "torch.median",
+        "The lower median of every element, the one that sorts at (N - 1) // 2 (nan if any is "
+        "nan; with `ignore_nan`, torch.nanmedian, of the elements that are not nan). The "
+        "gradient is shared evenly by the elements equal to it (the nans for nan).",
+        ("self",),
+        (True,),
+        _median_infer,
+        _median_node(0),
+        _self_and_result,
+        (_IGNORE_NAN,),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "median_indices",
+        "torch.median",
+        "The int64 position along `dim` of the lower median, as torch's CPU kernel picks it: "
+        "the first nan if any is nan (without `ignore_nan`), else the element at (N - 1) // 2 "
+        "once sorted by value then position (nans last). Not differentiable.",
+        ("self",),
+        (False,),
+        _order_indices_infer("median"),
+        _named(""),
+        _nothing,
+        (_ORDER_DIM, _KEEPDIM, _IGNORE_NAN),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "median_dim",
+        "torch.median",
+        "The values of torch.median(x, dim) (or torch.nanmedian with `ignore_nan`): self's "
+        "elements at `indices` (median_indices', for the same `dim` and `keepdim`). The "
+        "gradient goes back to the positions they came from.",
+        ("self", "indices"),
+        (True, False),
+        _order_values_infer("median_dim"),
+        _median_node(1),
+        _indices,
+        (_ORDER_DIM, _KEEPDIM, _IGNORE_NAN),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "mode_indices",
+        "torch.mode",
+        "The int64 position along `dim` of the most frequent value (the smallest among "
+        "equally frequent ones), as torch's CPU kernel picks it: the last of its run once "
+        "sorted by libstdc++'s std::sort with a < b (ported step for step; a nan, never "
+        "equal, is a run of its own, left where that sort leaves it). Not differentiable.",
+        ("self",),
+        (False,),
+        _order_indices_infer("mode"),
+        _named(""),
+        _nothing,
+        (_ORDER_DIM, _KEEPDIM),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "mode",
+        "torch.mode",
+        "The values of torch.mode(x, dim): self's elements at `indices` (mode_indices', for "
+        "the same `dim` and `keepdim`). The gradient goes back to the positions they came from.",
+        ("self", "indices"),
+        (True, False),
+        _order_values_infer("mode"),
+        _named("ModeBackward0"),
+        _indices,
+        (_ORDER_DIM, _KEEPDIM),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
 # ---- sorting and selecting along a dim: argsort, sort, topk; gather, index_select
 # torch.sort and torch.topk return values and indices: as max(x, dim), two ops here, the
 # int64 indices first (argsort, topk_indices), then the values, self's elements at those
@@ -4059,6 +4236,268 @@ _register(
         _named(""),
         _nothing,
         (Attr("num_classes", "int", "The size of the last dim.", optional=False),),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+def _bincount_infer(name: str):
+    """torch.bincount's checks that need no values, in its order: an integer self, a
+    non-negative length, a 1-d self, weights of its length. The client resolves the length
+    from the values (max(self) + 1, at least minlength) before it asks."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2 if name == "bincount_weighted" else 1)
+        x = _require_tensor("bincount", operands[0], 0)
+        if x.dtype != "int64":
+            raise Unsupported(f"\"bincount_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+        if attrs["length"] < 0:
+            raise ShapeMismatch("minlength should be >= 0")
+        if x.ndim != 1:
+            raise ShapeMismatch("bincount only supports 1-d non-negative integral inputs.")
+        if name == "bincount" or x.numel == 0:  # torch counts no elements as int64 zeros
+            return meta((attrs["length"],), "int64")
+        weights = _require_tensor(name, operands[1], 1)
+        if weights.shape != x.shape:
+            raise ShapeMismatch("weights should be 1-d and have the same length as input")
+        return meta((attrs["length"],), "float32" if weights.dtype == "float32" else "float64")
+
+    return infer
+
+
+_BINCOUNT_LENGTH = Attr("length", "int", "The number of bins.", optional=False)
+_register(
+    OpSpec(
+        "bincount",
+        "torch.bincount",
+        "How many times each value in [0, length) occurs in the 1-d int64 self, as int64. A "
+        "negative value, or one not below length, is INVALID_COMPUTATION. Not differentiable.",
+        ("self",),
+        (False,),
+        _bincount_infer("bincount"),
+        _named(""),
+        _nothing,
+        (_BINCOUNT_LENGTH,),
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "bincount_weighted",
+        "torch.bincount",
+        "torch.bincount with weights: the sum of the weights of each value's occurrences, "
+        "in order, in float32 for float32 weights, else in float64, as torch's (an "
+        "empty self gives int64 zeros, as torch's). torch records no derivative for the "
+        "weights: its NotImplemented node, whose backward fails.",
+        ("self", "weights"),
+        (False, True),
+        _bincount_infer("bincount_weighted"),
+        _named("torch::autograd::NotImplemented"),
+        _nothing,
+        (_BINCOUNT_LENGTH,),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+def _searchsorted_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.searchsorted's checks in its order: a 0-d self only with 1-d boundaries, 1-d
+    or more boundaries, whose leading dims are self's; then the promoted dtype (not bool)."""
+    _check_operands("searchsorted", operands, 2)
+    boundaries, x = (_require_tensor("searchsorted", o, i) for i, o in enumerate(operands))
+    where = "torch.searchsorted(): "
+    if x.ndim == 0 and boundaries.ndim > 1:
+        raise ShapeMismatch(
+            f"{where}input value can be a scalar only when boundaries tensor dimension is 1, "
+            f"but we got boundaries tensor dim({boundaries.ndim}) and input value's "
+            f"dim({x.ndim}) numel({x.numel})"
+        )
+    if boundaries.ndim == 0:
+        raise ShapeMismatch(
+            f"{where}boundaries tensor should have positive dimension, but got 0 dimension"
+        )
+    if boundaries.ndim > 1 and (boundaries.ndim != x.ndim or boundaries.shape[:-1] != x.shape[:-1]):
+        raise ShapeMismatch(
+            f"{where}boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+            "boundaries tensor and input value tensor must match, but we got boundaries "
+            f"tensor {list(boundaries.shape)} and input value tensor {list(x.shape)}"
+        )
+    if result_type(operands) == "bool":
+        raise Unsupported("\"searchsorted_out_cpu\" not implemented for 'Bool'")
+    return meta(x.shape, "int64")
+
+
+_register(
+    OpSpec(
+        "searchsorted",
+        "torch.searchsorted",
+        "For each element of self, the index in `sorted_sequence` (1-d, or per row: its "
+        "leading dims self's) where it would be inserted: the first position whose boundary "
+        "is >= it (`right`: >), by torch's binary search, compared in the promoted dtype (a "
+        "nan compares as torch's comparisons leave it). int64, not differentiable.",
+        ("sorted_sequence", "self"),
+        (False, False),
+        _searchsorted_infer,
+        _named(""),
+        _nothing,
+        (Attr("right", "bool", "The last position instead of the first among equals.", False),),
+        computes_in=lambda operands, out: result_type(operands),
+    )
+)
+
+
+def _unique_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("unique", operands, 1)
+    x = _require_tensor("unique", operands[0], 0)
+    if attrs["count"] < 0:
+        raise InvalidValue(f"unique(): count must be non-negative, not {attrs['count']}")
+    return meta((attrs["count"],), x.dtype)
+
+
+_register(
+    OpSpec(
+        "unique",
+        "torch.unique",
+        "The distinct elements of the flattened self, sorted (nan last, each nan distinct, "
+        "-0.0 and 0.0 one, the first in a stable sort kept); with `consecutive`, "
+        "torch.unique_consecutive: the first of each run of equal neighbours, in order. The "
+        "client reads how many there are first (`count`; another is INVALID_COMPUTATION). "
+        "torch records no derivative: Unique2Backward0 (UniqueConsecutiveBackward0), whose "
+        "backward is UNSUPPORTED.",
+        ("self",),
+        (True,),
+        _unique_infer,
+        lambda operands, attrs: (
+            "UniqueConsecutiveBackward0" if attrs.get("consecutive") else "Unique2Backward0"
+        ),
+        _nothing,
+        (
+            Attr("count", "int", "How many distinct elements (runs) there are.", optional=False),
+            Attr("consecutive", "bool", "torch.unique_consecutive.", False),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+def _cdist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.cdist's checks in its order: two or more dims each, as many columns, floating
+    dtypes, a non-negative p, one dtype; the batch dims broadcast."""
+    _check_operands("cdist", operands, 2)
+    x1, x2 = (_require_tensor("cdist", o, i) for i, o in enumerate(operands))
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise ShapeMismatch(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ShapeMismatch(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    for name, x in (("X1", x1), ("X2", x2)):
+        if not is_float(x.dtype):
+            raise DtypeMismatch(
+                f"cdist only supports floating-point dtypes, {name} got: {TORCH_TYPE_NAME[x.dtype]}"
+            )
+    if not attrs["p"] >= 0:
+        raise ShapeMismatch("cdist only supports non-negative p values")
+    if x1.dtype != x2.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[x1.dtype]} but found "
+            f"{TORCH_TYPE_NAME[x2.dtype]}"
+        )
+    batch = broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+    return meta((*batch, x1.shape[-2], x2.shape[-2]), x1.dtype)
+
+
+def _euclidean_dist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """cdist's checks (p 2; torch.cdist makes them before it takes this path), but integer
+    and bool inputs, which torch._euclidean_dist itself refuses by its squared norms'
+    dtype."""
+    _check_operands("euclidean_dist", operands, 2)
+    if not all(is_float(o.dtype) for o in _tensors(operands)):
+        raise DtypeMismatch("result type Float can't be cast to the desired output type Long")
+    return _cdist_infer(operands, {"p": 2.0})
+
+
+_register(
+    OpSpec(
+        "cdist",
+        "torch.cdist",
+        "The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, "
+        "M), batch dims broadcast: (Σ |x1 - x2|^p)^(1/p), p 0 counting the differing "
+        "columns, inf the largest difference; accumulated in float64 and rounded once. "
+        "torch's direct path (CdistBackward0, saving x1, x2 and the result); the gradient is "
+        "torch's _cdist_backward, 0 where a distance is 0.",
+        ("x1", "x2"),
+        (True, True),
+        _cdist_infer,
+        _named("CdistBackward0"),
+        lambda needs, attrs: ("x1", "x2", "result"),
+        (Attr("p", "float", "The norm's order (>= 0; inf allowed).", 2.0),),
+    )
+)
+
+_register(
+    OpSpec(
+        "euclidean_dist",
+        "torch._euclidean_dist",
+        "torch.cdist's matrix-product path for p = 2 (EuclideanDistBackward0, saving x1, x2 "
+        "and the result): sqrt(max([-2 x1, |x1|², 1] · [x2, 1, |x2|²]ᵀ, 0)) in the inputs' "
+        "dtype, as torch computes it. The gradient is torch's _euclidean_dist_backward: with "
+        "r = g / result (0 where it is 0), x1 Σ r - r x2 and x2 Σ rᵀ - rᵀ x1.",
+        ("x1", "x2"),
+        (True, True),
+        _euclidean_dist_infer,
+        _named("EuclideanDistBackward0"),
+        lambda needs, attrs: ("x1", "x2", "result"),
+    )
+)
+
+
+def histc_range_error(low: float, high: float) -> str | None:
+    """torch.histc's complaint about a range (its edges as C++ prints doubles), or None."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"torch.histc: range of [{low:g}, {high:g}] is not finite"
+    if low > high:
+        return "torch.histc: max must be larger than min"
+    return None
+
+
+def _histc_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.histc's checks in its order: bins, the dtype, then a given range (min == max
+    takes the data's extremes, checked as the forward finds them)."""
+    _check_operands("histc", operands, 1)
+    x = _require_tensor("histc", operands[0], 0)
+    if attrs["bins"] <= 0:
+        raise ShapeMismatch(
+            f"torch.histogram(): bins must be > 0, but got {attrs['bins']} for dimension 0"
+        )
+    if not is_float(x.dtype):  # torch's bin edges refuse bools before its histogram does
+        kernel = "linspace_cpu" if x.dtype == "bool" else "histogram_cpu"
+        raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    if attrs["min"] != attrs["max"] and (error := histc_range_error(attrs["min"], attrs["max"])):
+        raise ShapeMismatch(error)
+    return meta((attrs["bins"],), x.dtype)
+
+
+_register(
+    OpSpec(
+        "histc",
+        "torch.histc",
+        "A histogram of self's elements in `bins` equal bins over [min, max] (the data's "
+        "extremes where min == max, widened by 1 each way where those are equal too); "
+        "elements outside (and nan) are left out, max falls in the last bin; each bin found "
+        "as (x - min) · bins / (max - min) in self's dtype, as torch's kernel. A non-finite "
+        "range of the data is INVALID_COMPUTATION. Not differentiable.",
+        ("self",),
+        (False,),
+        _histc_infer,
+        _named(""),
+        _nothing,
+        (
+            Attr("bins", "int", "The number of bins.", 100),
+            Attr("min", "float", "The lower edge.", 0.0),
+            Attr("max", "float", "The upper edge.", 0.0),
+        ),
         computes_in=_in_own_dtype,
     )
 )

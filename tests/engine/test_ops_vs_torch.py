@@ -22,7 +22,19 @@ import torch.nn.functional as F
 from gradrpc.engine import graph, rules
 from gradrpc.engine.errors import GradError, GraphFreed
 from gradrpc.engine.ops import OPS
-from opcases import BAG_OFFSETS, CHECKER, INDEX, LENGTHS, POS, SORTED, C, Case, T, lengths
+from opcases import (
+    BAG_OFFSETS,
+    CHECKER,
+    INDEX,
+    LENGTHS,
+    POS,
+    SORTED,
+    WITHOUT_DERIVATIVE,
+    C,
+    Case,
+    T,
+    lengths,
+)
 
 FLOATS = ("float32", "float64")
 TORCH_DTYPES = {
@@ -118,6 +130,39 @@ for _op in (*TWO_TENSOR_MATH, *MODULO, "xlogy"):
     ]
     if _op not in TWO_TENSOR_MATH:
         CASES += [C(_op, T((2, 3)), 1.5), C(_op, T((2, 3)), 2)]
+# bincount: values in [0, 5) into at least as many bins as torch makes of them
+CASES += [
+    C("bincount", T((6,), "class", "int64", grad=False), length=5),
+    C("bincount_weighted", T((6,), "class", "int64", grad=False), T((6,), grad=False), length=7),
+]
+# searchsorted: unsorted boundaries too, where only torch's own halvings give its answers
+CASES += [
+    C("searchsorted", T((7,), "class", "int64", grad=False), T((2, 3), grad=False), right=True),
+    C("searchsorted", T((2, 5), "class", "int64", grad=False), T((2, 4), "class", "int64")),
+]
+# unique: the client reads the count first; CHECKER masks have two values in six runs
+CASES += [
+    C("unique", T((2, 3), CHECKER, grad=False), count=2),
+    C("unique", T((6,), CHECKER, grad=False), count=6, consecutive=True),
+]
+# cdist: every kind of p, batches broadcast
+CASES += [
+    C("cdist", T((4, 3)), T((5, 3))),
+    C("euclidean_dist", T((4, 3)), T((5, 3))),
+    C("euclidean_dist", T((2, 3, 2)), T((4, 2))),
+    *(C("cdist", T((2, 3, 2)), T((4, 2)), p=_p) for _p in (0.0, 1.0, 1.5, 3.0, np.inf)),
+]
+# histc: a given range, and the data's
+CASES += [
+    C("histc", T((3, 4), grad=False), bins=5, min=-1.0, max=1.5),
+    C("histc", T((7,), grad=False), bins=4),
+]
+# heaviside: torch records no derivative (the client's tests check its backward fails)
+CASES += [
+    C("heaviside", T((3, 4), grad=False), T((4,), grad=False)),
+    C("heaviside", T((2, 3), grad=False), T((), grad=False)),
+    C("heaviside", T((3, 5), "class", "int64", grad=False), T((5,), "class", "int64", grad=False)),
+]
 CASES += [
     C("remainder", 1.5, T((2, 3), POS, grad=False)),
     C("remainder", 2, T((2, 3), dtype="int64", grad=False)),
@@ -840,6 +885,27 @@ CASES += [
     C("sort", T((2, 3, 4)), T((2, 3, 4), SORTED, _POSITIONS, grad=False), dim=1, stable=False),
     C("sort", T(()), T((), SORTED, _POSITIONS, grad=False)),
     C("sort", T((2, 0)), T((2, 0), SORTED, _POSITIONS, grad=False)),
+    # median, nanmedian and mode: torch's indices among ties (and nans, for the client's
+    # tests); the values ops take torch's own indices (SORTED)
+    C("median", T((3, 4), TIES)),
+    C("median", T((4, 5)), ignore_nan=True),
+    C("median", T(())),
+    C("median_indices", T((3, 20), TIES), dim=1),
+    C("median_indices", T((20, 3), TIES), dim=0, keepdim=True, ignore_nan=True),
+    C("median_indices", T(()), dim=0),
+    C("median_dim", T((3, 20), TIES), T((3,), SORTED, _POSITIONS, grad=False), dim=1),
+    C(
+        "median_dim",
+        T((4, 5)),
+        T((1, 5), SORTED, _POSITIONS, grad=False),
+        dim=0,
+        keepdim=True,
+        ignore_nan=True,
+    ),
+    C("mode_indices", T((3, 20), TIES), dim=1),
+    C("mode_indices", T((2, 30, 3), TIES), dim=1, keepdim=True),
+    C("mode", T((3, 20), TIES), T((3,), SORTED, _POSITIONS, grad=False), dim=-1),
+    C("mode", T((5, 2), TIES), T((1, 2), SORTED, _POSITIONS, grad=False), dim=0, keepdim=True),
     C("topk_indices", T((3, 20), TIES), k=5),
     C("topk_indices", T((3, 200), TIES), k=3),
     C("topk_indices", T((20, 3), TIES), k=4, dim=0, largest=False),
@@ -1284,6 +1350,10 @@ def _checked_values(result, indices: torch.Tensor) -> torch.Tensor:
     return result.values
 
 
+def _median_function(ignore_nan: bool) -> Callable:
+    return torch.nanmedian if ignore_nan else torch.median
+
+
 def _cumulative(function: Callable) -> Callable:
     return lambda x, dim, dtype: function(x, dim, dtype=getattr(torch, dtype) if dtype else None)
 
@@ -1311,6 +1381,16 @@ TORCH: dict[str, Callable] = {
     "mul": _overloaded("mul"),
     "div": _overloaded("div"),
     "pow": torch.pow,
+    "heaviside": torch.heaviside,
+    "histc": lambda x, bins, min, max: torch.histc(x, bins, min, max),
+    "cdist": lambda x1, x2, p: torch.cdist(x1, x2, p),
+    "euclidean_dist": torch._euclidean_dist,
+    "unique": lambda x, count, consecutive: (
+        torch.unique_consecutive(x) if consecutive else torch.unique(x)
+    ),
+    "searchsorted": lambda boundaries, x, right: torch.searchsorted(boundaries, x, right=right),
+    "bincount": lambda x, length: torch.bincount(x, minlength=length),
+    "bincount_weighted": lambda x, weights, length: torch.bincount(x, weights, length),
     **{name: getattr(torch, name) for name in UNARY + ROUNDING + PREDICATES},
     **{
         name: lambda x, in_place=False, name=name: (
@@ -1399,6 +1479,15 @@ TORCH: dict[str, Callable] = {
     "sort": lambda x, indices, dim, stable=None: _checked_values(
         torch.sort(x, dim) if stable is None else torch.sort(x, dim=dim, stable=stable), indices
     ),
+    "median": lambda x, ignore_nan: _median_function(ignore_nan)(x),
+    "median_indices": lambda x, dim, keepdim, ignore_nan: (
+        _median_function(ignore_nan)(x, dim, keepdim).indices
+    ),
+    "median_dim": lambda x, indices, dim, keepdim, ignore_nan: _checked_values(
+        _median_function(ignore_nan)(x, dim, keepdim), indices
+    ),
+    "mode_indices": lambda x, dim, keepdim: torch.mode(x, dim, keepdim).indices,
+    "mode": lambda x, indices, dim, keepdim: _checked_values(torch.mode(x, dim, keepdim), indices),
     "topk_indices": lambda x, k, dim, largest, sorted: torch.topk(x, k, dim, largest, sorted)[1],
     "topk": lambda x, indices, dim: _checked_values(
         torch.topk(x, indices.shape[dim] if indices.ndim else 1, dim), indices
@@ -1688,13 +1777,20 @@ class Run:
 
 
 def _sorting_positions(case: Case, x: torch.Tensor, shape: tuple[int, ...]) -> np.ndarray:
-    """A SORTED operand: torch's own indices for sorting x along the case's dim, or for its
-    topk of the length `shape` has along it (bools, which topk refuses, as int64)."""
+    """A SORTED operand: torch's own indices for sorting x along the case's dim, for its
+    topk of the length `shape` has along it, or for its median, nanmedian or mode along it
+    (bools, which topk and median refuse, as int64)."""
     dim = case.attrs.get("dim", -1)
     x = x.detach()
     if case.op == "topk":
         k = shape[dim] if shape else 1
         return torch.topk(x.long() if x.dtype == torch.bool else x, k, dim).indices.numpy()
+    keepdim = case.attrs.get("keepdim", False)
+    if case.op == "median_dim":
+        function = _median_function(case.attrs.get("ignore_nan", False))
+        return function(x.long() if x.dtype == torch.bool else x, dim, keepdim).indices.numpy()
+    if case.op == "mode":
+        return torch.mode(x, dim, keepdim).indices.numpy()
     return torch.sort(x, dim).indices.numpy()
 
 
@@ -1965,7 +2061,8 @@ def test_every_op_has_a_differential_case() -> None:
 
 
 def test_every_differentiable_input_is_checked() -> None:
-    """Each (op, differentiable input) pair appears in a case where that input requires grad."""
+    """Each (op, differentiable input) pair appears in a case where that input requires grad
+    (but WITHOUT_DERIVATIVE)."""
     covered = {
         (c.op, i)
         for c in CASES
@@ -1976,7 +2073,7 @@ def test_every_differentiable_input_is_checked() -> None:
         (name, i)
         for name, spec in rules.SPECS.items()
         for i, diff in enumerate(spec.differentiable)
-        if diff
+        if diff and name not in WITHOUT_DERIVATIVE
     }
     assert not wanted - covered, f"inputs never differentiated: {sorted(wanted - covered)}"
 
@@ -1992,7 +2089,8 @@ def _accepts(op: str, operands: list) -> bool:
 
 def test_every_broadcasting_op_has_broadcasting_cases() -> None:
     """An op whose shape rule broadcasts needs cases that broadcast two tensors, pair a 0-d
-    tensor with an n-d one, and (where it takes them) a Python number on either side."""
+    tensor with an n-d one (where it takes one), and (where it takes them) a Python number on
+    either side."""
     m = rules.meta
     problems = []
     for op, spec in rules.SPECS.items():
@@ -2006,7 +2104,8 @@ def test_every_broadcasting_op_has_broadcasting_cases() -> None:
         tensors = [s for s in shapes if None not in s]
         if not any(a != b and a and b for a, b in tensors):
             problems.append(f"{op}: no case broadcasting two n-d tensors")
-        if not any((a == ()) != (b == ()) for a, b in tensors):
+        takes_0d = _accepts(op, [m((), "float32"), m((2, 4), "float32")])  # not cdist
+        if takes_0d and not any((a == ()) != (b == ()) for a, b in tensors):
             problems.append(f"{op}: no case pairing a 0-d tensor with an n-d one")
         for position in (0, 1):
             operands = [m((2, 3), "float32")] * 2
