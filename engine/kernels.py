@@ -21,12 +21,12 @@ vectorizes (Numba has no SIMD float32 exp without Intel SVML): `exp` in float32,
 
 import functools
 import math
-import threading
 from types import FunctionType
 
 import numpy as np
 from llvmlite import ir
 from numba import cfunc, njit, prange, types
+from numba.core.compiler_lock import global_compiler_lock
 from numba.extending import intrinsic, overload
 from numba.np.ufunc import _internal
 
@@ -174,7 +174,10 @@ def _loop_signature(dtype: str):
 # builds the callee too.) `build_all` builds every kernel: the container image runs it
 # (`gradrpc-server --build-kernels`), so that its Numba cache holds them all.
 
-_BUILD_LOCK = threading.RLock()  # sessions on several threads build a kernel once
+# Sessions on several threads build a kernel once, under Numba's own compiler lock: a build
+# compiles or loads under it anyway, and with one lock a build inside Numba's typing of another
+# kernel cannot deadlock against a build on another thread.
+_BUILD_LOCK = global_compiler_lock
 _ON_FIRST_USE: list["OnFirstUse"] = []
 
 
