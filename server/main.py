@@ -110,7 +110,7 @@ class Options(NamedTuple):
 
 def parse_config(argv: list[str] | None = None) -> Options:
     """The configuration, log level and log format from flags, then environment variables,
-    then defaults."""
+    then defaults, and whether to build the kernels and exit instead of serving."""
     defaults = ServerConfig(metrics_port=METRICS_PORT, malloc_threshold_mb=MALLOC_THRESHOLD_MB)
     parser = argparse.ArgumentParser(
         prog="gradrpc-server",
