@@ -165,7 +165,7 @@ def parse_config(argv: list[str] | None = None) -> Options:
 
 def build_kernels() -> int:
     """Build every kernel of the engine; prints how many."""
-    from gradrpc.engine import kernels, ops, optimizers  # noqa: F401  (each module's kernels)
+    from gradrpc.engine import kernels, ops  # noqa: F401  (ops imports every kernel module)
 
     started = time.perf_counter()
     count = kernels.build_all()

@@ -12,7 +12,7 @@ import threading
 import time
 
 from gradrpc.engine import kernels as K
-from gradrpc.engine import ops, optimizers  # noqa: F401  (every module's kernels)
+from gradrpc.engine import ops  # noqa: F401  (imports every kernel module)
 from numba.core.dispatcher import Dispatcher
 
 COUNTING = """
@@ -61,7 +61,7 @@ print(json.dumps(counts))
 """
 
 BUILD_ALL = """
-from gradrpc.engine import kernels, kernels_nn, ops, optimizers
+from gradrpc.engine import kernels, kernels_nn, ops
 
 counts["count"] = kernels.build_all()
 counts["registered"] = len(kernels._ON_FIRST_USE)

@@ -403,7 +403,7 @@ dispatcher._FunctionCompiler._compile_core = lambda self, *args: (
 ccallback.CFunc._compile_uncached = lambda self: (
     compiled.append(self._pyfunc.__qualname__) or compile_loop(self)
 )
-from gradrpc.engine import kernels, ops, optimizers
+from gradrpc.engine import kernels, ops
 
 print(kernels.build_all(), compiled)
 """
