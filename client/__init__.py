@@ -11,12 +11,26 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from collections.abc import Callable
 
 from gradrpc.engine import rules
 
 from . import autograd, combining, factories, linalg, nn, optim, return_types, serialization, utils
-from .dtypes import Size, device, dtype, float32, float64, int64
+from .dtypes import (
+    DTYPES,
+    Size,
+    check_available,
+    device,
+    dtype,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
 from .dtypes import bool_ as bool
 from .einsum import einsum
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -38,6 +52,8 @@ from .tensor import (
 float = float32
 double = float64
 long = int64
+int = int32  # as torch's namespace has it; this module's code says builtins.int
+short = int16
 
 arange = on_default_session(factories.arange)
 linspace = on_default_session(factories.linspace)
@@ -70,6 +86,33 @@ def connect(address: str, keep_alive: float = 300.0) -> Session:
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """`data` itself if it is a tensor (converted to `dtype` if one is given), else
+    torch.tensor(data, dtype=dtype): a copy, where torch shares a NumPy array's memory."""
+    if isinstance(data, Tensor):
+        if device is not None:
+            check_available(device)
+        return data if dtype is None else data.to(dtype)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def result_type(tensor, other) -> dtype:
+    """The dtype arithmetic on `tensor` and `other` (tensors or numbers) results in."""
+    operands = [o._meta if isinstance(o, Tensor) else o for o in (tensor, other)]
+    return DTYPES[rules.result_type(operands)]
+
+
+def promote_types(type1, type2) -> dtype:
+    """The smallest dtype both dtypes convert to without losing their kind."""
+    for position, given in enumerate((type1, type2), 1):
+        if not isinstance(given, dtype):
+            raise TypeError(
+                f"promote_types(): argument 'type{position}' (position {position}) must be "
+                f"torch.dtype, not {type(given).__name__}"
+            )
+    return DTYPES[rules.promote_types(type1.name, type2.name)]
 
 
 # ---------------------------------------------------------------- functions of tensors
@@ -151,7 +194,16 @@ def where(condition, input=None, other=None) -> Tensor:
             raise TypeError(
                 f"where(): argument '{name}' must be Tensor or Number, not {type(value).__name__}"
             )
+    if condition.dtype is uint8:
+        warnings.warn(_UINT8_CONDITION, UserWarning, stacklevel=2)
     return _apply(condition._session, "where", operands, {})
+
+
+_UINT8_CONDITION = (
+    "where received a uint8 condition tensor. This behavior is deprecated and will be removed "
+    "in a future version of PyTorch. Use a boolean condition instead. (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/TensorCompare.cpp:621.)"
+)
 
 
 def nonzero(input, *, as_tuple: bool = False):
@@ -200,11 +252,14 @@ def _bitwise(op: str):
         )
 
     function.__name__ = op
-    function.__doc__ = f"torch.{op}(input, other): either may be a number (int64 and bool only)."
+    function.__doc__ = f"torch.{op}(input, other): either may be a number (integers and bool)."
     return function
 
 
 bitwise_and, bitwise_or, bitwise_xor = map(_bitwise, ("bitwise_and", "bitwise_or", "bitwise_xor"))
+bitwise_left_shift, bitwise_right_shift = map(
+    _bitwise, ("bitwise_left_shift", "bitwise_right_shift")
+)
 
 
 def _closeness(name: str):
@@ -527,7 +582,7 @@ def flip(input, *args, **kwargs) -> Tensor:
     _check_input("flip", input)
     (dims,) = _arguments("flip", args, kwargs, (("dims", "int list"),), first=2, required=1)
     given = args[0] if args else kwargs.get("dims")
-    if isinstance(given, int):
+    if isinstance(given, builtins.int):
         where = " (position 2)" if args else ""
         raise TypeError(f"flip(): argument 'dims'{where} must be tuple of ints, not int")
     return input._flip(dims)
@@ -867,6 +922,7 @@ unflatten = _method("unflatten")
 unsqueeze = _method("unsqueeze")
 squeeze = _method("squeeze")
 sum = _method("sum")
+count_nonzero = _method("count_nonzero")
 mean = _method("mean")
 max = _method("max")
 min = _method("min")
@@ -934,6 +990,7 @@ __all__ = [
     "argmax",
     "argmin",
     "argsort",
+    "as_tensor",
     "asin",
     "asinh",
     "atan",
@@ -942,8 +999,10 @@ __all__ = [
     "autograd",
     "bincount",
     "bitwise_and",
+    "bitwise_left_shift",
     "bitwise_not",
     "bitwise_or",
+    "bitwise_right_shift",
     "bitwise_xor",
     "block_diag",
     "bmm",
@@ -966,6 +1025,7 @@ __all__ = [
     "connect",
     "cos",
     "cosh",
+    "count_nonzero",
     "cross",
     "cuda",
     "cumprod",
@@ -1025,6 +1085,10 @@ __all__ = [
     "index_put",
     "index_select",
     "inner",
+    "int",
+    "int8",
+    "int16",
+    "int32",
     "int64",
     "is_grad_enabled",
     "is_tensor",
@@ -1095,6 +1159,7 @@ __all__ = [
     "pow",
     "prelu",
     "prod",
+    "promote_types",
     "quantile",
     "rand",
     "rand_like",
@@ -1107,6 +1172,7 @@ __all__ = [
     "remainder",
     "repeat_interleave",
     "reshape",
+    "result_type",
     "return_types",
     "roll",
     "rot90",
@@ -1121,6 +1187,7 @@ __all__ = [
     "serialization",
     "set_grad_enabled",
     "set_printoptions",
+    "short",
     "sigmoid",
     "sign",
     "signbit",
@@ -1161,6 +1228,7 @@ __all__ = [
     "triu_indices",
     "true_divide",
     "trunc",
+    "uint8",
     "unbind",
     "unflatten",
     "unique",

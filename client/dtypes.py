@@ -23,15 +23,19 @@ class dtype:
 
     @property
     def is_signed(self) -> bool:
-        return self.name != "bool"
+        return self.name not in ("bool", "uint8")
 
 
 float32 = dtype("float32", 4)
 float64 = dtype("float64", 8)
 int64 = dtype("int64", 8)
+int32 = dtype("int32", 4)
+int16 = dtype("int16", 2)
+int8 = dtype("int8", 1)
+uint8 = dtype("uint8", 1)
 bool_ = dtype("bool", 1)
-DTYPES = {d.name: d for d in (float32, float64, int64, bool_)}
-NUMPY = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_}
+DTYPES = {d.name: d for d in (float32, float64, int64, int32, int16, int8, uint8, bool_)}
+NUMPY = {name: np.dtype(name).type for name in DTYPES}
 
 
 def _by_name(name: str) -> dtype:
@@ -39,17 +43,17 @@ def _by_name(name: str) -> dtype:
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
-    """The dtype holding values of a NumPy dtype (other integers widen to int64)."""
+    """The dtype holding values of a NumPy dtype (uint16, uint32 and uint64 widen to int64)."""
     kind = np.dtype(np_dtype).kind
     if kind == "b":
         return bool_
     if kind in "iu":
-        return int64
+        return DTYPES.get(np.dtype(np_dtype).name, int64)
     if kind == "f":
         return float64 if np.dtype(np_dtype).itemsize == 8 else float32
     raise TypeError(
         f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-        "float64, float32, int64, and bool."
+        "float64, float32, int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool."
     )
 
 

@@ -69,11 +69,24 @@ def _to_array(data, dtype) -> np.ndarray:
         _check_nesting(data)
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     if dtype is not None:
-        return array.astype(NUMPY[as_dtype(dtype).name])
+        name = as_dtype(dtype).name
+        if not from_numpy and name in rules.SMALL_INTEGER_DTYPES and array.size:
+            _check_fits(array, name)
+        return array.astype(NUMPY[name])
     inferred = from_numpy_dtype(array.dtype)
     if inferred.name == "float64" and not from_numpy:
         inferred = as_dtype(rules.DEFAULT_FLOAT)
     return array.astype(NUMPY[inferred.name], copy=False)
+
+
+def _check_fits(array: np.ndarray, dtype: str) -> None:
+    """torch.tensor's refusal of a Python number that a smaller integer `dtype` cannot hold
+    (c10's check: see rules.fits_integer)."""
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise RuntimeError(f"value cannot be converted to type {dtype} without overflow")
+    cast = float if array.dtype.kind == "f" else int
+    if not all(rules.fits_integer(cast(v), dtype) for v in (array.min(), array.max())):
+        raise RuntimeError(f"value cannot be converted to type {dtype} without overflow")
 
 
 def _check_nesting(data) -> None:
@@ -303,14 +316,11 @@ def full(session, size, fill_value, dtype=None, device=None, requires_grad: bool
         if isinstance(fill_value, int)
         else rules.DEFAULT_FLOAT
     )
-    return _factory(
-        session,
-        "full",
-        _sizes((size,)),
-        _dtype_name(dtype, default),
-        requires_grad,
-        float(fill_value),
-    )
+    name = _dtype_name(dtype, default)
+    overflow = rules.scalar_overflow(fill_value, name)
+    if overflow:
+        raise RuntimeError(overflow)
+    return _factory(session, "full", _sizes((size,)), name, requires_grad, float(fill_value))
 
 
 def eye(

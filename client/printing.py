@@ -1,7 +1,7 @@
 """Torch-identical text rendering of tensors, implemented over numpy arrays.
 
 This module reproduces, character for character, what ``repr(tensor)`` / ``str(tensor)``
-print in torch 2.13.0 for dense CPU tensors of dtype float32, float64, int64 and bool,
+print in torch 2.13.0 for dense CPU tensors of dtype float32, float64, the integers and bool,
 without importing torch.  The rules it follows:
 
 * Every element of a tensor is printed with one shared *element formatter*, right-aligned to
@@ -39,10 +39,8 @@ __all__ = ["format_scalar", "format_tensor", "get_printoptions", "set_printoptio
 
 _PREFIX = "tensor("
 _NUMPY_DTYPES = {
-    "float32": numpy.float32,
-    "float64": numpy.float64,
-    "int64": numpy.int64,
-    "bool": numpy.bool_,
+    name: numpy.dtype(name).type
+    for name in ("float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool")
 }
 # Dtypes whose name torch leaves out of a non-empty tensor's repr (float32 is the default).
 _IMPLICIT_DTYPES = {"float32", "int64", "bool"}
@@ -235,11 +233,11 @@ def format_tensor(
     """Return exactly what torch prints for repr() of a tensor with these values.
 
     ``values`` is a numpy array of the tensor's dtype and shape; ``dtype`` is one of
-    "float32", "float64", "int64", "bool".  ``grad_fn`` (e.g. "AddBackward0") prints as
+    a gradrpc dtype name ("float32", "int32", ...).  ``grad_fn`` (e.g. "AddBackward0") prints as
     ``grad_fn=<AddBackward0>``; otherwise ``requires_grad=True`` prints as such.  Empty
     tensors print ``[]`` with ``size=`` (unless 1-d) and ``dtype=`` (unless float32);
     non-empty ones print ``size=`` only when ``edgeitems`` is 0 and ``dtype=`` only for
-    float64.
+    dtypes other than float32, int64 and bool.
     """
     if dtype not in _NUMPY_DTYPES:
         raise ValueError(f"unsupported dtype {dtype!r}; expected one of {sorted(_NUMPY_DTYPES)}")

@@ -14,7 +14,15 @@ import warnings
 
 from . import dtypes
 from .indexing import check_mask_shape
-from .tensor import _WARNED, Tensor, _arguments, _is_int, _number, _warn_if_expanded
+from .tensor import (
+    _WARNED,
+    UINT8_INDEX_WARNING,
+    Tensor,
+    _arguments,
+    _is_int,
+    _number,
+    _warn_if_expanded,
+)
 
 _DEPRECATED_REDUCE = (
     "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed "
@@ -208,14 +216,22 @@ def bind_index_put(t: Tensor, args: tuple, kwargs: dict, first: int = 1, in_plac
     positions, dims = [], []
     for index in indices:
         d = len(dims)
+        if index.dtype is dtypes.uint8:  # a deprecated mask
+            if len(indices) == 1 and not accumulate and values.ndim == 0:  # torch's masked_fill_
+                raise RuntimeError(
+                    "masked_fill_ only supports boolean masks, but got mask with dtype unsigned "
+                    "char"
+                )
+            warnings.warn(UINT8_INDEX_WARNING, UserWarning, stacklevel=3)
+            index = index.bool()
         if index.dtype is dtypes.bool_:
             if index.ndim == 0:
                 raise NotImplementedError("gradrpc: index_put with a 0-d bool index")
             check_mask_shape(index.shape, shape, d)
             positions += index.nonzero(as_tuple=True)
             dims += range(d, d + index.ndim)
-        elif index.dtype is dtypes.int64:
-            positions.append(t._coerce(index))
+        elif index.dtype in (dtypes.int64, dtypes.int32):
+            positions.append(t._coerce(index).long())
             dims.append(d)
         else:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")

@@ -43,16 +43,14 @@ STORAGE_OF_DTYPE = {
     "float32": "FloatStorage",
     "float64": "DoubleStorage",
     "int64": "LongStorage",
+    "int32": "IntStorage",
+    "int16": "ShortStorage",
+    "int8": "CharStorage",
+    "uint8": "ByteStorage",
     "bool": "BoolStorage",
 }
-# The element type of each storage class a file may name; integers other than int64 widen to it.
-STORAGE_ELEMENTS = {
-    **{storage: name for name, storage in STORAGE_OF_DTYPE.items()},
-    "IntStorage": "int32",
-    "ShortStorage": "int16",
-    "CharStorage": "int8",
-    "ByteStorage": "uint8",
-}
+# The element type of each storage class a file may name.
+STORAGE_ELEMENTS = {storage: name for name, storage in STORAGE_OF_DTYPE.items()}
 UNSUPPORTED_STORAGES = {
     "HalfStorage": "float16",
     "BFloat16Storage": "bfloat16",
@@ -468,7 +466,7 @@ def _unpickler(file, load_args: dict, weights_only: bool, base: type, session, r
             strides=tuple(s * elements.itemsize for s in stride),
         )
         kind = elements.dtype.newbyteorder("=")
-        values = np.array(view, dtype=np.int64 if kind.kind in "iu" else kind)  # ints widen
+        values = np.array(view, dtype=kind)
         return factories._upload(session, values, bool(requires_grad))
 
     def rebuild_parameter(data, requires_grad, backward_hooks=None) -> Parameter:
@@ -485,8 +483,8 @@ def _unpickler(file, load_args: dict, weights_only: bool, base: type, session, r
             if module == "torch" and name in UNSUPPORTED_STORAGES:
                 raise TypeError(
                     f"gradrpc.load: can't load torch.{UNSUPPORTED_STORAGES[name]} tensors "
-                    f"(torch.{name}). The only supported types are: float64, float32, int64 "
-                    "(other integer types widen to it), and bool."
+                    f"(torch.{name}). The only supported types are: float64, float32, int64, "
+                    "int32, int16, int8, uint8, and bool."
                 )
             found = rebuilders.get(path, _LOADABLE.get(path))
             if found is not None:
@@ -494,7 +492,7 @@ def _unpickler(file, load_args: dict, weights_only: bool, base: type, session, r
             if module == "torch" or module.startswith("torch."):
                 raise _NoCounterpart(
                     f"gradrpc.load cannot rebuild {path}: it reads tensors, Parameters, "
-                    "torch.Size, torch.device and the dtypes float32, float64, int64 and bool, "
+                    "torch.Size, torch.device and the dtypes (floating, integer and bool), "
                     "in containers and Python values (save a module's state_dict(), not the "
                     "module)"
                 )

@@ -46,12 +46,20 @@ DTYPE_TO_ENUM = {
     "float64": pb.DATA_TYPE_FLOAT64,
     "int64": pb.DATA_TYPE_INT64,
     "bool": pb.DATA_TYPE_BOOL,
+    "int32": pb.DATA_TYPE_INT32,
+    "int16": pb.DATA_TYPE_INT16,
+    "int8": pb.DATA_TYPE_INT8,
+    "uint8": pb.DATA_TYPE_UINT8,
 }
 ENUM_TO_NUMPY = {
     pb.DATA_TYPE_FLOAT32: np.dtype("<f4"),
     pb.DATA_TYPE_FLOAT64: np.dtype("<f8"),
     pb.DATA_TYPE_INT64: np.dtype("<i8"),
     pb.DATA_TYPE_BOOL: np.dtype(np.bool_),
+    pb.DATA_TYPE_INT32: np.dtype("<i4"),
+    pb.DATA_TYPE_INT16: np.dtype("<i2"),
+    pb.DATA_TYPE_INT8: np.dtype(np.int8),
+    pb.DATA_TYPE_UINT8: np.dtype(np.uint8),
 }
 _CLIENT_PREFIX = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _IN_CLIENT: dict[str, bool] = {}  # by code filename: is it a file of this package?

@@ -21,7 +21,7 @@ from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from . import dtypes, indexing, printing, return_types
-from .dtypes import DTYPES, Size, as_dtype, check_available, device, float32, float64, int64
+from .dtypes import DTYPES, Size, as_dtype, check_available, device, int64
 from .grad_mode import is_grad_enabled, no_grad
 
 _sequence = iter(range(1 << 62))
@@ -127,17 +127,34 @@ def _attr(value) -> dict:
     return {"int_list": {"values": [int(v) for v in value]}}
 
 
+UINT8_INDEX_WARNING = (
+    "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead. "
+    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/IndexingUtils.h:37.)"
+)
+
+
 def _index_value(item):
     """An index item, a tensor one as torch reads it: a 0-d integer tensor is its value (an
-    int), a bool one its value (a bool), a bool mask its values (read: the result's shape
-    depends on them); an integer index tensor stays on the server."""
+    int), a bool or uint8 one its value as a bool, a bool or (deprecated) uint8 mask its
+    values (read: the result's shape depends on them); an int64 or int32 index tensor stays
+    on the server."""
     if not isinstance(item, Tensor):
         return item
-    if item.dtype in (float32, float64):
+    kind = item.dtype.name
+    if kind in ("float32", "float64") or (item.ndim and kind in ("int8", "int16")):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if kind == "uint8":
+        return item.numpy().astype(bool) if item.ndim else bool(item.item())
     if item.ndim == 0:
         return item.item()
-    return item.numpy() if item.dtype is not int64 else item
+    return item.numpy() if kind == "bool" else item if kind == "int64" else item.long()
+
+
+def _warn_of_uint8_masks(index) -> None:
+    """torch's deprecation warning for a uint8 mask, once the index checked out."""
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, Tensor) and i.ndim and i.dtype.name == "uint8" for i in items):
+        warnings.warn(UINT8_INDEX_WARNING, UserWarning, stacklevel=3)
 
 
 def _index_items(index):
@@ -510,6 +527,7 @@ class Tensor:
         integer or bool tensor counts as its value, and a bool mask as its True positions:
         those are read."""
         steps, advanced = indexing.plan(self._meta.shape, _index_items(index), _is_index_tensor)
+        _warn_of_uint8_masks(index)
         out = self._apply_views(steps)
         if advanced:
             out = out._call("index", [out, *self._index_tensors(advanced)], _dims(advanced))
@@ -526,6 +544,7 @@ class Tensor:
         steps, advanced = indexing.plan(
             self._meta.shape, _index_items(index), _is_index_tensor, assigning=True
         )
+        _warn_of_uint8_masks(index)
         target = self._apply_views(steps)
         if isinstance(value, Tensor) and (advanced or value.shape not in (target.shape, ())):
             shape = value._meta.shape  # torch drops its leading 1s (a view) where it matters
@@ -873,7 +892,7 @@ class Tensor:
         return int(self._python_scalar())
 
     def __index__(self) -> int:
-        if self._meta.dtype != "int64" or self.numel() != 1:
+        if not rules.is_integer(self._meta.dtype) or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return self.item()
 
@@ -1250,6 +1269,18 @@ class Tensor:
     def bitwise_not(self) -> Tensor:
         return self._call("bitwise_not", [self])
 
+    def bitwise_left_shift(self, other) -> Tensor:
+        return self._bitwise("bitwise_left_shift", other)
+
+    def bitwise_right_shift(self, other) -> Tensor:
+        return self._bitwise("bitwise_right_shift", other)
+
+    def bitwise_left_shift_(self, other) -> Tensor:
+        return self._bitwise_in_place("bitwise_left_shift", other)
+
+    def bitwise_right_shift_(self, other) -> Tensor:
+        return self._bitwise_in_place("bitwise_right_shift", other)
+
     def bitwise_and_(self, other) -> Tensor:
         return self._bitwise_in_place("bitwise_and", other)
 
@@ -1274,6 +1305,22 @@ class Tensor:
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
+    def __lshift__(self, other) -> Tensor:
+        shift = "bitwise_left_shift"
+        return self._reflected(shift, other, lambda o: self._call(shift, [self, o]))
+
+    def __rshift__(self, other) -> Tensor:
+        shift = "bitwise_right_shift"
+        return self._reflected(shift, other, lambda o: self._call(shift, [self, o]))
+
+    def __rlshift__(self, other) -> Tensor:
+        shift = "bitwise_left_shift"
+        return self._reflected(shift, other, lambda o: self._call(shift, [o, self]))
+
+    def __rrshift__(self, other) -> Tensor:
+        shift = "bitwise_right_shift"
+        return self._reflected(shift, other, lambda o: self._call(shift, [o, self]))
+
     def _augmented_bitwise(self, op: str, other) -> Tensor:
         if _number(other) is None and not isinstance(other, Tensor):
             return NotImplemented
@@ -1287,6 +1334,12 @@ class Tensor:
 
     def __ixor__(self, other) -> Tensor:
         return self._augmented_bitwise("bitwise_xor", other)
+
+    def __ilshift__(self, other) -> Tensor:
+        return self._augmented_bitwise("bitwise_left_shift", other)
+
+    def __irshift__(self, other) -> Tensor:
+        return self._augmented_bitwise("bitwise_right_shift", other)
 
     def __invert__(self) -> Tensor:
         if rules.is_float(self._meta.dtype):
@@ -1932,6 +1985,10 @@ class Tensor:
     def sum(self, dim=None, keepdim: bool = False) -> Tensor:
         return self._call("sum", [self], {"dim": dim, "keepdim": keepdim})
 
+    def count_nonzero(self, dim=None) -> Tensor:
+        """How many elements are not zero (nan counts), in all or along `dim` (int64)."""
+        return self.ne(0).sum(dim)
+
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         return self._call("mean", [self], {"dim": dim, "keepdim": keepdim})
 
@@ -2416,7 +2473,7 @@ class Tensor:
         """How often each value of the 1-d int64 self occurs (with `weights`: their sum per
         value), in max(self) + 1 bins, at least minlength: the values' extremes are read
         first, one round trip, as torch synchronizes."""
-        if self._meta.dtype != "int64":
+        if not rules.is_integer(self._meta.dtype):
             kind = rules.TORCH_TYPE_NAME[self._meta.dtype]
             raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{kind}'")
         if minlength < 0:
@@ -2846,6 +2903,18 @@ class Tensor:
 
     def long(self) -> Tensor:
         return self.to(DTYPES["int64"])
+
+    def int(self) -> Tensor:
+        return self.to(DTYPES["int32"])
+
+    def short(self) -> Tensor:
+        return self.to(DTYPES["int16"])
+
+    def char(self) -> Tensor:
+        return self.to(DTYPES["int8"])
+
+    def byte(self) -> Tensor:
+        return self.to(DTYPES["uint8"])
 
     def bool(self) -> Tensor:
         return self.to(DTYPES["bool"])

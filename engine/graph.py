@@ -172,6 +172,25 @@ def _as_array(operand, dtype: np.dtype) -> np.ndarray | np.generic:
     return dtype.type(operand)
 
 
+_SMALL_INTEGERS = frozenset(NUMPY_DTYPES[d] for d in rules.SMALL_INTEGER_DTYPES)
+
+
+def _widened(operands: Sequence, plan: _CallPlan) -> list[np.ndarray | np.generic]:
+    """The arrays an op's kernels receive when it reads or computes in a smaller integer
+    dtype: int64, holding the values of the raw operands, and of the others converted to the
+    dtype the op computes in (wrapping around, as torch converts a number or 0-d tensor)."""
+    arrays = []
+    for o, raw in zip(operands, plan.raw, strict=True):
+        if raw:
+            arrays.append(o.data.astype(np.int64) if o.data.dtype in _SMALL_INTEGERS else o.data)
+        elif plan.compute in _SMALL_INTEGERS:
+            data = o.data if isinstance(o, Tensor) else np.asarray(o)
+            arrays.append(data.astype(plan.compute).astype(np.int64))
+        else:
+            arrays.append(_as_array(o, plan.compute))
+    return arrays
+
+
 class _CallPlan:
     """What `call` derives from the op, its operands' metadata (or numbers), attrs, which
     operands require grad and the grad mode: the same every step of a training loop, so it
@@ -192,6 +211,7 @@ class _CallPlan:
         "raw",
         "saved_inputs",
         "saves_result",
+        "widens",
     )
 
     def __init__(self, op: str, metas: list, attrs: dict, requires: list, grad_enabled: bool):
@@ -200,7 +220,15 @@ class _CallPlan:
         self.is_view = spec.view
         self.multi_output = spec.multi_output
         self.out_dtype = NUMPY_DTYPES[self.out_meta.dtype]
-        self.compute = NUMPY_DTYPES[spec.computes_in(metas, self.out_meta)]
+        compute = spec.computes_in(metas, self.out_meta)
+        self.compute = NUMPY_DTYPES[compute]
+        if compute in rules.SMALL_INTEGER_DTYPES:
+            self.attrs = rules.narrowed_scalars(spec, self.attrs, compute)
+        self.widens = not impl.view and any(
+            m.dtype in rules.SMALL_INTEGER_DTYPES
+            for m in (*metas, self.out_meta)
+            if isinstance(m, TensorMeta)
+        )
         names = spec.input_names(len(metas))
         # operands passed as they are (views, and the inputs that keep their own dtype)
         self.raw = tuple(impl.view or name in impl.own_dtype for name in names)
@@ -252,10 +280,14 @@ def call(
 ) -> Tensor:
     """Apply an op of the table, recording a backward node when a gradient can flow."""
     plan = _plan(op, operands, attrs, grad_enabled)
-    compute = plan.compute
-    arrays = [
-        o.data if raw else _as_array(o, compute) for o, raw in zip(operands, plan.raw, strict=True)
-    ]
+    if plan.widens:
+        arrays = _widened(operands, plan)
+    else:
+        compute = plan.compute
+        arrays = [
+            o.data if raw else _as_array(o, compute)
+            for o, raw in zip(operands, plan.raw, strict=True)
+        ]
     result = plan.impl.forward(*arrays, **plan.attrs)
     if not isinstance(result, np.ndarray) or result.dtype != plan.out_dtype:
         result = np.asarray(result).astype(plan.out_dtype, copy=False)

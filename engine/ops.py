@@ -34,6 +34,10 @@ NUMPY_DTYPES = {
     "float32": np.dtype(np.float32),
     "float64": np.dtype(np.float64),
     "int64": np.dtype(np.int64),
+    "int32": np.dtype(np.int32),
+    "int16": np.dtype(np.int16),
+    "int8": np.dtype(np.int8),
+    "uint8": np.dtype(np.uint8),
     "bool": np.dtype(np.bool_),
 }
 
@@ -324,6 +328,8 @@ for _name, _function in {
     "bitwise_and": np.bitwise_and,
     "bitwise_or": np.bitwise_or,
     "bitwise_xor": np.bitwise_xor,
+    "bitwise_left_shift": np.left_shift,  # NumPy's shifts are C's made total, as c10's
+    "bitwise_right_shift": np.right_shift,
 }.items():
     _op(_name, lambda n, g: (None, None))(_function)
 _op("logical_not", lambda n, g: (None,), own_dtype=("self",))(np.logical_not)

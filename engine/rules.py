@@ -39,12 +39,61 @@ from .errors import (
 
 # ---------------------------------------------------------------- dtypes
 
-DTYPES = ("bool", "int64", "float32", "float64")  # in promotion order
+INTEGER_DTYPES = ("uint8", "int8", "int16", "int32", "int64")
+# computed in int64, the results narrowed: the low bits of a sum, product or shift do not
+# depend on the width, so they wrap around as torch's do
+SMALL_INTEGER_DTYPES = INTEGER_DTYPES[:-1]
 FLOAT_DTYPES = ("float32", "float64")
+DTYPES = ("bool", *INTEGER_DTYPES, *FLOAT_DTYPES)  # bool < integers < floating types
 DEFAULT_FLOAT = "float32"
-TORCH_TYPE_NAME = {"bool": "Bool", "int64": "Long", "float32": "Float", "float64": "Double"}
-C_TYPE_NAME = {"bool": "bool", "int64": "long int", "float32": "float", "float64": "double"}
-C10_TYPE_NAME = {"bool": "bool", "int64": "int64_t", "float32": "float", "float64": "double"}
+TORCH_TYPE_NAME = {
+    "bool": "Bool",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "float32": "Float",
+    "float64": "Double",
+}
+C_TYPE_NAME = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long int",
+    "float32": "float",
+    "float64": "double",
+}
+C10_TYPE_NAME = {
+    "bool": "bool",
+    "uint8": "uint8_t",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int",
+    "int64": "int64_t",
+    "float32": "float",
+    "float64": "double",
+}
+# torch's Tensor::toString() of a CPU tensor, in the messages of some of its checks
+TENSOR_TYPE_STRING = {
+    **{d: f"torch.{TORCH_TYPE_NAME[d]}Tensor" for d in TORCH_TYPE_NAME},
+    "bool": "CPUBoolType",
+}
+# what gather, scatter, index_select, index_add and embedding take as indices (an int32
+# index reaches their kernels widened to int64, as every smaller integer does)
+INDEX_DTYPES = ("int64", "int32")
+_PROMOTION_RANK = {
+    "bool": 0,
+    "uint8": 1,
+    "int8": 1,
+    "int16": 2,
+    "int32": 3,
+    "int64": 4,
+    "float32": 5,
+    "float64": 6,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +126,11 @@ def is_float(dtype: str | None) -> bool:
     return dtype in FLOAT_DTYPES
 
 
+def is_integer(dtype: str | None) -> bool:
+    """An integer dtype (bool is not one)."""
+    return dtype in INTEGER_DTYPES
+
+
 def scalar_dtype(value: float | int | bool) -> str:
     """The dtype a Python number takes part in promotion as (floats as the default dtype)."""
     if isinstance(value, bool):
@@ -87,10 +141,13 @@ def scalar_dtype(value: float | int | bool) -> str:
 
 
 def promote_types(a: str | None, b: str | None) -> str | None:
-    """torch.promote_types over bool < int64 < float32 < float64."""
-    if a is None or b is None:
+    """torch.promote_types: bool < uint8, int8 < int16 < int32 < int64 < float32 < float64,
+    where uint8 and int8 meet in int16."""
+    if a is None or b is None or a == b:
         return a or b
-    return a if DTYPES.index(a) >= DTYPES.index(b) else b
+    if {a, b} == {"uint8", "int8"}:
+        return "int16"
+    return a if _PROMOTION_RANK[a] >= _PROMOTION_RANK[b] else b
 
 
 def _combine_categories(higher: str | None, lower: str | None) -> str | None:
@@ -419,7 +476,7 @@ def _binary_infer(name: str, result_float: bool = False):
         if name == "pow" and dtype == "bool" and isinstance(operands[1], TensorMeta):
             raise Unsupported("\"pow\" not implemented for 'Bool'")
         exponent = operands[1]
-        if name == "pow" and dtype == "int64" and type(exponent) is int and exponent < 0:
+        if name == "pow" and is_integer(dtype) and type(exponent) is int and exponent < 0:
             raise ComputeError("Integers to negative integer powers are not allowed.")
         if result_float and not is_float(dtype):
             dtype = DEFAULT_FLOAT
@@ -875,7 +932,7 @@ def _pointwise_infer(name: str):
         _check_scalars([attrs["value"]])
         tensors = [_require_tensor(name, o, i) for i, o in enumerate(operands)]
         dtype = result_type(tensors)
-        integral = [t.dtype in ("bool", "int64") for t in tensors[1:]]
+        integral = [not is_float(t.dtype) for t in tensors[1:]]
         if name == "addcdiv" and all(integral):
             raise ComputeError(
                 "Integer division with addcdiv is no longer supported, and in a future  release "
@@ -936,6 +993,9 @@ def _clamp_infer(name: str):
             given = [b for b in ("min", "max") if attrs.get(b) is not None]
             kernel = "clamp" if len(given) == 2 else f"clamp_{given[0]}"
             raise Unsupported(f"\"{kernel}_scalar_cpu\" not implemented for 'Bool'")
+        overflow = next(filter(None, (scalar_overflow(b, dtype) for b in bounds)), None)
+        if overflow:
+            raise DtypeMismatch(overflow)
         return meta(x.shape, dtype)
 
     return infer
@@ -1134,11 +1194,11 @@ def _rounding_infer(name: str, kernel: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 1)
         x = _require_tensor(name, operands[0], 0)
-        refused = ("int64", "bool") if name == "frac" else ("bool",) if kernel else ()
+        refused = (*INTEGER_DTYPES, "bool") if name == "frac" else ("bool",) if kernel else ()
         named = kernel
         if name == "round" and attrs.get("decimals") is not None:  # torch's round.decimals
             named = "round_cpu" if attrs["decimals"] else "round_vml_cpu"
-            refused = ("int64", "bool")
+            refused = (*INTEGER_DTYPES, "bool")
         if x.dtype in refused:
             raise Unsupported(f"\"{named}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
         return meta(x.shape, x.dtype)
@@ -1360,7 +1420,8 @@ _register(
 
 def _bitwise_infer(name: str, arity: int):
     """Integers and bools in the operands' promoted dtype (a number takes part as torch's
-    wrapped scalar), broadcast; a floating one is torch's kernel refusal."""
+    wrapped scalar), broadcast; a floating one (or a bool one, for the shifts) is torch's
+    kernel refusal."""
 
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, arity)
@@ -1369,25 +1430,29 @@ def _bitwise_infer(name: str, arity: int):
             raise InvalidArgument(f"{name}(): at least one input must be a Tensor")
         shape = broadcast_shapes(*(t.shape for t in tensors))
         dtype = result_type(operands)
-        if is_float(dtype):
-            raise Unsupported(f"\"{name}_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+        if is_float(dtype) or (dtype == "bool" and name in _SHIFT_KERNELS):
+            kernel = _SHIFT_KERNELS.get(name, name)
+            raise Unsupported(f"\"{kernel}_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
         return meta(shape, dtype)
 
     return infer
 
 
+_SHIFT_KERNELS = {"bitwise_left_shift": "lshift", "bitwise_right_shift": "rshift"}
 for _name, _doc in {
     "bitwise_and": "self & other",
     "bitwise_or": "self | other",
     "bitwise_xor": "self ^ other",
     "bitwise_not": "~self (for bools, not self)",
+    "bitwise_left_shift": "self << other (0 for a shift past the width or below 0; no bools)",
+    "bitwise_right_shift": "self >> other (arithmetic; past the width or below 0, the sign)",
 }.items():
     _arity = 1 if _name == "bitwise_not" else 2
     _register(
         OpSpec(
             _name,
             f"torch.{_name}",
-            f"Elementwise {_doc} of int64 or bool inputs, in their promoted dtype"
+            f"Elementwise {_doc} of integer or bool inputs, in their promoted dtype"
             + (", broadcasting; either input may be a number" if _arity == 2 else "")
             + "; not differentiable.",
             ("self", "other")[:_arity],
@@ -1486,6 +1551,8 @@ def _activation_infer(name: str):
         if name == "hardtanh":
             if x.dtype == "bool":
                 raise DtypeMismatch("Bool inputs not supported for hardtanh")
+            if x.dtype == "uint8" and min(attrs["min_val"], attrs["max_val"]) < 0:
+                raise ComputeError("cannot do hardtanh on an unsigned type with negative limits")
         elif not is_float(x.dtype):
             raise Unsupported(
                 f"\"{_ACTIVATION_KERNEL[name]}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
@@ -2548,7 +2615,7 @@ for _name, _gfn, _attrs, _doc in (
 def _where_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("where", operands, 3)
     condition = _require_tensor("where", operands[0], 0)
-    if condition.dtype != "bool":
+    if condition.dtype not in ("bool", "uint8"):  # uint8: deprecated, read as its truth
         raise DtypeMismatch(
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{TORCH_TYPE_NAME[condition.dtype]}"
@@ -3259,8 +3326,10 @@ def _logical_infer(name: str):
         x = _require_tensor(name, operands[0], 0)
         if attrs["dim"] is not None:
             reduced_dims(x, attrs["dim"])  # torch's errors for a dim out of range or repeated
-        dims = logical_dims(x.ndim, attrs["dim"])
-        return meta(_keep_shape(x, dims, attrs["keepdim"]), "bool")
+        dims = logical_dims(x.ndim, attrs["dim"])  # a uint8 input answers in uint8, as torch's
+        return meta(
+            _keep_shape(x, dims, attrs["keepdim"]), "uint8" if x.dtype == "uint8" else "bool"
+        )
 
     return infer
 
@@ -3579,7 +3648,7 @@ def _gather_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     x, index = (_require_tensor("gather", o, i) for i, o in enumerate(operands))
     dim = normalize_dim(attrs["dim"], x.ndim)
     if index.numel:
-        if index.dtype != "int64":
+        if index.dtype not in INDEX_DTYPES:
             raise DtypeMismatch("gather(): Expected dtype int32/int64 for index")
         if max(x.ndim, 1) != max(index.ndim, 1):
             raise ShapeMismatch(
@@ -3607,7 +3676,7 @@ def _index_select_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise ShapeMismatch(
             f"index_select(): Index to scalar can have only 1 value, got {index.numel} value(s)"
         )
-    if index.dtype != "int64":
+    if index.dtype not in INDEX_DTYPES:
         raise DtypeMismatch("index_select(): Expected dtype int32 or int64 for index")
     if x.ndim > 1 and x.numel == 0 and index.numel and x.shape[dim] == 0:
         raise ShapeMismatch("index_select(): self indexing axis dim should be positive")
@@ -3647,7 +3716,7 @@ def _index_add_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
             f"{index.ndim} with type: {TORCH_TYPE_NAME[index.dtype]} and size: "
             f"{list(index.shape)}"
         )
-    if index.dtype != "int64":
+    if index.dtype not in INDEX_DTYPES:
         raise DtypeMismatch(
             "index_add_(): Expected dtype int32/int64 for index but got: "
             f"{TORCH_TYPE_NAME[index.dtype]}"
@@ -4043,7 +4112,7 @@ def _check_scatter(x: TensorMeta, index: TensorMeta, src: TensorMeta | None, dim
     along dim) and, if those fit, against src's (a dim src lacks is torch's IndexError,
     sizes read as torch's ensure_nonempty_size reads them), src's rank, and only then the
     sizes' verdict."""
-    if index.numel and index.dtype != "int64":
+    if index.numel and index.dtype not in INDEX_DTYPES:
         raise DtypeMismatch("scatter(): Expected dtype int32/int64 for index")
     if src is not None and src.dtype != x.dtype:
         raise DtypeMismatch("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -4249,7 +4318,7 @@ def _bincount_infer(name: str):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 2 if name == "bincount_weighted" else 1)
         x = _require_tensor("bincount", operands[0], 0)
-        if x.dtype != "int64":
+        if not is_integer(x.dtype):
             raise Unsupported(f"\"bincount_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
         if attrs["length"] < 0:
             raise ShapeMismatch("minlength should be >= 0")
@@ -4471,6 +4540,9 @@ def _histc_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise ShapeMismatch(
             f"torch.histogram(): bins must be > 0, but got {attrs['bins']} for dimension 0"
         )
+    for bound in ("min", "max") if x.dtype in SMALL_INTEGER_DTYPES else ():
+        if overflow := scalar_overflow(attrs[bound], x.dtype):  # converted first
+            raise DtypeMismatch(overflow)
     if not is_float(x.dtype):  # torch's bin edges refuse bools before its histogram does
         kernel = "linspace_cpu" if x.dtype == "bool" else "histogram_cpu"
         raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
@@ -5220,7 +5292,7 @@ def _nll_loss_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise InvalidValue(
             f"Expected input batch_size ({x.shape[0]}) to match target batch_size ({batch})."
         )
-    if target.dtype != "int64":
+    if target.dtype not in ("int64", "uint8"):
         raise DtypeMismatch(
             f"expected target dtype to be Long or Byte, but got {TORCH_TYPE_NAME[target.dtype]}"
         )
@@ -5492,7 +5564,7 @@ def _nll_loss2d_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     reduction = attrs.get("reduction", "mean")
     if reduction not in REDUCTIONS:
         raise InvalidValue(f"{reduction} is not a valid value for reduction")
-    if target.dtype != "int64":
+    if target.dtype not in ("int64", "uint8"):
         raise DtypeMismatch(
             f"expected target dtype to be Long or Byte, but got {TORCH_TYPE_NAME[target.dtype]}"
         )
@@ -5539,21 +5611,14 @@ _register_nll(
 
 # ---- embedding
 
+
 # what torch's checkScalarTypes prints for index tensors of the dtypes it refuses
-_REFUSED_INDEX_TYPE = {
-    "float32": "torch.FloatTensor",
-    "float64": "torch.DoubleTensor",
-    "bool": "CPUBoolType",
-}
-
-
 def _check_index_tensor(indices: TensorMeta, argument: int, function: str) -> None:
-    """torch's check that an embedding's indices are integers (Long or Int; gradrpc has no
-    int32)."""
-    if indices.dtype != "int64":
+    """torch's check that an embedding's indices are integers (Long or Int)."""
+    if indices.dtype not in INDEX_DTYPES:
         raise DtypeMismatch(
             f"Expected tensor for argument #{argument} 'indices' to have one of the following "
-            f"scalar types: Long, Int; but got {_REFUSED_INDEX_TYPE[indices.dtype]} instead "
+            f"scalar types: Long, Int; but got {TENSOR_TYPE_STRING[indices.dtype]} instead "
             f"(while checking arguments for {function})"
         )
 
@@ -5613,12 +5678,6 @@ def _is_number_zero(operand: Operand) -> bool:
     return type(operand) in (int, float) and operand == 0
 
 
-_TORCH_TENSOR_TYPE = {
-    "float32": "torch.FloatTensor",
-    "float64": "torch.DoubleTensor",
-    "int64": "torch.LongTensor",
-    "bool": "CPUBoolType",
-}
 EMBEDDING_BAG_MODES = ("sum", "mean", "max")
 
 
@@ -5640,15 +5699,18 @@ def _embedding_bag_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta
         )
     if indices.ndim != 1 or offsets.ndim != 1:
         raise ShapeMismatch("embedding_bag: indices and offsets have to be 1-D")
-    for index in (indices, offsets):
-        if index.dtype not in ("int64", "bool"):
+    for index in (indices, offsets):  # floating indices are refused before the weight
+        if is_float(index.dtype):
             _check_index_tensor(index, 1, name)
     if not is_float(weight.dtype):
         raise DtypeMismatch(
             "Expected tensor for argument #1 'weight' to have one of the following scalar "
-            f"types: Half, BFloat16, Float, Double; but got {_TORCH_TENSOR_TYPE[weight.dtype]} "
+            f"types: Half, BFloat16, Float, Double; but got {TENSOR_TYPE_STRING[weight.dtype]} "
             "instead (while checking arguments for embedding_bag)"
         )
+    for index in (indices, offsets):  # the smaller integers after it
+        if index.dtype not in ("int64", "bool"):
+            _check_index_tensor(index, 1, name)
     if weights:
         if attrs["mode"] != "sum":
             raise Unsupported("embedding_bag: per_sample_weights is only supported for mode='sum'")
@@ -5661,8 +5723,8 @@ def _embedding_bag_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta
             raise DtypeMismatch(
                 "Expected tensor for argument #1 'weight' to have the same type as tensor for "
                 "argument #1 'per_sample_weights'; but type "
-                f"{_TORCH_TENSOR_TYPE[weight.dtype]} does not equal "
-                f"{_TORCH_TENSOR_TYPE[weights[0].dtype]} (while checking arguments for "
+                f"{TENSOR_TYPE_STRING[weight.dtype]} does not equal "
+                f"{TENSOR_TYPE_STRING[weights[0].dtype]} (while checking arguments for "
                 "embedding_bag)"
             )
     if attrs["include_last_offset"] and not offsets.numel:
@@ -5777,13 +5839,6 @@ _register(
 
 # ---- convolution
 
-# torch's Tensor::toString() of a CPU tensor, in the messages of its oneDNN (mkldnn) checks
-_TENSOR_TYPE = {
-    "float32": "torch.FloatTensor",
-    "float64": "torch.DoubleTensor",
-    "int64": "torch.LongTensor",
-    "bool": "CPUBoolType",
-}
 _ONEDNN_FAILURE = (
     "could not create a primitive descriptor for the {} forward propagation primitive. Run "
     "workload with environment variable ONEDNN_VERBOSE=all to get additional diagnostic "
@@ -5865,9 +5920,9 @@ def _conv_backend_checks(x: TensorMeta, w: TensorMeta, kernel, dilation, groups,
     if _conv_uses_onednn(x, w, stride, dilation, groups):
         if w.dtype != x.dtype:
             raise DtypeMismatch(
-                f"Input type ({_TENSOR_TYPE[x.dtype]}) and weight type ({_TENSOR_TYPE[w.dtype]})"
-                " should be the same or input should be a MKLDNN tensor and weight is a dense "
-                "tensor"
+                f"Input type ({TENSOR_TYPE_STRING[x.dtype]}) and weight type "
+                f"({TENSOR_TYPE_STRING[w.dtype]}) should be the same or input should be a MKLDNN "
+                "tensor and weight is a dense tensor"
             )
         if any(d <= 0 for d in dilation):
             raise ComputeError("non-positive dilation is not supported")
@@ -5929,8 +5984,8 @@ def _conv_transpose_backend_checks(
         for name, other in (("weight", w), ("bias", bias)):
             if other is not None and other.dtype != x.dtype:
                 raise DtypeMismatch(
-                    f"Input type ({_TENSOR_TYPE[x.dtype]}) and {name} type "
-                    f"({_TENSOR_TYPE[other.dtype]}) should be the same or input should be a "
+                    f"Input type ({TENSOR_TYPE_STRING[x.dtype]}) and {name} type "
+                    f"({TENSOR_TYPE_STRING[other.dtype]}) should be the same or input should be a "
                     f"MKLDNN tensor and {name} is a dense tensor"
                 )
         if any(o <= 0 for o in out):
@@ -6460,7 +6515,7 @@ def _trace_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise ShapeMismatch(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     if x.dtype == "bool":
         raise Unsupported("\"trace\" not implemented for 'Bool'")
-    return meta((), x.dtype)
+    return meta((), x.dtype if is_float(x.dtype) else "int64")
 
 
 def _diag_embed_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
@@ -6929,8 +6984,8 @@ def _im2col_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
             f"the array of sliding blocks as ({blocks[0]}, {blocks[1]}), but its components "
             "must be at least one."
         )
-    if x.dtype == "int64":
-        raise Unsupported("\"im2col_out_cpu\" not implemented for 'Long'")
+    if is_integer(x.dtype):
+        raise Unsupported(f"\"im2col_out_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
     c = x.shape[-3]
     return meta((*x.shape[:-3], c * k[0] * k[1], blocks[0] * blocks[1]), x.dtype)
 
@@ -6968,8 +7023,8 @@ def _col2im_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
             f"of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
             f"input.size(2)={length}."
         )
-    if x.dtype == "int64":
-        raise Unsupported("\"col2im_out_cpu\" not implemented for 'Long'")
+    if is_integer(x.dtype):
+        raise Unsupported(f"\"col2im_out_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
     return meta((*x.shape[:-2], rows // (k[0] * k[1]), *out), x.dtype)
 
 
@@ -7290,8 +7345,8 @@ def _pool2d_infer(name: str, x: TensorMeta, attrs: dict) -> TensorMeta:
             f"Given input size: ({planes}x{height}x{width}). Calculated output size: "
             f"({planes}x{out_h}x{out_w}). Output size is too small"
         )
-    if x.dtype == "bool":
-        raise Unsupported(f"\"{name}\" not implemented for 'Bool'")
+    if x.dtype == "bool" or (name == "avg_pool2d" and x.dtype in SMALL_INTEGER_DTYPES):
+        raise Unsupported(f"\"{name}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
     return meta((*x.shape[:-2], out_h, out_w), x.dtype)
 
 
@@ -7439,9 +7494,9 @@ def _pool3d_infer(name: str, operands: Sequence[Operand], attrs: dict, op: str) 
             f"Given input size: ({planes}x{time}x{height}x{width}). Calculated output size: "
             f"({planes}x{out_t}x{out_h}x{out_w}). Output size is too small"
         )
-    if x.dtype == "bool":
+    if x.dtype == "bool" or (name == "avg_pool3d" and x.dtype in SMALL_INTEGER_DTYPES):
         kernel = "avg_pool3d_out_frame" if name == "avg_pool3d" else "max_pool3d"
-        raise Unsupported(f"\"{kernel}\" not implemented for 'Bool'")
+        raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
     return meta(
         (*x.shape[:-3], out_t, out_h, out_w), "int64" if op.endswith("_indices") else x.dtype
     )
@@ -7623,15 +7678,52 @@ _FLOAT32_MAX = 3.4028234663852886e38
 
 
 def scalar_overflow(value: float | int, dtype: str) -> str | None:
-    """torch's error for a number that `dtype` cannot hold (an int64 takes a float's whole
-    part, float32 takes inf and nan but not a finite number beyond its range), else None."""
-    if dtype == "int64":
-        fits = math.isfinite(value) and -(2**63) <= math.trunc(value) < 2**63
+    """torch's error for a number that `dtype` cannot hold (an integer type takes a float's
+    whole part, float32 takes inf and nan but not a finite number beyond its range), else
+    None."""
+    if dtype in INTEGER_DTYPES:
+        fits = fits_integer(value, dtype)
     elif dtype == "float32":
         fits = not math.isfinite(value) or abs(value) <= _FLOAT32_MAX
     else:
         return None
     return None if fits else overflow_message(dtype)
+
+
+INTEGER_LIMITS = {
+    "uint8": (0, 2**8 - 1),
+    "int8": (-(2**7), 2**7 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+}
+
+
+def fits_integer(value: float | int, dtype: str) -> bool:
+    """c10's overflow check of a number converted to an integer type: within the type's
+    range, where an unsigned type also takes the negatives of its values as integers (which
+    wrap around: -1 is 255 in uint8), not as floats."""
+    low, high = INTEGER_LIMITS[dtype]
+    if isinstance(value, float):
+        return math.isfinite(value) and low <= value <= high
+    return (-high if low == 0 else low) <= value <= high
+
+
+def narrowed_scalars(spec: OpSpec, attrs: dict, dtype: str) -> dict:
+    """`attrs` with the numbers of an op that computes in a smaller integer `dtype` converted
+    to it, as torch converts a Scalar (its whole part, wrapping around: a uint8 clamp to -5
+    is a clamp to 251), once infer has refused the numbers that overflow."""
+    numbers = [a.name for a in spec.attrs if a.type == "scalar" and attrs.get(a.name) is not None]
+    if not numbers:
+        return attrs
+    narrowed = {name: int(_narrow(math.trunc(attrs[name]), dtype)) for name in numbers}
+    return {**attrs, **narrowed}
+
+
+def _narrow(value: int, dtype: str) -> int:
+    """`value` wrapped around into integer `dtype`'s range."""
+    low, high = INTEGER_LIMITS[dtype]
+    return (value - low) % (high - low + 1) + low
 
 
 def overflow_message(dtype: str) -> str:
@@ -7644,7 +7736,7 @@ def arange_plan(start: float, end: float, step: float, dtype: str) -> tuple[floa
     float64, as torch's CPU kernel does."""
     if dtype == "bool":
         raise Unsupported("\"arange_cpu\" not implemented for 'Bool'")
-    if dtype == "int64":
+    if is_integer(dtype):
         if 0 < abs(step) < 1:  # torch checks the truncated step apart, with a ValueError
             raise InvalidValue("step must be nonzero")
         start, end, step = (int(v) if math.isfinite(v) else v for v in (start, end, step))
@@ -7654,7 +7746,7 @@ def arange_plan(start: float, end: float, step: float, dtype: str) -> tuple[floa
         raise ShapeMismatch(f"unsupported range: {c10_str(start)} -> {c10_str(end)}")
     if (step > 0 and end < start) or (step < 0 and end > start):
         raise ShapeMismatch("upper bound and lower bound inconsistent with step sign")
-    if dtype == "int64":  # C's truncating division; both operands share a sign here
+    if is_integer(dtype):  # C's truncating division; both operands share a sign here
         n = (end - start + step - ((step > 0) - (step < 0))) // step
     else:
         n = math.ceil((float(end) - float(start)) / float(step))
@@ -7676,7 +7768,7 @@ _MANTISSA_DIGITS = {"float32": 24, "float64": 53}
 def random_range(low: int, high: int | None, dtype: str) -> tuple[int, int]:
     """torch's random_(from, to) as the inclusive range [low, high - 1] it draws integers
     from; without `high`, up to the dtype's largest (2^24 for float32, 2^53 for float64,
-    2^63 - 1 for int64, 1 for bool), or the whole int64 range from -2^63; for a float dtype,
+    an integer type's largest, 1 for bool), or the whole int64 range from -2^63; for a float dtype,
     bounds beyond 2^digits moved as torch moves them (`_float_from`, `_float_to`). torch's
     checks, in its order."""
     digits = _MANTISSA_DIGITS.get(dtype)
@@ -7696,6 +7788,11 @@ def random_range(low: int, high: int | None, dtype: str) -> tuple[int, int]:
     elif low == _INT64_MIN:
         if dtype == "bool":
             raise Unsupported("\"random_full_64_bits_range_kernel_cpu\" not implemented for 'Bool'")
+        if dtype in SMALL_INTEGER_DTYPES:
+            raise ComputeError(
+                "random_full_64_bits_range_kernel_cpu handles only int64, double, float and "
+                "bfloat16"
+            )
         return low, _INT64_MAX
     elif digits:
         low, last = _float_from(low, digits), 2**digits
@@ -7705,11 +7802,12 @@ def random_range(low: int, high: int | None, dtype: str) -> tuple[int, int]:
                 f"casted to dtype, but got from={low} > to_inc={last}"
             )
     else:
-        last = 1 if dtype == "bool" else _INT64_MAX
-    if dtype == "bool":
+        last = 1 if dtype == "bool" else INTEGER_LIMITS[dtype][1]
+    if dtype == "bool" or dtype in SMALL_INTEGER_DTYPES:
+        smallest, largest = (0, 1) if dtype == "bool" else INTEGER_LIMITS[dtype]
         for name, bound in (("from", low), ("to - 1", last)):
-            if not 0 <= bound <= 1:
-                raise ComputeError(f"{name} is out of bounds for bool")
+            if not smallest <= bound <= largest:
+                raise ComputeError(f"{name} is out of bounds for {C_TYPE_NAME[dtype]}")
     return low, last
 
 

@@ -13,6 +13,10 @@ DTYPE_TO_ENUM = {
     "float64": pb.DATA_TYPE_FLOAT64,
     "int64": pb.DATA_TYPE_INT64,
     "bool": pb.DATA_TYPE_BOOL,
+    "int32": pb.DATA_TYPE_INT32,
+    "int16": pb.DATA_TYPE_INT16,
+    "int8": pb.DATA_TYPE_INT8,
+    "uint8": pb.DATA_TYPE_UINT8,
 }
 ENUM_TO_DTYPE = {v: k for k, v in DTYPE_TO_ENUM.items()}
 _WIRE = {name: dt.newbyteorder("<") for name, dt in NUMPY_DTYPES.items()}

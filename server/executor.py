@@ -133,8 +133,11 @@ def _factory(session: Session, op: pb.FactoryOperation) -> None:
     bounds = (op.low, op.high if op.HasField("high") else None)
     meta = rules.factory_meta(op.factory, op.shape, dtype, op.requires_grad, bounds)
     check_shape(meta.shape, dtype)
+    fill = op.fill_value
     if op.factory == "full":
-        overflow = rules.scalar_overflow(op.fill_value, dtype)
+        if rules.is_integer(dtype) and fill.is_integer():  # as the int it was (-1 is 255 in uint8)
+            fill = int(fill)
+        overflow = rules.scalar_overflow(fill, dtype)
         if overflow:
             raise InvalidValue(overflow)
     np_dtype = NUMPY_DTYPES[dtype]
@@ -145,7 +148,7 @@ def _factory(session: Session, op: pb.FactoryOperation) -> None:
         case "ones":
             data = np.ones(shape, np_dtype)
         case "full":
-            data = np.full(shape, op.fill_value, np_dtype)
+            data = np.full(shape, np.array(fill).astype(np_dtype), np_dtype)
         case "eye":
             data = np.eye(shape[0], shape[1], dtype=np_dtype)
         case "rand":

@@ -158,15 +158,18 @@ def test_views_load_with_their_values(tmp_path):
         assert loaded[name].is_contiguous()
 
 
-def test_torchs_integer_types_widen_to_int64(tmp_path):
+def test_torchs_integer_types_keep_their_dtype_both_ways(tmp_path):
     values = [-3, 0, 100]
     saved = {str(d): torch.tensor(values, dtype=d) for d in (torch.int8, torch.int16, torch.int32)}
-    saved["uint8"] = torch.tensor([0, 200, 255], dtype=torch.uint8)
+    saved["torch.uint8"] = torch.tensor([0, 200, 255], dtype=torch.uint8)
     torch.save(saved, tmp_path / "ints.pt")
     loaded = gradrpc.load(tmp_path / "ints.pt")
     for name, tensor in saved.items():
-        assert loaded[name].dtype is gradrpc.int64
+        assert str(loaded[name].dtype) == name
         assert loaded[name].tolist() == tensor.tolist()
+    gradrpc.save(loaded, tmp_path / "again.pt")  # and torch reads ours back alike
+    for name, tensor in torch.load(tmp_path / "again.pt").items():
+        assert tensor.dtype == saved[name].dtype and tensor.tolist() == saved[name].tolist()
 
 
 def test_a_state_dicts_metadata_is_kept(tmp_path):

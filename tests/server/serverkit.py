@@ -28,6 +28,10 @@ _ENUMS = {
     np.dtype(np.float64): pb.DATA_TYPE_FLOAT64,
     np.dtype(np.int64): pb.DATA_TYPE_INT64,
     np.dtype(np.bool_): pb.DATA_TYPE_BOOL,
+    np.dtype(np.int32): pb.DATA_TYPE_INT32,
+    np.dtype(np.int16): pb.DATA_TYPE_INT16,
+    np.dtype(np.int8): pb.DATA_TYPE_INT8,
+    np.dtype(np.uint8): pb.DATA_TYPE_UINT8,
 }
 _DTYPES = {enum: dtype for dtype, enum in _ENUMS.items()}
 

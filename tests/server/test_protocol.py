@@ -189,11 +189,39 @@ def test_dtypes_and_shapes_round_trip(session):
         np.array([[-(2**62), 3]], dtype=np.int64),
         np.array([True, False, True]),
         np.zeros((0, 5), np.float32),
+        np.array([-(2**31), 2**31 - 1], np.int32),
+        np.array([[-(2**15)], [2**15 - 1]], np.int16),
+        np.array([-128, 127], np.int8),
+        np.array([0, 255], np.uint8),
     ]
-    got = session.execute([upload(i + 1, a) for i, a in enumerate(arrays)], fetches=[1, 2, 3, 4, 5])
+    handles = list(range(1, len(arrays) + 1))
+    got = session.execute(
+        [upload(h, a) for h, a in zip(handles, arrays, strict=True)], fetches=handles
+    )
     for a, b in zip(arrays, got, strict=True):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_array_equal(a, b)
+
+
+def test_smaller_integers_wrap_around_as_torchs(session):
+    """uint8 arithmetic wraps; a number taking part is converted to uint8 first (-1 is 255);
+    a whole fill value is an integer (-1 fills 255), one beyond -255...255 is refused."""
+    total, compared, filled = session.execute(
+        [
+            upload(1, np.array([250, 3], np.uint8)),
+            call("add", [1, 1], 2),
+            call("gt", [1, pb.Operand(int_value=-1)], 3),
+            factory(4, "full", [2], pb.DATA_TYPE_UINT8, fill_value=-1.0),
+        ],
+        fetches=[2, 3, 4],
+    )
+    assert total.dtype == np.uint8 and total.tolist() == [244, 6]
+    assert compared.tolist() == [False, False]
+    assert filled.dtype == np.uint8 and filled.tolist() == [255, 255]
+    with pytest.raises(grpc.RpcError) as refused:
+        session.execute([factory(5, "full", [2], pb.DATA_TYPE_UINT8, fill_value=256.0)])
+    assert refused.value.code() == Code.INVALID_ARGUMENT
+    assert "value cannot be converted to type uint8_t without overflow" in refused.value.details()
 
 
 # ---------------------------------------------------------------- failing operations
