@@ -175,6 +175,17 @@ def test_constructor_errors_are_torch_at_the_line(index: int) -> None:
     check_error_at_line(ERRORS[index])
 
 
+def test_a_negative_tensor_lr_is_refused_as_torch_refuses_it() -> None:
+    """Torch compares the 0-d tensor with 0 (gradrpc reads it: a round trip) and formats it
+    as its number."""
+    errors = {
+        lib: raised(lambda lib=lib: lib.optim.Muon([lib.zeros(2, 2)], lr=lib.tensor(-0.25)))
+        for lib in (torch, gradrpc)
+    }
+    assert errors[gradrpc] == errors[torch] == (ValueError, errors[torch][1])
+    assert errors[torch][1] == "Learning rate should be >= 0 but is: -0.25"
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"ns_steps": 100}, {"ns_coefficients": (1.0, 2.0)}, {"ns_steps": 5.0}],
