@@ -327,10 +327,10 @@ def _newton_schulz(update: np.ndarray, coefficients: tuple, steps: int, eps: flo
     matrix product sums as torch's on a CPU with AVX512-BF16 (`kernels_nn.bfloat16_matmul`);
     each addmm(C, A, B, beta, alpha) is torch's fma(beta, C, alpha (A B)) in float32, then
     rounded to bfloat16."""
+    if update.shape[0] > update.shape[1]:
+        return _newton_schulz(update.T, coefficients, steps, eps).T
     a, b, c = coefficients
     x = _bfloat16(update.astype(np.float32))
-    if x.shape[0] > x.shape[1]:
-        return _newton_schulz(update.T, coefficients, steps, eps).T
     norm = _bfloat16(np.float32(math.sqrt(np.square(x, dtype=np.float64).sum())))
     x = _bfloat16(x / _bfloat16(np.maximum(norm, np.float32(eps))))
     for _ in range(steps):
