@@ -1393,6 +1393,46 @@ def adam_step(
         param[i] = p + neg_step_size * m / denom
 
 
+@lazy_njit(_sigs(f"void({_1D}, {_1D}, {_1D}, T, T, T, T, boolean)"))
+def muon_momentum(
+    grad, buf, update, weight, one_minus_weight, momentum, one_minus_momentum, nesterov
+):
+    """torch.optim.Muon's momentum, in place on buf, its update into `update`:
+        buf = lerp(buf, grad, w), w = 1 - momentum
+        update = lerp(grad, buf, momentum) (nesterov), else buf
+    each lerp a fused multiply-add, as torch's."""
+    for i in range(buf.size):
+        b = buf[i] = _lerp(buf[i], grad[i], weight, one_minus_weight)
+        update[i] = _lerp(grad[i], b, momentum, one_minus_momentum) if nesterov else b
+
+
+@lazy_njit(["void(float32[:, ::1], float32[:, ::1], float32[:, ::1])"])
+def bfloat16_matmul(a, b, out):
+    """out = a b for bfloat16 values held in float32, summed as torch's bfloat16 matmul on a
+    CPU with AVX512-BF16 sums them (oneDNN's dot products of pairs): per element, in float32,
+    the products of k = 1, 0, 3, 2, ... (each pair's odd one first) added in turn. A product
+    of two bfloat16 values is exact in float32."""
+    k = a.shape[1]
+    for i in range(a.shape[0]):
+        row = out[i]
+        row[:] = 0
+        for pair in range(0, k, 2):
+            for index in (pair + 1, pair):
+                if index < k:
+                    w = a[i, index]
+                    for j in range(b.shape[1]):
+                        row[j] += w * b[index, j]
+
+
+@lazy_njit(_sigs(f"void({_1D}, {_1D}, T, T)"))
+def muon_apply(param, update, decay, neg_lr):
+    """torch.optim.Muon's last step, in place on param: param = decay param (mul_, decay =
+    1 - lr weight_decay), then param + (-adjusted_lr) update (add_ with alpha: one fused
+    multiply-add)."""
+    for i in range(param.size):
+        param[i] = fma(update[i], neg_lr, param[i] * decay)
+
+
 @lazy_njit(
     _sigs(f"void({_1D}, {_1D}, {_1D}, {_1D}, {_1D}, T, T, T, T, T, T, T, boolean)"),
 )

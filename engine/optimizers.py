@@ -5,6 +5,7 @@ parameter, and the scalars its Numba kernel takes, rounded as torch's CPU kernel
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -125,6 +126,21 @@ OPTIMIZER_OPTIONS: dict[str, dict[str, tuple[str, object]]] = {
         "maximize": ("bool", False),
         "step": ("int", None),
     },
+    "muon": {
+        "lr": ("float", 1e-3),
+        "weight_decay": ("float", 0.1),
+        "momentum": ("float", 0.95),
+        "nesterov": ("bool", True),
+        "ns_a": ("float", 3.4445),  # ns_coefficients (a, b, c)
+        "ns_b": ("float", -4.7750),
+        "ns_c": ("float", 2.0315),
+        "eps": ("float", 1e-7),
+        "ns_steps": ("int", 5),
+        # "original" (torch's None too), "match_rms_adamw", or "none": the unscaled lr that
+        # torch's step uses for any other value a group may hold
+        "adjust_lr_fn": ("string", "original"),
+        "step": ("int", None),
+    },
 }
 _BETAS = ("adam", "adamax", "nadam", "radam")  # the algorithms with beta1 and beta2
 # the kernels that take all their state tensors, in the table's order, then the scalars
@@ -147,7 +163,7 @@ def optimizer_state_count(algorithm: str, options: dict) -> int:
         return 1 + (options["momentum"] > 0) + bool(options["centered"])
     if algorithm == "adam":  # exp_avg, exp_avg_sq, max_exp_avg_sq
         return 3 if options["amsgrad"] else 2
-    if algorithm in ("adagrad", "asgd"):  # Adagrad's sum, ASGD's ax
+    if algorithm in ("adagrad", "asgd", "muon"):  # Adagrad's sum, ASGD's ax, Muon's momentum
         return 1
     # Adamax's exp_avg and exp_inf, NAdam's and RAdam's exp_avg and exp_avg_sq, Adadelta's
     # square_avg and acc_delta, Rprop's prev and step_size
@@ -167,6 +183,9 @@ def _optimizer_options(algorithm: str, given: dict) -> dict:
     options = {name: given.get(name, default) for name, (_, default) in table.items()}
     if options["step"] is None or options["step"] < 1:
         raise InvalidValue(f"{algorithm}: option 'step' must be 1 or more, got {options['step']}")
+    if algorithm == "muon":
+        _check_muon(options)
+        return options
     # torch's constructor checks, for clients that skip them
     checks = [("lr", "learning rate")]
     checks += [("weight_decay", "weight_decay value")] * ("weight_decay" in options)
@@ -229,6 +248,117 @@ def _check_adafactor(options: dict) -> None:
         raise InvalidValue(f"epsilon2 should be >= 0 but is: {options['eps2']}")
     if not options["d"] >= 1.0:
         raise InvalidValue(f"Clipping threshold d should be >= 1 but is: {options['d']}")
+
+
+def _check_muon(options: dict) -> None:
+    """torch's Muon checks (its constructor's, then its step's) with its messages."""
+    for name, what in [
+        ("lr", "Learning rate"),
+        ("momentum", "momentum"),
+        ("weight_decay", "weight decay"),
+    ]:
+        if not options[name] >= 0.0:
+            raise InvalidValue(f"{what} should be >= 0 but is: {options[name]}")
+    if options["adjust_lr_fn"] not in _MUON_LR_RATIOS:
+        raise InvalidValue(
+            f"Adjust learning rate function {options['adjust_lr_fn']} is not supported"
+        )
+    if options["ns_steps"] >= 100:
+        raise InvalidValue("Number of steps must be less than 100 for computational efficiency")
+
+
+# torch's _adjust_lr: the factor of lr for a parameter of shape (A, B)
+_MUON_LR_RATIOS = {
+    "original": lambda rows, cols: math.sqrt(max(1, rows / cols)),
+    "match_rms_adamw": lambda rows, cols: 0.2 * math.sqrt(max(rows, cols)),
+    "none": lambda rows, cols: 1.0,
+}
+
+
+def _muon_step(params: Sequence[Tensor], state: Sequence[Tensor], options: dict) -> None:
+    """torch.optim.Muon's step, per parameter: the momentum buffer lerped towards the gradient
+    and the (Nesterov) update (a Numba kernel, torch's fused multiply-adds), orthogonalized by
+    `_newton_schulz` (NumPy, in bfloat16 as torch's), then the parameter decayed by
+    1 - lr weight_decay and moved by -adjusted_lr times the update (a Numba kernel)."""
+    for p in params:
+        if len(p.meta.shape) != 2:
+            raise InvalidValue(
+                "Muon only supports 2D parameters whereas we found a parameter with size: "
+                f"{rules.size_repr(p.meta.shape)}"
+            )
+    momentum, lr = options["momentum"], options["lr"]
+    ratio = _MUON_LR_RATIOS[options["adjust_lr_fn"]]
+    coefficients = tuple(np.float32(options[name]) for name in ("ns_a", "ns_b", "ns_c"))
+    for p, buf in zip(params, state, strict=True):
+        kind = p.data.dtype.type
+        weight, copies = kind(1 - momentum), []
+        param, buf_flat = _flat(p, copies), _flat(buf, copies)
+        update = np.empty(param.size, kind)
+        kernels_nn.muon_momentum(
+            _flat(p.grad, []),
+            buf_flat,
+            update,
+            weight,
+            kind(1) - weight,
+            kind(momentum),
+            kind(1) - kind(momentum),
+            bool(options["nesterov"]),
+        )
+        rows, cols = p.meta.shape
+        update = _newton_schulz(
+            update.reshape(rows, cols), coefficients, options["ns_steps"], options["eps"]
+        )
+        kernels_nn.muon_apply(
+            param,
+            np.ascontiguousarray(update, dtype=kind).reshape(-1),
+            kind(1 - lr * options["weight_decay"]),
+            kind(-(lr * ratio(rows, cols))),
+        )
+        for tensor, copy in copies:
+            tensor.data[...] = copy.reshape(tensor.data.shape)
+        for tensor in (p, buf):
+            tensor.version.value += 1
+
+
+def _newton_schulz(update: np.ndarray, coefficients: tuple, steps: int, eps: float) -> np.ndarray:
+    """torch's _zeropower_via_newtonschulz in bfloat16, its roundings emulated in float32
+    (NumPy has no bfloat16): X = update (transposed when it has more rows than columns) over
+    its norm (at least eps), then `steps` times G = X X^T, X = a X + (b G + c G G) X. Each
+    matrix product sums as torch's on a CPU with AVX512-BF16 (`kernels_nn.bfloat16_matmul`);
+    each addmm(C, A, B, beta, alpha) is torch's fma(beta, C, alpha (A B)) in float32, then
+    rounded to bfloat16."""
+    if update.shape[0] > update.shape[1]:
+        return _newton_schulz(update.T, coefficients, steps, eps).T
+    a, b, c = coefficients
+    x = _bfloat16(update.astype(np.float32))
+    norm = _bfloat16(np.float32(math.sqrt(np.square(x, dtype=np.float64).sum())))
+    x = _bfloat16(x / _bfloat16(np.maximum(norm, np.float32(eps))))
+    for _ in range(steps):
+        gram = _bfloat16(_matmul(x, x.T))
+        gram_update = _bfloat16(_fma(b, gram, c * _matmul(gram, gram)))
+        x = _bfloat16(_fma(a, x, _matmul(gram_update, x)))
+    return x
+
+
+def _matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    out = np.empty((left.shape[0], right.shape[1]), np.float32)
+    kernels_nn.bfloat16_matmul(np.ascontiguousarray(left), np.ascontiguousarray(right), out)
+    return out
+
+
+def _fma(scale: np.float32, values: np.ndarray, addend: np.ndarray) -> np.ndarray:
+    """scale values + addend in float32, rounded once (the product of a float32 and a
+    bfloat16 is exact in float64; the float64 sum rounds again only where it is inexact)."""
+    return (np.float64(scale) * values + addend.astype(np.float64)).astype(np.float32)
+
+
+def _bfloat16(values) -> np.ndarray:
+    """float32 values rounded to bfloat16 (8 significant bits, to nearest, ties to even), as
+    float32: torch's conversion. NaN stays NaN."""
+    values = np.asarray(values, dtype=np.float32)
+    bits = values.view(np.uint32)
+    rounded = (bits + (np.uint32(0x7FFF) + ((bits >> 16) & np.uint32(1)))) & np.uint32(0xFFFF0000)
+    return np.where(np.isnan(values), values, rounded.view(np.float32))
 
 
 def _adafactor_state_shapes(shape: tuple) -> list[tuple]:
@@ -380,6 +510,9 @@ def optimizer_step(
             _check_like("a state tensor", s, p, i)
             if s is p or s is p.grad:
                 raise InvalidValue(f"a state tensor of parameter {i} is its parameter or gradient")
+    if algorithm == "muon":
+        _muon_step(params, state, options)
+        return
     scalars: dict[type, tuple] = {}  # the kernel's scalar arguments, per parameter dtype
     for i, p in enumerate(params):
         dtype = p.data.dtype.type

@@ -1,5 +1,5 @@
 """`gradrpc.optim`: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam,
-Adadelta, Rprop, ASGD and Adafactor, stepping on the server, and LBFGS (`lbfgs`).
+Adadelta, Rprop, ASGD, Adafactor and Muon, stepping on the server, and LBFGS (`lbfgs`).
 
 A step queues one OptimizerStepOperation per parameter group, over the group's parameters
 that have a gradient (the client knows which from its mirror of the graph): the server
@@ -15,6 +15,7 @@ torch's.
 
 from __future__ import annotations
 
+import operator
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
@@ -37,6 +38,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "Muon",
     "NAdam",
     "Optimizer",
     "RAdam",
@@ -1045,6 +1047,82 @@ class Adafactor(Optimizer):
         if eps1 is not None:
             options["eps1"] = _float(eps1)
         return options
+
+
+class Muon(Optimizer):
+    """Muon, momentum SGD whose update is orthogonalized by a Newton-Schulz iteration, with
+    decoupled weight decay (torch.optim.Muon), for 2-D parameters only. The server runs the
+    iteration in torch's order with its bfloat16 roundings emulated in float32 (NumPy has no
+    bfloat16), so a step reads nothing; its matrix products sum in another order than
+    torch's, which may move an element of a larger update by a bfloat16 ulp."""
+
+    algorithm = "muon"
+    float_options = ("weight_decay", "momentum", "eps")
+    bool_options = ("nesterov",)
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr=1e-3,
+        weight_decay: float = 0.1,
+        momentum: float = 0.95,
+        nesterov: bool = True,
+        ns_coefficients: tuple[float, float, float] = (3.4445, -4.7750, 2.0315),
+        eps: float = 1e-7,
+        ns_steps: int = 5,
+        adjust_lr_fn: str | None = None,
+    ) -> None:
+        if not _check_number("lr", lr) >= 0.0:
+            raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
+        if not momentum >= 0.0:
+            raise ValueError(f"momentum should be >= 0 but is: {momentum}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"weight decay should be >= 0 but is: {weight_decay}")
+        if adjust_lr_fn is not None and adjust_lr_fn not in ["original", "match_rms_adamw"]:
+            raise ValueError(f"Adjust learning rate function {adjust_lr_fn} is not supported")
+        defaults = {
+            "lr": lr,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "nesterov": nesterov,
+            "ns_coefficients": ns_coefficients,
+            "eps": eps,
+            "ns_steps": ns_steps,
+            "adjust_lr_fn": adjust_lr_fn,
+        }
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.ndim != 2:
+                    raise ValueError(
+                        "Muon only supports 2D parameters whereas we found a parameter with "
+                        f"size: {p.size()}"
+                    )
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        return ("momentum_buffer",)
+
+    def _options(self, group: dict) -> dict[str, dict]:
+        """torch's step-time checks (ns_steps, then ns_coefficients) with its messages; the
+        coefficients as ns_a, ns_b, ns_c; adjust_lr_fn "original" for None, "none" (the
+        unscaled lr, as torch's step) for a value it does not know."""
+        steps = group["ns_steps"]
+        if steps >= 100:
+            raise ValueError("Number of steps must be less than 100 for computational efficiency")
+        if len(group["ns_coefficients"]) != 3:
+            raise ValueError("Coefficients must be a tuple of exactly 3 values")
+        a, b, c = group["ns_coefficients"]
+        adjust = group["adjust_lr_fn"] or "original"
+        return {
+            **super()._options(group),
+            "ns_a": _float(a),
+            "ns_b": _float(b),
+            "ns_c": _float(c),
+            "ns_steps": {"int_value": operator.index(steps)},
+            "adjust_lr_fn": {
+                "string_value": adjust if adjust in ("original", "match_rms_adamw") else "none"
+            },
+        }
 
 
 class Adadelta(Optimizer):
