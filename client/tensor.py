@@ -2487,8 +2487,10 @@ class Tensor:
         (a slice holding a nan equals none): the values read first, one round trip; torch's
         checks before."""
         if not isinstance(dim, int) or isinstance(dim, bool):
-            where = "unique_consecutive(): argument 'dim'" if consecutive else (
-                "unique_dim(): argument 'dim' (position 2)"
+            where = (
+                "unique_consecutive(): argument 'dim'"
+                if consecutive
+                else ("unique_dim(): argument 'dim' (position 2)")
             )
             raise TypeError(f"{where} must be int, not {type(dim).__name__}")
         dim = rules.size_dim(dim, self.ndim)

@@ -2367,14 +2367,14 @@ def _unique_dim_vjp(n, g):
     raise Unsupported(f"the derivative for '{name}' is not implemented.")
 
 
-@_op("unique_dim", _unique_dim_vjp)
+@_op("unique_dim", _unique_dim_vjp, own_dtype=("inverse",))
 def unique_dim(x, inverse, dim, count, consecutive):
     """One slice of x along dim per class in `inverse`: the first of each run, or, sorted,
     the first of its class where std::sort leaves it. Without a nan, torch's lexicographic
     comparisons of two slices agree with comparing their classes, so std::sort of the
     classes moves the slices as torch's std::sort does."""
     order = np.arange(inverse.size)
-    classes = inverse.astype(np.int64).reshape(1, -1)
+    classes = inverse.reshape(1, -1)
     if not consecutive:
         classes, order = classes.copy(), np.empty(classes.shape, np.int64)
         K.sort_rows_by_less(classes, order)

@@ -4381,7 +4381,8 @@ _register(
 
 
 def _unique_dim_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    """self's shape but `count` along dim; `inverse` int64, one class per slice along dim."""
+    """self's shape but `count` along dim, strided as torch's; `inverse` int64, one class per
+    slice along dim."""
     _check_operands("unique_dim", operands, 2)
     x, inverse = (_require_tensor("unique_dim", o, i) for i, o in enumerate(operands))
     dim = size_dim(attrs["dim"], x.ndim)
@@ -4393,7 +4394,12 @@ def _unique_dim_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         )
     if not 0 <= attrs["count"] <= size:
         raise InvalidValue(f"unique_dim(): count must be in [0, {size}], not {attrs['count']}")
-    return meta(x.shape[:dim] + (attrs["count"],) + x.shape[dim + 1 :], x.dtype)
+    shape = (*x.shape[:dim], attrs["count"], *x.shape[dim + 1 :])
+    if size == 0:
+        return meta(shape, x.dtype)
+    # torch stacks the slices kept, then moves their dim from the first to `dim`
+    stacked = contiguous_strides((attrs["count"], *x.shape[:dim], *x.shape[dim + 1 :]))
+    return TensorMeta(shape, x.dtype, (*stacked[1 : dim + 1], stacked[0], *stacked[dim + 1 :]))
 
 
 _register(
