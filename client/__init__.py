@@ -688,14 +688,18 @@ _SEARCH_SIGNATURES = {
 }
 
 
-def _searched(name: str, boundaries, values, right: bool, out_int32: bool) -> Tensor:
-    """searchsorted's and bucketize's common path: torch's TypeError for arguments of other
-    kinds, a number as a 0-d tensor (int64 or float64, as torch's scalar_to_tensor), then
-    the op."""
+def _check_search_arguments(name: str, boundaries, values, out_int32: bool, sorter=None):
+    """torch's TypeError for searchsorted's and bucketize's arguments of other kinds, before
+    anything else; then gradrpc's NotImplementedError for out_int32."""
     pair = (boundaries, values) if name == "searchsorted" else (values, boundaries)
-    number = _number(values)
-    if not isinstance(boundaries, Tensor) or (number is None and not isinstance(values, Tensor)):
-        kinds = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in pair)
+    if (
+        not isinstance(boundaries, Tensor)
+        or (_number(values) is None and not isinstance(values, Tensor))
+        or (sorter is not None and not isinstance(sorter, Tensor))
+    ):
+        kinds = ", ".join(_kind(a) for a in pair)
+        if sorter is not None:
+            kinds += f", sorter={_kind(sorter)}"
         signature = _SEARCH_SIGNATURES[name]
         tails = (", Tensor out = None" if name == "bucketize" else "", "")
         raise TypeError(
@@ -705,10 +709,46 @@ def _searched(name: str, boundaries, values, right: bool, out_int32: bool) -> Te
         )
     if out_int32:
         raise NotImplementedError(f"gradrpc: {name}(out_int32=True) is not supported")
+
+
+def _kind(argument) -> str:
+    return "Tensor" if isinstance(argument, Tensor) else type(argument).__name__
+
+
+def _searched(boundaries: Tensor, values, right: bool) -> Tensor:
+    """The searchsorted op; a number of values as a 0-d tensor (int64 or float64, as
+    torch's scalar_to_tensor)."""
+    number = _number(values)
     if number is not None:
         dtype = float64 if isinstance(number, builtins.float) else int64
         values = boundaries.new_tensor(number, dtype=dtype)
     return boundaries._call("searchsorted", [boundaries, values], {"right": builtins.bool(right)})
+
+
+def _sorted_by(boundaries: Tensor, sorter: Tensor) -> Tensor:
+    """The boundaries in `sorter`'s order along the last dim, after torch's checks of the
+    sorter: its shape, its dtype, then its range (its extremes read, one round trip, as torch
+    synchronizes)."""
+    if sorter.shape != boundaries.shape:
+        raise RuntimeError(
+            "torch.searchsorted(): boundary and sorter must have the same size, but got "
+            f"boundary tensor {list(boundaries.shape)}and got sorter tensor {list(sorter.shape)}"
+        )
+    if sorter.dtype != int64:
+        raise RuntimeError(
+            "torch.searchsorted(): sorter must be a tensor of long dtype but got dtype "
+            f"{rules.TORCH_TYPE_NAME[sorter._meta.dtype]}"
+        )
+    if sorter.numel() == 0:
+        return boundaries
+    if sorter.dim() == 0:
+        raise RuntimeError("ArrayRef: attempted to access back() of empty list")
+    with no_grad():
+        low, high = sorter.amin(), sorter.amax()
+        low, high = (builtins.int(v) for v in sorter._session.flush((low._handle, high._handle)))
+        if low < 0 or high >= sorter.shape[-1]:
+            raise RuntimeError("torch.searchsorted(): sorter index out of range")
+        return boundaries.gather(-1, sorter)
 
 
 def searchsorted(
@@ -716,7 +756,9 @@ def searchsorted(
 ) -> Tensor:
     """For each value, the index in the innermost dim of `sorted_sequence` where inserting it
     keeps the order: the first such (`right` or side='right': the last), int64, by torch's
-    binary search. `sorter` and `out_int32` are not supported."""
+    binary search; with `sorter` (int64 indices that sort each row of `sorted_sequence`), an
+    index into the sorted order. `out_int32` is not supported."""
+    _check_search_arguments("searchsorted", sorted_sequence, values, out_int32, sorter)
     if side is not None and side not in ("left", "right"):
         raise RuntimeError(
             f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}"
@@ -727,17 +769,18 @@ def searchsorted(
             "while right was True"
         )
     if sorter is not None:
-        raise NotImplementedError("gradrpc: searchsorted(sorter=...) is not supported")
-    return _searched("searchsorted", sorted_sequence, values, right or side == "right", out_int32)
+        sorted_sequence = _sorted_by(sorted_sequence, sorter)
+    return _searched(sorted_sequence, values, right or side == "right")
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor:
     """torch.searchsorted(boundaries, input, right=right) for 1-d boundaries."""
-    if isinstance(boundaries, Tensor) and boundaries.dim() != 1:
+    _check_search_arguments("bucketize", boundaries, input, out_int32)
+    if boundaries.dim() != 1:
         raise RuntimeError(
             f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})"
         )
-    return _searched("bucketize", boundaries, input, right, out_int32)
+    return _searched(boundaries, input, right)
 
 
 def _tensor_or_number_pair(name: str, input, other) -> Tensor:

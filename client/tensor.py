@@ -2509,19 +2509,20 @@ class Tensor:
         """The distinct elements, sorted (nan last, each nan distinct; `sorted` False gives
         the same, as torch's CPU kernel), with each element's index among them and each
         one's count when asked: the values are read first, one round trip, as torch
-        synchronizes (Unique2Backward0, whose backward fails as torch's)."""
+        synchronizes (Unique2Backward0, whose backward fails as torch's). With `dim`, the
+        distinct slices along it, sorted lexicographically (UniqueDimBackward0)."""
         return self._unique(False, return_inverse, return_counts, dim)
 
     def unique_consecutive(
         self, return_inverse: bool = False, return_counts: bool = False, dim=None
     ):
         """The first element of each run of equal neighbours, in order, with inverse and
-        counts as unique's (UniqueConsecutiveBackward0)."""
+        counts as unique's (UniqueConsecutiveBackward0); with `dim`, of the slices along it."""
         return self._unique(True, return_inverse, return_counts, dim)
 
     def _unique(self, consecutive: bool, return_inverse: bool, return_counts: bool, dim):
         if dim is not None:
-            raise NotImplementedError("gradrpc: unique(dim=...) is not supported")
+            return self._unique_dim(consecutive, return_inverse, return_counts, dim)
         flat = self._session.flush((self._handle,))[0].reshape(-1)
         order = np.arange(flat.size) if consecutive else np.argsort(flat, kind="stable")
         ordered = flat[order]
@@ -2535,6 +2536,49 @@ class Tensor:
             found.append(self.new_tensor(inverse.reshape(self.shape).tolist(), dtype=dtypes.int64))
         if return_counts:
             counts = np.diff(np.append(np.flatnonzero(first), flat.size))
+            found.append(self.new_tensor(counts.tolist(), dtype=dtypes.int64))
+        return found[0] if len(found) == 1 else tuple(found)
+
+    def _unique_dim(self, consecutive: bool, return_inverse: bool, return_counts: bool, dim):
+        """unique's and unique_consecutive's slices along `dim`, compared lexicographically
+        (a slice holding a nan equals none): the values read first, one round trip; torch's
+        checks before."""
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            where = (
+                "unique_consecutive(): argument 'dim'"
+                if consecutive
+                else ("unique_dim(): argument 'dim' (position 2)")
+            )
+            raise TypeError(f"{where} must be int, not {type(dim).__name__}")
+        dim = rules.size_dim(dim, self.ndim)
+        shape = self._meta.shape
+        if shape[dim] == 0 and shape.count(0) > 1:
+            raise RuntimeError(
+                "Number of zero sized dimensions is more than one, so unique cannot be applied "
+            )
+        if shape[dim] != 0 and 0 in shape:
+            raise RuntimeError(
+                "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+                "applied"
+            )
+        values = self._session.flush((self._handle,))[0]
+        width = prod(shape[:dim] + shape[dim + 1 :])
+        slices = np.moveaxis(values, dim, 0).reshape(shape[dim], width)
+        order = np.arange(len(slices))
+        if not consecutive:  # lexicographic: the first element the last key, nan last
+            order = np.lexsort(slices.T[::-1]) if slices.size else order
+        ordered = slices[order]
+        first = np.ones(len(slices), bool)
+        first[1:] = (ordered[1:] != ordered[:-1]).any(1)  # nan never equal
+        inverse = np.empty(len(slices), np.int64)
+        inverse[order] = np.cumsum(first) - 1
+        inverse = self.new_tensor(inverse.tolist(), dtype=dtypes.int64)
+        attrs = {"dim": dim, "count": int(first.sum()), "consecutive": consecutive}
+        found = [self._call("unique_dim", [self, inverse], attrs)]
+        if return_inverse:
+            found.append(inverse)
+        if return_counts:
+            counts = np.diff(np.append(np.flatnonzero(first), len(slices)))
             found.append(self.new_tensor(counts.tolist(), dtype=dtypes.int64))
         return found[0] if len(found) == 1 else tuple(found)
 

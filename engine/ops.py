@@ -2368,6 +2368,34 @@ def unique(x, count, consecutive):
     return values
 
 
+def _unique_dim_vjp(n, g):
+    name = "unique_consecutive" if n.attrs["consecutive"] else "unique_dim"
+    raise Unsupported(f"the derivative for '{name}' is not implemented.")
+
+
+@_op("unique_dim", _unique_dim_vjp, own_dtype=("inverse",))
+def unique_dim(x, inverse, dim, count, consecutive):
+    """One slice of x along dim per class in `inverse`: the first of each run, or, sorted,
+    the first of its class where std::sort leaves it. Without a nan, torch's lexicographic
+    comparisons of two slices agree with comparing their classes, so std::sort of the
+    classes moves the slices as torch's std::sort does."""
+    order = np.arange(inverse.size)
+    classes = inverse.reshape(1, -1)
+    if not consecutive:
+        classes, order = classes.copy(), np.empty(classes.shape, np.int64)
+        K.sort_rows_by_less(classes, order)
+        order = order[0]
+    classes = classes[0]
+    steps = np.diff(classes)
+    if inverse.size != 0 and (classes[0] != 0 or ((steps != 0) & (steps != 1)).any()):
+        raise ComputeError("unique_dim(): inverse does not number the runs of sorted slices")
+    first = np.ones(classes.shape, bool)
+    first[1:] = steps != 0
+    if int(first.sum()) != count:
+        raise ComputeError(f"unique_dim(): {int(first.sum())} classes, not {count}")
+    return np.take(x, order[first], axis=dim)
+
+
 def _cdist_forward(x1, x2, p):
     """Each pair of rows' p-norm distance, from their differences in float64."""
     diff = np.abs(x1[..., :, None, :].astype(np.float64) - x2[..., None, :, :])

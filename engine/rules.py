@@ -4449,6 +4449,58 @@ _register(
 )
 
 
+def _unique_dim_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """self's shape but `count` along dim, strided as torch's; `inverse` int64, one class per
+    slice along dim."""
+    _check_operands("unique_dim", operands, 2)
+    x, inverse = (_require_tensor("unique_dim", o, i) for i, o in enumerate(operands))
+    dim = size_dim(attrs["dim"], x.ndim)
+    size = x.shape[dim]
+    if inverse.dtype != "int64" or inverse.shape != (size,):
+        raise InvalidArgument(
+            f"unique_dim(): inverse must be int64 of shape [{size}], not {inverse.dtype} of "
+            f"shape {list(inverse.shape)}"
+        )
+    if not 0 <= attrs["count"] <= size:
+        raise InvalidValue(f"unique_dim(): count must be in [0, {size}], not {attrs['count']}")
+    shape = (*x.shape[:dim], attrs["count"], *x.shape[dim + 1 :])
+    if size == 0:
+        return meta(shape, x.dtype)
+    # torch stacks the slices kept, then moves their dim from the first to `dim`
+    stacked = contiguous_strides((attrs["count"], *x.shape[:dim], *x.shape[dim + 1 :]))
+    return TensorMeta(shape, x.dtype, (*stacked[1 : dim + 1], stacked[0], *stacked[dim + 1 :]))
+
+
+_register(
+    OpSpec(
+        "unique_dim",
+        "torch.unique",
+        "torch.unique(self, dim=dim) (UniqueDimBackward0) or, with `consecutive`, "
+        "torch.unique_consecutive(self, dim=dim) (UniqueConsecutiveBackward0): one slice "
+        "along dim per class of equal slices, in class order. The client reads the values "
+        "first and sends `inverse` (each slice's class, the classes numbered in the "
+        "lexicographic order of their slices, or by run with `consecutive`) and `count`; the "
+        "slice kept for a class is the one torch keeps: the first of its run, or the first "
+        "where torch's std::sort (ported) leaves it, which matters for zeros' signs. Classes "
+        "that do not number runs of the sorted (consecutive) slices are INVALID_COMPUTATION. "
+        "torch records no derivative: the backward is UNSUPPORTED.",
+        ("self", "inverse"),
+        (True, False),
+        _unique_dim_infer,
+        lambda operands, attrs: (
+            "UniqueConsecutiveBackward0" if attrs.get("consecutive") else "UniqueDimBackward0"
+        ),
+        _nothing,
+        (
+            Attr("dim", "int", "The dim whose slices are compared.", optional=False),
+            Attr("count", "int", "How many classes (distinct slices or runs).", optional=False),
+            Attr("consecutive", "bool", "torch.unique_consecutive.", False),
+        ),
+        computes_in=_in_own_dtype,
+    )
+)
+
+
 def _cdist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch.cdist's checks in its order: two or more dims each, as many columns, floating
     dtypes, a non-negative p, one dtype; the batch dims broadcast."""

@@ -43,9 +43,9 @@ def C(op: str, *operands, **attrs) -> Case:
 
 
 # Ops whose inputs record torch's node without a derivative (heaviside's and bincount's
-# NotImplemented, unique's): their backward fails as torch's (the client's tests check it),
-# so no case differentiates them.
-WITHOUT_DERIVATIVE = frozenset({"heaviside", "bincount_weighted", "unique"})
+# NotImplemented, unique's and unique_dim's): their backward fails as torch's (the client's
+# tests check it), so no case differentiates them.
+WITHOUT_DERIVATIVE = frozenset({"heaviside", "bincount_weighted", "unique", "unique_dim"})
 POS = "pos"
 INDEX = "index"
 SORTED = "sorted"

@@ -894,6 +894,30 @@ CASES += [
     C("sort", T((2, 3, 4)), T((2, 3, 4), SORTED, _POSITIONS, grad=False), dim=1, stable=False),
     C("sort", T(()), T((), SORTED, _POSITIONS, grad=False)),
     C("sort", T((2, 0)), T((2, 0), SORTED, _POSITIONS, grad=False)),
+    # unique_dim takes torch's own inverse (SORTED); 3 x 3 CHECKER masks (transposed, the
+    # same) have two distinct rows and columns in three runs; distinct float rows sort by value
+    *(
+        C("unique_dim", T((3, 3), CHECKER, grad=False), T((3,), SORTED, _POSITIONS), dim=d, count=2)
+        for d in (0, -1)
+    ),
+    C(
+        "unique_dim",
+        T((3, 3), CHECKER, grad=False),
+        T((3,), SORTED, _POSITIONS),
+        dim=0,
+        count=3,
+        consecutive=True,
+    ),
+    C("unique_dim", T((20, 2), grad=False), T((20,), SORTED, _POSITIONS), dim=0, count=20),
+    C(
+        "unique_dim",
+        T((2, 3, 4), grad=False),
+        T((3,), SORTED, _POSITIONS),
+        dim=1,
+        count=3,
+        consecutive=True,
+    ),
+    C("unique_dim", T((0, 2), grad=False), T((0,), SORTED, _POSITIONS), dim=0, count=0),
     # median, nanmedian and mode: torch's indices among ties (and nans, for the client's
     # tests); the values ops take torch's own indices (SORTED)
     C("median", T((3, 4), TIES)),
@@ -1397,6 +1421,9 @@ TORCH: dict[str, Callable] = {
     "unique": lambda x, count, consecutive: (
         torch.unique_consecutive(x) if consecutive else torch.unique(x)
     ),
+    "unique_dim": lambda x, inverse, dim, count, consecutive: (
+        torch.unique_consecutive(x, dim=dim) if consecutive else torch.unique(x, dim=dim)
+    ),
     "searchsorted": lambda boundaries, x, right: torch.searchsorted(boundaries, x, right=right),
     "bincount": lambda x, length: torch.bincount(x, minlength=length),
     "bincount_weighted": lambda x, weights, length: torch.bincount(x, weights, length),
@@ -1800,6 +1827,9 @@ def _sorting_positions(case: Case, x: torch.Tensor, shape: tuple[int, ...]) -> n
         return function(x.long() if x.dtype == torch.bool else x, dim, keepdim).indices.numpy()
     if case.op == "mode":
         return torch.mode(x, dim, keepdim).indices.numpy()
+    if case.op == "unique_dim":
+        function = torch.unique_consecutive if case.attrs.get("consecutive") else torch.unique
+        return function(x, dim=dim, return_inverse=True)[1].numpy()
     return torch.sort(x, dim).indices.numpy()
 
 
