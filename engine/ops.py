@@ -3573,16 +3573,27 @@ _max_pool_op("max_pool2d")
 _max_pool_op("max_pool3d")
 
 
+_INT_MIN = -(2**31)
+
+
+def _c_int(values: np.ndarray) -> np.ndarray:
+    """C's static_cast<int> of floats as x86 computes it: truncation, and INT_MIN for nan
+    or a value outside int's range (as int64)."""
+    inside = (values > _INT_MIN - 1) & (values < 2**31)
+    return np.where(inside, np.where(inside, values, 0).astype(np.int64), _INT_MIN)
+
+
 def _fractional_starts(samples: np.ndarray, size: int, out: int, pool: int) -> np.ndarray:
     """torch's generate_intervals for each plane's sample u, in the samples' dtype: window i
-    starts at int((i + u) α) - int(u α), α = (size - pool) / (out - 1), the last at
-    size - pool. (P,) samples give (P, out) int64 starts."""
+    starts at int((i + u) α) - int(u α) (C ints, wrapping), α = (size - pool) / (out - 1),
+    the last at size - pool. (P,) samples give (P, out) int64 starts."""
     starts = np.empty((samples.size, out), np.int64)
     if out > 1:
         alpha = samples.dtype.type(size - pool) / samples.dtype.type(out - 1)
         u = samples[:, None]
         steps = np.arange(out - 1, dtype=samples.dtype)
-        starts[:, :-1] = ((steps + u) * alpha).astype(np.int64) - (u * alpha).astype(np.int64)
+        difference = _c_int((steps + u) * alpha) - _c_int(u * alpha)
+        starts[:, :-1] = (difference - _INT_MIN) % 2**32 + _INT_MIN
     if out > 0:
         starts[:, -1] = size - pool
     return starts
