@@ -1297,6 +1297,39 @@ def adaptive_max_pool(x, out, indices):
                     indices[p, i, j, k] = where
 
 
+@lazy_njit(
+    _sigs(
+        f"void({_VOLUMES}, int64[:, ::1], int64[:, ::1], int64[:, ::1], {_TRIPLE}, {_VOLUMES}, "
+        "int64[:, :, :, ::1])"
+    )
+)
+def fractional_max_pool(x, starts_d, starts_h, starts_w, kernel, out, indices):
+    """out[p, i, j, k] = the largest element of x[p]'s kernel-sized window at (starts_d[p, i],
+    starts_h[p, j], starts_w[p, k]) (nan wins, the last nan; the first of ties), indices its
+    (d·H + h)·W + w: torch's fractional_max_pool{2,3}d_out_single_batch_frame, which starts
+    from -inf at the window's first element (an empty window, kernel <= 0, keeps both)."""
+    planes, height, width = x.shape[0], x.shape[2], x.shape[3]
+    kd, kh, kw = kernel[0], kernel[1], kernel[2]
+    for p in range(planes):
+        for i in range(out.shape[1]):
+            d0 = starts_d[p, i]
+            for j in range(out.shape[2]):
+                h0 = starts_h[p, j]
+                for k in range(out.shape[3]):
+                    w0 = starts_w[p, k]
+                    best = -np.inf
+                    where = (d0 * height + h0) * width + w0
+                    for d in range(d0, d0 + kd):
+                        for h in range(h0, h0 + kh):
+                            for w in range(w0, w0 + kw):
+                                v = x[p, d, h, w]
+                                if v > best or v != v:
+                                    best = v
+                                    where = (d * height + h) * width + w
+                    out[p, i, j, k] = best
+                    indices[p, i, j, k] = where
+
+
 # ---------------------------------------------------------------- optimizers
 
 _1D = "T[::1]"

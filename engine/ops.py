@@ -3607,6 +3607,88 @@ _max_pool_op("max_pool2d")
 _max_pool_op("max_pool3d")
 
 
+_INT_MIN = -(2**31)
+
+
+def _c_int(values: np.ndarray) -> np.ndarray:
+    """C's static_cast<int> of floats as x86 computes it: truncation, and INT_MIN for nan
+    or a value outside int's range (as int64)."""
+    inside = (values > _INT_MIN - 1) & (values < 2**31)
+    return np.where(inside, np.where(inside, values, 0).astype(np.int64), _INT_MIN)
+
+
+def _fractional_starts(samples: np.ndarray, size: int, out: int, pool: int) -> np.ndarray:
+    """torch's generate_intervals for each plane's sample u, in the samples' dtype: window i
+    starts at int((i + u) α) - int(u α) (C ints, wrapping), α = (size - pool) / (out - 1),
+    the last at size - pool. (P,) samples give (P, out) int64 starts."""
+    starts = np.empty((samples.size, out), np.int64)
+    if out > 1:
+        alpha = samples.dtype.type(size - pool) / samples.dtype.type(out - 1)
+        u = samples[:, None]
+        steps = np.arange(out - 1, dtype=samples.dtype)
+        difference = _c_int((steps + u) * alpha) - _c_int(u * alpha)
+        starts[:, :-1] = (difference - _INT_MIN) % 2**32 + _INT_MIN
+    if out > 0:
+        starts[:, -1] = size - pool
+    return starts
+
+
+def _fractional_max_pool(
+    x: np.ndarray, samples: np.ndarray, op: str, attrs: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    """fractional_max_pool2d/3d's values and indices (torch's
+    fractional_max_pool{2,3}d_out_single_batch_frame): plane (n, c) pools with the windows
+    that samples[n, c] places (2-d: sample 0 for the width, 1 for the height)."""
+    spatial = _spatial(op)
+    kernel, size = attrs["kernel_size"], attrs["output_size"]
+    shape = (*x.shape[: x.ndim - spatial], *size)
+    out, indices = np.empty(shape, x.dtype), np.empty(shape, np.int64)
+    volumes = _pool_volumes(x, spatial)
+    batch = x.shape[0] if x.ndim == spatial + 2 else 1
+    drawn = samples[:batch].reshape(-1, spatial)
+    order = (1, 0) if spatial == 2 else (0, 1, 2)  # the sample of each of the dims (H, W) ...
+    pools = (1, *kernel) if spatial == 2 else tuple(kernel)
+    starts = [np.zeros((volumes.shape[0], 1), np.int64)] if spatial == 2 else []
+    for dim, column in enumerate(order):
+        extent, pool = x.shape[x.ndim - spatial + dim], kernel[dim]
+        starts.append(_fractional_starts(drawn[:, column], extent, size[dim], pool))
+        window = starts[-1]
+        if pool > 0 and window.size and (window.min() < 0 or window.max() + pool > extent):
+            raise ComputeError(f"{op}(): a random sample places a window outside the input")
+    KN.fractional_max_pool(
+        volumes,
+        *starts,
+        np.array(pools, np.int64),
+        _pool_volumes(out, spatial),
+        _pool_volumes(indices, spatial),
+    )
+    return out, indices
+
+
+def _fractional_max_pool_op(op: str) -> None:
+    """Registers fractional_max_pool{2,3}d (the backward recomputes the indices from the
+    saved input and samples) and fractional_max_pool{2,3}d_indices."""
+    spatial = _spatial(op)
+
+    def vjp(n, g):
+        x = n.saved["self"]
+        indices = _fractional_max_pool(x, n.saved["random_samples"], op, n.attrs)[1]
+        if indices.size and (indices.min() < 0 or indices.max() >= prod(x.shape[-spatial:])):
+            raise ComputeError(  # an empty window's index (kernel <= 0): torch's assert
+                f"{op}_backward(): an index lies outside the input (kernel_size <= 0)"
+            )
+        return (_scatter_to_maxima(x, indices, g, spatial), None)
+
+    _op(op, vjp)(lambda x, samples, **attrs: _fractional_max_pool(x, samples, op, attrs)[0])
+    _op(f"{op}_indices", lambda n, g: (None, None))(
+        lambda x, samples, **attrs: _fractional_max_pool(x, samples, op, attrs)[1]
+    )
+
+
+_fractional_max_pool_op("fractional_max_pool2d")
+_fractional_max_pool_op("fractional_max_pool3d")
+
+
 def _max_unpool_op(op: str) -> None:
     """Registers max_unpool{2,3}d: each input element placed at its index in a zeroed plane
     (torch's cpu_max_unpool); the gradient gathers the output gradient at the indices."""

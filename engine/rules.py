@@ -7302,6 +7302,117 @@ _register(
     )
 )
 
+# ---- fractional_max_pool2d and fractional_max_pool3d
+
+
+def _fractional_max_pool_infer(
+    operands: Sequence[Operand], attrs: dict, op: str = "fractional_max_pool2d"
+) -> TensorMeta:
+    """torch's checks in torch's order for fractional_max_pool2d/3d (and their indices): the
+    kernel's and the output's lengths, an input of the spatial dims plus one or two, non-empty
+    but for its batch, each pool fitting beside its output (output + pool - 1 <= input, and <
+    for 3-d, as torch's 3-d check is strict), the
+    output's allocation (no negative size), then the random samples (the input's dtype, 3-D,
+    at least the batch's rows, the channels, one per spatial dim) and the dtype (floats only)."""
+    spatial = 3 if "3d" in op else 2
+    name = f"fractional_max_pool{spatial}d"
+    where = name if spatial == 2 else "fractional_max_pool3d_out"
+    _check_operands(op, operands, 2)
+    x = _require_tensor(op, operands[0], 0)
+    samples = _require_tensor(op, operands[1], 1)
+    kernel, size = attrs["kernel_size"], attrs["output_size"]
+    ints = "Ints" if spatial == 2 else "three Ints"
+    for value, what in ((kernel, "kernel_size"), (size, "output_size")):
+        if len(value) != spatial:
+            raise ShapeMismatch(f"{name}: {what} must either be a single Int or tuple of {ints}")
+    if x.ndim not in (spatial + 1, spatial + 2):
+        raise ShapeMismatch(
+            f"{where}(): Expected {spatial + 1}D or {spatial + 2}D tensor, but got: "
+            f"{_sizes_text(x.shape)}"
+        )
+    for dim in range(1, x.ndim):
+        if x.shape[dim] == 0:
+            raise ShapeMismatch(
+                f"{where}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"got{_sizes_text(x.shape)} with dimension {dim} being empty."
+            )
+    dims = ("height", "width") if spatial == 2 else ("time", "height", "width")
+    for out, pool, extent, dim in zip(size, kernel, x.shape[-spatial:], dims, strict=True):
+        if out + pool - 1 > extent or (spatial == 3 and out + pool - 1 == extent):
+            raise ShapeMismatch(
+                f"{where}(): pool {dim} {pool} too large relative to input {dim} {extent}"
+            )
+    shape = (*x.shape[:-spatial], *size)
+    negative = next((s for s in size if s < 0), None)
+    if negative is not None:
+        raise ShapeMismatch(
+            f"Trying to create tensor with negative dimension {negative}: {_sizes_text(shape)}"
+        )
+    if samples.dtype != x.dtype:
+        raise DtypeMismatch("Expect _random_samples to have the same dtype as input")
+    if samples.ndim != 3:
+        raise ShapeMismatch(f"Expect _random_samples to have 3 dimensions, got {samples.ndim}")
+    batch = x.shape[0] if x.ndim == spatial + 2 else 1
+    if samples.shape[0] < batch:
+        raise ShapeMismatch("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.shape[1] != x.shape[-spatial - 1]:
+        raise ShapeMismatch("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.shape[2] != spatial:
+        raise ShapeMismatch(
+            f"Expect _random_samples.size(2) equals to {spatial}; got {samples.shape[2]}."
+        )
+    if not is_float(x.dtype):
+        raise Unsupported(f"\"{name}_out_frame\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'")
+    return meta(shape, "int64" if op.endswith("_indices") else x.dtype)
+
+
+for _fmp_spatial, _fmp_sizes, _fmp_window, _fmp_index in (
+    (2, "(oH, oW)", "kH x kW", "h·W + w in its (H, W) plane"),
+    (3, "(oT, oH, oW)", "kT x kH x kW", "(t·H + h)·W + w in its (T, H, W) volume"),
+):
+    _name = f"fractional_max_pool{_fmp_spatial}d"
+    _register(
+        OpSpec(
+            _name,
+            f"torch._C._nn.{_name}",
+            f"The largest element of {_fmp_window} windows of a (C, ...) or (N, C, ...) input, at "
+            "the starts torch's generate_intervals draws from each plane's random samples (in "
+            "the input's dtype: α = (size - pool) / (output - 1), start i = int((i + u) α) - "
+            "int(u α), the last size - pool; samples[n, c] for plane (n, c), sample 0 for the "
+            + ("width, 1 the height" if _fmp_spatial == 2 else "time, 1 the height, 2 the width")
+            + "); nan wins, the last nan; the first of ties. The gradient goes to the element "
+            "chosen, summed where windows overlap; the samples get none (one that requires grad "
+            "while recording is NOT_DIFFERENTIABLE).",
+            ("self", "random_samples"),
+            (True, False),
+            lambda operands, attrs, _op=_name: _fractional_max_pool_infer(operands, attrs, _op),
+            _named(f"FractionalMaxPool{_fmp_spatial}DBackward0"),
+            lambda needs, attrs: ("self", "random_samples"),
+            (
+                Attr("kernel_size", "ints", f"The window, {_fmp_window}.", optional=False),
+                Attr("output_size", "ints", f"{_fmp_sizes}.", optional=False),
+            ),
+            refuses_grad_as=_name,
+        )
+    )
+    _register(
+        OpSpec(
+            f"{_name}_indices",
+            f"torch._C._nn.{_name}",
+            f"The int64 indices {_name} returns beside its values: the position of each "
+            f"window's chosen element, {_fmp_index}. Not differentiable.",
+            ("self", "random_samples"),
+            (False, False),
+            lambda operands, attrs, _op=f"{_name}_indices": _fractional_max_pool_infer(
+                operands, attrs, _op
+            ),
+            _named(""),
+            _nothing,
+            SPECS[_name].attrs,
+            computes_in=lambda operands, out: operands[0].dtype,
+        )
+    )
+
 # ---- max_pool2d and avg_pool2d
 
 

@@ -2924,6 +2924,113 @@ def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: boo
     return _lp_pool(avg_pool3d, max_pool3d, kd * kw * kh, *args)
 
 
+def _fractional_max_pool_pair(
+    spatial: int, input, kernel_size, output_size, output_ratio, _random_samples
+) -> tuple[Tensor, Tensor, dict]:
+    """torch's fractional_max_pool{2,3}d_with_indices: the output size (from output_ratio,
+    int(size * ratio), where output_size is None), one U(0, 1) sample per plane and spatial
+    dim drawn on the server in the input's dtype by the session's generator when
+    `_random_samples` is None (the draws are the session's, not torch's), then the op's
+    values and the arguments for its indices."""
+    function = f"fractional_max_pool{spatial}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{function} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if spatial == 2 and len(output_ratio) > 2:
+            raise ValueError(
+                "fractional_max_pool2d requires output_ratio to either be a single Int or "
+                "tuple of Ints."
+            )
+        ratio = _ntuple(output_ratio, spatial)
+        output_size = [int(input.size(d - spatial) * ratio[d]) for d in range(spatial)]
+    if _random_samples is None:
+        batch = 1 if input.dim() == spatial + 1 else input.size(0)
+        _random_samples = input._session.rand(
+            batch, input.size(-spatial - 1), spatial, dtype=input.dtype
+        )
+    _pool_input(function, input)
+    attrs = {
+        "kernel_size": _pool_argument(function, "kernel_size", kernel_size, 2, "ints", spatial),
+        "output_size": _pool_argument(function, "output_size", output_size, 3, "ints", spatial),
+    }
+    samples = _pool_argument(function, "random_samples", _random_samples, 4, "Tensor")
+    return input._call(function, [input, samples], attrs), samples, attrs
+
+
+def fractional_max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size,
+    output_size=None,
+    output_ratio=None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """fractional_max_pool2d's values and the int64 position of each within its (H, W)
+    plane."""
+    args = (input, kernel_size, output_size, output_ratio, _random_samples)
+    values, samples, attrs = _fractional_max_pool_pair(2, *args)
+    return values, input._call("fractional_max_pool2d_indices", [input, samples], attrs)
+
+
+def _fractional_max_pool2d(
+    input: Tensor,
+    kernel_size,
+    output_size=None,
+    output_ratio=None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> Tensor:
+    """The largest element of each kH x kW window of the last two dims, the windows placed
+    pseudo-randomly (torch's generate_intervals) so that there are output_size of them, or
+    int(size * output_ratio) (FractionalMaxPool2DBackward0)."""
+    args = (input, kernel_size, output_size, output_ratio, _random_samples)
+    return _fractional_max_pool_pair(2, *args)[0]
+
+
+def fractional_max_pool2d(*args, **kwargs):
+    """fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+    return_indices=False, _random_samples=None), dispatched on return_indices as torch's
+    boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 4)
+    return (fractional_max_pool2d_with_indices if flag else _fractional_max_pool2d)(*args, **kwargs)
+
+
+def fractional_max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size,
+    output_size=None,
+    output_ratio=None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """fractional_max_pool3d's values and the int64 position of each within its (T, H, W)
+    volume."""
+    args = (input, kernel_size, output_size, output_ratio, _random_samples)
+    values, samples, attrs = _fractional_max_pool_pair(3, *args)
+    return values, input._call("fractional_max_pool3d_indices", [input, samples], attrs)
+
+
+def _fractional_max_pool3d(
+    input: Tensor,
+    kernel_size,
+    output_size=None,
+    output_ratio=None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> Tensor:
+    """fractional_max_pool2d over the last three dims (FractionalMaxPool3DBackward0)."""
+    args = (input, kernel_size, output_size, output_ratio, _random_samples)
+    return _fractional_max_pool_pair(3, *args)[0]
+
+
+def fractional_max_pool3d(*args, **kwargs):
+    """fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+    return_indices=False, _random_samples=None), dispatched on return_indices as torch's
+    boolean_dispatch does."""
+    flag = _dispatch_flag(args, kwargs, "return_indices", 4)
+    return (fractional_max_pool3d_with_indices if flag else _fractional_max_pool3d)(*args, **kwargs)
+
+
 def _unpool_output_size(input, kernel_size, stride, padding, output_size) -> list[int]:
     """torch's _unpool_output_size: the size max pooling came from, (in - 1) stride + kernel
     - 2 padding per dim, or the `output_size` given (its last dims), which must be within a

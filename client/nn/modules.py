@@ -2971,6 +2971,78 @@ class LPPool3d(_LPPoolNd):
     _pool = staticmethod(F.lp_pool3d)
 
 
+class _FractionalMaxPoolNd(Module):
+    """F.fractional_max_pool{2,3}d with a fixed kernel_size, output_size or output_ratio
+    (tuples), return_indices and an optional `_random_samples` buffer (None: fresh samples at
+    each call); torch's checks at construction. Its repr is torch's, with nothing inside."""
+
+    _pool = staticmethod(F.fractional_max_pool2d)
+    _expand = staticmethod(_pair)
+
+    def __init__(
+        self,
+        kernel_size,
+        output_size=None,
+        output_ratio=None,
+        return_indices: bool = False,
+        _random_samples=None,
+    ) -> None:
+        super().__init__()
+        expand = type(self)._expand
+        name = type(self).__name__
+        self.kernel_size = expand(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = expand(output_size) if output_size is not None else None
+        self.output_ratio = expand(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(
+                f"{name} requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor):
+        return type(self)._pool(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling (Graham, 2014) of the last two dims of (N, C, H, W) or
+    (C, H, W) inputs: kH x kW windows at pseudo-random steps, output_size of them (or
+    int(size * output_ratio))."""
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling of the last three dims of (N, C, T, H, W) or (C, T, H, W)
+    inputs; a kernel_size not above 0 is torch's ValueError at construction."""
+
+    _pool = staticmethod(F.fractional_max_pool3d)
+    _expand = staticmethod(_triple)
+
+    def __init__(
+        self,
+        kernel_size,
+        output_size=None,
+        output_ratio=None,
+        return_indices: bool = False,
+        _random_samples=None,
+    ) -> None:
+        if (isinstance(kernel_size, int) and kernel_size <= 0) or (
+            isinstance(kernel_size, tuple | list) and not all(k > 0 for k in kernel_size)
+        ):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        super().__init__(kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
 class Upsample(Module):
     """F.interpolate with a fixed size or scale_factor (a number or tuple stored as floats),
     mode, align_corners and recompute_scale_factor."""

@@ -357,6 +357,20 @@ CASES += [
     C("avg_pool3d", T((1, 1, 3, 4, 4)), kernel_size=[2, 3, 3], stride=[1], divisor_override=2),
     C("adaptive_avg_pool3d", T((1, 2, 3, 5, 4)), output_size=[2, 3, 3]),
     C("adaptive_max_pool3d", T((1, 2, 3, 5, 4)), output_size=[2, 3, 3]),
+    C(
+        "fractional_max_pool2d",
+        T((1, 2, 6, 5)),
+        T((1, 2, 2), "unit", grad=False),
+        kernel_size=[2, 2],
+        output_size=[4, 3],
+    ),
+    C(
+        "fractional_max_pool3d",
+        T((2, 4, 5, 4)),
+        T((1, 2, 3), "unit", grad=False),
+        kernel_size=[2, 3, 2],
+        output_size=[2, 2, 2],
+    ),
     # max_unpool: one index per plane, since torch's gradient of an overwritten element (g at
     # its index) is not the derivative
     C(

@@ -1324,6 +1324,49 @@ CASES += [
     C("adaptive_max_pool2d_indices", T((2, 6, 6), TIES, grad=False), output_size=[4, 4]),
     C("adaptive_max_pool2d_indices", T((1, 2, 4, 5), ZEROS, grad=False), output_size=[3, 2]),
 ]
+# fractional_max_pool2d/3d: windows at the starts each plane's random samples (unit) place,
+# overlapping or not, batched and unbatched; more sample rows than the batch uses
+CASES += [
+    C(op, T(x), T(samples, "unit", grad=False), kernel_size=kernel, output_size=size)
+    for op in ("fractional_max_pool2d", "fractional_max_pool2d_indices")
+    for x, samples, kernel, size in (
+        ((2, 3, 7, 8), (2, 3, 2), [2, 2], [3, 4]),
+        ((3, 9, 5), (1, 3, 2), [3, 1], [4, 5]),
+        ((1, 2, 6, 6), (2, 2, 2), [2, 3], [5, 1]),
+        ((0, 2, 3, 3), (0, 2, 2), [2, 2], [2, 2]),
+    )
+]
+CASES += [
+    C(op, T(x), T(samples, "unit", grad=False), kernel_size=kernel, output_size=size)
+    for op in ("fractional_max_pool3d", "fractional_max_pool3d_indices")
+    for x, samples, kernel, size in (
+        ((2, 2, 5, 6, 7), (2, 2, 3), [2, 2, 2], [3, 4, 3]),
+        ((2, 6, 4, 5), (1, 2, 3), [1, 2, 3], [5, 2, 2]),
+    )
+]
+CASES += [
+    C(
+        "fractional_max_pool2d",
+        T((1, 2, 6, 6), TIES),
+        T((1, 2, 2), "unit", grad=False),
+        kernel_size=[2, 2],
+        output_size=[4, 3],
+    ),
+    C(
+        "fractional_max_pool2d_indices",
+        T((2, 6, 6), TIES, grad=False),
+        T((1, 2, 2), "unit", grad=False),
+        kernel_size=[3, 2],
+        output_size=[3, 4],
+    ),
+    C(
+        "fractional_max_pool3d_indices",
+        T((1, 2, 3, 4, 5), ZEROS, grad=False),
+        T((1, 2, 3), "unit", grad=False),
+        kernel_size=[2, 2, 2],
+        output_size=[1, 2, 3],
+    ),
+]
 # reflection_pad{1,2,3}d, replication_pad{1,2,3}d: F.pad's 'reflect' and 'replicate' modes,
 # batched and unbatched, with negative paddings (which remove elements)
 for _kind in ("reflection", "replication"):
@@ -1405,6 +1448,15 @@ def _overloaded(op: str) -> Callable:
         return getattr(torch, op)(x, other, **keywords)
 
     return call
+
+
+def _fractional_max_pool(dims: int, indices: bool) -> Callable:
+    """torch's fractional_max_pool{dims}d as the op table takes it: the samples second; its
+    values, or its indices."""
+    function = getattr(torch._C._nn, f"fractional_max_pool{dims}d")
+    return lambda x, samples, kernel_size, output_size: function(
+        x, kernel_size, output_size, samples
+    )[int(indices)]
 
 
 TORCH: dict[str, Callable] = {
@@ -1749,6 +1801,11 @@ TORCH: dict[str, Callable] = {
     "adaptive_max_pool3d_indices": lambda x, output_size: torch._C._nn.adaptive_max_pool3d(
         x, output_size
     )[1],
+    **{
+        f"fractional_max_pool{dims}d{suffix}": _fractional_max_pool(dims, bool(suffix))
+        for dims in (2, 3)
+        for suffix in ("", "_indices")
+    },
     "max_unpool2d": torch._C._nn.max_unpool2d,
     "max_unpool3d": torch._C._nn.max_unpool3d,
 }
