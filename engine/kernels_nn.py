@@ -1223,6 +1223,135 @@ def upsample_bilinear2d_backward(g, h0, h1, hl0, hl1, w0, w1, wl0, wl1, dx):
                 dx[p, b, e] = fma(hl1[i] * wl1[j], v, dx[p, b, e])
 
 
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_BLEND}, {_BLEND}, {_BLEND}, {_VOLUMES})"))
+def upsample_trilinear3d(x, d0, d1, dl0, dl1, h0, h1, hl0, hl1, w0, w1, wl0, wl1, out):
+    """out[p, i, j, k] blends x[p]'s two-by-two-by-two neighbours as torch's generic kernel:
+    each row's column blend fma(x_c0, wl0, x_c1·wl1), the rows' fma(r0, hl0, r1·hl1), the
+    planes' fma(s0, dl0, s1·dl1)."""
+    for p in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            a, b = d0[i], d1[i]
+            for j in range(out.shape[2]):
+                c, e = h0[j], h1[j]
+                for k in range(out.shape[3]):
+                    f, q = w0[k], w1[k]
+                    r00 = fma(x[p, a, c, f], wl0[k], x[p, a, c, q] * wl1[k])
+                    r01 = fma(x[p, a, e, f], wl0[k], x[p, a, e, q] * wl1[k])
+                    r10 = fma(x[p, b, c, f], wl0[k], x[p, b, c, q] * wl1[k])
+                    r11 = fma(x[p, b, e, f], wl0[k], x[p, b, e, q] * wl1[k])
+                    s0 = fma(r00, hl0[j], r01 * hl1[j])
+                    s1 = fma(r10, hl0[j], r11 * hl1[j])
+                    out[p, i, j, k] = fma(s0, dl0[i], s1 * dl1[i])
+
+
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_BLEND}, {_BLEND}, {_BLEND}, {_VOLUMES})"))
+def upsample_trilinear3d_backward(g, d0, d1, dl0, dl1, h0, h1, hl0, hl1, w0, w1, wl0, wl1, dx):
+    """dx (zeroed) += (dl·hl·wl)·g[p, i, j, k] at each of the eight neighbours, fused, outputs
+    in order (torch's cpu_upsample_linear_backward)."""
+    for p in range(g.shape[0]):
+        for i in range(g.shape[1]):
+            a, b = d0[i], d1[i]
+            for j in range(g.shape[2]):
+                c, e = h0[j], h1[j]
+                for k in range(g.shape[3]):
+                    f, q = w0[k], w1[k]
+                    v = g[p, i, j, k]
+                    dx[p, a, c, f] = fma(dl0[i] * hl0[j] * wl0[k], v, dx[p, a, c, f])
+                    dx[p, a, c, q] = fma(dl0[i] * hl0[j] * wl1[k], v, dx[p, a, c, q])
+                    dx[p, a, e, f] = fma(dl0[i] * hl1[j] * wl0[k], v, dx[p, a, e, f])
+                    dx[p, a, e, q] = fma(dl0[i] * hl1[j] * wl1[k], v, dx[p, a, e, q])
+                    dx[p, b, c, f] = fma(dl1[i] * hl0[j] * wl0[k], v, dx[p, b, c, f])
+                    dx[p, b, c, q] = fma(dl1[i] * hl0[j] * wl1[k], v, dx[p, b, c, q])
+                    dx[p, b, e, f] = fma(dl1[i] * hl1[j] * wl0[k], v, dx[p, b, e, f])
+                    dx[p, b, e, q] = fma(dl1[i] * hl1[j] * wl1[k], v, dx[p, b, e, q])
+
+
+_TAPS = "int64[:, ::1], T[:, ::1]"
+
+
+@lazy_njit(_sigs(f"void(T, int64, boolean, {_TAPS})"))
+def cubic_neighbours(step, in_size, align_corners, index, weight):
+    """Output i's four source indices (clamped to the input) and cubic convolution weights
+    (A = -0.75), as torch's compute_indices_weights_cubic: the source fma(step, i + 0.5,
+    -0.5) (align_corners: step i), not clamped; first = min(floorf(source), size - 1),
+    t = clamp(source - first, 0, 1); the taps first - 1 .. first + 2 weigh
+    ((A x - 5A) x + 8A) x - 4A at x = t + 1 and 2 - t, ((A + 2) x - (A + 3)) x x + 1 at
+    x = t and 1 - t, fused where its compiler fuses them."""
+    kind = weight.dtype.type
+    one, half, zero = kind(1), kind(0.5), kind(0)
+    near = (kind(1.25), kind(-2.25))
+    far = (kind(-0.75), kind(3.75), kind(-6), kind(3))
+    for i in range(index.shape[0]):
+        if align_corners:
+            source = step * kind(i)
+        else:
+            source = fma(step, kind(i) + half, -half)
+        first = min(math.floor(np.float32(source)), in_size - 1)
+        t = min(max(source - kind(first), zero), one)
+        weight[i, 0] = _cubic_far(t + one, far)
+        weight[i, 1] = _cubic_near(t, near, one)
+        weight[i, 2] = _cubic_near(one - t, near, one)
+        weight[i, 3] = _cubic_far(one - t + one, far)
+        for tap in range(4):
+            index[i, tap] = max(min(first - 1 + tap, in_size - 1), 0)
+
+
+@njit(inline="always")
+def _cubic_near(x, near, one):
+    """torch's cubic_convolution1 for A = -0.75 as its compiler evaluates it:
+    fma(1.25, x, -2.25)·x·x + 1, the last two steps rounded each."""
+    return fma(near[0], x, near[1]) * x * x + one
+
+
+@njit(inline="always")
+def _cubic_far(x, far):
+    """torch's cubic_convolution2 for A = -0.75 as its compiler evaluates it:
+    fma(fma(-0.75, x, 3.75), x, -6)·x + 3, the last step rounded each."""
+    return fma(fma(far[0], x, far[1]), x, far[2]) * x + far[3]
+
+
+@lazy_njit(_sigs(f"void({_PLANES}, {_TAPS}, {_TAPS}, {_PLANES})"))
+def upsample_bicubic2d(x, rows, row_weight, cols, col_weight, out):
+    """out[p, i, j] = the blend by row_weight[i] of the blends by col_weight[j] of x[p]'s rows
+    rows[i] at columns cols[j], torch's generic kernel: each blend of four as its compiler
+    fuses it, fma(v3, w3, fma(v2, w2, fma(v0, w0, v1·w1)))."""
+    for p in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                r0 = _cubic_row(x, p, rows[i, 0], cols, col_weight, j)
+                r1 = _cubic_row(x, p, rows[i, 1], cols, col_weight, j)
+                r2 = _cubic_row(x, p, rows[i, 2], cols, col_weight, j)
+                r3 = _cubic_row(x, p, rows[i, 3], cols, col_weight, j)
+                out[p, i, j] = _cubic_blend(r0, r1, r2, r3, row_weight, i)
+
+
+@njit(inline="always")
+def _cubic_row(x, p, row, cols, col_weight, j):
+    v0, v1 = x[p, row, cols[j, 0]], x[p, row, cols[j, 1]]
+    v2, v3 = x[p, row, cols[j, 2]], x[p, row, cols[j, 3]]
+    return _cubic_blend(v0, v1, v2, v3, col_weight, j)
+
+
+@njit(inline="always")
+def _cubic_blend(v0, v1, v2, v3, weight, i):
+    """fma(v3, w3, fma(v2, w2, fma(v0, w0, v1·w1))) with w = weight[i]."""
+    total = fma(v0, weight[i, 0], v1 * weight[i, 1])
+    return fma(v3, weight[i, 3], fma(v2, weight[i, 2], total))
+
+
+@lazy_njit(_sigs(f"void({_PLANES}, {_TAPS}, {_TAPS}, {_PLANES})"))
+def upsample_bicubic2d_backward(g, rows, row_weight, cols, col_weight, dx):
+    """dx (zeroed)[p, rows[i, r], cols[j, c]] += g[p, i, j]·row_weight[i, r]·col_weight[j, c],
+    outputs in order, columns outer and rows inner, as torch's backward."""
+    for p in range(g.shape[0]):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                v = g[p, i, j]
+                for c in range(4):
+                    for r in range(4):
+                        dx[p, rows[i, r], cols[j, c]] += v * row_weight[i, r] * col_weight[j, c]
+
+
 @njit(inline="always")
 def _adaptive_window(o, out_size, in_size):
     """torch's adaptive window [floor(o in / out), ceil((o + 1) in / out))."""
