@@ -1140,6 +1140,15 @@ def upsample_nearest_backward(g, d, h, w, dx):
 _BLEND = "int64[::1], int64[::1], T[::1], T[::1]"
 
 
+@lazy_njit(_sigs("void(T, T[::1])"))
+def half_pixel_sources(step, source):
+    """source[i] = max(fma(step, i + 0.5, -0.5), 0): torch's area_pixel_compute_source_index
+    without align_corners, as its compiler fuses it."""
+    half, zero = source.dtype.type(0.5), source.dtype.type(0)
+    for i in range(source.shape[0]):
+        source[i] = max(fma(step, source.dtype.type(i) + half, -half), zero)
+
+
 @lazy_njit(_sigs(f"void(T, int64, boolean, {_BLEND})"))
 def linear_neighbours(step, in_size, align_corners, first, second, near, far):
     """Output i's two source indices and weights: torch's area_pixel_compute_source_index and
@@ -1269,14 +1278,15 @@ def upsample_trilinear3d_backward(g, d0, d1, dl0, dl1, h0, h1, hl0, hl1, w0, w1,
 _TAPS = "int64[:, ::1], T[:, ::1]"
 
 
-@lazy_njit(_sigs(f"void(T, int64, boolean, {_TAPS})"))
-def cubic_neighbours(step, in_size, align_corners, index, weight):
+@lazy_njit(_sigs(f"void(T, int64, boolean, boolean, {_TAPS})"))
+def cubic_neighbours(step, in_size, align_corners, fused, index, weight):
     """Output i's four source indices (clamped to the input) and cubic convolution weights
-    (A = -0.75), as torch's compute_indices_weights_cubic: the source fma(step, i + 0.5,
-    -0.5) (align_corners: step i), not clamped; first = min(floorf(source), size - 1),
+    (A = -0.75), as torch's compute_indices_weights_cubic: the source step (i + 0.5) - 0.5
+    (align_corners: step i), not clamped; first = min(floorf(source), size - 1),
     t = clamp(source - first, 0, 1); the taps first - 1 .. first + 2 weigh
     ((A x - 5A) x + 8A) x - 4A at x = t + 1 and 2 - t, ((A + 2) x - (A + 3)) x x + 1 at
-    x = t and 1 - t, fused where its compiler fuses them."""
+    x = t and 1 - t. Fused: with the multiply-adds its forward kernel's compiler fuses;
+    else each step rounded, as its backward's."""
     kind = weight.dtype.type
     one, half, zero = kind(1), kind(0.5), kind(0)
     near = (kind(1.25), kind(-2.25))
@@ -1284,30 +1294,35 @@ def cubic_neighbours(step, in_size, align_corners, index, weight):
     for i in range(index.shape[0]):
         if align_corners:
             source = step * kind(i)
-        else:
+        elif fused:
             source = fma(step, kind(i) + half, -half)
+        else:
+            source = step * (kind(i) + half) - half
         first = min(math.floor(np.float32(source)), in_size - 1)
         t = min(max(source - kind(first), zero), one)
-        weight[i, 0] = _cubic_far(t + one, far)
-        weight[i, 1] = _cubic_near(t, near, one)
-        weight[i, 2] = _cubic_near(one - t, near, one)
-        weight[i, 3] = _cubic_far(one - t + one, far)
+        weight[i, 0] = _cubic_far(t + one, far, fused)
+        weight[i, 1] = _cubic_near(t, near, one, fused)
+        weight[i, 2] = _cubic_near(one - t, near, one, fused)
+        weight[i, 3] = _cubic_far(one - t + one, far, fused)
         for tap in range(4):
             index[i, tap] = max(min(first - 1 + tap, in_size - 1), 0)
 
 
 @njit(inline="always")
-def _cubic_near(x, near, one):
-    """torch's cubic_convolution1 for A = -0.75 as its compiler evaluates it:
-    fma(1.25, x, -2.25)·x·x + 1, the last two steps rounded each."""
-    return fma(near[0], x, near[1]) * x * x + one
+def _cubic_near(x, near, one, fused):
+    """torch's cubic_convolution1 for A = -0.75, (1.25 x - 2.25) x x + 1: fused, its first
+    step is fma(1.25, x, -2.25)."""
+    inner = fma(near[0], x, near[1]) if fused else near[0] * x + near[1]
+    return inner * x * x + one
 
 
 @njit(inline="always")
-def _cubic_far(x, far):
-    """torch's cubic_convolution2 for A = -0.75 as its compiler evaluates it:
-    fma(fma(-0.75, x, 3.75), x, -6)·x + 3, the last step rounded each."""
-    return fma(fma(far[0], x, far[1]), x, far[2]) * x + far[3]
+def _cubic_far(x, far, fused):
+    """torch's cubic_convolution2 for A = -0.75, ((-0.75 x + 3.75) x - 6) x + 3: fused, its
+    first two steps are fma(fma(-0.75, x, 3.75), x, -6)."""
+    if fused:
+        return fma(fma(far[0], x, far[1]), x, far[2]) * x + far[3]
+    return ((far[0] * x + far[1]) * x + far[2]) * x + far[3]
 
 
 @lazy_njit(_sigs(f"void({_PLANES}, {_TAPS}, {_TAPS}, {_PLANES})"))

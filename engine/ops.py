@@ -3706,15 +3706,15 @@ for _dims in (1, 2, 3):
 def _nearest_exact_indices(in_size: int, out_size: int, scale, dtype, generic: bool):
     """The input index each output takes in 'nearest-exact': torch's nearest_exact_idx,
     min(floorf((i + 0.5)·scale), size - 1) with a float32 scale and the product in float64;
-    its generic kernel's floorf(scale·i + 0.5), the scale and product in `dtype`."""
-    i = np.arange(out_size)
+    its generic kernel's floorf(source + 0.5), the half-pixel source in `dtype`."""
     if generic:
-        kind = np.dtype(dtype).type
-        step = _scale_step(in_size, out_size, scale, kind)
-        source = (step * i.astype(kind)).astype(np.float64) + 0.5
+        source = np.empty(out_size, dtype)
+        KN.half_pixel_sources(_scale_step(in_size, out_size, scale, source.dtype.type), source)
+        rounded = source.astype(np.float64) + 0.5
     else:
-        source = (i + 0.5) * np.float64(_scale_step(in_size, out_size, scale, np.float32))
-    return np.minimum(np.floor(source.astype(np.float32)).astype(np.int64), in_size - 1)
+        step = np.float64(_scale_step(in_size, out_size, scale, np.float32))
+        rounded = (np.arange(out_size) + 0.5) * step
+    return np.minimum(np.floor(rounded.astype(np.float32)).astype(np.int64), in_size - 1)
 
 
 def _upsample_nearest_exact_indices(
@@ -3863,8 +3863,9 @@ def upsample_trilinear3d(x, output_size, align_corners, scales_d, scales_h, scal
     return out
 
 
-def _cubic_taps(shape, attrs: dict, dtype) -> list[np.ndarray]:
-    """Per spatial dim, each output's four clamped source indices and cubic weights."""
+def _cubic_taps(shape, attrs: dict, dtype, fused: bool) -> list[np.ndarray]:
+    """Per spatial dim, each output's four clamped source indices and cubic weights (fused:
+    as torch's forward kernel computes them, else as its backward)."""
     taps = []
     for k, scale in enumerate(rules.upsample_scales(attrs, 2)):
         in_size, out_size = shape[2 + k], attrs["output_size"][k]
@@ -3874,7 +3875,7 @@ def _cubic_taps(shape, attrs: dict, dtype) -> list[np.ndarray]:
         else:
             step = _scale_step(in_size, out_size, scale, kind)
         index, weight = np.empty((out_size, 4), np.int64), np.empty((out_size, 4), dtype)
-        KN.cubic_neighbours(step, in_size, attrs["align_corners"], index, weight)
+        KN.cubic_neighbours(step, in_size, attrs["align_corners"], fused, index, weight)
         taps += [index, weight]
     return taps
 
@@ -3882,7 +3883,8 @@ def _cubic_taps(shape, attrs: dict, dtype) -> list[np.ndarray]:
 def _upsample_bicubic2d_vjp(n, g):
     shape = n.inputs[0].shape
     dx = np.zeros(shape, g.dtype)
-    KN.upsample_bicubic2d_backward(_planes(g), *_cubic_taps(shape, n.attrs, g.dtype), _planes(dx))
+    taps = _cubic_taps(shape, n.attrs, g.dtype, fused=False)
+    KN.upsample_bicubic2d_backward(_planes(g), *taps, _planes(dx))
     return (dx,)
 
 
@@ -3892,7 +3894,8 @@ def upsample_bicubic2d(x, output_size, align_corners, scales_h, scales_w):
     attrs = dict(output_size=output_size, align_corners=align_corners)
     attrs.update(scales_h=scales_h, scales_w=scales_w)
     out = np.empty((*x.shape[:2], *output_size), x.dtype)
-    KN.upsample_bicubic2d(_planes(x), *_cubic_taps(x.shape, attrs, x.dtype), _planes(out))
+    taps = _cubic_taps(x.shape, attrs, x.dtype, fused=True)
+    KN.upsample_bicubic2d(_planes(x), *taps, _planes(out))
     return out
 
 
