@@ -3723,8 +3723,7 @@ def _upsample_nearest_exact_indices(
     out = attrs["output_size"]
     scales = rules.upsample_scales(attrs, dims)
     found = [
-        _nearest_exact_indices(shape[2 + k], out[k], scales[k], dtype, generic)
-        for k in range(dims)
+        _nearest_exact_indices(shape[2 + k], out[k], scales[k], dtype, generic) for k in range(dims)
     ]
     return [np.zeros(1, np.int64)] * (3 - dims) + found
 
