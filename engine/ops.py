@@ -3718,7 +3718,7 @@ def _nearest_exact_indices(in_size: int, out_size: int, scale, dtype, generic: b
 
 
 def _upsample_nearest_exact_indices(
-    shape, attrs: dict, dims: int, generic: bool, dtype
+    shape, attrs: dict, dims: int, dtype, generic: bool
 ) -> list[np.ndarray]:
     out = attrs["output_size"]
     scales = rules.upsample_scales(attrs, dims)
@@ -3732,14 +3732,14 @@ def _upsample_nearest_exact(dims: int):
     def vjp(n, g):
         shape = n.inputs[0].shape
         dx = np.zeros(shape, g.dtype)
-        indices = _upsample_nearest_exact_indices(shape, n.attrs, dims, False, g.dtype)
+        indices = _upsample_nearest_exact_indices(shape, n.attrs, dims, g.dtype, generic=False)
         KN.upsample_nearest_backward(_volumes(g, dims), *indices, _volumes(dx, dims))
         return (dx,)
 
     def forward(x, output_size, **scales):
         attrs = {"output_size": output_size, **scales}
         generic = rules.upsample_kernel_name("nearest", output_size).startswith("compute")
-        indices = _upsample_nearest_exact_indices(x.shape, attrs, dims, generic, x.dtype)
+        indices = _upsample_nearest_exact_indices(x.shape, attrs, dims, x.dtype, generic)
         out = np.empty((*x.shape[:2], *output_size), x.dtype)
         KN.upsample_nearest(_volumes(x, dims), *indices, _volumes(out, dims))
         return out
@@ -3754,17 +3754,21 @@ for _dims in (1, 2, 3):
     _upsample_nearest_exact(_dims)
 
 
+def _source_step(in_size: int, out_size: int, align_corners: bool, scale, kind):
+    """torch's area_pixel_compute_scale in `kind`: (in_size - 1) / (out_size - 1) with
+    align_corners (0 for one output), else _scale_step's."""
+    if align_corners:
+        return kind(in_size - 1) / kind(out_size - 1) if out_size > 1 else kind(0)
+    return _scale_step(in_size, out_size, scale, kind)
+
+
 def _linear_neighbours(in_size: int, out_size: int, align_corners: bool, scale, dtype):
     """Each output's two source indices and their weights, in `dtype` (see the kernel); an
     output of the input's size takes each input with weights 1 and 0."""
     i = np.arange(out_size)
     if out_size == in_size:
         return i, i.copy(), np.ones(out_size, dtype), np.zeros(out_size, dtype)
-    kind = np.dtype(dtype).type
-    if align_corners:
-        step = kind(in_size - 1) / kind(out_size - 1) if out_size > 1 else kind(0)
-    else:
-        step = _scale_step(in_size, out_size, scale, kind)
+    step = _source_step(in_size, out_size, align_corners, scale, np.dtype(dtype).type)
     first, second = np.empty(out_size, np.int64), np.empty(out_size, np.int64)
     near, far = np.empty(out_size, dtype), np.empty(out_size, dtype)
     KN.linear_neighbours(step, in_size, align_corners, first, second, near, far)
@@ -3868,11 +3872,7 @@ def _cubic_taps(shape, attrs: dict, dtype, fused: bool) -> list[np.ndarray]:
     taps = []
     for k, scale in enumerate(rules.upsample_scales(attrs, 2)):
         in_size, out_size = shape[2 + k], attrs["output_size"][k]
-        kind = np.dtype(dtype).type
-        if attrs["align_corners"]:
-            step = kind(in_size - 1) / kind(out_size - 1) if out_size > 1 else kind(0)
-        else:
-            step = _scale_step(in_size, out_size, scale, kind)
+        step = _source_step(in_size, out_size, attrs["align_corners"], scale, np.dtype(dtype).type)
         index, weight = np.empty((out_size, 4), np.int64), np.empty((out_size, 4), dtype)
         KN.cubic_neighbours(step, in_size, attrs["align_corners"], fused, index, weight)
         taps += [index, weight]
