@@ -1140,6 +1140,15 @@ def upsample_nearest_backward(g, d, h, w, dx):
 _BLEND = "int64[::1], int64[::1], T[::1], T[::1]"
 
 
+@lazy_njit(_sigs("void(T, T[::1])"))
+def half_pixel_sources(step, source):
+    """source[i] = max(fma(step, i + 0.5, -0.5), 0): torch's area_pixel_compute_source_index
+    without align_corners, as its compiler fuses it."""
+    half, zero = source.dtype.type(0.5), source.dtype.type(0)
+    for i in range(source.shape[0]):
+        source[i] = max(fma(step, source.dtype.type(i) + half, -half), zero)
+
+
 @lazy_njit(_sigs(f"void(T, int64, boolean, {_BLEND})"))
 def linear_neighbours(step, in_size, align_corners, first, second, near, far):
     """Output i's two source indices and weights: torch's area_pixel_compute_source_index and
@@ -1221,6 +1230,141 @@ def upsample_bilinear2d_backward(g, h0, h1, hl0, hl1, w0, w1, wl0, wl1, dx):
                 dx[p, a, e] = fma(hl0[i] * wl1[j], v, dx[p, a, e])
                 dx[p, b, c] = fma(hl1[i] * wl0[j], v, dx[p, b, c])
                 dx[p, b, e] = fma(hl1[i] * wl1[j], v, dx[p, b, e])
+
+
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_BLEND}, {_BLEND}, {_BLEND}, {_VOLUMES})"))
+def upsample_trilinear3d(x, d0, d1, dl0, dl1, h0, h1, hl0, hl1, w0, w1, wl0, wl1, out):
+    """out[p, i, j, k] blends x[p]'s two-by-two-by-two neighbours as torch's generic kernel:
+    each row's column blend fma(x_c0, wl0, x_c1·wl1), the rows' fma(r0, hl0, r1·hl1), the
+    planes' fma(s0, dl0, s1·dl1)."""
+    for p in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            a, b = d0[i], d1[i]
+            for j in range(out.shape[2]):
+                c, e = h0[j], h1[j]
+                for k in range(out.shape[3]):
+                    f, q = w0[k], w1[k]
+                    r00 = fma(x[p, a, c, f], wl0[k], x[p, a, c, q] * wl1[k])
+                    r01 = fma(x[p, a, e, f], wl0[k], x[p, a, e, q] * wl1[k])
+                    r10 = fma(x[p, b, c, f], wl0[k], x[p, b, c, q] * wl1[k])
+                    r11 = fma(x[p, b, e, f], wl0[k], x[p, b, e, q] * wl1[k])
+                    s0 = fma(r00, hl0[j], r01 * hl1[j])
+                    s1 = fma(r10, hl0[j], r11 * hl1[j])
+                    out[p, i, j, k] = fma(s0, dl0[i], s1 * dl1[i])
+
+
+@lazy_njit(_sigs(f"void({_VOLUMES}, {_BLEND}, {_BLEND}, {_BLEND}, {_VOLUMES})"))
+def upsample_trilinear3d_backward(g, d0, d1, dl0, dl1, h0, h1, hl0, hl1, w0, w1, wl0, wl1, dx):
+    """dx (zeroed) += (dl·hl·wl)·g[p, i, j, k] at each of the eight neighbours, fused, outputs
+    in order (torch's cpu_upsample_linear_backward)."""
+    for p in range(g.shape[0]):
+        for i in range(g.shape[1]):
+            a, b = d0[i], d1[i]
+            for j in range(g.shape[2]):
+                c, e = h0[j], h1[j]
+                for k in range(g.shape[3]):
+                    f, q = w0[k], w1[k]
+                    v = g[p, i, j, k]
+                    dx[p, a, c, f] = fma(dl0[i] * hl0[j] * wl0[k], v, dx[p, a, c, f])
+                    dx[p, a, c, q] = fma(dl0[i] * hl0[j] * wl1[k], v, dx[p, a, c, q])
+                    dx[p, a, e, f] = fma(dl0[i] * hl1[j] * wl0[k], v, dx[p, a, e, f])
+                    dx[p, a, e, q] = fma(dl0[i] * hl1[j] * wl1[k], v, dx[p, a, e, q])
+                    dx[p, b, c, f] = fma(dl1[i] * hl0[j] * wl0[k], v, dx[p, b, c, f])
+                    dx[p, b, c, q] = fma(dl1[i] * hl0[j] * wl1[k], v, dx[p, b, c, q])
+                    dx[p, b, e, f] = fma(dl1[i] * hl1[j] * wl0[k], v, dx[p, b, e, f])
+                    dx[p, b, e, q] = fma(dl1[i] * hl1[j] * wl1[k], v, dx[p, b, e, q])
+
+
+_TAPS = "int64[:, ::1], T[:, ::1]"
+
+
+@lazy_njit(_sigs(f"void(T, int64, boolean, boolean, {_TAPS})"))
+def cubic_neighbours(step, in_size, align_corners, fused, index, weight):
+    """Output i's four source indices (clamped to the input) and cubic convolution weights
+    (A = -0.75), as torch's compute_indices_weights_cubic: the source step (i + 0.5) - 0.5
+    (align_corners: step i), not clamped; first = min(floorf(source), size - 1),
+    t = clamp(source - first, 0, 1); the taps first - 1 .. first + 2 weigh
+    ((A x - 5A) x + 8A) x - 4A at x = t + 1 and 2 - t, ((A + 2) x - (A + 3)) x x + 1 at
+    x = t and 1 - t. Fused: with the multiply-adds its forward kernel's compiler fuses;
+    else each step rounded, as its backward's."""
+    kind = weight.dtype.type
+    one, half, zero = kind(1), kind(0.5), kind(0)
+    near = (kind(1.25), kind(-2.25))
+    far = (kind(-0.75), kind(3.75), kind(-6), kind(3))
+    for i in range(index.shape[0]):
+        if align_corners:
+            source = step * kind(i)
+        elif fused:
+            source = fma(step, kind(i) + half, -half)
+        else:
+            source = step * (kind(i) + half) - half
+        first = min(math.floor(np.float32(source)), in_size - 1)
+        t = min(max(source - kind(first), zero), one)
+        weight[i, 0] = _cubic_far(t + one, far, fused)
+        weight[i, 1] = _cubic_near(t, near, one, fused)
+        weight[i, 2] = _cubic_near(one - t, near, one, fused)
+        weight[i, 3] = _cubic_far(one - t + one, far, fused)
+        for tap in range(4):
+            index[i, tap] = max(min(first - 1 + tap, in_size - 1), 0)
+
+
+@njit(inline="always")
+def _cubic_near(x, near, one, fused):
+    """torch's cubic_convolution1 for A = -0.75, (1.25 x - 2.25) x x + 1: fused, its first
+    step is fma(1.25, x, -2.25)."""
+    inner = fma(near[0], x, near[1]) if fused else near[0] * x + near[1]
+    return inner * x * x + one
+
+
+@njit(inline="always")
+def _cubic_far(x, far, fused):
+    """torch's cubic_convolution2 for A = -0.75, ((-0.75 x + 3.75) x - 6) x + 3: fused, its
+    first two steps are fma(fma(-0.75, x, 3.75), x, -6)."""
+    if fused:
+        return fma(fma(far[0], x, far[1]), x, far[2]) * x + far[3]
+    return ((far[0] * x + far[1]) * x + far[2]) * x + far[3]
+
+
+@lazy_njit(_sigs(f"void({_PLANES}, {_TAPS}, {_TAPS}, {_PLANES})"))
+def upsample_bicubic2d(x, rows, row_weight, cols, col_weight, out):
+    """out[p, i, j] = the blend by row_weight[i] of the blends by col_weight[j] of x[p]'s rows
+    rows[i] at columns cols[j], torch's generic kernel: each blend of four as its compiler
+    fuses it, fma(v3, w3, fma(v2, w2, fma(v0, w0, v1·w1)))."""
+    for p in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                r0 = _cubic_row(x, p, rows[i, 0], cols, col_weight, j)
+                r1 = _cubic_row(x, p, rows[i, 1], cols, col_weight, j)
+                r2 = _cubic_row(x, p, rows[i, 2], cols, col_weight, j)
+                r3 = _cubic_row(x, p, rows[i, 3], cols, col_weight, j)
+                out[p, i, j] = _cubic_blend(r0, r1, r2, r3, row_weight, i)
+
+
+@njit(inline="always")
+def _cubic_row(x, p, row, cols, col_weight, j):
+    v0, v1 = x[p, row, cols[j, 0]], x[p, row, cols[j, 1]]
+    v2, v3 = x[p, row, cols[j, 2]], x[p, row, cols[j, 3]]
+    return _cubic_blend(v0, v1, v2, v3, col_weight, j)
+
+
+@njit(inline="always")
+def _cubic_blend(v0, v1, v2, v3, weight, i):
+    """fma(v3, w3, fma(v2, w2, fma(v0, w0, v1·w1))) with w = weight[i]."""
+    total = fma(v0, weight[i, 0], v1 * weight[i, 1])
+    return fma(v3, weight[i, 3], fma(v2, weight[i, 2], total))
+
+
+@lazy_njit(_sigs(f"void({_PLANES}, {_TAPS}, {_TAPS}, {_PLANES})"))
+def upsample_bicubic2d_backward(g, rows, row_weight, cols, col_weight, dx):
+    """dx (zeroed)[p, rows[i, r], cols[j, c]] += g[p, i, j]·row_weight[i, r]·col_weight[j, c],
+    outputs in order, columns outer and rows inner, as torch's backward."""
+    for p in range(g.shape[0]):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                v = g[p, i, j]
+                for c in range(4):
+                    for r in range(4):
+                        dx[p, rows[i, r], cols[j, c]] += v * row_weight[i, r] * col_weight[j, c]
 
 
 @njit(inline="always")

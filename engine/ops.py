@@ -3819,17 +3819,72 @@ for _dims in (1, 2, 3):
     _upsample_nearest(_dims)
 
 
+def _nearest_exact_indices(in_size: int, out_size: int, scale, dtype, generic: bool):
+    """The input index each output takes in 'nearest-exact': torch's nearest_exact_idx,
+    min(floorf((i + 0.5)·scale), size - 1) with a float32 scale and the product in float64;
+    its generic kernel's floorf(source + 0.5), the half-pixel source in `dtype`."""
+    if generic:
+        source = np.empty(out_size, dtype)
+        KN.half_pixel_sources(_scale_step(in_size, out_size, scale, source.dtype.type), source)
+        rounded = source.astype(np.float64) + 0.5
+    else:
+        step = np.float64(_scale_step(in_size, out_size, scale, np.float32))
+        rounded = (np.arange(out_size) + 0.5) * step
+    return np.minimum(np.floor(rounded.astype(np.float32)).astype(np.int64), in_size - 1)
+
+
+def _upsample_nearest_exact_indices(
+    shape, attrs: dict, dims: int, dtype, generic: bool
+) -> list[np.ndarray]:
+    out = attrs["output_size"]
+    scales = rules.upsample_scales(attrs, dims)
+    found = [
+        _nearest_exact_indices(shape[2 + k], out[k], scales[k], dtype, generic) for k in range(dims)
+    ]
+    return [np.zeros(1, np.int64)] * (3 - dims) + found
+
+
+def _upsample_nearest_exact(dims: int):
+    def vjp(n, g):
+        shape = n.inputs[0].shape
+        dx = np.zeros(shape, g.dtype)
+        indices = _upsample_nearest_exact_indices(shape, n.attrs, dims, g.dtype, generic=False)
+        KN.upsample_nearest_backward(_volumes(g, dims), *indices, _volumes(dx, dims))
+        return (dx,)
+
+    def forward(x, output_size, **scales):
+        attrs = {"output_size": output_size, **scales}
+        generic = rules.upsample_kernel_name("nearest", output_size).startswith("compute")
+        indices = _upsample_nearest_exact_indices(x.shape, attrs, dims, x.dtype, generic)
+        out = np.empty((*x.shape[:2], *output_size), x.dtype)
+        KN.upsample_nearest(_volumes(x, dims), *indices, _volumes(out, dims))
+        return out
+
+    forward.__doc__ = (
+        f"F.interpolate's 'nearest-exact' over {dims} spatial dim(s) (see the op table)."
+    )
+    return _op(f"_upsample_nearest_exact{dims}d", vjp)(forward)
+
+
+for _dims in (1, 2, 3):
+    _upsample_nearest_exact(_dims)
+
+
+def _source_step(in_size: int, out_size: int, align_corners: bool, scale, kind):
+    """torch's area_pixel_compute_scale in `kind`: (in_size - 1) / (out_size - 1) with
+    align_corners (0 for one output), else _scale_step's."""
+    if align_corners:
+        return kind(in_size - 1) / kind(out_size - 1) if out_size > 1 else kind(0)
+    return _scale_step(in_size, out_size, scale, kind)
+
+
 def _linear_neighbours(in_size: int, out_size: int, align_corners: bool, scale, dtype):
     """Each output's two source indices and their weights, in `dtype` (see the kernel); an
     output of the input's size takes each input with weights 1 and 0."""
     i = np.arange(out_size)
     if out_size == in_size:
         return i, i.copy(), np.ones(out_size, dtype), np.zeros(out_size, dtype)
-    kind = np.dtype(dtype).type
-    if align_corners:
-        step = kind(in_size - 1) / kind(out_size - 1) if out_size > 1 else kind(0)
-    else:
-        step = _scale_step(in_size, out_size, scale, kind)
+    step = _source_step(in_size, out_size, align_corners, scale, np.dtype(dtype).type)
     first, second = np.empty(out_size, np.int64), np.empty(out_size, np.int64)
     near, far = np.empty(out_size, dtype), np.empty(out_size, dtype)
     KN.linear_neighbours(step, in_size, align_corners, first, second, near, far)
@@ -3894,6 +3949,68 @@ def upsample_bilinear2d(x, output_size, align_corners, scales_h, scales_w):
     neighbours = _bilinear_neighbours(x.shape, attrs, x.dtype)
     lanes = 32 // x.itemsize  # torch's 256-bit vectors
     KN.upsample_bilinear2d(_planes(x), *neighbours, summed, x.shape[1], lanes, _planes(out))
+    return out
+
+
+def _trilinear_neighbours(shape, attrs: dict, dtype) -> list[np.ndarray]:
+    scales = rules.upsample_scales(attrs, 3)
+    return [
+        part
+        for k in range(3)
+        for part in _linear_neighbours(
+            shape[2 + k], attrs["output_size"][k], attrs["align_corners"], scales[k], dtype
+        )
+    ]
+
+
+def _upsample_trilinear3d_vjp(n, g):
+    shape = n.inputs[0].shape
+    dx = np.zeros(shape, g.dtype)
+    neighbours = _trilinear_neighbours(shape, n.attrs, g.dtype)
+    KN.upsample_trilinear3d_backward(_volumes(g, 3), *neighbours, _volumes(dx, 3))
+    return (dx,)
+
+
+@_op("upsample_trilinear3d", _upsample_trilinear3d_vjp)
+def upsample_trilinear3d(x, output_size, align_corners, scales_d, scales_h, scales_w):
+    """F.interpolate's 'trilinear' (see the op table)."""
+    attrs = dict(output_size=output_size, align_corners=align_corners)
+    attrs.update(scales_d=scales_d, scales_h=scales_h, scales_w=scales_w)
+    out = np.empty((*x.shape[:2], *output_size), x.dtype)
+    neighbours = _trilinear_neighbours(x.shape, attrs, x.dtype)
+    KN.upsample_trilinear3d(_volumes(x, 3), *neighbours, _volumes(out, 3))
+    return out
+
+
+def _cubic_taps(shape, attrs: dict, dtype, fused: bool) -> list[np.ndarray]:
+    """Per spatial dim, each output's four clamped source indices and cubic weights (fused:
+    as torch's forward kernel computes them, else as its backward)."""
+    taps = []
+    for k, scale in enumerate(rules.upsample_scales(attrs, 2)):
+        in_size, out_size = shape[2 + k], attrs["output_size"][k]
+        step = _source_step(in_size, out_size, attrs["align_corners"], scale, np.dtype(dtype).type)
+        index, weight = np.empty((out_size, 4), np.int64), np.empty((out_size, 4), dtype)
+        KN.cubic_neighbours(step, in_size, attrs["align_corners"], fused, index, weight)
+        taps += [index, weight]
+    return taps
+
+
+def _upsample_bicubic2d_vjp(n, g):
+    shape = n.inputs[0].shape
+    dx = np.zeros(shape, g.dtype)
+    taps = _cubic_taps(shape, n.attrs, g.dtype, fused=False)
+    KN.upsample_bicubic2d_backward(_planes(g), *taps, _planes(dx))
+    return (dx,)
+
+
+@_op("upsample_bicubic2d", _upsample_bicubic2d_vjp)
+def upsample_bicubic2d(x, output_size, align_corners, scales_h, scales_w):
+    """F.interpolate's 'bicubic' (see the op table)."""
+    attrs = dict(output_size=output_size, align_corners=align_corners)
+    attrs.update(scales_h=scales_h, scales_w=scales_w)
+    out = np.empty((*x.shape[:2], *output_size), x.dtype)
+    taps = _cubic_taps(x.shape, attrs, x.dtype, fused=True)
+    KN.upsample_bicubic2d(_planes(x), *taps, _planes(out))
     return out
 
 

@@ -6801,7 +6801,8 @@ for _kind, _reflect in (("reflection", True), ("replication", False)):
         )
 
 
-# ---- upsample_nearest{1,2,3}d and upsample_bilinear2d (F.interpolate's 'nearest' and 'bilinear')
+# ---- upsample_{nearest,nearest_exact}{1,2,3}d, upsample_{linear1d,bilinear2d,trilinear3d} and
+# upsample_bicubic2d (F.interpolate's modes)
 
 
 def upsample_scale_names(dims: int) -> tuple[str, ...]:
@@ -6814,12 +6815,23 @@ def upsample_scales(attrs: dict, dims: int) -> list[float | None]:
     return [attrs[name] for name in upsample_scale_names(dims)]
 
 
+def upsample_op_name(mode: str, dims: int) -> str:
+    """torch's op for F.interpolate's `mode` over `dims` spatial dims."""
+    if mode == "nearest-exact":
+        return f"_upsample_nearest_exact{dims}d"
+    return f"upsample_{mode}{dims}d"
+
+
 def upsample_kernel_name(mode: str, output_size: Sequence[int]) -> str:
-    """The CPU kernel torch dispatches to, which names its dtype error: its channels-last one
-    for a 2-d output of at most 128 rows plus columns, else the generic one."""
-    if len(output_size) == 2 and sum(output_size) <= 128:
-        return f"upsample_{mode}2d_channels_last"
-    return f"compute_indices_weights_{'nearest' if mode == 'nearest' else 'linear'}"
+    """The CPU kernel torch dispatches to, which names its dtype error: for 'nearest',
+    'nearest-exact' and 'bilinear' its channels-last one for a 2-d output of at most 128 rows
+    plus columns, else (and for 'linear', 'trilinear', 'bicubic') the generic one."""
+    family = "nearest" if mode.startswith("nearest") else mode
+    if family in ("nearest", "bilinear") and sum(output_size) <= 128 and len(output_size) == 2:
+        return f"upsample_{family}2d_channels_last"
+    if family == "bicubic":
+        return "compute_indices_weights_cubic"
+    return f"compute_indices_weights_{'nearest' if family == 'nearest' else 'linear'}"
 
 
 def _upsample_infer(name: str, dims: int, mode: str):
@@ -6878,18 +6890,37 @@ _UPSAMPLE_DOCS = {
     "1)), torch's area_pixel_compute_source_index; outputs of at most 128 rows plus columns "
     "sum the four products of the weights, larger ones blend rows of column blends, as "
     "torch's two CPU kernels. The gradient spreads each output gradient over the four.",
+    "nearest-exact": "output i takes input min(floor((i + 0.5) * scale), size - 1), scale a "
+    "float32 1 / scales or size / output_size (torch's nearest_exact_idx; the generic kernel "
+    "(1-d, 3-d, 2-d outputs over 128 rows plus columns) takes floor(scale * i + 0.5), the "
+    "scale in the input's dtype). The gradient sums the output gradient into the input element "
+    "each output took, by nearest_exact_idx.",
+    "trilinear": "each output blends its two-by-two-by-two neighbours at source index "
+    "scale * (i + 0.5) - 0.5 clamped at 0 (align_corners: i * (size - 1) / (output_size - "
+    "1)) per dim, as torch's generic kernel: column blends, then rows, then planes, fused. "
+    "The gradient adds (weight product) * g into the eight, fused.",
+    "bicubic": "each output is the cubic convolution (A = -0.75) of its four-by-four "
+    "neighbours, indices clamped to the input, around source index scale * (i + 0.5) - 0.5 "
+    "(not clamped; align_corners: i * (size - 1) / (output_size - 1)), as torch's generic "
+    "kernel: four column sums of four products, summed over rows. The gradient adds "
+    "g * row weight * column weight into the sixteen (clamped) neighbours.",
 }
 
 for _dims, _mode in (
     (1, "nearest"),
     (2, "nearest"),
     (3, "nearest"),
+    (1, "nearest-exact"),
+    (2, "nearest-exact"),
+    (3, "nearest-exact"),
     (1, "linear"),
     (2, "bilinear"),
+    (2, "bicubic"),
+    (3, "trilinear"),
 ):
-    _name = f"upsample_{_mode}{_dims}d"
+    _name = upsample_op_name(_mode, _dims)
     _attrs = [Attr("output_size", "ints", f"The {_dims} output sizes.", optional=False)]
-    if _mode != "nearest":
+    if not _mode.startswith("nearest"):
         _attrs.append(
             Attr("align_corners", "bool", "Align the corner pixels' centres.", optional=False)
         )
@@ -6906,7 +6937,7 @@ for _dims, _mode in (
             ("self",),
             (True,),
             _upsample_infer(_name, _dims, _mode),
-            _named(f"Upsample{_mode.capitalize()}{_dims}DBackward0"),
+            _named(f"Upsample{_mode.title().replace('-', '')}{_dims}DBackward0"),
             _nothing,
             tuple(_attrs),
         )

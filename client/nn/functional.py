@@ -2077,8 +2077,13 @@ _UPSAMPLE_OPS = {
     (3, "nearest"): 1,
     (4, "nearest"): 2,
     (5, "nearest"): 3,
+    (3, "nearest-exact"): 1,
+    (4, "nearest-exact"): 2,
+    (5, "nearest-exact"): 3,
     (3, "linear"): 1,
     (4, "bilinear"): 2,
+    (4, "bicubic"): 2,
+    (5, "trilinear"): 3,
 }
 
 
@@ -2135,12 +2140,13 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ) -> Tensor:
-    """torch's interpolate: its checks in its order, then 'nearest' (1-d to 3-d:
-    UpsampleNearest{1,2,3}DBackward0), 'linear' (UpsampleLinear1DBackward0), 'bilinear'
-    (UpsampleBilinear2DBackward0) or 'area'
-    (adaptive_avg_pool1d/2d). With recompute_scale_factor, the output size is
+    """torch's interpolate: its checks in its order, then 'nearest' and 'nearest-exact' (1-d
+    to 3-d: UpsampleNearest{1,2,3}DBackward0, UpsampleNearestExact{1,2,3}DBackward0),
+    'linear' (UpsampleLinear1DBackward0), 'bilinear' and 'bicubic' (UpsampleBilinear2D-,
+    UpsampleBicubic2DBackward0), 'trilinear' (UpsampleTrilinear3DBackward0) or 'area'
+    (adaptive_avg_pool1d/2d/3d). With recompute_scale_factor, the output size is
     floor(size · scale) and the kernel derives its scale from the sizes; otherwise it
-    takes 1 / scale_factor."""
+    takes 1 / scale_factor. antialias and 'lanczos' raise NotImplementedError."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError(
@@ -2167,17 +2173,17 @@ def interpolate(
         pools = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}
         return pools[input.ndim](input, output_size)
     dims = _UPSAMPLE_OPS.get((input.ndim, mode))
+    if mode == "lanczos" and input.ndim == 4 and not antialias:
+        raise ValueError("Lanczos mode requires antialias=True")
     if dims is None or antialias:
-        if input.ndim in (3, 4, 5) and mode in _INTERPOLATE_MODES.split(" | "):
-            needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
-            if needs not in (None, input.ndim):
-                raise NotImplementedError(
-                    f"Got {input.ndim}D input, but {mode} mode needs {needs}D input"
-                )
+        needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
+        if input.ndim in (3, 4, 5) and needs not in (None, input.ndim):
             raise NotImplementedError(
-                f"gradrpc: interpolate's mode '{mode}' (on a {input.ndim}-D input"
-                f"{', with antialias' if antialias else ''}) is not supported yet; 'nearest' "
-                "(3-D to 5-D), 'linear' (3-D), 'bilinear' (4-D) and 'area' (3-D and 4-D) are"
+                f"Got {input.ndim}D input, but {mode} mode needs {needs}D input"
+            )
+        if antialias or (mode == "lanczos" and input.ndim == 4):
+            raise NotImplementedError(
+                f"gradrpc: interpolate's mode '{mode}' with antialias is not supported yet"
             )
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
@@ -2186,12 +2192,12 @@ def interpolate(
     if output_size is None:
         output_size = [_scaled_size(input.shape[i + 2], scale_factors[i]) for i in range(dim)]
     attrs = {"output_size": list(output_size)}
-    if mode != "nearest":
+    if not mode.startswith("nearest"):
         attrs["align_corners"] = bool(align_corners)
     if scale_factors is not None:
         names = rules.upsample_scale_names(dims)
         attrs.update({name: float(s) for name, s in zip(names, scale_factors, strict=True)})
-    return input._call(f"upsample_{mode}{dims}d", [input], attrs)
+    return input._call(rules.upsample_op_name(mode, dims), [input], attrs)
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode="nearest", align_corners=None):

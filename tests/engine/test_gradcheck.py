@@ -318,6 +318,13 @@ CASES += [
     C("upsample_linear1d", T((2, 1, 5)), output_size=[3], align_corners=True),
     C("upsample_bilinear2d", T((1, 2, 3, 4)), output_size=[5, 7], align_corners=False),
     C("upsample_bilinear2d", T((1, 2, 4, 3)), output_size=[3, 5], align_corners=True),
+    C("_upsample_nearest_exact1d", T((1, 2, 3)), output_size=[7]),
+    C("_upsample_nearest_exact2d", T((1, 2, 3, 4)), output_size=[5, 3]),
+    C("_upsample_nearest_exact3d", T((1, 1, 2, 3, 2)), output_size=[3, 5, 4]),
+    C("upsample_trilinear3d", T((1, 1, 2, 3, 2)), output_size=[3, 5, 4], align_corners=False),
+    C("upsample_trilinear3d", T((1, 2, 3, 2, 3)), output_size=[2, 4, 2], align_corners=True),
+    C("upsample_bicubic2d", T((1, 2, 3, 4)), output_size=[5, 7], align_corners=False),
+    C("upsample_bicubic2d", T((1, 2, 4, 3)), output_size=[3, 5], align_corners=True),
     C(
         "im2col",
         T((1, 2, 4, 4)),

@@ -1177,6 +1177,39 @@ CASES += [
     ),
     C("upsample_bilinear2d", T((1, 2, 1, 5)), output_size=[1, 1], align_corners=True),
 ]
+# _upsample_nearest_exact{1,2,3}d, upsample_trilinear3d, upsample_bicubic2d: F.interpolate's
+# 'nearest-exact', 'trilinear' and 'bicubic' (nearest_exact_idx and the generic kernel, clamped
+# cubic taps), by size or scale, down and up
+CASES += [
+    C("_upsample_nearest_exact1d", T((2, 3, 7)), output_size=[12]),
+    C("_upsample_nearest_exact1d", T((1, 2, 9)), output_size=[3], scales=0.4),
+    C("_upsample_nearest_exact2d", T((2, 3, 5, 7)), output_size=[9, 4]),
+    C("_upsample_nearest_exact2d", T((1, 1, 40, 50)), output_size=[100, 55], scales_w=1.1),
+    C("_upsample_nearest_exact3d", T((1, 2, 3, 4, 5)), output_size=[6, 2, 7]),
+    C("upsample_trilinear3d", T((1, 2, 3, 4, 5)), output_size=[6, 2, 7], align_corners=False),
+    C("upsample_trilinear3d", T((2, 1, 3, 4, 2)), output_size=[5, 7, 3], align_corners=True),
+    C(
+        "upsample_trilinear3d",
+        T((1, 1, 6, 7, 8)),
+        output_size=[3, 9, 20],
+        align_corners=False,
+        scales_d=0.6,
+        scales_h=1.3,
+        scales_w=2.5,
+    ),
+    C("upsample_bicubic2d", T((2, 3, 5, 7)), output_size=[9, 11], align_corners=False),
+    C("upsample_bicubic2d", T((2, 3, 5, 7)), output_size=[9, 11], align_corners=True),
+    C("upsample_bicubic2d", T((1, 2, 8, 9)), output_size=[3, 4], align_corners=False),
+    C("upsample_bicubic2d", T((1, 2, 2, 3)), output_size=[7, 9], align_corners=False),
+    C(
+        "upsample_bicubic2d",
+        T((1, 2, 5, 6)),
+        output_size=[12, 5],
+        align_corners=False,
+        scales_h=2.5,
+        scales_w=0.9,
+    ),
+]
 # pixel_shuffle, pixel_unshuffle: channels to and from r x r blocks, any batch dims
 CASES += [
     C("pixel_shuffle", T((2, 8, 3, 4)), upscale_factor=2),
@@ -1770,6 +1803,11 @@ TORCH: dict[str, Callable] = {
             "upsample_nearest3d",
             "upsample_linear1d",
             "upsample_bilinear2d",
+            "_upsample_nearest_exact1d",
+            "_upsample_nearest_exact2d",
+            "_upsample_nearest_exact3d",
+            "upsample_trilinear3d",
+            "upsample_bicubic2d",
         )
     },
     "im2col": torch._C._nn.im2col,
