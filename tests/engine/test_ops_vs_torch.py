@@ -2373,7 +2373,9 @@ _NOT_COMPARED = {
     ("multilabel_margin_loss", "uint8"),
     ("index_add", "int32"),
     *((f"upsample_{mode}", "uint8") for mode in ("nearest1d", "nearest2d", "nearest3d")),
+    *((f"_upsample_nearest_exact{d}d", "uint8") for d in (1, 2, 3)),
     ("upsample_bilinear2d", "uint8"),
+    ("upsample_bicubic2d", "uint8"),
 }
 
 
