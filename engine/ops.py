@@ -3795,28 +3795,31 @@ def _upsample_nearest_indices(
     return [np.zeros(1, np.int64)] * (3 - dims) + found
 
 
-def _upsample_nearest(dims: int):
+def _upsample_nearest(op: str, mode: str, dims: int, indices_of: Callable):
+    """The op copying, for each output, the input element `indices_of` picks along each of
+    the `dims` spatial dims ('nearest' and 'nearest-exact'); its vjp adds them back there."""
+
     def vjp(n, g):
-        shape, attrs = n.inputs[0].shape, n.attrs
+        shape = n.inputs[0].shape
         dx = np.zeros(shape, g.dtype)
-        indices = _upsample_nearest_indices(shape, attrs, dims, g.dtype, generic=False)
+        indices = indices_of(shape, n.attrs, dims, g.dtype, generic=False)
         KN.upsample_nearest_backward(_volumes(g, dims), *indices, _volumes(dx, dims))
         return (dx,)
 
     def forward(x, output_size, **scales):
         attrs = {"output_size": output_size, **scales}
         generic = rules.upsample_kernel_name("nearest", output_size).startswith("compute")
-        indices = _upsample_nearest_indices(x.shape, attrs, dims, x.dtype, generic)
+        indices = indices_of(x.shape, attrs, dims, x.dtype, generic)
         out = np.empty((*x.shape[:2], *output_size), x.dtype)
         KN.upsample_nearest(_volumes(x, dims), *indices, _volumes(out, dims))
         return out
 
-    forward.__doc__ = f"F.interpolate's 'nearest' over {dims} spatial dim(s) (see the op table)."
-    return _op(f"upsample_nearest{dims}d", vjp)(forward)
+    forward.__doc__ = f"F.interpolate's '{mode}' over {dims} spatial dim(s) (see the op table)."
+    return _op(op, vjp)(forward)
 
 
 for _dims in (1, 2, 3):
-    _upsample_nearest(_dims)
+    _upsample_nearest(f"upsample_nearest{_dims}d", "nearest", _dims, _upsample_nearest_indices)
 
 
 def _nearest_exact_indices(in_size: int, out_size: int, scale, dtype, generic: bool):
@@ -3844,30 +3847,10 @@ def _upsample_nearest_exact_indices(
     return [np.zeros(1, np.int64)] * (3 - dims) + found
 
 
-def _upsample_nearest_exact(dims: int):
-    def vjp(n, g):
-        shape = n.inputs[0].shape
-        dx = np.zeros(shape, g.dtype)
-        indices = _upsample_nearest_exact_indices(shape, n.attrs, dims, g.dtype, generic=False)
-        KN.upsample_nearest_backward(_volumes(g, dims), *indices, _volumes(dx, dims))
-        return (dx,)
-
-    def forward(x, output_size, **scales):
-        attrs = {"output_size": output_size, **scales}
-        generic = rules.upsample_kernel_name("nearest", output_size).startswith("compute")
-        indices = _upsample_nearest_exact_indices(x.shape, attrs, dims, x.dtype, generic)
-        out = np.empty((*x.shape[:2], *output_size), x.dtype)
-        KN.upsample_nearest(_volumes(x, dims), *indices, _volumes(out, dims))
-        return out
-
-    forward.__doc__ = (
-        f"F.interpolate's 'nearest-exact' over {dims} spatial dim(s) (see the op table)."
-    )
-    return _op(f"_upsample_nearest_exact{dims}d", vjp)(forward)
-
-
 for _dims in (1, 2, 3):
-    _upsample_nearest_exact(_dims)
+    _upsample_nearest(
+        f"_upsample_nearest_exact{_dims}d", "nearest-exact", _dims, _upsample_nearest_exact_indices
+    )
 
 
 def _source_step(in_size: int, out_size: int, align_corners: bool, scale, kind):
