@@ -21,7 +21,7 @@ from gradrpc.engine.rules import TensorMeta
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from . import dtypes, indexing, printing, return_types
-from .dtypes import DTYPES, Size, as_dtype, check_available, device, int64
+from .dtypes import DTYPES, Size, as_dtype, check_available, device
 from .grad_mode import is_grad_enabled, no_grad
 
 _sequence = iter(range(1 << 62))
@@ -147,7 +147,7 @@ def _index_value(item):
         return item.numpy().astype(bool) if item.ndim else bool(item.item())
     if item.ndim == 0:
         return item.item()
-    return item.numpy() if kind == "bool" else item if kind == "int64" else item.long()
+    return item.numpy() if kind == "bool" else item
 
 
 def _warn_of_uint8_masks(index) -> None:
@@ -172,7 +172,7 @@ def _dims(advanced: list) -> dict:
 
 
 def _is_index_tensor(item) -> bool:
-    return isinstance(item, Tensor) and item.dtype is int64
+    return isinstance(item, Tensor) and item.dtype.name in rules.INDEX_DTYPES
 
 
 def _number(value):
@@ -2521,6 +2521,8 @@ class Tensor:
         return self._unique(True, return_inverse, return_counts, dim)
 
     def _unique(self, consecutive: bool, return_inverse: bool, return_counts: bool, dim):
+        from . import factories
+
         if dim is not None:
             return self._unique_dim(consecutive, return_inverse, return_counts, dim)
         flat = self._session.flush((self._handle,))[0].reshape(-1)
@@ -2533,16 +2535,18 @@ class Tensor:
         if return_inverse:
             inverse = np.empty(flat.shape, np.int64)
             inverse[order] = np.cumsum(first) - 1
-            found.append(self.new_tensor(inverse.reshape(self.shape).tolist(), dtype=dtypes.int64))
+            found.append(factories.from_numpy(self._session, inverse.reshape(self.shape)))
         if return_counts:
             counts = np.diff(np.append(np.flatnonzero(first), flat.size))
-            found.append(self.new_tensor(counts.tolist(), dtype=dtypes.int64))
+            found.append(factories.from_numpy(self._session, counts))
         return found[0] if len(found) == 1 else tuple(found)
 
     def _unique_dim(self, consecutive: bool, return_inverse: bool, return_counts: bool, dim):
         """unique's and unique_consecutive's slices along `dim`, compared lexicographically
         (a slice holding a nan equals none): the values read first, one round trip; torch's
         checks before."""
+        from . import factories
+
         if not isinstance(dim, int) or isinstance(dim, bool):
             where = (
                 "unique_consecutive(): argument 'dim'"
@@ -2572,14 +2576,14 @@ class Tensor:
         first[1:] = (ordered[1:] != ordered[:-1]).any(1)  # nan never equal
         inverse = np.empty(len(slices), np.int64)
         inverse[order] = np.cumsum(first) - 1
-        inverse = self.new_tensor(inverse.tolist(), dtype=dtypes.int64)
+        inverse = factories.from_numpy(self._session, inverse)
         attrs = {"dim": dim, "count": int(first.sum()), "consecutive": consecutive}
         found = [self._call("unique_dim", [self, inverse], attrs)]
         if return_inverse:
             found.append(inverse)
         if return_counts:
             counts = np.diff(np.append(np.flatnonzero(first), len(slices)))
-            found.append(self.new_tensor(counts.tolist(), dtype=dtypes.int64))
+            found.append(factories.from_numpy(self._session, counts))
         return found[0] if len(found) == 1 else tuple(found)
 
     def gather(self, *args, **kwargs) -> Tensor:

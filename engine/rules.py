@@ -81,7 +81,7 @@ TENSOR_TYPE_STRING = {
     **{d: f"torch.{TORCH_TYPE_NAME[d]}Tensor" for d in TORCH_TYPE_NAME},
     "bool": "CPUBoolType",
 }
-# what gather, scatter, index_select, index_add and embedding take as indices (an int32
+# what indexing, gather, scatter, index_select, index_add and embedding take as indices (an int32
 # index reaches their kernels widened to int64, as every smaller integer does)
 INDEX_DTYPES = ("int64", "int32")
 _PROMOTION_RANK = {
@@ -2837,8 +2837,8 @@ def index_positions_shape(
 def _advanced_result(
     name: str, x: TensorMeta, indices: Sequence[Operand], first: int, dims
 ) -> TensorMeta:
-    """The shape of x's elements at int64 `indices` (broadcast together; operands from
-    position `first`) along `dims`."""
+    """The shape of x's elements at int64 or int32 `indices` (broadcast together; operands
+    from position `first`) along `dims`."""
     indices = [_require_tensor(name, o, i) for i, o in enumerate(indices, first)]
     dims = tuple(dims)
     if len(dims) != len(indices):
@@ -2848,10 +2848,10 @@ def _advanced_result(
             f"{name}(): dims must increase within [0, {x.ndim}), got {list(dims)}"
         )
     for i in indices:
-        if i.dtype != "int64":
+        if i.dtype not in INDEX_DTYPES:
             raise InvalidArgument(
-                f"{name}(): index tensors must be int64 (a bool mask is sent as its nonzero "
-                f"positions), got {i.dtype}"
+                f"{name}(): index tensors must be int64 or int32 (a bool mask is sent as its "
+                f"nonzero positions), got {i.dtype}"
             )
     try:
         shape = broadcast_shapes(*(i.shape for i in indices))
