@@ -47,6 +47,7 @@ from .tensor import (
     _sort_arguments,
     alpha_attrs,
     repeated_positions,
+    rounding_attrs,
 )
 
 float = float32
@@ -118,9 +119,9 @@ def promote_types(type1, type2) -> dtype:
 # ---------------------------------------------------------------- functions of tensors
 
 
-def _arithmetic(op: str, input, other, alpha=1) -> Tensor:
+def _arithmetic(op: str, input, other, alpha=1, attrs=None) -> Tensor:
     """torch.`op`(input, other, alpha=...): either may be a Python number (then torch wraps
-    it as a 0-d tensor input, which is what the node shows)."""
+    it as a 0-d tensor input, which is what the node shows); `attrs` are the op's others."""
     if isinstance(input, Tensor):
         other = input._operand(op, other, position=2)
         first = input
@@ -131,7 +132,7 @@ def _arithmetic(op: str, input, other, alpha=1) -> Tensor:
             f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
         )
     tensor = first if isinstance(first, Tensor) else other
-    return tensor._call(op, [first, other], alpha_attrs(op, alpha))
+    return tensor._call(op, [first, other], alpha_attrs(op, alpha) | (attrs or {}))
 
 
 def add(input, other, *, alpha=1) -> Tensor:
@@ -160,13 +161,42 @@ def mul(input, other) -> Tensor:
     return _arithmetic("mul", input, other)
 
 
-def div(input, other) -> Tensor:
+_DIV_SIGNATURES = (
+    " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+    " * (Tensor input, Tensor other, *, str rounding_mode, Tensor out = None)\n"
+    " * (Tensor input, Number other, *, str rounding_mode)\n"
+)
+
+
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    """input / other; rounded toward zero ('trunc') or -inf ('floor'), in the promoted
+    dtype with a zero gradient, for a rounding_mode."""
+    given = f"{type(input).__name__}, {type(other).__name__}"
+    attrs = rounding_attrs(_DIV_SIGNATURES, given, rounding_mode)
+    return _arithmetic("div", input, other, attrs=attrs)
+
+
+def true_divide(input, other) -> Tensor:
     return _arithmetic("div", input, other)
+
+
+def floor_divide(input, other) -> Tensor:
+    """floor(input / other), Python's // (torch records no derivative for it)."""
+    if isinstance(input, Tensor) and not isinstance(other, Tensor) and _number(other) is None:
+        raise TypeError(
+            "floor_divide() received an invalid combination of arguments - got "
+            f"(Tensor, {type(other).__name__}), but expected one of:\n"
+            " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+            " * (Tensor input, Number other)\n"
+            "      didn't match because some of the arguments have invalid types: "
+            f"(Tensor, !{type(other).__name__}!)\n"
+        )
+    return _arithmetic("floor_divide", input, other)
 
 
 multiply = mul
 subtract = sub
-divide = true_divide = div
+divide = div
 
 
 def pow(input, exponent) -> Tensor:
@@ -1105,6 +1135,7 @@ __all__ = [
     "float32",
     "float64",
     "floor",
+    "floor_divide",
     "fmod",
     "frac",
     "from_numpy",

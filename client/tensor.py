@@ -193,6 +193,26 @@ def alpha_attrs(op: str, alpha) -> dict:
     return {} if type(number) is int and number == 1 else {"alpha": number}
 
 
+def rounding_attrs(signatures: str, given: str, rounding_mode) -> dict:
+    """div's `rounding_mode` as the op's attribute (none for None), or torch's TypeError for
+    one that is not a string (`given` names the call's arguments, `signatures` torch's)."""
+    if rounding_mode is None:
+        return {}
+    if not isinstance(rounding_mode, str):
+        raise TypeError(
+            f"div() received an invalid combination of arguments - got ({given}, "
+            f"rounding_mode={type(rounding_mode).__name__}), but expected one of:\n{signatures}"
+        )
+    rules.check_rounding_mode(rounding_mode)
+    return {"rounding_mode": rounding_mode}
+
+
+_DIV_METHOD_SIGNATURES = (
+    " * (Tensor other)\n * (Tensor other, *, str rounding_mode)\n"
+    " * (Number other, *, str rounding_mode)\n"
+)
+
+
 def _sized(method: str, args: tuple, keyword: dict, name: str) -> tuple:
     """The size arguments of `method`, given as positional ints or as keyword `name`."""
     if keyword.keys() - {name} or (keyword and args):
@@ -1025,10 +1045,12 @@ class Tensor:
         )
         return self
 
-    def _in_place(self, op: str, other, alpha=1) -> Tensor:
+    def _in_place(self, op: str, other, alpha=1, rounding_mode=None) -> Tensor:
         """self op= other, computed out of place and adopted by self (see _adopt)."""
         other = self._operand(f"{op}_", other)
         attrs = alpha_attrs(f"{op}_", alpha)
+        if rounding_mode is not None:
+            attrs |= rounding_attrs(_DIV_METHOD_SIGNATURES, "Tensor", rounding_mode)
         grad = isinstance(other, Tensor) and other._requires_grad
         return self._in_place_of(f"{op}_", lambda: self._call(op, [self, other], attrs), grad)
 
@@ -1041,8 +1063,16 @@ class Tensor:
     def mul_(self, other) -> Tensor:
         return self._in_place("mul", other)
 
-    def div_(self, other) -> Tensor:
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        return self._in_place("div", other, rounding_mode=rounding_mode)
+
+    def true_divide_(self, other) -> Tensor:
         return self._in_place("div", other)
+
+    divide_ = div_
+
+    def floor_divide_(self, other) -> Tensor:
+        return self._in_place("floor_divide", other)
 
     def _augmented(self, op: str, other) -> Tensor:
         if _number(other) is None and not isinstance(other, Tensor):
@@ -1102,8 +1132,18 @@ class Tensor:
     def mul(self, other) -> Tensor:
         return self._binary("mul", other)
 
-    def div(self, other) -> Tensor:
+    def div(self, other, *, rounding_mode=None) -> Tensor:
+        """self / other; rounded toward zero ('trunc') or -inf ('floor'), in the promoted
+        dtype, with a zero gradient, for a rounding_mode."""
+        attrs = rounding_attrs(_DIV_METHOD_SIGNATURES, type(other).__name__, rounding_mode)
+        return self._call("div", [self, self._operand("div", other)], attrs)
+
+    def true_divide(self, other) -> Tensor:
         return self._binary("div", other)
+
+    def floor_divide(self, other) -> Tensor:
+        """floor(self / other), as div(rounding_mode='floor') (torch records no derivative)."""
+        return self._binary("floor_divide", other)
 
     def pow(self, exponent) -> Tensor:
         if _number(exponent) is None and not isinstance(exponent, Tensor):
@@ -1115,7 +1155,7 @@ class Tensor:
         return self._binary("pow", exponent)
 
     multiply = mul
-    divide = true_divide = div
+    divide = div
     subtract = sub
 
     def __add__(self, other) -> Tensor:
@@ -1132,6 +1172,17 @@ class Tensor:
 
     def __pow__(self, exponent) -> Tensor:
         return self._reflected("pow", exponent, lambda o: self._call("pow", [self, o]))
+
+    def __floordiv__(self, other) -> Tensor:
+        return self._reflected("floor_divide", other, lambda o: self.floor_divide(o))
+
+    def __rfloordiv__(self, other) -> Tensor:
+        return self._reflected(
+            "floor_divide", other, lambda o: self._call("floor_divide", [o, self])
+        )
+
+    def __ifloordiv__(self, other) -> Tensor:
+        return self._augmented("floor_divide", other)
 
     __radd__ = __add__
     __rmul__ = __mul__
@@ -3468,9 +3519,12 @@ def _node(op: str, spec, operands: Sequence, metas: list, attrs: dict, needs, ou
     # torch's pow and rsub take a Python number as a Scalar argument, not as an input:
     # their node has no edge for it (mul, add, sub and div wrap it as a tensor input,
     # unless called as their Scalar overload). Nor has a node an edge for an input that
-    # is never differentiated (nll_loss's target, index's indices).
+    # is never differentiated (nll_loss's target, index's indices). torch's NotImplemented
+    # node has edges only for the inputs that require a gradient.
     scalar_argument = op in _SCALAR_ARGUMENT_OPS or attrs.get("scalar_overload")
     differentiable = spec.differentiates(len(operands))
+    if name == "torch::autograd::NotImplemented":
+        differentiable = needs
     operand_edges = tuple(
         _edge(o) if need else None for o, need in zip(operands, needs, strict=True)
     )

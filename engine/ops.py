@@ -195,15 +195,55 @@ def mul(a, b, scalar_overload=False):  # scalar_overload names the node only
     return K.mul(a, b)
 
 
-@_op(
-    "div",
-    lambda n, g: (
+def _div_vjp(n, g):
+    if n.attrs.get("rounding_mode"):
+        return (_needs(n, 0, lambda: np.zeros_like(g)), _needs(n, 1, lambda: np.zeros_like(g)))
+    return (
         _needs(n, 0, lambda: K.div(g, n.saved["other"])),
         _needs(n, 1, lambda: K.div_backward_other(g, n.saved["self"], n.saved["other"])),
-    ),
-)
-def div(a, b, scalar_overload=False):  # scalar_overload names the node only
+    )
+
+
+def _check_integer_divisor(a, b) -> None:
+    """torch's error for an integer division by zero."""
+    if a.dtype.kind == "i" and np.size(a) and np.size(b) and not np.all(b):
+        raise ComputeError("ZeroDivisionError")
+
+
+def _floor_quotient(a, b):
+    """floor(a / b) as torch's div_floor: Python's // (NumPy's floor_divide is CPython's
+    algorithm, a / b for b = 0); an integer -1 divisor negates, wrapping as torch's."""
+    _check_integer_divisor(a, b)
+    if a.dtype.kind == "i":
+        return np.where(b == -1, -a, np.floor_divide(a, np.where(b == -1, 1, b)))
+    return np.floor_divide(a, b)
+
+
+def _trunc_quotient(a, b):
+    """trunc(a / b) as torch's div_trunc: C's integer division, or trunc of the float
+    quotient."""
+    if a.dtype.kind != "i":
+        return np.trunc(K.div(a, b))
+    floored = _floor_quotient(a, b)
+    inexact = (a != floored * b) & ((a < 0) != (b < 0))
+    return floored + inexact.astype(floored.dtype)
+
+
+_ROUNDED_QUOTIENTS = {"floor": _floor_quotient, "trunc": _trunc_quotient}
+
+
+@_op("div", _div_vjp)
+def div(a, b, scalar_overload=False, rounding_mode=""):  # scalar_overload names the node only
+    if rounding_mode:
+        return _ROUNDED_QUOTIENTS[rounding_mode](a, b)
     return K.div(a, b)
+
+
+def _floor_divide_vjp(n, g):
+    raise ComputeError("derivative for aten::floor_divide is not implemented")
+
+
+_op("floor_divide", _floor_divide_vjp)(_floor_quotient)
 
 
 # Comparisons: NumPy's own SIMD loops, on inputs already in the promoted dtype; a bool
@@ -410,8 +450,7 @@ def _modulo(name: str, kernel: np.ufunc, quotient_backward: np.ufunc) -> None:
     gradient g for self, -g rounded(self / other) for a tensor other."""
 
     def forward(a, b):
-        if a.dtype.kind == "i" and np.size(a) and np.size(b) and not np.all(b):
-            raise ComputeError("ZeroDivisionError")
+        _check_integer_divisor(a, b)
         return kernel(a, b)
 
     def vjp(n, g):

@@ -473,16 +473,30 @@ def _binary_infer(name: str, result_float: bool = False):
             )
         if name in ("add", "sub", "rsub"):
             _check_alpha(attrs["alpha"], dtype)
+        rounding = attrs.get("rounding_mode")
+        if rounding:
+            check_rounding_mode(rounding)
+            if dtype == "bool":
+                raise Unsupported(f"\"div_{rounding}_cpu\" not implemented for 'Bool'")
         if name == "pow" and dtype == "bool" and isinstance(operands[1], TensorMeta):
             raise Unsupported("\"pow\" not implemented for 'Bool'")
         exponent = operands[1]
         if name == "pow" and is_integer(dtype) and type(exponent) is int and exponent < 0:
             raise ComputeError("Integers to negative integer powers are not allowed.")
-        if result_float and not is_float(dtype):
+        if result_float and not rounding and not is_float(dtype):
             dtype = DEFAULT_FLOAT
         return meta(shape, dtype)
 
     return infer
+
+
+def check_rounding_mode(rounding_mode: str) -> None:
+    """torch's error for a rounding mode div does not know ('' is None: true division)."""
+    if rounding_mode not in ("", "trunc", "floor"):
+        raise ComputeError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{rounding_mode}'"
+        )
 
 
 def rsub_arguments_error(input: str, other: str, alpha: object, given: bool) -> InvalidArgument:
@@ -549,6 +563,23 @@ def _scalar_overload_grad_fn(name: str):
     return grad_fn
 
 
+def _div_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    """DivBackward0/1 as add's; with a rounding mode div.Tensor_mode's DivBackward2, or
+    div.Scalar_mode's DivBackward3."""
+    if attrs.get("rounding_mode"):
+        return "DivBackward3" if attrs.get("scalar_overload") else "DivBackward2"
+    return _scalar_overload_grad_fn("Div")(operands, attrs)
+
+
+_ROUNDING_MODE = Attr(
+    "rounding_mode",
+    "string",
+    "'' (true division), 'trunc' (toward zero; C's integer division) or 'floor' (toward "
+    "-inf; Python's //). Rounded, the result keeps the promoted dtype (integers stay "
+    "integers, an integer division by zero is torch's ZeroDivisionError) and the gradient is 0.",
+    "",
+)
+
 _SCALAR_OVERLOAD = Attr(
     "scalar_overload",
     "bool",
@@ -593,7 +624,7 @@ _BINARY = {
     ),
     "div": (
         "torch.div",
-        _scalar_overload_grad_fn("Div"),
+        _div_grad_fn,
         _div_saves,
         (True, True),
         True,
@@ -613,7 +644,8 @@ for _name, (_torch, _gfn, _saves, _diff, _float, _doc) in _BINARY.items():
             _gfn,
             _saves,
             (_ALPHA,) * (_name in ("add", "sub", "rsub"))
-            + (_SCALAR_OVERLOAD,) * (_name in ("add", "sub", "mul", "div")),
+            + (_SCALAR_OVERLOAD,) * (_name in ("add", "sub", "mul", "div"))
+            + (_ROUNDING_MODE,) * (_name == "div"),
             # a bool sum reaches add's forward as bool, so that it takes alpha as a bool
             (lambda operands, out: out.dtype) if _name == "add" else computes_in_result_dtype,
         )
@@ -770,6 +802,33 @@ _register(
         ("self", "values"),
         (True, True),
         _heaviside_infer,
+        _named("torch::autograd::NotImplemented"),
+        _nothing,
+    )
+)
+
+
+def _floor_divide_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("floor_divide", operands, 2)
+    tensors = _tensors(operands)
+    if not tensors:
+        raise InvalidArgument("floor_divide(): at least one input must be a Tensor")
+    dtype = result_type(operands)
+    if dtype == "bool":
+        raise Unsupported("\"div_floor_cpu\" not implemented for 'Bool'")
+    return meta(broadcast_shapes(*(t.shape for t in tensors)), dtype)
+
+
+_register(
+    OpSpec(
+        "floor_divide",
+        "torch.floor_divide",
+        "Elementwise floor(self / other) (Python's //), broadcasting, in the promoted dtype, "
+        "as div(rounding_mode='floor'); an integer division by zero is torch's "
+        "ZeroDivisionError. torch records no derivative for it: its NotImplemented node.",
+        ("self", "other"),
+        (True, True),
+        _floor_divide_infer,
         _named("torch::autograd::NotImplemented"),
         _nothing,
     )

@@ -42,10 +42,12 @@ def C(op: str, *operands, **attrs) -> Case:
     return Case(op, operands, attrs)
 
 
-# Ops whose inputs record torch's node without a derivative (heaviside's and bincount's
-# NotImplemented, unique's and unique_dim's): their backward fails as torch's (the client's
-# tests check it), so no case differentiates them.
-WITHOUT_DERIVATIVE = frozenset({"heaviside", "bincount_weighted", "unique", "unique_dim"})
+# Ops whose inputs record torch's node without a derivative (heaviside's, floor_divide's and
+# bincount's NotImplemented, unique's and unique_dim's): their backward fails as torch's (the
+# client's tests check it), so no case differentiates them.
+WITHOUT_DERIVATIVE = frozenset(
+    {"heaviside", "floor_divide", "bincount_weighted", "unique", "unique_dim"}
+)
 POS = "pos"
 INDEX = "index"
 SORTED = "sorted"

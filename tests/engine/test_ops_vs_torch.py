@@ -169,6 +169,29 @@ CASES += [
     C("heaviside", T((2, 3), grad=False), T((), grad=False)),
     C("heaviside", T((3, 5), "class", "int64", grad=False), T((5,), "class", "int64", grad=False)),
 ]
+# rounded division: floor_divide (no derivative: its NotImplemented node), div's modes (a zero
+# gradient)
+CASES += [
+    C("floor_divide", T((3, 4), grad=False), T((3, 4), POS, grad=False)),
+    C("floor_divide", T((3, 1, 4), grad=False), T((2, 4), POS, grad=False)),
+    C("floor_divide", T((2, 3), grad=False), -0.75),
+    C("floor_divide", T((), grad=False), T((2, 3), POS, grad=False)),
+    C("floor_divide", 2.5, T((2, 3), POS, grad=False)),
+    C("floor_divide", T((2, 3), "any", "int64", grad=False), -3),
+    C("floor_divide", T((2, 3), "any", "int64", grad=False), 2.5),
+    *(
+        C("div", T((3, 1, 4)), _other, rounding_mode=_mode)
+        for _mode in ("trunc", "floor")
+        for _other in (T((2, 4), POS), -1.5, 3)
+    ),
+    C("div", T((2, 3), "any", "int64", grad=False), -3, rounding_mode="trunc"),
+    C(
+        "div",
+        T((2, 3), "any", "int64", grad=False),
+        T((3,), POS, "int64", grad=False),
+        rounding_mode="floor",
+    ),
+]
 CASES += [
     C("remainder", 1.5, T((2, 3), POS, grad=False)),
     C("remainder", 2, T((2, 3), dtype="int64", grad=False)),
@@ -1473,9 +1496,11 @@ def _overloaded(op: str) -> Callable:
     """torch.<op>, or with scalar_overload aten's <op>.Scalar (the Backward1 node), with
     alpha."""
 
-    def call(x, other, scalar_overload=False, alpha=1):
+    def call(x, other, scalar_overload=False, alpha=1, rounding_mode=""):
         # the default left out, so that torch's argument errors read as for a plain call
         keywords = {} if type(alpha) is int and alpha == 1 else {"alpha": alpha}
+        if rounding_mode:
+            keywords["rounding_mode"] = rounding_mode
         if scalar_overload:
             return getattr(torch.ops.aten, op).Scalar(x, other, **keywords)
         return getattr(torch, op)(x, other, **keywords)
@@ -1499,6 +1524,7 @@ TORCH: dict[str, Callable] = {
     "mul": _overloaded("mul"),
     "div": _overloaded("div"),
     "pow": torch.pow,
+    "floor_divide": torch.floor_divide,
     "heaviside": torch.heaviside,
     "histc": lambda x, bins, min, max: torch.histc(x, bins, min, max),
     "cdist": lambda x1, x2, p: torch.cdist(x1, x2, p),
@@ -2286,7 +2312,18 @@ def _compare_outcome(case: Case, seed: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "op", [*BINARY, "pow", *LOGICAL, *BITWISE, "isclose", *TWO_TENSOR_MATH, *MODULO, "xlogy"]
+    "op",
+    [
+        *BINARY,
+        "pow",
+        *LOGICAL,
+        *BITWISE,
+        "isclose",
+        *TWO_TENSOR_MATH,
+        *MODULO,
+        "xlogy",
+        "floor_divide",
+    ],
 )
 @pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
 def test_binary_dtype_promotion_matches_torch(op: str, a: str, b: str) -> None:
