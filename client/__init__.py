@@ -908,6 +908,28 @@ exp = _method("exp")
 log = _method("log")
 sqrt = _method("sqrt")
 abs = _method("abs")
+absolute = _method("absolute")
+negative = _method("negative")
+positive = _method("positive")
+resolve_conj = _method("resolve_conj")
+resolve_neg = _method("resolve_neg")
+conj = _method("conj")
+conj_physical = _method("conj_physical")
+arcsin = _method("arcsin")
+arccos = _method("arccos")
+arctan = _method("arctan")
+arcsinh = _method("arcsinh")
+arccosh = _method("arccosh")
+arctanh = _method("arctanh")
+fix = _method("fix")
+adjoint = _method("adjoint")
+is_same_size = _method("is_same_size")
+is_signed = _method("is_signed")
+is_conj = _method("is_conj")
+is_neg = _method("is_neg")
+is_inference = _method("is_inference")
+is_complex = _method("is_complex")
+is_nonzero = _method("is_nonzero")
 relu = _method("relu")
 sigmoid = _method("sigmoid")
 tanh = _method("tanh")
@@ -1047,19 +1069,27 @@ __all__ = [
     "Size",
     "Tensor",
     "abs",
+    "absolute",
     "acos",
     "acosh",
     "add",
     "addcdiv",
     "addcmul",
     "addmm",
+    "adjoint",
     "all",
     "allclose",
     "amax",
     "amin",
     "any",
     "arange",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
     "arctan2",
+    "arctanh",
     "argmax",
     "argmin",
     "argsort",
@@ -1095,6 +1125,8 @@ __all__ = [
     "column_stack",
     "concat",
     "concatenate",
+    "conj",
+    "conj_physical",
     "connect",
     "cos",
     "cosh",
@@ -1127,6 +1159,7 @@ __all__ = [
     "exp",
     "expm1",
     "eye",
+    "fix",
     "flatten",
     "flip",
     "fliplr",
@@ -1164,7 +1197,14 @@ __all__ = [
     "int16",
     "int32",
     "int64",
+    "is_complex",
+    "is_conj",
     "is_grad_enabled",
+    "is_inference",
+    "is_neg",
+    "is_nonzero",
+    "is_same_size",
+    "is_signed",
     "is_tensor",
     "isclose",
     "isfinite",
@@ -1217,6 +1257,7 @@ __all__ = [
     "narrow",
     "ne",
     "neg",
+    "negative",
     "nn",
     "no_grad",
     "nonzero",
@@ -1230,6 +1271,7 @@ __all__ = [
     "permute",
     "pixel_shuffle",
     "pixel_unshuffle",
+    "positive",
     "pow",
     "prelu",
     "prod",
@@ -1246,6 +1288,8 @@ __all__ = [
     "remainder",
     "repeat_interleave",
     "reshape",
+    "resolve_conj",
+    "resolve_neg",
     "result_type",
     "return_types",
     "roll",

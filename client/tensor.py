@@ -514,6 +514,50 @@ class Tensor:
         return False
 
     @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        """-1: a CPU tensor's device index."""
+        return -1
+
+    def is_signed(self) -> bool:
+        return self._meta.dtype not in ("bool", "uint8")
+
+    def is_complex(self) -> bool:
+        return False
+
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    def is_inference(self) -> bool:
+        return False
+
+    def is_nonzero(self) -> bool:
+        """Whether the one element is nonzero (one round trip), with torch's errors."""
+        if self.numel() != 1:
+            raise RuntimeError(
+                "Boolean value of Tensor with "
+                + ("no values" if self.numel() == 0 else "more than one value")
+                + " is ambiguous"
+            )
+        return bool(self.detach().item())
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return self.shape == other.shape
+
+    @property
+    def itemsize(self) -> int:
+        return self.element_size()
+
+    @property
+    def nbytes(self) -> int:
+        return self.element_size() * self.numel()
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
@@ -1060,6 +1104,9 @@ class Tensor:
     def sub_(self, other, *, alpha=1) -> Tensor:
         return self._in_place("sub", other, alpha)
 
+    def subtract_(self, other, *, alpha=1) -> Tensor:
+        return self._in_place("sub", other, alpha)
+
     def mul_(self, other) -> Tensor:
         return self._in_place("mul", other)
 
@@ -1200,7 +1247,7 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return self._call("neg", [self])
 
-    neg = negative = __neg__
+    neg = __neg__
 
     # ------------------------------------------------------------ comparisons
 
@@ -1230,6 +1277,37 @@ class Tensor:
         return self._compare("ge", other)
 
     not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+    def _compare_in_place(self, op: str, other) -> Tensor:
+        """self = (self `op` other) in self's dtype. torch's node is <Op>Backward0, whose
+        gradient is 0; for a self that requires grad gradrpc records that zero gradient as
+        self * 0 + the comparison (AddBackward0)."""
+
+        def compute() -> Tensor:
+            truth = self._compare(op, other).to(self.dtype)
+            return self * 0 + truth if self._requires_grad else truth
+
+        return self._in_place_of(f"{op}_", compute)
+
+    def eq_(self, other) -> Tensor:
+        return self._compare_in_place("eq", other)
+
+    def ne_(self, other) -> Tensor:
+        return self._compare_in_place("ne", other)
+
+    def lt_(self, other) -> Tensor:
+        return self._compare_in_place("lt", other)
+
+    def le_(self, other) -> Tensor:
+        return self._compare_in_place("le", other)
+
+    def gt_(self, other) -> Tensor:
+        return self._compare_in_place("gt", other)
+
+    def ge_(self, other) -> Tensor:
+        return self._compare_in_place("ge", other)
+
+    not_equal_, less_, less_equal_, greater_, greater_equal_ = ne_, lt_, le_, gt_, ge_
 
     # An operand that is neither a tensor nor a number gives NotImplemented, as in torch:
     # `x == None` is then False and `x < None` Python's TypeError.
@@ -1663,6 +1741,71 @@ class Tensor:
                 f"Got {self.ndim}-D tensor."
             )
         return self.transpose(-2, -1)
+
+    @property
+    def mH(self) -> Tensor:
+        """mT: the conjugate is the tensor itself for real dtypes."""
+        if self.ndim < 2:
+            raise RuntimeError(
+                "tensor.mH is only supported on matrices or batches of matrices. "
+                f"Got {self.ndim}-D tensor."
+            )
+        return self.mT
+
+    def adjoint(self) -> Tensor:
+        return self.mT
+
+    @property
+    def H(self) -> Tensor:
+        if self.ndim not in (0, 2):
+            raise RuntimeError(
+                "tensor.H is only supported on matrices (2-D tensors). Got "
+                f"{self.ndim}-D tensor. For batches of matrices, consider using tensor.mH"
+            )
+        if self.ndim == 0 and "H0" not in _WARNED:  # torch's TORCH_WARN_ONCE
+            _WARNED.add("H0")
+            warnings.warn(
+                "Tensor.H is deprecated on 0-D tensors. Consider using x.conj(). (Triggered "
+                "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4335.)",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self.t() if self.ndim == 2 else self
+
+    def positive(self) -> Tensor:
+        """self itself (+self), refused for bool as torch's."""
+        if self._meta.dtype == "bool":
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        return self
+
+    def sum_to_size(self, *size) -> Tensor:
+        """The sum of self over the dims it broadcasts from `size` (the gradient of an
+        expand): kept as 1s, leading ones viewed away (SumBackward1, ViewBackward0)."""
+        size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], tuple | list) else size
+        size = tuple(operator.index(n) for n in size)
+        shape, lead = self.shape, self.ndim - len(size)
+        if lead < 0 or any(n not in (1, m) for n, m in zip(size, shape[lead:], strict=True)):
+            raise RuntimeError(
+                f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}."
+            )
+        dims = [lead + i for i, (n, m) in enumerate(zip(size, shape[lead:], strict=True))]
+        dims = list(range(lead)) + [d for d in dims if size[d - lead] == 1 and shape[d] != 1]
+        summed = self.sum(dims, keepdim=True) if dims else self
+        return summed.view(size) if lead else summed
+
+    def conj(self) -> Tensor:
+        """self: a real tensor is its own conjugate."""
+        return self
+
+    resolve_conj = resolve_neg = conj_physical = conj
+
+    @property
+    def real(self) -> Tensor:
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
     @property
     def T(self) -> Tensor:
@@ -2943,8 +3086,6 @@ class Tensor:
             raise _tensor_or_number_error("clamp", "{0} min = None, {0} max = None", given, mixed)
         return self._call("clamp", [self], {"min": _number(min), "max": _number(max)})
 
-    clip = clamp
-
     def clamp_min(self, min) -> Tensor:
         """max(x, min): a number bound (ClampMinBackward0) or a tensor one, broadcast
         (ClampMinBackward1)."""
@@ -3090,6 +3231,20 @@ for _op in (
     setattr(Tensor, f"{_op}_", _in_place)
 for _op in ("abs", "neg"):  # Tensor.abs and Tensor.neg are its operators (__abs__, __neg__)
     setattr(Tensor, f"{_op}_", _unary_methods(_op)[1])
+for _alias, _op in {
+    "absolute": "abs",
+    "negative": "neg",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "fix": "trunc",
+    "clip": "clamp",
+}.items():
+    setattr(Tensor, _alias, getattr(Tensor, _op))
+    setattr(Tensor, f"{_alias}_", getattr(Tensor, f"{_op}_"))
 
 
 # ---------------------------------------------------------------- torch's argument parsing
