@@ -23,8 +23,10 @@ from .dtypes import (
     check_available,
     device,
     dtype,
+    finfo,
     float32,
     float64,
+    iinfo,
     int8,
     int16,
     int32,
@@ -178,6 +180,21 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 
 def true_divide(input, other) -> Tensor:
     return _arithmetic("div", input, other)
+
+
+def get_default_dtype() -> dtype:
+    """float32: the dtype of floating factories and of integer-to-float promotion."""
+    return float32
+
+
+def typename(obj) -> str:
+    """torch.typename: a tensor's legacy type name (torch.FloatTensor), else the object's
+    qualified type name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if module in (None, "builtins") else f"{module}.{name}"
 
 
 def floor_divide(input, other) -> Tensor:
@@ -929,6 +946,7 @@ is_conj = _method("is_conj")
 is_neg = _method("is_neg")
 is_inference = _method("is_inference")
 is_complex = _method("is_complex")
+is_floating_point = _method("is_floating_point")
 is_nonzero = _method("is_nonzero")
 relu = _method("relu")
 sigmoid = _method("sigmoid")
@@ -1159,6 +1177,7 @@ __all__ = [
     "exp",
     "expm1",
     "eye",
+    "finfo",
     "fix",
     "flatten",
     "flip",
@@ -1177,6 +1196,7 @@ __all__ = [
     "gather",
     "ge",
     "ger",
+    "get_default_dtype",
     "get_printoptions",
     "greater",
     "greater_equal",
@@ -1186,6 +1206,7 @@ __all__ = [
     "hsplit",
     "hstack",
     "hypot",
+    "iinfo",
     "index_add",
     "index_copy",
     "index_fill",
@@ -1199,6 +1220,7 @@ __all__ = [
     "int64",
     "is_complex",
     "is_conj",
+    "is_floating_point",
     "is_grad_enabled",
     "is_inference",
     "is_neg",
@@ -1346,6 +1368,7 @@ __all__ = [
     "triu_indices",
     "true_divide",
     "trunc",
+    "typename",
     "uint8",
     "unbind",
     "unflatten",

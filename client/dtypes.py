@@ -38,6 +38,61 @@ DTYPES = {d.name: d for d in (float32, float64, int64, int32, int16, int8, uint8
 NUMPY = {name: np.dtype(name).type for name in DTYPES}
 
 
+class finfo:
+    """torch.finfo: the limits of a floating dtype (float32 by default), as NumPy knows them."""
+
+    def __init__(self, type: dtype = float32):
+        if not isinstance(type, dtype) or not type.is_floating_point:
+            raise TypeError(
+                "torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                "'torch.finfo'"
+            )
+        info = np.finfo(type.name)
+        self.dtype = type.name
+        self.bits = int(info.bits)
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -int(info.precision)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self) -> int:
+        return hash(("finfo", self.dtype))
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:.6g}, min={self.min:.6g}, max={self.max:.6g}, "
+            f"eps={self.eps:.6g}, smallest_normal={self.smallest_normal:.6g}, "
+            f"tiny={self.tiny:.6g}, dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """torch.iinfo: the limits of an integer dtype."""
+
+    def __init__(self, type: dtype):
+        if isinstance(type, dtype) and type.name == "bool":
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if not isinstance(type, dtype) or type.is_floating_point:
+            raise TypeError(
+                "torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                "'torch.iinfo'"
+            )
+        info = np.iinfo(type.name)
+        self.dtype = type.name
+        self.bits, self.max, self.min = int(info.bits), int(info.max), int(info.min)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self) -> int:
+        return hash(("iinfo", self.dtype))
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:.6g}, max={self.max:.6g}, dtype={self.dtype})"
+
+
 def _by_name(name: str) -> dtype:
     return DTYPES[name]
 

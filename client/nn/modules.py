@@ -22,6 +22,7 @@ from ..dtypes import as_dtype, check_available
 from ..grad_mode import no_grad
 from ..splitting import _is_int
 from ..tensor import Tensor
+from ..utils.hooks import RemovableHandle
 from . import functional as F
 from . import init
 from .parameter import Parameter, typename
@@ -102,6 +103,9 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_hooks_with_kwargs", set())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -109,7 +113,56 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if not (self.__dict__.get("_forward_pre_hooks") or self.__dict__.get("_forward_hooks")):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict):
+        """forward between its hooks, as torch's _call_impl: a pre-hook may replace the
+        arguments (a non-tuple result is the one argument), a hook the result."""
+        with_kwargs = self._hooks_with_kwargs
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                replaced = hook(self, args, kwargs)
+                if replaced is not None:
+                    if not (isinstance(replaced, tuple) and len(replaced) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook must return None or a tuple of (new_args, "
+                            f"new_kwargs), but got {replaced}."
+                        )
+                    args, kwargs = replaced
+            else:
+                replaced = hook(self, args)
+                if replaced is not None:
+                    args = replaced if isinstance(replaced, tuple) else (replaced,)
+        result = self.forward(*args, **kwargs)
+        for key, hook in list(self._forward_hooks.items()):
+            if key in with_kwargs:
+                replaced = hook(self, args, kwargs, result)
+            else:
+                replaced = hook(self, args, result)
+            if replaced is not None:
+                result = replaced
+        return result
+
+    def _register_hook(self, hooks: OrderedDict, hook, prepend: bool, with_kwargs: bool):
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs=False):
+        """hook(module, args) -> None or new args (with_kwargs: hook(module, args, kwargs)
+        -> None or (args, kwargs)), run before each forward; returns its RemovableHandle."""
+        return self._register_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs=False):
+        """hook(module, args, output) -> None or a new output (with_kwargs: hook(module,
+        args, kwargs, output)), run after each forward; returns its RemovableHandle."""
+        return self._register_hook(self._forward_hooks, hook, prepend, with_kwargs)
 
     # ------------------------------------------------------------ registration
 

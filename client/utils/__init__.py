@@ -1,5 +1,6 @@
-"""`gradrpc.utils`: torch.utils's data loading, as `gradrpc.utils.data`."""
+"""`gradrpc.utils`: torch.utils's data loading (`gradrpc.utils.data`) and hook handles
+(`gradrpc.utils.hooks`)."""
 
-from . import data
+from . import data, hooks
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]
