@@ -354,6 +354,26 @@ mode = _on_input(
     """torch.mode(input, dim=-1, keepdim=False), a torch.return_types.mode.""",
     Tensor._mode,
 )
+kthvalue = _on_input(
+    "kthvalue",
+    """torch.kthvalue(input, k, dim=-1, keepdim=False), a torch.return_types.kthvalue.""",
+    Tensor._kthvalue,
+)
+cummax = _on_input(
+    "cummax",
+    """torch.cummax(input, dim), a torch.return_types.cummax.""",
+    lambda t, *bound: t._cumulative_extreme("cummax", *bound),
+)
+cummin = _on_input(
+    "cummin",
+    """torch.cummin(input, dim), a torch.return_types.cummin.""",
+    lambda t, *bound: t._cumulative_extreme("cummin", *bound),
+)
+logcumsumexp = _on_input(
+    "logcumsumexp",
+    """torch.logcumsumexp(input, dim): input.logcumsumexp(dim).""",
+    Tensor._logcumsumexp,
+)
 gather = _on_input(
     "gather",
     """torch.gather(input, dim, index): input.gather(dim, index).""",
@@ -923,6 +943,14 @@ histc = _method("histc")
 unique = _method("unique")
 unique_consecutive = _method("unique_consecutive")
 nanquantile = _method("nanquantile")
+msort = _method("msort")
+
+
+aminmax = _on_input(
+    "aminmax",
+    """torch.aminmax(input, *, dim=None, keepdim=False): input.aminmax(...).""",
+    Tensor._aminmax,
+)
 
 
 def _statistic_mean(name: str, input, dim, unbiased, keepdim, correction) -> tuple:
@@ -1027,6 +1055,7 @@ __all__ = [
     "allclose",
     "amax",
     "amin",
+    "aminmax",
     "any",
     "arange",
     "arctan2",
@@ -1071,6 +1100,8 @@ __all__ = [
     "count_nonzero",
     "cross",
     "cuda",
+    "cummax",
+    "cummin",
     "cumprod",
     "cumsum",
     "default_session",
@@ -1140,6 +1171,7 @@ __all__ = [
     "isinf",
     "isnan",
     "kron",
+    "kthvalue",
     "le",
     "lerp",
     "less",
@@ -1153,6 +1185,7 @@ __all__ = [
     "log10",
     "log_softmax",
     "logaddexp",
+    "logcumsumexp",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -1175,6 +1208,7 @@ __all__ = [
     "mode",
     "moveaxis",
     "movedim",
+    "msort",
     "mul",
     "multiply",
     "mv",

@@ -1280,7 +1280,7 @@ def _reduced_axes(x_ndim: int, dim) -> list[int]:
     return sorted({d % x_ndim for d in dims}) if x_ndim else []
 
 
-def _sum_forward(x, dim, keepdim):
+def _sum_forward(x, dim, keepdim, dtype=""):
     axes = _reduced_axes(x.ndim, dim)
     out = reduce_sum(x, axes)
     if dim is None and not keepdim:
@@ -1298,7 +1298,7 @@ def _expand_reduced(n, g):
     return np.broadcast_to(g.reshape(kept), shape)
 
 
-def _mean_forward(x, dim, keepdim):
+def _mean_forward(x, dim, keepdim, dtype=""):
     axes = _reduced_axes(x.ndim, dim)
     count = prod(x.shape[a] for a in axes)
     total = _sum_forward(x, dim, keepdim)
@@ -1826,6 +1826,74 @@ _op("median_indices", lambda n, g: (None,))(_positions_op(_median_positions))
 _op("mode_indices", lambda n, g: (None,))(_positions_op(_mode_positions))
 for _name in ("median_dim", "mode"):
     _op(_name, _order_values_vjp, own_dtype=("indices",))(_order_values)
+
+
+def _kth_positions(x: np.ndarray, dim: int, k: int) -> np.ndarray:
+    """Per row along `dim`, where torch's quickselect leaves the k-th smallest element."""
+    keys = _sort_keys(x, dim)
+    order = np.empty(keys.shape, np.int64)
+    K.kth_smallest_rows(keys, order, k - 1)
+    return order[:, k - 1]
+
+
+_op("kthvalue_indices", lambda n, g: (None,))(_positions_op(_kth_positions))
+_op("kthvalue", _order_values_vjp, own_dtype=("indices",))(
+    lambda x, indices, k, dim, keepdim: _order_values(x, indices, dim, keepdim)
+)
+
+
+def _cumulative_extreme_positions(running: np.ufunc):
+    """Where the running maximum (minimum) along `dim` was last taken from: a position
+    updates it when its element equals the new running value or is nan."""
+
+    def forward(x, dim):
+        if x.ndim == 0 or x.size == 0:
+            return np.zeros(x.shape, np.int64)
+        dim %= x.ndim
+        taken = x == running.accumulate(x, axis=dim)
+        if x.dtype.kind == "f":
+            taken |= np.isnan(x)
+        positions = np.arange(x.shape[dim]).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
+        return np.maximum.accumulate(np.where(taken, positions, 0), axis=dim)
+
+    return forward
+
+
+_op("cummax_indices", lambda n, g: (None,))(_cumulative_extreme_positions(np.maximum))
+_op("cummin_indices", lambda n, g: (None,))(_cumulative_extreme_positions(np.minimum))
+for _name in ("cummax", "cummin"):
+    _op(_name, lambda n, g: _scattered_back(n, g, n.saved["indices"]), own_dtype=("indices",))(
+        lambda x, indices, dim: _gathered(x, indices, dim)
+    )
+
+
+def _logcumsumexp(x: np.ndarray, dim: int) -> np.ndarray:
+    """ln Σ e^x running along `dim`, in float64."""
+    if x.ndim == 0:
+        return x.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.logaddexp.accumulate(x.astype(np.float64), axis=dim % x.ndim)
+
+
+def _logcumsumexp_vjp(n, g):
+    """torch's logcumsumexp_backward: Σ_{j >= i} g_j e^(x_i - y_j), the positive and the
+    negative parts of g each as the exponential of a reversed running log-sum-exp."""
+    x, y = n.saved["self"].astype(np.float64), n.saved["result"].astype(np.float64)
+    g64 = g.astype(np.float64)
+    dim = n.attrs["dim"] % max(x.ndim, 1)
+    lowest = np.finfo(g.dtype).min
+
+    def part(mask):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_g = np.where(mask, np.log(np.abs(g64)), lowest) - y
+            if x.ndim:
+                log_g = np.flip(_logcumsumexp(np.flip(log_g, dim), dim), dim)
+            return np.exp(log_g + x)
+
+    return ((part(g64 > 0) - part(g64 < 0)).astype(g.dtype),)
+
+
+_op("logcumsumexp", _logcumsumexp_vjp)(lambda x, dim: _logcumsumexp(x, dim))
 
 
 def _index_select_vjp(n, g):

@@ -2972,12 +2972,16 @@ def _reduce_infer(name: str):
         x = _require_tensor(name, operands[0], 0)
         dims = reduced_dims(x, attrs.get("dim"))
         keepdim = bool(attrs.get("keepdim"))
-        if name == "mean" and not is_float(x.dtype):
+        given = attrs.get("dtype") or ""
+        if given and given not in DTYPES:
+            raise InvalidValue(f"unknown dtype '{given}'")
+        if name == "mean" and not is_float(given or x.dtype):
+            which = "Optional dtype" if given else "Input dtype"
             raise DtypeMismatch(
-                "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {TORCH_TYPE_NAME[x.dtype]}"
+                f"mean(): could not infer output dtype. {which} must be either a floating "
+                f"point or complex dtype. Got: {TORCH_TYPE_NAME[given or x.dtype]}"
             )
-        dtype = x.dtype if is_float(x.dtype) else "int64"
+        dtype = given or (x.dtype if is_float(x.dtype) else "int64")
         return meta(_keep_shape(x, dims, keepdim), dtype)
 
     return infer
@@ -3001,13 +3005,16 @@ for _name, _base, _doc in (("sum", "Sum", "The sum"), ("mean", "Mean", "The arit
         OpSpec(
             _name,
             f"torch.{_name}",
-            f"{_doc} of the elements, over all or the given dimensions.",
+            f"{_doc} of the elements, over all or the given dimensions, in `dtype` (self cast "
+            "to it first) or self's, int64 for an integer or bool sum; a mean needs a "
+            "floating dtype.",
             ("self",),
             (True,),
             _reduce_infer(_name),
             _reduce_grad_fn(_base),
             _nothing,
-            _REDUCE_ATTRS,
+            (*_REDUCE_ATTRS, Attr("dtype", "string", "The result's dtype (default: self's).", "")),
+            refuses_integer_grad=True,
         )
     )
 
@@ -3575,6 +3582,156 @@ _register(
         _indices,
         (_ORDER_DIM, _KEEPDIM),
         computes_in=_in_own_dtype,
+    )
+)
+
+
+
+def _kthvalue_shape(x: TensorMeta, attrs: dict) -> tuple[int, ...]:
+    """torch's checks for kthvalue(x, k, dim): the dim, then k in [1, its size]."""
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    size = x.shape[dim] if x.ndim else 1
+    if not 1 <= attrs["k"] <= size:
+        raise ShapeMismatch(f"kthvalue(): selected number k out of range for dimension {dim}")
+    return _keep_shape(x, [dim] if x.ndim else [], attrs["keepdim"])
+
+
+def _kthvalue_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """kthvalue_indices' int64 positions, or with `indices` kthvalue's values at them."""
+    name = "kthvalue" if len(operands) == 2 else "kthvalue_indices"
+    _check_operands(name, operands, len(operands))
+    x = _require_tensor(name, operands[0], 0)
+    if x.dtype == "bool":
+        raise Unsupported("\"kthvalue_cpu\" not implemented for 'Bool'")
+    shape = _kthvalue_shape(x, attrs)
+    if name == "kthvalue_indices":
+        return meta(shape, "int64")
+    indices = _require_tensor(name, operands[1], 1)
+    if indices.dtype != "int64" or indices.shape != shape:
+        raise InvalidArgument(
+            f"kthvalue(): indices must be int64 of shape {list(shape)}, not {indices.dtype} of "
+            f"shape {list(indices.shape)}"
+        )
+    return meta(shape, x.dtype)
+
+
+_KTH_ATTRS = (Attr("k", "int", "The rank, from 1.", optional=False), _ORDER_DIM, _KEEPDIM)
+_register(
+    OpSpec(
+        "kthvalue_indices",
+        "torch.kthvalue",
+        "The int64 position along `dim` of the k-th smallest element (nans largest), as "
+        "torch's CPU kernel picks it among ties: its quickselect (median-of-three pivot), "
+        "ported step for step. Not differentiable.",
+        ("self",),
+        (False,),
+        _kthvalue_infer,
+        _named(""),
+        _nothing,
+        _KTH_ATTRS,
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "kthvalue",
+        "torch.kthvalue",
+        "The values of torch.kthvalue(x, k, dim): self's elements at `indices` "
+        "(kthvalue_indices', for the same `k`, `dim` and `keepdim`). The gradient goes back to "
+        "the positions they came from.",
+        ("self", "indices"),
+        (True, False),
+        _kthvalue_infer,
+        _named("KthvalueBackward0"),
+        _indices,
+        _KTH_ATTRS,
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+# torch.cummax(x, dim) and torch.cummin(x, dim): the int64 positions of the running extreme
+# first (cummax_indices, cummin_indices), then the values, self's elements at them.
+
+
+def _cumulative_extreme_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, len(operands))
+        x = _require_tensor(name, operands[0], 0)
+        normalize_dim(attrs["dim"], x.ndim)
+        if len(operands) == 1:
+            return meta(x.shape, "int64")
+        indices = _require_tensor(name, operands[1], 1)
+        if indices.dtype != "int64" or indices.shape != x.shape:
+            raise InvalidArgument(
+                f"{name}(): indices must be int64 of shape {list(x.shape)}, not "
+                f"{indices.dtype} of shape {list(indices.shape)}"
+            )
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+_CUMULATIVE_DIM = Attr("dim", "int", "The dimension to accumulate along.", optional=False)
+for _name, _word in (("cummax", "largest"), ("cummin", "smallest")):
+    _register(
+        OpSpec(
+            f"{_name}_indices",
+            f"torch.{_name}",
+            f"The int64 position along `dim` of the {_word} element so far, as torch's CPU "
+            "kernel keeps it: the last of equal ones; from a nan on, that nan (a later nan "
+            "replaces it). Not differentiable.",
+            ("self",),
+            (False,),
+            _cumulative_extreme_infer(f"{_name}_indices"),
+            _named(""),
+            _nothing,
+            (_CUMULATIVE_DIM,),
+            computes_in=_in_own_dtype,
+        )
+    )
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"The values of torch.{_name}(x, dim): self's elements at `indices` "
+            f"({_name}_indices', for the same `dim`). The gradient is added back at those "
+            "positions (torch's scatter_add).",
+            ("self", "indices"),
+            (True, False),
+            _cumulative_extreme_infer(_name),
+            _named(f"{_name.capitalize()}Backward0"),
+            _indices,
+            (_CUMULATIVE_DIM,),
+            computes_in=_in_own_dtype,
+        )
+    )
+
+
+def _logcumsumexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("logcumsumexp", operands, 1)
+    x = _require_tensor("logcumsumexp", operands[0], 0)
+    normalize_dim(attrs["dim"], x.ndim)
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"logcumsumexp_out_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "logcumsumexp",
+        "torch.logcumsumexp",
+        "ln Σ e^x running along `dim`, accumulated in float64 by log-add-exp steps. The "
+        "gradient is torch's logcumsumexp_backward: the positive and negative parts of g "
+        "through reversed running log-sum-exps of ln|g| - result, plus self, exponentiated.",
+        ("self",),
+        (True,),
+        _logcumsumexp_infer,
+        _named("LogcumsumexpBackward0"),
+        _self_and_result,
+        (_CUMULATIVE_DIM,),
     )
 )
 
