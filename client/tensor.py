@@ -2787,6 +2787,85 @@ class Tensor:
         grad = isinstance(value, Tensor) and value._requires_grad
         return self._in_place_of("index_fill_", lambda: self._index_fill(args, kwargs, 1), grad)
 
+    def take_along_dim(self, *args, **kwargs) -> Tensor:
+        """self's elements at `indices` along `dim` (the two broadcast but along it), or
+        without dim, self flattened at indices flattened (GatherBackward0)."""
+        from .placement import take_along_dim
+
+        return take_along_dim(self, args, kwargs, first=1)
+
+    def put(self, *args, **kwargs) -> Tensor:
+        """self with source written (added, with accumulate) at the positions index names in
+        self flattened (PutBackward0)."""
+        from .placement import put
+
+        return put(self, args, kwargs, first=1)
+
+    def put_(self, *args, **kwargs) -> Tensor:
+        from .placement import put
+
+        return put(self, args, kwargs, first=1, in_place=True)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at `index` along `dim`, which goes away: a view (SelectBackward0)."""
+        params = (("dim", "int"), ("index", "int"))
+        dim, index = _arguments("select", (dim, index), {}, params)
+        return self._call("select", [self], {"dim": dim, "index": index})
+
+    def select_scatter(self, *args, **kwargs) -> Tensor:
+        """A copy of self with src written over self.select(dim, index)."""
+        from .placement import embedding_scatter
+
+        return embedding_scatter("select_scatter", self, args, kwargs, first=1)
+
+    def slice_scatter(self, *args, **kwargs) -> Tensor:
+        """A copy of self with src written over its slice start:end:step along dim."""
+        from .placement import embedding_scatter
+
+        return embedding_scatter("slice_scatter", self, args, kwargs, first=1)
+
+    def diagonal_scatter(self, *args, **kwargs) -> Tensor:
+        """A copy of self with src written over self.diagonal(offset, dim1, dim2)."""
+        from .placement import embedding_scatter
+
+        return embedding_scatter("diagonal_scatter", self, args, kwargs, first=1)
+
+    def ravel(self) -> Tensor:
+        """self flattened: a view where self is contiguous, else a copy (ViewBackward0)."""
+        return self.contiguous().view(-1)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        """A matrix with self's elements, flattened, on its `offset`-th diagonal."""
+        return self.contiguous().view(-1).diag_embed(offset)
+
+    def argwhere(self) -> Tensor:
+        """The indices of the nonzero elements, as self.nonzero()."""
+        return self.nonzero()
+
+    def masked_scatter(self, mask, source) -> Tensor:
+        """self (broadcast with mask) with source's elements, in order, written where mask
+        holds (MaskedScatterBackward0)."""
+        from .placement import masked_scatter
+
+        return masked_scatter(self, mask, source, first=1)
+
+    def masked_scatter_(self, mask, source) -> Tensor:
+        from .placement import masked_scatter
+
+        return masked_scatter(self, mask, source, first=1, in_place=True)
+
+    def index_reduce(self, *args, **kwargs) -> Tensor:
+        """source's slices along dim reduced into self's at index by 'prod', 'mean', 'amax'
+        or 'amin' (include_self: self's values take part)."""
+        from .placement import index_reduce
+
+        return index_reduce(self, args, kwargs, first=1)
+
+    def index_reduce_(self, *args, **kwargs) -> Tensor:
+        from .placement import index_reduce
+
+        return index_reduce(self, args, kwargs, first=1, in_place=True)
+
     def take(self, index) -> Tensor:
         """self's elements, flattened, at index's positions, in index's shape
         (TakeBackward0)."""

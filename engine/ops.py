@@ -933,6 +933,53 @@ def _diagonal_vjp(n, g):
 _op("diagonal", _diagonal_vjp)(_diagonal)
 
 
+def _scattered_part(part: Callable):
+    """select_scatter's, slice_scatter's or diagonal_scatter's forward and vjp, given the
+    writable view of an array's part that `part(array, **attrs)` names."""
+
+    def forward(x, src, **attrs):
+        out = np.array(x, copy=True)
+        part(out, **attrs)[...] = src
+        return out
+
+    def vjp(n, g):
+        def self_grad():
+            grad = np.array(g, copy=True)
+            part(grad, **n.attrs)[...] = 0
+            return grad
+
+        return (_needs(n, 0, self_grad), _needs(n, 1, lambda: np.array(part(g, **n.attrs))))
+
+    return forward, vjp
+
+
+def _selected_part(x, dim, index):
+    return x[_on_axis(dim, x.ndim, index)]
+
+
+def _sliced_part(x, dim, start, end, step):
+    start, end = rules.slice_bounds(x.shape[dim % x.ndim], start, end)
+    return x[_on_axis(dim, x.ndim, slice(start, end, step))]
+
+
+def _diagonal_part(x, offset, dim1, dim2):
+    return _diagonal(np.asarray(x), offset, dim1, dim2)
+
+
+for _name, _part in (
+    ("select_scatter", _selected_part),
+    ("slice_scatter", _sliced_part),
+    ("diagonal_scatter", _diagonal_part),
+):
+    _forward, _vjp = _scattered_part(_part)
+    _op(_name, _vjp)(_forward)
+
+
+@_op("isin", lambda n, g: (None, None))
+def _isin(elements, test_elements, invert):
+    return np.isin(elements, test_elements, invert=invert)
+
+
 def _unfold(x: np.ndarray, dimension: int, size: int, step: int) -> np.ndarray:
     """x's windows as a writable view of x (torch's unfold is one)."""
     meta = rules.meta(x.shape, x.dtype.name)
@@ -1260,6 +1307,76 @@ _op(
     ),
     own_dtype=("mask", "value"),
 )(lambda x, mask, value: np.where(mask, _checked_as(x, value), x))
+
+
+def _masked_scatter(x, mask, source):
+    """x (broadcast with mask) with source's leading elements written where mask holds."""
+    shape = np.broadcast_shapes(x.shape, mask.shape)
+    out = np.array(np.broadcast_to(x, shape), order="C")
+    mask = np.broadcast_to(mask, shape)
+    count = int(np.count_nonzero(mask))
+    if count > source.size:
+        raise ComputeError("Number of elements of source < number of ones in mask")
+    out[mask] = source.reshape(-1)[:count]
+    return out
+
+
+def _masked_scatter_vjp(n, g):
+    mask = np.broadcast_to(n.saved["mask"], g.shape)
+
+    def source_grad():
+        grad = np.zeros(prod(n.inputs[2].shape), g.dtype)
+        taken = g[mask]
+        grad[: taken.size] = taken
+        return grad.reshape(n.inputs[2].shape)
+
+    return (_needs(n, 0, lambda: np.where(mask, 0, g)), None, _needs(n, 2, source_grad))
+
+
+_op("masked_scatter", _masked_scatter_vjp, own_dtype=("mask",))(_masked_scatter)
+
+
+def _flat_positions(index: np.ndarray, size: int) -> np.ndarray:
+    """put's positions in self flattened, negative ones counted from the end, with torch's
+    error for the first out of range."""
+    flat = index.reshape(-1)
+    bad = (flat < -size) | (flat >= size)
+    if bad.any():
+        raise InvalidIndex(
+            f"out of range: tried to access index {flat[bad.argmax()]} on a tensor of {size} "
+            "elements."
+        )
+    return np.where(flat < 0, flat + size, flat)
+
+
+def _put(x, index, source, accumulate):
+    out = np.array(x, order="C", copy=True)
+    flat, positions = out.reshape(-1), _flat_positions(index, x.size)
+    if accumulate:
+        np.add.at(flat, positions, source.reshape(-1))
+    else:
+        flat[positions] = source.reshape(-1)
+    return out
+
+
+def _put_vjp(n, g):
+    positions = _flat_positions(n.saved["index"], g.size)
+
+    def self_grad():
+        if n.attrs["accumulate"]:
+            return g
+        grad = np.array(g, order="C", copy=True)
+        grad.reshape(-1)[positions] = 0
+        return grad
+
+    def source_grad():
+        return np.ascontiguousarray(g).reshape(-1)[positions].reshape(n.inputs[2].shape)
+
+    return (_needs(n, 0, self_grad), None, _needs(n, 2, source_grad))
+
+
+_op("put", _put_vjp, own_dtype=("index",))(_put)
+
 
 # self's old values get no gradient; src's is summed to its shape by the graph
 _op("copy", lambda n, g: (_needs(n, 0, lambda: np.zeros_like(g)), g))(

@@ -2669,6 +2669,177 @@ _register(
 )
 
 
+def _masked_scatter_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("masked_scatter", operands, 3)
+    x, mask, source = (_require_tensor("masked_scatter", o, i) for i, o in enumerate(operands))
+    if mask.dtype != "bool":
+        raise DtypeMismatch(
+            "masked_scatter_ only supports boolean masks, but got mask with dtype "
+            f"{TORCH_TYPE_NAME[mask.dtype]}"
+        )
+    if source.dtype != x.dtype:
+        raise DtypeMismatch(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{TORCH_TYPE_NAME[x.dtype]} and {TORCH_TYPE_NAME[source.dtype]}"
+        )
+    return meta(broadcast_shapes(x.shape, mask.shape), x.dtype)
+
+
+_register(
+    OpSpec(
+        "masked_scatter",
+        "torch.masked_scatter",
+        "self (broadcast with mask) with source's elements, in row-major order, written where "
+        "mask holds; source needs at least as many elements as mask has trues. The gradient "
+        "of self is g where mask does not hold; of source, g where it holds, in order, then "
+        "zeros.",
+        ("self", "mask", "source"),
+        (True, False, True),
+        _masked_scatter_infer,
+        _named("MaskedScatterBackward0"),
+        lambda needs, attrs: ("mask",),
+    )
+)
+
+
+def _put_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("put", operands, 3)
+    x, index, source = (_require_tensor("put", o, i) for i, o in enumerate(operands))
+    if index.dtype != "int64":
+        raise DtypeMismatch(
+            f"put_(): Expected a long tensor for index, but got {TORCH_TYPE_NAME[index.dtype]}"
+        )
+    if source.dtype != x.dtype:
+        raise DtypeMismatch(
+            "put_(): self and source expected to have the same dtype, but got self.dtype = "
+            f"{TORCH_TYPE_NAME[x.dtype]} and source.dtype = {TORCH_TYPE_NAME[source.dtype]}"
+        )
+    if source.numel != index.numel:
+        raise InvalidIndex(
+            "put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source.numel}, index.numel() = {index.numel}"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "put",
+        "torch.put",
+        "self with source's elements written (added, with `accumulate`) at the positions "
+        "`index` names in self flattened (negative ones count from the end). The gradient of "
+        "self is g, zero at the positions written unless `accumulate`; of source, g at them.",
+        ("self", "index", "source"),
+        (True, False, True),
+        _put_infer,
+        _named("PutBackward0"),
+        lambda needs, attrs: ("index",),
+        (Attr("accumulate", "bool", "Add source's elements instead of writing them.", False),),
+    )
+)
+
+
+def _embedding_scatter_infer(name: str, view_infer: Callable):
+    """select_scatter's, slice_scatter's and diagonal_scatter's result: self's metadata,
+    once src has the shape of the part of self the view names."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        x, src = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        part = view_infer([x], attrs)
+        if part.shape != src.shape:
+            raise ShapeMismatch(
+                "expected src to have a size equal to the slice of self. src size = "
+                f"{list(src.shape)}, slice size = {list(part.shape)}"
+            )
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+for _name, _view_infer, _gfn, _attrs, _part in (
+    (
+        "select_scatter",
+        _select_infer,
+        "SelectScatterBackward0",
+        (
+            Attr("dim", "int", "The dimension.", optional=False),
+            Attr(
+                "index", "int", "The position in it; negative counts from the end.", optional=False
+            ),
+        ),
+        "self.select(dim, index)",
+    ),
+    (
+        "slice_scatter",
+        _slice_infer,
+        "SliceScatterBackward0",
+        (
+            Attr("dim", "int", "The dimension (default 0).", default=0),
+            Attr("start", "int", "The first position (default 0).", default=0),
+            Attr("end", "int", "One past the last position (default: the end).", 2**63 - 1),
+            Attr("step", "int", "The stride, at least 1 (default 1).", default=1),
+        ),
+        "self's slice start:end:step along `dim`",
+    ),
+    (
+        "diagonal_scatter",
+        _diagonal_infer,
+        "DiagonalScatterBackward0",
+        (
+            Attr("offset", "int", "0 the main diagonal, > 0 above it, < 0 below it.", 0),
+            Attr("dim1", "int", "The dim of the diagonal's rows (default 0).", 0),
+            Attr("dim2", "int", "The dim of its columns (default 1).", 1),
+        ),
+        "self.diagonal(offset, dim1, dim2)",
+    ),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"A copy of self with src (in self's dtype) written over {_part}. The gradient of "
+            "self is g with that part zero; of src, g's part.",
+            ("self", "src"),
+            (True, True),
+            _embedding_scatter_infer(_name, _view_infer),
+            _named(_gfn),
+            _nothing,
+            _attrs,
+        )
+    )
+
+
+def _isin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("isin", operands, 2)
+    tensors = [o for o in operands if isinstance(o, TensorMeta)]
+    if not tensors:
+        raise InvalidArgument("isin(): one of elements and test_elements must be a Tensor")
+    for o in tensors:
+        if o.dtype == "bool":
+            raise DtypeMismatch("Unsupported input type encountered for isin(): Bool")
+    elements = operands[0]
+    return meta(elements.shape if isinstance(elements, TensorMeta) else (), "bool")
+
+
+_register(
+    OpSpec(
+        "isin",
+        "torch.isin",
+        "Whether each element of `elements` (a tensor or a number) equals some element of "
+        "`test_elements` (a tensor or a number), both in their promoted dtype (nan equals "
+        "nothing), negated with `invert`. Bool tensors are refused, as torch's.",
+        ("elements", "test_elements"),
+        (False, False),
+        _isin_infer,
+        _named(""),
+        _nothing,
+        (Attr("invert", "bool", "Whether each element is in none of test_elements.", False),),
+        computes_in=lambda operands, out: result_type(operands),
+    )
+)
+
+
 def _fill_tensor_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("fill_tensor", operands, 2)
     x = _require_tensor("fill_tensor", operands[0], 0)
@@ -3584,7 +3755,6 @@ _register(
         computes_in=_in_own_dtype,
     )
 )
-
 
 
 def _kthvalue_shape(x: TensorMeta, attrs: dict) -> tuple[int, ...]:
