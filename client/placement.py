@@ -128,9 +128,10 @@ def masked_scatter(t: Tensor, mask, source, first: int, in_place: bool = False) 
 
 def index_reduce(t: Tensor, args: tuple, kwargs: dict, first: int, in_place: bool = False):
     """t.index_reduce(dim, index, source, reduce, *, include_self=True): source's slices
-    along dim reduced into t's at index by 'prod', 'mean', 'amax' or 'amin', composed as
-    scatter_reduce with index spread over source's shape (ScatterReduceBackward0 where
-    torch records IndexReduceBackward0; the same values and gradients)."""
+    along dim reduced into t's at index by 'prod', 'mean', 'amax' or 'amin': the
+    index_reduce op, scatter_reduce's with index spread over source's shape
+    (IndexReduceBackward0). The index's range is read first (one round trip), as torch
+    checks it."""
     name = "index_reduce_" if in_place else "index_reduce"
     params = (
         ("dim", "int"),
@@ -169,17 +170,21 @@ def index_reduce(t: Tensor, args: tuple, kwargs: dict, first: int, in_place: boo
             f"index_reduce_(): Number of indices ({index.numel()}) should be equal to "
             f"source.size(dim): ({along}), for dim: {dim}"
         )
-    if index.numel():
-        extremes = (index.amin(), index.amax())
-        low, high = t._session.flush(tuple(e._handle for e in extremes))
-        if low < -t.shape[dim] or high >= t.shape[dim]:  # read, as torch checks them
-            raise IndexError("index out of range in self")
-    spread = index.long().reshape(*[-1 if d == dim else 1 for d in range(source.ndim)])
-    spread = spread.expand(*source.shape) if source.ndim else spread.reshape(())
-    args = (dim, spread, source, reduce)
-    if in_place:
-        return t.scatter_reduce_(*args, include_self=include_self)
-    return t.scatter_reduce(*args, include_self=include_self)
+
+    def compute() -> Tensor:
+        if index.numel():
+            extremes = (index.amin(), index.amax())
+            low, high = t._session.flush(tuple(e._handle for e in extremes))
+            if low < -t.shape[dim] or high >= t.shape[dim]:  # read, as torch checks them
+                raise IndexError("index out of range in self")
+        spread = index.long().reshape(*[-1 if d == dim else 1 for d in range(source.ndim)])
+        spread = spread.expand(*source.shape) if source.ndim else spread.reshape(())
+        attrs = {"dim": dim, "reduce": reduce, "include_self": include_self}
+        return t._call("index_reduce", [t, spread, source], attrs)
+
+    if not in_place:
+        return compute()
+    return t._in_place_of(name, compute, source.requires_grad)
 
 
 def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False):

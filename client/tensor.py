@@ -2454,8 +2454,8 @@ class Tensor:
 
     def aminmax(self, *args, **kwargs):
         """(amin, amax) over every element or along `dim` (keyword-only, as `keepdim`), as a
-        torch.return_types.aminmax; torch records one AminmaxBackward0 node, here each has
-        its own (AminBackward0, AmaxBackward0), with the same gradients."""
+        torch.return_types.aminmax; torch records one AminmaxBackward0 node for both, here
+        each has its own, with the same gradients."""
         return self._aminmax(args, kwargs, first=1)
 
     def _aminmax(self, args: tuple, kwargs: dict, first: int):
@@ -2477,8 +2477,8 @@ class Tensor:
                 f"aminmax: Expected reduction dim {rules.normalize_dim(dim, self.ndim)} to have "
                 "non-zero size."
             )
-        pair = (self.amin(*(() if dim is None else (dim,)), keepdim=keepdim),)
-        pair += (self.amax(*(() if dim is None else (dim,)), keepdim=keepdim),)
+        attrs = {"dim": dim, "keepdim": keepdim}
+        pair = (self._call(f"aminmax_{extreme}", [self], attrs) for extreme in ("min", "max"))
         return return_types.aminmax(pair)
 
     def msort(self) -> Tensor:

@@ -1683,6 +1683,7 @@ for _name, _extreme, _pick in (("max", np.max, np.argmax), ("min", np.min, np.ar
     _forward, _vjp = _select_dim(_pick)
     _op(f"{_name}_dim", _vjp)(_forward)
     _op(f"a{_name}", _extremum_vjp)(_extremum(_extreme))
+    _op(f"aminmax_{_name}", _extremum_vjp)(_extremum(_extreme))
     _op(f"arg{_name}", lambda n, g: (None,))(_arg(_pick))
 
 
@@ -2468,6 +2469,9 @@ def scatter_reduce(x, index, src, dim, reduce, include_self):
     _checked(x, index, src, dim)
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
     return _reduced(x, index, src, dim, reduce, include_self)
+
+
+_op("index_reduce", _scatter_reduce_vjp, own_dtype=("index",))(scatter_reduce)
 
 
 @_op("one_hot", lambda n, g: (None,))

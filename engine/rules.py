@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
 from .errors import (
@@ -2746,6 +2746,8 @@ def _embedding_scatter_infer(name: str, view_infer: Callable):
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 2)
         x, src = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        if attrs.get("step", 1) <= 0:
+            raise ShapeMismatch("slice step must be positive")
         part = view_infer([x], attrs)
         if part.shape != src.shape:
             raise ShapeMismatch(
@@ -2757,7 +2759,7 @@ def _embedding_scatter_infer(name: str, view_infer: Callable):
     return infer
 
 
-for _name, _view_infer, _gfn, _attrs, _part in (
+for _name, _part_infer, _gfn, _attrs, _part in (
     (
         "select_scatter",
         _select_infer,
@@ -2802,7 +2804,7 @@ for _name, _view_infer, _gfn, _attrs, _part in (
             "self is g with that part zero; of src, g's part.",
             ("self", "src"),
             (True, True),
-            _embedding_scatter_infer(_name, _view_infer),
+            _embedding_scatter_infer(_name, _part_infer),
             _named(_gfn),
             _nothing,
             _attrs,
@@ -3557,6 +3559,25 @@ for _name, _what in (("max", "largest"), ("min", "smallest")):
             _self_and_result,
             (
                 Attr("dim", "ints", "The dimensions to reduce; all of them when empty.", ()),
+                _KEEPDIM,
+            ),
+            computes_in=_in_own_dtype,
+        )
+    )
+    _register(
+        OpSpec(
+            f"aminmax_{_name}",
+            "torch.aminmax",
+            f"torch.aminmax's {_name}: a{_name} over every element or along `dim`, recorded "
+            "as AminmaxBackward0 (torch's one node for both; here one for each, with the same "
+            "gradients).",
+            ("self",),
+            (True,),
+            _extremum_infer(f"a{_name}"),
+            _named("AminmaxBackward0"),
+            _self_and_result,
+            (
+                Attr("dim", "int", "The dimension to reduce; all of them when absent.", None),
                 _KEEPDIM,
             ),
             computes_in=_in_own_dtype,
@@ -4598,6 +4619,17 @@ _register(
             Attr("include_self", "bool", "Whether self's values take part.", True),
         ),
         computes_in=_in_own_dtype,
+    )
+)
+_register(
+    replace(
+        SPECS["scatter_reduce"],
+        name="index_reduce",
+        torch_name="torch.index_reduce",
+        doc="torch.index_reduce as the client composes it: scatter_reduce with index (1-d, "
+        "along `dim`) spread over src's shape; 'prod', 'mean', 'amax' or 'amin'. The same "
+        "values and gradients, recorded as IndexReduceBackward0.",
+        grad_fn=_named("IndexReduceBackward0"),
     )
 )
 
