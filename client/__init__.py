@@ -16,7 +16,18 @@ from collections.abc import Callable
 
 from gradrpc.engine import rules
 
-from . import autograd, combining, factories, linalg, nn, optim, return_types, serialization, utils
+from . import (
+    autograd,
+    combining,
+    factories,
+    linalg,
+    nn,
+    optim,
+    placement,
+    return_types,
+    serialization,
+    utils,
+)
 from .dtypes import (
     DTYPES,
     Size,
@@ -401,6 +412,26 @@ mode = _on_input(
     """torch.mode(input, dim=-1, keepdim=False), a torch.return_types.mode.""",
     Tensor._mode,
 )
+kthvalue = _on_input(
+    "kthvalue",
+    """torch.kthvalue(input, k, dim=-1, keepdim=False), a torch.return_types.kthvalue.""",
+    Tensor._kthvalue,
+)
+cummax = _on_input(
+    "cummax",
+    """torch.cummax(input, dim), a torch.return_types.cummax.""",
+    lambda t, *bound: t._cumulative_extreme("cummax", *bound),
+)
+cummin = _on_input(
+    "cummin",
+    """torch.cummin(input, dim), a torch.return_types.cummin.""",
+    lambda t, *bound: t._cumulative_extreme("cummin", *bound),
+)
+logcumsumexp = _on_input(
+    "logcumsumexp",
+    """torch.logcumsumexp(input, dim): input.logcumsumexp(dim).""",
+    Tensor._logcumsumexp,
+)
 gather = _on_input(
     "gather",
     """torch.gather(input, dim, index): input.gather(dim, index).""",
@@ -645,6 +676,74 @@ def masked_select(input, mask) -> Tensor:
     """input's elements where mask is true, as a vector (one round trip to count them)."""
     _check_input("masked_select", input)
     return input._masked_select(mask, position=2)
+
+
+take_along_dim = _on_input(
+    "take_along_dim",
+    """torch.take_along_dim(input, indices, dim=None): input.take_along_dim(...).""",
+    placement.take_along_dim,
+)
+put = _on_input(
+    "put",
+    """torch.put(input, index, source, accumulate=False): input.put(...).""",
+    placement.put,
+)
+select_scatter = _on_input(
+    "select_scatter",
+    """torch.select_scatter(input, src, dim, index): input.select_scatter(...).""",
+    lambda t, *bound: placement.embedding_scatter("select_scatter", t, *bound),
+)
+slice_scatter = _on_input(
+    "slice_scatter",
+    """torch.slice_scatter(input, src, dim=0, start=None, end=None, step=1).""",
+    lambda t, *bound: placement.embedding_scatter("slice_scatter", t, *bound),
+)
+diagonal_scatter = _on_input(
+    "diagonal_scatter",
+    """torch.diagonal_scatter(input, src, offset=0, dim1=0, dim2=1).""",
+    lambda t, *bound: placement.embedding_scatter("diagonal_scatter", t, *bound),
+)
+index_reduce = _on_input(
+    "index_reduce",
+    """torch.index_reduce(input, dim, index, source, reduce, *, include_self=True).""",
+    placement.index_reduce,
+)
+isin = placement.isin
+
+
+def select(input, dim: int, index: int) -> Tensor:
+    """input.select(dim, index): a view."""
+    _check_input("select", input)
+    return input.select(dim, index)
+
+
+def masked_scatter(input, mask, source) -> Tensor:
+    """input.masked_scatter(mask, source)."""
+    _check_input("masked_scatter", input)
+    return placement.masked_scatter(input, mask, source, first=2)
+
+
+def masked_fill(input, mask, value) -> Tensor:
+    """input.masked_fill(mask, value)."""
+    _check_input("masked_fill", input)
+    return input.masked_fill(input._tensor_operand("masked_fill", mask, "mask", 2), value)
+
+
+def argwhere(input) -> Tensor:
+    """input.nonzero(): the indices of the nonzero elements, one row each."""
+    _check_input("argwhere", input)
+    return input.argwhere()
+
+
+def ravel(input) -> Tensor:
+    _check_input("ravel", input)
+    return input.ravel()
+
+
+def diagflat(input, offset: int = 0) -> Tensor:
+    """A matrix with input's elements, flattened, on its `offset`-th diagonal."""
+    _check_input("diagflat", input)
+    return input.diagflat(offset)
 
 
 def neg(input: Tensor) -> Tensor:
@@ -993,6 +1092,14 @@ histc = _method("histc")
 unique = _method("unique")
 unique_consecutive = _method("unique_consecutive")
 nanquantile = _method("nanquantile")
+msort = _method("msort")
+
+
+aminmax = _on_input(
+    "aminmax",
+    """torch.aminmax(input, *, dim=None, keepdim=False): input.aminmax(...).""",
+    Tensor._aminmax,
+)
 
 
 def _statistic_mean(name: str, input, dim, unbiased, keepdim, correction) -> tuple:
@@ -1099,6 +1206,7 @@ __all__ = [
     "allclose",
     "amax",
     "amin",
+    "aminmax",
     "any",
     "arange",
     "arccos",
@@ -1111,6 +1219,7 @@ __all__ = [
     "argmax",
     "argmin",
     "argsort",
+    "argwhere",
     "as_tensor",
     "asin",
     "asinh",
@@ -1151,6 +1260,8 @@ __all__ = [
     "count_nonzero",
     "cross",
     "cuda",
+    "cummax",
+    "cummin",
     "cumprod",
     "cumsum",
     "default_session",
@@ -1158,7 +1269,9 @@ __all__ = [
     "device",
     "diag",
     "diag_embed",
+    "diagflat",
     "diagonal",
+    "diagonal_scatter",
     "diff",
     "div",
     "divide",
@@ -1211,6 +1324,7 @@ __all__ = [
     "index_copy",
     "index_fill",
     "index_put",
+    "index_reduce",
     "index_select",
     "inner",
     "int",
@@ -1230,9 +1344,11 @@ __all__ = [
     "is_tensor",
     "isclose",
     "isfinite",
+    "isin",
     "isinf",
     "isnan",
     "kron",
+    "kthvalue",
     "le",
     "lerp",
     "less",
@@ -1246,6 +1362,7 @@ __all__ = [
     "log10",
     "log_softmax",
     "logaddexp",
+    "logcumsumexp",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -1255,6 +1372,8 @@ __all__ = [
     "long",
     "lt",
     "manual_seed",
+    "masked_fill",
+    "masked_scatter",
     "masked_select",
     "matmul",
     "max",
@@ -1268,6 +1387,7 @@ __all__ = [
     "mode",
     "moveaxis",
     "movedim",
+    "msort",
     "mul",
     "multiply",
     "mv",
@@ -1298,6 +1418,7 @@ __all__ = [
     "prelu",
     "prod",
     "promote_types",
+    "put",
     "quantile",
     "rand",
     "rand_like",
@@ -1305,6 +1426,7 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "ravel",
     "reciprocal",
     "relu",
     "remainder",
@@ -1324,6 +1446,8 @@ __all__ = [
     "scatter_add",
     "scatter_reduce",
     "searchsorted",
+    "select",
+    "select_scatter",
     "serialization",
     "set_grad_enabled",
     "set_printoptions",
@@ -1334,6 +1458,7 @@ __all__ = [
     "sin",
     "sinc",
     "sinh",
+    "slice_scatter",
     "softmax",
     "sort",
     "split",
@@ -1351,6 +1476,7 @@ __all__ = [
     "swapdims",
     "t",
     "take",
+    "take_along_dim",
     "tan",
     "tanh",
     "tensor",

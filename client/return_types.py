@@ -1,6 +1,6 @@
 """torch.return_types: the named pairs of values and indices that torch.max(x, dim),
-torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian and torch.mode
-return."""
+torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian, torch.mode,
+torch.kthvalue, torch.cummax and torch.cummin return, and torch.aminmax's (min, max)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,43 @@ class nanmedian(_ValuesIndices):
 
 class mode(_ValuesIndices):
     __slots__ = ()
+
+
+class kthvalue(_ValuesIndices):
+    __slots__ = ()
+
+
+class cummax(_ValuesIndices):
+    __slots__ = ()
+
+
+class cummin(_ValuesIndices):
+    __slots__ = ()
+
+
+class aminmax(tuple):
+    """(min, max) as torch's structseq holds them: a tuple, also read by name."""
+
+    __slots__ = ()
+
+    def __new__(cls, sequence):
+        pair = tuple(sequence)
+        if len(pair) != 2:
+            raise TypeError(
+                f"torch.return_types.aminmax() takes a 2-sequence ({len(pair)}-sequence given)"
+            )
+        return super().__new__(cls, pair)
+
+    @property
+    def min(self):
+        return self[0]
+
+    @property
+    def max(self):
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
 
 
 class sort(_ValuesIndices):

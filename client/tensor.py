@@ -2176,15 +2176,21 @@ class Tensor:
 
     # ------------------------------------------------------------ reductions
 
-    def sum(self, dim=None, keepdim: bool = False) -> Tensor:
-        return self._call("sum", [self], {"dim": dim, "keepdim": keepdim})
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+        """The sum over all dims or `dim`, in `dtype` (self cast to it first) if given, else
+        self's (int64 for integers and bools)."""
+        attrs = {"dim": dim, "keepdim": keepdim, "dtype": dtype.name if dtype else ""}
+        return self._call("sum", [self], attrs)
 
     def count_nonzero(self, dim=None) -> Tensor:
         """How many elements are not zero (nan counts), in all or along `dim` (int64)."""
         return self.ne(0).sum(dim)
 
-    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
-        return self._call("mean", [self], {"dim": dim, "keepdim": keepdim})
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+        """The mean over all dims or `dim`, in `dtype` (self cast to it first; a floating
+        dtype) if given, else self's, which must then be floating."""
+        attrs = {"dim": dim, "keepdim": keepdim, "dtype": dtype.name if dtype else ""}
+        return self._call("mean", [self], attrs)
 
     def prod(self, *args, **kwargs) -> Tensor:
         """x.prod(*, dtype=None): the product of every element (ProdBackward0);
@@ -2604,6 +2610,75 @@ class Tensor:
         indices = self._call("mode_indices", [self], attrs)
         return return_types.mode((self._call("mode", [self, indices], attrs), indices))
 
+    def kthvalue(self, *args, **kwargs):
+        """The k-th smallest element along `dim` (default -1; nans largest) and its index, as
+        a torch.return_types.kthvalue (KthvalueBackward0); among ties, the index torch's
+        quickselect picks."""
+        return self._kthvalue(args, kwargs, first=1)
+
+    def _kthvalue(self, args: tuple, kwargs: dict, first: int):
+        params = (("k", "int"), ("dim", "int", -1), ("keepdim", "bool"))
+        k, dim, keepdim = _arguments("kthvalue", args, kwargs, params, first, required=1)
+        attrs = {"k": k, "dim": dim, "keepdim": keepdim}
+        indices = self._call("kthvalue_indices", [self], attrs)
+        return return_types.kthvalue((self._call("kthvalue", [self, indices], attrs), indices))
+
+    def cummax(self, *args, **kwargs):
+        """The running maximum along `dim` and where it was taken from (the last of equal
+        elements; nan sticks), as a torch.return_types.cummax (CummaxBackward0)."""
+        return self._cumulative_extreme("cummax", args, kwargs, first=1)
+
+    def cummin(self, *args, **kwargs):
+        """The running minimum along `dim`, as cummax (CumminBackward0)."""
+        return self._cumulative_extreme("cummin", args, kwargs, first=1)
+
+    def _cumulative_extreme(self, name: str, args: tuple, kwargs: dict, first: int):
+        (dim,) = _arguments(name, args, kwargs, (("dim", "int"),), first, required=1)
+        indices = self._call(f"{name}_indices", [self], {"dim": dim})
+        values = self._call(name, [self, indices], {"dim": dim})
+        return getattr(return_types, name)((values, indices))
+
+    def logcumsumexp(self, *args, **kwargs) -> Tensor:
+        """ln Σ e^x running along `dim` (LogcumsumexpBackward0)."""
+        return self._logcumsumexp(args, kwargs, first=1)
+
+    def _logcumsumexp(self, args: tuple, kwargs: dict, first: int) -> Tensor:
+        (dim,) = _arguments("logcumsumexp", args, kwargs, (("dim", "int"),), first, required=1)
+        return self._call("logcumsumexp", [self], {"dim": dim})
+
+    def aminmax(self, *args, **kwargs):
+        """(amin, amax) over every element or along `dim` (keyword-only, as `keepdim`), as a
+        torch.return_types.aminmax; torch records one AminmaxBackward0 node for both, here
+        each has its own, with the same gradients."""
+        return self._aminmax(args, kwargs, first=1)
+
+    def _aminmax(self, args: tuple, kwargs: dict, first: int):
+        if args:
+            taken = "0 positional arguments" if first == 1 else "1 positional argument"
+            given = len(args) + first - 1
+            raise TypeError(
+                f"aminmax() takes {taken} but {given} {'was' if given == 1 else 'were'} given"
+            )
+        params = (("dim", "int?"), ("keepdim", "bool"))
+        dim, keepdim = _arguments("aminmax", (), kwargs, params)
+        if dim is None and self.numel() == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                "has no identity."
+            )
+        if dim is not None and self.ndim and self.shape[rules.normalize_dim(dim, self.ndim)] == 0:
+            raise IndexError(
+                f"aminmax: Expected reduction dim {rules.normalize_dim(dim, self.ndim)} to have "
+                "non-zero size."
+            )
+        attrs = {"dim": dim, "keepdim": keepdim}
+        pair = (self._call(f"aminmax_{extreme}", [self], attrs) for extreme in ("min", "max"))
+        return return_types.aminmax(pair)
+
+    def msort(self) -> Tensor:
+        """self sorted along its first dim (SortBackward0)."""
+        return self.sort(dim=0).values
+
     def quantile(self, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):
         """The q-th quantiles (q a number or a 0-d or 1-d tensor in [0, 1]) of every element
         or along `dim`, nan if any is nan, interpolated between the sorted elements around
@@ -2905,6 +2980,85 @@ class Tensor:
         value = args[2] if len(args) > 2 else kwargs.get("value")
         grad = isinstance(value, Tensor) and value._requires_grad
         return self._in_place_of("index_fill_", lambda: self._index_fill(args, kwargs, 1), grad)
+
+    def take_along_dim(self, *args, **kwargs) -> Tensor:
+        """self's elements at `indices` along `dim` (the two broadcast but along it), or
+        without dim, self flattened at indices flattened (GatherBackward0)."""
+        from .placement import take_along_dim
+
+        return take_along_dim(self, args, kwargs, first=1)
+
+    def put(self, *args, **kwargs) -> Tensor:
+        """self with source written (added, with accumulate) at the positions index names in
+        self flattened (PutBackward0)."""
+        from .placement import put
+
+        return put(self, args, kwargs, first=1)
+
+    def put_(self, *args, **kwargs) -> Tensor:
+        from .placement import put
+
+        return put(self, args, kwargs, first=1, in_place=True)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at `index` along `dim`, which goes away: a view (SelectBackward0)."""
+        params = (("dim", "int"), ("index", "int"))
+        dim, index = _arguments("select", (dim, index), {}, params)
+        return self._call("select", [self], {"dim": dim, "index": index})
+
+    def select_scatter(self, *args, **kwargs) -> Tensor:
+        """A copy of self with src written over self.select(dim, index)."""
+        from .placement import embedding_scatter
+
+        return embedding_scatter("select_scatter", self, args, kwargs, first=1)
+
+    def slice_scatter(self, *args, **kwargs) -> Tensor:
+        """A copy of self with src written over its slice start:end:step along dim."""
+        from .placement import embedding_scatter
+
+        return embedding_scatter("slice_scatter", self, args, kwargs, first=1)
+
+    def diagonal_scatter(self, *args, **kwargs) -> Tensor:
+        """A copy of self with src written over self.diagonal(offset, dim1, dim2)."""
+        from .placement import embedding_scatter
+
+        return embedding_scatter("diagonal_scatter", self, args, kwargs, first=1)
+
+    def ravel(self) -> Tensor:
+        """self flattened: a view where self is contiguous, else a copy (ViewBackward0)."""
+        return self.contiguous().view(-1)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        """A matrix with self's elements, flattened, on its `offset`-th diagonal."""
+        return self.contiguous().view(-1).diag_embed(offset)
+
+    def argwhere(self) -> Tensor:
+        """The indices of the nonzero elements, as self.nonzero()."""
+        return self.nonzero()
+
+    def masked_scatter(self, mask, source) -> Tensor:
+        """self (broadcast with mask) with source's elements, in order, written where mask
+        holds (MaskedScatterBackward0)."""
+        from .placement import masked_scatter
+
+        return masked_scatter(self, mask, source, first=1)
+
+    def masked_scatter_(self, mask, source) -> Tensor:
+        from .placement import masked_scatter
+
+        return masked_scatter(self, mask, source, first=1, in_place=True)
+
+    def index_reduce(self, *args, **kwargs) -> Tensor:
+        """source's slices along dim reduced into self's at index by 'prod', 'mean', 'amax'
+        or 'amin' (include_self: self's values take part)."""
+        from .placement import index_reduce
+
+        return index_reduce(self, args, kwargs, first=1)
+
+    def index_reduce_(self, *args, **kwargs) -> Tensor:
+        from .placement import index_reduce
+
+        return index_reduce(self, args, kwargs, first=1, in_place=True)
 
     def take(self, index) -> Tensor:
         """self's elements, flattened, at index's positions, in index's shape

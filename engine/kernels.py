@@ -1941,6 +1941,53 @@ def topk_rows(keys, order, k, largest, sort_selected):
             _std_sort(row_keys, row_order, 0, k - 1, largest)
 
 
+@njit(cache=True, nogil=True)
+def _greater_or_nan(a, b) -> bool:
+    """kthvalue's comparator: a nan is greater than any other key."""
+    return (a != a and b == b) or a > b
+
+
+@lazy_njit([f"void({t}[:, ::1], int64[:, ::1], int64)" for t in _SORT_TYPES])
+def kth_smallest_rows(keys, order, k):
+    """Each row of `keys` rearranged in place, `order` receiving the original positions, so
+    that position k holds the row's (k+1)-th smallest key (nans largest): torch's
+    quick_select_template (median-of-three pivot, Hoare partition), step for step."""
+    n_rows, n = keys.shape
+    for r in range(n_rows):
+        a, o = keys[r], order[r]
+        for i in range(n):
+            o[i] = i
+        low, high = 0, n - 1
+        while high > low:
+            if high == low + 1:
+                if _greater_or_nan(a[low], a[high]):
+                    _swap(a, o, low, high)
+                break
+            _swap(a, o, low + (high - low) // 2, low + 1)
+            if _greater_or_nan(a[low + 1], a[high]):
+                _swap(a, o, low + 1, high)
+            if _greater_or_nan(a[low], a[high]):
+                _swap(a, o, low, high)
+            if _greater_or_nan(a[low + 1], a[low]):
+                _swap(a, o, low + 1, low)
+            i, j, pivot = low + 1, high, a[low]
+            while True:
+                i += 1
+                while _greater_or_nan(pivot, a[i]):
+                    i += 1
+                j -= 1
+                while _greater_or_nan(a[j], pivot):
+                    j -= 1
+                if j < i:
+                    break
+                _swap(a, o, i, j)
+            _swap(a, o, low, j)
+            if j <= k:
+                low = i
+            if j >= k:
+                high = j - 1
+
+
 # ---------------------------------------------------------------- matrix products
 
 

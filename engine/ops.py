@@ -972,6 +972,53 @@ def _diagonal_vjp(n, g):
 _op("diagonal", _diagonal_vjp)(_diagonal)
 
 
+def _scattered_part(part: Callable):
+    """select_scatter's, slice_scatter's or diagonal_scatter's forward and vjp, given the
+    writable view of an array's part that `part(array, **attrs)` names."""
+
+    def forward(x, src, **attrs):
+        out = np.array(x, copy=True)
+        part(out, **attrs)[...] = src
+        return out
+
+    def vjp(n, g):
+        def self_grad():
+            grad = np.array(g, copy=True)
+            part(grad, **n.attrs)[...] = 0
+            return grad
+
+        return (_needs(n, 0, self_grad), _needs(n, 1, lambda: np.array(part(g, **n.attrs))))
+
+    return forward, vjp
+
+
+def _selected_part(x, dim, index):
+    return x[_on_axis(dim, x.ndim, index)]
+
+
+def _sliced_part(x, dim, start, end, step):
+    start, end = rules.slice_bounds(x.shape[dim % x.ndim], start, end)
+    return x[_on_axis(dim, x.ndim, slice(start, end, step))]
+
+
+def _diagonal_part(x, offset, dim1, dim2):
+    return _diagonal(np.asarray(x), offset, dim1, dim2)
+
+
+for _name, _part in (
+    ("select_scatter", _selected_part),
+    ("slice_scatter", _sliced_part),
+    ("diagonal_scatter", _diagonal_part),
+):
+    _forward, _vjp = _scattered_part(_part)
+    _op(_name, _vjp)(_forward)
+
+
+@_op("isin", lambda n, g: (None, None))
+def _isin(elements, test_elements, invert):
+    return np.isin(elements, test_elements, invert=invert)
+
+
 def _unfold(x: np.ndarray, dimension: int, size: int, step: int) -> np.ndarray:
     """x's windows as a writable view of x (torch's unfold is one)."""
     meta = rules.meta(x.shape, x.dtype.name)
@@ -1300,6 +1347,76 @@ _op(
     own_dtype=("mask", "value"),
 )(lambda x, mask, value: np.where(mask, _checked_as(x, value), x))
 
+
+def _masked_scatter(x, mask, source):
+    """x (broadcast with mask) with source's leading elements written where mask holds."""
+    shape = np.broadcast_shapes(x.shape, mask.shape)
+    out = np.array(np.broadcast_to(x, shape), order="C")
+    mask = np.broadcast_to(mask, shape)
+    count = int(np.count_nonzero(mask))
+    if count > source.size:
+        raise ComputeError("Number of elements of source < number of ones in mask")
+    out[mask] = source.reshape(-1)[:count]
+    return out
+
+
+def _masked_scatter_vjp(n, g):
+    mask = np.broadcast_to(n.saved["mask"], g.shape)
+
+    def source_grad():
+        grad = np.zeros(prod(n.inputs[2].shape), g.dtype)
+        taken = g[mask]
+        grad[: taken.size] = taken
+        return grad.reshape(n.inputs[2].shape)
+
+    return (_needs(n, 0, lambda: np.where(mask, 0, g)), None, _needs(n, 2, source_grad))
+
+
+_op("masked_scatter", _masked_scatter_vjp, own_dtype=("mask",))(_masked_scatter)
+
+
+def _flat_positions(index: np.ndarray, size: int) -> np.ndarray:
+    """put's positions in self flattened, negative ones counted from the end, with torch's
+    error for the first out of range."""
+    flat = index.reshape(-1)
+    bad = (flat < -size) | (flat >= size)
+    if bad.any():
+        raise InvalidIndex(
+            f"out of range: tried to access index {flat[bad.argmax()]} on a tensor of {size} "
+            "elements."
+        )
+    return np.where(flat < 0, flat + size, flat)
+
+
+def _put(x, index, source, accumulate):
+    out = np.array(x, order="C", copy=True)
+    flat, positions = out.reshape(-1), _flat_positions(index, x.size)
+    if accumulate:
+        np.add.at(flat, positions, source.reshape(-1))
+    else:
+        flat[positions] = source.reshape(-1)
+    return out
+
+
+def _put_vjp(n, g):
+    positions = _flat_positions(n.saved["index"], g.size)
+
+    def self_grad():
+        if n.attrs["accumulate"]:
+            return g
+        grad = np.array(g, order="C", copy=True)
+        grad.reshape(-1)[positions] = 0
+        return grad
+
+    def source_grad():
+        return np.ascontiguousarray(g).reshape(-1)[positions].reshape(n.inputs[2].shape)
+
+    return (_needs(n, 0, self_grad), None, _needs(n, 2, source_grad))
+
+
+_op("put", _put_vjp, own_dtype=("index",))(_put)
+
+
 # self's old values get no gradient; src's is summed to its shape by the graph
 _op("copy", lambda n, g: (_needs(n, 0, lambda: np.zeros_like(g)), g))(
     lambda x, src: np.array(np.broadcast_to(src, x.shape), order="C")
@@ -1319,7 +1436,7 @@ def _reduced_axes(x_ndim: int, dim) -> list[int]:
     return sorted({d % x_ndim for d in dims}) if x_ndim else []
 
 
-def _sum_forward(x, dim, keepdim):
+def _sum_forward(x, dim, keepdim, dtype=""):
     axes = _reduced_axes(x.ndim, dim)
     out = reduce_sum(x, axes)
     if dim is None and not keepdim:
@@ -1337,7 +1454,7 @@ def _expand_reduced(n, g):
     return np.broadcast_to(g.reshape(kept), shape)
 
 
-def _mean_forward(x, dim, keepdim):
+def _mean_forward(x, dim, keepdim, dtype=""):
     axes = _reduced_axes(x.ndim, dim)
     count = prod(x.shape[a] for a in axes)
     total = _sum_forward(x, dim, keepdim)
@@ -1605,6 +1722,7 @@ for _name, _extreme, _pick in (("max", np.max, np.argmax), ("min", np.min, np.ar
     _forward, _vjp = _select_dim(_pick)
     _op(f"{_name}_dim", _vjp)(_forward)
     _op(f"a{_name}", _extremum_vjp)(_extremum(_extreme))
+    _op(f"aminmax_{_name}", _extremum_vjp)(_extremum(_extreme))
     _op(f"arg{_name}", lambda n, g: (None,))(_arg(_pick))
 
 
@@ -1865,6 +1983,74 @@ _op("median_indices", lambda n, g: (None,))(_positions_op(_median_positions))
 _op("mode_indices", lambda n, g: (None,))(_positions_op(_mode_positions))
 for _name in ("median_dim", "mode"):
     _op(_name, _order_values_vjp, own_dtype=("indices",))(_order_values)
+
+
+def _kth_positions(x: np.ndarray, dim: int, k: int) -> np.ndarray:
+    """Per row along `dim`, where torch's quickselect leaves the k-th smallest element."""
+    keys = _sort_keys(x, dim)
+    order = np.empty(keys.shape, np.int64)
+    K.kth_smallest_rows(keys, order, k - 1)
+    return order[:, k - 1]
+
+
+_op("kthvalue_indices", lambda n, g: (None,))(_positions_op(_kth_positions))
+_op("kthvalue", _order_values_vjp, own_dtype=("indices",))(
+    lambda x, indices, k, dim, keepdim: _order_values(x, indices, dim, keepdim)
+)
+
+
+def _cumulative_extreme_positions(running: np.ufunc):
+    """Where the running maximum (minimum) along `dim` was last taken from: a position
+    updates it when its element equals the new running value or is nan."""
+
+    def forward(x, dim):
+        if x.ndim == 0 or x.size == 0:
+            return np.zeros(x.shape, np.int64)
+        dim %= x.ndim
+        taken = x == running.accumulate(x, axis=dim)
+        if x.dtype.kind == "f":
+            taken |= np.isnan(x)
+        positions = np.arange(x.shape[dim]).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
+        return np.maximum.accumulate(np.where(taken, positions, 0), axis=dim)
+
+    return forward
+
+
+_op("cummax_indices", lambda n, g: (None,))(_cumulative_extreme_positions(np.maximum))
+_op("cummin_indices", lambda n, g: (None,))(_cumulative_extreme_positions(np.minimum))
+for _name in ("cummax", "cummin"):
+    _op(_name, lambda n, g: _scattered_back(n, g, n.saved["indices"]), own_dtype=("indices",))(
+        lambda x, indices, dim: _gathered(x, indices, dim)
+    )
+
+
+def _logcumsumexp(x: np.ndarray, dim: int) -> np.ndarray:
+    """ln Σ e^x running along `dim`, in float64."""
+    if x.ndim == 0:
+        return x.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.logaddexp.accumulate(x.astype(np.float64), axis=dim % x.ndim)
+
+
+def _logcumsumexp_vjp(n, g):
+    """torch's logcumsumexp_backward: Σ_{j >= i} g_j e^(x_i - y_j), the positive and the
+    negative parts of g each as the exponential of a reversed running log-sum-exp."""
+    x, y = n.saved["self"].astype(np.float64), n.saved["result"].astype(np.float64)
+    g64 = g.astype(np.float64)
+    dim = n.attrs["dim"] % max(x.ndim, 1)
+    lowest = np.finfo(g.dtype).min
+
+    def part(mask):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_g = np.where(mask, np.log(np.abs(g64)), lowest) - y
+            if x.ndim:
+                log_g = np.flip(_logcumsumexp(np.flip(log_g, dim), dim), dim)
+            return np.exp(log_g + x)
+
+    return ((part(g64 > 0) - part(g64 < 0)).astype(g.dtype),)
+
+
+_op("logcumsumexp", _logcumsumexp_vjp)(lambda x, dim: _logcumsumexp(x, dim))
 
 
 def _index_select_vjp(n, g):
@@ -2322,6 +2508,9 @@ def scatter_reduce(x, index, src, dim, reduce, include_self):
     _checked(x, index, src, dim)
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
     return _reduced(x, index, src, dim, reduce, include_self)
+
+
+_op("index_reduce", _scatter_reduce_vjp, own_dtype=("index",))(scatter_reduce)
 
 
 @_op("one_hot", lambda n, g: (None,))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
 from .errors import (
@@ -2728,6 +2728,179 @@ _register(
 )
 
 
+def _masked_scatter_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("masked_scatter", operands, 3)
+    x, mask, source = (_require_tensor("masked_scatter", o, i) for i, o in enumerate(operands))
+    if mask.dtype != "bool":
+        raise DtypeMismatch(
+            "masked_scatter_ only supports boolean masks, but got mask with dtype "
+            f"{TORCH_TYPE_NAME[mask.dtype]}"
+        )
+    if source.dtype != x.dtype:
+        raise DtypeMismatch(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{TORCH_TYPE_NAME[x.dtype]} and {TORCH_TYPE_NAME[source.dtype]}"
+        )
+    return meta(broadcast_shapes(x.shape, mask.shape), x.dtype)
+
+
+_register(
+    OpSpec(
+        "masked_scatter",
+        "torch.masked_scatter",
+        "self (broadcast with mask) with source's elements, in row-major order, written where "
+        "mask holds; source needs at least as many elements as mask has trues. The gradient "
+        "of self is g where mask does not hold; of source, g where it holds, in order, then "
+        "zeros.",
+        ("self", "mask", "source"),
+        (True, False, True),
+        _masked_scatter_infer,
+        _named("MaskedScatterBackward0"),
+        lambda needs, attrs: ("mask",),
+    )
+)
+
+
+def _put_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("put", operands, 3)
+    x, index, source = (_require_tensor("put", o, i) for i, o in enumerate(operands))
+    if index.dtype != "int64":
+        raise DtypeMismatch(
+            f"put_(): Expected a long tensor for index, but got {TORCH_TYPE_NAME[index.dtype]}"
+        )
+    if source.dtype != x.dtype:
+        raise DtypeMismatch(
+            "put_(): self and source expected to have the same dtype, but got self.dtype = "
+            f"{TORCH_TYPE_NAME[x.dtype]} and source.dtype = {TORCH_TYPE_NAME[source.dtype]}"
+        )
+    if source.numel != index.numel:
+        raise InvalidIndex(
+            "put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source.numel}, index.numel() = {index.numel}"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "put",
+        "torch.put",
+        "self with source's elements written (added, with `accumulate`) at the positions "
+        "`index` names in self flattened (negative ones count from the end). The gradient of "
+        "self is g, zero at the positions written unless `accumulate`; of source, g at them.",
+        ("self", "index", "source"),
+        (True, False, True),
+        _put_infer,
+        _named("PutBackward0"),
+        lambda needs, attrs: ("index",),
+        (Attr("accumulate", "bool", "Add source's elements instead of writing them.", False),),
+    )
+)
+
+
+def _embedding_scatter_infer(name: str, view_infer: Callable):
+    """select_scatter's, slice_scatter's and diagonal_scatter's result: self's metadata,
+    once src has the shape of the part of self the view names."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        x, src = (_require_tensor(name, o, i) for i, o in enumerate(operands))
+        if attrs.get("step", 1) <= 0:
+            raise ShapeMismatch("slice step must be positive")
+        part = view_infer([x], attrs)
+        if part.shape != src.shape:
+            raise ShapeMismatch(
+                "expected src to have a size equal to the slice of self. src size = "
+                f"{list(src.shape)}, slice size = {list(part.shape)}"
+            )
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+for _name, _part_infer, _gfn, _attrs, _part in (
+    (
+        "select_scatter",
+        _select_infer,
+        "SelectScatterBackward0",
+        (
+            Attr("dim", "int", "The dimension.", optional=False),
+            Attr(
+                "index", "int", "The position in it; negative counts from the end.", optional=False
+            ),
+        ),
+        "self.select(dim, index)",
+    ),
+    (
+        "slice_scatter",
+        _slice_infer,
+        "SliceScatterBackward0",
+        (
+            Attr("dim", "int", "The dimension (default 0).", default=0),
+            Attr("start", "int", "The first position (default 0).", default=0),
+            Attr("end", "int", "One past the last position (default: the end).", 2**63 - 1),
+            Attr("step", "int", "The stride, at least 1 (default 1).", default=1),
+        ),
+        "self's slice start:end:step along `dim`",
+    ),
+    (
+        "diagonal_scatter",
+        _diagonal_infer,
+        "DiagonalScatterBackward0",
+        (
+            Attr("offset", "int", "0 the main diagonal, > 0 above it, < 0 below it.", 0),
+            Attr("dim1", "int", "The dim of the diagonal's rows (default 0).", 0),
+            Attr("dim2", "int", "The dim of its columns (default 1).", 1),
+        ),
+        "self.diagonal(offset, dim1, dim2)",
+    ),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"A copy of self with src (in self's dtype) written over {_part}. The gradient of "
+            "self is g with that part zero; of src, g's part.",
+            ("self", "src"),
+            (True, True),
+            _embedding_scatter_infer(_name, _part_infer),
+            _named(_gfn),
+            _nothing,
+            _attrs,
+        )
+    )
+
+
+def _isin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("isin", operands, 2)
+    tensors = [o for o in operands if isinstance(o, TensorMeta)]
+    if not tensors:
+        raise InvalidArgument("isin(): one of elements and test_elements must be a Tensor")
+    for o in tensors:
+        if o.dtype == "bool":
+            raise DtypeMismatch("Unsupported input type encountered for isin(): Bool")
+    elements = operands[0]
+    return meta(elements.shape if isinstance(elements, TensorMeta) else (), "bool")
+
+
+_register(
+    OpSpec(
+        "isin",
+        "torch.isin",
+        "Whether each element of `elements` (a tensor or a number) equals some element of "
+        "`test_elements` (a tensor or a number), both in their promoted dtype (nan equals "
+        "nothing), negated with `invert`. Bool tensors are refused, as torch's.",
+        ("elements", "test_elements"),
+        (False, False),
+        _isin_infer,
+        _named(""),
+        _nothing,
+        (Attr("invert", "bool", "Whether each element is in none of test_elements.", False),),
+        computes_in=lambda operands, out: result_type(operands),
+    )
+)
+
+
 def _fill_tensor_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("fill_tensor", operands, 2)
     x = _require_tensor("fill_tensor", operands[0], 0)
@@ -3031,12 +3204,16 @@ def _reduce_infer(name: str):
         x = _require_tensor(name, operands[0], 0)
         dims = reduced_dims(x, attrs.get("dim"))
         keepdim = bool(attrs.get("keepdim"))
-        if name == "mean" and not is_float(x.dtype):
+        given = attrs.get("dtype") or ""
+        if given and given not in DTYPES:
+            raise InvalidValue(f"unknown dtype '{given}'")
+        if name == "mean" and not is_float(given or x.dtype):
+            which = "Optional dtype" if given else "Input dtype"
             raise DtypeMismatch(
-                "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {TORCH_TYPE_NAME[x.dtype]}"
+                f"mean(): could not infer output dtype. {which} must be either a floating "
+                f"point or complex dtype. Got: {TORCH_TYPE_NAME[given or x.dtype]}"
             )
-        dtype = x.dtype if is_float(x.dtype) else "int64"
+        dtype = given or (x.dtype if is_float(x.dtype) else "int64")
         return meta(_keep_shape(x, dims, keepdim), dtype)
 
     return infer
@@ -3060,13 +3237,16 @@ for _name, _base, _doc in (("sum", "Sum", "The sum"), ("mean", "Mean", "The arit
         OpSpec(
             _name,
             f"torch.{_name}",
-            f"{_doc} of the elements, over all or the given dimensions.",
+            f"{_doc} of the elements, over all or the given dimensions, in `dtype` (self cast "
+            "to it first) or self's, int64 for an integer or bool sum; a mean needs a "
+            "floating dtype.",
             ("self",),
             (True,),
             _reduce_infer(_name),
             _reduce_grad_fn(_base),
             _nothing,
-            _REDUCE_ATTRS,
+            (*_REDUCE_ATTRS, Attr("dtype", "string", "The result's dtype (default: self's).", "")),
+            refuses_integer_grad=True,
         )
     )
 
@@ -3445,6 +3625,25 @@ for _name, _what in (("max", "largest"), ("min", "smallest")):
     )
     _register(
         OpSpec(
+            f"aminmax_{_name}",
+            "torch.aminmax",
+            f"torch.aminmax's {_name}: a{_name} over every element or along `dim`, recorded "
+            "as AminmaxBackward0 (torch's one node for both; here one for each, with the same "
+            "gradients).",
+            ("self",),
+            (True,),
+            _extremum_infer(f"a{_name}"),
+            _named("AminmaxBackward0"),
+            _self_and_result,
+            (
+                Attr("dim", "int", "The dimension to reduce; all of them when absent.", None),
+                _KEEPDIM,
+            ),
+            computes_in=_in_own_dtype,
+        )
+    )
+    _register(
+        OpSpec(
             f"arg{_name}",
             f"torch.arg{_name}",
             f"The int64 index of the first {_what} element (of the first nan if any), in the "
@@ -3634,6 +3833,155 @@ _register(
         _indices,
         (_ORDER_DIM, _KEEPDIM),
         computes_in=_in_own_dtype,
+    )
+)
+
+
+def _kthvalue_shape(x: TensorMeta, attrs: dict) -> tuple[int, ...]:
+    """torch's checks for kthvalue(x, k, dim): the dim, then k in [1, its size]."""
+    dim = normalize_dim(attrs["dim"], x.ndim)
+    size = x.shape[dim] if x.ndim else 1
+    if not 1 <= attrs["k"] <= size:
+        raise ShapeMismatch(f"kthvalue(): selected number k out of range for dimension {dim}")
+    return _keep_shape(x, [dim] if x.ndim else [], attrs["keepdim"])
+
+
+def _kthvalue_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """kthvalue_indices' int64 positions, or with `indices` kthvalue's values at them."""
+    name = "kthvalue" if len(operands) == 2 else "kthvalue_indices"
+    _check_operands(name, operands, len(operands))
+    x = _require_tensor(name, operands[0], 0)
+    if x.dtype == "bool":
+        raise Unsupported("\"kthvalue_cpu\" not implemented for 'Bool'")
+    shape = _kthvalue_shape(x, attrs)
+    if name == "kthvalue_indices":
+        return meta(shape, "int64")
+    indices = _require_tensor(name, operands[1], 1)
+    if indices.dtype != "int64" or indices.shape != shape:
+        raise InvalidArgument(
+            f"kthvalue(): indices must be int64 of shape {list(shape)}, not {indices.dtype} of "
+            f"shape {list(indices.shape)}"
+        )
+    return meta(shape, x.dtype)
+
+
+_KTH_ATTRS = (Attr("k", "int", "The rank, from 1.", optional=False), _ORDER_DIM, _KEEPDIM)
+_register(
+    OpSpec(
+        "kthvalue_indices",
+        "torch.kthvalue",
+        "The int64 position along `dim` of the k-th smallest element (nans largest), as "
+        "torch's CPU kernel picks it among ties: its quickselect (median-of-three pivot), "
+        "ported step for step. Not differentiable.",
+        ("self",),
+        (False,),
+        _kthvalue_infer,
+        _named(""),
+        _nothing,
+        _KTH_ATTRS,
+        computes_in=_in_own_dtype,
+    )
+)
+_register(
+    OpSpec(
+        "kthvalue",
+        "torch.kthvalue",
+        "The values of torch.kthvalue(x, k, dim): self's elements at `indices` "
+        "(kthvalue_indices', for the same `k`, `dim` and `keepdim`). The gradient goes back to "
+        "the positions they came from.",
+        ("self", "indices"),
+        (True, False),
+        _kthvalue_infer,
+        _named("KthvalueBackward0"),
+        _indices,
+        _KTH_ATTRS,
+        computes_in=_in_own_dtype,
+    )
+)
+
+
+# torch.cummax(x, dim) and torch.cummin(x, dim): the int64 positions of the running extreme
+# first (cummax_indices, cummin_indices), then the values, self's elements at them.
+
+
+def _cumulative_extreme_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, len(operands))
+        x = _require_tensor(name, operands[0], 0)
+        normalize_dim(attrs["dim"], x.ndim)
+        if len(operands) == 1:
+            return meta(x.shape, "int64")
+        indices = _require_tensor(name, operands[1], 1)
+        if indices.dtype != "int64" or indices.shape != x.shape:
+            raise InvalidArgument(
+                f"{name}(): indices must be int64 of shape {list(x.shape)}, not "
+                f"{indices.dtype} of shape {list(indices.shape)}"
+            )
+        return meta(x.shape, x.dtype)
+
+    return infer
+
+
+_CUMULATIVE_DIM = Attr("dim", "int", "The dimension to accumulate along.", optional=False)
+for _name, _word in (("cummax", "largest"), ("cummin", "smallest")):
+    _register(
+        OpSpec(
+            f"{_name}_indices",
+            f"torch.{_name}",
+            f"The int64 position along `dim` of the {_word} element so far, as torch's CPU "
+            "kernel keeps it: the last of equal ones; from a nan on, that nan (a later nan "
+            "replaces it). Not differentiable.",
+            ("self",),
+            (False,),
+            _cumulative_extreme_infer(f"{_name}_indices"),
+            _named(""),
+            _nothing,
+            (_CUMULATIVE_DIM,),
+            computes_in=_in_own_dtype,
+        )
+    )
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"The values of torch.{_name}(x, dim): self's elements at `indices` "
+            f"({_name}_indices', for the same `dim`). The gradient is added back at those "
+            "positions (torch's scatter_add).",
+            ("self", "indices"),
+            (True, False),
+            _cumulative_extreme_infer(_name),
+            _named(f"{_name.capitalize()}Backward0"),
+            _indices,
+            (_CUMULATIVE_DIM,),
+            computes_in=_in_own_dtype,
+        )
+    )
+
+
+def _logcumsumexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("logcumsumexp", operands, 1)
+    x = _require_tensor("logcumsumexp", operands[0], 0)
+    normalize_dim(attrs["dim"], x.ndim)
+    if not is_float(x.dtype):
+        raise Unsupported(
+            f"\"logcumsumexp_out_cpu\" not implemented for '{TORCH_TYPE_NAME[x.dtype]}'"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "logcumsumexp",
+        "torch.logcumsumexp",
+        "ln Σ e^x running along `dim`, accumulated in float64 by log-add-exp steps. The "
+        "gradient is torch's logcumsumexp_backward: the positive and negative parts of g "
+        "through reversed running log-sum-exps of ln|g| - result, plus self, exponentiated.",
+        ("self",),
+        (True,),
+        _logcumsumexp_infer,
+        _named("LogcumsumexpBackward0"),
+        _self_and_result,
+        (_CUMULATIVE_DIM,),
     )
 )
 
@@ -4330,6 +4678,17 @@ _register(
             Attr("include_self", "bool", "Whether self's values take part.", True),
         ),
         computes_in=_in_own_dtype,
+    )
+)
+_register(
+    replace(
+        SPECS["scatter_reduce"],
+        name="index_reduce",
+        torch_name="torch.index_reduce",
+        doc="torch.index_reduce as the client composes it: scatter_reduce with index (1-d, "
+        "along `dim`) spread over src's shape; 'prod', 'mean', 'amax' or 'amin'. The same "
+        "values and gradients, recorded as IndexReduceBackward0.",
+        grad_fn=_named("IndexReduceBackward0"),
     )
 )
 

@@ -518,7 +518,11 @@ for _op in ("sum", "mean"):
         C(_op, T(()), dim=[0]),
         C(_op, T((2, 3)), dim=[]),  # torch reduces every dim for an empty list
         C(_op, T((2, 3)), dim=[], keepdim=True),
+        C(_op, T((2, 3)), dim=[1], dtype="float64"),
+        C(_op, T((2, 3), dtype="int64", grad=False), dtype="float32"),
+        C(_op, T((2, 3), dtype="uint8", grad=False), dim=[0], keepdim=True, dtype="float64"),
     ]
+CASES += [C("sum", T((2, 3), dtype="uint8", grad=False), dtype="uint8")]
 # Selecting reductions, with "ties" operands (values from three) so that several elements
 # share the maximum: torch's choice of who gets the gradient is the oracle.
 for _op in ("max", "min"):
@@ -1026,6 +1030,92 @@ CASES += [
         reduce="mean",
     ),
 ]
+# kthvalue, cummax and cummin: torch's indices among ties and nans; the values ops take
+# torch's own indices (SORTED). logcumsumexp, aminmax's two ops.
+CASES += [
+    C("kthvalue_indices", T((3, 20), TIES), k=7, dim=1),
+    C("kthvalue_indices", T((20, 3), TIES), k=1, dim=0, keepdim=True),
+    C("kthvalue_indices", T((3, 20), TIES, dtype="int64", grad=False), k=20, dim=-1),
+    C("kthvalue_indices", T(()), k=1, dim=0),
+    C("kthvalue", T((3, 20), TIES), T((3,), SORTED, _POSITIONS, grad=False), k=5, dim=1),
+    C("kthvalue", T((4, 5)), T((1, 5), SORTED, _POSITIONS, grad=False), k=2, dim=0, keepdim=True),
+    *(C(f"{_op}_indices", T((3, 20), TIES), dim=1) for _op in ("cummax", "cummin")),
+    *(C(f"{_op}_indices", T((20, 3), TIES), dim=-2) for _op in ("cummax", "cummin")),
+    *(
+        C(f"{_op}_indices", T((4, 6), TIES, dtype="int64", grad=False), dim=1)
+        for _op in ("cummax", "cummin")
+    ),
+    *(C(f"{_op}_indices", T(()), dim=0) for _op in ("cummax", "cummin")),
+    *(C(f"{_op}_indices", T((0, 3)), dim=0) for _op in ("cummax", "cummin")),
+    *(
+        C(_op, T((3, 20), TIES), T((3, 20), SORTED, _POSITIONS, grad=False), dim=1)
+        for _op in ("cummax", "cummin")
+    ),
+    *(
+        C(_op, T((5, 2), TIES), T((5, 2), SORTED, _POSITIONS, grad=False), dim=0)
+        for _op in ("cummax", "cummin")
+    ),
+    C("logcumsumexp", T((3, 4)), dim=1),
+    C("logcumsumexp", T((2, 3, 4)), dim=-3),
+    C("logcumsumexp", T(()), dim=0),
+    C("logcumsumexp", T((0, 3)), dim=0),
+    *(C(f"aminmax_{_e}", T((3, 4), TIES)) for _e in ("min", "max")),
+    *(C(f"aminmax_{_e}", T((3, 4), TIES), dim=1) for _e in ("min", "max")),
+    *(C(f"aminmax_{_e}", T((2, 3, 4), TIES), dim=-2, keepdim=True) for _e in ("min", "max")),
+    *(
+        C(f"aminmax_{_e}", T((3, 4), TIES, dtype="int64", grad=False), dim=0)
+        for _e in ("min", "max")
+    ),
+]
+# put, masked_scatter, the *_scatter ops of views, isin, index_reduce
+CASES += [
+    C("put", T((3, 4)), T((2, 3), INDEX, grad=False), T((2, 3)), accumulate=True),
+    C("put", T((3, 4)), T((2,), INDEX, grad=False), T((2,))),
+    C(
+        "put",
+        T((3, 4), dtype="int64", grad=False),
+        T((5,), INDEX, grad=False),
+        T((5,), dtype="int64", grad=False),
+        accumulate=True,
+    ),
+    C("masked_scatter", T((3, 4)), T((3, 4), CHECKER, "bool", grad=False), T((6,))),
+    C("masked_scatter", T((4,)), T((3, 4), CHECKER, "bool", grad=False), T((2, 4))),
+    C("select_scatter", T((3, 4)), T((4,)), dim=0, index=1),
+    C("select_scatter", T((2, 3, 4)), T((2, 3)), dim=-1, index=-1),
+    C("slice_scatter", T((3, 4)), T((3, 2)), dim=1, start=1, step=2),
+    C("slice_scatter", T((3, 4)), T((2, 4)), start=-2),
+    C("slice_scatter", T((3, 4)), T((3, 0)), dim=1, start=5),
+    C("diagonal_scatter", T((3, 4)), T((3,))),
+    C("diagonal_scatter", T((3, 4)), T((2,)), offset=-1),
+    C("diagonal_scatter", T((2, 3, 4)), T((2, 3)), offset=0, dim1=1, dim2=2),
+    C("isin", T((3, 4), "class", "int64", grad=False), T((3,), "class", "int64", grad=False)),
+    C("isin", T((3, 4), TIES, grad=False), T((2,), TIES, grad=False), invert=True),
+    C("isin", T((), "class", "int64", grad=False), T((3, 4), "class", "int64", grad=False)),
+    C("isin", T((3, 4), "class", "int64", grad=False), T((), "class", "int64", grad=False)),
+    C("isin", T((3, 4), "class", "int64", grad=False), 2),
+    C("isin", 3, T((3, 4), "class", "int64", grad=False)),
+    *(
+        C(
+            "index_reduce",
+            T((3, 4), TIES),
+            T((5, 4), SORTED, _POSITIONS, grad=False),
+            T((5, 4), TIES),
+            dim=0,
+            reduce=r,
+            include_self=include,
+        )
+        for r in ("prod", "mean", "amax", "amin")
+        for include in (True, False)
+    ),
+    C(
+        "index_reduce",
+        T((4, 2)),
+        T((4, 3), SORTED, _POSITIONS, grad=False),
+        T((4, 3)),
+        dim=1,
+        reduce="mean",
+    ),
+]
 CASES += [  # prod: full (ProdBackward0) and along a dim (ProdBackward1)
     C("prod", T((3, 4))),
     C("prod", T(())),
@@ -1470,9 +1560,21 @@ def _non_contiguous(x: torch.Tensor) -> torch.Tensor:
 
 def _sum_or_mean(fn: Callable) -> Callable:
     # torch.sum(x) is sum's first overload (SumBackward0); any dim/keepdim picks dim_IntList.
-    return lambda x, dim, keepdim: (
-        fn(x) if dim is None and not keepdim else fn(x, dim=dim, keepdim=keepdim)
-    )
+    def call(x, dim, keepdim, dtype):
+        dtype = {"dtype": getattr(torch, dtype)} if dtype else {}
+        if dim is None and not keepdim:
+            return fn(x, **dtype)
+        return fn(x, dim=dim, keepdim=keepdim, **dtype)
+
+    return call
+
+
+def _index_reduce(x, index, src, dim, reduce, include_self):
+    """torch.index_reduce with the 1-d index the case's index spreads over src."""
+    along = index.movedim(dim, 0).reshape(index.shape[dim], -1)[:, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # index_reduce is in beta
+        return torch.index_reduce(x, dim, along, src, reduce, include_self=include_self)
 
 
 def _checked_values(result, indices: torch.Tensor) -> torch.Tensor:
@@ -1635,6 +1737,26 @@ TORCH: dict[str, Callable] = {
     ),
     "mode_indices": lambda x, dim, keepdim: torch.mode(x, dim, keepdim).indices,
     "mode": lambda x, indices, dim, keepdim: _checked_values(torch.mode(x, dim, keepdim), indices),
+    "kthvalue_indices": lambda x, k, dim, keepdim: torch.kthvalue(x, k, dim, keepdim).indices,
+    "kthvalue": lambda x, indices, k, dim, keepdim: _checked_values(
+        torch.kthvalue(x, k, dim, keepdim), indices
+    ),
+    "cummax_indices": lambda x, dim: torch.cummax(x, dim).indices,
+    "cummin_indices": lambda x, dim: torch.cummin(x, dim).indices,
+    "cummax": lambda x, indices, dim: _checked_values(torch.cummax(x, dim), indices),
+    "cummin": lambda x, indices, dim: _checked_values(torch.cummin(x, dim), indices),
+    "logcumsumexp": torch.logcumsumexp,
+    "aminmax_min": lambda x, dim, keepdim: torch.aminmax(x, dim=dim, keepdim=keepdim).min,
+    "aminmax_max": lambda x, dim, keepdim: torch.aminmax(x, dim=dim, keepdim=keepdim).max,
+    "masked_scatter": torch.masked_scatter,
+    "put": torch.put,
+    "select_scatter": torch.select_scatter,
+    "slice_scatter": torch.slice_scatter,
+    "diagonal_scatter": torch.diagonal_scatter,
+    "isin": lambda elements, test_elements, invert: torch.isin(
+        elements, test_elements, invert=invert
+    ),
+    "index_reduce": _index_reduce,
     "topk_indices": lambda x, k, dim, largest, sorted: torch.topk(x, k, dim, largest, sorted)[1],
     "topk": lambda x, indices, dim: _checked_values(
         torch.topk(x, indices.shape[dim] if indices.ndim else 1, dim), indices
@@ -1948,6 +2070,16 @@ def _sorting_positions(case: Case, x: torch.Tensor, shape: tuple[int, ...]) -> n
         return function(x.long() if x.dtype == torch.bool else x, dim, keepdim).indices.numpy()
     if case.op == "mode":
         return torch.mode(x, dim, keepdim).indices.numpy()
+    if case.op == "kthvalue":
+        x = x.long() if x.dtype == torch.bool else x
+        return torch.kthvalue(x, case.attrs["k"], dim, keepdim).indices.numpy()
+    if case.op in ("cummax", "cummin"):
+        return getattr(torch, case.op)(x, dim).indices.numpy()
+    if case.op == "index_reduce":  # each slice of src along dim to a position, with repeats
+        along = np.arange(shape[dim]) % x.shape[dim]
+        return np.broadcast_to(
+            along.reshape([-1 if d == dim else 1 for d in range(len(shape))]), shape
+        ).copy()
     if case.op == "unique_dim":
         function = torch.unique_consecutive if case.attrs.get("consecutive") else torch.unique
         return function(x, dim=dim, return_inverse=True)[1].numpy()

@@ -495,7 +495,11 @@ def test_list_ops(stub):
     assert list(mm.differentiable) == [True, True] and not mm.attrs
     assert table["exp"].grad_fn == "ExpBackward0" and table["exp"].arity == 1
     sum_attrs = {a.name: (a.type, a.optional) for a in table["sum"].attrs}
-    assert sum_attrs == {"dim": ("ints", True), "keepdim": ("bool", True)}
+    assert sum_attrs == {
+        "dim": ("ints", True),
+        "keepdim": ("bool", True),
+        "dtype": ("string", True),
+    }
     transpose_attrs = [(a.name, a.type, a.optional) for a in table["transpose"].attrs]
     assert transpose_attrs == [("dim0", "int", False), ("dim1", "int", False)]
     assert (table["gt"].grad_fn, list(table["gt"].differentiable)) == ("", [False, False])
