@@ -220,6 +220,14 @@ def _select_vjp(b, n, g):
     return (_placed(b, part, x, dim, index, x.shape[dim] - index - 1),)
 
 
+def _stack_vjp(b, n, g):
+    dim = n.attrs["dim"] % (len(n.operands[0].shape) + 1)
+    return tuple(
+        b.call("select", [g], {"dim": dim, "index": i}) if need else None
+        for i, need in enumerate(n.needs)
+    )
+
+
 def _sliced(attrs: dict, x: rules.TensorMeta) -> tuple[int, range]:
     dim = attrs["dim"] % len(x.shape)
     return dim, range(x.shape[dim])[attrs["start"] : attrs["end"] : attrs["step"]]
@@ -291,6 +299,7 @@ VJPS: dict[str, Callable] = {
     "clone": lambda b, n, g: (g,),
     "select": _select_vjp,
     "slice": _slice_vjp,
+    "stack": _stack_vjp,
     "mse_loss": _mse_vjp,
     "softmax": _softmax_vjp,
     "log_softmax": _log_softmax_vjp,

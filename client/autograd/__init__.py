@@ -23,9 +23,10 @@ from gradrpc.engine.errors import (
 )
 from gradrpc.v1 import gradrpc_pb2 as pb
 
-from .tensor import _WARNED, AccumulateGrad, Node, Tensor, _edge, _mirror_call
+from ..tensor import _WARNED, AccumulateGrad, Node, Tensor, _edge, _mirror_call
+from . import functional
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "functional", "grad"]
 
 
 # ---------------------------------------------------------------- torch.autograd's Python half
