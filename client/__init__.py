@@ -949,6 +949,23 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) 
 
 bmm = _method("bmm")
 addmm = _method("addmm")
+
+
+def _add_product(name: str, names: tuple[str, str]):
+    def function(input, first, second, *, beta=1, alpha=1) -> Tensor:
+        _check_input(name, input)
+        return input._add_product(name, first, second, names, beta, alpha, position=2)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"torch.{name}(input, {', '.join(names)}, *, beta=1, alpha=1)."
+    return function
+
+
+addmv = _add_product("addmv", ("mat", "vec"))
+addmv_ = _method("addmv_")
+addr = _add_product("addr", ("vec1", "vec2"))
+baddbmm = _add_product("baddbmm", ("batch1", "batch2"))
+addbmm = _add_product("addbmm", ("batch1", "batch2"))
 softmax = _method("softmax")
 log_softmax = _method("log_softmax")
 mv = _method("mv")
@@ -1022,7 +1039,11 @@ __all__ = [
     "add",
     "addcdiv",
     "addcmul",
+    "addbmm",
     "addmm",
+    "addmv",
+    "addmv_",
+    "addr",
     "all",
     "allclose",
     "amax",
@@ -1040,6 +1061,7 @@ __all__ = [
     "atan2",
     "atanh",
     "autograd",
+    "baddbmm",
     "bincount",
     "bitwise_and",
     "bitwise_left_shift",

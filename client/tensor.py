@@ -1593,6 +1593,87 @@ class Tensor:
         ]
         return self._call("addmm", operands, {"beta": float(beta), "alpha": float(alpha)})
 
+    def _add_product(
+        self, op: str, first, second, names: tuple[str, str], beta, alpha, position: int = 1
+    ) -> Tensor:
+        """beta self + alpha op's product of first and second (the engine's `op`); addr's
+        integral result refuses a float beta or alpha, as torch's."""
+        operands = [
+            self,
+            self._tensor_operand(op, first, names[0], position),
+            self._tensor_operand(op, second, names[1], position + 1),
+        ]
+        if op == "addr" and rules.is_integer(rules.result_type([o._meta for o in operands])):
+            for name, value in (("beta", beta), ("alpha", alpha)):
+                if isinstance(value, float):
+                    raise RuntimeError(
+                        f"For integral input tensors, argument {name} must not be a floating "
+                        "point number."
+                    )
+        return self._call(op, operands, {"beta": float(beta), "alpha": float(alpha)})
+
+    def _product_in_place(self, name: str, compute: Callable[[], Tensor], *operands) -> Tensor:
+        """self.name(...): the product computed out of place, which must keep self's size."""
+        grad = any(isinstance(o, Tensor) and o._requires_grad for o in operands)
+
+        def checked() -> Tensor:
+            result = compute()
+            if result.shape != self.shape:
+                sizes = [", ".join(map(str, t.shape)) for t in (self, result)]
+                if name == "addr_":
+                    v1, v2 = (", ".join(map(str, o.shape)) for o in operands)
+                    raise RuntimeError(
+                        f"size mismatch, input: [{sizes[0]}], v1: [{v1}], v2: [{v2}]"
+                    )
+                raise RuntimeError(
+                    f"Bad in-place call: input tensor size [{sizes[0]}] and output tensor "
+                    f"size [{sizes[1]}] should match"
+                )
+            return result
+
+        return self._in_place_of(name, checked, grad)
+
+    def addmm_(self, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "addmm_", lambda: self.addmm(mat1, mat2, beta=beta, alpha=alpha), mat1, mat2
+        )
+
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha (mat @ vec), self broadcast to the product's length."""
+        return self._add_product("addmv", mat, vec, ("mat", "vec"), beta, alpha)
+
+    def addmv_(self, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "addmv_", lambda: self.addmv(mat, vec, beta=beta, alpha=alpha), mat, vec
+        )
+
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha outer(vec1, vec2), in the three's promoted dtype."""
+        return self._add_product("addr", vec1, vec2, ("vec1", "vec2"), beta, alpha)
+
+    def addr_(self, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "addr_", lambda: self.addr(vec1, vec2, beta=beta, alpha=alpha), vec1, vec2
+        )
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha (batch1 @ batch2) per batch, self broadcast to (b, n, m)."""
+        return self._add_product("baddbmm", batch1, batch2, ("batch1", "batch2"), beta, alpha)
+
+    def baddbmm_(self, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "baddbmm_", lambda: self.baddbmm(batch1, batch2, beta=beta, alpha=alpha), batch1, batch2
+        )
+
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha Σ_b batch1[b] @ batch2[b], self broadcast to (n, m)."""
+        return self._add_product("addbmm", batch1, batch2, ("batch1", "batch2"), beta, alpha)
+
+    def addbmm_(self, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "addbmm_", lambda: self.addbmm(batch1, batch2, beta=beta, alpha=alpha), batch1, batch2
+        )
+
     def __matmul__(self, other) -> Tensor:
         return self.matmul(other) if isinstance(other, Tensor) else NotImplemented
 

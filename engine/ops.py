@@ -2669,6 +2669,74 @@ def addmm(x, a, b, beta, alpha):
     return KN.addmm_combine(product, x, _scalar(beta, a.dtype), _scalar(alpha, a.dtype))
 
 
+def _times(x: np.ndarray, factor: float) -> np.ndarray:
+    """factor x, or x itself for factor 1 (torch's maybe_multiply)."""
+    return x if factor == 1 else KN.scale(x, _scalar(factor, x.dtype))
+
+
+def _product_vjp(first_grad, second_grad):
+    """The vjp of beta input + alpha product(first, second): beta g for input, alpha times
+    first_grad(g, second) and second_grad(first, g), each in its input's dtype."""
+
+    def vjp(n, g):
+        alpha, (first, second) = n.attrs["alpha"], rules.SPECS[n.impl.op].inputs[1:]
+
+        def grad(i, compute):
+            return _times(compute().astype(n.inputs[i].dtype, copy=False), alpha)
+
+        return (
+            _needs(n, 0, lambda: _times(g, n.attrs["beta"]).astype(n.inputs[0].dtype)),
+            _needs(n, 1, lambda: grad(1, lambda: first_grad(g, n.saved[second]))),
+            _needs(n, 2, lambda: grad(2, lambda: second_grad(n.saved[first], g))),
+        )
+
+    return vjp
+
+
+def _combined(product: np.ndarray, x: np.ndarray, beta, alpha) -> np.ndarray:
+    """beta x + alpha product in product's dtype (beta 0 ignores x, nan included)."""
+    if product.dtype == np.bool_:
+        return (bool(beta) & x) | (bool(alpha) & product) if beta else bool(alpha) & product
+    x = np.broadcast_to(x.astype(product.dtype, copy=False), product.shape)
+    dtype = product.dtype
+    return KN.addmm_combine(product, x, _scalar(beta, dtype), _scalar(alpha, dtype))
+
+
+@_op("addmv", _product_vjp(lambda g, v: np.outer(g, v), lambda m, g: _c(m.T) @ g))
+def addmv(x, m, v, beta, alpha):
+    return _combined(np.matmul(_blas(m), _c(v)), x, beta, alpha)
+
+
+@_op("addr", _product_vjp(lambda g, v2: g @ v2, lambda v1, g: g.T @ v1))
+def addr(x, v1, v2, beta, alpha):
+    dtype = np.result_type(x, v1, v2)
+    product = np.outer(v1.astype(dtype, copy=False), v2.astype(dtype, copy=False))
+    return _combined(product, x, beta, alpha)
+
+
+@_op(
+    "baddbmm",
+    _product_vjp(
+        lambda g, b: np.matmul(_c(g), _c(b).transpose(0, 2, 1)),
+        lambda a, g: np.matmul(_c(a).transpose(0, 2, 1), _c(g)),
+    ),
+)
+def baddbmm(x, a, b, beta, alpha):
+    return _combined(np.matmul(_c(a), _c(b)), x, beta, alpha)
+
+
+@_op(
+    "addbmm",
+    _product_vjp(
+        lambda g, b: np.matmul(_c(g)[None], _c(b).transpose(0, 2, 1)),
+        lambda a, g: np.matmul(_c(a).transpose(0, 2, 1), _c(g)[None]),
+    ),
+)
+def addbmm(x, a, b, beta, alpha):
+    product = np.matmul(_c(a), _c(b)).sum(0, dtype=a.dtype)
+    return _combined(product, x, beta, alpha)
+
+
 def _middle(x: np.ndarray, dim: int) -> np.ndarray:
     """`x` as a C-contiguous (outer, n, inner) array, `dim` in the middle."""
     if x.ndim == 0:

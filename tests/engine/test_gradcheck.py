@@ -227,6 +227,10 @@ _STATS = (T((2,), grad=False), T((2,), POS, grad=False))  # batch_norm's running
 CASES += [
     C("addmm", T((3, 5)), T((3, 4)), T((4, 5))),
     C("addmm", T((5,)), T((3, 4)), T((4, 5)), beta=0.5, alpha=-2.0),
+    C("addmv", T((3,)), T((3, 4)), T((4,)), beta=0.5, alpha=-2.0),
+    C("addr", T((3, 1)), T((3,)), T((4,)), beta=2.0),
+    C("baddbmm", T((3, 5)), T((2, 3, 4)), T((2, 4, 5)), alpha=0.5),
+    C("addbmm", T((3, 5)), T((2, 3, 4)), T((2, 4, 5)), beta=-1.0),
     C("softmax", T((3, 4)), dim=1),
     C("softmax", T((2, 3, 4)), dim=1),
     C("log_softmax", T((3, 4)), dim=0),

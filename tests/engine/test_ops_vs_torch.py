@@ -699,6 +699,15 @@ CASES += [
     C("addmm", T((5,), grad=False), T((3, 4)), T((4, 5), grad=False)),
     C("addmm", T((5,)), T((3, 4), grad=False), T((4, 5), grad=False)),
     C("addmm", T((1, 1)), T((1, 3)), T((3, 1)), alpha=-1.5),
+    C("addmv", T((3,)), T((3, 4)), T((4,)), beta=0.5, alpha=2.0),
+    C("addmv", T(()), T((3, 4)), T((4,))),
+    C("addr", T((3, 4)), T((3,)), T((4,))),
+    C("addr", T((3, 4)), T((3,)), T((4,)), alpha=-1.5),
+    C("addr", T((4,)), T((3,)), T((4,)), beta=0.0),
+    C("baddbmm", T((2, 3, 5)), T((2, 3, 4)), T((2, 4, 5)), beta=0.5),
+    C("baddbmm", T((1, 5)), T((2, 3, 4)), T((2, 4, 5))),
+    C("addbmm", T((3, 5)), T((2, 3, 4)), T((2, 4, 5)), alpha=2.0),
+    C("addbmm", T((5,)), T((2, 3, 4), grad=False), T((2, 4, 5))),
 ]
 for _op in ("softmax", "log_softmax", "_safe_softmax"):
     CASES += [
@@ -1724,6 +1733,10 @@ TORCH: dict[str, Callable] = {
     "trilinear": lambda x1, w, x2: torch._trilinear(x1, w, x2, [1, 3], [0], [1, 2], [2, 3]),
     "glu": F.glu,
     "addmm": torch.addmm,
+    "addmv": torch.addmv,
+    "addr": torch.addr,
+    "baddbmm": torch.baddbmm,
+    "addbmm": torch.addbmm,
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
     "_safe_softmax": torch._safe_softmax,
