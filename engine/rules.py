@@ -5126,8 +5126,7 @@ def _addbmm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     shape = _batch_product_shape(x, a, b, (1,))
     if a.shape[0] != b.shape[0]:
         raise ShapeMismatch(
-            f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and "
-            f"{b.shape[0]}"
+            f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}"
         )
     if a.shape[2] != b.shape[1]:
         raise ShapeMismatch(

@@ -1501,6 +1501,11 @@ def _fractional_max_pool(dims: int, indices: bool) -> Callable:
     )[int(indices)]
 
 
+def _whole(value: float) -> float | int:
+    """A float with no fraction as the int it is."""
+    return int(value) if float(value).is_integer() else value
+
+
 TORCH: dict[str, Callable] = {
     "add": _overloaded("add"),
     "sub": _overloaded("sub"),
@@ -1734,7 +1739,13 @@ TORCH: dict[str, Callable] = {
     "glu": F.glu,
     "addmm": torch.addmm,
     "addmv": torch.addmv,
-    "addr": torch.addr,
+    "addr": lambda x, a, b, beta=1, alpha=1: torch.addr(  # whole factors as ints, as
+        x,
+        a,
+        b,
+        beta=_whole(beta),
+        alpha=_whole(alpha),  # integral addr takes them
+    ),
     "baddbmm": torch.baddbmm,
     "addbmm": torch.addbmm,
     "softmax": torch.softmax,
