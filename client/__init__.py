@@ -16,7 +16,18 @@ from collections.abc import Callable
 
 from gradrpc.engine import rules
 
-from . import autograd, combining, factories, linalg, nn, optim, return_types, serialization, utils
+from . import (
+    autograd,
+    combining,
+    factories,
+    linalg,
+    nn,
+    numerics,
+    optim,
+    return_types,
+    serialization,
+    utils,
+)
 from .dtypes import (
     DTYPES,
     Size,
@@ -57,6 +68,8 @@ short = int16
 
 arange = on_default_session(factories.arange)
 linspace = on_default_session(factories.linspace)
+logspace = on_default_session(numerics.logspace)
+range = on_default_session(numerics.range_)
 empty = on_default_session(factories.empty)
 empty_like = on_default_session(factories.empty_like)
 eye = on_default_session(factories.eye)
@@ -966,6 +979,23 @@ addmv_ = _method("addmv_")
 addr = _add_product("addr", ("vec1", "vec2"))
 baddbmm = _add_product("baddbmm", ("batch1", "batch2"))
 addbmm = _add_product("addbmm", ("batch1", "batch2"))
+vdot = _method("vdot")
+dist = _method("dist")
+renorm = _method("renorm")
+cov = numerics.cov
+corrcoef = numerics.corrcoef
+chain_matmul = numerics.chain_matmul
+atleast_1d = numerics.atleast_1d
+atleast_2d = numerics.atleast_2d
+atleast_3d = numerics.atleast_3d
+broadcast_tensors = numerics.broadcast_tensors
+combinations = numerics.combinations
+unravel_index = numerics.unravel_index
+vander = numerics.vander
+trapezoid = numerics.trapezoid
+trapz = numerics.trapz
+cumulative_trapezoid = numerics.cumulative_trapezoid
+histogram = numerics.histogram
 softmax = _method("softmax")
 log_softmax = _method("log_softmax")
 mv = _method("mv")
@@ -1060,6 +1090,9 @@ __all__ = [
     "atan",
     "atan2",
     "atanh",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
     "autograd",
     "baddbmm",
     "bincount",
@@ -1072,12 +1105,14 @@ __all__ = [
     "block_diag",
     "bmm",
     "bool",
+    "broadcast_tensors",
     "broadcast_to",
     "bucketize",
     "cartesian_prod",
     "cat",
     "cdist",
     "ceil",
+    "chain_matmul",
     "chunk",
     "clamp",
     "clamp_max",
@@ -1085,16 +1120,20 @@ __all__ = [
     "clip",
     "clone",
     "column_stack",
+    "combinations",
     "concat",
     "concatenate",
     "connect",
+    "corrcoef",
     "cos",
     "cosh",
     "count_nonzero",
+    "cov",
     "cross",
     "cuda",
     "cumprod",
     "cumsum",
+    "cumulative_trapezoid",
     "default_session",
     "detach",
     "device",
@@ -1102,6 +1141,7 @@ __all__ = [
     "diag_embed",
     "diagonal",
     "diff",
+    "dist",
     "div",
     "divide",
     "dot",
@@ -1141,6 +1181,7 @@ __all__ = [
     "gt",
     "heaviside",
     "histc",
+    "histogram",
     "hsplit",
     "hstack",
     "hypot",
@@ -1180,6 +1221,7 @@ __all__ = [
     "logical_or",
     "logical_xor",
     "logit",
+    "logspace",
     "logsumexp",
     "long",
     "lt",
@@ -1232,9 +1274,11 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "range",
     "reciprocal",
     "relu",
     "remainder",
+    "renorm",
     "repeat_interleave",
     "reshape",
     "result_type",
@@ -1287,6 +1331,8 @@ __all__ = [
     "topk",
     "trace",
     "transpose",
+    "trapezoid",
+    "trapz",
     "tril",
     "tril_indices",
     "triu",
@@ -1298,10 +1344,13 @@ __all__ = [
     "unflatten",
     "unique",
     "unique_consecutive",
+    "unravel_index",
     "unsqueeze",
     "utils",
+    "vander",
     "var",
     "var_mean",
+    "vdot",
     "vsplit",
     "vstack",
     "where",

@@ -2008,6 +2008,36 @@ class Tensor:
         """The sum of a matrix's main diagonal (TraceBackward0)."""
         return self._call("trace")
 
+    def vdot(self, other) -> Tensor:
+        """The inner product of two real vectors (VdotBackward0)."""
+        return self._call("vdot", [self, self._tensor_operand("vdot", other, "other")])
+
+    def dist(self, other, p=2) -> Tensor:
+        """The p-norm of self - other, broadcast (DistBackward0)."""
+        other = self._tensor_operand("dist", other, "other")
+        return self._call("dist", [self, other], {"p": float(p)})
+
+    def renorm(self, p, dim: int, maxnorm) -> Tensor:
+        """Each slice along dim whose p-norm is above maxnorm scaled down to it
+        (RenormBackward0)."""
+        attrs = {"p": float(p), "dim": int(dim), "maxnorm": float(maxnorm)}
+        return self._call("renorm", [self], attrs)
+
+    def renorm_(self, p, dim: int, maxnorm) -> Tensor:
+        return self._in_place_of("renorm_", lambda: self.renorm(p, dim, maxnorm))
+
+    def cov(self, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+        """torch.cov: the covariance of the rows (variables) over the columns (observations)."""
+        from .numerics import cov
+
+        return cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self) -> Tensor:
+        """torch.corrcoef: Pearson's correlation coefficients of the rows, clipped to [-1, 1]."""
+        from .numerics import corrcoef
+
+        return corrcoef(self)
+
     def outer(self, vec2) -> Tensor:
         """self ⊗ vec2 of two vectors: self.reshape(n, 1) * vec2, as torch's."""
         from .combining import outer
@@ -2573,6 +2603,12 @@ class Tensor:
             return self._call("bincount", [self], {"length": length})
         weights = self._tensor_operand("bincount", weights, "weights")
         return self._call("bincount_weighted", [self, weights], {"length": length})
+
+    def histogram(self, bins=100, *, range=None, weight=None, density: bool = False):
+        """torch.histogram(self, ...): (hist, bin_edges)."""
+        from .numerics import histogram
+
+        return histogram(self, bins, range=range, weight=weight, density=density)
 
     def histc(self, bins: int = 100, min=0, max=0) -> Tensor:
         """A histogram of the elements in `bins` equal bins over [min, max] (the data's

@@ -13,6 +13,7 @@ sums each one back to its input's shape, once, centrally (`sum_to_shape`).
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from math import prod
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -830,6 +831,9 @@ def dot(a, b):
     return np.asarray(K.dot(_c(a), _c(b)), dtype=a.dtype)
 
 
+_op("vdot", OPS["dot"].vjp)(dot)
+
+
 @_op(
     "bmm",
     lambda n, g: (
@@ -1474,6 +1478,59 @@ def _vector_norm_vjp(n, g):
 
 
 _op("linalg_vector_norm", _vector_norm_vjp)(_vector_norm)
+
+
+def _dist_vjp(n, g):
+    """linalg_vector_norm's gradient of the difference: to self, and negated to other."""
+    a, b = (n.saved[k].astype(g.dtype, copy=False) for k in ("self", "other"))
+    diff = a - b
+    norm = SimpleNamespace(
+        attrs={"ord": n.attrs["p"], "dim": None, "keepdim": False},
+        inputs=(rules.meta(diff.shape, diff.dtype.name),),
+        saved={"self": diff, "result": n.saved["result"]},
+    )
+    (grad,) = _vector_norm_vjp(norm, g)
+    return (
+        _needs(n, 0, lambda: grad.astype(n.inputs[0].dtype, copy=False)),
+        _needs(n, 1, lambda: np.negative(grad).astype(n.inputs[1].dtype, copy=False)),
+    )
+
+
+@_op("dist", _dist_vjp)
+def dist(a, b, p):
+    return _vector_norm(np.subtract(a, b), p, None, False, None)
+
+
+def _slice_norms(x: np.ndarray, p: float, dim: int):
+    """The p-norm of each slice along `dim` (over every other dim, kept as size 1) in float64,
+    and those dims."""
+    axes = tuple(i for i in range(x.ndim) if i != dim % x.ndim)
+    return _vector_norm(x.astype(np.float64), p, list(axes), True, None), axes
+
+
+def _renorm_vjp(n, g):
+    """torch's renorm_backward: where the norm is above maxnorm, factor g minus
+    maxnorm / (norm + 1e-7)² times the norm's gradient of Σ x g over the slice; else g."""
+    x, (p, dim, maxnorm) = n.saved["self"], (n.attrs[k] for k in ("p", "dim", "maxnorm"))
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    norms, axes = _slice_norms(x, p, dim)
+    weight = (x64 * g64).sum(axis=axes, keepdims=True)
+    node = SimpleNamespace(
+        attrs={"ord": p, "dim": list(axes), "keepdim": True},
+        inputs=(rules.meta(x.shape, "float64"),),
+        saved={"self": x64, "result": norms},
+    )
+    (norm_grad,) = _vector_norm_vjp(node, weight)
+    inverse = 1 / (norms + 1e-7)
+    scaled = inverse * maxnorm * g64 - (maxnorm * inverse * inverse) * norm_grad
+    return (np.where(norms > maxnorm, scaled, g64).astype(g.dtype),)
+
+
+@_op("renorm", _renorm_vjp)
+def renorm(x, p, dim, maxnorm):
+    norms, _ = _slice_norms(x, p, dim)
+    factor = np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return (x * factor).astype(x.dtype)
 
 
 # Selecting and logical reductions run NumPy's own SIMD loops, which propagate nan as torch

@@ -1966,6 +1966,7 @@ for _name, _infer, _doc in (
     ("mm", _mm_infer, "The matrix product of an (n, k) and a (k, m) matrix."),
     ("mv", _mv_infer, "The product of an (n, k) matrix and a (k,) vector."),
     ("dot", _dot_infer, "The inner product of two vectors of equal length."),
+    ("vdot", _dot_infer, "torch.vdot: for real vectors, dot (VdotBackward0)."),
     ("bmm", _bmm_infer, "The matrix products of a batch: (b, n, k) and (b, k, m) to (b, n, m)."),
 ):
     _register(
@@ -3180,6 +3181,76 @@ _register(
             ),
         ),
         passes_gradient=lambda attrs: attrs["ord"] != 0,
+    )
+)
+
+
+def _dist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.dist: the inputs broadcast; a floating promoted dtype, else torch's norm error."""
+    _check_operands("dist", operands, 2)
+    a, b = (_require_tensor("dist", o, i) for i, o in enumerate(operands))
+    broadcast_shapes(a.shape, b.shape)
+    dtype = result_type([a, b])
+    if not is_float(dtype):
+        raise DtypeMismatch(
+            "norm(): input dtype should be either floating point or complex. Got "
+            f"{TORCH_TYPE_NAME[dtype]} instead."
+        )
+    return meta((), dtype)
+
+
+_register(
+    OpSpec(
+        "dist",
+        "torch.dist",
+        "The p-norm of input - other (broadcast) over every element, as linalg_vector_norm "
+        "computes it (DistBackward0; p 0 counts the nonzero differences and has no gradient).",
+        ("self", "other"),
+        (True, True),
+        _dist_infer,
+        _named("DistBackward0"),
+        lambda needs, attrs: ("self", "other", "result"),
+        (Attr("p", "float", "The order of the norm.", 2.0),),
+        passes_gradient=lambda attrs: attrs["p"] != 0,
+    )
+)
+
+
+def _renorm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.renorm's checks in its order: p, maxnorm, rank, dim, then a floating dtype."""
+    _check_operands("renorm", operands, 1)
+    x = _require_tensor("renorm", operands[0], 0)
+    if not attrs["p"] > 0:
+        raise ShapeMismatch("renorm: non-positive-norm not supported")
+    if not attrs["maxnorm"] >= 0:
+        raise ShapeMismatch(f"renorm: expected maxnorm to be >= 0 but got {attrs['maxnorm']:g}")
+    if x.ndim < 2:
+        raise ShapeMismatch(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
+    normalize_dim(attrs["dim"], x.ndim)
+    if not is_float(x.dtype):
+        raise DtypeMismatch(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+            f"Got {TORCH_TYPE_NAME[x.dtype]}"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "renorm",
+        "torch.renorm",
+        "Each slice along dim (its p-norm over the other dims above maxnorm) scaled to "
+        "maxnorm / (norm + 1e-7), in float64 and rounded once; the others as they are.",
+        ("self",),
+        (True,),
+        _renorm_infer,
+        _named("RenormBackward0"),
+        _self,
+        (
+            Attr("p", "float", "The order of the norm.", optional=False),
+            Attr("dim", "int", "The dim whose slices are renormalized.", optional=False),
+            Attr("maxnorm", "float", "The largest norm a slice keeps.", optional=False),
+        ),
     )
 )
 
