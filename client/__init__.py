@@ -25,6 +25,7 @@ from . import (
     numerics,
     optim,
     return_types,
+    sampling,
     serialization,
     utils,
 )
@@ -996,6 +997,10 @@ trapezoid = numerics.trapezoid
 trapz = numerics.trapz
 cumulative_trapezoid = numerics.cumulative_trapezoid
 histogram = numerics.histogram
+bernoulli = sampling.bernoulli
+multinomial = sampling.multinomial
+normal = sampling.normal
+poisson = sampling.poisson
 softmax = _method("softmax")
 log_softmax = _method("log_softmax")
 mv = _method("mv")
@@ -1095,6 +1100,7 @@ __all__ = [
     "atleast_3d",
     "autograd",
     "baddbmm",
+    "bernoulli",
     "bincount",
     "bitwise_and",
     "bitwise_left_shift",
@@ -1240,6 +1246,7 @@ __all__ = [
     "moveaxis",
     "movedim",
     "mul",
+    "multinomial",
     "multiply",
     "mv",
     "nan_to_num",
@@ -1254,6 +1261,7 @@ __all__ = [
     "no_grad",
     "nonzero",
     "norm",
+    "normal",
     "not_equal",
     "numel",
     "ones",
@@ -1263,6 +1271,7 @@ __all__ = [
     "permute",
     "pixel_shuffle",
     "pixel_unshuffle",
+    "poisson",
     "pow",
     "prelu",
     "prod",

@@ -11,6 +11,7 @@ import operator
 import warnings
 from collections import namedtuple
 
+import gradrpc
 import numpy as np
 from gradrpc.engine import rules
 
@@ -303,7 +304,13 @@ def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor
     return _scalar("mul", _pair_sums(y, dim), spacing / 2.0).cumsum(dim)
 
 
-histogram_result = namedtuple("histogram", ("hist", "bin_edges"))
+class histogram_result(namedtuple("histogram", ("hist", "bin_edges"))):
+    """torch.return_types.histogram: (hist, bin_edges), also read by name."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"
 
 
 def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool = False):
@@ -329,7 +336,8 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
         else:
             edges = _linear_edges(input, flat, operator.index(bins), range)
         count = edges.shape[0] - 1
-        position = (edges.searchsorted(flat, right=True) - 1).clamp(0, max(count - 1, 0))
+        found = gradrpc.searchsorted(edges, flat, right=True)
+        position = (found - 1).clamp(0, max(count - 1, 0))
         inside = (flat >= edges[0]) & (flat <= edges[-1])
         amounts = inside.to(dtype) if weight is None else weight.reshape(-1) * inside
         hist = input._session.zeros(count, dtype=dtype).scatter_add(0, position, amounts)

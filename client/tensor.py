@@ -1489,6 +1489,49 @@ class Tensor:
             ),
         )
 
+    def bernoulli(self, p=None, *, generator=None) -> Tensor:
+        """torch.bernoulli(self, p): see sampling.bernoulli."""
+        from .sampling import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        """self filled with 1 with probability p (a number or a tensor broadcast to self),
+        else 0, by the session's generator."""
+        from .sampling import bernoulli_draws
+
+        return self._draw("bernoulli_", generator, lambda: bernoulli_draws(self, p))
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None):
+        """torch.multinomial(self, ...): see sampling.multinomial."""
+        from .sampling import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        """self filled with Exp(lambd) draws, by the session's generator."""
+        from .sampling import exponential_draws
+
+        return self._draw("exponential_", generator, lambda: exponential_draws(self, lambd))
+
+    def geometric_(self, p, *, generator=None) -> Tensor:
+        """self filled with the number of Bernoulli(p) trials up to the first success."""
+        from .sampling import geometric_draws
+
+        return self._draw("geometric_", generator, lambda: geometric_draws(self, p))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
+        """self filled with exp(N(mean, std²)) draws, by the session's generator."""
+        from .sampling import log_normal_draws
+
+        return self._draw("log_normal_", generator, lambda: log_normal_draws(self, mean, std))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
+        """self filled with Cauchy(median, sigma) draws, by the session's generator."""
+        from .sampling import cauchy_draws
+
+        return self._draw("cauchy_", generator, lambda: cauchy_draws(self, median, sigma))
+
     def _draw(self, name: str, generator, draws: Callable[[], Tensor], kernel: str = "") -> Tensor:
         """self filled in place with `draws()`, made by the session's generator; `kernel`
         names torch's refusal of a self that is not floating, where it has one."""
