@@ -4,8 +4,10 @@ gradients, and torch's errors with its wording."""
 
 from __future__ import annotations
 
+import gradrpc
 import numpy as np
 import pytest
+import torch
 from clientkit import check_same
 
 RNG = np.random.default_rng(7)
@@ -157,4 +159,116 @@ PRODUCT_ERRORS = [
 
 @pytest.mark.parametrize("call", PRODUCT_ERRORS, ids=lambda c: str(PRODUCT_ERRORS.index(c)))
 def test_product_errors_match_torch(call):
+    check_same(call)
+
+
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, float("inf")])
+def test_dist_matches_torch_with_its_gradients(p):
+    a, b = values(3, 4), values(4)
+    check_same(lambda T: with_grads(T, "dist", [a, b], (True, True), p=p), rtol=1e-5, atol=1e-5)
+
+
+def test_dist_of_order_zero_counts_and_its_backward_fails_as_torch():
+    a, b = values(3, 4), values(3, 4)
+    b[0] = a[0]
+    check_same(lambda T: T.dist(T.tensor(a), T.tensor(b), 0))
+    for T in (torch, gradrpc):
+        out = T.dist(T.tensor(a, requires_grad=True), T.tensor(b), 0)
+        with pytest.raises(RuntimeError, match="Expected a proper Tensor but got None"):
+            out.backward()
+            out.item()  # gradrpc reports the queued backward's failure at the next read
+
+
+def test_vdot_matches_torch():
+    a, b = values(5), values(5)
+    check_same(lambda T: with_grads(T, "vdot", [a, b], (True, True)), rtol=1e-5, atol=1e-6)
+    check_same(lambda T: T.vdot(T.tensor([1, 2]), T.tensor([3, 4])))
+
+
+@pytest.mark.parametrize(("p", "dim", "maxnorm"), [(2, 0, 1.0), (1, 1, 2.0), (3, -1, 0.5)])
+def test_renorm_matches_torch_with_its_gradients(p, dim, maxnorm):
+    x = values(3, 4, 2) * 2
+
+    def run(T):
+        out, grads = with_grads(T, "renorm", [x], (True,), p=p, dim=dim, maxnorm=maxnorm)
+        y = T.tensor(x)
+        return out, grads, y.renorm_(p, dim, maxnorm), y.renorm(p, dim, 100.0)
+
+    check_same(run, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"correction": 0},
+        {"correction": 2},
+        {"fweights": np.array([1, 2, 0, 3, 1])},
+        {"aweights": np.array([0.5, 1.0, 2.0, 0.1, 1.0], np.float32)},
+        {
+            "fweights": np.array([1, 2, 1, 3, 1]),
+            "aweights": np.array([0.5, 1.0, 2.0, 0.1, 1.0], np.float32),
+        },
+    ],
+    ids=str,
+)
+def test_cov_and_corrcoef_match_torch(kwargs):
+    x = values(3, 5)
+
+    def run(T):
+        leaf = T.tensor(x, requires_grad=True)
+        weights = {k: T.tensor(v) for k, v in kwargs.items() if k != "correction"}
+        c = T.cov(leaf, correction=kwargs.get("correction", 1), **weights)
+        r = T.corrcoef(leaf)
+        (c.sum() + r.sum()).backward()
+        return c, r, leaf.grad, leaf.cov(), T.cov(T.tensor(x[0])), T.corrcoef(T.tensor(x[0]))
+
+    check_same(run, rtol=1e-5, atol=1e-5)
+
+
+def test_cov_of_integers_and_too_few_observations():
+    check_same(lambda T: T.cov(T.tensor([[1, 2, 4], [3, 1, 0]])))
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        check_same(lambda T: T.cov(T.tensor([[1.0], [2.0]])))
+
+
+def test_chain_matmul_matches_torch():
+    arrays = values(2, 3), values(3, 4), values(4, 5)
+
+    def run(T):
+        leaves = [T.tensor(a, requires_grad=True) for a in arrays]
+        out = T.chain_matmul(*leaves)
+        out.sum().backward()
+        return out, [leaf.grad for leaf in leaves], T.chain_matmul(T.tensor(arrays[0]))
+
+    with pytest.warns(UserWarning, match="chain_matmul is deprecated"):
+        check_same(run, rtol=1e-5, atol=1e-5)
+
+
+MISC_ERRORS = [
+    lambda T: T.vdot(t(T, 3), t(T, 4)),
+    lambda T: T.vdot(t(T, 3, 1), t(T, 3)),
+    lambda T: T.vdot(t(T, 3), t(T, 3, dtype=D)),
+    lambda T: T.dist(t(T, 3, dtype=L), t(T, 3, dtype=L)),
+    lambda T: T.dist(t(T, 3), t(T, 4)),
+    lambda T: T.renorm(t(T, 3, 4), 2, 2, 1.0),
+    lambda T: T.renorm(t(T, 3, 4), -1, 0, 1.0),
+    lambda T: T.renorm(t(T, 3, 4), 2, 0, -1.0),
+    lambda T: T.renorm(t(T, 3), 2, 0, 1.0),
+    lambda T: T.renorm(t(T, 3, 4, dtype=L), 2, 0, 1.0),
+    lambda T: T.cov(t(T, 2, 3, 4)),
+    lambda T: T.cov(t(T, 2, 4), fweights=t(T, 4)),
+    lambda T: T.cov(t(T, 2, 4), fweights=T.tensor([1, -2, 3, 4])),
+    lambda T: T.cov(t(T, 2, 4), aweights=T.tensor([1, -2, 3, 4.0])),
+    lambda T: T.cov(t(T, 2, 4), aweights=t(T, 3)),
+    lambda T: T.cov(t(T, 2, 4), aweights=t(T, 1, 4)),
+    lambda T: T.cov(t(T, 2, 4), aweights=T.zeros(4)),
+    lambda T: T.chain_matmul(),
+    lambda T: T.chain_matmul(t(T, 2, 3), t(T, 3)),
+]
+
+
+@pytest.mark.parametrize("call", MISC_ERRORS, ids=lambda c: str(MISC_ERRORS.index(c)))
+@pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")
+def test_errors_match_torch(call):
     check_same(call)
