@@ -3204,14 +3204,15 @@ _register(
         "dist",
         "torch.dist",
         "The p-norm of input - other (broadcast) over every element, as linalg_vector_norm "
-        "computes it (DistBackward0; p 0 counts the nonzero differences, and its backward "
-        "fails as torch's).",
+        "computes it (DistBackward0; p 0 counts the nonzero differences and gives no "
+        "gradient).",
         ("self", "other"),
         (True, True),
         _dist_infer,
         _named("DistBackward0"),
         lambda needs, attrs: ("self", "other", "result"),
         (Attr("p", "float", "The order of the norm.", 2.0),),
+        passes_gradient=lambda attrs: attrs["p"] != 0,
     )
 )
 

@@ -4,10 +4,8 @@ gradients, and torch's errors with its wording."""
 
 from __future__ import annotations
 
-import gradrpc
 import numpy as np
 import pytest
-import torch
 from clientkit import check_same
 
 RNG = np.random.default_rng(7)
@@ -168,16 +166,17 @@ def test_dist_matches_torch_with_its_gradients(p):
     check_same(lambda T: with_grads(T, "dist", [a, b], (True, True), p=p), rtol=1e-5, atol=1e-5)
 
 
-def test_dist_of_order_zero_counts_and_its_backward_fails_as_torch():
+def test_dist_of_order_zero_counts_and_gives_no_gradient():
     a, b = values(3, 4), values(3, 4)
     b[0] = a[0]
-    check_same(lambda T: T.dist(T.tensor(a), T.tensor(b), 0))
-    for T in (torch, gradrpc):
+
+    def run(T):
         leaf = T.tensor(a, requires_grad=True)
         out = T.dist(leaf, T.tensor(b), 0)
-        with pytest.raises(RuntimeError, match="Expected a proper Tensor but got None"):
-            out.backward()
-            print(leaf.grad)  # gradrpc reports the queued backward's failure at the next read
+        out.backward()
+        return out, leaf.grad
+
+    check_same(run)
 
 
 def test_vdot_matches_torch():
