@@ -222,20 +222,18 @@ def unravel_index(indices: Tensor, shape) -> tuple:
 
 
 def vander(x: Tensor, N=None, increasing: bool = False) -> Tensor:
-    """The Vandermonde matrix of a vector: columns x^0 ... x^(N-1) (cumulative products), in
-    x's dtype promoted with int64, reversed (FlipBackward0) unless increasing."""
+    """The Vandermonde matrix of a vector: columns x^0 ... x^(N-1) (cumulative products
+    written into ones), in x's dtype promoted with int64, reversed (FlipBackward0) unless
+    increasing."""
     if x.dim() != 1:
         raise RuntimeError("x must be a one-dimensional tensor.")
     n = x.shape[0] if N is None else N
     if n < 0:
         raise RuntimeError("N must be non-negative.")
     dtype = rules.promote_types(x._meta.dtype, "int64")
-    ones = x._session.ones(x.shape[0], min(n, 1), dtype=dtype)
-    if n > 1:
-        powers = x.to(dtype).unsqueeze(1).expand(x.shape[0], n - 1).cumprod(1)
-        result = ones._call("cat", [ones, powers], {"dim": 1})
-    else:
-        result = ones
+    result = x._session.ones(x.shape[0], n, dtype=dtype)
+    if n > 1:  # written into the ones (CopySlices), as torch's cumprod_out
+        result[:, 1:] = x.to(dtype).unsqueeze(1).expand(x.shape[0], n - 1).cumprod(1)
     return result if increasing else result.flip(1)
 
 
@@ -399,13 +397,13 @@ def range_(session, start=0, end=None, step=1, *, dtype=None, requires_grad=Fals
     inclusive, in the default float dtype unless `dtype` says otherwise."""
     from .factories import _dtype_name, _factory
 
+    warnings.warn(_RANGE_WARNING, UserWarning, stacklevel=3)
     if end is None:
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (step > 0 and end < start) or (step < 0 and end > start):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    warnings.warn(_RANGE_WARNING, UserWarning, stacklevel=3)
     n = math.floor((end - start) / step) + 1
     return _factory(
         session,
