@@ -74,8 +74,10 @@ def test_combinations_errors():
 
 @pytest.mark.parametrize(
     ("indices", "shape"),
-    [(4, (3, 2)), ([4, 1, 0], (3, 2)), ([[4], [5]], (3, 2)), (6, (3, 2)), (-1, (3, 2))]
-    + [(-7, (3, 2)), (3, 6), ([1, 2], (2, 1, 3)), (0, ())],
+    [
+        *[(4, (3, 2)), ([4, 1, 0], (3, 2)), ([[4], [5]], (3, 2)), (6, (3, 2)), (-1, (3, 2))],
+        *[(-7, (3, 2)), (3, 6), ([1, 2], (2, 1, 3)), (0, ())],
+    ],
 )
 def test_unravel_index(indices, shape):
     check_same(lambda T: T.unravel_index(T.tensor(indices), shape))
@@ -114,8 +116,10 @@ def test_logspace(args, kwargs):
 
 @pytest.mark.parametrize(
     ("args", "kwargs"),
-    [((1, 4), {}), ((1, 4, 0.5), {}), ((1, 4), {"dtype": "int64"}), ((4, 1, -1), {})]
-    + [((1, 4.5), {}), ((0, 1, 0.1), {"dtype": "float64"})],
+    [
+        *[((1, 4), {}), ((1, 4, 0.5), {}), ((1, 4), {"dtype": "int64"}), ((4, 1, -1), {})],
+        *[((1, 4.5), {}), ((0, 1, 0.1), {"dtype": "float64"})],
+    ],
     ids=str,
 )
 def test_range_warns_as_torch(args, kwargs):
