@@ -3191,6 +3191,11 @@ def _dist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     a, b = (_require_tensor("dist", o, i) for i, o in enumerate(operands))
     broadcast_shapes(a.shape, b.shape)
     dtype = result_type([a, b])
+    if dtype == "bool":  # the subtraction refuses first
+        raise DtypeMismatch(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+            "`^` or `logical_xor()` operator instead."
+        )
     if not is_float(dtype):
         raise DtypeMismatch(
             "norm(): input dtype should be either floating point or complex. Got "

@@ -708,6 +708,13 @@ CASES += [
     C("baddbmm", T((1, 5)), T((2, 3, 4)), T((2, 4, 5))),
     C("addbmm", T((3, 5)), T((2, 3, 4)), T((2, 4, 5)), alpha=2.0),
     C("addbmm", T((5,)), T((2, 3, 4), grad=False), T((2, 4, 5))),
+    C("vdot", T((5,)), T((5,))),
+    C("dist", T((3, 4)), T((4,))),
+    C("dist", T((3, 4)), T((3, 4)), p=1.0),
+    C("dist", T((2, 3)), T((2, 3)), p=float("inf")),
+    C("dist", T((2, 3)), T((3,)), p=3.0),
+    C("renorm", T((3, 4)), p=2.0, dim=0, maxnorm=1.0),
+    C("renorm", T((2, 3, 4)), p=1.0, dim=-1, maxnorm=0.5),
 ]
 for _op in ("softmax", "log_softmax", "_safe_softmax"):
     CASES += [
@@ -1748,6 +1755,9 @@ TORCH: dict[str, Callable] = {
     ),
     "baddbmm": torch.baddbmm,
     "addbmm": torch.addbmm,
+    "vdot": torch.vdot,
+    "dist": torch.dist,
+    "renorm": torch.renorm,
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
     "_safe_softmax": torch._safe_softmax,
