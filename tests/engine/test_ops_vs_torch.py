@@ -713,6 +713,7 @@ CASES += [
     C("dist", T((3, 4)), T((3, 4)), p=1.0),
     C("dist", T((2, 3)), T((2, 3)), p=float("inf")),
     C("dist", T((2, 3)), T((3,)), p=3.0),
+    C("dist", T(()), T((2, 3)), p=1.5),
     C("renorm", T((3, 4)), p=2.0, dim=0, maxnorm=1.0),
     C("renorm", T((2, 3, 4)), p=1.0, dim=-1, maxnorm=0.5),
 ]
