@@ -22,9 +22,11 @@ from . import (
     factories,
     linalg,
     nn,
+    numerics,
     optim,
     placement,
     return_types,
+    sampling,
     serialization,
     utils,
 )
@@ -71,6 +73,8 @@ short = int16
 
 arange = on_default_session(factories.arange)
 linspace = on_default_session(factories.linspace)
+logspace = on_default_session(numerics.logspace)
+range = on_default_session(numerics.range_)
 empty = on_default_session(factories.empty)
 empty_like = on_default_session(factories.empty_like)
 eye = on_default_session(factories.eye)
@@ -1126,6 +1130,44 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) 
 
 bmm = _method("bmm")
 addmm = _method("addmm")
+
+
+def _add_product(name: str, names: tuple[str, str]):
+    def function(input, first, second, *, beta=1, alpha=1) -> Tensor:
+        _check_input(name, input)
+        return input._add_product(name, first, second, names, beta, alpha, position=2)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"torch.{name}(input, {', '.join(names)}, *, beta=1, alpha=1)."
+    return function
+
+
+addmv = _add_product("addmv", ("mat", "vec"))
+addmv_ = _method("addmv_")
+addr = _add_product("addr", ("vec1", "vec2"))
+baddbmm = _add_product("baddbmm", ("batch1", "batch2"))
+addbmm = _add_product("addbmm", ("batch1", "batch2"))
+vdot = _method("vdot")
+dist = _method("dist")
+renorm = _method("renorm")
+cov = numerics.cov
+corrcoef = numerics.corrcoef
+chain_matmul = numerics.chain_matmul
+atleast_1d = numerics.atleast_1d
+atleast_2d = numerics.atleast_2d
+atleast_3d = numerics.atleast_3d
+broadcast_tensors = numerics.broadcast_tensors
+combinations = numerics.combinations
+unravel_index = numerics.unravel_index
+vander = numerics.vander
+trapezoid = numerics.trapezoid
+trapz = numerics.trapz
+cumulative_trapezoid = numerics.cumulative_trapezoid
+histogram = numerics.histogram
+bernoulli = sampling.bernoulli
+multinomial = sampling.multinomial
+normal = sampling.normal
+poisson = sampling.poisson
 softmax = _method("softmax")
 log_softmax = _method("log_softmax")
 mv = _method("mv")
@@ -1198,9 +1240,13 @@ __all__ = [
     "acos",
     "acosh",
     "add",
+    "addbmm",
     "addcdiv",
     "addcmul",
     "addmm",
+    "addmv",
+    "addmv_",
+    "addr",
     "adjoint",
     "all",
     "allclose",
@@ -1226,7 +1272,12 @@ __all__ = [
     "atan",
     "atan2",
     "atanh",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
     "autograd",
+    "baddbmm",
+    "bernoulli",
     "bincount",
     "bitwise_and",
     "bitwise_left_shift",
@@ -1237,12 +1288,14 @@ __all__ = [
     "block_diag",
     "bmm",
     "bool",
+    "broadcast_tensors",
     "broadcast_to",
     "bucketize",
     "cartesian_prod",
     "cat",
     "cdist",
     "ceil",
+    "chain_matmul",
     "chunk",
     "clamp",
     "clamp_max",
@@ -1250,20 +1303,24 @@ __all__ = [
     "clip",
     "clone",
     "column_stack",
+    "combinations",
     "concat",
     "concatenate",
     "conj",
     "conj_physical",
     "connect",
+    "corrcoef",
     "cos",
     "cosh",
     "count_nonzero",
+    "cov",
     "cross",
     "cuda",
     "cummax",
     "cummin",
     "cumprod",
     "cumsum",
+    "cumulative_trapezoid",
     "default_session",
     "detach",
     "device",
@@ -1273,6 +1330,7 @@ __all__ = [
     "diagonal",
     "diagonal_scatter",
     "diff",
+    "dist",
     "div",
     "divide",
     "dot",
@@ -1316,6 +1374,7 @@ __all__ = [
     "gt",
     "heaviside",
     "histc",
+    "histogram",
     "hsplit",
     "hstack",
     "hypot",
@@ -1368,6 +1427,7 @@ __all__ = [
     "logical_or",
     "logical_xor",
     "logit",
+    "logspace",
     "logsumexp",
     "long",
     "lt",
@@ -1389,6 +1449,7 @@ __all__ = [
     "movedim",
     "msort",
     "mul",
+    "multinomial",
     "multiply",
     "mv",
     "nan_to_num",
@@ -1404,6 +1465,7 @@ __all__ = [
     "no_grad",
     "nonzero",
     "norm",
+    "normal",
     "not_equal",
     "numel",
     "ones",
@@ -1413,6 +1475,7 @@ __all__ = [
     "permute",
     "pixel_shuffle",
     "pixel_unshuffle",
+    "poisson",
     "positive",
     "pow",
     "prelu",
@@ -1426,10 +1489,12 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "range",
     "ravel",
     "reciprocal",
     "relu",
     "remainder",
+    "renorm",
     "repeat_interleave",
     "reshape",
     "resolve_conj",
@@ -1488,6 +1553,8 @@ __all__ = [
     "topk",
     "trace",
     "transpose",
+    "trapezoid",
+    "trapz",
     "tril",
     "tril_indices",
     "triu",
@@ -1500,10 +1567,13 @@ __all__ = [
     "unflatten",
     "unique",
     "unique_consecutive",
+    "unravel_index",
     "unsqueeze",
     "utils",
+    "vander",
     "var",
     "var_mean",
+    "vdot",
     "vsplit",
     "vstack",
     "where",

@@ -3,12 +3,14 @@
 
 import functools
 
-from . import factories
+from . import factories, numerics
 
 
 def lookup(session, name: str):
     if name in factories.__all__:
         return functools.partial(getattr(factories, name), session)
+    if name in numerics.FACTORIES:
+        return functools.partial(numerics.FACTORIES[name], session)
     if name == "load":  # loads onto this session
         from . import serialization
 

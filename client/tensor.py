@@ -1618,6 +1618,49 @@ class Tensor:
             ),
         )
 
+    def bernoulli(self, p=None, *, generator=None) -> Tensor:
+        """torch.bernoulli(self, p): see sampling.bernoulli."""
+        from .sampling import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        """self filled with 1 with probability p (a number or a tensor broadcast to self),
+        else 0, by the session's generator."""
+        from .sampling import bernoulli_draws
+
+        return self._draw("bernoulli_", generator, lambda: bernoulli_draws(self, p))
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None):
+        """torch.multinomial(self, ...): see sampling.multinomial."""
+        from .sampling import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        """self filled with Exp(lambd) draws, by the session's generator."""
+        from .sampling import exponential_draws
+
+        return self._draw("exponential_", generator, lambda: exponential_draws(self, lambd))
+
+    def geometric_(self, p, *, generator=None) -> Tensor:
+        """self filled with the number of Bernoulli(p) trials up to the first success."""
+        from .sampling import geometric_draws
+
+        return self._draw("geometric_", generator, lambda: geometric_draws(self, p))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
+        """self filled with exp(N(mean, std²)) draws, by the session's generator."""
+        from .sampling import log_normal_draws
+
+        return self._draw("log_normal_", generator, lambda: log_normal_draws(self, mean, std))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
+        """self filled with Cauchy(median, sigma) draws, by the session's generator."""
+        from .sampling import cauchy_draws
+
+        return self._draw("cauchy_", generator, lambda: cauchy_draws(self, median, sigma))
+
     def _draw(self, name: str, generator, draws: Callable[[], Tensor], kernel: str = "") -> Tensor:
         """self filled in place with `draws()`, made by the session's generator; `kernel`
         names torch's refusal of a self that is not floating, where it has one."""
@@ -1721,6 +1764,87 @@ class Tensor:
             self._tensor_operand("addmm", mat2, "mat2"),
         ]
         return self._call("addmm", operands, {"beta": float(beta), "alpha": float(alpha)})
+
+    def _add_product(
+        self, op: str, first, second, names: tuple[str, str], beta, alpha, position: int = 1
+    ) -> Tensor:
+        """beta self + alpha op's product of first and second (the engine's `op`); addr's
+        integral result refuses a float beta or alpha, as torch's."""
+        operands = [
+            self,
+            self._tensor_operand(op, first, names[0], position),
+            self._tensor_operand(op, second, names[1], position + 1),
+        ]
+        if op == "addr" and rules.is_integer(rules.result_type([o._meta for o in operands])):
+            for name, value in (("beta", beta), ("alpha", alpha)):
+                if isinstance(value, float):
+                    raise RuntimeError(
+                        f"For integral input tensors, argument {name} must not be a floating "
+                        "point number."
+                    )
+        return self._call(op, operands, {"beta": float(beta), "alpha": float(alpha)})
+
+    def _product_in_place(self, name: str, compute: Callable[[], Tensor], *operands) -> Tensor:
+        """self.name(...): the product computed out of place, which must keep self's size."""
+        grad = any(isinstance(o, Tensor) and o._requires_grad for o in operands)
+
+        def checked() -> Tensor:
+            result = compute()
+            if result.shape != self.shape:
+                sizes = [", ".join(map(str, t.shape)) for t in (self, result)]
+                if name == "addr_":
+                    v1, v2 = (", ".join(map(str, o.shape)) for o in operands)
+                    raise RuntimeError(
+                        f"size mismatch, input: [{sizes[0]}], v1: [{v1}], v2: [{v2}]"
+                    )
+                raise RuntimeError(
+                    f"Bad in-place call: input tensor size [{sizes[0]}] and output tensor "
+                    f"size [{sizes[1]}] should match"
+                )
+            return result
+
+        return self._in_place_of(name, checked, grad)
+
+    def addmm_(self, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "addmm_", lambda: self.addmm(mat1, mat2, beta=beta, alpha=alpha), mat1, mat2
+        )
+
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha (mat @ vec), self broadcast to the product's length."""
+        return self._add_product("addmv", mat, vec, ("mat", "vec"), beta, alpha)
+
+    def addmv_(self, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "addmv_", lambda: self.addmv(mat, vec, beta=beta, alpha=alpha), mat, vec
+        )
+
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha outer(vec1, vec2), in the three's promoted dtype."""
+        return self._add_product("addr", vec1, vec2, ("vec1", "vec2"), beta, alpha)
+
+    def addr_(self, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "addr_", lambda: self.addr(vec1, vec2, beta=beta, alpha=alpha), vec1, vec2
+        )
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha (batch1 @ batch2) per batch, self broadcast to (b, n, m)."""
+        return self._add_product("baddbmm", batch1, batch2, ("batch1", "batch2"), beta, alpha)
+
+    def baddbmm_(self, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "baddbmm_", lambda: self.baddbmm(batch1, batch2, beta=beta, alpha=alpha), batch1, batch2
+        )
+
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        """beta self + alpha Σ_b batch1[b] @ batch2[b], self broadcast to (n, m)."""
+        return self._add_product("addbmm", batch1, batch2, ("batch1", "batch2"), beta, alpha)
+
+    def addbmm_(self, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+        return self._product_in_place(
+            "addbmm_", lambda: self.addbmm(batch1, batch2, beta=beta, alpha=alpha), batch1, batch2
+        )
 
     def __matmul__(self, other) -> Tensor:
         return self.matmul(other) if isinstance(other, Tensor) else NotImplemented
@@ -2120,6 +2244,36 @@ class Tensor:
     def trace(self) -> Tensor:
         """The sum of a matrix's main diagonal (TraceBackward0)."""
         return self._call("trace")
+
+    def vdot(self, other) -> Tensor:
+        """The inner product of two real vectors (VdotBackward0)."""
+        return self._call("vdot", [self, self._tensor_operand("vdot", other, "other")])
+
+    def dist(self, other, p=2) -> Tensor:
+        """The p-norm of self - other, broadcast (DistBackward0)."""
+        other = self._tensor_operand("dist", other, "other")
+        return self._call("dist", [self, other], {"p": float(p)})
+
+    def renorm(self, p, dim: int, maxnorm) -> Tensor:
+        """Each slice along dim whose p-norm is above maxnorm scaled down to it
+        (RenormBackward0)."""
+        attrs = {"p": float(p), "dim": int(dim), "maxnorm": float(maxnorm)}
+        return self._call("renorm", [self], attrs)
+
+    def renorm_(self, p, dim: int, maxnorm) -> Tensor:
+        return self._in_place_of("renorm_", lambda: self.renorm(p, dim, maxnorm))
+
+    def cov(self, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+        """torch.cov: the covariance of the rows (variables) over the columns (observations)."""
+        from .numerics import cov
+
+        return cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self) -> Tensor:
+        """torch.corrcoef: Pearson's correlation coefficients of the rows, clipped to [-1, 1]."""
+        from .numerics import corrcoef
+
+        return corrcoef(self)
 
     def outer(self, vec2) -> Tensor:
         """self ⊗ vec2 of two vectors: self.reshape(n, 1) * vec2, as torch's."""
@@ -2761,6 +2915,12 @@ class Tensor:
             return self._call("bincount", [self], {"length": length})
         weights = self._tensor_operand("bincount", weights, "weights")
         return self._call("bincount_weighted", [self, weights], {"length": length})
+
+    def histogram(self, bins=100, *, range=None, weight=None, density: bool = False):
+        """torch.histogram(self, ...): (hist, bin_edges)."""
+        from .numerics import histogram
+
+        return histogram(self, bins, range=range, weight=weight, density=density)
 
     def histc(self, bins: int = 100, min=0, max=0) -> Tensor:
         """A histogram of the elements in `bins` equal bins over [min, max] (the data's

@@ -13,6 +13,7 @@ sums each one back to its input's shape, once, centrally (`sum_to_shape`).
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from math import prod
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -869,6 +870,9 @@ def dot(a, b):
     return np.asarray(K.dot(_c(a), _c(b)), dtype=a.dtype)
 
 
+_op("vdot", OPS["dot"].vjp)(dot)
+
+
 @_op(
     "bmm",
     lambda n, g: (
@@ -1630,6 +1634,62 @@ def _vector_norm_vjp(n, g):
 
 
 _op("linalg_vector_norm", _vector_norm_vjp)(_vector_norm)
+
+
+def _dist_vjp(n, g):
+    """linalg_vector_norm's gradient of the difference: to self, and negated to other (p 0
+    has none: the op table's passes_gradient)."""
+    if n.attrs["p"] == 0:
+        return (None, None)
+    a, b = (n.saved[k].astype(g.dtype, copy=False) for k in ("self", "other"))
+    diff = a - b
+    norm = SimpleNamespace(
+        attrs={"ord": n.attrs["p"], "dim": None, "keepdim": False},
+        inputs=(rules.meta(diff.shape, diff.dtype.name),),
+        saved={"self": diff, "result": n.saved["result"]},
+    )
+    (grad,) = _vector_norm_vjp(norm, g)
+    return (
+        _needs(n, 0, lambda: grad.astype(n.inputs[0].dtype, copy=False)),
+        _needs(n, 1, lambda: np.negative(grad).astype(n.inputs[1].dtype, copy=False)),
+    )
+
+
+@_op("dist", _dist_vjp)
+def dist(a, b, p):
+    return _vector_norm(np.subtract(a, b), p, None, False, None)
+
+
+def _slice_norms(x: np.ndarray, p: float, dim: int):
+    """The p-norm of each slice along `dim` (over every other dim, kept as size 1) in float64,
+    and those dims."""
+    axes = tuple(i for i in range(x.ndim) if i != dim % x.ndim)
+    return _vector_norm(x.astype(np.float64), p, list(axes), True, None), axes
+
+
+def _renorm_vjp(n, g):
+    """torch's renorm_backward: where the norm is above maxnorm, factor g minus
+    maxnorm / (norm + 1e-7)² times the norm's gradient of Σ x g over the slice; else g."""
+    x, (p, dim, maxnorm) = n.saved["self"], (n.attrs[k] for k in ("p", "dim", "maxnorm"))
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    norms, axes = _slice_norms(x, p, dim)
+    weight = (x64 * g64).sum(axis=axes, keepdims=True)
+    node = SimpleNamespace(
+        attrs={"ord": p, "dim": list(axes), "keepdim": True},
+        inputs=(rules.meta(x.shape, "float64"),),
+        saved={"self": x64, "result": norms},
+    )
+    (norm_grad,) = _vector_norm_vjp(node, weight)
+    inverse = 1 / (norms + 1e-7)
+    scaled = inverse * maxnorm * g64 - (maxnorm * inverse * inverse) * norm_grad
+    return (np.where(norms > maxnorm, scaled, g64).astype(g.dtype),)
+
+
+@_op("renorm", _renorm_vjp)
+def renorm(x, p, dim, maxnorm):
+    norms, _ = _slice_norms(x, p, dim)
+    factor = np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return (x * factor).astype(x.dtype)
 
 
 # Selecting and logical reductions run NumPy's own SIMD loops, which propagate nan as torch
@@ -2895,6 +2955,74 @@ def _addmm_vjp(n, g):
 def addmm(x, a, b, beta, alpha):
     product = K.mm_int(a, b) if a.dtype.kind == "i" else K.mm(_blas(a), _blas(b))
     return KN.addmm_combine(product, x, _scalar(beta, a.dtype), _scalar(alpha, a.dtype))
+
+
+def _times(x: np.ndarray, factor: float) -> np.ndarray:
+    """factor x, or x itself for factor 1 (torch's maybe_multiply)."""
+    return x if factor == 1 else KN.scale(x, _scalar(factor, x.dtype))
+
+
+def _product_vjp(first_grad, second_grad):
+    """The vjp of beta input + alpha product(first, second): beta g for input, alpha times
+    first_grad(g, second) and second_grad(first, g), each in its input's dtype."""
+
+    def vjp(n, g):
+        alpha, (first, second) = n.attrs["alpha"], rules.SPECS[n.impl.op].inputs[1:]
+
+        def grad(i, compute):
+            return _times(compute().astype(n.inputs[i].dtype, copy=False), alpha)
+
+        return (
+            _needs(n, 0, lambda: _times(g, n.attrs["beta"]).astype(n.inputs[0].dtype)),
+            _needs(n, 1, lambda: grad(1, lambda: first_grad(g, n.saved[second]))),
+            _needs(n, 2, lambda: grad(2, lambda: second_grad(n.saved[first], g))),
+        )
+
+    return vjp
+
+
+def _combined(product: np.ndarray, x: np.ndarray, beta, alpha) -> np.ndarray:
+    """beta x + alpha product in product's dtype (beta 0 ignores x, nan included)."""
+    if product.dtype == np.bool_:
+        return (bool(beta) & x) | (bool(alpha) & product) if beta else bool(alpha) & product
+    x = np.broadcast_to(x.astype(product.dtype, copy=False), product.shape)
+    dtype = product.dtype
+    return KN.addmm_combine(product, x, _scalar(beta, dtype), _scalar(alpha, dtype))
+
+
+@_op("addmv", _product_vjp(lambda g, v: np.outer(g, v), lambda m, g: _c(m.T) @ g))
+def addmv(x, m, v, beta, alpha):
+    return _combined(np.matmul(_blas(m), _c(v)), x, beta, alpha)
+
+
+@_op("addr", _product_vjp(lambda g, v2: g @ v2, lambda v1, g: g.T @ v1))
+def addr(x, v1, v2, beta, alpha):
+    dtype = np.result_type(x, v1, v2)
+    product = np.outer(v1.astype(dtype, copy=False), v2.astype(dtype, copy=False))
+    return _combined(product, x, beta, alpha)
+
+
+@_op(
+    "baddbmm",
+    _product_vjp(
+        lambda g, b: np.matmul(_c(g), _c(b).transpose(0, 2, 1)),
+        lambda a, g: np.matmul(_c(a).transpose(0, 2, 1), _c(g)),
+    ),
+)
+def baddbmm(x, a, b, beta, alpha):
+    return _combined(np.matmul(_c(a), _c(b)), x, beta, alpha)
+
+
+@_op(
+    "addbmm",
+    _product_vjp(
+        lambda g, b: np.matmul(_c(g)[None], _c(b).transpose(0, 2, 1)),
+        lambda a, g: np.matmul(_c(a).transpose(0, 2, 1), _c(g)[None]),
+    ),
+)
+def addbmm(x, a, b, beta, alpha):
+    product = np.matmul(_c(a), _c(b)).sum(0, dtype=a.dtype)
+    return _combined(product, x, beta, alpha)
 
 
 def _middle(x: np.ndarray, dim: int) -> np.ndarray:

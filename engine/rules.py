@@ -2025,6 +2025,7 @@ for _name, _infer, _doc in (
     ("mm", _mm_infer, "The matrix product of an (n, k) and a (k, m) matrix."),
     ("mv", _mv_infer, "The product of an (n, k) matrix and a (k,) vector."),
     ("dot", _dot_infer, "The inner product of two vectors of equal length."),
+    ("vdot", _dot_infer, "torch.vdot: for real vectors, dot (VdotBackward0)."),
     ("bmm", _bmm_infer, "The matrix products of a batch: (b, n, k) and (b, k, m) to (b, n, m)."),
 ):
     _register(
@@ -3419,6 +3420,82 @@ _register(
             ),
         ),
         passes_gradient=lambda attrs: attrs["ord"] != 0,
+    )
+)
+
+
+def _dist_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.dist: the inputs broadcast; a floating promoted dtype, else torch's norm error."""
+    _check_operands("dist", operands, 2)
+    a, b = (_require_tensor("dist", o, i) for i, o in enumerate(operands))
+    broadcast_shapes(a.shape, b.shape)
+    dtype = result_type([a, b])
+    if dtype == "bool":  # the subtraction refuses first
+        raise DtypeMismatch(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+            "`^` or `logical_xor()` operator instead."
+        )
+    if not is_float(dtype):
+        raise DtypeMismatch(
+            "norm(): input dtype should be either floating point or complex. Got "
+            f"{TORCH_TYPE_NAME[dtype]} instead."
+        )
+    return meta((), dtype)
+
+
+_register(
+    OpSpec(
+        "dist",
+        "torch.dist",
+        "The p-norm of input - other (broadcast) over every element, as linalg_vector_norm "
+        "computes it (DistBackward0; p 0 counts the nonzero differences and gives no "
+        "gradient).",
+        ("self", "other"),
+        (True, True),
+        _dist_infer,
+        _named("DistBackward0"),
+        lambda needs, attrs: ("self", "other", "result"),
+        (Attr("p", "float", "The order of the norm.", 2.0),),
+        passes_gradient=lambda attrs: attrs["p"] != 0,
+    )
+)
+
+
+def _renorm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.renorm's checks in its order: p, maxnorm, rank, dim, then a floating dtype."""
+    _check_operands("renorm", operands, 1)
+    x = _require_tensor("renorm", operands[0], 0)
+    if not attrs["p"] > 0:
+        raise ShapeMismatch("renorm: non-positive-norm not supported")
+    if not attrs["maxnorm"] >= 0:
+        raise ShapeMismatch(f"renorm: expected maxnorm to be >= 0 but got {attrs['maxnorm']:g}")
+    if x.ndim < 2:
+        raise ShapeMismatch(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
+    normalize_dim(attrs["dim"], x.ndim)
+    if not is_float(x.dtype):
+        raise DtypeMismatch(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+            f"Got {TORCH_TYPE_NAME[x.dtype]}"
+        )
+    return meta(x.shape, x.dtype)
+
+
+_register(
+    OpSpec(
+        "renorm",
+        "torch.renorm",
+        "Each slice along dim (its p-norm over the other dims above maxnorm) scaled to "
+        "maxnorm / (norm + 1e-7), in float64 and rounded once; the others as they are.",
+        ("self",),
+        (True,),
+        _renorm_infer,
+        _named("RenormBackward0"),
+        _self,
+        (
+            Attr("p", "float", "The order of the norm.", optional=False),
+            Attr("dim", "int", "The dim whose slices are renormalized.", optional=False),
+            Attr("maxnorm", "float", "The largest norm a slice keeps.", optional=False),
+        ),
     )
 )
 
@@ -5368,7 +5445,8 @@ def check_expand(shape: Sequence[int], target: Sequence[int], dtype: str) -> Non
             f"tensor ({len(shape)})"
         )
     lead = len(target) - len(shape)
-    for i, size in enumerate(shape):
+    for i in reversed(range(len(shape))):  # torch's inferExpandGeometry starts at the last
+        size = shape[i]
         if size != 1 and size != target[lead + i]:
             raise ShapeMismatch(
                 f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
@@ -5448,6 +5526,166 @@ _register(
         ),
     )
 )
+
+
+def _product_checks(name: str, operands: Sequence[Operand]) -> list[TensorMeta]:
+    _check_operands(name, operands, 3)
+    return [_require_tensor(name, o, i) for i, o in enumerate(operands)]
+
+
+def _addmv_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.addmv's checks: ranks, sizes (input of 1 or the matrix's rows), dtypes."""
+    x, m, v = _product_checks("addmv", operands)
+    if m.ndim != 2 or v.ndim != 1 or x.ndim > 1:
+        raise ShapeMismatch(f"vector + matrix @ vector expected, got {x.ndim}, {m.ndim}, {v.ndim}")
+    if m.shape[1] != v.shape[0] or (x.ndim == 1 and x.shape[0] not in (1, m.shape[0])):
+        size = x.shape[0] if x.ndim else 1
+        raise ShapeMismatch(
+            f"size mismatch, got input ({size}), mat ({m.shape[0]}x{m.shape[1]}), "
+            f"vec ({v.shape[0]})"
+        )
+    if not x.dtype == m.dtype == v.dtype:
+        names = ", ".join(TORCH_TYPE_NAME[t.dtype] for t in (x, m))
+        raise DtypeMismatch(
+            f"addmv input tensors must have the same dtype, but got {names}, and "
+            f"{TORCH_TYPE_NAME[v.dtype]}"
+        )
+    if x.dtype == "bool":
+        raise Unsupported("\"addmv_impl_cpu\" not implemented for 'Bool'")
+    return meta((m.shape[0],), x.dtype)
+
+
+def _addr_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.addr's checks: vectors, then input expanded to their outer product's shape; the
+    dtype is the three's promoted type."""
+    x, v1, v2 = _product_checks("addr", operands)
+    for name, v in (("vec1", v1), ("vec2", v2)):
+        if v.ndim != 1:
+            raise ShapeMismatch(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+    shape = (v1.shape[0], v2.shape[0])
+    check_expand(x.shape, shape, x.dtype)
+    return meta(shape, result_type([x, v1, v2]))
+
+
+def _size(t: TensorMeta, dim: int) -> int:
+    """t.size(dim), with torch's error for a dim t does not have."""
+    high = max(t.ndim, 1)
+    if not -high <= dim < high:
+        raise DimensionOutOfRange(
+            f"Dimension out of range (expected to be in range of [{-high}, {high - 1}], "
+            f"but got {dim})"
+        )
+    return t.shape[dim] if t.ndim else 1
+
+
+def _batch_product_shape(x: TensorMeta, a: TensorMeta, b: TensorMeta, dims: tuple[int, ...]):
+    """The product's shape from batch1's `dims` and batch2's dim 2, input expanded to it,
+    then the batches' ranks: torch's order."""
+    shape = (*(_size(a, d) for d in dims), _size(b, 2))
+    check_expand(x.shape, shape, x.dtype)
+    for name, m in (("batch1", a), ("batch2", b)):
+        if m.ndim != 3:
+            raise ShapeMismatch(f"{name} must be a 3D tensor")
+    return shape
+
+
+def _baddbmm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.baddbmm's checks: input expanded to the (b, n, m) product, ranks, batch2's
+    leading sizes, then the three dtypes."""
+    x, a, b = _product_checks("baddbmm", operands)
+    shape = _batch_product_shape(x, a, b, (0, 1))
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise ShapeMismatch(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]."
+        )
+    if x.dtype != a.dtype:
+        names = [TORCH_TYPE_NAME[t.dtype].lower() for t in (x, a, b)]
+        raise DtypeMismatch(
+            f"Input dtypes must be the same, got: input {names[0]}, batch1: {names[1]}, "
+            f"batch2: {names[2]}"
+        )
+    if a.dtype != b.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[a.dtype]} but found {TORCH_TYPE_NAME[b.dtype]}"
+        )
+    if x.dtype == "bool":
+        raise Unsupported("\"baddbmm\" not implemented for 'Bool'")
+    return meta(shape, x.dtype)
+
+
+def _addbmm_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.addbmm's checks: input expanded to the (n, m) sum of products, ranks, batch
+    counts, the matrices' sizes, then addmm's dtype checks."""
+    x, a, b = _product_checks("addbmm", operands)
+    shape = _batch_product_shape(x, a, b, (1,))
+    if a.shape[0] != b.shape[0]:
+        raise ShapeMismatch(
+            f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}"
+        )
+    if a.shape[2] != b.shape[1]:
+        raise ShapeMismatch(
+            f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and "
+            f"{b.shape[1]}x{b.shape[2]})"
+        )
+    for left, right, first in ((x, b, "self"), (a, b, "mat1")):
+        if left.dtype != right.dtype:
+            raise DtypeMismatch(
+                f"{first} and mat2 must have the same dtype, but got "
+                f"{TORCH_TYPE_NAME[left.dtype]} and {TORCH_TYPE_NAME[right.dtype]}"
+            )
+    if x.dtype == "bool":
+        raise Unsupported("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    return meta(shape, x.dtype)
+
+
+def _product_saves(needs: tuple[bool, ...], attrs: dict, names: tuple[str, str]):
+    return ((names[1],) if needs[1] else ()) + ((names[0],) if needs[2] else ())
+
+
+for _name, _inputs, _infer, _doc in (
+    (
+        "addmv",
+        ("self", "mat", "vec"),
+        _addmv_infer,
+        "beta input + alpha (mat @ vec), input broadcast to the product's length.",
+    ),
+    (
+        "addr",
+        ("self", "vec1", "vec2"),
+        _addr_infer,
+        "beta input + alpha outer(vec1, vec2), input broadcast to the outer product's shape, "
+        "in the three's promoted dtype (for bool: or of ands).",
+    ),
+    (
+        "baddbmm",
+        ("self", "batch1", "batch2"),
+        _baddbmm_infer,
+        "beta input + alpha (batch1 @ batch2) per batch, input broadcast to (b, n, m).",
+    ),
+    (
+        "addbmm",
+        ("self", "batch1", "batch2"),
+        _addbmm_infer,
+        "beta input + alpha Σ_b batch1[b] @ batch2[b], input broadcast to (n, m).",
+    ),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            _doc,
+            _inputs,
+            (True, True, True),
+            _infer,
+            _named(f"{_name.capitalize()}Backward0"),
+            lambda needs, attrs, names=_inputs[1:]: _product_saves(needs, attrs, names),
+            (
+                Attr("beta", "float", "The factor of input.", 1.0),
+                Attr("alpha", "float", "The factor of the product.", 1.0),
+            ),
+        )
+    )
 
 
 def _softmax_infer(name: str):

@@ -726,6 +726,23 @@ CASES += [
     C("addmm", T((5,), grad=False), T((3, 4)), T((4, 5), grad=False)),
     C("addmm", T((5,)), T((3, 4), grad=False), T((4, 5), grad=False)),
     C("addmm", T((1, 1)), T((1, 3)), T((3, 1)), alpha=-1.5),
+    C("addmv", T((3,)), T((3, 4)), T((4,)), beta=0.5, alpha=2.0),
+    C("addmv", T(()), T((3, 4)), T((4,))),
+    C("addr", T((3, 4)), T((3,)), T((4,))),
+    C("addr", T((3, 4)), T((3,)), T((4,)), alpha=-1.5),
+    C("addr", T((4,)), T((3,)), T((4,)), beta=0.0),
+    C("baddbmm", T((2, 3, 5)), T((2, 3, 4)), T((2, 4, 5)), beta=0.5),
+    C("baddbmm", T((1, 5)), T((2, 3, 4)), T((2, 4, 5))),
+    C("addbmm", T((3, 5)), T((2, 3, 4)), T((2, 4, 5)), alpha=2.0),
+    C("addbmm", T((5,)), T((2, 3, 4), grad=False), T((2, 4, 5))),
+    C("vdot", T((5,)), T((5,))),
+    C("dist", T((3, 4)), T((4,))),
+    C("dist", T((3, 4)), T((3, 4)), p=1.0),
+    C("dist", T((2, 3)), T((2, 3)), p=float("inf")),
+    C("dist", T((2, 3)), T((3,)), p=3.0),
+    C("dist", T(()), T((2, 3)), p=1.5),
+    C("renorm", T((3, 4)), p=2.0, dim=0, maxnorm=1.0),
+    C("renorm", T((2, 3, 4)), p=1.0, dim=-1, maxnorm=0.5),
 ]
 for _op in ("softmax", "log_softmax", "_safe_softmax"):
     CASES += [
@@ -1619,6 +1636,11 @@ def _fractional_max_pool(dims: int, indices: bool) -> Callable:
     )[int(indices)]
 
 
+def _whole(value: float) -> float | int:
+    """A float with no fraction as the int it is."""
+    return int(value) if float(value).is_integer() else value
+
+
 TORCH: dict[str, Callable] = {
     "add": _overloaded("add"),
     "sub": _overloaded("sub"),
@@ -1872,6 +1894,19 @@ TORCH: dict[str, Callable] = {
     "trilinear": lambda x1, w, x2: torch._trilinear(x1, w, x2, [1, 3], [0], [1, 2], [2, 3]),
     "glu": F.glu,
     "addmm": torch.addmm,
+    "addmv": torch.addmv,
+    "addr": lambda x, a, b, beta=1, alpha=1: torch.addr(  # whole factors as ints, as
+        x,
+        a,
+        b,
+        beta=_whole(beta),
+        alpha=_whole(alpha),  # integral addr takes them
+    ),
+    "baddbmm": torch.baddbmm,
+    "addbmm": torch.addbmm,
+    "vdot": torch.vdot,
+    "dist": torch.dist,
+    "renorm": torch.renorm,
     "softmax": torch.softmax,
     "log_softmax": torch.log_softmax,
     "_safe_softmax": torch._safe_softmax,
