@@ -1,6 +1,6 @@
 """torch.return_types: the named pairs of values and indices that torch.max(x, dim),
 torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian and torch.mode
-return."""
+return, and torch.frexp's (mantissa, exponent)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,26 @@ class nanmedian(_ValuesIndices):
 
 class mode(_ValuesIndices):
     __slots__ = ()
+
+
+class frexp(tuple):
+    """(mantissa, exponent) as torch.frexp returns them: a tuple, also read by name."""
+
+    __slots__ = ()
+
+    def __new__(cls, sequence):
+        return super().__new__(cls, tuple(sequence))
+
+    @property
+    def mantissa(self):
+        return self[0]
+
+    @property
+    def exponent(self):
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.frexp(\nmantissa={self[0]!r},\nexponent={self[1]!r})"
 
 
 class sort(_ValuesIndices):
