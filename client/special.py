@@ -117,7 +117,7 @@ def softmax(input, dim, dtype=None) -> Tensor:
     return functional.softmax(input, dim, dtype=dtype)
 
 
-def log_softmax(input, dim, dtype=None) -> Tensor:
+def log_softmax(input, dim, *, dtype=None) -> Tensor:
     """torch.nn.functional.log_softmax(input, dim, dtype=dtype)."""
     _check_input("log_softmax", input)
     return functional.log_softmax(input, dim, dtype=dtype)

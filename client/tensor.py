@@ -2272,7 +2272,11 @@ class Tensor:
         return self._call("polygamma", [self], {"n": int(n)})
 
     def polygamma_(self, n) -> Tensor:
-        return self._in_place_of("polygamma_", lambda: self.polygamma(n))
+        def compute() -> Tensor:
+            self.polygamma(n)  # torch's checks of n first
+            return self._call("polygamma", [self], {"n": int(n), "in_place": True})
+
+        return self._in_place_of("polygamma_", compute)
 
     def mvlgamma(self, p) -> Tensor:
         """The multivariate log-gamma of dimension p (MvlgammaBackward0)."""
@@ -3566,7 +3570,9 @@ def _bound(name: str, param: str, value):
 
 # ---------------------------------------------------------------- queueing one op
 
-_SCALAR_ARGUMENT_OPS = frozenset({"pow", "rsub", "remainder", "fmod", "xlogy"})
+_SCALAR_ARGUMENT_OPS = frozenset(
+    {"pow", "rsub", "remainder", "fmod", "xlogy", "copysign", "special_xlog1py"}
+)
 
 
 def _node(op: str, spec, operands: Sequence, metas: list, attrs: dict, needs, out_meta) -> Node:

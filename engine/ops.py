@@ -323,7 +323,7 @@ _op("logaddexp", _logaddexp_vjp)(np.logaddexp)
 # the floating-point helpers of two; the gradients are torch's derivatives.yaml formulas
 
 
-def _polygamma_of(x: np.ndarray, n: int) -> np.ndarray:
+def _polygamma_of(x: np.ndarray, n: int, in_place: bool = False) -> np.ndarray:
     return K.polygamma(x, x.dtype.type(n))
 
 
@@ -479,8 +479,19 @@ def _copysign_vjp(n, g):
 
 
 _op("copysign", _copysign_vjp)(np.copysign)
-# torch records NextafterBackward0 and its backward passes g to self, nothing to other
-_op("nextafter", lambda n, g: (g, None))(np.nextafter)
+
+
+def _nextafter_vjp(n, g):
+    """torch's NextafterBackward0: g to self where self != other (0 where they are equal),
+    zeros to other."""
+    a, b = n.saved["self"], n.saved["other"]
+    return (
+        _needs(n, 0, lambda: np.where(a != b, g, g.dtype.type(0))),
+        _needs(n, 1, lambda: np.zeros_like(g)),
+    )
+
+
+_op("nextafter", _nextafter_vjp)(np.nextafter)
 
 
 def _ldexp_power(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
@@ -492,8 +503,16 @@ def _ldexp_power(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
 
 
 def _ldexp_vjp(n, g):
+    """g 2^other and g self ln 2 2^other, as torch's LdexpBackward0 computes them: there
+    2^other of an integer other is an integer power (0 for a negative exponent, 0 from 64
+    on, as int64 wraps)."""
     x, exponent = n.saved["self"], n.saved["other"]
-    power = _ldexp_power(g, exponent)
+    if exponent.dtype.kind == "f":
+        power = _ldexp_power(g, exponent)
+    else:
+        shift = np.clip(exponent.astype(np.int64), 0, 63)
+        power = np.where((exponent < 0) | (exponent >= 64), 0, np.left_shift(1, shift))
+        power = power.astype(g.dtype)
     return (
         _needs(n, 0, lambda: g * power),
         _needs(n, 1, lambda: g * x.astype(g.dtype) * _constant_like(g, math.log(2)) * power),

@@ -1484,9 +1484,12 @@ _register(
         ("self",),
         (True,),
         _polygamma_infer,
-        _named("PolygammaBackward0"),
+        _named_by_in_place("Polygamma"),
         _self,
-        (Attr("n", "int", "The order of the derivative, >= 0.", optional=False),),
+        (
+            Attr("n", "int", "The order of the derivative, >= 0.", optional=False),
+            Attr("in_place", "bool", "True for torch's polygamma_: PolygammaBackward1.", False),
+        ),
     )
 )
 _register(
@@ -1569,6 +1572,7 @@ _register(
         _frexp_infer("frexp_exponent"),
         _named(""),
         _nothing,
+        computes_in=lambda operands, out: operands[0].dtype,
     )
 )
 
@@ -1671,25 +1675,37 @@ _register(
         "nextafter",
         "torch.nextafter",
         "Elementwise the next floating-point value after self toward other, broadcasting, in "
-        "the promoted floating dtype (integers and bools refused). torch records "
-        "NextafterBackward0, whose backward is not implemented.",
+        "the promoted floating dtype (integers and bools refused). The gradient, as torch's "
+        "NextafterBackward0: g for self where self != other (0 where equal), 0 for other.",
         ("self", "other"),
         (True, True),
         _float_of_two_infer("nextafter", integers="refuse"),
         _named("NextafterBackward0"),
-        _nothing,
+        lambda needs, attrs: ("self", "other"),
     )
 )
+
+
+def _ldexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """A floating self's fast path refuses a bool exponent, as torch's kernel."""
+    result = _float_of_two_infer("ldexp")(operands, attrs)
+    if is_float(operands[0].dtype) and operands[1].dtype == "bool":
+        raise Unsupported("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+    return result
+
+
 _register(
     OpSpec(
         "ldexp",
         "torch.ldexp",
-        "Elementwise self 2^other, broadcasting: 2^other in other's floating dtype (float32 "
-        "for integers and bools), times self in the promoted floating dtype. The gradients: "
-        "g 2^other for self, g self ln 2 2^other for other.",
+        "Elementwise self 2^other, broadcasting: 2^other in other's floating dtype (the "
+        "result's for integers and bools), times self in the promoted floating dtype (a "
+        "floating self with a bool other refused, as torch's kernel). The gradients: g 2^other "
+        "for self (an integer power for an integer other, as torch's: 0 for negative ones), g "
+        "self ln 2 2^other for other.",
         ("self", "other"),
         (True, True),
-        _float_of_two_infer("ldexp"),
+        _ldexp_infer,
         _named("LdexpBackward0"),
         lambda needs, attrs: ("self", "other"),
         computes_in=lambda operands, out: out.dtype,
