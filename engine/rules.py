@@ -1469,6 +1469,9 @@ def _polygamma_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
 
 
 def _mvlgamma_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("mvlgamma", operands, 1)
+    if _require_tensor("mvlgamma", operands[0], 0).dtype == "bool":
+        raise DtypeMismatch("The input tensor may not be a boolean tensor.")
     if attrs["p"] < 1:
         raise ShapeMismatch("p has to be greater than or equal to 1")
     return _float_unary_infer("mvlgamma")(operands, attrs)
@@ -1512,12 +1515,12 @@ _register(
         "sgn",
         "torch.sgn",
         "Elementwise sign of x as torch.sign for real dtypes (1, 0 or -1, a bool as it is). "
-        "The gradient is 0.",
+        "The gradient is 0 (torch's node saves self and the result all the same).",
         ("self",),
         (True,),
         _same_dtype_unary_infer("sgn"),
         _named("SgnBackward0"),
-        _nothing,
+        _self_and_result,
     )
 )
 for _name, _doc in (("isposinf", "+inf"), ("isneginf", "-inf")):
@@ -1649,6 +1652,21 @@ for _name, _title, _which, _compare in (
     )
 
 
+def _copysign_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """A tensor self and a tensor or number other, with torch's error for a number self."""
+    _check_operands("copysign", operands, 2)
+    if not isinstance(operands[0], TensorMeta):
+        kinds = ", ".join(
+            "Tensor" if isinstance(o, TensorMeta) else type(o).__name__ for o in operands
+        )
+        raise InvalidArgument(
+            f"copysign() received an invalid combination of arguments - got ({kinds}), but "
+            "expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+            " * (Tensor input, Number other, *, Tensor out = None)\n"
+        )
+    return _float_of_two_infer("copysign", numbers=True)(operands, attrs)
+
+
 def _copysign_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
     return "CopysignBackward0" if isinstance(operands[1], TensorMeta) else "CopysignBackward1"
 
@@ -1663,7 +1681,7 @@ _register(
         "for other.",
         ("self", "other"),
         (True, True),
-        _float_of_two_infer("copysign", numbers=True),
+        _copysign_infer,
         _copysign_grad_fn,
         lambda needs, attrs: ("self", "result"),
     )
