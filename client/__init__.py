@@ -28,6 +28,7 @@ from . import (
     return_types,
     sampling,
     serialization,
+    special,
     utils,
 )
 from .dtypes import (
@@ -58,6 +59,7 @@ from .tensor import (
     Tensor,
     _apply,
     _arguments,
+    _is_int,
     _number,
     _sort_arguments,
     alpha_attrs,
@@ -775,6 +777,13 @@ minimum = _of_two_tensors("minimum")
 atan2 = arctan2 = _of_two_tensors("atan2")
 logaddexp = _of_two_tensors("logaddexp")
 hypot = _of_two_tensors("hypot")
+logaddexp2 = _of_two_tensors("logaddexp2")
+fmax = _of_two_tensors("fmax")
+fmin = _of_two_tensors("fmin")
+nextafter = _of_two_tensors("nextafter")
+ldexp = _of_two_tensors("ldexp")
+gcd = _of_two_tensors("gcd")
+lcm = _of_two_tensors("lcm")
 
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
@@ -934,9 +943,10 @@ def bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor:
 
 
 def _tensor_or_number_pair(name: str, input, other) -> Tensor:
-    """torch.{name}(input, other) of remainder, fmod or xlogy: a tensor and a tensor or a
-    number (fmod's input must be the tensor), with torch's error for other arguments."""
-    number_self = name != "fmod"
+    """torch.{name}(input, other) of remainder, fmod, copysign or xlogy: a tensor and a
+    tensor or a number (fmod's and copysign's input must be the tensor), with torch's error
+    for other arguments."""
+    number_self = name not in ("fmod", "copysign")
     given = (input, other)
     tensors = [isinstance(a, Tensor) for a in given]
     numbers = [_number(a) is not None for a in given]
@@ -982,6 +992,39 @@ def fmod(input, other) -> Tensor:
 def xlogy(input, other) -> Tensor:
     """input ln(other), 0 where input is 0 (input may be a number)."""
     return _tensor_or_number_pair("xlogy", input, other)
+
+
+def copysign(input, other) -> Tensor:
+    """|input| with other's sign (other a tensor or a number)."""
+    return _tensor_or_number_pair("copysign", input, other)
+
+
+def polygamma(n, input) -> Tensor:
+    """ψ⁽ⁿ⁾(input), the n-th derivative of digamma."""
+    if not _is_int(n):
+        raise TypeError(
+            f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}"
+        )
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"polygamma(): argument 'input' (position 2) must be Tensor, not {type(input).__name__}"
+        )
+    return input.polygamma(n)
+
+
+def float_power(input, exponent) -> Tensor:
+    """input ** exponent in float64 (either may be a number, not both)."""
+    if isinstance(input, Tensor):
+        return input.float_power(exponent)
+    if _number(input) is None or not isinstance(exponent, Tensor):
+        kinds = ", ".join(type(a).__name__ for a in (input, exponent))
+        raise TypeError(
+            f"float_power() received an invalid combination of arguments - got ({kinds}), but "
+            "expected one of:\n * (Tensor input, Tensor exponent, *, Tensor out = None)\n"
+            " * (Number self, Tensor exponent, *, Tensor out = None)\n"
+            " * (Tensor input, Number exponent, *, Tensor out = None)\n"
+        )
+    return exponent.to(float64).__rpow__(_number(input))
 
 
 def addcmul(input, *args, **kwargs) -> Tensor:
@@ -1084,6 +1127,28 @@ isinf = _method("isinf")
 isfinite = _method("isfinite")
 signbit = _method("signbit")
 sinc = _method("sinc")
+erfc = _method("erfc")
+erfinv = _method("erfinv")
+exp2 = _method("exp2")
+lgamma = _method("lgamma")
+digamma = _method("digamma")
+i0 = _method("i0")
+sgn = _method("sgn")
+deg2rad = _method("deg2rad")
+rad2deg = _method("rad2deg")
+isposinf = _method("isposinf")
+isneginf = _method("isneginf")
+isreal = _method("isreal")
+frexp = _method("frexp")
+mvlgamma = _method("mvlgamma")
+erfc_ = _method("erfc_")
+exp2_ = _method("exp2_")
+i0_ = _method("i0_")
+deg2rad_ = _method("deg2rad_")
+rad2deg_ = _method("rad2deg_")
+ldexp_ = _method("ldexp_")
+gcd_ = _method("gcd_")
+lcm_ = _method("lcm_")
 logical_not = _method("logical_not")
 bitwise_not = _method("bitwise_not")
 mm = _method("mm")
@@ -1309,6 +1374,7 @@ __all__ = [
     "conj",
     "conj_physical",
     "connect",
+    "copysign",
     "corrcoef",
     "cos",
     "cosh",
@@ -1322,6 +1388,8 @@ __all__ = [
     "cumsum",
     "cumulative_trapezoid",
     "default_session",
+    "deg2rad",
+    "deg2rad_",
     "detach",
     "device",
     "diag",
@@ -1330,6 +1398,7 @@ __all__ = [
     "diagonal",
     "diagonal_scatter",
     "diff",
+    "digamma",
     "dist",
     "div",
     "divide",
@@ -1345,7 +1414,12 @@ __all__ = [
     "eq",
     "equal",
     "erf",
+    "erfc",
+    "erfc_",
+    "erfinv",
     "exp",
+    "exp2",
+    "exp2_",
     "expm1",
     "eye",
     "finfo",
@@ -1357,14 +1431,20 @@ __all__ = [
     "float",
     "float32",
     "float64",
+    "float_power",
     "floor",
     "floor_divide",
+    "fmax",
+    "fmin",
     "fmod",
     "frac",
+    "frexp",
     "from_numpy",
     "full",
     "full_like",
     "gather",
+    "gcd",
+    "gcd_",
     "ge",
     "ger",
     "get_default_dtype",
@@ -1378,6 +1458,8 @@ __all__ = [
     "hsplit",
     "hstack",
     "hypot",
+    "i0",
+    "i0_",
     "iinfo",
     "index_add",
     "index_copy",
@@ -1406,12 +1488,20 @@ __all__ = [
     "isin",
     "isinf",
     "isnan",
+    "isneginf",
+    "isposinf",
+    "isreal",
     "kron",
     "kthvalue",
+    "lcm",
+    "lcm_",
+    "ldexp",
+    "ldexp_",
     "le",
     "lerp",
     "less",
     "less_equal",
+    "lgamma",
     "linalg",
     "linspace",
     "load",
@@ -1421,6 +1511,7 @@ __all__ = [
     "log10",
     "log_softmax",
     "logaddexp",
+    "logaddexp2",
     "logcumsumexp",
     "logical_and",
     "logical_not",
@@ -1452,6 +1543,7 @@ __all__ = [
     "multinomial",
     "multiply",
     "mv",
+    "mvlgamma",
     "nan_to_num",
     "nanmean",
     "nanmedian",
@@ -1461,6 +1553,7 @@ __all__ = [
     "ne",
     "neg",
     "negative",
+    "nextafter",
     "nn",
     "no_grad",
     "nonzero",
@@ -1476,6 +1569,7 @@ __all__ = [
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson",
+    "polygamma",
     "positive",
     "pow",
     "prelu",
@@ -1483,6 +1577,8 @@ __all__ = [
     "promote_types",
     "put",
     "quantile",
+    "rad2deg",
+    "rad2deg_",
     "rand",
     "rand_like",
     "randint",
@@ -1516,6 +1612,7 @@ __all__ = [
     "serialization",
     "set_grad_enabled",
     "set_printoptions",
+    "sgn",
     "short",
     "sigmoid",
     "sign",
@@ -1526,6 +1623,7 @@ __all__ = [
     "slice_scatter",
     "softmax",
     "sort",
+    "special",
     "split",
     "split_with_sizes",
     "sqrt",

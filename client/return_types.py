@@ -1,6 +1,7 @@
 """torch.return_types: the named pairs of values and indices that torch.max(x, dim),
 torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian, torch.mode,
-torch.kthvalue, torch.cummax and torch.cummin return, and torch.aminmax's (min, max)."""
+torch.kthvalue, torch.cummax and torch.cummin return, and torch.aminmax's (min, max) and
+torch.frexp's (mantissa, exponent)."""
 
 from __future__ import annotations
 
@@ -65,29 +66,29 @@ class cummin(_ValuesIndices):
     __slots__ = ()
 
 
-class aminmax(tuple):
-    """(min, max) as torch's structseq holds them: a tuple, also read by name."""
-
-    __slots__ = ()
+def _named_pair(name: str, first: str, second: str) -> type:
+    """A structseq of two fields other than values and indices (torch.return_types.<name>):
+    a tuple, also read by name, printed as torch prints it."""
 
     def __new__(cls, sequence):
         pair = tuple(sequence)
         if len(pair) != 2:
             raise TypeError(
-                f"torch.return_types.aminmax() takes a 2-sequence ({len(pair)}-sequence given)"
+                f"torch.return_types.{name}() takes a 2-sequence ({len(pair)}-sequence given)"
             )
-        return super().__new__(cls, pair)
-
-    @property
-    def min(self):
-        return self[0]
-
-    @property
-    def max(self):
-        return self[1]
+        return tuple.__new__(cls, pair)
 
     def __repr__(self) -> str:
-        return f"torch.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
+        return f"torch.return_types.{name}(\n{first}={self[0]!r},\n{second}={self[1]!r})"
+
+    fields = {first: property(lambda self: self[0]), second: property(lambda self: self[1])}
+    return type(
+        name, (tuple,), {"__slots__": (), "__new__": __new__, "__repr__": __repr__, **fields}
+    )
+
+
+aminmax = _named_pair("aminmax", "min", "max")
+frexp = _named_pair("frexp", "mantissa", "exponent")
 
 
 class sort(_ValuesIndices):

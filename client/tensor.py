@@ -2615,6 +2615,116 @@ class Tensor:
     def xlogy_(self, other) -> Tensor:
         return self._number_or_tensor_in_place("xlogy", other)
 
+    # ------------------------------------------------------------ the special functions
+
+    def polygamma(self, n) -> Tensor:
+        """ψ⁽ⁿ⁾(self), the n-th derivative of digamma (PolygammaBackward0)."""
+        if not _is_int(n):
+            raise TypeError(
+                f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}"
+            )
+        return self._call("polygamma", [self], {"n": int(n)})
+
+    def polygamma_(self, n) -> Tensor:
+        def compute() -> Tensor:
+            self.polygamma(n)  # torch's checks of n first
+            return self._call("polygamma", [self], {"n": int(n), "in_place": True})
+
+        return self._in_place_of("polygamma_", compute)
+
+    def mvlgamma(self, p) -> Tensor:
+        """The multivariate log-gamma of dimension p (MvlgammaBackward0)."""
+        if not _is_int(p):
+            raise TypeError(
+                f"mvlgamma(): argument 'p' (position 1) must be int, not {type(p).__name__}"
+            )
+        return self._call("mvlgamma", [self], {"p": int(p)})
+
+    def mvlgamma_(self, p) -> Tensor:
+        return self._in_place_of("mvlgamma_", lambda: self.mvlgamma(p))
+
+    def isreal(self) -> Tensor:
+        """True everywhere (a bool torch.ones_like): a real dtype holds no imaginary part."""
+        from . import factories
+
+        return factories.ones_like(self._session, self, dtype=dtypes.bool_)
+
+    def frexp(self):
+        """(mantissa, exponent) with self = mantissa 2^exponent, mantissa in [0.5, 1)
+        (FrexpBackward0) and exponent int32: torch.return_types.frexp."""
+        mantissa = self._call("frexp")
+        return return_types.frexp((mantissa, self._call("frexp_exponent")))
+
+    def logaddexp2(self, other) -> Tensor:
+        """log₂(2^self + 2^other) (Logaddexp2Backward0)."""
+        return self._call("logaddexp2", [self, self._tensor_operand("logaddexp2", other, "other")])
+
+    def fmax(self, other) -> Tensor:
+        """The larger of self and other, the number where one is nan (FmaxBackward0)."""
+        return self._call("fmax", [self, self._tensor_operand("fmax", other, "other")])
+
+    def fmin(self, other) -> Tensor:
+        """The smaller of self and other, the number where one is nan (FminBackward0)."""
+        return self._call("fmin", [self, self._tensor_operand("fmin", other, "other")])
+
+    def copysign(self, other) -> Tensor:
+        """|self| with other's sign: a tensor (CopysignBackward0) or a number (1)."""
+        return self._call("copysign", [self, self._number_or_tensor("copysign", other)])
+
+    def copysign_(self, other) -> Tensor:
+        return self._number_or_tensor_in_place("copysign", other)
+
+    def nextafter(self, other) -> Tensor:
+        """The next floating-point value after self toward other (NextafterBackward0)."""
+        return self._call("nextafter", [self, self._tensor_operand("nextafter", other, "other")])
+
+    def nextafter_(self, other) -> Tensor:
+        return self._tensor_in_place("nextafter", other)
+
+    def ldexp(self, other) -> Tensor:
+        """self 2^other (LdexpBackward0)."""
+        return self._call("ldexp", [self, self._tensor_operand("ldexp", other, "other")])
+
+    def ldexp_(self, other) -> Tensor:
+        return self._tensor_in_place("ldexp", other)
+
+    def gcd(self, other) -> Tensor:
+        """The greatest common divisor of integer tensors (not differentiable)."""
+        return self._call("gcd", [self, self._tensor_operand("gcd", other, "other")])
+
+    def gcd_(self, other) -> Tensor:
+        return self._tensor_in_place("gcd", other)
+
+    def lcm(self, other) -> Tensor:
+        """The least common multiple of integer tensors (not differentiable)."""
+        return self._call("lcm", [self, self._tensor_operand("lcm", other, "other")])
+
+    def lcm_(self, other) -> Tensor:
+        return self._tensor_in_place("lcm", other)
+
+    def float_power(self, exponent) -> Tensor:
+        """self ** exponent in float64, as torch composes it: both converted to float64
+        (ToCopyBackward0 where they were not), then pow."""
+        if _number(exponent) is None and not isinstance(exponent, Tensor):
+            raise TypeError(
+                "float_power() received an invalid combination of arguments - got "
+                f"({type(exponent).__name__}), but expected one of:\n"
+                " * (Tensor exponent)\n * (Number exponent)\n"
+            )
+        if isinstance(exponent, Tensor):
+            exponent = self._coerce(exponent).to(dtypes.float64)
+        return self.to(dtypes.float64).pow(exponent)
+
+    def float_power_(self, exponent) -> Tensor:
+        if self._meta.dtype != "float64":
+            raise RuntimeError(
+                "the base given to float_power_ has dtype "
+                f"{rules.TORCH_TYPE_NAME[self._meta.dtype]} but the operation's result "
+                "requires dtype Double"
+            )
+        grad = isinstance(exponent, Tensor) and exponent._requires_grad
+        return self._in_place_of("float_power_", lambda: self.float_power(exponent), grad)
+
     def lerp_(self, end, weight) -> Tensor:
         grad = any(isinstance(t, Tensor) and t._requires_grad for t in (end, weight))
         return self._in_place_of("lerp_", lambda: self.lerp(end, weight), grad)
@@ -3532,12 +3642,13 @@ def _square_(self) -> Tensor:
 
 Tensor.round, Tensor.round_ = _round, _round_
 Tensor.square, Tensor.square_ = _square, _square_
-for _op in ("isnan", "isinf", "isfinite"):  # bool results: no in-place forms
+for _op in ("isnan", "isinf", "isfinite", "isposinf", "isneginf"):  # bool: no in-place forms
     setattr(Tensor, _op, _unary_methods(_op)[0])
 for _op in (
     *("exp", "log", "sqrt", "relu", "sigmoid", "tanh", "reciprocal", "sin", "cos"),
     *("rsqrt", "log1p", "expm1", "log2", "log10", "erf", "tan", "asin", "acos", "atan"),
     *("sinh", "cosh", "asinh", "acosh", "atanh"),
+    *("erfc", "erfinv", "exp2", "lgamma", "digamma", "i0", "sgn", "deg2rad", "rad2deg"),
     *("floor", "ceil", "trunc", "sign", "frac"),
 ):
     _forward, _in_place = _unary_methods(_op)
@@ -3979,7 +4090,9 @@ def _bound(name: str, param: str, value):
 
 # ---------------------------------------------------------------- queueing one op
 
-_SCALAR_ARGUMENT_OPS = frozenset({"pow", "rsub", "remainder", "fmod", "xlogy"})
+_SCALAR_ARGUMENT_OPS = frozenset(
+    {"pow", "rsub", "remainder", "fmod", "xlogy", "copysign", "special_xlog1py"}
+)
 
 
 def _node(op: str, spec, operands: Sequence, metas: list, attrs: dict, needs, out_meta) -> Node:

@@ -728,6 +728,352 @@ def rsqrt(a):
     return _rounded_like(a, 1 / math.sqrt(np.float64(a)))
 
 
+# ---- special functions: each evaluated in float64 and rounded once to the dtype
+
+_PI = math.pi
+_SQRT_PI = math.sqrt(math.pi)
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+# B₂ₖ / (2k)!, k = 1..12: the Euler-Maclaurin tail of the Hurwitz zeta function
+_BERNOULLI_OVER_FACTORIAL = tuple(
+    b / math.factorial(2 * k)
+    for k, b in enumerate(
+        (
+            1 / 6,
+            -1 / 30,
+            1 / 42,
+            -1 / 30,
+            5 / 66,
+            -691 / 2730,
+            7 / 6,
+            -3617 / 510,
+            43867 / 798,
+            -174611 / 330,
+            854513 / 138,
+            -236364091 / 2730,
+        ),
+        start=1,
+    )
+)
+
+
+@njit(error_model="numpy")
+def _digamma64(x):
+    """ψ(x) = Γ'(x) / Γ(x): ∓inf at ±0, nan at the negative integers and -inf; the
+    reflection ψ(x) = ψ(1 - x) - π / tan(πx) below 0, the recurrence ψ(x) = ψ(x + 1) - 1/x
+    up to 10, then the asymptotic series ln x - 1/(2x) - Σ B₂ₖ / (2k x^2k)."""
+    if x == 0:
+        return math.copysign(math.inf, -x)
+    if x != x:
+        return x
+    result = 0.0
+    if x < 0:
+        if x == math.floor(x):
+            return math.nan
+        result = -_PI / math.tan(_PI * (x - math.trunc(x)))
+        x = 1 - x
+    while x < 10:
+        result -= 1 / x
+        x += 1
+    z = 1 / (x * x)
+    tail = z * (
+        1 / 12
+        - z * (1 / 120 - z * (1 / 252 - z * (1 / 240 - z * (1 / 132 - z * (691 / 32760 - z / 12)))))
+    )
+    return result + math.log(x) - 0.5 / x - tail
+
+
+@njit(error_model="numpy")
+def _trigamma64(x):
+    """ψ'(x): the reflection ψ'(1 - x) + ψ'(x) = π² / sin²(πx) below 1/2, six steps of
+    ψ'(x) = ψ'(x + 1) + 1/x², then the asymptotic series 1/x + 1/(2x²) + Σ B₂ₖ / x^(2k+1)."""
+    sign = 1.0
+    result = 0.0
+    if x < 0.5:
+        sign = -1.0
+        s = math.sin(_PI * x)
+        result = -(_PI * _PI) / (s * s)
+        x = 1 - x
+    for _ in range(6):
+        result += 1 / (x * x)
+        x += 1
+    z = 1 / (x * x)
+    result += (1 + 1 / (2 * x) + z * (1 / 6 - z * (1 / 30 - z * (1 / 42)))) / x
+    return sign * result
+
+
+@njit(error_model="numpy")
+def _hurwitz_zeta64(s, q):
+    """ζ(s, q) = Σₖ (q + k)^-s for s > 1 (inf at s = 1, nan below; inf at q a non-positive
+    integer, nan for another negative q with a non-integer s): the sum's first terms until q
+    + k passes 9, then the Euler-Maclaurin tail."""
+    if s == 1:
+        return math.inf
+    if s < 1 or s != s or q != q:
+        return math.nan
+    if q <= 0:
+        if q == math.floor(q):
+            return math.inf
+        if s != math.floor(s):
+            return math.nan
+    total = math.pow(q, -s)
+    a = q
+    i = 0
+    term = 0.0
+    while i < 9 or a <= 9:
+        i += 1
+        a += 1
+        term = math.pow(a, -s)
+        total += term
+        if abs(term) < 1.1102230246251565e-16 * abs(total):
+            return total
+    # a^(1-s) / (s-1) - a^-s / 2 + Σⱼ B₂ⱼ/(2j)! s(s+1)...(s+2j-2) a^(-s-2j+1); the sum so
+    # far counted a^-s whole, hence the half taken back
+    total += term * a / (s - 1) - 0.5 * term
+    rising = 1.0
+    power = term / a
+    k = 0.0
+    for coefficient in _BERNOULLI_OVER_FACTORIAL:
+        rising *= s + k
+        correction = coefficient * rising * power
+        total += correction
+        if abs(correction) < 1.1102230246251565e-16 * abs(total):
+            break
+        rising *= s + k + 1
+        power /= a * a
+        k += 2
+    return total
+
+
+@njit(error_model="numpy")
+def _polygamma64(n, x):
+    """ψ⁽ⁿ⁾(x): ψ for n = 0, ψ' for n = 1, else (-1)^(n+1) n! ζ(n + 1, x)."""
+    if n == 0:
+        return _digamma64(x)
+    if n == 1:
+        return _trigamma64(x)
+    sign = 1.0 if n % 2 else -1.0
+    return sign * math.exp(math.lgamma(n + 1.0)) * _hurwitz_zeta64(n + 1.0, x)
+
+
+@njit(error_model="numpy")
+def _erf_inverse_step(x, residual):
+    """One Halley step for erf(x) = y (or erfc(x) = 1 - y) given erf(x) - y: the derivative
+    2/√π e^(-x²) and the second derivative -2x times it."""
+    step = residual / (2 / _SQRT_PI * math.exp(-x * x))
+    return x - step / (1 + x * step)
+
+
+@njit(error_model="numpy")
+def _erfinv64(y):
+    """erf⁻¹(y): nan outside [-1, 1], ±inf at ±1; Winitzki's closed form as the first guess,
+    then Halley steps on erf(x) - y, or on (1 - |y|) - erfc(x) past 1/2 (1 - |y| exact)."""
+    a = abs(y)
+    if a > 1 or y != y:
+        return math.nan
+    if a == 1:
+        return math.copysign(math.inf, y)
+    if a < 1e-3:
+        x = 0.5 * _SQRT_PI * (a + _PI / 12 * a * a * a)
+    else:
+        w = -math.log((1 - a) * (1 + a))
+        c = 2 / (_PI * 0.147) - w / 2
+        x = math.sqrt(math.sqrt(c * c + w / 0.147) - c)
+    complement = 1 - a
+    for _ in range(8):
+        residual = complement - math.erfc(x) if a > 0.5 else math.erf(x) - a
+        previous = x
+        x = _erf_inverse_step(x, residual)
+        if x == previous or x != x:
+            break
+    return math.copysign(x, y)
+
+
+@njit(error_model="numpy")
+def _log_ndtr64(x):
+    """ln Φ(x), Φ the standard normal CDF: ln(1 - erfc(x/√2)/2) above -1, ln(erfc(-x/√2)/2)
+    down to -20, below it the asymptotic -x²/2 - ln(-x) - ln √(2π) + ln Σ (-1)ᵏ (2k-1)!!/x^2k."""
+    if x != x:
+        return x
+    if x > -1:
+        return math.log1p(-0.5 * math.erfc(x * 0.7071067811865476))
+    if x > -20:
+        return math.log(0.5 * math.erfc(-x * 0.7071067811865476))
+    if x == -math.inf:
+        return x
+    z = 1 / (x * x)
+    total = 1.0
+    term = 1.0
+    k = 1.0
+    while abs(term) > 1e-17:
+        term *= -(2 * k - 1) * z
+        total += term
+        k += 1
+    return -0.5 * x * x - math.log(-x) - _LOG_SQRT_2PI + math.log(total)
+
+
+@njit(error_model="numpy")
+def _ndtri64(p):
+    """Φ⁻¹(p): nan outside [0, 1], ∓inf at 0 and 1; -Φ⁻¹(1 - p) above 1/2 (1 - p exact),
+    else -√2 erfc⁻¹(2p), from a first guess by Newton steps on ln Φ(x) - ln p."""
+    if p != p or p < 0 or p > 1:
+        return math.nan
+    if p == 0:
+        return -math.inf
+    if p == 1:
+        return math.inf
+    if p > 0.5:
+        return -_ndtri64(1 - p)
+    if p > 0.05:
+        x = -1.4142135623730951 * _erfinv64(1 - 2 * p)
+    else:
+        t = -2 * math.log(p)
+        x = -math.sqrt(t - math.log(t) - 2 * _LOG_SQRT_2PI)
+    target = math.log(p)
+    for _ in range(8):
+        log_cdf = _log_ndtr64(x)
+        # d ln Φ / dx = φ(x) / Φ(x)
+        slope = math.exp(-0.5 * x * x - _LOG_SQRT_2PI - log_cdf)
+        previous = x
+        x -= (log_cdf - target) / slope
+        if abs(x - previous) <= 1e-16 * abs(x) or x != x:
+            break
+    return x
+
+
+@njit(error_model="numpy")
+def _bessel_i_scaled64(order, x):
+    """e^-|x| I_order(|x|) for order 0 or 1: the power series Σ (x/2)^(2k+ν) / (k! (k+ν)!)
+    up to 30, the asymptotic 1/√(2πx) Σ (-1)ᵏ aₖ(ν) / xᵏ beyond (aₖ = aₖ₋₁ (4ν² - (2k-1)²)
+    / (8k))."""
+    x = abs(x)
+    if x != x:
+        return x
+    if x <= 30:
+        quarter = x * x / 4
+        term = 1.0 if order == 0 else x / 2
+        total = term
+        k = 0.0
+        while term > 1e-17 * total:
+            k += 1
+            term *= quarter / (k * (k + order))
+            total += term
+        return total * math.exp(-x)
+    if x == math.inf:
+        return 0.0
+    mu = 4.0 * order * order
+    term = 1.0
+    total = 1.0
+    k = 1.0
+    while abs(term) > 1e-17:
+        term *= -(mu - (2 * k - 1) ** 2) / (8 * k * x)
+        total += term
+        k += 1
+    return total / math.sqrt(2 * _PI * x)
+
+
+@elementwise(1)
+def erfc(a):
+    """1 - erf a, without the cancellation"""
+    return _rounded_like(a, math.erfc(np.float64(a)))
+
+
+@elementwise(1)
+def erfinv(a):
+    """erf⁻¹ a (nan outside [-1, 1], ±inf at ±1)"""
+    return _rounded_like(a, _erfinv64(np.float64(a)))
+
+
+@elementwise(1)
+def lgamma(a):
+    """ln |Γ(a)| (inf at the non-positive integers and ±inf)"""
+    return _rounded_like(a, math.lgamma(np.float64(a)))
+
+
+@elementwise(1)
+def digamma(a):
+    """ψ(a) = Γ'(a) / Γ(a)"""
+    return _rounded_like(a, _digamma64(np.float64(a)))
+
+
+@elementwise(2)
+def polygamma(a, n):
+    """ψ⁽ⁿ⁾(a), n (a whole number in a's dtype) >= 0"""
+    return _rounded_like(a, _polygamma64(int(n), np.float64(a)))
+
+
+@elementwise(1)
+def ndtri(a):
+    """Φ⁻¹(a), the standard normal quantile"""
+    return _rounded_like(a, _ndtri64(np.float64(a)))
+
+
+@elementwise(1)
+def log_ndtr(a):
+    """ln Φ(a), the log of the standard normal CDF"""
+    return _rounded_like(a, _log_ndtr64(np.float64(a)))
+
+
+@elementwise(1)
+def i0(a):
+    """I₀(a), the modified Bessel function of the first kind of order 0"""
+    x = np.float64(a)
+    return _rounded_like(a, _bessel_i_scaled64(0, x) * math.exp(abs(x)))
+
+
+@elementwise(1)
+def i0e(a):
+    """e^-|a| I₀(a)"""
+    return _rounded_like(a, _bessel_i_scaled64(0, np.float64(a)))
+
+
+@elementwise(1)
+def i1(a):
+    """I₁(a), odd"""
+    x = np.float64(a)
+    return _rounded_like(a, math.copysign(_bessel_i_scaled64(1, x) * math.exp(abs(x)), x))
+
+
+@elementwise(1)
+def i1e(a):
+    """e^-|a| I₁(a), odd"""
+    x = np.float64(a)
+    return _rounded_like(a, math.copysign(_bessel_i_scaled64(1, x), x))
+
+
+@elementwise(1)
+def entr(a):
+    """-a ln a for a > 0, 0 at 0, -inf below 0 (nan stays nan)"""
+    if a > 0:
+        return -a * _rounded_like(a, math.log(np.float64(a)))
+    if a == 0:
+        return a * 0
+    if a < 0:
+        return _rounded_like(a, -math.inf)
+    return a
+
+
+@elementwise(2)
+def xlog1py(x, y):
+    """x ln(1 + y): nan where y is nan, else 0 where x is 0"""
+    if y != y:
+        return y
+    if x == 0:
+        return x * 0
+    return x * _rounded_like(x, math.log1p(np.float64(y)))
+
+
+@elementwise(3)
+def xlog1py_backward_self(g, x, y):
+    """xlog1py(g, y), and 0 where x = 0 and y <= -1, as torch's (its masked_fill)"""
+    if x == 0 and y <= -1:
+        return x * 0 + 0  # +0.0
+    if y != y:
+        return y
+    if g == 0:
+        return g * 0
+    return g * _rounded_like(g, math.log1p(np.float64(y)))
+
+
 @elementwise(2)
 def atan2(a, b):
     """the angle of the point (b, a), in (-π, π]"""

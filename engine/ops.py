@@ -10,6 +10,7 @@ gradient per input in the *broadcast* shape, or None where no gradient is needed
 sums each one back to its input's shape, once, centrally (`sum_to_shape`).
 """
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from math import prod
@@ -357,6 +358,218 @@ def _logaddexp_vjp(n, g):
 
 
 _op("logaddexp", _logaddexp_vjp)(np.logaddexp)
+
+
+# ---- the special functions (their Numba kernels evaluate in float64 and round once) and
+# the floating-point helpers of two; the gradients are torch's derivatives.yaml formulas
+
+
+def _polygamma_of(x: np.ndarray, n: int, in_place: bool = False) -> np.ndarray:
+    return K.polygamma(x, x.dtype.type(n))
+
+
+def _constant_like(x: np.ndarray, value: float):
+    return x.dtype.type(value)
+
+
+_op("erfc", lambda n, g: (K.neg(K.erf_backward(g, n.saved["self"])),))(K.erfc)
+_op(
+    "erfinv",
+    lambda n, g: (
+        g
+        * _constant_like(g, 0.5 * math.sqrt(math.pi))
+        * np.exp(np.square(K.erfinv(n.saved["self"]))),
+    ),
+)(K.erfinv)
+_op("exp2", lambda n, g: (g * (n.saved["result"] * _constant_like(g, math.log(2))),))(np.exp2)
+_op("lgamma", lambda n, g: (g * K.digamma(n.saved["self"]),))(K.lgamma)
+_op("digamma", lambda n, g: (g * _polygamma_of(n.saved["self"], 1),))(K.digamma)
+_op(
+    "polygamma",
+    lambda n, g: (g * _polygamma_of(n.saved["self"], n.attrs["n"] + 1),),
+)(_polygamma_of)
+_op("i0", lambda n, g: (g * K.i1(n.saved["self"]),))(K.i0)
+for _name, _factor in (("deg2rad", math.pi / 180), ("rad2deg", 180 / math.pi)):
+    _op(_name, lambda n, g, factor=_factor: (g * _constant_like(g, factor),))(
+        lambda x, factor=_factor: x * _constant_like(x, factor)
+    )
+
+
+def _mvlgamma_terms(x: np.ndarray, p: int, kernel) -> np.ndarray:
+    """Σⱼ kernel(x - j/2) over j = p-1, ..., 0, as torch sums its arange(-p/2 + 1/2, 1/2)."""
+    total = np.zeros_like(x)
+    for j in range(p - 1, -1, -1):
+        total += kernel(x - _constant_like(x, j / 2))
+    return total
+
+
+@_op(
+    "mvlgamma",
+    lambda n, g: (g * _mvlgamma_terms(n.saved["self"], n.attrs["p"], K.digamma),),
+)
+def mvlgamma(x, p):
+    return _mvlgamma_terms(x, p, K.lgamma) + _constant_like(x, p * (p - 1) * math.log(math.pi) / 4)
+
+
+_op("sgn", lambda n, g: (np.zeros_like(g),))(_sign)
+_op("isposinf", lambda n, g: (None,), own_dtype=("self",))(
+    lambda x: np.isposinf(x) if x.dtype.kind == "f" else np.zeros(x.shape, bool)
+)
+_op("isneginf", lambda n, g: (None,), own_dtype=("self",))(
+    lambda x: np.isneginf(x) if x.dtype.kind == "f" else np.zeros(x.shape, bool)
+)
+_op(
+    "special_ndtri",
+    lambda n, g: (
+        g
+        * _constant_like(g, math.sqrt(2 * math.pi))
+        * np.exp(np.square(n.saved["result"]) / _constant_like(g, 2)),
+    ),
+)(K.ndtri)
+_op(
+    "special_log_ndtr",
+    lambda n, g: (
+        g
+        / _constant_like(g, math.sqrt(2 * math.pi))
+        * np.exp(-(n.saved["result"] + np.square(n.saved["self"]) / _constant_like(g, 2))),
+    ),
+)(K.log_ndtr)
+_op(
+    "special_i0e",
+    lambda n, g: (g * (K.i1e(n.saved["self"]) - _sign(n.saved["self"]) * n.saved["result"]),),
+)(K.i0e)
+
+
+def _bessel_i1_vjp(scaled: bool):
+    """i1's or i1e's gradient: i0(x) - result / x, or i0e(x) - result (sgn(x) + 1/x), and
+    1/2 where |x| is at most the dtype's epsilon, as torch's i1_backward and i1e_backward."""
+
+    def vjp(n, g):
+        x, result = n.saved["self"], n.saved["result"]
+        epsilon = np.finfo(x.dtype).eps
+        not_tiny = np.abs(x) > epsilon
+        safe = np.where(not_tiny, x, x.dtype.type(epsilon))
+        if scaled:
+            slope = K.i0e(safe) - result * (_sign(safe) + 1 / safe)
+        else:
+            slope = K.i0(safe) - result / safe
+        return (g * np.where(not_tiny, slope, x.dtype.type(0.5)),)
+
+    return vjp
+
+
+_op("special_i1", _bessel_i1_vjp(scaled=False))(K.i1)
+_op("special_i1e", _bessel_i1_vjp(scaled=True))(K.i1e)
+
+
+def _entr_vjp(n, g):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (g * -(1 + np.log(n.saved["self"])),)
+
+
+_op("special_entr", _entr_vjp)(K.entr)
+
+
+def _frexp_vjp(n, g):
+    _, exponent = np.frexp(n.saved["self"])
+    return (g / np.exp2(exponent.astype(g.dtype)),)
+
+
+_op("frexp", _frexp_vjp)(lambda x: np.frexp(x)[0])
+_op("frexp_exponent", lambda n, g: (None,))(lambda x: np.frexp(x)[1].astype(np.int32))
+
+
+def _logaddexp2_vjp(n, g):
+    a, b = n.saved["self"], n.saved["other"]
+    one = _constant_like(g, 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (
+            _needs(n, 0, lambda: g / (one + np.exp2(b - a))),
+            _needs(n, 1, lambda: g / (one + np.exp2(a - b))),
+        )
+
+
+_op("logaddexp2", _logaddexp2_vjp)(np.logaddexp2)
+
+
+def _nan_ignoring_extreme_vjp(compare: np.ufunc):
+    """fmax's (`compare` >=) or fmin's (<=) gradient: to self where self compares true
+    against other or other is nan, else to other."""
+
+    def vjp(n, g):
+        a, b = n.saved["self"], n.saved["other"]
+        to_self = compare(a, b) | np.isnan(b) if b.dtype.kind == "f" else compare(a, b)
+        zero = g.dtype.type(0)
+        return (
+            _needs(n, 0, lambda: np.where(to_self, g, zero)),
+            _needs(n, 1, lambda: np.where(to_self, zero, g)),
+        )
+
+    return vjp
+
+
+_op("fmax", _nan_ignoring_extreme_vjp(np.greater_equal))(np.fmax)
+_op("fmin", _nan_ignoring_extreme_vjp(np.less_equal))(np.fmin)
+
+
+def _copysign_vjp(n, g):
+    x, result = n.saved["self"], n.saved["result"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(x == 0, x.dtype.type(0), result / x)
+    return (_needs(n, 0, lambda: g * ratio), _needs(n, 1, lambda: np.zeros_like(g)))
+
+
+_op("copysign", _copysign_vjp)(np.copysign)
+
+
+def _nextafter_vjp(n, g):
+    """torch's NextafterBackward0: g to self where self != other (0 where they are equal),
+    zeros to other."""
+    a, b = n.saved["self"], n.saved["other"]
+    return (
+        _needs(n, 0, lambda: np.where(a != b, g, g.dtype.type(0))),
+        _needs(n, 1, lambda: np.zeros_like(g)),
+    )
+
+
+_op("nextafter", _nextafter_vjp)(np.nextafter)
+
+
+def _ldexp_power(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """2^exponent, in exponent's floating dtype (x's, the result's, for integers and
+    bools), as x's dtype."""
+    if exponent.dtype.kind != "f":
+        exponent = exponent.astype(x.dtype)
+    return np.exp2(exponent).astype(x.dtype, copy=False)
+
+
+def _ldexp_vjp(n, g):
+    """g 2^other and g self ln 2 2^other, as torch's LdexpBackward0 computes them: there
+    2^other of an integer other is an integer power (0 for a negative exponent, 0 from 64
+    on, as int64 wraps)."""
+    x, exponent = n.saved["self"], n.saved["other"]
+    if exponent.dtype.kind == "f":
+        power = _ldexp_power(g, exponent)
+    else:
+        shift = np.clip(exponent.astype(np.int64), 0, 63)
+        power = np.where((exponent < 0) | (exponent >= 64), 0, np.left_shift(1, shift))
+        power = power.astype(g.dtype)
+    return (
+        _needs(n, 0, lambda: g * power),
+        _needs(n, 1, lambda: g * x.astype(g.dtype) * _constant_like(g, math.log(2)) * power),
+    )
+
+
+_op("ldexp", _ldexp_vjp, own_dtype=("other",))(lambda x, e: x * _ldexp_power(x, e))
+_op("gcd", lambda n, g: (None, None))(np.gcd)
+_op("lcm", lambda n, g: (None, None))(np.lcm)
+_op(
+    "special_xlog1py",
+    lambda n, g: (
+        _needs(n, 0, lambda: K.xlog1py_backward_self(g, n.saved["self"], n.saved["other"])),
+        _needs(n, 1, lambda: g * n.saved["self"] / (n.saved["other"] + _constant_like(g, 1))),
+    ),
+)(K.xlog1py)
 
 
 # Logical and bitwise ops: NumPy's own loops; their bool and int64 results never require

@@ -1433,6 +1433,410 @@ _register(
 )
 
 
+# ---- the special functions: torch.special's, the gamma family, Bessel, frexp and the
+# floating-point helpers of two (copysign, nextafter, ldexp, fmax, fmin, gcd, lcm)
+
+_SPECIAL_UNARY = {
+    # name: (torch function, grad_fn, saves, doc)
+    "erfc": ("torch.erfc", "ErfcBackward0", _self, "1 - erf(x). The gradient: -2/√π e^(-x²) g"),
+    "erfinv": (
+        "torch.erfinv",
+        "ErfinvBackward0",
+        _self,
+        "erf⁻¹(x), nan outside [-1, 1], ±inf at ±1. The gradient: √π/2 e^(erfinv(x)²) g",
+    ),
+    "exp2": ("torch.exp2", "Exp2Backward0", _result, "2^x. The gradient: g 2^x ln 2"),
+    "lgamma": (
+        "torch.lgamma",
+        "LgammaBackward0",
+        _self,
+        "ln |Γ(x)|, inf at the non-positive integers. The gradient: g digamma(x)",
+    ),
+    "digamma": (
+        "torch.digamma",
+        "DigammaBackward0",
+        _self,
+        "ψ(x) = Γ'(x) / Γ(x), ∓inf at ±0, nan at the negative integers. The gradient: "
+        "g polygamma(1, x)",
+    ),
+    "i0": (
+        "torch.i0",
+        "I0Backward0",
+        _self,
+        "I₀(x), the modified Bessel function of order 0. The gradient: g I₁(x)",
+    ),
+    "deg2rad": ("torch.deg2rad", "Deg2RadBackward0", _nothing, "x π/180. The gradient: g π/180"),
+    "rad2deg": ("torch.rad2deg", "Rad2DegBackward0", _nothing, "x 180/π. The gradient: g 180/π"),
+    "special_ndtri": (
+        "torch.special.ndtri",
+        "SpecialNdtriBackward0",
+        _result,
+        "Φ⁻¹(x), the standard normal quantile, nan outside [0, 1], ∓inf at 0 and 1. The "
+        "gradient: g √(2π) e^(result²/2)",
+    ),
+    "special_log_ndtr": (
+        "torch.special.log_ndtr",
+        "SpecialLogNdtrBackward0",
+        _self_and_result,
+        "ln Φ(x), the log of the standard normal CDF. The gradient: g e^-(result + x²/2) / √(2π)",
+    ),
+    "special_i0e": (
+        "torch.special.i0e",
+        "SpecialI0EBackward0",
+        _self_and_result,
+        "e^-|x| I₀(x). The gradient: g (i1e(x) - sgn(x) result)",
+    ),
+    "special_i1": (
+        "torch.special.i1",
+        "SpecialI1Backward0",
+        _self_and_result,
+        "I₁(x). The gradient: g (I₀(x) - result / x), g/2 where |x| <= the dtype's epsilon",
+    ),
+    "special_i1e": (
+        "torch.special.i1e",
+        "SpecialI1EBackward0",
+        _self_and_result,
+        "e^-|x| I₁(x). The gradient: g (i0e(x) - result (sgn(x) + 1/x)), g/2 where |x| <= "
+        "the dtype's epsilon",
+    ),
+    "special_entr": (
+        "torch.special.entr",
+        "SpecialEntrBackward0",
+        _self,
+        "-x ln x above 0, 0 at 0, -inf below. The gradient: -g (1 + ln x)",
+    ),
+}
+for _name, (_function, _gfn, _saves, _doc) in _SPECIAL_UNARY.items():
+    _register(
+        OpSpec(
+            _name,
+            _function,
+            f"Elementwise {_doc}; integers and bools give float32.",
+            ("self",),
+            (True,),
+            _float_unary_infer(_name),
+            _named(_gfn),
+            _saves,
+        )
+    )
+
+
+def _polygamma_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    if attrs["n"] < 0:
+        raise ShapeMismatch("polygamma(n, x) does not support negative n.")
+    return _float_unary_infer("polygamma")(operands, attrs)
+
+
+def _mvlgamma_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("mvlgamma", operands, 1)
+    if _require_tensor("mvlgamma", operands[0], 0).dtype == "bool":
+        raise DtypeMismatch("The input tensor may not be a boolean tensor.")
+    if attrs["p"] < 1:
+        raise ShapeMismatch("p has to be greater than or equal to 1")
+    return _float_unary_infer("mvlgamma")(operands, attrs)
+
+
+_register(
+    OpSpec(
+        "polygamma",
+        "torch.polygamma",
+        "Elementwise ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n >= 0: digamma for 0, "
+        "(-1)^(n+1) n! ζ(n + 1, x) from 2); integers and bools give float32. The gradient: "
+        "g polygamma(n + 1, x).",
+        ("self",),
+        (True,),
+        _polygamma_infer,
+        _named_by_in_place("Polygamma"),
+        _self,
+        (
+            Attr("n", "int", "The order of the derivative, >= 0.", optional=False),
+            Attr("in_place", "bool", "True for torch's polygamma_: PolygammaBackward1.", False),
+        ),
+    )
+)
+_register(
+    OpSpec(
+        "mvlgamma",
+        "torch.mvlgamma",
+        "Elementwise the multivariate log-gamma of dimension p: p(p-1)/4 ln π + Σⱼ lgamma(x - "
+        "j/2), j = 0..p-1; integers and bools give float32. The gradient: g Σⱼ digamma(x - "
+        "j/2).",
+        ("self",),
+        (True,),
+        _mvlgamma_infer,
+        _named("MvlgammaBackward0"),
+        _self,
+        (Attr("p", "int", "The dimension, >= 1.", optional=False),),
+    )
+)
+_register(
+    OpSpec(
+        "sgn",
+        "torch.sgn",
+        "Elementwise sign of x as torch.sign for real dtypes (1, 0 or -1, a bool as it is). "
+        "The gradient is 0 (torch's node saves self and the result all the same).",
+        ("self",),
+        (True,),
+        _same_dtype_unary_infer("sgn"),
+        _named("SgnBackward0"),
+        _self_and_result,
+    )
+)
+for _name, _doc in (("isposinf", "+inf"), ("isneginf", "-inf")):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise whether x is {_doc} (always False for integers and bools). A bool "
+            "result: not differentiable.",
+            ("self",),
+            (False,),
+            _same_dtype_unary_infer(_name, "bool"),
+            _named(""),
+            _nothing,
+            computes_in=lambda operands, out: operands[0].dtype,
+        )
+    )
+
+
+def _frexp_infer(name: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 1)
+        x = _require_tensor(name, operands[0], 0)
+        if not is_float(x.dtype):
+            raise ShapeMismatch("torch.frexp() only supports floating-point dtypes")
+        return meta(x.shape, "int32" if name == "frexp_exponent" else x.dtype)
+
+    return infer
+
+
+_register(
+    OpSpec(
+        "frexp",
+        "torch.frexp",
+        "The mantissa of torch.frexp: m in [0.5, 1) with x = m 2^e (x itself at 0, ±inf and "
+        "nan), of a floating x. The gradient: g / 2^e.",
+        ("self",),
+        (True,),
+        _frexp_infer("frexp"),
+        _named("FrexpBackward0"),
+        _self,
+    )
+)
+_register(
+    OpSpec(
+        "frexp_exponent",
+        "torch.frexp",
+        "The exponent of torch.frexp: e with x = m 2^e, m in [0.5, 1) (0 at 0, ±inf and nan), "
+        "as int32, of a floating x; not differentiable.",
+        ("self",),
+        (False,),
+        _frexp_infer("frexp_exponent"),
+        _named(""),
+        _nothing,
+        computes_in=lambda operands, out: operands[0].dtype,
+    )
+)
+
+
+def _float_of_two_infer(name: str, numbers: bool = False, integers: str = "float"):
+    """A function of two tensors (or of a tensor and a number, with `numbers`), broadcast and
+    promoted; an integer or bool promotion gives float32 (`integers` "float"), is refused
+    as torch's kernel (`"refuse"`), or is kept (`"keep"`)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        if numbers:
+            _check_operands(name, operands, 2)
+            tensors = _tensors(operands)
+        else:
+            tensors = list(_two_tensors(name, operands))
+        dtype = result_type(operands)
+        if not is_float(dtype):
+            if integers == "refuse":
+                kernel = name.removeprefix("special_")
+                raise Unsupported(
+                    f"\"{kernel}_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'"
+                )
+            if integers == "float":
+                dtype = DEFAULT_FLOAT
+        return meta(broadcast_shapes(*(t.shape for t in tensors)), dtype)
+
+    return infer
+
+
+def _integers_of_two_infer(name: str):
+    """gcd or lcm: two integer tensors, broadcast and promoted (floats and bools refused)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        a, b = _two_tensors(name, operands)
+        dtype = result_type(operands)
+        if is_float(dtype) or dtype == "bool":
+            raise Unsupported(f"\"{name}_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
+        return meta(broadcast_shapes(a.shape, b.shape), dtype)
+
+    return infer
+
+
+_register(
+    OpSpec(
+        "logaddexp2",
+        "torch.logaddexp2",
+        "Elementwise log₂(2^self + 2^other), broadcasting, in the promoted floating dtype "
+        "(integers and bools refused). The gradients: g / (1 + 2^(other - self)) and "
+        "g / (1 + 2^(self - other)).",
+        ("self", "other"),
+        (True, True),
+        _float_of_two_infer("logaddexp2", integers="refuse"),
+        _named("Logaddexp2Backward0"),
+        lambda needs, attrs: ("self", "other"),
+    )
+)
+for _name, _title, _which, _compare in (
+    ("fmax", "Fmax", "larger", ">="),
+    ("fmin", "Fmin", "smaller", "<="),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise the {_which} of two tensors, broadcasting, in their promoted dtype; "
+            "where one is nan the other (nan only where both are). The gradient: g to self "
+            f"where self {_compare} other or other is nan, else to other.",
+            ("self", "other"),
+            (True, True),
+            _float_of_two_infer(_name, integers="keep"),
+            _named(f"{_title}Backward0"),
+            lambda needs, attrs: ("self", "other"),
+        )
+    )
+
+
+def _copysign_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """A tensor self and a tensor or number other, with torch's error for a number self."""
+    _check_operands("copysign", operands, 2)
+    if not isinstance(operands[0], TensorMeta):
+        kinds = ", ".join(
+            "Tensor" if isinstance(o, TensorMeta) else type(o).__name__ for o in operands
+        )
+        raise InvalidArgument(
+            f"copysign() received an invalid combination of arguments - got ({kinds}), but "
+            "expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+            " * (Tensor input, Number other, *, Tensor out = None)\n"
+        )
+    return _float_of_two_infer("copysign", numbers=True)(operands, attrs)
+
+
+def _copysign_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    return "CopysignBackward0" if isinstance(operands[1], TensorMeta) else "CopysignBackward1"
+
+
+_register(
+    OpSpec(
+        "copysign",
+        "torch.copysign",
+        "Elementwise |self| with the sign of other (a tensor or a number, -0.0 and nan's sign "
+        "bit too), broadcasting; integers and bools give float32. CopysignBackward0 (tensor "
+        "other) or 1 (number). The gradient: g result / self for self (0 where self is 0), 0 "
+        "for other.",
+        ("self", "other"),
+        (True, True),
+        _copysign_infer,
+        _copysign_grad_fn,
+        lambda needs, attrs: ("self", "result"),
+    )
+)
+
+
+_register(
+    OpSpec(
+        "nextafter",
+        "torch.nextafter",
+        "Elementwise the next floating-point value after self toward other, broadcasting, in "
+        "the promoted floating dtype (integers and bools refused). The gradient, as torch's "
+        "NextafterBackward0: g for self where self != other (0 where equal), 0 for other.",
+        ("self", "other"),
+        (True, True),
+        _float_of_two_infer("nextafter", integers="refuse"),
+        _named("NextafterBackward0"),
+        lambda needs, attrs: ("self", "other"),
+    )
+)
+
+
+def _ldexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """A floating self's fast path refuses a bool exponent, as torch's kernel."""
+    result = _float_of_two_infer("ldexp")(operands, attrs)
+    if is_float(operands[0].dtype) and operands[1].dtype == "bool":
+        raise Unsupported("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+    return result
+
+
+_register(
+    OpSpec(
+        "ldexp",
+        "torch.ldexp",
+        "Elementwise self 2^other, broadcasting: 2^other in other's floating dtype (the "
+        "result's for integers and bools), times self in the promoted floating dtype (a "
+        "floating self with a bool other refused, as torch's kernel). The gradients: g 2^other "
+        "for self (an integer power for an integer other, as torch's: 0 for negative ones), g "
+        "self ln 2 2^other for other.",
+        ("self", "other"),
+        (True, True),
+        _ldexp_infer,
+        _named("LdexpBackward0"),
+        lambda needs, attrs: ("self", "other"),
+        computes_in=lambda operands, out: out.dtype,
+    )
+)
+for _name, _doc in (
+    ("gcd", "greatest common divisor (non-negative; 0 for 0 and 0)"),
+    ("lcm", "least common multiple (non-negative; 0 where either is 0)"),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise the {_doc} of two integer tensors, broadcasting, in their promoted "
+            "dtype (floats and bools refused). Not differentiable (integers).",
+            ("self", "other"),
+            (False, False),
+            _integers_of_two_infer(_name),
+            _named(""),
+            _nothing,
+        )
+    )
+
+
+def _xlog1py_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("special_xlog1py", operands, 2)
+    if not _tensors(operands):
+        raise InvalidArgument("special_xlog1py(): at least one input must be a Tensor")
+    return _float_of_two_infer("special_xlog1py", numbers=True)(operands, attrs)
+
+
+def _xlog1py_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    if not isinstance(operands[0], TensorMeta):
+        return "SpecialXlog1PyBackward1"
+    return "SpecialXlog1PyBackward" + ("0" if isinstance(operands[1], TensorMeta) else "2")
+
+
+_register(
+    OpSpec(
+        "special_xlog1py",
+        "torch.special.xlog1py",
+        "Elementwise self ln(1 + other): 0 where self is 0, nan where other is nan; either may "
+        "be a number; integers and bools give float32. SpecialXlog1PyBackward0 (tensors), 1 "
+        "(number self), 2 (number other). The gradient: xlog1py(g, other) for self (0 where "
+        "self is 0 and other <= -1), g self / (other + 1) for other.",
+        ("self", "other"),
+        (True, True),
+        _xlog1py_infer,
+        _xlog1py_grad_fn,
+        lambda needs, attrs: ("self", "other"),
+    )
+)
+
+
 # ---- logical and bitwise ops, closeness
 
 

@@ -1226,6 +1226,48 @@ CASES += [
     C("logaddexp", T((3, 4)), T((3, 4))),
     C("logaddexp", T((3, 1, 4)), T((2, 4))),
     C("logaddexp", T(()), T((2, 3))),
+    # the special functions, frexp and the floating-point helpers of two
+    *(C(op, T((3, 4))) for op in ("erfc", "exp2", "i0", "deg2rad", "rad2deg", "sgn")),
+    *(C(op, T((3, 4))) for op in ("special_i0e", "special_i1", "special_i1e")),
+    *(C(op, T((3, 4))) for op in ("lgamma", "digamma", "special_log_ndtr")),
+    *(C(op, T((3, 4), POS)) for op in ("special_entr", "frexp")),
+    *(C(op, T((3, 4), "unit")) for op in ("erfinv", "special_ndtri")),
+    *(C(op, T((2, 3), "class", dtype="int64", grad=False)) for op in ("erfc", "lgamma", "sgn")),
+    *(C(op, T((3, 4), grad=False)) for op in ("isposinf", "isneginf", "frexp_exponent")),
+    C("isposinf", T((2, 3), "class", dtype="int64", grad=False)),
+    C("polygamma", T((3, 4), POS), n=0),
+    C("polygamma", T((3, 4), POS), n=1),  # (torch's float32 trigamma is off near poles)
+    C("polygamma", T((3, 4), POS), n=3),
+    C("mvlgamma", T((3, 4), POS), p=1),
+    C("mvlgamma", T((3, 4), POS), p=2),
+    *(
+        case
+        for op in ("logaddexp2", "fmax", "fmin", "copysign", "nextafter", "ldexp")
+        for case in (
+            C(op, T((3, 4)), T((3, 4))),
+            C(op, T((3, 1, 4)), T((2, 4))),
+            C(op, T(()), T((2, 3))),
+        )
+    ),
+    C("fmax", T((2, 3), "class", dtype="int64", grad=False), T((3,), "class", "int64", grad=False)),
+    C("copysign", T((2, 3)), -1.5),
+    C("ldexp", T((3, 4)), T((4,), "class", "int64", grad=False)),
+    *(
+        case
+        for op in ("gcd", "lcm")
+        for case in (
+            C(
+                op,
+                T((3, 1, 4), "class", "int64", grad=False),
+                T((2, 4), "class", "int64", grad=False),
+            ),
+            C(op, T((), "class", "int64", grad=False), T((2, 3), "class", "int64", grad=False)),
+        )
+    ),
+    C("special_xlog1py", T((3, 1, 4)), T((2, 4), POS)),
+    C("special_xlog1py", T(()), T((2, 3), POS)),
+    C("special_xlog1py", 1.5, T((2, 3), POS)),
+    C("special_xlog1py", T((2, 3)), 0.5),
     C("nansum", T((3, 4))),
     C("nansum", T((2, 3, 4)), dim=[0, 2], keepdim=True),
     C("nansum", T((2, 3)), dim=[1], dtype="float64"),
@@ -1960,6 +2002,22 @@ TORCH: dict[str, Callable] = {
     "nan_to_num": torch.nan_to_num,
     "signbit": torch.signbit,
     "logaddexp": torch.logaddexp,
+    **{
+        name: getattr(torch, name)
+        for name in ("erfc", "erfinv", "exp2", "lgamma", "digamma", "i0", "deg2rad", "rad2deg")
+    },
+    **{name: getattr(torch, name) for name in ("sgn", "isposinf", "isneginf", "logaddexp2")},
+    **{name: getattr(torch, name) for name in ("fmax", "fmin", "copysign", "nextafter", "ldexp")},
+    "gcd": torch.gcd,
+    "lcm": torch.lcm,
+    **{
+        f"special_{name}": getattr(torch.special, name)
+        for name in ("ndtri", "log_ndtr", "i0e", "i1", "i1e", "entr", "xlog1py")
+    },
+    "polygamma": lambda x, n, in_place=False: torch.polygamma(n, x),
+    "mvlgamma": torch.mvlgamma,
+    "frexp": lambda x: torch.frexp(x).mantissa,
+    "frexp_exponent": lambda x: torch.frexp(x).exponent,
     "nansum": lambda x, dim=None, keepdim=False, dtype="": torch.nansum(
         x, dim, keepdim, dtype=TORCH_DTYPES[dtype] if dtype else None
     ),
@@ -2168,7 +2226,7 @@ def _assert_close(
 ) -> None:
     """Equal dtype and shape, values within the tolerance of `precision` (the dtype the
     values were computed in; by default their own)."""
-    theirs_np = theirs.detach().numpy()
+    theirs_np = theirs.detach().numpy(force=True)  # (sgn's gradient is a ZeroTensor)
     assert ours.dtype == theirs_np.dtype, f"{what}: dtype {ours.dtype} != torch's {theirs.dtype}"
     assert ours.shape == theirs_np.shape, f"{what}: shape {ours.shape} != torch's {theirs.shape}"
     if ours.dtype.kind == "f":
