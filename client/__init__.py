@@ -481,6 +481,54 @@ cross = _on_input(
 )
 
 
+def inverse(input) -> Tensor:
+    """torch.inverse: torch.linalg.inv(input)."""
+    _check_input("inverse", input)
+    return linalg.inv(input)
+
+
+def det(input) -> Tensor:
+    """torch.det: torch.linalg.det(input)."""
+    _check_input("det", input)
+    return linalg.det(input)
+
+
+def slogdet(input):
+    """torch.slogdet: torch.linalg.slogdet's (sign, logabsdet), a torch.return_types.slogdet."""
+    _check_input("slogdet", input)
+    return return_types.slogdet(linalg.slogdet(input))
+
+
+def logdet(input) -> Tensor:
+    """log det input, nan where the determinant is negative (WhereBackward0)."""
+    _check_input("logdet", input)
+    return linalg.logdet(input)
+
+
+def matrix_power(input, n) -> Tensor:
+    """torch.matrix_power: torch.linalg.matrix_power(input, n)."""
+    _check_input("matrix_power", input)
+    return linalg.matrix_power(input, n)
+
+
+def cholesky(input, upper: bool = False) -> Tensor:
+    """torch.cholesky (deprecated; torch's warning): the Cholesky factor (CholeskyBackward0)."""
+    _check_input("cholesky", input)
+    return linalg.legacy_cholesky(input, upper)
+
+
+def cholesky_solve(input, input2, upper: bool = False) -> Tensor:
+    """X with (L Lᵀ) X = input for the factor input2 (CholeskySolveBackward0)."""
+    _check_input("cholesky_solve", input)
+    return linalg.cholesky_solve(input, input2, upper)
+
+
+def cholesky_inverse(input, upper: bool = False) -> Tensor:
+    """(L Lᵀ)⁻¹ of the Cholesky factor input (CholeskyInverseBackward0)."""
+    _check_input("cholesky_inverse", input)
+    return linalg.cholesky_inverse(input, upper)
+
+
 def trace(input) -> Tensor:
     """The sum of a matrix's main diagonal (TraceBackward0)."""
     _check_input("trace", input)
@@ -1056,6 +1104,9 @@ __all__ = [
     "cat",
     "cdist",
     "ceil",
+    "cholesky",
+    "cholesky_inverse",
+    "cholesky_solve",
     "chunk",
     "clamp",
     "clamp_max",
@@ -1074,6 +1125,7 @@ __all__ = [
     "cumprod",
     "cumsum",
     "default_session",
+    "det",
     "detach",
     "device",
     "diag",
@@ -1133,6 +1185,7 @@ __all__ = [
     "int16",
     "int32",
     "int64",
+    "inverse",
     "is_grad_enabled",
     "is_tensor",
     "isclose",
@@ -1153,6 +1206,7 @@ __all__ = [
     "log10",
     "log_softmax",
     "logaddexp",
+    "logdet",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -1164,6 +1218,7 @@ __all__ = [
     "manual_seed",
     "masked_select",
     "matmul",
+    "matrix_power",
     "max",
     "maximum",
     "mean",
@@ -1237,6 +1292,7 @@ __all__ = [
     "sin",
     "sinc",
     "sinh",
+    "slogdet",
     "softmax",
     "sort",
     "split",

@@ -1,6 +1,6 @@
 """torch.return_types: the named pairs of values and indices that torch.max(x, dim),
 torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian and torch.mode
-return."""
+return, and the named results of torch.linalg's slogdet, inv_ex and cholesky_ex."""
 
 from __future__ import annotations
 
@@ -31,6 +31,41 @@ class _ValuesIndices(tuple):
         return (
             f"torch.return_types.{type(self).__name__}(\nvalues={self[0]!r},\nindices={self[1]!r})"
         )
+
+
+class _Named(tuple):
+    """A torch.return_types structseq of `_fields`: a tuple, also read by name."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def __new__(cls, sequence):
+        values = tuple(sequence)
+        if len(values) != len(cls._fields):
+            raise TypeError(
+                f"torch.return_types.{cls.__name__}() takes a {len(cls._fields)}-sequence "
+                f"({len(values)}-sequence given)"
+            )
+        return super().__new__(cls, values)
+
+    def __getattr__(self, name):
+        if name in type(self)._fields:
+            return self[type(self)._fields.index(name)]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __repr__(self) -> str:
+        parts = ",\n".join(f"{k}={v!r}" for k, v in zip(self._fields, self, strict=True))
+        return f"torch.return_types.{type(self).__name__}(\n{parts})"
+
+
+def _named(name: str, *fields: str) -> type:
+    return type(name, (_Named,), {"__slots__": (), "_fields": fields})
+
+
+linalg_slogdet = _named("linalg_slogdet", "sign", "logabsdet")
+slogdet = _named("slogdet", "sign", "logabsdet")
+linalg_inv_ex = _named("linalg_inv_ex", "inverse", "info")
+linalg_cholesky_ex = _named("linalg_cholesky_ex", "L", "info")
 
 
 class max(_ValuesIndices):

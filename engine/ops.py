@@ -25,6 +25,7 @@ from .errors import (
     DtypeMismatch,
     InvalidIndex,
     InvalidValue,
+    LinAlgError,
     ShapeMismatch,
     Unsupported,
 )
@@ -1018,6 +1019,257 @@ def _linalg_cross_vjp(n, g):
 
 
 _op("linalg_cross", _linalg_cross_vjp)(lambda a, b, dim: _cross(a, b, dim))
+
+
+# ---- linear algebra: inv, det, slogdet, solve, cholesky, triangular and Cholesky solves
+# (LAPACK through NumPy, vectorised over batches; per matrix through SciPy's LAPACK and BLAS
+# wrappers where torch's result depends on LAPACK's info or BLAS's trsm)
+
+
+def _mT(x: np.ndarray) -> np.ndarray:
+    return np.swapaxes(x, -1, -2)
+
+
+def _matrices(x: np.ndarray) -> np.ndarray:
+    """The matrices of a batch as one (count, rows, columns) array."""
+    return x.reshape(-1, *x.shape[-2:])
+
+
+def _lapack(name: str, x: np.ndarray):
+    from scipy.linalg import lapack
+
+    return lapack.get_lapack_funcs((name,), (x,))[0]
+
+
+def _infos(name: str, A: np.ndarray) -> np.ndarray:
+    """LAPACK getrf's (LU) or potrf's (Cholesky, lower triangle) info of each matrix."""
+    routine = _lapack(name, A)
+    infos = [routine(m)[-1] for m in _matrices(A)] if A.size else []
+    return np.array(infos, np.int32).reshape(A.shape[:-2])
+
+
+def _raise_first_failure(A: np.ndarray, routine: str, message) -> None:
+    """torch's LinAlgError for the first matrix whose LAPACK info is positive: "(Batch element
+    k): " before `message(info)` when A is a batch."""
+    infos = _infos(routine, A).reshape(-1)
+    k = int(np.argmax(infos > 0))
+    where = f"(Batch element {k}): " if A.ndim > 2 else ""
+    raise LinAlgError(message(where, int(infos[k])))
+
+
+def _singular_inverse(function: str):
+    return lambda where, info: (
+        f"{function}: {where}The diagonal element {info} is zero, the inversion could not be "
+        "completed because the input matrix is singular."
+    )
+
+
+def _inv(A, check_errors=True, function=""):
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        if check_errors:
+            _raise_first_failure(A, "getrf", _singular_inverse(function or "linalg.inv"))
+    getrf, getrs = _lapack("getrf", A), _lapack("getrs", A)
+    out = np.empty_like(A)
+    eye = np.eye(A.shape[-1], dtype=A.dtype)
+    with np.errstate(all="ignore"):
+        for m, o in zip(_matrices(A), _matrices(out), strict=True):
+            lu, piv, _ = getrf(m)
+            o[...] = getrs(lu, piv, eye)[0]
+    return out
+
+
+def _inv_vjp(n, g):
+    inverse_h = _mT(n.saved["result"])
+    return (-(inverse_h @ g @ inverse_h),)
+
+
+_op("linalg_inv", _inv_vjp)(_inv)
+_op("linalg_inv_info", lambda n, g: (None,))(lambda A: _infos("getrf", A))
+
+
+def _cofactors(A: np.ndarray) -> np.ndarray:
+    """det(A) A⁻ᵀ, defined for singular matrices too: U diag(Π_{j≠i} s_j) Vᵀ det(U Vᵀ)."""
+    if A.shape[-1] == 0:
+        return np.zeros_like(A)
+    U, s, Vh = np.linalg.svd(A)
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(s.shape[-1])], -1)
+    sign = np.linalg.det(U) * np.linalg.det(Vh)
+    return (sign[..., None, None] * (U * others[..., None, :]) @ Vh).astype(A.dtype)
+
+
+def _inverse_or_nan(A: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        return _inv(A, check_errors=False)
+
+
+_op("linalg_det", lambda n, g: (g[..., None, None] * _cofactors(n.saved["self"]),))(
+    lambda A, function="": np.asarray(np.linalg.det(A), A.dtype)
+)
+_op(
+    "linalg_slogdet",
+    lambda n, g: (g[..., None, None] * _mT(_inverse_or_nan(n.saved["self"])),),
+)(lambda A, function="": np.asarray(np.linalg.slogdet(A)[1], A.dtype))
+_op("linalg_slogdet_sign", lambda n, g: (np.zeros(n.inputs[0].shape, g.dtype),))(
+    lambda A, function="": np.asarray(np.linalg.slogdet(A)[0], A.dtype)
+)
+
+
+def _is_vector_rhs(A: np.ndarray, B: np.ndarray) -> bool:
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+
+
+def _solve(A, B, left=True):
+    vector = _is_vector_rhs(A, B)
+    if vector:
+        B = B[..., None]
+    if not left:
+        A, B = _mT(A), _mT(B)
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    A = np.broadcast_to(A, (*batch, *A.shape[-2:]))
+    try:
+        X = np.linalg.solve(A, np.broadcast_to(B, (*batch, *B.shape[-2:])))
+    except np.linalg.LinAlgError:
+        _raise_first_failure(
+            A,
+            "getrf",
+            lambda where, info: (
+                f"torch.linalg.solve: {where}The solver failed because the input matrix is "
+                "singular."
+            ),
+        )
+    if not left:
+        X = _mT(X)
+    return np.ascontiguousarray(X[..., 0] if vector else X)
+
+
+def _solve_vjp(n, g):
+    A, X, left = n.saved["self"], n.saved["result"], n.attrs["left"]
+    vector = len(n.inputs[1].shape) == 1 or (
+        len(n.inputs[1].shape) == A.ndim - 1 and tuple(n.inputs[1].shape) == A.shape[:-1]
+    )
+    if vector:
+        g, X = g[..., None], X[..., None]
+    gB = np.linalg.solve(_mT(A), g) if left else _mT(np.linalg.solve(A, _mT(g)))
+    gA = -(gB @ _mT(X)) if left else -(_mT(X) @ gB)
+    return (gA if n.needs[0] else None, (gB[..., 0] if vector else gB) if n.needs[1] else None)
+
+
+_op("linalg_solve", _solve_vjp)(_solve)
+
+
+def _cholesky(A, upper=False, check_errors=True, function=""):
+    lower = _mT(A) if upper else A
+    try:
+        L = np.linalg.cholesky(lower)
+    except np.linalg.LinAlgError:
+        if check_errors:
+            _raise_first_failure(
+                lower,
+                "potrf",
+                lambda where, info: (
+                    f"{function or 'linalg.cholesky'}: {where}The factorization could not be "
+                    "completed because the input is not positive-definite (the leading minor of "
+                    f"order {info} is not positive-definite)."
+                ),
+            )
+        potrf = _lapack("potrf", lower)
+        L = np.stack([np.tril(potrf(m, lower=True)[0]) for m in _matrices(lower)])
+        L = L.reshape(lower.shape)
+    return np.ascontiguousarray(_mT(L) if upper else L)
+
+
+def _cholesky_vjp(n, g):
+    L, upper = n.saved["result"], n.attrs["upper"]
+    if upper:
+        L, g = _mT(L), _mT(g)
+    gA = np.tril(_mT(L) @ g)
+    gA = 0.5 * (gA + _mT(np.tril(gA, -1)))
+    gA = _trsm(L, gA, upper=False, left=True, trans=True)
+    return (_trsm(L, gA, upper=False, left=False),)
+
+
+_op("linalg_cholesky", _cholesky_vjp)(_cholesky)
+_op("linalg_cholesky_info", lambda n, g: (None,))(
+    lambda A, upper=False: _infos("potrf", _mT(A) if upper else A)
+)
+
+
+def _trsm(A, B, upper, left=True, unitriangular=False, trans=False):
+    """X with op(A) X = B (`left` False: X op(A) = B), op(A) = A or Aᵀ (`trans`), reading
+    A's upper or lower triangle, as BLAS's trsm (torch's CPU kernel): no singularity check,
+    a zero on the diagonal gives inf and nan as torch's do."""
+    from scipy.linalg import blas
+
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    dtype = np.result_type(A, B)
+    As = _matrices(np.broadcast_to(A, (*batch, *A.shape[-2:])).astype(dtype, copy=False))
+    Bs = _matrices(np.broadcast_to(B, (*batch, *B.shape[-2:])).astype(dtype, copy=False))
+    trsm = blas.get_blas_funcs("trsm", (As,))
+    out = np.empty((len(Bs), *B.shape[-2:]), dtype)
+    with np.errstate(all="ignore"):
+        for a, b, o in zip(As, Bs, out, strict=True):
+            if b.size:
+                o[...] = trsm(
+                    1.0,
+                    a,
+                    b,
+                    side=0 if left else 1,
+                    lower=not upper,
+                    trans_a=int(trans),
+                    diag=int(unitriangular),
+                )
+    return out.reshape(*batch, *B.shape[-2:])
+
+
+def _solve_triangular_vjp(n, g):
+    A, X = n.saved["self"], n.saved["result"]
+    upper, left, unit = n.attrs["upper"], n.attrs["left"], n.attrs["unitriangular"]
+    gB = _trsm(A, g, upper, left, unit, trans=True)
+    gA = None
+    if n.needs[0]:
+        gA = -(gB @ _mT(X)) if left else -(_mT(X) @ gB)
+        gA = np.triu(gA, int(unit)) if upper else np.tril(gA, -int(unit))
+    return (gA, gB if n.needs[1] else None)
+
+
+_op("linalg_solve_triangular", _solve_triangular_vjp)(
+    lambda A, B, upper, left=True, unitriangular=False: _trsm(A, B, upper, left, unitriangular)
+)
+
+
+def _cholesky_solve(B, L, upper=False):
+    """(L Lᵀ)⁻¹ B, or (Uᵀ U)⁻¹ B: two triangular solves."""
+    Y = _trsm(L, B, upper, trans=upper)
+    return _trsm(L, Y, upper, trans=not upper)
+
+
+def _cholesky_solve_vjp(n, g):
+    L, X, upper = n.saved["other"], n.saved["result"], n.attrs["upper"]
+    gB = _cholesky_solve(g, L, upper)
+    common = gB @ _mT(X)
+    common = common + _mT(common)
+    gL = -(L @ common) if upper else -(common @ L)
+    return (gB if n.needs[0] else None, gL if n.needs[1] else None)
+
+
+_op("cholesky_solve", _cholesky_solve_vjp)(_cholesky_solve)
+
+
+def _cholesky_inverse_vjp(n, g):
+    L, inverse, upper = n.saved["self"], n.saved["result"], n.attrs["upper"]
+    common = inverse @ (g + _mT(g)) @ inverse
+    return (-(L @ common) if upper else -(common @ L),)
+
+
+_op("cholesky_inverse", _cholesky_inverse_vjp)(
+    lambda L, upper=False: _cholesky_solve(
+        np.broadcast_to(np.eye(L.shape[-1], dtype=L.dtype), L.shape), L, upper
+    )
+)
 
 
 def _blocks(tensors):

@@ -3184,6 +3184,273 @@ _register(
 )
 
 
+# ---- linear algebra: inv, det, slogdet, solve, cholesky, triangular and Cholesky solves
+
+
+def _linalg_square(fname: str, A: TensorMeta, name: str = "A") -> None:
+    """torch's checks of a batch of square matrices: at least 2 dims, square."""
+    if A.ndim < 2:
+        raise ShapeMismatch(f"{fname}: The input tensor {name} must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise ShapeMismatch(
+            f"{fname}: A must be batches of square matrices, but they are {A.shape[-2]} by "
+            f"{A.shape[-1]} matrices"
+        )
+
+
+def _linalg_floating(fname: str, A: TensorMeta) -> None:
+    if not is_float(A.dtype):
+        raise DtypeMismatch(
+            f"{fname}: Expected a floating point or complex tensor as input. "
+            f"Got {TORCH_TYPE_NAME[A.dtype]}"
+        )
+
+
+def _linalg_unary_infer(fname: str, result: str = "matrix", kernel: str = ""):
+    """A batch of square matrices in; a matrix, a number ("scalar") or an int32 LAPACK info
+    ("info") per matrix out. `kernel` names the CPU kernel of torch's integer dtype error
+    (NotImplementedError) where torch has no floating check of its own."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(fname, operands, 1)
+        A = _require_tensor(fname, operands[0], 0)
+        shown = attrs.get("function") or fname
+        _linalg_square(shown, A)
+        if kernel and not is_float(A.dtype):
+            raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'")
+        _linalg_floating(shown, A)
+        if result == "matrix":
+            return meta(A.shape, A.dtype)
+        return meta(A.shape[:-2], "int32" if result == "info" else A.dtype)
+
+    return infer
+
+
+def _solve_is_vector_rhs(A: TensorMeta, B: TensorMeta) -> bool:
+    """torch's rule: B is a batch of vectors when 1-d, or A's shape less its last dim."""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+
+
+def _linalg_solve_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("linalg_solve", operands, 2)
+    A, B = (_require_tensor("linalg_solve", o, i) for i, o in enumerate(operands))
+    _linalg_square("linalg.solve", A)
+    _linalg_floating("linalg.solve", A)
+    vector = _solve_is_vector_rhs(A, B)
+    B_shape = (*B.shape, 1) if vector else B.shape
+    if len(B_shape) < 2:
+        raise ShapeMismatch("linalg.solve: The input tensor B must have at least 2 dimensions.")
+    if A.dtype != B.dtype:
+        raise DtypeMismatch(
+            "linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{TORCH_TYPE_NAME[A.dtype]} and B of type {TORCH_TYPE_NAME[B.dtype]} instead"
+        )
+    left = attrs["left"]
+    n = A.shape[-1]
+    if (B_shape[-2] if left else B_shape[-1]) != n:
+        raise ShapeMismatch(
+            f"linalg.solve: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B_shape[-2]}x{B_shape[-1]})"
+        )
+    batch = broadcast_shapes(B_shape[:-2], A.shape[:-2])
+    return meta((*batch, *B_shape[-2:-1]) if vector else (*batch, *B_shape[-2:]), A.dtype)
+
+
+def _solve_triangular_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("linalg_solve_triangular", operands, 2)
+    A, B = (_require_tensor("linalg_solve_triangular", o, i) for i, o in enumerate(operands))
+    fname = "linalg.solve_triangular"
+    if B.ndim < 2:
+        raise ShapeMismatch(f"{fname}: The input tensor B must have at least 2 dimensions.")
+    _linalg_square(fname, A)
+    n, left = A.shape[-1], attrs["left"]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise ShapeMismatch(
+            f"{fname}: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    dtype = promote_types(A.dtype, B.dtype)
+    if not is_float(dtype):
+        raise Unsupported(
+            f"\"triangular_solve_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'"
+        )
+    return meta((*broadcast_shapes(B.shape[:-2], A.shape[:-2]), *B.shape[-2:]), dtype)
+
+
+def _cholesky_solve_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("cholesky_solve", operands, 2)
+    B, L = (_require_tensor("cholesky_solve", o, i) for i, o in enumerate(operands))
+    for name, m in (("b", B), ("u", L)):
+        if m.ndim < 2:
+            raise ShapeMismatch(
+                f"{name} should have at least 2 dimensions, but has {m.ndim} dimensions instead"
+            )
+    if L.shape[-1] != L.shape[-2] or L.shape[-1] != B.shape[-2]:
+        raise ShapeMismatch(
+            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-2]} by "
+            f"{L.shape[-1]} but each b matrix is {B.shape[-2]} by {B.shape[-1]}"
+        )
+    if B.dtype != L.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[B.dtype]} but found {TORCH_TYPE_NAME[L.dtype]}"
+        )
+    if not is_float(B.dtype):
+        raise Unsupported(
+            f"\"cholesky_solve_cpu\" not implemented for '{TORCH_TYPE_NAME[B.dtype]}'"
+        )
+    return meta((*broadcast_shapes(B.shape[:-2], L.shape[:-2]), *B.shape[-2:]), B.dtype)
+
+
+_CHECK_ERRORS = Attr(
+    "check_errors", "bool", "A matrix that fails is torch's LinAlgError (`LINALG_ERROR`).", True
+)
+_FUNCTION = Attr(
+    "function", "string", "The function torch's messages name (the op's own when empty).", ""
+)
+_UPPER = Attr("upper", "bool", "The matrices are upper (not lower) triangular.", False)
+_LEFT = Attr("left", "bool", "Solve A X = B (False: X A = B).", True)
+
+
+def _register_linalg(name, torch_name, doc, inputs, infer, grad_fn, saves, attrs=()) -> None:
+    _register(
+        OpSpec(
+            name,
+            torch_name,
+            doc,
+            inputs,
+            (grad_fn is not None,) * len(inputs),
+            infer,
+            grad_fn if callable(grad_fn) else _named(grad_fn or ""),
+            saves,
+            attrs,
+        )
+    )
+
+
+_register_linalg(
+    "linalg_inv",
+    "torch.linalg.inv",
+    "The inverse of each square matrix; a singular one (with `check_errors`) is torch's "
+    "LinAlgError.",
+    ("self",),
+    _linalg_unary_infer("linalg.inv"),
+    "LinalgInvExBackward0",
+    _result,
+    (_CHECK_ERRORS, _FUNCTION),
+)
+_register_linalg(
+    "linalg_inv_info",
+    "torch.linalg.inv_ex",
+    "LAPACK getrf's info of each matrix: 0, or the first zero diagonal element of U from 1.",
+    ("self",),
+    _linalg_unary_infer("linalg.inv_ex", "info"),
+    None,
+    _nothing,
+)
+_register_linalg(
+    "linalg_det",
+    "torch.linalg.det",
+    "The determinant of each square matrix.",
+    ("self",),
+    _linalg_unary_infer("linalg.det", "scalar"),
+    "LinalgDetBackward0",
+    _self,
+    (_FUNCTION,),
+)
+_register_linalg(
+    "linalg_slogdet",
+    "torch.linalg.slogdet",
+    "log |det A| of each square matrix (-inf where singular).",
+    ("self",),
+    _linalg_unary_infer("linalg.slogdet", "scalar"),
+    "LinalgSlogdetBackward0",
+    _self,
+    (_FUNCTION,),
+)
+_register_linalg(
+    "linalg_slogdet_sign",
+    "torch.linalg.slogdet",
+    "The sign of det A (-1, 0 or 1) of each square matrix; its gradient is zero.",
+    ("self",),
+    _linalg_unary_infer("linalg.slogdet", "scalar"),
+    "LinalgSlogdetBackward0",
+    _nothing,
+    (_FUNCTION,),
+)
+_register_linalg(
+    "linalg_cholesky",
+    "torch.linalg.cholesky",
+    "The Cholesky factor L (A = L Lᵀ; `upper`: U, A = Uᵀ U) of each positive-definite matrix, "
+    "read from its lower (upper) triangle; with `check_errors`, one that is not is torch's "
+    "LinAlgError.",
+    ("self",),
+    _linalg_unary_infer("linalg.cholesky"),
+    lambda operands, attrs: (
+        "CholeskyBackward0" if attrs.get("function") == "cholesky" else "LinalgCholeskyExBackward0"
+    ),
+    _result,
+    (_UPPER, _CHECK_ERRORS, _FUNCTION),
+)
+_register_linalg(
+    "linalg_cholesky_info",
+    "torch.linalg.cholesky_ex",
+    "LAPACK potrf's info of each matrix: 0, or the order of the first leading minor that is "
+    "not positive-definite.",
+    ("self",),
+    _linalg_unary_infer("linalg.cholesky_ex", "info"),
+    None,
+    _nothing,
+    (_UPPER,),
+)
+_register_linalg(
+    "cholesky_inverse",
+    "torch.cholesky_inverse",
+    "(L Lᵀ)⁻¹ (`upper`: (Uᵀ U)⁻¹) of each triangular factor.",
+    ("self",),
+    _linalg_unary_infer("cholesky_inverse", kernel="cholesky_inverse_out_cpu"),
+    "CholeskyInverseBackward0",
+    _self_and_result,
+    (_UPPER,),
+)
+_register_linalg(
+    "linalg_solve",
+    "torch.linalg.solve",
+    "X with A X = B (`left` False: X A = B), batches broadcast; B a batch of vectors by "
+    "torch's rule; a singular A is torch's LinAlgError.",
+    ("self", "other"),
+    _linalg_solve_infer,
+    "LinalgSolveExBackward0",
+    _self_and_result,
+    (_LEFT,),
+)
+_register_linalg(
+    "linalg_solve_triangular",
+    "torch.linalg.solve_triangular",
+    "X with A X = B (`left` False: X A = B) for A's upper (lower) triangle, its diagonal "
+    "taken as ones when `unitriangular`; batches broadcast.",
+    ("self", "other"),
+    _solve_triangular_infer,
+    "LinalgSolveTriangularBackward0",
+    _self_and_result,
+    (
+        Attr("upper", "bool", "A is upper (not lower) triangular.", optional=False),
+        _LEFT,
+        Attr("unitriangular", "bool", "A's diagonal is taken as ones.", False),
+    ),
+)
+_register_linalg(
+    "cholesky_solve",
+    "torch.cholesky_solve",
+    "X with (L Lᵀ) X = B (`upper`: (Uᵀ U) X = B), for B (self) and the factor (other); "
+    "batches broadcast.",
+    ("self", "other"),
+    _cholesky_solve_infer,
+    "CholeskySolveBackward0",
+    lambda needs, attrs: ("other", "result"),
+    (_UPPER,),
+)
+
+
 def _logsumexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch.logsumexp: float input's dtype, the default float for integers and bools. No
     dims reduce them all; of a tensor with elements and dims, without keepdim that is
