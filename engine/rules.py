@@ -3198,6 +3198,19 @@ def _linalg_square(fname: str, A: TensorMeta, name: str = "A") -> None:
         )
 
 
+def _column_major(shape: Sequence[int], dtype: str) -> TensorMeta:
+    """The metadata of LAPACK's results as torch lays them out: each matrix of the last two
+    dims column by column, the matrices one after another."""
+    if len(shape) < 2:
+        return meta(shape, dtype)
+    strides = [1, max(shape[-2], 1)]
+    step = strides[1] * max(shape[-1], 1)
+    for size in reversed(shape[:-2]):
+        strides.insert(0, step)
+        step *= max(size, 1)
+    return TensorMeta(tuple(int(s) for s in shape), dtype, tuple(strides))
+
+
 def _linalg_floating(fname: str, A: TensorMeta) -> None:
     if not is_float(A.dtype):
         raise DtypeMismatch(
@@ -3220,7 +3233,7 @@ def _linalg_unary_infer(fname: str, result: str = "matrix", kernel: str = ""):
             raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'")
         _linalg_floating(shown, A)
         if result == "matrix":
-            return meta(A.shape, A.dtype)
+            return _column_major(A.shape, A.dtype)
         return meta(A.shape[:-2], "int32" if result == "info" else A.dtype)
 
     return infer
@@ -3253,7 +3266,8 @@ def _linalg_solve_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
             f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B_shape[-2]}x{B_shape[-1]})"
         )
     batch = broadcast_shapes(B_shape[:-2], A.shape[:-2])
-    return meta((*batch, *B_shape[-2:-1]) if vector else (*batch, *B_shape[-2:]), A.dtype)
+    shape = (*batch, *B_shape[-2:-1]) if vector else (*batch, *B_shape[-2:])
+    return _column_major(shape, A.dtype) if left else meta(shape, A.dtype)
 
 
 def _solve_triangular_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
@@ -3274,7 +3288,7 @@ def _solve_triangular_infer(operands: Sequence[Operand], attrs: dict) -> TensorM
         raise Unsupported(
             f"\"triangular_solve_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'"
         )
-    return meta((*broadcast_shapes(B.shape[:-2], A.shape[:-2]), *B.shape[-2:]), dtype)
+    return _column_major((*broadcast_shapes(B.shape[:-2], A.shape[:-2]), *B.shape[-2:]), dtype)
 
 
 def _cholesky_solve_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
@@ -3298,7 +3312,8 @@ def _cholesky_solve_infer(operands: Sequence[Operand], attrs: dict) -> TensorMet
         raise Unsupported(
             f"\"cholesky_solve_cpu\" not implemented for '{TORCH_TYPE_NAME[B.dtype]}'"
         )
-    return meta((*broadcast_shapes(B.shape[:-2], L.shape[:-2]), *B.shape[-2:]), B.dtype)
+    shape = (*broadcast_shapes(B.shape[:-2], L.shape[:-2]), *B.shape[-2:])
+    return _column_major(shape, B.dtype)
 
 
 _CHECK_ERRORS = Attr(
@@ -3311,7 +3326,7 @@ _UPPER = Attr("upper", "bool", "The matrices are upper (not lower) triangular.",
 _LEFT = Attr("left", "bool", "Solve A X = B (False: X A = B).", True)
 
 
-def _register_linalg(name, torch_name, doc, inputs, infer, grad_fn, saves, attrs=()) -> None:
+def _register_linalg(name, torch_name, doc, inputs, infer, grad_fn, saves, attrs=(), **more):
     _register(
         OpSpec(
             name,
@@ -3323,6 +3338,7 @@ def _register_linalg(name, torch_name, doc, inputs, infer, grad_fn, saves, attrs
             grad_fn if callable(grad_fn) else _named(grad_fn or ""),
             saves,
             attrs,
+            **more,
         )
     )
 
@@ -3343,7 +3359,7 @@ _register_linalg(
     "torch.linalg.inv_ex",
     "LAPACK getrf's info of each matrix: 0, or the first zero diagonal element of U from 1.",
     ("self",),
-    _linalg_unary_infer("linalg.inv_ex", "info"),
+    _linalg_unary_infer("linalg.inv", "info"),
     None,
     _nothing,
 )
@@ -3370,12 +3386,13 @@ _register_linalg(
 _register_linalg(
     "linalg_slogdet_sign",
     "torch.linalg.slogdet",
-    "The sign of det A (-1, 0 or 1) of each square matrix; its gradient is zero.",
+    "The sign of det A (-1, 0 or 1) of each square matrix; no gradient flows through it.",
     ("self",),
     _linalg_unary_infer("linalg.slogdet", "scalar"),
     "LinalgSlogdetBackward0",
-    _nothing,
+    _self,
     (_FUNCTION,),
+    passes_gradient=lambda attrs: False,
 )
 _register_linalg(
     "linalg_cholesky",
@@ -3397,7 +3414,7 @@ _register_linalg(
     "LAPACK potrf's info of each matrix: 0, or the order of the first leading minor that is "
     "not positive-definite.",
     ("self",),
-    _linalg_unary_infer("linalg.cholesky_ex", "info"),
+    _linalg_unary_infer("linalg.cholesky", "info"),
     None,
     _nothing,
     (_UPPER,),

@@ -17,14 +17,17 @@ from gradrpc.engine import graph, rules
 from opcases import (
     BAG_OFFSETS,
     CHECKER,
+    DOMINANT,
     INDEX,
     LENGTHS,
     POS,
+    SPD,
     WITHOUT_DERIVATIVE,
     C,
     Case,
     T,
     lengths,
+    linalg_sample,
 )
 
 EPS = 1e-6
@@ -252,6 +255,13 @@ _BAG = T((7,), "class", "int64", grad=False)
 # inputs whose gradient is torch's formula rather than the derivative, checked by finite
 # differences where the formula is the derivative
 CHECKED_ELSEWHERE = {
+    # torch's formulas for a factor or a matrix read through one triangle: the gradient of a
+    # symmetric perturbation (the whole matrix), where finite differences see one triangle
+    ("linalg_cholesky", 0): "test_ops_vs_torch.py: torch's cholesky_backward, symmetric",
+    ("cholesky_solve", 1): "test_ops_vs_torch.py: torch's cholesky_solve_backward",
+    ("cholesky_inverse", 0): "test_ops_vs_torch.py: torch's cholesky_inverse_backward",
+    ("linalg_slogdet_sign", 0): "test_ops_vs_torch.py: no gradient flows through the sign, as "
+    "torch's (its undefined gradient)",
     ("ctc_loss", 0): "test_ctc_loss_engine.py: the gradient of the logits of log_softmax, "
     "which torch's formula (exp(lp) - the occupation) gives",
 }
@@ -308,6 +318,17 @@ CASES += [
     C("diag_embed", T((2, 3)), offset=-1, dim1=0, dim2=2),
     C("diagonal_copy", T((3, 4)), offset=1),
     C("linalg_cross", T((2, 3)), T((1, 3))),
+    C("linalg_inv", T((2, 3, 3), DOMINANT)),
+    C("linalg_det", T((3, 3))),
+    C("linalg_slogdet", T((2, 3, 3), DOMINANT)),
+    C("linalg_solve", T((2, 1, 3, 3), DOMINANT), T((2, 3, 2))),
+    C("linalg_solve", T((3, 3), DOMINANT), T((3,)), left=True),
+    C("linalg_solve", T((3, 3), DOMINANT), T((2, 3)), left=False),
+    C("linalg_solve_triangular", T((2, 3, 3), DOMINANT), T((3, 2)), upper=True),
+    C("linalg_solve_triangular", T((3, 3), DOMINANT), T((2, 3)), upper=False, left=False),
+    C("linalg_solve_triangular", T((3, 3), DOMINANT), T((3, 2)), upper=True, unitriangular=True),
+    C("cholesky_solve", T((3, 2)), T((3, 3), SPD, grad=False)),
+    C("cholesky_solve", T((2, 3, 2)), T((3, 3), SPD, grad=False), upper=True),
     C("block_diag", T((2, 3)), T((3,)), T(())),
     C("logsumexp", T((3, 4)), dim=[1]),
     C("logsumexp", T((2, 3, 4)), dim=[0, 2], keepdim=True),
@@ -468,6 +489,8 @@ def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
         values = rng.uniform(1.2, 3.0, operand.shape)
     else:
         values = rng.uniform(0.2, 2.0, operand.shape) * rng.choice([-1.0, 1.0], operand.shape)
+    if operand.domain in (DOMINANT, SPD):
+        values = linalg_sample(values, operand.domain)
     return np.asarray(values, dtype=np.float64)
 
 

@@ -25,15 +25,18 @@ from gradrpc.engine.ops import OPS
 from opcases import (
     BAG_OFFSETS,
     CHECKER,
+    DOMINANT,
     INDEX,
     LENGTHS,
     POS,
     SORTED,
+    SPD,
     WITHOUT_DERIVATIVE,
     C,
     Case,
     T,
     lengths,
+    linalg_sample,
 )
 
 FLOATS = ("float32", "float64")
@@ -1131,6 +1134,36 @@ CASES += [
     C("block_diag", T((2, 0)), T((0, 3))),
     C("block_diag", T((2, 2))),
 ]
+# linear algebra on well-conditioned (DOMINANT) and positive-definite (SPD) matrices
+_D3, _S3 = T((3, 3), DOMINANT), T((3, 3), SPD)
+CASES += [
+    C("linalg_inv", _D3),
+    C("linalg_inv", T((2, 4, 4), DOMINANT)),
+    C("linalg_inv", T((2, 0, 0))),
+    C("linalg_inv_info", T((2, 3, 3), DOMINANT, grad=False)),
+    C("linalg_det", _D3),
+    C("linalg_det", T((2, 1, 3, 3), DOMINANT)),
+    C("linalg_det", T((3, 3))),
+    C("linalg_slogdet", T((2, 3, 3), DOMINANT)),
+    C("linalg_slogdet", T((3, 3), SPD)),
+    C("linalg_slogdet_sign", T((2, 3, 3))),
+    C("linalg_solve", _D3, T((3, 2))),
+    C("linalg_solve", T((2, 1, 3, 3), DOMINANT), T((4, 3, 2))),
+    C("linalg_solve", _D3, T((3,))),
+    C("linalg_solve", T((2, 3, 3), DOMINANT), T((2, 3))),
+    C("linalg_solve", T((2, 3, 3), DOMINANT), T((4, 3)), left=False),
+    C("linalg_cholesky", _S3),
+    C("linalg_cholesky", T((2, 4, 4), SPD), upper=True),
+    C("linalg_cholesky_info", T((2, 3, 3), SPD, grad=False)),
+    C("linalg_solve_triangular", _D3, T((3, 2)), upper=True),
+    C("linalg_solve_triangular", T((2, 1, 3, 3), DOMINANT), T((4, 3, 2)), upper=False),
+    C("linalg_solve_triangular", _D3, T((2, 3)), upper=True, left=False, unitriangular=True),
+    C("linalg_solve_triangular", _D3, T((3, 2)), upper=False, unitriangular=True),
+    C("cholesky_solve", T((3, 2)), _S3),
+    C("cholesky_solve", T((2, 1, 3, 2)), T((4, 3, 3), SPD), upper=True),
+    C("cholesky_inverse", _S3),
+    C("cholesky_inverse", T((2, 3, 3), SPD), upper=True),
+]
 # logsumexp: shifted by the maximum; one_hot: int64 classes in [0, 5)
 CASES += [
     C("logsumexp", T((3, 4)), dim=[1]),
@@ -1792,6 +1825,19 @@ TORCH: dict[str, Callable] = {
     "diag_embed": torch.diag_embed,
     "diagonal_copy": torch.diagonal_copy,
     "linalg_cross": torch.linalg.cross,
+    "linalg_inv": lambda A, check_errors, function: torch.linalg.inv(A),
+    "linalg_inv_info": lambda A: torch.linalg.inv_ex(A).info,
+    "linalg_det": lambda A, function: torch.linalg.det(A),
+    "linalg_slogdet": lambda A, function: torch.linalg.slogdet(A).logabsdet,
+    "linalg_slogdet_sign": lambda A, function: torch.linalg.slogdet(A).sign,
+    "linalg_solve": torch.linalg.solve,
+    "linalg_cholesky": lambda A, upper, check_errors, function: torch.linalg.cholesky(
+        A, upper=upper
+    ),
+    "linalg_cholesky_info": lambda A, upper: torch.linalg.cholesky_ex(A, upper=upper).info,
+    "linalg_solve_triangular": torch.linalg.solve_triangular,
+    "cholesky_solve": torch.cholesky_solve,
+    "cholesky_inverse": torch.cholesky_inverse,
     "block_diag": torch.block_diag,
     "logsumexp": torch.logsumexp,
     "one_hot": F.one_hot,
@@ -1894,6 +1940,8 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
         values = rng.uniform(1.2, 3.0, shape)
     else:  # away from 0, where abs and relu have their kink
         values = rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+    if operand.domain in (DOMINANT, SPD):
+        values = linalg_sample(values, operand.domain)
     return np.asarray(values, dtype=dtype)
 
 
