@@ -19,7 +19,7 @@ from gradrpc.engine import rules
 from gradrpc.engine.errors import LinAlgError as LinAlgError
 from gradrpc.engine.errors import Unsupported
 
-from . import dtypes, return_types
+from . import dtypes, factories, return_types
 from .tensor import Tensor, _is_int
 
 _MATRIX_ORDERS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
@@ -128,10 +128,19 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 
 
 def solve_triangular(
-    A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False
+    A: Tensor,
+    B: Tensor,
+    *,
+    upper: bool | None = None,
+    left: bool = True,
+    unitriangular: bool = False,
 ) -> Tensor:
     """X with A X = B (left=False: X A = B) for A's upper (lower) triangle, its diagonal taken
-    as ones when `unitriangular` (LinalgSolveTriangularBackward0)."""
+    as ones when `unitriangular` (LinalgSolveTriangularBackward0); `upper` is required."""
+    if upper is None:
+        raise TypeError(
+            'linalg_solve_triangular() missing 1 required positional arguments: "upper"'
+        )
     attrs = {"upper": bool(upper), "left": bool(left), "unitriangular": bool(unitriangular)}
     return A._call("linalg_solve_triangular", [A, B], attrs)
 
@@ -197,10 +206,10 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
         )
     n = int(n)
     if n == 0:
-        from gradrpc import eye
-
-        identity = eye(A.shape[-1], dtype=A.dtype, session=A.session)
+        identity = factories.eye(A._session, A.shape[-1], dtype=A.dtype)
         return A.clone().copy_(identity.expand_as(A))
+    if n == -1:
+        return inv(A)
     if n < 0:
         A, n = inv(A), -n
     if n == 1:
