@@ -511,6 +511,18 @@ def matrix_power(input, n) -> Tensor:
     return linalg.matrix_power(input, n)
 
 
+def svd(input, some: bool = True, compute_uv: bool = True):
+    """torch.svd: (U, S, V) with input = U diag(S) Vᵀ, a torch.return_types.svd."""
+    _check_input("svd", input)
+    return linalg.torch_svd(input, some, compute_uv)
+
+
+def matrix_exp(input) -> Tensor:
+    """torch.matrix_exp: torch.linalg.matrix_exp(input)."""
+    _check_input("matrix_exp", input)
+    return linalg.matrix_exp(input)
+
+
 def cholesky(input, upper: bool = False) -> Tensor:
     """torch.cholesky (deprecated; torch's warning): the Cholesky factor (CholeskyBackward0)."""
     _check_input("cholesky", input)
@@ -1218,6 +1230,7 @@ __all__ = [
     "manual_seed",
     "masked_select",
     "matmul",
+    "matrix_exp",
     "matrix_power",
     "max",
     "maximum",
@@ -1306,6 +1319,7 @@ __all__ = [
     "sub",
     "subtract",
     "sum",
+    "svd",
     "swapaxes",
     "swapdims",
     "t",

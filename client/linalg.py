@@ -2,7 +2,8 @@
 (one engine op each, LAPACK-backed, batched; singular or not positive-definite matrices raise
 LinAlgError, torch's torch._C._LinAlgError, with its words); matrix_power, multi_dot, vecdot,
 diagonal and matmul composed of matrix products and sums as torch composes them; and the
-torch.* spellings (inverse, logdet, cholesky, cholesky_solve, cholesky_inverse). The cross
+torch.* spellings (inverse, logdet, cholesky, cholesky_solve, cholesky_inverse); eigh,
+eigvalsh, svd, svdvals (torch.svd) and matrix_exp, one op per result. The cross
 product (one op, `LinalgCrossBackward0`) and norms: `vector_norm`
 (one op, `LinalgVectorNormBackward0`), and `norm` and `matrix_norm` where they are vector
 norms (the Frobenius norm, and `norm` without an order or over one dim). The other matrix
@@ -186,6 +187,63 @@ _CHOLESKY_DEPRECATED = (
     "equivalent results for all valid (symmetric positive definite) inputs. (Triggered "
     "internally at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:1765.)"
 )
+
+
+def eigh(A: Tensor, UPLO: str = "L"):
+    """(eigenvalues, eigenvectors) of each symmetric matrix, read from its lower (UPLO="U":
+    upper) triangle, as torch.return_types.linalg_eigh (LinalgEighBackward0): the values
+    ascending, the vectors as columns, signed as LAPACK signs them."""
+    attrs = {"UPLO": UPLO}
+    values = A._call("linalg_eigh_values", [A], attrs)
+    return return_types.linalg_eigh((values, A._call("linalg_eigh_vectors", [A], attrs)))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues of each symmetric matrix, ascending (LinalgEighBackward0)."""
+    return A._call("linalg_eigh_values", [A], {"UPLO": UPLO})
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None):
+    """(U, S, Vh) with A = U diag(S) Vh, as torch.return_types.linalg_svd
+    (LinalgSvdBackward0): S descending, U and Vh signed as LAPACK's gesdd signs them;
+    `full_matrices` False keeps only min(m, n) columns of U and rows of Vh."""
+    if driver is not None:
+        raise RuntimeError(_DRIVER_ON_CPU)
+    attrs = {"full_matrices": bool(full_matrices)}
+    U = A._call("linalg_svd_U", [A], attrs)
+    S = A._call("linalg_svd_S", [A])
+    return return_types.linalg_svd((U, S, A._call("linalg_svd_Vh", [A], attrs)))
+
+
+_DRIVER_ON_CPU = (
+    "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+    "cuSOLVER backend."
+)
+
+
+def svdvals(A: Tensor, *, driver=None) -> Tensor:
+    """The singular values of each matrix, descending (LinalgSvdBackward0)."""
+    if driver is not None:
+        raise RuntimeError(_DRIVER_ON_CPU)
+    return A._call("linalg_svd_S", [A])
+
+
+def torch_svd(A: Tensor, some: bool = True, compute_uv: bool = True):
+    """torch.svd: (U, S, V), V = Vh.mT (TransposeBackward0), as torch.return_types.svd;
+    without `compute_uv`, U and V are zeros of (m, m) and (n, n)."""
+    if not compute_uv:
+        S = svdvals(A)
+        *batch, m, n = A.shape
+        U = factories.zeros(A._session, (*batch, m, m), dtype=A.dtype)
+        V = factories.zeros(A._session, (*batch, n, n), dtype=A.dtype).mT
+        return return_types.svd((U, S, V))
+    U, S, Vh = svd(A, full_matrices=not some)
+    return return_types.svd((U, S, Vh.mT))
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """exp(A) = Σ Aᵏ / k! of each square matrix (LinalgMatrixExpBackward0)."""
+    return A._call("linalg_matrix_exp", [A])
 
 
 def matrix_power(A: Tensor, n: int) -> Tensor:

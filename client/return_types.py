@@ -1,6 +1,7 @@
 """torch.return_types: the named pairs of values and indices that torch.max(x, dim),
 torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian and torch.mode
-return, and the named results of torch.linalg's slogdet, inv_ex and cholesky_ex."""
+return, and the named results of torch.linalg's slogdet, inv_ex, cholesky_ex, eigh and svd, and
+torch.svd's."""
 
 from __future__ import annotations
 
@@ -66,6 +67,9 @@ linalg_slogdet = _named("linalg_slogdet", "sign", "logabsdet")
 slogdet = _named("slogdet", "sign", "logabsdet")
 linalg_inv_ex = _named("linalg_inv_ex", "inverse", "info")
 linalg_cholesky_ex = _named("linalg_cholesky_ex", "L", "info")
+linalg_eigh = _named("linalg_eigh", "eigenvalues", "eigenvectors")
+linalg_svd = _named("linalg_svd", "U", "S", "Vh")
+svd = _named("svd", "U", "S", "V")
 
 
 class max(_ValuesIndices):

@@ -1984,6 +1984,18 @@ class Tensor:
 
         return matrix_power(self, n)
 
+    def svd(self, some: bool = True, compute_uv: bool = True):
+        """torch.svd(self, some, compute_uv): (U, S, V), a torch.return_types.svd."""
+        from .linalg import torch_svd
+
+        return torch_svd(self, some, compute_uv)
+
+    def matrix_exp(self) -> Tensor:
+        """torch.linalg.matrix_exp(self)."""
+        from .linalg import matrix_exp
+
+        return matrix_exp(self)
+
     def cholesky(self, upper: bool = False) -> Tensor:
         """torch.cholesky(self, upper) (deprecated, with torch's warning)."""
         from .linalg import legacy_cholesky

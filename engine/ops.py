@@ -1272,6 +1272,106 @@ _op("cholesky_inverse", _cholesky_inverse_vjp)(
 )
 
 
+def _eigh_vectors_vjp(n, g):
+    """torch's linalg_eig_backward for Hermitian input, the eigenvectors' part:
+    V (skew(Vᵀ g) / (λⱼ − λᵢ)) Vᵀ, with skew(X) = (X − Xᵀ) / 2 and a zero diagonal."""
+    A, V = n.saved["self"], n.saved["result"]
+    values = np.linalg.eigvalsh(A, UPLO=n.attrs["UPLO"].upper())
+    VtG = _mT(V) @ g
+    VtG = 0.5 * (VtG - _mT(VtG))
+    gaps = values[..., None, :] - values[..., :, None]
+    np.einsum("...ii->...i", gaps)[...] = 1.0
+    return (V @ (VtG / gaps) @ _mT(V),)
+
+
+def _eigh_values_vjp(n, g):
+    V = np.linalg.eigh(n.saved["self"], UPLO=n.attrs["UPLO"].upper())[1]
+    return ((V * g[..., None, :]) @ _mT(V),)
+
+
+_op("linalg_eigh_values", _eigh_values_vjp)(
+    lambda A, UPLO="L": np.linalg.eigvalsh(A, UPLO=UPLO.upper())
+)
+_op("linalg_eigh_vectors", _eigh_vectors_vjp)(
+    lambda A, UPLO="L": np.linalg.eigh(A, UPLO=UPLO.upper())[1]
+)
+
+
+def _svd(A, full_matrices=True):
+    """(U, S, Vh) of each matrix (LAPACK's gesdd, as torch's CPU default)."""
+    return np.linalg.svd(A, full_matrices=full_matrices)
+
+
+def _svd_backward(A, full_matrices, gU=None, gS=None, gVh=None):
+    """torch's svd_backward (real case) for the incoming gradients given; the full matrices'
+    extra columns (rows) get none, as torch narrows them."""
+    U, S, Vh = _svd(A, full_matrices)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    U, Vh = U[..., :k], Vh[..., :k, :]
+    if gU is not None:
+        gU = gU[..., :k]
+    if gVh is not None:
+        gVh = gVh[..., :k, :]
+    if gU is None and gVh is None:
+        return (U * gS[..., None, :]) @ Vh
+    S2 = S * S
+    E = S2[..., None, :] - S2[..., :, None]
+    np.einsum("...ii->...i", E)[...] = 1.0
+    gA = np.zeros((*A.shape[:-2], k, k), A.dtype)
+    if gU is not None:
+        UtgU = _mT(U) @ gU
+        gA = gA + (UtgU - _mT(UtgU)) * S[..., None, :]
+    if gVh is not None:
+        VtgV = Vh @ _mT(gVh)
+        gA = gA + S[..., :, None] * (VtgV - _mT(VtgV))
+    gA = gA / E
+    if gS is not None:
+        gA = gA + np.einsum("...i,ij->...ij", gS, np.eye(k, dtype=A.dtype))
+    if m > n and gU is not None:
+        gA = U @ gA
+        gUSinv = gU / S[..., None, :]
+        gA = (gA + gUSinv - U @ (_mT(U) @ gUSinv)) @ Vh
+    elif m < n and gVh is not None:
+        gA = gA @ Vh
+        gVhSinv = gVh / S[..., :, None]
+        gA = U @ (gA + gVhSinv - (gVhSinv @ _mT(Vh)) @ Vh)
+    else:
+        gA = U @ gA @ Vh
+    return gA
+
+
+_op("linalg_svd_U", lambda n, g: (_svd_backward(n.saved["self"], n.attrs["full_matrices"], gU=g),))(
+    lambda A, full_matrices=True: _svd(A, full_matrices)[0]
+)
+_op("linalg_svd_S", lambda n, g: (_svd_backward(n.saved["self"], False, gS=g),))(
+    lambda A: np.linalg.svd(A, compute_uv=False)
+)
+_op(
+    "linalg_svd_Vh", lambda n, g: (_svd_backward(n.saved["self"], n.attrs["full_matrices"], gVh=g),)
+)(lambda A, full_matrices=True: _svd(A, full_matrices)[2])
+
+
+def _matrix_exp(A):
+    from scipy.linalg import expm
+
+    return expm(A) if A.size else A.copy()
+
+
+def _matrix_exp_vjp(n, g):
+    """torch's: the upper right block of exp([[Aᵀ, g], [0, Aᵀ]])."""
+    At = _mT(n.saved["self"])
+    size = At.shape[-1]
+    blocks = np.zeros((*g.shape[:-2], 2 * size, 2 * size), g.dtype)
+    blocks[..., :size, :size] = At
+    blocks[..., size:, size:] = At
+    blocks[..., :size, size:] = g
+    return (_matrix_exp(blocks)[..., :size, size:],)
+
+
+_op("linalg_matrix_exp", _matrix_exp_vjp)(_matrix_exp)
+
+
 def _blocks(tensors):
     """Each input's (rows, columns) block of torch.block_diag, from its shape."""
     return [(1, 1) if len(s) == 0 else (1, s[0]) if len(s) == 1 else s for s in tensors]

@@ -3220,9 +3220,10 @@ def _linalg_floating(fname: str, A: TensorMeta) -> None:
 
 
 def _linalg_unary_infer(fname: str, result: str = "matrix", kernel: str = ""):
-    """A batch of square matrices in; a matrix, a number ("scalar") or an int32 LAPACK info
-    ("info") per matrix out. `kernel` names the CPU kernel of torch's integer dtype error
-    (NotImplementedError) where torch has no floating check of its own."""
+    """A batch of square matrices in; a matrix (column-major as LAPACK's, or "contiguous"), a
+    number ("scalar") or an int32 LAPACK info ("info") per matrix out. `kernel` names the CPU
+    kernel of torch's integer dtype error (NotImplementedError) where torch has no floating
+    check of its own."""
 
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(fname, operands, 1)
@@ -3234,6 +3235,8 @@ def _linalg_unary_infer(fname: str, result: str = "matrix", kernel: str = ""):
         _linalg_floating(shown, A)
         if result == "matrix":
             return _column_major(A.shape, A.dtype)
+        if result == "contiguous":
+            return meta(A.shape, A.dtype)
         return meta(A.shape[:-2], "int32" if result == "info" else A.dtype)
 
     return infer
@@ -3465,6 +3468,87 @@ _register_linalg(
     "CholeskySolveBackward0",
     lambda needs, attrs: ("other", "result"),
     (_UPPER,),
+)
+
+
+def _eigh_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands("linalg_eigh", operands, 1)
+        A = _require_tensor("linalg_eigh", operands[0], 0)
+        _linalg_square("linalg.eigh", A)
+        if not is_float(A.dtype):
+            raise Unsupported(
+                f"\"linalg_eigh_cpu\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'"
+            )
+        if attrs["UPLO"] not in ("L", "U", "l", "u"):
+            raise InvalidValue(f"Expected UPLO argument to be 'L' or 'U', but got {attrs['UPLO']}")
+        if result == "values":
+            return meta(A.shape[:-1], A.dtype)
+        return _column_major(A.shape, A.dtype)
+
+    return infer
+
+
+def _svd_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands("linalg_svd", operands, 1)
+        A = _require_tensor("linalg_svd", operands[0], 0)
+        if A.ndim < 2:
+            raise ShapeMismatch("linalg.svd: The input tensor A must have at least 2 dimensions.")
+        _linalg_floating("linalg.svd", A)
+        *batch, m, n = A.shape
+        k = min(m, n)
+        if result == "S":
+            return meta((*batch, k), A.dtype)
+        full = attrs["full_matrices"]
+        if result == "U":
+            return _column_major((*batch, m, m if full else k), A.dtype)
+        return _column_major((*batch, n if full else k, n), A.dtype)
+
+    return infer
+
+
+_UPLO = Attr("UPLO", "string", "Which triangle of A is read: 'L' (lower) or 'U' (upper).", "L")
+_FULL_MATRICES = Attr(
+    "full_matrices", "bool", "U is m × m and Vh n × n (else m × k and k × n, k = min(m, n)).", True
+)
+for _name, _part, _doc in (
+    ("linalg_eigh_values", "values", "the eigenvalues, ascending"),
+    ("linalg_eigh_vectors", "vectors", "the eigenvectors, one per column (LAPACK's signs)"),
+):
+    _register_linalg(
+        _name,
+        "torch.linalg.eigh",
+        f"Of each symmetric matrix, read from one triangle: {_doc}.",
+        ("self",),
+        _eigh_infer(_part),
+        "LinalgEighBackward0",
+        _self if _part == "values" else _self_and_result,
+        (_UPLO,),
+    )
+for _name, _part, _doc in (
+    ("linalg_svd_U", "U", "the left singular vectors U"),
+    ("linalg_svd_S", "S", "the singular values, descending"),
+    ("linalg_svd_Vh", "Vh", "the right singular vectors, transposed (Vh)"),
+):
+    _register_linalg(
+        _name,
+        "torch.linalg.svd",
+        f"Of each matrix's singular value decomposition A = U diag(S) Vh: {_doc}.",
+        ("self",),
+        _svd_infer(_part),
+        "LinalgSvdBackward0",
+        _self,
+        () if _part == "S" else (_FULL_MATRICES,),
+    )
+_register_linalg(
+    "linalg_matrix_exp",
+    "torch.linalg.matrix_exp",
+    "The matrix exponential Σ Aᵏ / k! of each square matrix.",
+    ("self",),
+    _linalg_unary_infer("linalg.matrix_exp", "contiguous"),
+    "LinalgMatrixExpBackward0",
+    _self,
 )
 
 

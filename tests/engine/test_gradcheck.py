@@ -255,6 +255,8 @@ _BAG = T((7,), "class", "int64", grad=False)
 # inputs whose gradient is torch's formula rather than the derivative, checked by finite
 # differences where the formula is the derivative
 CHECKED_ELSEWHERE = {
+    ("linalg_eigh_values", 0): "test_ops_vs_torch.py: torch's eigenvalue gradient, symmetric",
+    ("linalg_eigh_vectors", 0): "test_ops_vs_torch.py: torch's eigenvector gradient, symmetric",
     # torch's formulas for a factor or a matrix read through one triangle: the gradient of a
     # symmetric perturbation (the whole matrix), where finite differences see one triangle
     ("linalg_cholesky", 0): "test_ops_vs_torch.py: torch's cholesky_backward, symmetric",
@@ -319,6 +321,12 @@ CASES += [
     C("diagonal_copy", T((3, 4)), offset=1),
     C("linalg_cross", T((2, 3)), T((1, 3))),
     C("linalg_inv", T((2, 3, 3), DOMINANT)),
+    C("linalg_svd_S", T((2, 4, 3))),
+    C("linalg_svd_U", T((4, 3)), full_matrices=False),
+    C("linalg_svd_U", T((3, 4))),
+    C("linalg_svd_Vh", T((3, 4)), full_matrices=False),
+    C("linalg_svd_Vh", T((4, 3))),
+    C("linalg_matrix_exp", T((2, 3, 3))),
     C("linalg_det", T((3, 3))),
     C("linalg_slogdet", T((2, 3, 3), DOMINANT)),
     C("linalg_solve", T((2, 1, 3, 3), DOMINANT), T((2, 3, 2))),
