@@ -210,9 +210,9 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None):
     if driver is not None:
         raise RuntimeError(_DRIVER_ON_CPU)
     attrs = {"full_matrices": bool(full_matrices)}
-    U = A._call("linalg_svd_U", [A], attrs)
-    S = A._call("linalg_svd_S", [A])
-    return return_types.linalg_svd((U, S, A._call("linalg_svd_Vh", [A], attrs)))
+    U = A._call("linalg_svd_u", [A], attrs)
+    S = A._call("linalg_svd_s", [A])
+    return return_types.linalg_svd((U, S, A._call("linalg_svd_vh", [A], attrs)))
 
 
 _DRIVER_ON_CPU = (
@@ -225,7 +225,7 @@ def svdvals(A: Tensor, *, driver=None) -> Tensor:
     """The singular values of each matrix, descending (LinalgSvdBackward0)."""
     if driver is not None:
         raise RuntimeError(_DRIVER_ON_CPU)
-    return A._call("linalg_svd_S", [A])
+    return A._call("linalg_svd_s", [A])
 
 
 def torch_svd(A: Tensor, some: bool = True, compute_uv: bool = True):

@@ -1341,14 +1341,14 @@ def _svd_backward(A, full_matrices, gU=None, gS=None, gVh=None):
     return gA
 
 
-_op("linalg_svd_U", lambda n, g: (_svd_backward(n.saved["self"], n.attrs["full_matrices"], gU=g),))(
+_op("linalg_svd_u", lambda n, g: (_svd_backward(n.saved["self"], n.attrs["full_matrices"], gU=g),))(
     lambda A, full_matrices=True: _svd(A, full_matrices)[0]
 )
-_op("linalg_svd_S", lambda n, g: (_svd_backward(n.saved["self"], False, gS=g),))(
+_op("linalg_svd_s", lambda n, g: (_svd_backward(n.saved["self"], False, gS=g),))(
     lambda A: np.linalg.svd(A, compute_uv=False)
 )
 _op(
-    "linalg_svd_Vh", lambda n, g: (_svd_backward(n.saved["self"], n.attrs["full_matrices"], gVh=g),)
+    "linalg_svd_vh", lambda n, g: (_svd_backward(n.saved["self"], n.attrs["full_matrices"], gVh=g),)
 )(lambda A, full_matrices=True: _svd(A, full_matrices)[2])
 
 

@@ -3481,7 +3481,7 @@ def _eigh_infer(result: str):
                 f"\"linalg_eigh_cpu\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'"
             )
         if attrs["UPLO"] not in ("L", "U", "l", "u"):
-            raise InvalidValue(f"Expected UPLO argument to be 'L' or 'U', but got {attrs['UPLO']}")
+            raise ComputeError(f"Expected UPLO argument to be 'L' or 'U', but got {attrs['UPLO']}")
         if result == "values":
             return meta(A.shape[:-1], A.dtype)
         return _column_major(A.shape, A.dtype)
@@ -3527,9 +3527,9 @@ for _name, _part, _doc in (
         (_UPLO,),
     )
 for _name, _part, _doc in (
-    ("linalg_svd_U", "U", "the left singular vectors U"),
-    ("linalg_svd_S", "S", "the singular values, descending"),
-    ("linalg_svd_Vh", "Vh", "the right singular vectors, transposed (Vh)"),
+    ("linalg_svd_u", "U", "the left singular vectors U"),
+    ("linalg_svd_s", "S", "the singular values, descending"),
+    ("linalg_svd_vh", "Vh", "the right singular vectors, transposed (Vh)"),
 ):
     _register_linalg(
         _name,

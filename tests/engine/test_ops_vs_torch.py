@@ -49,8 +49,8 @@ TORCH_DTYPES = {
 # float32: a few ulps of slack over torch's own vectorized kernels and BLAS; float64: tight.
 TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
 # decompositions iterate: LAPACK builds (NumPy's, torch's) round them differently in float32
-DECOMPOSITIONS = {"linalg_eigh_values", "linalg_eigh_vectors", "linalg_svd_U", "linalg_svd_S"}
-DECOMPOSITIONS |= {"linalg_svd_Vh"}
+DECOMPOSITIONS = {"linalg_eigh_values", "linalg_eigh_vectors", "linalg_svd_u", "linalg_svd_s"}
+DECOMPOSITIONS |= {"linalg_svd_vh"}
 DECOMPOSITION_TOLERANCE = {**TOLERANCE, "float32": {"rtol": 1e-4, "atol": 2e-5}}
 
 
@@ -1174,15 +1174,15 @@ CASES += [
     C("linalg_eigh_values", T((2, 4, 4), SPD), UPLO="U"),
     C("linalg_eigh_vectors", _S3),
     C("linalg_eigh_vectors", T((2, 4, 4), SPD), UPLO="U"),
-    C("linalg_svd_S", T((4, 3))),
-    C("linalg_svd_S", T((2, 3, 5))),
-    C("linalg_svd_U", T((4, 3))),
-    C("linalg_svd_U", T((2, 3, 5)), full_matrices=False),
-    C("linalg_svd_U", T((2, 4, 3)), full_matrices=False),
-    C("linalg_svd_U", T((3, 3))),
-    C("linalg_svd_Vh", T((3, 4))),
-    C("linalg_svd_Vh", T((2, 5, 3)), full_matrices=False),
-    C("linalg_svd_Vh", T((2, 3, 5)), full_matrices=False),
+    C("linalg_svd_s", T((4, 3))),
+    C("linalg_svd_s", T((2, 3, 5))),
+    C("linalg_svd_u", T((4, 3))),
+    C("linalg_svd_u", T((2, 3, 5)), full_matrices=False),
+    C("linalg_svd_u", T((2, 4, 3)), full_matrices=False),
+    C("linalg_svd_u", T((3, 3))),
+    C("linalg_svd_vh", T((3, 4))),
+    C("linalg_svd_vh", T((2, 5, 3)), full_matrices=False),
+    C("linalg_svd_vh", T((2, 3, 5)), full_matrices=False),
     C("linalg_matrix_exp", T((3, 3), "unit")),
     C("linalg_matrix_exp", T((2, 4, 4))),
 ]
@@ -1862,9 +1862,9 @@ TORCH: dict[str, Callable] = {
     "cholesky_inverse": torch.cholesky_inverse,
     "linalg_eigh_values": lambda A, UPLO: torch.linalg.eigh(A, UPLO).eigenvalues,
     "linalg_eigh_vectors": lambda A, UPLO: torch.linalg.eigh(A, UPLO).eigenvectors,
-    "linalg_svd_U": lambda A, full_matrices: torch.linalg.svd(A, full_matrices).U,
-    "linalg_svd_S": lambda A: torch.linalg.svd(A).S,
-    "linalg_svd_Vh": lambda A, full_matrices: torch.linalg.svd(A, full_matrices).Vh,
+    "linalg_svd_u": lambda A, full_matrices: torch.linalg.svd(A, full_matrices).U,
+    "linalg_svd_s": lambda A: torch.linalg.svd(A).S,
+    "linalg_svd_vh": lambda A, full_matrices: torch.linalg.svd(A, full_matrices).Vh,
     "linalg_matrix_exp": torch.linalg.matrix_exp,
     "block_diag": torch.block_diag,
     "logsumexp": torch.logsumexp,
@@ -1977,7 +1977,7 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
 # can differ): these
 # ops' values and gradients are compared with torch's vectors signed as ours, by the axis
 # along which each vector lies.
-SIGN_FREE = {"linalg_svd_U": -2, "linalg_svd_Vh": -1, "linalg_eigh_vectors": -2}
+SIGN_FREE = {"linalg_svd_u": -2, "linalg_svd_vh": -1, "linalg_eigh_vectors": -2}
 
 
 @dataclass
