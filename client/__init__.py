@@ -523,6 +523,12 @@ def matrix_exp(input) -> Tensor:
     return linalg.matrix_exp(input)
 
 
+def pinverse(input, rcond: float = 1e-15) -> Tensor:
+    """torch.pinverse: torch.linalg.pinv(input, rtol=rcond)."""
+    _check_input("pinverse", input)
+    return linalg.pinv(input, atol=0.0, rtol=rcond)
+
+
 def cholesky(input, upper: bool = False) -> Tensor:
     """torch.cholesky (deprecated; torch's warning): the Cholesky factor (CholeskyBackward0)."""
     _check_input("cholesky", input)
@@ -1265,6 +1271,7 @@ __all__ = [
     "optim",
     "outer",
     "permute",
+    "pinverse",
     "pixel_shuffle",
     "pixel_unshuffle",
     "pow",

@@ -3,7 +3,8 @@
 LinAlgError, torch's torch._C._LinAlgError, with its words); matrix_power, multi_dot, vecdot,
 diagonal and matmul composed of matrix products and sums as torch composes them; and the
 torch.* spellings (inverse, logdet, cholesky, cholesky_solve, cholesky_inverse); eigh,
-eigvalsh, svd, svdvals (torch.svd) and matrix_exp, one op per result. The cross
+eigvalsh, svd, svdvals (torch.svd), qr, pinv (torch.pinverse) and matrix_exp, one op per
+result; matrix_rank and cond (its 2-norm) composed of singular values. The cross
 product (one op, `LinalgCrossBackward0`) and norms: `vector_norm`
 (one op, `LinalgVectorNormBackward0`), and `norm` and `matrix_norm` where they are vector
 norms (the Frobenius norm, and `norm` without an order or over one dim). The other matrix
@@ -239,6 +240,70 @@ def torch_svd(A: Tensor, some: bool = True, compute_uv: bool = True):
         return return_types.svd((U, S, V))
     U, S, Vh = svd(A, full_matrices=not some)
     return return_types.svd((U, S, Vh.mT))
+
+
+def qr(A: Tensor, mode: str = "reduced"):
+    """(Q, R) with A = Q R, as torch.return_types.linalg_qr (LinalgQrBackward0): Householder
+    QR as LAPACK's; mode "complete" makes Q square, "r" leaves Q empty."""
+    attrs = {"mode": mode}
+    return return_types.linalg_qr(
+        (A._call("linalg_qr_q", [A], attrs), A._call("linalg_qr_r", [A], attrs))
+    )
+
+
+_EPS = {"float32": 1.1920928955078125e-07, "float64": 2.220446049250313e-16}
+
+
+def _tolerances(A: Tensor, atol, rtol) -> tuple[float, float]:
+    """torch's defaults: no atol is 0; no rtol is eps · max(m, n), or 0 beside a positive atol."""
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else _EPS[A.dtype.name] * max(A.shape[-2:])
+    return (0.0 if atol is None else float(atol)), float(rtol)
+
+
+def pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
+    """The pseudo-inverse of each matrix (LinalgPinvBackward0): from its SVD (`hermitian`: its
+    eigendecomposition, reading the lower triangle), singular values at most max(atol,
+    rtol · σ_max) taken as zero; `rcond` is the older name of `rtol`."""
+    if A.ndim >= 2 and dtypes.as_dtype(A.dtype).is_floating_point:
+        atol, rtol = _tolerances(A, atol, rtol if rcond is None else rcond)
+    else:
+        atol, rtol = 0.0, 0.0  # (the op refuses it with torch's message)
+    attrs = {"atol": atol, "rtol": rtol, "hermitian": bool(hermitian)}
+    return A._call("linalg_pinv", [A], attrs)
+
+
+def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
+    """How many singular values (`hermitian`: eigenvalues in size) of each matrix exceed
+    max(atol, rtol · σ_max), as torch counts them: int64, no history. `tol` is atol."""
+    if A.ndim < 2:
+        raise RuntimeError(
+            "torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions."
+        )
+    if not dtypes.as_dtype(A.dtype).is_floating_point:  # (torch's default tolerance's eps)
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if tol is not None:
+        atol = tol
+    S = eigvalsh(A).abs() if hermitian else svdvals(A)
+    atol, rtol = _tolerances(A, atol, rtol)
+    if S.numel() == 0:
+        return S.gt(atol).sum(-1)
+    largest = S.amax(-1, keepdim=True) if hermitian else S.narrow(-1, 0, 1)
+    return S.gt((largest * rtol).clamp_min(atol)).sum(-1)
+
+
+def cond(A: Tensor, p=None) -> Tensor:
+    """The 2-norm condition number σ_max / σ_min of each matrix (p=-2: σ_min / σ_max), from
+    its singular values as torch composes it (SqueezeBackward1). Other orders are not
+    supported (NotImplementedError)."""
+    if A.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p not in (None, 2, -2):
+        raise Unsupported(f"gradrpc: linalg.cond of order {p!r} is not supported")
+    S = svdvals(A)
+    largest, smallest = S.narrow(-1, 0, 1), S.narrow(-1, -1, 1)
+    ratio = smallest / largest if p == -2 else largest / smallest
+    return ratio.squeeze(-1)
 
 
 def matrix_exp(A: Tensor) -> Tensor:

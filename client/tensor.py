@@ -1996,6 +1996,12 @@ class Tensor:
 
         return matrix_exp(self)
 
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        """torch.pinverse(self, rcond)."""
+        from .linalg import pinv
+
+        return pinv(self, atol=0.0, rtol=rcond)
+
     def cholesky(self, upper: bool = False) -> Tensor:
         """torch.cholesky(self, upper) (deprecated, with torch's warning)."""
         from .linalg import legacy_cholesky

@@ -1372,6 +1372,87 @@ def _matrix_exp_vjp(n, g):
 _op("linalg_matrix_exp", _matrix_exp_vjp)(_matrix_exp)
 
 
+_QR_R_NOT_DIFFERENTIABLE = (
+    "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+    "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+)
+
+
+def _qr(A, mode="reduced"):
+    return np.linalg.qr(A, mode="reduced" if mode == "r" else mode)
+
+
+def _qr_tall_backward(Q, R, gQ, gR):
+    """A = Q R with R square: (gQ + Q copyltu(M)) R⁻ᵀ, M = R gRᵀ − gQᵀ Q."""
+    M = R @ _mT(gR) - _mT(gQ) @ Q
+    lower = np.tril(M, -1)
+    sym = lower + _mT(lower) + np.einsum("...ii->...i", M)[..., None] * np.eye(M.shape[-1])
+    return _trsm(R, gQ + Q @ sym, upper=True, left=False, trans=True)
+
+
+def _qr_backward(A, mode, gQ=None, gR=None):
+    """torch's linalg_qr_backward, for the incoming gradients given (absent ones zero)."""
+    m, n = A.shape[-2:]
+    if mode == "r":
+        raise ComputeError(_QR_R_NOT_DIFFERENTIABLE)
+    if mode == "complete" and m > n:
+        raise ComputeError(
+            "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+        )
+    Q, R = _qr(A, mode)
+    gQ = np.zeros_like(Q) if gQ is None else gQ
+    gR = np.zeros_like(R) if gR is None else gR
+    if m >= n:
+        return _qr_tall_backward(Q, R, gQ, gR)
+    # A = Q [X | Y], R = [U | V] with X = Q U square
+    gV = gR[..., m:]
+    gX = _qr_tall_backward(Q, R[..., :m], gQ + A[..., m:] @ _mT(gV), gR[..., :m])
+    return np.concatenate([gX, Q @ gV], axis=-1)
+
+
+_op("linalg_qr_q", lambda n, g: (_qr_backward(n.saved["self"], n.attrs["mode"], gQ=g),))(
+    lambda A, mode="reduced": np.empty(0, A.dtype) if mode == "r" else _qr(A, mode)[0]
+)
+_op("linalg_qr_r", lambda n, g: (_qr_backward(n.saved["self"], n.attrs["mode"], gR=g),))(
+    lambda A, mode="reduced": _qr(A, mode)[1]
+)
+
+
+def _pinv(A, atol=0.0, rtol=0.0, hermitian=False):
+    """torch's linalg_pinv: V diag(1/σ) Uᵀ over the singular values above max(atol,
+    rtol · σ_max) (`hermitian`: U diag(1/λ) Uᵀ over the eigenvalues above it in size)."""
+    if A.size == 0:
+        return np.zeros((*A.shape[:-2], A.shape[-1], A.shape[-2]), A.dtype)
+    if hermitian:
+        values, U = np.linalg.eigh(A)
+        sizes = np.abs(values)
+    else:
+        U, values, Vh = np.linalg.svd(A, full_matrices=False)
+        sizes = values
+    tol = np.maximum(atol, rtol * sizes.max(-1, keepdims=True))
+    with np.errstate(divide="ignore"):
+        inverted = np.where(sizes > tol, 1 / values, 0).astype(A.dtype)
+    left = U if hermitian else _mT(Vh)
+    return (left * inverted[..., None, :]) @ _mT(U)
+
+
+def _pinv_vjp(n, g):
+    """torch's pinv_backward."""
+    A, P = n.saved["self"], n.saved["result"]
+    m, cols = A.shape[-2:]
+    Ph, gh = _mT(P), _mT(g)
+    if m <= cols:
+        K = gh @ P
+        KPh = K @ Ph
+        return (-_mT(P @ K) + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A),)
+    K = P @ gh
+    PhK = Ph @ K
+    return (-_mT(K @ P) + (gh - A @ K) @ P @ Ph + PhK - PhK @ P @ A,)
+
+
+_op("linalg_pinv", _pinv_vjp)(_pinv)
+
+
 def _blocks(tensors):
     """Each input's (rows, columns) block of torch.block_diag, from its shape."""
     return [(1, 1) if len(s) == 0 else (1, s[0]) if len(s) == 1 else s for s in tensors]

@@ -3552,6 +3552,78 @@ _register_linalg(
 )
 
 
+def _qr_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands("linalg_qr", operands, 1)
+        A = _require_tensor("linalg_qr", operands[0], 0)
+        if A.ndim < 2:
+            raise ShapeMismatch("linalg.qr: The input tensor A must have at least 2 dimensions.")
+        _linalg_floating("linalg.qr", A)
+        mode = attrs["mode"]
+        if mode not in ("reduced", "complete", "r"):
+            raise ComputeError(
+                f"qr received unrecognized mode '{mode}' but expected one of 'reduced' "
+                "(default), 'r', or 'complete'"
+            )
+        *batch, m, n = A.shape
+        k = m if mode == "complete" else min(m, n)
+        if result == "Q":
+            return meta((0,), A.dtype) if mode == "r" else _column_major((*batch, m, k), A.dtype)
+        return _column_major((*batch, k, n), A.dtype)
+
+    return infer
+
+
+_QR_MODE = Attr(
+    "mode", "string", "'reduced' (k = min(m, n) columns of Q), 'complete' or 'r'.", "reduced"
+)
+for _name, _part, _doc in (
+    ("linalg_qr_q", "Q", "Q, orthonormal columns (empty for mode 'r')"),
+    ("linalg_qr_r", "R", "R, upper triangular"),
+):
+    _register_linalg(
+        _name,
+        "torch.linalg.qr",
+        f"Of each matrix's QR decomposition A = Q R (LAPACK's Householder geqrf): {_doc}.",
+        ("self",),
+        _qr_infer(_part),
+        "LinalgQrBackward0",
+        _self,
+        (_QR_MODE,),
+    )
+
+
+def _pinv_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("linalg_pinv", operands, 1)
+    A = _require_tensor("linalg_pinv", operands[0], 0)
+    if A.ndim < 2 or not is_float(A.dtype):
+        shown = ", ".join(map(str, A.shape))
+        raise ShapeMismatch(
+            f"linalg.pinv({TORCH_TYPE_NAME[A.dtype]}{{[{shown}]}}): expected a tensor with 2 or "
+            "more dimensions of float, double, cfloat or cdouble types"
+        )
+    if attrs["hermitian"]:
+        _linalg_square("linalg.eigh", A)
+    return meta((*A.shape[:-2], A.shape[-1], A.shape[-2]), A.dtype)
+
+
+_register_linalg(
+    "linalg_pinv",
+    "torch.linalg.pinv",
+    "The pseudo-inverse of each matrix from its SVD (`hermitian`: its eigendecomposition), "
+    "singular values at most max(atol, rtol · σ_max) taken as zero.",
+    ("self",),
+    _pinv_infer,
+    "LinalgPinvBackward0",
+    _self_and_result,
+    (
+        Attr("atol", "float", "The absolute tolerance.", 0.0),
+        Attr("rtol", "float", "The tolerance relative to the largest singular value.", 0.0),
+        Attr("hermitian", "bool", "A is symmetric: read from its lower triangle.", False),
+    ),
+)
+
+
 def _logsumexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch.logsumexp: float input's dtype, the default float for integers and bools. No
     dims reduce them all; of a tensor with elements and dims, without keepdim that is

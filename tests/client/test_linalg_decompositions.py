@@ -1,4 +1,5 @@
-"""torch.linalg's eigh, eigvalsh, svd, svdvals, torch.svd and matrix_exp against torch.
+"""torch.linalg's eigh, eigvalsh, svd, svdvals, torch.svd, qr, pinv, matrix_rank, cond and
+matrix_exp against torch.
 Eigenvectors and singular vectors are signed as the LAPACK build picks, so they are compared
 with torch's signed as ours, and through quantities that do not depend on the sign
 (reconstructions, projections, squared entries) together with their gradients; the values
@@ -10,7 +11,7 @@ import gradrpc
 import numpy as np
 import pytest
 import torch
-from clientkit import check_error_at_line, check_same
+from clientkit import check_error_at_line, check_raised_at_the_next_read, check_same
 
 RNG = np.random.default_rng(7)
 M = RNG.uniform(-1, 1, (2, 4, 4))
@@ -142,6 +143,89 @@ def test_matrix_exp_matches_torch(dtype):
     )
 
 
+QR_SHAPES = {"tall": (2, 5, 3), "wide": (3, 5), "square": (3, 3)}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", ["reduced", "complete"])
+@pytest.mark.parametrize("shape", QR_SHAPES)
+def test_qr_matches_torch(shape, mode, dtype):
+    """Householder QR as LAPACK's: the same signs, so Q and R compare as they are."""
+    values = np.random.default_rng(len(shape)).uniform(-1, 1, QR_SHAPES[shape])
+
+    def scenario(T):
+        A = T.tensor(values, dtype=getattr(T, dtype)).requires_grad_()
+        result = T.linalg.qr(A, mode=mode)
+        Q, R = result
+        if not (mode == "complete" and shape == "tall"):  # (torch's backward refuses it)
+            weights = [
+                T.arange(1.0, 1.0 + t.numel(), dtype=t.dtype).reshape(t.shape) for t in (Q, R)
+            ]
+            ((Q * weights[0]).sum() + (R * weights[1]).sum()).backward()
+        return type(result).__name__, result, Q.stride(), R.stride(), A.grad
+
+    check_same(
+        scenario,
+        rtol=1e-4 if dtype == "float32" else 1e-9,
+        atol=1e-4 if dtype == "float32" else 1e-10,
+    )
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        lambda T: T.linalg.qr(T.ones(3, 2, requires_grad=True), mode="r").R.sum().backward(),
+        lambda T: T.linalg.qr(T.ones(3, 2, requires_grad=True), mode="complete").Q.sum().backward(),
+    ],
+    ids=["mode r", "complete of a tall matrix"],
+)
+def test_qr_backward_errors_match_torch(scenario):
+    check_raised_at_the_next_read(lambda T: (scenario(T), T.ones(1).tolist()), "backward")
+
+
+def test_qr_mode_r_leaves_q_empty():
+    check_same(lambda T: T.linalg.qr(T.tensor(TALL).requires_grad_(), mode="r"))
+
+
+PINV_CASES = {
+    "tall": lambda T, X, W, S: T.linalg.pinv(X),
+    "wide": lambda T, X, W, S: T.linalg.pinv(W),
+    "atol": lambda T, X, W, S: T.linalg.pinv(X, atol=0.5),
+    "rtol": lambda T, X, W, S: T.linalg.pinv(W, rtol=0.4),
+    "rcond": lambda T, X, W, S: T.linalg.pinv(X, 0.3),
+    "hermitian": lambda T, X, W, S: T.linalg.pinv(S, hermitian=True),
+    "torch.pinverse": lambda T, X, W, S: T.pinverse(W),
+    "Tensor.pinverse": lambda T, X, W, S: X.pinverse(0.2),
+    "rank deficient": lambda T, X, W, S: T.linalg.pinv(X[..., [0, 0, 1]]),
+    "matrix_rank": lambda T, X, W, S: T.linalg.matrix_rank(X),
+    "matrix_rank deficient": lambda T, X, W, S: T.linalg.matrix_rank(X[..., [0, 0, 1]]),
+    "matrix_rank atol": lambda T, X, W, S: T.linalg.matrix_rank(X, atol=0.8),
+    "matrix_rank rtol": lambda T, X, W, S: T.linalg.matrix_rank(W, rtol=0.5),
+    "matrix_rank hermitian": lambda T, X, W, S: T.linalg.matrix_rank(S, hermitian=True),
+    "cond": lambda T, X, W, S: T.linalg.cond(X),
+    "cond 2": lambda T, X, W, S: T.linalg.cond(W, 2),
+    "cond -2": lambda T, X, W, S: T.linalg.cond(S, -2),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", PINV_CASES)
+def test_pinv_rank_and_cond_match_torch(name, dtype):
+    def scenario(T):
+        kind = getattr(T, dtype)
+        X, W, S = (T.tensor(v, dtype=kind).requires_grad_() for v in (TALL, WIDE, SYMMETRIC))
+        out = PINV_CASES[name](T, X, W, S)
+        if out.requires_grad:
+            (out * T.arange(1.0, 1.0 + out.numel(), dtype=kind).reshape(out.shape)).sum().backward()
+        return out, out.stride(), X.grad, W.grad, S.grad
+
+    check_same(
+        scenario,
+        rtol=1e-4 if dtype == "float32" else 1e-9,
+        atol=1e-4 if dtype == "float32" else 1e-10,
+    )
+
+
 def test_named_results_read_like_torchs():
     e = gradrpc.linalg.eigh(gradrpc.tensor(SYMMETRIC))
     assert type(e).__name__ == "linalg_eigh" and e.eigenvalues is e[0] and e.eigenvectors is e[1]
@@ -164,6 +248,16 @@ ERRORS = {
     "matrix_exp not square": lambda T: T.linalg.matrix_exp(T.ones(2, 3)),
     "matrix_exp int": lambda T: T.matrix_exp(T.ones(2, 2, dtype=T.int64)),
     "matrix_exp 1-d": lambda T: T.linalg.matrix_exp(T.ones(3)),
+    "qr 1-d": lambda T: T.linalg.qr(T.ones(3)),
+    "qr int": lambda T: T.linalg.qr(T.ones(2, 2, dtype=T.int64)),
+    "qr mode": lambda T: T.linalg.qr(T.ones(2, 2), mode="x"),
+    "pinv int": lambda T: T.linalg.pinv(T.ones(2, 2, dtype=T.int64)),
+    "pinv 1-d": lambda T: T.linalg.pinv(T.ones(3)),
+    "pinv hermitian not square": lambda T: T.linalg.pinv(T.ones(2, 3), hermitian=True),
+    "matrix_rank 1-d": lambda T: T.linalg.matrix_rank(T.ones(3)),
+    "matrix_rank int": lambda T: T.linalg.matrix_rank(T.ones(2, 2, dtype=T.int64)),
+    "cond 1-d": lambda T: T.linalg.cond(T.ones(3)),
+    "cond int": lambda T: T.linalg.cond(T.ones(2, 2, dtype=T.int64)),
 }
 
 

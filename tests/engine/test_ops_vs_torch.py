@@ -50,7 +50,7 @@ TORCH_DTYPES = {
 TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
 # decompositions iterate: LAPACK builds (NumPy's, torch's) round them differently in float32
 DECOMPOSITIONS = {"linalg_eigh_values", "linalg_eigh_vectors", "linalg_svd_u", "linalg_svd_s"}
-DECOMPOSITIONS |= {"linalg_svd_vh"}
+DECOMPOSITIONS |= {"linalg_svd_vh", "linalg_qr_q", "linalg_qr_r", "linalg_pinv"}
 DECOMPOSITION_TOLERANCE = {**TOLERANCE, "float32": {"rtol": 1e-4, "atol": 2e-5}}
 
 
@@ -1186,6 +1186,20 @@ CASES += [
     C("linalg_matrix_exp", T((3, 3), "unit")),
     C("linalg_matrix_exp", T((2, 4, 4))),
 ]
+# qr (Householder, LAPACK's signs) and pinv
+CASES += [
+    C("linalg_qr_q", T((4, 3))),
+    C("linalg_qr_q", T((2, 3, 5)), mode="complete"),
+    C("linalg_qr_q", T((3, 3), grad=False), mode="r"),
+    C("linalg_qr_r", T((2, 4, 3))),
+    C("linalg_qr_r", T((3, 5))),
+    C("linalg_qr_r", T((3, 3)), mode="complete"),
+    C("linalg_qr_r", T((4, 3), grad=False), mode="r"),
+    C("linalg_pinv", T((4, 3)), rtol=1e-6),
+    C("linalg_pinv", T((2, 3, 5)), atol=0.3),
+    C("linalg_pinv", _S3, hermitian=True),
+    C("linalg_pinv", T((2, 0, 3))),
+]
 # logsumexp: shifted by the maximum; one_hot: int64 classes in [0, 5)
 CASES += [
     C("logsumexp", T((3, 4)), dim=[1]),
@@ -1866,6 +1880,9 @@ TORCH: dict[str, Callable] = {
     "linalg_svd_s": lambda A: torch.linalg.svd(A).S,
     "linalg_svd_vh": lambda A, full_matrices: torch.linalg.svd(A, full_matrices).Vh,
     "linalg_matrix_exp": torch.linalg.matrix_exp,
+    "linalg_qr_q": lambda A, mode: torch.linalg.qr(A, mode).Q,
+    "linalg_qr_r": lambda A, mode: torch.linalg.qr(A, mode).R,
+    "linalg_pinv": torch.linalg.pinv,
     "block_diag": torch.block_diag,
     "logsumexp": torch.logsumexp,
     "one_hot": F.one_hot,
