@@ -4,7 +4,8 @@ LinAlgError, torch's torch._C._LinAlgError, with its words); matrix_power, multi
 diagonal and matmul composed of matrix products and sums as torch composes them; and the
 torch.* spellings (inverse, logdet, cholesky, cholesky_solve, cholesky_inverse); eigh,
 eigvalsh, svd, svdvals (torch.svd), qr, pinv (torch.pinverse) and matrix_exp, one op per
-result; matrix_rank and cond (its 2-norm) composed of singular values. The cross
+result; lstsq (LAPACK's gelsy); matrix_rank and cond (its 2-norm) composed of singular
+values. The cross
 product (one op, `LinalgCrossBackward0`) and norms: `vector_norm`
 (one op, `LinalgVectorNormBackward0`), and `norm` and `matrix_norm` where they are vector
 norms (the Frobenius norm, and `norm` without an order or over one dim). The other matrix
@@ -304,6 +305,30 @@ def cond(A: Tensor, p=None) -> Tensor:
     largest, smallest = S.narrow(-1, 0, 1), S.narrow(-1, -1, 1)
     ratio = smallest / largest if p == -2 else largest / smallest
     return ratio.squeeze(-1)
+
+
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
+    """(solution, residuals, rank, singular_values) of the least-squares problem A X ≈ B, as
+    torch.return_types.linalg_lstsq, by LAPACK's gelsy (torch's CPU default): the residuals
+    and singular values empty, the rank int64 (LinalgLstsqBackward0, whose gradient goes
+    through A's pseudo-inverse). Batches broadcast; B is a batch of vectors when it has one
+    dim fewer than A. The other drivers are not supported (NotImplementedError)."""
+    if driver is not None and driver not in _DRIVERS:
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    if driver not in (None, "gelsy"):
+        raise Unsupported(f"gradrpc: torch.linalg.lstsq's driver {driver!r} is not supported")
+    attrs = {"rcond": 0.0 if rcond is None else float(rcond)}
+    B = A._coerce(B)
+    solution = A._call("linalg_lstsq", [A, B], attrs)
+    residuals = A._call("linalg_lstsq_residuals", [A, B])
+    rank = A._call("linalg_lstsq_rank", [A, B], attrs)
+    singular_values = factories.zeros(A._session, (0,), dtype=A.dtype)
+    return return_types.linalg_lstsq((solution, residuals, rank, singular_values))
 
 
 def matrix_exp(A: Tensor) -> Tensor:

@@ -1,7 +1,7 @@
 """torch.return_types: the named pairs of values and indices that torch.max(x, dim),
 torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian and torch.mode
-return, and the named results of torch.linalg's slogdet, inv_ex, cholesky_ex, eigh, svd and qr,
-and torch.svd's."""
+return, and the named results of torch.linalg's slogdet, inv_ex, cholesky_ex, eigh, svd, qr
+and lstsq, and torch.svd's."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ linalg_eigh = _named("linalg_eigh", "eigenvalues", "eigenvectors")
 linalg_svd = _named("linalg_svd", "U", "S", "Vh")
 svd = _named("svd", "U", "S", "V")
 linalg_qr = _named("linalg_qr", "Q", "R")
+linalg_lstsq = _named("linalg_lstsq", "solution", "residuals", "rank", "singular_values")
 
 
 class max(_ValuesIndices):

@@ -1436,21 +1436,65 @@ def _pinv(A, atol=0.0, rtol=0.0, hermitian=False):
     return (left * inverted[..., None, :]) @ _mT(U)
 
 
-def _pinv_vjp(n, g):
-    """torch's pinv_backward."""
-    A, P = n.saved["self"], n.saved["result"]
+def _pinv_backward(A, P, g):
+    """torch's pinv_backward: the gradient of A through its pseudo-inverse P."""
     m, cols = A.shape[-2:]
     Ph, gh = _mT(P), _mT(g)
     if m <= cols:
         K = gh @ P
         KPh = K @ Ph
-        return (-_mT(P @ K) + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A),)
+        return -_mT(P @ K) + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A)
     K = P @ gh
     PhK = Ph @ K
-    return (-_mT(K @ P) + (gh - A @ K) @ P @ Ph + PhK - PhK @ P @ A,)
+    return -_mT(K @ P) + (gh - A @ K) @ P @ Ph + PhK - PhK @ P @ A
 
 
-_op("linalg_pinv", _pinv_vjp)(_pinv)
+_op("linalg_pinv", lambda n, g: (_pinv_backward(n.saved["self"], n.saved["result"], g),))(_pinv)
+
+
+def _lstsq_operands(A, B):
+    """A and B broadcast to one batch, B as matrices; whether B was a batch of vectors."""
+    vector = B.ndim == A.ndim - 1
+    if vector:
+        B = B[..., None]
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    A = np.broadcast_to(A, (*batch, *A.shape[-2:]))
+    return A, np.broadcast_to(B, (*batch, *B.shape[-2:])), vector
+
+
+def _gelsy(A, B, rcond):
+    """(solutions, ranks) of each matrix by LAPACK's gelsy (SciPy's wrapper)."""
+    from scipy.linalg import lstsq
+
+    A, B, vector = _lstsq_operands(A, B)
+    m, n = A.shape[-2:]
+    cond = rcond if rcond > 0 else np.finfo(A.dtype).eps * max(m, n)
+    X = np.zeros((*A.shape[:-2], n, B.shape[-1]), A.dtype)
+    ranks = np.zeros(A.shape[:-2], np.int64)
+    for index in np.ndindex(A.shape[:-2]):
+        if A[index].size and B[index].size:
+            X[index], _, ranks[index], _ = lstsq(A[index], B[index], cond, lapack_driver="gelsy")
+    return (X[..., 0] if vector else X), ranks
+
+
+def _lstsq_vjp(n, g):
+    """torch's linalg_lstsq_backward: through the pseudo-inverse of A."""
+    A, B, vector = _lstsq_operands(n.saved["self"], n.saved["other"])
+    m, cols = A.shape[-2:]
+    P = _pinv(A, rtol=np.finfo(A.dtype).eps * max(m, cols))
+    g = g[..., None] if vector else g
+    gA = _pinv_backward(A, P, g @ _mT(B)) if n.needs[0] else None
+    gB = _mT(P) @ g if n.needs[1] else None
+    if gB is not None and vector:
+        gB = gB[..., 0]
+    return (gA, gB)
+
+
+_op("linalg_lstsq", _lstsq_vjp)(lambda A, B, rcond=0.0: _gelsy(A, B, rcond)[0])
+_op("linalg_lstsq_residuals", lambda n, g: (None, None))(lambda A, B: np.zeros(0, A.dtype))
+_op("linalg_lstsq_rank", lambda n, g: (None, None))(
+    lambda A, B, rcond=0.0: _gelsy(A, np.zeros((*A.shape[:-1], 1), A.dtype), rcond)[1]
+)
 
 
 def _blocks(tensors):

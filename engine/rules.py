@@ -3329,6 +3329,11 @@ _UPPER = Attr("upper", "bool", "The matrices are upper (not lower) triangular.",
 _LEFT = Attr("left", "bool", "Solve A X = B (False: X A = B).", True)
 
 
+def _computes_in_input_dtype(operands: Sequence[Operand], out: TensorMeta) -> str:
+    """An integer result (LAPACK's info, a rank) of the floating input it is computed from."""
+    return operands[0].dtype
+
+
 def _register_linalg(name, torch_name, doc, inputs, infer, grad_fn, saves, attrs=(), **more):
     _register(
         OpSpec(
@@ -3365,6 +3370,7 @@ _register_linalg(
     _linalg_unary_infer("linalg.inv", "info"),
     None,
     _nothing,
+    computes_in=_computes_in_input_dtype,
 )
 _register_linalg(
     "linalg_det",
@@ -3421,6 +3427,7 @@ _register_linalg(
     None,
     _nothing,
     (_UPPER,),
+    computes_in=_computes_in_input_dtype,
 )
 _register_linalg(
     "cholesky_inverse",
@@ -3621,6 +3628,85 @@ _register_linalg(
         Attr("rtol", "float", "The tolerance relative to the largest singular value.", 0.0),
         Attr("hermitian", "bool", "A is symmetric: read from its lower triangle.", False),
     ),
+)
+
+
+def _lstsq_check(operands: Sequence[Operand]) -> tuple[TensorMeta, TensorMeta, bool]:
+    """torch.linalg.lstsq's checks in its order; whether B is a batch of vectors."""
+    _check_operands("linalg_lstsq", operands, 2)
+    A, B = (_require_tensor("linalg_lstsq", o, i) for i, o in enumerate(operands))
+    if A.ndim < 2:
+        raise ShapeMismatch("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise ShapeMismatch(
+            "torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+            "(input.dim() - other.dim()) <= 1"
+        )
+    vector = B.ndim == A.ndim - 1
+    if (B.shape[-1] if vector else B.shape[-2]) != A.shape[-2]:
+        raise ShapeMismatch("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    if A.dtype != B.dtype:
+        raise DtypeMismatch(
+            "torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
+            f"input's dtype {TORCH_TYPE_NAME[A.dtype]} and other's dtype "
+            f"{TORCH_TYPE_NAME[B.dtype]}"
+        )
+    if not is_float(A.dtype):
+        raise ComputeError("This function doesn't handle types other than float and double")
+    return A, B, vector
+
+
+def _lstsq_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        A, B, vector = _lstsq_check(operands)
+        *a_batch, m, n = A.shape
+        B_batch = B.shape[:-1] if vector else B.shape[:-2]
+        batch = broadcast_shapes(a_batch, B_batch)
+        if result == "rank":  # (of A's matrices, whatever B's batch)
+            return meta(a_batch, "int64")
+        if result == "residuals":
+            return meta((0,), A.dtype)
+        k = 1 if vector else B.shape[-1]
+        rows = max(m, n)  # LAPACK solves in B's storage: rows of max(m, n), the first n kept
+        full = _column_major((*batch, rows, k), A.dtype)
+        shape = (*batch, n) if vector else (*batch, n, k)
+        return TensorMeta(shape, A.dtype, full.strides[:-1] if vector else full.strides)
+
+    return infer
+
+
+_RCOND = Attr("rcond", "float", "Singular values below rcond · σ_max count as zero.", 0.0)
+_register_linalg(
+    "linalg_lstsq",
+    "torch.linalg.lstsq",
+    "The least-squares solution X of A X ≈ B (LAPACK's gelsy, torch's CPU default), batches "
+    "broadcast, B a batch of vectors when it has one dim fewer than A.",
+    ("self", "other"),
+    _lstsq_infer("solution"),
+    "LinalgLstsqBackward0",
+    lambda needs, attrs: ("self", "other"),
+    (_RCOND,),
+)
+_register_linalg(
+    "linalg_lstsq_residuals",
+    "torch.linalg.lstsq",
+    "The residuals of the gelsy driver: always empty; no gradient flows through them.",
+    ("self", "other"),
+    _lstsq_infer("residuals"),
+    "LinalgLstsqBackward0",
+    lambda needs, attrs: ("self", "other"),
+    passes_gradient=lambda attrs: False,
+)
+_register_linalg(
+    "linalg_lstsq_rank",
+    "torch.linalg.lstsq",
+    "The rank gelsy finds for each matrix of A (int64).",
+    ("self", "other"),
+    _lstsq_infer("rank"),
+    None,
+    _nothing,
+    (_RCOND,),
+    computes_in=_computes_in_input_dtype,
 )
 
 

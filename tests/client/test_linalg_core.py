@@ -144,9 +144,9 @@ def test_named_results_read_like_torchs():
 
 
 def test_infos_of_matrices_that_fail_match_torch():
-    zero, rank_one = np.zeros((3, 3)), np.outer([1.0, 2, 3], [1.0, 1, 1])
-    singular = np.stack([np.eye(3), zero, rank_one, np.diag([1.0, 2, 0])])
-    not_pd = np.stack([np.eye(3), -np.eye(3), np.array([[1.0, 2, 0], [2, 1, 0], [0, 0, 1]])])
+    zero, rank_one = np.zeros((3, 3)), np.outer([0.5, 1, 1.5], [0.25, 0.25, 0.25])
+    singular = np.stack([np.eye(3) / 3, zero, rank_one, np.diag([0.5, 2, 0])])
+    not_pd = np.stack([np.eye(3) / 4, -np.eye(3), np.array([[0.5, 1, 0], [1, 0.5, 0], [0, 0, 1]])])
 
     def scenario(T):
         inv_ex = T.linalg.inv_ex(T.tensor(singular))

@@ -1,5 +1,5 @@
-"""torch.linalg's eigh, eigvalsh, svd, svdvals, torch.svd, qr, pinv, matrix_rank, cond and
-matrix_exp against torch.
+"""torch.linalg's eigh, eigvalsh, svd, svdvals, torch.svd, qr, pinv, lstsq, matrix_rank, cond
+and matrix_exp against torch.
 Eigenvectors and singular vectors are signed as the LAPACK build picks, so they are compared
 with torch's signed as ours, and through quantities that do not depend on the sign
 (reconstructions, projections, squared entries) together with their gradients; the values
@@ -226,6 +226,38 @@ def test_pinv_rank_and_cond_match_torch(name, dtype):
     )
 
 
+LSTSQ_CASES = {
+    "tall": lambda T, X, B: T.linalg.lstsq(X, B),
+    "vectors": lambda T, X, B: T.linalg.lstsq(X, B[..., 0]),
+    "broadcast": lambda T, X, B: T.linalg.lstsq(X[:1], B),
+    "square": lambda T, X, B: T.linalg.lstsq(X[:, :3], B[:, :3]),
+    "wide": lambda T, X, B: T.linalg.lstsq(X[0].mT, B[0, :3]),
+    "one vector": lambda T, X, B: T.linalg.lstsq(X[0], B[0, :, 0]),
+    "rcond, gelsy": lambda T, X, B: T.linalg.lstsq(X, B, 1e-3, driver="gelsy"),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", LSTSQ_CASES)
+def test_lstsq_matches_torch(name, dtype):
+    """Full-rank problems (a rank-deficient one's solution is gelsy's choice)."""
+    rhs = np.random.default_rng(2).uniform(-1, 1, (2, 5, 2))
+
+    def scenario(T):
+        kind = getattr(T, dtype)
+        X, B = (T.tensor(v, dtype=kind).requires_grad_() for v in (TALL, rhs))
+        result = LSTSQ_CASES[name](T, X, B)
+        X_ = result.solution
+        (X_ * T.arange(1.0, 1.0 + X_.numel(), dtype=kind).reshape(X_.shape)).sum().backward()
+        return type(result).__name__, result, [t.stride() for t in result], X.grad, B.grad
+
+    check_same(
+        scenario,
+        rtol=1e-4 if dtype == "float32" else 1e-9,
+        atol=1e-4 if dtype == "float32" else 1e-10,
+    )
+
+
 def test_named_results_read_like_torchs():
     e = gradrpc.linalg.eigh(gradrpc.tensor(SYMMETRIC))
     assert type(e).__name__ == "linalg_eigh" and e.eigenvalues is e[0] and e.eigenvectors is e[1]
@@ -258,6 +290,12 @@ ERRORS = {
     "matrix_rank int": lambda T: T.linalg.matrix_rank(T.ones(2, 2, dtype=T.int64)),
     "cond 1-d": lambda T: T.linalg.cond(T.ones(3)),
     "cond int": lambda T: T.linalg.cond(T.ones(2, 2, dtype=T.int64)),
+    "lstsq 1-d": lambda T: T.linalg.lstsq(T.ones(3), T.ones(3)),
+    "lstsq rows": lambda T: T.linalg.lstsq(T.ones(3, 2), T.ones(4, 2)),
+    "lstsq dims": lambda T: T.linalg.lstsq(T.ones(3, 2), T.ones(2, 3, 2)),
+    "lstsq int": lambda T: T.linalg.lstsq(T.ones(3, 2, dtype=T.int64), T.ones(3, 2, dtype=T.int64)),
+    "lstsq dtypes": lambda T: T.linalg.lstsq(T.ones(3, 2), T.ones(3, 2, dtype=T.float64)),
+    "lstsq driver": lambda T: T.linalg.lstsq(T.ones(3, 2), T.ones(3, 2), driver="x"),
 }
 
 

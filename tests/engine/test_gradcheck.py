@@ -255,6 +255,8 @@ _BAG = T((7,), "class", "int64", grad=False)
 # inputs whose gradient is torch's formula rather than the derivative, checked by finite
 # differences where the formula is the derivative
 CHECKED_ELSEWHERE = {
+    ("linalg_lstsq_residuals", 0): "test_ops_vs_torch.py: gelsy's residuals are empty",
+    ("linalg_lstsq_residuals", 1): "test_ops_vs_torch.py: gelsy's residuals are empty",
     ("linalg_eigh_values", 0): "test_ops_vs_torch.py: torch's eigenvalue gradient, symmetric",
     ("linalg_eigh_vectors", 0): "test_ops_vs_torch.py: torch's eigenvector gradient, symmetric",
     # torch's formulas for a factor or a matrix read through one triangle: the gradient of a
@@ -333,6 +335,8 @@ CASES += [
     C("linalg_qr_r", T((3, 5))),
     C("linalg_pinv", T((4, 3))),
     C("linalg_pinv", T((2, 3, 5))),
+    C("linalg_lstsq", T((1, 5, 3)), T((2, 5, 2))),
+    C("linalg_lstsq", T((2, 5, 3)), T((2, 5))),
     C("linalg_det", T((3, 3))),
     C("linalg_slogdet", T((2, 3, 3), DOMINANT)),
     C("linalg_solve", T((2, 1, 3, 3), DOMINANT), T((2, 3, 2))),

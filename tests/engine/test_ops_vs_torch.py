@@ -50,7 +50,7 @@ TORCH_DTYPES = {
 TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
 # decompositions iterate: LAPACK builds (NumPy's, torch's) round them differently in float32
 DECOMPOSITIONS = {"linalg_eigh_values", "linalg_eigh_vectors", "linalg_svd_u", "linalg_svd_s"}
-DECOMPOSITIONS |= {"linalg_svd_vh", "linalg_qr_q", "linalg_qr_r", "linalg_pinv"}
+DECOMPOSITIONS |= {"linalg_svd_vh", "linalg_qr_q", "linalg_qr_r", "linalg_pinv", "linalg_lstsq"}
 DECOMPOSITION_TOLERANCE = {**TOLERANCE, "float32": {"rtol": 1e-4, "atol": 2e-5}}
 
 
@@ -1200,6 +1200,15 @@ CASES += [
     C("linalg_pinv", _S3, hermitian=True),
     C("linalg_pinv", T((2, 0, 3))),
 ]
+# lstsq by gelsy, full-rank matrices (a rank-deficient one's solution is gelsy's choice)
+CASES += [
+    C("linalg_lstsq", T((5, 3)), T((5, 2))),
+    C("linalg_lstsq", T((1, 5, 3)), T((2, 5, 2))),
+    C("linalg_lstsq", T((2, 5, 3)), T((2, 5))),
+    C("linalg_lstsq", T((3, 5)), T((3, 2)), rcond=1e-3),
+    C("linalg_lstsq_residuals", T((5, 3)), T((5, 2))),
+    C("linalg_lstsq_rank", T((2, 5, 3), grad=False), T((1, 5, 2), grad=False)),
+]
 # logsumexp: shifted by the maximum; one_hot: int64 classes in [0, 5)
 CASES += [
     C("logsumexp", T((3, 4)), dim=[1]),
@@ -1883,6 +1892,9 @@ TORCH: dict[str, Callable] = {
     "linalg_qr_q": lambda A, mode: torch.linalg.qr(A, mode).Q,
     "linalg_qr_r": lambda A, mode: torch.linalg.qr(A, mode).R,
     "linalg_pinv": torch.linalg.pinv,
+    "linalg_lstsq": lambda A, B, rcond: torch.linalg.lstsq(A, B, rcond or None).solution,
+    "linalg_lstsq_residuals": lambda A, B: torch.linalg.lstsq(A, B).residuals,
+    "linalg_lstsq_rank": lambda A, B, rcond: torch.linalg.lstsq(A, B, rcond or None).rank,
     "block_diag": torch.block_diag,
     "logsumexp": torch.logsumexp,
     "one_hot": F.one_hot,
