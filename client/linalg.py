@@ -23,7 +23,7 @@ from gradrpc.engine.errors import LinAlgError as LinAlgError
 from gradrpc.engine.errors import Unsupported
 
 from . import dtypes, factories, return_types
-from .tensor import Tensor, _is_int
+from .tensor import _WARNED, Tensor, _is_int
 
 _MATRIX_ORDERS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
 
@@ -175,9 +175,11 @@ def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
 
 
 def legacy_cholesky(A: Tensor, upper: bool = False) -> Tensor:
-    """torch.cholesky (deprecated, with torch's warning): linalg.cholesky's factor,
+    """torch.cholesky (deprecated, with torch's warning, once): linalg.cholesky's factor,
     recorded as CholeskyBackward0."""
-    warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=3)
+    if "cholesky" not in _WARNED:  # torch warns once a process
+        _WARNED.add("cholesky")
+        warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=3)
     return A._call("linalg_cholesky", [A], {"upper": bool(upper), "function": "cholesky"})
 
 

@@ -5,11 +5,15 @@ for word, LinAlgError (torch._C._LinAlgError) included."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import warnings
+
 import gradrpc
 import numpy as np
 import pytest
-import torch
 from clientkit import check_error_at_line, check_raised_at_the_next_read, check_same
+from gradrpc.tensor import _WARNED
 
 RNG = np.random.default_rng(0)
 DOMINANT = RNG.uniform(-1, 1, (2, 3, 3)) + 3 * np.eye(3)  # well conditioned, det > 0
@@ -157,12 +161,24 @@ def test_infos_of_matrices_that_fail_match_torch():
     check_same(scenario)
 
 
-def test_cholesky_warns_as_torch():
-    with pytest.warns(UserWarning, match="torch.cholesky is deprecated") as ours:
+def test_cholesky_warns_once_as_torch():
+    """torch.cholesky's deprecation warning, once a process (torch's in a fresh one)."""
+    script = (
+        "import torch, warnings\n"
+        "with warnings.catch_warnings(record=True) as w:\n"
+        "    warnings.simplefilter('always')\n"
+        "    torch.cholesky(torch.eye(2)); torch.eye(2).cholesky()\n"
+        "print(len(w)); print(w[0].message, end='')\n"
+    )
+    count, theirs = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split("\n", 1)
+    _WARNED.discard("cholesky")  # as in a fresh process
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
         L = gradrpc.cholesky(gradrpc.tensor(SPD[0]).requires_grad_())
-    with pytest.warns(UserWarning) as theirs:
-        torch.cholesky(torch.tensor(SPD[0]))
-    assert str(ours[0].message) == str(theirs[0].message)
+        gradrpc.tensor(SPD[0]).cholesky()
+    assert (len(ours), str(ours[0].message)) == (int(count), theirs)
     assert L.grad_fn.name() == "CholeskyBackward0"
     np.testing.assert_allclose(L.detach().numpy(), np.linalg.cholesky(SPD[0]), rtol=1e-12)
 
