@@ -565,6 +565,72 @@ cross = _on_input(
 )
 
 
+def inverse(input) -> Tensor:
+    """torch.inverse: torch.linalg.inv(input)."""
+    _check_input("inverse", input)
+    return linalg.inv(input)
+
+
+def det(input) -> Tensor:
+    """torch.det: torch.linalg.det(input)."""
+    _check_input("det", input)
+    return linalg.det(input)
+
+
+def slogdet(input):
+    """torch.slogdet: torch.linalg.slogdet's (sign, logabsdet), a torch.return_types.slogdet."""
+    _check_input("slogdet", input)
+    return return_types.slogdet(linalg.slogdet(input))
+
+
+def logdet(input) -> Tensor:
+    """log det input, nan where the determinant is negative (WhereBackward0)."""
+    _check_input("logdet", input)
+    return linalg.logdet(input)
+
+
+def matrix_power(input, n) -> Tensor:
+    """torch.matrix_power: torch.linalg.matrix_power(input, n)."""
+    _check_input("matrix_power", input)
+    return linalg.matrix_power(input, n)
+
+
+def svd(input, some: bool = True, compute_uv: bool = True):
+    """torch.svd: (U, S, V) with input = U diag(S) Vᵀ, a torch.return_types.svd."""
+    _check_input("svd", input)
+    return linalg.torch_svd(input, some, compute_uv)
+
+
+def matrix_exp(input) -> Tensor:
+    """torch.matrix_exp: torch.linalg.matrix_exp(input)."""
+    _check_input("matrix_exp", input)
+    return linalg.matrix_exp(input)
+
+
+def pinverse(input, rcond: float = 1e-15) -> Tensor:
+    """torch.pinverse: torch.linalg.pinv(input, rtol=rcond)."""
+    _check_input("pinverse", input)
+    return linalg.pinv(input, atol=0.0, rtol=rcond)
+
+
+def cholesky(input, upper: bool = False) -> Tensor:
+    """torch.cholesky (deprecated; torch's warning): the Cholesky factor (CholeskyBackward0)."""
+    _check_input("cholesky", input)
+    return linalg.legacy_cholesky(input, upper)
+
+
+def cholesky_solve(input, input2, upper: bool = False) -> Tensor:
+    """X with (L Lᵀ) X = input for the factor input2 (CholeskySolveBackward0)."""
+    _check_input("cholesky_solve", input)
+    return linalg.cholesky_solve(input, input2, upper)
+
+
+def cholesky_inverse(input, upper: bool = False) -> Tensor:
+    """(L Lᵀ)⁻¹ of the Cholesky factor input (CholeskyInverseBackward0)."""
+    _check_input("cholesky_inverse", input)
+    return linalg.cholesky_inverse(input, upper)
+
+
 def trace(input) -> Tensor:
     """The sum of a matrix's main diagonal (TraceBackward0)."""
     _check_input("trace", input)
@@ -1361,6 +1427,9 @@ __all__ = [
     "cdist",
     "ceil",
     "chain_matmul",
+    "cholesky",
+    "cholesky_inverse",
+    "cholesky_solve",
     "chunk",
     "clamp",
     "clamp_max",
@@ -1390,6 +1459,7 @@ __all__ = [
     "default_session",
     "deg2rad",
     "deg2rad_",
+    "det",
     "detach",
     "device",
     "diag",
@@ -1473,6 +1543,7 @@ __all__ = [
     "int16",
     "int32",
     "int64",
+    "inverse",
     "is_complex",
     "is_conj",
     "is_floating_point",
@@ -1513,6 +1584,7 @@ __all__ = [
     "logaddexp",
     "logaddexp2",
     "logcumsumexp",
+    "logdet",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -1527,6 +1599,8 @@ __all__ = [
     "masked_scatter",
     "masked_select",
     "matmul",
+    "matrix_exp",
+    "matrix_power",
     "max",
     "maximum",
     "mean",
@@ -1566,6 +1640,7 @@ __all__ = [
     "optim",
     "outer",
     "permute",
+    "pinverse",
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson",
@@ -1621,6 +1696,7 @@ __all__ = [
     "sinc",
     "sinh",
     "slice_scatter",
+    "slogdet",
     "softmax",
     "sort",
     "special",
@@ -1635,6 +1711,7 @@ __all__ = [
     "sub",
     "subtract",
     "sum",
+    "svd",
     "swapaxes",
     "swapdims",
     "t",

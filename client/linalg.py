@@ -1,4 +1,12 @@
-"""torch.linalg's cross product (one op, `LinalgCrossBackward0`) and norms: `vector_norm`
+"""torch.linalg: inv, inv_ex, det, slogdet, solve, solve_triangular, cholesky, cholesky_ex
+(one engine op each, LAPACK-backed, batched; singular or not positive-definite matrices raise
+LinAlgError, torch's torch._C._LinAlgError, with its words); matrix_power, multi_dot, vecdot,
+diagonal and matmul composed of matrix products and sums as torch composes them; and the
+torch.* spellings (inverse, logdet, cholesky, cholesky_solve, cholesky_inverse); eigh,
+eigvalsh, svd, svdvals (torch.svd), qr, pinv (torch.pinverse) and matrix_exp, one op per
+result; lstsq (LAPACK's gelsy); matrix_rank and cond (its 2-norm) composed of singular
+values. The cross
+product (one op, `LinalgCrossBackward0`) and norms: `vector_norm`
 (one op, `LinalgVectorNormBackward0`), and `norm` and `matrix_norm` where they are vector
 norms (the Frobenius norm, and `norm` without an order or over one dim). The other matrix
 norms need singular values or sums of rows and are not supported: they raise
@@ -7,13 +15,15 @@ NotImplementedError."""
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Real
 
 from gradrpc.engine import rules
+from gradrpc.engine.errors import LinAlgError as LinAlgError
 from gradrpc.engine.errors import Unsupported
 
-from . import dtypes
-from .tensor import Tensor, _is_int
+from . import dtypes, factories, return_types
+from .tensor import _WARNED, Tensor, _is_int
 
 _MATRIX_ORDERS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
 
@@ -72,6 +82,399 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     if not _is_int(dim):
         raise TypeError(f"linalg_cross(): argument 'dim' must be int, not {type(dim).__name__}")
     return input._call("linalg_cross", [input, input._coerce(other)], {"dim": int(dim)})
+
+
+def inv(A: Tensor) -> Tensor:
+    """The inverse of each square matrix (LinalgInvExBackward0); a singular one raises
+    LinAlgError with torch's words."""
+    return A._call("linalg_inv", [A])
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False):
+    """(inverse, info) as torch.return_types.linalg_inv_ex: info (int32) is LAPACK's, 0 where
+    the matrix is invertible, else the first zero diagonal element of its LU factor."""
+    info = A._call("linalg_inv_info", [A])
+    attrs = {"check_errors": bool(check_errors), "function": "linalg.inv_ex"}
+    return return_types.linalg_inv_ex((A._call("linalg_inv", [A], attrs), info))
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of each square matrix (LinalgDetBackward0)."""
+    return A._call("linalg_det", [A])
+
+
+def slogdet(A: Tensor):
+    """(sign, logabsdet) of each square matrix's determinant, a
+    torch.return_types.linalg_slogdet (LinalgSlogdetBackward0)."""
+    return return_types.linalg_slogdet(_slogdet(A, ""))
+
+
+def _slogdet(A: Tensor, function: str) -> tuple[Tensor, Tensor]:
+    attrs = {"function": function}
+    return A._call("linalg_slogdet_sign", [A], attrs), A._call("linalg_slogdet", [A], attrs)
+
+
+def logdet(A: Tensor) -> Tensor:
+    """log det A, nan where the determinant is negative, as torch.logdet: logabsdet where
+    sign is not -1 (WhereBackward0)."""
+    from gradrpc import where
+
+    sign, logabsdet = _slogdet(A, "logdet")
+    return where(sign == -1.0, math.nan, logabsdet)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with A X = B (left=False: X A = B), batches broadcast, B a batch of vectors where it
+    is 1-d or has A's shape less its last dim (LinalgSolveExBackward0); a singular A raises
+    LinAlgError."""
+    return A._call("linalg_solve", [A, B], {"left": bool(left)})
+
+
+def solve_triangular(
+    A: Tensor,
+    B: Tensor,
+    *,
+    upper: bool | None = None,
+    left: bool = True,
+    unitriangular: bool = False,
+) -> Tensor:
+    """X with A X = B (left=False: X A = B) for A's upper (lower) triangle, its diagonal taken
+    as ones when `unitriangular` (LinalgSolveTriangularBackward0); `upper` is required."""
+    if upper is None:
+        raise TypeError(
+            'linalg_solve_triangular() missing 1 required positional arguments: "upper"'
+        )
+    attrs = {"upper": bool(upper), "left": bool(left), "unitriangular": bool(unitriangular)}
+    return A._call("linalg_solve_triangular", [A, B], attrs)
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """L with A = L Lᵀ (upper=True: U with A = Uᵀ U) from A's lower (upper) triangle
+    (LinalgCholeskyExBackward0); a matrix that is not positive-definite raises LinAlgError."""
+    return A._call("linalg_cholesky", [A], {"upper": bool(upper)})
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
+    """(L, info) as torch.return_types.linalg_cholesky_ex: info (int32) is LAPACK's, 0 or the
+    order of the first leading minor that is not positive-definite."""
+    info = A._call("linalg_cholesky_info", [A], {"upper": bool(upper)})
+    attrs = {"upper": bool(upper), "check_errors": bool(check_errors)}
+    attrs["function"] = "linalg.cholesky_ex"
+    return return_types.linalg_cholesky_ex((A._call("linalg_cholesky", [A], attrs), info))
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky_solve: X with (L Lᵀ) X = B (upper: (Uᵀ U) X = B), batches broadcast
+    (CholeskySolveBackward0)."""
+    return B._call("cholesky_solve", [B, L], {"upper": bool(upper)})
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky_inverse: (L Lᵀ)⁻¹ (upper: (Uᵀ U)⁻¹) (CholeskyInverseBackward0)."""
+    return L._call("cholesky_inverse", [L], {"upper": bool(upper)})
+
+
+def legacy_cholesky(A: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky (deprecated, with torch's warning, once): linalg.cholesky's factor,
+    recorded as CholeskyBackward0."""
+    if "cholesky" not in _WARNED:  # torch warns once a process
+        _WARNED.add("cholesky")
+        warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=3)
+    return A._call("linalg_cholesky", [A], {"upper": bool(upper), "function": "cholesky"})
+
+
+_CHOLESKY_DEPRECATED = (
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a "
+    "future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\n"
+    "L = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\n"
+    "should be replaced with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce "
+    "equivalent results for all valid (symmetric positive definite) inputs. (Triggered "
+    "internally at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:1765.)"
+)
+
+
+def eigh(A: Tensor, UPLO: str = "L"):
+    """(eigenvalues, eigenvectors) of each symmetric matrix, read from its lower (UPLO="U":
+    upper) triangle, as torch.return_types.linalg_eigh (LinalgEighBackward0): the values
+    ascending, the vectors as columns, signed as LAPACK signs them."""
+    attrs = {"UPLO": UPLO}
+    values = A._call("linalg_eigh_values", [A], attrs)
+    return return_types.linalg_eigh((values, A._call("linalg_eigh_vectors", [A], attrs)))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues of each symmetric matrix, ascending (LinalgEighBackward0)."""
+    return A._call("linalg_eigh_values", [A], {"UPLO": UPLO})
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None):
+    """(U, S, Vh) with A = U diag(S) Vh, as torch.return_types.linalg_svd
+    (LinalgSvdBackward0): S descending, U and Vh signed as LAPACK's gesdd signs them;
+    `full_matrices` False keeps only min(m, n) columns of U and rows of Vh."""
+    if driver is not None:
+        raise RuntimeError(_DRIVER_ON_CPU)
+    attrs = {"full_matrices": bool(full_matrices)}
+    U = A._call("linalg_svd_u", [A], attrs)
+    S = A._call("linalg_svd_s", [A])
+    return return_types.linalg_svd((U, S, A._call("linalg_svd_vh", [A], attrs)))
+
+
+_DRIVER_ON_CPU = (
+    "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+    "cuSOLVER backend."
+)
+
+
+def svdvals(A: Tensor, *, driver=None) -> Tensor:
+    """The singular values of each matrix, descending (LinalgSvdBackward0)."""
+    if driver is not None:
+        raise RuntimeError(_DRIVER_ON_CPU)
+    return A._call("linalg_svd_s", [A])
+
+
+def torch_svd(A: Tensor, some: bool = True, compute_uv: bool = True):
+    """torch.svd: (U, S, V), V = Vh.mT (TransposeBackward0), as torch.return_types.svd;
+    without `compute_uv`, U and V are zeros of (m, m) and (n, n)."""
+    if not compute_uv:
+        S = svdvals(A)
+        *batch, m, n = A.shape
+        U = factories.zeros(A._session, (*batch, m, m), dtype=A.dtype)
+        V = factories.zeros(A._session, (*batch, n, n), dtype=A.dtype).mT
+        return return_types.svd((U, S, V))
+    U, S, Vh = svd(A, full_matrices=not some)
+    return return_types.svd((U, S, Vh.mT))
+
+
+def qr(A: Tensor, mode: str = "reduced"):
+    """(Q, R) with A = Q R, as torch.return_types.linalg_qr (LinalgQrBackward0): Householder
+    QR as LAPACK's; mode "complete" makes Q square, "r" leaves Q empty."""
+    attrs = {"mode": mode}
+    return return_types.linalg_qr(
+        (A._call("linalg_qr_q", [A], attrs), A._call("linalg_qr_r", [A], attrs))
+    )
+
+
+_EPS = {"float32": 1.1920928955078125e-07, "float64": 2.220446049250313e-16}
+
+
+def _tolerances(A: Tensor, atol, rtol) -> tuple[float, float]:
+    """torch's defaults: no atol is 0; no rtol is eps · max(m, n), or 0 beside a positive atol."""
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else _EPS[A.dtype.name] * max(A.shape[-2:])
+    return (0.0 if atol is None else float(atol)), float(rtol)
+
+
+def pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
+    """The pseudo-inverse of each matrix (LinalgPinvBackward0): from its SVD (`hermitian`: its
+    eigendecomposition, reading the lower triangle), singular values at most max(atol,
+    rtol · σ_max) taken as zero; `rcond` is the older name of `rtol`."""
+    if A.ndim >= 2 and dtypes.as_dtype(A.dtype).is_floating_point:
+        atol, rtol = _tolerances(A, atol, rtol if rcond is None else rcond)
+    else:
+        atol, rtol = 0.0, 0.0  # (the op refuses it with torch's message)
+    attrs = {"atol": atol, "rtol": rtol, "hermitian": bool(hermitian)}
+    return A._call("linalg_pinv", [A], attrs)
+
+
+def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
+    """How many singular values (`hermitian`: eigenvalues in size) of each matrix exceed
+    max(atol, rtol · σ_max), as torch counts them: int64, no history. `tol` is atol."""
+    if A.ndim < 2:
+        raise RuntimeError(
+            "torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions."
+        )
+    if not dtypes.as_dtype(A.dtype).is_floating_point:  # (torch's default tolerance's eps)
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if tol is not None:
+        atol = tol
+    S = eigvalsh(A).abs() if hermitian else svdvals(A)
+    atol, rtol = _tolerances(A, atol, rtol)
+    if S.numel() == 0:
+        return S.gt(atol).sum(-1)
+    largest = S.amax(-1, keepdim=True) if hermitian else S.narrow(-1, 0, 1)
+    return S.gt((largest * rtol).clamp_min(atol)).sum(-1)
+
+
+def cond(A: Tensor, p=None) -> Tensor:
+    """The 2-norm condition number σ_max / σ_min of each matrix (p=-2: σ_min / σ_max), from
+    its singular values as torch composes it (SqueezeBackward1). Other orders are not
+    supported (NotImplementedError)."""
+    if A.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p not in (None, 2, -2):
+        raise Unsupported(f"gradrpc: linalg.cond of order {p!r} is not supported")
+    S = svdvals(A)
+    largest, smallest = S.narrow(-1, 0, 1), S.narrow(-1, -1, 1)
+    ratio = smallest / largest if p == -2 else largest / smallest
+    return ratio.squeeze(-1)
+
+
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
+    """(solution, residuals, rank, singular_values) of the least-squares problem A X ≈ B, as
+    torch.return_types.linalg_lstsq, by LAPACK's gelsy (torch's CPU default): the residuals
+    and singular values empty, the rank int64 (LinalgLstsqBackward0, whose gradient goes
+    through A's pseudo-inverse). Batches broadcast; B is a batch of vectors when it has one
+    dim fewer than A. The other drivers are not supported (NotImplementedError)."""
+    if driver is not None and driver not in _DRIVERS:
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    if driver not in (None, "gelsy"):
+        raise Unsupported(f"gradrpc: torch.linalg.lstsq's driver {driver!r} is not supported")
+    attrs = {"rcond": 0.0 if rcond is None else float(rcond)}
+    B = A._coerce(B)
+    solution = A._call("linalg_lstsq", [A, B], attrs)
+    residuals = A._call("linalg_lstsq_residuals", [A, B])
+    rank = A._call("linalg_lstsq_rank", [A, B], attrs)
+    singular_values = factories.zeros(A._session, (0,), dtype=A.dtype)
+    return return_types.linalg_lstsq((solution, residuals, rank, singular_values))
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """exp(A) = Σ Aᵏ / k! of each square matrix (LinalgMatrixExpBackward0)."""
+    return A._call("linalg_matrix_exp", [A])
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A to the integer power n by torch's sequence of matrix products (the inverse's for
+    n < 0; the identity, a copy, for n = 0)."""
+    if not _is_int(n):
+        raise TypeError(
+            f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}"
+        )
+    if A.ndim < 2:
+        raise RuntimeError(
+            "linalg.matrix_power: The input tensor A must have at least 2 dimensions."
+        )
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(
+            f"linalg.matrix_power: A must be batches of square matrices, but they are "
+            f"{A.shape[-2]} by {A.shape[-1]} matrices"
+        )
+    n = int(n)
+    if n == 0:
+        identity = factories.eye(A._session, A.shape[-1], dtype=A.dtype)
+        return A.clone().copy_(identity.expand_as(A))
+    if n == -1:
+        return inv(A)
+    if n < 0:
+        A, n = inv(A), -n
+    if n == 1:
+        return A.clone()
+    if n in (2, 3):
+        square = A.matmul(A)
+        return square if n == 2 else square.matmul(A)
+    power = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        power = A if power is None else power.matmul(power)
+        if bit:
+            result = power if result is None else result.matmul(power)
+    return result
+
+
+def multi_dot(tensors) -> Tensor:
+    """The product of a chain of matrices (the first may be a row vector, the last a column
+    vector) in the order of fewest multiplications, as torch picks it."""
+    tensors = list(tensors)
+    count = len(tensors)
+    if count < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {count}")
+    first, last = tensors[0], tensors[-1]
+    out_shape = []
+    chain = list(tensors)
+    for position, name, unsqueezed in ((0, "first", 0), (count - 1, "last", -1)):
+        t = tensors[position]
+        if t.ndim == 1:
+            chain[position] = t.unsqueeze(unsqueezed)
+        elif t.ndim != 2:
+            raise RuntimeError(f"multi_dot(): the {name} tensor must be 1D or 2D but got {t.ndim}D")
+    if first.ndim == 2:
+        out_shape.append(first.shape[0])
+    if last.ndim == 2:
+        out_shape.append(last.shape[1])
+    for i in range(1, count - 1):
+        if tensors[i].ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {tensors[i].ndim}D")
+    for i in range(1, count):
+        if chain[i].dtype != chain[0].dtype:
+            raise RuntimeError(
+                "multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                f"{_c_type(chain[0].dtype)} and tensor {i} {_c_type(chain[i].dtype)}"
+            )
+        if chain[i - 1].shape[-1] != chain[i].shape[0]:
+            raise RuntimeError(
+                f"multi_dot(): tensors {i - 1} and {i} with shapes {list(tensors[i - 1].shape)} "
+                f"and {list(tensors[i].shape)} cannot be multiplied"
+            )
+    if count == 2:
+        result = chain[0].mm(chain[1])
+    elif count == 3:
+        a, b, c, d = chain[0].shape[0], chain[1].shape[0], chain[2].shape[0], chain[2].shape[1]
+        if (a * c) * (b + d) > (b * d) * (a + c):
+            result = chain[0].mm(chain[1].mm(chain[2]))
+        else:
+            result = chain[0].mm(chain[1]).mm(chain[2])
+    else:
+        result = _chain_product(chain, _chain_order(chain), 0, count - 1)
+    return result.view(out_shape)
+
+
+def _c_type(dtype) -> str:
+    return rules.C_TYPE_NAME[dtypes.as_dtype(dtype).name]
+
+
+def _chain_order(chain: list) -> list:
+    """torch's matrix_chain_order: s[i][j], where the cheapest product of chain[i..j] splits."""
+    count = len(chain)
+    sizes = [chain[0].shape[0]] + [t.shape[1] for t in chain]
+    cost = [[0] * count for _ in range(count)]
+    split = [[0] * count for _ in range(count)]
+    for length in range(1, count):
+        for i in range(count - length):
+            j = i + length
+            cost[i][j] = math.inf
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + sizes[i] * sizes[k + 1] * sizes[j + 1]
+                if q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+    return split
+
+
+def _chain_product(chain: list, split: list, i: int, j: int) -> Tensor:
+    if i == j:
+        return chain[i]
+    k = split[i][j]
+    return _chain_product(chain, split, i, k).mm(_chain_product(chain, split, k + 1, j))
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """Σ x·y along `dim`, broadcasting (SumBackward1)."""
+    if not dtypes.as_dtype(x.dtype).is_floating_point:
+        raise RuntimeError(
+            "linalg.vecdot: Expected a floating point or complex tensor as input. "
+            f"Got {rules.TORCH_TYPE_NAME[dtypes.as_dtype(x.dtype).name]}"
+        )
+    if x.dtype != y.dtype:
+        raise RuntimeError(
+            "linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+            f"{rules.TORCH_TYPE_NAME[dtypes.as_dtype(x.dtype).name]} and y of type "
+            f"{rules.TORCH_TYPE_NAME[dtypes.as_dtype(y.dtype).name]} instead"
+        )
+    return (x * y).sum(dim)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """A.diagonal(offset, dim1, dim2): a view, by default of the last two dims."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """torch.matmul."""
+    return input.matmul(other)
 
 
 def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -9,12 +9,12 @@ import itertools
 import math
 import operator
 import warnings
-from collections import namedtuple
 
 import gradrpc
 import numpy as np
 from gradrpc.engine import rules
 
+from . import return_types
 from .combining import _at_least
 from .grad_mode import no_grad
 from .tensor import _WARNED, Tensor
@@ -302,15 +302,6 @@ def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor
     return _scalar("mul", _pair_sums(y, dim), spacing / 2.0).cumsum(dim)
 
 
-class histogram_result(namedtuple("histogram", ("hist", "bin_edges"))):
-    """torch.return_types.histogram: (hist, bin_edges), also read by name."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"
-
-
 def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool = False):
     """(hist, bin_edges): counts (or weight sums; with density, divided by their total and
     the bins' widths) of input's elements in `bins` equal bins over range (the data's
@@ -341,7 +332,7 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
         hist = input._session.zeros(count, dtype=dtype).scatter_add(0, position, amounts)
         if density:
             hist = hist / (hist.sum() * (edges[1:] - edges[:-1]))
-    return histogram_result(hist, edges)
+    return return_types.histogram((hist, edges))
 
 
 def _tensor_edges(input: Tensor, bins: Tensor) -> Tensor:

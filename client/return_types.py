@@ -1,99 +1,62 @@
-"""torch.return_types: the named pairs of values and indices that torch.max(x, dim),
-torch.min(x, dim), torch.sort, torch.topk, torch.median, torch.nanmedian, torch.mode,
-torch.kthvalue, torch.cummax and torch.cummin return, and torch.aminmax's (min, max) and
-torch.frexp's (mantissa, exponent)."""
+"""torch.return_types: the named tuples torch's functions return: (values, indices) of
+torch.max(x, dim), min, median, nanmedian, mode, kthvalue, cummax, cummin, sort and topk;
+aminmax's (min, max), frexp's (mantissa, exponent), histogram's (hist, bin_edges), and the
+named results of torch.linalg's slogdet, inv_ex, cholesky_ex, eigh, svd, qr and lstsq, and
+torch.svd's."""
 
 from __future__ import annotations
 
 
-class _ValuesIndices(tuple):
-    """(values, indices) as torch's structseq holds them: a tuple, also read by name."""
+class _Named(tuple):
+    """A torch.return_types structseq of `_fields`: a tuple, also read by name."""
 
     __slots__ = ()
+    _fields: tuple[str, ...] = ()
 
     def __new__(cls, sequence):
-        pair = tuple(sequence)
-        if len(pair) != 2:
+        values = tuple(sequence)
+        if len(values) != len(cls._fields):
             raise TypeError(
-                f"torch.return_types.{cls.__name__}() takes a 2-sequence ({len(pair)}-sequence "
-                "given)"
+                f"torch.return_types.{cls.__name__}() takes a {len(cls._fields)}-sequence "
+                f"({len(values)}-sequence given)"
             )
-        return super().__new__(cls, pair)
+        return super().__new__(cls, values)
 
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
+    def __getattr__(self, name):
+        if name in type(self)._fields:
+            return self[type(self)._fields.index(name)]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __repr__(self) -> str:
-        return (
-            f"torch.return_types.{type(self).__name__}(\nvalues={self[0]!r},\nindices={self[1]!r})"
-        )
+        parts = ",\n".join(f"{k}={v!r}" for k, v in zip(self._fields, self, strict=True))
+        return f"torch.return_types.{type(self).__name__}(\n{parts})"
 
 
-class max(_ValuesIndices):
-    __slots__ = ()
+def _named(name: str, *fields: str) -> type:
+    """torch.return_types.<name>, a structseq of `fields`."""
+    return type(name, (_Named,), {"__slots__": (), "_fields": fields})
 
 
-class min(_ValuesIndices):
-    __slots__ = ()
+linalg_slogdet = _named("linalg_slogdet", "sign", "logabsdet")
+slogdet = _named("slogdet", "sign", "logabsdet")
+linalg_inv_ex = _named("linalg_inv_ex", "inverse", "info")
+linalg_cholesky_ex = _named("linalg_cholesky_ex", "L", "info")
+linalg_eigh = _named("linalg_eigh", "eigenvalues", "eigenvectors")
+linalg_svd = _named("linalg_svd", "U", "S", "Vh")
+svd = _named("svd", "U", "S", "V")
+linalg_qr = _named("linalg_qr", "Q", "R")
+linalg_lstsq = _named("linalg_lstsq", "solution", "residuals", "rank", "singular_values")
 
-
-class median(_ValuesIndices):
-    __slots__ = ()
-
-
-class nanmedian(_ValuesIndices):
-    __slots__ = ()
-
-
-class mode(_ValuesIndices):
-    __slots__ = ()
-
-
-class kthvalue(_ValuesIndices):
-    __slots__ = ()
-
-
-class cummax(_ValuesIndices):
-    __slots__ = ()
-
-
-class cummin(_ValuesIndices):
-    __slots__ = ()
-
-
-def _named_pair(name: str, first: str, second: str) -> type:
-    """A structseq of two fields other than values and indices (torch.return_types.<name>):
-    a tuple, also read by name, printed as torch prints it."""
-
-    def __new__(cls, sequence):
-        pair = tuple(sequence)
-        if len(pair) != 2:
-            raise TypeError(
-                f"torch.return_types.{name}() takes a 2-sequence ({len(pair)}-sequence given)"
-            )
-        return tuple.__new__(cls, pair)
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.{name}(\n{first}={self[0]!r},\n{second}={self[1]!r})"
-
-    fields = {first: property(lambda self: self[0]), second: property(lambda self: self[1])}
-    return type(
-        name, (tuple,), {"__slots__": (), "__new__": __new__, "__repr__": __repr__, **fields}
-    )
-
-
-aminmax = _named_pair("aminmax", "min", "max")
-frexp = _named_pair("frexp", "mantissa", "exponent")
-
-
-class sort(_ValuesIndices):
-    __slots__ = ()
-
-
-class topk(_ValuesIndices):
-    __slots__ = ()
+max = _named("max", "values", "indices")
+min = _named("min", "values", "indices")
+median = _named("median", "values", "indices")
+nanmedian = _named("nanmedian", "values", "indices")
+mode = _named("mode", "values", "indices")
+kthvalue = _named("kthvalue", "values", "indices")
+cummax = _named("cummax", "values", "indices")
+cummin = _named("cummin", "values", "indices")
+sort = _named("sort", "values", "indices")
+topk = _named("topk", "values", "indices")
+aminmax = _named("aminmax", "min", "max")
+frexp = _named("frexp", "mantissa", "exponent")
+histogram = _named("histogram", "hist", "bin_edges")

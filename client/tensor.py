@@ -2302,6 +2302,72 @@ class Tensor:
 
         return cross(self, args, kwargs, first=1)
 
+    def inverse(self) -> Tensor:
+        """torch.linalg.inv(self)."""
+        from .linalg import inv
+
+        return inv(self)
+
+    def det(self) -> Tensor:
+        """torch.linalg.det(self)."""
+        from .linalg import det
+
+        return det(self)
+
+    def slogdet(self):
+        """torch.slogdet(self): (sign, logabsdet), a torch.return_types.slogdet."""
+        from gradrpc import slogdet
+
+        return slogdet(self)
+
+    def logdet(self) -> Tensor:
+        """torch.logdet(self)."""
+        from .linalg import logdet
+
+        return logdet(self)
+
+    def matrix_power(self, n: int) -> Tensor:
+        """torch.linalg.matrix_power(self, n)."""
+        from .linalg import matrix_power
+
+        return matrix_power(self, n)
+
+    def svd(self, some: bool = True, compute_uv: bool = True):
+        """torch.svd(self, some, compute_uv): (U, S, V), a torch.return_types.svd."""
+        from .linalg import torch_svd
+
+        return torch_svd(self, some, compute_uv)
+
+    def matrix_exp(self) -> Tensor:
+        """torch.linalg.matrix_exp(self)."""
+        from .linalg import matrix_exp
+
+        return matrix_exp(self)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        """torch.pinverse(self, rcond)."""
+        from .linalg import pinv
+
+        return pinv(self, atol=0.0, rtol=rcond)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        """torch.cholesky(self, upper) (deprecated, with torch's warning)."""
+        from .linalg import legacy_cholesky
+
+        return legacy_cholesky(self, upper)
+
+    def cholesky_solve(self, input2: Tensor, upper: bool = False) -> Tensor:
+        """torch.cholesky_solve(self, input2, upper)."""
+        from .linalg import cholesky_solve
+
+        return cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        """torch.cholesky_inverse(self, upper)."""
+        from .linalg import cholesky_inverse
+
+        return cholesky_inverse(self, upper)
+
     def diff(self, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
         """The n-th forward difference along `dim`, as torch composes it (SubBackward0 of
         two SliceBackward0)."""

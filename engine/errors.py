@@ -164,6 +164,21 @@ class ComputeError(GradError, RuntimeError):
     status = "INVALID_ARGUMENT"
 
 
+class LinAlgError(GradError, RuntimeError):
+    """A matrix that a decomposition or an inverse fails on (singular, not positive-definite):
+    named torch._C._LinAlgError, as torch's is, so tracebacks print what torch's print."""
+
+    reason = "LINALG_ERROR"
+    status = "INVALID_ARGUMENT"
+
+
+LinAlgError.__module__, LinAlgError.__name__, LinAlgError.__qualname__ = (
+    "torch._C",
+    "_LinAlgError",
+    "_LinAlgError",
+)
+
+
 def _all_subclasses(cls: type) -> list[type]:
     out = []
     for sub in cls.__subclasses__():

@@ -27,6 +27,7 @@ from .errors import (
     DtypeMismatch,
     InvalidIndex,
     InvalidValue,
+    LinAlgError,
     ShapeMismatch,
     Unsupported,
 )
@@ -1321,6 +1322,482 @@ def _linalg_cross_vjp(n, g):
 
 
 _op("linalg_cross", _linalg_cross_vjp)(lambda a, b, dim: _cross(a, b, dim))
+
+
+# ---- linear algebra: inv, det, slogdet, solve, cholesky, triangular and Cholesky solves
+# (LAPACK through NumPy, vectorised over batches; per matrix through SciPy's LAPACK and BLAS
+# wrappers where torch's result depends on LAPACK's info or BLAS's trsm)
+
+
+def _mT(x: np.ndarray) -> np.ndarray:
+    return np.swapaxes(x, -1, -2)
+
+
+def _matrices(x: np.ndarray) -> np.ndarray:
+    """The matrices of a batch as one (count, rows, columns) array."""
+    return x.reshape(-1, *x.shape[-2:])
+
+
+def _lapack(name: str, x: np.ndarray):
+    from scipy.linalg import lapack
+
+    return lapack.get_lapack_funcs((name,), (x,))[0]
+
+
+def _infos(name: str, A: np.ndarray) -> np.ndarray:
+    """LAPACK getrf's (LU) or potrf's (Cholesky, lower triangle) info of each matrix."""
+    routine = _lapack(name, A)
+    infos = [routine(m)[-1] for m in _matrices(A)] if A.size else []
+    return np.array(infos, np.int32).reshape(A.shape[:-2])
+
+
+def _raise_first_failure(A: np.ndarray, routine: str, message) -> None:
+    """torch's LinAlgError for the first matrix whose LAPACK info is positive: "(Batch element
+    k): " before `message(info)` when A is a batch."""
+    infos = _infos(routine, A).reshape(-1)
+    k = int(np.argmax(infos > 0))
+    where = f"(Batch element {k}): " if A.ndim > 2 else ""
+    raise LinAlgError(message(where, int(infos[k])))
+
+
+def _singular_inverse(function: str):
+    return lambda where, info: (
+        f"{function}: {where}The diagonal element {info} is zero, the inversion could not be "
+        "completed because the input matrix is singular."
+    )
+
+
+def _inv(A, check_errors=True, function=""):
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        if check_errors:
+            _raise_first_failure(A, "getrf", _singular_inverse(function or "linalg.inv"))
+    getrf, getrs = _lapack("getrf", A), _lapack("getrs", A)
+    out = np.empty_like(A)
+    eye = np.eye(A.shape[-1], dtype=A.dtype)
+    with np.errstate(all="ignore"):
+        for m, o in zip(_matrices(A), _matrices(out), strict=True):
+            lu, piv, _ = getrf(m)
+            o[...] = getrs(lu, piv, eye)[0]
+    return out
+
+
+def _inv_vjp(n, g):
+    inverse_h = _mT(n.saved["result"])
+    return (-(inverse_h @ g @ inverse_h),)
+
+
+_op("linalg_inv", _inv_vjp)(_inv)
+_op("linalg_inv_info", lambda n, g: (None,))(lambda A: _infos("getrf", A))
+
+
+def _cofactors(A: np.ndarray) -> np.ndarray:
+    """det(A) A⁻ᵀ, defined for singular matrices too: U diag(Π_{j≠i} s_j) Vᵀ det(U Vᵀ)."""
+    if A.shape[-1] == 0:
+        return np.zeros_like(A)
+    U, s, Vh = np.linalg.svd(A)
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(s.shape[-1])], -1)
+    sign = np.linalg.det(U) * np.linalg.det(Vh)
+    return (sign[..., None, None] * (U * others[..., None, :]) @ Vh).astype(A.dtype)
+
+
+def _inverse_or_nan(A: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        return _inv(A, check_errors=False)
+
+
+_op("linalg_det", lambda n, g: (g[..., None, None] * _cofactors(n.saved["self"]),))(
+    lambda A, function="": np.asarray(np.linalg.det(A), A.dtype)
+)
+_op(
+    "linalg_slogdet",
+    lambda n, g: (g[..., None, None] * _mT(_inverse_or_nan(n.saved["self"])),),
+)(lambda A, function="": np.asarray(np.linalg.slogdet(A)[1], A.dtype))
+_op("linalg_slogdet_sign", lambda n, g: (None,))(
+    lambda A, function="": np.asarray(np.linalg.slogdet(A)[0], A.dtype)
+)
+
+
+def _is_vector_rhs(A: np.ndarray, B: np.ndarray) -> bool:
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+
+
+def _solve(A, B, left=True):
+    vector = _is_vector_rhs(A, B)
+    if vector:
+        B = B[..., None]
+    if not left:
+        A, B = _mT(A), _mT(B)
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    A = np.broadcast_to(A, (*batch, *A.shape[-2:]))
+    try:
+        X = np.linalg.solve(A, np.broadcast_to(B, (*batch, *B.shape[-2:])))
+    except np.linalg.LinAlgError:
+        _raise_first_failure(
+            A,
+            "getrf",
+            lambda where, info: (
+                f"torch.linalg.solve: {where}The solver failed because the input matrix is "
+                "singular."
+            ),
+        )
+    if not left:
+        X = _mT(X)
+    return np.ascontiguousarray(X[..., 0] if vector else X)
+
+
+def _solve_vjp(n, g):
+    A, X, left = n.saved["self"], n.saved["result"], n.attrs["left"]
+    vector = len(n.inputs[1].shape) == 1 or (
+        len(n.inputs[1].shape) == A.ndim - 1 and tuple(n.inputs[1].shape) == A.shape[:-1]
+    )
+    if vector:
+        g, X = g[..., None], X[..., None]
+    gB = np.linalg.solve(_mT(A), g) if left else _mT(np.linalg.solve(A, _mT(g)))
+    gA = -(gB @ _mT(X)) if left else -(_mT(X) @ gB)
+    return (gA if n.needs[0] else None, (gB[..., 0] if vector else gB) if n.needs[1] else None)
+
+
+_op("linalg_solve", _solve_vjp)(_solve)
+
+
+def _cholesky(A, upper=False, check_errors=True, function=""):
+    lower = _mT(A) if upper else A
+    try:
+        L = np.linalg.cholesky(lower)
+    except np.linalg.LinAlgError:
+        if check_errors:
+            _raise_first_failure(
+                lower,
+                "potrf",
+                lambda where, info: (
+                    f"{function or 'linalg.cholesky'}: {where}The factorization could not be "
+                    "completed because the input is not positive-definite (the leading minor of "
+                    f"order {info} is not positive-definite)."
+                ),
+            )
+        potrf = _lapack("potrf", lower)
+        L = np.stack([np.tril(potrf(m, lower=True)[0]) for m in _matrices(lower)])
+        L = L.reshape(lower.shape)
+    return np.ascontiguousarray(_mT(L) if upper else L)
+
+
+def _cholesky_vjp(n, g):
+    L, upper = n.saved["result"], n.attrs["upper"]
+    if upper:
+        L, g = _mT(L), _mT(g)
+    gA = np.tril(_mT(L) @ g)
+    gA = 0.5 * (gA + _mT(np.tril(gA, -1)))
+    gA = _trsm(L, gA, upper=False, left=True, trans=True)
+    return (_trsm(L, gA, upper=False, left=False),)
+
+
+_op("linalg_cholesky", _cholesky_vjp)(_cholesky)
+_op("linalg_cholesky_info", lambda n, g: (None,))(
+    lambda A, upper=False: _infos("potrf", _mT(A) if upper else A)
+)
+
+
+def _trsm(A, B, upper, left=True, unitriangular=False, trans=False):
+    """X with op(A) X = B (`left` False: X op(A) = B), op(A) = A or Aᵀ (`trans`), reading
+    A's upper or lower triangle, as BLAS's trsm (torch's CPU kernel): no singularity check,
+    a zero on the diagonal gives inf and nan as torch's do."""
+    from scipy.linalg import blas
+
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    dtype = np.result_type(A, B)
+    As = _matrices(np.broadcast_to(A, (*batch, *A.shape[-2:])).astype(dtype, copy=False))
+    Bs = _matrices(np.broadcast_to(B, (*batch, *B.shape[-2:])).astype(dtype, copy=False))
+    trsm = blas.get_blas_funcs("trsm", (As,))
+    out = np.empty((len(Bs), *B.shape[-2:]), dtype)
+    with np.errstate(all="ignore"):
+        for a, b, o in zip(As, Bs, out, strict=True):
+            if b.size:
+                o[...] = trsm(
+                    1.0,
+                    a,
+                    b,
+                    side=0 if left else 1,
+                    lower=not upper,
+                    trans_a=int(trans),
+                    diag=int(unitriangular),
+                )
+    return out.reshape(*batch, *B.shape[-2:])
+
+
+def _solve_triangular_vjp(n, g):
+    A, X = n.saved["self"], n.saved["result"]
+    upper, left, unit = n.attrs["upper"], n.attrs["left"], n.attrs["unitriangular"]
+    gB = _trsm(A, g, upper, left, unit, trans=True)
+    gA = None
+    if n.needs[0]:
+        gA = -(gB @ _mT(X)) if left else -(_mT(X) @ gB)
+        gA = np.triu(gA, int(unit)) if upper else np.tril(gA, -int(unit))
+    return (gA, gB if n.needs[1] else None)
+
+
+_op("linalg_solve_triangular", _solve_triangular_vjp)(
+    lambda A, B, upper, left=True, unitriangular=False: _trsm(A, B, upper, left, unitriangular)
+)
+
+
+def _cholesky_solve(B, L, upper=False):
+    """(L Lᵀ)⁻¹ B, or (Uᵀ U)⁻¹ B: two triangular solves."""
+    Y = _trsm(L, B, upper, trans=upper)
+    return _trsm(L, Y, upper, trans=not upper)
+
+
+def _cholesky_solve_vjp(n, g):
+    L, X, upper = n.saved["other"], n.saved["result"], n.attrs["upper"]
+    gB = _cholesky_solve(g, L, upper)
+    common = gB @ _mT(X)
+    common = common + _mT(common)
+    gL = -(L @ common) if upper else -(common @ L)
+    return (gB if n.needs[0] else None, gL if n.needs[1] else None)
+
+
+_op("cholesky_solve", _cholesky_solve_vjp)(_cholesky_solve)
+
+
+def _cholesky_inverse_vjp(n, g):
+    L, inverse, upper = n.saved["self"], n.saved["result"], n.attrs["upper"]
+    common = inverse @ (g + _mT(g)) @ inverse
+    return (-(L @ common) if upper else -(common @ L),)
+
+
+_op("cholesky_inverse", _cholesky_inverse_vjp)(
+    lambda L, upper=False: _cholesky_solve(
+        np.broadcast_to(np.eye(L.shape[-1], dtype=L.dtype), L.shape), L, upper
+    )
+)
+
+
+def _eigh_vectors_vjp(n, g):
+    """torch's linalg_eig_backward for Hermitian input, the eigenvectors' part:
+    V (skew(Vᵀ g) / (λⱼ − λᵢ)) Vᵀ, with skew(X) = (X − Xᵀ) / 2 and a zero diagonal."""
+    A, V = n.saved["self"], n.saved["result"]
+    values = np.linalg.eigvalsh(A, UPLO=n.attrs["UPLO"].upper())
+    VtG = _mT(V) @ g
+    VtG = 0.5 * (VtG - _mT(VtG))
+    gaps = values[..., None, :] - values[..., :, None]
+    np.einsum("...ii->...i", gaps)[...] = 1.0
+    return (V @ (VtG / gaps) @ _mT(V),)
+
+
+def _eigh_values_vjp(n, g):
+    V = np.linalg.eigh(n.saved["self"], UPLO=n.attrs["UPLO"].upper())[1]
+    return ((V * g[..., None, :]) @ _mT(V),)
+
+
+_op("linalg_eigh_values", _eigh_values_vjp)(
+    lambda A, UPLO="L": np.linalg.eigvalsh(A, UPLO=UPLO.upper())
+)
+_op("linalg_eigh_vectors", _eigh_vectors_vjp)(
+    lambda A, UPLO="L": np.linalg.eigh(A, UPLO=UPLO.upper())[1]
+)
+
+
+def _svd(A, full_matrices=True):
+    """(U, S, Vh) of each matrix (LAPACK's gesdd, as torch's CPU default)."""
+    return np.linalg.svd(A, full_matrices=full_matrices)
+
+
+def _svd_backward(A, full_matrices, gU=None, gS=None, gVh=None):
+    """torch's svd_backward (real case) for the incoming gradients given; the full matrices'
+    extra columns (rows) get none, as torch narrows them."""
+    U, S, Vh = _svd(A, full_matrices)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    U, Vh = U[..., :k], Vh[..., :k, :]
+    if gU is not None:
+        gU = gU[..., :k]
+    if gVh is not None:
+        gVh = gVh[..., :k, :]
+    if gU is None and gVh is None:
+        return (U * gS[..., None, :]) @ Vh
+    S2 = S * S
+    E = S2[..., None, :] - S2[..., :, None]
+    np.einsum("...ii->...i", E)[...] = 1.0
+    gA = np.zeros((*A.shape[:-2], k, k), A.dtype)
+    if gU is not None:
+        UtgU = _mT(U) @ gU
+        gA = gA + (UtgU - _mT(UtgU)) * S[..., None, :]
+    if gVh is not None:
+        VtgV = Vh @ _mT(gVh)
+        gA = gA + S[..., :, None] * (VtgV - _mT(VtgV))
+    gA = gA / E
+    if gS is not None:
+        gA = gA + np.einsum("...i,ij->...ij", gS, np.eye(k, dtype=A.dtype))
+    if m > n and gU is not None:
+        gA = U @ gA
+        gUSinv = gU / S[..., None, :]
+        gA = (gA + gUSinv - U @ (_mT(U) @ gUSinv)) @ Vh
+    elif m < n and gVh is not None:
+        gA = gA @ Vh
+        gVhSinv = gVh / S[..., :, None]
+        gA = U @ (gA + gVhSinv - (gVhSinv @ _mT(Vh)) @ Vh)
+    else:
+        gA = U @ gA @ Vh
+    return gA
+
+
+_op("linalg_svd_u", lambda n, g: (_svd_backward(n.saved["self"], n.attrs["full_matrices"], gU=g),))(
+    lambda A, full_matrices=True: _svd(A, full_matrices)[0]
+)
+_op("linalg_svd_s", lambda n, g: (_svd_backward(n.saved["self"], False, gS=g),))(
+    lambda A: np.linalg.svd(A, compute_uv=False)
+)
+_op(
+    "linalg_svd_vh", lambda n, g: (_svd_backward(n.saved["self"], n.attrs["full_matrices"], gVh=g),)
+)(lambda A, full_matrices=True: _svd(A, full_matrices)[2])
+
+
+def _matrix_exp(A):
+    from scipy.linalg import expm
+
+    return expm(A) if A.size else A.copy()
+
+
+def _matrix_exp_vjp(n, g):
+    """torch's: the upper right block of exp([[Aᵀ, g], [0, Aᵀ]])."""
+    At = _mT(n.saved["self"])
+    size = At.shape[-1]
+    blocks = np.zeros((*g.shape[:-2], 2 * size, 2 * size), g.dtype)
+    blocks[..., :size, :size] = At
+    blocks[..., size:, size:] = At
+    blocks[..., :size, size:] = g
+    return (_matrix_exp(blocks)[..., :size, size:],)
+
+
+_op("linalg_matrix_exp", _matrix_exp_vjp)(_matrix_exp)
+
+
+_QR_R_NOT_DIFFERENTIABLE = (
+    "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+    "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+)
+
+
+def _qr(A, mode="reduced"):
+    return np.linalg.qr(A, mode="reduced" if mode == "r" else mode)
+
+
+def _qr_tall_backward(Q, R, gQ, gR):
+    """A = Q R with R square: (gQ + Q copyltu(M)) R⁻ᵀ, M = R gRᵀ − gQᵀ Q."""
+    M = R @ _mT(gR) - _mT(gQ) @ Q
+    lower = np.tril(M, -1)
+    sym = lower + _mT(lower) + np.einsum("...ii->...i", M)[..., None] * np.eye(M.shape[-1])
+    return _trsm(R, gQ + Q @ sym, upper=True, left=False, trans=True)
+
+
+def _qr_backward(A, mode, gQ=None, gR=None):
+    """torch's linalg_qr_backward, for the incoming gradients given (absent ones zero)."""
+    m, n = A.shape[-2:]
+    if mode == "r":
+        raise ComputeError(_QR_R_NOT_DIFFERENTIABLE)
+    if mode == "complete" and m > n:
+        raise ComputeError(
+            "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+        )
+    Q, R = _qr(A, mode)
+    gQ = np.zeros_like(Q) if gQ is None else gQ
+    gR = np.zeros_like(R) if gR is None else gR
+    if m >= n:
+        return _qr_tall_backward(Q, R, gQ, gR)
+    # A = Q [X | Y], R = [U | V] with X = Q U square
+    gV = gR[..., m:]
+    gX = _qr_tall_backward(Q, R[..., :m], gQ + A[..., m:] @ _mT(gV), gR[..., :m])
+    return np.concatenate([gX, Q @ gV], axis=-1)
+
+
+_op("linalg_qr_q", lambda n, g: (_qr_backward(n.saved["self"], n.attrs["mode"], gQ=g),))(
+    lambda A, mode="reduced": np.empty(0, A.dtype) if mode == "r" else _qr(A, mode)[0]
+)
+_op("linalg_qr_r", lambda n, g: (_qr_backward(n.saved["self"], n.attrs["mode"], gR=g),))(
+    lambda A, mode="reduced": _qr(A, mode)[1]
+)
+
+
+def _pinv(A, atol=0.0, rtol=0.0, hermitian=False):
+    """torch's linalg_pinv: V diag(1/σ) Uᵀ over the singular values above max(atol,
+    rtol · σ_max) (`hermitian`: U diag(1/λ) Uᵀ over the eigenvalues above it in size)."""
+    if A.size == 0:
+        return np.zeros((*A.shape[:-2], A.shape[-1], A.shape[-2]), A.dtype)
+    if hermitian:
+        values, U = np.linalg.eigh(A)
+        sizes = np.abs(values)
+    else:
+        U, values, Vh = np.linalg.svd(A, full_matrices=False)
+        sizes = values
+    tol = np.maximum(atol, rtol * sizes.max(-1, keepdims=True))
+    with np.errstate(divide="ignore"):
+        inverted = np.where(sizes > tol, 1 / values, 0).astype(A.dtype)
+    left = U if hermitian else _mT(Vh)
+    return (left * inverted[..., None, :]) @ _mT(U)
+
+
+def _pinv_backward(A, P, g):
+    """torch's pinv_backward: the gradient of A through its pseudo-inverse P."""
+    m, cols = A.shape[-2:]
+    Ph, gh = _mT(P), _mT(g)
+    if m <= cols:
+        K = gh @ P
+        KPh = K @ Ph
+        return -_mT(P @ K) + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A)
+    K = P @ gh
+    PhK = Ph @ K
+    return -_mT(K @ P) + (gh - A @ K) @ P @ Ph + PhK - PhK @ P @ A
+
+
+_op("linalg_pinv", lambda n, g: (_pinv_backward(n.saved["self"], n.saved["result"], g),))(_pinv)
+
+
+def _lstsq_operands(A, B):
+    """A and B broadcast to one batch, B as matrices; whether B was a batch of vectors."""
+    vector = B.ndim == A.ndim - 1
+    if vector:
+        B = B[..., None]
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    A = np.broadcast_to(A, (*batch, *A.shape[-2:]))
+    return A, np.broadcast_to(B, (*batch, *B.shape[-2:])), vector
+
+
+def _gelsy(A, B, rcond):
+    """(solutions, ranks) of each matrix by LAPACK's gelsy (SciPy's wrapper)."""
+    from scipy.linalg import lstsq
+
+    A, B, vector = _lstsq_operands(A, B)
+    m, n = A.shape[-2:]
+    cond = rcond if rcond > 0 else np.finfo(A.dtype).eps * max(m, n)
+    X = np.zeros((*A.shape[:-2], n, B.shape[-1]), A.dtype)
+    ranks = np.zeros(A.shape[:-2], np.int64)
+    for index in np.ndindex(A.shape[:-2]):
+        if A[index].size and B[index].size:
+            X[index], _, ranks[index], _ = lstsq(A[index], B[index], cond, lapack_driver="gelsy")
+    return (X[..., 0] if vector else X), ranks
+
+
+def _lstsq_vjp(n, g):
+    """torch's linalg_lstsq_backward: through the pseudo-inverse of A."""
+    A, B, vector = _lstsq_operands(n.saved["self"], n.saved["other"])
+    m, cols = A.shape[-2:]
+    P = _pinv(A, rtol=np.finfo(A.dtype).eps * max(m, cols))
+    g = g[..., None] if vector else g
+    gA = _pinv_backward(A, P, g @ _mT(B)) if n.needs[0] else None
+    gB = _mT(P) @ g if n.needs[1] else None
+    if gB is not None and vector:
+        gB = gB[..., 0]
+    return (gA, gB)
+
+
+_op("linalg_lstsq", _lstsq_vjp)(lambda A, B, rcond=0.0: _gelsy(A, B, rcond)[0])
+_op("linalg_lstsq_residuals", lambda n, g: (None, None))(lambda A, B: np.zeros(0, A.dtype))
+_op("linalg_lstsq_rank", lambda n, g: (None, None))(
+    lambda A, B, rcond=0.0: _gelsy(A, np.zeros((*A.shape[:-1], 1), A.dtype), rcond)[1]
+)
 
 
 def _blocks(tensors):

@@ -3904,6 +3904,532 @@ _register(
 )
 
 
+# ---- linear algebra: inv, det, slogdet, solve, cholesky, triangular and Cholesky solves
+
+
+def _linalg_square(fname: str, A: TensorMeta, name: str = "A") -> None:
+    """torch's checks of a batch of square matrices: at least 2 dims, square."""
+    if A.ndim < 2:
+        raise ShapeMismatch(f"{fname}: The input tensor {name} must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise ShapeMismatch(
+            f"{fname}: A must be batches of square matrices, but they are {A.shape[-2]} by "
+            f"{A.shape[-1]} matrices"
+        )
+
+
+def _column_major(shape: Sequence[int], dtype: str) -> TensorMeta:
+    """The metadata of LAPACK's results as torch lays them out: each matrix of the last two
+    dims column by column, the matrices one after another."""
+    if len(shape) < 2:
+        return meta(shape, dtype)
+    strides = [1, max(shape[-2], 1)]
+    step = strides[1] * max(shape[-1], 1)
+    for size in reversed(shape[:-2]):
+        strides.insert(0, step)
+        step *= max(size, 1)
+    return TensorMeta(tuple(int(s) for s in shape), dtype, tuple(strides))
+
+
+def _linalg_floating(fname: str, A: TensorMeta) -> None:
+    if not is_float(A.dtype):
+        raise DtypeMismatch(
+            f"{fname}: Expected a floating point or complex tensor as input. "
+            f"Got {TORCH_TYPE_NAME[A.dtype]}"
+        )
+
+
+def _linalg_unary_infer(fname: str, result: str = "matrix", kernel: str = ""):
+    """A batch of square matrices in; a matrix (column-major as LAPACK's, or "contiguous"), a
+    number ("scalar") or an int32 LAPACK info ("info") per matrix out. `kernel` names the CPU
+    kernel of torch's integer dtype error (NotImplementedError) where torch has no floating
+    check of its own."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(fname, operands, 1)
+        A = _require_tensor(fname, operands[0], 0)
+        shown = attrs.get("function") or fname
+        _linalg_square(shown, A)
+        if kernel and not is_float(A.dtype):
+            raise Unsupported(f"\"{kernel}\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'")
+        _linalg_floating(shown, A)
+        if result == "matrix":
+            return _column_major(A.shape, A.dtype)
+        if result == "contiguous":
+            return meta(A.shape, A.dtype)
+        return meta(A.shape[:-2], "int32" if result == "info" else A.dtype)
+
+    return infer
+
+
+def _solve_is_vector_rhs(A: TensorMeta, B: TensorMeta) -> bool:
+    """torch's rule: B is a batch of vectors when 1-d, or A's shape less its last dim."""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+
+
+def _linalg_solve_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("linalg_solve", operands, 2)
+    A, B = (_require_tensor("linalg_solve", o, i) for i, o in enumerate(operands))
+    _linalg_square("linalg.solve", A)
+    _linalg_floating("linalg.solve", A)
+    vector = _solve_is_vector_rhs(A, B)
+    B_shape = (*B.shape, 1) if vector else B.shape
+    if len(B_shape) < 2:
+        raise ShapeMismatch("linalg.solve: The input tensor B must have at least 2 dimensions.")
+    if A.dtype != B.dtype:
+        raise DtypeMismatch(
+            "linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{TORCH_TYPE_NAME[A.dtype]} and B of type {TORCH_TYPE_NAME[B.dtype]} instead"
+        )
+    left = attrs["left"]
+    n = A.shape[-1]
+    if (B_shape[-2] if left else B_shape[-1]) != n:
+        raise ShapeMismatch(
+            f"linalg.solve: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B_shape[-2]}x{B_shape[-1]})"
+        )
+    batch = broadcast_shapes(B_shape[:-2], A.shape[:-2])
+    shape = (*batch, *B_shape[-2:-1]) if vector else (*batch, *B_shape[-2:])
+    return _column_major(shape, A.dtype) if left else meta(shape, A.dtype)
+
+
+def _solve_triangular_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("linalg_solve_triangular", operands, 2)
+    A, B = (_require_tensor("linalg_solve_triangular", o, i) for i, o in enumerate(operands))
+    fname = "linalg.solve_triangular"
+    if B.ndim < 2:
+        raise ShapeMismatch(f"{fname}: The input tensor B must have at least 2 dimensions.")
+    _linalg_square(fname, A)
+    n, left = A.shape[-1], attrs["left"]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise ShapeMismatch(
+            f"{fname}: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    dtype = promote_types(A.dtype, B.dtype)
+    if not is_float(dtype):
+        raise Unsupported(
+            f"\"triangular_solve_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'"
+        )
+    return _column_major((*broadcast_shapes(B.shape[:-2], A.shape[:-2]), *B.shape[-2:]), dtype)
+
+
+def _cholesky_solve_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("cholesky_solve", operands, 2)
+    B, L = (_require_tensor("cholesky_solve", o, i) for i, o in enumerate(operands))
+    for name, m in (("b", B), ("u", L)):
+        if m.ndim < 2:
+            raise ShapeMismatch(
+                f"{name} should have at least 2 dimensions, but has {m.ndim} dimensions instead"
+            )
+    if L.shape[-1] != L.shape[-2] or L.shape[-1] != B.shape[-2]:
+        raise ShapeMismatch(
+            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-2]} by "
+            f"{L.shape[-1]} but each b matrix is {B.shape[-2]} by {B.shape[-1]}"
+        )
+    if B.dtype != L.dtype:
+        raise DtypeMismatch(
+            f"expected scalar type {TORCH_TYPE_NAME[B.dtype]} but found {TORCH_TYPE_NAME[L.dtype]}"
+        )
+    if not is_float(B.dtype):
+        raise Unsupported(
+            f"\"cholesky_solve_cpu\" not implemented for '{TORCH_TYPE_NAME[B.dtype]}'"
+        )
+    shape = (*broadcast_shapes(B.shape[:-2], L.shape[:-2]), *B.shape[-2:])
+    return _column_major(shape, B.dtype)
+
+
+_CHECK_ERRORS = Attr(
+    "check_errors", "bool", "A matrix that fails is torch's LinAlgError (`LINALG_ERROR`).", True
+)
+_FUNCTION = Attr(
+    "function", "string", "The function torch's messages name (the op's own when empty).", ""
+)
+_UPPER = Attr("upper", "bool", "The matrices are upper (not lower) triangular.", False)
+_LEFT = Attr("left", "bool", "Solve A X = B (False: X A = B).", True)
+
+
+def _computes_in_input_dtype(operands: Sequence[Operand], out: TensorMeta) -> str:
+    """An integer result (LAPACK's info, a rank) of the floating input it is computed from."""
+    return operands[0].dtype
+
+
+def _register_linalg(name, torch_name, doc, inputs, infer, grad_fn, saves, attrs=(), **more):
+    _register(
+        OpSpec(
+            name,
+            torch_name,
+            doc,
+            inputs,
+            (grad_fn is not None,) * len(inputs),
+            infer,
+            grad_fn if callable(grad_fn) else _named(grad_fn or ""),
+            saves,
+            attrs,
+            **more,
+        )
+    )
+
+
+_register_linalg(
+    "linalg_inv",
+    "torch.linalg.inv",
+    "The inverse of each square matrix; a singular one (with `check_errors`) is torch's "
+    "LinAlgError.",
+    ("self",),
+    _linalg_unary_infer("linalg.inv"),
+    "LinalgInvExBackward0",
+    _result,
+    (_CHECK_ERRORS, _FUNCTION),
+)
+_register_linalg(
+    "linalg_inv_info",
+    "torch.linalg.inv_ex",
+    "LAPACK getrf's info of each matrix: 0, or the first zero diagonal element of U from 1.",
+    ("self",),
+    _linalg_unary_infer("linalg.inv", "info"),
+    None,
+    _nothing,
+    computes_in=_computes_in_input_dtype,
+)
+_register_linalg(
+    "linalg_det",
+    "torch.linalg.det",
+    "The determinant of each square matrix.",
+    ("self",),
+    _linalg_unary_infer("linalg.det", "scalar"),
+    "LinalgDetBackward0",
+    _self,
+    (_FUNCTION,),
+)
+_register_linalg(
+    "linalg_slogdet",
+    "torch.linalg.slogdet",
+    "log |det A| of each square matrix (-inf where singular).",
+    ("self",),
+    _linalg_unary_infer("linalg.slogdet", "scalar"),
+    "LinalgSlogdetBackward0",
+    _self,
+    (_FUNCTION,),
+)
+_register_linalg(
+    "linalg_slogdet_sign",
+    "torch.linalg.slogdet",
+    "The sign of det A (-1, 0 or 1) of each square matrix; no gradient flows through it.",
+    ("self",),
+    _linalg_unary_infer("linalg.slogdet", "scalar"),
+    "LinalgSlogdetBackward0",
+    _self,
+    (_FUNCTION,),
+    passes_gradient=lambda attrs: False,
+)
+_register_linalg(
+    "linalg_cholesky",
+    "torch.linalg.cholesky",
+    "The Cholesky factor L (A = L Lᵀ; `upper`: U, A = Uᵀ U) of each positive-definite matrix, "
+    "read from its lower (upper) triangle; with `check_errors`, one that is not is torch's "
+    "LinAlgError.",
+    ("self",),
+    _linalg_unary_infer("linalg.cholesky"),
+    lambda operands, attrs: (
+        "CholeskyBackward0" if attrs.get("function") == "cholesky" else "LinalgCholeskyExBackward0"
+    ),
+    _result,
+    (_UPPER, _CHECK_ERRORS, _FUNCTION),
+)
+_register_linalg(
+    "linalg_cholesky_info",
+    "torch.linalg.cholesky_ex",
+    "LAPACK potrf's info of each matrix: 0, or the order of the first leading minor that is "
+    "not positive-definite.",
+    ("self",),
+    _linalg_unary_infer("linalg.cholesky", "info"),
+    None,
+    _nothing,
+    (_UPPER,),
+    computes_in=_computes_in_input_dtype,
+)
+_register_linalg(
+    "cholesky_inverse",
+    "torch.cholesky_inverse",
+    "(L Lᵀ)⁻¹ (`upper`: (Uᵀ U)⁻¹) of each triangular factor.",
+    ("self",),
+    _linalg_unary_infer("cholesky_inverse", kernel="cholesky_inverse_out_cpu"),
+    "CholeskyInverseBackward0",
+    _self_and_result,
+    (_UPPER,),
+)
+_register_linalg(
+    "linalg_solve",
+    "torch.linalg.solve",
+    "X with A X = B (`left` False: X A = B), batches broadcast; B a batch of vectors by "
+    "torch's rule; a singular A is torch's LinAlgError.",
+    ("self", "other"),
+    _linalg_solve_infer,
+    "LinalgSolveExBackward0",
+    _self_and_result,
+    (_LEFT,),
+)
+_register_linalg(
+    "linalg_solve_triangular",
+    "torch.linalg.solve_triangular",
+    "X with A X = B (`left` False: X A = B) for A's upper (lower) triangle, its diagonal "
+    "taken as ones when `unitriangular`; batches broadcast.",
+    ("self", "other"),
+    _solve_triangular_infer,
+    "LinalgSolveTriangularBackward0",
+    _self_and_result,
+    (
+        Attr("upper", "bool", "A is upper (not lower) triangular.", optional=False),
+        _LEFT,
+        Attr("unitriangular", "bool", "A's diagonal is taken as ones.", False),
+    ),
+)
+_register_linalg(
+    "cholesky_solve",
+    "torch.cholesky_solve",
+    "X with (L Lᵀ) X = B (`upper`: (Uᵀ U) X = B), for B (self) and the factor (other); "
+    "batches broadcast.",
+    ("self", "other"),
+    _cholesky_solve_infer,
+    "CholeskySolveBackward0",
+    lambda needs, attrs: ("other", "result"),
+    (_UPPER,),
+)
+
+
+def _eigh_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands("linalg_eigh", operands, 1)
+        A = _require_tensor("linalg_eigh", operands[0], 0)
+        _linalg_square("linalg.eigh", A)
+        if not is_float(A.dtype):
+            raise Unsupported(
+                f"\"linalg_eigh_cpu\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'"
+            )
+        if attrs["UPLO"] not in ("L", "U", "l", "u"):
+            raise ComputeError(f"Expected UPLO argument to be 'L' or 'U', but got {attrs['UPLO']}")
+        if result == "values":
+            return meta(A.shape[:-1], A.dtype)
+        return _column_major(A.shape, A.dtype)
+
+    return infer
+
+
+def _svd_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands("linalg_svd", operands, 1)
+        A = _require_tensor("linalg_svd", operands[0], 0)
+        if A.ndim < 2:
+            raise ShapeMismatch("linalg.svd: The input tensor A must have at least 2 dimensions.")
+        _linalg_floating("linalg.svd", A)
+        *batch, m, n = A.shape
+        k = min(m, n)
+        if result == "S":
+            return meta((*batch, k), A.dtype)
+        full = attrs["full_matrices"]
+        if result == "U":
+            return _column_major((*batch, m, m if full else k), A.dtype)
+        return _column_major((*batch, n if full else k, n), A.dtype)
+
+    return infer
+
+
+_UPLO = Attr("UPLO", "string", "Which triangle of A is read: 'L' (lower) or 'U' (upper).", "L")
+_FULL_MATRICES = Attr(
+    "full_matrices", "bool", "U is m × m and Vh n × n (else m × k and k × n, k = min(m, n)).", True
+)
+for _name, _part, _doc in (
+    ("linalg_eigh_values", "values", "the eigenvalues, ascending"),
+    ("linalg_eigh_vectors", "vectors", "the eigenvectors, one per column (LAPACK's signs)"),
+):
+    _register_linalg(
+        _name,
+        "torch.linalg.eigh",
+        f"Of each symmetric matrix, read from one triangle: {_doc}.",
+        ("self",),
+        _eigh_infer(_part),
+        "LinalgEighBackward0",
+        _self if _part == "values" else _self_and_result,
+        (_UPLO,),
+    )
+for _name, _part, _doc in (
+    ("linalg_svd_u", "U", "the left singular vectors U"),
+    ("linalg_svd_s", "S", "the singular values, descending"),
+    ("linalg_svd_vh", "Vh", "the right singular vectors, transposed (Vh)"),
+):
+    _register_linalg(
+        _name,
+        "torch.linalg.svd",
+        f"Of each matrix's singular value decomposition A = U diag(S) Vh: {_doc}.",
+        ("self",),
+        _svd_infer(_part),
+        "LinalgSvdBackward0",
+        _self,
+        () if _part == "S" else (_FULL_MATRICES,),
+    )
+_register_linalg(
+    "linalg_matrix_exp",
+    "torch.linalg.matrix_exp",
+    "The matrix exponential Σ Aᵏ / k! of each square matrix.",
+    ("self",),
+    _linalg_unary_infer("linalg.matrix_exp", "contiguous"),
+    "LinalgMatrixExpBackward0",
+    _self,
+)
+
+
+def _qr_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands("linalg_qr", operands, 1)
+        A = _require_tensor("linalg_qr", operands[0], 0)
+        if A.ndim < 2:
+            raise ShapeMismatch("linalg.qr: The input tensor A must have at least 2 dimensions.")
+        _linalg_floating("linalg.qr", A)
+        mode = attrs["mode"]
+        if mode not in ("reduced", "complete", "r"):
+            raise ComputeError(
+                f"qr received unrecognized mode '{mode}' but expected one of 'reduced' "
+                "(default), 'r', or 'complete'"
+            )
+        *batch, m, n = A.shape
+        k = m if mode == "complete" else min(m, n)
+        if result == "Q":
+            return meta((0,), A.dtype) if mode == "r" else _column_major((*batch, m, k), A.dtype)
+        return _column_major((*batch, k, n), A.dtype)
+
+    return infer
+
+
+_QR_MODE = Attr(
+    "mode", "string", "'reduced' (k = min(m, n) columns of Q), 'complete' or 'r'.", "reduced"
+)
+for _name, _part, _doc in (
+    ("linalg_qr_q", "Q", "Q, orthonormal columns (empty for mode 'r')"),
+    ("linalg_qr_r", "R", "R, upper triangular"),
+):
+    _register_linalg(
+        _name,
+        "torch.linalg.qr",
+        f"Of each matrix's QR decomposition A = Q R (LAPACK's Householder geqrf): {_doc}.",
+        ("self",),
+        _qr_infer(_part),
+        "LinalgQrBackward0",
+        _self,
+        (_QR_MODE,),
+    )
+
+
+def _pinv_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("linalg_pinv", operands, 1)
+    A = _require_tensor("linalg_pinv", operands[0], 0)
+    if A.ndim < 2 or not is_float(A.dtype):
+        shown = ", ".join(map(str, A.shape))
+        raise ShapeMismatch(
+            f"linalg.pinv({TORCH_TYPE_NAME[A.dtype]}{{[{shown}]}}): expected a tensor with 2 or "
+            "more dimensions of float, double, cfloat or cdouble types"
+        )
+    if attrs["hermitian"]:
+        _linalg_square("linalg.eigh", A)
+    return meta((*A.shape[:-2], A.shape[-1], A.shape[-2]), A.dtype)
+
+
+_register_linalg(
+    "linalg_pinv",
+    "torch.linalg.pinv",
+    "The pseudo-inverse of each matrix from its SVD (`hermitian`: its eigendecomposition), "
+    "singular values at most max(atol, rtol · σ_max) taken as zero.",
+    ("self",),
+    _pinv_infer,
+    "LinalgPinvBackward0",
+    _self_and_result,
+    (
+        Attr("atol", "float", "The absolute tolerance.", 0.0),
+        Attr("rtol", "float", "The tolerance relative to the largest singular value.", 0.0),
+        Attr("hermitian", "bool", "A is symmetric: read from its lower triangle.", False),
+    ),
+)
+
+
+def _lstsq_check(operands: Sequence[Operand]) -> tuple[TensorMeta, TensorMeta, bool]:
+    """torch.linalg.lstsq's checks in its order; whether B is a batch of vectors."""
+    _check_operands("linalg_lstsq", operands, 2)
+    A, B = (_require_tensor("linalg_lstsq", o, i) for i, o in enumerate(operands))
+    if A.ndim < 2:
+        raise ShapeMismatch("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise ShapeMismatch(
+            "torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+            "(input.dim() - other.dim()) <= 1"
+        )
+    vector = B.ndim == A.ndim - 1
+    if (B.shape[-1] if vector else B.shape[-2]) != A.shape[-2]:
+        raise ShapeMismatch("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    if A.dtype != B.dtype:
+        raise DtypeMismatch(
+            "torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
+            f"input's dtype {TORCH_TYPE_NAME[A.dtype]} and other's dtype "
+            f"{TORCH_TYPE_NAME[B.dtype]}"
+        )
+    if not is_float(A.dtype):
+        raise ComputeError("This function doesn't handle types other than float and double")
+    return A, B, vector
+
+
+def _lstsq_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        A, B, vector = _lstsq_check(operands)
+        *a_batch, m, n = A.shape
+        B_batch = B.shape[:-1] if vector else B.shape[:-2]
+        batch = broadcast_shapes(a_batch, B_batch)
+        if result == "rank":  # (of A's matrices, whatever B's batch)
+            return meta(a_batch, "int64")
+        if result == "residuals":
+            return meta((0,), A.dtype)
+        k = 1 if vector else B.shape[-1]
+        rows = max(m, n)  # LAPACK solves in B's storage: rows of max(m, n), the first n kept
+        full = _column_major((*batch, rows, k), A.dtype)
+        shape = (*batch, n) if vector else (*batch, n, k)
+        return TensorMeta(shape, A.dtype, full.strides[:-1] if vector else full.strides)
+
+    return infer
+
+
+_RCOND = Attr("rcond", "float", "Singular values below rcond · σ_max count as zero.", 0.0)
+_register_linalg(
+    "linalg_lstsq",
+    "torch.linalg.lstsq",
+    "The least-squares solution X of A X ≈ B (LAPACK's gelsy, torch's CPU default), batches "
+    "broadcast, B a batch of vectors when it has one dim fewer than A.",
+    ("self", "other"),
+    _lstsq_infer("solution"),
+    "LinalgLstsqBackward0",
+    lambda needs, attrs: ("self", "other"),
+    (_RCOND,),
+)
+_register_linalg(
+    "linalg_lstsq_residuals",
+    "torch.linalg.lstsq",
+    "The residuals of the gelsy driver: always empty; no gradient flows through them.",
+    ("self", "other"),
+    _lstsq_infer("residuals"),
+    "LinalgLstsqBackward0",
+    lambda needs, attrs: ("self", "other"),
+    passes_gradient=lambda attrs: False,
+)
+_register_linalg(
+    "linalg_lstsq_rank",
+    "torch.linalg.lstsq",
+    "The rank gelsy finds for each matrix of A (int64).",
+    ("self", "other"),
+    _lstsq_infer("rank"),
+    None,
+    _nothing,
+    (_RCOND,),
+    computes_in=_computes_in_input_dtype,
+)
+
+
 def _logsumexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     """torch.logsumexp: float input's dtype, the default float for integers and bools. No
     dims reduce them all; of a tensor with elements and dims, without keepdim that is

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class T:
@@ -54,6 +56,16 @@ SORTED = "sorted"
 BAG_OFFSETS = "bag offsets"  # embedding_bag's int64 offsets [0, 2, 2, 5], for 7 indices or more
 CHECKER = "checker"  # a bool mask true at every other element (flattened): a known count
 LENGTHS = "lengths"  # sequence lengths for packing: 3, 3, 2, 2, 1, 1, ... (sum known)
+DOMINANT = "dominant"  # matrices of "any" values plus 3n on the diagonal: well conditioned
+SPD = "spd"  # symmetric positive-definite matrices: M Mᵀ / n + I of "any" values M
+
+
+def linalg_sample(values, domain: str):
+    """DOMINANT or SPD matrices from `values` (any values of the operand's shape)."""
+    n = values.shape[-1]
+    if domain == DOMINANT:
+        return values + 3 * n * np.eye(n)
+    return values @ np.swapaxes(values, -1, -2) / n + np.eye(n)
 
 
 def lengths(count: int) -> list[int]:

@@ -17,14 +17,17 @@ from gradrpc.engine import graph, rules
 from opcases import (
     BAG_OFFSETS,
     CHECKER,
+    DOMINANT,
     INDEX,
     LENGTHS,
     POS,
+    SPD,
     WITHOUT_DERIVATIVE,
     C,
     Case,
     T,
     lengths,
+    linalg_sample,
 )
 
 EPS = 1e-6
@@ -280,6 +283,17 @@ _BAG = T((7,), "class", "int64", grad=False)
 # inputs whose gradient is torch's formula rather than the derivative, checked by finite
 # differences where the formula is the derivative
 CHECKED_ELSEWHERE = {
+    ("linalg_lstsq_residuals", 0): "test_ops_vs_torch.py: gelsy's residuals are empty",
+    ("linalg_lstsq_residuals", 1): "test_ops_vs_torch.py: gelsy's residuals are empty",
+    ("linalg_eigh_values", 0): "test_ops_vs_torch.py: torch's eigenvalue gradient, symmetric",
+    ("linalg_eigh_vectors", 0): "test_ops_vs_torch.py: torch's eigenvector gradient, symmetric",
+    # torch's formulas for a factor or a matrix read through one triangle: the gradient of a
+    # symmetric perturbation (the whole matrix), where finite differences see one triangle
+    ("linalg_cholesky", 0): "test_ops_vs_torch.py: torch's cholesky_backward, symmetric",
+    ("cholesky_solve", 1): "test_ops_vs_torch.py: torch's cholesky_solve_backward",
+    ("cholesky_inverse", 0): "test_ops_vs_torch.py: torch's cholesky_inverse_backward",
+    ("linalg_slogdet_sign", 0): "test_ops_vs_torch.py: no gradient flows through the sign, as "
+    "torch's (its undefined gradient)",
     ("ctc_loss", 0): "test_ctc_loss_engine.py: the gradient of the logits of log_softmax, "
     "which torch's formula (exp(lp) - the occupation) gives",
 }
@@ -347,6 +361,31 @@ CASES += [
     C("diag_embed", T((2, 3)), offset=-1, dim1=0, dim2=2),
     C("diagonal_copy", T((3, 4)), offset=1),
     C("linalg_cross", T((2, 3)), T((1, 3))),
+    C("linalg_inv", T((2, 3, 3), DOMINANT)),
+    C("linalg_svd_s", T((2, 4, 3))),
+    C("linalg_svd_u", T((4, 3)), full_matrices=False),
+    C("linalg_svd_u", T((3, 4))),
+    C("linalg_svd_vh", T((3, 4)), full_matrices=False),
+    C("linalg_svd_vh", T((4, 3))),
+    C("linalg_matrix_exp", T((2, 3, 3))),
+    C("linalg_qr_q", T((4, 3))),
+    C("linalg_qr_q", T((3, 5)), mode="complete"),
+    C("linalg_qr_r", T((2, 4, 3))),
+    C("linalg_qr_r", T((3, 5))),
+    C("linalg_pinv", T((4, 3))),
+    C("linalg_pinv", T((2, 3, 5))),
+    C("linalg_lstsq", T((1, 5, 3)), T((2, 5, 2))),
+    C("linalg_lstsq", T((2, 5, 3)), T((2, 5))),
+    C("linalg_det", T((3, 3))),
+    C("linalg_slogdet", T((2, 3, 3), DOMINANT)),
+    C("linalg_solve", T((2, 1, 3, 3), DOMINANT), T((2, 3, 2))),
+    C("linalg_solve", T((3, 3), DOMINANT), T((3,)), left=True),
+    C("linalg_solve", T((3, 3), DOMINANT), T((2, 3)), left=False),
+    C("linalg_solve_triangular", T((2, 3, 3), DOMINANT), T((3, 2)), upper=True),
+    C("linalg_solve_triangular", T((3, 3), DOMINANT), T((2, 3)), upper=False, left=False),
+    C("linalg_solve_triangular", T((3, 3), DOMINANT), T((3, 2)), upper=True, unitriangular=True),
+    C("cholesky_solve", T((3, 2)), T((3, 3), SPD, grad=False)),
+    C("cholesky_solve", T((2, 3, 2)), T((3, 3), SPD, grad=False), upper=True),
     C("block_diag", T((2, 3)), T((3,)), T(())),
     C("logsumexp", T((3, 4)), dim=[1]),
     C("logsumexp", T((2, 3, 4)), dim=[0, 2], keepdim=True),
@@ -507,6 +546,8 @@ def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
         values = rng.uniform(1.2, 3.0, operand.shape)
     else:
         values = rng.uniform(0.2, 2.0, operand.shape) * rng.choice([-1.0, 1.0], operand.shape)
+    if operand.domain in (DOMINANT, SPD):
+        values = linalg_sample(values, operand.domain)
     return np.asarray(values, dtype=np.float64)
 
 

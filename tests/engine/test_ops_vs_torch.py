@@ -25,15 +25,18 @@ from gradrpc.engine.ops import OPS
 from opcases import (
     BAG_OFFSETS,
     CHECKER,
+    DOMINANT,
     INDEX,
     LENGTHS,
     POS,
     SORTED,
+    SPD,
     WITHOUT_DERIVATIVE,
     C,
     Case,
     T,
     lengths,
+    linalg_sample,
 )
 
 FLOATS = ("float32", "float64")
@@ -45,6 +48,10 @@ TORCH_DTYPES = {
 }
 # float32: a few ulps of slack over torch's own vectorized kernels and BLAS; float64: tight.
 TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
+# decompositions iterate: LAPACK builds (NumPy's, torch's) round them differently in float32
+DECOMPOSITIONS = {"linalg_eigh_values", "linalg_eigh_vectors", "linalg_svd_u", "linalg_svd_s"}
+DECOMPOSITIONS |= {"linalg_svd_vh", "linalg_qr_q", "linalg_qr_r", "linalg_pinv", "linalg_lstsq"}
+DECOMPOSITION_TOLERANCE = {**TOLERANCE, "float32": {"rtol": 1e-4, "atol": 2e-5}}
 
 
 # ---------------------------------------------------------------- the cases
@@ -1303,6 +1310,77 @@ CASES += [
     C("block_diag", T((2, 0)), T((0, 3))),
     C("block_diag", T((2, 2))),
 ]
+# linear algebra on well-conditioned (DOMINANT) and positive-definite (SPD) matrices
+_D3, _S3 = T((3, 3), DOMINANT), T((3, 3), SPD)
+CASES += [
+    C("linalg_inv", _D3),
+    C("linalg_inv", T((2, 4, 4), DOMINANT)),
+    C("linalg_inv", T((2, 0, 0))),
+    C("linalg_inv_info", T((2, 3, 3), DOMINANT, grad=False)),
+    C("linalg_det", _D3),
+    C("linalg_det", T((2, 1, 3, 3), DOMINANT)),
+    C("linalg_det", T((3, 3))),
+    C("linalg_slogdet", T((2, 3, 3), DOMINANT)),
+    C("linalg_slogdet", T((3, 3), SPD)),
+    C("linalg_slogdet_sign", T((2, 3, 3))),
+    C("linalg_solve", _D3, T((3, 2))),
+    C("linalg_solve", T((2, 1, 3, 3), DOMINANT), T((4, 3, 2))),
+    C("linalg_solve", _D3, T((3,))),
+    C("linalg_solve", T((2, 3, 3), DOMINANT), T((2, 3))),
+    C("linalg_solve", T((2, 3, 3), DOMINANT), T((4, 3)), left=False),
+    C("linalg_cholesky", _S3),
+    C("linalg_cholesky", T((2, 4, 4), SPD), upper=True),
+    C("linalg_cholesky_info", T((2, 3, 3), SPD, grad=False)),
+    C("linalg_solve_triangular", _D3, T((3, 2)), upper=True),
+    C("linalg_solve_triangular", T((2, 1, 3, 3), DOMINANT), T((4, 3, 2)), upper=False),
+    C("linalg_solve_triangular", _D3, T((2, 3)), upper=True, left=False, unitriangular=True),
+    C("linalg_solve_triangular", _D3, T((3, 2)), upper=False, unitriangular=True),
+    C("cholesky_solve", T((3, 2)), _S3),
+    C("cholesky_solve", T((2, 1, 3, 2)), T((4, 3, 3), SPD), upper=True),
+    C("cholesky_inverse", _S3),
+    C("cholesky_inverse", T((2, 3, 3), SPD), upper=True),
+]
+# eigh, svd and matrix_exp: one op per result, all recording torch's one node
+CASES += [
+    C("linalg_eigh_values", _S3),
+    C("linalg_eigh_values", T((2, 4, 4), SPD), UPLO="U"),
+    C("linalg_eigh_vectors", _S3),
+    C("linalg_eigh_vectors", T((2, 4, 4), SPD), UPLO="U"),
+    C("linalg_svd_s", T((4, 3))),
+    C("linalg_svd_s", T((2, 3, 5))),
+    C("linalg_svd_u", T((4, 3))),
+    C("linalg_svd_u", T((2, 3, 5)), full_matrices=False),
+    C("linalg_svd_u", T((2, 4, 3)), full_matrices=False),
+    C("linalg_svd_u", T((3, 3))),
+    C("linalg_svd_vh", T((3, 4))),
+    C("linalg_svd_vh", T((2, 5, 3)), full_matrices=False),
+    C("linalg_svd_vh", T((2, 3, 5)), full_matrices=False),
+    C("linalg_matrix_exp", T((3, 3), "unit")),
+    C("linalg_matrix_exp", T((2, 4, 4))),
+]
+# qr (Householder, LAPACK's signs) and pinv
+CASES += [
+    C("linalg_qr_q", T((4, 3))),
+    C("linalg_qr_q", T((2, 3, 5)), mode="complete"),
+    C("linalg_qr_q", T((3, 3), grad=False), mode="r"),
+    C("linalg_qr_r", T((2, 4, 3))),
+    C("linalg_qr_r", T((3, 5))),
+    C("linalg_qr_r", T((3, 3)), mode="complete"),
+    C("linalg_qr_r", T((4, 3), grad=False), mode="r"),
+    C("linalg_pinv", T((4, 3)), rtol=1e-6),
+    C("linalg_pinv", T((2, 3, 5)), atol=0.3),
+    C("linalg_pinv", _S3, hermitian=True),
+    C("linalg_pinv", T((2, 0, 3))),
+]
+# lstsq by gelsy, full-rank matrices (a rank-deficient one's solution is gelsy's choice)
+CASES += [
+    C("linalg_lstsq", T((5, 3)), T((5, 2))),
+    C("linalg_lstsq", T((1, 5, 3)), T((2, 5, 2))),
+    C("linalg_lstsq", T((2, 5, 3)), T((2, 5))),
+    C("linalg_lstsq", T((3, 5)), T((3, 2)), rcond=1e-3),
+    C("linalg_lstsq_residuals", T((5, 3)), T((5, 2))),
+    C("linalg_lstsq_rank", T((2, 5, 3), grad=False), T((1, 5, 2), grad=False)),
+]
 # logsumexp: shifted by the maximum; one_hot: int64 classes in [0, 5)
 CASES += [
     C("logsumexp", T((3, 4)), dim=[1]),
@@ -2033,6 +2111,31 @@ TORCH: dict[str, Callable] = {
     "diag_embed": torch.diag_embed,
     "diagonal_copy": torch.diagonal_copy,
     "linalg_cross": torch.linalg.cross,
+    "linalg_inv": lambda A, check_errors, function: torch.linalg.inv(A),
+    "linalg_inv_info": lambda A: torch.linalg.inv_ex(A).info,
+    "linalg_det": lambda A, function: torch.linalg.det(A),
+    "linalg_slogdet": lambda A, function: torch.linalg.slogdet(A).logabsdet,
+    "linalg_slogdet_sign": lambda A, function: torch.linalg.slogdet(A).sign,
+    "linalg_solve": torch.linalg.solve,
+    "linalg_cholesky": lambda A, upper, check_errors, function: torch.linalg.cholesky(
+        A, upper=upper
+    ),
+    "linalg_cholesky_info": lambda A, upper: torch.linalg.cholesky_ex(A, upper=upper).info,
+    "linalg_solve_triangular": torch.linalg.solve_triangular,
+    "cholesky_solve": torch.cholesky_solve,
+    "cholesky_inverse": torch.cholesky_inverse,
+    "linalg_eigh_values": lambda A, UPLO: torch.linalg.eigh(A, UPLO).eigenvalues,
+    "linalg_eigh_vectors": lambda A, UPLO: torch.linalg.eigh(A, UPLO).eigenvectors,
+    "linalg_svd_u": lambda A, full_matrices: torch.linalg.svd(A, full_matrices).U,
+    "linalg_svd_s": lambda A: torch.linalg.svd(A).S,
+    "linalg_svd_vh": lambda A, full_matrices: torch.linalg.svd(A, full_matrices).Vh,
+    "linalg_matrix_exp": torch.linalg.matrix_exp,
+    "linalg_qr_q": lambda A, mode: torch.linalg.qr(A, mode).Q,
+    "linalg_qr_r": lambda A, mode: torch.linalg.qr(A, mode).R,
+    "linalg_pinv": torch.linalg.pinv,
+    "linalg_lstsq": lambda A, B, rcond: torch.linalg.lstsq(A, B, rcond or None).solution,
+    "linalg_lstsq_residuals": lambda A, B: torch.linalg.lstsq(A, B).residuals,
+    "linalg_lstsq_rank": lambda A, B, rcond: torch.linalg.lstsq(A, B, rcond or None).rank,
     "block_diag": torch.block_diag,
     "logsumexp": torch.logsumexp,
     "one_hot": F.one_hot,
@@ -2135,7 +2238,16 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
         values = rng.uniform(1.2, 3.0, shape)
     else:  # away from 0, where abs and relu have their kink
         values = rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+    if operand.domain in (DOMINANT, SPD):
+        values = linalg_sample(values, operand.domain)
     return np.asarray(values, dtype=dtype)
+
+
+# Singular vectors and eigenvectors are signed as the LAPACK build picks (NumPy's and torch's
+# can differ): these
+# ops' values and gradients are compared with torch's vectors signed as ours, by the axis
+# along which each vector lies.
+SIGN_FREE = {"linalg_svd_u": -2, "linalg_svd_vh": -1, "linalg_eigh_vectors": -2}
 
 
 @dataclass
@@ -2146,6 +2258,20 @@ class Run:
     theirs: torch.Tensor
     our_inputs: list[graph.Tensor]  # the operands that require grad, in order
     their_inputs: list[torch.Tensor]
+    op: str | None = None
+
+    @property
+    def signs(self) -> np.ndarray:
+        """±1 per vector taking torch's SIGN_FREE results to ours (else ones)."""
+        if self.op not in SIGN_FREE:
+            return np.ones((), self.ours.data.dtype)
+        dots = (self.ours.data * self.theirs.detach().numpy()).sum(
+            SIGN_FREE[self.op], keepdims=True
+        )
+        return np.where(dots < 0, -1, 1).astype(self.ours.data.dtype)
+
+    def theirs_signed_as_ours(self) -> torch.Tensor:
+        return self.theirs.detach() * torch.tensor(self.signs)
 
 
 def _sorting_positions(case: Case, x: torch.Tensor, shape: tuple[int, ...]) -> np.ndarray:
@@ -2212,9 +2338,8 @@ def _torch_call(case: Case, operands: list) -> torch.Tensor:
 
 def _build(case: Case, dtype: str, seed: int) -> Run:
     ours, theirs, our_inputs, their_inputs = _operands(case, dtype, seed)
-    return Run(
-        graph.call(case.op, ours, case.attrs), _torch_call(case, theirs), our_inputs, their_inputs
-    )
+    ours_result, theirs_result = graph.call(case.op, ours, case.attrs), _torch_call(case, theirs)
+    return Run(ours_result, theirs_result, our_inputs, their_inputs, case.op)
 
 
 def _dtype_name(t: torch.Tensor) -> str:
@@ -2222,15 +2347,20 @@ def _dtype_name(t: torch.Tensor) -> str:
 
 
 def _assert_close(
-    ours: np.ndarray, theirs: torch.Tensor, what: str, precision: np.dtype | None = None
+    ours: np.ndarray,
+    theirs: torch.Tensor,
+    what: str,
+    precision: np.dtype | None = None,
+    op: str | None = None,
 ) -> None:
     """Equal dtype and shape, values within the tolerance of `precision` (the dtype the
-    values were computed in; by default their own)."""
+    values were computed in; by default their own), looser for DECOMPOSITIONS."""
     theirs_np = theirs.detach().numpy(force=True)  # (sgn's gradient is a ZeroTensor)
     assert ours.dtype == theirs_np.dtype, f"{what}: dtype {ours.dtype} != torch's {theirs.dtype}"
     assert ours.shape == theirs_np.shape, f"{what}: shape {ours.shape} != torch's {theirs.shape}"
     if ours.dtype.kind == "f":
-        tolerance = TOLERANCE[(precision or ours.dtype).name]
+        tolerances = DECOMPOSITION_TOLERANCE if op in DECOMPOSITIONS else TOLERANCE
+        tolerance = tolerances[(precision or ours.dtype).name]
         np.testing.assert_allclose(ours, theirs_np, **tolerance, err_msg=what)
     else:
         np.testing.assert_array_equal(ours, theirs_np, err_msg=what)
@@ -2243,7 +2373,7 @@ def _check_forward(run: Run) -> None:
     if theirs.numel():  # (torch.tensor gives an empty array strides of 0, a view none)
         assert ours.meta.strides == theirs.stride()
     assert ours.data.shape == ours.meta.shape
-    _assert_close(ours.data, theirs, "forward")
+    _assert_close(ours.data, run.theirs_signed_as_ours(), "forward", op=run.op)
     assert ours.requires_grad == theirs.requires_grad
     if theirs.grad_fn is None:
         assert ours.grad_fn is None
@@ -2265,13 +2395,13 @@ def _check_gradients(run: Run, seed: int) -> None:
         accumulate=False,
     )
     theirs = torch.autograd.grad(
-        run.theirs, run.their_inputs, torch.tensor(upstream), allow_unused=True
+        run.theirs, run.their_inputs, torch.tensor(upstream * run.signs), allow_unused=True
     )
     for i, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
         assert (mine is None) == (other is None), f"gradient {i}: {mine} vs torch's {other}"
         if mine is not None:
             # a float64 input of a float32 result gets a gradient computed in float32
-            _assert_close(mine, other, f"gradient of input {i}", precision=dtype)
+            _assert_close(mine, other, f"gradient of input {i}", precision=dtype, op=run.op)
     for t in run.our_inputs:  # autograd.grad leaves .grad alone
         assert t.grad is None
 
@@ -2375,8 +2505,10 @@ def test_non_contiguous_operands_match_torch(case: Case) -> None:
             graph.call(case.op, ours, case.attrs)
         assert str(raised.value) == str(e)
         return
-    run = Run(graph.call(case.op, ours, case.attrs), their_result, our_leaves, their_leaves)
-    _assert_close(run.ours.data, run.theirs, "forward")
+    run = Run(
+        graph.call(case.op, ours, case.attrs), their_result, our_leaves, their_leaves, case.op
+    )
+    _assert_close(run.ours.data, run.theirs_signed_as_ours(), "forward")
     _check_gradients(run, seed)
 
 
