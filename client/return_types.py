@@ -8,33 +8,33 @@ from __future__ import annotations
 
 
 class _Named(tuple):
-    """A torch.return_types structseq of `_fields`: a tuple, also read by name."""
+    """A torch.return_types structseq of `_names`: a tuple, also read by name."""
 
     __slots__ = ()
-    _fields: tuple[str, ...] = ()
+    _names: tuple[str, ...] = ()  # not `_fields`: torch's structseqs have none
 
     def __new__(cls, sequence):
         values = tuple(sequence)
-        if len(values) != len(cls._fields):
+        if len(values) != len(cls._names):
             raise TypeError(
-                f"torch.return_types.{cls.__name__}() takes a {len(cls._fields)}-sequence "
+                f"torch.return_types.{cls.__name__}() takes a {len(cls._names)}-sequence "
                 f"({len(values)}-sequence given)"
             )
         return super().__new__(cls, values)
 
     def __getattr__(self, name):
-        if name in type(self)._fields:
-            return self[type(self)._fields.index(name)]
+        if name in type(self)._names:
+            return self[type(self)._names.index(name)]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __repr__(self) -> str:
-        parts = ",\n".join(f"{k}={v!r}" for k, v in zip(self._fields, self, strict=True))
+        parts = ",\n".join(f"{k}={v!r}" for k, v in zip(self._names, self, strict=True))
         return f"torch.return_types.{type(self).__name__}(\n{parts})"
 
 
 def _named(name: str, *fields: str) -> type:
     """torch.return_types.<name>, a structseq of `fields`."""
-    return type(name, (_Named,), {"__slots__": (), "_fields": fields})
+    return type(name, (_Named,), {"__slots__": (), "_names": fields})
 
 
 linalg_slogdet = _named("linalg_slogdet", "sign", "logabsdet")

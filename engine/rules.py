@@ -2753,18 +2753,18 @@ def _diagonal_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     )
 
 
+_SELECT_ATTRS = (
+    Attr("dim", "int", "The dimension.", optional=False),
+    Attr("index", "int", "The position in it; negative counts from the end.", optional=False),
+)
+
 for _name, _torch, _infer, _gfn, _attrs, _doc in (
     (
         "select",
         "torch.select",
         _select_infer,
         "SelectBackward0",
-        (
-            Attr("dim", "int", "The dimension.", optional=False),
-            Attr(
-                "index", "int", "The position in it; negative counts from the end.", optional=False
-            ),
-        ),
+        _SELECT_ATTRS,
         "x[..., index, ...]: the slice at `index` along `dim`, which goes away (a view).",
     ),
     (
@@ -3228,12 +3228,7 @@ for _name, _part_infer, _gfn, _attrs, _part in (
         "select_scatter",
         _select_infer,
         "SelectScatterBackward0",
-        (
-            Attr("dim", "int", "The dimension.", optional=False),
-            Attr(
-                "index", "int", "The position in it; negative counts from the end.", optional=False
-            ),
-        ),
+        _SELECT_ATTRS,
         "self.select(dim, index)",
     ),
     (
