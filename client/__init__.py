@@ -63,6 +63,8 @@ from .tensor import (
     _number,
     _sort_arguments,
     alpha_attrs,
+    check_input,
+    input_method,
     repeated_positions,
     rounding_attrs,
 )
@@ -271,7 +273,7 @@ _UINT8_CONDITION = (
 
 
 def nonzero(input, *, as_tuple: bool = False):
-    _check_input("nonzero", input)
+    check_input("nonzero", input)
     return input.nonzero(as_tuple=as_tuple)
 
 
@@ -328,7 +330,7 @@ bitwise_left_shift, bitwise_right_shift = map(
 
 def _closeness(name: str):
     def function(input, other, *args, **kwargs):
-        _check_input(name, input)
+        check_input(name, input)
         close = input._isclose(name, other, args, kwargs, first=2)
         return close if name == "isclose" else close.all().item()
 
@@ -342,7 +344,7 @@ isclose, allclose = _closeness("isclose"), _closeness("allclose")
 
 def equal(input, other) -> bool:
     """torch.equal: the same shape and equal values (a Python bool, read)."""
-    _check_input("equal", input)
+    check_input("equal", input)
     return input.equal(input._tensor_operand("equal", other, "other", position=2))
 
 
@@ -370,19 +372,12 @@ def stack(tensors, *args, **kwargs) -> Tensor:
     return _joined("stack", tensors, args, kwargs)
 
 
-def _check_input(name: str, input) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
-
-
 def _on_input(name: str, doc: str, bind: Callable):
     """torch.<name>(input, ...): `input` checked, then bind(input, args, kwargs, first=2),
     the tensor method's binding with torch's argument positions counted from the input."""
 
     def function(input, *args, **kwargs):
-        _check_input(name, input)
+        check_input(name, input)
         return bind(input, args, kwargs, 2)
 
     function.__name__ = function.__qualname__ = name
@@ -517,7 +512,7 @@ def repeat_interleave(input, *args, **kwargs):
     """torch.repeat_interleave(input, repeats, dim=None, *, output_size=None):
     input.repeat_interleave(...); torch.repeat_interleave(repeats), a 1-d int64 tensor of
     counts alone: each position i repeated repeats[i] times (int64)."""
-    _check_input("repeat_interleave", input)
+    check_input("repeat_interleave", input)
     if args or kwargs:
         return input._repeat_interleave(args, kwargs, 2)
     return repeated_positions(input)
@@ -567,79 +562,79 @@ cross = _on_input(
 
 def inverse(input) -> Tensor:
     """torch.inverse: torch.linalg.inv(input)."""
-    _check_input("inverse", input)
+    check_input("inverse", input)
     return linalg.inv(input)
 
 
 def det(input) -> Tensor:
     """torch.det: torch.linalg.det(input)."""
-    _check_input("det", input)
+    check_input("det", input)
     return linalg.det(input)
 
 
 def slogdet(input):
     """torch.slogdet: torch.linalg.slogdet's (sign, logabsdet), a torch.return_types.slogdet."""
-    _check_input("slogdet", input)
+    check_input("slogdet", input)
     return return_types.slogdet(linalg.slogdet(input))
 
 
 def logdet(input) -> Tensor:
     """log det input, nan where the determinant is negative (WhereBackward0)."""
-    _check_input("logdet", input)
+    check_input("logdet", input)
     return linalg.logdet(input)
 
 
 def matrix_power(input, n) -> Tensor:
     """torch.matrix_power: torch.linalg.matrix_power(input, n)."""
-    _check_input("matrix_power", input)
+    check_input("matrix_power", input)
     return linalg.matrix_power(input, n)
 
 
 def svd(input, some: bool = True, compute_uv: bool = True):
     """torch.svd: (U, S, V) with input = U diag(S) Vᵀ, a torch.return_types.svd."""
-    _check_input("svd", input)
+    check_input("svd", input)
     return linalg.torch_svd(input, some, compute_uv)
 
 
 def matrix_exp(input) -> Tensor:
     """torch.matrix_exp: torch.linalg.matrix_exp(input)."""
-    _check_input("matrix_exp", input)
+    check_input("matrix_exp", input)
     return linalg.matrix_exp(input)
 
 
 def pinverse(input, rcond: float = 1e-15) -> Tensor:
     """torch.pinverse: torch.linalg.pinv(input, rtol=rcond)."""
-    _check_input("pinverse", input)
+    check_input("pinverse", input)
     return linalg.pinv(input, atol=0.0, rtol=rcond)
 
 
 def cholesky(input, upper: bool = False) -> Tensor:
     """torch.cholesky (deprecated; torch's warning): the Cholesky factor (CholeskyBackward0)."""
-    _check_input("cholesky", input)
+    check_input("cholesky", input)
     return linalg.legacy_cholesky(input, upper)
 
 
 def cholesky_solve(input, input2, upper: bool = False) -> Tensor:
     """X with (L Lᵀ) X = input for the factor input2 (CholeskySolveBackward0)."""
-    _check_input("cholesky_solve", input)
+    check_input("cholesky_solve", input)
     return linalg.cholesky_solve(input, input2, upper)
 
 
 def cholesky_inverse(input, upper: bool = False) -> Tensor:
     """(L Lᵀ)⁻¹ of the Cholesky factor input (CholeskyInverseBackward0)."""
-    _check_input("cholesky_inverse", input)
+    check_input("cholesky_inverse", input)
     return linalg.cholesky_inverse(input, upper)
 
 
 def trace(input) -> Tensor:
     """The sum of a matrix's main diagonal (TraceBackward0)."""
-    _check_input("trace", input)
+    check_input("trace", input)
     return input.trace()
 
 
 def outer(input, vec2) -> Tensor:
     """input ⊗ vec2 of two vectors (torch.ger too)."""
-    _check_input("outer", input)
+    check_input("outer", input)
     return combining.outer(input, vec2)
 
 
@@ -648,13 +643,13 @@ ger = outer
 
 def inner(input, other) -> Tensor:
     """Σ over the last dims of input other."""
-    _check_input("inner", input)
+    check_input("inner", input)
     return combining.inner(input, other)
 
 
 def kron(input, other) -> Tensor:
     """The Kronecker product."""
-    _check_input("kron", input)
+    check_input("kron", input)
     return combining.kron(input, other)
 
 
@@ -667,17 +662,17 @@ def block_diag(*tensors) -> Tensor:
 
 def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """The n-th forward difference along `dim`."""
-    _check_input("diff", input)
+    check_input("diff", input)
     return combining.diff(input, n, dim, prepend, append)
 
 
 def fliplr(input) -> Tensor:
-    _check_input("fliplr", input)
+    check_input("fliplr", input)
     return combining.fliplr(input)
 
 
 def flipud(input) -> Tensor:
-    _check_input("flipud", input)
+    check_input("flipud", input)
     return combining.flipud(input)
 
 
@@ -723,13 +718,13 @@ logsumexp = _on_input(
 
 def argsort(input, *args, **kwargs) -> Tensor:
     """torch.argsort: the indices of torch.sort with the same arguments."""
-    _check_input("argsort", input)
+    check_input("argsort", input)
     return input._argsort(*_sort_arguments("argsort", args, kwargs, first=2))
 
 
 def flip(input, *args, **kwargs) -> Tensor:
     """torch.flip(input, dims): dims a sequence (a single int refused, as torch's)."""
-    _check_input("flip", input)
+    check_input("flip", input)
     (dims,) = _arguments("flip", args, kwargs, (("dims", "int list"),), first=2, required=1)
     given = args[0] if args else kwargs.get("dims")
     if isinstance(given, builtins.int):
@@ -740,13 +735,13 @@ def flip(input, *args, **kwargs) -> Tensor:
 
 def take(input, index) -> Tensor:
     """input's elements, flattened, at index's positions."""
-    _check_input("take", input)
+    check_input("take", input)
     return input._call("take", [input, input._tensor_operand("take", index, "index", 2)])
 
 
 def masked_select(input, mask) -> Tensor:
     """input's elements where mask is true, as a vector (one round trip to count them)."""
-    _check_input("masked_select", input)
+    check_input("masked_select", input)
     return input._masked_select(mask, position=2)
 
 
@@ -785,36 +780,36 @@ isin = placement.isin
 
 def select(input, dim: int, index: int) -> Tensor:
     """input.select(dim, index): a view."""
-    _check_input("select", input)
+    check_input("select", input)
     return input.select(dim, index)
 
 
 def masked_scatter(input, mask, source) -> Tensor:
     """input.masked_scatter(mask, source)."""
-    _check_input("masked_scatter", input)
+    check_input("masked_scatter", input)
     return placement.masked_scatter(input, mask, source, first=2)
 
 
 def masked_fill(input, mask, value) -> Tensor:
     """input.masked_fill(mask, value)."""
-    _check_input("masked_fill", input)
+    check_input("masked_fill", input)
     return input.masked_fill(input._tensor_operand("masked_fill", mask, "mask", 2), value)
 
 
 def argwhere(input) -> Tensor:
     """input.nonzero(): the indices of the nonzero elements, one row each."""
-    _check_input("argwhere", input)
+    check_input("argwhere", input)
     return input.argwhere()
 
 
 def ravel(input) -> Tensor:
-    _check_input("ravel", input)
+    check_input("ravel", input)
     return input.ravel()
 
 
 def diagflat(input, offset: int = 0) -> Tensor:
     """A matrix with input's elements, flattened, on its `offset`-th diagonal."""
-    _check_input("diagflat", input)
+    check_input("diagflat", input)
     return input.diagflat(offset)
 
 
@@ -827,7 +822,7 @@ def _of_two_tensors(name: str):
     numbers it (position 2)."""
 
     def function(input: Tensor, other: Tensor) -> Tensor:
-        _check_input(name, input)
+        check_input(name, input)
         return getattr(input, name)(input._tensor_operand(name, other, "other", position=2))
 
     function.__name__ = name
@@ -854,7 +849,7 @@ lcm = _of_two_tensors("lcm")
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
     """torch.heaviside(input, values): input.heaviside(values)."""
-    _check_input("heaviside", input)
+    check_input("heaviside", input)
     return input.heaviside(input._tensor_operand("heaviside", values, "values", position=2))
 
 
@@ -1071,10 +1066,7 @@ def polygamma(n, input) -> Tensor:
         raise TypeError(
             f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}"
         )
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"polygamma(): argument 'input' (position 2) must be Tensor, not {type(input).__name__}"
-        )
+    check_input("polygamma", input, position=2)
     return input.polygamma(n)
 
 
@@ -1095,13 +1087,13 @@ def float_power(input, exponent) -> Tensor:
 
 def addcmul(input, *args, **kwargs) -> Tensor:
     """input + value tensor1 tensor2."""
-    _check_input("addcmul", input)
+    check_input("addcmul", input)
     return input._pointwise("addcmul", args, kwargs, first=2)
 
 
 def addcdiv(input, *args, **kwargs) -> Tensor:
     """input + value tensor1 / tensor2."""
-    _check_input("addcdiv", input)
+    check_input("addcdiv", input)
     return input._pointwise("addcdiv", args, kwargs, first=2)
 
 
@@ -1118,116 +1110,106 @@ def lerp(input, end, weight) -> Tensor:
     return input.lerp(end, weight)
 
 
-def _method(name: str):
-    def function(input: Tensor, *args, **kwargs):
-        _check_input(name, input)
-        return getattr(input, name)(*args, **kwargs)
-
-    function.__name__ = name
-    function.__doc__ = f"torch.{name}(input, ...) is input.{name}(...)."
-    return function
-
-
-prelu = _method("prelu")
+prelu = input_method("prelu")
 pixel_shuffle = nn.functional.pixel_shuffle
 pixel_unshuffle = nn.functional.pixel_unshuffle
 threshold = nn.functional.threshold
 threshold_ = nn.functional.threshold_
-exp = _method("exp")
-log = _method("log")
-sqrt = _method("sqrt")
-abs = _method("abs")
-absolute = _method("absolute")
-negative = _method("negative")
-positive = _method("positive")
-resolve_conj = _method("resolve_conj")
-resolve_neg = _method("resolve_neg")
-conj = _method("conj")
-conj_physical = _method("conj_physical")
-arcsin = _method("arcsin")
-arccos = _method("arccos")
-arctan = _method("arctan")
-arcsinh = _method("arcsinh")
-arccosh = _method("arccosh")
-arctanh = _method("arctanh")
-fix = _method("fix")
-adjoint = _method("adjoint")
-is_same_size = _method("is_same_size")
-is_signed = _method("is_signed")
-is_conj = _method("is_conj")
-is_neg = _method("is_neg")
-is_inference = _method("is_inference")
-is_complex = _method("is_complex")
-is_floating_point = _method("is_floating_point")
-is_nonzero = _method("is_nonzero")
-relu = _method("relu")
-sigmoid = _method("sigmoid")
-tanh = _method("tanh")
-reciprocal = _method("reciprocal")
-sin = _method("sin")
-cos = _method("cos")
-rsqrt = _method("rsqrt")
-log1p = _method("log1p")
-expm1 = _method("expm1")
-log2 = _method("log2")
-log10 = _method("log10")
-erf = _method("erf")
-tan = _method("tan")
-asin = _method("asin")
-acos = _method("acos")
-atan = _method("atan")
-sinh = _method("sinh")
-cosh = _method("cosh")
-asinh = _method("asinh")
-acosh = _method("acosh")
-atanh = _method("atanh")
-floor = _method("floor")
-ceil = _method("ceil")
-trunc = _method("trunc")
-round = _method("round")
-sign = _method("sign")
-frac = _method("frac")
-square = _method("square")
-isnan = _method("isnan")
-isinf = _method("isinf")
-isfinite = _method("isfinite")
-signbit = _method("signbit")
-sinc = _method("sinc")
-erfc = _method("erfc")
-erfinv = _method("erfinv")
-exp2 = _method("exp2")
-lgamma = _method("lgamma")
-digamma = _method("digamma")
-i0 = _method("i0")
-sgn = _method("sgn")
-deg2rad = _method("deg2rad")
-rad2deg = _method("rad2deg")
-isposinf = _method("isposinf")
-isneginf = _method("isneginf")
-isreal = _method("isreal")
-frexp = _method("frexp")
-mvlgamma = _method("mvlgamma")
-erfc_ = _method("erfc_")
-exp2_ = _method("exp2_")
-i0_ = _method("i0_")
-deg2rad_ = _method("deg2rad_")
-rad2deg_ = _method("rad2deg_")
-ldexp_ = _method("ldexp_")
-gcd_ = _method("gcd_")
-lcm_ = _method("lcm_")
-logical_not = _method("logical_not")
-bitwise_not = _method("bitwise_not")
-mm = _method("mm")
-var = _method("var")
-norm = _method("norm")
-std = _method("std")
-quantile = _method("quantile")
-bincount = _method("bincount")
-histc = _method("histc")
-unique = _method("unique")
-unique_consecutive = _method("unique_consecutive")
-nanquantile = _method("nanquantile")
-msort = _method("msort")
+exp = input_method("exp")
+log = input_method("log")
+sqrt = input_method("sqrt")
+abs = input_method("abs")
+absolute = input_method("absolute")
+negative = input_method("negative")
+positive = input_method("positive")
+resolve_conj = input_method("resolve_conj")
+resolve_neg = input_method("resolve_neg")
+conj = input_method("conj")
+conj_physical = input_method("conj_physical")
+arcsin = input_method("arcsin")
+arccos = input_method("arccos")
+arctan = input_method("arctan")
+arcsinh = input_method("arcsinh")
+arccosh = input_method("arccosh")
+arctanh = input_method("arctanh")
+fix = input_method("fix")
+adjoint = input_method("adjoint")
+is_same_size = input_method("is_same_size")
+is_signed = input_method("is_signed")
+is_conj = input_method("is_conj")
+is_neg = input_method("is_neg")
+is_inference = input_method("is_inference")
+is_complex = input_method("is_complex")
+is_floating_point = input_method("is_floating_point")
+is_nonzero = input_method("is_nonzero")
+relu = input_method("relu")
+sigmoid = input_method("sigmoid")
+tanh = input_method("tanh")
+reciprocal = input_method("reciprocal")
+sin = input_method("sin")
+cos = input_method("cos")
+rsqrt = input_method("rsqrt")
+log1p = input_method("log1p")
+expm1 = input_method("expm1")
+log2 = input_method("log2")
+log10 = input_method("log10")
+erf = input_method("erf")
+tan = input_method("tan")
+asin = input_method("asin")
+acos = input_method("acos")
+atan = input_method("atan")
+sinh = input_method("sinh")
+cosh = input_method("cosh")
+asinh = input_method("asinh")
+acosh = input_method("acosh")
+atanh = input_method("atanh")
+floor = input_method("floor")
+ceil = input_method("ceil")
+trunc = input_method("trunc")
+round = input_method("round")
+sign = input_method("sign")
+frac = input_method("frac")
+square = input_method("square")
+isnan = input_method("isnan")
+isinf = input_method("isinf")
+isfinite = input_method("isfinite")
+signbit = input_method("signbit")
+sinc = input_method("sinc")
+erfc = input_method("erfc")
+erfinv = input_method("erfinv")
+exp2 = input_method("exp2")
+lgamma = input_method("lgamma")
+digamma = input_method("digamma")
+i0 = input_method("i0")
+sgn = input_method("sgn")
+deg2rad = input_method("deg2rad")
+rad2deg = input_method("rad2deg")
+isposinf = input_method("isposinf")
+isneginf = input_method("isneginf")
+isreal = input_method("isreal")
+frexp = input_method("frexp")
+mvlgamma = input_method("mvlgamma")
+erfc_ = input_method("erfc_")
+exp2_ = input_method("exp2_")
+i0_ = input_method("i0_")
+deg2rad_ = input_method("deg2rad_")
+rad2deg_ = input_method("rad2deg_")
+ldexp_ = input_method("ldexp_")
+gcd_ = input_method("gcd_")
+lcm_ = input_method("lcm_")
+logical_not = input_method("logical_not")
+bitwise_not = input_method("bitwise_not")
+mm = input_method("mm")
+var = input_method("var")
+norm = input_method("norm")
+std = input_method("std")
+quantile = input_method("quantile")
+bincount = input_method("bincount")
+histc = input_method("histc")
+unique = input_method("unique")
+unique_consecutive = input_method("unique_consecutive")
+nanquantile = input_method("nanquantile")
+msort = input_method("msort")
 
 
 aminmax = _on_input(
@@ -1238,7 +1220,7 @@ aminmax = _on_input(
 
 
 def _statistic_mean(name: str, input, dim, unbiased, keepdim, correction) -> tuple:
-    _check_input(f"{name}_mean", input)
+    check_input(f"{name}_mean", input)
     if not input.is_floating_point():
         raise RuntimeError(f"{name}_mean only support floating point and complex dtypes")
     statistic = input._variance(name, dim, unbiased, keepdim, correction, f"{name}_mean")
@@ -1259,13 +1241,13 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) 
     return _statistic_mean("var", input, dim, unbiased, keepdim, correction)
 
 
-bmm = _method("bmm")
-addmm = _method("addmm")
+bmm = input_method("bmm")
+addmm = input_method("addmm")
 
 
 def _add_product(name: str, names: tuple[str, str]):
     def function(input, first, second, *, beta=1, alpha=1) -> Tensor:
-        _check_input(name, input)
+        check_input(name, input)
         return input._add_product(name, first, second, names, beta, alpha, position=2)
 
     function.__name__ = function.__qualname__ = name
@@ -1274,13 +1256,13 @@ def _add_product(name: str, names: tuple[str, str]):
 
 
 addmv = _add_product("addmv", ("mat", "vec"))
-addmv_ = _method("addmv_")
+addmv_ = input_method("addmv_")
 addr = _add_product("addr", ("vec1", "vec2"))
 baddbmm = _add_product("baddbmm", ("batch1", "batch2"))
 addbmm = _add_product("addbmm", ("batch1", "batch2"))
-vdot = _method("vdot")
-dist = _method("dist")
-renorm = _method("renorm")
+vdot = input_method("vdot")
+dist = input_method("dist")
+renorm = input_method("renorm")
 cov = numerics.cov
 corrcoef = numerics.corrcoef
 chain_matmul = numerics.chain_matmul
@@ -1299,55 +1281,55 @@ bernoulli = sampling.bernoulli
 multinomial = sampling.multinomial
 normal = sampling.normal
 poisson = sampling.poisson
-softmax = _method("softmax")
-log_softmax = _method("log_softmax")
-mv = _method("mv")
-dot = _method("dot")
-t = _method("t")
-transpose = _method("transpose")
-swapaxes = _method("swapaxes")
-swapdims = _method("swapdims")
-tile = _method("tile")
-permute = _method("permute")
-reshape = _method("reshape")
-flatten = _method("flatten")
-unflatten = _method("unflatten")
-unsqueeze = _method("unsqueeze")
-squeeze = _method("squeeze")
-sum = _method("sum")
-count_nonzero = _method("count_nonzero")
-mean = _method("mean")
-max = _method("max")
-min = _method("min")
-amax = _method("amax")
-amin = _method("amin")
-argmax = _method("argmax")
-argmin = _method("argmin")
-all = _method("all")
-any = _method("any")
+softmax = input_method("softmax")
+log_softmax = input_method("log_softmax")
+mv = input_method("mv")
+dot = input_method("dot")
+t = input_method("t")
+transpose = input_method("transpose")
+swapaxes = input_method("swapaxes")
+swapdims = input_method("swapdims")
+tile = input_method("tile")
+permute = input_method("permute")
+reshape = input_method("reshape")
+flatten = input_method("flatten")
+unflatten = input_method("unflatten")
+unsqueeze = input_method("unsqueeze")
+squeeze = input_method("squeeze")
+sum = input_method("sum")
+count_nonzero = input_method("count_nonzero")
+mean = input_method("mean")
+max = input_method("max")
+min = input_method("min")
+amax = input_method("amax")
+amin = input_method("amin")
+argmax = input_method("argmax")
+argmin = input_method("argmin")
+all = input_method("all")
+any = input_method("any")
 
 
-clamp = clip = _method("clamp")
-clamp_min = _method("clamp_min")
-clamp_max = _method("clamp_max")
-clone = _method("clone")
-unbind = _method("unbind")
-split_with_sizes = _method("split_with_sizes")
-chunk = _method("chunk")
-tensor_split = _method("tensor_split")
-hsplit = _method("hsplit")
-vsplit = _method("vsplit")
-dsplit = _method("dsplit")
+clamp = clip = input_method("clamp")
+clamp_min = input_method("clamp_min")
+clamp_max = input_method("clamp_max")
+clone = input_method("clone")
+unbind = input_method("unbind")
+split_with_sizes = input_method("split_with_sizes")
+chunk = input_method("chunk")
+tensor_split = input_method("tensor_split")
+hsplit = input_method("hsplit")
+vsplit = input_method("vsplit")
+dsplit = input_method("dsplit")
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
     """torch.split: tensor.split(split_size_or_sections, dim)."""
-    _check_input("split", tensor)
+    check_input("split", tensor)
     return tensor.split(split_size_or_sections, dim)
 
 
-detach = _method("detach")
-numel = _method("numel")
+detach = input_method("detach")
+numel = input_method("numel")
 
 
 class cuda:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from .nn import functional
-from .tensor import Tensor, _is_int, _number
+from .tensor import Tensor, _is_int, _number, check_input, input_method
 
 __all__ = [
     "digamma",
@@ -41,11 +41,7 @@ __all__ = [
 
 
 def _check_input(name: str, input) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"special_{name}(): argument 'input' (position 1) must be Tensor, not "
-            f"{type(input).__name__}"
-        )
+    check_input(f"special_{name}", input)
 
 
 def _unary(name: str, op: str | None = None, doc: str = ""):
@@ -63,15 +59,7 @@ def _unary(name: str, op: str | None = None, doc: str = ""):
 
 def _method(name: str, method: str | None = None):
     """torch.special.<name>(input, ...): input.<method>(...) (by default <name>)."""
-    method = method or name
-
-    def function(input: Tensor, *args, **kwargs) -> Tensor:
-        _check_input(name, input)
-        return getattr(input, method)(*args, **kwargs)
-
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"torch.special.{name}(input, ...) is input.{method}(...)."
-    return function
+    return input_method(name, method, f"special_{name}")
 
 
 erf = _method("erf")
@@ -103,11 +91,7 @@ def polygamma(n, input) -> Tensor:
         raise TypeError(
             f"special_polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}"
         )
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            "special_polygamma(): argument 'input' (position 2) must be Tensor, not "
-            f"{type(input).__name__}"
-        )
+    check_input("special_polygamma", input, position=2)
     return input.polygamma(n)
 
 

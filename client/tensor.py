@@ -3741,6 +3741,29 @@ for _alias, _op in {
 # ---------------------------------------------------------------- torch's argument parsing
 
 
+def check_input(function: str, input, position: int = 1) -> None:
+    """torch's TypeError for a torch.<function> whose `input` is not a tensor."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{function}(): argument 'input' (position {position}) must be Tensor, not "
+            f"{type(input).__name__}"
+        )
+
+
+def input_method(name: str, method: str | None = None, function: str | None = None):
+    """<namespace>.<name>(input, ...) as input.<method>(...) (by default <name>), input
+    checked first as torch's `function` (by default <name>) checks it."""
+    method = method or name
+
+    def call(input: Tensor, *args, **kwargs):
+        check_input(function or name, input)
+        return getattr(input, method)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"{name}(input, ...) is input.{method}(...)."
+    return call
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
