@@ -130,8 +130,7 @@ def index_reduce(t: Tensor, args: tuple, kwargs: dict, first: int, in_place: boo
     """t.index_reduce(dim, index, source, reduce, *, include_self=True): source's slices
     along dim reduced into t's at index by 'prod', 'mean', 'amax' or 'amin': the
     index_reduce op, scatter_reduce's with index spread over source's shape
-    (IndexReduceBackward0). The index's range is read first (one round trip), as torch
-    checks it."""
+    (IndexReduceBackward0). An index out of range is torch's IndexError at the next read."""
     name = "index_reduce_" if in_place else "index_reduce"
     params = (
         ("dim", "int"),
@@ -172,11 +171,6 @@ def index_reduce(t: Tensor, args: tuple, kwargs: dict, first: int, in_place: boo
         )
 
     def compute() -> Tensor:
-        if index.numel():
-            extremes = (index.amin(), index.amax())
-            low, high = t._session.flush(tuple(e._handle for e in extremes))
-            if low < -t.shape[dim] or high >= t.shape[dim]:  # read, as torch checks them
-                raise IndexError("index out of range in self")
         spread = index.long().reshape(*[-1 if d == dim else 1 for d in range(source.ndim)])
         spread = spread.expand(*source.shape) if source.ndim else spread.reshape(())
         attrs = {"dim": dim, "reduce": reduce, "include_self": include_self}

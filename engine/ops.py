@@ -3260,7 +3260,13 @@ def scatter_reduce(x, index, src, dim, reduce, include_self):
     return _reduced(x, index, src, dim, reduce, include_self)
 
 
-_op("index_reduce", _scatter_reduce_vjp, own_dtype=("index",))(scatter_reduce)
+@_op("index_reduce", _scatter_reduce_vjp, own_dtype=("index",))
+def index_reduce(x, index, src, dim, reduce, include_self):
+    """scatter_reduce after torch's index_reduce check: every index in [0, size)."""
+    size = x.shape[dim] if x.ndim else 1
+    if index.size and (index.min() < 0 or index.max() >= size):
+        raise InvalidIndex("index out of range in self")
+    return _reduced(x, index, src, dim, reduce, include_self)
 
 
 @_op("one_hot", lambda n, g: (None,))
@@ -4920,11 +4926,14 @@ def _linear_neighbours(in_size: int, out_size: int, align_corners: bool, scale, 
     return first, second, near, far
 
 
-def _bilinear_neighbours(shape, attrs: dict, dtype) -> list[np.ndarray]:
-    scales = rules.upsample_scales(attrs, 2)
+def _spatial_neighbours(shape, attrs: dict, dtype) -> list[np.ndarray]:
+    """The linear neighbours and weights of each spatial dim (2 for bilinear, 3 for
+    trilinear), one dim after another."""
+    dims = len(attrs["output_size"])
+    scales = rules.upsample_scales(attrs, dims)
     return [
         part
-        for k in range(2)
+        for k in range(dims)
         for part in _linear_neighbours(
             shape[2 + k], attrs["output_size"][k], attrs["align_corners"], scales[k], dtype
         )
@@ -4963,7 +4972,7 @@ def _upsample_bilinear2d_vjp(n, g):
     shape = n.inputs[0].shape
     dx = np.zeros(shape, g.dtype)
     KN.upsample_bilinear2d_backward(
-        _planes(g), *_bilinear_neighbours(shape, n.attrs, g.dtype), _planes(dx)
+        _planes(g), *_spatial_neighbours(shape, n.attrs, g.dtype), _planes(dx)
     )
     return (dx,)
 
@@ -4975,27 +4984,16 @@ def upsample_bilinear2d(x, output_size, align_corners, scales_h, scales_w):
     attrs.update(scales_h=scales_h, scales_w=scales_w)
     summed = sum(output_size) <= 128
     out = np.empty((*x.shape[:2], *output_size), x.dtype)
-    neighbours = _bilinear_neighbours(x.shape, attrs, x.dtype)
+    neighbours = _spatial_neighbours(x.shape, attrs, x.dtype)
     lanes = 32 // x.itemsize  # torch's 256-bit vectors
     KN.upsample_bilinear2d(_planes(x), *neighbours, summed, x.shape[1], lanes, _planes(out))
     return out
 
 
-def _trilinear_neighbours(shape, attrs: dict, dtype) -> list[np.ndarray]:
-    scales = rules.upsample_scales(attrs, 3)
-    return [
-        part
-        for k in range(3)
-        for part in _linear_neighbours(
-            shape[2 + k], attrs["output_size"][k], attrs["align_corners"], scales[k], dtype
-        )
-    ]
-
-
 def _upsample_trilinear3d_vjp(n, g):
     shape = n.inputs[0].shape
     dx = np.zeros(shape, g.dtype)
-    neighbours = _trilinear_neighbours(shape, n.attrs, g.dtype)
+    neighbours = _spatial_neighbours(shape, n.attrs, g.dtype)
     KN.upsample_trilinear3d_backward(_volumes(g, 3), *neighbours, _volumes(dx, 3))
     return (dx,)
 
@@ -5006,7 +5004,7 @@ def upsample_trilinear3d(x, output_size, align_corners, scales_d, scales_h, scal
     attrs = dict(output_size=output_size, align_corners=align_corners)
     attrs.update(scales_d=scales_d, scales_h=scales_h, scales_w=scales_w)
     out = np.empty((*x.shape[:2], *output_size), x.dtype)
-    neighbours = _trilinear_neighbours(x.shape, attrs, x.dtype)
+    neighbours = _spatial_neighbours(x.shape, attrs, x.dtype)
     KN.upsample_trilinear3d(_volumes(x, 3), *neighbours, _volumes(out, 3))
     return out
 

@@ -351,13 +351,14 @@ def test_index_reduce_errors(call) -> None:
         check_error_at_line(call)
 
 
-def test_index_reduce_reads_the_index_range() -> None:
+@pytest.mark.parametrize("index", [[0, 5], [0, -1]])
+def test_index_reduce_checks_the_index_range_at_the_next_read(index: list) -> None:
     def scenario(T):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return T.zeros(2, 3).index_reduce(0, T.tensor([0, 5]), T.ones(2, 3), "mean")
+            T.zeros(2, 3).index_reduce(0, T.tensor(index), T.ones(2, 3), "mean").tolist()
 
-    check_same(scenario)
+    check_raised_at_the_next_read(scenario, "index_reduce")
 
 
 def test_index_reduce_warns_once_as_torch() -> None:
