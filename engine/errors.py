@@ -124,6 +124,11 @@ class GradNotSet(GradError, RuntimeError):
     status = "FAILED_PRECONDITION"
 
 
+class NoPausedPass(GradError, RuntimeError):
+    reason = "NO_PAUSED_PASS"
+    status = "FAILED_PRECONDITION"
+
+
 class UnusedInput(GradError, RuntimeError):
     reason = "UNUSED_INPUT"
     status = "INVALID_ARGUMENT"

@@ -16,11 +16,12 @@ executor does, for each batch): entered here, it would cost about a microsecond 
 
 from __future__ import annotations
 
-import heapq
 import itertools
+import math
 import sys
 import weakref
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from numba.core.runtime._nrt_python import _MemInfo  # what Numba-allocated arrays own
@@ -31,7 +32,9 @@ from .errors import (
     GraphFreed,
     InPlaceOnView,
     InvalidValue,
+    ShapeMismatch,
     TensorModified,
+    Unsupported,
 )
 from .ops import NUMPY_DTYPES, OpImpl, op_impl, reduce_sum, sum_to_shape
 from .rules import TensorMeta
@@ -67,8 +70,10 @@ class Tensor:
         "data",
         "grad",
         "grad_fn",
+        "hook_key",
         "meta",
         "output_nr",
+        "post_hook_key",
         "requires_grad",
         "retains_grad",
         "version",
@@ -91,6 +96,10 @@ class Tensor:
         self.grad_fn = grad_fn
         self.grad: Tensor | None = None
         self.retains_grad = False
+        # a leaf's tensor hooks and post-accumulate-grad hooks live in the client: a pass
+        # pauses for them under these keys (0: none; see `set_hook_key`)
+        self.hook_key = 0
+        self.post_hook_key = 0
         self.version = version or VersionCounter()
         self.base: Tensor | None = None  # the tensor whose storage a view shares (torch's _base)
         self.view_steps: tuple = ()  # a view's (forward, attrs) from base's data to its own
@@ -132,6 +141,7 @@ class Node:
         "edges",
         "freed",
         "has_saved_tensors",
+        "hook_key",
         "impl",
         "inputs",
         "name",
@@ -156,6 +166,7 @@ class Node:
         self.has_saved_tensors = has_saved_tensors
         self.freed = False
         self.retained: weakref.ref[Tensor] | None = None
+        self.hook_key = 0  # the client's hooks on the tensor this node made (see set_hook_key)
         self.sequence = next(_sequence)
 
     def __repr__(self) -> str:
@@ -623,15 +634,177 @@ def _fresh(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.array(array, dtype=dtype, order="C", copy=True)
 
 
+class Pause(NamedTuple):
+    """Where a pass waits for the client. `TENSOR_HOOK`: before the gradient of a tensor with
+    hooks is used (`grads`: that gradient); the answer is its replacement, or None to keep
+    it. `POST_ACCUMULATE_GRAD_HOOK`: after a leaf's .grad took its gradient; the answer is
+    None. `FUNCTION_BACKWARD`: a custom Function's backward (`grads`: one per output, None
+    where none arrived); the answer is one gradient, or None, per input."""
+
+    kind: str
+    key: int
+    grads: tuple
+
+
+TENSOR_HOOK = "tensor_hook"
+POST_ACCUMULATE_GRAD_HOOK = "post_accumulate_grad_hook"
+FUNCTION_BACKWARD = "function_backward"
+
+_pause_points = False  # whether a hook key or a custom Function was ever recorded
+CREATE_GRAPH_PAUSE_MESSAGE = (
+    "gradrpc: tensor hooks and custom autograd Functions in a create_graph pass are not "
+    "supported yet"
+)
+
+
+def set_hook_key(t: Tensor, key: int, post_accumulate: bool = False) -> None:
+    """Have passes pause for the client's hooks on `t` under `key` (0: no more): a tensor
+    hook before t's gradient is used (at the grad_fn t has now, as torch registers it, or
+    before a leaf's accumulation), a post-accumulate-grad hook after a leaf's."""
+    global _pause_points
+    rules.check_hook(t.requires_grad, t.grad_fn is None, post_accumulate)
+    if post_accumulate:
+        t.post_hook_key = key
+    elif t.grad_fn is None:
+        t.hook_key = key
+    else:
+        t.grad_fn.hook_key = key
+    _pause_points = _pause_points or key != 0
+
+
+def _output_token(n: Node, g: np.ndarray) -> tuple:
+    """A custom Function output's backward: the pass keeps `g` for the Function's node
+    and passes it a 0-d token, so that it runs once every output's gradient is in."""
+    return (np.zeros((), g.dtype),)
+
+
+_FUNCTION_BACKWARD = OpImpl(None, None)  # the pass pauses instead of running it
+_FUNCTION_OUTPUT = OpImpl(None, _output_token)
+
+
+def apply_function(
+    key: int,
+    name: str,
+    inputs: Sequence[Tensor],
+    outputs: Sequence[Tensor],
+    differentiable: Sequence[bool],
+    saves_tensors: bool,
+) -> None:
+    """Record a custom autograd.Function the client ran (while recording): `outputs`, which
+    it computed from `inputs` without history, become results of one node named `name`
+    (each differentiable one through a node of its own that feeds it), whose backward
+    pauses the pass for the client under `key`. `saves_tensors`: it refuses a second pass
+    once a pass freed it, as a node with saved tensors does."""
+    global _pause_points
+    needs = tuple(t.requires_grad for t in inputs)
+    if not any(needs):
+        return
+    edges = tuple(_edge(t) if need else None for t, need in zip(inputs, needs, strict=True))
+    metas = tuple(t.meta for t in inputs)
+    node = Node(name, _FUNCTION_BACKWARD, {"key": key}, metas, needs, edges, {}, [], saves_tensors)
+    node.attrs["outputs"] = len(outputs)
+    for i, (out, flag) in enumerate(zip(outputs, differentiable, strict=True)):
+        if not flag:
+            continue
+        if out.grad_fn is not None or out.requires_grad or out.meta.dtype not in rules.FLOAT_DTYPES:
+            raise InvalidValue(
+                f"output {i} of a Function must be a new floating tensor without history"
+            )
+        token = (rules.meta((), out.meta.dtype),)
+        piece = Node(name, _FUNCTION_OUTPUT, {"index": i}, token, (True,), (node,), {}, [], False)
+        out.grad_fn, out.requires_grad = piece, True
+    _pause_points = True
+
+
+def _pauses(dependencies: dict[Node, int], seeds: list) -> bool:
+    """Whether a pass over these nodes meets a hook key or a custom Function."""
+    if not _pause_points:
+        return False
+    for node in dependencies:
+        if node.hook_key or node.impl is _FUNCTION_BACKWARD:
+            return True
+        for edge in node.edges:
+            if type(edge) is Tensor and (edge.hook_key or edge.post_hook_key):
+                return True
+    return any(r.grad_fn is None and (r.hook_key or r.post_hook_key) for r, _ in seeds)
+
+
+def _leaf_dependencies(dependencies: dict[Node, int]) -> dict[Tensor, int]:
+    """Each leaf a reachable node feeds, mapped to the number of such edges (torch's
+    AccumulateGrad nodes count their producers as every node does)."""
+    waits: dict[Tensor, int] = {}
+    for node in dependencies:
+        for edge in node.edges:
+            if type(edge) is Tensor:
+                waits[edge] = waits.get(edge, 0) + 1
+    return waits
+
+
+def _sequence_of(node: Node) -> int:
+    return node.sequence
+
+
+def _runs(item: Node | Tensor, needed: set[Node], target_keys: set | None) -> bool:
+    """Whether torch queues this node (or leaf accumulator) in a pass: every reached one,
+    or with targets those that deliver or capture a target's gradient."""
+    return target_keys is None or item in needed or item in target_keys
+
+
+def _priority(item: Node | Tensor) -> float:
+    """A node's place in torch's ready queue: newest first, every leaf's accumulator before."""
+    return math.inf if type(item) is Tensor else item.sequence
+
+
+def _hooked(grad: np.ndarray, replacement: np.ndarray | None) -> np.ndarray:
+    """A tensor hook's answer in place of `grad` (None keeps it), checked as torch checks it."""
+    if replacement is None:
+        return grad
+    rules.check_hook_result(
+        "hook",
+        rules.meta(grad.shape, grad.dtype.name),
+        rules.meta(replacement.shape, replacement.dtype.name),
+    )
+    return replacement
+
+
+def _expandable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether `shape` broadcasts to `target` (torch's is_expandable_to)."""
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target), strict=False))
+
+
+def _function_grads(node: Node, answer: Sequence) -> tuple:
+    """A custom Function backward's answer: one gradient (or None) per input, each
+    broadcastable to its input (the pass reduces it to the input's shape)."""
+    if len(answer) != len(node.inputs):
+        raise InvalidValue(
+            f"Function {node.name} returned an incorrect number of gradients (expected "
+            f"{len(node.inputs)}, got {len(answer)})"
+        )
+    for i, (g, meta) in enumerate(zip(answer, node.inputs, strict=True)):
+        if g is not None and not _expandable(g.shape, meta.shape):
+            raise ShapeMismatch(
+                f"Function {node.name} returned an invalid gradient at index {i} - got "
+                f"{list(g.shape)} but expected shape compatible with {list(meta.shape)}"
+            )
+    return tuple(answer)
+
+
 def _propagate(
     seeds: list[tuple[Tensor, np.ndarray]],
     dependencies: dict[Node, int],
     needed: set[Node],
     target_keys: set | None,
-) -> tuple[dict, dict, list[Node], list[tuple[Tensor, np.ndarray]]]:
-    """Run the reachable nodes newest first, each once all its gradients have arrived:
-    (leaf gradients, captured target gradients, the nodes run, retained non-leaf gradients).
-    Its own function so that no local variable outlives it holding a gradient."""
+    pausing: bool,
+    accumulate: bool,
+):
+    """Run the reachable nodes newest first, each once all its gradients have arrived;
+    return (leaf gradients, captured target gradients, the nodes run, retained non-leaf
+    gradients). `pausing`: a generator's body that yields a `Pause` for each hook and
+    custom Function it meets (in torch's order: torch's ready queue, leaves included) and
+    goes on with the answer sent in. Its own function so that no local variable outlives
+    it holding a gradient."""
     node_grads: dict[Node, np.ndarray] = {}
     leaf_grads: dict[Tensor, np.ndarray] = {}
     captured: dict[Node, np.ndarray] = {}
@@ -640,22 +813,53 @@ def _propagate(
             _accumulate(leaf_grads, root, seed)
         else:
             _accumulate(node_grads, root.grad_fn, seed)
-    ready = [(-n.sequence, n) for n in dependencies if dependencies[n] == 0]
-    heapq.heapify(ready)
+    if pausing:
+        leaf_waits = _leaf_dependencies(dependencies)
+        output_grads: dict[Node, dict[int, np.ndarray]] = {}
+        queue = traversal.ReadyQueue(_priority)
+    else:
+        queue = traversal.NewestFirst(_sequence_of)
+    started = set()
+    for root, _ in seeds:
+        if root.grad_fn is not None:
+            key, ready = root.grad_fn, dependencies[root.grad_fn] == 0
+        else:  # a leaf root's accumulator is queued only where a hook may watch it
+            key, ready = root, pausing and leaf_waits.get(root, 0) == 0
+        if ready and key not in started:
+            started.add(key)
+            queue.push(key)
     executed: list[Node] = []
     retained: list[tuple[Tensor, np.ndarray]] = []
-    while ready:
-        _, node = heapq.heappop(ready)
+    while queue:
+        node = queue.pop()
+        if type(node) is Tensor:  # a leaf whose gradients have all arrived (pausing only)
+            grad = leaf_grads.get(node)
+            if grad is not None and node.hook_key:
+                answer = yield Pause(TENSOR_HOOK, node.hook_key, (grad,))
+                leaf_grads[node] = _hooked(grad, answer)
+            if grad is not None and node.post_hook_key and accumulate and node.requires_grad:
+                _store_grad(node, leaf_grads.pop(node), in_place=True)
+                yield Pause(POST_ACCUMULATE_GRAD_HOOK, node.post_hook_key, ())
+            continue
         grad = node_grads.pop(node, None)
         for edge in node.edges:
             if isinstance(edge, Node):
                 dependencies[edge] -= 1
-                if dependencies[edge] == 0:
-                    heapq.heappush(ready, (-edge.sequence, edge))
+                if dependencies[edge] == 0 and (not pausing or _runs(edge, needed, target_keys)):
+                    queue.push(edge)
+            elif pausing and edge is not None:
+                leaf_waits[edge] -= 1
+                if leaf_waits[edge] == 0 and _runs(edge, needed, target_keys):
+                    queue.push(edge)
         if grad is None:
             continue
         captures = target_keys is not None and node in target_keys
-        if captures:
+        if pausing and node.hook_key and (captures or node in needed):
+            given = grad
+            grad = _hooked(given, (yield Pause(TENSOR_HOOK, node.hook_key, (given,))))
+            if captures:  # torch captures what the hooks gave only at a node it does not run
+                captured[node] = given if node in needed else grad
+        elif captures:
             captured[node] = grad
         if node not in needed and not captures:
             continue
@@ -667,7 +871,16 @@ def _propagate(
         if node.freed and node.has_saved_tensors:
             raise GraphFreed(GRAPH_FREED_MESSAGE)
         _check_versions(node)
-        input_grads = node.impl.vjp(node, grad)
+        if node.impl is _FUNCTION_BACKWARD:
+            outputs = output_grads.pop(node, {})
+            grads = tuple(outputs.get(i) for i in range(node.attrs["outputs"]))
+            input_grads = _function_grads(
+                node, (yield Pause(FUNCTION_BACKWARD, node.attrs["key"], grads))
+            )
+        else:
+            if node.impl is _FUNCTION_OUTPUT:
+                output_grads.setdefault(node.edges[0], {})[node.attrs["index"]] = grad
+            input_grads = node.impl.vjp(node, grad)
         executed.append(node)
         for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
             if edge is None or g is None:
@@ -682,7 +895,18 @@ def _propagate(
     return leaf_grads, captured, executed, retained
 
 
-def run_backward(
+def run_backward(*args, **kwargs) -> list[np.ndarray | Tensor | None]:
+    """`backward_pass` for a caller that answers no pause: an error if it meets one."""
+    steps = backward_pass(*args, **kwargs)
+    try:
+        next(steps)
+    except StopIteration as done:
+        return done.value
+    steps.close()
+    raise Unsupported("this pass meets a hook or a custom Function, which only a client runs")
+
+
+def backward_pass(
     roots: Sequence[Tensor],
     grad_outputs: Sequence[Tensor | None],
     retain_graph: bool,
@@ -690,8 +914,9 @@ def run_backward(
     allow_unused: bool = True,
     accumulate: bool = True,
     create_graph: bool = False,
-) -> list[np.ndarray | Tensor | None]:
-    """Differentiate `roots` (seeded with `grad_outputs`, None meaning ones).
+):
+    """Differentiate `roots` (seeded with `grad_outputs`, None meaning ones): a generator
+    that yields a `Pause` at each hook and custom Function and returns the result.
 
     With `accumulate`, add the gradients into the .grad of the leaves that require grad
     (only `targets` if given), as torch.autograd.backward does; otherwise return the
@@ -719,12 +944,15 @@ def run_backward(
             else:
                 rules.check_differentiated(t.requires_grad)
 
+    root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
     if create_graph:
+        if _pauses(traversal.count_dependencies(root_nodes, _edges, _is_node), seeds):
+            raise Unsupported(CREATE_GRAPH_PAUSE_MESSAGE)
         return _run_create_graph(
             seeds, grad_outputs, retain_graph, targets, allow_unused, accumulate
         )
-    root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
     dependencies = traversal.count_dependencies(root_nodes, _edges, _is_node)
+    pausing = _pauses(dependencies, seeds)
     target_keys = None
     if targets is not None:
         target_keys = {t.grad_fn if t.grad_fn is not None else t for t in targets}
@@ -732,7 +960,9 @@ def run_backward(
     else:
         needed = set(dependencies)
 
-    leaf_grads, captured, executed, retained = _propagate(seeds, dependencies, needed, target_keys)
+    leaf_grads, captured, executed, retained = yield from _propagate(
+        seeds, dependencies, needed, target_keys, pausing, accumulate
+    )
 
     if not retain_graph:
         for node in executed:

@@ -9838,6 +9838,25 @@ def check_retain_grad(requires_grad: bool) -> None:
         raise NoGradFn("can't retain_grad on Tensor that has requires_grad=False")
 
 
+def check_hook(requires_grad: bool, is_leaf: bool, post_accumulate: bool) -> None:
+    """Tensor.register_hook and register_post_accumulate_grad_hook (leaves only)."""
+    if not requires_grad:
+        raise NoGradFn("cannot register a hook on a tensor that doesn't require gradient")
+    if post_accumulate and not is_leaf:
+        raise NoGradFn("post accumulate grad hooks cannot be registered on non-leaf tensors")
+
+
+def check_hook_result(name: str, grad: TensorMeta, result: TensorMeta) -> None:
+    """A tensor hook's returned gradient: the shape, then the dtype, of the one it was given."""
+    if result.shape != grad.shape:
+        raise ShapeMismatch(f"hook '{name}' has changed the size of value")
+    if result.dtype != grad.dtype:
+        raise DtypeMismatch(
+            f"hook '{name}' has changed the type of value (was {TENSOR_TYPE_STRING[grad.dtype]} "
+            f"got {TENSOR_TYPE_STRING[result.dtype]})"
+        )
+
+
 def check_assigned_grad(t: TensorMeta, grad: TensorMeta) -> None:
     """`t.grad = grad`: the same dtype, then the same shape (torch checks in this order)."""
     if grad.dtype != t.dtype:

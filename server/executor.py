@@ -8,7 +8,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from gradrpc.engine import graph, optimizers, rules
-from gradrpc.engine.errors import GradNotSet, HandleInUse, InvalidArgument, InvalidValue
+from gradrpc.engine.errors import (
+    GradNotSet,
+    HandleInUse,
+    InvalidArgument,
+    InvalidValue,
+    NoPausedPass,
+)
 from gradrpc.engine.graph import Tensor
 from gradrpc.engine.ops import NUMPY_DTYPES
 from gradrpc.v1 import gradrpc_pb2 as pb
@@ -226,10 +232,11 @@ def _check_grad_outputs(roots: Sequence[int], grad_outputs: Sequence[int]) -> No
         )
 
 
-def _backward(session: Session, op: pb.BackwardOperation) -> None:
+def _backward(session: Session, op: pb.BackwardOperation):
+    """The pass's steps (see `_advance`)."""
     _check_grad_outputs(op.roots, op.grad_outputs)
     roots = _handles(session, op.roots)
-    graph.run_backward(
+    yield from graph.backward_pass(
         roots,
         _handles(session, op.grad_outputs),
         op.retain_graph,
@@ -238,14 +245,15 @@ def _backward(session: Session, op: pb.BackwardOperation) -> None:
     )
 
 
-def _grad(session: Session, op: pb.GradOperation) -> None:
+def _grad(session: Session, op: pb.GradOperation):
+    """The pass's steps (see `_advance`), binding the results at its end."""
     if len(op.results) != len(op.inputs):
         raise InvalidValue("GradOperation needs one result handle per input")
     _check_grad_outputs(op.outputs, op.grad_outputs)
     for i, handle in enumerate(op.results):
         if handle == 0 or handle in session.handles or handle in op.results[:i]:
             raise HandleInUse(f"handle {handle} is reserved, already bound or named twice")
-    grads = graph.run_backward(
+    grads = yield from graph.backward_pass(
         _handles(session, op.outputs),
         _handles(session, op.grad_outputs),
         op.retain_graph,
@@ -257,6 +265,58 @@ def _grad(session: Session, op: pb.GradOperation) -> None:
     for handle, grad in zip(op.results, grads, strict=True):
         if grad is not None:
             session.bind(handle, grad if isinstance(grad, Tensor) else Tensor(grad))
+
+
+_PAUSE_KINDS = {
+    graph.TENSOR_HOOK: pb.PAUSE_KIND_TENSOR_HOOK,
+    graph.POST_ACCUMULATE_GRAD_HOOK: pb.PAUSE_KIND_POST_ACCUMULATE_GRAD_HOOK,
+    graph.FUNCTION_BACKWARD: pb.PAUSE_KIND_FUNCTION_BACKWARD,
+}
+
+
+def _advance(session: Session, steps, answer=None) -> pb.Pause | None:
+    """Run a pass's steps (a generator, started by sending None) on with `answer`: to their
+    end (None) or to their next pause, which the session keeps for a ResumeOperation; the
+    pause's gradients are bound to handles of the server's."""
+    try:
+        pause = steps.send(answer)
+    except StopIteration:
+        return None
+    session.paused.append((steps, pause.kind))
+    grads = [session.bind_new(Tensor(g)) if g is not None else 0 for g in pause.grads]
+    return pb.Pause(kind=_PAUSE_KINDS[pause.kind], key=pause.key, grads=grads)
+
+
+def _resume(session: Session, op: pb.ResumeOperation) -> pb.Pause | None:
+    """Answer the newest paused pass: a tensor hook's replacement (or None), a Function's
+    gradients (None for 0), nothing after a post-accumulate-grad hook."""
+    if not session.paused:
+        raise NoPausedPass("there is no paused backward pass to resume")
+    steps, kind = session.paused[-1]
+    grads = [session.get(h).data if h else None for h in op.grads]
+    if kind == graph.TENSOR_HOOK and len(grads) > 1:
+        raise InvalidValue(f"a tensor hook's answer is one gradient, got {len(grads)}")
+    if kind == graph.POST_ACCUMULATE_GRAD_HOOK and grads:
+        raise InvalidValue("a post-accumulate-grad hook's answer is empty")
+    session.paused.pop()
+    if op.abandon:
+        steps.close()
+        return None
+    answer = grads if kind == graph.FUNCTION_BACKWARD else (grads or [None])[0]
+    return _advance(session, steps, answer)
+
+
+def _function(session: Session, op: pb.FunctionOperation) -> None:
+    if len(op.differentiable) != len(op.outputs):
+        raise InvalidValue("FunctionOperation needs one differentiable flag per output")
+    graph.apply_function(
+        op.key,
+        op.name,
+        [session.get(h) for h in op.inputs],
+        [session.get(h) for h in op.outputs],
+        op.differentiable,
+        op.saves_tensors,
+    )
 
 
 def _bind_grad(session: Session, op: pb.BindGradOperation) -> None:
@@ -291,7 +351,8 @@ def _optimizer_step(session: Session, op: pb.OptimizerStepOperation) -> None:
     )
 
 
-def _run(session: Session, operation: pb.Operation) -> None:
+def _run(session: Session, operation: pb.Operation) -> pb.Pause | None:
+    """Run one operation; a backward pass that pauses returns its Pause."""
     kind = operation.WhichOneof("kind")
     op = getattr(operation, kind) if kind else None
     match kind:
@@ -302,9 +363,15 @@ def _run(session: Session, operation: pb.Operation) -> None:
         case "call":
             _call(session, op)
         case "backward":
-            _backward(session, op)
+            return _advance(session, _backward(session, op))
         case "grad":
-            _grad(session, op)
+            return _advance(session, _grad(session, op))
+        case "resume":
+            return _resume(session, op)
+        case "hook":
+            graph.set_hook_key(session.get(op.tensor), op.key, op.post_accumulate_grad)
+        case "function":
+            _function(session, op)
         case "bind_grad":
             _bind_grad(session, op)
         case "set_grad":
@@ -332,12 +399,14 @@ def _run(session: Session, operation: pb.Operation) -> None:
             session.rng = np.random.default_rng(op.seed)
         case _:
             raise InvalidValue("operation has no kind set")
+    return None
 
 
 def execute(
     session: Session, request: pb.ExecuteRequest, is_active: Callable[[], bool] = lambda: True
-) -> list[pb.TensorValue]:
-    """Run the batch in order, then fetch; the first failure stops it (earlier ops stay).
+) -> pb.ExecuteResponse:
+    """Run the batch in order, then fetch; the first failure stops it (earlier ops stay),
+    and so does a backward pass that pauses (nothing is fetched then).
 
     `is_active` is asked before the first operation and then before any that starts more
     than `ACTIVE_CHECK_INTERVAL` seconds after the last question (asking takes a lock in
@@ -354,13 +423,16 @@ def execute(
                     checked = now
                     if not is_active():
                         raise CallCancelled("the call ended before this operation ran")
-                _run(session, operation)
+                pause = _run(session, operation)
             except Exception as exc:
                 raise OperationFailed(index, operation_name(operation), exc) from exc
+            if pause is not None:
+                pause.operation_index = index
+                return pb.ExecuteResponse(pause=pause)
     values = []
     for index, handle in enumerate(request.fetches):
         try:
             values.append(to_value(session.get(handle).data))
         except Exception as exc:
             raise FetchFailed(index, handle, exc) from exc
-    return values
+    return pb.ExecuteResponse(values=values)

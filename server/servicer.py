@@ -205,14 +205,14 @@ class GradServicer(pb_grpc.GradServiceServicer):
                 raise SessionNotFound(f"session {session.id} was closed or reaped")
             ran = request.operations
             try:
-                values = execute(session, request, context.is_active)
+                response = execute(session, request, context.is_active)
             except OperationFailed as exc:
                 ran = ran[: exc.index]
                 raise
             finally:
                 session.touch()  # a long batch must not leave the session reapable
                 self.metrics.operations(ran)
-        return pb.ExecuteResponse(values=values)
+        return response
 
     @_unary
     def ListOps(self, request, context):

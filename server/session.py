@@ -6,11 +6,12 @@ parallel, since the kernels release the GIL.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +27,7 @@ from gradrpc.engine.errors import (
 from gradrpc.engine.graph import Tensor
 
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
+SERVER_HANDLES = 1 << 63  # handles from here up are the server's (a Pause's gradients)
 log = logging.getLogger("gradrpc.server")
 
 
@@ -40,6 +42,10 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
     closed: bool = False
+    # backward passes paused for the client, with what each waits for, the newest last (a
+    # client's hook may run a pass of its own)
+    paused: list[tuple[Generator, str]] = field(default_factory=list)
+    server_handles: itertools.count = field(default_factory=lambda: itertools.count(SERVER_HANDLES))
 
     def touch(self) -> None:
         """Mark the session as used now, postponing its reaping."""
@@ -52,11 +58,17 @@ class Session:
             raise HandleNotFound(f"handle {handle} is not bound in this session") from None
 
     def bind(self, handle: int, tensor: Tensor) -> None:
-        if handle == 0:
-            raise HandleInUse("handle 0 is reserved")
+        if handle == 0 or handle >= SERVER_HANDLES:
+            raise HandleInUse(f"handle {handle} is reserved")
         if handle in self.handles:
             raise HandleInUse(f"handle {handle} is already bound in this session")
         self.handles[handle] = tensor
+
+    def bind_new(self, tensor: Tensor) -> int:
+        """Bind `tensor` to a handle of the server's choosing (one the client never picks)."""
+        handle = next(self.server_handles)
+        self.handles[handle] = tensor
+        return handle
 
     def release(self, handles: Sequence[int]) -> None:
         """Drop `handles`, all or none: an unknown or repeated handle changes nothing."""
@@ -74,6 +86,9 @@ class Session:
         """Close the session: drop every handle (the caller holds `lock`)."""
         self.closed = True
         self.handles.clear()
+        for steps, _ in self.paused:
+            steps.close()
+        self.paused.clear()
 
     def nbytes(self) -> int:
         """Bytes of tensor data the handles and their gradients hold (each base array once)."""

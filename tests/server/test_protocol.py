@@ -176,7 +176,7 @@ def test_nan_and_inf_come_without_numpy_warnings():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        values, grad = (decode(v) for v in execute(Session(new_id(), 60.0), request))
+        values, grad = (decode(v) for v in execute(Session(new_id(), 60.0), request).values)
     with np.errstate(all="ignore"):
         np.testing.assert_array_equal(values, np.log(x) + 1 / x)
         np.testing.assert_array_equal(grad, 1 / x - 1 / x**2)

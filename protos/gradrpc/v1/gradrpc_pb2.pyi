@@ -21,6 +21,13 @@ class DataType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DATA_TYPE_INT16: _ClassVar[DataType]
     DATA_TYPE_INT8: _ClassVar[DataType]
     DATA_TYPE_UINT8: _ClassVar[DataType]
+
+class PauseKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PAUSE_KIND_UNSPECIFIED: _ClassVar[PauseKind]
+    PAUSE_KIND_TENSOR_HOOK: _ClassVar[PauseKind]
+    PAUSE_KIND_POST_ACCUMULATE_GRAD_HOOK: _ClassVar[PauseKind]
+    PAUSE_KIND_FUNCTION_BACKWARD: _ClassVar[PauseKind]
 DATA_TYPE_UNSPECIFIED: DataType
 DATA_TYPE_FLOAT32: DataType
 DATA_TYPE_FLOAT64: DataType
@@ -30,6 +37,10 @@ DATA_TYPE_INT32: DataType
 DATA_TYPE_INT16: DataType
 DATA_TYPE_INT8: DataType
 DATA_TYPE_UINT8: DataType
+PAUSE_KIND_UNSPECIFIED: PauseKind
+PAUSE_KIND_TENSOR_HOOK: PauseKind
+PAUSE_KIND_POST_ACCUMULATE_GRAD_HOOK: PauseKind
+PAUSE_KIND_FUNCTION_BACKWARD: PauseKind
 
 class TensorValue(_message.Message):
     __slots__ = ("dtype", "shape", "data")
@@ -80,10 +91,24 @@ class ExecuteRequest(_message.Message):
     def __init__(self, operations: _Optional[_Iterable[_Union[Operation, _Mapping]]] = ..., fetches: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ExecuteResponse(_message.Message):
-    __slots__ = ("values",)
+    __slots__ = ("values", "pause")
     VALUES_FIELD_NUMBER: _ClassVar[int]
+    PAUSE_FIELD_NUMBER: _ClassVar[int]
     values: _containers.RepeatedCompositeFieldContainer[TensorValue]
-    def __init__(self, values: _Optional[_Iterable[_Union[TensorValue, _Mapping]]] = ...) -> None: ...
+    pause: Pause
+    def __init__(self, values: _Optional[_Iterable[_Union[TensorValue, _Mapping]]] = ..., pause: _Optional[_Union[Pause, _Mapping]] = ...) -> None: ...
+
+class Pause(_message.Message):
+    __slots__ = ("kind", "key", "grads", "operation_index")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    GRADS_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_INDEX_FIELD_NUMBER: _ClassVar[int]
+    kind: PauseKind
+    key: int
+    grads: _containers.RepeatedScalarFieldContainer[int]
+    operation_index: int
+    def __init__(self, kind: _Optional[_Union[PauseKind, str]] = ..., key: _Optional[int] = ..., grads: _Optional[_Iterable[int]] = ..., operation_index: _Optional[int] = ...) -> None: ...
 
 class ExecuteStreamRequest(_message.Message):
     __slots__ = ("batch",)
@@ -119,7 +144,7 @@ class ExecuteError(_message.Message):
     def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Operation(_message.Message):
-    __slots__ = ("upload", "factory", "call", "backward", "grad", "bind_grad", "set_grad", "zero", "copy", "set_requires_grad", "detach", "retain_grad", "release", "manual_seed", "optimizer_step")
+    __slots__ = ("upload", "factory", "call", "backward", "grad", "bind_grad", "set_grad", "zero", "copy", "set_requires_grad", "detach", "retain_grad", "release", "manual_seed", "optimizer_step", "hook", "function", "resume")
     UPLOAD_FIELD_NUMBER: _ClassVar[int]
     FACTORY_FIELD_NUMBER: _ClassVar[int]
     CALL_FIELD_NUMBER: _ClassVar[int]
@@ -135,6 +160,9 @@ class Operation(_message.Message):
     RELEASE_FIELD_NUMBER: _ClassVar[int]
     MANUAL_SEED_FIELD_NUMBER: _ClassVar[int]
     OPTIMIZER_STEP_FIELD_NUMBER: _ClassVar[int]
+    HOOK_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_FIELD_NUMBER: _ClassVar[int]
+    RESUME_FIELD_NUMBER: _ClassVar[int]
     upload: UploadOperation
     factory: FactoryOperation
     call: CallOperation
@@ -150,7 +178,10 @@ class Operation(_message.Message):
     release: ReleaseOperation
     manual_seed: ManualSeedOperation
     optimizer_step: OptimizerStepOperation
-    def __init__(self, upload: _Optional[_Union[UploadOperation, _Mapping]] = ..., factory: _Optional[_Union[FactoryOperation, _Mapping]] = ..., call: _Optional[_Union[CallOperation, _Mapping]] = ..., backward: _Optional[_Union[BackwardOperation, _Mapping]] = ..., grad: _Optional[_Union[GradOperation, _Mapping]] = ..., bind_grad: _Optional[_Union[BindGradOperation, _Mapping]] = ..., set_grad: _Optional[_Union[SetGradOperation, _Mapping]] = ..., zero: _Optional[_Union[ZeroOperation, _Mapping]] = ..., copy: _Optional[_Union[CopyOperation, _Mapping]] = ..., set_requires_grad: _Optional[_Union[SetRequiresGradOperation, _Mapping]] = ..., detach: _Optional[_Union[DetachOperation, _Mapping]] = ..., retain_grad: _Optional[_Union[RetainGradOperation, _Mapping]] = ..., release: _Optional[_Union[ReleaseOperation, _Mapping]] = ..., manual_seed: _Optional[_Union[ManualSeedOperation, _Mapping]] = ..., optimizer_step: _Optional[_Union[OptimizerStepOperation, _Mapping]] = ...) -> None: ...
+    hook: HookOperation
+    function: FunctionOperation
+    resume: ResumeOperation
+    def __init__(self, upload: _Optional[_Union[UploadOperation, _Mapping]] = ..., factory: _Optional[_Union[FactoryOperation, _Mapping]] = ..., call: _Optional[_Union[CallOperation, _Mapping]] = ..., backward: _Optional[_Union[BackwardOperation, _Mapping]] = ..., grad: _Optional[_Union[GradOperation, _Mapping]] = ..., bind_grad: _Optional[_Union[BindGradOperation, _Mapping]] = ..., set_grad: _Optional[_Union[SetGradOperation, _Mapping]] = ..., zero: _Optional[_Union[ZeroOperation, _Mapping]] = ..., copy: _Optional[_Union[CopyOperation, _Mapping]] = ..., set_requires_grad: _Optional[_Union[SetRequiresGradOperation, _Mapping]] = ..., detach: _Optional[_Union[DetachOperation, _Mapping]] = ..., retain_grad: _Optional[_Union[RetainGradOperation, _Mapping]] = ..., release: _Optional[_Union[ReleaseOperation, _Mapping]] = ..., manual_seed: _Optional[_Union[ManualSeedOperation, _Mapping]] = ..., optimizer_step: _Optional[_Union[OptimizerStepOperation, _Mapping]] = ..., hook: _Optional[_Union[HookOperation, _Mapping]] = ..., function: _Optional[_Union[FunctionOperation, _Mapping]] = ..., resume: _Optional[_Union[ResumeOperation, _Mapping]] = ...) -> None: ...
 
 class UploadOperation(_message.Message):
     __slots__ = ("output", "value", "requires_grad")
@@ -363,6 +394,40 @@ class OptimizerStepOperation(_message.Message):
     state: _containers.RepeatedScalarFieldContainer[int]
     options: _containers.MessageMap[str, AttrValue]
     def __init__(self, algorithm: _Optional[str] = ..., params: _Optional[_Iterable[int]] = ..., state: _Optional[_Iterable[int]] = ..., options: _Optional[_Mapping[str, AttrValue]] = ...) -> None: ...
+
+class HookOperation(_message.Message):
+    __slots__ = ("tensor", "key", "post_accumulate_grad")
+    TENSOR_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    POST_ACCUMULATE_GRAD_FIELD_NUMBER: _ClassVar[int]
+    tensor: int
+    key: int
+    post_accumulate_grad: bool
+    def __init__(self, tensor: _Optional[int] = ..., key: _Optional[int] = ..., post_accumulate_grad: _Optional[bool] = ...) -> None: ...
+
+class FunctionOperation(_message.Message):
+    __slots__ = ("name", "key", "inputs", "outputs", "differentiable", "saves_tensors")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUTS_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENTIABLE_FIELD_NUMBER: _ClassVar[int]
+    SAVES_TENSORS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    key: int
+    inputs: _containers.RepeatedScalarFieldContainer[int]
+    outputs: _containers.RepeatedScalarFieldContainer[int]
+    differentiable: _containers.RepeatedScalarFieldContainer[bool]
+    saves_tensors: bool
+    def __init__(self, name: _Optional[str] = ..., key: _Optional[int] = ..., inputs: _Optional[_Iterable[int]] = ..., outputs: _Optional[_Iterable[int]] = ..., differentiable: _Optional[_Iterable[bool]] = ..., saves_tensors: _Optional[bool] = ...) -> None: ...
+
+class ResumeOperation(_message.Message):
+    __slots__ = ("grads", "abandon")
+    GRADS_FIELD_NUMBER: _ClassVar[int]
+    ABANDON_FIELD_NUMBER: _ClassVar[int]
+    grads: _containers.RepeatedScalarFieldContainer[int]
+    abandon: bool
+    def __init__(self, grads: _Optional[_Iterable[int]] = ..., abandon: _Optional[bool] = ...) -> None: ...
 
 class ListOpsRequest(_message.Message):
     __slots__ = ()
