@@ -842,6 +842,8 @@ logaddexp2 = _of_two_tensors("logaddexp2")
 fmax = _of_two_tensors("fmax")
 fmin = _of_two_tensors("fmin")
 nextafter = _of_two_tensors("nextafter")
+igamma = _of_two_tensors("igamma")
+igammac = _of_two_tensors("igammac")
 ldexp = _of_two_tensors("ldexp")
 gcd = _of_two_tensors("gcd")
 lcm = _of_two_tensors("lcm")
@@ -1512,6 +1514,8 @@ __all__ = [
     "hypot",
     "i0",
     "i0_",
+    "igamma",
+    "igammac",
     "iinfo",
     "index_add",
     "index_copy",

@@ -2747,6 +2747,22 @@ class Tensor:
     def nextafter_(self, other) -> Tensor:
         return self._tensor_in_place("nextafter", other)
 
+    def igamma(self, other) -> Tensor:
+        """P(self, other), the regularized lower incomplete gamma function (IgammaBackward0;
+        no derivative for self, as torch's)."""
+        return self._call("igamma", [self, self._tensor_operand("igamma", other, "other")])
+
+    def igamma_(self, other) -> Tensor:
+        return self._tensor_in_place("igamma", other)
+
+    def igammac(self, other) -> Tensor:
+        """Q(self, other) = 1 - P(self, other), the regularized upper incomplete gamma
+        function (IgammacBackward0; no derivative for self, as torch's)."""
+        return self._call("igammac", [self, self._tensor_operand("igammac", other, "other")])
+
+    def igammac_(self, other) -> Tensor:
+        return self._tensor_in_place("igammac", other)
+
     def ldexp(self, other) -> Tensor:
         """self 2^other (LdexpBackward0)."""
         return self._call("ldexp", [self, self._tensor_operand("ldexp", other, "other")])
@@ -3741,11 +3757,12 @@ for _alias, _op in {
 # ---------------------------------------------------------------- torch's argument parsing
 
 
-def check_input(function: str, input, position: int = 1) -> None:
-    """torch's TypeError for a torch.<function> whose `input` is not a tensor."""
+def check_input(function: str, input, position: int = 1, argument: str = "input") -> None:
+    """torch's TypeError for a torch.<function> whose `input` (torch's `argument`) is not a
+    tensor."""
     if not isinstance(input, Tensor):
         raise TypeError(
-            f"{function}(): argument 'input' (position {position}) must be Tensor, not "
+            f"{function}(): argument '{argument}' (position {position}) must be Tensor, not "
             f"{type(input).__name__}"
         )
 
@@ -4180,7 +4197,7 @@ def _bound(name: str, param: str, value):
 # ---------------------------------------------------------------- queueing one op
 
 _SCALAR_ARGUMENT_OPS = frozenset(
-    {"pow", "rsub", "remainder", "fmod", "xlogy", "copysign", "special_xlog1py"}
+    {"pow", "rsub", "remainder", "fmod", "xlogy", "copysign", "special_xlog1py", "special_zeta"}
 )
 
 

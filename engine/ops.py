@@ -463,6 +463,84 @@ _op("special_i1", _bessel_i1_vjp(scaled=False))(K.i1)
 _op("special_i1e", _bessel_i1_vjp(scaled=True))(K.i1e)
 
 
+_op(
+    "special_erfcx",
+    lambda n, g: (
+        g
+        * (
+            _constant_like(g, 2) * n.saved["self"] * n.saved["result"]
+            - _constant_like(g, 2 / math.sqrt(math.pi))
+        ),
+    ),
+)(K.erfcx)
+for _name in (
+    "bessel_j0",
+    "bessel_j1",
+    "bessel_y0",
+    "bessel_y1",
+    "modified_bessel_i0",
+    "modified_bessel_i1",
+    "modified_bessel_k0",
+    "modified_bessel_k1",
+    "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1",
+    "spherical_bessel_j0",
+    "airy_ai",
+):
+    _op(f"special_{_name}", lambda n, g: (None,))(getattr(K, _name))
+for _name in (
+    "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u",
+    "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w",
+    "shifted_chebyshev_polynomial_t",
+    "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w",
+    "hermite_polynomial_h",
+    "hermite_polynomial_he",
+    "laguerre_polynomial_l",
+    "legendre_polynomial_p",
+):
+    _op(f"special_{_name}", lambda n, g: (None, None))(getattr(K, _name))
+
+
+def _not_implemented(name: str):
+    """torch's not_implemented(name) derivative: the error, raised when it is needed."""
+    raise Unsupported(f"the derivative for '{name}' is not implemented.")
+
+
+def _zeta_vjp(n, g):
+    s = np.asarray(n.saved["self"], g.dtype)
+    return (
+        _needs(n, 0, lambda: _not_implemented("zeta")),
+        _needs(n, 1, lambda: g * -s * K.zeta(s + _constant_like(g, 1), n.saved["other"])),
+    )
+
+
+_op("special_zeta", _zeta_vjp)(K.zeta)
+
+
+def _igamma_vjp(name: str, sign: int):
+    """igamma's or igammac's gradient: ±g x^(a-1) e^-x / Γ(a) for x (other); none for a."""
+
+    def vjp(n, g):
+        a = np.asarray(n.saved["self"], g.dtype)
+        x = np.asarray(n.saved["other"], g.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            density = np.exp((a - _constant_like(g, 1)) * np.log(x) - x - K.lgamma(a))
+        return (
+            _needs(n, 0, lambda: _not_implemented(f"{name}: input")),
+            _needs(n, 1, lambda: g * density if sign > 0 else -(g * density)),
+        )
+
+    return vjp
+
+
+_op("igamma", _igamma_vjp("igamma", 1))(K.igamma)
+_op("igammac", _igamma_vjp("igammac", -1))(K.igammac)
+
+
 def _entr_vjp(n, g):
     with np.errstate(divide="ignore", invalid="ignore"):
         return (g * -(1 + np.log(n.saved["self"])),)
@@ -3336,7 +3414,7 @@ def searchsorted(boundaries, x, right):
 
 def _unique_vjp(n, g):
     name = "unique_consecutive" if n.attrs["consecutive"] else "_unique2"
-    raise Unsupported(f"the derivative for '{name}' is not implemented.")
+    _not_implemented(name)
 
 
 @_op("unique", _unique_vjp)
@@ -3354,7 +3432,7 @@ def unique(x, count, consecutive):
 
 def _unique_dim_vjp(n, g):
     name = "unique_consecutive" if n.attrs["consecutive"] else "unique_dim"
-    raise Unsupported(f"the derivative for '{name}' is not implemented.")
+    _not_implemented(name)
 
 
 @_op("unique_dim", _unique_dim_vjp, own_dtype=("inverse",))

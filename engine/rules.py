@@ -1499,6 +1499,13 @@ _SPECIAL_UNARY = {
         "e^-|x| I₁(x). The gradient: g (i0e(x) - result (sgn(x) + 1/x)), g/2 where |x| <= "
         "the dtype's epsilon",
     ),
+    "special_erfcx": (
+        "torch.special.erfcx",
+        "SpecialErfcxBackward0",
+        _self_and_result,
+        "e^(x²) erfc(x), the scaled complementary error function. The gradient: g (2 x "
+        "result - 2/√π)",
+    ),
     "special_entr": (
         "torch.special.entr",
         "SpecialEntrBackward0",
@@ -1517,6 +1524,39 @@ for _name, (_function, _gfn, _saves, _doc) in _SPECIAL_UNARY.items():
             _float_unary_infer(_name),
             _named(_gfn),
             _saves,
+        )
+    )
+
+
+_SPECIAL_NOT_DIFFERENTIABLE = {
+    # name: what torch.special.<name> computes (torch defines no derivative for them)
+    "bessel_j0": "J₀(x), the Bessel function of the first kind of order 0",
+    "bessel_j1": "J₁(x), the Bessel function of the first kind of order 1",
+    "bessel_y0": "Y₀(x), the Bessel function of the second kind of order 0 (-inf at 0, nan below)",
+    "bessel_y1": "Y₁(x), the Bessel function of the second kind of order 1 (-inf at 0, nan below)",
+    "modified_bessel_i0": "I₀(x), the modified Bessel function of the first kind of order 0",
+    "modified_bessel_i1": "I₁(x), the modified Bessel function of the first kind of order 1",
+    "modified_bessel_k0": "K₀(x), the modified Bessel function of the second kind of order 0 "
+    "(inf at 0, nan below)",
+    "modified_bessel_k1": "K₁(x), the modified Bessel function of the second kind of order 1 "
+    "(inf at 0, nan below)",
+    "scaled_modified_bessel_k0": "eˣ K₀(x) (inf at 0, nan below)",
+    "scaled_modified_bessel_k1": "eˣ K₁(x) (inf at 0, nan below)",
+    "spherical_bessel_j0": "j₀(x) = sin(x) / x (1 at 0, 0 at ±inf)",
+    "airy_ai": "Ai(x), the Airy function of the first kind (nan at ±inf)",
+}
+for _name, _doc in _SPECIAL_NOT_DIFFERENTIABLE.items():
+    _register(
+        OpSpec(
+            f"special_{_name}",
+            f"torch.special.{_name}",
+            f"Elementwise {_doc}; integers and bools give float32. Not differentiable: the "
+            "result never requires grad, as torch's.",
+            ("self",),
+            (False,),
+            _float_unary_infer(f"special_{_name}"),
+            _named(""),
+            _nothing,
         )
     )
 
@@ -1807,11 +1847,17 @@ for _name, _doc in (
     )
 
 
-def _xlog1py_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
-    _check_operands("special_xlog1py", operands, 2)
-    if not _tensors(operands):
-        raise InvalidArgument("special_xlog1py(): at least one input must be a Tensor")
-    return _float_of_two_infer("special_xlog1py", numbers=True)(operands, attrs)
+def _tensor_or_number_infer(name: str):
+    """Two operands, at least one a tensor, broadcast and promoted; integers and bools give
+    float32."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands(name, operands, 2)
+        if not _tensors(operands):
+            raise InvalidArgument(f"{name}(): at least one input must be a Tensor")
+        return _float_of_two_infer(name, numbers=True)(operands, attrs)
+
+    return infer
 
 
 def _xlog1py_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
@@ -1830,11 +1876,92 @@ _register(
         "self is 0 and other <= -1), g self / (other + 1) for other.",
         ("self", "other"),
         (True, True),
-        _xlog1py_infer,
+        _tensor_or_number_infer("special_xlog1py"),
         _xlog1py_grad_fn,
         lambda needs, attrs: ("self", "other"),
     )
 )
+
+
+def _zeta_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
+    if not isinstance(operands[0], TensorMeta):
+        return "SpecialZetaBackward1"
+    return "SpecialZetaBackward" + ("0" if isinstance(operands[1], TensorMeta) else "2")
+
+
+_register(
+    OpSpec(
+        "special_zeta",
+        "torch.special.zeta",
+        "Elementwise the Hurwitz zeta function ζ(self, other) = Σₖ (other + k)^-self (inf at "
+        "self = 1, nan below), broadcasting; either may be a number; integers and bools give "
+        "float32. SpecialZetaBackward0 (tensors), 1 (number self), 2 (number other). The "
+        "gradient: -g self ζ(self + 1, other) for other; for self, torch's \"the derivative "
+        "for 'zeta' is not implemented.\" (UNSUPPORTED).",
+        ("self", "other"),
+        (True, True),
+        _tensor_or_number_infer("special_zeta"),
+        _zeta_grad_fn,
+        lambda needs, attrs: ("self", "other"),
+    )
+)
+for _name, _title, _doc, _sign in (
+    ("igamma", "Igamma", "lower", ""),
+    ("igammac", "Igammac", "upper", "-"),
+):
+    _register(
+        OpSpec(
+            _name,
+            f"torch.{_name}",
+            f"Elementwise the regularized {_doc} incomplete gamma function of a = self and x = "
+            "other, broadcasting, in the promoted floating dtype (integers and bools refused, "
+            f"as torch's kernel; nan below 0). The gradient: {_sign}g x^(a-1) e^-x / Γ(a) for "
+            f"other; for self, torch's \"the derivative for '{_name}: input' is not "
+            'implemented." (UNSUPPORTED).',
+            ("self", "other"),
+            (True, True),
+            _float_of_two_infer(_name, integers="refuse"),
+            _named(f"{_title}Backward0"),
+            lambda needs, attrs: ("self", "other"),
+        )
+    )
+_POLYNOMIALS = {
+    # name: the polynomial of degree n (n truncated to an integer; 0 for negative n)
+    "chebyshev_polynomial_t": "Tₙ(x), the Chebyshev polynomial of the first kind",
+    "chebyshev_polynomial_u": "Uₙ(x), the Chebyshev polynomial of the second kind",
+    "chebyshev_polynomial_v": "Vₙ(x), the Chebyshev polynomial of the third kind",
+    "chebyshev_polynomial_w": "Wₙ(x), the Chebyshev polynomial of the fourth kind",
+    "shifted_chebyshev_polynomial_t": "Tₙ(2x - 1), the shifted Chebyshev polynomial of the "
+    "first kind",
+    "shifted_chebyshev_polynomial_u": "Uₙ(2x - 1), the shifted Chebyshev polynomial of the "
+    "second kind",
+    "shifted_chebyshev_polynomial_v": "Vₙ(2x - 1), the shifted Chebyshev polynomial of the "
+    "third kind",
+    "shifted_chebyshev_polynomial_w": "Wₙ(2x - 1), the shifted Chebyshev polynomial of the "
+    "fourth kind",
+    "hermite_polynomial_h": "Hₙ(x), the physicists' Hermite polynomial (nan beyond n = 128 "
+    "in float32, 512 in float64)",
+    "hermite_polynomial_he": "Heₙ(x), the probabilists' Hermite polynomial (nan beyond n = "
+    "128 in float32, 512 in float64)",
+    "laguerre_polynomial_l": "Lₙ(x), the Laguerre polynomial",
+    "legendre_polynomial_p": "Pₙ(x), the Legendre polynomial",
+}
+for _name, _doc in _POLYNOMIALS.items():
+    _register(
+        OpSpec(
+            f"special_{_name}",
+            f"torch.special.{_name}",
+            f"Elementwise {_doc} of degree n = other truncated to an integer (0 for negative, "
+            "nan or infinite n), as torch's recurrences and closed forms compute it in the "
+            "result's dtype; x = self; either may be a number; broadcasting; integers and "
+            "bools give float32. Not differentiable: the result never requires grad.",
+            ("self", "other"),
+            (False, False),
+            _tensor_or_number_infer(f"special_{_name}"),
+            _named(""),
+            _nothing,
+        )
+    )
 
 
 # ---- logical and bitwise ops, closeness

@@ -45,10 +45,12 @@ def C(op: str, *operands, **attrs) -> Case:
 
 
 # Ops whose inputs record torch's node without a derivative (heaviside's, floor_divide's and
-# bincount's NotImplemented, unique's and unique_dim's): their backward fails as torch's (the
-# client's tests check it), so no case differentiates them.
+# bincount's NotImplemented, unique's and unique_dim's; zeta's, igamma's and igammac's first
+# input): their backward fails as torch's (the client's tests check it), so no case
+# differentiates those inputs (the cases of zeta and the igammas differentiate the second).
 WITHOUT_DERIVATIVE = frozenset(
     {"heaviside", "floor_divide", "bincount_weighted", "unique", "unique_dim"}
+    | {"special_zeta", "igamma", "igammac"}
 )
 POS = "pos"
 INDEX = "index"

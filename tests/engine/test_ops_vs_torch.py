@@ -40,6 +40,34 @@ from opcases import (
 )
 
 FLOATS = ("float32", "float64")
+SPECIAL_NOT_DIFFERENTIABLE = (
+    "bessel_j0",
+    "bessel_j1",
+    "bessel_y0",
+    "bessel_y1",
+    "modified_bessel_i0",
+    "modified_bessel_i1",
+    "modified_bessel_k0",
+    "modified_bessel_k1",
+    "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1",
+    "spherical_bessel_j0",
+    "airy_ai",
+)
+SPECIAL_POLYNOMIALS = (
+    "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u",
+    "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w",
+    "shifted_chebyshev_polynomial_t",
+    "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w",
+    "hermite_polynomial_h",
+    "hermite_polynomial_he",
+    "laguerre_polynomial_l",
+    "legendre_polynomial_p",
+)
 TORCH_DTYPES = {
     "bool": torch.bool,
     "int64": torch.int64,
@@ -1275,6 +1303,32 @@ CASES += [
     C("special_xlog1py", T(()), T((2, 3), POS)),
     C("special_xlog1py", 1.5, T((2, 3), POS)),
     C("special_xlog1py", T((2, 3)), 0.5),
+    C("special_erfcx", T((3, 4))),
+    C("special_erfcx", T((2, 3), "class", dtype="int64", grad=False)),
+    *(C(f"special_{op}", T((3, 4), POS, grad=False)) for op in SPECIAL_NOT_DIFFERENTIABLE),
+    *(C(f"special_{op}", T((3, 4), POS)) for op in SPECIAL_NOT_DIFFERENTIABLE),  # no grad_fn
+    C("special_zeta", T((3, 1, 4), POS, grad=False), T((2, 4), POS)),
+    C("special_zeta", T((), POS, grad=False), T((2, 3), POS)),
+    C("special_zeta", 2.5, T((2, 3), POS)),
+    C("special_zeta", T((2, 3), POS, grad=False), 1.5),
+    *(
+        case
+        for op in ("igamma", "igammac")
+        for case in (
+            C(op, T((3, 1, 4), POS, grad=False), T((2, 4), POS)),
+            C(op, T((), POS, grad=False), T((2, 3), POS)),
+        )
+    ),
+    *(
+        case
+        for op in SPECIAL_POLYNOMIALS
+        for case in (
+            C(f"special_{op}", T((3, 1, 4), grad=False), T((2, 4), "class", "int64", grad=False)),
+            C(f"special_{op}", T((), grad=False), T((2, 3), "class", "int64", grad=False)),
+            C(f"special_{op}", 0.3, T((2, 3), "class", "int64", grad=False)),
+            C(f"special_{op}", T((2, 3)), 5),
+        )
+    ),
     C("nansum", T((3, 4))),
     C("nansum", T((2, 3, 4)), dim=[0, 2], keepdim=True),
     C("nansum", T((2, 3)), dim=[1], dtype="float64"),
@@ -2090,8 +2144,14 @@ TORCH: dict[str, Callable] = {
     "lcm": torch.lcm,
     **{
         f"special_{name}": getattr(torch.special, name)
-        for name in ("ndtri", "log_ndtr", "i0e", "i1", "i1e", "entr", "xlog1py")
+        for name in ("ndtri", "log_ndtr", "i0e", "i1", "i1e", "entr", "xlog1py", "erfcx", "zeta")
     },
+    **{
+        f"special_{name}": getattr(torch.special, name)
+        for name in SPECIAL_NOT_DIFFERENTIABLE + SPECIAL_POLYNOMIALS
+    },
+    "igamma": torch.igamma,
+    "igammac": torch.igammac,
     "polygamma": lambda x, n, in_place=False: torch.polygamma(n, x),
     "mvlgamma": torch.mvlgamma,
     "frexp": lambda x: torch.frexp(x).mantissa,
