@@ -357,6 +357,10 @@ class _Restores:
             _Restore(t, {"grad_fn": t.grad_fn, "_requires_grad": t._requires_grad}) for t in tensors
         ]
 
+    def add(self, tensor: Tensor, **previous) -> None:
+        """Restore these attributes of `tensor` too."""
+        self._restores.append(_Restore(tensor, previous))
+
     def __call__(self) -> None:
         for restore in self._restores:
             restore()
@@ -863,6 +867,18 @@ class Tensor:
         )
         self._session.enqueue("detach", pb.Operation(detach=detach), handle)
         return Tensor._make(self._session, handle, self._meta)
+
+    def detach_(self) -> Tensor:
+        """self without its history, in place: a leaf that does not require grad; refused on a
+        view, as torch refuses it."""
+        if self._base is not None:
+            raise RuntimeError(rules.DETACH_VIEW_IN_PLACE_MESSAGE)
+        self._session.check_usable(self._handle)
+        undo = _Restores(self)
+        self._rebase(None, False)
+        detach = pb.DetachOperation(tensor=self._handle, in_place=True)
+        self._session.enqueue("detach_", pb.Operation(detach=detach), undo=undo)
+        return self
 
     @property
     def data(self) -> Tensor:
@@ -2005,6 +2021,75 @@ class Tensor:
     def swapdims(self, dim0: int, dim1: int) -> Tensor:
         """transpose(dim0, dim1) (TransposeBackward0)."""
         return self.transpose(dim0, dim1)
+
+    # torch's in-place view ops: self itself takes the view's shape and strides
+
+    def t_(self) -> Tensor:
+        """self.t() in place (TBackward1)."""
+        self._check_history(False)
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
+            )
+        return self._adopt_view(self.t(), "t_")
+
+    def transpose_(self, *args, **kwargs) -> Tensor:
+        """self.transpose(dim0, dim1) in place (TransposeBackward1)."""
+        params = (("dim0", "int"), ("dim1", "int"))
+        dim0, dim1 = _arguments("transpose_", args, kwargs, params, required=2)
+        self._check_history(False)
+        return self._adopt_view(self.transpose(dim0, dim1), "transpose_")
+
+    def swapaxes_(self, *args, **kwargs) -> Tensor:
+        """transpose_(axis0, axis1)."""
+        params = (("axis0", "int"), ("axis1", "int"))
+        return self.transpose_(*_arguments("swapaxes_", args, kwargs, params, required=2))
+
+    def swapdims_(self, *args, **kwargs) -> Tensor:
+        """transpose_(dim0, dim1)."""
+        params = (("dim0", "int"), ("dim1", "int"))
+        return self.transpose_(*_arguments("swapdims_", args, kwargs, params, required=2))
+
+    def unsqueeze_(self, *args, **kwargs) -> Tensor:
+        """self.unsqueeze(dim) in place (UnsqueezeBackward1)."""
+        (dim,) = _arguments("unsqueeze_", args, kwargs, (("dim", "int"),), required=1)
+        self._check_history(False)
+        return self._adopt_view(self.unsqueeze(dim), "unsqueeze_")
+
+    def squeeze_(self, dim=None) -> Tensor:
+        """self.squeeze(dim) in place: every size-1 dim (SqueezeBackward3), `dim`
+        (SqueezeBackward4), or those of a tuple or list of dims (SqueezeBackward5)."""
+        self._check_history(False)
+        return self._adopt_view(self.squeeze(dim), "squeeze_")
+
+    def _adopt_view(self, view: Tensor, name: str) -> Tensor:
+        """Make self `view`, which an out-of-place view op made of it (see graph.adopt_view):
+        its shape and strides on the same storage, a write counted, and while recording its
+        node under the in-place op's name (TBackward1), the base's other views taking an
+        AsStridedBackward0 as after any in-place op."""
+        base = self if self._base is None else self._base
+        undo = _Restores(self)
+        undo.add(self, _meta=self._meta)
+        node = view._grad_fn
+        if is_grad_enabled() and self._requires_grad:
+            name = rules.IN_PLACE_VIEW_GRAD_FN[node.name()]
+            node.__class__, node._name = node_class(name), name
+            views = []
+            if base is self:
+                views = [v for v in self._views or () if v is not view and v._creation is None]
+                undo = _Restores(self, *views)
+                undo.add(self, _meta=self._meta)
+            self._rebase(node, True)
+            as_strided = node_class("AsStridedBackward0")
+            for v in views:
+                v._rebase(as_strided("AsStridedBackward0", ((node, 0),), False), True)
+        self._meta = view._meta
+        self._written()
+        fields = {"target": self._handle, "source": view._handle, "adopt_view": True}
+        if not is_grad_enabled():
+            fields["no_grad"] = True
+        self._session.enqueue_fields(name, "copy", fields, undo=undo)
+        return self
 
     def view(self, *shape, **keyword) -> Tensor:
         return self._call("view", [self], {"shape": _sizes(_sized("view", shape, keyword, "size"))})
