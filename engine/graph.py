@@ -482,12 +482,20 @@ def _unit_dims(shape: tuple[int, ...]) -> tuple:
     return (_reshaped, {"shape": shape})
 
 
+# Whether some tensor with history was detached in place: only then does a backward look for
+# saved tensors so detached (see _check_detached).
+_detached_in_place = False
+
+
 def detach_(t: Tensor) -> None:
     """torch's Tensor.detach_: `t` loses its history and no longer requires grad; refused on a
     view."""
+    global _detached_in_place
     if t.base is not None:
         raise InPlaceOnView(rules.DETACH_VIEW_IN_PLACE_MESSAGE)
-    _rebase(t, None, False)
+    _detached_in_place = _detached_in_place or t.grad_fn is not None
+    t.grad_fn = None
+    t.requires_grad = False
 
 
 def _write(target: Tensor, values: np.ndarray) -> None:
@@ -644,7 +652,20 @@ def _producer_name(node: Node) -> str:
     return node.name.removesuffix("Backward0").replace("Backward", "")
 
 
+def _check_detached(node: Node) -> None:
+    """torch's refusal of a tensor saved with history that was detached in place since."""
+    for _, _, _, producer, owner in node.saved_versions:
+        tensor = owner() if owner is not None else None
+        if isinstance(producer, Node) and tensor is not None and tensor.is_leaf:
+            raise TensorModified(
+                "Trying to use a saved tensor that has been detached in-place, i.e. with "
+                ".detach_().This is not supported, please use out-of-place `.detach()` instead"
+            )
+
+
 def _check_versions(node: Node) -> None:
+    if _detached_in_place:
+        _check_detached(node)
     for counter, expected, meta, producer, owner in node.saved_versions:
         if counter.value == expected:
             continue
