@@ -366,6 +366,24 @@ class _Restores:
             restore()
 
 
+class layout:
+    """torch.layout: how a tensor's elements are stored; gradrpc's are all `strided`."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+    def __reduce__(self) -> str:
+        return self._name
+
+
+strided = layout("strided")
+
+
 class Tensor:
     """A tensor held by a gradrpc server; mirrors torch.Tensor."""
 
@@ -536,6 +554,30 @@ class Tensor:
 
     def is_neg(self) -> bool:
         return False
+
+    @property
+    def layout(self) -> layout:
+        """torch.strided: gradrpc's tensors are dense."""
+        return strided
+
+    # gradrpc's tensors are dense, on the CPU, unnamed and neither sparse nor quantized
+    is_sparse = is_sparse_csr = is_quantized = is_meta = is_nested = is_mkldnn = property(
+        lambda self: False
+    )
+    is_xpu = is_mps = is_ipu = is_xla = is_vulkan = is_maia = is_mtia = is_sparse
+    name = property(lambda self: None)
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def is_shared(self) -> bool:
+        return False
+
+    @property
+    def output_nr(self) -> int:
+        """This tensor's place among the outputs of the node that made it: a piece of a split
+        or unbind made while recording has its index, any other tensor 0."""
+        return self._output_nr
 
     def is_inference(self) -> bool:
         return False
@@ -1126,6 +1168,10 @@ class Tensor:
     def mul_(self, other) -> Tensor:
         return self._in_place("mul", other)
 
+    def multiply_(self, other) -> Tensor:
+        """mul_."""
+        return self._in_place("mul", other)
+
     def div_(self, other, *, rounding_mode=None) -> Tensor:
         return self._in_place("div", other, rounding_mode=rounding_mode)
 
@@ -1547,6 +1593,12 @@ class Tensor:
     def clamp_max_(self, max) -> Tensor:
         return self._in_place_of("clamp_max_", lambda: self.clamp_max(max))
 
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        """torch.nn.functional.hardshrink(self, lambd)."""
+        from .nn import functional
+
+        return functional.hardshrink(self, lambd)
+
     def nonzero(self, *, as_tuple: bool = False):
         """The indices of the nonzero elements, as torch's: an int64 (count, ndim) tensor, or
         one int64 vector per dim (a 0-d tensor counts as 1-d). Read, since the result's
@@ -1585,6 +1637,43 @@ class Tensor:
     def masked_fill_(self, mask, value) -> Tensor:
         _warn_if_expanded(self, "masked_fill_")
         return self._in_place_of("masked_fill_", lambda: self._masked_filled(mask, value))
+
+    def apply_(self, callable) -> Tensor:
+        """Each element replaced by `callable(element)`, a Python function run here: the
+        values are read (one round trip), mapped, and written back without moving the
+        version, as torch's apply_ writes them."""
+        return self._map_elements("apply_", callable)
+
+    def map_(self, tensor, callable) -> Tensor:
+        """Each element replaced by `callable(element, tensor's element)`, `tensor`
+        broadcast to self's shape (see apply_)."""
+        return self._map_elements("map_", callable, tensor)
+
+    def map2_(self, x, y, callable) -> Tensor:
+        """Each element replaced by `callable(element, x's element, y's element)` (see
+        map_)."""
+        return self._map_elements("map2_", callable, x, y)
+
+    def _map_elements(self, name: str, function, *others: Tensor) -> Tensor:
+        if any(t._requires_grad for t in (self, *others)):
+            raise RuntimeError(
+                f"Can't call {name}() on Variable that requires grad. Use "
+                f"var.detach().{name}() instead."
+            )
+        operands = [self.detach(), *(t.expand(self.shape).detach() for t in others)]
+        arrays = self._session.flush(fetches=tuple(t._handle for t in operands))
+        convert = {
+            "bool": bool,
+            "float32": float,
+            "float64": float,
+        }.get(self._meta.dtype, lambda r: int(r) if isinstance(r, float) else operator.index(r))
+        mapped = [
+            convert(function(*values))
+            for values in zip(*(a.ravel().tolist() for a in arrays), strict=True)
+        ]
+        result = np.array(mapped, dtype=arrays[0].dtype).reshape(arrays[0].shape)
+        self.data.copy_(self._coerce(result))
+        return self
 
     def where(self, condition, other) -> Tensor:
         """torch.where(condition, self, other)."""
@@ -1688,6 +1777,25 @@ class Tensor:
             raise Unsupported(f"gradrpc: {name} on a tensor with history is not supported yet")
         with no_grad():
             return self._adopt(draws(), name)
+
+    def fill_diagonal_(self, fill_value, wrap: bool = False) -> Tensor:
+        """The main diagonal (x[i, i, ..., i]) set to `fill_value`, through a view of it as
+        torch does (CopySlices on a tensor with history); with `wrap`, a tall matrix's
+        diagonal starts again every ncols + 1 rows."""
+        if self.ndim < 2:
+            raise RuntimeError("dimensions must larger than 1")
+        if any(size != self.shape[0] for size in self.shape[2:]) or (
+            self.ndim > 2 and self.shape[1] != self.shape[0]
+        ):
+            raise RuntimeError("all dimensions of input must be of equal length")
+        diagonal = self
+        for _ in range(self.ndim - 1):
+            diagonal = diagonal.diagonal(0, 0, 1)
+        diagonal.fill_(fill_value)
+        height, width = self.shape[:2]
+        if wrap and self.ndim == 2 and height > width + 1:
+            self[width + 1 :].fill_diagonal_(fill_value, wrap=True)
+        return self
 
     def fill_(self, value) -> Tensor:
         """Every element set to `value`: a number (FillBackward2 on a tensor with history) or
@@ -2232,6 +2340,15 @@ class Tensor:
             device=device,
             requires_grad=requires_grad,
         )
+
+    def new(self, *args) -> Tensor:
+        """The legacy constructor in self's dtype: new(*sizes) uninitialized (here zeros),
+        new(sequence) a copy of the data, new() an empty vector."""
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return self.new_empty(args or (0,))
+        if len(args) == 1 and isinstance(args[0], Sequence | np.ndarray):
+            return self.new_tensor(args[0])
+        return Tensor(*args).to(self.dtype)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         """A new leaf holding a copy of `data`, in `dtype` or self's, on self's session."""
