@@ -8,6 +8,7 @@ that causes them. Only values (item, tolist, numpy, print) make a round trip.
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 import weakref
@@ -1662,11 +1663,9 @@ class Tensor:
             )
         operands = [self.detach(), *(t.expand(self.shape).detach() for t in others)]
         arrays = self._session.flush(fetches=tuple(t._handle for t in operands))
-        convert = {
-            "bool": bool,
-            "float32": float,
-            "float64": float,
-        }.get(self._meta.dtype, lambda r: int(r) if isinstance(r, float) else operator.index(r))
+        convert = {"bool": bool, "float32": _real, "float64": _real}.get(
+            self._meta.dtype, lambda r: int(r) if isinstance(r, float) else operator.index(r)
+        )
         mapped = [
             convert(function(*values))
             for values in zip(*(a.ravel().tolist() for a in arrays), strict=True)
@@ -3986,6 +3985,13 @@ _ARG_TYPES = {
     "Tensors": ("tuple of Tensors", lambda v: isinstance(v, tuple | list)),
     "dtype": ("torch.dtype", lambda v: isinstance(v, dtypes.dtype)),
 }
+
+
+def _real(value) -> float:
+    """`value` as a float, as torch reads a Python object as a double (its TypeError, "must be
+    real number, not str", for one that is no number)."""
+    math.isfinite(value)  # CPython's own conversion, with that message
+    return float(value)
 
 
 def _arguments(
