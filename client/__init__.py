@@ -65,8 +65,10 @@ from .tensor import (
     alpha_attrs,
     check_input,
     input_method,
+    layout,
     repeated_positions,
     rounding_attrs,
+    strided,
 )
 
 float = float32
@@ -1550,6 +1552,7 @@ __all__ = [
     "isreal",
     "kron",
     "kthvalue",
+    "layout",
     "lcm",
     "lcm_",
     "ldexp",
@@ -1694,6 +1697,7 @@ __all__ = [
     "stack",
     "std",
     "std_mean",
+    "strided",
     "sub",
     "subtract",
     "sum",

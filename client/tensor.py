@@ -8,6 +8,7 @@ that causes them. Only values (item, tolist, numpy, print) make a round trip.
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 import weakref
@@ -357,9 +358,31 @@ class _Restores:
             _Restore(t, {"grad_fn": t.grad_fn, "_requires_grad": t._requires_grad}) for t in tensors
         ]
 
+    def add(self, tensor: Tensor, **previous) -> None:
+        """Restore these attributes of `tensor` too."""
+        self._restores.append(_Restore(tensor, previous))
+
     def __call__(self) -> None:
         for restore in self._restores:
             restore()
+
+
+class layout:
+    """torch.layout: how a tensor's elements are stored; gradrpc's are all `strided`."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+    def __reduce__(self) -> str:
+        return self._name
+
+
+strided = layout("strided")
 
 
 class Tensor:
@@ -532,6 +555,30 @@ class Tensor:
 
     def is_neg(self) -> bool:
         return False
+
+    @property
+    def layout(self) -> layout:
+        """torch.strided: gradrpc's tensors are dense."""
+        return strided
+
+    # gradrpc's tensors are dense, on the CPU, unnamed and neither sparse nor quantized
+    is_sparse = is_sparse_csr = is_quantized = is_meta = is_nested = is_mkldnn = property(
+        lambda self: False
+    )
+    is_xpu = is_mps = is_ipu = is_xla = is_vulkan = is_maia = is_mtia = is_sparse
+    name = property(lambda self: None)
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def is_shared(self) -> bool:
+        return False
+
+    @property
+    def output_nr(self) -> int:
+        """This tensor's place among the outputs of the node that made it: a piece of a split
+        or unbind made while recording has its index, any other tensor 0."""
+        return self._output_nr
 
     def is_inference(self) -> bool:
         return False
@@ -864,6 +911,18 @@ class Tensor:
         self._session.enqueue("detach", pb.Operation(detach=detach), handle)
         return Tensor._make(self._session, handle, self._meta)
 
+    def detach_(self) -> Tensor:
+        """self without its history, in place: a leaf that does not require grad; refused on a
+        view, as torch refuses it."""
+        if self._base is not None:
+            raise RuntimeError(rules.DETACH_VIEW_IN_PLACE_MESSAGE)
+        self._session.check_usable(self._handle)
+        undo = _Restores(self)
+        self._rebase(None, False)
+        detach = pb.DetachOperation(tensor=self._handle, in_place=True)
+        self._session.enqueue("detach_", pb.Operation(detach=detach), undo=undo)
+        return self
+
     @property
     def data(self) -> Tensor:
         """The values without history; in-place changes through it go unnoticed by autograd."""
@@ -1108,6 +1167,10 @@ class Tensor:
         return self._in_place("sub", other, alpha)
 
     def mul_(self, other) -> Tensor:
+        return self._in_place("mul", other)
+
+    def multiply_(self, other) -> Tensor:
+        """mul_."""
         return self._in_place("mul", other)
 
     def div_(self, other, *, rounding_mode=None) -> Tensor:
@@ -1531,6 +1594,12 @@ class Tensor:
     def clamp_max_(self, max) -> Tensor:
         return self._in_place_of("clamp_max_", lambda: self.clamp_max(max))
 
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        """torch.nn.functional.hardshrink(self, lambd)."""
+        from .nn import functional
+
+        return functional.hardshrink(self, lambd)
+
     def nonzero(self, *, as_tuple: bool = False):
         """The indices of the nonzero elements, as torch's: an int64 (count, ndim) tensor, or
         one int64 vector per dim (a 0-d tensor counts as 1-d). Read, since the result's
@@ -1569,6 +1638,41 @@ class Tensor:
     def masked_fill_(self, mask, value) -> Tensor:
         _warn_if_expanded(self, "masked_fill_")
         return self._in_place_of("masked_fill_", lambda: self._masked_filled(mask, value))
+
+    def apply_(self, callable) -> Tensor:
+        """Each element replaced by `callable(element)`, a Python function run here: the
+        values are read (one round trip), mapped, and written back without moving the
+        version, as torch's apply_ writes them."""
+        return self._map_elements("apply_", callable)
+
+    def map_(self, tensor, callable) -> Tensor:
+        """Each element replaced by `callable(element, tensor's element)`, `tensor`
+        broadcast to self's shape (see apply_)."""
+        return self._map_elements("map_", callable, tensor)
+
+    def map2_(self, x, y, callable) -> Tensor:
+        """Each element replaced by `callable(element, x's element, y's element)` (see
+        map_)."""
+        return self._map_elements("map2_", callable, x, y)
+
+    def _map_elements(self, name: str, function, *others: Tensor) -> Tensor:
+        if any(t._requires_grad for t in (self, *others)):
+            raise RuntimeError(
+                f"Can't call {name}() on Variable that requires grad. Use "
+                f"var.detach().{name}() instead."
+            )
+        operands = [self.detach(), *(t.expand(self.shape).detach() for t in others)]
+        arrays = self._session.flush(fetches=tuple(t._handle for t in operands))
+        convert = {"bool": bool, "float32": _real, "float64": _real}.get(
+            self._meta.dtype, lambda r: int(r) if isinstance(r, float) else operator.index(r)
+        )
+        mapped = [
+            convert(function(*values))
+            for values in zip(*(a.ravel().tolist() for a in arrays), strict=True)
+        ]
+        result = np.array(mapped, dtype=arrays[0].dtype).reshape(arrays[0].shape)
+        self.data.copy_(self._coerce(result))
+        return self
 
     def where(self, condition, other) -> Tensor:
         """torch.where(condition, self, other)."""
@@ -1672,6 +1776,25 @@ class Tensor:
             raise Unsupported(f"gradrpc: {name} on a tensor with history is not supported yet")
         with no_grad():
             return self._adopt(draws(), name)
+
+    def fill_diagonal_(self, fill_value, wrap: bool = False) -> Tensor:
+        """The main diagonal (x[i, i, ..., i]) set to `fill_value`, through a view of it as
+        torch does (CopySlices on a tensor with history); with `wrap`, a tall matrix's
+        diagonal starts again every ncols + 1 rows."""
+        if self.ndim < 2:
+            raise RuntimeError("dimensions must larger than 1")
+        if any(size != self.shape[0] for size in self.shape[2:]) or (
+            self.ndim > 2 and self.shape[1] != self.shape[0]
+        ):
+            raise RuntimeError("all dimensions of input must be of equal length")
+        diagonal = self
+        for _ in range(self.ndim - 1):
+            diagonal = diagonal.diagonal(0, 0, 1)
+        diagonal.fill_(fill_value)
+        height, width = self.shape[:2]
+        if wrap and self.ndim == 2 and height > width + 1:
+            self[width + 1 :].fill_diagonal_(fill_value, wrap=True)
+        return self
 
     def fill_(self, value) -> Tensor:
         """Every element set to `value`: a number (FillBackward2 on a tensor with history) or
@@ -2006,6 +2129,75 @@ class Tensor:
         """transpose(dim0, dim1) (TransposeBackward0)."""
         return self.transpose(dim0, dim1)
 
+    # torch's in-place view ops: self itself takes the view's shape and strides
+
+    def t_(self) -> Tensor:
+        """self.t() in place (TBackward1)."""
+        self._check_history(False)
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
+            )
+        return self._adopt_view(self.t(), "t_")
+
+    def transpose_(self, *args, **kwargs) -> Tensor:
+        """self.transpose(dim0, dim1) in place (TransposeBackward1)."""
+        params = (("dim0", "int"), ("dim1", "int"))
+        dim0, dim1 = _arguments("transpose_", args, kwargs, params, required=2)
+        self._check_history(False)
+        return self._adopt_view(self.transpose(dim0, dim1), "transpose_")
+
+    def swapaxes_(self, *args, **kwargs) -> Tensor:
+        """transpose_(axis0, axis1)."""
+        params = (("axis0", "int"), ("axis1", "int"))
+        return self.transpose_(*_arguments("swapaxes_", args, kwargs, params, required=2))
+
+    def swapdims_(self, *args, **kwargs) -> Tensor:
+        """transpose_(dim0, dim1)."""
+        params = (("dim0", "int"), ("dim1", "int"))
+        return self.transpose_(*_arguments("swapdims_", args, kwargs, params, required=2))
+
+    def unsqueeze_(self, *args, **kwargs) -> Tensor:
+        """self.unsqueeze(dim) in place (UnsqueezeBackward1)."""
+        (dim,) = _arguments("unsqueeze_", args, kwargs, (("dim", "int"),), required=1)
+        self._check_history(False)
+        return self._adopt_view(self.unsqueeze(dim), "unsqueeze_")
+
+    def squeeze_(self, dim=None) -> Tensor:
+        """self.squeeze(dim) in place: every size-1 dim (SqueezeBackward3), `dim`
+        (SqueezeBackward4), or those of a tuple or list of dims (SqueezeBackward5)."""
+        self._check_history(False)
+        return self._adopt_view(self.squeeze(dim), "squeeze_")
+
+    def _adopt_view(self, view: Tensor, name: str) -> Tensor:
+        """Make self `view`, which an out-of-place view op made of it (see graph.adopt_view):
+        its shape and strides on the same storage, a write counted, and while recording its
+        node under the in-place op's name (TBackward1), the base's other views taking an
+        AsStridedBackward0 as after any in-place op."""
+        base = self if self._base is None else self._base
+        undo = _Restores(self)
+        undo.add(self, _meta=self._meta)
+        node = view._grad_fn
+        if is_grad_enabled() and self._requires_grad:
+            name = rules.IN_PLACE_VIEW_GRAD_FN[node.name()]
+            node.__class__, node._name = node_class(name), name
+            views = []
+            if base is self:
+                views = [v for v in self._views or () if v is not view and v._creation is None]
+                undo = _Restores(self, *views)
+                undo.add(self, _meta=self._meta)
+            self._rebase(node, True)
+            as_strided = node_class("AsStridedBackward0")
+            for v in views:
+                v._rebase(as_strided("AsStridedBackward0", ((node, 0),), False), True)
+        self._meta = view._meta
+        self._written()
+        fields = {"target": self._handle, "source": view._handle, "adopt_view": True}
+        if not is_grad_enabled():
+            fields["no_grad"] = True
+        self._session.enqueue_fields(name, "copy", fields, undo=undo)
+        return self
+
     def view(self, *shape, **keyword) -> Tensor:
         return self._call("view", [self], {"shape": _sizes(_sized("view", shape, keyword, "size"))})
 
@@ -2147,6 +2339,15 @@ class Tensor:
             device=device,
             requires_grad=requires_grad,
         )
+
+    def new(self, *args) -> Tensor:
+        """The legacy constructor in self's dtype: new(*sizes) uninitialized (here zeros),
+        new(sequence) a copy of the data, new() an empty vector."""
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return self.new_empty(args or (0,))
+        if len(args) == 1 and isinstance(args[0], Sequence | np.ndarray):
+            return self.new_tensor(args[0])
+        return Tensor(*args).to(self.dtype)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         """A new leaf holding a copy of `data`, in `dtype` or self's, on self's session."""
@@ -3801,6 +4002,13 @@ _ARG_TYPES = {
     "Tensors": ("tuple of Tensors", lambda v: isinstance(v, tuple | list)),
     "dtype": ("torch.dtype", lambda v: isinstance(v, dtypes.dtype)),
 }
+
+
+def _real(value) -> float:
+    """`value` as a float, as torch reads a Python object as a double (its TypeError, "must be
+    real number, not str", for one that is no number)."""
+    math.isfinite(value)  # CPython's own conversion, with that message
+    return float(value)
 
 
 def _arguments(

@@ -21,6 +21,7 @@ import math
 import sys
 import weakref
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -441,6 +442,73 @@ def copy_(
     target.version.value += 1
 
 
+def adopt_view(target: Tensor, source: Tensor, grad_enabled: bool = True) -> None:
+    """torch's in-place view ops (t_, transpose_, squeeze_, unsqueeze_): `source`, the view the
+    op made of `target`, becomes target itself. Target takes its shape and strides on the same
+    storage and its version moves; while recording, its grad_fn becomes source's node under the
+    in-place name (TBackward1), and the live views of a base take their part of its new
+    history, as after any in-place op."""
+    if source.base is not (target if target.base is None else target.base):
+        raise InvalidValue("adopt_view needs a source that is a view of the target")
+    recording = grad_enabled and target.requires_grad
+    rules.check_in_place(
+        target.requires_grad,
+        target.is_leaf,
+        grad_enabled,
+        _view_of_leaf(target),
+        history=True,
+        view_error=_view_error(target),
+    )
+    old_shape = target.meta.shape
+    target.data, target.meta = source.data, source.meta
+    target.version.value += 1
+    forward, attrs = source.view_steps[-1]
+    if target.base is not None:
+        target.view_steps = source.view_steps
+        if target.base.views is not None:
+            target.base.views.discard(source)
+    elif target.views:
+        # the views' steps start from target's old layout: first the way back to it
+        back = (forward, attrs) if len(old_shape) == target.meta.ndim else _unit_dims(old_shape)
+        target.views.discard(source)
+        for view in target.views:
+            view.view_steps = (back, *view.view_steps)
+    if not recording:
+        return
+    node = source.grad_fn
+    node.name = rules.IN_PLACE_VIEW_GRAD_FN[node.name]
+    node.impl = replace(node.impl, in_place=True)  # torch names it so in its version errors
+    _rebase(target, node, True)
+    if target.base is None:
+        _regenerate_views(target, target)
+
+
+def _reshaped(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return array.reshape(shape)
+
+
+def _unit_dims(shape: tuple[int, ...]) -> tuple:
+    """A view step to `shape` from an array that has its sizes, with unit dims added or
+    removed (NumPy reshapes so without a copy)."""
+    return (_reshaped, {"shape": shape})
+
+
+# Whether some tensor with history was detached in place: only then does a backward look for
+# saved tensors so detached (see _check_detached).
+_detached_in_place = False
+
+
+def detach_(t: Tensor) -> None:
+    """torch's Tensor.detach_: `t` loses its history and no longer requires grad; refused on a
+    view."""
+    global _detached_in_place
+    if t.base is not None:
+        raise InPlaceOnView(rules.DETACH_VIEW_IN_PLACE_MESSAGE)
+    _detached_in_place = _detached_in_place or t.grad_fn is not None
+    t.grad_fn = None
+    t.requires_grad = False
+
+
 def _write(target: Tensor, values: np.ndarray) -> None:
     """`values` into target's memory. Where target's elements share memory (an expanded view,
     which only masked_fill_ and index_put_ write, as in torch), only the elements the op
@@ -595,12 +663,26 @@ def _producer_name(node: Node) -> str:
     return node.name.removesuffix("Backward0").replace("Backward", "")
 
 
+def _check_detached(node: Node) -> None:
+    """torch's refusal of a tensor saved with history that was detached in place since."""
+    for _, _, _, producer, owner in node.saved_versions:
+        tensor = owner() if owner is not None else None
+        if isinstance(producer, Node) and tensor is not None and tensor.is_leaf:
+            raise TensorModified(
+                "Trying to use a saved tensor that has been detached in-place, i.e. with "
+                ".detach_().This is not supported, please use out-of-place `.detach()` instead"
+            )
+
+
 def _check_versions(node: Node) -> None:
+    if _detached_in_place:
+        _check_detached(node)
     for counter, expected, meta, producer, owner in node.saved_versions:
         if counter.value == expected:
             continue
         if owner is not None and (tensor := owner()) is not None:
-            producer = tensor.grad_fn  # torch names the tensor's grad_fn now
+            # torch names the tensor's grad_fn and shape now (t_ changes its shape)
+            producer, meta = tensor.grad_fn, tensor.meta
         shape = ", ".join(map(str, meta.shape))
         if producer is None:
             which = ""
@@ -1142,9 +1224,11 @@ def _store_grad(t: Tensor, grad: np.ndarray, in_place: bool) -> None:
 __all__ = [
     "Node",
     "Tensor",
+    "adopt_view",
     "call",
     "copy_",
     "detach",
+    "detach_",
     "reduce_sum",
     "retain_grad",
     "run_backward",

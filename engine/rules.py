@@ -9844,6 +9844,25 @@ def forward_op_name(grad_fn: str) -> str:
     return head + ("" if number in ("", "0") else number)
 
 
+# The grad_fn of torch's in-place view ops, by their out-of-place op's (t_ is TBackward1).
+IN_PLACE_VIEW_GRAD_FN = {
+    "TBackward0": "TBackward1",
+    "TransposeBackward0": "TransposeBackward1",
+    "UnsqueezeBackward0": "UnsqueezeBackward1",
+    "SqueezeBackward0": "SqueezeBackward3",
+    "SqueezeBackward1": "SqueezeBackward4",
+    "SqueezeBackward2": "SqueezeBackward5",
+}
+
+DETACH_VIEW_IN_PLACE_MESSAGE = (
+    "Can't detach views in-place. Use detach() instead. If you are using "
+    "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+    "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+    "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution."
+)
+
+
 def view_rebase_error(
     creation: str, output_nr: int, grad_fn: str | None, indirect: bool = False
 ) -> InPlaceOnView:

@@ -378,6 +378,8 @@ def _run(session: Session, operation: pb.Operation) -> pb.Pause | None:
             graph.set_grad(session.get(op.tensor), session.get(op.grad) if op.grad else None)
         case "zero":
             graph.zero_(session.get(op.tensor), grad_enabled=not op.no_grad)
+        case "copy" if op.adopt_view:
+            graph.adopt_view(session.get(op.target), session.get(op.source), not op.no_grad)
         case "copy":
             graph.copy_(
                 session.get(op.target),
@@ -387,6 +389,8 @@ def _run(session: Session, operation: pb.Operation) -> pb.Pause | None:
             )
         case "set_requires_grad":
             graph.set_requires_grad(session.get(op.tensor), op.requires_grad)
+        case "detach" if op.in_place:
+            graph.detach_(session.get(op.tensor))
         case "detach":
             session.bind(op.output, graph.detach(session.get(op.tensor), op.new_version_counter))
         case "retain_grad":

@@ -329,16 +329,18 @@ class ZeroOperation(_message.Message):
     def __init__(self, tensor: _Optional[int] = ..., no_grad: _Optional[bool] = ...) -> None: ...
 
 class CopyOperation(_message.Message):
-    __slots__ = ("target", "source", "no_grad", "adopt_history")
+    __slots__ = ("target", "source", "no_grad", "adopt_history", "adopt_view")
     TARGET_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     NO_GRAD_FIELD_NUMBER: _ClassVar[int]
     ADOPT_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    ADOPT_VIEW_FIELD_NUMBER: _ClassVar[int]
     target: int
     source: int
     no_grad: bool
     adopt_history: bool
-    def __init__(self, target: _Optional[int] = ..., source: _Optional[int] = ..., no_grad: _Optional[bool] = ..., adopt_history: _Optional[bool] = ...) -> None: ...
+    adopt_view: bool
+    def __init__(self, target: _Optional[int] = ..., source: _Optional[int] = ..., no_grad: _Optional[bool] = ..., adopt_history: _Optional[bool] = ..., adopt_view: _Optional[bool] = ...) -> None: ...
 
 class SetRequiresGradOperation(_message.Message):
     __slots__ = ("tensor", "requires_grad")
@@ -349,14 +351,16 @@ class SetRequiresGradOperation(_message.Message):
     def __init__(self, tensor: _Optional[int] = ..., requires_grad: _Optional[bool] = ...) -> None: ...
 
 class DetachOperation(_message.Message):
-    __slots__ = ("tensor", "output", "new_version_counter")
+    __slots__ = ("tensor", "output", "new_version_counter", "in_place")
     TENSOR_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     NEW_VERSION_COUNTER_FIELD_NUMBER: _ClassVar[int]
+    IN_PLACE_FIELD_NUMBER: _ClassVar[int]
     tensor: int
     output: int
     new_version_counter: bool
-    def __init__(self, tensor: _Optional[int] = ..., output: _Optional[int] = ..., new_version_counter: _Optional[bool] = ...) -> None: ...
+    in_place: bool
+    def __init__(self, tensor: _Optional[int] = ..., output: _Optional[int] = ..., new_version_counter: _Optional[bool] = ..., in_place: _Optional[bool] = ...) -> None: ...
 
 class RetainGradOperation(_message.Message):
     __slots__ = ("tensor",)
