@@ -45,10 +45,18 @@ def C(op: str, *operands, **attrs) -> Case:
 
 
 # Ops whose inputs record torch's node without a derivative (heaviside's, floor_divide's and
-# bincount's NotImplemented, unique's and unique_dim's): their backward fails as torch's (the
-# client's tests check it), so no case differentiates them.
+# bincount's NotImplemented, unique's and unique_dim's, geqrf's): their backward fails as torch's
+# (the client's tests check it), so no case differentiates them.
 WITHOUT_DERIVATIVE = frozenset(
-    {"heaviside", "floor_divide", "bincount_weighted", "unique", "unique_dim"}
+    {
+        "heaviside",
+        "floor_divide",
+        "bincount_weighted",
+        "unique",
+        "unique_dim",
+        "geqrf_a",
+        "geqrf_tau",
+    }
 )
 POS = "pos"
 INDEX = "index"
@@ -58,6 +66,7 @@ CHECKER = "checker"  # a bool mask true at every other element (flattened): a kn
 LENGTHS = "lengths"  # sequence lengths for packing: 3, 3, 2, 2, 1, 1, ... (sum known)
 DOMINANT = "dominant"  # matrices of "any" values plus 3n on the diagonal: well conditioned
 SPD = "spd"  # symmetric positive-definite matrices: M Mᵀ / n + I of "any" values M
+PIVOTS = "pivots"  # int32 LAPACK pivots in [1, n] for n the operand's last dim: valid row swaps
 
 
 def linalg_sample(values, domain: str):
