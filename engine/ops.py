@@ -1919,7 +1919,9 @@ def _lu_unpack_vjp(part: str):
     def vjp(n, g):
         m, cols = n.inputs[0].shape[-2:]
         k = min(m, cols)
-        gLU = np.zeros((*g.shape[:-2], m, cols), g.dtype)
+        gLU = np.zeros((*n.inputs[0].shape[:-2], m, cols), g.dtype)
+        if not n.attrs["unpack_data"]:
+            return (gLU, None)
         if part == "L":
             gLU[..., :, :k] = np.tril(g, -1)
         else:
@@ -1932,8 +1934,12 @@ def _lu_unpack_vjp(part: str):
 _op("lu_unpack_p", lambda n, g: (None, None), own_dtype=("other",))(
     lambda LU, pivots: _unpack(LU, pivots)[0]
 )
-_op("lu_unpack_l", _lu_unpack_vjp("L"), own_dtype=("other",))(lambda LU, pivots: _unpack(LU)[1])
-_op("lu_unpack_u", _lu_unpack_vjp("U"), own_dtype=("other",))(lambda LU, pivots: _unpack(LU)[2])
+_op("lu_unpack_l", _lu_unpack_vjp("L"), own_dtype=("other",))(
+    lambda LU, pivots, unpack_data=True: _unpack(LU)[1] if unpack_data else np.zeros(0, LU.dtype)
+)
+_op("lu_unpack_u", _lu_unpack_vjp("U"), own_dtype=("other",))(
+    lambda LU, pivots, unpack_data=True: _unpack(LU)[2] if unpack_data else np.zeros(0, LU.dtype)
+)
 
 
 def _lu_solve(LU, pivots, B, left=True, adjoint=False):

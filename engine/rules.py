@@ -4482,7 +4482,7 @@ def _lu_unpack_infer(result: str):
                 "torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: "
                 f"[{', '.join(map(str, LU.shape))}] instead"
             )
-        if pivots.dtype != "int32":
+        if result == "P" and pivots.dtype != "int32":
             raise DtypeMismatch(
                 "torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 "
                 "dtype.\nNote: this function is intended to be used with the output produced by "
@@ -4490,6 +4490,8 @@ def _lu_unpack_infer(result: str):
             )
         *batch, m, n = LU.shape
         k = min(m, n)
+        if not attrs.get("unpack_data", True):
+            return meta((0,), LU.dtype)
         return meta((*batch, *{"P": (m, m), "L": (m, k), "U": (k, n)}[result]), LU.dtype)
 
     return infer
@@ -4604,6 +4606,9 @@ for _name, _part, _doc in (
             _lu_unpack_infer(_part),
             _named("" if _part == "P" else "LuUnpackBackward0"),
             _nothing,
+            ()
+            if _part == "P"
+            else (Attr("unpack_data", "bool", "False: an empty result (torch's).", True),),
         )
     )
 _register(
