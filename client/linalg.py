@@ -230,7 +230,7 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpa
         P = LU_data._call("lu_unpack_p", operands)
     else:
         P = factories.zeros(LU_data._session, (0,), dtype=LU_data.dtype)
-    attrs = {"unpack_data": bool(unpack_data)}
+    attrs = {"unpack_data": bool(unpack_data), "unpack_pivots": bool(unpack_pivots)}
     L = LU_data._call("lu_unpack_l", operands, attrs)
     return return_types.lu_unpack((P, L, LU_data._call("lu_unpack_u", operands, attrs)))
 

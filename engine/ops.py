@@ -1935,10 +1935,14 @@ _op("lu_unpack_p", lambda n, g: (None, None), own_dtype=("other",))(
     lambda LU, pivots: _unpack(LU, pivots)[0]
 )
 _op("lu_unpack_l", _lu_unpack_vjp("L"), own_dtype=("other",))(
-    lambda LU, pivots, unpack_data=True: _unpack(LU)[1] if unpack_data else np.zeros(0, LU.dtype)
+    lambda LU, pivots, unpack_data=True, unpack_pivots=True: (
+        _unpack(LU)[1] if unpack_data else np.zeros(0, LU.dtype)
+    )
 )
 _op("lu_unpack_u", _lu_unpack_vjp("U"), own_dtype=("other",))(
-    lambda LU, pivots, unpack_data=True: _unpack(LU)[2] if unpack_data else np.zeros(0, LU.dtype)
+    lambda LU, pivots, unpack_data=True, unpack_pivots=True: (
+        _unpack(LU)[2] if unpack_data else np.zeros(0, LU.dtype)
+    )
 )
 
 

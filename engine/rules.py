@@ -4482,7 +4482,7 @@ def _lu_unpack_infer(result: str):
                 "torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: "
                 f"[{', '.join(map(str, LU.shape))}] instead"
             )
-        if result == "P" and pivots.dtype != "int32":
+        if attrs.get("unpack_pivots", True) and pivots.dtype != "int32":
             raise DtypeMismatch(
                 "torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 "
                 "dtype.\nNote: this function is intended to be used with the output produced by "
@@ -4608,7 +4608,10 @@ for _name, _part, _doc in (
             _nothing,
             ()
             if _part == "P"
-            else (Attr("unpack_data", "bool", "False: an empty result (torch's).", True),),
+            else (
+                Attr("unpack_data", "bool", "False: an empty result (torch's).", True),
+                Attr("unpack_pivots", "bool", "False: the pivots' dtype is not checked.", True),
+            ),
         )
     )
 _register(

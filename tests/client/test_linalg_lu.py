@@ -100,7 +100,7 @@ def test_lu_unpack_matches_torch(data):
         P, L, U = T.lu_unpack(LU, pivots)
         ((L * _weights(T, L)).sum() + (U * _weights(T, U)).sum()).backward()
         no_data = T.lu_unpack(LU, pivots, unpack_data=False)
-        no_pivots = T.lu_unpack(LU, pivots, unpack_pivots=False)
+        no_pivots = T.lu_unpack(LU, pivots.long(), unpack_pivots=False)  # (dtype unchecked)
         return P, L, U, LU.grad, no_data, no_pivots, graph_of(U.grad_fn)
 
     check_same(scenario, rtol=1e-9, atol=1e-10)

@@ -1409,6 +1409,12 @@ CASES += [
     C("lu_unpack_u", T((3, 3)), _P3),
     C("lu_unpack_u", T((4, 3)), _P3),
     C("lu_unpack_u", T((2, 3, 5)), T((2, 3), PIVOTS, "int32", grad=False)),
+    C(
+        "lu_unpack_u",
+        T((2, 3, 5), grad=False),
+        T((2, 3), PIVOTS, "int32", grad=False),
+        unpack_data=False,
+    ),
     C("linalg_lu_solve", _D3, _P3, T((3, 2))),
     C(
         "linalg_lu_solve",
@@ -2201,8 +2207,8 @@ TORCH: dict[str, Callable] = {
     "linalg_lu_l": lambda A, pivot: torch.linalg.lu(A).L,
     "linalg_lu_u": lambda A, pivot: torch.linalg.lu(A).U,
     "lu_unpack_p": lambda LU, pivots: torch.lu_unpack(LU, pivots).P,
-    "lu_unpack_l": lambda LU, pivots: torch.lu_unpack(LU, pivots).L,
-    "lu_unpack_u": lambda LU, pivots: torch.lu_unpack(LU, pivots).U,
+    "lu_unpack_l": lambda LU, pivots, **flags: torch.lu_unpack(LU, pivots, **flags).L,
+    "lu_unpack_u": lambda LU, pivots, **flags: torch.lu_unpack(LU, pivots, **flags).U,
     "linalg_lu_solve": torch.linalg.lu_solve,
     "geqrf_a": lambda A: torch.geqrf(A).a,
     "geqrf_tau": lambda A: torch.geqrf(A).tau,
