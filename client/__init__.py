@@ -616,6 +616,38 @@ def cholesky(input, upper: bool = False) -> Tensor:
     return linalg.legacy_cholesky(input, upper)
 
 
+def lu(input, pivot: bool = True, get_infos: bool = False):
+    """torch.lu (deprecated; torch's warning): (LU, pivots), or (LU, pivots, info) with
+    `get_infos`, of torch.linalg.lu_factor_ex."""
+    check_input("lu", input)
+    return linalg.legacy_lu(input, pivot, get_infos, structseq=True)
+
+
+def lu_solve(input, LU_data, LU_pivots) -> Tensor:
+    """torch.lu_solve (deprecated; torch's warning): torch.linalg.lu_solve(LU_data, LU_pivots,
+    input)."""
+    check_input("lu_solve", input)
+    return linalg.legacy_lu_solve(input, LU_data, LU_pivots)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True):
+    """(P, L, U) of torch.linalg.lu_factor's result, a torch.return_types.lu_unpack."""
+    check_input("lu_unpack", LU_data)
+    return linalg.lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
+
+
+def geqrf(input):
+    """(a, tau), LAPACK geqrf's Householder QR, a torch.return_types.geqrf (GeqrfBackward0)."""
+    check_input("geqrf", input)
+    return linalg.geqrf(input)
+
+
+def orgqr(input, tau) -> Tensor:
+    """torch.orgqr: torch.linalg.householder_product(input, tau)."""
+    check_input("orgqr", input)
+    return linalg.householder_product(input, tau)
+
+
 def cholesky_solve(input, input2, upper: bool = False) -> Tensor:
     """X with (L Lᵀ) X = input for the factor input2 (CholeskySolveBackward0)."""
     check_input("cholesky_solve", input)
@@ -1502,6 +1534,7 @@ __all__ = [
     "gcd",
     "gcd_",
     "ge",
+    "geqrf",
     "ger",
     "get_default_dtype",
     "get_printoptions",
@@ -1583,6 +1616,9 @@ __all__ = [
     "logsumexp",
     "long",
     "lt",
+    "lu",
+    "lu_solve",
+    "lu_unpack",
     "manual_seed",
     "masked_fill",
     "masked_scatter",
@@ -1627,6 +1663,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "orgqr",
     "outer",
     "permute",
     "pinverse",

@@ -1,16 +1,16 @@
-"""torch.linalg: inv, inv_ex, det, slogdet, solve, solve_triangular, cholesky, cholesky_ex
-(one engine op each, LAPACK-backed, batched; singular or not positive-definite matrices raise
-LinAlgError, torch's torch._C._LinAlgError, with its words); matrix_power, multi_dot, vecdot,
-diagonal and matmul composed of matrix products and sums as torch composes them; and the
-torch.* spellings (inverse, logdet, cholesky, cholesky_solve, cholesky_inverse); eigh,
-eigvalsh, svd, svdvals (torch.svd), qr, pinv (torch.pinverse) and matrix_exp, one op per
-result; lstsq (LAPACK's gelsy); matrix_rank and cond (its 2-norm) composed of singular
-values. The cross
-product (one op, `LinalgCrossBackward0`) and norms: `vector_norm`
-(one op, `LinalgVectorNormBackward0`), and `norm` and `matrix_norm` where they are vector
-norms (the Frobenius norm, and `norm` without an order or over one dim). The other matrix
-norms need singular values or sums of rows and are not supported: they raise
-NotImplementedError."""
+"""torch.linalg: inv, inv_ex, det, slogdet, solve, solve_ex, solve_triangular, cholesky,
+cholesky_ex (one engine op each, LAPACK-backed, batched; singular or not positive-definite
+matrices raise LinAlgError, torch's torch._C._LinAlgError, with its words); lu_factor,
+lu_factor_ex, lu, lu_solve and torch.lu_unpack (LAPACK's getrf and getrs, int32 1-based
+pivots; torch.lu and torch.lu_solve with torch's deprecation warnings); matrix_power,
+multi_dot, vecdot, diagonal, matmul, tensorinv, tensorsolve and vander composed as torch
+composes them; and the torch.* spellings (inverse, logdet, cholesky, cholesky_solve,
+cholesky_inverse); eigh, eigvalsh, svd, svdvals (torch.svd), qr, pinv (torch.pinverse) and
+matrix_exp, one op per result; geqrf and householder_product (torch.orgqr); lstsq (LAPACK's
+gelsy); matrix_rank composed of singular values. The cross product (one op,
+`LinalgCrossBackward0`) and norms: `vector_norm` (one op, `LinalgVectorNormBackward0`), and
+`matrix_norm`, `norm` and `cond` in every real order torch takes, composed as torch's
+(singular values for 'nuc' and ±2, sums of columns or rows for ±1 and ±inf)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,6 @@ from gradrpc.engine.errors import Unsupported
 
 from . import dtypes, factories, return_types
 from .tensor import _WARNED, Tensor, _is_int
-
-_MATRIX_ORDERS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -53,9 +51,21 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
 
 
 def _matrix_norm(A: Tensor, ord, dims: list, keepdim: bool, dtype) -> Tensor:
+    """torch's linalg_matrix_norm: the order checked first, then A and dims; 'fro' the
+    vector 2-norm, ±1 and ±inf the largest (smallest) 1-norm of columns (rows), 'nuc' and ±2
+    the sum and the largest (smallest) of the singular values of A's dims moved to its end."""
+    if isinstance(ord, str) and ord not in ("fro", "nuc"):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if not isinstance(ord, str) and abs(ord) not in (1, 2, math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {float(ord):g} not supported.")
     if A.ndim < 2:
         raise RuntimeError(
             "linalg.matrix_norm: The input tensor A must have at least 2 dimensions."
+        )
+    if not dtypes.as_dtype(A.dtype).is_floating_point:
+        raise RuntimeError(
+            "linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
+            f"{rules.TORCH_TYPE_NAME[dtypes.as_dtype(A.dtype).name]}"
         )
     if len(dims) != 2:
         raise RuntimeError(
@@ -64,11 +74,26 @@ def _matrix_norm(A: Tensor, ord, dims: list, keepdim: bool, dtype) -> Tensor:
     first, second = (rules.normalize_dim(d, A.ndim) for d in dims)
     if first == second:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({first}, {second})")
-    if ord not in _MATRIX_ORDERS:
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    if ord != "fro":
-        raise Unsupported(f"gradrpc: the matrix norm of order {ord!r} is not supported")
-    return vector_norm(A, 2, dims, keepdim, dtype=dtype)
+    if ord == "fro":
+        return vector_norm(A, 2, dims, keepdim, dtype=dtype)
+    if ord in ("nuc", 2, -2):
+        order = [d for d in range(A.ndim) if d not in (first, second)] + [first, second]
+        A = A if dtype is None else A.to(dtype)
+        S = svdvals(A.permute(order))
+        if ord == "nuc":
+            result = S.sum(-1, keepdim)
+        else:
+            result = S.amax(-1, keepdim) if ord > 0 else S.amin(-1, keepdim)
+        if keepdim:
+            reverse = [order.index(d) for d in range(A.ndim)]
+            result = result.unsqueeze(-1).permute(reverse)
+        return result
+    if abs(ord) == math.inf:  # the 1-norm of the transpose
+        first, second = second, first
+    if not keepdim and first < second:
+        second -= 1
+    sums = vector_norm(A, 1, [first], keepdim, dtype=dtype)
+    return sums.amax(second, keepdim) if ord > 0 else sums.amin(second, keepdim)
 
 
 def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
@@ -128,6 +153,111 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     is 1-d or has A's shape less its last dim (LinalgSolveExBackward0); a singular A raises
     LinAlgError."""
     return A._call("linalg_solve", [A, B], {"left": bool(left)})
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False):
+    """(result, info) as torch.return_types.linalg_solve_ex: solve's X (LinalgSolveExBackward0;
+    a singular A gives LAPACK's infs and nans, or LinAlgError with `check_errors`) and getrf's
+    int32 info of each matrix of A."""
+    attrs = {"left": bool(left), "check_errors": bool(check_errors)}
+    attrs["function"] = "torch.linalg.solve_ex"
+    result = A._call("linalg_solve", [A, B], attrs)
+    return return_types.linalg_solve_ex((result, A._call("linalg_inv_info", [A])))
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True):
+    """(LU, pivots) as torch.return_types.linalg_lu_factor: LAPACK getrf's L (unit diagonal
+    implied) and U in one matrix (LinalgLuFactorExBackward0) and its 1-based int32 pivots; a
+    zero on U's diagonal raises torch's RuntimeError."""
+    attrs = {"pivot": bool(pivot), "check_errors": True, "function": "torch.linalg.lu_factor"}
+    LU = A._call("linalg_lu_factor", [A], attrs)
+    pivots = A._call("linalg_lu_factor_pivots", [A], {"pivot": bool(pivot)})
+    return return_types.linalg_lu_factor((LU, pivots))
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
+    """(LU, pivots, info) as torch.return_types.linalg_lu_factor_ex: lu_factor's, and getrf's
+    int32 info (0, or the first zero on U's diagonal, from 1)."""
+    return return_types.linalg_lu_factor_ex(
+        _lu_factor_ex(A, pivot, check_errors, "torch.linalg.lu_factor_ex")
+    )
+
+
+def _lu_factor_ex(A: Tensor, pivot, check_errors, function: str) -> tuple:
+    attrs = {"pivot": bool(pivot), "check_errors": bool(check_errors), "function": function}
+    LU = A._call("linalg_lu_factor", [A], attrs)
+    pivots = A._call("linalg_lu_factor_pivots", [A], {"pivot": bool(pivot)})
+    return LU, pivots, A._call("linalg_lu_factor_info", [A], {"pivot": bool(pivot)})
+
+
+def legacy_lu(A: Tensor, pivot: bool = True, get_infos: bool = False, *, structseq: bool):
+    """torch.lu and Tensor.lu (deprecated, with torch's warning, once): lu_factor_ex's (LU,
+    pivots), or (LU, pivots, info) with `get_infos` (torch.lu's a
+    torch.return_types._lu_with_info)."""
+    if "lu" not in _WARNED:  # torch warns once a process
+        _WARNED.add("lu")
+        warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=3)
+    LU, pivots, info = _lu_factor_ex(A, pivot, False, "torch.lu")
+    if not get_infos:
+        return LU, pivots
+    return return_types._lu_with_info((LU, pivots, info)) if structseq else (LU, pivots, info)
+
+
+_LU_DEPRECATED = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
+    "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\n"
+    "should be replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots) (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2073.)"
+)
+
+
+def lu(A: Tensor, *, pivot: bool = True):
+    """(P, L, U) with A = P L U as torch.return_types.linalg_lu: P a permutation matrix (no
+    history), L unit lower and U upper triangular (trapezoidal) (LinalgLuBackward0)."""
+    attrs = {"pivot": bool(pivot)}
+    P = A._call("linalg_lu_p", [A], attrs)
+    L = A._call("linalg_lu_l", [A], attrs)
+    return return_types.linalg_lu((P, L, A._call("linalg_lu_u", [A], attrs)))
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots=True):
+    """torch.lu_unpack: (P, L, U) of lu_factor's result as torch.return_types.lu_unpack (L and
+    U LuUnpackBackward0); what is not unpacked is an empty tensor."""
+    operands = [LU_data, LU_pivots]
+    if unpack_pivots:
+        P = LU_data._call("lu_unpack_p", operands)
+    else:
+        P = factories.zeros(LU_data._session, (0,), dtype=LU_data.dtype)
+    attrs = {"unpack_data": bool(unpack_data), "unpack_pivots": bool(unpack_pivots)}
+    L = LU_data._call("lu_unpack_l", operands, attrs)
+    return return_types.lu_unpack((P, L, LU_data._call("lu_unpack_u", operands, attrs)))
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint=False):
+    """X with A X = B (`adjoint`: Aᵀ X = B; left=False: X A = B or X Aᵀ = B) for A given by
+    lu_factor's (LU, pivots), batches broadcast (LinalgLuSolveBackward0)."""
+    attrs = {"left": bool(left), "adjoint": bool(adjoint)}
+    return LU._call("linalg_lu_solve", [LU, pivots, B], attrs)
+
+
+def legacy_lu_solve(B: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    """torch.lu_solve and Tensor.lu_solve (deprecated, with torch's warning, once):
+    linalg.lu_solve(LU_data, LU_pivots, B)."""
+    if "lu_solve" not in _WARNED:
+        _WARNED.add("lu_solve")
+        warnings.warn(_LU_SOLVE_DEPRECATED, UserWarning, stacklevel=3)
+    return lu_solve(LU_data, LU_pivots, B)
+
+
+_LU_SOLVE_DEPRECATED = (
+    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
+    "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
+    "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\n"
+    "X = torch.linalg.lu_solve(LU, pivots, B) (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2230.)"
+)
 
 
 def solve_triangular(
@@ -254,6 +384,19 @@ def qr(A: Tensor, mode: str = "reduced"):
     )
 
 
+def geqrf(A: Tensor):
+    """torch.geqrf: (a, tau) as torch.return_types.geqrf, LAPACK geqrf's QR as Householder
+    reflectors (GeqrfBackward0, whose derivative is not implemented, as torch's)."""
+    return return_types.geqrf((A._call("geqrf_a", [A]), A._call("geqrf_tau", [A])))
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first n columns of the product of the Householder reflectors I − tau_i v_i v_iᵀ
+    that A's columns below the diagonal describe, as LAPACK's orgqr
+    (LinalgHouseholderProductBackward0); torch.orgqr."""
+    return A._call("linalg_householder_product", [A, tau])
+
+
 _EPS = {"float32": 1.1920928955078125e-07, "float64": 2.220446049250313e-16}
 
 
@@ -296,17 +439,46 @@ def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol
 
 
 def cond(A: Tensor, p=None) -> Tensor:
-    """The 2-norm condition number σ_max / σ_min of each matrix (p=-2: σ_min / σ_max), from
-    its singular values as torch composes it (SqueezeBackward1). Other orders are not
-    supported (NotImplementedError)."""
+    """The condition number of each matrix in the norm `p`, as torch composes it: for p None
+    or ±2, σ_max / σ_min (σ_min / σ_max) of its singular values (SqueezeBackward1); for 'nuc',
+    Σσ · Σ1/σ; else ‖A‖ ‖A⁻¹‖ with a singular A's inverse inf, nan_to_num'd to inf
+    (NanToNumBackward0). 0 for empty matrices."""
     if A.ndim < 2:
         raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
-    if p not in (None, 2, -2):
-        raise Unsupported(f"gradrpc: linalg.cond of order {p!r} is not supported")
-    S = svdvals(A)
-    largest, smallest = S.narrow(-1, 0, 1), S.narrow(-1, -1, 1)
-    ratio = smallest / largest if p == -2 else largest / smallest
-    return ratio.squeeze(-1)
+    if isinstance(p, str):
+        _cond_square(A, p)
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    else:
+        p = 2 if p is None else p
+        if abs(p) not in (1, 2, math.inf):
+            raise RuntimeError(f"linalg.cond got an invalid norm type: {float(p):g}")
+    if A.numel() == 0:
+        return factories.zeros(A._session, A.shape[:-2], dtype=A.dtype)
+    if p in (2, -2):
+        S = svdvals(A)
+        largest, smallest = S.narrow(-1, 0, 1), S.narrow(-1, -1, 1)
+        ratio = smallest / largest if p == -2 else largest / smallest
+        return ratio.squeeze(-1)
+    if p == "nuc":
+        S = svdvals(A)
+        return S.sum(-1) * S.reciprocal().sum(-1)
+    if not isinstance(p, str):
+        _cond_square(A, p if _is_int(p) or math.isinf(p) else f"{float(p):f}")
+    inverse, info = inv_ex(A)
+    inverse.masked_fill_(info.unsqueeze(-1).unsqueeze(-1) > 0, math.inf)
+    result = _matrix_norm(A, p, [-2, -1], False, None) * _matrix_norm(
+        inverse, p, [-2, -1], False, None
+    )
+    return result.nan_to_num_(math.inf, math.inf, -math.inf)
+
+
+def _cond_square(A: Tensor, shown) -> None:
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(
+            f"linalg.cond(ord={shown}): A must be batches of square matrices, but they are "
+            f"{A.shape[-2]} by {A.shape[-1]} matrices"
+        )
 
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
@@ -336,6 +508,58 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
 def matrix_exp(A: Tensor) -> Tensor:
     """exp(A) = Σ Aᵏ / k! of each square matrix (LinalgMatrixExpBackward0)."""
     return A._call("linalg_matrix_exp", [A])
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of A as a map from its first `ind` dims to the rest, shaped A.shape[ind:]
+    + A.shape[:ind]: inv of A as a square matrix, as torch composes it."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    end, start = tuple(A.shape[ind:]), tuple(A.shape[:ind])
+    if math.prod(end) != math.prod(start):
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+            f"prod(self.shape[:ind]), but got {math.prod(end)} != {math.prod(start)}"
+        )
+    size = math.prod(end)
+    inverse = A._call("linalg_inv", [A.reshape(size, size)], {"function": "inv"})
+    return inverse.reshape(*end, *start)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) = B, A's `dims` moved to its end first: solve of A as
+    a square matrix and B flattened, as torch composes it."""
+    if dims is not None:
+        dims = [int(dims)] if _is_int(dims) else [int(d) for d in dims]
+        A = A.movedim(dims, list(range(A.ndim - len(dims), A.ndim)))
+    result_shape = tuple(A.shape[B.ndim :])
+    if math.prod(result_shape) != B.numel():
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+            f"prod(self.shape[:other.ndim]), but got {math.prod(result_shape)} != {B.numel()}"
+        )
+    size = math.prod(result_shape)
+    return solve(A.reshape(size, size), B.flatten()).reshape(result_shape)
+
+
+def vander(x: Tensor, *, N=None) -> Tensor:
+    """The Vandermonde matrix of x's last dim: columns x⁰, x¹, …, x^(N−1) (N defaults to its
+    length), a row of ones beside the cumulative product, as torch composes it
+    (CatBackward0)."""
+    from gradrpc import cat
+
+    name = dtypes.as_dtype(x.dtype).name
+    if name not in ("float32", "float64") and name not in rules.INTEGER_DTYPES:
+        raise RuntimeError(
+            "linalg.vander supports floating point, complex, and integer tensors, but got "
+            f"{rules.TORCH_TYPE_NAME[name]}"
+        )
+    x = x.unsqueeze(-1) if x.ndim == 0 else x
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    powers = x.unsqueeze(-1).expand(*x.shape, n - 1).cumprod(-1)
+    return cat([powers.new_ones(*x.shape, 1), powers], -1)
 
 
 def matrix_power(A: Tensor, n: int) -> Tensor:

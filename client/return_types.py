@@ -1,8 +1,8 @@
 """torch.return_types: the named tuples torch's functions return: (values, indices) of
 torch.max(x, dim), min, median, nanmedian, mode, kthvalue, cummax, cummin, sort and topk;
 aminmax's (min, max), frexp's (mantissa, exponent), histogram's (hist, bin_edges), and the
-named results of torch.linalg's slogdet, inv_ex, cholesky_ex, eigh, svd, qr and lstsq, and
-torch.svd's."""
+named results of torch.linalg's slogdet, inv_ex, cholesky_ex, eigh, svd, qr, lstsq, solve_ex,
+lu_factor, lu_factor_ex and lu, and torch.svd's, torch.lu's, lu_unpack's and geqrf's."""
 
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ linalg_svd = _named("linalg_svd", "U", "S", "Vh")
 svd = _named("svd", "U", "S", "V")
 linalg_qr = _named("linalg_qr", "Q", "R")
 linalg_lstsq = _named("linalg_lstsq", "solution", "residuals", "rank", "singular_values")
+linalg_solve_ex = _named("linalg_solve_ex", "result", "info")
+linalg_lu_factor = _named("linalg_lu_factor", "LU", "pivots")
+linalg_lu_factor_ex = _named("linalg_lu_factor_ex", "LU", "pivots", "info")
+_lu_with_info = _named("_lu_with_info", "LU", "pivots", "info")
+linalg_lu = _named("linalg_lu", "P", "L", "U")
+lu_unpack = _named("lu_unpack", "P", "L", "U")
+geqrf = _named("geqrf", "a", "tau")
 
 max = _named("max", "values", "indices")
 min = _named("min", "values", "indices")

@@ -2557,6 +2557,30 @@ class Tensor:
 
         return legacy_cholesky(self, upper)
 
+    def lu(self, pivot: bool = True, get_infos: bool = False):
+        """torch.lu(self, pivot, get_infos) (deprecated, with torch's warning): a tuple."""
+        from .linalg import legacy_lu
+
+        return legacy_lu(self, pivot, get_infos, structseq=False)
+
+    def lu_solve(self, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+        """torch.lu_solve(self, LU_data, LU_pivots) (deprecated, with torch's warning)."""
+        from .linalg import legacy_lu_solve
+
+        return legacy_lu_solve(self, LU_data, LU_pivots)
+
+    def geqrf(self):
+        """torch.geqrf(self): (a, tau), a torch.return_types.geqrf."""
+        from .linalg import geqrf
+
+        return geqrf(self)
+
+    def orgqr(self, input2: Tensor) -> Tensor:
+        """torch.linalg.householder_product(self, input2)."""
+        from .linalg import householder_product
+
+        return householder_product(self, input2)
+
     def cholesky_solve(self, input2: Tensor, upper: bool = False) -> Tensor:
         """torch.cholesky_solve(self, input2, upper)."""
         from .linalg import cholesky_solve

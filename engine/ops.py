@@ -1503,7 +1503,8 @@ def _is_vector_rhs(A: np.ndarray, B: np.ndarray) -> bool:
     return B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
 
 
-def _solve(A, B, left=True):
+def _solve(A, B, left=True, check_errors=True, function=""):
+    """X by LAPACK's LU; a singular A, without `check_errors`, gives getrs's infs and nans."""
     vector = _is_vector_rhs(A, B)
     if vector:
         B = B[..., None]
@@ -1511,17 +1512,21 @@ def _solve(A, B, left=True):
         A, B = _mT(A), _mT(B)
     batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
     A = np.broadcast_to(A, (*batch, *A.shape[-2:]))
+    B = np.broadcast_to(B, (*batch, *B.shape[-2:]))
     try:
-        X = np.linalg.solve(A, np.broadcast_to(B, (*batch, *B.shape[-2:])))
+        X = np.linalg.solve(A, B)
     except np.linalg.LinAlgError:
-        _raise_first_failure(
-            A,
-            "getrf",
-            lambda where, info: (
-                f"torch.linalg.solve: {where}The solver failed because the input matrix is "
-                "singular."
-            ),
-        )
+        if check_errors:
+            _raise_first_failure(
+                A,
+                "getrf",
+                lambda where, info: (
+                    f"{function or 'torch.linalg.solve'}: {where}The solver failed because the "
+                    "input matrix is singular."
+                ),
+            )
+        LU, pivots, _ = _getrf(A)
+        X = _lu_solve(LU, pivots, B)
     if not left:
         X = _mT(X)
     return np.ascontiguousarray(X[..., 0] if vector else X)
@@ -1876,6 +1881,258 @@ _op("linalg_lstsq_residuals", lambda n, g: (None, None))(lambda A, B: np.zeros(0
 _op("linalg_lstsq_rank", lambda n, g: (None, None))(
     lambda A, B, rcond=0.0: _gelsy(A, np.zeros((*A.shape[:-1], 1), A.dtype), rcond)[1]
 )
+
+
+# ---- LU (getrf per matrix through SciPy's LAPACK wrappers), lu_unpack, lu_solve (getrs);
+# geqrf and householder_product
+
+
+def _getrf(A):
+    """(LU, pivots, infos) of each matrix by LAPACK's getrf: pivots 1-based and int32."""
+    *batch, m, n = A.shape
+    LU = np.zeros(A.shape, A.dtype)
+    pivots = np.zeros((*batch, min(m, n)), np.int32)
+    infos = np.zeros(batch, np.int32)
+    if A.size:
+        getrf = _lapack("getrf", A)
+        for index in np.ndindex(*batch):
+            LU[index], piv, infos[index] = getrf(A[index])
+            pivots[index] = piv + 1
+    return LU, pivots, infos
+
+
+def _lu_factor(A, pivot=True, check_errors=False, function=""):
+    LU, _, infos = _getrf(A)
+    if check_errors and (infos > 0).any():
+        flat = infos.reshape(-1)
+        k = int(np.argmax(flat > 0))
+        where = f"(Batch element {k}): " if A.ndim > 2 else ""
+        raise ComputeError(
+            f"{function or 'torch.linalg.lu_factor'}: {where}U[{flat[k]},{flat[k]}] is zero and "
+            "using it on lu_solve would result in a division by zero. If you still want to "
+            "perform the factorization, consider calling linalg.lu(A, pivot) or "
+            "linalg.lu_factor_ex(A, pivot)"
+        )
+    return LU
+
+
+def _permutation(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
+    """P with A = P L U for LAPACK's 1-based pivots (row i swapped with row pivots[i])."""
+    P = np.zeros((*pivots.shape[:-1], m, m), dtype)
+    for index in np.ndindex(*pivots.shape[:-1]):
+        order = np.arange(m)
+        for i, p in enumerate(pivots[index]):
+            if not 1 <= p <= m:
+                raise ComputeError(
+                    "pivots passed to lu_unpack must be between 1 and LU.size(-2) inclusive."
+                    "Did you properly pass the result of lu_factor?"
+                )
+            order[i], order[p - 1] = order[p - 1], order[i]
+        P[(*index, order, np.arange(m))] = 1
+    return P
+
+
+def _unpack(LU, pivots=None):
+    """(P, L, U) of a getrf result; P None without pivots."""
+    m, n = LU.shape[-2:]
+    k = min(m, n)
+    L = np.tril(LU[..., :, :k], -1) + np.eye(m, k, dtype=LU.dtype)
+    U = np.triu(LU[..., :k, :])
+    if pivots is None:
+        return None, L, U
+    pivots = np.broadcast_to(pivots, (*LU.shape[:-2], pivots.shape[-1]))
+    return _permutation(pivots, m, LU.dtype), L, U
+
+
+def _lu(A):
+    LU, pivots, _ = _getrf(A)
+    return _unpack(LU, pivots)
+
+
+def _lu_backward(P, L, U, gL, gU):
+    """torch's linalg_lu_backward: the gradient of A = P L U from those of L and U (absent
+    ones zero), for square, wide (m < n) and tall (m > n) matrices."""
+    m, n = L.shape[-2], U.shape[-1]
+    k = min(m, n)
+    if k == 0:
+        return np.zeros((*P.shape[:-2], m, n), P.dtype)
+    gL = np.zeros_like(L) if gL is None else gL
+    gU = np.zeros_like(U) if gU is None else gU
+    if m == n:
+        gA = np.tril(_mT(L) @ gL, -1) + np.triu(gU @ _mT(U))
+        gA = _trsm(U, gA, upper=True, left=False, trans=True)
+        gA = _trsm(L, gA, upper=False, unitriangular=True, trans=True)
+    elif m < n:
+        gA = np.tril(_mT(L) @ gL - np.triu(gU) @ _mT(U), -1)
+        gA = _trsm(U[..., :k], gA, upper=True, left=False, trans=True)
+        gA = np.concatenate([gA + np.triu(gU[..., :k]), gU[..., k:]], axis=-1)
+        gA = _trsm(L, gA, upper=False, unitriangular=True, trans=True)
+    else:
+        gA = np.triu(gU @ _mT(U) - _mT(L) @ np.tril(gL, -1))
+        gA = _trsm(L[..., :k, :], gA, upper=False, unitriangular=True, trans=True)
+        gA = np.concatenate([gA + np.tril(gL[..., :k, :], -1), gL[..., k:, :]], axis=-2)
+        gA = _trsm(U, gA, upper=True, left=False, trans=True)
+    return P @ gA
+
+
+def _lu_factor_vjp(n, g):
+    P, L, U = _lu(n.saved["self"])
+    k = min(g.shape[-2:])
+    return (_lu_backward(P, L, U, g[..., :, :k], g[..., :k, :]),)
+
+
+_op("linalg_lu_factor", _lu_factor_vjp)(_lu_factor)
+_op("linalg_lu_factor_pivots", lambda n, g: (None,))(lambda A, pivot=True: _getrf(A)[1])
+_op("linalg_lu_factor_info", lambda n, g: (None,))(lambda A, pivot=True: _getrf(A)[2])
+_op("linalg_lu_p", lambda n, g: (None,))(lambda A, pivot=True: np.ascontiguousarray(_lu(A)[0]))
+_op("linalg_lu_l", lambda n, g: (_lu_backward(*_lu(n.saved["self"]), g, None),))(
+    lambda A, pivot=True: np.ascontiguousarray(_lu(A)[1])
+)
+_op("linalg_lu_u", lambda n, g: (_lu_backward(*_lu(n.saved["self"]), None, g),))(
+    lambda A, pivot=True: np.ascontiguousarray(_lu(A)[2])
+)
+
+
+def _lu_unpack_vjp(part: str):
+    def vjp(n, g):
+        m, cols = n.inputs[0].shape[-2:]
+        k = min(m, cols)
+        gLU = np.zeros((*n.inputs[0].shape[:-2], m, cols), g.dtype)
+        if not n.attrs["unpack_data"]:
+            return (gLU, None)
+        if part == "L":
+            gLU[..., :, :k] = np.tril(g, -1)
+        else:
+            gLU[..., :k, :] = np.triu(g)
+        return (gLU, None)
+
+    return vjp
+
+
+_op("lu_unpack_p", lambda n, g: (None, None), own_dtype=("other",))(
+    lambda LU, pivots: _unpack(LU, pivots)[0]
+)
+_op("lu_unpack_l", _lu_unpack_vjp("L"), own_dtype=("other",))(
+    lambda LU, pivots, unpack_data=True, unpack_pivots=True: (
+        _unpack(LU)[1] if unpack_data else np.zeros(0, LU.dtype)
+    )
+)
+_op("lu_unpack_u", _lu_unpack_vjp("U"), own_dtype=("other",))(
+    lambda LU, pivots, unpack_data=True, unpack_pivots=True: (
+        _unpack(LU)[2] if unpack_data else np.zeros(0, LU.dtype)
+    )
+)
+
+
+def _lu_solve(LU, pivots, B, left=True, adjoint=False):
+    """getrs on each matrix of the broadcast batch: A X = B, Aᵀ X = B (`adjoint`), X A = B
+    as Aᵀ Xᵀ = Bᵀ, X Aᵀ = B as A Xᵀ = Bᵀ."""
+    if (pivots < 1).any():
+        raise ComputeError(
+            "Pivots given to lu_solve must all be greater or equal to 1. Did you properly pass "
+            "the result of lu_factor?"
+        )
+    if (pivots > LU.shape[-1]).any():
+        raise ComputeError(
+            "Pivots given to lu_solve must all be smaller or equal to LU.size(-2). Did you "
+            "properly pass the result of lu_factor?"
+        )
+    if not left:
+        B = _mT(B)
+    batch = np.broadcast_shapes(LU.shape[:-2], B.shape[:-2])
+    LUs = np.broadcast_to(LU, (*batch, *LU.shape[-2:]))
+    Ps = np.broadcast_to(pivots, (*batch, pivots.shape[-1]))
+    Bs = np.broadcast_to(B, (*batch, *B.shape[-2:]))
+    X = np.zeros(Bs.shape, B.dtype)
+    if X.size:
+        getrs = _lapack("getrs", LU)
+        trans = int(adjoint == left)
+        with np.errstate(all="ignore"):
+            for index in np.ndindex(*batch):
+                X[index] = getrs(LUs[index], Ps[index] - 1, Bs[index], trans=trans)[0]
+    return X if left else _mT(X)
+
+
+def _lu_solve_vjp(n, g):
+    LU, pivots, X = n.saved["self"], n.saved["pivots"], n.saved["result"]
+    left, adjoint = n.attrs["left"], n.attrs["adjoint"]
+    gB = _lu_solve(LU, pivots, g, left, not adjoint)
+    gLU = None
+    if n.needs[0]:
+        if left:
+            gA = -(X @ _mT(gB)) if adjoint else -(gB @ _mT(X))
+        else:
+            gA = -(_mT(gB) @ X) if adjoint else -(_mT(X) @ gB)
+        P, L, U = _unpack(LU, pivots)
+        PtgA = _mT(P) @ gA
+        gLU = np.tril(PtgA @ _mT(U), -1) + np.triu(_mT(L) @ PtgA)
+    return (gLU, None, gB if n.needs[2] else None)
+
+
+_op("linalg_lu_solve", _lu_solve_vjp, own_dtype=("pivots",))(_lu_solve)
+
+
+def _geqrf(A):
+    *batch, m, n = A.shape
+    a = np.zeros(A.shape, A.dtype)
+    tau = np.zeros((*batch, min(m, n)), A.dtype)
+    if A.size:
+        geqrf = _lapack("geqrf", A)
+        for index in np.ndindex(*batch):
+            a[index], tau[index] = geqrf(A[index])[:2]
+    return a, tau
+
+
+def _geqrf_vjp(n, g):
+    raise Unsupported("the derivative for 'geqrf' is not implemented.")
+
+
+_op("geqrf_a", _geqrf_vjp)(lambda A: _geqrf(A)[0])
+_op("geqrf_tau", _geqrf_vjp)(lambda A: _geqrf(A)[1])
+
+
+def _reflectors(A, tau):
+    """Each H_i = I − tau_i v_i v_iᵀ of householder_product, (k, *batch, m, m), and the v_i."""
+    m = A.shape[-2]
+    eye = np.eye(m, dtype=A.dtype)
+    vectors, reflectors = [], []
+    for i in range(tau.shape[-1]):
+        v = np.where(np.arange(m) > i, A[..., :, i], 0).astype(A.dtype)
+        v[..., i] = 1
+        vectors.append(v)
+        reflectors.append(eye - tau[..., i, None, None] * (v[..., :, None] * v[..., None, :]))
+    return reflectors, vectors
+
+
+def _householder_product(A, tau):
+    m, n = A.shape[-2:]
+    Q = np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape)
+    for H in reversed(_reflectors(A, tau)[0]):
+        Q = H @ Q
+    return np.array(Q)
+
+
+def _householder_product_vjp(n, g):
+    """Through Q = H₁ … H_k E (E the first n columns of I): each H_i's gradient
+    (H₁ … H_{i-1})ᵀ g (H_{i+1} … H_k E)ᵀ, then tau_i's −vᵀ gH v and v's −tau (gH + gHᵀ) v."""
+    A, tau = n.saved["self"], n.saved["other"]
+    m, cols = A.shape[-2:]
+    reflectors, vectors = _reflectors(A, tau)
+    right = [np.broadcast_to(np.eye(m, cols, dtype=A.dtype), A.shape)]
+    for H in reversed(reflectors):
+        right.insert(0, H @ right[0])
+    gA, gtau = np.zeros_like(A), np.zeros_like(tau)
+    left = np.broadcast_to(np.eye(m, dtype=A.dtype), (*A.shape[:-2], m, m))
+    for i, (H, v) in enumerate(zip(reflectors, vectors, strict=True)):
+        gH = _mT(left) @ g @ _mT(right[i + 1])
+        gtau[..., i] = -np.einsum("...i,...ij,...j->...", v, gH, v)
+        gv = -tau[..., i, None] * ((gH + _mT(gH)) @ v[..., :, None])[..., 0]
+        gA[..., i + 1 :, i] = gv[..., i + 1 :]
+        left = left @ H
+    return (gA if n.needs[0] else None, gtau if n.needs[1] else None)
+
+
+_op("linalg_householder_product", _householder_product_vjp)(_householder_product)
 
 
 def _blocks(tensors):

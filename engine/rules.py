@@ -4285,12 +4285,12 @@ _register_linalg(
     "linalg_solve",
     "torch.linalg.solve",
     "X with A X = B (`left` False: X A = B), batches broadcast; B a batch of vectors by "
-    "torch's rule; a singular A is torch's LinAlgError.",
+    "torch's rule; a singular A (with `check_errors`) is torch's LinAlgError.",
     ("self", "other"),
     _linalg_solve_infer,
     "LinalgSolveExBackward0",
     _self_and_result,
-    (_LEFT,),
+    (_LEFT, _CHECK_ERRORS, _FUNCTION),
 )
 _register_linalg(
     "linalg_solve_triangular",
@@ -4549,6 +4549,289 @@ _register_linalg(
     _nothing,
     (_RCOND,),
     computes_in=_computes_in_input_dtype,
+)
+
+
+# ---- LU (LAPACK's getrf: both factors in one matrix, 1-based int32 pivots), lu_unpack,
+# lu_solve; geqrf and householder_product (LAPACK's Householder reflectors)
+
+
+def _lu_input(fname: str, operands: Sequence[Operand], attrs: dict, name: str) -> TensorMeta:
+    """torch's checks of linalg.lu_factor's and linalg.lu's input, in its order."""
+    _check_operands(name, operands, 1)
+    A = _require_tensor(name, operands[0], 0)
+    if A.ndim < 2:
+        raise ShapeMismatch(
+            f"{fname}: Expected tensor with 2 or more dimensions. Got size: "
+            f"[{', '.join(map(str, A.shape))}] instead"
+        )
+    if not attrs.get("pivot", True):
+        raise ComputeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    if not is_float(A.dtype):
+        raise Unsupported(f"\"lu_cpu\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'")
+    return A
+
+
+def _lu_factor_infer(result: str):
+    """lu_factor's LU (column-major as LAPACK's), its int32 pivots (min(m, n) a matrix) or
+    its int32 info (one a matrix)."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        A = _lu_input("torch.lu_factor", operands, attrs, "linalg_lu_factor")
+        *batch, m, n = A.shape
+        if result == "LU":
+            return _column_major(A.shape, A.dtype)
+        return meta((*batch, min(m, n)) if result == "pivots" else batch, "int32")
+
+    return infer
+
+
+def _lu_infer(result: str):
+    """linalg.lu's P (m × m), L (m × k) or U (k × n), k = min(m, n), contiguous."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        A = _lu_input("linalg.lu", operands, attrs, "linalg_lu")
+        *batch, m, n = A.shape
+        k = min(m, n)
+        return meta((*batch, *{"P": (m, m), "L": (m, k), "U": (k, n)}[result]), A.dtype)
+
+    return infer
+
+
+def _lu_unpack_infer(result: str):
+    """torch.lu_unpack's P, L or U of LU_data's batch."""
+
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands("lu_unpack", operands, 2)
+        LU, pivots = (_require_tensor("lu_unpack", o, i) for i, o in enumerate(operands))
+        if LU.ndim < 2:
+            raise ShapeMismatch(
+                "torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: "
+                f"[{', '.join(map(str, LU.shape))}] instead"
+            )
+        if attrs.get("unpack_pivots", True) and pivots.dtype != "int32":
+            raise DtypeMismatch(
+                "torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 "
+                "dtype.\nNote: this function is intended to be used with the output produced by "
+                "torch.linalg.lu_factor"
+            )
+        *batch, m, n = LU.shape
+        k = min(m, n)
+        if not attrs.get("unpack_data", True):
+            return meta((0,), LU.dtype)
+        return meta((*batch, *{"P": (m, m), "L": (m, k), "U": (k, n)}[result]), LU.dtype)
+
+    return infer
+
+
+def _lu_solve_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    """torch.linalg.lu_solve's checks in its order; the result column-major for `left`."""
+    _check_operands("linalg_lu_solve", operands, 3)
+    LU, pivots, B = (_require_tensor("linalg_lu_solve", o, i) for i, o in enumerate(operands))
+    _linalg_floating("torch.linalg.lu_solve", LU)
+    if LU.dtype != B.dtype:
+        raise DtypeMismatch(
+            "linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+            f"{TORCH_TYPE_NAME[LU.dtype]} and B of type {TORCH_TYPE_NAME[B.dtype]} instead"
+        )
+    if pivots.dtype != "int32":
+        raise DtypeMismatch("linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32")
+    _linalg_square("torch.linalg.lu_solve", LU)
+    if B.ndim < 2:
+        raise ShapeMismatch("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    n, left = LU.shape[-1], attrs["left"]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise ShapeMismatch(
+            f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    if pivots.ndim == 0 or pivots.shape[-1] != n:
+        raise ShapeMismatch(
+            "linalg.lu_solve: Number of pivots per batch should be same as the dimension of the "
+            "matrix"
+        )
+    if pivots.shape != LU.shape[:-1]:
+        raise ShapeMismatch(
+            "linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the same, but got "
+            f"pivots with shape [{', '.join(map(str, pivots.shape))}] instead"
+        )
+    shape = (*broadcast_shapes(B.shape[:-2], LU.shape[:-2]), *B.shape[-2:])
+    return _column_major(shape, B.dtype) if left else meta(shape, B.dtype)
+
+
+_PIVOT = Attr("pivot", "bool", "Partial pivoting (False is refused on the CPU, as torch's).", True)
+_lu_doc = "LAPACK getrf's LU factorization of each matrix, A = P L U with row pivoting"
+_register_linalg(
+    "linalg_lu_factor",
+    "torch.linalg.lu_factor",
+    f"{_lu_doc}: L (below the diagonal, its unit diagonal implied) and U in one matrix; with "
+    "`check_errors`, a zero on U's diagonal is torch's error naming `function`.",
+    ("self",),
+    _lu_factor_infer("LU"),
+    "LinalgLuFactorExBackward0",
+    _self,
+    (_PIVOT, _CHECK_ERRORS, _FUNCTION),
+)
+_register_linalg(
+    "linalg_lu_factor_pivots",
+    "torch.linalg.lu_factor",
+    f"{_lu_doc}: the pivots, int32 and 1-based as LAPACK's (row i was swapped with row pivots[i]).",
+    ("self",),
+    _lu_factor_infer("pivots"),
+    None,
+    _nothing,
+    (_PIVOT,),
+    computes_in=_computes_in_input_dtype,
+)
+_register_linalg(
+    "linalg_lu_factor_info",
+    "torch.linalg.lu_factor_ex",
+    f"{_lu_doc}: getrf's info, int32: 0, or the first zero diagonal element of U from 1.",
+    ("self",),
+    _lu_factor_infer("info"),
+    None,
+    _nothing,
+    (_PIVOT,),
+    computes_in=_computes_in_input_dtype,
+)
+_register_linalg(
+    "linalg_lu_p",
+    "torch.linalg.lu",
+    f"{_lu_doc}: the permutation matrix P; not differentiable.",
+    ("self",),
+    _lu_infer("P"),
+    None,
+    _nothing,
+    (_PIVOT,),
+)
+for _name, _part, _doc in (
+    ("linalg_lu_l", "L", "L, unit lower triangular (trapezoidal), m × min(m, n)"),
+    ("linalg_lu_u", "U", "U, upper triangular (trapezoidal), min(m, n) × n"),
+):
+    _register_linalg(
+        _name,
+        "torch.linalg.lu",
+        f"{_lu_doc}: {_doc}.",
+        ("self",),
+        _lu_infer(_part),
+        "LinalgLuBackward0",
+        _self,
+        (_PIVOT,),
+    )
+for _name, _part, _doc in (
+    ("lu_unpack_p", "P", "the permutation matrix P the pivots make; not differentiable"),
+    ("lu_unpack_l", "L", "L, the unit lower triangle (trapezoid) of LU_data"),
+    ("lu_unpack_u", "U", "U, the upper triangle (trapezoid) of LU_data"),
+):
+    _register(
+        OpSpec(
+            _name,
+            "torch.lu_unpack",
+            f"Of lu_factor's LU_data (self) and 1-based int32 pivots (other): {_doc}.",
+            ("self", "other"),
+            (_part != "P", False),
+            _lu_unpack_infer(_part),
+            _named("" if _part == "P" else "LuUnpackBackward0"),
+            _nothing,
+            ()
+            if _part == "P"
+            else (
+                Attr("unpack_data", "bool", "False: an empty result (torch's).", True),
+                Attr("unpack_pivots", "bool", "False: the pivots' dtype is not checked.", True),
+            ),
+        )
+    )
+_register(
+    OpSpec(
+        "linalg_lu_solve",
+        "torch.linalg.lu_solve",
+        "X with A X = B (`left` False: X A = B; `adjoint`: Aᵀ in A's place) for A given by "
+        "lu_factor's LU (self) and pivots; batches broadcast; pivots out of [1, n] are torch's "
+        "error.",
+        ("self", "pivots", "other"),
+        (True, False, True),
+        _lu_solve_infer,
+        _named("LinalgLuSolveBackward0"),
+        lambda needs, attrs: ("self", "pivots", "result"),
+        (_LEFT, Attr("adjoint", "bool", "Solve with Aᵀ (A's adjoint) in A's place.", False)),
+    )
+)
+
+
+def _geqrf_infer(result: str):
+    def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+        _check_operands("geqrf", operands, 1)
+        A = _require_tensor("geqrf", operands[0], 0)
+        if A.ndim < 2:
+            raise ShapeMismatch("torch.geqrf: input must have at least 2 dimensions.")
+        if not is_float(A.dtype):
+            raise Unsupported(f"\"geqrf_cpu\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'")
+        if result == "a":
+            return _column_major(A.shape, A.dtype)
+        return meta((*A.shape[:-2], min(A.shape[-2:])), A.dtype)
+
+    return infer
+
+
+for _name, _part, _doc in (
+    ("geqrf_a", "a", "R on and above the diagonal, the reflectors' vectors below it"),
+    ("geqrf_tau", "tau", "the reflectors' scale factors tau"),
+):
+    _register_linalg(
+        _name,
+        "torch.geqrf",
+        f"LAPACK geqrf's QR of each matrix as Householder reflectors: {_doc}. Its derivative "
+        "is not implemented, as torch's.",
+        ("self",),
+        _geqrf_infer(_part),
+        "GeqrfBackward0",
+        _nothing,
+    )
+
+
+def _householder_product_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
+    _check_operands("linalg_householder_product", operands, 2)
+    A, tau = (_require_tensor("linalg_householder_product", o, i) for i, o in enumerate(operands))
+    fname = "torch.linalg.householder_product"
+    if A.ndim < 2:
+        raise ShapeMismatch(f"{fname}: input must have at least 2 dimensions.")
+    if A.shape[-2] < A.shape[-1]:
+        raise ShapeMismatch(
+            f"{fname}: input.shape[-2] must be greater than or equal to input.shape[-1]"
+        )
+    if tau.ndim and A.shape[-1] < tau.shape[-1]:
+        raise ShapeMismatch(
+            f"{fname}: input.shape[-1] must be greater than or equal to tau.shape[-1]"
+        )
+    if A.ndim - tau.ndim != 1:
+        raise ShapeMismatch(
+            f"{fname}: Expected tau to have one dimension less than input, but got tau.ndim "
+            f"equal to {tau.ndim} and input.ndim is equal to {A.ndim}"
+        )
+    if tau.shape[:-1] != A.shape[:-2]:
+        raise ShapeMismatch(
+            f"{fname}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+            f"[{', '.join(map(str, tau.shape[:-1]))}]"
+        )
+    if A.dtype != tau.dtype:
+        raise DtypeMismatch(
+            f"{fname}: tau dtype {TORCH_TYPE_NAME[tau.dtype]} does not match input dtype "
+            f"{TORCH_TYPE_NAME[A.dtype]}"
+        )
+    if not is_float(A.dtype):
+        raise Unsupported(f"\"orgqr_cpu\" not implemented for '{TORCH_TYPE_NAME[A.dtype]}'")
+    return _column_major(A.shape, A.dtype)
+
+
+_register_linalg(
+    "linalg_householder_product",
+    "torch.linalg.householder_product",
+    "The first n columns of H₁ … H_k, H_i = I − tau_i v_i v_iᵀ, v_i column i of self below "
+    "the diagonal with a one on it (LAPACK's orgqr).",
+    ("self", "other"),
+    _householder_product_infer,
+    "LinalgHouseholderProductBackward0",
+    lambda needs, attrs: ("self", "other", "result"),
 )
 
 

@@ -1,9 +1,9 @@
 """Norms and gradient clipping against torch: Tensor.norm, torch.norm, torch.linalg's
-vector_norm, norm and matrix_norm (the Frobenius norm) with LinalgVectorNormBackward0 and its
-gradients; torch.nn.utils' clip_grad_norm_ (every norm type, clipping or not, None grads,
-torch's non-finite error and empty-generator warning), clip_grad_value_, and parameters as
-one vector; a training loop that clips, step for step as torch; and that clipping reads
-nothing from the server."""
+vector_norm, norm and matrix_norm (the Frobenius norm; the other orders in
+test_linalg_norms) with LinalgVectorNormBackward0 and its gradients; torch.nn.utils'
+clip_grad_norm_ (every norm type, clipping or not, None grads, torch's non-finite error and
+empty-generator warning), clip_grad_value_, and parameters as one vector; a training loop
+that clips, step for step as torch; and that clipping reads nothing from the server."""
 
 from __future__ import annotations
 
@@ -105,12 +105,6 @@ def test_an_order_0_norm_gives_no_gradient():
         return n, unused[1], allowed, x.grad, y.grad
 
     check_same(scenario)
-
-
-@pytest.mark.parametrize("order", ["nuc", 2, -1])
-def test_other_matrix_norms_are_not_supported(order):
-    with pytest.raises(NotImplementedError, match="gradrpc: the matrix norm"):
-        gradrpc.linalg.norm(gradrpc.ones(2, 3), order)
 
 
 # ---------------------------------------------------------------- torch.nn.utils

@@ -45,12 +45,12 @@ def C(op: str, *operands, **attrs) -> Case:
 
 
 # Ops whose inputs record torch's node without a derivative (heaviside's, floor_divide's and
-# bincount's NotImplemented, unique's and unique_dim's; zeta's, igamma's and igammac's first
-# input): their backward fails as torch's (the client's tests check it), so no case
+# bincount's NotImplemented, unique's and unique_dim's, geqrf's; zeta's, igamma's and igammac's
+# first input): their backward fails as torch's (the client's tests check it), so no case
 # differentiates those inputs (the cases of zeta and the igammas differentiate the second).
 WITHOUT_DERIVATIVE = frozenset(
     {"heaviside", "floor_divide", "bincount_weighted", "unique", "unique_dim"}
-    | {"special_zeta", "igamma", "igammac"}
+    | {"geqrf_a", "geqrf_tau", "special_zeta", "igamma", "igammac"}
 )
 POS = "pos"
 INDEX = "index"
@@ -60,6 +60,7 @@ CHECKER = "checker"  # a bool mask true at every other element (flattened): a kn
 LENGTHS = "lengths"  # sequence lengths for packing: 3, 3, 2, 2, 1, 1, ... (sum known)
 DOMINANT = "dominant"  # matrices of "any" values plus 3n on the diagonal: well conditioned
 SPD = "spd"  # symmetric positive-definite matrices: M Mᵀ / n + I of "any" values M
+PIVOTS = "pivots"  # int32 LAPACK pivots in [1, n] for n the operand's last dim: valid row swaps
 
 
 def linalg_sample(values, domain: str):

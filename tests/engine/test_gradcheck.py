@@ -20,6 +20,7 @@ from opcases import (
     DOMINANT,
     INDEX,
     LENGTHS,
+    PIVOTS,
     POS,
     SPD,
     WITHOUT_DERIVATIVE,
@@ -380,6 +381,40 @@ CASES += [
     C("linalg_lstsq", T((1, 5, 3)), T((2, 5, 2))),
     C("linalg_lstsq", T((2, 5, 3)), T((2, 5))),
     C("linalg_det", T((3, 3))),
+    C("linalg_lu_factor", T((2, 3, 3), DOMINANT)),
+    C("linalg_lu_factor", T((4, 3))),
+    C("linalg_lu_factor", T((3, 5))),
+    C("linalg_lu_l", T((4, 3))),
+    C("linalg_lu_l", T((3, 5))),
+    C("linalg_lu_u", T((3, 3))),
+    C("linalg_lu_u", T((2, 3, 5))),
+    C("lu_unpack_l", T((4, 3)), T((3,), PIVOTS, "int32", grad=False)),
+    C("lu_unpack_u", T((3, 5)), T((3,), PIVOTS, "int32", grad=False)),
+    C("linalg_lu_solve", T((3, 3), DOMINANT), T((3,), PIVOTS, "int32", grad=False), T((3, 2))),
+    C(
+        "linalg_lu_solve",
+        T((2, 3, 3), DOMINANT),
+        T((2, 3), PIVOTS, "int32", grad=False),
+        T((2, 3)),
+        left=False,
+        adjoint=True,
+    ),
+    C(
+        "linalg_lu_solve",
+        T((3, 3), DOMINANT),
+        T((3,), PIVOTS, "int32", grad=False),
+        T((3, 2)),
+        adjoint=True,
+    ),
+    C(
+        "linalg_lu_solve",
+        T((3, 3), DOMINANT),
+        T((3,), PIVOTS, "int32", grad=False),
+        T((2, 3)),
+        left=False,
+    ),
+    C("linalg_householder_product", T((4, 3)), T((2,), "unit")),
+    C("linalg_householder_product", T((2, 3, 3)), T((2, 3), "unit")),
     C("linalg_slogdet", T((2, 3, 3), DOMINANT)),
     C("linalg_solve", T((2, 1, 3, 3), DOMINANT), T((2, 3, 2))),
     C("linalg_solve", T((3, 3), DOMINANT), T((3,)), left=True),
@@ -541,6 +576,8 @@ def _sample(rng: np.random.Generator, operand: T) -> np.ndarray:
         return rng.integers(-3, 3, operand.shape).astype(np.int64)
     if operand.domain == BAG_OFFSETS:
         return np.array([0, 2, 2, 5], np.int64)
+    if operand.domain == PIVOTS:
+        return rng.integers(1, operand.shape[-1] + 1, operand.shape).astype(np.int32)
     if operand.domain == POS:
         values = rng.uniform(0.5, 2.0, operand.shape)
     elif operand.domain == "unit":

@@ -28,6 +28,7 @@ from opcases import (
     DOMINANT,
     INDEX,
     LENGTHS,
+    PIVOTS,
     POS,
     SORTED,
     SPD,
@@ -79,6 +80,7 @@ TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12,
 # decompositions iterate: LAPACK builds (NumPy's, torch's) round them differently in float32
 DECOMPOSITIONS = {"linalg_eigh_values", "linalg_eigh_vectors", "linalg_svd_u", "linalg_svd_s"}
 DECOMPOSITIONS |= {"linalg_svd_vh", "linalg_qr_q", "linalg_qr_r", "linalg_pinv", "linalg_lstsq"}
+DECOMPOSITIONS |= {"geqrf_a", "geqrf_tau", "linalg_householder_product"}
 DECOMPOSITION_TOLERANCE = {**TOLERANCE, "float32": {"rtol": 1e-4, "atol": 2e-5}}
 
 
@@ -1435,6 +1437,66 @@ CASES += [
     C("linalg_lstsq_residuals", T((5, 3)), T((5, 2))),
     C("linalg_lstsq_rank", T((2, 5, 3), grad=False), T((1, 5, 2), grad=False)),
 ]
+# LU (getrf's pivots), lu_unpack and lu_solve on PIVOTS rows swaps; geqrf, householder_product
+_P3 = T((3,), PIVOTS, "int32", grad=False)
+CASES += [
+    C("linalg_lu_factor", _D3),
+    C("linalg_lu_factor", T((2, 4, 3))),
+    C("linalg_lu_factor", T((2, 3, 5))),
+    C("linalg_lu_factor", T((2, 0, 3))),
+    C("linalg_lu_factor_pivots", T((2, 4, 3), grad=False)),
+    C("linalg_lu_factor_pivots", T((3, 5), grad=False)),
+    C("linalg_lu_factor_info", T((2, 3, 3), grad=False)),
+    C("linalg_lu_p", T((2, 4, 3), grad=False)),
+    C("linalg_lu_p", T((3, 3))),
+    C("linalg_lu_l", _D3),
+    C("linalg_lu_l", T((2, 4, 3))),
+    C("linalg_lu_l", T((3, 5))),
+    C("linalg_lu_u", T((2, 3, 3))),
+    C("linalg_lu_u", T((4, 3))),
+    C("linalg_lu_u", T((2, 3, 5))),
+    C("lu_unpack_p", T((2, 3, 3), grad=False), T((2, 3), PIVOTS, "int32", grad=False)),
+    C("lu_unpack_p", T((4, 3)), _P3),
+    C("lu_unpack_l", T((2, 3, 3)), T((2, 3), PIVOTS, "int32", grad=False)),
+    C("lu_unpack_l", T((4, 3)), _P3),
+    C("lu_unpack_l", T((3, 5)), _P3),
+    C("lu_unpack_u", T((3, 3)), _P3),
+    C("lu_unpack_u", T((4, 3)), _P3),
+    C("lu_unpack_u", T((2, 3, 5)), T((2, 3), PIVOTS, "int32", grad=False)),
+    C(
+        "lu_unpack_u",
+        T((2, 3, 5), grad=False),
+        T((2, 3), PIVOTS, "int32", grad=False),
+        unpack_data=False,
+    ),
+    C("linalg_lu_solve", _D3, _P3, T((3, 2))),
+    C(
+        "linalg_lu_solve",
+        T((2, 1, 3, 3), DOMINANT),
+        T((2, 1, 3), PIVOTS, "int32", grad=False),
+        T((4, 3, 2)),
+    ),
+    C("linalg_lu_solve", _D3, _P3, T((2, 3, 2)), adjoint=True),
+    C("linalg_lu_solve", _D3, _P3, T((2, 3)), left=False),
+    C(
+        "linalg_lu_solve",
+        T((2, 3, 3), DOMINANT),
+        T((2, 3), PIVOTS, "int32", grad=False),
+        T((4, 3)),
+        left=False,
+        adjoint=True,
+    ),
+    C("linalg_lu_solve", _D3, _P3, T((3, 2), grad=False)),
+    C("geqrf_a", T((2, 4, 3), grad=False)),
+    C("geqrf_a", T((3, 5), grad=False)),
+    C("geqrf_tau", T((2, 4, 3), grad=False)),
+    C("geqrf_tau", T((3, 5), grad=False)),
+    C("linalg_householder_product", T((4, 3)), T((3,), "unit")),
+    C("linalg_householder_product", T((2, 5, 3)), T((2, 2), "unit")),
+    C("linalg_householder_product", T((3, 3)), T((3,), "unit", grad=False)),
+    C("linalg_householder_product", T((3, 3), grad=False), T((2,), "unit")),
+    C("linalg_solve", T((2, 3, 3)), T((3, 2)), check_errors=False),
+]
 # logsumexp: shifted by the maximum; one_hot: int64 classes in [0, 5)
 CASES += [
     C("logsumexp", T((3, 4)), dim=[1]),
@@ -2176,7 +2238,9 @@ TORCH: dict[str, Callable] = {
     "linalg_det": lambda A, function: torch.linalg.det(A),
     "linalg_slogdet": lambda A, function: torch.linalg.slogdet(A).logabsdet,
     "linalg_slogdet_sign": lambda A, function: torch.linalg.slogdet(A).sign,
-    "linalg_solve": torch.linalg.solve,
+    "linalg_solve": lambda A, B, left, check_errors, function: (
+        torch.linalg.solve_ex(A, B, left=left).result
+    ),
     "linalg_cholesky": lambda A, upper, check_errors, function: torch.linalg.cholesky(
         A, upper=upper
     ),
@@ -2196,6 +2260,19 @@ TORCH: dict[str, Callable] = {
     "linalg_lstsq": lambda A, B, rcond: torch.linalg.lstsq(A, B, rcond or None).solution,
     "linalg_lstsq_residuals": lambda A, B: torch.linalg.lstsq(A, B).residuals,
     "linalg_lstsq_rank": lambda A, B, rcond: torch.linalg.lstsq(A, B, rcond or None).rank,
+    "linalg_lu_factor": lambda A, pivot, check_errors, function: torch.linalg.lu_factor(A).LU,
+    "linalg_lu_factor_pivots": lambda A, pivot: torch.linalg.lu_factor(A).pivots,
+    "linalg_lu_factor_info": lambda A, pivot: torch.linalg.lu_factor_ex(A).info,
+    "linalg_lu_p": lambda A, pivot: torch.linalg.lu(A).P,
+    "linalg_lu_l": lambda A, pivot: torch.linalg.lu(A).L,
+    "linalg_lu_u": lambda A, pivot: torch.linalg.lu(A).U,
+    "lu_unpack_p": lambda LU, pivots: torch.lu_unpack(LU, pivots).P,
+    "lu_unpack_l": lambda LU, pivots, **flags: torch.lu_unpack(LU, pivots, **flags).L,
+    "lu_unpack_u": lambda LU, pivots, **flags: torch.lu_unpack(LU, pivots, **flags).U,
+    "linalg_lu_solve": torch.linalg.lu_solve,
+    "geqrf_a": lambda A: torch.geqrf(A).a,
+    "geqrf_tau": lambda A: torch.geqrf(A).tau,
+    "linalg_householder_product": torch.linalg.householder_product,
     "block_diag": torch.block_diag,
     "logsumexp": torch.logsumexp,
     "one_hot": F.one_hot,
@@ -2283,6 +2360,8 @@ def _sample(rng: np.random.Generator, operand: T, dtype: str) -> np.ndarray:
         return rng.integers(-3, 3, shape).astype(np.int64)
     if operand.domain == BAG_OFFSETS:
         return np.array([0, 2, 2, 5], np.int64)
+    if operand.domain == PIVOTS:
+        return rng.integers(1, shape[-1] + 1, shape).astype(np.int32)
     if operand.domain == ZEROS:
         choices = [0, 0, 1, 3] if dtype == "int64" else [0.0, -0.0, 1.5, -2.0, np.nan]
         return np.asarray(rng.choice(choices, shape), dtype=dtype)
