@@ -26,6 +26,7 @@ import secrets
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -318,6 +319,8 @@ class Session:
         self._send_due: float | None = None  # when a held-back send() leaves, if nothing sent
         self._send_timer = threading.Condition(self._lock)
         self._sender: threading.Thread | None = None  # sends held-back batches when due
+        # what a paused backward pass waits for, by Pause.key: a tensor's hooks, a Function
+        self.pause_targets: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self.rpc_count = 0
         self.messages_sent = 0
         self.closed = False
@@ -473,11 +476,27 @@ class Session:
                 return []
             return [decode(v) for v in batch.response.result.values]
 
-    def _send_batch(self, fetches: tuple[int, ...]) -> _Batch | None:
+    def flush_pass(self):
+        """`flush()` for a queue that ends with a backward pass (or a ResumeOperation): the
+        Pause it stopped at, or None once it ended. The releases wait for the next batch,
+        since a pause ends a batch: nothing after it runs."""
+        with self._lock:
+            self._check_open()
+            batch = self._send_batch((), hold_releases=True)
+            self.rpc_count += 1
+            self._waited_since_send = True
+            for waiting in list(self._sent):
+                waiting.done.wait()
+            self._settle()
+            self._raise_error()
+            result = batch.response.result
+            return result.pause if result.HasField("pause") else None
+
+    def _send_batch(self, fetches: tuple[int, ...], hold_releases: bool = False) -> _Batch | None:
         """Put the queue, the releases and `fetches` on the stream (None if all are empty)."""
         self._send_due = None  # what a held-back send() would send leaves now
         self._settle()  # answers already here: their errors are stored, their handles marked
-        released, self._released = self._released, []
+        released, self._released = ([], self._released) if hold_releases else (self._released, [])
         released = [h for h in released if h not in self._failed]
         if not self._queue and not released and not fetches:
             return None
@@ -542,6 +561,10 @@ class Session:
                 q.undo()
         if index >= len(queued):  # the releases themselves failed: try them again later
             self._released.extend(released)
+
+    def mark_unbound(self, handles: Sequence[int]) -> None:
+        """Handles an operation was to bind but never will (its pass failed after it ran)."""
+        self._failed.update(handles)
 
     def fetch(self, handle: int) -> np.ndarray:
         self.check_usable(handle)

@@ -14,6 +14,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from math import prod
+from typing import TYPE_CHECKING
 
 import numpy as np
 from gradrpc.engine import rules
@@ -24,6 +25,9 @@ from gradrpc.v1 import gradrpc_pb2 as pb
 from . import dtypes, indexing, printing, return_types
 from .dtypes import DTYPES, Size, as_dtype, check_available, device
 from .grad_mode import is_grad_enabled, no_grad
+
+if TYPE_CHECKING:  # utils imports what imports this module
+    from .utils.hooks import RemovableHandle, TensorHooks
 
 _sequence = iter(range(1 << 62))
 _WARNED: set[str] = set()  # torch's warn-once warnings already given
@@ -40,6 +44,7 @@ class Node:
         "_forward",
         "_freed",
         "_has_saved",
+        "_hooks",
         "_name",
         "_passes_nothing",
         "_retained",
@@ -54,6 +59,7 @@ class Node:
         self._freed = False
         self._passes_nothing = False
         self._retained: weakref.ref | None = None
+        self._hooks: TensorHooks | None = None  # those of the tensor it made (register_hook)
         self._sequence = next(_sequence)
         self._forward: tuple | None = None
 
@@ -397,8 +403,10 @@ class Tensor:
         "_grad",
         "_grad_fn",
         "_handle",
+        "_hooks",
         "_meta",
         "_output_nr",
+        "_post_hooks",
         "_requires_grad",
         "_retains_grad",
         "_session",
@@ -428,6 +436,9 @@ class Tensor:
         self._grad: Tensor | bool | None = None  # True: set on the server, no proxy bound yet
         self._retains_grad = False
         self._accumulator: weakref.ref | None = None
+        # a leaf's backward hooks and post-accumulate-grad hooks (a non-leaf's are its node's)
+        self._hooks: TensorHooks | None = None
+        self._post_hooks: TensorHooks | None = None
         self._base: Tensor | None = None  # the tensor whose storage a view shares
         # the live differentiable views of a base: an in-place op with history regenerates
         # their grad_fn
@@ -882,6 +893,56 @@ class Tensor:
             pb.Operation(retain_grad=pb.RetainGradOperation(tensor=self._handle)),
             undo=undo,
         )
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Run `hook(grad)` whenever a backward pass computes this tensor's gradient: before
+        a leaf's .grad takes it, or before a non-leaf's grad_fn (the one it has now) uses
+        it; a tensor it returns takes the gradient's place. A pass that runs hooks costs a
+        round trip per hook it meets."""
+        from .utils.hooks import RemovableHandle
+
+        rules.check_hook(self._requires_grad, self.is_leaf, False)
+        if self.is_leaf:
+            if self._hooks is None:
+                self._hooks = self._register_hooks(False)
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node._hooks is None:
+                node._hooks = self._register_hooks(False)
+            hooks = node._hooks
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """Run `hook(tensor)` after a backward pass accumulated into this leaf's .grad."""
+        from .utils.hooks import RemovableHandle
+
+        rules.check_hook(self._requires_grad, self.is_leaf, True)
+        if self._post_hooks is None:
+            self._post_hooks = self._register_hooks(True)
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = hook
+        return handle
+
+    def _register_hooks(self, post_accumulate: bool) -> TensorHooks:
+        """The server's pause point for this tensor's hooks, named by a new key."""
+        from .utils.hooks import TensorHooks
+
+        self._session.check_usable(self._handle)
+        hooks = TensorHooks(self._session.new_handle(), self._meta, self)
+        self._session.pause_targets[hooks.key] = hooks
+        operation = pb.HookOperation(
+            tensor=self._handle, key=hooks.key, post_accumulate_grad=post_accumulate
+        )
+        self._session.enqueue("register_hook", pb.Operation(hook=operation))
+        return hooks
+
+    @property
+    def _backward_hooks(self) -> TensorHooks | None:
+        """torch's attribute: the hooks register_hook added (None before the first)."""
+        return self._hooks if self.is_leaf else self.grad_fn._hooks
 
     def _mark_retains_grad(self) -> None:
         """Mirror of the server's retain_grad (which backward(inputs=...) also applies)."""

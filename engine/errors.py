@@ -12,6 +12,11 @@ Nothing here imports grpc.
 
 import builtins
 
+CREATE_GRAPH_PAUSE_MESSAGE = (
+    "gradrpc: tensor hooks and custom autograd Functions in a create_graph pass are not "
+    "supported yet"
+)
+
 
 class GradError(Exception):
     """Base of every error gradrpc raises on purpose."""

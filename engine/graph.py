@@ -20,7 +20,7 @@ import itertools
 import math
 import sys
 import weakref
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -29,6 +29,7 @@ from numba.core.runtime._nrt_python import _MemInfo  # what Numba-allocated arra
 
 from . import higher_order, rules, traversal
 from .errors import (
+    CREATE_GRAPH_PAUSE_MESSAGE,
     GRAPH_FREED_MESSAGE,
     GraphFreed,
     InPlaceOnView,
@@ -732,18 +733,13 @@ TENSOR_HOOK = "tensor_hook"
 POST_ACCUMULATE_GRAD_HOOK = "post_accumulate_grad_hook"
 FUNCTION_BACKWARD = "function_backward"
 
-_pause_points = False  # whether a hook key or a custom Function was ever recorded
-CREATE_GRAPH_PAUSE_MESSAGE = (
-    "gradrpc: tensor hooks and custom autograd Functions in a create_graph pass are not "
-    "supported yet"
-)
+_functions_recorded = False  # whether a custom Function was ever recorded
 
 
 def set_hook_key(t: Tensor, key: int, post_accumulate: bool = False) -> None:
-    """Have passes pause for the client's hooks on `t` under `key` (0: no more): a tensor
+    """Name the client's hooks on `t` `key`; a pass given the key pauses for them: a tensor
     hook before t's gradient is used (at the grad_fn t has now, as torch registers it, or
     before a leaf's accumulation), a post-accumulate-grad hook after a leaf's."""
-    global _pause_points
     rules.check_hook(t.requires_grad, t.grad_fn is None, post_accumulate)
     if post_accumulate:
         t.post_hook_key = key
@@ -751,7 +747,6 @@ def set_hook_key(t: Tensor, key: int, post_accumulate: bool = False) -> None:
         t.hook_key = key
     else:
         t.grad_fn.hook_key = key
-    _pause_points = _pause_points or key != 0
 
 
 def _output_token(n: Node, g: np.ndarray) -> tuple:
@@ -777,7 +772,7 @@ def apply_function(
     (each differentiable one through a node of its own that feeds it), whose backward
     pauses the pass for the client under `key`. `saves_tensors`: it refuses a second pass
     once a pass freed it, as a node with saved tensors does."""
-    global _pause_points
+    global _functions_recorded
     needs = tuple(t.requires_grad for t in inputs)
     if not any(needs):
         return
@@ -795,20 +790,14 @@ def apply_function(
         token = (rules.meta((), out.meta.dtype),)
         piece = Node(name, _FUNCTION_OUTPUT, {"index": i}, token, (True,), (node,), {}, [], False)
         out.grad_fn, out.requires_grad = piece, True
-    _pause_points = True
+    _functions_recorded = True
 
 
-def _pauses(dependencies: dict[Node, int], seeds: list) -> bool:
-    """Whether a pass over these nodes meets a hook key or a custom Function."""
-    if not _pause_points:
-        return False
-    for node in dependencies:
-        if node.hook_key or node.impl is _FUNCTION_BACKWARD:
-            return True
-        for edge in node.edges:
-            if type(edge) is Tensor and (edge.hook_key or edge.post_hook_key):
-                return True
-    return any(r.grad_fn is None and (r.hook_key or r.post_hook_key) for r, _ in seeds)
+def _pauses(dependencies: dict[Node, int], hook_keys: Collection[int]) -> bool:
+    """Whether a pass over these nodes may pause: it runs hooks, or meets a custom Function."""
+    return bool(hook_keys) or (
+        _functions_recorded and any(n.impl is _FUNCTION_BACKWARD for n in dependencies)
+    )
 
 
 def _leaf_dependencies(dependencies: dict[Node, int]) -> dict[Tensor, int]:
@@ -880,6 +869,7 @@ def _propagate(
     target_keys: set | None,
     pausing: bool,
     accumulate: bool,
+    hook_keys: frozenset[int],
 ):
     """Run the reachable nodes newest first, each once all its gradients have arrived;
     return (leaf gradients, captured target gradients, the nodes run, retained non-leaf
@@ -916,10 +906,10 @@ def _propagate(
         node = queue.pop()
         if type(node) is Tensor:  # a leaf whose gradients have all arrived (pausing only)
             grad = leaf_grads.get(node)
-            if grad is not None and node.hook_key:
+            if grad is not None and node.hook_key in hook_keys:
                 answer = yield Pause(TENSOR_HOOK, node.hook_key, (grad,))
                 leaf_grads[node] = _hooked(grad, answer)
-            if grad is not None and node.post_hook_key and accumulate and node.requires_grad:
+            if grad is not None and node.post_hook_key in hook_keys and accumulate:
                 _store_grad(node, leaf_grads.pop(node), in_place=True)
                 yield Pause(POST_ACCUMULATE_GRAD_HOOK, node.post_hook_key, ())
             continue
@@ -936,7 +926,7 @@ def _propagate(
         if grad is None:
             continue
         captures = target_keys is not None and node in target_keys
-        if pausing and node.hook_key and (captures or node in needed):
+        if pausing and node.hook_key in hook_keys and (captures or node in needed):
             given = grad
             grad = _hooked(given, (yield Pause(TENSOR_HOOK, node.hook_key, (given,))))
             if captures:  # torch captures what the hooks gave only at a node it does not run
@@ -996,9 +986,11 @@ def backward_pass(
     allow_unused: bool = True,
     accumulate: bool = True,
     create_graph: bool = False,
+    hook_keys: Collection[int] = (),
 ):
     """Differentiate `roots` (seeded with `grad_outputs`, None meaning ones): a generator
-    that yields a `Pause` at each hook and custom Function and returns the result.
+    that yields a `Pause` at each custom Function and at the hooks named in `hook_keys`
+    (see `set_hook_key`), and returns the result.
 
     With `accumulate`, add the gradients into the .grad of the leaves that require grad
     (only `targets` if given), as torch.autograd.backward does; otherwise return the
@@ -1027,14 +1019,15 @@ def backward_pass(
                 rules.check_differentiated(t.requires_grad)
 
     root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
+    hook_keys = frozenset(hook_keys) - {0}
     if create_graph:
-        if _pauses(traversal.count_dependencies(root_nodes, _edges, _is_node), seeds):
+        if _pauses(traversal.count_dependencies(root_nodes, _edges, _is_node), hook_keys):
             raise Unsupported(CREATE_GRAPH_PAUSE_MESSAGE)
         return _run_create_graph(
             seeds, grad_outputs, retain_graph, targets, allow_unused, accumulate
         )
     dependencies = traversal.count_dependencies(root_nodes, _edges, _is_node)
-    pausing = _pauses(dependencies, seeds)
+    pausing = _pauses(dependencies, hook_keys)
     target_keys = None
     if targets is not None:
         target_keys = {t.grad_fn if t.grad_fn is not None else t for t in targets}
@@ -1043,7 +1036,7 @@ def backward_pass(
         needed = set(dependencies)
 
     leaf_grads, captured, executed, retained = yield from _propagate(
-        seeds, dependencies, needed, target_keys, pausing, accumulate
+        seeds, dependencies, needed, target_keys, pausing, accumulate, hook_keys
     )
 
     if not retain_graph:

@@ -20,7 +20,7 @@ from gradrpc.engine.ops import NUMPY_DTYPES
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from .codec import check_shape, dtype_name, to_array, to_value
-from .session import Session
+from .session import PausedPass, Session
 
 ACTIVE_CHECK_INTERVAL = 0.005  # seconds; a cancelled batch stops within about this
 
@@ -242,6 +242,7 @@ def _backward(session: Session, op: pb.BackwardOperation):
         op.retain_graph,
         targets=_handles(session, op.inputs) or None,
         create_graph=op.create_graph,
+        hook_keys=op.hook_keys,
     )
 
 
@@ -261,6 +262,7 @@ def _grad(session: Session, op: pb.GradOperation):
         allow_unused=op.allow_unused,
         accumulate=False,
         create_graph=op.create_graph,
+        hook_keys=op.hook_keys,
     )
     for handle, grad in zip(op.results, grads, strict=True):
         if grad is not None:
@@ -274,7 +276,13 @@ _PAUSE_KINDS = {
 }
 
 
-def _advance(session: Session, steps, answer=None) -> pb.Pause | None:
+def _writable(grad: np.ndarray) -> Tensor:
+    """A pause's gradient as a tensor the client may change in place (which the pass then
+    sees): the pass's own array, or a copy of one that is read-only (a broadcast)."""
+    return Tensor(grad if grad.flags.writeable else np.array(grad))
+
+
+def _advance(session: Session, steps, answer=None, pass_id: int = 0) -> pb.Pause | None:
     """Run a pass's steps (a generator, started by sending None) on with `answer`: to their
     end (None) or to their next pause, which the session keeps for a ResumeOperation; the
     pause's gradients are bound to handles of the server's."""
@@ -282,28 +290,35 @@ def _advance(session: Session, steps, answer=None) -> pb.Pause | None:
         pause = steps.send(answer)
     except StopIteration:
         return None
-    session.paused.append((steps, pause.kind))
-    grads = [session.bind_new(Tensor(g)) if g is not None else 0 for g in pause.grads]
-    return pb.Pause(kind=_PAUSE_KINDS[pause.kind], key=pause.key, grads=grads)
+    pass_id = pass_id or next(session.pass_ids)
+    session.paused.append(PausedPass(pass_id, steps, pause.kind))
+    grads = [session.bind_new(_writable(g)) if g is not None else 0 for g in pause.grads]
+    kind = _PAUSE_KINDS[pause.kind]
+    return pb.Pause(kind=kind, key=pause.key, grads=grads, pass_id=pass_id)
 
 
 def _resume(session: Session, op: pb.ResumeOperation) -> pb.Pause | None:
     """Answer the newest paused pass: a tensor hook's replacement (or None), a Function's
-    gradients (None for 0), nothing after a post-accumulate-grad hook."""
-    if not session.paused:
-        raise NoPausedPass("there is no paused backward pass to resume")
-    steps, kind = session.paused[-1]
+    gradients (None for 0), nothing after a post-accumulate-grad hook. Abandoning a pass
+    drops it and the passes paused since."""
+    ids = [p.pass_id for p in session.paused]
+    if op.abandon:
+        if op.pass_id in ids:
+            for dropped in session.paused[ids.index(op.pass_id) :]:
+                dropped.steps.close()
+            del session.paused[ids.index(op.pass_id) :]
+        return None
+    if not ids or ids[-1] != op.pass_id:
+        raise NoPausedPass(f"pass {op.pass_id} is not the session's newest paused pass")
+    paused = session.paused[-1]
     grads = [session.get(h).data if h else None for h in op.grads]
-    if kind == graph.TENSOR_HOOK and len(grads) > 1:
+    if paused.kind == graph.TENSOR_HOOK and len(grads) > 1:
         raise InvalidValue(f"a tensor hook's answer is one gradient, got {len(grads)}")
-    if kind == graph.POST_ACCUMULATE_GRAD_HOOK and grads:
+    if paused.kind == graph.POST_ACCUMULATE_GRAD_HOOK and grads:
         raise InvalidValue("a post-accumulate-grad hook's answer is empty")
     session.paused.pop()
-    if op.abandon:
-        steps.close()
-        return None
-    answer = grads if kind == graph.FUNCTION_BACKWARD else (grads or [None])[0]
-    return _advance(session, steps, answer)
+    answer = grads if paused.kind == graph.FUNCTION_BACKWARD else (grads or [None])[0]
+    return _advance(session, paused.steps, answer, paused.pass_id)
 
 
 def _function(session: Session, op: pb.FunctionOperation) -> None:

@@ -31,6 +31,15 @@ SERVER_HANDLES = 1 << 63  # handles from here up are the server's (a Pause's gra
 log = logging.getLogger("gradrpc.server")
 
 
+@dataclass(slots=True)
+class PausedPass:
+    """A backward pass waiting for the client's answer (see executor._advance)."""
+
+    pass_id: int
+    steps: Generator
+    kind: str  # what it waits for: an engine.graph pause kind
+
+
 @dataclass(eq=False)
 class Session:
     """One client's tensors, by client-chosen handle."""
@@ -42,9 +51,9 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
     closed: bool = False
-    # backward passes paused for the client, with what each waits for, the newest last (a
-    # client's hook may run a pass of its own)
-    paused: list[tuple[Generator, str]] = field(default_factory=list)
+    # backward passes paused for the client, the newest last (a hook may run a pass of its own)
+    paused: list[PausedPass] = field(default_factory=list)
+    pass_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     server_handles: itertools.count = field(default_factory=lambda: itertools.count(SERVER_HANDLES))
 
     def touch(self) -> None:
@@ -86,8 +95,8 @@ class Session:
         """Close the session: drop every handle (the caller holds `lock`)."""
         self.closed = True
         self.handles.clear()
-        for steps, _ in self.paused:
-            steps.close()
+        for paused in self.paused:
+            paused.steps.close()
         self.paused.clear()
 
     def nbytes(self) -> int:

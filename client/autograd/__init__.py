@@ -24,7 +24,7 @@ from gradrpc.engine.errors import (
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from ..tensor import _WARNED, AccumulateGrad, Node, Tensor, _edge, _mirror_call
-from . import functional
+from . import functional, pauses
 
 __all__ = ["backward", "functional", "grad"]
 
@@ -315,6 +315,7 @@ def backward(
     retain = create_graph if retain_graph is None else bool(retain_graph)
     _check_engine_call(outputs, grads, inputs_tuple, accumulate=True)
     _, needed, targets = _plan(outputs, inputs_tuple, accumulate=True)
+    hook_keys, functions = pauses.pause_points(needed, targets, True, create_graph)
     if create_graph:
         mirror, leaf_grads, _, reached = _mirror_pass(outputs, grads, inputs_tuple, True)
         stored = _stored_grads(mirror, leaf_grads, reached, targets)
@@ -330,8 +331,12 @@ def backward(
     }
     if create_graph:
         operation["create_graph"] = True
+    if hook_keys:
+        operation["hook_keys"] = hook_keys
     undo = _record(needed, targets, retain, accumulate=True)
     session.enqueue_fields("backward", "backward", operation, undo=undo)
+    if hook_keys or functions:
+        pauses.run(session, undo)
     if create_graph:
         _bind_grads(session, stored)
 
@@ -373,6 +378,7 @@ def grad(
     retain = create_graph if retain_graph is None else bool(retain_graph)
     _check_engine_call(outs, grads, ins, accumulate=False)
     nodes, needed, targets = _plan(outs, ins, accumulate=False)
+    hook_keys, functions = pauses.pause_points(needed, targets, False, create_graph)
     reached = set(nodes)
     for i, t in enumerate(ins):
         rules.check_used(i, _root(t) in reached, allow_unused)
@@ -402,9 +408,12 @@ def grad(
         allow_unused=bool(allow_unused),
         results=handles,
         create_graph=create_graph,
+        hook_keys=hook_keys,
     )
     undo = _record(needed, targets, retain, accumulate=False)
     session.enqueue("grad", pb.Operation(grad=operation), outputs=handles, undo=undo)
+    if hook_keys or functions:
+        pauses.run(session, undo, handles)
     if materialize_grads:
         results = [
             r if r is not None else session.zeros_like(t) for r, t in zip(results, ins, strict=True)

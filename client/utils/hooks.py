@@ -1,9 +1,11 @@
-"""torch.utils.hooks.RemovableHandle: what registering a hook returns."""
+"""torch.utils.hooks.RemovableHandle, what registering a hook returns, and the ordered dict
+of a tensor's backward hooks."""
 
 from __future__ import annotations
 
 import itertools
 import weakref
+from collections import OrderedDict
 
 _next_id = itertools.count()
 
@@ -29,3 +31,18 @@ class RemovableHandle:
 
     def __exit__(self, *exc) -> None:
         self.remove()
+
+
+class TensorHooks(OrderedDict):
+    """A tensor's backward hooks (or a leaf's post-accumulate-grad hooks), by handle id, in
+    the order they run. The server pauses a pass for them under `key`; `meta` is the
+    gradient's shape and dtype, `owner` a weak reference to the tensor."""
+
+    def __init__(self, key: int, meta, owner) -> None:
+        super().__init__()
+        self.key = key
+        self.meta = meta
+        self.owner = weakref.ref(owner)
+
+    def __repr__(self) -> str:  # as torch's OrderedDict prints
+        return f"OrderedDict({list(self.items())})" if self else "OrderedDict()"

@@ -99,16 +99,18 @@ class ExecuteResponse(_message.Message):
     def __init__(self, values: _Optional[_Iterable[_Union[TensorValue, _Mapping]]] = ..., pause: _Optional[_Union[Pause, _Mapping]] = ...) -> None: ...
 
 class Pause(_message.Message):
-    __slots__ = ("kind", "key", "grads", "operation_index")
+    __slots__ = ("kind", "key", "grads", "operation_index", "pass_id")
     KIND_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     GRADS_FIELD_NUMBER: _ClassVar[int]
     OPERATION_INDEX_FIELD_NUMBER: _ClassVar[int]
+    PASS_ID_FIELD_NUMBER: _ClassVar[int]
     kind: PauseKind
     key: int
     grads: _containers.RepeatedScalarFieldContainer[int]
     operation_index: int
-    def __init__(self, kind: _Optional[_Union[PauseKind, str]] = ..., key: _Optional[int] = ..., grads: _Optional[_Iterable[int]] = ..., operation_index: _Optional[int] = ...) -> None: ...
+    pass_id: int
+    def __init__(self, kind: _Optional[_Union[PauseKind, str]] = ..., key: _Optional[int] = ..., grads: _Optional[_Iterable[int]] = ..., operation_index: _Optional[int] = ..., pass_id: _Optional[int] = ...) -> None: ...
 
 class ExecuteStreamRequest(_message.Message):
     __slots__ = ("batch",)
@@ -273,21 +275,23 @@ class CallOperation(_message.Message):
     def __init__(self, op: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[Operand, _Mapping]]] = ..., attrs: _Optional[_Mapping[str, AttrValue]] = ..., output: _Optional[int] = ..., no_grad: _Optional[bool] = ...) -> None: ...
 
 class BackwardOperation(_message.Message):
-    __slots__ = ("roots", "grad_outputs", "retain_graph", "inputs", "create_graph")
+    __slots__ = ("roots", "grad_outputs", "retain_graph", "inputs", "create_graph", "hook_keys")
     ROOTS_FIELD_NUMBER: _ClassVar[int]
     GRAD_OUTPUTS_FIELD_NUMBER: _ClassVar[int]
     RETAIN_GRAPH_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     CREATE_GRAPH_FIELD_NUMBER: _ClassVar[int]
+    HOOK_KEYS_FIELD_NUMBER: _ClassVar[int]
     roots: _containers.RepeatedScalarFieldContainer[int]
     grad_outputs: _containers.RepeatedScalarFieldContainer[int]
     retain_graph: bool
     inputs: _containers.RepeatedScalarFieldContainer[int]
     create_graph: bool
-    def __init__(self, roots: _Optional[_Iterable[int]] = ..., grad_outputs: _Optional[_Iterable[int]] = ..., retain_graph: _Optional[bool] = ..., inputs: _Optional[_Iterable[int]] = ..., create_graph: _Optional[bool] = ...) -> None: ...
+    hook_keys: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, roots: _Optional[_Iterable[int]] = ..., grad_outputs: _Optional[_Iterable[int]] = ..., retain_graph: _Optional[bool] = ..., inputs: _Optional[_Iterable[int]] = ..., create_graph: _Optional[bool] = ..., hook_keys: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class GradOperation(_message.Message):
-    __slots__ = ("outputs", "inputs", "grad_outputs", "retain_graph", "allow_unused", "results", "create_graph")
+    __slots__ = ("outputs", "inputs", "grad_outputs", "retain_graph", "allow_unused", "results", "create_graph", "hook_keys")
     OUTPUTS_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     GRAD_OUTPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -295,6 +299,7 @@ class GradOperation(_message.Message):
     ALLOW_UNUSED_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     CREATE_GRAPH_FIELD_NUMBER: _ClassVar[int]
+    HOOK_KEYS_FIELD_NUMBER: _ClassVar[int]
     outputs: _containers.RepeatedScalarFieldContainer[int]
     inputs: _containers.RepeatedScalarFieldContainer[int]
     grad_outputs: _containers.RepeatedScalarFieldContainer[int]
@@ -302,7 +307,8 @@ class GradOperation(_message.Message):
     allow_unused: bool
     results: _containers.RepeatedScalarFieldContainer[int]
     create_graph: bool
-    def __init__(self, outputs: _Optional[_Iterable[int]] = ..., inputs: _Optional[_Iterable[int]] = ..., grad_outputs: _Optional[_Iterable[int]] = ..., retain_graph: _Optional[bool] = ..., allow_unused: _Optional[bool] = ..., results: _Optional[_Iterable[int]] = ..., create_graph: _Optional[bool] = ...) -> None: ...
+    hook_keys: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, outputs: _Optional[_Iterable[int]] = ..., inputs: _Optional[_Iterable[int]] = ..., grad_outputs: _Optional[_Iterable[int]] = ..., retain_graph: _Optional[bool] = ..., allow_unused: _Optional[bool] = ..., results: _Optional[_Iterable[int]] = ..., create_graph: _Optional[bool] = ..., hook_keys: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class BindGradOperation(_message.Message):
     __slots__ = ("tensor", "output")
@@ -426,12 +432,14 @@ class FunctionOperation(_message.Message):
     def __init__(self, name: _Optional[str] = ..., key: _Optional[int] = ..., inputs: _Optional[_Iterable[int]] = ..., outputs: _Optional[_Iterable[int]] = ..., differentiable: _Optional[_Iterable[bool]] = ..., saves_tensors: _Optional[bool] = ...) -> None: ...
 
 class ResumeOperation(_message.Message):
-    __slots__ = ("grads", "abandon")
+    __slots__ = ("grads", "abandon", "pass_id")
     GRADS_FIELD_NUMBER: _ClassVar[int]
     ABANDON_FIELD_NUMBER: _ClassVar[int]
+    PASS_ID_FIELD_NUMBER: _ClassVar[int]
     grads: _containers.RepeatedScalarFieldContainer[int]
     abandon: bool
-    def __init__(self, grads: _Optional[_Iterable[int]] = ..., abandon: _Optional[bool] = ...) -> None: ...
+    pass_id: int
+    def __init__(self, grads: _Optional[_Iterable[int]] = ..., abandon: _Optional[bool] = ..., pass_id: _Optional[int] = ...) -> None: ...
 
 class ListOpsRequest(_message.Message):
     __slots__ = ()
