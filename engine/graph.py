@@ -846,15 +846,15 @@ def _expandable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 
 
 def _function_grads(node: Node, answer: Sequence) -> tuple:
-    """A custom Function backward's answer: one gradient (or None) per input, each
-    broadcastable to its input (the pass reduces it to the input's shape)."""
+    """A custom Function backward's answer: one gradient (or None) per input, each of a
+    shape its input broadcasts to (the pass sums it down to the input's shape)."""
     if len(answer) != len(node.inputs):
         raise InvalidValue(
             f"Function {node.name} returned an incorrect number of gradients (expected "
             f"{len(node.inputs)}, got {len(answer)})"
         )
     for i, (g, meta) in enumerate(zip(answer, node.inputs, strict=True)):
-        if g is not None and not _expandable(g.shape, meta.shape):
+        if g is not None and not _expandable(meta.shape, g.shape):
             raise ShapeMismatch(
                 f"Function {node.name} returned an invalid gradient at index {i} - got "
                 f"{list(g.shape)} but expected shape compatible with {list(meta.shape)}"

@@ -24,9 +24,18 @@ from gradrpc.engine.errors import (
 from gradrpc.v1 import gradrpc_pb2 as pb
 
 from ..tensor import _WARNED, AccumulateGrad, Node, Tensor, _edge, _mirror_call
-from . import functional, pauses
+from . import function, functional, pauses
+from .function import Function, FunctionCtx, once_differentiable
 
-__all__ = ["backward", "functional", "grad"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "backward",
+    "function",
+    "functional",
+    "grad",
+    "once_differentiable",
+]
 
 
 # ---------------------------------------------------------------- torch.autograd's Python half

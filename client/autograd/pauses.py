@@ -17,6 +17,7 @@ from gradrpc.v1 import gradrpc_pb2 as pb
 
 from ..grad_mode import no_grad
 from ..tensor import AccumulateGrad, Node, Tensor
+from .function import BackwardCFunction
 
 
 def pause_points(
@@ -37,9 +38,7 @@ def pause_points(
             continue
         if node._hooks:
             keys.append(node._hooks.key)
-        functions = functions or (
-            getattr(node, "_backward_of", None) is not None and node in needed
-        )
+        functions = functions or (isinstance(node, BackwardCFunction) and node in needed)
     if create_graph and (keys or functions):
         raise Unsupported(CREATE_GRAPH_PAUSE_MESSAGE)
     return keys, functions
