@@ -838,13 +838,6 @@ def _hooked(grad: np.ndarray, replacement: np.ndarray | None) -> np.ndarray:
     return replacement
 
 
-def _expandable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    """Whether `shape` broadcasts to `target` (torch's is_expandable_to)."""
-    if len(shape) > len(target):
-        return False
-    return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target), strict=False))
-
-
 def _function_grads(node: Node, answer: Sequence) -> tuple:
     """A custom Function backward's answer: one gradient (or None) per input, each of a
     shape its input broadcasts to (the pass sums it down to the input's shape)."""
@@ -854,7 +847,7 @@ def _function_grads(node: Node, answer: Sequence) -> tuple:
             f"{len(node.inputs)}, got {len(answer)})"
         )
     for i, (g, meta) in enumerate(zip(answer, node.inputs, strict=True)):
-        if g is not None and not _expandable(meta.shape, g.shape):
+        if g is not None and not rules.is_expandable_to(meta.shape, g.shape):
             raise ShapeMismatch(
                 f"Function {node.name} returned an invalid gradient at index {i} - got "
                 f"{list(g.shape)} but expected shape compatible with {list(meta.shape)}"

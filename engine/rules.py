@@ -218,6 +218,13 @@ def size_dim(dim: int, ndim: int) -> int:
     return normalize_dim(dim, ndim)
 
 
+def is_expandable_to(shape: Sequence[int], target: Sequence[int]) -> bool:
+    """Whether `shape` broadcasts to `target` (torch's is_expandable_to)."""
+    return len(shape) <= len(target) and all(
+        s in (1, t) for s, t in zip(reversed(shape), reversed(target), strict=False)
+    )
+
+
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """NumPy/torch broadcasting of shapes, folded pairwise from the left, with torch's error
     for a mismatch (dims compared from the right, numbered as in the result)."""

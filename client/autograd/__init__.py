@@ -324,14 +324,14 @@ def backward(
     retain = create_graph if retain_graph is None else bool(retain_graph)
     _check_engine_call(outputs, grads, inputs_tuple, accumulate=True)
     _, needed, targets = _plan(outputs, inputs_tuple, accumulate=True)
-    hook_keys, functions = pauses.pause_points(needed, targets, True, create_graph)
+    session = outputs[0]._session
+    hook_keys, functions = pauses.pause_points(session, needed, targets, True, create_graph)
     if create_graph:
         mirror, leaf_grads, _, reached = _mirror_pass(outputs, grads, inputs_tuple, True)
         stored = _stored_grads(mirror, leaf_grads, reached, targets)
         if "create_graph" not in _WARNED:  # torch warns once a process
             _WARNED.add("create_graph")
             warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
-    session = outputs[0]._session
     operation = {
         "roots": [o._handle for o in outputs],
         "grad_outputs": [g._handle if g is not None else 0 for g in grads],
@@ -387,7 +387,9 @@ def grad(
     retain = create_graph if retain_graph is None else bool(retain_graph)
     _check_engine_call(outs, grads, ins, accumulate=False)
     nodes, needed, targets = _plan(outs, ins, accumulate=False)
-    hook_keys, functions = pauses.pause_points(needed, targets, False, create_graph)
+    hook_keys, functions = pauses.pause_points(
+        outs[0]._session, needed, targets, False, create_graph
+    )
     reached = set(nodes)
     for i, t in enumerate(ins):
         rules.check_used(i, _root(t) in reached, allow_unused)

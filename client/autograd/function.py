@@ -97,7 +97,7 @@ class BackwardCFunction(Node, FunctionCtx):
                         "Variable"
                     )
                 continue
-            if grad is not None and not _expandable(arg._meta.shape, grad._meta.shape):
+            if grad is not None and not rules.is_expandable_to(arg._meta.shape, grad._meta.shape):
                 raise RuntimeError(
                     f"Function {self.name()} returned an invalid gradient at index {i} - got "
                     f"{list(grad._meta.shape)} but expected shape compatible with "
@@ -105,14 +105,6 @@ class BackwardCFunction(Node, FunctionCtx):
                 )
             handles.append(grad._handle if grad is not None and arg._requires_grad else 0)
         return handles
-
-
-def _expandable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    """Whether `shape` broadcasts to `target`: an input's shape to its gradient's, which is
-    then summed down to it (torch's is_expandable_to)."""
-    return len(shape) <= len(target) and all(
-        s in (1, t) for s, t in zip(reversed(shape), reversed(target), strict=False)
-    )
 
 
 class FunctionMeta(type):

@@ -21,10 +21,17 @@ from .function import BackwardCFunction
 
 
 def pause_points(
-    needed: Collection[Node], targets: Collection[Node] | None, accumulate: bool, create_graph
+    session,
+    needed: Collection[Node],
+    targets: Collection[Node] | None,
+    accumulate: bool,
+    create_graph: bool,
 ) -> tuple[list[int], bool]:
     """(the keys of the hooks a pass runs, whether it runs a custom Function): the hooks of
-    the nodes it runs or captures, a leaf's post-accumulate-grad hooks where it accumulates."""
+    the nodes it runs or captures, a leaf's post-accumulate-grad hooks where it accumulates
+    (nothing to look for in a session without hooks or Functions)."""
+    if not session.pause_targets:
+        return [], False
     captured = set(targets) - set(needed) if targets is not None and not accumulate else set()
     keys: list[int] = []
     functions = False
