@@ -72,11 +72,13 @@ def _to_array(data, dtype) -> np.ndarray:
         name = as_dtype(dtype).name
         if not from_numpy and name in rules.SMALL_INTEGER_DTYPES and array.size:
             _check_fits(array, name)
-        return array.astype(NUMPY[name])
-    inferred = from_numpy_dtype(array.dtype)
-    if inferred.name == "float64" and not from_numpy:
-        inferred = as_dtype(rules.DEFAULT_FLOAT)
-    return array.astype(NUMPY[inferred.name], copy=False)
+    else:
+        inferred = from_numpy_dtype(array.dtype)
+        if inferred.name == "float64" and not from_numpy:
+            inferred = as_dtype(rules.DEFAULT_FLOAT)
+        name = inferred.name
+    with np.errstate(over="ignore"):  # a number beyond float32's range is inf, silently
+        return array.astype(NUMPY[name], copy=dtype is not None)
 
 
 def _check_fits(array: np.ndarray, dtype: str) -> None:
