@@ -80,7 +80,7 @@ class BackwardCFunction(Node, FunctionCtx):
                 grads.append(session.zeros(meta.shape, dtype=DTYPES[meta.dtype]))
             else:
                 grads.append(None)
-        result = self._forward_cls.backward(self, *grads)
+        result = _user_backward(self._forward_cls)(self, *grads)
         result = result if isinstance(result, tuple) else (result,)
         if len(result) != len(self._args):
             raise RuntimeError(
@@ -105,6 +105,17 @@ class BackwardCFunction(Node, FunctionCtx):
                 )
             handles.append(grad._handle if grad is not None and arg._requires_grad else 0)
         return handles
+
+
+def _user_backward(cls: type[Function]):
+    """The Function's `backward`, or its `vjp` (torch's other name for it), not both."""
+    backward, vjp = cls.backward, cls.vjp
+    if backward is not Function.backward and vjp is not Function.vjp:
+        raise RuntimeError(
+            "Implementing both 'backward' and 'vjp' for a custom Function is not allowed. You "
+            "should only implement one of them."
+        )
+    return vjp if vjp is not Function.vjp else backward
 
 
 class FunctionMeta(type):

@@ -302,3 +302,28 @@ def test_each_function_a_pass_runs_costs_one_round_trip(session):
     _, _, torch_p3, torch_exp = _functions(torch)
     torch_p3.apply(torch_exp.apply(expected)).sum().backward()
     assert x.grad.tolist() == pytest.approx(expected.grad.tolist(), rel=1e-6)
+
+
+def test_vjp_is_backwards_other_name_and_defining_both_is_refused():
+    def run(lib):
+        class ByVjp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def vjp(ctx, g):
+                return g * 3
+
+        class Both(ByVjp):
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        x = lib.ones(2, requires_grad=True)
+        ByVjp.apply(x).sum().backward()
+        grads = x.grad.clone()
+        Both.apply(x).sum().backward()
+        return grads
+
+    check_same(run)
