@@ -462,9 +462,22 @@ class Session:
         """Send the queue (and releases) with `fetches`, wait for the answer (and thereby for
         every batch sent before), and return the fetched values: one round trip, none if
         nothing was queued or in flight. Raises the first error not raised yet."""
+        batch = self._round_trip(fetches)
+        return [] if batch is None else [decode(v) for v in batch.response.result.values]
+
+    def flush_pass(self):
+        """`flush()` for a queue that ends with a backward pass (or a ResumeOperation): the
+        Pause it stopped at, or None once it ended. The releases wait for the next batch,
+        since a pause ends a batch: nothing after it runs."""
+        result = self._round_trip((), hold_releases=True).response.result
+        return result.pause if result.HasField("pause") else None
+
+    def _round_trip(self, fetches: tuple[int, ...], hold_releases: bool = False) -> _Batch | None:
+        """Send the queue and wait for every batch sent; the batch sent now (None if there
+        was nothing to send). Raises the first error not raised yet."""
         with self._lock:
             self._check_open()
-            batch = self._send_batch(fetches)
+            batch = self._send_batch(fetches, hold_releases)
             if self._sent:
                 self.rpc_count += 1
                 self._waited_since_send = True
@@ -472,25 +485,7 @@ class Session:
                     waiting.done.wait()
                 self._settle()
             self._raise_error()
-            if batch is None:
-                return []
-            return [decode(v) for v in batch.response.result.values]
-
-    def flush_pass(self):
-        """`flush()` for a queue that ends with a backward pass (or a ResumeOperation): the
-        Pause it stopped at, or None once it ended. The releases wait for the next batch,
-        since a pause ends a batch: nothing after it runs."""
-        with self._lock:
-            self._check_open()
-            batch = self._send_batch((), hold_releases=True)
-            self.rpc_count += 1
-            self._waited_since_send = True
-            for waiting in list(self._sent):
-                waiting.done.wait()
-            self._settle()
-            self._raise_error()
-            result = batch.response.result
-            return result.pause if result.HasField("pause") else None
+            return batch
 
     def _send_batch(self, fetches: tuple[int, ...], hold_releases: bool = False) -> _Batch | None:
         """Put the queue, the releases and `fetches` on the stream (None if all are empty)."""

@@ -902,15 +902,10 @@ class Tensor:
         from .utils.hooks import RemovableHandle
 
         rules.check_hook(self._requires_grad, self.is_leaf, False)
-        if self.is_leaf:
-            if self._hooks is None:
-                self._hooks = self._register_hooks(False)
-            hooks = self._hooks
-        else:
-            node = self.grad_fn
-            if node._hooks is None:
-                node._hooks = self._register_hooks(False)
-            hooks = node._hooks
+        owner = self if self.is_leaf else self.grad_fn  # a non-leaf's hooks are its node's
+        if owner._hooks is None:
+            owner._hooks = self._register_hooks(False)
+        hooks = owner._hooks
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         return handle

@@ -1013,14 +1013,14 @@ def backward_pass(
 
     root_nodes = [r.grad_fn for r, _ in seeds if r.grad_fn is not None]
     hook_keys = frozenset(hook_keys) - {0}
+    dependencies = traversal.count_dependencies(root_nodes, _edges, _is_node)
+    pausing = _pauses(dependencies, hook_keys)
     if create_graph:
-        if _pauses(traversal.count_dependencies(root_nodes, _edges, _is_node), hook_keys):
+        if pausing:
             raise Unsupported(CREATE_GRAPH_PAUSE_MESSAGE)
         return _run_create_graph(
             seeds, grad_outputs, retain_graph, targets, allow_unused, accumulate
         )
-    dependencies = traversal.count_dependencies(root_nodes, _edges, _is_node)
-    pausing = _pauses(dependencies, hook_keys)
     target_keys = None
     if targets is not None:
         target_keys = {t.grad_fn if t.grad_fn is not None else t for t in targets}
