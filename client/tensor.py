@@ -27,7 +27,7 @@ from .dtypes import DTYPES, Size, as_dtype, check_available, device
 from .grad_mode import is_grad_enabled, no_grad
 
 if TYPE_CHECKING:  # utils imports what imports this module
-    from .utils.hooks import RemovableHandle, TensorHooks
+    from .utils.hooks import NodeHooks, RemovableHandle, TensorHooks
 
 _sequence = iter(range(1 << 62))
 _WARNED: set[str] = set()  # torch's warn-once warnings already given
@@ -46,7 +46,10 @@ class Node:
         "_has_saved",
         "_hooks",
         "_name",
+        "_origin",
         "_passes_nothing",
+        "_post_hooks",
+        "_pre_hooks",
         "_retained",
         "_sequence",
         "next_functions",
@@ -60,11 +63,30 @@ class Node:
         self._passes_nothing = False
         self._retained: weakref.ref | None = None
         self._hooks: TensorHooks | None = None  # those of the tensor it made (register_hook)
+        # its own hooks (register_prehook, register_hook), and the session and handle of
+        # the op result it was made for, by which the server finds its node
+        self._pre_hooks: NodeHooks | None = None
+        self._post_hooks: NodeHooks | None = None
+        self._origin: tuple | None = None
         self._sequence = next(_sequence)
         self._forward: tuple | None = None
 
     def name(self) -> str:
         return self._name
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """Run `fn(grad_outputs)` before the node runs in a backward pass; a tuple it returns
+        (one gradient, or None, per output) is what the node runs on."""
+        from .autograd.pauses import register_node_hook
+
+        return register_node_hook(self, fn, post=False)
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """Run `fn(grad_inputs, grad_outputs)` after the node ran in a backward pass; a tuple
+        it returns (one gradient, or None, per next_functions entry) replaces grad_inputs."""
+        from .autograd.pauses import register_node_hook
+
+        return register_node_hook(self, fn, post=True)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -433,6 +455,8 @@ class Tensor:
         self._meta = meta
         self._requires_grad = requires_grad
         self._grad_fn = grad_fn
+        if grad_fn is not None and grad_fn._origin is None and handle:
+            grad_fn._origin = (session, handle)
         self._grad: Tensor | bool | None = None  # True: set on the server, no proxy bound yet
         self._retains_grad = False
         self._accumulator: weakref.ref | None = None
@@ -4489,25 +4513,33 @@ _SCALAR_ARGUMENT_OPS = frozenset(
 )
 
 
-def _node(op: str, spec, operands: Sequence, metas: list, attrs: dict, needs, out_meta) -> Node:
-    """The mirror of the node the server records for `op` (some input needs a gradient)."""
-    name = spec.grad_fn(metas, attrs)
+def edge_positions(op: str, spec, name: str, metas: Sequence, needs, attrs: dict) -> tuple:
+    """Which operands of `op` (metas: a number's is the number) torch's node has an edge
+    for, in order: its next_functions."""
     # torch's pow and rsub take a Python number as a Scalar argument, not as an input:
     # their node has no edge for it (mul, add, sub and div wrap it as a tensor input,
     # unless called as their Scalar overload). Nor has a node an edge for an input that
     # is never differentiated (nll_loss's target, index's indices). torch's NotImplemented
     # node has edges only for the inputs that require a gradient.
     scalar_argument = op in _SCALAR_ARGUMENT_OPS or attrs.get("scalar_overload")
-    differentiable = spec.differentiates(len(operands))
+    differentiable = spec.differentiates(len(metas))
     if name == "torch::autograd::NotImplemented":
         differentiable = needs
+    return tuple(
+        i
+        for i, (m, differentiated) in enumerate(zip(metas, differentiable, strict=True))
+        if differentiated and (isinstance(m, TensorMeta) or not scalar_argument)
+    )
+
+
+def _node(op: str, spec, operands: Sequence, metas: list, attrs: dict, needs, out_meta) -> Node:
+    """The mirror of the node the server records for `op` (some input needs a gradient)."""
+    name = spec.grad_fn(metas, attrs)
     operand_edges = tuple(
         _edge(o) if need else None for o, need in zip(operands, needs, strict=True)
     )
     edges = tuple(
-        (edge, 0)
-        for o, edge, differentiated in zip(operands, operand_edges, differentiable, strict=True)
-        if differentiated and (isinstance(o, Tensor) or not scalar_argument)
+        (operand_edges[i], 0) for i in edge_positions(op, spec, name, metas, needs, attrs)
     )
     # torch's C++-only nodes are named with their namespace; their class is not
     saves = bool(spec.saves(needs, attrs))

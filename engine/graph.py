@@ -20,7 +20,7 @@ import itertools
 import math
 import sys
 import weakref
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -74,6 +74,7 @@ class Tensor:
         "grad_fn",
         "hook_key",
         "meta",
+        "node_hook_keys",
         "output_nr",
         "post_hook_key",
         "requires_grad",
@@ -148,6 +149,8 @@ class Node:
         "inputs",
         "name",
         "needs",
+        "node_hook_keys",
+        "origin",
         "retained",
         "saved",
         "saved_versions",
@@ -722,7 +725,11 @@ class Pause(NamedTuple):
     hooks is used (`grads`: that gradient); the answer is its replacement, or None to keep
     it. `POST_ACCUMULATE_GRAD_HOOK`: after a leaf's .grad took its gradient; the answer is
     None. `FUNCTION_BACKWARD`: a custom Function's backward (`grads`: one per output, None
-    where none arrived); the answer is one gradient, or None, per input."""
+    where none arrived); the answer is one gradient, or None, per input. `NODE_PRE_HOOK`:
+    before a node runs (`grads`: its output's gradient); the answer is the gradient it runs
+    on, or None for none. `NODE_POST_HOOK`: after (`grads`: one gradient per input, None
+    where there is none, then the output's); the answer is one gradient, or None, per
+    input."""
 
     kind: str
     key: int
@@ -732,6 +739,8 @@ class Pause(NamedTuple):
 TENSOR_HOOK = "tensor_hook"
 POST_ACCUMULATE_GRAD_HOOK = "post_accumulate_grad_hook"
 FUNCTION_BACKWARD = "function_backward"
+NODE_PRE_HOOK = "node_pre_hook"
+NODE_POST_HOOK = "node_post_hook"
 
 _functions_recorded = False  # whether a custom Function was ever recorded
 
@@ -747,6 +756,53 @@ def set_hook_key(t: Tensor, key: int, post_accumulate: bool = False) -> None:
         t.hook_key = key
     else:
         t.grad_fn.hook_key = key
+
+
+_NO_NODE_HOOKS = (0, 0)
+
+
+def set_node_hook_key(node: Node | Tensor, key: int, post: bool) -> None:
+    """Name the client's pre-hooks (or, with `post`, post-hooks) on a node `key` (a leaf
+    stands for its accumulator); a pass given the key pauses before the node runs, or
+    after. A node's keys are a (pre, post) pair in a slot left unset until a hook names
+    them, which keeps them off the path of every op."""
+    if isinstance(node, Tensor):
+        rules.check_hook(node.requires_grad, node.grad_fn is None, False)
+    pre, post_key = getattr(node, "node_hook_keys", _NO_NODE_HOOKS)
+    node.node_hook_keys = (pre, key) if post else (key, post_key)
+
+
+def find_node(tensors: Iterable[Tensor], origin: int) -> Node | None:
+    """The node whose `origin` (the handle its op's result was bound to, a slot set only
+    by the server) is `origin`, among the histories of `tensors`."""
+    stack = [t.grad_fn for t in tensors if t.grad_fn is not None]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        if getattr(node, "origin", 0) == origin:
+            return node
+        for edge in node.edges:
+            if type(edge) is Node and edge not in seen:
+                seen.add(edge)
+                stack.append(edge)
+    return None
+
+
+def _node_hooked(given: Sequence, answer: Sequence) -> tuple:
+    """A node hook's answer: one gradient (or None) per one given, each of its shape and
+    dtype (the client checks them with the hook's name first)."""
+    if len(answer) != len(given):
+        raise InvalidValue(
+            f"a node hook's answer has {len(answer)} gradients, expected {len(given)}"
+        )
+    for g, replacement in zip(given, answer, strict=True):
+        if g is not None and replacement is not None:
+            rules.check_hook_result(
+                "hook",
+                rules.meta(g.shape, g.dtype.name),
+                rules.meta(replacement.shape, replacement.dtype.name),
+            )
+    return tuple(answer)
 
 
 def _output_token(n: Node, g: np.ndarray) -> tuple:
@@ -855,6 +911,52 @@ def _function_grads(node: Node, answer: Sequence) -> tuple:
     return tuple(answer)
 
 
+def _leaf_ready(leaf: Tensor, leaf_grads: dict, accumulate: bool, hook_keys: frozenset[int]):
+    """A pausing pass's steps at a leaf whose gradients have all arrived, in torch's order:
+    its tensor hooks; then, where the pass accumulates, its accumulator's pre-hooks (which
+    may take the gradient away), the accumulation itself where a hook after it is to see
+    .grad, its post-accumulate-grad hooks, and the accumulator's post-hooks (no inputs)."""
+    grad = leaf_grads.get(leaf)
+    if grad is None:
+        return
+    if leaf.hook_key in hook_keys:
+        grad = _hooked(grad, (yield Pause(TENSOR_HOOK, leaf.hook_key, (grad,))))
+        leaf_grads[leaf] = grad
+    if not accumulate:
+        return
+    pre, post = getattr(leaf, "node_hook_keys", _NO_NODE_HOOKS)
+    if pre in hook_keys:
+        (grad,) = _node_hooked((grad,), (yield Pause(NODE_PRE_HOOK, pre, (grad,))))
+        if grad is None:
+            del leaf_grads[leaf]
+            return
+        leaf_grads[leaf] = grad
+    watched = leaf.post_hook_key in hook_keys
+    if watched or post in hook_keys:
+        _store_grad(leaf, leaf_grads.pop(leaf), in_place=True)
+    if watched:
+        yield Pause(POST_ACCUMULATE_GRAD_HOOK, leaf.post_hook_key, ())
+    if post in hook_keys:
+        _node_hooked((), (yield Pause(NODE_POST_HOOK, post, (grad,))))
+
+
+def _input_grads(node: Node, input_grads: Sequence, needed: set, target_keys: set | None) -> list:
+    """What a node's backward gives each input as torch's node returns it (and its
+    post-hooks see it): of the input's shape and dtype, None where there is no input that
+    requires grad, or where a pass with targets does not need it."""
+    given = []
+    for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
+        skipped = target_keys is not None and edge not in target_keys and edge not in needed
+        if edge is None or g is None or skipped:
+            given.append(None)
+            continue
+        g = sum_to_shape(np.asarray(g), meta.shape)
+        given.append(
+            g if g.dtype == NUMPY_DTYPES[meta.dtype] else g.astype(NUMPY_DTYPES[meta.dtype])
+        )
+    return given
+
+
 def _propagate(
     seeds: list[tuple[Tensor, np.ndarray]],
     dependencies: dict[Node, int],
@@ -898,13 +1000,7 @@ def _propagate(
     while queue:
         node = queue.pop()
         if type(node) is Tensor:  # a leaf whose gradients have all arrived (pausing only)
-            grad = leaf_grads.get(node)
-            if grad is not None and node.hook_key in hook_keys:
-                answer = yield Pause(TENSOR_HOOK, node.hook_key, (grad,))
-                leaf_grads[node] = _hooked(grad, answer)
-            if grad is not None and node.post_hook_key in hook_keys and accumulate:
-                _store_grad(node, leaf_grads.pop(node), in_place=True)
-                yield Pause(POST_ACCUMULATE_GRAD_HOOK, node.post_hook_key, ())
+            yield from _leaf_ready(node, leaf_grads, accumulate, hook_keys)
             continue
         grad = node_grads.pop(node, None)
         for edge in node.edges:
@@ -933,6 +1029,9 @@ def _propagate(
             retained.append((kept, grad))
         if node not in needed:
             continue
+        pre, post = getattr(node, "node_hook_keys", _NO_NODE_HOOKS) if pausing else (0, 0)
+        if pre in hook_keys:
+            (grad,) = _node_hooked((grad,), (yield Pause(NODE_PRE_HOOK, pre, (grad,))))
         if node.freed and node.has_saved_tensors:
             raise GraphFreed(GRAPH_FREED_MESSAGE)
         _check_versions(node)
@@ -942,10 +1041,16 @@ def _propagate(
             input_grads = _function_grads(
                 node, (yield Pause(FUNCTION_BACKWARD, node.attrs["key"], grads))
             )
+        elif grad is None:  # a pre-hook took the gradient away: torch's backward gives none
+            input_grads = (None,) * len(node.edges)
         else:
             if node.impl is _FUNCTION_OUTPUT:
                 output_grads.setdefault(node.edges[0], {})[node.attrs["index"]] = grad
             input_grads = node.impl.vjp(node, grad)
+        if post in hook_keys:
+            given = _input_grads(node, input_grads, needed, target_keys)
+            answer = yield Pause(NODE_POST_HOOK, post, (*given, grad))
+            input_grads = _node_hooked(given, answer)
         executed.append(node)
         for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
             if edge is None or g is None:

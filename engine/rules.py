@@ -10283,14 +10283,14 @@ def check_hook(requires_grad: bool, is_leaf: bool, post_accumulate: bool) -> Non
 
 
 def check_hook_result(name: str, grad: TensorMeta, result: TensorMeta) -> None:
-    """A tensor hook's returned gradient: the shape, then the dtype, of the one it was given."""
-    if result.shape != grad.shape:
-        raise ShapeMismatch(f"hook '{name}' has changed the size of value")
+    """A hook's returned gradient: the dtype, then the shape, of the one it was given."""
     if result.dtype != grad.dtype:
         raise DtypeMismatch(
             f"hook '{name}' has changed the type of value (was {TENSOR_TYPE_STRING[grad.dtype]} "
             f"got {TENSOR_TYPE_STRING[result.dtype]})"
         )
+    if result.shape != grad.shape:
+        raise ShapeMismatch(f"hook '{name}' has changed the size of value")
 
 
 def check_assigned_grad(t: TensorMeta, grad: TensorMeta) -> None:

@@ -218,6 +218,23 @@ def _call(session: Session, op: pb.CallOperation) -> None:
     attrs = _attrs(op.op, op.attrs)
     result = graph.call(op.op, operands, attrs, grad_enabled=not op.no_grad)
     session.bind(op.output, result)
+    if result.grad_fn is not None:
+        result.grad_fn.origin = op.output  # how a HookOperation names it
+
+
+def _set_node_hook(session: Session, op: pb.HookOperation) -> None:
+    """Name a node's hooks: a leaf's accumulator by the leaf, else the node a call recorded
+    (by its result's handle: that tensor's grad_fn, or else found in the session's graph)."""
+    post = op.node_hook == pb.NODE_HOOK_POST
+    if op.tensor:
+        graph.set_node_hook_key(session.get(op.tensor), op.key, post)
+        return
+    tensor = session.handles.get(op.node)
+    node = tensor.grad_fn if tensor is not None else None
+    if getattr(node, "origin", 0) != op.node:
+        node = graph.find_node(session.handles.values(), op.node)
+    if node is not None:
+        graph.set_node_hook_key(node, op.key, post)
 
 
 def _handles(session: Session, handles: Sequence[int]) -> list[Tensor | None]:
@@ -273,7 +290,10 @@ _PAUSE_KINDS = {
     graph.TENSOR_HOOK: pb.PAUSE_KIND_TENSOR_HOOK,
     graph.POST_ACCUMULATE_GRAD_HOOK: pb.PAUSE_KIND_POST_ACCUMULATE_GRAD_HOOK,
     graph.FUNCTION_BACKWARD: pb.PAUSE_KIND_FUNCTION_BACKWARD,
+    graph.NODE_PRE_HOOK: pb.PAUSE_KIND_NODE_PRE_HOOK,
+    graph.NODE_POST_HOOK: pb.PAUSE_KIND_NODE_POST_HOOK,
 }
+_ANSWERED_IN_FULL = frozenset({graph.FUNCTION_BACKWARD, graph.NODE_PRE_HOOK, graph.NODE_POST_HOOK})
 
 
 def _writable(grad: np.ndarray) -> Tensor:
@@ -299,8 +319,8 @@ def _advance(session: Session, steps, answer=None, pass_id: int = 0) -> pb.Pause
 
 def _resume(session: Session, op: pb.ResumeOperation) -> pb.Pause | None:
     """Answer the newest paused pass: a tensor hook's replacement (or None), a Function's
-    gradients (None for 0), nothing after a post-accumulate-grad hook. Abandoning a pass
-    drops it and the passes paused since."""
+    or a node hook's gradients (None for 0), nothing after a post-accumulate-grad hook.
+    Abandoning a pass drops it and the passes paused since."""
     ids = [p.pass_id for p in session.paused]
     if op.abandon:
         if op.pass_id in ids:
@@ -317,7 +337,7 @@ def _resume(session: Session, op: pb.ResumeOperation) -> pb.Pause | None:
     if paused.kind == graph.POST_ACCUMULATE_GRAD_HOOK and grads:
         raise InvalidValue("a post-accumulate-grad hook's answer is empty")
     session.paused.pop()
-    answer = grads if paused.kind == graph.FUNCTION_BACKWARD else (grads or [None])[0]
+    answer = grads if paused.kind in _ANSWERED_IN_FULL else (grads or [None])[0]
     return _advance(session, paused.steps, answer, paused.pass_id)
 
 
@@ -383,6 +403,8 @@ def _run(session: Session, operation: pb.Operation) -> pb.Pause | None:
             return _advance(session, _grad(session, op))
         case "resume":
             return _resume(session, op)
+        case "hook" if op.node_hook:
+            _set_node_hook(session, op)
         case "hook":
             graph.set_hook_key(session.get(op.tensor), op.key, op.post_accumulate_grad)
         case "function":

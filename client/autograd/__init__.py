@@ -145,37 +145,48 @@ def _plan(
     return nodes, needed, targets
 
 
+class _Record:
+    """What the client mirrors of a pass before the server runs it: the nodes it frees and
+    the .grad it sets (weak references: the queue must not keep a graph alive)."""
+
+    def __init__(self) -> None:
+        self.freed: list[weakref.ref] = []
+        self.grads: list[tuple[weakref.ref, object, Node]] = []
+
+    def undo(self) -> None:
+        """Forget the pass: the server rejected it."""
+        for ref in self.freed:
+            if (node := ref()) is not None:
+                node._freed = False
+        self.forget(lambda node: True)
+
+    def forget(self, starved: Callable[[Node], bool]) -> None:
+        """Put back the .grad of the tensors whose node got no gradient after all."""
+        for ref, previous, node in reversed(self.grads):
+            if starved(node) and (tensor := ref()) is not None:
+                tensor._grad = previous
+
+
 def _record(
     needed: set[Node], targets: set[Node] | None, retain_graph: bool, accumulate: bool
-) -> Callable[[], None]:
-    """Mirror what the pass does on the server; return what undoes it, should the server
-    reject the pass (it holds weak references: the queue must not keep a graph alive)."""
-    freed: list[weakref.ref] = []
-    grads: list[tuple[weakref.ref, object]] = []
+) -> _Record:
+    """Mirror what the pass does on the server."""
+    record = _Record()
     captured = targets - needed if targets is not None and not accumulate else set()
     for node in (*needed, *captured):
         if isinstance(node, AccumulateGrad):
             if accumulate and (targets is None or node in targets) and node.variable._grad is None:
-                grads.append((weakref.ref(node.variable), None))
+                record.grads.append((weakref.ref(node.variable), None, node))
                 node.variable._grad = True  # bound to a proxy when first read
             continue
         retained = node._retained() if node._retained is not None else None
         if retained is not None:
-            grads.append((weakref.ref(retained), retained._grad))
+            record.grads.append((weakref.ref(retained), retained._grad, node))
             retained._grad = True  # a new tensor each pass, as torch's retain_grad hook makes
         if node in needed and not retain_graph and not node._freed:
-            freed.append(weakref.ref(node))
+            record.freed.append(weakref.ref(node))
             node._freed = True
-
-    def undo() -> None:
-        for ref in freed:
-            if (node := ref()) is not None:
-                node._freed = False
-        for ref, previous in reversed(grads):
-            if (tensor := ref()) is not None:
-                tensor._grad = previous
-
-    return undo
+    return record
 
 
 # ---------------------------------------------------------------- create_graph, on the mirror
@@ -342,10 +353,12 @@ def backward(
         operation["create_graph"] = True
     if hook_keys:
         operation["hook_keys"] = hook_keys
-    undo = _record(needed, targets, retain, accumulate=True)
-    session.enqueue_fields("backward", "backward", operation, undo=undo)
+    record = _record(needed, targets, retain, accumulate=True)
+    session.enqueue_fields("backward", "backward", operation, undo=record.undo)
     if hook_keys or functions:
-        pauses.run(session, undo)
+        starved = pauses.run(session, record.undo, (), [_root(o) for o in outputs], needed)
+        if starved is not None:
+            record.forget(starved)
     if create_graph:
         _bind_grads(session, stored)
 
@@ -421,10 +434,16 @@ def grad(
         create_graph=create_graph,
         hook_keys=hook_keys,
     )
-    undo = _record(needed, targets, retain, accumulate=False)
-    session.enqueue("grad", pb.Operation(grad=operation), outputs=handles, undo=undo)
+    record = _record(needed, targets, retain, accumulate=False)
+    session.enqueue("grad", pb.Operation(grad=operation), outputs=handles, undo=record.undo)
     if hook_keys or functions:
-        pauses.run(session, undo, handles)
+        roots = [_root(o) for o in outs]
+        starved = pauses.run(session, record.undo, handles, roots, needed)
+        if starved is not None:
+            record.forget(starved)
+            unused = [h for h, t in zip(handles, ins, strict=True) if starved(_root(t))]
+            session.mark_unbound(unused)  # the server bound nothing to them
+            results = [None if h in unused else r for r, h in zip(results, handles, strict=True)]
     if materialize_grads:
         results = [
             r if r is not None else session.zeros_like(t) for r, t in zip(results, ins, strict=True)

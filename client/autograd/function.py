@@ -68,18 +68,22 @@ class BackwardCFunction(Node, FunctionCtx):
     def __repr__(self) -> str:
         return f"<gradrpc.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
 
-    def _answer(self, session, grad_handles) -> list[int]:
+    def _output_grads(self, session, grad_handles) -> tuple:
+        """The gradient of each output as a pause names it, None where none arrived."""
+        return tuple(
+            Tensor._make(session, handle, meta) if handle else None
+            for handle, meta in zip(grad_handles, self._output_metas, strict=True)
+        )
+
+    def _input_grads(self, session, grads: tuple) -> tuple:
         """Run the Function's backward on the output gradients (zeros where none arrived,
-        unless set_materialize_grads(False)); the input gradients' handles, checked as torch
-        checks them."""
-        grads = []
-        for handle, meta in zip(grad_handles, self._output_metas, strict=True):
-            if handle:
-                grads.append(Tensor._make(session, handle, meta))
-            elif self._materialize_grads:
-                grads.append(session.zeros(meta.shape, dtype=DTYPES[meta.dtype]))
-            else:
-                grads.append(None)
+        unless set_materialize_grads(False)); the gradient of each tensor input, None where
+        it needs none, checked as torch checks them."""
+        if self._materialize_grads:
+            grads = tuple(
+                session.zeros(meta.shape, dtype=DTYPES[meta.dtype]) if g is None else g
+                for g, meta in zip(grads, self._output_metas, strict=True)
+            )
         result = _user_backward(self._forward_cls)(self, *grads)
         result = result if isinstance(result, tuple) else (result,)
         if len(result) != len(self._args):
@@ -87,7 +91,7 @@ class BackwardCFunction(Node, FunctionCtx):
                 f"function {self.name()} returned an incorrect number of gradients (expected "
                 f"{len(self._args)}, got {len(result)})"
             )
-        handles = []
+        input_grads = []
         for i, (arg, grad) in enumerate(zip(self._args, result, strict=True)):
             if not isinstance(arg, Tensor):
                 if grad is not None:
@@ -103,8 +107,8 @@ class BackwardCFunction(Node, FunctionCtx):
                     f"{list(grad._meta.shape)} but expected shape compatible with "
                     f"{list(arg._meta.shape)}"
                 )
-            handles.append(grad._handle if grad is not None and arg._requires_grad else 0)
-        return handles
+            input_grads.append(grad if arg._requires_grad else None)
+        return tuple(input_grads)
 
 
 def _user_backward(cls: type[Function]):

@@ -25,6 +25,7 @@ from ..tensor import Tensor
 from ..utils.hooks import RemovableHandle
 from . import functional as F
 from . import init
+from .backward_hooks import BackwardHook, warn_non_full_backward_hook, with_module
 from .parameter import Parameter, typename
 
 __all__ = [
@@ -86,6 +87,12 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
+_MIXED_BACKWARD_HOOKS = (
+    "Cannot use both regular backward hooks and full backward hooks on a single Module. Please "
+    "use only one of them."
+)
+
+
 class Module:
     """Base class of all modules (torch.nn.Module)."""
 
@@ -106,6 +113,9 @@ class Module:
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_hooks_with_kwargs", set())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_is_full_backward_hook", None)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -113,13 +123,28 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        if not (self.__dict__.get("_forward_pre_hooks") or self.__dict__.get("_forward_hooks")):
+        hooks = self.__dict__
+        if not (
+            hooks.get("_forward_pre_hooks")
+            or hooks.get("_forward_hooks")
+            or hooks.get("_backward_hooks")
+            or hooks.get("_backward_pre_hooks")
+        ):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args: tuple, kwargs: dict):
         """forward between its hooks, as torch's _call_impl: a pre-hook may replace the
-        arguments (a non-tuple result is the one argument), a hook the result."""
+        arguments (a non-tuple result is the one argument), a hook the result; backward
+        hooks wrap the tensor arguments and results (see `backward_hooks`)."""
+        full_backward_hooks, non_full_backward_hooks = [], []
+        if self._backward_hooks:
+            hooks = list(self._backward_hooks.values())
+            if self._is_full_backward_hook:
+                full_backward_hooks = hooks
+            else:
+                non_full_backward_hooks = hooks
+        backward_pre_hooks = list(self._backward_pre_hooks.values())
         with_kwargs = self._hooks_with_kwargs
         for key, hook in list(self._forward_pre_hooks.items()):
             if key in with_kwargs:
@@ -135,6 +160,10 @@ class Module:
                 replaced = hook(self, args)
                 if replaced is not None:
                     args = replaced if isinstance(replaced, tuple) else (replaced,)
+        bw_hook = None
+        if full_backward_hooks or backward_pre_hooks:
+            bw_hook = BackwardHook(self, full_backward_hooks, backward_pre_hooks)
+            args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for key, hook in list(self._forward_hooks.items()):
             if key in with_kwargs:
@@ -143,6 +172,26 @@ class Module:
                 replaced = hook(self, args, result)
             if replaced is not None:
                 result = replaced
+        if bw_hook:
+            if not isinstance(result, Tensor | tuple):
+                warnings.warn(
+                    "For backward hooks to be called, module output should be a Tensor or a "
+                    f"tuple of Tensors but received {type(result)}",
+                    stacklevel=2,
+                )
+            result = bw_hook.setup_output_hook(result)
+        if non_full_backward_hooks:
+            var = result
+            while not isinstance(var, Tensor):
+                if isinstance(var, dict):
+                    var = next(v for v in var.values() if isinstance(v, Tensor))
+                else:
+                    var = var[0]
+            grad_fn = var.grad_fn
+            if grad_fn is not None:
+                for hook in non_full_backward_hooks:
+                    grad_fn.register_hook(with_module(hook, self))
+                warn_non_full_backward_hook(args, result, grad_fn)
         return result
 
     def _register_hook(self, hooks: OrderedDict, hook, prepend: bool, with_kwargs: bool):
@@ -153,6 +202,27 @@ class Module:
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """hook(module, grad_output) -> None or new grad_output, run when the gradients of
+        the module's outputs are known, before its inputs' are computed."""
+        return self._register_hook(self._backward_pre_hooks, hook, prepend, False)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """hook(module, grad_input, grad_output) -> None or new grad_input, run when the
+        gradients of the module's inputs are known (None for non-tensor inputs)."""
+        if self._is_full_backward_hook is False:
+            raise RuntimeError(_MIXED_BACKWARD_HOOKS)
+        object.__setattr__(self, "_is_full_backward_hook", True)
+        return self._register_hook(self._backward_hooks, hook, prepend, False)
+
+    def register_backward_hook(self, hook):
+        """The deprecated hook(module, grad_input, grad_output) on the grad_fn of the
+        module's (first) output: it sees that node's gradients only."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError(_MIXED_BACKWARD_HOOKS)
+        object.__setattr__(self, "_is_full_backward_hook", False)
+        return self._register_hook(self._backward_hooks, hook, False, False)
 
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs=False):
         """hook(module, args) -> None or new args (with_kwargs: hook(module, args, kwargs)

@@ -33,7 +33,14 @@ class RemovableHandle:
         self.remove()
 
 
-class TensorHooks(OrderedDict):
+class _Hooks(OrderedDict):
+    """Hooks by handle id, in the order they run; printed as torch prints its OrderedDict."""
+
+    def __repr__(self) -> str:
+        return f"OrderedDict({list(self.items())})" if self else "OrderedDict()"
+
+
+class TensorHooks(_Hooks):
     """A tensor's backward hooks (or a leaf's post-accumulate-grad hooks), by handle id, in
     the order they run. The server pauses a pass for them under `key`; `meta` is the
     gradient's shape and dtype, `owner` a weak reference to the tensor."""
@@ -44,5 +51,19 @@ class TensorHooks(OrderedDict):
         self.meta = meta
         self.owner = weakref.ref(owner)
 
-    def __repr__(self) -> str:  # as torch's OrderedDict prints
-        return f"OrderedDict({list(self.items())})" if self else "OrderedDict()"
+
+class NodeHooks(_Hooks):
+    """A node's pre-hooks or post-hooks (grad_fn.register_prehook / register_hook), by
+    handle id, in the order they run. The server pauses a pass for them under `key` (0 for
+    a custom Function's, which run at its own pause). `owner`: a weak reference to the
+    node; `output_meta`: the output gradient's shape and dtype; `input_metas`: the op's
+    inputs' in the server's order, None for a number; `positions`: which of them are
+    torch's next_functions (what the hooks see)."""
+
+    def __init__(self, owner, key: int, output_meta, input_metas: tuple, positions: tuple):
+        super().__init__()
+        self.owner = weakref.ref(owner)
+        self.key = key
+        self.output_meta = output_meta
+        self.input_metas = input_metas
+        self.positions = positions

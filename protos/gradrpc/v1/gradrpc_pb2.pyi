@@ -28,6 +28,14 @@ class PauseKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PAUSE_KIND_TENSOR_HOOK: _ClassVar[PauseKind]
     PAUSE_KIND_POST_ACCUMULATE_GRAD_HOOK: _ClassVar[PauseKind]
     PAUSE_KIND_FUNCTION_BACKWARD: _ClassVar[PauseKind]
+    PAUSE_KIND_NODE_PRE_HOOK: _ClassVar[PauseKind]
+    PAUSE_KIND_NODE_POST_HOOK: _ClassVar[PauseKind]
+
+class NodeHook(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NODE_HOOK_UNSPECIFIED: _ClassVar[NodeHook]
+    NODE_HOOK_PRE: _ClassVar[NodeHook]
+    NODE_HOOK_POST: _ClassVar[NodeHook]
 DATA_TYPE_UNSPECIFIED: DataType
 DATA_TYPE_FLOAT32: DataType
 DATA_TYPE_FLOAT64: DataType
@@ -41,6 +49,11 @@ PAUSE_KIND_UNSPECIFIED: PauseKind
 PAUSE_KIND_TENSOR_HOOK: PauseKind
 PAUSE_KIND_POST_ACCUMULATE_GRAD_HOOK: PauseKind
 PAUSE_KIND_FUNCTION_BACKWARD: PauseKind
+PAUSE_KIND_NODE_PRE_HOOK: PauseKind
+PAUSE_KIND_NODE_POST_HOOK: PauseKind
+NODE_HOOK_UNSPECIFIED: NodeHook
+NODE_HOOK_PRE: NodeHook
+NODE_HOOK_POST: NodeHook
 
 class TensorValue(_message.Message):
     __slots__ = ("dtype", "shape", "data")
@@ -406,14 +419,18 @@ class OptimizerStepOperation(_message.Message):
     def __init__(self, algorithm: _Optional[str] = ..., params: _Optional[_Iterable[int]] = ..., state: _Optional[_Iterable[int]] = ..., options: _Optional[_Mapping[str, AttrValue]] = ...) -> None: ...
 
 class HookOperation(_message.Message):
-    __slots__ = ("tensor", "key", "post_accumulate_grad")
+    __slots__ = ("tensor", "key", "post_accumulate_grad", "node_hook", "node")
     TENSOR_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     POST_ACCUMULATE_GRAD_FIELD_NUMBER: _ClassVar[int]
+    NODE_HOOK_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
     tensor: int
     key: int
     post_accumulate_grad: bool
-    def __init__(self, tensor: _Optional[int] = ..., key: _Optional[int] = ..., post_accumulate_grad: _Optional[bool] = ...) -> None: ...
+    node_hook: NodeHook
+    node: int
+    def __init__(self, tensor: _Optional[int] = ..., key: _Optional[int] = ..., post_accumulate_grad: _Optional[bool] = ..., node_hook: _Optional[_Union[NodeHook, str]] = ..., node: _Optional[int] = ...) -> None: ...
 
 class FunctionOperation(_message.Message):
     __slots__ = ("name", "key", "inputs", "outputs", "differentiable", "saves_tensors")
