@@ -165,15 +165,17 @@ def _pprint(spec: TreeSpec) -> str:
 # ---------------------------------------------------------------- grad transforms: levels
 
 
-_nesting = 0  # how many grad transforms enclose the running code
+_outermost: list[_Level] = []  # the running outermost grad transform, if any
 
 
 class _Level:
-    """One grad transform's run: the differentiable copies of its inputs, and whether it
-    runs inside another transform (whose differentiation its results must keep)."""
+    """One grad transform's run, and whether it runs inside another transform (whose
+    differentiation its results must keep). The outermost one holds the differentiable
+    copies of every enclosed transform's inputs: none of them is the caller's."""
 
-    def __init__(self, nested: bool):
-        self.nested = nested
+    def __init__(self, root: _Level | None):
+        self.nested = root is not None
+        self.root = root or self
         self.inner: list[Tensor] = []
         self.inner_ids: set[int] = set()
 
@@ -187,8 +189,8 @@ class _Level:
         return copy
 
     def own(self, t: Tensor) -> None:
-        self.inner.append(t)
-        self.inner_ids.add(id(t))
+        self.root.inner.append(t)
+        self.root.inner_ids.add(id(t))
 
     def reaches_outside(self, tensors) -> bool:
         """Whether any of `tensors` depends on a tensor requiring grad that is none of this
@@ -196,7 +198,7 @@ class _Level:
         seen: set[int] = set()
         stack = []
         for t in tensors:
-            if not isinstance(t, Tensor) or not t.requires_grad or id(t) in self.inner_ids:
+            if not isinstance(t, Tensor) or not t.requires_grad or id(t) in self.root.inner_ids:
                 continue
             if t.grad_fn is None:
                 return True  # a leaf of the caller's
@@ -207,7 +209,7 @@ class _Level:
                 continue
             seen.add(id(node))
             if isinstance(node, AccumulateGrad):
-                if id(node.variable) not in self.inner_ids:
+                if id(node.variable) not in self.root.inner_ids:
                     return True
                 continue
             if node._passes_nothing:
@@ -238,14 +240,15 @@ class _Level:
 
 @contextlib.contextmanager
 def _grad_level():
-    global _nesting
-    level = _Level(nested=_nesting > 0)
-    _nesting += 1
+    level = _Level(_outermost[0] if _outermost else None)
+    if not level.nested:
+        _outermost.append(level)
     try:
         with grad_mode.enable_grad():
             yield level
     finally:
-        _nesting -= 1
+        if not level.nested:
+            _outermost.pop()
 
 
 def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None):
