@@ -115,6 +115,10 @@ def test_grad_result_has_history_only_from_outside_tensors(session):
             second,
             T.func.grad(lambda x: (x * x * w).sum())(x),
             T.func.grad(lambda x: (x * x).sum() + w.sum())(x),
+            T.func.jacrev(lambda x: x * w)(x),
+            T.func.vjp(lambda x: x * w, x)[1](T.ones(3)),
+            T.func.jvp(lambda x: x * w, (x,), (T.ones(3),)),
+            T.func.vjp(T.sin, x)[1](w),
         ]
 
     expected = _without_grad_fn_names(run(torch))
@@ -236,6 +240,9 @@ def test_jacobians_match_torch(session, call, jac):
         lambda T: T.func.grad(lambda x: T.func.vmap(_scalar)(x).sum())(T.tensor(XS)),
         lambda T: T.func.jvp(T.func.grad(_scalar), (T.tensor(X),), (T.ones(3),)),
         lambda T: T.func.jacrev(lambda x: T.func.jvp(_scalar, (x,), (T.ones(3),))[1])(T.tensor(X)),
+        lambda T: T.func.grad(lambda x: T.func.vjp(T.sin, x)[1](x.cos())[0].sum())(T.tensor(X)),
+        lambda T: T.func.vmap(lambda x: T.func.jvp(_scalar, (x,), (x,)))(T.tensor(XS)),
+        lambda T: T.func.hessian(lambda x: T.vmap(_scalar)(x).sum())(T.tensor(XS)),
     ],
 )
 def test_hessians_and_compositions_match_torch(session, call):
