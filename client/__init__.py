@@ -20,6 +20,7 @@ from . import (
     autograd,
     combining,
     factories,
+    func,
     linalg,
     nn,
     numerics,
@@ -49,6 +50,7 @@ from .dtypes import (
 )
 from .dtypes import bool_ as bool
 from .einsum import einsum
+from .func import vmap
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .namespace import on_default_session
 from .printing import get_printoptions, set_printoptions
@@ -1530,6 +1532,7 @@ __all__ = [
     "from_numpy",
     "full",
     "full_like",
+    "func",
     "gather",
     "gcd",
     "gcd_",
@@ -1776,6 +1779,7 @@ __all__ = [
     "var",
     "var_mean",
     "vdot",
+    "vmap",
     "vsplit",
     "vstack",
     "where",
