@@ -206,8 +206,47 @@ def true_divide(input, other) -> Tensor:
 
 
 def get_default_dtype() -> dtype:
-    """float32: the dtype of floating factories and of integer-to-float promotion."""
-    return float32
+    """The dtype of floating factories, of Python floats in promotion and of integer-to-float
+    results: float32 unless `set_default_dtype` changed it."""
+    return DTYPES[rules.default_float()]
+
+
+def set_default_dtype(d, /) -> None:
+    """torch.set_default_dtype: float32 or float64 for what `get_default_dtype` describes,
+    in this process (every session: each tells its server before its next operation)."""
+    if not isinstance(d, dtype):
+        raise TypeError(
+            "invalid dtype object: only floating-point types are supported as the default type"
+        )
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    rules.set_process_default_float(d.name)
+
+
+_TENSOR_TYPE_DTYPES = {f"torch.{rules.TORCH_TYPE_NAME[d]}Tensor": d for d in rules.DTYPES}
+_warned_tensor_type = False
+
+
+def set_default_tensor_type(t) -> None:
+    """torch.set_default_tensor_type (deprecated, with torch's warning once): the default
+    dtype by its legacy type name, 'torch.FloatTensor' or 'torch.DoubleTensor'."""
+    global _warned_tensor_type
+    if not _warned_tensor_type:
+        _warned_tensor_type = True
+        warnings.warn(
+            "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+            "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+            UserWarning,
+            stacklevel=2,
+        )
+    name = _TENSOR_TYPE_DTYPES.get(t) if isinstance(t, str) else None
+    if name is None:
+        if isinstance(t, str) and t.startswith("torch.") and "." not in t[6:]:
+            raise AttributeError(f"module 'torch' has no attribute '{t[6:]}'")
+        raise TypeError(
+            "invalid type object: only floating-point types are supported as the default type"
+        )
+    set_default_dtype(DTYPES[name])
 
 
 def typename(obj) -> str:
@@ -1714,6 +1753,8 @@ __all__ = [
     "select",
     "select_scatter",
     "serialization",
+    "set_default_dtype",
+    "set_default_tensor_type",
     "set_grad_enabled",
     "set_printoptions",
     "sgn",

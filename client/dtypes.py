@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from gradrpc.engine.rules import default_float
 
 
 class dtype:
@@ -39,9 +40,12 @@ NUMPY = {name: np.dtype(name).type for name in DTYPES}
 
 
 class finfo:
-    """torch.finfo: the limits of a floating dtype (float32 by default), as NumPy knows them."""
+    """torch.finfo: the limits of a floating dtype (the default float dtype if none), as
+    NumPy knows them."""
 
-    def __init__(self, type: dtype = float32):
+    def __init__(self, type: dtype | None = None):
+        if type is None:
+            type = DTYPES[default_float()]
         if not isinstance(type, dtype) or not type.is_floating_point:
             raise TypeError(
                 "torch.finfo() requires a floating point input type. Use torch.iinfo to handle "

@@ -39,8 +39,11 @@ __all__ = [
 ]
 
 
-def _dtype_name(dtype, default: str = rules.DEFAULT_FLOAT) -> str:
-    return default if dtype is None else as_dtype(dtype).name
+def _dtype_name(dtype, default: str | None = None) -> str:
+    """`dtype`'s name; absent, `default`'s, else the default float dtype's."""
+    if dtype is not None:
+        return as_dtype(dtype).name
+    return default or rules.default_float()
 
 
 def _check_device(value) -> None:
@@ -57,7 +60,7 @@ def _upload(session, array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _to_array(data, dtype) -> np.ndarray:
-    """Values as torch.tensor reads them: Python floats become the default float32, NumPy
+    """Values as torch.tensor reads them: Python floats become the default float dtype, NumPy
     arrays keep their type."""
     from_numpy = isinstance(data, np.ndarray | np.generic)
     try:
@@ -75,7 +78,7 @@ def _to_array(data, dtype) -> np.ndarray:
     else:
         inferred = from_numpy_dtype(array.dtype)
         if inferred.name == "float64" and not from_numpy:
-            inferred = as_dtype(rules.DEFAULT_FLOAT)
+            inferred = as_dtype(rules.default_float())
         name = inferred.name
     with np.errstate(over="ignore"):  # a number beyond float32's range is inf, silently
         return array.astype(NUMPY[name], copy=dtype is not None)
@@ -312,11 +315,7 @@ def full(session, size, fill_value, dtype=None, device=None, requires_grad: bool
     """A tensor of `size` filled with `fill_value`; the dtype follows the value's type."""
     _check_device(device)
     default = (
-        "bool"
-        if isinstance(fill_value, bool)
-        else "int64"
-        if isinstance(fill_value, int)
-        else rules.DEFAULT_FLOAT
+        "bool" if isinstance(fill_value, bool) else "int64" if isinstance(fill_value, int) else None
     )
     name = _dtype_name(dtype, default)
     overflow = rules.scalar_overflow(fill_value, name)
@@ -403,7 +402,7 @@ def arange(
     start, end, step = (0, numbers[0], 1) if len(numbers) == 1 else (*numbers, 1)[:3]
     _check_device(device)
     default = "int64" if all(isinstance(v, int) for v in (start, end, step)) else None
-    dtype = _dtype_name(dtype, default or rules.DEFAULT_FLOAT)
+    dtype = _dtype_name(dtype, default)
     first, stride, n = rules.arange_plan(start, end, step, dtype)
     return _factory(
         session, "arange", (n,), dtype, requires_grad, start=float(first), step=float(stride)
@@ -447,7 +446,7 @@ def linspace(
             "expected one of:\n" + "".join(f" * ({s})\n" for s in _LINSPACE_SIGNATURES)
         )
     _check_device(device)
-    dtype = _dtype_name(dtype, rules.DEFAULT_FLOAT)
+    dtype = _dtype_name(dtype)
     start, end = (float(b) for b in bounds)
     rules.check_linspace_bounds(start, end, dtype)
     return _factory(session, "linspace", (steps,), dtype, requires_grad, start=start, end=end)

@@ -34,6 +34,7 @@ import math
 from typing import Any
 
 import numpy
+from gradrpc.engine.rules import default_float
 
 __all__ = ["format_scalar", "format_tensor", "get_printoptions", "set_printoptions"]
 
@@ -42,8 +43,8 @@ _NUMPY_DTYPES = {
     name: numpy.dtype(name).type
     for name in ("float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool")
 }
-# Dtypes whose name torch leaves out of a non-empty tensor's repr (float32 is the default).
-_IMPLICIT_DTYPES = {"float32", "int64", "bool"}
+# Dtypes whose name torch leaves out of a non-empty tensor's repr, besides the default float.
+_IMPLICIT_DTYPES = {"int64", "bool"}
 
 
 @dataclasses.dataclass
@@ -235,9 +236,9 @@ def format_tensor(
     ``values`` is a numpy array of the tensor's dtype and shape; ``dtype`` is one of
     a gradrpc dtype name ("float32", "int32", ...).  ``grad_fn`` (e.g. "AddBackward0") prints as
     ``grad_fn=<AddBackward0>``; otherwise ``requires_grad=True`` prints as such.  Empty
-    tensors print ``[]`` with ``size=`` (unless 1-d) and ``dtype=`` (unless float32);
-    non-empty ones print ``size=`` only when ``edgeitems`` is 0 and ``dtype=`` only for
-    dtypes other than float32, int64 and bool.
+    tensors print ``[]`` with ``size=`` (unless 1-d) and ``dtype=`` (unless the default
+    float dtype); non-empty ones print ``size=`` only when ``edgeitems`` is 0 and ``dtype=``
+    only for dtypes other than the default float dtype, int64 and bool.
     """
     if dtype not in _NUMPY_DTYPES:
         raise ValueError(f"unsupported dtype {dtype!r}; expected one of {sorted(_NUMPY_DTYPES)}")
@@ -247,13 +248,13 @@ def format_tensor(
     if array.size == 0:
         if array.ndim != 1:
             suffixes.append(f"size={tuple(array.shape)}")
-        if dtype != "float32":
+        if dtype != default_float():
             suffixes.append(f"dtype=torch.{dtype}")
         body = "[]"
     else:
         if not _OPTIONS.edgeitems:
             suffixes.append(f"size={tuple(array.shape)}")
-        if dtype not in _IMPLICIT_DTYPES:
+        if dtype not in _IMPLICIT_DTYPES and dtype != default_float():
             suffixes.append(f"dtype=torch.{dtype}")
         summarize = array.size > _OPTIONS.threshold
         fmt = _choose_formatter(_summary_sample(array) if summarize else array)

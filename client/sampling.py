@@ -26,9 +26,11 @@ def _read(*tensors: Tensor) -> list:
 
 
 def _uniform(like: Tensor, shape=None, dtype: str = "") -> Tensor:
-    """U[0, 1) draws of like's shape (or `shape`) in `dtype` (like's floating dtype)."""
+    """U[0, 1) draws of like's shape (or `shape`) in `dtype` (like's floating dtype, else the
+    default float dtype)."""
     shape = like.shape if shape is None else shape
-    dtype = dtype or (like._meta.dtype if rules.is_float(like._meta.dtype) else "float32")
+    floating = rules.is_float(like._meta.dtype)
+    dtype = dtype or (like._meta.dtype if floating else rules.default_float())
     return like._session.rand(*shape, dtype=getattr(_torch(), dtype))
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import grpc
 import numpy as np
 from google.rpc import error_details_pb2
-from gradrpc.engine import errors
+from gradrpc.engine import errors, rules
 from gradrpc.v1 import gradrpc_pb2 as pb
 from gradrpc.v1 import gradrpc_pb2_grpc as pb_grpc
 from grpc_status import rpc_status
@@ -311,6 +311,9 @@ class Session:
         self._released: list[int] = []
         self._failed: set[int] = set()
         self._handles = itertools.count(1)
+        # the default float dtype the server runs this session's operations with, as far as the
+        # client knows (None: unknown, after a batch that failed before it could set it)
+        self._server_default_dtype: str | None = "float32"
         self._last_call = time.monotonic()
         self._stream: _Stream | None = None
         self._sent: deque[_Batch] = deque()  # sent, their answers not yet settled
@@ -358,6 +361,8 @@ class Session:
         bound = (output, *outputs) if output else tuple(outputs)
         with self._lock:
             self._check_open()
+            if self._server_default_dtype != rules.default_float():
+                self._queue_default_dtype()
             self._operations.append(operation)
             self._queued(_Queued(name, _user_frame(), bound, undo), nbytes)
 
@@ -374,8 +379,22 @@ class Session:
         and then copied. The operations a training step repeats come this way."""
         with self._lock:
             self._check_open()
+            if self._server_default_dtype != rules.default_float():
+                self._queue_default_dtype()
             self._operations.add(**{kind: fields})
             self._queued(_Queued(name, _user_frame(), (output,) if output else (), undo), 0)
+
+    def _queue_default_dtype(self) -> None:
+        """Queue the process's default float dtype (torch.set_default_dtype's) for the server
+        to run the operations after it with, as the client predicted their results with it."""
+        dtype = self._server_default_dtype = rules.default_float()
+
+        def undo() -> None:  # it never ran: the server's is unknown, set it again
+            self._server_default_dtype = None
+
+        operation = pb.SetDefaultDtypeOperation(dtype=DTYPE_TO_ENUM[dtype])
+        self._operations.add(set_default_dtype=operation)
+        self._queue.append(_Queued("set_default_dtype", _user_frame(), (), undo))
 
     def _queued(self, queued: _Queued, nbytes: int) -> None:
         """Record an operation just added to the batch; send the batch once it is full, even

@@ -478,8 +478,9 @@ class Tensor:
         return self
 
     def __init__(self, *args, device=None, **kwargs):
-        """torch.Tensor(...), the legacy constructor, on the default session: a float32 copy
-        of `data`, an uninitialized tensor of a size, or another tensor's data."""
+        """torch.Tensor(...), the legacy constructor, on the default session: a copy of `data`
+        in the default float dtype, an uninitialized tensor of a size, or another tensor's
+        data."""
         from . import factories
         from .session import default_session
 
@@ -498,7 +499,7 @@ class Tensor:
             and isinstance(args[0], Sequence | np.ndarray)
             and not isinstance(args[0], str)
         ):
-            source = factories.tensor(default_session(), args[0], dtype="float32")
+            source = factories.tensor(default_session(), args[0], dtype=rules.default_float())
         elif len(args) == 1:
             what = type(args[0]).__name__
             if isinstance(args[0], bool | int | float):

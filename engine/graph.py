@@ -209,8 +209,8 @@ def _widened(operands: Sequence, plan: _CallPlan) -> list[np.ndarray | np.generi
 
 class _CallPlan:
     """What `call` derives from the op, its operands' metadata (or numbers), attrs, which
-    operands require grad and the grad mode: the same every step of a training loop, so it
-    is memoized by those (see `_plan`)."""
+    operands require grad, the grad mode and the default float dtype: the same every step
+    of a training loop, so it is memoized by those (see `_plan`)."""
 
     __slots__ = (
         "attrs",
@@ -275,6 +275,7 @@ def _plan(op: str, operands: Sequence, attrs: dict, grad_enabled: bool) -> _Call
     key = (
         op,
         grad_enabled,
+        rules.default_float(),  # what the rules give integer-to-float results and Python floats
         tuple(requires),
         *[m if type(m) is TensorMeta else rules.typed_key(m) for m in metas],
         *[(name, rules.typed_key(value)) for name, value in attrs.items()],

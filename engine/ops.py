@@ -672,17 +672,18 @@ _op("bitwise_not", lambda n, g: (None,))(np.invert)
 @_op("isclose", lambda n, g: (None, None))
 def isclose(a, b, rtol, atol, equal_nan):
     """a == b (nan == nan too with equal_nan), or |a - b| <= atol + rtol |b| where |a - b| is
-    finite, computed as torch's: the tolerance in the inputs' dtype (float32 for integers,
-    whose difference is compared in it, and for bools, converted first); none when both
-    tolerances are 0."""
+    finite, computed as torch's: the tolerance in the inputs' dtype (the default float dtype
+    for integers, whose difference is compared in it, and for bools, converted first); none
+    when both tolerances are 0."""
     close = a == b
     if equal_nan and a.dtype.kind == "f":
         close |= np.isnan(a) & np.isnan(b)
     if rtol == 0 and atol == 0:
         return close
+    default = NUMPY_DTYPES[rules.default_float()].type
     if a.dtype.kind == "b":
-        a, b = a.astype(np.float32), b.astype(np.float32)
-    tolerance = a.dtype.type if a.dtype.kind == "f" else np.float32
+        a, b = a.astype(default), b.astype(default)
+    tolerance = a.dtype.type if a.dtype.kind == "f" else default
     allowed = tolerance(atol) + np.abs(tolerance(rtol) * b.astype(tolerance))
     actual = np.abs(a - b)
     return close | (np.isfinite(actual) & (actual.astype(tolerance) <= allowed))

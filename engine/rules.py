@@ -12,6 +12,7 @@ forward kernel and vector-Jacobian product, under the same names.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -45,7 +46,13 @@ INTEGER_DTYPES = ("uint8", "int8", "int16", "int32", "int64")
 SMALL_INTEGER_DTYPES = INTEGER_DTYPES[:-1]
 FLOAT_DTYPES = ("float32", "float64")
 DTYPES = ("bool", *INTEGER_DTYPES, *FLOAT_DTYPES)  # bool < integers < floating types
-DEFAULT_FLOAT = "float32"
+# torch's default dtype (torch.set_default_dtype): the server sets `_BATCH_DEFAULT_FLOAT` for
+# each batch it runs from the session's setting; a client reads its process-wide setting, as
+# torch's is process-wide
+_BATCH_DEFAULT_FLOAT: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "gradrpc_default_float", default=None
+)
+_process_default_float = "float32"
 TORCH_TYPE_NAME = {
     "bool": "Bool",
     "uint8": "Byte",
@@ -131,13 +138,36 @@ def is_integer(dtype: str | None) -> bool:
     return dtype in INTEGER_DTYPES
 
 
+def default_float() -> str:
+    """torch.get_default_dtype(): the dtype of floating factories, of Python floats in
+    promotion and of integer-to-float results; the batch's setting on the server, else this
+    process's."""
+    return _BATCH_DEFAULT_FLOAT.get() or _process_default_float
+
+
+def set_process_default_float(dtype: str) -> None:
+    """Set this process's default float dtype (a client's torch.set_default_dtype)."""
+    global _process_default_float
+    _process_default_float = dtype
+
+
+def set_batch_default_float(dtype: str | None) -> contextvars.Token:
+    """Set the default float dtype of the batch running in this context (the server's
+    executor); `reset_batch_default_float` with the token restores the one before."""
+    return _BATCH_DEFAULT_FLOAT.set(dtype)
+
+
+def reset_batch_default_float(token: contextvars.Token) -> None:
+    _BATCH_DEFAULT_FLOAT.reset(token)
+
+
 def scalar_dtype(value: float | int | bool) -> str:
     """The dtype a Python number takes part in promotion as (floats as the default dtype)."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
         return "int64"
-    return DEFAULT_FLOAT
+    return default_float()
 
 
 def promote_types(a: str | None, b: str | None) -> str | None:
@@ -491,7 +521,7 @@ def _binary_infer(name: str, result_float: bool = False):
         if name == "pow" and is_integer(dtype) and type(exponent) is int and exponent < 0:
             raise ComputeError("Integers to negative integer powers are not allowed.")
         if result_float and not rounding and not is_float(dtype):
-            dtype = DEFAULT_FLOAT
+            dtype = default_float()
         return meta(shape, dtype)
 
     return infer
@@ -756,7 +786,7 @@ def _angle_infer(name: str):
         if not is_float(dtype):
             if name == "hypot":
                 raise Unsupported(f"\"hypot_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'")
-            dtype = DEFAULT_FLOAT
+            dtype = default_float()
         return meta(shape, dtype)
 
     return infer
@@ -911,7 +941,7 @@ def _xlogy_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         raise InvalidArgument("xlogy(): at least one input must be a Tensor")
     dtype = result_type(operands)
     shape = broadcast_shapes(*(t.shape for t in tensors))
-    return meta(shape, dtype if is_float(dtype) else DEFAULT_FLOAT)
+    return meta(shape, dtype if is_float(dtype) else default_float())
 
 
 def _xlogy_grad_fn(operands: Sequence[Operand], attrs: dict) -> str:
@@ -1168,7 +1198,7 @@ def _unary_infer(name: str, result_float: bool):
             if name == "relu":
                 raise DtypeMismatch("Boolean inputs not supported for relu")
             raise Unsupported("\"abs_cpu\" not implemented for 'Bool'")
-        dtype = DEFAULT_FLOAT if result_float and not is_float(x.dtype) else x.dtype
+        dtype = default_float() if result_float and not is_float(x.dtype) else x.dtype
         return meta(x.shape, dtype)
 
     return infer
@@ -1335,12 +1365,12 @@ for _name, _doc in {
 
 
 def _float_unary_infer(name: str):
-    """A unary op whose integer and bool inputs give float32."""
+    """A unary op whose integer and bool inputs give the default float dtype."""
 
     def infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
         _check_operands(name, operands, 1)
         x = _require_tensor(name, operands[0], 0)
-        return meta(x.shape, x.dtype if is_float(x.dtype) else DEFAULT_FLOAT)
+        return meta(x.shape, x.dtype if is_float(x.dtype) else default_float())
 
     return infer
 
@@ -1705,7 +1735,7 @@ def _float_of_two_infer(name: str, numbers: bool = False, integers: str = "float
                     f"\"{kernel}_cpu\" not implemented for '{TORCH_TYPE_NAME[dtype]}'"
                 )
             if integers == "float":
-                dtype = DEFAULT_FLOAT
+                dtype = default_float()
         return meta(broadcast_shapes(*(t.shape for t in tensors)), dtype)
 
     return infer
@@ -2081,8 +2111,8 @@ _register(
         "torch.isclose",
         "Elementwise self == other, or |self - other| <= atol + rtol |other| where the left "
         "side is finite, as bool, broadcasting; with equal_nan two nans are close too. Inputs "
-        "of one dtype, computed in it (bools as float32; an int64 difference is compared in "
-        "float32, as torch's); not differentiable.",
+        "of one dtype, computed in it (bools in the default float dtype; an int64 difference "
+        "is compared in it, as torch's); not differentiable.",
         ("self", "other"),
         (False, False),
         _isclose_infer,
@@ -4849,7 +4879,7 @@ def _logsumexp_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     _check_operands("logsumexp", operands, 1)
     x = _require_tensor("logsumexp", operands[0], 0)
     dims, keepdim = reduced_dims(x, attrs["dim"]), attrs["keepdim"]
-    dtype = x.dtype if is_float(x.dtype) else DEFAULT_FLOAT
+    dtype = x.dtype if is_float(x.dtype) else default_float()
     if not attrs["dim"] and not keepdim and x.ndim and x.numel:
         raise ShapeMismatch(
             f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * x.ndim)}]"
@@ -6663,8 +6693,9 @@ def _soft_margin_infer(operands: Sequence[Operand], attrs: dict) -> TensorMeta:
     check_broadcasts_into(x.shape, target.shape)
     if not is_float(x.dtype):
         common = result_type([x, target])
+        common = common if is_float(common) else default_float()
         raise DtypeMismatch(
-            f"result type {TORCH_TYPE_NAME[common if is_float(common) else 'float32']} can't "
+            f"result type {TORCH_TYPE_NAME[common]} can't "
             f"be cast to the desired output type {TORCH_TYPE_NAME[x.dtype]}"
         )
     return meta(x.shape if attrs["reduction"] == "none" else (), x.dtype)
@@ -10409,10 +10440,12 @@ def infer(op: str, operands: Sequence[Operand], attrs: dict) -> tuple[OpSpec, di
     """Look up `op`, complete its attrs and infer its result: the entry point both sides use.
 
     Rules are pure functions of their arguments, and a training loop asks the same questions
-    every step, so successful answers are memoized (the returned attrs must not be mutated).
+    every step, so successful answers are memoized (the returned attrs must not be mutated),
+    by the default float dtype too.
     """
     key = (
         op,
+        default_float(),
         *[o if type(o) is TensorMeta else typed_key(o) for o in operands],
         *[(name, typed_key(value)) for name, value in attrs.items()],
     )

@@ -386,6 +386,15 @@ def _optimizer_step(session: Session, op: pb.OptimizerStepOperation) -> None:
     )
 
 
+def _set_default_dtype(session: Session, op: pb.SetDefaultDtypeOperation) -> None:
+    """The session's default float dtype, from the next operation on (see `execute`)."""
+    dtype = dtype_name(op.dtype)
+    if not rules.is_float(dtype):
+        raise InvalidValue(f"the default dtype must be a floating type, got {dtype}")
+    session.default_dtype = dtype
+    rules.set_batch_default_float(dtype)
+
+
 def _run(session: Session, operation: pb.Operation) -> pb.Pause | None:
     """Run one operation; a backward pass that pauses returns its Pause."""
     kind = operation.WhichOneof("kind")
@@ -438,6 +447,8 @@ def _run(session: Session, operation: pb.Operation) -> pb.Pause | None:
             _optimizer_step(session, op)
         case "manual_seed":
             session.rng = np.random.default_rng(op.seed)
+        case "set_default_dtype":
+            _set_default_dtype(session, op)
         case _:
             raise InvalidValue("operation has no kind set")
     return None
@@ -453,8 +464,19 @@ def execute(
     than `ACTIVE_CHECK_INTERVAL` seconds after the last question (asking takes a lock in
     grpcio): once the call has ended (cancelled by the client, past its deadline, or cut
     off by a shutdown's grace) nobody can receive the result, so the rest of the batch is
-    not run.
+    not run. The engine's rules read the session's default float dtype (for this thread, for
+    the batch's duration): sessions that the server runs side by side each have their own.
     """
+    default_dtype = rules.set_batch_default_float(session.default_dtype)
+    try:
+        return _execute(session, request, is_active)
+    finally:
+        rules.reset_batch_default_float(default_dtype)
+
+
+def _execute(
+    session: Session, request: pb.ExecuteRequest, is_active: Callable[[], bool]
+) -> pb.ExecuteResponse:
     checked = -math.inf
     with np.errstate(all="ignore"):  # like torch: nan and inf without a warning
         for index, operation in enumerate(request.operations):

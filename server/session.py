@@ -50,6 +50,7 @@ class Session:
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_used: float = field(default_factory=time.monotonic)
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    default_dtype: str = "float32"  # torch.set_default_dtype's, for this session's batches
     closed: bool = False
     # backward passes paused for the client, the newest last (a hook may run a pass of its own)
     paused: list[PausedPass] = field(default_factory=list)

@@ -6,11 +6,11 @@ that have a gradient (the client knows which from its mirror of the graph): the 
 updates them in place with a fused kernel pass per parameter, so parameters, gradients and
 optimizer state never travel. State tensors (momentum buffers, moments, Adagrad's sums) are
 ordinary server tensors, created on first use (Adagrad's at construction, as torch's).
-`optimizer.state[p]` holds torch's keys and kinds of values; `step` is a float32 0-d tensor
-whose count the client keeps, so a step sends nothing for it but its number, and so are
-NAdam's `mu_product` and ASGD's `eta` and `mu`, whose values each step sends. Constructor
-signatures, defaults, validation errors, `param_groups`, `zero_grad` and `state_dict` are
-torch's.
+`optimizer.state[p]` holds torch's keys and kinds of values; `step` is a 0-d tensor of the
+default float dtype (torch's scalar dtype) whose count the client keeps, so a step sends
+nothing for it but its number, and so are NAdam's `mu_product` and ASGD's `eta` and `mu`,
+whose values each step sends. Constructor signatures, defaults, validation errors,
+`param_groups`, `zero_grad` and `state_dict` are torch's.
 """
 
 from __future__ import annotations
@@ -75,8 +75,9 @@ class _ClientScalar(Tensor):
     __slots__ = ("_copy", "_value")
 
     @classmethod
-    def of(cls, session, value, dtype: str = "float32") -> _ClientScalar:
-        self = cls._make(session, 0, rules.meta((), dtype))
+    def of(cls, session, value, dtype: str | None = None) -> _ClientScalar:
+        """A 0-d `dtype` tensor (torch's scalar dtype by default: the default float dtype)."""
+        self = cls._make(session, 0, rules.meta((), dtype or rules.default_float()))
         self._value = value
         return self
 
@@ -96,7 +97,7 @@ class _ClientScalar(Tensor):
 
 
 class _StepCount(_ClientScalar):
-    """`state[p]["step"]`: a float32 0-d tensor of the steps taken (an optimizer step adds
+    """`state[p]["step"]`: a 0-d tensor of the steps taken (an optimizer step adds
     one, as torch's adds one in place)."""
 
     __slots__ = ()
@@ -109,15 +110,16 @@ class _StepCount(_ClientScalar):
 
 
 class _MuProduct(_ClientScalar):
-    """NAdam's `state[p]["mu_product"]`: the product of the steps' mu_t, a 0-d tensor (float32,
-    or the parameter's dtype once loaded from a tensor) that each step multiplies in place
-    by mu_t, both rounded to its dtype as torch's CPU mul rounds them. An undo puts back the
-    value before the latest step (`_before`)."""
+    """NAdam's `state[p]["mu_product"]`: the product of the steps' mu_t, a 0-d tensor (of the
+    default float dtype, or the parameter's dtype once loaded from a tensor) that each step
+    multiplies in place by mu_t, both rounded to its dtype as torch's CPU mul rounds them. An
+    undo puts back the value before the latest step (`_before`)."""
 
     __slots__ = ("_before",)
 
     @classmethod
-    def of(cls, session, value, dtype: str = "float32") -> _MuProduct:
+    def of(cls, session, value, dtype: str | None = None) -> _MuProduct:
+        dtype = dtype or rules.default_float()
         self = super().of(session, float(np.dtype(dtype).type(value)), dtype)
         self._before = self._value
         return self
@@ -131,27 +133,31 @@ class _MuProduct(_ClientScalar):
 
 
 class _Replaced(_MuProduct):
-    """ASGD's `eta` and `mu`: 0-d tensors (float32, or the parameter's dtype once loaded from
-    a tensor) that each step overwrites with a new value, rounded to float32 (torch's
-    `as_tensor` of a number) and then to their dtype (its `copy_`). An undo puts back the
+    """ASGD's `eta` and `mu`: 0-d tensors (the default float dtype, or the parameter's dtype
+    once loaded from a tensor) that each step overwrites with a new value, rounded to the
+    default float dtype (torch's `as_tensor` of a number) and then to their dtype (its
+    `copy_`). An undo puts back the
     value before the latest step."""
 
     __slots__ = ()
 
     def _advance(self, value: float) -> None:
         kind = np.dtype(self._meta.dtype).type
-        self._before, self._value = self._value, float(kind(np.float32(value)))
+        as_tensor = np.dtype(rules.default_float()).type
+        self._before, self._value = self._value, float(kind(as_tensor(value)))
 
 
 def _loaded_scalar(p: Tensor, key: str, value):
     """A loaded `step`, `mu_product`, `eta` or `mu` (a number or 0-d tensor) as p's: this
     session's as they are (torch keeps a loaded tensor too), others copied. A step count stays
-    float32; torch casts the others' tensors to p's dtype, numbers to float32."""
+    in the default float dtype; torch casts the others' tensors to p's dtype, numbers to the
+    default float dtype."""
     if key == "step":
         if value is None or (isinstance(value, _StepCount) and value._session is p._session):
             return value
         return _StepCount.of(p._session, int(value))
-    dtype = p._meta.dtype if isinstance(value, Tensor) or hasattr(value, "__array__") else "float32"
+    tensor = isinstance(value, Tensor) or hasattr(value, "__array__")
+    dtype = p._meta.dtype if tensor else rules.default_float()
     kind = _MuProduct if key == "mu_product" else _Replaced
     if isinstance(value, _MuProduct):
         if value._session is p._session and value._meta.dtype == dtype and type(value) is kind:
@@ -919,7 +925,7 @@ class Rprop(Optimizer):
 class ASGD(Optimizer):
     """Averaged stochastic gradient descent, with weight decay and maximize
     (torch.optim.ASGD). Its `eta` (the step's learning rate, lr / (1 + lambd lr t)^alpha)
-    and `mu` (the averaging weight, 1 / max(1, t - t0)) are float32 0-d tensors kept by the
+    and `mu` (the averaging weight, 1 / max(1, t - t0)) are 0-d tensors kept by the
     client, as the step count is, and sent with each step; `ax`, the average, stays on the
     server."""
 
@@ -961,7 +967,7 @@ class ASGD(Optimizer):
         return ("step", "eta", "mu", "ax")
 
     def _new_state(self, p: Tensor, key: str, group: dict) -> Tensor:
-        """`eta` starts at the group's lr, `mu` at 1 (float32, as torch's)."""
+        """`eta` starts at the group's lr, `mu` at 1 (in the default float dtype, as torch's)."""
         if key == "eta":
             return _Replaced.of(p._session, _check_number("lr", group["lr"]))
         if key == "mu":

@@ -159,7 +159,7 @@ class ExecuteError(_message.Message):
     def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Operation(_message.Message):
-    __slots__ = ("upload", "factory", "call", "backward", "grad", "bind_grad", "set_grad", "zero", "copy", "set_requires_grad", "detach", "retain_grad", "release", "manual_seed", "optimizer_step", "hook", "function", "resume")
+    __slots__ = ("upload", "factory", "call", "backward", "grad", "bind_grad", "set_grad", "zero", "copy", "set_requires_grad", "detach", "retain_grad", "release", "manual_seed", "set_default_dtype", "optimizer_step", "hook", "function", "resume")
     UPLOAD_FIELD_NUMBER: _ClassVar[int]
     FACTORY_FIELD_NUMBER: _ClassVar[int]
     CALL_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +174,7 @@ class Operation(_message.Message):
     RETAIN_GRAD_FIELD_NUMBER: _ClassVar[int]
     RELEASE_FIELD_NUMBER: _ClassVar[int]
     MANUAL_SEED_FIELD_NUMBER: _ClassVar[int]
+    SET_DEFAULT_DTYPE_FIELD_NUMBER: _ClassVar[int]
     OPTIMIZER_STEP_FIELD_NUMBER: _ClassVar[int]
     HOOK_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_FIELD_NUMBER: _ClassVar[int]
@@ -192,11 +193,12 @@ class Operation(_message.Message):
     retain_grad: RetainGradOperation
     release: ReleaseOperation
     manual_seed: ManualSeedOperation
+    set_default_dtype: SetDefaultDtypeOperation
     optimizer_step: OptimizerStepOperation
     hook: HookOperation
     function: FunctionOperation
     resume: ResumeOperation
-    def __init__(self, upload: _Optional[_Union[UploadOperation, _Mapping]] = ..., factory: _Optional[_Union[FactoryOperation, _Mapping]] = ..., call: _Optional[_Union[CallOperation, _Mapping]] = ..., backward: _Optional[_Union[BackwardOperation, _Mapping]] = ..., grad: _Optional[_Union[GradOperation, _Mapping]] = ..., bind_grad: _Optional[_Union[BindGradOperation, _Mapping]] = ..., set_grad: _Optional[_Union[SetGradOperation, _Mapping]] = ..., zero: _Optional[_Union[ZeroOperation, _Mapping]] = ..., copy: _Optional[_Union[CopyOperation, _Mapping]] = ..., set_requires_grad: _Optional[_Union[SetRequiresGradOperation, _Mapping]] = ..., detach: _Optional[_Union[DetachOperation, _Mapping]] = ..., retain_grad: _Optional[_Union[RetainGradOperation, _Mapping]] = ..., release: _Optional[_Union[ReleaseOperation, _Mapping]] = ..., manual_seed: _Optional[_Union[ManualSeedOperation, _Mapping]] = ..., optimizer_step: _Optional[_Union[OptimizerStepOperation, _Mapping]] = ..., hook: _Optional[_Union[HookOperation, _Mapping]] = ..., function: _Optional[_Union[FunctionOperation, _Mapping]] = ..., resume: _Optional[_Union[ResumeOperation, _Mapping]] = ...) -> None: ...
+    def __init__(self, upload: _Optional[_Union[UploadOperation, _Mapping]] = ..., factory: _Optional[_Union[FactoryOperation, _Mapping]] = ..., call: _Optional[_Union[CallOperation, _Mapping]] = ..., backward: _Optional[_Union[BackwardOperation, _Mapping]] = ..., grad: _Optional[_Union[GradOperation, _Mapping]] = ..., bind_grad: _Optional[_Union[BindGradOperation, _Mapping]] = ..., set_grad: _Optional[_Union[SetGradOperation, _Mapping]] = ..., zero: _Optional[_Union[ZeroOperation, _Mapping]] = ..., copy: _Optional[_Union[CopyOperation, _Mapping]] = ..., set_requires_grad: _Optional[_Union[SetRequiresGradOperation, _Mapping]] = ..., detach: _Optional[_Union[DetachOperation, _Mapping]] = ..., retain_grad: _Optional[_Union[RetainGradOperation, _Mapping]] = ..., release: _Optional[_Union[ReleaseOperation, _Mapping]] = ..., manual_seed: _Optional[_Union[ManualSeedOperation, _Mapping]] = ..., set_default_dtype: _Optional[_Union[SetDefaultDtypeOperation, _Mapping]] = ..., optimizer_step: _Optional[_Union[OptimizerStepOperation, _Mapping]] = ..., hook: _Optional[_Union[HookOperation, _Mapping]] = ..., function: _Optional[_Union[FunctionOperation, _Mapping]] = ..., resume: _Optional[_Union[ResumeOperation, _Mapping]] = ...) -> None: ...
 
 class UploadOperation(_message.Message):
     __slots__ = ("output", "value", "requires_grad")
@@ -398,6 +400,12 @@ class ManualSeedOperation(_message.Message):
     SEED_FIELD_NUMBER: _ClassVar[int]
     seed: int
     def __init__(self, seed: _Optional[int] = ...) -> None: ...
+
+class SetDefaultDtypeOperation(_message.Message):
+    __slots__ = ("dtype",)
+    DTYPE_FIELD_NUMBER: _ClassVar[int]
+    dtype: DataType
+    def __init__(self, dtype: _Optional[_Union[DataType, str]] = ...) -> None: ...
 
 class OptimizerStepOperation(_message.Message):
     __slots__ = ("algorithm", "params", "state", "options")
