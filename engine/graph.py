@@ -797,12 +797,8 @@ def _node_hooked(given: Sequence, answer: Sequence) -> tuple:
             f"a node hook's answer has {len(answer)} gradients, expected {len(given)}"
         )
     for g, replacement in zip(given, answer, strict=True):
-        if g is not None and replacement is not None:
-            rules.check_hook_result(
-                "hook",
-                rules.meta(g.shape, g.dtype.name),
-                rules.meta(replacement.shape, replacement.dtype.name),
-            )
+        if g is not None:
+            _hooked(g, replacement)
     return tuple(answer)
 
 
@@ -945,17 +941,25 @@ def _input_grads(node: Node, input_grads: Sequence, needed: set, target_keys: se
     """What a node's backward gives each input as torch's node returns it (and its
     post-hooks see it): of the input's shape and dtype, None where there is no input that
     requires grad, or where a pass with targets does not need it."""
-    given = []
-    for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True):
-        skipped = target_keys is not None and edge not in target_keys and edge not in needed
-        if edge is None or g is None or skipped:
-            given.append(None)
-            continue
-        g = sum_to_shape(np.asarray(g), meta.shape)
-        given.append(
-            g if g.dtype == NUMPY_DTYPES[meta.dtype] else g.astype(NUMPY_DTYPES[meta.dtype])
-        )
-    return given
+    return [
+        None
+        if edge is None or g is None or not _delivers(edge, needed, target_keys)
+        else _reduced(g, meta)
+        for edge, g, meta in zip(node.edges, input_grads, node.inputs, strict=True)
+    ]
+
+
+def _delivers(edge, needed: set, target_keys: set | None) -> bool:
+    """Whether a pass passes a gradient on along `edge`: everywhere, or with targets to the
+    nodes that lead to one and to the targets themselves."""
+    return target_keys is None or edge in target_keys or edge in needed
+
+
+def _reduced(g, meta: TensorMeta) -> np.ndarray:
+    """A backward's gradient for an input: summed down to the input's shape, in its dtype."""
+    g = sum_to_shape(np.asarray(g), meta.shape)
+    dtype = NUMPY_DTYPES[meta.dtype]
+    return g if g.dtype == dtype else g.astype(dtype)
 
 
 def _propagate(
@@ -1057,10 +1061,8 @@ def _propagate(
             if edge is None or g is None:
                 continue
             if target_keys is not None and edge not in target_keys and edge not in needed:
-                continue
-            g = sum_to_shape(np.asarray(g), meta.shape)
-            if g.dtype != NUMPY_DTYPES[meta.dtype]:
-                g = g.astype(NUMPY_DTYPES[meta.dtype])
+                continue  # `_delivers`, inline on this path of every pass
+            g = _reduced(g, meta)
             _accumulate(leaf_grads if isinstance(edge, Tensor) else node_grads, edge, g)
 
     return leaf_grads, captured, executed, retained
